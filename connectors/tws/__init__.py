@@ -1,0 +1,1 @@
+"""The TWS connector: HCL Workload Automation REST API v2 -> Kafka."""

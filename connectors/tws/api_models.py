@@ -1,0 +1,124 @@
+"""Pydantic models of what the engine's REST API v2 returns, with the engine's own field names.
+
+Only what the connector uses is required; everything else is tolerated, because engines of different
+fix-pack levels add fields. An unknown status value is a validation error on purpose: such a job goes to
+the dead-letter topic with its raw payload instead of being mis-categorised.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CommonStatus = Literal[
+    "WAITING",
+    "WAITING_FOR_TRIGGER",
+    "READY",
+    "READY_PREV_WS_NONREP",
+    "COMPLETED",
+    "SUPPRESS_BY_COND",
+    "INTERRUPTED",
+    "DUMMY_COMPLETED",
+    "RUNNING",
+    "SUCCESSFUL",
+    "ERROR",
+    "CANCELED",
+    "HELD",
+    "UNDECIDED",
+    "BLOCKED",
+    "SUPPRESS",
+]
+
+InternalStatus = Literal[
+    "HOLD",
+    "READY",
+    "FENCE",
+    "INTRO",
+    "FAIL",
+    "EXEC",
+    "WAIT",
+    "SUPPR",
+    "END",
+    "SUCC",
+    "SUCCP",
+    "ABEND",
+    "CANCL",
+    "CANCLP",
+    "ABENP",
+    "PEND",
+    "SUSP",
+    "STUCK",
+    "EXTRN",
+    "INTRPT",
+    "COMPLT",
+    "ERROR",
+    "PENDPRED",
+    "STARTED",
+    "UNDCDED",
+    "ARRVING",
+    "NONREPPRED",
+]
+
+
+class _ApiModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class CompositeStatus(_ApiModel):
+    """``JobInPlanCompositeStatusV2``: the classic internal state plus flags."""
+
+    status: InternalStatus
+    canceled: bool = False
+    error: bool = False
+    started: bool = False
+
+
+class TimeInfo(_ApiModel):
+    """``timeInfo`` of a job run."""
+
+    actual_start: datetime | None = Field(default=None, alias="actualStartTime")
+    actual_end: datetime | None = Field(default=None, alias="actualEndTime")
+    estimated_duration: Any = Field(default=None, alias="estimatedDuration")
+
+
+class JobRun(_ApiModel):
+    """``JobRunInstanceV2``: one run (attempt) of a job instance."""
+
+    id: str
+    return_code: int | None = Field(default=None, alias="returnCode")
+    common_status: CommonStatus | None = Field(default=None, alias="commonStatus")
+    composite_status: CompositeStatus | None = Field(default=None, alias="compositeStatus")
+    time_info: TimeInfo = Field(default_factory=TimeInfo, alias="timeInfo")
+    run_attempt: int | None = Field(default=None, alias="runAttempt")
+
+
+class JobInPlan(_ApiModel):
+    """``JobInPlanV2``: a job instance of the plan, with its runs."""
+
+    id: str
+    name: str
+    job_stream_name: str = Field(alias="jobStreamName")
+    job_stream_id: str | None = Field(default=None, alias="jobStreamId")
+    workstation: str
+    folder: str = "/"
+    sched_time: datetime | None = Field(default=None, alias="schedTime")
+    plan_id: str | None = Field(default=None, alias="planId")
+    common_status: CommonStatus = Field(alias="lastRunCommonStatus")
+    composite_status: CompositeStatus = Field(alias="lastRunCompositeStatus")
+    jobruns: list[JobRun] = Field(default_factory=list)
+
+    @property
+    def last_run(self) -> JobRun | None:
+        """The newest run (the engine lists them oldest first)."""
+        return self.jobruns[-1] if self.jobruns else None
+
+
+class JobPage(_ApiModel):
+    """The paginated envelope of ``GET /plan/job``; items stay raw so one bad job cannot sink the page."""
+
+    count: int | None = None
+    next: str | None = None
+    previous: str | None = None
+    results: list[dict[str, Any]]

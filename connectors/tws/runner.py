@@ -1,0 +1,28 @@
+"""Wires the TWS connector's parts together (``twspulse connect tws``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from connectors.producer import EventProducer
+from connectors.tws.client import TwsClient
+from connectors.tws.poller import TwsPoller
+from connectors.tws.seen_store import SeenStore
+from twspulse.settings import Settings
+from twspulse.topics import ensure_topics
+
+
+async def run_tws_connector(
+    settings: Settings, bootstrap: str, stop: asyncio.Event, max_polls: int | None = None
+) -> TwsPoller:
+    """Resume from the saved state and poll until ``stop`` (or ``max_polls``); returns the poller."""
+    ensure_topics(bootstrap, settings.topic_partitions)
+    store = SeenStore(settings.connector_name)
+    store.load(bootstrap)
+    producer = EventProducer(
+        bootstrap, transactional_id=f"twspulse-tws-{settings.connector_name}", client_id="twspulse-tws"
+    )
+    async with TwsClient(settings) as client:
+        poller = TwsPoller(settings, client, producer, store)
+        await poller.run(stop, max_polls=max_polls)
+    return poller

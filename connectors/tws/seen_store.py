@@ -1,0 +1,88 @@
+"""What the TWS connector has already published, kept in the compacted topic ``tws.connector.state``.
+
+The connector writes its events and these entries in one Kafka transaction, so the topic always agrees
+with what consumers can read. At start it reads the topic back (read_committed) to resume exactly there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
+from pydantic import ValidationError
+
+from connectors.producer import EventProducer
+from twspulse.events import SeenStatus
+from twspulse.topics import CONNECTOR_STATE
+
+log = structlog.get_logger(__name__)
+
+
+class SeenStore:
+    """job id -> status key last published, for one connector name."""
+
+    def __init__(self, connector: str):
+        self.connector = connector
+        self.seen: dict[str, str] = {}
+
+    def _key(self, job_id: str) -> str:
+        return f"{self.connector}/{job_id}"
+
+    def load(self, bootstrap: str, timeout_s: float = 30.0) -> int:
+        """Read the state topic from the beginning to its end; returns the number of jobs known."""
+        consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"twspulse-state-reader-{self.connector}",
+                "enable.auto.commit": False,
+                "isolation.level": "read_committed",
+                "auto.offset.reset": "earliest",
+            }
+        )
+        prefix = f"{self.connector}/"
+        try:
+            meta = consumer.list_topics(CONNECTOR_STATE.name, timeout=timeout_s)
+            parts = list(meta.topics[CONNECTOR_STATE.name].partitions)
+            ends = {}
+            for p in parts:
+                _, high = consumer.get_watermark_offsets(TopicPartition(CONNECTOR_STATE.name, p), timeout=timeout_s)
+                ends[p] = high
+            consumer.assign([TopicPartition(CONNECTOR_STATE.name, p, OFFSET_BEGINNING) for p in parts])
+            done = {p for p, high in ends.items() if high == 0}
+            while len(done) < len(parts):
+                msg = consumer.poll(1.0)
+                if msg is None:
+                    # read_committed stops short of the high watermark at transaction markers
+                    positions = consumer.position([TopicPartition(CONNECTOR_STATE.name, p) for p in parts])
+                    for tp in positions:
+                        if tp.offset >= ends[tp.partition]:
+                            done.add(tp.partition)
+                    continue
+                if msg.error():
+                    raise KafkaException(msg.error())
+                key = (msg.key() or b"").decode()
+                if key.startswith(prefix):
+                    job_id = key[len(prefix) :]
+                    if msg.value() is None:
+                        self.seen.pop(job_id, None)
+                    else:
+                        try:
+                            self.seen[job_id] = SeenStatus.model_validate_json(msg.value()).status_key
+                        except ValidationError as exc:
+                            log.error("tws.state.bad_record", key=key, error=str(exc))
+                if msg.offset() + 1 >= ends[msg.partition()]:
+                    done.add(msg.partition())
+        finally:
+            consumer.close()
+        log.info("tws.state.loaded", connector=self.connector, jobs=len(self.seen))
+        return len(self.seen)
+
+    def record(self, producer: EventProducer, plan_id: str, job_id: str, key: str, now: datetime) -> None:
+        """Queue the new status of a job (inside the caller's transaction)."""
+        entry = SeenStatus(connector=self.connector, plan_id=plan_id, job_id=job_id, status_key=key, updated_at=now)
+        producer.send(CONNECTOR_STATE.name, self._key(job_id), entry)
+
+    def forget(self, producer: EventProducer, job_id: str) -> None:
+        """Queue a tombstone for a job that left the plan (inside the caller's transaction)."""
+        producer.send(CONNECTOR_STATE.name, self._key(job_id), None)

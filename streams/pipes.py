@@ -1,0 +1,44 @@
+"""Which topic feeds which table, through which model and row mapping.
+
+One declaration per data topic; the agent code is the same for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from streams.rows import (
+    HOST_METRIC_COLUMNS,
+    JOB_LOG_COLUMNS,
+    JOB_RUN_COLUMNS,
+    host_metric_rows,
+    job_log_row,
+    job_run_row,
+)
+from twspulse.events import Contract, HostMetrics, JobEvent, JobLogChunk
+from twspulse.topics import HOST_METRICS, JOB_EVENTS, JOB_LOGS, TopicSpec
+
+
+@dataclass(frozen=True)
+class Pipe:
+    """Topic -> model -> rows -> table."""
+
+    topic: TopicSpec
+    table: str
+    columns: Sequence[str]
+    to_rows: Callable[[Any], list[tuple[Any, ...]]]
+
+    def decode(self, raw: bytes) -> Contract:
+        """Parse and validate one record value (raises ``pydantic.ValidationError``)."""
+        return self.topic.model.model_validate_json(raw)
+
+
+PIPES = (
+    Pipe(JOB_EVENTS, "job_runs", JOB_RUN_COLUMNS, lambda e: [job_run_row(e)]),
+    Pipe(JOB_LOGS, "job_logs", JOB_LOG_COLUMNS, lambda c: [job_log_row(c)]),
+    Pipe(HOST_METRICS, "host_metrics", HOST_METRIC_COLUMNS, host_metric_rows),
+)
+
+assert {p.topic.model for p in PIPES} == {JobEvent, JobLogChunk, HostMetrics}

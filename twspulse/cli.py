@@ -1,0 +1,258 @@
+"""``twspulse``: the one entry point for every process of TWS Pulse.
+
+Every command reads its configuration from ``TWSPULSE_*`` environment variables (see the README's table);
+options given here override them for one run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import threading
+import time
+
+import click
+
+from twspulse.logs import configure_logging
+from twspulse.settings import Settings, load_settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]  # type: ignore[no-any-return]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--log-level", default=None, help="Override TWSPULSE_LOG_LEVEL (DEBUG, INFO, WARNING, ERROR).")
+@click.option("--log-json/--log-text", default=None, help="JSON log lines (default) or readable text.")
+@click.pass_context
+def main(ctx: click.Context, log_level: str | None, log_json: bool | None) -> None:
+    """TWS Pulse: watch an HCL Workload Automation / IBM TWS scheduler and its hosts.
+
+    Connectors poll the TWS REST API v2 and the hosts into Kafka; the worker writes TimescaleDB
+    (or PostgreSQL); `demo` runs all of it on this machine. Kafka and the database come from
+    TWSPULSE_KAFKA_BOOTSTRAP / TWSPULSE_DATABASE_URL, or from a running `twspulse engines up`.
+    """
+    overrides: dict[str, object] = {}
+    if log_level:
+        overrides["log_level"] = log_level
+    if log_json is not None:
+        overrides["log_json"] = log_json
+    settings = load_settings(**overrides)
+    configure_logging(settings.log_level, settings.log_json)
+    ctx.obj = {"settings": settings}
+
+
+def _endpoints(settings: Settings):  # type: ignore[no-untyped-def]
+    from twspulse.engines.registry import EnginesNotConfigured, resolve
+
+    try:
+        return resolve(settings)
+    except EnginesNotConfigured as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+# --- demo ------------------------------------------------------------------------------------------
+@main.command()
+@click.option("--seconds", default=120.0, show_default=True, help="Real seconds the scenario runs.")
+@click.option("--sim-hours", default=24.0, show_default=True, help="Simulated hours squeezed into them.")
+@click.option("--seed", default=42, show_default=True, help="Simulator seed (same seed, same plan).")
+@click.pass_context
+def demo(ctx: click.Context, seconds: float, sim_hours: float, seed: int) -> None:
+    """Run the full pipeline locally and print a summary read back from the database.
+
+    Starts Kafka and PostgreSQL (unless TWSPULSE_* URLs point elsewhere), the TWS simulator, both
+    connectors and the worker; exits 0 only if rows reached job_runs, job_logs and host_metrics.
+    """
+    from twspulse.demo import run_demo
+
+    sys.exit(run_demo(_settings(ctx), seconds=seconds, seed=seed, sim_hours=sim_hours))
+
+
+# --- engines ---------------------------------------------------------------------------------------
+@main.group()
+def engines() -> None:
+    """Local Kafka broker and embedded PostgreSQL for development (no Docker needed)."""
+
+
+@engines.command("up")
+@click.pass_context
+def engines_up(ctx: click.Context) -> None:
+    """Start local Kafka and PostgreSQL, print their addresses, and keep them running until Ctrl-C.
+
+    Other twspulse commands in other terminals find them automatically while this runs.
+    """
+    from twspulse.engines import registry
+    from twspulse.engines.stack import LocalStack
+
+    settings = _settings(ctx)
+    stack = LocalStack(settings, settings.data_dir / "engines")
+    endpoints = stack.start()
+    registry.save(settings, endpoints)
+    click.echo(f"export TWSPULSE_KAFKA_BOOTSTRAP={endpoints.kafka_bootstrap}")
+    click.echo(f"export TWSPULSE_DATABASE_URL='{endpoints.database_url}'")
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        while not stopping.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        registry.clear(settings)
+        stack.stop()
+
+
+@engines.command("status")
+@click.pass_context
+def engines_status(ctx: click.Context) -> None:
+    """Say where Kafka and the database are, and whether they answer."""
+    import psycopg
+    from confluent_kafka.admin import AdminClient
+
+    ep = _endpoints(_settings(ctx))
+    try:
+        brokers = AdminClient({"bootstrap.servers": ep.kafka_bootstrap}).list_topics(timeout=5).brokers
+        click.echo(f"kafka    {ep.kafka_bootstrap}: up ({len(brokers)} broker)")
+    except Exception as exc:  # noqa: BLE001 - reported, that is the command's job
+        click.echo(f"kafka    {ep.kafka_bootstrap}: DOWN ({exc})")
+    try:
+        with psycopg.connect(ep.database_url, connect_timeout=5) as conn:
+            version = conn.execute("SHOW server_version").fetchone()
+        click.echo(f"database: up (PostgreSQL {version[0] if version else '?'})")
+    except psycopg.Error as exc:
+        click.echo(f"database: DOWN ({exc})")
+
+
+# --- db / topics -----------------------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("migrate")
+@click.pass_context
+def db_migrate(ctx: click.Context) -> None:
+    """Apply the numbered migrations of sql/ that are not applied yet (idempotent, locked)."""
+    from twspulse import db as dbmod
+
+    ep = _endpoints(_settings(ctx))
+    applied = dbmod.migrate(ep.database_url)
+    click.echo(f"applied {len(applied)} migration(s); mode: {dbmod.engine_mode(ep.database_url)}")
+
+
+@main.group()
+def topics() -> None:
+    """Kafka topics."""
+
+
+@topics.command("create")
+@click.pass_context
+def topics_create(ctx: click.Context) -> None:
+    """Create every topic TWS Pulse uses that does not exist yet (with its DLQ and compaction)."""
+    from twspulse.topics import ensure_topics
+
+    settings = _settings(ctx)
+    created = ensure_topics(_endpoints(settings).kafka_bootstrap, settings.topic_partitions)
+    click.echo(f"created {len(created)} topic(s): {', '.join(created) or '-'}")
+
+
+# --- simulator -------------------------------------------------------------------------------------
+@main.command()
+@click.option("--port", default=31116, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--seed", default=42, show_default=True, help="Same seed, same plan and outcomes.")
+@click.option("--speed", default=60.0, show_default=True, help="Simulated seconds per real second.")
+@click.pass_context
+def simulator(ctx: click.Context, port: int, seed: int, speed: float) -> None:
+    """Serve a simulated TWS engine (REST API v2 paths and shapes) for demos and tests.
+
+    Basic-auth credentials are TWSPULSE_TWS_USER / TWSPULSE_TWS_PASSWORD (default twsuser / twspass).
+    """
+    from datetime import UTC, datetime
+
+    from simulator.server import SimConfig, serve_forever
+
+    settings = _settings(ctx)
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    click.echo(f"TWS simulator on http://127.0.0.1:{port}/twsd/api/v2  user={settings.tws_user} "
+               f"password={settings.tws_password.get_secret_value()}  seed={seed} speed={speed}x")
+    serve_forever(SimConfig(seed=seed, start=start, speed=speed), "127.0.0.1", port,
+                  settings.tws_user, settings.tws_password.get_secret_value())
+
+
+# --- connectors ------------------------------------------------------------------------------------
+@main.group()
+def connect() -> None:
+    """Connectors: the outside world into Kafka."""
+
+
+@connect.command("tws")
+@click.option("--polls", type=int, default=None, help="Stop after this many polls (default: run forever).")
+@click.pass_context
+def connect_tws(ctx: click.Context, polls: int | None) -> None:
+    """Poll the engine's plan (TWSPULSE_TWS_URL) and publish status changes and failed joblogs.
+
+    Resumes from its state in Kafka, so a restart neither repeats nor skips a status change.
+    """
+    from connectors.tws.runner import run_tws_connector
+
+    settings = _settings(ctx)
+    bootstrap = _endpoints(settings).kafka_bootstrap
+
+    async def _run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_tws_connector(settings, bootstrap, stop, max_polls=polls)
+
+    asyncio.run(_run())
+
+
+@connect.command("system")
+@click.option("--interval", type=float, default=None, help="Seconds between samples (TWSPULSE_SYSTEM_INTERVAL_S).")
+@click.option("--count", type=int, default=None, help="Stop after this many samples (default: run forever).")
+@click.pass_context
+def connect_system(ctx: click.Context, interval: float | None, count: int | None) -> None:
+    """Sample this host's CPU, memory, disks and network with psutil into host.metrics."""
+    from connectors import system
+    from connectors.producer import EventProducer
+
+    settings = _settings(ctx)
+    producer = EventProducer(_endpoints(settings).kafka_bootstrap, client_id="twspulse-system")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        system.run(producer, interval or settings.system_interval_s, stop, settings.host_name, count)
+    except KeyboardInterrupt:
+        pass
+    producer.flush(30)
+
+
+# --- worker / summary ------------------------------------------------------------------------------
+@main.command()
+@click.option("--no-migrate", is_flag=True, help="Do not apply pending migrations at start.")
+@click.pass_context
+def worker(ctx: click.Context, no_migrate: bool) -> None:
+    """Run the Faust stream worker: topics -> job_runs, job_logs, host_metrics (bad records -> DLQ)."""
+    from streams.worker import run_worker
+
+    settings = _settings(ctx)
+    sys.argv = [sys.argv[0], "worker"]  # Faust parses argv itself; our options are already consumed
+    run_worker(settings, _endpoints(settings), migrate=not no_migrate)
+
+
+@main.command()
+@click.pass_context
+def summary(ctx: click.Context) -> None:
+    """Print job runs by status, failures with their first error line, row counts and topic offsets."""
+    from twspulse.summary import read_summary
+
+    ep = _endpoints(_settings(ctx))
+    started = time.monotonic()
+    click.echo(read_summary(ep.database_url, ep.kafka_bootstrap).render())
+    click.echo(f"({time.monotonic() - started:.1f}s)")
+
+
+if __name__ == "__main__":
+    main()

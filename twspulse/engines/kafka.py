@@ -1,0 +1,193 @@
+"""The real Apache Kafka broker, run from Maven Central jars on a machine without Docker.
+
+Tests and the demo must talk to a real broker (KRaft, one node), not a fake. Maven resolves the broker and
+its dependencies once into a cache folder; each start formats a fresh KRaft storage folder and runs
+``kafka.Kafka`` on free 127.0.0.1 ports.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+from confluent_kafka.admin import AdminClient
+
+from twspulse.engines.ports import free_port
+
+log = structlog.get_logger(__name__)
+
+POM = Path(__file__).with_name("kafka-pom.xml")
+KAFKA_VERSION = "4.3.1"
+
+
+class KafkaStartError(RuntimeError):
+    """The local broker did not come up; the message carries the tail of its log."""
+
+
+def ensure_jars(cache_dir: Path) -> Path:
+    """Download the broker jars with Maven unless a previous run left them; returns the jar folder."""
+    libs = cache_dir / f"kafka-{KAFKA_VERSION}" / "libs"
+    marker = libs / ".complete"
+    if marker.exists():
+        return libs
+    libs.mkdir(parents=True, exist_ok=True)
+    log.info("kafka.jars.download", version=KAFKA_VERSION, into=str(libs))
+    subprocess.run(
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={libs}",
+            "-DincludeScope=runtime",
+        ],
+        check=True,
+    )
+    marker.write_text(KAFKA_VERSION)
+    return libs
+
+
+_LOG4J2 = """\
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = {log_file}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = warn
+rootLogger.appenderRef.file.ref = file
+logger.kafka.name = kafka
+logger.kafka.level = info
+"""
+
+
+@dataclass
+class LocalKafka:
+    """One KRaft broker+controller bound to 127.0.0.1, owned by this process."""
+
+    workdir: Path
+    cache_dir: Path
+    heap: str = "512m"
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        """host:port for clients."""
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def log_file(self) -> Path:
+        """The broker's own log, shown when it fails to start."""
+        return self.workdir / "kafka.log"
+
+    def _write_config(self, controller_port: int) -> Path:
+        data = self.workdir / "kraft"
+        if data.exists():
+            shutil.rmtree(data)
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{controller_port}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "log.dirs": str(data),
+            "num.partitions": "3",
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "3",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.num.partitions": "3",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "auto.create.topics.enable": "true",
+            "log.segment.bytes": str(64 * 1024 * 1024),
+        }
+        path = self.workdir / "server.properties"
+        path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        (self.workdir / "log4j2.properties").write_text(_LOG4J2.format(log_file=self.log_file))
+        return path
+
+    def _java(self, libs: Path, *args: str) -> list[str]:
+        return [
+            "java",
+            f"-Xmx{self.heap}",
+            "-Xms128m",
+            "-XX:+UseG1GC",
+            "-XX:TieredStopAtLevel=1",
+            f"-Dlog4j2.configurationFile={self.workdir / 'log4j2.properties'}",
+            "-cp",
+            f"{libs}/*",
+            *args,
+        ]
+
+    def start(self, timeout_s: float = 90.0) -> None:
+        """Format storage, start the broker and wait until it answers metadata requests."""
+        libs = ensure_jars(self.cache_dir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = self.port or free_port()
+        props = self._write_config(free_port())
+        cluster_id = uuid.uuid4().hex[:22]
+        subprocess.run(
+            self._java(libs, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        out = (self.workdir / "kafka.stdout").open("ab")
+        self.process = subprocess.Popen(
+            self._java(libs, "kafka.Kafka", str(props)),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        (self.workdir / "kafka.pid").write_text(str(self.process.pid))
+        self._wait_ready(timeout_s)
+        log.info("kafka.started", bootstrap=self.bootstrap, pid=self.process.pid)
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise KafkaStartError(f"broker exited with {self.process.returncode}: {self._tail()}")
+            try:
+                md = admin.list_topics(timeout=2)
+                if md.brokers:
+                    return
+            except Exception:  # noqa: BLE001 - any client error here means "not up yet"
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise KafkaStartError(f"broker not ready after {timeout_s}s: {self._tail()}")
+
+    def _tail(self) -> str:
+        parts = []
+        for f in (self.workdir / "kafka.stdout", self.log_file):
+            if f.exists():
+                parts.append(f.read_text(errors="replace")[-3000:])
+        return "\n".join(parts)
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Stop the broker with SIGTERM (controlled shutdown), killing it if it hangs."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+        log.info("kafka.stopped", bootstrap=self.bootstrap)

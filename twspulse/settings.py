@@ -1,0 +1,82 @@
+"""One settings object for every process of TWS Pulse.
+
+Every knob is an environment variable prefixed ``TWSPULSE_`` (or a line of a ``.env`` file), so compose,
+Kubernetes and the local demo configure the same code the same way. Nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Configuration of connectors, worker, simulator and local engines."""
+
+    model_config = SettingsConfigDict(env_prefix="TWSPULSE_", env_file=".env", extra="ignore")
+
+    # --- Kafka -------------------------------------------------------------------------------------
+    kafka_bootstrap: str | None = Field(
+        default=None,
+        description="host:port list of a running Kafka; when unset the local broker is started.",
+    )
+    topic_partitions: int = Field(default=3, ge=1, description="Partitions of topics we create.")
+
+    # --- Database ----------------------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL/TimescaleDB URL; when unset the embedded PostgreSQL is started.",
+    )
+
+    # --- Local engines (used only when the two URLs above are unset) -------------------------------
+    data_dir: Path = Field(
+        default=REPO_ROOT / ".data", description="Where local engines keep their data and logs."
+    )
+    cache_dir: Path = Field(
+        default=REPO_ROOT / ".cache", description="Where downloaded Kafka jars are kept."
+    )
+    kafka_heap: str = Field(default="512m", description="Max heap of the local Kafka broker.")
+
+    # --- TWS engine --------------------------------------------------------------------------------
+    tws_url: str = Field(
+        default="http://127.0.0.1:31116/twsd/api/v2",
+        description="Base URL of the engine's REST API v2 (ends in /twsd/api/v2).",
+    )
+    tws_user: str = Field(default="twsuser", description="Basic-auth user of the engine.")
+    tws_password: SecretStr = Field(default=SecretStr("twspass"), description="Basic-auth password.")
+    tws_verify_tls: bool = Field(default=True, description="Verify the engine's TLS certificate.")
+    tws_ca_bundle: Path | None = Field(default=None, description="CA bundle for a self-signed engine.")
+    tws_timeout_s: float = Field(default=30.0, gt=0, description="Per-request timeout.")
+    tws_poll_interval_s: float = Field(default=10.0, gt=0, description="Seconds between plan polls.")
+    tws_page_size: int = Field(default=1000, ge=1, le=10000, description="Jobs per plan page.")
+    tws_oql: str = Field(default="", description="OQL filter that scopes the jobs watched.")
+    tws_joblog_max_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Joblog bytes kept per run; the rest is cut."
+    )
+    tws_joblog_chunk_bytes: int = Field(
+        default=256_000, ge=1024, description="Joblog bytes per Kafka record."
+    )
+    connector_name: str = Field(default="tws", description="Names the connector's saved cursor.")
+
+    # --- System connector --------------------------------------------------------------------------
+    system_interval_s: float = Field(default=15.0, gt=0, description="Seconds between host samples.")
+    host_name: str | None = Field(default=None, description="Host name to report (default: hostname).")
+
+    # --- Stream worker -----------------------------------------------------------------------------
+    worker_id: str = Field(default="twspulse-worker", description="Faust app id (consumer group).")
+    worker_batch_size: int = Field(default=500, ge=1, description="Rows per database write.")
+    worker_batch_seconds: float = Field(default=1.0, gt=0, description="Longest wait to fill a batch.")
+    worker_web_port: int = Field(default=6066, description="Faust's web port (0 picks a free one).")
+
+    # --- Logging -----------------------------------------------------------------------------------
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_json: bool = Field(default=True, description="One JSON object per log line.")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides taking precedence (tests, CLI)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

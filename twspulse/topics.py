@@ -1,0 +1,73 @@
+"""Topic names, their record models and how they are created.
+
+The worker and the connectors create what they need at start (idempotently), because Faust's own topic
+creation uses request versions that Kafka 4 no longer accepts, and a consumer that starts before its topic
+exists silently ignores it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import structlog
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from twspulse.events import Contract, DeadLetter, HostMetrics, JobEvent, JobLogChunk, SeenStatus
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic, the one model its values follow, and its configuration."""
+
+    name: str
+    model: type[Contract]
+    config: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def dlq(self) -> str:
+        """Name of the dead-letter topic for records of this topic that fail."""
+        return f"{self.name}.dlq"
+
+
+JOB_EVENTS = TopicSpec("tws.job.events", JobEvent)
+JOB_LOGS = TopicSpec("tws.job.logs", JobLogChunk, {"max.message.bytes": str(2 * 1024 * 1024)})
+HOST_METRICS = TopicSpec("host.metrics", HostMetrics)
+CONNECTOR_STATE = TopicSpec("tws.connector.state", SeenStatus, {"cleanup.policy": "compact"})
+
+DATA_TOPICS = (JOB_EVENTS, JOB_LOGS, HOST_METRICS)
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    *DATA_TOPICS,
+    CONNECTOR_STATE,
+    *(TopicSpec(t.dlq, DeadLetter) for t in DATA_TOPICS),
+)
+
+
+def ensure_topics(bootstrap: str, partitions: int, specs: tuple[TopicSpec, ...] = ALL_TOPICS) -> list[str]:
+    """Create the topics that do not exist yet; returns the names created."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    existing = set(admin.list_topics(timeout=15).topics)
+    wanted = [
+        NewTopic(
+            s.name,
+            num_partitions=1 if s is CONNECTOR_STATE else partitions,
+            replication_factor=-1,
+            config=s.config,
+        )
+        for s in specs
+        if s.name not in existing
+    ]
+    if not wanted:
+        return []
+    created = []
+    for name, fut in admin.create_topics(wanted, request_timeout=30).items():
+        try:
+            fut.result()
+            created.append(name)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+    log.info("topics.created", topics=created)
+    return created
