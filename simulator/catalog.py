@@ -32,6 +32,12 @@ class WorkstationDef:
         """Folder-qualified name, as jobs reference it (e.g. /MDM)."""
         return f"/{self.name}"
 
+    @property
+    def active_states(self) -> tuple[str, ...]:
+        """WorkstationStateEnum values the workstation reports: every simulated workstation is up."""
+        states = ("ONLINE", "LINKED", "JOBMAN_UP", "WRITER_UP")
+        return ("MASTER", *states) if self.host_type == "MASTER" else states
+
 
 @dataclass(frozen=True, slots=True)
 class StreamDef:

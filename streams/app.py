@@ -82,6 +82,7 @@ def _make_agent(app: faust.App, pipe: Pipe, sink: TimescaleSink, settings: Setti
 
 def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.App:
     """The Faust app with its agents; the caller runs it (``twspulse worker``)."""
+    (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.worker_id,
         broker=f"kafka://{bootstrap}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -158,11 +159,20 @@ class LocalKafka:
         log.info("kafka.started", bootstrap=self.bootstrap, pid=self.process.pid)
 
     def _wait_ready(self, timeout_s: float) -> None:
-        admin = AdminClient({"bootstrap.servers": self.bootstrap})
         deadline = time.monotonic() + timeout_s
+        admin = None
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise KafkaStartError(f"broker exited with {self.process.returncode}: {self._tail()}")
+            if admin is None:
+                # Ask the Kafka protocol only once the port listens: keeps librdkafka's
+                # connection-refused noise out of the logs.
+                try:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                except OSError:
+                    time.sleep(0.2)
+                    continue
+                admin = AdminClient({"bootstrap.servers": self.bootstrap})
             try:
                 md = admin.list_topics(timeout=2)
                 if md.brokers:
