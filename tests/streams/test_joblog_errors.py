@@ -1,0 +1,26 @@
+"""The error line is the one naming the problem, not the TWS frame or the last line."""
+
+from __future__ import annotations
+
+from streams.joblog_errors import first_error_line
+
+JOBLOG = """===============================================================
+= JOB       : MDM#DAILY[(0005 11/24/26),(0AAAAAAAAAAAAB3)].LOAD_SALES
+= USER      : twsuser
+===============================================================
+2026-11-24 01:15:02 starting load_sales
+2026-11-24 01:15:03 reading input
+cat: /data/in/employees.csv: No such file or directory
+2026-11-24 01:15:03 load failed, exit 12
+===============================================================
+= Exit Status           : 12
+===============================================================
+"""
+
+
+def test_first_error_line_skips_frame_and_finds_the_cause() -> None:
+    assert first_error_line(JOBLOG) == "cat: /data/in/employees.csv: No such file or directory"
+
+
+def test_no_error_vocabulary_gives_none() -> None:
+    assert first_error_line("all good\nrows loaded: 10\n") is None
