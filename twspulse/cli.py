@@ -170,7 +170,8 @@ def simulator(ctx: click.Context, port: int, seed: int, speed: float) -> None:
     """
     from datetime import UTC, datetime
 
-    from simulator.server import SimConfig, serve_forever
+    from simulator.config import SimConfig
+    from simulator.server import serve_forever
 
     settings = _settings(ctx)
     start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)

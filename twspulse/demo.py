@@ -22,7 +22,8 @@ from connectors import system
 from connectors.producer import EventProducer
 from connectors.tws.poller import TwsPoller
 from connectors.tws.runner import run_tws_connector
-from simulator.server import SimConfig, SimulatorServer
+from simulator.config import SimConfig
+from simulator.server import SimulatorServer
 from twspulse.engines.stack import LocalStack
 from twspulse.settings import Settings
 from twspulse.summary import read_summary

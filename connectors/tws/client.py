@@ -89,6 +89,7 @@ class TwsClient:
         )
         self._retry = retry or RetryPolicy()
         self.requests_sent = 0
+        self.engine_time: datetime | None = None  # from the last response's Date header
 
     async def __aenter__(self) -> TwsClient:
         return self
@@ -119,6 +120,7 @@ class TwsClient:
                 wait = self._retry.delay(attempt)
             else:
                 if resp.status_code < 400:
+                    self._note_engine_time(resp)
                     return resp
                 if stream:
                     await resp.aread()
@@ -135,6 +137,15 @@ class TwsClient:
                 log.warning("tws.request.retry", path=path, attempt=attempt + 1, error=last, wait_s=round(wait, 2))
                 await asyncio.sleep(wait)
         raise TwsUnavailable(f"{path} failed after {self._retry.attempts} attempts: {last}")
+
+    def _note_engine_time(self, resp: httpx.Response) -> None:
+        """Keep the engine's own clock: event times of waiting jobs must be on the same clock as run times."""
+        value = resp.headers.get("Date")
+        if value:
+            try:
+                self.engine_time = parsedate_to_datetime(value).astimezone(UTC)
+            except (TypeError, ValueError):
+                log.warning("tws.date_header.unparsable", value=value)
 
     async def job_pages(self, oql: str = "", page_size: int = 1000) -> AsyncIterator[JobPage]:
         """Every page of ``GET plan/job`` for the current plan, following offsets until the last page."""

@@ -16,11 +16,12 @@ def status_key(job: JobInPlan) -> str:
     return f"{job.id}/{run.id if run else '-'}/{state}"
 
 
-def build_event(job: JobInPlan, observed_at: datetime) -> JobEvent:
+def build_event(job: JobInPlan, observed_at: datetime, engine_time: datetime | None = None) -> JobEvent:
     """The event for the job's current status.
 
-    Event time is the end of the run for a final state, its start while it runs, and the moment we first
-    saw the state otherwise (the API has no status-change timestamp for waiting states).
+    Event time is the end of the run for a final state, its start while it runs, and otherwise the
+    moment we first saw the state, on the engine's clock (its HTTP Date header) when it gave one: the API
+    has no status-change timestamp for waiting states, and run times are on the engine's clock too.
     """
     run = job.last_run
     start = run.time_info.actual_start if run else None
@@ -31,7 +32,7 @@ def build_event(job: JobInPlan, observed_at: datetime) -> JobEvent:
     elif start is not None and category not in FINAL:
         status_time = start
     else:
-        status_time = observed_at
+        status_time = engine_time or observed_at
     return JobEvent(
         event_id=status_key(job),
         job_id=job.id,

@@ -75,7 +75,7 @@ class TwsPoller:
                 if job is None:
                     continue
                 present.add(job.id)
-                event = build_event(job, now)
+                event = build_event(job, now, self.client.engine_time)
                 if self.store.seen.get(job.id) != event.event_id:
                     batch.events.append(event)
         for event in batch.events:

@@ -12,17 +12,22 @@ from twspulse.settings import Settings
 from twspulse.topics import ensure_topics
 
 
-async def run_tws_connector(
-    settings: Settings, bootstrap: str, stop: asyncio.Event, max_polls: int | None = None
-) -> TwsPoller:
-    """Resume from the saved state and poll until ``stop`` (or ``max_polls``); returns the poller."""
+def build_poller(settings: Settings, bootstrap: str, client: TwsClient) -> TwsPoller:
+    """A poller resumed from the connector's saved state, with its transactional producer."""
     ensure_topics(bootstrap, settings.topic_partitions)
     store = SeenStore(settings.connector_name)
     store.load(bootstrap)
     producer = EventProducer(
         bootstrap, transactional_id=f"twspulse-tws-{settings.connector_name}", client_id="twspulse-tws"
     )
+    return TwsPoller(settings, client, producer, store)
+
+
+async def run_tws_connector(
+    settings: Settings, bootstrap: str, stop: asyncio.Event, max_polls: int | None = None
+) -> TwsPoller:
+    """Resume from the saved state and poll until ``stop`` (or ``max_polls``); returns the poller."""
     async with TwsClient(settings) as client:
-        poller = TwsPoller(settings, client, producer, store)
+        poller = build_poller(settings, bootstrap, client)
         await poller.run(stop, max_polls=max_polls)
     return poller

@@ -1,0 +1,123 @@
+"""The TWS connector on a real broker against the simulator: resume, faults and bad payloads.
+
+What happens to each failure:
+- connector stopped and restarted            -> resumes from tws.connector.state: no duplicate, no gap
+- engine answers 500 while a poll is running -> the poll's transaction is not committed; the next poll
+                                                publishes the same changes once
+- a job with an unknown status or no id      -> tws.job.events.dlq with the raw payload, once; the other
+                                                jobs of the page are published
+- engine unreachable                         -> the poll fails with TwsUnavailable, the loop keeps going
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+
+import httpx
+from confluent_kafka import Consumer, TopicPartition
+
+from connectors.tws.client import RetryPolicy, TwsClient
+from connectors.tws.errors import TwsUnavailable
+from connectors.tws.runner import build_poller
+from tests.tws_scenario import simulator, status_keys
+from twspulse.events import DeadLetter, JobEvent
+from twspulse.settings import Settings
+
+FAST_RETRY = RetryPolicy(attempts=2, base_delay_s=0.01, max_delay_s=0.05)
+
+
+def read_topic(bootstrap: str, topic: str) -> list[bytes]:
+    """Every committed record value of a topic, as a read_committed consumer sees it."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"reader-{topic}", "isolation.level": "read_committed",
+                  "enable.auto.commit": False})  # fmt: skip
+    try:
+        parts = c.list_topics(topic, timeout=10).topics[topic].partitions
+        tps = [TopicPartition(topic, p, 0) for p in parts]
+        c.assign(tps)
+        ends = {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
+        values: list[bytes] = []
+        idle = 0
+        while idle < 3:
+            msg = c.poll(1.0)
+            if msg is None:
+                positions = c.position([TopicPartition(topic, p) for p in parts])
+                if all(tp.offset >= ends[tp.partition] or ends[tp.partition] == 0 for tp in positions):
+                    break
+                idle += 1
+                continue
+            if not msg.error():
+                values.append(msg.value())
+        return values
+    finally:
+        c.close()
+
+
+def test_restart_resumes_without_duplicates_or_gaps(kafka: str, settings: Settings) -> None:
+    expected: set[str] = set()
+    with simulator(seed=11) as sim:
+        cfg = settings.model_copy(update={"tws_url": sim.base_url})
+
+        async def run_polls(n: int, fail_midway: bool = False) -> None:
+            async with TwsClient(cfg, retry=FAST_RETRY) as client:
+                poller = build_poller(cfg, kafka, client)  # a new process would do exactly this
+                for i in range(n):
+                    sim.clock.advance(90 * 60)
+                    expected.update(status_keys(sim).values())
+                    if fail_midway and i == n - 1:
+                        # the page read succeeds, the joblog fetch then meets a dead engine
+                        httpx.post(f"{sim.root_url}/sim/faults", json={"error_500": 100})
+                        try:
+                            await poller.poll_once()
+                        except TwsUnavailable:
+                            pass
+                        httpx.delete(f"{sim.root_url}/sim/faults")
+                    else:
+                        await poller.poll_once()
+
+        asyncio.run(run_polls(5, fail_midway=True))  # first life ends with an uncommitted poll
+        asyncio.run(run_polls(6))  # second life, same connector name
+        asyncio.run(run_polls(0))  # third life just resumes: must publish nothing new
+
+    events = [JobEvent.model_validate_json(v) for v in read_topic(kafka, "tws.job.events")]
+    ids = Counter(e.event_id for e in events)
+    assert max(ids.values()) == 1, [k for k, n in ids.items() if n > 1][:5]  # no duplicates
+    assert set(ids) == expected  # no gaps: every status the engine showed at a poll
+
+
+def test_bad_jobs_are_dead_lettered_once_and_the_rest_published(kafka: str, settings: Settings) -> None:
+    with simulator(seed=3) as sim:
+        cfg = settings.model_copy(update={"tws_url": sim.base_url})
+        sim.clock.advance(6 * 3600)
+        jobs = len(status_keys(sim))  # read before arming: the fault spoils the next page served
+        httpx.post(f"{sim.root_url}/sim/faults", json={"malformed": 1, "malformed_kind": "unknown_status"})
+
+        async def polls() -> None:
+            async with TwsClient(cfg, retry=FAST_RETRY) as client:
+                poller = build_poller(cfg, kafka, client)
+                first = await poller.poll_once()
+                second = await poller.poll_once()  # same plan, no fault: nothing new, no second dead letter
+                assert first.dead_letters == 1 and first.events == jobs - 1
+                assert second.dead_letters == 0
+
+        asyncio.run(polls())
+    dead = [DeadLetter.model_validate_json(v) for v in read_topic(kafka, "tws.job.events.dlq")]
+    assert len(dead) == 1
+    assert "failed validation" in dead[0].reason
+    raw = json.loads(dead[0].raw())
+    assert "lastRunCommonStatus" in raw or "lastRunCompositeStatus" in raw  # the payload is kept whole
+
+
+def test_unreachable_engine_fails_the_poll_not_the_process(kafka: str, settings: Settings) -> None:
+    cfg = settings.model_copy(update={"tws_url": "http://127.0.0.1:9/twsd/api/v2", "tws_timeout_s": 1.0})
+
+    async def loop() -> int:
+        async with TwsClient(cfg, retry=FAST_RETRY) as client:
+            poller = build_poller(cfg, kafka, client)
+            stop = asyncio.Event()
+            await poller.run(stop, max_polls=2)  # returns after two failed polls instead of raising
+            return client.requests_sent
+
+    assert asyncio.run(loop()) == 4  # 2 polls x 2 attempts each
+    assert read_topic(kafka, "tws.job.events") == []

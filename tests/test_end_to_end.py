@@ -1,0 +1,84 @@
+"""simulator -> connectors -> Kafka 4 -> Faust worker process -> PostgreSQL, for a seeded day.
+
+The test steps the simulated clock itself, so the expected rows are known exactly: every status change
+the engine showed at a poll is one row, every failed run has its joblog with the error line, and the
+host sampler's rows arrive beside them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+
+import psycopg
+
+from connectors import system
+from connectors.producer import EventProducer
+from connectors.tws.client import TwsClient
+from connectors.tws.runner import build_poller
+from connectors.tws.status_map import categorize
+from tests.helpers import count, wait_until
+from tests.tws_scenario import simulator, snapshot, status_keys
+from twspulse.events import StatusCategory
+from twspulse.settings import Settings
+from twspulse.summary import read_summary
+
+
+def test_seeded_day_flows_from_simulator_to_database(
+    kafka: str, database_url: str, settings: Settings, start_worker
+) -> None:  # type: ignore[no-untyped-def]
+    worker = start_worker(kafka, database_url)
+    host_producer = EventProducer(kafka, client_id="test-system")
+    system.run(host_producer, 0.05, threading.Event(), host="e2e-host", count=3)
+
+    expected_keys: set[str] = set()
+    with simulator(seed=7) as sim:
+        cfg = settings.model_copy(update={"tws_url": sim.base_url})
+
+        async def day() -> int:
+            async with TwsClient(cfg) as client:
+                poller = build_poller(cfg, kafka, client)
+                for _ in range(20):  # 20 polls, 75 simulated minutes apart: the whole production day
+                    sim.clock.advance(75 * 60)
+                    expected_keys.update(status_keys(sim).values())
+                    await poller.poll_once()
+                return poller.totals.events
+
+        published = asyncio.run(day())
+        final = snapshot(sim)
+
+    assert published == len(expected_keys) > 50
+    wait_until(lambda: count(database_url, "SELECT count(*) FROM job_runs") == published,
+               timeout_s=90, what=f"{published} job_runs rows", worker=worker)  # fmt: skip
+
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT event_id FROM job_runs").fetchall()
+        latest = dict(conn.execute(
+            "SELECT DISTINCT ON (job_id) job_id, internal_status FROM job_runs ORDER BY job_id, time DESC, observed_at DESC"
+        ).fetchall())  # fmt: skip
+        failed = conn.execute(
+            "SELECT run_id, return_code FROM job_runs WHERE category = 'failed'").fetchall()  # fmt: skip
+    assert {r[0] for r in rows} == expected_keys  # every change once, nothing invented
+    for job_id, job in final.items():  # no gap: the table's latest status is the engine's
+        assert latest[job_id] == job.composite_status.status, job.name
+
+    assert failed, "the seeded day must contain failures"
+    assert any(categorize(j.composite_status.status) is StatusCategory.FAILED for j in final.values())
+    wait_until(lambda: count(database_url, "SELECT count(DISTINCT run_id) FROM job_logs") == len(failed),
+               what="a joblog for every failed run", worker=worker)  # fmt: skip
+    with psycopg.connect(database_url) as conn:
+        for run_id, rc in failed:
+            content, first_error = conn.execute(
+                "SELECT string_agg(content, '' ORDER BY chunk_index), min(first_error_line) FROM job_logs "
+                "WHERE run_id = %s", (run_id,)).fetchone()  # fmt: skip
+            footer = re.search(r"Exit Status\s*:\s*(-?\d+)", content)
+            assert footer and int(footer.group(1)) == rc, content[-300:]
+            assert first_error, content
+
+    wait_until(lambda: count(database_url, "SELECT count(DISTINCT time) FROM host_metrics WHERE host = 'e2e-host'") == 3,
+               what="3 host samples", worker=worker)  # fmt: skip
+    summary = read_summary(database_url, kafka)
+    assert summary.data_flowed
+    assert summary.topic_offsets["tws.job.events"] >= published
+    assert sum(summary.runs_by_status.values()) == len(latest)

@@ -1,0 +1,39 @@
+"""A deterministic TWS scenario for tests: a frozen-clock simulator stepped by the test itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import httpx
+
+from connectors.tws.api_models import JobInPlan
+from connectors.tws.job_events import status_key
+from simulator.config import SimConfig
+from simulator.server import SimulatorServer
+
+DAY = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+@contextmanager
+def simulator(seed: int = 7, **config: object) -> Iterator[SimulatorServer]:
+    """A simulator whose clock only moves when the test advances it."""
+    server = SimulatorServer(SimConfig(seed=seed, start=DAY, speed=0, **config))  # type: ignore[arg-type]
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def snapshot(server: SimulatorServer) -> dict[str, JobInPlan]:
+    """The plan as the engine answers now, validated: job id -> job (the test's own ground truth)."""
+    resp = httpx.get(f"{server.base_url}/plan/job", params={"limit": 10000}, auth=("twsuser", "twspass"))
+    resp.raise_for_status()
+    return {j.id: j for j in (JobInPlan.model_validate(r) for r in resp.json()["results"])}
+
+
+def status_keys(server: SimulatorServer) -> dict[str, str]:
+    """job id -> status key of the job's current status."""
+    return {job_id: status_key(job) for job_id, job in snapshot(server).items()}
