@@ -37,7 +37,9 @@ def _worker_env(settings: Settings, bootstrap: str, database_url: str) -> dict[s
         TWSPULSE_KAFKA_BOOTSTRAP=bootstrap,
         TWSPULSE_DATABASE_URL=database_url,
         TWSPULSE_WORKER_WEB_PORT="0",
-        TWSPULSE_LOG_LEVEL=settings.log_level,
+        # the worker's own start/stop chatter would bury the demo's output: warnings and errors only
+        TWSPULSE_LOG_LEVEL="WARNING",
+        TWSPULSE_LOG_JSON=str(settings.log_json).lower(),
         TWSPULSE_DATA_DIR=str(settings.data_dir),
     )
     return env
@@ -109,6 +111,7 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
         if not caught_up:
             log.error("demo.worker_behind", hint="the worker did not write every published event in time")
         summary = read_summary(endpoints.database_url, endpoints.kafka_bootstrap)
+        stop_worker(worker)
         print(summary.render())
         print(f"demo took {time.monotonic() - started:.0f}s (simulated {sim_hours:.0f}h)")
         return 0 if summary.data_flowed and caught_up else 1

@@ -24,3 +24,18 @@ def test_first_error_line_skips_frame_and_finds_the_cause() -> None:
 
 def test_no_error_vocabulary_gives_none() -> None:
     assert first_error_line("all good\nrows loaded: 10\n") is None
+
+
+def test_info_lines_do_not_count_and_a_specific_cause_beats_a_generic_failure() -> None:
+    log = (
+        "2026-11-24 04:15:22 INFO  [FETCH] target https://api.example.com (timeout 120 s)\n"
+        "step 3 failed\n"
+        "curl: (28) Operation timed out after 120001 milliseconds\n"
+    )
+    assert first_error_line(log) == "curl: (28) Operation timed out after 120001 milliseconds"
+
+
+def test_a_bare_error_label_borrows_the_next_line() -> None:
+    assert first_error_line("ERROR:\n  relation \"stage.sales\" does not exist\n") == (
+        'ERROR: relation "stage.sales" does not exist'
+    )
