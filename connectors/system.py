@@ -55,8 +55,9 @@ def sample(host: str) -> HostMetrics:
     )
 
 
-def run(producer: EventProducer, interval_s: float, stop: threading.Event, host: str | None = None,
-        count: int | None = None) -> int:
+def run(
+    producer: EventProducer, interval_s: float, stop: threading.Event, host: str | None = None, count: int | None = None
+) -> int:
     """Sample every ``interval_s`` until ``stop`` (or ``count`` samples); returns the samples sent."""
     host = host or socket.gethostname()
     psutil.cpu_percent(interval=None)  # the first call only primes the counter

@@ -50,7 +50,11 @@ def _make_agent(app: faust.App, pipe: Pipe, sink: TimescaleSink, settings: Setti
             log.warning("worker.dead_lettered", topic=pipe.topic.dlq, count=len(dead), first=dead[0].reason)
 
     async def agent(stream: faust.StreamT[Any]) -> None:
-        async for events in stream.take_events(settings.worker_batch_size, within=settings.worker_batch_seconds):
+        # take_events (not take): the batch keeps each record's partition/offset for dead letters
+        batches = stream.take_events(  # type: ignore[attr-defined]
+            settings.worker_batch_size, within=settings.worker_batch_seconds
+        )
+        async for events in batches:
             rows: list[tuple[Any, ...]] = []
             owners: list[Any] = []  # event that produced each row, for dead-lettering refused rows
             dead: list[DeadLetter] = []

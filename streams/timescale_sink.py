@@ -75,9 +75,9 @@ class TimescaleSink:
         cols = sql.SQL(", ").join(map(sql.Identifier, columns))
         async with pool.connection() as conn, conn.transaction():
             await conn.execute(
-                sql.SQL(
-                    "CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-                ).format(stage, sql.Identifier(table))
+                sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS").format(
+                    stage, sql.Identifier(table)
+                )
             )
             async with conn.cursor() as cur:
                 async with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(stage, cols)) as copy:

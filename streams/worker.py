@@ -17,6 +17,7 @@ def run_worker(settings: Settings, endpoints: Endpoints, migrate: bool = True) -
     if migrate:
         db.migrate(endpoints.database_url)
     app = create_app(settings, endpoints.kafka_bootstrap, endpoints.database_url)
-    worker = faust.Worker(app, loglevel=settings.log_level.lower().replace("warning", "warn"),
-                          quiet=True, override_logging=False)
+    worker = faust.Worker(
+        app, loglevel=settings.log_level.lower().replace("warning", "warn"), quiet=True, override_logging=False
+    )
     worker.execute_from_commandline()

@@ -50,7 +50,10 @@ class WorkerProcess:
 
 
 def wait_until(  # type: ignore[no-untyped-def]
-    predicate, timeout_s: float = 60.0, interval_s: float = 0.5, what: str = "condition",
+    predicate,
+    timeout_s: float = 60.0,
+    interval_s: float = 0.5,
+    what: str = "condition",
     worker: WorkerProcess | None = None,
 ):
     """Poll ``predicate`` until it returns a truthy value; fail with ``what`` (and the worker's log)."""

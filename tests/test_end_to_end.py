@@ -54,9 +54,12 @@ def test_seeded_day_flows_from_simulator_to_database(
 
     with psycopg.connect(database_url) as conn:
         rows = conn.execute("SELECT event_id FROM job_runs").fetchall()
-        latest = dict(conn.execute(
-            "SELECT DISTINCT ON (job_id) job_id, internal_status FROM job_runs ORDER BY job_id, time DESC, observed_at DESC"
-        ).fetchall())  # fmt: skip
+        latest = dict(
+            conn.execute(
+                "SELECT DISTINCT ON (job_id) job_id, internal_status FROM job_runs "
+                "ORDER BY job_id, time DESC, observed_at DESC"
+            ).fetchall()
+        )
         failed = conn.execute(
             "SELECT run_id, return_code FROM job_runs WHERE category = 'failed'").fetchall()  # fmt: skip
     assert {r[0] for r in rows} == expected_keys  # every change once, nothing invented
@@ -76,8 +79,8 @@ def test_seeded_day_flows_from_simulator_to_database(
             assert footer and int(footer.group(1)) == rc, content[-300:]
             assert first_error, content
 
-    wait_until(lambda: count(database_url, "SELECT count(DISTINCT time) FROM host_metrics WHERE host = 'e2e-host'") == 3,
-               what="3 host samples", worker=worker)  # fmt: skip
+    host_samples = "SELECT count(DISTINCT time) FROM host_metrics WHERE host = 'e2e-host'"
+    wait_until(lambda: count(database_url, host_samples) == 3, what="3 host samples", worker=worker)
     summary = read_summary(database_url, kafka)
     assert summary.data_flowed
     assert summary.topic_offsets["tws.job.events"] >= published

@@ -71,8 +71,7 @@ def migrate(url: str, sql_dir: Path = SQL_DIR) -> list[str]:
                        applied_at timestamptz NOT NULL DEFAULT now())"""
             )
             done = {
-                row[0]: row[1]
-                for row in conn.execute("SELECT version, checksum FROM schema_migrations").fetchall()
+                row[0]: row[1] for row in conn.execute("SELECT version, checksum FROM schema_migrations").fetchall()
             }
             for mig in migrations:
                 if mig.version in done:

@@ -105,9 +105,7 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
         sys_thread.join(10)
         delivered = poller.producer.stats.delivered
         log.info("demo.published", topics=delivered, sim_time=sim.clock.now().isoformat())
-        caught_up = wait_for_rows(
-            endpoints.database_url, poller.totals.events, poller.totals.joblogs, timeout_s=90
-        )
+        caught_up = wait_for_rows(endpoints.database_url, poller.totals.events, poller.totals.joblogs, timeout_s=90)
         if not caught_up:
             log.error("demo.worker_behind", hint="the worker did not write every published event in time")
         summary = read_summary(endpoints.database_url, endpoints.kafka_bootstrap)

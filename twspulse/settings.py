@@ -33,12 +33,8 @@ class Settings(BaseSettings):
     )
 
     # --- Local engines (used only when the two URLs above are unset) -------------------------------
-    data_dir: Path = Field(
-        default=REPO_ROOT / ".data", description="Where local engines keep their data and logs."
-    )
-    cache_dir: Path = Field(
-        default=REPO_ROOT / ".cache", description="Where downloaded Kafka jars are kept."
-    )
+    data_dir: Path = Field(default=REPO_ROOT / ".data", description="Where local engines keep their data and logs.")
+    cache_dir: Path = Field(default=REPO_ROOT / ".cache", description="Where downloaded Kafka jars are kept.")
     kafka_heap: str = Field(default="512m", description="Max heap of the local Kafka broker.")
 
     # --- TWS engine --------------------------------------------------------------------------------
@@ -57,9 +53,7 @@ class Settings(BaseSettings):
     tws_joblog_max_bytes: int = Field(
         default=1_000_000, ge=1024, description="Joblog bytes kept per run; the rest is cut."
     )
-    tws_joblog_chunk_bytes: int = Field(
-        default=256_000, ge=1024, description="Joblog bytes per Kafka record."
-    )
+    tws_joblog_chunk_bytes: int = Field(default=256_000, ge=1024, description="Joblog bytes per Kafka record.")
     connector_name: str = Field(default="tws", description="Names the connector's saved cursor.")
 
     # --- System connector --------------------------------------------------------------------------
@@ -70,7 +64,7 @@ class Settings(BaseSettings):
     worker_id: str = Field(default="twspulse-worker", description="Faust app id (consumer group).")
     worker_batch_size: int = Field(default=500, ge=1, description="Rows per database write.")
     worker_batch_seconds: float = Field(default=1.0, gt=0, description="Longest wait to fill a batch.")
-    worker_web_port: int = Field(default=6066, description="Faust's web port (0 picks a free one).")
+    worker_web_port: int = Field(default=6066, description="Faust's web port on 127.0.0.1 (0 disables it).")
 
     # --- Logging -----------------------------------------------------------------------------------
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")

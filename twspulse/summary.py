@@ -31,11 +31,12 @@ class Summary:
         """Plain text for a terminal."""
         lines = [f"== TWS Pulse summary (database: {self.database_mode}) =="]
         lines.append(
-            f"rows: job_runs={self.job_runs_rows} job_logs={self.job_logs_rows} "
-            f"host_metrics={self.host_metrics_rows}"
+            f"rows: job_runs={self.job_runs_rows} job_logs={self.job_logs_rows} host_metrics={self.host_metrics_rows}"
         )
-        lines.append("job instances by latest status: " + ", ".join(
-            f"{k}={v}" for k, v in sorted(self.runs_by_status.items())) or "-")
+        lines.append(
+            "job instances by latest status: " + ", ".join(f"{k}={v}" for k, v in sorted(self.runs_by_status.items()))
+            or "-"
+        )
         lines.append(f"failures ({len(self.failures)}):")
         for job, status, rc, err in self.failures[:20]:
             lines.append(f"  {job:<40} {status:<6} rc={rc!s:<4} {err or '(no error line found)'}")

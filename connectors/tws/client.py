@@ -10,8 +10,8 @@ import asyncio
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -166,9 +166,7 @@ class TwsClient:
 
     async def joblog(self, run_id: str, max_bytes: int) -> Joblog:
         """The joblog of one run, read as a stream and cut at ``max_bytes`` (the total is still counted)."""
-        resp = await self._request(
-            f"plan/job/run/{run_id}/joblog", params={"contentOnly": "false"}, stream=True
-        )
+        resp = await self._request(f"plan/job/run/{run_id}/joblog", params={"contentOnly": "false"}, stream=True)
         kept = bytearray()
         total = 0
         try:

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import structlog
-from pydantic import ValidationError
-
 from confluent_kafka import KafkaException
+from pydantic import ValidationError
 
 from connectors.producer import DeliveryError, EventProducer
 from connectors.tws.api_models import JobInPlan

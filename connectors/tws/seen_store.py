@@ -62,17 +62,19 @@ class SeenStore:
                 if msg.error():
                     raise KafkaException(msg.error())
                 key = (msg.key() or b"").decode()
+                value = msg.value()
                 if key.startswith(prefix):
                     job_id = key[len(prefix) :]
-                    if msg.value() is None:
+                    if value is None:
                         self.seen.pop(job_id, None)
                     else:
                         try:
-                            self.seen[job_id] = SeenStatus.model_validate_json(msg.value()).status_key
+                            self.seen[job_id] = SeenStatus.model_validate_json(value).status_key
                         except ValidationError as exc:
                             log.error("tws.state.bad_record", key=key, error=str(exc))
-                if msg.offset() + 1 >= ends[msg.partition()]:
-                    done.add(msg.partition())
+                offset, partition = msg.offset(), msg.partition()
+                if offset is not None and partition is not None and offset + 1 >= ends[partition]:
+                    done.add(partition)
         finally:
             consumer.close()
         log.info("tws.state.loaded", connector=self.connector, jobs=len(self.seen))

@@ -36,6 +36,6 @@ def test_info_lines_do_not_count_and_a_specific_cause_beats_a_generic_failure() 
 
 
 def test_a_bare_error_label_borrows_the_next_line() -> None:
-    assert first_error_line("ERROR:\n  relation \"stage.sales\" does not exist\n") == (
+    assert first_error_line('ERROR:\n  relation "stage.sales" does not exist\n') == (
         'ERROR: relation "stage.sales" does not exist'
     )

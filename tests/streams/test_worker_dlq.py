@@ -34,20 +34,20 @@ def _read_dlq(bootstrap: str, topic: str, n: int) -> list[DeadLetter]:
     c.subscribe([topic])
     out: list[DeadLetter] = []
     try:
+
         def _poll() -> bool:
             msg = c.poll(1.0)
             if msg is not None and not msg.error():
                 out.append(DeadLetter.model_validate_json(msg.value()))
             return len(out) >= n
+
         wait_until(_poll, timeout_s=60, interval_s=0, what=f"{n} records on {topic}")
     finally:
         c.close()
     return out
 
 
-def test_malformed_records_go_to_dlq_and_good_ones_still_arrive(
-    kafka: str, database_url: str, start_worker
-) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_records_go_to_dlq_and_good_ones_still_arrive(kafka: str, database_url: str, start_worker) -> None:  # type: ignore[no-untyped-def]
     p = Producer({"bootstrap.servers": kafka})
     for i in range(5):
         p.produce("tws.job.events", key=f"job{i}".encode(), value=_event(i).to_bytes())
@@ -81,11 +81,14 @@ def test_malformed_records_go_to_dlq_and_good_ones_still_arrive(
 
     assert count(database_url, "SELECT count(*) FROM job_runs") == 5
     assert count(database_url, "SELECT count(*) FROM job_runs WHERE duration_s = 30") == 5
-    assert count(
-        database_url,
-        "SELECT count(*) FROM job_logs WHERE first_error_line = %s AND position(chr(65533) in content) > 0",
-        "ERROR: cannot open /data/in.csv\ufffd",
-    ) == 1
+    assert (
+        count(
+            database_url,
+            "SELECT count(*) FROM job_logs WHERE first_error_line = %s AND position(chr(65533) in content) > 0",
+            "ERROR: cannot open /data/in.csv\ufffd",
+        )
+        == 1
+    )
     assert worker.proc.poll() is None, worker.log()  # still running
 
 

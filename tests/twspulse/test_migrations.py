@@ -41,7 +41,8 @@ def test_redelivered_row_is_not_written_twice(database_url: str) -> None:
     row = "('2026-11-24T01:00:00Z', 'h1', 'cpu.percent', '', 12.5)"
     with psycopg.connect(database_url) as conn:
         for _ in range(2):
-            conn.execute(f"INSERT INTO host_metrics (time, host, metric, device, value) VALUES {row} "
-                         "ON CONFLICT DO NOTHING")
+            conn.execute(
+                f"INSERT INTO host_metrics (time, host, metric, device, value) VALUES {row} ON CONFLICT DO NOTHING"
+            )
         (n,) = conn.execute("SELECT count(*) FROM host_metrics").fetchone() or (0,)
     assert n == 1

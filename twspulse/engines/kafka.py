@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 from twspulse.engines.ports import free_port
@@ -177,8 +178,8 @@ class LocalKafka:
                 md = admin.list_topics(timeout=2)
                 if md.brokers:
                     return
-            except Exception:  # noqa: BLE001 - any client error here means "not up yet"
-                pass
+            except KafkaException as exc:  # the controller may still be electing itself
+                log.debug("kafka.not_ready", error=str(exc))
             time.sleep(0.5)
         self.stop()
         raise KafkaStartError(f"broker not ready after {timeout_s}s: {self._tail()}")
