@@ -159,11 +159,12 @@ def topics_create(ctx: click.Context) -> None:
 
 # --- simulator -------------------------------------------------------------------------------------
 @main.command()
-@click.option("--port", default=31116, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 in a container).")
+@click.option("--port", default=31116, show_default=True, help="Port to listen on.")
 @click.option("--seed", default=42, show_default=True, help="Same seed, same plan and outcomes.")
 @click.option("--speed", default=60.0, show_default=True, help="Simulated seconds per real second.")
 @click.pass_context
-def simulator(ctx: click.Context, port: int, seed: int, speed: float) -> None:
+def simulator(ctx: click.Context, host: str, port: int, seed: int, speed: float) -> None:
     """Serve a simulated TWS engine (REST API v2 paths and shapes) for demos and tests.
 
     Basic-auth credentials are TWSPULSE_TWS_USER / TWSPULSE_TWS_PASSWORD (default twsuser / twspass).

@@ -1,0 +1,353 @@
+"""The production path (compose.yaml, Dockerfile, .dockerignore, .env.example) agrees with the code.
+
+Nothing here starts a container: the files are read with PyYAML and checked against the code they run
+(``twspulse.settings.Settings`` and the click commands of ``twspulse.cli``).
+
+Health rule (``test_long_running_services_are_healthchecked_or_wait_for_healthy_dependencies``): a
+service is *one-shot* when its restart policy is ``"no"`` (migrate, topics) and *long-running*
+otherwise. A long-running service must either define its own healthcheck, or have ``depends_on`` in
+which every dependency is gated by ``service_healthy`` or ``service_completed_successfully`` and at
+least one by ``service_healthy``, so it never starts before what it needs answers. Separately, a
+``service_healthy`` condition may only name a service that has a healthcheck, and
+``service_completed_successfully`` only a one-shot service (anything else would never complete).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+import pytest
+import yaml
+
+from twspulse.cli import main as twspulse_cli
+from twspulse.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_FILE = ROOT / "compose.yaml"
+DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+ENV_EXAMPLE = ROOT / ".env.example"
+
+COMPOSE_TEXT = COMPOSE_FILE.read_text()
+COMPOSE: dict[str, Any] = yaml.safe_load(COMPOSE_TEXT)
+SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
+APP_SERVICES = sorted(name for name, svc in SERVICES.items() if "build" in svc)
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+PROJECT = PYPROJECT["project"]
+
+SETTING_VARS = {f"TWSPULSE_{name.upper()}" for name in Settings.model_fields}
+SECRET_KEY = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY", re.IGNORECASE)
+INTERPOLATION = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?][^}]*)?\}")
+PINNED_TAG = re.compile(r"\d+\.\d+\.\d+([-.][\w.-]+)?")  # an exact release: 4.1.1, 2.17.2-pg16, 3.11.11-slim-...
+ENV_LINE = re.compile(r"^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$")
+
+
+def _env_example() -> dict[str, tuple[bool, str]]:
+    """Variables of .env.example: name -> (active, value); commented-out ``# NAME=value`` lines count."""
+    found: dict[str, tuple[bool, str]] = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        m = ENV_LINE.match(line.strip())
+        if m:
+            found[m.group(2)] = (m.group(1) is None, m.group(3))
+    return found
+
+
+def _environment(svc: dict[str, Any]) -> dict[str, str]:
+    env = svc.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {k: str(v) for k, v in env.items()}
+
+
+def _depends_on(svc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    deps = svc.get("depends_on") or {}
+    if isinstance(deps, list):  # short syntax: no condition at all
+        return {name: {} for name in deps}
+    return {name: spec or {} for name, spec in deps.items()}
+
+
+def _has_healthcheck(svc: dict[str, Any]) -> bool:
+    hc = svc.get("healthcheck") or {}
+    return bool(hc) and not hc.get("disable") and hc.get("test") not in (None, ["NONE"], "NONE")
+
+
+def _is_one_shot(svc: dict[str, Any]) -> bool:
+    return svc.get("restart") == "no"
+
+
+def _walk(node: Any, path: str = "") -> list[tuple[str, Any]]:
+    """(dotted path, scalar) for every scalar of the document, list items of ``K=V`` split into K."""
+    out: list[tuple[str, Any]] = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _walk(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            if isinstance(v, str) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", v):
+                k, _, val = v.partition("=")
+                out.append((f"{path}.{k}", val))
+            else:
+                out += _walk(v, f"{path}[{i}]")
+    else:
+        out.append((path, node))
+    return out
+
+
+# --- images, restart, volumes -----------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_image_is_pinned_to_a_version_or_built_here(name: str) -> None:
+    svc = SERVICES[name]
+    image = svc.get("image", "")
+    if "build" in svc:
+        context = svc["build"]["context"] if isinstance(svc["build"], dict) else svc["build"]
+        assert context == ".", f"{name} builds from {context!r}, expected the repo root"
+    repo, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "")
+    assert repo and tag, f"{name}: image {image!r} has no tag"
+    assert PINNED_TAG.fullmatch(tag), f"{name}: image {image!r} is not pinned to an exact version"
+
+
+def test_app_image_tag_is_the_project_version() -> None:
+    assert APP_SERVICES, "no service builds the twspulse image"
+    for name in APP_SERVICES:
+        assert SERVICES[name]["image"] == f"twspulse:{PROJECT['version']}", name
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_service_has_a_restart_policy(name: str) -> None:
+    restart = SERVICES[name].get("restart")
+    # `restart: no` unquoted is YAML false, which compose rejects: it must be the string "no".
+    assert isinstance(restart, str), f"{name}: restart is {restart!r}"
+    assert re.fullmatch(r"no|always|unless-stopped|on-failure(:\d+)?", restart), f"{name}: {restart!r}"
+
+
+def test_setup_services_run_once_and_the_rest_keep_running() -> None:
+    one_shot = {name for name, svc in SERVICES.items() if _is_one_shot(svc)}
+    assert one_shot == {"migrate", "topics"}
+
+
+def test_named_volumes_are_declared_and_stateful_services_use_one() -> None:
+    declared = set(COMPOSE.get("volumes") or {})
+    used: dict[str, set[str]] = {}
+    for name, svc in SERVICES.items():
+        for vol in svc.get("volumes", []):
+            source = vol["source"] if isinstance(vol, dict) else vol.split(":", 1)[0]
+            if not source.startswith((".", "/", "~", "$")):
+                assert source in declared, f"{name} mounts undeclared volume {source!r}"
+                used.setdefault(name, set()).add(source)
+    for name in ("kafka", "timescaledb", "grafana"):
+        assert used.get(name), f"{name} keeps its data in no named volume"
+    assert declared <= set().union(*used.values()), f"unused volumes: {declared - set().union(*used.values())}"
+
+
+# --- health and start order ------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(n for n, s in SERVICES.items() if not _is_one_shot(s)))
+def test_long_running_services_are_healthchecked_or_wait_for_healthy_dependencies(name: str) -> None:
+    svc = SERVICES[name]
+    if _has_healthcheck(svc):
+        return
+    conditions = [spec.get("condition") for spec in _depends_on(svc).values()]
+    assert conditions, f"{name}: no healthcheck and no dependencies"
+    assert set(conditions) <= {"service_healthy", "service_completed_successfully"}, (
+        f"{name}: no healthcheck and an ungated dependency ({conditions})"
+    )
+    assert "service_healthy" in conditions, f"{name}: no healthcheck and no healthy dependency"
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_dependency_conditions_can_be_met(name: str) -> None:
+    for dep, spec in _depends_on(SERVICES[name]).items():
+        assert dep in SERVICES, f"{name} depends on unknown service {dep}"
+        condition = spec.get("condition", "service_started")
+        if condition == "service_healthy":
+            assert _has_healthcheck(SERVICES[dep]), f"{name} waits for {dep} to be healthy; it has no healthcheck"
+        elif condition == "service_completed_successfully":
+            assert _is_one_shot(SERVICES[dep]), f"{name} waits for {dep} to complete; it restarts forever"
+        if SERVICES[dep].get("profiles") and not set(SERVICES[dep]["profiles"]) & set(
+            SERVICES[name].get("profiles", [])
+        ):
+            assert spec.get("required") is False, f"{name} needs {dep}, which only runs in a profile"
+
+
+def test_app_services_wait_for_migrations_and_topics() -> None:
+    wanted = {"worker": ("migrate", "topics"), "tws-connector": ("topics",), "system-connector": ("topics",)}
+    for name, setup in wanted.items():
+        deps = _depends_on(SERVICES[name])
+        for dep in setup:
+            assert deps.get(dep, {}).get("condition") == "service_completed_successfully", f"{name} -> {dep}"
+
+
+# --- secrets and the environment -----------------------------------------------------------------------
+def test_no_secret_literals_in_compose() -> None:
+    for path, value in _walk(COMPOSE):
+        if not isinstance(value, str):
+            continue
+        key = path.rsplit(".", 1)[-1]
+        if SECRET_KEY.search(key):
+            assert INTERPOLATION.fullmatch(value), f"{path} holds a literal secret; use ${{VAR}} from .env"
+        for password in re.findall(r"://[^:/@\s]+:([^@\s]+)@", value):
+            assert INTERPOLATION.fullmatch(password), f"{path}: URL with a literal password"
+
+
+def test_every_setting_is_documented_in_env_example() -> None:
+    documented = set(_env_example())
+    missing = SETTING_VARS - documented
+    assert not missing, f".env.example lacks {sorted(missing)}"
+
+
+def test_env_example_documents_only_real_settings() -> None:
+    stale = {v for v in _env_example() if v.startswith("TWSPULSE_")} - SETTING_VARS
+    assert not stale, f".env.example documents variables the code does not read: {sorted(stale)}"
+
+
+def test_env_example_values_are_valid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in SETTING_VARS:
+        monkeypatch.delenv(var, raising=False)
+    settings = Settings(_env_file=ENV_EXAMPLE)  # type: ignore[call-arg]
+    active = {k: v for k, (on, v) in _env_example().items() if on and k in SETTING_VARS}
+    assert active, ".env.example sets no TWSPULSE_* value"
+    assert settings.worker_web_port > 0, "compose's worker healthcheck needs Faust's web port"
+
+
+def test_compose_interpolations_are_set_in_env_example() -> None:
+    env = _env_example()
+    for var, default in re.findall(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(:?-[^}]*)?", COMPOSE_TEXT):
+        if not default:
+            assert env.get(var, (False, ""))[0], f"compose.yaml needs ${{{var}}}; .env.example does not set it"
+
+
+def test_compose_twspulse_variables_are_real_settings() -> None:
+    used = set(re.findall(r"TWSPULSE_[A-Z0-9_]+", COMPOSE_TEXT))
+    assert used, "compose.yaml sets no TWSPULSE_* variable"
+    assert used <= SETTING_VARS, f"not Settings fields: {sorted(used - SETTING_VARS)}"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_reads_env_file_and_gets_endpoints_from_compose(name: str) -> None:
+    svc = SERVICES[name]
+    env_files = [f["path"] if isinstance(f, dict) else f for f in svc.get("env_file", [])]
+    assert ".env" in env_files, f"{name} does not read .env"
+    if name == "simulator":  # serves HTTP only; needs neither Kafka nor the database
+        return
+    env = _environment(svc)
+    kafka_advertised = _environment(SERVICES["kafka"])["KAFKA_ADVERTISED_LISTENERS"]
+    assert f"PLAINTEXT://{env['TWSPULSE_KAFKA_BOOTSTRAP']}" in kafka_advertised.split(","), name
+    url = env["TWSPULSE_DATABASE_URL"]
+    password = re.search(r"://[^:/@]+:(.*)@", url)
+    assert password and re.fullmatch(r"\$\{POSTGRES_PASSWORD(:\?[^}]*)?\}", password.group(1)), (
+        f"{name}: the database password must be the one timescaledb gets (${{POSTGRES_PASSWORD}})"
+    )
+    db = urlsplit(url.replace(password.group(1), "x"))
+    pg = _environment(SERVICES["timescaledb"])
+    assert (db.scheme, db.hostname, db.port) == ("postgresql", "timescaledb", 5432), name
+    assert db.username == pg["POSTGRES_USER"] and db.path == f"/{pg['POSTGRES_DB']}", name
+
+
+def test_kafka_is_a_single_kraft_node_with_replication_factor_one() -> None:
+    env = _environment(SERVICES["kafka"])
+    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    for key in (
+        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+        "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",  # the TWS connector is transactional
+        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR",
+    ):
+        assert env.get(key) == "1", key
+
+
+# --- commands ------------------------------------------------------------------------------------------
+def _simulator_has_host_option() -> bool:
+    sim = twspulse_cli.commands["simulator"]
+    return any("--host" in p.opts for p in sim.params)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            n,
+            marks=pytest.mark.xfail(
+                n == "simulator" and not _simulator_has_host_option(),
+                reason="`twspulse simulator` has no --host option yet (binds 127.0.0.1 only)",
+                strict=True,
+            ),
+        )
+        for n in APP_SERVICES
+    ],
+)
+def test_app_service_command_is_a_real_twspulse_command(name: str) -> None:
+    args = list(SERVICES[name]["command"])
+    cmd: click.Command = twspulse_cli
+    ctx = click.Context(twspulse_cli, info_name="twspulse")
+    path: list[str] = []
+    while isinstance(cmd, click.Group):
+        assert args, f"{name}: `twspulse {' '.join(path)}` needs a subcommand"
+        sub = cmd.get_command(ctx, args[0])
+        assert sub is not None, f"{name}: `twspulse {' '.join(path + [args[0]])}` does not exist"
+        path.append(args.pop(0))
+        cmd = sub
+    # Parses options and arguments exactly as the container would (unknown option -> UsageError).
+    cmd.make_context(" ".join(path), args)
+
+
+# --- Dockerfile and .dockerignore ----------------------------------------------------------------------
+def _dockerfile_instructions() -> list[tuple[str, str]]:
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            out.append((word.upper(), rest.strip()))
+    return out
+
+
+def test_dockerfile_is_multi_stage_with_pinned_bases() -> None:
+    instructions = _dockerfile_instructions()
+    global_args = {}
+    for word, rest in instructions:
+        if word == "FROM":
+            break
+        if word == "ARG" and "=" in rest:
+            k, _, v = rest.partition("=")
+            global_args[k] = v
+    bases = [rest.split()[0] for word, rest in instructions if word == "FROM"]
+    assert len(bases) >= 2, "expected a builder and a runtime stage"
+    for base in bases:
+        image = re.sub(r"\$\{?(\w+)\}?", lambda m: global_args.get(m.group(1), m.group(0)), base)
+        tag = image.rsplit(":", 1)[-1] if ":" in image else ""
+        assert PINNED_TAG.fullmatch(tag), f"base image {image!r} is not pinned to an exact version"
+
+
+def test_dockerfile_runtime_stage_runs_twspulse_as_non_root() -> None:
+    instructions = _dockerfile_instructions()
+    last_from = max(i for i, (word, _) in enumerate(instructions) if word == "FROM")
+    users = [rest for word, rest in instructions[last_from:] if word == "USER"]
+    assert users, "the runtime stage has no USER"
+    assert users[-1].split(":")[0] not in ("root", "0"), f"runs as {users[-1]}"
+    entrypoints = [rest for word, rest in instructions[last_from:] if word == "ENTRYPOINT"]
+    assert entrypoints and yaml.safe_load(entrypoints[-1]) == ["twspulse"]
+
+
+def test_dockerignore_keeps_secrets_and_local_state_out_and_the_code_in() -> None:
+    patterns = [
+        p.strip().rstrip("/").removeprefix("**/")
+        for p in DOCKERIGNORE.read_text().splitlines()
+        if p.strip() and not p.startswith(("#", "!"))
+    ]
+
+    def ignored(path: str) -> bool:
+        parts = path.split("/")
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        return any(fnmatch.fnmatch(x, p) for p in patterns for x in prefixes + parts)
+
+    for path in (".env", ".venv/bin/python", ".data/x", ".cache/x", ".git/HEAD", "twspulse/__pycache__/a.pyc"):
+        assert ignored(path), f"{path} would be sent to the image build"
+    packages = [p.rstrip("*") for p in PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]]
+    sql = next(ROOT.joinpath("sql").glob("*.sql")).relative_to(ROOT).as_posix()
+    for path in ("pyproject.toml", "README.md", sql, *(f"{p}/__init__.py" for p in packages)):
+        assert not ignored(path), f"{path} is needed by the image but .dockerignore drops it"
