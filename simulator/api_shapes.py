@@ -40,14 +40,45 @@ JSONDict = dict[str, Any]
 
 # Keys of every job (JobInPlanV2) and run (JobRunInstanceV2) the simulator emits, in emission order.
 JOB_FIELDS = (
-    "id", "key", "name", "folder", "workstation", "jobStreamName", "jobStreamId", "jobStreamWorkstation",
-    "flowNodeType", "position", "planId", "schedTime", "endTime", "timeZone", "priority", "origPriority",
-    "cpuTime", "jobDefinitionRefId", "jobDefinition", "jobStatusFlags", "lastRunCommonStatus",
-    "lastRunCompositeStatus", "jobruns",
+    "id",
+    "key",
+    "name",
+    "folder",
+    "workstation",
+    "jobStreamName",
+    "jobStreamId",
+    "jobStreamWorkstation",
+    "flowNodeType",
+    "position",
+    "planId",
+    "schedTime",
+    "endTime",
+    "timeZone",
+    "priority",
+    "origPriority",
+    "cpuTime",
+    "jobDefinitionRefId",
+    "jobDefinition",
+    "jobStatusFlags",
+    "lastRunCommonStatus",
+    "lastRunCompositeStatus",
+    "jobruns",
 )
 RUN_FIELDS = (
-    "id", "jobId", "jobKey", "name", "actualWorkstation", "jobNumber", "returnCode", "commonStatus",
-    "compositeStatus", "timeInfo", "runAttempt", "rerunJob", "rerunType", "lastInRerunChain",
+    "id",
+    "jobId",
+    "jobKey",
+    "name",
+    "actualWorkstation",
+    "jobNumber",
+    "returnCode",
+    "commonStatus",
+    "compositeStatus",
+    "timeInfo",
+    "runAttempt",
+    "rerunJob",
+    "rerunType",
+    "lastInRerunChain",
     "submittedTime",
 )
 
@@ -70,7 +101,10 @@ def iso_duration(seconds: int | None) -> str | None:
 
 
 def _composite(
-    status: str, substatus: str | None = None, canceled: bool = False, error: bool = False,
+    status: str,
+    substatus: str | None = None,
+    canceled: bool = False,
+    error: bool = False,
     started: bool = False,
 ) -> JSONDict:
     """JobInPlanCompositeStatusV2."""
@@ -98,9 +132,7 @@ def run_json(job: JobInstance, state: RunState, t: int, last: bool) -> JSONDict:
         "jobNumber": run.job_number,
         "returnCode": run.return_code if ended else None,
         "commonStatus": state.common,
-        "compositeStatus": _composite(
-            state.internal, error=state.internal in (ABEND, FAIL), started=True
-        ),
+        "compositeStatus": _composite(state.internal, error=state.internal in (ABEND, FAIL), started=True),
         "timeInfo": {
             "estimatedDuration": iso_duration(job.estimated_seconds),
             "actualStartTime": iso_instant(run.start),
@@ -168,9 +200,7 @@ def job_json(job: JobInstance, plan: Plan, t: int, state: JobState | None = None
         "lastRunCompositeStatus": _composite(
             state.internal, state.substatus, state.canceled, state.error, state.started
         ),
-        "jobruns": [
-            run_json(job, run, t, index == len(state.runs) - 1) for index, run in enumerate(state.runs)
-        ],
+        "jobruns": [run_json(job, run, t, index == len(state.runs) - 1) for index, run in enumerate(state.runs)],
     }
 
 
@@ -245,9 +275,7 @@ def stream_json(stream: StreamInstance, plan: Plan, t: int) -> JSONDict:
             "estimatedDuration": iso_duration(sum(job.estimated_seconds for job in stream.jobs)),
             "actualStartTime": iso_instant(actual_start),
             "actualEndTime": iso_instant(actual_end),
-            "elapsedTime": iso_duration(
-                None if actual_start is None else (actual_end or t) - actual_start
-            ),
+            "elapsedTime": iso_duration(None if actual_start is None else (actual_end or t) - actual_start),
         },
         "jobStreamStats": counts,
     }

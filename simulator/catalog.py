@@ -72,40 +72,106 @@ class JobDef:
 
 # name, folder, database flavour, job names. Names follow what batch estates usually look like.
 _STREAM_TEMPLATES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("DAILY_SALES", "/", "oracle",
-     ("EXTRACT_POS", "LOAD_SALES", "AGGREGATE_SALES", "REFRESH_MV_SALES", "EXPORT_SALES_API",
-      "ARCHIVE_POS_FILES")),
-    ("PAYROLL", "/FINANCE/", "db2",
-     ("IMPORT_HR_FEED", "CALC_PAYROLL", "VALIDATE_PAYROLL", "POST_GL_PAYROLL", "SEND_BANK_FILE",
-      "PRINT_PAYSLIPS")),
-    ("ETL_DWH", "/DWH/", "postgres",
-     ("EXTRACT_CRM", "EXTRACT_ERP", "STAGE_LOAD", "TRANSFORM_DIMS", "LOAD_FACTS", "VACUUM_ANALYZE")),
-    ("GL_CLOSE", "/FINANCE/", "oracle",
-     ("EXTRACT_GL", "RECONCILE_AP", "RECONCILE_AR", "CLOSE_PERIOD", "REPORT_TRIAL_BAL", "EXPORT_GL_API")),
-    ("INVENTORY_SYNC", "/", "postgres",
-     ("FETCH_WMS_STOCK", "LOAD_INVENTORY", "CALC_REORDER", "PUSH_SUPPLIERS_API", "CLEANUP_TMP")),
-    ("BILLING_RUN", "/FINANCE/", "oracle",
-     ("COLLECT_USAGE", "RATE_CALLS", "CALC_INVOICES", "PRINT_INVOICES", "SEND_EINVOICE", "ARCHIVE_BILLS")),
-    ("CRM_EXPORT", "/SALES/", "postgres",
-     ("EXTRACT_CONTACTS", "DEDUP_CONTACTS", "LOAD_CRM_STAGE", "PUSH_CRM_API", "CLEANUP_CRM_FILES")),
-    ("RISK_CALC", "/RISK/", "oracle",
-     ("LOAD_MARKET_DATA", "CALC_VAR", "CALC_EXPOSURE", "LOAD_RISK_FACTS", "SEND_RISK_REPORT")),
-    ("BACKUP_DB", "/", "oracle",
-     ("RMAN_BACKUP", "COPY_OFFSITE", "VERIFY_BACKUP", "PURGE_OLD_BACKUPS")),
-    ("HR_FEED", "/HR/", "db2",
-     ("IMPORT_BADGE_FILE", "LOAD_EMPLOYEES", "SYNC_LDAP_API", "CALC_ABSENCES", "ARCHIVE_HR_FILES")),
-    ("LOGISTICS_ROUTES", "/OPS/", "postgres",
-     ("FETCH_ORDERS_API", "CALC_ROUTES", "LOAD_ROUTES", "SEND_DRIVER_PLANS", "CLEANUP_ROUTE_TMP")),
-    ("MONTH_END_REPORTS", "/FINANCE/", "db2",
-     ("EXTRACT_LEDGER", "CALC_ACCRUALS", "LOAD_REPORT_MART", "PRINT_STATEMENTS", "SEND_AUDIT_PACK")),
-    ("DATA_QUALITY", "/DWH/", "postgres",
-     ("PROFILE_TABLES", "CHECK_REFERENTIAL", "LOAD_DQ_RESULTS", "SEND_DQ_ALERTS_API")),
-    ("FILE_TRANSFER_IN", "/", "shell",
-     ("FETCH_SFTP_FILES", "VALIDATE_CHECKSUMS", "IMPORT_PARTNER_FILES", "ARCHIVE_INBOX")),
-    ("CLEANUP_LOGS", "/", "shell",
-     ("ROTATE_APP_LOGS", "PURGE_TMP_FILES", "COMPRESS_OLD_LOGS")),
-    ("MARKETING_SEGMENTS", "/SALES/", "postgres",
-     ("EXTRACT_CAMPAIGNS", "CALC_SEGMENTS", "LOAD_SEGMENTS", "PUSH_CAMPAIGN_API")),
+    (
+        "DAILY_SALES",
+        "/",
+        "oracle",
+        (
+            "EXTRACT_POS",
+            "LOAD_SALES",
+            "AGGREGATE_SALES",
+            "REFRESH_MV_SALES",
+            "EXPORT_SALES_API",
+            "ARCHIVE_POS_FILES",
+        ),
+    ),
+    (
+        "PAYROLL",
+        "/FINANCE/",
+        "db2",
+        (
+            "IMPORT_HR_FEED",
+            "CALC_PAYROLL",
+            "VALIDATE_PAYROLL",
+            "POST_GL_PAYROLL",
+            "SEND_BANK_FILE",
+            "PRINT_PAYSLIPS",
+        ),
+    ),
+    (
+        "ETL_DWH",
+        "/DWH/",
+        "postgres",
+        ("EXTRACT_CRM", "EXTRACT_ERP", "STAGE_LOAD", "TRANSFORM_DIMS", "LOAD_FACTS", "VACUUM_ANALYZE"),
+    ),
+    (
+        "GL_CLOSE",
+        "/FINANCE/",
+        "oracle",
+        ("EXTRACT_GL", "RECONCILE_AP", "RECONCILE_AR", "CLOSE_PERIOD", "REPORT_TRIAL_BAL", "EXPORT_GL_API"),
+    ),
+    (
+        "INVENTORY_SYNC",
+        "/",
+        "postgres",
+        ("FETCH_WMS_STOCK", "LOAD_INVENTORY", "CALC_REORDER", "PUSH_SUPPLIERS_API", "CLEANUP_TMP"),
+    ),
+    (
+        "BILLING_RUN",
+        "/FINANCE/",
+        "oracle",
+        ("COLLECT_USAGE", "RATE_CALLS", "CALC_INVOICES", "PRINT_INVOICES", "SEND_EINVOICE", "ARCHIVE_BILLS"),
+    ),
+    (
+        "CRM_EXPORT",
+        "/SALES/",
+        "postgres",
+        ("EXTRACT_CONTACTS", "DEDUP_CONTACTS", "LOAD_CRM_STAGE", "PUSH_CRM_API", "CLEANUP_CRM_FILES"),
+    ),
+    (
+        "RISK_CALC",
+        "/RISK/",
+        "oracle",
+        ("LOAD_MARKET_DATA", "CALC_VAR", "CALC_EXPOSURE", "LOAD_RISK_FACTS", "SEND_RISK_REPORT"),
+    ),
+    ("BACKUP_DB", "/", "oracle", ("RMAN_BACKUP", "COPY_OFFSITE", "VERIFY_BACKUP", "PURGE_OLD_BACKUPS")),
+    (
+        "HR_FEED",
+        "/HR/",
+        "db2",
+        ("IMPORT_BADGE_FILE", "LOAD_EMPLOYEES", "SYNC_LDAP_API", "CALC_ABSENCES", "ARCHIVE_HR_FILES"),
+    ),
+    (
+        "LOGISTICS_ROUTES",
+        "/OPS/",
+        "postgres",
+        ("FETCH_ORDERS_API", "CALC_ROUTES", "LOAD_ROUTES", "SEND_DRIVER_PLANS", "CLEANUP_ROUTE_TMP"),
+    ),
+    (
+        "MONTH_END_REPORTS",
+        "/FINANCE/",
+        "db2",
+        ("EXTRACT_LEDGER", "CALC_ACCRUALS", "LOAD_REPORT_MART", "PRINT_STATEMENTS", "SEND_AUDIT_PACK"),
+    ),
+    (
+        "DATA_QUALITY",
+        "/DWH/",
+        "postgres",
+        ("PROFILE_TABLES", "CHECK_REFERENTIAL", "LOAD_DQ_RESULTS", "SEND_DQ_ALERTS_API"),
+    ),
+    (
+        "FILE_TRANSFER_IN",
+        "/",
+        "shell",
+        ("FETCH_SFTP_FILES", "VALIDATE_CHECKSUMS", "IMPORT_PARTNER_FILES", "ARCHIVE_INBOX"),
+    ),
+    ("CLEANUP_LOGS", "/", "shell", ("ROTATE_APP_LOGS", "PURGE_TMP_FILES", "COMPRESS_OLD_LOGS")),
+    (
+        "MARKETING_SEGMENTS",
+        "/SALES/",
+        "postgres",
+        ("EXTRACT_CAMPAIGNS", "CALC_SEGMENTS", "LOAD_SEGMENTS", "PUSH_CAMPAIGN_API"),
+    ),
 )
 
 # name, os, type, host type, node name prefix
@@ -122,24 +188,56 @@ _WORKSTATION_TEMPLATES: tuple[tuple[str, str, str, str], ...] = (
 # Which failure families each kind of job shows, with weights: a database job fails like a database
 # job, a shell file mover like a file mover, so a job's failures look alike from day to day.
 _FAMILY_WEIGHTS: dict[str, tuple[tuple[str, int], ...]] = {
-    "oracle": (("ora_tablespace", 4), ("ora_no_listener", 2), ("auth_failure", 1), ("disk_full", 1),
-               ("timeout_killed", 1), ("missing_input_file", 1)),
-    "db2": (("sqlstate_error", 4), ("auth_failure", 1), ("disk_full", 1), ("timeout_killed", 1),
-            ("missing_input_file", 1)),
+    "oracle": (
+        ("ora_tablespace", 4),
+        ("ora_no_listener", 2),
+        ("auth_failure", 1),
+        ("disk_full", 1),
+        ("timeout_killed", 1),
+        ("missing_input_file", 1),
+    ),
+    "db2": (
+        ("sqlstate_error", 4),
+        ("auth_failure", 1),
+        ("disk_full", 1),
+        ("timeout_killed", 1),
+        ("missing_input_file", 1),
+    ),
     "postgres": (("sqlstate_error", 4), ("auth_failure", 2), ("connection_refused", 1), ("disk_full", 1)),
     "java": (("java_oom", 4), ("connection_refused", 2), ("timeout_killed", 1), ("missing_input_file", 1)),
     "http": (("connection_refused", 4), ("auth_failure", 2), ("timeout_killed", 1)),
-    "shell": (("missing_input_file", 4), ("permission_denied", 3), ("disk_full", 2), ("script_syntax", 2),
-              ("timeout_killed", 1)),
+    "shell": (
+        ("missing_input_file", 4),
+        ("permission_denied", 3),
+        ("disk_full", 2),
+        ("script_syntax", 2),
+        ("timeout_killed", 1),
+    ),
 }
 
-_USERS = {"oracle": "oracle", "db2": "db2inst1", "postgres": "etluser", "java": "appuser",
-          "http": "twsuser", "shell": "twsuser"}
+_USERS = {
+    "oracle": "oracle",
+    "db2": "db2inst1",
+    "postgres": "etluser",
+    "java": "appuser",
+    "http": "twsuser",
+    "shell": "twsuser",
+}
 
 _JAVA_WORDS = ("CALC_", "RATE_", "DEDUP_", "PROFILE_")
 _HTTP_WORDS = ("_API", "SEND_", "PUSH_", "FETCH_")
-_SHELL_WORDS = ("ARCHIVE", "COPY_", "PURGE", "CLEANUP", "PRINT_", "IMPORT_", "VERIFY", "VALIDATE",
-                "ROTATE_", "COMPRESS_")
+_SHELL_WORDS = (
+    "ARCHIVE",
+    "COPY_",
+    "PURGE",
+    "CLEANUP",
+    "PRINT_",
+    "IMPORT_",
+    "VERIFY",
+    "VALIDATE",
+    "ROTATE_",
+    "COMPRESS_",
+)
 
 
 def _tech_of(job_name: str, stream_flavour: str) -> str:
@@ -156,7 +254,8 @@ def _tech_of(job_name: str, stream_flavour: str) -> str:
 def uuid_from(rng: random.Random) -> str:
     """A UUID-shaped (version 4) id drawn from `rng`, so ids are stable for a seed."""
     digits = f"{rng.getrandbits(128):032x}"
-    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{'89ab'[int(digits[16], 16) % 4]}{digits[17:20]}-{digits[20:]}"
+    variant = "89ab"[int(digits[16], 16) % 4]
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
 
 
 def build_workstations(config: SimConfig) -> tuple[WorkstationDef, ...]:

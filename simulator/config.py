@@ -60,9 +60,7 @@ class SimConfig:
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {value!r}")
         if self.failure_rate + self.cancel_rate > 1.0:
-            raise ValueError(
-                f"failure_rate + cancel_rate must be <= 1, got {self.failure_rate + self.cancel_rate!r}"
-            )
+            raise ValueError(f"failure_rate + cancel_rate must be <= 1, got {self.failure_rate + self.cancel_rate!r}")
         if self.day_hours <= 0:
             raise ValueError(f"day_hours must be > 0, got {self.day_hours!r}")
         if self.huge_joblog_bytes < 1024:

@@ -85,8 +85,12 @@ class CauseContext:
 
 _TABLES = ("DWH.FACT_SALES", "FIN.GL_BALANCES", "SALES.ORDER_LINES", "RISK.EXPOSURES", "BILL.USAGE_EVENTS")
 _FILES = ("employees.csv", "sales_{d}.csv", "orders_{d}.dat", "gl_extract_{d}.txt", "partner_feed_{d}.xml")
-_HOSTS = (("api.partner.example.com", 8443), ("crm.internal.example.com", 443), ("pgdwh01.example.com", 5432),
-          ("mq01.example.com", 1414))
+_HOSTS = (
+    ("api.partner.example.com", 8443),
+    ("crm.internal.example.com", 443),
+    ("pgdwh01.example.com", 5432),
+    ("mq01.example.com", 1414),
+)
 
 
 def cause_lines(family: str, tech: str, ctx: CauseContext, rng: random.Random) -> list[str]:
@@ -94,87 +98,123 @@ def cause_lines(family: str, tech: str, ctx: CauseContext, rng: random.Random) -
     day = ctx.stamp[:10].replace("-", "")
     if family == "missing_input_file":
         path = f"/data/in/{rng.choice(_FILES).format(d=day)}"
-        return [f"cat: {path}: No such file or directory",
-                f"{ctx.stamp} ERROR [{ctx.job_name}] input file {path} not found, aborting with RC=12"]
+        return [
+            f"cat: {path}: No such file or directory",
+            f"{ctx.stamp} ERROR [{ctx.job_name}] input file {path} not found, aborting with RC=12",
+        ]
     if family == "ora_tablespace":
         table = rng.choice(_TABLES)
         tablespace = table.split(".")[0] + "_DATA"
-        return ["ERROR at line 1:",
-                f"ORA-01653: unable to extend table {table} by 8192 in tablespace {tablespace}",
-                "",
-                "Disconnected from Oracle Database 19c Enterprise Edition Release 19.0.0.0.0 - Production"]
+        return [
+            "ERROR at line 1:",
+            f"ORA-01653: unable to extend table {table} by 8192 in tablespace {tablespace}",
+            "",
+            "Disconnected from Oracle Database 19c Enterprise Edition Release 19.0.0.0.0 - Production",
+        ]
     if family == "ora_no_listener":
-        return ["ERROR:", "ORA-12541: TNS:no listener", "",
-                "SP2-0751: Unable to connect to Oracle.  Exiting SQL*Plus"]
+        return [
+            "ERROR:",
+            "ORA-12541: TNS:no listener",
+            "",
+            "SP2-0751: Unable to connect to Oracle.  Exiting SQL*Plus",
+        ]
     if family == "permission_denied":
         path = f"/data/out/{ctx.job_name.lower()}_{day}.csv"
         line = rng.randint(20, 140)
         return [f"{ctx.script}: line {line}: {path}: Permission denied"]
     if family == "disk_full":
         path = f"/backup/{ctx.job_name.lower()}/dump_{day}.dmp"
-        return [f"cp: error writing '{path}': No space left on device",
-                f"{ctx.stamp} ERROR [{ctx.job_name}] copy failed"]
+        return [
+            f"cp: error writing '{path}': No space left on device",
+            f"{ctx.stamp} ERROR [{ctx.job_name}] copy failed",
+        ]
     if family == "timeout_killed":
         pid = rng.randint(2000, 65000)
         line = rng.randint(20, 140)
-        return [f"{ctx.stamp} WARN  [{ctx.job_name}] maximum duration exceeded, sending SIGKILL to {pid}",
-                f"{ctx.script}: line {line}: {pid} Killed                  {ctx.script.replace('.sh', '.bin')}"]
+        return [
+            f"{ctx.stamp} WARN  [{ctx.job_name}] maximum duration exceeded, sending SIGKILL to {pid}",
+            f"{ctx.script}: line {line}: {pid} Killed                  {ctx.script.replace('.sh', '.bin')}",
+        ]
     if family == "java_oom":
-        return ['Exception in thread "main" java.lang.OutOfMemoryError: Java heap space',
-                "\tat java.base/java.util.Arrays.copyOf(Arrays.java:3537)",
-                "\tat java.base/java.util.ArrayList.grow(ArrayList.java:237)",
-                "\tat java.base/java.util.ArrayList.add(ArrayList.java:486)",
-                "\tat com.example.batch.RecordBuffer.add(RecordBuffer.java:88)",
-                "\tat com.example.batch.ChunkReader.read(ChunkReader.java:131)",
-                "\tat com.example.batch.Runner.run(Runner.java:142)",
-                "\tat com.example.batch.Runner.main(Runner.java:57)"]
+        return [
+            'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space',
+            "\tat java.base/java.util.Arrays.copyOf(Arrays.java:3537)",
+            "\tat java.base/java.util.ArrayList.grow(ArrayList.java:237)",
+            "\tat java.base/java.util.ArrayList.add(ArrayList.java:486)",
+            "\tat com.example.batch.RecordBuffer.add(RecordBuffer.java:88)",
+            "\tat com.example.batch.ChunkReader.read(ChunkReader.java:131)",
+            "\tat com.example.batch.Runner.run(Runner.java:142)",
+            "\tat com.example.batch.Runner.main(Runner.java:57)",
+        ]
     if family == "connection_refused":
         host, port = rng.choice(_HOSTS)
         if tech == "http":
             return [f"curl: (7) Failed to connect to {host} port {port} after 3 ms: Connection refused"]
         if tech == "postgres":
-            return [f'psql: error: connection to server at "{host}" (10.20.1.15), port {port} failed: '
-                    "Connection refused",
-                    "\tIs the server running on that host and accepting TCP/IP connections?"]
-        return [f"{ctx.stamp} ERROR [main] c.e.batch.Client - call to {host}:{port} failed",
-                "java.net.ConnectException: Connection refused",
-                "\tat java.base/sun.nio.ch.Net.connect0(Native Method)",
-                "\tat java.base/sun.nio.ch.Net.connect(Net.java:579)",
-                "\tat com.example.batch.Client.open(Client.java:64)",
-                "\tat com.example.batch.Runner.main(Runner.java:57)"]
+            return [
+                f'psql: error: connection to server at "{host}" (10.20.1.15), port {port} failed: Connection refused',
+                "\tIs the server running on that host and accepting TCP/IP connections?",
+            ]
+        return [
+            f"{ctx.stamp} ERROR [main] c.e.batch.Client - call to {host}:{port} failed",
+            "java.net.ConnectException: Connection refused",
+            "\tat java.base/sun.nio.ch.Net.connect0(Native Method)",
+            "\tat java.base/sun.nio.ch.Net.connect(Net.java:579)",
+            "\tat com.example.batch.Client.open(Client.java:64)",
+            "\tat com.example.batch.Runner.main(Runner.java:57)",
+        ]
     if family == "auth_failure":
         if tech == "oracle":
-            return ["ERROR:", "ORA-01017: invalid username/password; logon denied",
-                    f"{ctx.stamp} ERROR [{ctx.job_name}] database authentication failed for user BATCH_{ctx.user.upper()}"]
+            return [
+                "ERROR:",
+                "ORA-01017: invalid username/password; logon denied",
+                f"{ctx.stamp} ERROR [{ctx.job_name}] database authentication failed for user BATCH_{ctx.user.upper()}",
+            ]
         if tech == "postgres":
-            return ['psql: error: connection to server at "pgdwh01.example.com" (10.20.1.15), port 5432 failed: '
-                    f'FATAL:  password authentication failed for user "{ctx.user}"']
+            return [
+                'psql: error: connection to server at "pgdwh01.example.com" (10.20.1.15), port 5432 failed: '
+                f'FATAL:  password authentication failed for user "{ctx.user}"'
+            ]
         if tech == "db2":
-            return ['SQL30082N  Security processing failed with reason "24" ("USERNAME AND/OR PASSWORD '
-                    'INVALID").  SQLSTATE=08001',
-                    f"{ctx.stamp} ERROR [{ctx.job_name}] DB2 authentication failed for user {ctx.user}"]
-        return ["curl: (22) The requested URL returned error: 401",
-                f"{ctx.stamp} ERROR [{ctx.job_name}] API authentication failed: token rejected (HTTP 401)"]
+            return [
+                'SQL30082N  Security processing failed with reason "24" ("USERNAME AND/OR PASSWORD '
+                'INVALID").  SQLSTATE=08001',
+                f"{ctx.stamp} ERROR [{ctx.job_name}] DB2 authentication failed for user {ctx.user}",
+            ]
+        return [
+            "curl: (22) The requested URL returned error: 401",
+            f"{ctx.stamp} ERROR [{ctx.job_name}] API authentication failed: token rejected (HTTP 401)",
+        ]
     if family == "sqlstate_error":
         if tech == "postgres":
             constraint = rng.choice(("fact_orders_pkey", "dim_customer_pkey", "stage_lines_uk"))
             key = rng.randint(100000, 999999)
-            return [f"psql:/opt/batch/sql/{ctx.job_name.lower()}.sql:{rng.randint(10, 200)}: ERROR:  23505: "
-                    f'duplicate key value violates unique constraint "{constraint}"',
-                    f"DETAIL:  Key (id)=({key}) already exists.",
-                    "SQLSTATE 23505"]
+            return [
+                f"psql:/opt/batch/sql/{ctx.job_name.lower()}.sql:{rng.randint(10, 200)}: ERROR:  23505: "
+                f'duplicate key value violates unique constraint "{constraint}"',
+                f"DETAIL:  Key (id)=({key}) already exists.",
+                "SQLSTATE 23505",
+            ]
         if rng.random() < 0.5:
-            return ["SQL0911N  The current transaction has been rolled back because of a deadlock or timeout.  "
-                    'Reason code "2".  SQLSTATE=40001']
-        return ["SQL0803N  One or more values in the INSERT statement, UPDATE statement, or foreign key update "
-                "caused by a DELETE statement are not valid because the primary key, unique constraint or "
-                'unique index identified by "1" constrains table "DWH.FACT_LEDGER" from having duplicate '
-                "values for the index key.  SQLSTATE=23505"]
+            return [
+                "SQL0911N  The current transaction has been rolled back because of a deadlock or timeout.  "
+                'Reason code "2".  SQLSTATE=40001'
+            ]
+        return [
+            "SQL0803N  One or more values in the INSERT statement, UPDATE statement, or foreign key update "
+            "caused by a DELETE statement are not valid because the primary key, unique constraint or "
+            'unique index identified by "1" constrains table "DWH.FACT_LEDGER" from having duplicate '
+            "values for the index key.  SQLSTATE=23505"
+        ]
     if family == "script_syntax":
         line = rng.randint(20, 140)
-        return [f"{ctx.script}: line {line}: syntax error near unexpected token `fi'",
-                f"{ctx.script}: line {line}: `fi'"]
+        return [
+            f"{ctx.script}: line {line}: syntax error near unexpected token `fi'",
+            f"{ctx.script}: line {line}: `fi'",
+        ]
     if family == LAUNCH_FAILURE:
-        return [f'jobmanrc: cannot launch "{ctx.script}" on {ctx.host}: user "{ctx.user}" is not defined on '
-                "this workstation"]
+        return [
+            f'jobmanrc: cannot launch "{ctx.script}" on {ctx.host}: user "{ctx.user}" is not defined on '
+            "this workstation"
+        ]
     raise KeyError(f"unknown failure family {family!r}")

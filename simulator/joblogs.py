@@ -79,24 +79,44 @@ def footer_lines(run: RunPlan) -> tuple[bytes, ...]:
 def _intro(tech: str, job: JobInstance, run: RunPlan, pid: int) -> list[str]:
     name = job.definition.name
     stamp = _stamp(run.start)
-    lines = [f"{stamp} INFO  [{name}] starting {job.definition.script} on {run.workstation.node_name} "
-             f"as {job.definition.user} (pid {pid}, attempt {run.attempt})"]
+    lines = [
+        f"{stamp} INFO  [{name}] starting {job.definition.script} on {run.workstation.node_name} "
+        f"as {job.definition.user} (pid {pid}, attempt {run.attempt})"
+    ]
     if tech == "oracle":
         when = time.strftime("%a %b %d %H:%M:%S %Y", time.gmtime(run.start))
-        lines += ["", f"SQL*Plus: Release 19.0.0.0.0 - Production on {when}", "Version 19.18.0.0.0", "",
-                  "Copyright (c) 1982, 2022, Oracle.  All rights reserved.", "", "Connected to:",
-                  "Oracle Database 19c Enterprise Edition Release 19.0.0.0.0 - Production", ""]
+        lines += [
+            "",
+            f"SQL*Plus: Release 19.0.0.0.0 - Production on {when}",
+            "Version 19.18.0.0.0",
+            "",
+            "Copyright (c) 1982, 2022, Oracle.  All rights reserved.",
+            "",
+            "Connected to:",
+            "Oracle Database 19c Enterprise Edition Release 19.0.0.0.0 - Production",
+            "",
+        ]
     elif tech == "db2":
-        lines += ["", "   Database Connection Information", "",
-                  " Database server        = DB2/LINUXX8664 11.5.8.0",
-                  f" SQL authorization ID   = {job.definition.user.upper()}",
-                  " Local database alias   = DWHPROD", ""]
+        lines += [
+            "",
+            "   Database Connection Information",
+            "",
+            " Database server        = DB2/LINUXX8664 11.5.8.0",
+            f" SQL authorization ID   = {job.definition.user.upper()}",
+            " Local database alias   = DWHPROD",
+            "",
+        ]
     elif tech == "postgres":
-        lines += [f"{stamp} INFO  [{name}] connecting to pgdwh01.example.com:5432/dwh as {job.definition.user}",
-                  "SET", "BEGIN"]
+        lines += [
+            f"{stamp} INFO  [{name}] connecting to pgdwh01.example.com:5432/dwh as {job.definition.user}",
+            "SET",
+            "BEGIN",
+        ]
     elif tech == "java":
-        lines += [f"{stamp} INFO  [main] c.e.batch.Runner - Starting {name} v3.4.1 using Java 17.0.9 "
-                  f"with PID {pid}", f"{stamp} INFO  [main] c.e.batch.Runner - heap max 2048m, chunk size 10000"]
+        lines += [
+            f"{stamp} INFO  [main] c.e.batch.Runner - Starting {name} v3.4.1 using Java 17.0.9 with PID {pid}",
+            f"{stamp} INFO  [main] c.e.batch.Runner - heap max 2048m, chunk size 10000",
+        ]
     elif tech == "http":
         lines += [f"{stamp} INFO  [{name}] target https://api.partner.example.com/v1 (timeout 120 s)"]
     else:
@@ -107,12 +127,22 @@ def _intro(tech: str, job: JobInstance, run: RunPlan, pid: int) -> list[str]:
 def _progress(tech: str, name: str, stamp: str, index: int, total: int, rng: random.Random) -> str:
     rows = rng.randint(1_000, 250_000)
     if tech == "oracle":
-        return rng.choice((f"{rows} rows created.", "Commit complete.", f"{rows} rows updated.",
-                           "PL/SQL procedure successfully completed."))
+        return rng.choice(
+            (
+                f"{rows} rows created.",
+                "Commit complete.",
+                f"{rows} rows updated.",
+                "PL/SQL procedure successfully completed.",
+            )
+        )
     if tech == "db2":
-        return rng.choice(("DB20000I  The SQL command completed successfully.",
-                           f"Number of rows read         = {rows}",
-                           f"Number of rows committed    = {rows}"))
+        return rng.choice(
+            (
+                "DB20000I  The SQL command completed successfully.",
+                f"Number of rows read         = {rows}",
+                f"Number of rows committed    = {rows}",
+            )
+        )
     if tech == "postgres":
         return rng.choice((f"INSERT 0 {rows}", f"COPY {rows}", f"UPDATE {rows}", "ANALYZE"))
     if tech == "java":
@@ -122,11 +152,19 @@ def _progress(tech: str, name: str, stamp: str, index: int, total: int, rng: ran
     return f"{stamp} INFO  [{name}] processed /data/in/part_{index:03d}.dat ({rows} lines)"
 
 
-def _messy_lines(kind: str, name: str, start: int, duration: int, size: int, rng: random.Random) -> list[tuple[int, bytes]]:
+def _messy_lines(
+    kind: str, name: str, start: int, duration: int, size: int, rng: random.Random
+) -> list[tuple[int, bytes]]:
     """Lines that make a joblog hard to handle: huge, not UTF-8, binary."""
     if kind == "invalid_utf8":
-        return [(1, f"{_stamp(start + 1)} WARN  [{name}] customer name 'M".encode() + b"\xfcller GmbH' "
-                 b"caf\xe9 is not UTF-8"), (1, b"stray continuation byte \x80\xbf here")]
+        return [
+            (
+                1,
+                f"{_stamp(start + 1)} WARN  [{name}] customer name 'M".encode() + b"\xfcller GmbH' "
+                b"caf\xe9 is not UTF-8",
+            ),
+            (1, b"stray continuation byte \x80\xbf here"),
+        ]
     if kind == "binary":
         return [(1, b"\x00\x01\x02\x03\x1b[0m\x7f\xff\xfeBINARY\x00DUMP\x00\x08\x07")]
     if kind == "huge":
@@ -135,8 +173,10 @@ def _messy_lines(kind: str, name: str, start: int, duration: int, size: int, rng
         count = 0
         while total < size:
             count += 1
-            line = (f"{_stamp(start)} DEBUG [{name}] row {count:09d}: id={rng.getrandbits(48):012x} "
-                    f"status=OK checksum={rng.getrandbits(64):016x}").encode()
+            line = (
+                f"{_stamp(start)} DEBUG [{name}] row {count:09d}: id={rng.getrandbits(48):012x} "
+                f"status=OK checksum={rng.getrandbits(64):016x}"
+            ).encode()
             lines.append(line)
             total += len(line) + 1
         step = max(duration - 2, 1) / len(lines)
@@ -162,11 +202,12 @@ def body_lines(job: JobInstance, run: RunPlan, huge_bytes: int) -> list[tuple[in
             lines.append((offset, _progress(tech, name, _stamp(run.start + offset), index, total, rng).encode()))
         if run.messy is not None:
             lines += _messy_lines(run.messy, name, run.start, duration, huge_bytes, rng)
-    context = CauseContext(name, definition.script, definition.user, run.workstation.node_name,
-                           _stamp(run.end))
+    context = CauseContext(name, definition.script, definition.user, run.workstation.node_name, _stamp(run.end))
     if run.family is None:
-        closing = [f"{_stamp(run.end)} INFO  [{name}] completed successfully in {duration} s",
-                   f"{_stamp(run.end)} INFO  [{name}] end, exit code 0"]
+        closing = [
+            f"{_stamp(run.end)} INFO  [{name}] completed successfully in {duration} s",
+            f"{_stamp(run.end)} INFO  [{name}] end, exit code 0",
+        ]
     else:
         closing = cause_lines(run.family, tech, context, rng)
         if run.family not in (LAUNCH_FAILURE, "timeout_killed"):

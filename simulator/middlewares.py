@@ -12,18 +12,16 @@ import base64
 import binascii
 import hmac
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 from simulator.api_shapes import error_json
 from simulator.exceptions import BadParameterError, FaultSpecError, OqlSyntaxError, UnknownPlanError
 from simulator.faults import FaultInjector
 
 TWS_API_PREFIX = "/twsd/api/"
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ def compact_json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def error_middleware() -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def error_middleware() -> Middleware:
     """Turn the simulator's exceptions into the engine's HTTP errors."""
 
     @web.middleware
@@ -89,14 +87,14 @@ def error_middleware() -> Callable[[web.Request, Handler], Awaitable[web.StreamR
     return middleware
 
 
-def auth_middleware(credentials: Credentials) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def auth_middleware(
+    credentials: Credentials,
+) -> Middleware:
     """Answer 401 to TWS API requests without valid Basic or Bearer credentials."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith(TWS_API_PREFIX) and not credentials.accepts(
-            request.headers.get("Authorization")
-        ):
+        if request.path.startswith(TWS_API_PREFIX) and not credentials.accepts(request.headers.get("Authorization")):
             return json_response(
                 error_json("UNAUTHORIZED", "Not Authorized"),
                 status=401,
@@ -107,7 +105,9 @@ def auth_middleware(credentials: Credentials) -> Callable[[web.Request, Handler]
     return middleware
 
 
-def fault_middleware(faults: FaultInjector) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def fault_middleware(
+    faults: FaultInjector,
+) -> Middleware:
     """Serve armed faults (delay, 429, 500) on TWS API requests."""
 
     @web.middleware

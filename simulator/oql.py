@@ -55,11 +55,16 @@ class Query:
         """Filter and sort `rows` (whose incoming order is the tie-breaker)."""
         selected = [row for row in rows if self.predicate(row)] if self.predicate else list(rows)
         for field, descending in reversed(self.order):
-            present = [row for row in selected if _sort_value(field, row) is not None]
-            missing = [row for row in selected if _sort_value(field, row) is None]
-            present.sort(key=lambda row, f=field: _sort_value(f, row), reverse=descending)
-            selected = present + missing
+            keyed = [(_sort_value(field, row), row) for row in selected]
+            present = [item for item in keyed if item[0] is not None]
+            missing = [row for value, row in keyed if value is None]
+            present.sort(key=_first, reverse=descending)
+            selected = [row for _, row in present] + missing
         return selected
+
+
+def _first(item: tuple[Any, Row]) -> Any:
+    return item[0]
 
 
 def _sort_value(field: Field, row: Row) -> Any:
@@ -264,8 +269,12 @@ class _Parser:
             else:
                 if field.kind == "bool":
                     raise self._error(f"{op} does not apply to boolean field {field.name}", token)
-                compare = {">": lambda a: a > value, ">=": lambda a: a >= value,
-                           "<": lambda a: a < value, "<=": lambda a: a <= value}[op]
+                compare = {
+                    ">": lambda a: a > value,
+                    ">=": lambda a: a >= value,
+                    "<": lambda a: a < value,
+                    "<=": lambda a: a <= value,
+                }[op]
                 match = lambda row: any(v is not None and compare(v) for v in values(row))  # noqa: E731
         if negate:
             return lambda row: not match(row)

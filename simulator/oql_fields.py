@@ -34,7 +34,9 @@ def _run_values(row: JobRow, attribute: str) -> list[object]:
     return [getattr(run, attribute) for run in row.state.runs]
 
 
-def _job_fields() -> dict[str, Field]:
+def job_fields() -> dict[str, Field]:
+    """OQL fields of jobs in plan."""
+
     def run_status(row: JobRow) -> list[object]:
         # A job that has not started has no run; its pending status still answers jobruns.* filters,
         # so "jobruns.compositeStatus.status = 'HOLD'" finds waiting jobs.
@@ -61,13 +63,17 @@ def _job_fields() -> dict[str, Field]:
         Field("jobruns.compositeStatus.status", "str", run_status),
         Field("jobruns.returnCode", "int", lambda row: [s.run.return_code for s in row.state.runs if s.ended]),
         Field("jobruns.timeInfo.actualStartTime", "time", lambda row: [s.run.start for s in row.state.runs]),
-        Field("jobruns.timeInfo.actualEndTime", "time",
-              lambda row: [s.run.end for s in row.state.runs if s.ended]),
+        Field(
+            "jobruns.timeInfo.actualEndTime",
+            "time",
+            lambda row: [s.run.end for s in row.state.runs if s.ended],
+        ),
     ]
     return {field.name: field for field in fields}
 
 
-def _job_order_fields() -> dict[str, Field]:
+def job_order_fields() -> dict[str, Field]:
+    """Sort-only aliases of jobs in plan."""
     # The engine sorts by key.name (the lab saw ORDER BY key.name work) but refuses it in a filter.
     return {
         "key.name": Field("key.name", "str", lambda row: (row.job.definition.name,)),
@@ -115,16 +121,6 @@ def stream_order_fields() -> dict[str, Field]:
     return {"key.name": Field("key.name", "str", lambda row: (row.stream.definition.name,))}
 
 
-def job_fields() -> dict[str, Field]:
-    """OQL fields of jobs in plan."""
-    return _job_fields()
-
-
-def job_order_fields() -> dict[str, Field]:
-    """Sort-only aliases of jobs in plan."""
-    return _job_order_fields()
-
-
 def workstation_fields() -> dict[str, Field]:
     """OQL fields of workstations in plan."""
     fields = [
@@ -136,4 +132,3 @@ def workstation_fields() -> dict[str, Field]:
         Field("activeStates", "str", lambda ws: ws.active_states),
     ]
     return {field.name: field for field in fields}
-

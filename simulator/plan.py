@@ -32,7 +32,12 @@ from simulator.failures import LAUNCH_FAILURE, return_code
 
 # Common (CommonStatusV2) and internal (JobInPlanStatus) status values the simulator emits.
 WAITING, READY, RUNNING, SUCCESSFUL, ERROR, CANCELED = (
-    "WAITING", "READY", "RUNNING", "SUCCESSFUL", "ERROR", "CANCELED"
+    "WAITING",
+    "READY",
+    "RUNNING",
+    "SUCCESSFUL",
+    "ERROR",
+    "CANCELED",
 )
 HOLD, EXEC, SUCC, ABEND, FAIL = "HOLD", "EXEC", "SUCC", "ABEND", "FAIL"
 FINAL_COMMON = frozenset({SUCCESSFUL, ERROR, CANCELED})
@@ -194,9 +199,9 @@ class Plan:
 
 
 def _symphony_id(rng: random.Random) -> str:
-    """The engine's 16-character internal job stream id (as in the joblog header)."""
+    """The engine's 15-character internal job stream id (as in the joblog header)."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    return "0AAAAAAAAA" + "".join(rng.choice(alphabet) for _ in range(6))
+    return "0AAAAAAAAA" + "".join(rng.choice(alphabet) for _ in range(5))
 
 
 class _DayGenerator:
@@ -208,8 +213,10 @@ class _DayGenerator:
 
     def generate(self, day: int) -> list[StreamInstance]:
         config = self._config
-        rng = random.Random(f"{config.seed}:day:{day}")
         day_start = int(config.start.timestamp()) + day * config.day_seconds
+        # Seeded by the day's start instant, not its index: a demo restarted on another date gets new
+        # ids, so a connector's saved state never mistakes tomorrow's jobs for today's.
+        rng = random.Random(f"{config.seed}:day:{day_start}")
         result = []
         for stream_def, job_defs in self._streams:
             stream = StreamInstance(
@@ -331,7 +338,7 @@ class PlanBook:
 
     def plan_id(self, day: int) -> str:
         """The id of day `day`'s plan (computable without generating the plan)."""
-        return uuid_from(random.Random(f"{self._config.seed}:plan:{day}"))
+        return uuid_from(random.Random(f"{self._config.seed}:plan:{self.day_start(day)}"))
 
     def current(self, t: int) -> Plan:
         """The plan in effect at instant `t`."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,16 @@ def _bool_value(name: str, raw: str | None, default: bool) -> bool:
     if lowered not in ("true", "false"):
         raise BadParameterError(name, raw, "must be true or false")
     return lowered == "true"
+
+
+@dataclass(frozen=True)
+class JoblogOptions:
+    """Joblog query parameters: contentOnly, follow, from_line and to_line (1-based, inclusive)."""
+
+    content_only: bool
+    follow: bool
+    from_line: int
+    to_line: int | None
 
 
 def _text(status: int, text: str) -> web.Response:
@@ -218,7 +229,7 @@ class TwsApi:
         found = self._find_run(request.match_info["run_id"], request.query.get("plan_id"))
         if found is None:
             return _text(404, RUN_NOT_FOUND)
-        return await self._serve_joblog(request, *found, *options)
+        return await self._serve_joblog(request, found[0], found[1], options)
 
     async def joblog_by_filter(self, request: web.Request) -> web.StreamResponse:
         """GET /plan/job/joblog: the joblog of the last started run of the first job oql selects."""
@@ -229,51 +240,53 @@ class TwsApi:
             job = item.job if are_rows else item
             started = [run for run in job.runs if run.start <= t]
             if started:
-                return await self._serve_joblog(request, job, started[-1], *options)
+                return await self._serve_joblog(request, job, started[-1], options)
         return _text(404, "No job run instances match the provided key.")
 
     @staticmethod
-    def _joblog_options(request: web.Request) -> tuple[bool, bool, int, int | None]:
+    def _joblog_options(request: web.Request) -> JoblogOptions:
         content_only = _bool_value("contentOnly", request.query.get("contentOnly"), False)
         follow = _bool_value("follow", request.query.get("follow"), False)
         from_line = _int_param(request, "from_line", 1, 1) or 1
         to_line = _int_param(request, "to_line", None, 1)
         if to_line is not None and to_line < from_line:
             raise BadParameterError("to_line", to_line, f"must be >= from_line ({from_line})")
-        return content_only, follow, from_line, to_line
+        return JoblogOptions(content_only, follow, from_line, to_line)
 
     async def _serve_joblog(
         self,
         request: web.Request,
         job: JobInstance,
         run: RunPlan,
-        content_only: bool,
-        follow: bool,
-        from_line: int,
-        to_line: int | None,
+        options: JoblogOptions,
     ) -> web.StreamResponse:
+        content_only, from_line, to_line = options.content_only, options.from_line, options.to_line
         joblog = self._sim.joblogs.at(job, run, self._sim.now())
-        if not follow or joblog.complete:
+        if not options.follow or joblog.complete:
             lines = _select(joblog, content_only, from_line, to_line)
-            return web.Response(body=b"".join(line + b"\n" for line in lines), content_type="text/plain",
-                                charset="utf-8")
+            return web.Response(
+                body=b"".join(line + b"\n" for line in lines), content_type="text/plain", charset="utf-8"
+            )
         response = web.StreamResponse(status=200)
         response.content_type = "text/plain"
         response.charset = "utf-8"
         response.enable_chunked_encoding()
         await response.prepare(request)
         sent = from_line - 1
-        while True:
-            lines = joblog.lines(content_only)
-            end = len(lines) if to_line is None else min(len(lines), to_line)
-            if end > sent:
-                await response.write(b"".join(line + b"\n" for line in lines[sent:end]))
-                sent = end
-            if joblog.complete or (to_line is not None and sent >= to_line):
-                break
-            await asyncio.sleep(FOLLOW_POLL_SECONDS)
-            joblog = self._sim.joblogs.at(job, run, self._sim.now())
-        await response.write_eof()
+        try:
+            while True:
+                lines = joblog.lines(content_only)
+                end = len(lines) if to_line is None else min(len(lines), to_line)
+                if end > sent:
+                    await response.write(b"".join(line + b"\n" for line in lines[sent:end]))
+                    sent = end
+                if joblog.complete or (to_line is not None and sent >= to_line):
+                    break
+                await asyncio.sleep(FOLLOW_POLL_SECONDS)
+                joblog = self._sim.joblogs.at(job, run, self._sim.now())
+            await response.write_eof()
+        except ConnectionResetError:
+            pass  # the client stopped following: nothing left to send to anyone
         return response
 
     # --- job streams, workstations, engine -----------------------------------------------------------

@@ -26,7 +26,9 @@ def test_basic_and_bearer_credentials_are_accepted(make_server: ServerFactory) -
     assert httpx.get(url, auth=("twsuser", "twspass")).status_code == 401  # only the configured user
 
 
-def test_bearer_is_refused_when_no_token_is_configured_and_sim_needs_no_auth(make_server: ServerFactory) -> None:
+def test_bearer_is_refused_when_no_token_is_configured_and_sim_needs_no_auth(
+    make_server: ServerFactory,
+) -> None:
     server = make_server()
     assert httpx.get(server.base_url + "/engine/info", headers={"Authorization": "Bearer x"}).status_code == 401
     assert httpx.get(server.root_url + "/sim/state").status_code == 200

@@ -118,9 +118,10 @@ def test_follow_streams_lines_until_the_job_ends(server: SimulatorServer, client
     done = threading.Event()
 
     def follow() -> None:
-        with client_for(server) as http, http.stream(
-            "GET", f"/plan/job/run/{run_id}/joblog", params={"follow": "true"}
-        ) as response:
+        with (
+            client_for(server) as http,
+            http.stream("GET", f"/plan/job/run/{run_id}/joblog", params={"follow": "true"}) as response,
+        ):
             assert response.status_code == 200
             for chunk in response.iter_bytes():
                 chunks.append(chunk)
@@ -130,8 +131,8 @@ def test_follow_streams_lines_until_the_job_ends(server: SimulatorServer, client
     reader.start()
     deadline = time.monotonic() + 20
     while not done.is_set() and time.monotonic() < deadline:
-        time.sleep(0.15)
-        server.clock.advance(30)
+        time.sleep(0.12)
+        server.clock.advance(90)
     reader.join(timeout=5)
     assert done.is_set(), "follow did not end when the job ended"
     streamed = b"".join(chunks).decode()

@@ -90,9 +90,16 @@ def test_count_endpoint_applies_the_filter(busy: httpx.Client) -> None:
 
 
 def test_compiled_query_keeps_incoming_order_as_tie_breaker() -> None:
-    fields = {"name": Field("name", "str", lambda row: (row[0],)), "n": Field("n", "int", lambda row: (row[1],))}
+    fields = {
+        "name": Field("name", "str", lambda row: (row[0],)),
+        "n": Field("n", "int", lambda row: (row[1],)),
+    }
     rows = [("b", 1), ("a", 2), ("b", 0), ("a", 1)]
     assert compile_oql("ORDER BY name DESC", fields).apply(rows) == [("b", 1), ("b", 0), ("a", 2), ("a", 1)]
-    assert compile_oql("n IN [1, 2] ORDER BY name, n DESC", fields).apply(rows) == [("a", 2), ("a", 1), ("b", 1)]
+    assert compile_oql("n IN [1, 2] ORDER BY name, n DESC", fields).apply(rows) == [
+        ("a", 2),
+        ("a", 1),
+        ("b", 1),
+    ]
     with pytest.raises(OqlSyntaxError, match="unknown field 'key.name'"):
         compile_oql("key.name = 'a'", fields)

@@ -48,7 +48,10 @@ def test_jobs_progress_through_statuses_as_the_clock_advances(make_server: Serve
         for instant, job_id, common, internal in checkpoints:
             advance_to(subject, instant)
             job = http.get(f"/plan/job/{job_id}").json()
-            assert (job["lastRunCommonStatus"], job["lastRunCompositeStatus"]["status"]) == (common, internal), (
+            assert (job["lastRunCommonStatus"], job["lastRunCompositeStatus"]["status"]) == (
+                common,
+                internal,
+            ), (
                 instant,
                 job["name"],
             )

@@ -1,0 +1,13 @@
+"""Simulated HCL Workload Automation / IBM TWS engine (REST API v2) for the demo and the tests.
+
+The simulator generates a deterministic plan from a seed and answers the engine's monitoring
+operations (jobs in plan, runs, joblogs, job streams, workstations, engine info) with the engine's
+paths, shapes, status values, authentication and error codes, so the connector runs unchanged against
+it or a real engine. See server.SimulatorServer (embedding) and server.serve_forever (CLI).
+"""
+
+from simulator.clock import SimClock
+from simulator.config import SimConfig
+from simulator.server import SimulatorServer, serve_forever
+
+__all__ = ["SimClock", "SimConfig", "SimulatorServer", "serve_forever"]
