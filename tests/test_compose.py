@@ -260,25 +260,7 @@ def test_kafka_is_a_single_kraft_node_with_replication_factor_one() -> None:
 
 
 # --- commands ------------------------------------------------------------------------------------------
-def _simulator_has_host_option() -> bool:
-    sim = twspulse_cli.commands["simulator"]
-    return any("--host" in p.opts for p in sim.params)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            n,
-            marks=pytest.mark.xfail(
-                n == "simulator" and not _simulator_has_host_option(),
-                reason="`twspulse simulator` has no --host option yet (binds 127.0.0.1 only)",
-                strict=True,
-            ),
-        )
-        for n in APP_SERVICES
-    ],
-)
+@pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_service_command_is_a_real_twspulse_command(name: str) -> None:
     args = list(SERVICES[name]["command"])
     cmd: click.Command = twspulse_cli

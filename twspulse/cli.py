@@ -176,13 +176,9 @@ def simulator(ctx: click.Context, host: str, port: int, seed: int, speed: float)
 
     settings = _settings(ctx)
     start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    click.echo(
-        f"TWS simulator on http://127.0.0.1:{port}/twsd/api/v2  user={settings.tws_user} "
-        f"password={settings.tws_password.get_secret_value()}  seed={seed} speed={speed}x"
-    )
     serve_forever(
         SimConfig(seed=seed, start=start, speed=speed),
-        "127.0.0.1",
+        host,
         port,
         settings.tws_user,
         settings.tws_password.get_secret_value(),
