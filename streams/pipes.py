@@ -13,12 +13,14 @@ from streams.rows import (
     HOST_METRIC_COLUMNS,
     JOB_LOG_COLUMNS,
     JOB_RUN_COLUMNS,
+    WORKSTATION_COLUMNS,
     host_metric_rows,
     job_log_row,
     job_run_row,
+    workstation_row,
 )
-from twspulse.events import Contract, HostMetrics, JobEvent, JobLogChunk
-from twspulse.topics import HOST_METRICS, JOB_EVENTS, JOB_LOGS, TopicSpec
+from twspulse.events import Contract, HostMetrics, JobEvent, JobLogChunk, WorkstationStatus
+from twspulse.topics import HOST_METRICS, JOB_EVENTS, JOB_LOGS, WORKSTATIONS, TopicSpec
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ PIPES = (
     Pipe(JOB_EVENTS, "job_runs", JOB_RUN_COLUMNS, lambda e: [job_run_row(e)]),
     Pipe(JOB_LOGS, "job_logs", JOB_LOG_COLUMNS, lambda c: [job_log_row(c)]),
     Pipe(HOST_METRICS, "host_metrics", HOST_METRIC_COLUMNS, host_metric_rows),
+    Pipe(WORKSTATIONS, "workstation_status", WORKSTATION_COLUMNS, lambda w: [workstation_row(w)]),
 )
 
-assert {p.topic.model for p in PIPES} == {JobEvent, JobLogChunk, HostMetrics}
+assert {p.topic.model for p in PIPES} == {JobEvent, JobLogChunk, HostMetrics, WorkstationStatus}

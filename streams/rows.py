@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from streams.joblog_errors import first_error_line
-from twspulse.events import HostMetrics, JobEvent, JobLogChunk
+from twspulse.events import HostMetrics, JobEvent, JobLogChunk, WorkstationStatus
 
 JOB_RUN_COLUMNS = (
     "time", "event_id", "job_id", "run_id", "plan_id", "job_name", "job_stream", "workstation", "folder",
@@ -21,6 +21,10 @@ JOB_LOG_COLUMNS = (
     "return_code", "internal_status", "content", "total_bytes", "truncated", "first_error_line", "fetched_at",
 )  # fmt: skip
 HOST_METRIC_COLUMNS = ("time", "host", "metric", "device", "value")
+WORKSTATION_COLUMNS = (
+    "time", "workstation", "plan_id", "linked", "running", "active_states", "job_limit", "fence", "os",
+    "version", "node_name",
+)  # fmt: skip
 
 
 def _text(value: str) -> str:
@@ -63,3 +67,11 @@ def host_metric_rows(m: HostMetrics) -> list[tuple[Any, ...]]:
         rows.append((m.time, m.host, "disk.used_percent", d.mount, d.used_percent))
         rows.append((m.time, m.host, "disk.used_bytes", d.mount, float(d.used_bytes)))
     return rows
+
+
+def workstation_row(w: WorkstationStatus) -> tuple[Any, ...]:
+    """Row of ``workstation_status``."""
+    return (
+        w.observed_at, w.workstation, w.plan_id, w.linked, w.running, list(w.active_states), w.limit, w.fence,
+        w.os, w.version, w.node_name,
+    )  # fmt: skip

@@ -234,6 +234,64 @@ def connect_system(ctx: click.Context, interval: float | None, count: int | None
     producer.flush(30)
 
 
+# --- joblogs on demand ----------------------------------------------------------------------------
+@main.group()
+def joblog() -> None:
+    """Read joblogs from the engine (TWSPULSE_TWS_URL) on demand."""
+
+
+@joblog.command("get")
+@click.argument("run_id")
+@click.option("--content-only", is_flag=True, help="Without the TWS header and footer.")
+@click.option("--max-bytes", type=int, default=None, help="Cap (default TWSPULSE_TWS_JOBLOG_MAX_BYTES).")
+@click.pass_context
+def joblog_get(ctx: click.Context, run_id: str, content_only: bool, max_bytes: int | None) -> None:
+    """Print the joblog of any run, paged with from_line/to_line and cut at the cap."""
+    from connectors.tws.client import TwsClient
+    from connectors.tws.errors import TwsError
+
+    settings = _settings(ctx)
+
+    async def _get() -> None:
+        async with TwsClient(settings) as client:
+            log = await client.joblog(
+                run_id, max_bytes or settings.tws_joblog_max_bytes, settings.tws_joblog_page_lines, content_only
+            )
+        sys.stdout.buffer.write(log.data)
+        if log.truncated:
+            click.echo(f"\n[cut at {len(log.data)} bytes; read {log.total_bytes}]", err=True)
+
+    try:
+        asyncio.run(_get())
+    except TwsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@joblog.command("follow")
+@click.argument("run_id")
+@click.option("--content-only", is_flag=True, help="Without the TWS header and footer.")
+@click.pass_context
+def joblog_follow(ctx: click.Context, run_id: str, content_only: bool) -> None:
+    """Print a running job's joblog live (follow=true) until the job ends or Ctrl-C."""
+    from connectors.tws.client import TwsClient
+    from connectors.tws.errors import TwsError
+
+    settings = _settings(ctx)
+
+    async def _follow() -> None:
+        async with TwsClient(settings) as client:
+            async for part in client.follow_joblog(run_id, content_only):
+                sys.stdout.buffer.write(part)
+                sys.stdout.buffer.flush()
+
+    try:
+        asyncio.run(_follow())
+    except KeyboardInterrupt:
+        pass
+    except TwsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 # --- worker / summary ------------------------------------------------------------------------------
 @main.command()
 @click.option("--no-migrate", is_flag=True, help="Do not apply pending migrations at start.")

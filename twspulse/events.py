@@ -171,3 +171,20 @@ class SeenStatus(Contract):
     job_id: str
     status_key: str = Field(description="the JobEvent.event_id last published for this job")
     updated_at: datetime
+
+
+class WorkstationStatus(Contract):
+    """Topic ``tws.workstations`` (key: workstation): its state in the plan at each poll."""
+
+    schema_version: Literal[1] = 1
+    workstation: str
+    plan_id: str | None = None
+    linked: bool = Field(description="LINKED in activeStates: the agent talks to the master")
+    running: bool = Field(description="RUNNING (or ONLINE) in activeStates: jobs can be launched")
+    active_states: list[str]
+    limit: int | None = None
+    fence: int | None = None
+    os: str | None = None
+    version: str | None = None
+    node_name: str | None = None
+    observed_at: datetime

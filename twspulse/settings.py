@@ -44,16 +44,35 @@ class Settings(BaseSettings):
     )
     tws_user: str = Field(default="twsuser", description="Basic-auth user of the engine.")
     tws_password: SecretStr = Field(default=SecretStr("twspass"), description="Basic-auth password.")
-    tws_verify_tls: bool = Field(default=True, description="Verify the engine's TLS certificate.")
+    tws_api_key: SecretStr | None = Field(
+        default=None, description="API key / JWT sent as a Bearer token instead of basic auth."
+    )
+    tws_verify_tls: bool = Field(default=True, description="Verify the engine's TLS certificate (false: insecure).")
     tws_ca_bundle: Path | None = Field(default=None, description="CA bundle for a self-signed engine.")
     tws_timeout_s: float = Field(default=30.0, gt=0, description="Per-request timeout.")
     tws_poll_interval_s: float = Field(default=10.0, gt=0, description="Seconds between plan polls.")
+    tws_full_scan_interval_s: float = Field(
+        default=300.0, gt=0, description="Seconds between full plan scans; polls in between are incremental."
+    )
+    tws_overlap_s: float = Field(
+        default=120.0, ge=0, description="Incremental polls re-read runs that ended this long before the cursor."
+    )
+    tws_max_requests_per_s: float = Field(default=5.0, gt=0, description="Cap on requests sent to the engine.")
+    tws_breaker_failures: int = Field(
+        default=5, ge=1, description="Consecutive failed requests that open the circuit breaker."
+    )
+    tws_breaker_reset_s: float = Field(
+        default=30.0, gt=0, description="Seconds the breaker stays open before one trial request."
+    )
     tws_page_size: int = Field(default=1000, ge=1, le=10000, description="Jobs per plan page.")
     tws_oql: str = Field(default="", description="OQL filter that scopes the jobs watched.")
     tws_joblog_max_bytes: int = Field(
         default=1_000_000, ge=1024, description="Joblog bytes kept per run; the rest is cut."
     )
     tws_joblog_chunk_bytes: int = Field(default=256_000, ge=1024, description="Joblog bytes per Kafka record.")
+    tws_joblog_page_lines: int = Field(
+        default=5000, ge=10, description="Joblog lines per request (from_line/to_line paging)."
+    )
     connector_name: str = Field(default="tws", description="Names the connector's saved cursor.")
 
     # --- System connector --------------------------------------------------------------------------

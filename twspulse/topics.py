@@ -13,7 +13,15 @@ import structlog
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from twspulse.events import Contract, DeadLetter, HostMetrics, JobEvent, JobLogChunk, SeenStatus
+from twspulse.events import (
+    Contract,
+    DeadLetter,
+    HostMetrics,
+    JobEvent,
+    JobLogChunk,
+    SeenStatus,
+    WorkstationStatus,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -35,9 +43,10 @@ class TopicSpec:
 JOB_EVENTS = TopicSpec("tws.job.events", JobEvent)
 JOB_LOGS = TopicSpec("tws.job.logs", JobLogChunk, {"max.message.bytes": str(2 * 1024 * 1024)})
 HOST_METRICS = TopicSpec("host.metrics", HostMetrics)
+WORKSTATIONS = TopicSpec("tws.workstations", WorkstationStatus)
 CONNECTOR_STATE = TopicSpec("tws.connector.state", SeenStatus, {"cleanup.policy": "compact"})
 
-DATA_TOPICS = (JOB_EVENTS, JOB_LOGS, HOST_METRICS)
+DATA_TOPICS = (JOB_EVENTS, JOB_LOGS, HOST_METRICS, WORKSTATIONS)
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     *DATA_TOPICS,
     CONNECTOR_STATE,

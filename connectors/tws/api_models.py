@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 CommonStatus = Literal[
     "WAITING",
@@ -65,6 +66,18 @@ InternalStatus = Literal[
 class _ApiModel(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _zone_naive_times(cls, value: Any, info: ValidationInfo) -> Any:
+        """The spec sends UTC instants; a time without offset is read in the engine's time zone.
+
+        Validate with ``context={"tz": ZoneInfo(...)}`` (from ``engine/info``); UTC when none is given.
+        """
+        if isinstance(value, datetime) and value.tzinfo is None:
+            tz = (info.context or {}).get("tz") or ZoneInfo("UTC")
+            return value.replace(tzinfo=tz)
+        return value
+
 
 class CompositeStatus(_ApiModel):
     """``JobInPlanCompositeStatusV2``: the classic internal state plus flags."""
@@ -113,6 +126,42 @@ class JobInPlan(_ApiModel):
     def last_run(self) -> JobRun | None:
         """The newest run (the engine lists them oldest first)."""
         return self.jobruns[-1] if self.jobruns else None
+
+
+class EngineInfo(_ApiModel):
+    """``EngineInfoV2``: what the connector logs at start and the time zone it reads plan times in."""
+
+    full_version: str | None = Field(default=None, alias="fullVersion")
+    license_type: str | None = Field(default=None, alias="licenseType")
+    timezone: str | None = None
+
+    def zone(self) -> ZoneInfo:
+        """The engine's time zone (UTC when it does not say or names an unknown zone)."""
+        try:
+            return ZoneInfo(self.timezone or "UTC")
+        except (KeyError, ValueError):
+            return ZoneInfo("UTC")
+
+
+class Workstation(_ApiModel):
+    """``WorkstationInPlanV2``: state of a workstation in the plan."""
+
+    name: str
+    active_states: list[str] = Field(default_factory=list, alias="activeStates")
+    active_flags: list[str] = Field(default_factory=list, alias="activeFlags")
+    limit: int | None = None
+    fence: int | None = None
+    os: str | None = None
+    version: str | None = None
+    node_name: str | None = Field(default=None, alias="nodeName")
+    type: str | None = None
+
+
+class WorkstationPage(_ApiModel):
+    """The envelope of ``GET /plan/workstation``."""
+
+    count: int | None = None
+    results: list[dict[str, Any]]
 
 
 class JobPage(_ApiModel):

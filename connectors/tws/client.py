@@ -1,14 +1,16 @@
-"""Async HTTP client for the engine's REST API v2: auth, TLS, timeouts, retries with backoff.
+"""Async HTTP client for the engine's REST API v2: auth, TLS, timeouts, retries, breaker, rate cap.
 
 It speaks only the documented v2 paths, so the same code runs against a real engine and the simulator.
 Retries cover what can pass (connection errors, timeouts, 5xx, 429 with Retry-After); a 4xx is final.
+Every request first passes the rate cap and the circuit breaker, so a large plan or a sick engine never
+turns the connector into a load generator.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -18,7 +20,8 @@ import httpx
 import structlog
 from pydantic import ValidationError
 
-from connectors.tws.api_models import JobPage
+from connectors.tws.api_models import EngineInfo, JobPage, WorkstationPage
+from connectors.tws.circuit_breaker import CircuitBreaker
 from connectors.tws.errors import (
     TwsAuthError,
     TwsNotFound,
@@ -26,9 +29,12 @@ from connectors.tws.errors import (
     TwsRequestRejected,
     TwsUnavailable,
 )
+from connectors.tws.rate_limiter import RateLimiter
 from twspulse.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+RequestHook = Callable[[httpx.Request], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -69,25 +75,36 @@ def _retry_after(resp: httpx.Response) -> float | None:
 class TwsClient:
     """One engine, one connection pool. Use as ``async with TwsClient(settings) as tws: ...``."""
 
-    def __init__(self, settings: Settings, retry: RetryPolicy | None = None, bearer_token: str | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        retry: RetryPolicy | None = None,
+        request_hook: RequestHook | None = None,
+        breaker: CircuitBreaker | None = None,
+    ):
         verify: Any = settings.tws_verify_tls
         if settings.tws_ca_bundle is not None and settings.tws_verify_tls:
             verify = str(settings.tws_ca_bundle)
         if not settings.tws_verify_tls:
-            log.warning("tws.tls.verification_disabled", url=settings.tws_url)
-        auth = None if bearer_token else httpx.BasicAuth(settings.tws_user, settings.tws_password.get_secret_value())
+            log.warning("tws.tls.verification_disabled", url=settings.tws_url, hint="insecure: use a CA bundle")
         headers = {"Accept": "application/json"}
-        if bearer_token:
-            headers["Authorization"] = f"Bearer {bearer_token}"
+        auth: httpx.Auth | None = None
+        if settings.tws_api_key is not None:
+            headers["Authorization"] = f"Bearer {settings.tws_api_key.get_secret_value()}"
+        else:
+            auth = httpx.BasicAuth(settings.tws_user, settings.tws_password.get_secret_value())
         self._http = httpx.AsyncClient(
             base_url=settings.tws_url.rstrip("/") + "/",
             auth=auth,
             headers=headers,
             verify=verify,
             timeout=httpx.Timeout(settings.tws_timeout_s),
-            limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
+            limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
+            event_hooks={"request": [request_hook]} if request_hook else None,
         )
         self._retry = retry or RetryPolicy()
+        self.breaker = breaker or CircuitBreaker(settings.tws_breaker_failures, settings.tws_breaker_reset_s)
+        self.limiter = RateLimiter(settings.tws_max_requests_per_s)
         self.requests_sent = 0
         self.engine_time: datetime | None = None  # from the last response's Date header
 
@@ -107,32 +124,42 @@ class TwsClient:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         stream: bool = False,
+        timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
         """GET with retries; with ``stream`` the 2xx body is left unread (the caller must close it)."""
         last: str = ""
         for attempt in range(self._retry.attempts):
+            self.breaker.before_request()
+            await self.limiter.acquire()
             self.requests_sent += 1
             try:
                 req = self._http.build_request("GET", path, params=params, headers=headers)
+                if timeout is not None:
+                    req.extensions["timeout"] = timeout.as_dict()
                 resp = await self._http.send(req, stream=stream)
             except (httpx.TransportError, httpx.TimeoutException) as exc:
                 last = f"{type(exc).__name__}: {exc}"
                 wait = self._retry.delay(attempt)
             else:
                 if resp.status_code < 400:
+                    self.breaker.record_success()
                     self._note_engine_time(resp)
                     return resp
                 if stream:
                     await resp.aread()
                     await resp.aclose()
                 if resp.status_code in (401, 403):
+                    self.breaker.record_success()  # the engine is up; our credentials are the problem
                     raise TwsAuthError(resp.status_code, str(resp.url), resp.text)
                 if resp.status_code == 404:
+                    self.breaker.record_success()
                     raise TwsNotFound(resp.status_code, str(resp.url), resp.text)
                 if resp.status_code != 429 and resp.status_code < 500:
+                    self.breaker.record_success()
                     raise TwsRequestRejected(resp.status_code, str(resp.url), resp.text)
                 last = f"HTTP {resp.status_code}: {resp.text[:200]}"
                 wait = _retry_after(resp) or self._retry.delay(attempt)
+            self.breaker.record_failure()
             if attempt + 1 < self._retry.attempts:
                 log.warning("tws.request.retry", path=path, attempt=attempt + 1, error=last, wait_s=round(wait, 2))
                 await asyncio.sleep(wait)
@@ -147,6 +174,14 @@ class TwsClient:
             except (TypeError, ValueError):
                 log.warning("tws.date_header.unparsable", value=value)
 
+    async def engine_info(self) -> EngineInfo:
+        """``GET engine/info``: version and time zone of the engine."""
+        resp = await self._request("engine/info")
+        try:
+            return EngineInfo.model_validate_json(resp.content)
+        except ValidationError as exc:
+            raise TwsPayloadError(f"engine/info is not EngineInfoV2: {exc}", resp.content) from exc
+
     async def job_pages(self, oql: str = "", page_size: int = 1000) -> AsyncIterator[JobPage]:
         """Every page of ``GET plan/job`` for the current plan, following offsets until the last page."""
         offset = 0
@@ -158,24 +193,63 @@ class TwsClient:
             try:
                 page = JobPage.model_validate_json(resp.content)
             except ValidationError as exc:
-                raise TwsPayloadError(f"plan/job page at offset {offset} is not an envelope: {exc}") from exc
+                raise TwsPayloadError(
+                    f"plan/job page at offset {offset} is not an envelope: {exc}", resp.content
+                ) from exc
             yield page
             if not page.results or len(page.results) < page_size or not page.next:
                 return
             offset += len(page.results)
 
-    async def joblog(self, run_id: str, max_bytes: int) -> Joblog:
-        """The joblog of one run, read as a stream and cut at ``max_bytes`` (the total is still counted)."""
-        resp = await self._request(f"plan/job/run/{run_id}/joblog", params={"contentOnly": "false"}, stream=True)
+    async def workstations(self) -> WorkstationPage:
+        """``GET plan/workstation``: every workstation of the current plan with its state."""
+        resp = await self._request("plan/workstation")  # the spec gives this path no plan_id
+        try:
+            return WorkstationPage.model_validate_json(resp.content)
+        except ValidationError as exc:
+            raise TwsPayloadError(f"plan/workstation is not an envelope: {exc}", resp.content) from exc
+
+    async def joblog(self, run_id: str, max_bytes: int, page_lines: int = 5000, content_only: bool = False) -> Joblog:
+        """The joblog of one run, read ``page_lines`` lines per request and cut at ``max_bytes``.
+
+        Paging with from_line/to_line keeps each answer small for the engine and stops asking once the
+        cap is reached, so a 200 MB joblog costs max_bytes of transfer, not 200 MB. When the cap cuts the
+        log, ``total_bytes`` counts what was read (the engine does not say how large the rest is).
+        """
         kept = bytearray()
-        total = 0
+        first = 1
+        while True:
+            params = {
+                "contentOnly": str(content_only).lower(),
+                "from_line": first,
+                "to_line": first + page_lines - 1,
+            }
+            resp = await self._request(f"plan/job/run/{run_id}/joblog", params=params, stream=True)
+            try:
+                page = await resp.aread()
+            except (httpx.TransportError, httpx.TimeoutException) as exc:
+                self.breaker.record_failure()
+                raise TwsUnavailable(f"joblog of run {run_id} broke off at line {first}: {exc}") from exc
+            finally:
+                await resp.aclose()
+            lines = page.count(b"\n") + (0 if not page or page.endswith(b"\n") else 1)
+            room = max_bytes - len(kept)
+            kept += page[:room]
+            if len(page) > room:
+                return Joblog(bytes(kept), len(kept) - room + len(page), True)
+            if lines < page_lines:
+                return Joblog(bytes(kept), len(kept), False)
+            first += page_lines
+
+    async def follow_joblog(self, run_id: str, content_only: bool = False) -> AsyncIterator[bytes]:
+        """Stream a running job's joblog as the engine produces it (``follow=true``) until the job ends."""
+        params = {"contentOnly": str(content_only).lower(), "follow": "true"}
+        no_read_timeout = httpx.Timeout(self._http.timeout.connect, read=None)
+        resp = await self._request(f"plan/job/run/{run_id}/joblog", params=params, stream=True, timeout=no_read_timeout)
         try:
             async for part in resp.aiter_bytes():
-                total += len(part)
-                if len(kept) < max_bytes:
-                    kept += part[: max_bytes - len(kept)]
+                yield part
         except (httpx.TransportError, httpx.TimeoutException) as exc:
-            raise TwsUnavailable(f"joblog of run {run_id} broke off after {total} bytes: {exc}") from exc
+            raise TwsUnavailable(f"joblog stream of run {run_id} broke off: {exc}") from exc
         finally:
             await resp.aclose()
-        return Joblog(bytes(kept), total, total > len(kept))

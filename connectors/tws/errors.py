@@ -11,6 +11,10 @@ class TwsUnavailable(TwsError):
     """The engine did not answer usefully (connection error, timeout, 5xx, 429) even after retries."""
 
 
+class TwsCircuitOpen(TwsUnavailable):
+    """The circuit breaker is open: the engine failed repeatedly, requests are paused."""
+
+
 class TwsRequestRejected(TwsError):
     """The engine rejected the request (4xx): retrying the same request cannot help."""
 
@@ -30,4 +34,8 @@ class TwsNotFound(TwsRequestRejected):
 
 
 class TwsPayloadError(TwsError):
-    """The engine answered 200 with a body that is not what the API defines."""
+    """The engine answered 200 with a body that is not what the API defines; ``raw`` keeps the body."""
+
+    def __init__(self, message: str, raw: bytes = b""):
+        super().__init__(message)
+        self.raw = raw

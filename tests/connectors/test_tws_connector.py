@@ -124,3 +124,27 @@ def test_unreachable_engine_fails_the_poll_not_the_process(kafka: str, settings:
 
     assert asyncio.run(loop()) == 4  # 2 polls x 2 attempts each
     assert read_topic(kafka, "tws.job.events") == []
+
+
+def test_incremental_polls_reach_the_same_state_as_full_scans_reading_far_fewer_jobs(
+    kafka: str, settings: Settings
+) -> None:
+    with simulator(seed=5) as sim:
+        cfg = settings.model_copy(update={"tws_url": sim.base_url, "tws_full_scan_interval_s": 1e9})
+
+        async def day() -> tuple[int, int, int, dict[str, str]]:
+            async with TwsClient(cfg, retry=FAST_RETRY) as client:
+                poller = build_poller(cfg, kafka, client)
+                for _ in range(16):  # one full scan, then incremental polls only, 80 simulated minutes apart
+                    sim.clock.advance(80 * 60)
+                    await poller.poll_once()
+                incremental_jobs_read = poller.totals.jobs_seen
+                poller.request_full_scan()  # what the periodic full scan does: picks up run-less changes (cancels)
+                await poller.poll_once()
+                return incremental_jobs_read, poller.totals.full_scans, len(status_keys(sim)), dict(poller.store.seen)
+
+        jobs_read, full_scans, plan_size, seen = asyncio.run(day())
+        truth = status_keys(sim)
+    assert full_scans == 2  # the first poll and the forced one; the 15 in between were incremental
+    assert seen == truth  # same final state as reading the whole plan every time
+    assert jobs_read < 16 * plan_size / 3, (jobs_read, plan_size)  # a fraction of 16 full reads
