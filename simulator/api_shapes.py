@@ -37,6 +37,7 @@ from simulator.plan import (
 )
 
 JSONDict = dict[str, Any]
+STUCK = "STUCK"  # JobStreamInPlanStatus of a stream nothing more will run in without an operator
 
 # Keys of every job (JobInPlanV2) and run (JobRunInstanceV2) the simulator emits, in emission order.
 JOB_FIELDS = (
@@ -223,6 +224,12 @@ def stream_state(stream: StreamInstance, t: int) -> tuple[str, str, dict[str, in
         return SUCCESSFUL, SUCC, counts
     if counts["numberOfNotRunningJob"] == 0:
         return ERROR, ABEND, counts
+    held_for_good = all(
+        job.ready is None for job, s in zip(stream.jobs, states, strict=True) if s.common in (WAITING, READY)
+    )
+    if held_for_good and any(s.common == ERROR for s in states):
+        # A failed job holds its successors and nothing will start without an operator: STUCK.
+        return ERROR, STUCK, counts
     if any(s.started for s in states):
         return RUNNING, EXEC, counts
     if t < stream.sched:
@@ -281,8 +288,8 @@ def stream_json(stream: StreamInstance, plan: Plan, t: int) -> JSONDict:
     }
 
 
-def workstation_json(workstation: WorkstationDef, plan: Plan) -> JSONDict:
-    """One WorkstationInPlanV2 of `plan`."""
+def workstation_json(workstation: WorkstationDef, plan: Plan, active_states: tuple[str, ...] | None = None) -> JSONDict:
+    """One WorkstationInPlanV2 of `plan`; `active_states` as they are now (default: linked and up)."""
     return {
         "id": workstation.id,
         "key": workstation.key,
@@ -292,7 +299,7 @@ def workstation_json(workstation: WorkstationDef, plan: Plan) -> JSONDict:
         "type": workstation.type,
         "hostType": workstation.host_type,
         "os": workstation.os,
-        "activeStates": list(workstation.active_states),
+        "activeStates": list(workstation.active_states if active_states is None else active_states),
         "activeFlags": ["AUTO_LINK", "FULL_STATUS", "TCP_IP_LINK"],
         "limit": workstation.limit,
         "fence": 0,

@@ -8,10 +8,12 @@ duration and failure habits from day to day, which is what forecasting and anoma
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
 from simulator.config import SimConfig
+from simulator.runtime_patterns import RuntimeProfile, draw_profile, is_weekend_maintenance, peaks_at_month_end
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +36,12 @@ class WorkstationDef:
 
     @property
     def active_states(self) -> tuple[str, ...]:
-        """WorkstationStateEnum values the workstation reports: every simulated workstation is up."""
-        states = ("ONLINE", "LINKED", "JOBMAN_UP", "WRITER_UP")
+        """WorkstationStateEnum values of the workstation while it is linked (every one is up)."""
+        return self.states(linked=True)
+
+    def states(self, linked: bool) -> tuple[str, ...]:
+        """WorkstationStateEnum values the workstation reports; an unlinked one loses LINKED and WRITER_UP."""
+        states = ("ONLINE", "LINKED", "JOBMAN_UP", "WRITER_UP") if linked else ("ONLINE", "JOBMAN_UP")
         return ("MASTER", *states) if self.host_type == "MASTER" else states
 
 
@@ -51,9 +57,10 @@ class StreamDef:
     priority: int
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ costs six times more, which a 50,000-job catalog feels.
+@dataclass(slots=True, eq=False)
 class JobDef:
-    """A job definition inside a job stream."""
+    """A job definition inside a job stream (treat as read-only)."""
 
     id: str
     stream: StreamDef
@@ -68,6 +75,8 @@ class JobDef:
     families: tuple[tuple[str, int], ...]
     description: str
     priority: int
+    profile: RuntimeProfile
+    timed: bool  # has its own start time (an AT dependency); otherwise it starts when its predecessor ends
 
 
 # name, folder, database flavour, job names. Names follow what batch estates usually look like.
@@ -195,6 +204,7 @@ _FAMILY_WEIGHTS: dict[str, tuple[tuple[str, int], ...]] = {
         ("disk_full", 1),
         ("timeout_killed", 1),
         ("missing_input_file", 1),
+        ("data_quality", 1),
     ),
     "db2": (
         ("sqlstate_error", 4),
@@ -202,16 +212,39 @@ _FAMILY_WEIGHTS: dict[str, tuple[tuple[str, int], ...]] = {
         ("disk_full", 1),
         ("timeout_killed", 1),
         ("missing_input_file", 1),
+        ("data_quality", 1),
     ),
-    "postgres": (("sqlstate_error", 4), ("auth_failure", 2), ("connection_refused", 1), ("disk_full", 1)),
-    "java": (("java_oom", 4), ("connection_refused", 2), ("timeout_killed", 1), ("missing_input_file", 1)),
-    "http": (("connection_refused", 4), ("auth_failure", 2), ("timeout_killed", 1)),
+    "postgres": (
+        ("postgres_error", 3),
+        ("sqlstate_error", 2),
+        ("auth_failure", 2),
+        ("connection_refused", 1),
+        ("disk_full", 1),
+        ("data_quality", 2),
+    ),
+    "java": (
+        ("java_oom", 3),
+        ("java_exception", 3),
+        ("connection_refused", 2),
+        ("timeout_killed", 1),
+        ("missing_input_file", 1),
+        ("data_quality", 1),
+    ),
+    "http": (("connection_refused", 3), ("network_timeout", 2), ("auth_failure", 2), ("timeout_killed", 1)),
+    "sftp": (
+        ("network_timeout", 4),
+        ("auth_failure", 1),
+        ("missing_input_file", 2),
+        ("permission_denied", 1),
+        ("disk_full", 1),
+    ),
     "shell": (
         ("missing_input_file", 4),
         ("permission_denied", 3),
         ("disk_full", 2),
         ("script_syntax", 2),
         ("timeout_killed", 1),
+        ("data_quality", 1),
     ),
 }
 
@@ -221,9 +254,15 @@ _USERS = {
     "postgres": "etluser",
     "java": "appuser",
     "http": "twsuser",
+    "sftp": "xfer",
     "shell": "twsuser",
 }
 
+# Share of jobs after the first of their stream that have their own start time; the others only follow
+# their predecessor, as most jobs of a TWS job stream do.
+TIMED_JOB_SHARE = 0.25
+
+_SFTP_WORDS = ("SFTP", "OFFSITE", "BANK_FILE")
 _JAVA_WORDS = ("CALC_", "RATE_", "DEDUP_", "PROFILE_")
 _HTTP_WORDS = ("_API", "SEND_", "PUSH_", "FETCH_")
 _SHELL_WORDS = (
@@ -242,6 +281,8 @@ _SHELL_WORDS = (
 
 def _tech_of(job_name: str, stream_flavour: str) -> str:
     """Guess the technology a job uses from its name, the way an operator would."""
+    if any(word in job_name for word in _SFTP_WORDS):
+        return "sftp"
     if any(word in job_name for word in _HTTP_WORDS):
         return "http"
     if any(word in job_name for word in _JAVA_WORDS):
@@ -251,11 +292,13 @@ def _tech_of(job_name: str, stream_flavour: str) -> str:
     return stream_flavour
 
 
+_VARIANT = {digit: "89ab"[int(digit, 16) % 4] for digit in "0123456789abcdef"}
+
+
 def uuid_from(rng: random.Random) -> str:
     """A UUID-shaped (version 4) id drawn from `rng`, so ids are stable for a seed."""
     digits = f"{rng.getrandbits(128):032x}"
-    variant = "89ab"[int(digits[16], 16) % 4]
-    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{_VARIANT[digits[16]]}{digits[17:20]}-{digits[20:]}"
 
 
 def build_workstations(config: SimConfig) -> tuple[WorkstationDef, ...]:
@@ -294,15 +337,54 @@ def _stream_day_fraction(rng: random.Random) -> float:
     return round(hours * 12) / (12 * 24)  # on a five-minute grid, as people schedule
 
 
+@dataclass(frozen=True, slots=True)
+class _JobTemplate:
+    """What every job at one position of one stream template shares, whatever the stream's copy."""
+
+    name: str
+    tech: str
+    user: str
+    script: str
+    title: str
+    families: tuple[tuple[str, int], ...]
+    maintenance: bool
+
+
+def _job_template(template_index: int, position: int) -> _JobTemplate:
+    _, folder, flavour, job_names = _STREAM_TEMPLATES[template_index]
+    base_job = job_names[position % len(job_names)]
+    lap = position // len(job_names)
+    name = base_job if lap == 0 else f"{base_job}_{lap + 1:02d}"
+    tech = _tech_of(base_job, flavour)
+    return _JobTemplate(
+        name=name,
+        tech=tech,
+        user=_USERS[tech],
+        script=f"/opt/batch{folder.lower()}{name.lower()}.sh",
+        title=name.replace("_", " ").title(),
+        families=_FAMILY_WEIGHTS[tech],
+        maintenance=is_weekend_maintenance(base_job),
+    )
+
+
 def build_job_definitions(config: SimConfig, workstations: tuple[WorkstationDef, ...]) -> tuple[JobDef, ...]:
     """All job definitions of the catalog, stream by stream, in position order."""
     rng = random.Random(f"{config.seed}:catalog")
+    draw = rng.random
+    gauss = rng.gauss
+    exp = math.exp
     master = workstations[0]
     agents = workstations[1:] or workstations
+    agent_count = len(agents)
     templates = len(_STREAM_TEMPLATES)
+    # Everything that depends only on (stream template, position) is computed once, so a 50,000-job
+    # catalog costs a few random draws and one object per job.
+    shared: dict[tuple[int, int], _JobTemplate] = {}
     jobs: list[JobDef] = []
+    append = jobs.append
     for stream_index in range(config.stream_count):
-        base, folder, flavour, job_names = _STREAM_TEMPLATES[stream_index % templates]
+        template_index = stream_index % templates
+        base, folder, _, _ = _STREAM_TEMPLATES[template_index]
         cycle = stream_index // templates
         stream = StreamDef(
             index=stream_index,
@@ -312,28 +394,31 @@ def build_job_definitions(config: SimConfig, workstations: tuple[WorkstationDef,
             day_fraction=_stream_day_fraction(rng),
             priority=rng.choice((10, 10, 10, 20, 50)),
         )
+        month_end_peak = peaks_at_month_end(folder)
+        description_suffix = f" ({stream.name})"
         for position in range(config.jobs_in_stream(stream_index)):
-            base_job = job_names[position % len(job_names)]
-            lap = position // len(job_names)
-            name = base_job if lap == 0 else f"{base_job}_{lap + 1:02d}"
-            tech = _tech_of(base_job, flavour)
-            script = f"/opt/batch{folder.lower()}{name.lower()}.sh"
-            flakiness = rng.choices((0.3, 1.0, 2.6), weights=(50, 35, 15))[0] / 0.875
-            jobs.append(
+            template = shared.get((template_index, position))
+            if template is None:
+                template = shared[(template_index, position)] = _job_template(template_index, position)
+            flaky = draw()
+            # Positional: keyword construction of this 17-field class is measurably slower at 50,000 jobs.
+            append(
                 JobDef(
-                    id=uuid_from(rng),
-                    stream=stream,
-                    position=position + 1,
-                    name=name,
-                    workstation=master if rng.random() < 0.1 else rng.choice(agents),
-                    tech=tech,
-                    script=script,
-                    user=_USERS[tech],
-                    median_seconds=max(20, round(rng.lognormvariate(5.2, 1.0))),
-                    flakiness=flakiness,
-                    families=_FAMILY_WEIGHTS[tech],
-                    description=f"{name.replace('_', ' ').title()} ({stream.name})",
-                    priority=stream.priority,
+                    uuid_from(rng),
+                    stream,
+                    position + 1,
+                    template.name,
+                    master if draw() < 0.1 else agents[int(draw() * agent_count)],
+                    template.tech,
+                    template.script,
+                    template.user,
+                    max(20, round(exp(5.2 + gauss(0.0, 1.0)))),
+                    (0.3 if flaky < 0.5 else 1.0 if flaky < 0.85 else 2.6) / 0.875,
+                    template.families,
+                    template.title + description_suffix,
+                    stream.priority,
+                    draw_profile(rng, template.maintenance, month_end_peak),
+                    position == 0 or draw() < TIMED_JOB_SHARE,
                 )
             )
     return tuple(jobs)

@@ -22,6 +22,17 @@ class SimConfig:
 
     `total_jobs`, when set, asks for a plan of exactly that many jobs per production day and overrides
     `job_streams` (streams of `jobs_per_stream` jobs, the last one shorter).
+
+    Realism (all on by default, each can be switched off):
+    - `dependencies`: job N of a stream waits for job N-1 to end successfully (or be canceled); a failed
+      predecessor keeps its successors HOLD until a rerun of it succeeds.
+    - `runtime_patterns`: durations follow weekend, month-end and business-hours factors and some jobs
+      grow a few percent per week (see runtime_patterns.py).
+    - `unlink_minutes`: one workstation (`unlinked_workstation`, by name, or one drawn from the seed)
+      is unlinked for about this many minutes every production day (0 = never).
+    - `huge_joblog_first_failure`: the first run of each production day to end in ABEND gets a joblog
+      of `huge_joblog_bytes` (served lazily; find its id in GET /sim/state `hugeJoblogRunId` or with
+      SimulatorServer.huge_joblog_run_id()).
     """
 
     seed: int = 42
@@ -42,6 +53,11 @@ class SimConfig:
     messy_joblog_rate: float = 0.0
     huge_joblog_bytes: int = 4_000_000
     retained_plans: int = 3
+    dependencies: bool = True
+    runtime_patterns: bool = True
+    unlink_minutes: float = 45.0
+    unlinked_workstation: str | None = None
+    huge_joblog_first_failure: bool = False
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None:
@@ -63,6 +79,8 @@ class SimConfig:
             raise ValueError(f"failure_rate + cancel_rate must be <= 1, got {self.failure_rate + self.cancel_rate!r}")
         if self.day_hours <= 0:
             raise ValueError(f"day_hours must be > 0, got {self.day_hours!r}")
+        if not 0 <= self.unlink_minutes <= 24 * 60:
+            raise ValueError(f"unlink_minutes must be within [0, 1440], got {self.unlink_minutes!r}")
         if self.huge_joblog_bytes < 1024:
             raise ValueError(f"huge_joblog_bytes must be >= 1024, got {self.huge_joblog_bytes!r}")
 

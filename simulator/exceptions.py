@@ -47,3 +47,22 @@ class FaultSpecError(SimulatorError):
         self.key = key
         self.value = value
         self.reason = reason
+
+
+class UnsupportedMediaTypeError(SimulatorError):
+    """An action sent without `Content-Type: application/json`: answered as 415, as the engine does."""
+
+    def __init__(self, path: str, content_type: str | None) -> None:
+        super().__init__(f"{path} needs Content-Type: application/json, got {content_type!r}")
+        self.path = path
+        self.content_type = content_type
+
+
+class ActionRefusedError(SimulatorError):
+    """An action the run's current state does not allow (e.g. rerun of a running job): answered as 400."""
+
+    def __init__(self, action: str, run_id: str, reason: str) -> None:
+        super().__init__(f"{action} of run {run_id!r} refused: {reason}")
+        self.action = action
+        self.run_id = run_id
+        self.reason = reason

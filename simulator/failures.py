@@ -37,6 +37,10 @@ FAMILIES: dict[str, FailureFamily] = {
         FailureFamily("auth_failure", "authentication failed", "authentication failed"),
         FailureFamily("sqlstate_error", "SQL error from the database client", "SQLSTATE"),
         FailureFamily("script_syntax", "syntax error in the job script", "syntax error"),
+        FailureFamily("network_timeout", "network or SFTP connection timed out", "Connection timed out"),
+        FailureFamily("java_exception", "uncaught Java exception", "Caused by: "),
+        FailureFamily("data_quality", "input rows rejected by data quality checks", "rejected"),
+        FailureFamily("postgres_error", "PostgreSQL error", "psql:"),
         FailureFamily(LAUNCH_FAILURE, "job could not be launched", "cannot launch"),
     )
 }
@@ -60,6 +64,13 @@ _RETURN_CODES: dict[tuple[str, str | None], int] = {
     ("sqlstate_error", None): 4,  # db2 CLP: an SQL error
     ("sqlstate_error", "postgres"): 3,  # psql ON_ERROR_STOP
     ("script_syntax", None): 2,
+    ("network_timeout", None): 1,
+    ("network_timeout", "sftp"): 255,  # ssh could not connect
+    ("network_timeout", "http"): 28,  # curl: operation timed out
+    ("auth_failure", "sftp"): 255,
+    ("java_exception", None): 1,
+    ("data_quality", None): 3,
+    ("postgres_error", None): 3,  # psql ON_ERROR_STOP
     (LAUNCH_FAILURE, None): -1,
 }
 
@@ -85,6 +96,14 @@ class CauseContext:
 
 _TABLES = ("DWH.FACT_SALES", "FIN.GL_BALANCES", "SALES.ORDER_LINES", "RISK.EXPOSURES", "BILL.USAGE_EVENTS")
 _FILES = ("employees.csv", "sales_{d}.csv", "orders_{d}.dat", "gl_extract_{d}.txt", "partner_feed_{d}.xml")
+_SFTP_HOSTS = ("sftp.partner.example.com", "mft.bank.example.com", "backup-dr.example.com")
+_DQ_CHECKS = (
+    ("HIRE_DATE", "invalid date"),
+    ("CUSTOMER_ID", "NULL in NOT NULL column"),
+    ("AMOUNT", "value out of range"),
+    ("IBAN", "checksum mismatch"),
+    ("COUNTRY_CODE", "unknown code"),
+)
 _HOSTS = (
     ("api.partner.example.com", 8443),
     ("crm.internal.example.com", 443),
@@ -164,6 +183,13 @@ def cause_lines(family: str, tech: str, ctx: CauseContext, rng: random.Random) -
             "\tat com.example.batch.Runner.main(Runner.java:57)",
         ]
     if family == "auth_failure":
+        if tech == "sftp":
+            host = rng.choice(_SFTP_HOSTS)
+            return [
+                f"{ctx.user}@{host}: Permission denied (publickey,password).",
+                "Connection closed",
+                f"{ctx.stamp} ERROR [{ctx.job_name}] SFTP authentication failed for user {ctx.user} on {host}",
+            ]
         if tech == "oracle":
             return [
                 "ERROR:",
@@ -212,9 +238,112 @@ def cause_lines(family: str, tech: str, ctx: CauseContext, rng: random.Random) -
             f"{ctx.script}: line {line}: syntax error near unexpected token `fi'",
             f"{ctx.script}: line {line}: `fi'",
         ]
+    if family == "network_timeout":
+        return _network_timeout(tech, ctx, rng)
+    if family == "java_exception":
+        return _java_exception(ctx, rng)
+    if family == "data_quality":
+        return _data_quality(ctx, rng)
+    if family == "postgres_error":
+        return _postgres_error(ctx, rng)
     if family == LAUNCH_FAILURE:
         return [
             f'jobmanrc: cannot launch "{ctx.script}" on {ctx.host}: user "{ctx.user}" is not defined on '
             "this workstation"
         ]
     raise KeyError(f"unknown failure family {family!r}")
+
+
+def _network_timeout(tech: str, ctx: CauseContext, rng: random.Random) -> list[str]:
+    if tech == "sftp":
+        host = rng.choice(_SFTP_HOSTS)
+        return [
+            f"ssh: connect to host {host} port 22: Connection timed out",
+            "Connection closed",
+            f"{ctx.stamp} ERROR [{ctx.job_name}] sftp to {host} failed after 3 attempts",
+        ]
+    host, port = rng.choice(_HOSTS)
+    if tech == "http":
+        waited = rng.randint(30_000, 130_000)
+        return [f"curl: (28) Failed to connect to {host} port {port} after {waited} ms: Connection timed out"]
+    return [
+        f"{ctx.stamp} ERROR [main] c.e.batch.Client - call to {host}:{port} failed",
+        "java.net.ConnectException: Connection timed out",
+        "\tat java.base/sun.nio.ch.Net.connect0(Native Method)",
+        "\tat java.base/sun.nio.ch.Net.connect(Net.java:579)",
+        "\tat com.example.batch.Client.open(Client.java:64)",
+        "\tat com.example.batch.Runner.main(Runner.java:57)",
+    ]
+
+
+def _java_exception(ctx: CauseContext, rng: random.Random) -> list[str]:
+    """A wrapped exception with its cause: the multi-line shape log parsers must keep together."""
+    cause = rng.choice(
+        (
+            ("java.lang.NumberFormatException", 'For input string: "12,50"', "RecordMapper.mapLine", 42),
+            (
+                "java.lang.NullPointerException",
+                'Cannot invoke "String.trim()" because "value" is null',
+                "Cleaner.clean",
+                77,
+            ),
+            (
+                "java.time.format.DateTimeParseException",
+                "Text '31/02/2026' could not be parsed at index 0",
+                "DateField.parse",
+                31,
+            ),
+        )
+    )
+    exception, message, method, line = cause
+    more = rng.randint(8, 30)
+    return [
+        f"{ctx.stamp} ERROR [main] c.e.batch.Runner - step {ctx.job_name} failed",
+        "org.springframework.batch.core.step.skip.NonSkippableReadException: Non-skippable exception during read",
+        "\tat org.springframework.batch.core.step.item.FaultTolerantChunkProvider.read("
+        "FaultTolerantChunkProvider.java:105)",
+        "\tat org.springframework.batch.core.step.item.SimpleChunkProvider.provide(SimpleChunkProvider.java:119)",
+        "\tat org.springframework.batch.core.step.item.ChunkOrientedTasklet.execute(ChunkOrientedTasklet.java:71)",
+        "\tat com.example.batch.Runner.main(Runner.java:57)",
+        f"Caused by: {exception}: {message}",
+        f"\tat com.example.batch.{method}({method.split('.')[0]}.java:{line})",
+        "\tat com.example.batch.ChunkReader.read(ChunkReader.java:131)",
+        f"\t... {more} more",
+    ]
+
+
+def _data_quality(ctx: CauseContext, rng: random.Random) -> list[str]:
+    column, problem = rng.choice(_DQ_CHECKS)
+    total = rng.choice((50_000, 120_000, 200_000, 1_250_000))
+    rejected = rng.randint(total // 1000, total // 50)
+    sample = rng.randint(2, total)
+    return [
+        f"{ctx.stamp} WARN  [{ctx.job_name}] row {sample}: {column} failed check: {problem}",
+        f"{ctx.stamp} ERROR [{ctx.job_name}] rejected {rejected} of {total} rows: {problem} in column {column} "
+        "(threshold 0.1%)",
+    ]
+
+
+def _postgres_error(ctx: CauseContext, rng: random.Random) -> list[str]:
+    where = f"psql:/opt/batch/sql/{ctx.job_name.lower()}.sql:{rng.randint(10, 200)}"
+    variant = rng.randrange(4)
+    if variant == 0:
+        pids = rng.randint(1000, 60000), rng.randint(1000, 60000)
+        return [
+            f"{where}: ERROR:  40P01: deadlock detected",
+            f"DETAIL:  Process {pids[0]} waits for ShareLock on transaction {rng.randint(10**6, 10**7)}; "
+            f"blocked by process {pids[1]}.",
+            "HINT:  See server log for query details.",
+            'CONTEXT:  while updating tuple (1832,7) in relation "fact_orders"',
+        ]
+    if variant == 1:
+        return [f"{where}: ERROR:  57014: canceling statement due to statement timeout"]
+    if variant == 2:
+        return [
+            f'{where}: ERROR:  42P01: relation "stage.{ctx.job_name.lower()}_tmp" does not exist',
+            f"LINE 1: INSERT INTO stage.{ctx.job_name.lower()}_tmp SELECT * FROM ...",
+        ]
+    return [
+        'psql: error: connection to server at "pgdwh01.example.com" (10.20.1.15), port 5432 failed: '
+        "FATAL:  53300: sorry, too many clients already"
+    ]

@@ -1,8 +1,11 @@
 """Fault injection: make the simulated engine misbehave on purpose, for the connector's error tests.
 
 Faults are armed through POST /sim/faults and consumed by the next TWS API responses, in this order:
-a delay (slow response), then 429 with Retry-After, then 500 with an AWSJSY404E body; a malformed job
-is injected into the next non-empty /plan/job pages. Counts add up across calls; DELETE clears them.
+401 although the credentials are good (`auth_fail`), then a delay (slow response), then 429 with
+Retry-After, then 500 with an AWSJSY404E body. Faults of the answer itself come after those, consumed
+only by the responses they apply to: a malformed job in the next non-empty /plan/job pages
+(`malformed`), a /plan/job body that is not JSON at all (`malformed_json`), a joblog cut off mid-body
+by closing the connection (`truncate_joblog`). Counts add up across calls; DELETE clears them.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ class PendingFaults:
     delay_seconds: float = 0.0
     delay_count: int = 0
     error_message: str = DEFAULT_500_MESSAGE
+    malformed_json: int = 0
+    truncate_joblog: int = 0
+    auth_fail: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,9 @@ class MalformedJob:
     field: str
 
 
-_COUNTS = ("error_500", "error_429", "malformed", "delay_count")
+_COUNTS = ("error_500", "error_429", "malformed", "delay_count", "malformed_json", "truncate_joblog", "auth_fail")
+# Counts that simply add up and are consumed one per affected response.
+_ONE_SHOT = ("malformed_json", "truncate_joblog", "auth_fail")
 
 
 class FaultInjector:
@@ -88,6 +96,8 @@ class FaultInjector:
             pending.error_500 += spec.get("error_500", 0)
             pending.error_429 += spec.get("error_429", 0)
             pending.malformed += spec.get("malformed", 0)
+            for key in _ONE_SHOT:
+                setattr(pending, key, getattr(pending, key) + spec.get(key, 0))
             if "delay_seconds" in spec:
                 pending.delay_seconds = float(delay)
                 pending.delay_count += spec.get("delay_count", 1)
@@ -133,3 +143,23 @@ class FaultInjector:
                 return None
             pending.malformed -= 1
             return MalformedJob(pending.malformed_kind, pending.malformed_field)
+
+    def _take(self, key: str) -> bool:
+        with self._lock:
+            left = getattr(self._pending, key)
+            if left <= 0:
+                return False
+            setattr(self._pending, key, left - 1)
+            return True
+
+    def next_auth_failure(self) -> bool:
+        """Consume one `auth_fail`: True if this request must be refused with 401 whatever it carries."""
+        return self._take("auth_fail")
+
+    def next_malformed_json(self) -> bool:
+        """Consume one `malformed_json`: True if this /plan/job answer must not be valid JSON."""
+        return self._take("malformed_json")
+
+    def next_truncated_joblog(self) -> bool:
+        """Consume one `truncate_joblog`: True if this joblog must be cut off mid-body."""
+        return self._take("truncate_joblog")

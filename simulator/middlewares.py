@@ -1,8 +1,9 @@
 """Cross-cutting HTTP behaviour of the simulated engine: errors, authentication, injected faults.
 
 Order matters and mirrors a real deployment: a request is first authenticated (401 before anything
-else), then the armed faults may delay or replace the answer, and the simulator's own exceptions turn
-into the status codes the engine uses (400 bad parameters or OQL, 404 unknown plan).
+else, also when an `auth_fail` fault is armed), then the armed faults may delay or replace the answer,
+and the simulator's own exceptions turn into the status codes the engine uses (400 bad parameters, OQL
+or refused actions, 404 unknown plan, 415 an action without a JSON content type).
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from simulator.api_shapes import error_json
-from simulator.exceptions import BadParameterError, FaultSpecError, OqlSyntaxError, UnknownPlanError
+from simulator.exceptions import (
+    ActionRefusedError,
+    BadParameterError,
+    FaultSpecError,
+    OqlSyntaxError,
+    UnknownPlanError,
+    UnsupportedMediaTypeError,
+)
 from simulator.faults import FaultInjector
 
 TWS_API_PREFIX = "/twsd/api/"
@@ -83,23 +91,30 @@ def error_middleware() -> Middleware:
             return json_response(error_json("INVALID_FAULT", str(error)), status=400)
         except UnknownPlanError as error:
             return json_response(error_json("NOT_FOUND", f"No plan was found: {error}"), status=404)
+        except ActionRefusedError as error:
+            return json_response(
+                error_json("INVALID_ACTION", f"The provided parameters are not valid: {error}"), status=400
+            )
+        except UnsupportedMediaTypeError as error:
+            return json_response(error_json("UNSUPPORTED_MEDIA_TYPE", str(error)), status=415)
 
     return middleware
 
 
-def auth_middleware(
-    credentials: Credentials,
-) -> Middleware:
-    """Answer 401 to TWS API requests without valid Basic or Bearer credentials."""
+def auth_middleware(credentials: Credentials, faults: FaultInjector | None = None) -> Middleware:
+    """Answer 401 to TWS API requests without valid Basic or Bearer credentials, or with an armed auth_fail."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith(TWS_API_PREFIX) and not credentials.accepts(request.headers.get("Authorization")):
-            return json_response(
-                error_json("UNAUTHORIZED", "Not Authorized"),
-                status=401,
-                headers={"WWW-Authenticate": 'Basic realm="twsd"'},
-            )
+        if request.path.startswith(TWS_API_PREFIX):
+            # An armed auth_fail is consumed by every TWS request, good credentials or not.
+            forced = faults is not None and faults.next_auth_failure()
+            if forced or not credentials.accepts(request.headers.get("Authorization")):
+                return json_response(
+                    error_json("UNAUTHORIZED", "Not Authorized"),
+                    status=401,
+                    headers={"WWW-Authenticate": 'Basic realm="twsd"'},
+                )
         return await handler(request)
 
     return middleware

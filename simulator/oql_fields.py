@@ -2,14 +2,16 @@
 
 Rows wrap a plan object with the instant it is looked at and compute its (time-dependent) status at most
 once, so a filter over 50,000 jobs costs one status computation per job, and only when the filter or the
-sort order needs it.
+sort order needs it. The fields a polling connector filters on (lastRunCommonStatus, run start and end
+times) are read without building the status at all.
 """
 
 from __future__ import annotations
 
 from simulator.api_shapes import stream_state
+from simulator.catalog import WorkstationDef
 from simulator.oql import Field
-from simulator.plan import JobInstance, JobState, Plan, StreamInstance, job_state
+from simulator.plan import JobInstance, JobState, Plan, StreamInstance, job_common_status, job_state
 
 
 class JobRow:
@@ -28,6 +30,13 @@ class JobRow:
         if self._state is None:
             self._state = job_state(self.job, self.t)
         return self._state
+
+    @property
+    def common(self) -> str:
+        """The job's common status at the row's instant (without building the whole state)."""
+        if self._state is not None:
+            return self._state.common
+        return job_common_status(self.job, self.t)
 
 
 def _run_values(row: JobRow, attribute: str) -> list[object]:
@@ -56,18 +65,18 @@ def job_fields() -> dict[str, Field]:
         Field("priority", "int", lambda row: (row.job.definition.priority,)),
         Field("schedTime", "time", lambda row: (row.job.sched,)),
         Field("endTime", "time", lambda row: (row.state.end_time,)),
-        Field("lastRunCommonStatus", "str", lambda row: (row.state.common,)),
+        Field("lastRunCommonStatus", "str", lambda row: (row.common,)),
         Field("lastRunCompositeStatus.status", "str", lambda row: (row.state.internal,)),
         Field("jobruns.id", "str", lambda row: [s.run.id for s in row.state.runs]),
         Field("jobruns.commonStatus", "str", run_common),
         Field("jobruns.compositeStatus.status", "str", run_status),
         Field("jobruns.returnCode", "int", lambda row: [s.run.return_code for s in row.state.runs if s.ended]),
-        Field("jobruns.timeInfo.actualStartTime", "time", lambda row: [s.run.start for s in row.state.runs]),
+        # Read from the planned runs directly (no state built): a run is visible once started and ended
+        # once its end has passed, so these equal the started / ended runs of row.state.
         Field(
-            "jobruns.timeInfo.actualEndTime",
-            "time",
-            lambda row: [s.run.end for s in row.state.runs if s.ended],
+            "jobruns.timeInfo.actualStartTime", "time", lambda row: [r.start for r in row.job.runs if r.start <= row.t]
         ),
+        Field("jobruns.timeInfo.actualEndTime", "time", lambda row: [r.end for r in row.job.runs if r.end <= row.t]),
     ]
     return {field.name: field for field in fields}
 
@@ -121,14 +130,24 @@ def stream_order_fields() -> dict[str, Field]:
     return {"key.name": Field("key.name", "str", lambda row: (row.stream.definition.name,))}
 
 
+class WorkstationRow:
+    """A workstation with the states it reports at the instant it is looked at."""
+
+    __slots__ = ("workstation", "states")
+
+    def __init__(self, workstation: WorkstationDef, states: tuple[str, ...]) -> None:
+        self.workstation = workstation
+        self.states = states
+
+
 def workstation_fields() -> dict[str, Field]:
-    """OQL fields of workstations in plan."""
+    """OQL fields of workstations in plan (rows are WorkstationRow)."""
     fields = [
-        Field("id", "str", lambda ws: (ws.id,)),
-        Field("name", "str", lambda ws: (ws.name,)),
-        Field("folder", "str", lambda ws: ("/",)),
-        Field("type", "str", lambda ws: (ws.type,)),
-        Field("os", "str", lambda ws: (ws.os,)),
-        Field("activeStates", "str", lambda ws: ws.active_states),
+        Field("id", "str", lambda row: (row.workstation.id,)),
+        Field("name", "str", lambda row: (row.workstation.name,)),
+        Field("folder", "str", lambda row: ("/",)),
+        Field("type", "str", lambda row: (row.workstation.type,)),
+        Field("os", "str", lambda row: (row.workstation.os,)),
+        Field("activeStates", "str", lambda row: row.states),
     ]
     return {field.name: field for field in fields}

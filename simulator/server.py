@@ -27,7 +27,11 @@ START_TIMEOUT_SECONDS = 60.0
 def build_app(simulation: Simulation, credentials: Credentials) -> web.Application:
     """The aiohttp application serving the TWS API and the /sim/ control endpoints."""
     app = web.Application(
-        middlewares=[error_middleware(), auth_middleware(credentials), fault_middleware(simulation.faults)]
+        middlewares=[
+            error_middleware(),
+            auth_middleware(credentials, simulation.faults),
+            fault_middleware(simulation.faults),
+        ]
     )
     app.add_routes(TwsApi(simulation).routes())
     app.add_routes(SimControl(simulation).routes())
@@ -80,6 +84,14 @@ class SimulatorServer:
         if self._simulation is None:
             raise RuntimeError("the simulator server has not been started")
         return self._simulation
+
+    def huge_joblog_run_id(self, day: int | None = None) -> str | None:
+        """Run id with the huge joblog (SimConfig.huge_joblog_first_failure) of production day `day`.
+
+        Day 0 is the first production day; default is the day the simulated clock is in. The run may not
+        have started yet: advance the clock past its end (GET /plan/job shows it) before reading its joblog.
+        """
+        return self.simulation.huge_joblog_run_id(day)
 
     @property
     def base_url(self) -> str:
@@ -145,6 +157,8 @@ class SimulatorServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._thread = None
+        if self._simulation is not None:
+            self._simulation.close()
 
     def __enter__(self) -> SimulatorServer:
         self.start()

@@ -1,6 +1,8 @@
 """Simulator control endpoints under /sim/ (not part of the engine's API, no authentication).
 
-GET  /sim/state                   simulated time, plan id, job counts by status, armed faults
+GET  /sim/state                   simulated time, plan id, job counts by status, today's link outage
+                                  (`unlinked`), the huge joblog's run id (`hugeJoblogRunId`), actions
+                                  received (`actions`, e.g. reruns), armed faults
 POST /sim/clock/advance?seconds=N move simulated time forward by N seconds
 GET  /sim/faults                  faults still armed
 POST /sim/faults                  arm faults (JSON, see faults.PendingFaults)

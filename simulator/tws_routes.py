@@ -3,12 +3,18 @@
 Handlers parse parameters the way the engine documents them (limit/offset/oql/plan_id/plan_filter,
 Include-Count, contentOnly/follow/from_line/to_line), delegate to the Simulation and answer the shapes
 from api_shapes. Paths, status codes and envelopes are those of the real engine.
+
+Big answers stay cheap: a filtered job list is computed once per (plan, revision, instant, filter) and
+paged from a small cache, so a connector paging 50,000 jobs at one instant filters them once; joblogs
+are produced and written chunk by chunk, never whole.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+import json
+from collections import Counter, OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,13 +29,14 @@ from simulator.api_shapes import (
     stream_json,
     workstation_json,
 )
-from simulator.exceptions import BadParameterError
-from simulator.joblogs import Joblog
-from simulator.middlewares import json_response
+from simulator.exceptions import BadParameterError, UnsupportedMediaTypeError
+from simulator.joblogs import CHUNK_BYTES
+from simulator.middlewares import compact_json, json_response
 from simulator.oql import Query, compile_oql
 from simulator.oql_fields import (
     JobRow,
     StreamRow,
+    WorkstationRow,
     job_fields,
     job_order_fields,
     stream_fields,
@@ -44,6 +51,8 @@ API = "/twsd/api/v2"
 OPENAPI_DOCUMENT = Path(__file__).with_name("openapi-v2-subset.json")
 FOLLOW_POLL_SECONDS = 0.1
 RUN_NOT_FOUND = "No job run instances were found with the provided run ID"
+ACTION_RUN_NOT_FOUND = "No job run instances with the provided run ID were found in the plan."
+QUERY_CACHE_SIZE = 8
 
 
 def _int_param(request: web.Request, name: str, default: int | None, minimum: int) -> int | None:
@@ -82,6 +91,20 @@ def _text(status: int, text: str) -> web.Response:
     return web.Response(status=status, text=text, content_type="text/plain", charset="utf-8")
 
 
+def _require_json_body(request: web.Request) -> None:
+    """Actions need Content-Type: application/json; the engine answers 415 without it (API.md, lab)."""
+    raw = request.headers.get("Content-Type")
+    if raw is None or raw.split(";", 1)[0].strip().lower() != "application/json":
+        raise UnsupportedMediaTypeError(request.path, raw)
+
+
+def _text_stream(status: int = 200) -> web.StreamResponse:
+    response = web.StreamResponse(status=status)
+    response.content_type = "text/plain"
+    response.charset = "utf-8"
+    return response
+
+
 class TwsApi:
     """Route handlers of the simulated engine's REST API v2."""
 
@@ -92,6 +115,7 @@ class TwsApi:
         self._stream_fields = stream_fields()
         self._stream_order = stream_order_fields()
         self._workstation_fields = workstation_fields()
+        self._queries: OrderedDict[tuple[object, ...], tuple[list[Any], bool]] = OrderedDict()
 
     def routes(self) -> list[web.RouteDef]:
         """The API's routes."""
@@ -101,6 +125,7 @@ class TwsApi:
             web.get(f"{API}/plan/job/count", self.count_jobs),
             web.get(f"{API}/plan/job/joblog", self.joblog_by_filter),
             web.get(f"{API}/plan/job/run/{{run_id}}/joblog", self.joblog_by_run),
+            web.put(f"{API}/plan/job/run/{{run_id}}/action/rerun", self.rerun),
             web.get(f"{API}/plan/job/{{job_id}}", self.get_job),
             web.get(f"{API}/plan/jobstream", self.list_streams),
             web.get(f"{API}/plan/workstation", self.list_workstations),
@@ -116,15 +141,27 @@ class TwsApi:
 
     def _job_rows(self, request: web.Request, plan: Plan, t: int) -> tuple[list[Any], bool]:
         """Jobs selected by oql/plan_filter in answer order; bool says whether rows are JobRows."""
-        query = compile_oql(request.query.get("oql", ""), self._job_fields, self._job_order)
+        oql = request.query.get("oql", "")
         plan_filter = request.query.get("plan_filter")
+        key = (plan.id, self._sim.plans.revision, t, oql, plan_filter)
+        cached = self._queries.get(key)
+        if cached is not None:
+            self._queries.move_to_end(key)
+            return cached
+        query = compile_oql(oql, self._job_fields, self._job_order)
         if query.predicate is None and not query.order and not plan_filter:
             return plan.jobs, False  # the common unfiltered poll: no per-job work at all
         rows = [JobRow(job, t) for job in plan.jobs]
         if plan_filter:
             pattern = compile_plan_filter(plan_filter)
             rows = [row for row in rows if pattern.fullmatch(row.job.key)]
-        return query.apply(rows), True
+        answer = (query.apply(rows), True)
+        # Pages of one filter at one instant share the filtering: the connector pages 50,000 jobs
+        # with the same OQL, and only the first page pays for it.
+        self._queries[key] = answer
+        while len(self._queries) > QUERY_CACHE_SIZE:
+            self._queries.popitem(last=False)
+        return answer
 
     async def list_jobs(self, request: web.Request) -> web.Response:
         """GET /plan/job: a page of jobs in plan."""
@@ -145,6 +182,10 @@ class TwsApi:
             len(rows) if include_count else None,
             *self._page_links(request, len(rows), limit, offset),
         )
+        if self._sim.faults.next_malformed_json():
+            text = compact_json(body)
+            # Cut mid-document: a 200 whose body no JSON parser accepts (a proxy or engine hiccup).
+            return web.Response(text=text[: max(1, len(text) // 2)], content_type="application/json")
         return json_response(body)
 
     def _spoil(self, results: list[dict[str, Any]]) -> None:
@@ -262,23 +303,39 @@ class TwsApi:
     ) -> web.StreamResponse:
         content_only, from_line, to_line = options.content_only, options.from_line, options.to_line
         joblog = self._sim.joblogs.at(job, run, self._sim.now())
+        truncate = self._sim.faults.next_truncated_joblog()
         if not options.follow or joblog.complete:
-            lines = _select(joblog, content_only, from_line, to_line)
-            return web.Response(
-                body=b"".join(line + b"\n" for line in lines), content_type="text/plain", charset="utf-8"
-            )
-        response = web.StreamResponse(status=200)
-        response.content_type = "text/plain"
-        response.charset = "utf-8"
+            total = joblog.line_count(content_only)
+            start = min(from_line - 1, total)
+            stop = max(start, total if to_line is None else min(to_line, total))
+            size = joblog.size(content_only, start, stop)
+            chunks = joblog.chunks(content_only, start, stop)
+            if truncate:
+                return await _send_truncated(request, chunks, size)
+            if size <= CHUNK_BYTES:
+                return web.Response(body=b"".join(chunks), content_type="text/plain", charset="utf-8")
+            response = _text_stream()
+            response.content_length = size
+            await response.prepare(request)
+            for chunk in chunks:  # produced as sent: a 200 MB joblog never sits in memory
+                await response.write(chunk)
+            await response.write_eof()
+            return response
+        response = _text_stream()
         response.enable_chunked_encoding()
         await response.prepare(request)
         sent = from_line - 1
         try:
             while True:
-                lines = joblog.lines(content_only)
-                end = len(lines) if to_line is None else min(len(lines), to_line)
+                count = joblog.line_count(content_only)
+                end = count if to_line is None else min(count, to_line)
                 if end > sent:
-                    await response.write(b"".join(line + b"\n" for line in lines[sent:end]))
+                    for chunk in joblog.chunks(content_only, sent, end):
+                        if truncate:
+                            await response.write(chunk[: max(1, len(chunk) // 2)])
+                            _drop_connection(request)
+                            return response
+                        await response.write(chunk)
                     sent = end
                 if joblog.complete or (to_line is not None and sent >= to_line):
                     break
@@ -288,6 +345,27 @@ class TwsApi:
         except ConnectionResetError:
             pass  # the client stopped following: nothing left to send to anyone
         return response
+
+    # --- actions ------------------------------------------------------------------------------------
+
+    async def rerun(self, request: web.Request) -> web.Response:
+        """PUT /plan/job/run/{run_id}/action/rerun: submit a new run of the job (RerunDetailsV2 body)."""
+        _require_json_body(request)
+        raw = await request.read()
+        try:
+            details = json.loads(raw) if raw.strip() else {}
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise BadParameterError("body", raw[:80].decode("utf-8", "replace"), "not JSON") from None
+        if not isinstance(details, dict):
+            raise BadParameterError("body", details, "expected a RerunDetailsV2 JSON object")
+        run_id = request.match_info["run_id"]
+        found = self._find_run(run_id, request.query.get("plan_id"))
+        if found is None:
+            return json_response(error_json("NOT_FOUND", ACTION_RUN_NOT_FOUND), status=404)
+        job, run = found
+        new_run = self._sim.rerun(job, run, details)
+        url = f"{request.url.origin()}{API}/plan/job/{job.id}"
+        return json_response({"id": new_run.id, "url": url})
 
     # --- job streams, workstations, engine -----------------------------------------------------------
 
@@ -308,15 +386,19 @@ class TwsApi:
         links = self._page_links(request, len(rows), limit, offset)
         return json_response(envelope(results, len(rows) if include_count else None, *links))
 
+    def _workstation_rows(self) -> list[WorkstationRow]:
+        t = self._sim.now()
+        return [WorkstationRow(ws, self._sim.workstation_states(ws, t)) for ws in self._sim.plans.workstations]
+
     async def list_workstations(self, request: web.Request) -> web.Response:
-        """GET /plan/workstation: a page of workstations in plan."""
+        """GET /plan/workstation: a page of workstations in plan, with their link state now."""
         limit = _int_param(request, "limit", 10000, 0) or 0
         offset = _int_param(request, "offset", 0, 0) or 0
         include_count = _bool_value("Include-Count", request.headers.get("Include-Count"), True)
         plan, _ = self._sim.resolve_plan("current")
         query: Query = compile_oql(request.query.get("oql", ""), self._workstation_fields)
-        rows = query.apply(self._sim.plans.workstations)
-        results = [workstation_json(ws, plan) for ws in rows[offset : offset + limit]]
+        rows = query.apply(self._workstation_rows())
+        results = [workstation_json(row.workstation, plan, row.states) for row in rows[offset : offset + limit]]
         links = self._page_links(request, len(rows), limit, offset)
         return json_response(envelope(results, len(rows) if include_count else None, *links))
 
@@ -324,9 +406,9 @@ class TwsApi:
         """GET /plan/workstation/{workstation_id}: one workstation in plan."""
         plan, _ = self._sim.resolve_plan("current")
         wanted = request.match_info["workstation_id"]
-        for workstation in self._sim.plans.workstations:
-            if workstation.id == wanted:
-                return json_response(workstation_json(workstation, plan))
+        for row in self._workstation_rows():
+            if row.workstation.id == wanted:
+                return json_response(workstation_json(row.workstation, plan, row.states))
         return json_response(
             error_json("NOT_FOUND", "No workstation with the provided ID was found in the plan."), status=404
         )
@@ -341,6 +423,23 @@ def _stream_key(row: StreamRow) -> str:
     return f"{definition.workstation.key}#{definition.folder}{definition.name}"
 
 
-def _select(joblog: Joblog, content_only: bool, from_line: int, to_line: int | None) -> list[bytes]:
-    lines = joblog.lines(content_only)
-    return lines[from_line - 1 : to_line]
+async def _send_truncated(request: web.Request, chunks: Iterator[bytes], size: int) -> web.StreamResponse:
+    """Announce the whole joblog, send about half of it, then drop the connection (truncate_joblog)."""
+    response = _text_stream()
+    response.content_length = size
+    await response.prepare(request)
+    budget = size // 2
+    for chunk in chunks:
+        if budget <= 0:
+            break
+        await response.write(chunk[:budget])
+        budget -= len(chunk)
+    _drop_connection(request)
+    return response
+
+
+def _drop_connection(request: web.Request) -> None:
+    """Close the client's connection now: what it got so far is all it gets."""
+    transport = request.transport
+    if transport is not None:
+        transport.close()

@@ -83,6 +83,8 @@ def test_seeded_day_flows_from_simulator_to_database(
 
     host_samples = "SELECT count(DISTINCT time) FROM host_metrics WHERE host = 'e2e-host'"
     wait_until(lambda: count(database_url, host_samples) == 3, what="3 host samples", worker=worker)
+    wait_until(lambda: count(database_url, "SELECT count(DISTINCT workstation) FROM workstation_status") >= 2,
+               what="workstation states", worker=worker)  # fmt: skip
     summary = read_summary(database_url, kafka)
     assert summary.data_flowed
     assert summary.topic_offsets["tws.job.events"] >= published

@@ -18,6 +18,7 @@ class Summary:
     job_runs_rows: int = 0
     job_logs_rows: int = 0
     host_metrics_rows: int = 0
+    workstation_status_rows: int = 0
     failures: list[tuple[str, str, int | None, str | None]] = field(default_factory=list)
     topic_offsets: dict[str, int] = field(default_factory=dict)
     database_mode: str = "postgresql"
@@ -50,7 +51,7 @@ def read_summary(database_url: str, bootstrap: str | None) -> Summary:
     with psycopg.connect(database_url) as conn:
         if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'").fetchone():
             s.database_mode = "timescaledb"
-        for table in ("job_runs", "job_logs", "host_metrics"):
+        for table in ("job_runs", "job_logs", "host_metrics", "workstation_status"):
             (n,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone() or (0,)
             setattr(s, f"{table}_rows", n)
         s.runs_by_status = dict(

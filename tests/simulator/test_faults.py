@@ -1,12 +1,15 @@
-"""Fault injection through /sim/faults: 500, 429, malformed jobs, slow responses."""
+"""Fault injection through /sim/faults: 500, 429, malformed jobs and JSON, cut joblogs, 401, slow responses."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
+import pytest
 
 from simulator import SimulatorServer
+from tests.simulator.conftest import all_jobs, client_for
 
 
 def _arm(server: SimulatorServer, **spec: object) -> dict[str, object]:
@@ -71,3 +74,55 @@ def test_clock_advance_endpoint(server: SimulatorServer) -> None:
     assert moved["simTime"] == "2026-11-24T01:00:00Z"
     assert httpx.post(server.root_url + "/sim/clock/advance", params={"seconds": -5}).status_code == 400
     assert httpx.post(server.root_url + "/sim/clock/advance").status_code == 400
+
+
+def test_malformed_json_answers_200_with_a_body_no_parser_accepts(
+    server: SimulatorServer, client: httpx.Client
+) -> None:
+    assert _arm(server, malformed_json=2)["malformed_json"] == 2
+    assert client.get("/plan/job/count").status_code == 200  # other resources are not affected
+    for _ in range(2):
+        response = client.get("/plan/job", params={"limit": 5})
+        assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(response.content)
+    assert len(client.get("/plan/job", params={"limit": 5}).json()["results"]) == 5
+
+
+def test_truncate_joblog_cuts_the_body_and_drops_the_connection(server: SimulatorServer, client: httpx.Client) -> None:
+    server.clock.advance(12 * 3600)
+    run_id = next(job["jobruns"][-1]["id"] for job in all_jobs(client) if job["jobruns"])
+    whole = client.get(f"/plan/job/run/{run_id}/joblog").content
+    _arm(server, truncate_joblog=1)
+    with client_for(server) as http, pytest.raises(httpx.RemoteProtocolError):
+        http.get(f"/plan/job/run/{run_id}/joblog")
+    received = bytearray()
+    _arm(server, truncate_joblog=1)
+    with client_for(server) as http, http.stream("GET", f"/plan/job/run/{run_id}/joblog") as response:
+        assert response.status_code == 200 and int(response.headers["content-length"]) == len(whole)
+        with pytest.raises(httpx.RemoteProtocolError):
+            for chunk in response.iter_raw():
+                received += chunk
+    assert 0 < len(received) < len(whole) and whole.startswith(bytes(received))
+    assert client.get(f"/plan/job/run/{run_id}/joblog").content == whole  # the next one is whole again
+
+
+def test_auth_fail_refuses_good_credentials_for_the_next_k_requests(
+    server: SimulatorServer, client: httpx.Client
+) -> None:
+    _arm(server, auth_fail=2, error_500=1)
+    for _ in range(2):
+        refused = client.get("/engine/info")
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Basic")
+    assert httpx.get(server.root_url + "/sim/state").status_code == 200  # /sim/ needs no auth, takes none
+    assert client.get("/engine/info").status_code == 500  # the 500 was waiting behind the 401s
+    assert client.get("/engine/info").status_code == 200
+
+
+def test_new_fault_keys_are_validated_and_cleared(server: SimulatorServer) -> None:
+    for spec in ({"malformed_json": -1}, {"truncate_joblog": "2"}, {"auth_fail": True}):
+        assert httpx.post(server.root_url + "/sim/faults", json=spec).status_code == 400, spec
+    armed = _arm(server, malformed_json=1, truncate_joblog=2, auth_fail=3)
+    assert (armed["malformed_json"], armed["truncate_joblog"], armed["auth_fail"]) == (1, 2, 3)
+    cleared = httpx.delete(server.root_url + "/sim/faults").json()["armed"]
+    assert (cleared["malformed_json"], cleared["truncate_joblog"], cleared["auth_fail"]) == (0, 0, 0)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from simulator import SimulatorServer
+from simulator import SimConfig, SimulatorServer
 from simulator.exceptions import OqlSyntaxError
 from simulator.oql import Field, compile_oql
-from tests.simulator.conftest import all_jobs
+from simulator.oql_fields import JobRow, job_fields
+from simulator.plan import job_common_status, job_state
+from simulator.simulation import Simulation
+from tests.simulator.conftest import START, all_jobs
 
 
 @pytest.fixture
@@ -103,3 +106,22 @@ def test_compiled_query_keeps_incoming_order_as_tie_breaker() -> None:
     ]
     with pytest.raises(OqlSyntaxError, match="unknown field 'key.name'"):
         compile_oql("key.name = 'a'", fields)
+
+
+def test_fast_status_and_time_fields_agree_with_the_full_job_state() -> None:
+    config = SimConfig(start=START, speed=0, job_streams=40, cancel_rate=0.1)
+    simulation = Simulation(config)
+    fields = job_fields()
+    seen: set[str] = set()
+    for hour in range(0, 30, 2):
+        t = simulation.now() + hour * 3600
+        for job in simulation.plans.current(t).jobs:
+            state = job_state(job, t)
+            assert job_common_status(job, t) == state.common
+            seen.add(state.common)
+            row = JobRow(job, t)
+            assert list(fields["jobruns.timeInfo.actualEndTime"].values(row)) == [
+                s.run.end for s in state.runs if s.ended
+            ]
+            assert list(fields["jobruns.timeInfo.actualStartTime"].values(row)) == [s.run.start for s in state.runs]
+    assert seen == {"WAITING", "READY", "RUNNING", "SUCCESSFUL", "ERROR", "CANCELED"}

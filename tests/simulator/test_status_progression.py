@@ -12,14 +12,19 @@ from tests.simulator.conftest import ServerFactory, advance_to, all_jobs, client
 LATE = 23 * 3600  # seconds into the day at which most of the plan has run
 
 
-def _checkpoints(job: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(instant, job id, expected common status, expected internal status) along the job's life."""
+def _checkpoints(job: dict[str, Any], predecessor_end: str | None) -> list[tuple[str, str, str, str]]:
+    """(instant, job id, expected common status, expected internal status) along the job's life.
+
+    A job is READY once its own time has come and its predecessor in the stream has ended.
+    """
     run = job["jobruns"][0]
     sched, start, end = job["schedTime"], run["timeInfo"]["actualStartTime"], run["timeInfo"]["actualEndTime"]
+    ready = max(sched, predecessor_end or sched)
     final = (job["lastRunCommonStatus"], job["lastRunCompositeStatus"]["status"])
     return [
         (_minus_one(sched), job["id"], "WAITING", "HOLD"),
-        (sched, job["id"], "READY", "READY"),
+        (_minus_one(ready), job["id"], "WAITING", "HOLD"),
+        (ready, job["id"], "READY", "READY"),
         (start, job["id"], "RUNNING", "EXEC"),
         (_minus_one(end), job["id"], "RUNNING", "EXEC"),
         (end, job["id"], *final),
@@ -35,15 +40,22 @@ def test_jobs_progress_through_statuses_as_the_clock_advances(make_server: Serve
     oracle, subject = make_server(seed=11), make_server(seed=11)
     oracle.clock.advance(LATE)
     with client_for(oracle) as http:
+        everything = all_jobs(http)
         ended = [
             j
             for j in all_jobs(http, oql="schedTime > '2026-11-24T00:01:00Z'")
             if len(j["jobruns"]) == 1 and j["endTime"] is not None
         ]
+    by_position = {(j["jobStreamId"], j["position"]): j for j in everything}
+    predecessors = {j["id"]: by_position.get((j["jobStreamId"], j["position"] - 1)) for j in ended}
+    # A canceled predecessor releases its successor at a time the API does not show: leave those out.
+    ended = [j for j in ended if (predecessors[j["id"]] or {}).get("lastRunCommonStatus") != "CANCELED"]
     successes = [j for j in ended if j["lastRunCommonStatus"] == "SUCCESSFUL"][:4]
     failures = [j for j in ended if j["lastRunCompositeStatus"]["status"] == "ABEND"][:2]
     assert successes and failures, "seed 11 must have both outcomes in its day"
-    checkpoints = sorted(c for job in successes + failures for c in _checkpoints(job))
+    checkpoints = sorted(
+        c for job in successes + failures for c in _checkpoints(job, (predecessors[job["id"]] or {}).get("endTime"))
+    )
     with client_for(subject) as http:
         for instant, job_id, common, internal in checkpoints:
             advance_to(subject, instant)
