@@ -7,6 +7,7 @@ exists silently ignores it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import structlog
@@ -78,5 +79,16 @@ def ensure_topics(bootstrap: str, partitions: int, specs: tuple[TopicSpec, ...] 
         except KafkaException as exc:
             if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                 raise
+    _wait_for_leaders(admin, created)
     log.info("topics.created", topics=created)
     return created
+
+
+def _wait_for_leaders(admin: AdminClient, topics: list[str], timeout_s: float = 30.0) -> None:
+    """A topic is usable once every partition has a leader; creation returns before that."""
+    deadline = time.monotonic() + timeout_s
+    while topics and time.monotonic() < deadline:
+        meta = admin.list_topics(timeout=10).topics
+        if all(t in meta and all(p.leader >= 0 for p in meta[t].partitions.values()) for t in topics):
+            return
+        time.sleep(0.2)

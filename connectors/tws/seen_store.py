@@ -6,10 +6,11 @@ with what consumers can read. At start it reads the topic back (read_committed) 
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import structlog
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 from pydantic import ValidationError
 
 from connectors.producer import EventProducer
@@ -44,10 +45,7 @@ class SeenStore:
         try:
             meta = consumer.list_topics(CONNECTOR_STATE.name, timeout=timeout_s)
             parts = list(meta.topics[CONNECTOR_STATE.name].partitions)
-            ends = {}
-            for p in parts:
-                _, high = consumer.get_watermark_offsets(TopicPartition(CONNECTOR_STATE.name, p), timeout=timeout_s)
-                ends[p] = high
+            ends = {p: self._high_watermark(consumer, p, timeout_s) for p in parts}
             consumer.assign([TopicPartition(CONNECTOR_STATE.name, p, OFFSET_BEGINNING) for p in parts])
             done = {p for p, high in ends.items() if high == 0}
             while len(done) < len(parts):
@@ -79,6 +77,23 @@ class SeenStore:
             consumer.close()
         log.info("tws.state.loaded", connector=self.connector, jobs=len(self.seen))
         return len(self.seen)
+
+    @staticmethod
+    def _high_watermark(consumer: Consumer, partition: int, timeout_s: float) -> int:
+        """End offset of a state partition; a topic created a moment ago may still be electing a leader."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                _, high = consumer.get_watermark_offsets(
+                    TopicPartition(CONNECTOR_STATE.name, partition), timeout=timeout_s
+                )
+                return int(high)
+            except KafkaException as exc:
+                electing = exc.args[0].code() in (KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE)
+                if not (electing or exc.args[0].retriable()) or time.monotonic() > deadline:
+                    raise
+                log.info("tws.state.waiting_for_leader", partition=partition, error=str(exc))
+                time.sleep(0.5)
 
     def record(self, producer: EventProducer, plan_id: str, job_id: str, key: str, now: datetime) -> None:
         """Queue the new status of a job (inside the caller's transaction)."""
