@@ -32,7 +32,8 @@ class Summary:
         """Plain text for a terminal."""
         lines = [f"== TWS Pulse summary (database: {self.database_mode}) =="]
         lines.append(
-            f"rows: job_runs={self.job_runs_rows} job_logs={self.job_logs_rows} host_metrics={self.host_metrics_rows}"
+            f"rows: job_runs={self.job_runs_rows} job_logs={self.job_logs_rows} "
+            f"host_metrics={self.host_metrics_rows} workstation_status={self.workstation_status_rows}"
         )
         lines.append(
             "job instances by latest status: " + ", ".join(f"{k}={v}" for k, v in sorted(self.runs_by_status.items()))
