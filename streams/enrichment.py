@@ -1,0 +1,101 @@
+"""Per job definition baselines, and what they say about each new status event.
+
+The state of a job definition is its recent final outcomes, kept sorted by event time. Everything an
+enriched row carries (expected duration, p95, failure streak, successes before a failure) is derived
+from the outcomes strictly *before* the event's own time, so:
+- a redelivered event (same event id) changes nothing (idempotent),
+- events arriving out of order (EXEC after SUCC, or yesterday's run after today's) give the same answers
+  as in order, because order is by event time, not arrival.
+The state is a plain JSON-able dict so it can live in a changelog-backed Faust table.
+"""
+
+from __future__ import annotations
+
+import bisect
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from twspulse.events import JobEvent, StatusCategory
+
+HISTORY = 60  # final outcomes kept per job definition
+MIN_HISTORY = 5  # fewer successful runs than this: no expectation yet
+PATTERN_BREAK_SUCCESSES = 5  # a failure after at least this many successes breaks the usual pattern
+
+
+def job_key(e: JobEvent) -> str:
+    """Identity of a job definition across plans: workstation, folder, stream and job."""
+    folder = e.folder if e.folder.endswith("/") else e.folder + "/"
+    return f"{e.workstation}#{folder}{e.job_stream}.{e.job_name}"
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """The derived fields of one job_runs row."""
+
+    job_key: str
+    expected_duration_s: float | None
+    duration_deviation: float | None
+    late_start_s: float | None
+    rerun_number: int | None
+    runtime_above_p95: bool | None
+    failure_streak: int | None
+    successes_before_failure: int | None
+    breaks_pattern: bool
+
+
+def _outcomes(state: dict[str, Any]) -> list[list[Any]]:
+    # each outcome: [event time (epoch s), event id, succeeded (bool), duration (s) or None]
+    return state.setdefault("outcomes", [])
+
+
+def _p95(values: list[float]) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+
+def enrich(event: JobEvent, state: dict[str, Any]) -> Enrichment:
+    """Fields for ``event`` from the history before it, and record the event in ``state`` if it is final."""
+    outcomes = _outcomes(state)
+    t = event.status_time.timestamp()
+    before = outcomes[: bisect.bisect_left([o[0] for o in outcomes], t)]
+    runtimes = [o[3] for o in before if o[2] and o[3] is not None]
+    duration = (event.end_time - event.start_time).total_seconds() if event.end_time and event.start_time else None
+    expected = statistics.median(runtimes) if len(runtimes) >= MIN_HISTORY else None
+    p95 = _p95(runtimes) if len(runtimes) >= MIN_HISTORY else None
+    streak = 0
+    for o in reversed(before):
+        if o[2]:
+            break
+        streak += 1
+    successes = 0
+    for o in reversed(before):
+        if not o[2]:
+            break
+        successes += 1
+    failed = event.category is StatusCategory.FAILED
+    above = duration > p95 if duration is not None and p95 is not None else None
+    result = Enrichment(
+        job_key=job_key(event),
+        expected_duration_s=expected,
+        duration_deviation=duration / expected if duration is not None and expected else None,
+        late_start_s=(event.start_time - event.sched_time).total_seconds()
+        if event.start_time and event.sched_time
+        else None,
+        rerun_number=event.run_attempt - 1 if event.run_attempt else None,
+        runtime_above_p95=above,
+        failure_streak=streak + 1 if failed else None,
+        successes_before_failure=successes if failed else None,
+        breaks_pattern=bool(above) or (failed and successes >= PATTERN_BREAK_SUCCESSES),
+    )
+    if event.category in (StatusCategory.SUCCEEDED, StatusCategory.FAILED):
+        _record(outcomes, [t, event.event_id, not failed, duration])
+    return result
+
+
+def _record(outcomes: list[list[Any]], outcome: list[Any]) -> None:
+    if any(o[1] == outcome[1] for o in outcomes):
+        return  # redelivered: already counted
+    bisect.insort(outcomes, outcome, key=lambda o: o[0])
+    del outcomes[:-HISTORY]
