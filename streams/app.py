@@ -1,33 +1,47 @@
-"""The Faust worker: one agent per data topic, each batching records into the database sink.
+"""The Faust worker: agents that decode topics, enrich job events, and batch rows into the database.
 
-Each agent takes a batch of events, decodes them (a record that does not parse goes to ``<topic>.dlq``
-with the reason), writes the rows, dead-letters rows the database refuses, and only then lets Faust ack
-the batch. So the offset committed never passes data that is not in the database or the DLQ.
+- One agent per data topic takes a batch of events and decodes them; a record that does not parse goes
+  to ``<topic>.dlq`` with the reason. Host metrics, joblogs and workstations are then written as rows.
+- Job events are re-keyed by job definition onto ``twspulse.job-events.by-job``; a second agent reads
+  that topic with a changelog-backed Faust table of per-job baselines, enriches each event and writes
+  the rows. Keying by job definition puts a job's whole history in one partition and one table shard.
+- A batch is acked only after its rows (or forwarded records) and its dead letters were delivered, so
+  the committed offset never passes data that is not in the database, the next topic or the DLQ.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
 import structlog
+from confluent_kafka.admin import AdminClient
 from pydantic import ValidationError
 
+from streams.enrichment import enrich, job_key
+from streams.joblog_mining import JoblogMiner
 from streams.pipes import PIPES, Pipe
-from streams.timescale_sink import TimescaleSink
-from twspulse.events import DeadLetter, validation_reason
+from streams.rows import ENRICHED_JOB_RUN_COLUMNS, enriched_job_run_row
+from streams.timescale_sink import RejectedRow, TimescaleSink
+from twspulse.events import Contract, DeadLetter, JobEvent, JobLogChunk, validation_reason
 from twspulse.settings import Settings
+from twspulse.topics import JOB_EVENTS, JOB_EVENTS_BY_JOB, JOB_LOGS
 
 log = structlog.get_logger(__name__)
 
+# decoded records of a batch, each with the Faust event it came from -> rows the database refused
+Handler = Callable[[list[tuple[Contract, Any]]], Awaitable[list[tuple[Any, str]]]]
 
-def _dead_letter(pipe: Pipe, event: Any, reason: str, error_type: str) -> DeadLetter:
+
+def _dead_letter(source_topic: str, event: Any, reason: str, error_type: str, key: str | None = None) -> DeadLetter:
     msg = event.message
-    key = msg.key.decode(errors="replace") if isinstance(msg.key, bytes) else msg.key
+    if key is None:
+        key = msg.key.decode(errors="replace") if isinstance(msg.key, bytes) else msg.key
     raw = msg.value if isinstance(msg.value, bytes) else str(msg.value).encode()
     return DeadLetter.wrap(
-        source_topic=pipe.topic.name,
+        source_topic=source_topic,
         raw=raw,
         reason=reason,
         error_type=error_type,
@@ -38,16 +52,18 @@ def _dead_letter(pipe: Pipe, event: Any, reason: str, error_type: str) -> DeadLe
     )
 
 
-def _make_agent(app: faust.App, pipe: Pipe, sink: TimescaleSink, settings: Settings) -> None:
-    source = app.topic(pipe.topic.name, key_serializer="raw", value_serializer="raw")
-    dlq = app.topic(pipe.topic.dlq, key_serializer="raw", value_serializer="raw")
+def _refused(owners: Sequence[Any], rejected: list[RejectedRow]) -> list[tuple[Any, str]]:
+    """Rows the database refused -> (event, reason), one per event."""
+    out: dict[int, tuple[Any, str]] = {}
+    for r in rejected:
+        out.setdefault(id(owners[r.index]), (owners[r.index], f"database refused row: {r.reason}"))
+    return list(out.values())
 
-    async def to_dlq(dead: list[DeadLetter]) -> None:
-        for d in dead:
-            fut = await dlq.send(key=(d.key or "").encode(), value=d.to_bytes())
-            await fut  # delivered before the source offset may be acked
-        if dead:
-            log.warning("worker.dead_lettered", topic=pipe.topic.dlq, count=len(dead), first=dead[0].reason)
+
+def _make_agent(app: faust.App, pipe: Pipe, settings: Settings, handle: Handler, dlq_name: str) -> None:
+    """Decode batches of ``pipe.topic``; hand the good records to ``handle``; dead-letter the rest."""
+    source = app.topic(pipe.topic.name, key_serializer="raw", value_serializer="raw")
+    dlq = app.topic(dlq_name, key_serializer="raw", value_serializer="raw")
 
     async def agent(stream: faust.StreamT[Any]) -> None:
         # take_events (not take): the batch keeps each record's partition/offset for dead letters
@@ -55,38 +71,124 @@ def _make_agent(app: faust.App, pipe: Pipe, sink: TimescaleSink, settings: Setti
             settings.worker_batch_size, within=settings.worker_batch_seconds
         )
         async for events in batches:
-            rows: list[tuple[Any, ...]] = []
-            owners: list[Any] = []  # event that produced each row, for dead-lettering refused rows
+            good: list[tuple[Contract, Any]] = []
             dead: list[DeadLetter] = []
             for event in events:
                 try:
-                    record = pipe.decode(event.message.value)
-                    new_rows = pipe.to_rows(record)
+                    good.append((pipe.decode(event.message.value), event))
                 except ValidationError as exc:
                     reason = f"record does not match {pipe.topic.model.__name__}: {validation_reason(exc)}"
-                    dead.append(_dead_letter(pipe, event, reason, "ValidationError"))
-                    continue
-                except (ValueError, TypeError) as exc:
-                    dead.append(_dead_letter(pipe, event, f"unmappable record: {exc}", type(exc).__name__))
-                    continue
-                rows.extend(new_rows)
-                owners.extend([event] * len(new_rows))
-            rejected = await sink.write(pipe.table, pipe.columns, rows)
-            seen_events: set[int] = set()
-            for r in rejected:
-                if id(owners[r.index]) not in seen_events:
-                    seen_events.add(id(owners[r.index]))
-                    dead.append(_dead_letter(pipe, owners[r.index], f"database refused row: {r.reason}", "DBError"))
-            await to_dlq(dead)
-            log.debug("worker.batch", topic=pipe.topic.name, events=len(events), rows=len(rows), dead=len(dead))
+                    dead.append(_dead_letter(pipe.topic.name, event, reason, "ValidationError"))
+            for event, reason in await handle(good):
+                dead.append(_dead_letter(pipe.topic.name, event, reason, "DBError"))
+            for d in dead:
+                fut = await dlq.send(key=(d.key or "").encode(), value=d.to_bytes())
+                await fut  # delivered before the source offset may be acked
+            if dead:
+                log.warning("worker.dead_lettered", topic=dlq_name, count=len(dead), first=dead[0].reason)
 
-    agent.__name__ = f"sink_{pipe.table}"
-    app.agent(source, name=f"twspulse.sink.{pipe.table}")(agent)
+    agent.__name__ = f"decode_{pipe.topic.name.replace('.', '_')}"
+    app.agent(source, name=f"twspulse.decode.{pipe.topic.name}")(agent)
+
+
+def _row_writer(pipe: Pipe, sink: TimescaleSink) -> Handler:
+    async def handle(records: list[tuple[Contract, Any]]) -> list[tuple[Any, str]]:
+        rows: list[tuple[Any, ...]] = []
+        owners: list[Any] = []  # event that produced each row, for dead-lettering refused rows
+        for record, event in records:
+            new_rows = pipe.to_rows(record)
+            rows.extend(new_rows)
+            owners.extend([event] * len(new_rows))
+        return _refused(owners, await sink.write(pipe.table, pipe.columns, rows))
+
+    return handle
+
+
+def _joblog_writer(pipe: Pipe, sink: TimescaleSink) -> Handler:
+    """Write joblog chunks, then mine the runs whose last chunk arrived (their earlier chunks are stored)."""
+    write_rows = _row_writer(pipe, sink)
+    miner = JoblogMiner(sink)
+
+    async def handle(records: list[tuple[Contract, Any]]) -> list[tuple[Any, str]]:
+        refused = await write_rows(records)
+        refused_events = {id(event) for event, _ in refused}
+        last = [
+            r for r, event in records
+            if isinstance(r, JobLogChunk) and r.chunk_index == r.chunk_count - 1 and id(event) not in refused_events
+        ]  # fmt: skip
+        await miner.mine(last)
+        return refused
+
+    return handle
+
+
+def _by_job_forwarder(app: faust.App) -> Handler:
+    by_job = app.topic(JOB_EVENTS_BY_JOB.name, key_serializer="raw", value_serializer="raw")
+
+    async def handle(records: list[tuple[Contract, Any]]) -> list[tuple[Any, str]]:
+        futures = []
+        for record, _ in records:
+            assert isinstance(record, JobEvent)
+            futures.append(await by_job.send(key=job_key(record).encode(), value=record.to_bytes()))
+        for fut in futures:
+            await fut
+        return []
+
+    return handle
+
+
+def _make_enricher(app: faust.App, sink: TimescaleSink, settings: Settings, partitions: int) -> None:
+    """Job events keyed by job definition -> baseline table -> enriched job_runs rows."""
+    baselines = app.Table("job-baselines", default=dict, partitions=partitions, key_type=str)
+    source = app.topic(JOB_EVENTS_BY_JOB.name, key_serializer="raw", value_serializer="raw")
+    dlq = JOB_EVENTS.dlq
+
+    async def enricher(stream: faust.StreamT[Any]) -> None:
+        batches = stream.take_events(  # type: ignore[attr-defined]
+            settings.worker_batch_size, within=settings.worker_batch_seconds
+        )
+        dlq_topic = app.topic(dlq, key_serializer="raw", value_serializer="raw")
+        async for events in batches:
+            rows: list[tuple[Any, ...]] = []
+            owners: list[Any] = []
+            dirty: dict[str, tuple[dict[str, Any], Any]] = {}  # key -> (state, last event that changed it)
+            for event in events:
+                record = JobEvent.model_validate_json(event.message.value)  # written by our own agent
+                key = job_key(record)
+                state = dirty[key][0] if key in dirty else baselines[key]
+                enrichment = enrich(record, state)
+                if enrichment.state_changed:
+                    dirty[key] = (state, event)
+                rows.append(enriched_job_run_row(record, enrichment))
+                owners.append(event)
+            # One changelog write per changed job per batch: Faust's table buffer sends them one by one,
+            # so writing only what changed, once, is what keeps the table from being the bottleneck.
+            for key, (state, event) in dirty.items():
+                # take_events hands over a batch outside per-event iteration; the table writes its changelog
+                # to the partition of the current event, so set it as iteration would
+                stream._set_current_event(event)  # type: ignore[attr-defined]
+                baselines[key] = state
+            refused = _refused(owners, await sink.write("job_runs", ENRICHED_JOB_RUN_COLUMNS, rows))
+            for event, reason in refused:
+                job_id = JobEvent.model_validate_json(event.message.value).job_id  # the key producers used
+                d = _dead_letter(JOB_EVENTS_BY_JOB.name, event, reason, "DBError", key=job_id)
+                await (await dlq_topic.send(key=(d.key or "").encode(), value=d.to_bytes()))
+            if refused:
+                log.warning("worker.dead_lettered", topic=dlq, count=len(refused), first=refused[0][1])
+
+    app.agent(source, name="twspulse.enrich.job_runs")(enricher)
+
+
+def _partitions(bootstrap: str, topic: str, default: int) -> int:
+    """The table must have exactly as many partitions as the topic it is keyed with."""
+    meta = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic, timeout=15).topics.get(topic)
+    return len(meta.partitions) if meta is not None and meta.partitions else default
 
 
 def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.App:
     """The Faust app with its agents; the caller runs it (``twspulse worker``)."""
     (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
+    partitions = _partitions(bootstrap, JOB_EVENTS_BY_JOB.name, settings.topic_partitions)
     app = faust.App(
         settings.worker_id,
         broker=f"kafka://{bootstrap}",
@@ -95,7 +197,8 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
         web_enabled=settings.worker_web_port > 0,
         web_port=max(settings.worker_web_port, 1),
         web_host="127.0.0.1",
-        topic_partitions=settings.topic_partitions,
+        topic_partitions=partitions,
+        topic_replication_factor=1,
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",
         producer_max_request_size=4 * 1024 * 1024,
@@ -103,5 +206,12 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
     )
     sink = TimescaleSink(database_url)
     for pipe in PIPES:
-        _make_agent(app, pipe, sink, settings)
+        if pipe.topic is JOB_EVENTS:
+            handle = _by_job_forwarder(app)
+        elif pipe.topic is JOB_LOGS:
+            handle = _joblog_writer(pipe, sink)
+        else:
+            handle = _row_writer(pipe, sink)
+        _make_agent(app, pipe, settings, handle, pipe.topic.dlq)
+    _make_enricher(app, sink, settings, partitions)
     return app

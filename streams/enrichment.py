@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from twspulse.events import JobEvent, StatusCategory
@@ -42,6 +42,7 @@ class Enrichment:
     failure_streak: int | None
     successes_before_failure: int | None
     breaks_pattern: bool
+    state_changed: bool = False  # the event was recorded (a new final outcome): the state must be saved
 
 
 def _outcomes(state: dict[str, Any]) -> list[list[Any]]:
@@ -90,12 +91,17 @@ def enrich(event: JobEvent, state: dict[str, Any]) -> Enrichment:
         breaks_pattern=bool(above) or (failed and successes >= PATTERN_BREAK_SUCCESSES),
     )
     if event.category in (StatusCategory.SUCCEEDED, StatusCategory.FAILED):
-        _record(outcomes, [t, event.event_id, not failed, duration])
+        if _record(outcomes, [t, event.event_id, not failed, duration]):
+            return replace(result, state_changed=True)
     return result
 
 
-def _record(outcomes: list[list[Any]], outcome: list[Any]) -> None:
+def _record(outcomes: list[list[Any]], outcome: list[Any]) -> bool:
+    """Insert by event time; False when it was already there (redelivered) or too old to keep."""
     if any(o[1] == outcome[1] for o in outcomes):
-        return  # redelivered: already counted
+        return False
     bisect.insort(outcomes, outcome, key=lambda o: o[0])
-    del outcomes[:-HISTORY]
+    if len(outcomes) > HISTORY:
+        dropped = outcomes.pop(0)
+        return dropped is not outcome
+    return True

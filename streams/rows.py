@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from streams.enrichment import Enrichment
 from streams.joblog_errors import first_error_line
 from twspulse.events import HostMetrics, JobEvent, JobLogChunk, WorkstationStatus
 
@@ -15,6 +16,10 @@ JOB_RUN_COLUMNS = (
     "time", "event_id", "job_id", "run_id", "plan_id", "job_name", "job_stream", "workstation", "folder",
     "status", "internal_status", "category", "return_code", "sched_time", "start_time", "end_time",
     "duration_s", "run_attempt", "observed_at",
+)  # fmt: skip
+ENRICHED_JOB_RUN_COLUMNS = (
+    *JOB_RUN_COLUMNS, "job_key", "expected_duration_s", "duration_deviation", "late_start_s", "rerun_number",
+    "runtime_above_p95", "failure_streak", "successes_before_failure", "breaks_pattern",
 )  # fmt: skip
 JOB_LOG_COLUMNS = (
     "time", "run_id", "chunk_index", "chunk_count", "job_id", "job_name", "job_stream", "workstation",
@@ -39,6 +44,14 @@ def job_run_row(e: JobEvent) -> tuple[Any, ...]:
         e.status_time, e.event_id, e.job_id, e.run_id, e.plan_id, e.job_name, e.job_stream, e.workstation,
         e.folder, e.status, e.internal_status, e.category.value, e.return_code, e.sched_time, e.start_time,
         e.end_time, duration, e.run_attempt, e.observed_at,
+    )  # fmt: skip
+
+
+def enriched_job_run_row(e: JobEvent, x: Enrichment) -> tuple[Any, ...]:
+    """Row of ``job_runs`` with the per-job-definition baseline fields."""
+    return (
+        *job_run_row(e), x.job_key, x.expected_duration_s, x.duration_deviation, x.late_start_s, x.rerun_number,
+        x.runtime_above_p95, x.failure_streak, x.successes_before_failure, x.breaks_pattern,
     )  # fmt: skip
 
 

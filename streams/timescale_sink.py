@@ -9,13 +9,14 @@ consumer); a row the database rejects is isolated and returned so the caller can
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 import structlog
-from psycopg import sql
+from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
 log = structlog.get_logger(__name__)
@@ -43,6 +44,13 @@ class TimescaleSink:
             self._pool = AsyncConnectionPool(self._url, min_size=1, max_size=4, open=False, timeout=10)
             await self._pool.open(wait=False)
         return self._pool
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection[Any]]:
+        """A pooled connection, for steps that need more than batched upserts (e.g. pattern mining)."""
+        pool = await self._get_pool()
+        async with pool.connection() as conn:
+            yield conn
 
     async def close(self) -> None:
         """Close the pool."""

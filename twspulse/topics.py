@@ -47,10 +47,15 @@ HOST_METRICS = TopicSpec("host.metrics", HostMetrics)
 WORKSTATIONS = TopicSpec("tws.workstations", WorkstationStatus)
 CONNECTOR_STATE = TopicSpec("tws.connector.state", SeenStatus, {"cleanup.policy": "compact"})
 
+# The worker's own repartition of job events by job definition, so one partition (and one Faust table
+# partition) holds the whole history of a job: created here, not by Faust, like every other topic.
+JOB_EVENTS_BY_JOB = TopicSpec("twspulse.job-events.by-job", JobEvent)
+
 DATA_TOPICS = (JOB_EVENTS, JOB_LOGS, HOST_METRICS, WORKSTATIONS)
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     *DATA_TOPICS,
     CONNECTOR_STATE,
+    JOB_EVENTS_BY_JOB,
     *(TopicSpec(t.dlq, DeadLetter) for t in DATA_TOPICS),
 )
 

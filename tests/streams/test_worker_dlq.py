@@ -73,8 +73,13 @@ def test_malformed_records_go_to_dlq_and_good_ones_still_arrive(kafka: str, data
     reasons = sorted(d.reason for d in events_dlq)
     assert any("does not match JobEvent" in r and "event_id" in r for r in reasons), reasons
     assert any("database refused row" in r for r in reasons), reasons
-    assert {d.key for d in events_dlq} == {"bad1", "bad2"}
-    assert all(d.offset is not None and d.source_topic == "tws.job.events" for d in events_dlq)
+    # keyed by job instance id (bad1 never parsed, so its original key); the refused row was found by the
+    # enriching agent, after the re-key by job definition, and says so in source_topic/offset
+    assert {(d.key, d.source_topic) for d in events_dlq} == {
+        ("bad1", "tws.job.events"),
+        ("job99", "twspulse.job-events.by-job"),
+    }
+    assert all(d.offset is not None for d in events_dlq)
 
     (metrics_dead,) = _read_dlq(kafka, "host.metrics.dlq", 1)
     assert metrics_dead.raw() == b"\x00\xffnot json at all"  # nothing lost: the original bytes are kept

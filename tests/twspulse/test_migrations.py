@@ -31,7 +31,8 @@ def test_edited_migration_is_refused(database_url: str, tmp_path: Path) -> None:
 
 
 def test_badly_named_migration_file_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "add_things.sql").write_text("SELECT 1;")
+    (tmp_path / "7_add_things.sql").write_text("SELECT 1;")
+    (tmp_path / "queries.sql").write_text("SELECT 1;")  # not a migration: ignored
     with pytest.raises(db.MigrationError, match="001_name.sql"):
         db.load_migrations(tmp_path)
 

@@ -1,0 +1,125 @@
+"""The worker step that turns a failed run's stored joblog into lines, error lines and error patterns.
+
+It runs when the last chunk of a run's joblog has been written to ``job_logs``: chunks of one run share a
+key, so they arrive in order on one partition and the earlier ones are already stored. The joblog is read
+back whole (it was capped by the connector), split into the TWS frame and the job's output, its error
+lines picked and mined into templates, and three tables written:
+- ``job_log_lines``: every line, numbered, for grep in SQL (error lines flagged with their pattern);
+- ``job_run_patterns``: which patterns each failed run hit;
+- ``job_error_patterns``: one row per template, with first/last seen and a count.
+Writes are idempotent: a redelivered batch inserts nothing twice and counts nothing twice (the count is
+only raised by link rows that were really inserted). The miner's state is saved in
+``pattern_miner_state`` in the same transaction, so a restarted worker keeps its pattern ids.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import structlog
+from psycopg import AsyncConnection
+
+from streams.patterns.error_lines import joblog_error_lines
+from streams.patterns.exceptions import MinerStateError
+from streams.patterns.joblog_frame import joblog_lines, split_joblog
+from streams.patterns.miner import PatternMiner
+from streams.timescale_sink import TimescaleSink
+from twspulse.events import JobLogChunk
+
+log = structlog.get_logger(__name__)
+
+MINER_NAME = "joblog-errors"
+MAX_LINES_STORED = 20_000  # lines of one joblog kept in job_log_lines (the head and the tail)
+LINE_COLUMNS = ("time", "run_id", "job_stream", "job_name", "line_no", "line", "is_error", "pattern_id")
+
+
+class JoblogMiner:
+    """Mines the joblogs of runs whose last chunk was just stored."""
+
+    def __init__(self, sink: TimescaleSink):
+        self._sink = sink
+        self._miner: PatternMiner | None = None
+        self.runs_mined = 0
+
+    async def _load(self, conn: AsyncConnection[Any]) -> PatternMiner:
+        if self._miner is None:
+            row = await (
+                await conn.execute("SELECT state FROM pattern_miner_state WHERE name = %s", (MINER_NAME,))
+            ).fetchone()
+            self._miner = PatternMiner()
+            if row:
+                try:
+                    self._miner = PatternMiner.from_bytes(bytes(row[0]))
+                except MinerStateError as exc:
+                    # A new masking version or damaged bytes: mining goes on with a fresh miner rather than
+                    # stopping the worker; its ids restart at P1 (said loudly, see the README).
+                    log.error("patterns.miner.state_unusable", error=str(exc), action="starting a fresh miner")
+            log.info("patterns.miner.loaded", restored=row is not None, patterns=len(self._miner))
+        return self._miner
+
+    async def mine(self, last_chunks: list[JobLogChunk]) -> None:
+        """Mine every run whose last chunk is in ``last_chunks`` (its other chunks are already stored)."""
+        if not last_chunks:
+            return
+        line_rows: list[tuple[Any, ...]] = []
+        async with self._sink.connection() as conn, conn.transaction():
+            miner = await self._load(conn)
+            new_links: Counter[str] = Counter()
+            seen_at: dict[str, tuple[datetime, str]] = {}
+            for chunk in last_chunks:
+                time = chunk.end_time or chunk.fetched_at
+                row = await (
+                    await conn.execute(
+                        "SELECT string_agg(content, '' ORDER BY chunk_index) FROM job_logs WHERE run_id = %s",
+                        (chunk.run_id,),
+                    )
+                ).fetchone()
+                text = row[0] if row and row[0] else ""
+                errors = joblog_error_lines(split_joblog(text))
+                patterns: dict[int, str] = {}
+                for err in errors:
+                    mined = miner.add(err.text)
+                    patterns[err.line_no] = mined.pattern_id
+                    seen_at.setdefault(mined.pattern_id, (time, err.text))
+                    cur = await conn.execute(
+                        """INSERT INTO job_run_patterns
+                               (time, run_id, job_id, job_stream, job_name, workstation, pattern_id, line_no, line)
+                           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+                           ON CONFLICT DO NOTHING RETURNING pattern_id""",
+                        (time, chunk.run_id, chunk.job_id, chunk.job_stream, chunk.job_name, chunk.workstation,
+                         mined.pattern_id, err.line_no, err.text),
+                    )  # fmt: skip
+                    if await cur.fetchone():
+                        new_links[mined.pattern_id] += 1
+                line_rows.extend(_line_rows(chunk, time, joblog_lines(text), patterns))
+                self.runs_mined += 1
+            for pattern_id, (time, example) in seen_at.items():
+                await conn.execute(
+                    """INSERT INTO job_error_patterns AS p (pattern_id, template, first_seen, last_seen, count, example)
+                       VALUES (%s, %s, %s, %s, %s, %s)
+                       ON CONFLICT (pattern_id) DO UPDATE SET
+                         template = EXCLUDED.template,
+                         first_seen = least(p.first_seen, EXCLUDED.first_seen),
+                         last_seen = greatest(p.last_seen, EXCLUDED.last_seen),
+                         count = p.count + EXCLUDED.count""",
+                    (pattern_id, miner.template_of(pattern_id), time, time, new_links[pattern_id], example),
+                )
+            await conn.execute(
+                """INSERT INTO pattern_miner_state (name, state, updated_at) VALUES (%s, %s, now())
+                   ON CONFLICT (name) DO UPDATE SET state = EXCLUDED.state, updated_at = now()""",
+                (MINER_NAME, miner.to_bytes()),
+            )
+        await self._sink.write("job_log_lines", LINE_COLUMNS, line_rows)
+
+
+def _line_rows(chunk: JobLogChunk, time: datetime, lines: list[str], patterns: dict[int, str]) -> list[tuple[Any, ...]]:
+    numbered = list(enumerate(lines, start=1))
+    if len(numbered) > MAX_LINES_STORED:  # keep the head (the header, the start) and the tail (the end)
+        half = MAX_LINES_STORED // 2
+        numbered = numbered[:half] + numbered[-half:]
+    return [
+        (time, chunk.run_id, chunk.job_stream, chunk.job_name, no, line, no in patterns, patterns.get(no))
+        for no, line in numbered
+    ]

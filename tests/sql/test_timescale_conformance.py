@@ -1,0 +1,204 @@
+"""The schema on TimescaleDB: PGlite (PostgreSQL 17.5 + TimescaleDB 2.23, WASM) run in-process by Node.
+
+tests/sql/pglite/conformance.mjs applies every migration as the runner does, loads the sample rows of
+tests/sql/sample_data.py, refreshes every continuous aggregate, runs every policy job with CALL run_job
+(no background workers run there), re-applies every migration, runs every analyst query and the
+db_status catalog queries, and reports JSON; the assertions live here. Skipped only when node or npm is
+missing; `npm ci` runs once when node_modules is missing or stale.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.sql.analyst_queries import load_analyst_queries
+from tests.sql.expected_schema import (
+    HYPERTABLES,
+    QUERY_EXPECTATIONS,
+    RETENTION,
+    ROLLUP_COLUMNS,
+    ROLLUP_RETENTION,
+)
+from tests.sql.sample_data import build_sample, expired_rows_expected
+from twspulse import db
+from twspulse.db_status import COMMON_QUERIES, TIMESCALE_QUERIES, status_from_catalog
+
+PGLITE_DIR = Path(__file__).parent / "pglite"
+NPM_CI_TIMEOUT_S = 600  # a cold install downloads ~10 MB; a warm cache takes seconds
+RUN_TIMEOUT_S = 180  # the run takes ~6 s here; generous for a loaded CI machine
+ROLLUPS = set(ROLLUP_COLUMNS)
+
+
+def _installed_matches_lock() -> bool:
+    lock = json.loads((PGLITE_DIR / "package-lock.json").read_text())
+    for path, meta in lock["packages"].items():
+        if not path:
+            continue
+        installed = PGLITE_DIR / path / "package.json"
+        if not installed.exists() or json.loads(installed.read_text()).get("version") != meta["version"]:
+            return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The conformance report of one run (module-scoped: the run takes seconds, the asserts are many)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        pytest.skip("node and npm are not installed: the TimescaleDB conformance test runs PGlite under Node")
+    if not _installed_matches_lock():
+        t0 = time.monotonic()
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=PGLITE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=NPM_CI_TIMEOUT_S,
+        )
+        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+        print(f"npm ci took {time.monotonic() - t0:.1f} s")
+    plan = {
+        "migrations": [
+            {"version": m.version, "name": m.name, "checksum": m.checksum, "sql": m.sql} for m in db.load_migrations()
+        ],
+        "sample_sql": build_sample().sql(),
+        "queries": [{"name": q.name, "sql": q.sql} for q in load_analyst_queries()],
+        "extra_queries": [
+            {"name": f"db_status:{name}", "sql": query, "array": True}
+            for name, query in {**COMMON_QUERIES, **TIMESCALE_QUERIES}.items()
+        ],
+    }
+    plan_file = tmp_path_factory.mktemp("conformance") / "plan.json"
+    plan_file.write_text(json.dumps(plan))
+    done = subprocess.run(
+        [node, "conformance.mjs", str(plan_file)],
+        cwd=PGLITE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+    )
+    assert done.stdout.strip(), f"no report (exit {done.returncode}):\n{done.stderr[-4000:]}"
+    # The report is the last line: anything the engine prints to stdout comes before it.
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["fatal"] is None, f"{result['fatal']}\n{done.stderr[-4000:]}"
+    assert done.returncode == 0, done.stderr[-4000:]
+    print("conformance timings (ms):", result["timings_ms"])
+    return result
+
+
+def test_every_migration_applies_on_timescaledb(report: dict[str, Any]) -> None:
+    assert [m["name"] for m in report["migrations"]] == [m.name for m in db.load_migrations()]
+    assert [m["error"] for m in report["migrations"] if m["error"]] == []
+    assert report["mode"] == "timescaledb"
+    assert {"timescaledb", "pg_trgm"} <= {e["extname"] for e in report["extensions"]}
+    assert "job_log_lines_line_trgm" in report["indexes"]
+
+
+def test_hypertables_have_the_chosen_chunk_intervals_and_compression(report: dict[str, Any]) -> None:
+    got = {h["name"]: h["chunk_interval"] for h in report["hypertables"]}
+    assert got == HYPERTABLES
+    assert all(h["compression_enabled"] for h in report["hypertables"])
+
+
+def test_retention_is_a_timescaledb_policy_for_tables_and_rollups(report: dict[str, Any]) -> None:
+    got = {r["relation"]: (r["drop_after"], r["enforced_by"]) for r in report["retention_settings"]}
+    expected = {k: (v, "timescaledb_policy") for k, v in {**RETENTION, **ROLLUP_RETENTION}.items()}
+    assert got == expected
+
+
+def test_continuous_aggregates_are_real_time_and_materialize_on_refresh(report: dict[str, Any]) -> None:
+    before = {c["name"]: c for c in report["caggs_before_refresh"]}
+    after = {c["name"]: c for c in report["caggs"]}
+    assert set(after) == ROLLUPS
+    assert [r["error"] for r in report["refresh"] if r["error"]] == []
+    for name in ROLLUPS:
+        assert after[name]["materialized_only"] is False, name
+        assert before[name]["materialized_rows"] == 0 and before[name]["rows"] > 0, name  # real-time part
+        assert after[name]["materialized_rows"] == after[name]["rows"] > 0, name
+        assert after[name]["rows"] == before[name]["rows"], name
+    assert after["host_metrics_1m"]["compression_enabled"] is True
+
+
+def test_continuous_aggregates_agree_with_the_raw_rows(report: dict[str, Any]) -> None:
+    for name, c in report["consistency"].items():
+        assert "error" not in c, (name, c)
+        assert c["rollup"] == pytest.approx(c["raw"], rel=1e-9), name
+
+
+def test_every_policy_job_runs_without_error(report: dict[str, Any]) -> None:
+    jobs = report["jobs"]
+    assert [(j["job_id"], j["proc_name"], j["error"]) for j in jobs if j["error"]] == []
+    kinds = Counter(j["proc_name"] for j in jobs)
+    assert kinds["policy_compression"] == len(HYPERTABLES) + 1  # + host_metrics_1m
+    assert kinds["policy_retention"] == len(RETENTION) + len(ROLLUP_RETENTION)
+    assert kinds["policy_refresh_continuous_aggregate"] == len(ROLLUPS)
+    assert report["jobs_after_reapply"] == len(jobs)  # re-applying added no duplicate policy
+
+
+def test_compression_policies_compressed_old_chunks(report: dict[str, Any]) -> None:
+    before, after = report["chunks_before_jobs"], report["chunks_after_jobs"]
+    for table in ("job_runs", "job_logs", "job_log_lines", "job_run_patterns", "host_metrics"):
+        assert before[table]["compressed"] == 0, table
+        assert after[table]["compressed"] > 0, table
+
+
+def test_retention_policies_dropped_only_the_expired_rows(report: dict[str, Any]) -> None:
+    before, after = report["retention_before_jobs"], report["retention_after_jobs"]
+    for table in expired_rows_expected():
+        assert before[table]["expired"] > 0, table
+        assert after[table]["expired"] == 0, table
+        assert after[table]["total"] == before[table]["total"] - before[table]["expired"], table
+    # The rollups keep their rows longer than the raw tables (host_metrics_1m holds the dropped 45-day-old hours).
+    assert {c["name"]: c["materialized_rows"] for c in report["caggs_after_jobs"]} == {
+        c["name"]: c["materialized_rows"] for c in report["caggs"]
+    }
+
+
+def test_migrations_reapply_cleanly_over_compressed_data(report: dict[str, Any]) -> None:
+    assert [(r["name"], r["error"]) for r in report["reapply"] if r["error"]] == []
+    assert len(report["reapply"]) == len(report["migrations"])
+
+
+def test_every_analyst_query_finds_what_the_sample_holds(report: dict[str, Any]) -> None:
+    queries = {q["name"]: q for q in report["queries"]}
+    assert set(queries) == set(QUERY_EXPECTATIONS)
+    failed = {name: q["error"] for name, q in queries.items() if q["error"] or not q["rows"]}
+    assert failed == {}
+    for name, check in QUERY_EXPECTATIONS.items():
+        check(queries[name]["data"])
+
+
+def test_db_status_reads_timescaledb_catalog_rows(report: dict[str, Any]) -> None:
+    """psycopg cannot reach the in-process engine: its catalog rows go through status_from_catalog here."""
+    extra = {q["name"].removeprefix("db_status:"): q for q in report["extra_queries"]}
+    assert set(extra) == set(COMMON_QUERIES) | set(TIMESCALE_QUERIES)
+    assert {n: q["error"] for n, q in extra.items() if q["error"]} == {}
+    catalog = {name: [tuple(row) for row in q["data"]] for name, q in extra.items()}
+    catalog["migrations"] = [(v, n, datetime.fromisoformat(at)) for v, n, at in catalog["migrations"]]
+    catalog["jobs"] = [(*r[:6], datetime.fromisoformat(r[6]) if r[6] else None, r[7]) for r in catalog["jobs"]]
+    status = status_from_catalog(catalog, report["table_rows_loaded"])
+
+    assert status.mode == "timescaledb" and status.extension_version and status.extension_version.startswith("2.")
+    assert [m.name for m in status.migrations] == [m["name"] for m in report["migrations"]]
+    hypertables = {t.name: t for t in status.tables if t.kind == "hypertable"}
+    assert {n: t.chunk_interval for n, t in hypertables.items()} == HYPERTABLES
+    assert hypertables["job_runs"].compressed_chunks == report["chunks_after_jobs"]["job_runs"]["compressed"] > 0
+    assert status.table("job_error_patterns").kind == "table"
+    assert {r.name: (r.kind, r.materialized_only) for r in status.rollups} == dict.fromkeys(
+        ROLLUPS, ("continuous aggregate", False)
+    )
+    kinds = Counter(p.kind for p in status.policies)
+    assert kinds["compression"] == len(HYPERTABLES) + 1 and kinds["refresh"] == len(ROLLUPS)
+    retention = {p.relation: p.settings for p in status.policies if p.kind == "retention"}
+    assert retention["host_metrics"] == "drop_after=30 days"
+    text = status.render()
+    assert "mode: timescaledb" in text and "(real-time)" in text and "compress_after=14 days" in text
