@@ -127,9 +127,10 @@ def _by_job_forwarder(app: faust.App) -> Handler:
 
     async def handle(records: list[tuple[Contract, Any]]) -> list[tuple[Any, str]]:
         futures = []
-        for record, _ in records:
+        for record, event in records:
             assert isinstance(record, JobEvent)
-            futures.append(await by_job.send(key=job_key(record).encode(), value=record.to_bytes()))
+            # the bytes as received: they were just validated, re-encoding them would only cost time
+            futures.append(await by_job.send(key=job_key(record).encode(), value=event.message.value))
         for fut in futures:
             await fut
         return []
