@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -10,19 +9,15 @@ from pathlib import Path
 
 import psycopg
 
+from twspulse.demo import stop_worker, worker_env
+
 
 class WorkerProcess:
     """``twspulse worker`` as a real separate process, as it runs in production."""
 
     def __init__(self, bootstrap: str, database_url: str, log_file: Path):
-        env = dict(os.environ)
-        env.update(
-            TWSPULSE_KAFKA_BOOTSTRAP=bootstrap,
-            TWSPULSE_DATABASE_URL=database_url,
-            TWSPULSE_WORKER_WEB_PORT="0",
-            TWSPULSE_WORKER_BATCH_SECONDS="0.3",
-            TWSPULSE_DATA_DIR=str(log_file.parent / "worker-data"),
-            TWSPULSE_LOG_JSON="false",
+        env = worker_env(
+            bootstrap, database_url, log_file.parent / "worker-data", worker_batch_seconds="0.3", log_json="false"
         )
         self.log_file = log_file
         self._out = log_file.open("wb")
@@ -35,13 +30,7 @@ class WorkerProcess:
 
     def stop(self) -> None:
         """SIGTERM, as an orchestrator would."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_worker(self.proc)
         self._out.close()
 
     def log(self) -> str:

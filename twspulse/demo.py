@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import structlog
@@ -31,17 +32,19 @@ from twspulse.summary import read_summary
 log = structlog.get_logger(__name__)
 
 
-def _worker_env(settings: Settings, bootstrap: str, database_url: str) -> dict[str, str]:
+def worker_env(bootstrap: str, database_url: str, data_dir: Path, **settings: str) -> dict[str, str]:
+    """Environment of a ``twspulse worker`` process: this one's, pointed at the given engines.
+
+    ``settings`` are further settings by field name (``log_level="WARNING"`` -> ``TWSPULSE_LOG_LEVEL``).
+    """
     env = dict(os.environ)
     env.update(
         TWSPULSE_KAFKA_BOOTSTRAP=bootstrap,
         TWSPULSE_DATABASE_URL=database_url,
         TWSPULSE_WORKER_WEB_PORT="0",
-        # the worker's own start/stop chatter would bury the demo's output: warnings and errors only
-        TWSPULSE_LOG_LEVEL="WARNING",
-        TWSPULSE_LOG_JSON=str(settings.log_json).lower(),
-        TWSPULSE_DATA_DIR=str(settings.data_dir),
+        TWSPULSE_DATA_DIR=str(data_dir),
     )
+    env.update({f"TWSPULSE_{name.upper()}": value for name, value in settings.items()})
     return env
 
 
@@ -49,7 +52,10 @@ def start_worker(settings: Settings, bootstrap: str, database_url: str) -> subpr
     """The stream worker as its own process, exactly as ``twspulse worker`` runs in production."""
     return subprocess.Popen(
         [sys.executable, "-m", "twspulse.cli", "worker"],
-        env=_worker_env(settings, bootstrap, database_url),
+        # the worker's own start/stop chatter would bury the demo's output: warnings and errors only
+        env=worker_env(
+            bootstrap, database_url, settings.data_dir, log_level="WARNING", log_json=str(settings.log_json).lower()
+        ),
     )
 
 
