@@ -85,6 +85,40 @@ class Settings(BaseSettings):
     worker_batch_seconds: float = Field(default=0.25, gt=0, description="Longest wait to fill a batch.")
     worker_web_port: int = Field(default=6066, description="Faust's web port on 127.0.0.1 (0 disables it).")
 
+    # --- Models (forecasts, anomaly detectors, alerts) ---------------------------------------------
+    model_dir: Path = Field(
+        default=REPO_ROOT / ".data" / "models", description="Where trained model versions are stored."
+    )
+    forecast_horizon_days: int = Field(default=30, ge=1, description="Days ahead each forecast reaches.")
+    forecast_min_points: int = Field(
+        default=48, ge=4, description="Fewest history points a series needs; shorter ones are skipped."
+    )
+    capacity_threshold_percent: float = Field(
+        default=90.0, gt=0, le=100, description="Resource level (CPU, memory, disk %) a forecast warns about."
+    )
+    anomaly_threshold: float = Field(
+        default=0.9, gt=0, lt=1, description="Anomaly score in [0,1] from which a point is an anomaly."
+    )
+    alert_dedup_window_s: float = Field(
+        default=3600.0, gt=0, description="Repeats of one alert within this window update it instead of a new one."
+    )
+
+    # --- LLM annotator -----------------------------------------------------------------------------
+    llm_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible API (ends in /v1); unset: the offline rules engine.",
+    )
+    llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the LLM endpoint.")
+    llm_api_key: SecretStr | None = Field(default=None, description="Bearer key of the LLM endpoint.")
+    llm_timeout_s: float = Field(default=30.0, gt=0, description="Per-request timeout of the LLM endpoint.")
+    llm_max_retries: int = Field(default=2, ge=0, description="Retries on timeouts, 5xx and 429.")
+    llm_requests_per_minute: int = Field(
+        default=30, ge=1, description="Budget of LLM requests per minute; beyond it the rules engine answers."
+    )
+    llm_token_budget: int = Field(
+        default=3000, ge=200, description="Approximate tokens of joblog excerpt sent per annotation."
+    )
+
     # --- Logging -----------------------------------------------------------------------------------
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(default=True, description="One JSON object per log line.")
