@@ -19,6 +19,10 @@ HYPERTABLES = {  # table -> chunk interval in force for new chunks
     "workstation_status": "1 day",
     "job_run_patterns": "7 days",
     "job_log_lines": "1 day",
+    "forecasts": "7 days",
+    "anomalies": "7 days",
+    "alerts": "30 days",
+    "dead_letters": "7 days",
 }
 RETENTION = {  # relation -> drop_after (plain PostgreSQL records the tables only; rollups follow their tables)
     "host_metrics": "30 days",
@@ -27,6 +31,10 @@ RETENTION = {  # relation -> drop_after (plain PostgreSQL records the tables onl
     "job_run_patterns": "400 days",
     "job_logs": "90 days",
     "job_log_lines": "90 days",
+    "forecasts": "180 days",
+    "anomalies": "400 days",
+    "alerts": "400 days",
+    "dead_letters": "90 days",
 }
 ROLLUP_RETENTION = {
     "host_metrics_1m": "90 days",
