@@ -60,7 +60,24 @@ def _refused(owners: Sequence[Any], rejected: list[RejectedRow]) -> list[tuple[A
     return list(out.values())
 
 
-def _make_agent(app: faust.App, pipe: Pipe, settings: Settings, handle: Handler, dlq_name: str) -> None:
+DEAD_LETTER_COLUMNS = ("time", "source_topic", "partition", "offset", "reason", "error_type")
+
+
+async def _count_dead_letters(sink: TimescaleSink, dead: Sequence[DeadLetter]) -> None:
+    """One ``dead_letters`` row per record sent to a DLQ, so dashboards and SQL see what was rejected.
+
+    Written after the DLQ topic has the record (the topic is the record of truth): if the database is
+    the reason for the dead letter it may refuse this row too, which is logged and loses nothing.
+    """
+    rows = [(d.failed_at, d.source_topic, d.partition, d.offset, d.reason[:2000], d.error_type) for d in dead]
+    refused = await sink.write("dead_letters", DEAD_LETTER_COLUMNS, rows)
+    if refused:
+        log.warning("worker.dead_letter_rows_refused", count=len(refused), first=refused[0].reason)
+
+
+def _make_agent(
+    app: faust.App, pipe: Pipe, settings: Settings, handle: Handler, dlq_name: str, sink: TimescaleSink
+) -> None:
     """Decode batches of ``pipe.topic``; hand the good records to ``handle``; dead-letter the rest."""
     source = app.topic(pipe.topic.name, key_serializer="raw", value_serializer="raw")
     dlq = app.topic(dlq_name, key_serializer="raw", value_serializer="raw")
@@ -86,20 +103,24 @@ def _make_agent(app: faust.App, pipe: Pipe, settings: Settings, handle: Handler,
                 await fut  # delivered before the source offset may be acked
             if dead:
                 log.warning("worker.dead_lettered", topic=dlq_name, count=len(dead), first=dead[0].reason)
+                await _count_dead_letters(sink, dead)
 
     agent.__name__ = f"decode_{pipe.topic.name.replace('.', '_')}"
     app.agent(source, name=f"twspulse.decode.{pipe.topic.name}")(agent)
 
 
 def _row_writer(pipe: Pipe, sink: TimescaleSink) -> Handler:
+    table, to_rows = pipe.table, pipe.to_rows
+    assert table is not None and to_rows is not None, f"{pipe.topic.name} has no table"
+
     async def handle(records: list[tuple[Contract, Any]]) -> list[tuple[Any, str]]:
         rows: list[tuple[Any, ...]] = []
         owners: list[Any] = []  # event that produced each row, for dead-lettering refused rows
         for record, event in records:
-            new_rows = pipe.to_rows(record)
+            new_rows = to_rows(record)
             rows.extend(new_rows)
             owners.extend([event] * len(new_rows))
-        return _refused(owners, await sink.write(pipe.table, pipe.columns, rows))
+        return _refused(owners, await sink.write(table, pipe.columns, rows))
 
     return handle
 
@@ -170,12 +191,15 @@ def _make_enricher(app: faust.App, sink: TimescaleSink, settings: Settings, part
                 stream._set_current_event(event)  # type: ignore[attr-defined]
                 baselines[key] = state
             refused = _refused(owners, await sink.write("job_runs", ENRICHED_JOB_RUN_COLUMNS, rows))
+            dead = []
             for event, reason in refused:
                 job_id = JobEvent.model_validate_json(event.message.value).job_id  # the key producers used
                 d = _dead_letter(JOB_EVENTS_BY_JOB.name, event, reason, "DBError", key=job_id)
                 await (await dlq_topic.send(key=(d.key or "").encode(), value=d.to_bytes()))
-            if refused:
-                log.warning("worker.dead_lettered", topic=dlq, count=len(refused), first=refused[0][1])
+                dead.append(d)
+            if dead:
+                log.warning("worker.dead_lettered", topic=dlq, count=len(dead), first=dead[0].reason)
+                await _count_dead_letters(sink, dead)
 
     app.agent(source, name="twspulse.enrich.job_runs")(enricher)
 
@@ -213,6 +237,6 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
             handle = _joblog_writer(pipe, sink)
         else:
             handle = _row_writer(pipe, sink)
-        _make_agent(app, pipe, settings, handle, pipe.topic.dlq)
+        _make_agent(app, pipe, settings, handle, pipe.topic.dlq, sink)
     _make_enricher(app, sink, settings, partitions)
     return app

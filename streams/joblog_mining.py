@@ -23,7 +23,7 @@ from psycopg import AsyncConnection
 
 from streams.patterns.error_lines import joblog_error_lines
 from streams.patterns.exceptions import MinerStateError
-from streams.patterns.joblog_frame import joblog_lines, split_joblog
+from streams.patterns.joblog_frame import JoblogFrame, joblog_lines, split_joblog
 from streams.patterns.miner import PatternMiner
 from streams.timescale_sink import TimescaleSink
 from twspulse.events import JobLogChunk
@@ -32,6 +32,10 @@ log = structlog.get_logger(__name__)
 
 MINER_NAME = "joblog-errors"
 MAX_LINES_STORED = 20_000  # lines of one joblog kept in job_log_lines (the head and the tail)
+FRAME_COLUMNS = (
+    "time", "run_id", "job", "workstation", "job_stream", "job_name", "tws_user", "jcl_file", "job_number",
+    "started_at", "ended_at", "banner_zone", "exit_status", "elapsed_s", "has_header", "has_footer", "line_count",
+)  # fmt: skip
 LINE_COLUMNS = ("time", "run_id", "job_stream", "job_name", "line_no", "line", "is_error", "pattern_id")
 
 
@@ -77,7 +81,13 @@ class JoblogMiner:
                     )
                 ).fetchone()
                 text = row[0] if row and row[0] else ""
-                errors = joblog_error_lines(split_joblog(text))
+                frame = split_joblog(text)
+                await conn.execute(
+                    f"INSERT INTO job_log_frames ({', '.join(FRAME_COLUMNS)}) "
+                    f"VALUES ({', '.join(['%s'] * len(FRAME_COLUMNS))}) ON CONFLICT DO NOTHING",
+                    _frame_row(chunk.run_id, time, frame),
+                )
+                errors = joblog_error_lines(frame)
                 patterns: dict[int, str] = {}
                 for err in errors:
                     mined = miner.add(err.text)
@@ -123,3 +133,18 @@ def _line_rows(chunk: JobLogChunk, time: datetime, lines: list[str], patterns: d
         (time, chunk.run_id, chunk.job_stream, chunk.job_name, no, line, no in patterns, patterns.get(no))
         for no, line in numbered
     ]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A banner time only when it carries its zone: a naive one would be read in the session's zone."""
+    return value if value is not None and value.tzinfo is not None else None
+
+
+def _frame_row(run_id: str, time: datetime, frame: JoblogFrame) -> tuple[Any, ...]:
+    h, f = frame.header, frame.footer
+    return (
+        time, run_id, h and h.job, h and h.workstation, h and h.job_stream, h and h.job_name, h and h.user,
+        h and h.jcl_file, h and h.job_number, _aware(h.started_at if h else None), _aware(f.ended_at if f else None),
+        (h and h.zone) or (f and f.zone), f and f.exit_status, f and f.elapsed_seconds,
+        h is not None, f is not None, frame.line_count,
+    )  # fmt: skip

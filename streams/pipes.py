@@ -1,6 +1,8 @@
 """Which topic feeds which table, through which model and row mapping.
 
-One declaration per data topic; the agent code is the same for all of them.
+One declaration per data topic; the decoding agent is the same for all of them. Job events have no
+table of their own here: after decoding they are re-keyed by job definition, and the enricher writes
+their ``job_runs`` rows (see streams/app.py).
 """
 
 from __future__ import annotations
@@ -12,11 +14,9 @@ from typing import Any
 from streams.rows import (
     HOST_METRIC_COLUMNS,
     JOB_LOG_COLUMNS,
-    JOB_RUN_COLUMNS,
     WORKSTATION_COLUMNS,
     host_metric_rows,
     job_log_row,
-    job_run_row,
     workstation_row,
 )
 from twspulse.events import Contract, HostMetrics, JobEvent, JobLogChunk, WorkstationStatus
@@ -25,12 +25,12 @@ from twspulse.topics import HOST_METRICS, JOB_EVENTS, JOB_LOGS, WORKSTATIONS, To
 
 @dataclass(frozen=True)
 class Pipe:
-    """Topic -> model -> rows -> table."""
+    """Topic -> model -> rows -> table (no table: the decoded records go on to another stage)."""
 
     topic: TopicSpec
-    table: str
-    columns: Sequence[str]
-    to_rows: Callable[[Any], list[tuple[Any, ...]]]
+    table: str | None = None
+    columns: Sequence[str] = ()
+    to_rows: Callable[[Any], list[tuple[Any, ...]]] | None = None
 
     def decode(self, raw: bytes) -> Contract:
         """Parse and validate one record value (raises ``pydantic.ValidationError``)."""
@@ -38,7 +38,7 @@ class Pipe:
 
 
 PIPES = (
-    Pipe(JOB_EVENTS, "job_runs", JOB_RUN_COLUMNS, lambda e: [job_run_row(e)]),
+    Pipe(JOB_EVENTS),  # re-keyed by job definition; the enricher writes job_runs
     Pipe(JOB_LOGS, "job_logs", JOB_LOG_COLUMNS, lambda c: [job_log_row(c)]),
     Pipe(HOST_METRICS, "host_metrics", HOST_METRIC_COLUMNS, host_metric_rows),
     Pipe(WORKSTATIONS, "workstation_status", WORKSTATION_COLUMNS, lambda w: [workstation_row(w)]),

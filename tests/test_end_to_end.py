@@ -92,6 +92,14 @@ def test_seeded_day_flows_from_simulator_to_database(
             "SELECT count(DISTINCT run_id) FROM job_log_lines WHERE is_error AND pattern_id IS NOT NULL"
         ).fetchone()  # fmt: skip
         state = conn.execute("SELECT length(state) FROM pattern_miner_state").fetchone()
+        frames = conn.execute(
+            "SELECT r.return_code, f.exit_status, f.job_name = r.job_name, f.job_stream = r.job_stream, "
+            "f.tws_user, f.jcl_file, f.elapsed_s FROM job_runs r JOIN job_log_frames f USING (run_id) "
+            "WHERE r.category = 'failed'").fetchall()  # fmt: skip
+    # the TWS frame's fields are parsed and stored, and agree with what the API said about the run
+    assert len(frames) == len(failed)
+    assert all(rc == exit_status and same_job and same_stream and user and jcl and elapsed is not None
+               for rc, exit_status, same_job, same_stream, user, jcl, elapsed in frames), frames  # fmt: skip
     assert links == counted > 0
     assert grep == (len(failed),)
     assert state and state[0] > 0

@@ -23,6 +23,7 @@ HYPERTABLES = {  # table -> chunk interval in force for new chunks
     "anomalies": "7 days",
     "alerts": "30 days",
     "dead_letters": "7 days",
+    "job_log_frames": "7 days",
 }
 RETENTION = {  # relation -> drop_after (plain PostgreSQL records the tables only; rollups follow their tables)
     "host_metrics": "30 days",
@@ -35,6 +36,7 @@ RETENTION = {  # relation -> drop_after (plain PostgreSQL records the tables onl
     "anomalies": "400 days",
     "alerts": "400 days",
     "dead_letters": "90 days",
+    "job_log_frames": "400 days",
 }
 ROLLUP_RETENTION = {
     "host_metrics_1m": "90 days",

@@ -35,7 +35,7 @@ def test_info_lines_do_not_count_and_a_specific_cause_beats_a_generic_failure() 
     assert first_error_line(log) == "curl: (28) Operation timed out after 120001 milliseconds"
 
 
-def test_a_bare_error_label_borrows_the_next_line() -> None:
+def test_after_a_bare_error_label_the_line_that_names_the_cause_is_kept_verbatim() -> None:
     assert first_error_line('ERROR:\n  relation "stage.sales" does not exist\n') == (
-        'ERROR: relation "stage.sales" does not exist'
+        'relation "stage.sales" does not exist'
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 from confluent_kafka import Consumer, Producer
 
 from connectors.system import sample
@@ -80,6 +81,17 @@ def test_malformed_records_go_to_dlq_and_good_ones_still_arrive(kafka: str, data
         ("job99", "twspulse.job-events.by-job"),
     }
     assert all(d.offset is not None for d in events_dlq)
+    # ... and each dead letter is counted in SQL, by topic and error type, for the pipeline dashboard
+    wait_until(lambda: count(database_url, "SELECT count(*) FROM dead_letters") == 3, what="3 dead_letters rows")
+    with psycopg.connect(database_url) as conn:
+        counted = conn.execute(
+            "SELECT source_topic, error_type, count(*) FROM dead_letters GROUP BY 1, 2 ORDER BY 1, 2"
+        ).fetchall()
+    assert counted == [
+        ("host.metrics", "ValidationError", 1),
+        ("tws.job.events", "ValidationError", 1),
+        ("twspulse.job-events.by-job", "DBError", 1),
+    ]
 
     (metrics_dead,) = _read_dlq(kafka, "host.metrics.dlq", 1)
     assert metrics_dead.raw() == b"\x00\xffnot json at all"  # nothing lost: the original bytes are kept
