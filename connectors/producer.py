@@ -42,6 +42,9 @@ class EventProducer:
             "linger.ms": 20,
             "message.max.bytes": 2 * 1024 * 1024,
             "queue.buffering.max.messages": 200_000,
+            # The Java client's (and aiokafka's) key hashing, so a key lands on the same partition whichever
+            # client produced it: co-partitioned topics and Faust tables depend on it.
+            "partitioner": "murmur2_random",
         }
         if transactional_id:
             conf["transactional.id"] = transactional_id
@@ -73,6 +76,15 @@ class EventProducer:
                 # Local queue full: serve delivery reports until there is room, then retry.
                 self._producer.poll(0.1)
         self._producer.poll(0)
+
+    def send_raw(self, topic: str, key: bytes, value: bytes) -> None:
+        """Queue bytes that were already validated (the worker forwards records without re-encoding)."""
+        while True:
+            try:
+                self._producer.produce(topic, key=key, value=value, on_delivery=self._on_delivery)
+                return
+            except BufferError:
+                self._producer.poll(0.1)
 
     def begin(self) -> None:
         """Start a transaction (transactional producers only)."""

@@ -2,15 +2,18 @@
 
 - One agent per data topic takes a batch of events and decodes them; a record that does not parse goes
   to ``<topic>.dlq`` with the reason. Host metrics, joblogs and workstations are then written as rows.
-- Job events are re-keyed by job definition onto ``twspulse.job-events.by-job``; a second agent reads
-  that topic with a changelog-backed Faust table of per-job baselines, enriches each event and writes
-  the rows. Keying by job definition puts a job's whole history in one partition and one table shard.
+- Job events are enriched with a changelog-backed Faust table of per-job baselines and written as
+  ``job_runs`` rows. That needs a job's whole history in one partition and one table shard, i.e. events
+  keyed by job definition: the TWS connector produces them so and they are enriched where they arrive;
+  events keyed otherwise are first re-keyed onto ``twspulse.job-events.by-job``, whose agent enriches
+  them with the same table.
 - A batch is acked only after its rows (or forwarded records) and its dead letters were delivered, so
   the committed offset never passes data that is not in the database, the next topic or the DLQ.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,19 +23,22 @@ import structlog
 from confluent_kafka.admin import AdminClient
 from pydantic import ValidationError
 
-from streams.enrichment import enrich, job_key
+from connectors.producer import EventProducer
+from streams.enrichment import enrich
 from streams.joblog_mining import JoblogMiner
 from streams.pipes import PIPES, Pipe
 from streams.rows import ENRICHED_JOB_RUN_COLUMNS, enriched_job_run_row
 from streams.timescale_sink import RejectedRow, TimescaleSink
 from twspulse.events import Contract, DeadLetter, JobEvent, JobLogChunk, validation_reason
+from twspulse.job_keys import job_key
 from twspulse.settings import Settings
 from twspulse.topics import JOB_EVENTS, JOB_EVENTS_BY_JOB, JOB_LOGS
 
 log = structlog.get_logger(__name__)
 
-# decoded records of a batch, each with the Faust event it came from -> rows the database refused
-Handler = Callable[[list[tuple[Contract, Any]]], Awaitable[list[tuple[Any, str]]]]
+# decoded records of a batch, each with the Faust event it came from, and the stream they were read from
+# -> (event, reason) of the records that could not be stored
+Handler = Callable[[list[tuple[Contract, Any]], Any], Awaitable[list[tuple[Any, str]]]]
 
 
 def _dead_letter(source_topic: str, event: Any, reason: str, error_type: str, key: str | None = None) -> DeadLetter:
@@ -96,7 +102,7 @@ def _make_agent(
                 except ValidationError as exc:
                     reason = f"record does not match {pipe.topic.model.__name__}: {validation_reason(exc)}"
                     dead.append(_dead_letter(pipe.topic.name, event, reason, "ValidationError"))
-            for event, reason in await handle(good):
+            for event, reason in await handle(good, stream):
                 dead.append(_dead_letter(pipe.topic.name, event, reason, "DBError"))
             for d in dead:
                 fut = await dlq.send(key=(d.key or "").encode(), value=d.to_bytes())
@@ -113,7 +119,7 @@ def _row_writer(pipe: Pipe, sink: TimescaleSink) -> Handler:
     table, to_rows = pipe.table, pipe.to_rows
     assert table is not None and to_rows is not None, f"{pipe.topic.name} has no table"
 
-    async def handle(records: list[tuple[Contract, Any]]) -> list[tuple[Any, str]]:
+    async def handle(records: list[tuple[Contract, Any]], stream: Any = None) -> list[tuple[Any, str]]:
         rows: list[tuple[Any, ...]] = []
         owners: list[Any] = []  # event that produced each row, for dead-lettering refused rows
         for record, event in records:
@@ -130,8 +136,8 @@ def _joblog_writer(pipe: Pipe, sink: TimescaleSink) -> Handler:
     write_rows = _row_writer(pipe, sink)
     miner = JoblogMiner(sink)
 
-    async def handle(records: list[tuple[Contract, Any]]) -> list[tuple[Any, str]]:
-        refused = await write_rows(records)
+    async def handle(records: list[tuple[Contract, Any]], stream: Any = None) -> list[tuple[Any, str]]:
+        refused = await write_rows(records, stream)
         refused_events = {id(event) for event, _ in refused}
         last = [
             r for r, event in records
@@ -143,65 +149,91 @@ def _joblog_writer(pipe: Pipe, sink: TimescaleSink) -> Handler:
     return handle
 
 
-def _by_job_forwarder(app: faust.App) -> Handler:
-    by_job = app.topic(JOB_EVENTS_BY_JOB.name, key_serializer="raw", value_serializer="raw")
+class _Enricher:
+    """Per-job baselines (a changelog-backed Faust table) -> enriched ``job_runs`` rows.
 
-    async def handle(records: list[tuple[Contract, Any]]) -> list[tuple[Any, str]]:
-        futures = []
+    Used by two agents: the one on ``tws.job.events`` for events keyed by job definition (what the TWS
+    connector produces: no extra hop), and the one on the re-key topic for events keyed otherwise.
+    """
+
+    def __init__(self, app: faust.App, sink: TimescaleSink, partitions: int):
+        self.baselines = app.Table("job-baselines", default=dict, partitions=partitions, key_type=str)
+        self._sink = sink
+
+    async def enrich(self, records: list[tuple[JobEvent, Any]], stream: Any) -> list[tuple[Any, str]]:
+        """Enrich and write one batch; return the (event, reason) of rows the database refused."""
+        rows: list[tuple[Any, ...]] = []
+        owners: list[Any] = []
+        dirty: dict[str, tuple[dict[str, Any], Any]] = {}  # key -> (state, last event that changed it)
+        for record, event in records:
+            key = job_key(record)
+            state = dirty[key][0] if key in dirty else self.baselines[key]
+            enrichment = enrich(record, state)
+            if enrichment.state_changed:
+                dirty[key] = (state, event)
+            rows.append(enriched_job_run_row(record, enrichment))
+            owners.append(event)
+        # One changelog write per changed job per batch: Faust's table buffer sends them one by one,
+        # so writing only what changed, once, is what keeps the table from being the bottleneck.
+        for key, (state, event) in dirty.items():
+            # take_events hands over a batch outside per-event iteration; the table writes its changelog
+            # to the partition of the current event, so set it as iteration would
+            stream._set_current_event(event)
+            self.baselines[key] = state
+        return _refused(owners, await self._sink.write("job_runs", ENRICHED_JOB_RUN_COLUMNS, rows))
+
+
+def _job_event_handler(enricher: _Enricher, producer: EventProducer) -> Handler:
+    """Enrich events keyed by job definition in place; re-key the others first.
+
+    The re-key goes through librdkafka (confluent-kafka) rather than Faust's own producer: Faust sends
+    one future per record through a small buffer ("producer buffer full"), which made this hop half of
+    the worker's cost; here a batch is queued in C and flushed once, off the event loop. Both use the
+    Java client's key hashing, so a key has the same partition number in both topics and in the table.
+    """
+
+    async def handle(records: list[tuple[Contract, Any]], stream: Any) -> list[tuple[Any, str]]:
+        local: list[tuple[JobEvent, Any]] = []
+        forwarded = 0
         for record, event in records:
             assert isinstance(record, JobEvent)
-            # the bytes as received: they were just validated, re-encoding them would only cost time
-            futures.append(await by_job.send(key=job_key(record).encode(), value=event.message.value))
-        for fut in futures:
-            await fut
-        return []
+            key = job_key(record).encode()
+            if event.message.key == key:
+                local.append((record, event))
+            else:  # the bytes as received: they were just validated, re-encoding them would only cost time
+                producer.send_raw(JOB_EVENTS_BY_JOB.name, key, event.message.value)
+                forwarded += 1
+        if forwarded:
+            await asyncio.to_thread(producer.flush, 60.0)  # raises DeliveryError: the batch is not acked
+        return await enricher.enrich(local, stream) if local else []
 
     return handle
 
 
-def _make_enricher(app: faust.App, sink: TimescaleSink, settings: Settings, partitions: int) -> None:
-    """Job events keyed by job definition -> baseline table -> enriched job_runs rows."""
-    baselines = app.Table("job-baselines", default=dict, partitions=partitions, key_type=str)
+def _make_rekeyed_enricher(app: faust.App, enricher: _Enricher, settings: Settings) -> None:
+    """The agent on the re-key topic: events that arrived keyed otherwise than by job definition."""
     source = app.topic(JOB_EVENTS_BY_JOB.name, key_serializer="raw", value_serializer="raw")
     dlq = JOB_EVENTS.dlq
 
-    async def enricher(stream: faust.StreamT[Any]) -> None:
+    async def rekeyed(stream: faust.StreamT[Any]) -> None:
         batches = stream.take_events(  # type: ignore[attr-defined]
             settings.worker_batch_size, within=settings.worker_batch_seconds
         )
         dlq_topic = app.topic(dlq, key_serializer="raw", value_serializer="raw")
         async for events in batches:
-            rows: list[tuple[Any, ...]] = []
-            owners: list[Any] = []
-            dirty: dict[str, tuple[dict[str, Any], Any]] = {}  # key -> (state, last event that changed it)
-            for event in events:
-                record = JobEvent.model_validate_json(event.message.value)  # written by our own agent
-                key = job_key(record)
-                state = dirty[key][0] if key in dirty else baselines[key]
-                enrichment = enrich(record, state)
-                if enrichment.state_changed:
-                    dirty[key] = (state, event)
-                rows.append(enriched_job_run_row(record, enrichment))
-                owners.append(event)
-            # One changelog write per changed job per batch: Faust's table buffer sends them one by one,
-            # so writing only what changed, once, is what keeps the table from being the bottleneck.
-            for key, (state, event) in dirty.items():
-                # take_events hands over a batch outside per-event iteration; the table writes its changelog
-                # to the partition of the current event, so set it as iteration would
-                stream._set_current_event(event)  # type: ignore[attr-defined]
-                baselines[key] = state
-            refused = _refused(owners, await sink.write("job_runs", ENRICHED_JOB_RUN_COLUMNS, rows))
+            records = [(JobEvent.model_validate_json(e.message.value), e) for e in events]  # validated upstream
+            refused = await enricher.enrich(records, stream)
             dead = []
             for event, reason in refused:
-                job_id = JobEvent.model_validate_json(event.message.value).job_id  # the key producers used
+                job_id = JobEvent.model_validate_json(event.message.value).job_id
                 d = _dead_letter(JOB_EVENTS_BY_JOB.name, event, reason, "DBError", key=job_id)
                 await (await dlq_topic.send(key=(d.key or "").encode(), value=d.to_bytes()))
                 dead.append(d)
             if dead:
                 log.warning("worker.dead_lettered", topic=dlq, count=len(dead), first=dead[0].reason)
-                await _count_dead_letters(sink, dead)
+                await _count_dead_letters(enricher._sink, dead)
 
-    app.agent(source, name="twspulse.enrich.job_runs")(enricher)
+    app.agent(source, name="twspulse.enrich.job_runs")(rekeyed)
 
 
 def _partitions(bootstrap: str, topic: str, default: int) -> int:
@@ -230,13 +262,14 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
         consumer_max_fetch_size=8 * 1024 * 1024,
     )
     sink = TimescaleSink(database_url)
+    enricher = _Enricher(app, sink, partitions)
     for pipe in PIPES:
         if pipe.topic is JOB_EVENTS:
-            handle = _by_job_forwarder(app)
+            handle = _job_event_handler(enricher, EventProducer(bootstrap, client_id=f"{settings.worker_id}-rekey"))
         elif pipe.topic is JOB_LOGS:
             handle = _joblog_writer(pipe, sink)
         else:
             handle = _row_writer(pipe, sink)
         _make_agent(app, pipe, settings, handle, pipe.topic.dlq, sink)
-    _make_enricher(app, sink, settings, partitions)
+    _make_rekeyed_enricher(app, enricher, settings)
     return app

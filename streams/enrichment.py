@@ -17,16 +17,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from twspulse.events import JobEvent, StatusCategory
+from twspulse.job_keys import job_key
 
 HISTORY = 60  # final outcomes kept per job definition
 MIN_HISTORY = 5  # fewer successful runs than this: no expectation yet
 PATTERN_BREAK_SUCCESSES = 5  # a failure after at least this many successes breaks the usual pattern
-
-
-def job_key(e: JobEvent) -> str:
-    """Identity of a job definition across plans: workstation, folder, stream and job."""
-    folder = e.folder if e.folder.endswith("/") else e.folder + "/"
-    return f"{e.workstation}#{folder}{e.job_stream}.{e.job_name}"
 
 
 @dataclass(frozen=True)

@@ -347,5 +347,15 @@ def summary(ctx: click.Context) -> None:
     click.echo(f"({time.monotonic() - started:.1f}s)")
 
 
+# --- model jobs (models/cli.py): forecast, anomalies score, train --------------------------------------
+def _add_model_commands() -> None:
+    from models.cli import anomalies_group, forecast_command, train_command
+
+    for command in (forecast_command, anomalies_group, train_command):
+        main.add_command(command)
+
+
+_add_model_commands()
+
 if __name__ == "__main__":
     main()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -188,3 +188,25 @@ class WorkstationStatus(Contract):
     version: str | None = None
     node_name: str | None = None
     observed_at: datetime
+
+
+class Alert(Contract):
+    """Topic ``alerts`` (key: dedup_key): one record per change of an alert (opened, repeated, resolved).
+
+    The same shape as a row of the ``alerts`` table. Repeats of one condition within the dedup window update
+    one alert (``count``, ``last_seen``) rather than opening another, so a flapping check pages once.
+    """
+
+    schema_version: Literal[1] = 1
+    alert_id: str = Field(description="stable id of the alert across its changes")
+    dedup_key: str = Field(description="kind, subject and (optionally) metric: what makes two alerts the same")
+    kind: Literal["job_failed", "runtime_anomaly", "metric_anomaly", "capacity_forecast", "sla_risk"]
+    severity: Literal["info", "warning", "critical"]
+    state: Literal["firing", "resolved"]
+    subject: str = Field(description="job_key for job alerts, host for host alerts")
+    first_seen: datetime
+    last_seen: datetime
+    count: int = Field(default=1, ge=1, description="times the condition was seen while the alert was open")
+    summary: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    time: datetime = Field(description="when this change happened")

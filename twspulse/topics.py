@@ -15,6 +15,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from twspulse.events import (
+    Alert,
     Contract,
     DeadLetter,
     HostMetrics,
@@ -51,11 +52,16 @@ CONNECTOR_STATE = TopicSpec("tws.connector.state", SeenStatus, {"cleanup.policy"
 # partition) holds the whole history of a job: created here, not by Faust, like every other topic.
 JOB_EVENTS_BY_JOB = TopicSpec("twspulse.job-events.by-job", JobEvent)
 
+# Alert changes from the model jobs and the worker's detectors (key: dedup_key, so one alert's history stays
+# in order on one partition).
+ALERTS = TopicSpec("alerts", Alert)
+
 DATA_TOPICS = (JOB_EVENTS, JOB_LOGS, HOST_METRICS, WORKSTATIONS)
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     *DATA_TOPICS,
     CONNECTOR_STATE,
     JOB_EVENTS_BY_JOB,
+    ALERTS,
     *(TopicSpec(t.dlq, DeadLetter) for t in DATA_TOPICS),
 )
 

@@ -32,6 +32,7 @@ from connectors.tws.joblog_chunks import joblog_chunks
 from connectors.tws.poll_queries import full_scan_oql, incremental_oql
 from connectors.tws.seen_store import SeenStore
 from twspulse.events import DeadLetter, JobEvent, JobLogChunk, StatusCategory, WorkstationStatus, validation_reason
+from twspulse.job_keys import job_key
 from twspulse.settings import Settings
 from twspulse.topics import JOB_EVENTS, JOB_LOGS, WORKSTATIONS
 
@@ -271,7 +272,7 @@ class TwsPoller:
         self.producer.begin()
         try:
             for event in batch.events:
-                self.producer.send(JOB_EVENTS.name, event.job_id, event)
+                self.producer.send(JOB_EVENTS.name, job_key(event), event)  # by definition: see job_keys
                 self.store.record(self.producer, event.plan_id, event.job_id, event.event_id, now)
             for chunk in batch.chunks:
                 self.producer.send(JOB_LOGS.name, chunk.run_id, chunk)

@@ -4,15 +4,16 @@ the per-job state (kept in a changelog-backed Faust table), and out-of-order eve
 from __future__ import annotations
 
 import psycopg
+import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from streams.enrichment import enrich
 from tests.helpers import count, wait_until
 from tests.streams.test_enrichment import run
+from twspulse.job_keys import job_key
 from twspulse.settings import Settings
 
-KEY = b"one-partition"
 ENRICHED = (
     "SELECT event_id, expected_duration_s, failure_streak, successes_before_failure, breaks_pattern, "
     "runtime_above_p95, late_start_s FROM job_runs ORDER BY event_id"
@@ -38,10 +39,15 @@ def _rewind(bootstrap: str, group: str, topics: list[str]) -> None:
             f.result()
 
 
+@pytest.mark.parametrize("keyed_by", ["job definition", "something else"])
 def test_replay_from_offset_zero_changes_no_row_and_no_baseline(
-    kafka: str, database_url: str, start_worker, settings: Settings
+    kafka: str, database_url: str, start_worker, settings: Settings, keyed_by: str
 ) -> None:  # type: ignore[no-untyped-def]
+    """Keyed by job definition (as the TWS connector keys) the events are enriched where they arrive;
+    keyed otherwise, the worker re-keys them first. Both paths must give the same guarantees."""
     events = [run(d, 100 + d, ok=d % 6 != 5) for d in range(14)]
+    assert len({job_key(e) for e in events}) == 1
+    KEY = job_key(events[0]).encode() if keyed_by == "job definition" else b"one-partition"
     events.append(run(14, 0, status="EXEC"))
     # out of order: day 13's SUCC is produced before its EXEC
     events += [run(13, 0, status="EXEC")]

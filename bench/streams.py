@@ -1,13 +1,16 @@
 """The stream worker measured end to end on a real Kafka broker and PostgreSQL.
 
-Run: .venv/bin/python -m bench.stream_worker [--events 50000] [--rate 1000] [--seconds 20]
+Run: .venv/bin/python -m bench.streams [--events 50000] [--rate 1000] [--seconds 20] [--rekey]
+(as a module from the repository root: run as a script, this file would shadow the `streams` package)
 1. throughput: --events job events (2,000 job definitions; each run as HOLD, READY, EXEC and its final
-   status, or only final statuses with --final-only) pre-loaded into tws.job.events, then
-   `twspulse worker` started as its own process; events/s from the first row to the last, through
-   decode -> re-key by job definition -> enrichment (Faust table) -> COPY/upsert into job_runs;
+   status, or only final statuses with --final-only) pre-loaded into tws.job.events, keyed by job
+   definition as the TWS connector keys them (--rekey: by job instance, so the worker re-keys them
+   first), then `twspulse worker` started as its own process; events/s from the first row to the last,
+   through decode -> enrichment (Faust table) -> COPY/upsert into job_runs;
 2. latency: with the worker running, events offered at --rate events/s for --seconds; event-to-row
    latency = row insert time (ingested_at) minus the moment the event was produced, p50/p95/p99;
-3. the worker's peak RSS.
+3. the worker's peak RSS;
+4. the joblog pattern miner's lines/s on the output of simulated failed runs (in this process).
 Starts its own engines unless TWSPULSE_KAFKA_BOOTSTRAP / TWSPULSE_DATABASE_URL are set.
 """
 
@@ -26,6 +29,7 @@ from confluent_kafka import Producer
 from twspulse.demo import start_worker, stop_worker
 from twspulse.engines.stack import LocalStack
 from twspulse.events import JobEvent, StatusCategory
+from twspulse.job_keys import job_key
 from twspulse.settings import load_settings
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -73,15 +77,23 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=1000.0)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--final-only", action="store_true", help="every event a final status (worst case)")
+    ap.add_argument("--rekey", action="store_true", help="key by job instance id: the worker re-keys first")
     args = ap.parse_args()
     settings = load_settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-streams-")), log_json=False)
     stack = LocalStack(settings, settings.data_dir)
     ep = stack.start()
-    producer = Producer({"bootstrap.servers": ep.kafka_bootstrap, "linger.ms": 20, "compression.type": "zstd"})
+    producer = Producer(
+        {"bootstrap.servers": ep.kafka_bootstrap, "linger.ms": 20, "compression.type": "zstd",
+         "partitioner": "murmur2_random"}
+    )  # fmt: skip
+
+    def key(e: JobEvent) -> bytes:
+        return (e.job_id if args.rekey else job_key(e)).encode()
+
     try:
         for i in range(args.events):
             e = event(i, final_only=args.final_only)
-            producer.produce("tws.job.events", key=e.job_id.encode(), value=e.to_bytes())
+            producer.produce("tws.job.events", key=key(e), value=e.to_bytes())
             if i % 5000 == 0:
                 producer.poll(0)
         producer.flush(60)
@@ -107,7 +119,7 @@ def main() -> None:
             while (now := time.perf_counter()) < due:
                 time.sleep(min(0.001, due - now))
             e = event(args.events + k, observed=datetime.now(UTC), final_only=args.final_only)
-            producer.produce("tws.job.events", key=e.job_id.encode(), value=e.to_bytes())
+            producer.produce("tws.job.events", key=key(e), value=e.to_bytes())
             producer.poll(0)
             peak = max(peak, proc.memory_info().rss) if k % 1000 == 0 else peak
         producer.flush(30)
@@ -126,6 +138,24 @@ def main() -> None:
         stop_worker(worker)
     finally:
         stack.stop()
+    mine_rate()
+
+
+def mine_rate(repeat: int = 50) -> None:
+    """Lines/s of the joblog pattern miner over the output of 400 simulated failed runs, seen `repeat`
+    times (after the first pass the templates are known: the steady state of a long-running worker)."""
+    from bench.patterns_loghub import simulated_joblog_lines
+    from streams.patterns.miner import PatternMiner
+
+    lines = simulated_joblog_lines()
+    miner = PatternMiner()
+    start = time.perf_counter()
+    for _ in range(repeat):
+        for line in lines:
+            miner.add(line)
+    took = time.perf_counter() - start
+    print(f"pattern miner: {len(lines) * repeat:,} joblog lines in {took:.1f}s = "
+          f"{len(lines) * repeat / took:,.0f} lines/s ({len(miner):,} patterns)")  # fmt: skip
 
 
 if __name__ == "__main__":
