@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The one image of every TWS Pulse process: `docker run twspulse:0.1.0 <twspulse subcommand>`.
-# compose.yaml runs it as migrate, topics, tws-connector, system-connector, worker and simulator.
+# compose.yaml runs it as migrate, topics, tws-connector, system-connector, worker, trainer and simulator.
 
 ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
 
@@ -48,7 +48,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     TWSPULSE_DATA_DIR=/var/lib/twspulse \
-    TWSPULSE_CACHE_DIR=/var/cache/twspulse
+    TWSPULSE_CACHE_DIR=/var/cache/twspulse \
+    MPLCONFIGDIR=/var/cache/twspulse/matplotlib
 
 # Fixed numeric ids, so Kubernetes' runAsNonRoot can check them.
 RUN groupadd --system --gid 10001 twspulse \

@@ -24,15 +24,18 @@ from confluent_kafka.admin import AdminClient
 from pydantic import ValidationError
 
 from connectors.producer import EventProducer
-from streams.enrichment import enrich
+from streams.alert_stage import AlertStage
+from streams.anomaly_stage import ANOMALY_COLUMNS, AnomalyStage
+from streams.enrichment import Enrichment, enrich
+from streams.job_alerts import job_conditions
 from streams.joblog_mining import JoblogMiner
 from streams.pipes import PIPES, Pipe
 from streams.rows import ENRICHED_JOB_RUN_COLUMNS, enriched_job_run_row
 from streams.timescale_sink import RejectedRow, TimescaleSink
-from twspulse.events import Contract, DeadLetter, JobEvent, JobLogChunk, validation_reason
+from twspulse.events import Contract, DeadLetter, HostMetrics, JobEvent, JobLogChunk, validation_reason
 from twspulse.job_keys import job_key
 from twspulse.settings import Settings
-from twspulse.topics import JOB_EVENTS, JOB_EVENTS_BY_JOB, JOB_LOGS
+from twspulse.topics import HOST_METRICS, JOB_EVENTS, JOB_EVENTS_BY_JOB, JOB_LOGS
 
 log = structlog.get_logger(__name__)
 
@@ -131,6 +134,22 @@ def _row_writer(pipe: Pipe, sink: TimescaleSink) -> Handler:
     return handle
 
 
+def _host_metrics_writer(pipe: Pipe, sink: TimescaleSink, anomalies: AnomalyStage, alerts: AlertStage) -> Handler:
+    """Write host samples, then score them: an anomaly alert leaves as soon as its row is stored."""
+    write_rows = _row_writer(pipe, sink)
+
+    async def handle(records: list[tuple[Contract, Any]], stream: Any = None) -> list[tuple[Any, str]]:
+        refused = await write_rows(records, stream)
+        refused_events = {id(event) for event, _ in refused}
+        samples = [r for r, event in records if isinstance(r, HostMetrics) and id(event) not in refused_events]
+        anomaly_rows, conditions = await anomalies.score_hosts(samples)
+        await sink.write("anomalies", ANOMALY_COLUMNS, anomaly_rows)
+        await alerts.apply(conditions)
+        return refused
+
+    return handle
+
+
 def _joblog_writer(pipe: Pipe, sink: TimescaleSink) -> Handler:
     """Write joblog chunks, then mine the runs whose last chunk arrived (their earlier chunks are stored)."""
     write_rows = _row_writer(pipe, sink)
@@ -156,21 +175,27 @@ class _Enricher:
     connector produces: no extra hop), and the one on the re-key topic for events keyed otherwise.
     """
 
-    def __init__(self, app: faust.App, sink: TimescaleSink, partitions: int):
+    def __init__(
+        self, app: faust.App, sink: TimescaleSink, partitions: int, anomalies: AnomalyStage, alerts: AlertStage
+    ):
         self.baselines = app.Table("job-baselines", default=dict, partitions=partitions, key_type=str)
         self._sink = sink
+        self._anomalies = anomalies
+        self._alerts = alerts
 
     async def enrich(self, records: list[tuple[JobEvent, Any]], stream: Any) -> list[tuple[Any, str]]:
         """Enrich and write one batch; return the (event, reason) of rows the database refused."""
         rows: list[tuple[Any, ...]] = []
         owners: list[Any] = []
         dirty: dict[str, tuple[dict[str, Any], Any]] = {}  # key -> (state, last event that changed it)
+        finals: list[tuple[JobEvent, Enrichment]] = []
         for record, event in records:
             key = job_key(record)
             state = dirty[key][0] if key in dirty else self.baselines[key]
             enrichment = enrich(record, state)
             if enrichment.state_changed:
                 dirty[key] = (state, event)
+                finals.append((record, enrichment))
             rows.append(enriched_job_run_row(record, enrichment))
             owners.append(event)
         # One changelog write per changed job per batch: Faust's table buffer sends them one by one,
@@ -180,7 +205,12 @@ class _Enricher:
             # to the partition of the current event, so set it as iteration would
             stream._set_current_event(event)
             self.baselines[key] = state
-        return _refused(owners, await self._sink.write("job_runs", ENRICHED_JOB_RUN_COLUMNS, rows))
+        refused = _refused(owners, await self._sink.write("job_runs", ENRICHED_JOB_RUN_COLUMNS, rows))
+        if finals:
+            anomaly_rows, conditions = await self._anomalies.score_runs(finals)
+            await self._sink.write("anomalies", ANOMALY_COLUMNS, anomaly_rows)
+            await self._alerts.apply([*job_conditions(finals), *conditions])
+        return refused
 
 
 def _job_event_handler(enricher: _Enricher, producer: EventProducer) -> Handler:
@@ -262,10 +292,17 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
         consumer_max_fetch_size=8 * 1024 * 1024,
     )
     sink = TimescaleSink(database_url)
-    enricher = _Enricher(app, sink, partitions)
+    anomalies = AnomalyStage(sink, settings.anomaly_threshold)
+    alerts = AlertStage(
+        sink, EventProducer(bootstrap, client_id=f"{settings.worker_id}-alerts"), database_url,
+        settings.alert_dedup_window_s,
+    )  # fmt: skip
+    enricher = _Enricher(app, sink, partitions, anomalies, alerts)
     for pipe in PIPES:
         if pipe.topic is JOB_EVENTS:
             handle = _job_event_handler(enricher, EventProducer(bootstrap, client_id=f"{settings.worker_id}-rekey"))
+        elif pipe.topic is HOST_METRICS:
+            handle = _host_metrics_writer(pipe, sink, anomalies, alerts)
         elif pipe.topic is JOB_LOGS:
             handle = _joblog_writer(pipe, sink)
         else:

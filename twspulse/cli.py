@@ -355,7 +355,16 @@ def _add_model_commands() -> None:
         main.add_command(command)
 
 
+# --- what users see (dashboards/cli.py): dashboards push, report -------------------------------------
+def _add_view_commands() -> None:
+    from dashboards.cli import dashboards_group, report_command
+
+    main.add_command(dashboards_group)
+    main.add_command(report_command)
+
+
 _add_model_commands()
+_add_view_commands()
 
 if __name__ == "__main__":
     main()

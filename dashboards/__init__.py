@@ -1,0 +1,1 @@
+"""Grafana dashboards, their provisioning, `twspulse dashboards push` and `twspulse report`."""

@@ -1,0 +1,178 @@
+"""Read the report's sections from the database and render the page."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from dashboards.report import charts, queries
+from dashboards.report.render import Section, Table, render_html
+
+_SINCE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class BadSince(ValueError):
+    """A look-back that is not a number and one of m, h, d, w (e.g. 7d)."""
+
+
+def parse_since(text: str) -> timedelta:
+    """``7d`` -> 7 days (units m, h, d, w)."""
+    m = _SINCE.match(text)
+    if not m or int(m.group(1)) == 0:
+        raise BadSince(f"look-back {text!r}: expected a positive number and a unit of m, h, d, w (e.g. 7d)")
+    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+
+
+def describe(window: timedelta) -> str:
+    """``7 days``, ``12 hours``, ``90 minutes``: the look-back as people say it."""
+    minutes = int(window.total_seconds() // 60)
+    for unit, size in (("week", 10080), ("day", 1440), ("hour", 60), ("minute", 1)):
+        if minutes % size == 0 and minutes >= size:
+            n = minutes // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return str(window)
+
+
+def _rows(conn: psycopg.Connection[Any], sql: str, params: dict[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    cur = conn.execute(sql, params)
+    columns = [d.name for d in cur.description or []]
+    return columns, cur.fetchall()
+
+
+def split_series_key(series_key: str) -> tuple[str, str, str]:
+    """``host/metric/device`` -> (host, metric, device); the device (a mount point) may hold slashes itself."""
+    host, _, rest = series_key.partition("/")
+    metric, _, device = rest.partition("/")
+    return host, metric, device
+
+
+def _failures(conn: psycopg.Connection[Any], p: dict[str, Any]) -> Section:
+    s = Section(
+        "failures",
+        "Top failing jobs and their root causes",
+        "Jobs with the most failed runs in the period; cause, root cause and error line of each job's latest "
+        "failure come from its root-cause annotation (job_annotations) and joblog.",
+    )
+    cols, rows = _rows(conn, queries.TOP_FAILING_JOBS, p)
+    if rows:
+        labels = [f"{r[1]}.{r[2]}" for r in rows]
+        s.charts.append(
+            (
+                "failed runs per job",
+                charts.data_uri(charts.bar_chart(labels, [r[3] for r in rows], "Failed runs per job", "failed runs")),
+            )
+        )
+    s.tables.append(Table(cols, rows))
+    s.tables.append(Table(*_rows(conn, queries.ROOT_CAUSES, p)))
+    return s
+
+
+def _drift(conn: psycopg.Connection[Any], p: dict[str, Any]) -> Section:
+    s = Section(
+        "drift",
+        "Runtime drift",
+        "Jobs whose daily median runtime (job_runtime_daily) moved most over the period, with how far their runs "
+        "strayed from what the runtime model expected (job_runs.duration_deviation = actual / expected).",
+    )
+    cols, rows = _rows(conn, queries.RUNTIME_DRIFT, p)
+    s.tables.append(Table(cols, rows))
+    series = {}
+    for r in rows[:5]:
+        _, daily = _rows(conn, queries.RUNTIME_DAILY, {**p, "job_stream": r[0], "job_name": r[1]})
+        if daily:
+            series[f"{r[0]}.{r[1]}"] = ([d[0] for d in daily], [d[1] for d in daily])
+    if series:
+        s.charts.append(
+            (
+                "daily median runtime",
+                charts.data_uri(charts.line_chart(series, "Daily median runtime of the most drifting jobs", "seconds")),
+            )
+        )
+    return s
+
+
+def _capacity(conn: psycopg.Connection[Any], p: dict[str, Any]) -> Section:
+    s = Section(
+        "capacity",
+        "Hosts that will cross their thresholds",
+        "Newest trained forecast per host resource (forecast_models): the first forecast point at or above the "
+        "threshold, and the plausible window from the forecast interval (earliest: upper bound crosses; "
+        "latest: lower bound crosses).",
+    )
+    _, rows = _rows(conn, queries.CAPACITY_CROSSINGS, p)
+    now = datetime.now(UTC)
+    table = Table(["host", "metric", "device", "threshold %", "crosses at", "earliest", "latest", "days left"], [])
+    for series_key, _kind, _version, threshold, crossing_at, lower, upper, _trained in rows:
+        host, metric, device = split_series_key(series_key)
+        days = round((crossing_at - now).total_seconds() / 86400, 1)
+        table.rows.append((host, metric, device, threshold, crossing_at, lower, upper, days))
+    s.tables.append(table)
+    for series_key, _kind, version, threshold, crossing_at, *_ in rows[:3]:
+        host, metric, device = split_series_key(series_key)
+        _, hist = _rows(conn, queries.HOST_HISTORY, {**p, "host": host, "metric": metric, "device": device})
+        _, fc = _rows(conn, queries.FORECAST_POINTS, {"series_key": series_key, "model_version": version})
+        png = charts.forecast_chart(
+            ([h[0] for h in hist], [h[1] for h in hist]),
+            ([f[0] for f in fc], [f[1] for f in fc], [f[2] for f in fc], [f[3] for f in fc]),
+            threshold,
+            crossing_at,
+            f"{host} {metric} {device}".strip(),
+        )
+        s.charts.append((f"forecast of {series_key}", charts.data_uri(png)))
+    return s
+
+
+def _backtest(conn: psycopg.Connection[Any], p: dict[str, Any]) -> Section:
+    s = Section(
+        "backtest",
+        "Forecast model quality (backtests)",
+        "Rolling-origin backtest of the newest model per series (forecast_models): MAPE and sMAPE of the model "
+        "against the sMAPE of a seasonal-naive baseline on the same folds. Lower is better; a model that does "
+        "not beat its baseline adds nothing.",
+    )
+    s.tables.append(Table(*_rows(conn, queries.BACKTEST_BY_KIND, p)))
+    cols, rows = _rows(conn, queries.BACKTEST_SERIES, p)
+    points = [(r[1], r[4], r[5]) for r in rows if r[4] is not None and r[5] is not None]
+    if points:
+        s.charts.append(
+            (
+                "model vs baseline sMAPE",
+                charts.data_uri(charts.backtest_chart(points, "Model vs baseline sMAPE per series")),
+            )
+        )
+    s.tables.append(Table(cols, rows[:10]))
+    if rows:
+        s.note = "The series table lists the ten models that do worst against their baseline."
+    return s
+
+
+def _alerts(conn: psycopg.Connection[Any], p: dict[str, Any]) -> Section:
+    s = Section(
+        "alerts", "Open alerts", "Alerts whose newest event is firing (alerts is an event log), most severe first."
+    )
+    s.tables.append(Table(*_rows(conn, queries.OPEN_ALERTS, p)))
+    return s
+
+
+def build_report(database_url: str, since: timedelta, now: datetime | None = None) -> str:
+    """The report's HTML for the last ``since`` (every section says "no data" when its tables are empty)."""
+    now = now or datetime.now(UTC)
+    p = {"since": since}
+    with psycopg.connect(database_url, connect_timeout=10) as conn:
+        conn.read_only = True
+        totals = conn.execute(queries.TOTALS, p).fetchone() or (0, 0, 0)
+        sections = [_failures(conn, p), _drift(conn, p), _capacity(conn, p), _backtest(conn, p), _alerts(conn, p)]
+    succeeded, failed, jobs = (int(v or 0) for v in totals)
+    finished = succeeded + failed
+    kpis = [
+        ("jobs run", f"{jobs:,}"),
+        ("runs succeeded", f"{succeeded:,}"),
+        ("runs failed", f"{failed:,}"),
+        ("failure rate", f"{100 * failed / finished:.1f} %" if finished else "-"),
+    ]
+    meta = f"Last {describe(since)} up to {now:%Y-%m-%d %H:%M} UTC. Generated by twspulse report."
+    return render_html("TWS Pulse report", meta, kpis, sections)

@@ -1,0 +1,65 @@
+"""Alert conditions -> deduplicated alert events on the ``alerts`` topic and in the ``alerts`` table.
+
+The worker's detectors (failed runs, runtime and metric anomalies) report conditions as they see them;
+``models.alerts.AlertBook`` turns repeats within the dedup window into updates of one alert and cleared
+conditions into resolve events. The book lives in the worker's memory and is rebuilt from the table's open
+alerts at start, so a restarted worker continues the alerts it had open instead of opening new ones.
+
+Events go to the topic first (downstream consumers' contract), then to the table. A failed delivery raises,
+so the batch that produced the conditions is not acked and is redelivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import psycopg
+import structlog
+
+from connectors.producer import EventProducer
+from models.alerts import ALERT_COLUMNS, AlertBook, Condition, alert_row, open_alerts_from_db
+from streams.timescale_sink import TimescaleSink
+from twspulse.events import Alert
+from twspulse.topics import ALERTS
+
+log = structlog.get_logger(__name__)
+
+WORKER_KINDS = ("job_failed", "runtime_anomaly", "metric_anomaly")  # what the worker opens and resolves
+
+
+class AlertStage:
+    """Applies conditions to the alert book and publishes the resulting alert events."""
+
+    def __init__(self, sink: TimescaleSink, producer: EventProducer, database_url: str, dedup_window_s: float):
+        self._sink = sink
+        self._producer = producer
+        self._url = database_url
+        self._window = dedup_window_s
+        self._book: AlertBook | None = None
+        self._lock = asyncio.Lock()  # agents of several topics share the book
+        self.events_sent = 0
+
+    async def apply(self, conditions: Sequence[Condition]) -> list[Alert]:
+        """Turn conditions into alert events, deliver them, and return them."""
+        if not conditions:
+            return []
+        async with self._lock:
+            if self._book is None:
+                self._book = AlertBook(self._window, await asyncio.to_thread(self._open_alerts))
+                log.info("alerts.book.loaded", open=len(self._book.open))
+            events = self._book.apply_all(conditions)
+            if not events:
+                return []
+            for event in events:
+                self._producer.send(ALERTS.name, event.dedup_key, event)
+            await asyncio.to_thread(self._producer.flush, 60.0)
+            refused = await self._sink.write("alerts", ALERT_COLUMNS, [alert_row(e) for e in events])
+            if refused:
+                log.warning("alerts.rows_refused", count=len(refused), first=refused[0].reason)
+            self.events_sent += len(events)
+            return events
+
+    def _open_alerts(self) -> dict[str, Alert]:
+        with psycopg.connect(self._url) as conn:
+            return open_alerts_from_db(conn, WORKER_KINDS)

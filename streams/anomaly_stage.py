@@ -1,0 +1,172 @@
+"""Streaming anomaly scores: every new host metric point and every successful run's duration is scored
+against its own series' recent past as soon as its row is written, so an alert leaves within seconds.
+
+One ``models.anomaly_scoring.RobustScorer`` per series (host + metric + device, or job definition), kept in
+the worker's memory. A series seen for the first time (worker start, rebalance, a new host) is warmed up
+from the database with the points just before it, so a restart does not blind the detector for hours and
+no scorer state has to travel through Kafka. Scores above ``ANOMALY_FLOOR`` are written to ``anomalies``
+(below it a point is ordinary and storing it would only multiply the metric rows), and each scored series
+gives a firing or cleared alert condition.
+
+At-least-once delivery means a redelivered batch is scored again: its ``anomalies`` rows are idempotent
+(primary key), its alert conditions only raise an open alert's count.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from models.alerts import Condition
+from models.anomaly_scoring import RobustScorer, ScorerConfig
+from streams.enrichment import Enrichment
+from streams.timescale_sink import TimescaleSink
+from twspulse.events import HostMetrics, JobEvent, StatusCategory
+
+ANOMALY_FLOOR = 0.5
+ANOMALY_COLUMNS = (
+    "time", "subject_kind", "subject", "metric", "value", "score", "is_anomaly", "detector", "model_version", "run_id",
+)  # fmt: skip
+DETECTOR = "robust_baseline"
+
+_HOST_HISTORY = """
+SELECT k.host, k.metric, k.device, d.vals
+FROM unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[]) AS k(host, metric, device, before)
+CROSS JOIN LATERAL (
+  SELECT array_agg(value ORDER BY time) AS vals FROM (
+    SELECT time, value FROM host_metrics
+    WHERE host = k.host AND metric = k.metric AND device = k.device AND time < k.before
+    ORDER BY time DESC LIMIT %s) last) d
+"""
+_JOB_HISTORY = """
+SELECT k.job_key, d.vals
+FROM unnest(%s::text[], %s::timestamptz[]) AS k(job_key, before)
+CROSS JOIN LATERAL (
+  SELECT array_agg(duration_s ORDER BY time) AS vals FROM (
+    SELECT time, duration_s FROM job_runs
+    WHERE job_key = k.job_key AND category = 'succeeded' AND duration_s IS NOT NULL AND time < k.before
+    ORDER BY time DESC LIMIT %s) last) d
+"""
+
+
+@dataclass(frozen=True)
+class _Point:
+    series: tuple[str, ...]
+    time: datetime
+    value: float
+    run_id: str | None = None
+
+
+class AnomalyStage:
+    """Scores host metric points and job runtimes; returns anomaly rows and alert conditions."""
+
+    def __init__(self, sink: TimescaleSink, threshold: float):
+        self._sink = sink
+        self._config = ScorerConfig(threshold=threshold)
+        self._scorers: dict[tuple[str, ...], RobustScorer] = {}
+        self.points_scored = 0
+
+    async def score_hosts(self, samples: Sequence[HostMetrics]) -> tuple[list[tuple[Any, ...]], list[Condition]]:
+        """Anomaly rows and metric_anomaly conditions for a batch of host samples (in arrival order)."""
+        points = [
+            _Point(("host", m.host, metric, device), m.time, value)
+            for m in samples
+            for metric, device, value in _host_values(m)
+        ]
+        await self._warm_up(points)
+        rows: list[tuple[Any, ...]] = []
+        conditions: list[Condition] = []
+        for p in points:
+            _, host, metric, device = p.series
+            name = f"{metric}:{device}" if device else metric
+            score, anomalous, evidence = self._score(p)
+            if score >= ANOMALY_FLOOR:
+                rows.append((p.time, "host", host, name, p.value, score, anomalous, DETECTOR, None, None))
+            summary = f"{name} on {host} is {p.value:.1f}" + (
+                f", usual {evidence['median']:.1f} ± {evidence['robust_sd']:.1f}" if "median" in evidence else ""
+            )
+            conditions.append(
+                Condition(kind="metric_anomaly", subject=host, metric=name, severity="warning", summary=summary,
+                          observed_at=p.time, firing=anomalous, evidence=evidence)
+            )  # fmt: skip
+        return rows, conditions
+
+    async def score_runs(
+        self, runs: Sequence[tuple[JobEvent, Enrichment]]
+    ) -> tuple[list[tuple[Any, ...]], list[Condition]]:
+        """Anomaly rows and runtime_anomaly conditions for the successful runs of a batch."""
+        points = [
+            _Point(("job", x.job_key), e.status_time, (e.end_time - e.start_time).total_seconds(), e.run_id)
+            for e, x in runs
+            if e.category is StatusCategory.SUCCEEDED and e.end_time is not None and e.start_time is not None
+        ]
+        await self._warm_up(points)
+        rows: list[tuple[Any, ...]] = []
+        conditions: list[Condition] = []
+        for p in points:
+            job = p.series[1]
+            score, anomalous, evidence = self._score(p)
+            evidence["run_id"] = p.run_id
+            if score >= ANOMALY_FLOOR:
+                rows.append((p.time, "job", job, "duration_s", p.value, score, anomalous, DETECTOR, None, p.run_id))
+            summary = f"{job} ran {p.value:.0f}s" + (
+                f", usual {evidence['median']:.0f}s ± {evidence['robust_sd']:.0f}s" if "median" in evidence else ""
+            )
+            conditions.append(
+                Condition(kind="runtime_anomaly", subject=job, metric="duration_s", severity="warning",
+                          summary=summary, observed_at=p.time, firing=anomalous, evidence=evidence)
+            )  # fmt: skip
+        return rows, conditions
+
+    def _score(self, p: _Point) -> tuple[float, bool, dict[str, Any]]:
+        scorer = self._scorers[p.series]
+        baseline = scorer.baseline()
+        score = scorer.score(p.value)
+        self.points_scored += 1
+        evidence: dict[str, Any] = {"value": p.value, "score": round(score, 4), "threshold": self._config.threshold}
+        if baseline is not None:
+            evidence.update(median=baseline[0], robust_sd=baseline[1])
+        return score, scorer.is_anomaly(score), evidence
+
+    async def _warm_up(self, points: Sequence[_Point]) -> None:
+        """Create the scorers of series seen for the first time, fed with their last stored points."""
+        first: dict[tuple[str, ...], datetime] = {}
+        for p in points:
+            if p.series not in self._scorers and p.series not in first:
+                first[p.series] = p.time
+        if not first:
+            return
+        hosts = [(s, t) for s, t in first.items() if s[0] == "host"]
+        jobs = [(s, t) for s, t in first.items() if s[0] == "job"]
+        window = self._config.window
+        async with self._sink.connection() as conn:
+            history: dict[tuple[str, ...], list[float]] = {}
+            if hosts:
+                cur = await conn.execute(
+                    _HOST_HISTORY,
+                    ([s[1] for s, _ in hosts], [s[2] for s, _ in hosts], [s[3] for s, _ in hosts],
+                     [t for _, t in hosts], window),
+                )  # fmt: skip
+                history.update({("host", h, m, d): vals or [] for h, m, d, vals in await cur.fetchall()})
+            if jobs:
+                cur = await conn.execute(_JOB_HISTORY, ([s[1] for s, _ in jobs], [t for _, t in jobs], window))
+                history.update({("job", k): vals or [] for k, vals in await cur.fetchall()})
+        for series in first:
+            scorer = RobustScorer(self._config)
+            for value in history.get(series, []):
+                scorer.score(float(value))
+            self._scorers[series] = scorer
+
+
+def _host_values(m: HostMetrics) -> list[tuple[str, str, float]]:
+    values = [
+        ("cpu.percent", "", m.cpu_percent),
+        ("memory.percent", "", m.memory_percent),
+        ("load.1m", "", m.load_1m),
+        ("swap.percent", "", m.swap_percent),
+    ]
+    values += [("disk.used_percent", d.mount, d.used_percent) for d in m.disks]
+    return [(metric, device, float(v)) for metric, device, v in values if math.isfinite(float(v))]
