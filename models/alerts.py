@@ -119,6 +119,27 @@ class AlertBook:
         events.append(alert)
         return events
 
+    def enrich(self, dedup_key: str, run_id: str, summary: str, evidence: dict[str, Any]) -> Alert | None:
+        """An update of the open alert of ``dedup_key`` that adds what was learned later about the same run
+        (a root-cause annotation), without counting a new sighting; None when no such alert is open.
+
+        Only the alert the run itself opened or last updated is enriched: an annotation must not reopen a
+        resolved alert, nor be pinned on another run's incident.
+        """
+        current = self.open.get(dedup_key)
+        if current is None or current.evidence.get("run_id") != run_id:
+            return None
+        alert = current.model_copy(
+            update={
+                "summary": summary,
+                "evidence": {**current.evidence, **evidence},
+                # a change of its own: one microsecond after the last, so (alert_id, time) stays unique
+                "time": max(datetime.now(current.time.tzinfo), current.time + timedelta(microseconds=1)),
+            }
+        )
+        self.open[dedup_key] = alert
+        return alert
+
     def apply_all(self, conditions: Iterable[Condition]) -> list[Alert]:
         """Events of several conditions, in order."""
         return [event for c in conditions for event in self.apply(c)]

@@ -173,14 +173,17 @@ def train_command(ctx: click.Context, since: str | None) -> None:
     is picked up by running workers without a restart. Refuses to start while another training runs.
     """
     from models.series import InvalidSince, parse_since
-    from models.training import TrainingAlreadyRunning, default_progress, run_training
+    from models.training import TrainingAlreadyRunning, alert_publisher, default_progress, run_training
     from twspulse.engines.registry import EnginesNotConfigured, resolve
 
     settings = _settings(ctx)
     try:
         start = parse_since(since) if since else None
-        database_url = resolve(settings).database_url
-        report = run_training(database_url, settings, since=start, progress=default_progress())
+        endpoints = resolve(settings)
+        publish = alert_publisher(endpoints.kafka_bootstrap)
+        report = run_training(
+            endpoints.database_url, settings, since=start, progress=default_progress(), publish=publish
+        )
     except (InvalidSince, EnginesNotConfigured, TrainingAlreadyRunning) as exc:
         raise click.ClickException(str(exc)) from exc
     m = report.metrics

@@ -20,7 +20,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from models.alerts import AlertBook, Condition, Severity, open_alerts_from_db, w
 from models.backtest import BacktestResult, rolling_origin
 from models.forecasting import Crossing, ForecastConfig, Skipped, fit, predict, threshold_crossing
 from models.series import JOB_RUNTIME, Series, load_series, parse_since, points_per_day
+from twspulse.events import Alert
 from twspulse.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -131,11 +132,13 @@ def run_training(
     progress: ProgressFn | None = None,
     holidays: Iterable[date] = (),
     now: datetime | None = None,
+    publish: Callable[[Sequence[Alert]], None] | None = None,
 ) -> TrainingReport:
     """Train every series and the IsolationForest on history since ``since`` (default 60 days), write results.
 
     Raises :class:`TrainingAlreadyRunning` when another run holds the lock; any other failure is recorded in
-    ``model_runs`` (status ``failed``, error) and re-raised.
+    ``model_runs`` (status ``failed``, error) and re-raised. ``publish`` receives the capacity alert events
+    before they are written to the table (the ``alerts`` topic is the downstream contract).
     """
     now = now or datetime.now(UTC)
     window_start = parse_since(since, now, DEFAULT_SINCE_DAYS)
@@ -155,7 +158,7 @@ def run_training(
             )
             log.info("training.start", run_id=report.run_id, since=window_start.isoformat())
             try:
-                _train(conn, settings, window_start, now, progress, tuple(holidays), report)
+                _train(conn, settings, window_start, now, progress, tuple(holidays), report, publish)
             except Exception as exc:
                 report.status = "failed"
                 report.duration_s = time.monotonic() - started
@@ -193,6 +196,21 @@ def run_training(
     return report
 
 
+def alert_publisher(bootstrap: str) -> Callable[[Sequence[Alert]], None]:
+    """Sends alert events to the ``alerts`` topic (keyed by dedup key) and waits for the broker's ack."""
+    from connectors.producer import EventProducer
+    from twspulse.topics import ALERTS
+
+    producer = EventProducer(bootstrap, client_id="twspulse-train")
+
+    def publish(events: Sequence[Alert]) -> None:
+        for event in events:
+            producer.send(ALERTS.name, event.dedup_key, event)
+        producer.flush(60.0)
+
+    return publish
+
+
 def _train(
     conn: psycopg.Connection[Any],
     settings: Settings,
@@ -201,6 +219,7 @@ def _train(
     progress: ProgressFn,
     holidays: tuple[date, ...],
     report: TrainingReport,
+    publish: Callable[[Sequence[Alert]], None] | None = None,
 ) -> None:
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
@@ -229,6 +248,8 @@ def _train(
     window = max(settings.alert_dedup_window_s, CAPACITY_DEDUP_MIN_S)
     book = AlertBook(window, open_alerts_from_db(conn, ["capacity_forecast"]))
     events = book.apply_all(conditions)
+    if publish is not None and events:
+        publish(events)
     with conn.transaction():
         report.alerts_written = write_alerts(conn, events)
 

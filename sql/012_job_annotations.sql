@@ -5,7 +5,7 @@
 CREATE TABLE IF NOT EXISTS job_annotations (
   run_id        text PRIMARY KEY,
   job_id        text,
-  job_key       text,                          -- workstation/folder/stream/job
+  job_key       text,                          -- WS#/FOLDER/STREAM.JOB, as job_runs.job_key (twspulse/job_keys.py)
   job_name      text,
   job_stream    text,
   workstation   text,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 import psycopg
 import structlog
@@ -45,20 +46,39 @@ class AlertStage:
         if not conditions:
             return []
         async with self._lock:
-            if self._book is None:
-                self._book = AlertBook(self._window, await asyncio.to_thread(self._open_alerts))
-                log.info("alerts.book.loaded", open=len(self._book.open))
-            events = self._book.apply_all(conditions)
-            if not events:
-                return []
-            for event in events:
-                self._producer.send(ALERTS.name, event.dedup_key, event)
-            await asyncio.to_thread(self._producer.flush, 60.0)
-            refused = await self._sink.write("alerts", ALERT_COLUMNS, [alert_row(e) for e in events])
-            if refused:
-                log.warning("alerts.rows_refused", count=len(refused), first=refused[0].reason)
-            self.events_sent += len(events)
+            book = await self._loaded()
+            events = book.apply_all(conditions)
+            await self._deliver(events)
             return events
+
+    async def enrich(self, updates: Sequence[tuple[str, str, str, dict[str, Any]]]) -> list[Alert]:
+        """Add later findings (dedup key, run id, summary, evidence) to the alerts those runs opened."""
+        if not updates:
+            return []
+        async with self._lock:
+            book = await self._loaded()
+            events = [
+                e for key, run_id, summary, evidence in updates if (e := book.enrich(key, run_id, summary, evidence))
+            ]
+            await self._deliver(events)
+            return events
+
+    async def _loaded(self) -> AlertBook:
+        if self._book is None:
+            self._book = AlertBook(self._window, await asyncio.to_thread(self._open_alerts))
+            log.info("alerts.book.loaded", open=len(self._book.open))
+        return self._book
+
+    async def _deliver(self, events: Sequence[Alert]) -> None:
+        if not events:
+            return
+        for event in events:
+            self._producer.send(ALERTS.name, event.dedup_key, event)
+        await asyncio.to_thread(self._producer.flush, 60.0)
+        refused = await self._sink.write("alerts", ALERT_COLUMNS, [alert_row(e) for e in events])
+        if refused:
+            log.warning("alerts.rows_refused", count=len(refused), first=refused[0].reason)
+        self.events_sent += len(events)
 
     def _open_alerts(self) -> dict[str, Alert]:
         with psycopg.connect(self._url) as conn:

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from connectors.producer import EventProducer
 from streams.alert_stage import AlertStage
+from streams.annotation_stage import AnnotationStage
 from streams.anomaly_stage import ANOMALY_COLUMNS, AnomalyStage
 from streams.enrichment import Enrichment, enrich
 from streams.job_alerts import job_conditions
@@ -150,8 +151,9 @@ def _host_metrics_writer(pipe: Pipe, sink: TimescaleSink, anomalies: AnomalyStag
     return handle
 
 
-def _joblog_writer(pipe: Pipe, sink: TimescaleSink) -> Handler:
-    """Write joblog chunks, then mine the runs whose last chunk arrived (their earlier chunks are stored)."""
+def _joblog_writer(pipe: Pipe, sink: TimescaleSink, annotations: AnnotationStage) -> Handler:
+    """Write joblog chunks, then mine and annotate the runs whose last chunk arrived (their earlier chunks
+    are stored)."""
     write_rows = _row_writer(pipe, sink)
     miner = JoblogMiner(sink)
 
@@ -163,6 +165,7 @@ def _joblog_writer(pipe: Pipe, sink: TimescaleSink) -> Handler:
             if isinstance(r, JobLogChunk) and r.chunk_index == r.chunk_count - 1 and id(event) not in refused_events
         ]  # fmt: skip
         await miner.mine(last)
+        await annotations.annotate([c.run_id for c in last])
         return refused
 
     return handle
@@ -304,7 +307,7 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
         elif pipe.topic is HOST_METRICS:
             handle = _host_metrics_writer(pipe, sink, anomalies, alerts)
         elif pipe.topic is JOB_LOGS:
-            handle = _joblog_writer(pipe, sink)
+            handle = _joblog_writer(pipe, sink, AnnotationStage(settings, database_url, alerts))
         else:
             handle = _row_writer(pipe, sink)
         _make_agent(app, pipe, settings, handle, pipe.topic.dlq, sink)

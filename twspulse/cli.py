@@ -355,6 +355,14 @@ def _add_model_commands() -> None:
         main.add_command(command)
 
 
+# --- root-cause annotation (models/annotate/cli.py): annotate, feedback ---------------------------------
+def _add_annotation_commands() -> None:
+    from models.annotate.cli import annotate_command, feedback_command
+
+    main.add_command(annotate_command)
+    main.add_command(feedback_command)
+
+
 # --- what users see (dashboards/cli.py): dashboards push, report -------------------------------------
 def _add_view_commands() -> None:
     from dashboards.cli import dashboards_group, report_command
@@ -364,6 +372,7 @@ def _add_view_commands() -> None:
 
 
 _add_model_commands()
+_add_annotation_commands()
 _add_view_commands()
 
 if __name__ == "__main__":

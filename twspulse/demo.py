@@ -1,7 +1,13 @@
-"""``twspulse demo``: the whole pipeline on this machine, one simulated day in about two minutes.
+"""``twspulse demo``: the whole pipeline on this machine, three weeks of history and one live simulated day.
 
-simulator -> TWS + system connectors -> Kafka -> Faust worker (its own process) -> database, then a
-summary read back from the database. Exit status 0 only if rows reached all three tables.
+1. history: 21 days of the simulator's past runs and of its hosts' samples (a filling disk, CPU spikes, a
+   job whose runtime drifts) go into Kafka through the topic models, so the worker stores, enriches and
+   scores them like live data and the models have something to learn;
+2. live: simulator -> TWS + system connectors -> Kafka -> Faust worker (its own process) -> database,
+   one simulated production day in ``seconds``; failed runs get their joblogs mined and annotated;
+3. models: ``twspulse train`` (Prophet forecasts, backtests, capacity alerts, IsolationForest);
+4. the weekly report (HTML) and a summary read back from the database.
+Exit status 0 only if every stage produced what it should (see ``DemoChecks``).
 """
 
 from __future__ import annotations
@@ -24,10 +30,11 @@ from connectors.producer import EventProducer
 from connectors.tws.poller import TwsPoller
 from connectors.tws.runner import run_tws_connector
 from simulator.config import SimConfig
+from simulator.history import HistoryStats, publish_history
 from simulator.server import SimulatorServer
 from twspulse.engines.stack import LocalStack
 from twspulse.settings import Settings
-from twspulse.summary import read_summary
+from twspulse.summary import Summary, read_summary
 
 log = structlog.get_logger(__name__)
 
@@ -70,14 +77,19 @@ def stop_worker(proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
             proc.wait(5)
 
 
-def wait_for_rows(database_url: str, job_runs: int, job_logs: int, timeout_s: float) -> bool:
+HISTORY_DAYS = 21
+DEMO_MIN_POINTS = 14  # three weeks of a daily job are 21 points: enough for a trend, not for the default 48
+
+
+def wait_for_rows(database_url: str, job_runs: int, job_logs: int, timeout_s: float, annotations: int = 0) -> bool:
     """Wait until the worker has written at least the given row counts."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         with psycopg.connect(database_url) as conn:
             (runs,) = conn.execute("SELECT count(*) FROM job_runs").fetchone() or (0,)
             (logs,) = conn.execute("SELECT count(DISTINCT run_id) FROM job_logs").fetchone() or (0,)
-        if runs >= job_runs and logs >= job_logs:
+            (notes,) = conn.execute("SELECT count(*) FROM job_annotations").fetchone() or (0,)
+        if runs >= job_runs and logs >= job_logs and notes >= annotations:
             return True
         time.sleep(1)
     return False
@@ -85,17 +97,20 @@ def wait_for_rows(database_url: str, job_runs: int, job_logs: int, timeout_s: fl
 
 def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hours: float = 24.0) -> int:
     """Run the scenario and print the summary; returns the process exit status."""
+    from dashboards.report.build import build_report
+    from models.training import alert_publisher, run_training
+
     workdir = settings.data_dir / "demo"
     shutil.rmtree(workdir, ignore_errors=True)
     stack = LocalStack(settings, workdir)
     started = time.monotonic()
     endpoints = stack.start()
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
-    sim = SimulatorServer(
-        SimConfig(seed=seed, start=day, speed=sim_hours * 3600 / seconds),
-        user=settings.tws_user,
-        password=settings.tws_password.get_secret_value(),
-    )
+    config = SimConfig(seed=seed, start=day, speed=sim_hours * 3600 / seconds)
+    history_producer = EventProducer(endpoints.kafka_bootstrap, client_id="twspulse-history")
+    history = publish_history(history_producer, config, HISTORY_DAYS, host_until=datetime.now(UTC))
+    log.info("demo.history", events=history.events, samples=history.samples, seconds=round(history.elapsed_s, 1))
+    sim = SimulatorServer(config, user=settings.tws_user, password=settings.tws_password.get_secret_value())
     sim.start()
     tws_settings = settings.model_copy(update={"tws_url": sim.base_url, "tws_poll_interval_s": 1.0})
     worker = start_worker(settings, endpoints.kafka_bootstrap, endpoints.database_url)
@@ -111,19 +126,72 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
         sys_thread.join(10)
         delivered = poller.producer.stats.delivered
         log.info("demo.published", topics=delivered, sim_time=sim.clock.now().isoformat())
-        caught_up = wait_for_rows(endpoints.database_url, poller.totals.events, poller.totals.joblogs, timeout_s=90)
+        caught_up = wait_for_rows(
+            endpoints.database_url, history.events + poller.totals.events, poller.totals.joblogs, timeout_s=120,
+            annotations=poller.totals.joblogs,
+        )  # fmt: skip
         if not caught_up:
             log.error("demo.worker_behind", hint="the worker did not write every published event in time")
-        summary = read_summary(endpoints.database_url, endpoints.kafka_bootstrap)
         stop_worker(worker)
+        model_settings = settings.model_copy(update={"forecast_min_points": DEMO_MIN_POINTS})
+        training = run_training(
+            endpoints.database_url, model_settings, publish=alert_publisher(endpoints.kafka_bootstrap)
+        )
+        report = workdir / "report.html"
+        report.write_text(build_report(endpoints.database_url, timedelta(days=7)))
+        summary = read_summary(endpoints.database_url, endpoints.kafka_bootstrap, live_since=day)
         print(summary.render())
-        print(f"demo took {time.monotonic() - started:.0f}s (simulated {sim_hours:.0f}h)")
-        return 0 if summary.data_flowed and caught_up else 1
+        print(_story(history, summary))
+        print(f"weekly report: {report}")
+        print("dashboards: dashboards/grafana/*.json (provisioned by compose; `twspulse dashboards push` elsewhere)")
+        print(f"models: {training.series_trained} series trained, {training.series_skipped} skipped, "
+              f"{training.duration_s:.0f}s")  # fmt: skip
+        print(f"demo took {time.monotonic() - started:.0f}s (simulated {sim_hours:.0f}h live after {HISTORY_DAYS} days "
+              "of history)")  # fmt: skip
+        problems = demo_problems(summary, caught_up)
+        for problem in problems:
+            log.error("demo.incomplete", problem=problem)
+        return 0 if not problems else 1
     finally:
         stop_system.set()
         stop_worker(worker)
         sim.stop()
         stack.stop()
+
+
+def demo_problems(summary: Summary, caught_up: bool) -> list[str]:
+    """What the demo must show; empty when everything is there."""
+    problems = []
+    if not (summary.data_flowed and caught_up):
+        problems.append("rows did not reach job_runs, job_logs and host_metrics in time")
+    if not summary.forecasts_trained:
+        problems.append("no forecast was trained")
+    if not summary.crossings:
+        problems.append("no capacity crossing was forecast")
+    if not summary.anomalies_flagged:
+        problems.append("no anomaly was flagged")
+    if not summary.alerts_by_kind.get("job_failed"):
+        problems.append("no job_failed alert")
+    unannotated = [f for f in summary.failures if f.root_cause is None]
+    if unannotated:
+        problems.append(f"{len(unannotated)} failed runs of the live day have no annotation")
+    return problems
+
+
+def _story(history: HistoryStats, summary: Summary) -> str:
+    """What was injected into the history, next to what the models found."""
+    found = next((c for c in summary.crossings if history.growing_host in c[0] and history.growing_mount in c[0]), None)
+    lines = [
+        f"injected: /data on {history.growing_host} fills up, reaching {history.threshold:.0f}% on "
+        f"{history.expected_crossing:%Y-%m-%d}; {history.cpu_spikes} CPU spikes; "
+        f"{history.drifting_job} drifts +{history.drift_per_week:.0%}/week",
+        "found:    " + (
+            f"{found[0]} reaches {history.threshold:.0f}% on {found[1]:%Y-%m-%d} "
+            f"(80% interval {found[2]:%Y-%m-%d}..{found[3]:%Y-%m-%d})" if found and found[1] and found[2] and found[3]
+            else "no crossing forecast for the filling disk"
+        ),
+    ]  # fmt: skip
+    return "\n".join(lines)
 
 
 async def _poll_for(settings: Settings, bootstrap: str, seconds: float) -> TwsPoller:

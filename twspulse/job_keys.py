@@ -13,5 +13,11 @@ from twspulse.events import JobEvent
 
 def job_key(e: JobEvent) -> str:
     """Workstation, folder, stream and job: ``/MDM#/FINANCE/DAILY.LOAD_SALES``."""
-    folder = e.folder if e.folder.endswith("/") else e.folder + "/"
-    return f"{e.workstation}#{folder}{e.job_stream}.{e.job_name}"
+    return job_key_of(e.workstation, e.folder, e.job_stream, e.job_name)
+
+
+def job_key_of(workstation: str, folder: str | None, job_stream: str, job_name: str) -> str:
+    """The same key from its parts (``folder`` None or empty: the root folder "/")."""
+    folder = folder or "/"
+    folder = folder if folder.endswith("/") else folder + "/"
+    return f"{workstation}#{folder}{job_stream}.{job_name}"

@@ -1,0 +1,90 @@
+"""Latency and memory of the offline annotation engine on 10,000-line joblogs.
+
+Run: .venv/bin/python -m bench.annotate_latency [--lines 10000] [--rounds 3]
+Each case of the evaluation set (tests/data/joblogs) is padded to --lines lines with progress noise
+(INFO lines with "errors=0", DEBUG rows, warnings with retries that later succeeded) around its own body,
+keeping the engine's header and footer. Times the whole offline path an operator's `twspulse annotate`
+runs: decode, frame split, error lines, rules, entities (Annotator without LLM or database). Prints
+p50/p95/p99 in ms per joblog, the error-line accuracy on the padded logs (the noise must not change
+the answer), and peak Python memory (tracemalloc) of one annotation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+import tracemalloc
+
+from models.annotate.annotator import Annotator
+from models.annotate.evaluation import run_for_case
+from models.annotate.excerpt import decode_joblog
+from streams.patterns.joblog_frame import joblog_lines, parse_footer, parse_header
+from twspulse.settings import REPO_ROOT, Settings
+
+EVAL_DIR = REPO_ROOT / "tests" / "data" / "joblogs"
+
+
+def noise_line(rng: random.Random, i: int) -> str:
+    """A progress line of the kind that fills real joblogs; never the cause of a failure."""
+    stamp = f"2026-11-24 01:{i // 600 % 60:02d}:{i % 60:02d}"
+    kind = rng.random()
+    if kind < 0.6:
+        return f"{stamp} INFO  [JOB] processed part_{i:05d}.dat ({rng.randint(1, 99999)} rows), errors=0"
+    if kind < 0.9:
+        return f"{stamp} DEBUG [JOB] row {i}: id={rng.getrandbits(48):012x} status=OK"
+    if kind < 0.98:
+        return f"{stamp} WARN  [JOB] slow batch {i}: 1.{rng.randint(0, 9)}s over target"
+    return f"{stamp} WARN  [JOB] attempt 1 failed: Connection reset, retrying in 2s"
+
+
+def padded(data: bytes, lines: int, rng: random.Random) -> str:
+    """The joblog with its body in the middle of `lines` noise lines, header and footer kept."""
+    all_lines = joblog_lines(decode_joblog(data))
+    header, start = parse_header(all_lines)
+    footer, footer_start = parse_footer(all_lines[start:])
+    end = start + footer_start if footer is not None else len(all_lines)
+    body = all_lines[start:end]
+    pad = max(0, lines - len(all_lines))
+    before = [noise_line(rng, i) for i in range(pad // 2)]
+    after = [noise_line(rng, i) for i in range(pad // 2, pad)]
+    return "\n".join([*all_lines[:start], *before, *body, *after, *all_lines[end:]]) + "\n"
+
+
+def main() -> None:
+    """Print the latency percentiles, the accuracy on padded joblogs and peak memory."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, default=10_000, help="Lines per padded joblog.")
+    parser.add_argument("--rounds", type=int, default=3, help="Times each joblog is annotated.")
+    args = parser.parse_args()
+    expected = json.loads((EVAL_DIR / "expected.json").read_text())
+    rng = random.Random(6)
+    annotator = Annotator(Settings(llm_url=None))
+    timings: list[float] = []
+    right = 0
+    peak = 0
+    for name, exp in sorted(expected.items()):
+        data = (EVAL_DIR / name).read_bytes()
+        text = padded(data, args.lines, rng)
+        run = run_for_case(name, data, exp)
+        for _ in range(args.rounds):
+            started = time.perf_counter()
+            annotation = annotator.annotate(run, text)
+            timings.append((time.perf_counter() - started) * 1000)
+        accepted = {line.strip() for line in [exp["error_line"], *exp.get("error_line_alternatives", [])] if line}
+        right += (annotation.error_line in accepted) if accepted else annotation.error_line is None
+        tracemalloc.start()
+        annotator.annotate(run, text)
+        peak = max(peak, tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    q = statistics.quantiles(timings, n=100)
+    print(f"offline engine, {len(expected)} joblogs padded to {args.lines} lines, {args.rounds} rounds each")
+    print(f"latency ms per joblog: p50 {q[49]:.1f}  p95 {q[94]:.1f}  p99 {q[98]:.1f}  max {max(timings):.1f}")
+    print(f"error line still right on padded joblogs: {right}/{len(expected)}")
+    print(f"peak Python memory of one annotation: {peak / 2**20:.1f} MiB (joblog text ~{len(text) / 2**20:.1f} MiB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""The offline engine: a specific root cause from the error line, the entities and the rule base.
+
+No network, deterministic, fast. Every line a rule recognises is a candidate, scored by how specific
+the rule is (`Rule.weight`), whether the line names the thing to fix (a path for a file error, a host
+for a network error), and its log level: a WARN line or a retry that later succeeded is a symptom the
+job survived, not the reason it failed. The best candidate wins; ties go to the earliest line (later
+errors are usually consequences), except in a Java exception chain, where the deepest "Caused by:" is
+the root cause.
+
+Candidates come from two places: the shared error-line finder (streams.patterns.error_lines), and one
+pass over the job's output with the rule base's own patterns, for lines the finder does not score
+(e.g. "kinit: Keytab contains no suitable keys", SAP messages that name a file that "could not be
+opened").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from models.annotate.annotation import Annotation, Category, FailedRun
+from models.annotate.entities import Entities, extract_entities, merge
+from models.annotate.excerpt import Joblog
+from models.annotate.keyword_filter import trie_pattern
+from models.annotate.masking import mask_secrets
+from models.annotate.rerun import rerun_step
+from models.annotate.rule_base import LOG_POINTER, RETURN_CODE_HINTS, RULES, RULES_VERSION, Rule
+
+ENGINE = "rules"
+_QUIET = re.compile(
+    r"(?:^|[\s\[])(?:WARN|WARNING|INFO|DEBUG|TRACE|NOTICE|\[W\]|\[I\])(?:[\s\]:]|$)|\bretr(?:y|ying|ies)\b|"
+    r"\battempt \d+(?:/\d+)? failed\b|Waiting \d+ seconds",
+    re.IGNORECASE,
+)
+_NEVER = re.compile(r"^\++ |^Traceback \(most recent call last\)|^\s*at\s+[\w$.<>/]+\(|^\.\.\. \d+ (?:more|common)")
+_CAUSED_BY = re.compile(r"^Caused by:\s")
+_PREFIX = re.compile(
+    r"^(?:\d{4}[-/]\d{2}[-/]\d{2}[-T ][\d:.,]+\s*|\d{2}/\d{2}/\d{4}\s+[\d:]+\s*)?"
+    r"(?:\[?(?:ERROR|FATAL|SEVERE|CRITICAL|E)\]\s*|(?:ERROR|FATAL|SEVERE|CRITICAL)\s+)?"
+    r"(?:\[[^\]]{1,40}\]\s*)?(?:[\w.$]{1,80}\s+-\s+)?(?:Caused by:\s*)?"
+)
+# Words at least one rule needs, lower case: a cheap literal test before the rules' own regexes.
+_KEYWORDS = re.compile(
+    trie_pattern(
+        word
+        for word in (
+            "no such file", "not found", "cannot", "can't", "could not", "unable to", "denied", "permission",
+            "not permitted", "read-only", "no space", "quota", "memory", "killed", "oom", "alloc", "timed out",
+            "timeout", "time limit", "runtime", "run time", "exceeded", "refused", "unreachable", "unknown host",
+            "name or service", "resolve", "reset", "broken pipe", "closed", "connect", "ora-", "tns-", "sql", "db2",
+            "psql", "msg ", "duplicate", "unique", "deadlock", "does not exist", "invalid", "reject", "validation",
+            "mismatch", "malformed", "exception", "error", "fail", "fatal", "syntax", "unbound", "module",
+            "classnotfound", "noclassdef", "shared", "predecessor", "upstream", "prerequisite", "dependenc",
+            "login", "logon", "auth", "kinit", "keytab", "kerberos", "gss", "credential", "unauthorized",
+            "forbidden", "token", "signal", "sigkill", "segmentation", "core dumped", "errno", "enoent", "eacces",
+            "enospc", "edquot", "enomem", "unterminated", "expecting value", "unparseable", "checksum",
+            "locate", "storage space", "abap", "tsv_", "0x8007", "@inc", "530 ", "401", "403",
+        )
+    )
+)  # fmt: skip
+# Besides the finder's error lines and the rule-hint lines, rules are tried on the first and last lines
+# whatever their level (jobs print setup and verdict there): a few dozen regex tests, not 10k x the rules.
+HEAD_LINES = 25
+TAIL_LINES = 40
+_FILE_KINDS = frozenset({"paths"})
+# Kinds that name a thing to fix; an error code or exception class names only the error itself.
+_TARGET_KINDS = frozenset(
+    "paths hosts ips urls tables tablespaces constraints users principals modules classes libraries tws_jobs "
+    "variables commands".split()
+)
+_MAX_MESSAGE = 240
+QUIET_PENALTY = 15
+ENTITY_BONUS = 10
+CAUSED_BY_BONUS = 5
+MIN_SCORE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A joblog line a rule recognised, and how strongly it explains the failure."""
+
+    rule: Rule
+    line_no: int
+    text: str
+    score: int
+
+
+class RulesEngine:
+    """Annotates a failed run from its joblog alone (plus the run's names for the steps)."""
+
+    engine = ENGINE
+
+    def annotate(self, run: FailedRun, joblog: Joblog) -> Annotation:
+        """The annotation of `run`; never raises on any joblog content."""
+        matches = self.matches(joblog)
+        best = _best(matches)
+        context = _context_entities(joblog, best.line_no if best else None)
+        if best is None:
+            return self._unmatched(run, joblog, context)
+        line_entities = extract_entities([best.text])
+        entities = merge(line_entities, context)
+        entity = _entity(best.rule, line_entities, entities)
+        message = clean_message(best.text)
+        rule = best.rule
+        cause_template = rule.cause if entity or "{entity}" not in rule.cause else rule.cause_without_entity
+        fields = _fields(run, entity or run.display_name, message)
+        steps = [step.format(**fields) for step in best.rule.steps] + [rerun_step(run)]
+        runner_up = max((m.score for m in matches if m.rule.category != best.rule.category), default=0)
+        confidence = _confidence(best, entity is not None, best.score - runner_up)
+        return Annotation(
+            run_id=run.run_id,
+            root_cause=mask_secrets(cause_template.format(**fields)),
+            error_line=mask_secrets(best.text),
+            category=best.rule.category,
+            steps=[mask_secrets(step) for step in steps],
+            confidence=confidence,
+            engine=ENGINE,
+            prompt_hash=rules_hash(joblog, best.text),
+            entities={**_masked(entities), "rule": best.rule.name},
+        )
+
+    def matches(self, joblog: Joblog) -> list[Match]:
+        """Every (rule, line) pair of the job's output, scored; the finder's error lines first."""
+        body = joblog.frame.body
+        first = joblog.frame.body_first_line
+        candidates: dict[int, str] = {error.line_no: error.text for error in joblog.error_lines}
+        offsets: set[int] = set(range(min(HEAD_LINES, len(body)))) | set(
+            range(max(0, len(body) - TAIL_LINES), len(body))
+        )
+        for line_no in joblog.hint_lines:
+            candidates.setdefault(line_no, body[line_no - first].strip())
+        for offset in sorted(offsets):
+            line = body[offset]
+            if first + offset not in candidates and _KEYWORDS.search(line.lower()) is not None:
+                candidates[first + offset] = line.strip()
+        found: list[Match] = []
+        for line_no, text in candidates.items():
+            if not text or _NEVER.search(text):
+                continue
+            scored = [Match(rule, line_no, text, _score(rule, text)) for rule in RULES if rule.pattern.search(text)]
+            if scored:
+                found.append(max(scored, key=lambda match: match.score))  # ties: the rule listed first
+        return found
+
+    def _unmatched(self, run: FailedRun, joblog: Joblog, context: Entities) -> Annotation:
+        """No rule recognised a line: point to another log if the job names one, else say what little we know."""
+        usable = [e for e in joblog.error_lines if not _NEVER.search(e.text) and not _QUIET.search(e.text)]
+        error = max(usable, key=lambda e: (e.score, -e.line_no), default=None)
+        pointer = next(
+            (
+                (line.strip(), m.group("path"))
+                for line in reversed(joblog.frame.body[-50:])
+                if (m := LOG_POINTER.search(line))
+            ),
+            None,
+        )
+        hint = RETURN_CODE_HINTS.get(run.return_code) if run.return_code is not None else None
+        category: Category = "unknown"
+        if pointer is not None and (error is None or error.score < 2):
+            error_line: str | None = pointer[0]
+            cause = (
+                f"The joblog does not say why {run.display_name} failed (exit code {run.return_code}); "
+                f"the job points to {pointer[1]} for details"
+            )
+            steps = [
+                f"Read {pointer[1]} on {run.workstation or 'the job’s workstation'} around the run's end time and "
+                "find the first error there.",
+                "Fix what that log names, then rerun.",
+            ]
+            confidence = 0.3
+        else:
+            error_line = error.text if error is not None else None
+            if hint is not None:
+                category, cause = hint[0], f"{hint[1]}; the joblog names no specific cause"
+            elif error_line:
+                cause = f"{run.display_name} failed with: {clean_message(error_line)}"
+            else:
+                cause = f"{run.display_name} ended with exit code {run.return_code} without printing an error"
+            steps = [
+                f"Read the full joblog of {run.display_name} and the application's own log on "
+                f"{run.workstation or 'its workstation'}; no known failure pattern matched.",
+                "Once the cause is known, record it with `twspulse feedback RUN_ID --resolution ...` so the next "
+                "occurrence is recognised.",
+            ]
+            confidence = 0.25 if hint is not None else (0.2 if error_line else 0.1)
+        return Annotation(
+            run_id=run.run_id,
+            root_cause=mask_secrets(cause),
+            error_line=mask_secrets(error_line) if error_line else None,
+            category=category,
+            steps=[mask_secrets(step) for step in [*steps, rerun_step(run)]],
+            confidence=confidence,
+            engine=ENGINE,
+            prompt_hash=rules_hash(joblog, error_line or ""),
+            entities={**_masked(context), "rule": None},
+        )
+
+
+def clean_message(line: str) -> str:
+    """The error line without timestamp, level, logger and "Caused by:", shortened for a root cause."""
+    message = _PREFIX.sub("", line.strip(), count=1).strip() or line.strip()
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
+
+
+def rules_hash(joblog: Joblog, error_line: str) -> str:
+    """Hash of the rule base's version and the input it read: same joblog and rules, same hash."""
+    digest = hashlib.sha256(RULES_VERSION.encode())
+    digest.update(str(len(joblog.lines)).encode())
+    digest.update(error_line.encode("utf-8", "replace"))
+    for error in joblog.error_lines:
+        digest.update(error.text.encode("utf-8", "replace"))
+    return digest.hexdigest()[:16]
+
+
+def _score(rule: Rule, text: str) -> int:
+    score = rule.weight * 10
+    if _QUIET.search(text):
+        score -= QUIET_PENALTY
+    if _CAUSED_BY.match(text):
+        score += CAUSED_BY_BONUS
+    if rule.entity_kinds and _names_entity(rule, text):
+        score += ENTITY_BONUS
+    return score
+
+
+def _names_entity(rule: Rule, text: str) -> bool:
+    found = extract_entities([text])
+    return any(found.get(kind) for kind in rule.entity_kinds if kind in _TARGET_KINDS)
+
+
+def _best(matches: list[Match]) -> Match | None:
+    """Highest score; among equals the earliest line, but the deepest "Caused by:" of a Java chain."""
+    if not matches:
+        return None
+    top = max(match.score for match in matches)
+    if top < MIN_SCORE:
+        return None  # only vague warnings and retries the job survived: not a cause
+    tied = sorted((m for m in matches if m.score == top), key=lambda m: m.line_no)
+    caused_by = [m for m in tied if _CAUSED_BY.match(m.text)]
+    return caused_by[-1] if caused_by else tied[0]
+
+
+def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> str | None:
+    """The thing to name: from the error line if it names one (its last path: "mv a b" fails on b), else nearby."""
+    for kind in rule.entity_kinds:
+        for source in (line_entities, entities):
+            values = source.get(kind)
+            if values:
+                return values[-1] if kind in _FILE_KINDS and source is line_entities else values[0]
+    return None
+
+
+def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
+    """Entities near the error line, then in the other error lines, then where jobs print their targets."""
+    lines = joblog.lines
+    near: list[str] = []
+    if line_no is not None:
+        start, end = max(0, line_no - 6), min(len(lines), line_no + 5)
+        near = [lines[i].strip() for i in range(start, end)]
+    errors = [error.text for error in joblog.error_lines]
+    head = [line.strip() for line in joblog.frame.body[:12]]
+    return merge(extract_entities(near), extract_entities(errors), extract_entities(head))
+
+
+def _fields(run: FailedRun, entity: str, message: str) -> dict[str, str]:
+    return {
+        "entity": entity,
+        "message": message,
+        "job": run.display_name,
+        "workstation": run.workstation or "the job's workstation",
+        "rc": "?" if run.return_code is None else str(run.return_code),
+    }
+
+
+def _confidence(best: Match, has_entity: bool, margin: int) -> float:
+    """How specific the match was: the rule's weight, a named entity, and how clearly it beat other families."""
+    confidence = {1: 0.45, 2: 0.6, 3: 0.75}.get(best.rule.weight, 0.85)
+    if has_entity:
+        confidence += 0.07
+    if margin < 5:
+        confidence -= 0.15
+    if _QUIET.search(best.text):
+        confidence -= 0.1
+    return round(max(0.05, min(0.95, confidence)), 2)
+
+
+def _masked(entities: Entities) -> dict[str, list[str]]:
+    return {kind: [mask_secrets(value) for value in values] for kind, values in entities.items()}
