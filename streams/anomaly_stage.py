@@ -8,6 +8,11 @@ no scorer state has to travel through Kafka. Scores above ``ANOMALY_FLOOR`` are 
 (below it a point is ordinary and storing it would only multiply the metric rows), and each scored series
 gives a firing or cleared alert condition.
 
+Each finished run is also scored by the batch detector (``models.isolation_forest``, trained by
+``twspulse train``): the worker holds a ``LatestModel`` and picks up a new version at the next batch, without
+a restart. Live, the run's host CPU/memory are not looked up (the model fills them with its training
+medians); the runs it flags are written to ``anomalies`` with detector ``isolation_forest``.
+
 At-least-once delivery means a redelivered batch is scored again: its ``anomalies`` rows are idempotent
 (primary key), its alert conditions only raise an open alert's count.
 """
@@ -17,11 +22,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+import pandas as pd
 
 from models.alerts import Condition
 from models.anomaly_scoring import RobustScorer, ScorerConfig
+from models.isolation_forest import LatestModel
 from streams.enrichment import Enrichment
 from streams.timescale_sink import TimescaleSink
 from twspulse.events import HostMetrics, JobEvent, StatusCategory
@@ -63,10 +71,11 @@ class _Point:
 class AnomalyStage:
     """Scores host metric points and job runtimes; returns anomaly rows and alert conditions."""
 
-    def __init__(self, sink: TimescaleSink, threshold: float):
+    def __init__(self, sink: TimescaleSink, threshold: float, batch_model: LatestModel | None = None):
         self._sink = sink
         self._config = ScorerConfig(threshold=threshold)
         self._scorers: dict[tuple[str, ...], RobustScorer] = {}
+        self._batch_model = batch_model
         self.points_scored = 0
 
     async def score_hosts(self, samples: Sequence[HostMetrics]) -> tuple[list[tuple[Any, ...]], list[Condition]]:
@@ -104,7 +113,7 @@ class AnomalyStage:
             if e.category is StatusCategory.SUCCEEDED and e.end_time is not None and e.start_time is not None
         ]
         await self._warm_up(points)
-        rows: list[tuple[Any, ...]] = []
+        rows: list[tuple[Any, ...]] = self._batch_rows(runs)
         conditions: list[Condition] = []
         for p in points:
             job = p.series[1]
@@ -120,6 +129,32 @@ class AnomalyStage:
                           summary=summary, observed_at=p.time, firing=anomalous, evidence=evidence)
             )  # fmt: skip
         return rows, conditions
+
+    def _batch_rows(self, runs: Sequence[tuple[JobEvent, Enrichment]]) -> list[tuple[Any, ...]]:
+        """Rows for the runs the latest IsolationForest flags (none before the first training)."""
+        model = self._batch_model.load_latest() if self._batch_model is not None else None
+        done = [(e, x) for e, x in runs if e.start_time is not None and e.end_time is not None]
+        if model is None or not done:
+            return []
+        frame = pd.DataFrame(
+            [
+                {
+                    "duration_s": (e.end_time - e.start_time).total_seconds(),  # type: ignore[operator]
+                    "late_start_s": x.late_start_s,
+                    "duration_deviation": x.duration_deviation,
+                    "failed_rc": None if e.return_code is None else float(e.return_code != 0),
+                    "hour_of_day": float(e.start_time.astimezone(UTC).hour),  # type: ignore[union-attr]
+                }
+                for e, x in done
+            ]
+        )
+        scores, flags = model.score(frame), model.is_anomaly(frame)
+        return [
+            (e.status_time, "job", x.job_key, "run_features", float(frame.at[i, "duration_s"]), float(scores[i]), True,
+             "isolation_forest", model.version, e.run_id)
+            for i, (e, x) in enumerate(done)
+            if flags[i]
+        ]  # fmt: skip
 
     def _score(self, p: _Point) -> tuple[float, bool, dict[str, Any]]:
         scorer = self._scorers[p.series]

@@ -24,6 +24,7 @@ from confluent_kafka.admin import AdminClient
 from pydantic import ValidationError
 
 from connectors.producer import EventProducer
+from models.isolation_forest import LatestModel, ModelStore
 from streams.alert_stage import AlertStage
 from streams.annotation_stage import AnnotationStage
 from streams.anomaly_stage import ANOMALY_COLUMNS, AnomalyStage
@@ -295,7 +296,7 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
         consumer_max_fetch_size=8 * 1024 * 1024,
     )
     sink = TimescaleSink(database_url)
-    anomalies = AnomalyStage(sink, settings.anomaly_threshold)
+    anomalies = AnomalyStage(sink, settings.anomaly_threshold, LatestModel(ModelStore(settings.model_dir)))
     alerts = AlertStage(
         sink, EventProducer(bootstrap, client_id=f"{settings.worker_id}-alerts"), database_url,
         settings.alert_dedup_window_s,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +87,7 @@ class Settings(BaseSettings):
 
     # --- Models (forecasts, anomaly detectors, alerts) ---------------------------------------------
     model_dir: Path = Field(
-        default=REPO_ROOT / ".data" / "models", description="Where trained model versions are stored."
+        default=Path(), description="Where trained model versions are stored (default: <data_dir>/models)."
     )
     forecast_horizon_days: int = Field(default=30, ge=1, description="Days ahead each forecast reaches.")
     forecast_min_points: int = Field(
@@ -122,6 +122,13 @@ class Settings(BaseSettings):
     # --- Logging -----------------------------------------------------------------------------------
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(default=True, description="One JSON object per log line.")
+
+    @model_validator(mode="after")
+    def _model_dir_under_data_dir(self) -> Settings:
+        # Derived, not a fixed default: a test's or a demo's own data_dir must not share another's models.
+        if self.model_dir == Path():
+            self.model_dir = self.data_dir / "models"
+        return self
 
 
 def load_settings(**overrides: object) -> Settings:

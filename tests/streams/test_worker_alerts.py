@@ -10,10 +10,13 @@ the dedup window updates the open alert instead of opening a second one.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pandas as pd
 import psycopg
 from confluent_kafka import Producer
 
+from models import isolation_forest
 from tests.connectors.test_tws_connector import read_topic
 from tests.helpers import count, wait_until
 from twspulse.events import Alert, DiskUsage, HostMetrics, JobEvent, StatusCategory
@@ -45,8 +48,28 @@ def _run(day: int, duration: float, ok: bool = True) -> JobEvent:
     )  # fmt: skip
 
 
+def _train_batch_model(model_dir: Path) -> str:
+    """An IsolationForest saved where the worker looks (its data dir's models), as `twspulse train` would.
+
+    Its history holds 300 ordinary runs and three past slow incidents: a forest only isolates regions its
+    training data reaches (an unseen extreme lands in the leaf of the nearest edge point), which a nightly
+    retrain over real history gives it.
+    """
+    ordinary = [
+        {"duration_s": 600 + d * 37 % 13, "late_start_s": float(d * 53 % 120),
+         "duration_deviation": 1 + (d * 7 % 11 - 5) / 100, "failed_rc": 0.0, "hour_of_day": float(2 + d % 3)}
+        for d in range(300)
+    ]  # fmt: skip
+    slow = [{"duration_s": 2900 + d * 50, "late_start_s": 30.0, "duration_deviation": 5.0, "failed_rc": 0.0,
+             "hour_of_day": 2.0} for d in range(3)]  # fmt: skip
+    model = isolation_forest.train(pd.DataFrame(ordinary + slow), version="v1")
+    assert model is not None
+    isolation_forest.ModelStore(model_dir).save(model)
+    return model.version
+
+
 def test_spikes_and_slow_runs_are_flagged_and_alerts_open_update_and_resolve(
-    kafka: str, database_url: str, start_worker
+    kafka: str, database_url: str, start_worker, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     p = Producer({"bootstrap.servers": kafka, "partitioner": "murmur2_random"})
     for i in range(SPIKE_AT + 10):
@@ -60,6 +83,7 @@ def test_spikes_and_slow_runs_are_flagged_and_alerts_open_update_and_resolve(
     for e in runs:
         p.produce("tws.job.events", key=job_key(e).encode(), value=e.to_bytes())
     assert p.flush(30) == 0
+    version = _train_batch_model(tmp_path / "worker-data" / "models")
 
     worker = start_worker(kafka, database_url)
     wait_until(lambda: count(database_url, "SELECT count(*) FROM job_runs") == len(runs), worker=worker,
@@ -71,7 +95,8 @@ def test_spikes_and_slow_runs_are_flagged_and_alerts_open_update_and_resolve(
 
     with psycopg.connect(database_url) as conn:
         flagged = conn.execute(
-            "SELECT subject_kind, subject, metric, time FROM anomalies WHERE is_anomaly ORDER BY time"
+            "SELECT subject_kind, subject, metric, time FROM anomalies "
+            "WHERE is_anomaly AND detector = 'robust_baseline' ORDER BY time"
         ).fetchall()
         failed = conn.execute(
             "SELECT state, count, severity FROM alerts WHERE kind = 'job_failed' ORDER BY time, state"
@@ -85,6 +110,14 @@ def test_spikes_and_slow_runs_are_flagged_and_alerts_open_update_and_resolve(
     assert [s for s, _, _ in failed] == ["firing", "firing", "resolved"], failed
     assert [c for _, c, _ in failed][:2] == [1, 2]
     assert kinds["job_failed"] == 1 and kinds["runtime_anomaly"] == 1 and kinds["metric_anomaly"] >= 1
+
+    # the batch detector (trained by `twspulse train`, loaded by the worker) flags the slow run, live
+    with psycopg.connect(database_url) as conn:
+        batch = conn.execute(
+            "SELECT run_id, model_version FROM anomalies WHERE detector = 'isolation_forest'"
+        ).fetchall()
+    assert ("r55", version) in batch
+    assert len(batch) <= 3, batch  # the slow run and at most the two 5-second failures, no ordinary run
 
     published = [Alert.model_validate_json(v) for v in read_topic(kafka, "alerts")]
     with psycopg.connect(database_url) as conn:
