@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from models.annotate.annotation import Category
 
-RULES_VERSION = "rules-1"
+RULES_VERSION = "rules-2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +201,26 @@ RULES: tuple[Rule, ...] = (
         _AUTH_STEPS,
     ),
     _rule(
+        "db2_security",
+        "auth",
+        r"SQL30082N|USERNAME AND/OR PASSWORD INVALID|PASSWORD EXPIRED",
+        5,
+        ("users", "hosts"),
+        "DB2 refused the login of {entity}: invalid or expired user name or password",
+        "DB2 refused the login: invalid or expired user name or password",
+        _AUTH_STEPS,
+    ),
+    _rule(
+        "tws_logon_user",
+        "auth",
+        r"user \"?[\w.$@-]+\"? is not defined on (?:this|the) workstation|AWSBIS\d+E|cannot launch .*\buser\b",
+        5,
+        ("users", "hosts"),
+        "The job's logon user {entity} is not defined on its workstation, so the agent cannot launch it",
+        "The job's logon user is not defined on its workstation, so the agent cannot launch it",
+        _AUTH_STEPS,
+    ),
+    _rule(
         "kerberos",
         "auth",
         r"kinit:|GSSException|No valid credentials provided|Kerberos|Preauthentication failed|keytab|"
@@ -309,7 +329,8 @@ RULES: tuple[Rule, ...] = (
         r"Read timed out|SocketTimeoutException|ReadTimeout|Operation timed out|curl: \(28\)|timed out after|"
         r"statement timeout|canceling statement due to|query timeout|exceeded (?:the )?(?:max(?:imum)? )?"
         r"(?:run ?time|duration|time ?limit|timeout)|max(?:imum)? run ?time|deadline exceeded|TimeoutException|"
-        r"timeout expired|Lock wait timeout|ORA-01013|SQL0952N|execution time limit|timeout: sending signal",
+        r"timeout expired|Lock wait timeout|ORA-01013|SQL0952N|execution time limit|timeout: sending signal|"
+        r"max(?:imum)? (?:duration|run ?time|elapsed time|wall ?time) exceeded",
         3,
         ("tables", "hosts", "urls"),
         "Time limit exceeded on {entity}: {message}",
@@ -392,7 +413,8 @@ RULES: tuple[Rule, ...] = (
         r"\brows? rejected|records? rejected|rejected (?:rows|records)|reject(?:ion)? (?:threshold|limit)|"
         r"MAXIMUM ERROR COUNT EXCEEDED|failed (?:schema )?validation|ValidationException|validation failed|"
         r"checksum mismatch|row count mismatch|record count mismatch|schema mismatch|malformed|"
-        r"unexpected (?:number of )?columns|data quality",
+        r"unexpected (?:number of )?columns|data quality|rejected \d+ of \d+|NULL in NOT NULL|"
+        r"violates not-null constraint|failed (?:quality )?check",
         3,
         ("paths", "tables"),
         "Data quality check failed for {entity}: {message}",
@@ -440,6 +462,17 @@ RULES: tuple[Rule, ...] = (
         ("tables",),
         "Database object {entity} does not exist (or is not visible to the job's user)",
         "A database object does not exist",
+        _DB_STEPS,
+    ),
+    _rule(
+        "db_connection_limit",
+        "db_error",
+        r"too many clients|remaining connection slots are reserved|ORA-00018|ORA-00020|SQL1040N|"
+        r"Too many connections|max_connections",
+        4,
+        ("hosts", "error_codes"),
+        "Database connection limit reached on {entity}: {message}",
+        "Database connection limit reached: {message}",
         _DB_STEPS,
     ),
     _rule(

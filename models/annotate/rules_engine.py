@@ -94,7 +94,7 @@ class RulesEngine:
     def annotate(self, run: FailedRun, joblog: Joblog) -> Annotation:
         """The annotation of `run`; never raises on any joblog content."""
         matches = self.matches(joblog)
-        best = _best(matches)
+        best = _explained_kill(_best(matches), matches)
         context = _context_entities(joblog, best.line_no if best else None)
         if best is None:
             return self._unmatched(run, joblog, context)
@@ -287,3 +287,12 @@ def _confidence(best: Match, has_entity: bool, margin: int) -> float:
 
 def _masked(entities: Entities) -> dict[str, list[str]]:
     return {kind: [mask_secrets(value) for value in values] for kind, values in entities.items()}
+
+
+def _explained_kill(best: Match | None, matches: list[Match]) -> Match | None:
+    """A SIGKILL is the OOM killer's signature unless the joblog announces a time limit that sent it (a
+    scheduler or wrapper timeout, often logged as a warning): then the time limit is the cause."""
+    if best is None or best.rule.name != "killed":
+        return best
+    limits = [m for m in matches if m.rule.category == "timeout"]
+    return max(limits, key=lambda m: m.score) if limits else best
