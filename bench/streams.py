@@ -77,6 +77,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=1000.0)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--final-only", action="store_true", help="every event a final status (worst case)")
+    ap.add_argument("--workers", type=int, default=1, help="worker processes (one consumer group)")
     ap.add_argument("--rekey", action="store_true", help="key by job instance id: the worker re-keys first")
     args = ap.parse_args()
     settings = load_settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-streams-")), log_json=False)
@@ -98,11 +99,15 @@ def main() -> None:
                 producer.poll(0)
         producer.flush(60)
         t_start = time.perf_counter()
-        worker = start_worker(settings, ep.kafka_bootstrap, ep.database_url)
-        proc = psutil.Process(worker.pid)
+        workers = [
+            start_worker(settings.model_copy(update={"data_dir": settings.data_dir / f"w{n}"}), ep.kafka_bootstrap,
+                         ep.database_url)
+            for n in range(args.workers)
+        ]  # fmt: skip
+        procs = [psutil.Process(w.pid) for w in workers]
         peak = first = 0.0
         while (n := rows(ep.database_url)) < args.events:
-            peak = max(peak, proc.memory_info().rss)
+            peak = max(peak, sum(p.memory_info().rss for p in procs))
             if n and not first:
                 first = time.perf_counter()
             time.sleep(0.2)
@@ -121,7 +126,7 @@ def main() -> None:
             e = event(args.events + k, observed=datetime.now(UTC), final_only=args.final_only)
             producer.produce("tws.job.events", key=key(e), value=e.to_bytes())
             producer.poll(0)
-            peak = max(peak, proc.memory_info().rss) if k % 1000 == 0 else peak
+            peak = max(peak, sum(p.memory_info().rss for p in procs)) if k % 1000 == 0 else peak
         producer.flush(30)
         offered = n_lat / (time.perf_counter() - begin)
         while rows(ep.database_url) < args.events + n_lat:
@@ -134,8 +139,9 @@ def main() -> None:
             ).fetchone()[0]
         print(f"latency at {offered:,.0f} events/s offered: event-to-row p50={p50 * 1000:.0f} ms "
               f"p95={p95 * 1000:.0f} ms p99={p99 * 1000:.0f} ms over {n_lat:,} events")  # fmt: skip
-        print(f"worker peak RSS {peak / 2**20:.0f} MiB")
-        stop_worker(worker)
+        print(f"worker peak RSS {peak / 2**20:.0f} MiB ({args.workers} worker process(es))")
+        for w in workers:
+            stop_worker(w)
     finally:
         stack.stop()
     mine_rate()
