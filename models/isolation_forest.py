@@ -61,7 +61,8 @@ SELECT r.time, r.run_id, {JOB_KEY_SQL},
            avg(value) FILTER (WHERE metric = 'memory.percent') AS memory_mean
       FROM host_metrics
      WHERE host IN (r.workstation, lower(r.workstation),
-                    (SELECT w.node_name FROM workstation_status w WHERE w.workstation = r.workstation
+                    (SELECT w.node_name FROM workstation_status w
+                      WHERE w.workstation IN (r.workstation, regexp_replace(r.workstation, '^.*/', ''))
                       ORDER BY w.time DESC LIMIT 1))
        AND metric IN ('cpu.percent', 'memory.percent') AND device = ''
        AND time BETWEEN r.start_time AND r.end_time

@@ -61,7 +61,12 @@ def start_worker(settings: Settings, bootstrap: str, database_url: str) -> subpr
         [sys.executable, "-m", "twspulse.cli", "worker"],
         # the worker's own start/stop chatter would bury the demo's output: warnings and errors only
         env=worker_env(
-            bootstrap, database_url, settings.data_dir, log_level="WARNING", log_json=str(settings.log_json).lower()
+            bootstrap,
+            database_url,
+            settings.data_dir,
+            log_level="WARNING",
+            log_json=str(settings.log_json).lower(),
+            model_dir=str(settings.model_dir),
         ),
     )
 
@@ -102,6 +107,8 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
 
     workdir = settings.data_dir / "demo"
     shutil.rmtree(workdir, ignore_errors=True)
+    # everything of this run under its own folder: a model trained by an earlier demo must not score this one
+    settings = settings.model_copy(update={"data_dir": workdir, "model_dir": workdir / "models"})
     stack = LocalStack(settings, workdir)
     started = time.monotonic()
     endpoints = stack.start()
@@ -144,8 +151,12 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
         print(_story(history, summary))
         print(f"weekly report: {report}")
         print("dashboards: dashboards/grafana/*.json (provisioned by compose; `twspulse dashboards push` elsewhere)")
+        m = training.metrics
         print(f"models: {training.series_trained} series trained, {training.series_skipped} skipped, "
-              f"{training.duration_s:.0f}s")  # fmt: skip
+              f"{training.duration_s:.0f}s; backtest median sMAPE {m.get('median_smape')} vs seasonal-naive "
+              f"{m.get('median_baseline_smape')} (Prophet better on {m.get('beats_baseline')}/"
+              f"{m.get('backtested')} series)")  # fmt: skip
+        print(_drift_story(endpoints.database_url, history))
         print(f"demo took {time.monotonic() - started:.0f}s (simulated {sim_hours:.0f}h live after {HISTORY_DAYS} days "
               "of history)")  # fmt: skip
         problems = demo_problems(summary, caught_up)
@@ -176,6 +187,31 @@ def demo_problems(summary: Summary, caught_up: bool) -> list[str]:
     if unannotated:
         problems.append(f"{len(unannotated)} failed runs of the live day have no annotation")
     return problems
+
+
+def _drift_story(database_url: str, history: HistoryStats) -> str:
+    """The drifting job: its first and last week in the history, and where its runtime forecast is heading."""
+    if history.drifting_job is None:
+        return "drift: switched off"
+    with psycopg.connect(database_url) as conn:
+        weeks = conn.execute(
+            """SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_s)
+                        FILTER (WHERE time < %s + interval '7 days'),
+                      percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_s)
+                        FILTER (WHERE time >= %s - interval '7 days')
+                 FROM job_runs WHERE job_key = %s AND category = 'succeeded'""",
+            (history.start, history.host_until, history.drifting_job),
+        ).fetchone()  # fmt: skip
+        ahead = conn.execute(
+            """SELECT f.yhat FROM forecasts f JOIN (
+                   SELECT model_version FROM forecast_models WHERE series_key = %s AND status = 'trained'
+                    ORDER BY trained_at DESC LIMIT 1) m USING (model_version)
+                ORDER BY f.time DESC LIMIT 1""",
+            (history.drifting_job,),
+        ).fetchone()
+    first, last = weeks if weeks else (None, None)
+    told = f"{history.drifting_job}: median runtime {first or 0:.0f}s in the first week, {last or 0:.0f}s in the last"
+    return told + (f"; forecast at the horizon {ahead[0]:.0f}s" if ahead else "; no runtime forecast")
 
 
 def _story(history: HistoryStats, summary: Summary) -> str:
