@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from datetime import timedelta
 
 import psycopg
 
@@ -18,8 +19,9 @@ from connectors.producer import EventProducer
 from connectors.tws.client import TwsClient
 from connectors.tws.runner import build_poller
 from connectors.tws.status_map import categorize
+from tests.dashboards.panel_queries import expanded_queries
 from tests.helpers import count, wait_until
-from tests.tws_scenario import simulator, snapshot, status_keys
+from tests.tws_scenario import DAY, simulator, snapshot, status_keys
 from twspulse.events import StatusCategory
 from twspulse.settings import Settings
 from twspulse.summary import read_summary
@@ -111,3 +113,25 @@ def test_seeded_day_flows_from_simulator_to_database(
     assert summary.data_flowed
     assert summary.topic_offsets["tws.job.events"] >= published
     assert sum(summary.runs_by_status.values()) == len(latest)
+
+    # every failed run was annotated by the worker, with a specific cause and a verbatim error line
+    wait_until(lambda: count(database_url, "SELECT count(*) FROM job_annotations") == len(failed),
+               what="an annotation per failed run", worker=worker)  # fmt: skip
+    with psycopg.connect(database_url) as conn:
+        notes = conn.execute(
+            "SELECT a.category, a.error_line, a.engine, (SELECT string_agg(content, '' ORDER BY chunk_index) "
+            "FROM job_logs l WHERE l.run_id = a.run_id) FROM job_annotations a").fetchall()  # fmt: skip
+    assert all(cat != "unknown" and engine == "rules" and line and line in log for cat, line, engine, log in notes)
+
+    # the dashboards' queries, expanded as Grafana sends them, run on what the pipeline wrote
+    problems, answered = {}, {}
+    with psycopg.connect(database_url) as conn:
+        for q in expanded_queries(DAY + timedelta(days=1), timescaledb=False):  # the range: the simulated day
+            try:
+                answered[q.name] = len(conn.execute(q.sql.encode()).fetchall())
+            except psycopg.Error as exc:
+                conn.rollback()
+                problems[q.name] = str(exc)
+    assert problems == {}
+    operations = [n for n in answered if n.startswith("twspulse-operations/")]
+    assert sum(answered[n] > 0 for n in operations) >= len(operations) // 2, answered
