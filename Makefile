@@ -16,13 +16,13 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/twspulse --log-text demo
 
-test: setup
+test: setup lint
 	$(BIN)/pytest -q
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy twspulse connectors streams models simulator
+	$(BIN)/mypy twspulse connectors streams models simulator dashboards
 
 clean:
 	rm -rf .data
