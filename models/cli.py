@@ -175,6 +175,7 @@ def train_command(ctx: click.Context, since: str | None) -> None:
     from models.series import InvalidSince, parse_since
     from models.training import TrainingAlreadyRunning, alert_publisher, default_progress, run_training
     from twspulse.engines.registry import EnginesNotConfigured, resolve
+    from twspulse.settings import holidays_of
 
     settings = _settings(ctx)
     try:
@@ -182,9 +183,10 @@ def train_command(ctx: click.Context, since: str | None) -> None:
         endpoints = resolve(settings)
         publish = alert_publisher(endpoints.kafka_bootstrap)
         report = run_training(
-            endpoints.database_url, settings, since=start, progress=default_progress(), publish=publish
-        )
-    except (InvalidSince, EnginesNotConfigured, TrainingAlreadyRunning) as exc:
+            endpoints.database_url, settings, since=start, progress=default_progress(), publish=publish,
+            holidays=holidays_of(settings),
+        )  # fmt: skip
+    except (InvalidSince, EnginesNotConfigured, TrainingAlreadyRunning, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     m = report.metrics
     click.echo(

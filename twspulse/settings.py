@@ -6,6 +6,7 @@ Kubernetes and the local demo configure the same code the same way. Nothing else
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
@@ -90,6 +91,10 @@ class Settings(BaseSettings):
         default=Path(), description="Where trained model versions are stored (default: <data_dir>/models)."
     )
     forecast_horizon_days: int = Field(default=30, ge=1, description="Days ahead each forecast reaches.")
+    forecast_holidays: str = Field(
+        default="",
+        description="Comma-separated ISO dates (the business calendar's holidays) the forecasts model as holidays.",
+    )
     forecast_min_points: int = Field(
         default=48, ge=4, description="Fewest history points a series needs; shorter ones are skipped."
     )
@@ -129,6 +134,18 @@ class Settings(BaseSettings):
         if self.model_dir == Path():
             self.model_dir = self.data_dir / "models"
         return self
+
+
+def holidays_of(settings: Settings) -> list[date]:
+    """The holiday dates of ``forecast_holidays``; a malformed date is a clear error, not a silent skip."""
+    out = []
+    for part in settings.forecast_holidays.split(","):
+        if part.strip():
+            try:
+                out.append(date.fromisoformat(part.strip()))
+            except ValueError as exc:
+                raise ValueError(f"TWSPULSE_FORECAST_HOLIDAYS: {part.strip()!r} is not an ISO date") from exc
+    return out
 
 
 def load_settings(**overrides: object) -> Settings:
