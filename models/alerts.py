@@ -57,6 +57,11 @@ class Condition:
         return f"{self.kind}:{self.subject}" + (f":{self.metric}" if self.metric else "")
 
 
+def _after(previous: datetime, t: datetime) -> datetime:
+    """The time of an alert's next change: ``t``, but strictly after its previous change."""
+    return max(t, previous + timedelta(microseconds=1))
+
+
 def alert_id_for(dedup_key: str, first_seen: datetime) -> str:
     """Deterministic id: the same conditions replayed give the same alert ids (idempotent writes)."""
     return hashlib.sha1(f"{dedup_key}|{first_seen.isoformat()}".encode()).hexdigest()[:20]  # noqa: S324 - an id
@@ -111,8 +116,9 @@ class AlertBook:
                     "count": current.count + 1,
                     "summary": condition.summary,
                     "evidence": condition.evidence,
-                    # a late, out-of-order sighting must not give the change an earlier time than the last one
-                    "time": max(current.time, t),
+                    # a late, out-of-order sighting must not give the change an earlier (or the same) time than
+                    # the last one: (alert_id, time) identifies a change in the table
+                    "time": _after(current.time, t),
                 }
             )
         self.open[key] = alert
@@ -134,7 +140,7 @@ class AlertBook:
                 "summary": summary,
                 "evidence": {**current.evidence, **evidence},
                 # a change of its own: one microsecond after the last, so (alert_id, time) stays unique
-                "time": max(datetime.now(current.time.tzinfo), current.time + timedelta(microseconds=1)),
+                "time": _after(current.time, datetime.now(current.time.tzinfo)),
             }
         )
         self.open[dedup_key] = alert
@@ -149,7 +155,7 @@ class AlertBook:
         return alert.model_copy(
             update={
                 "state": "resolved",
-                "time": max(t, alert.time),
+                "time": _after(alert.time, t),
                 "summary": summary or alert.summary,
                 "evidence": {**alert.evidence, **evidence},
             }

@@ -13,6 +13,7 @@ half-written model (the model file is complete before the pointer names it).
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,9 +24,12 @@ import joblib
 import numpy as np
 import pandas as pd
 import psycopg
+import structlog
 from sklearn.ensemble import IsolationForest
 
 from models.series import JOB_KEY_SQL
+
+log = structlog.get_logger(__name__)
 
 MODEL_NAME = "job_run_iforest"
 POINTER = "latest"
@@ -173,6 +177,9 @@ class ModelStore:
         return sorted(p.stem for p in self.dir.glob("*.joblib"))
 
 
+_UNLOADABLE = (OSError, ValueError, TypeError, EOFError, AttributeError, ImportError, pickle.UnpicklingError)
+
+
 class LatestModel:
     """The latest version for a long-running reader, reloaded when the pointer changes (no restart needed).
 
@@ -193,9 +200,22 @@ class LatestModel:
         if self._seen is not None and self._seen[0] == mtime:
             return self.model
         version = self.store.latest_version()
+        self._seen = (mtime, version)  # a version that cannot be loaded is not retried at every batch
         if version is not None and (self.model is None or self.model.version != version):
-            self.model = self.store.load(version)
-        self._seen = (mtime, version)
+            try:
+                self.model = self.store.load(version)
+            except (
+                OSError,
+                ValueError,
+                TypeError,
+                EOFError,
+                AttributeError,
+                ImportError,
+                pickle.UnpicklingError,
+            ) as exc:
+                # a half-copied or incompatible file must not stop scoring: keep the version in use
+                log.error("model.load_failed", version=version, error=f"{type(exc).__name__}: {exc}",
+                          kept=self.model.version if self.model else None)  # fmt: skip
         return self.model
 
 

@@ -12,6 +12,7 @@ so the batch that produced the conditions is not acked and is redelivered.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ from twspulse.topics import ALERTS
 
 log = structlog.get_logger(__name__)
 
+MAX_PENDING = 10_000  # findings waiting for their alert (oldest dropped first)
 WORKER_KINDS = ("job_failed", "runtime_anomaly", "metric_anomaly")  # what the worker opens and resolves
 
 
@@ -39,6 +41,8 @@ class AlertStage:
         self._window = dedup_window_s
         self._book: AlertBook | None = None
         self._lock = asyncio.Lock()  # agents of several topics share the book
+        # findings about runs whose alert is not open yet (the joblog agent can be ahead of the event agent)
+        self._pending: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
         self.events_sent = 0
 
     async def apply(self, conditions: Sequence[Condition]) -> list[Alert]:
@@ -48,6 +52,12 @@ class AlertStage:
         async with self._lock:
             book = await self._loaded()
             events = book.apply_all(conditions)
+            for event in list(events):
+                run_id = event.evidence.get("run_id")
+                if event.state == "firing" and isinstance(run_id, str) and run_id in self._pending:
+                    summary, evidence = self._pending.pop(run_id)
+                    if (enriched := book.enrich(event.dedup_key, run_id, summary, evidence)) is not None:
+                        events.append(enriched)
             await self._deliver(events)
             return events
 

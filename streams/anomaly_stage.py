@@ -193,7 +193,7 @@ class AnomalyStage:
             scorer = RobustScorer(self._config)
             for value in history.get(series, []):
                 scorer.score(float(value))
-            self._scorers[series] = scorer
+            self._scorers.setdefault(series, scorer)  # another agent may have warmed it up meanwhile
 
 
 def _host_values(m: HostMetrics) -> list[tuple[str, str, float]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import faust
@@ -28,6 +29,7 @@ from models.isolation_forest import LatestModel, ModelStore
 from streams.alert_stage import AlertStage
 from streams.annotation_stage import AnnotationStage
 from streams.anomaly_stage import ANOMALY_COLUMNS, AnomalyStage
+from streams.batch_guard import guarded
 from streams.enrichment import Enrichment, enrich
 from streams.job_alerts import job_conditions
 from streams.joblog_mining import JoblogMiner
@@ -86,6 +88,37 @@ async def _count_dead_letters(sink: TimescaleSink, dead: Sequence[DeadLetter]) -
         log.warning("worker.dead_letter_rows_refused", count=len(refused), first=refused[0].reason)
 
 
+WORKER_ERROR = "worker error: "
+
+
+def _batch_failed(records: Sequence[tuple[Any, Any]], exc: Exception) -> list[tuple[Any, str]]:
+    """Every event of a batch whose processing hit a bug: dead-lettered with the error, not acked unprocessed."""
+    return [(event, f"{WORKER_ERROR}{type(exc).__name__}: {exc}") for _, event in records]
+
+
+def _error_type(reason: str) -> str:
+    return "WorkerError" if reason.startswith(WORKER_ERROR) else "DBError"
+
+
+async def _send_dead(dlq: Any, dead: Sequence[DeadLetter], sink: TimescaleSink) -> None:
+    """Deliver dead letters (before the source offsets may be acked), then count them in SQL."""
+    for d in dead:
+        fut = await dlq.send(key=(d.key or "").encode(), value=d.to_bytes())
+        await fut
+    log.warning("worker.dead_lettered", topic=dead[0].source_topic, count=len(dead), first=dead[0].reason)
+    await _count_dead_letters(sink, dead)
+
+
+def _dead_letters_lost(dead: Sequence[DeadLetter]) -> Callable[[Exception], None]:
+    def lost(exc: Exception) -> None:
+        # the last resort: the records are in the log, whole, so an operator can still replay them
+        for d in dead:
+            log.error("worker.dead_letter_lost", source_topic=d.source_topic, partition=d.partition,
+                      offset=d.offset, reason=d.reason, raw_b64=d.raw_b64)  # fmt: skip
+
+    return lost
+
+
 def _make_agent(
     app: faust.App, pipe: Pipe, settings: Settings, handle: Handler, dlq_name: str, sink: TimescaleSink
 ) -> None:
@@ -107,14 +140,11 @@ def _make_agent(
                 except ValidationError as exc:
                     reason = f"record does not match {pipe.topic.model.__name__}: {validation_reason(exc)}"
                     dead.append(_dead_letter(pipe.topic.name, event, reason, "ValidationError"))
-            for event, reason in await handle(good, stream):
-                dead.append(_dead_letter(pipe.topic.name, event, reason, "DBError"))
-            for d in dead:
-                fut = await dlq.send(key=(d.key or "").encode(), value=d.to_bytes())
-                await fut  # delivered before the source offset may be acked
+            handled = await guarded(partial(handle, good, stream), partial(_batch_failed, good), what=pipe.topic.name)
+            for event, reason in handled:
+                dead.append(_dead_letter(pipe.topic.name, event, reason, _error_type(reason)))
             if dead:
-                log.warning("worker.dead_lettered", topic=dlq_name, count=len(dead), first=dead[0].reason)
-                await _count_dead_letters(sink, dead)
+                await guarded(partial(_send_dead, dlq, dead, sink), _dead_letters_lost(dead), what=dlq_name)
 
     agent.__name__ = f"decode_{pipe.topic.name.replace('.', '_')}"
     app.agent(source, name=f"twspulse.decode.{pipe.topic.name}")(agent)
@@ -172,6 +202,11 @@ def _joblog_writer(pipe: Pipe, sink: TimescaleSink, annotations: AnnotationStage
     return handle
 
 
+def _copy_state(state: dict[str, Any]) -> dict[str, Any]:
+    """What ``enrich`` may change: the outcomes list (its items are never changed in place)."""
+    return {**state, "outcomes": list(state.get("outcomes", []))}
+
+
 class _Enricher:
     """Per-job baselines (a changelog-backed Faust table) -> enriched ``job_runs`` rows.
 
@@ -195,25 +230,33 @@ class _Enricher:
         finals: list[tuple[JobEvent, Enrichment]] = []
         for record, event in records:
             key = job_key(record)
-            state = dirty[key][0] if key in dirty else self.baselines[key]
+            # a copy: the stored state changes only once the batch's rows, scores and alerts are out, so a
+            # batch retried or redelivered after a failure still sees its events as new
+            state = dirty[key][0] if key in dirty else _copy_state(self.baselines[key])
             enrichment = enrich(record, state)
             if enrichment.state_changed:
                 dirty[key] = (state, event)
                 finals.append((record, enrichment))
             rows.append(enriched_job_run_row(record, enrichment))
             owners.append(event)
-        # One changelog write per changed job per batch: Faust's table buffer sends them one by one,
-        # so writing only what changed, once, is what keeps the table from being the bottleneck.
-        for key, (state, event) in dirty.items():
-            # take_events hands over a batch outside per-event iteration; the table writes its changelog
-            # to the partition of the current event, so set it as iteration would
-            stream._set_current_event(event)
-            self.baselines[key] = state
         refused = _refused(owners, await self._sink.write("job_runs", ENRICHED_JOB_RUN_COLUMNS, rows))
         if finals:
             anomaly_rows, conditions = await self._anomalies.score_runs(finals)
             await self._sink.write("anomalies", ANOMALY_COLUMNS, anomaly_rows)
             await self._alerts.apply([*job_conditions(finals), *conditions])
+        # One changelog write per changed job per batch: Faust's table buffer sends them one by one,
+        # so writing only what changed, once, is what keeps the table from being the bottleneck.
+        # take_events hands over a batch outside per-event iteration; the table writes its changelog to the
+        # partition of the current event, so set it as iteration would, then put back the stream's own: Faust's
+        # take buffer reads stream.current_event to pair each incoming value with its event, and a stale one
+        # there silently replaces a new record by an old one (seen: 2 events of 208 lost, no error).
+        previous = stream.current_event
+        try:
+            for key, (state, event) in dirty.items():
+                stream._set_current_event(event)
+                self.baselines[key] = state
+        finally:
+            stream._set_current_event(previous)
         return refused
 
 
@@ -238,13 +281,13 @@ def _job_event_handler(enricher: _Enricher, producer: EventProducer) -> Handler:
                 producer.send_raw(JOB_EVENTS_BY_JOB.name, key, event.message.value)
                 forwarded += 1
         if forwarded:
-            await asyncio.to_thread(producer.flush, 60.0)  # raises DeliveryError: the batch is not acked
+            await asyncio.to_thread(producer.flush, 60.0)  # DeliveryError: retried by the batch guard
         return await enricher.enrich(local, stream) if local else []
 
     return handle
 
 
-def _make_rekeyed_enricher(app: faust.App, enricher: _Enricher, settings: Settings) -> None:
+def _make_rekeyed_enricher(app: faust.App, enricher: _Enricher, settings: Settings, sink: TimescaleSink) -> None:
     """The agent on the re-key topic: events that arrived keyed otherwise than by job definition."""
     source = app.topic(JOB_EVENTS_BY_JOB.name, key_serializer="raw", value_serializer="raw")
     dlq = JOB_EVENTS.dlq
@@ -255,17 +298,25 @@ def _make_rekeyed_enricher(app: faust.App, enricher: _Enricher, settings: Settin
         )
         dlq_topic = app.topic(dlq, key_serializer="raw", value_serializer="raw")
         async for events in batches:
-            records = [(JobEvent.model_validate_json(e.message.value), e) for e in events]  # validated upstream
-            refused = await enricher.enrich(records, stream)
-            dead = []
+            records: list[tuple[JobEvent, Any]] = []
+            dead: list[DeadLetter] = []
+            for e in events:
+                try:  # validated upstream, but another version of the worker may have written it
+                    records.append((JobEvent.model_validate_json(e.message.value), e))
+                except ValidationError as exc:
+                    reason = f"record does not match JobEvent: {validation_reason(exc)}"
+                    dead.append(_dead_letter(JOB_EVENTS_BY_JOB.name, e, reason, "ValidationError"))
+            refused = await guarded(
+                partial(enricher.enrich, records, stream), partial(_batch_failed, records),
+                what=JOB_EVENTS_BY_JOB.name,
+            )  # fmt: skip
+            job_ids = {id(event): record.job_id for record, event in records}  # the key producers used
             for event, reason in refused:
-                job_id = JobEvent.model_validate_json(event.message.value).job_id
-                d = _dead_letter(JOB_EVENTS_BY_JOB.name, event, reason, "DBError", key=job_id)
-                await (await dlq_topic.send(key=(d.key or "").encode(), value=d.to_bytes()))
-                dead.append(d)
+                dead.append(
+                    _dead_letter(JOB_EVENTS_BY_JOB.name, event, reason, _error_type(reason), key=job_ids[id(event)])
+                )
             if dead:
-                log.warning("worker.dead_lettered", topic=dlq, count=len(dead), first=dead[0].reason)
-                await _count_dead_letters(enricher._sink, dead)
+                await guarded(partial(_send_dead, dlq_topic, dead, sink), _dead_letters_lost(dead), what=dlq)
 
     app.agent(source, name="twspulse.enrich.job_runs")(rekeyed)
 
@@ -280,6 +331,13 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
     """The Faust app with its agents; the caller runs it (``twspulse worker``)."""
     (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
     partitions = _partitions(bootstrap, JOB_EVENTS_BY_JOB.name, settings.topic_partitions)
+    source_partitions = _partitions(bootstrap, JOB_EVENTS.name, settings.topic_partitions)
+    if source_partitions != partitions:
+        # both feed the job-baselines table by partition number: unequal counts would split a job's state
+        raise RuntimeError(
+            f"{JOB_EVENTS.name} has {source_partitions} partitions and {JOB_EVENTS_BY_JOB.name} {partitions}: "
+            "they must be equal (increase the smaller one with kafka-topics --alter)"
+        )
     app = faust.App(
         settings.worker_id,
         broker=f"kafka://{bootstrap}",
@@ -312,5 +370,5 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
         else:
             handle = _row_writer(pipe, sink)
         _make_agent(app, pipe, settings, handle, pipe.topic.dlq, sink)
-    _make_rekeyed_enricher(app, enricher, settings)
+    _make_rekeyed_enricher(app, enricher, settings, sink)
     return app

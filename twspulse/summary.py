@@ -55,10 +55,7 @@ class Summary:
             f"rows: job_runs={self.job_runs_rows} job_logs={self.job_logs_rows} "
             f"host_metrics={self.host_metrics_rows} workstation_status={self.workstation_status_rows}"
         )
-        lines.append(
-            "job instances by latest status: " + ", ".join(f"{k}={v}" for k, v in sorted(self.runs_by_status.items()))
-            or "-"
-        )
+        lines.append("job instances by latest status: " + (_counts(self.runs_by_status) or "-"))
         lines.append(f"failures ({len(self.failures)}):")
         for f in self.failures[:20]:
             error = f.error_line or "(no error line found)"

@@ -81,3 +81,20 @@ def test_write_alerts_is_idempotent_and_open_alerts_are_read_back(database_url: 
         assert list(reopened) == [events[-1].dedup_key] and reopened[events[-1].dedup_key].count == 2
         write_alerts(conn, AlertBook(WINDOW_S, reopened).apply(_disk(20, firing=False)))
         assert open_alerts_from_db(conn, ["capacity_forecast"]) == {}
+
+
+def test_every_change_of_an_alert_gets_a_later_time_even_out_of_order() -> None:
+    """(alert_id, time) identifies a change in the table: a late sighting, an annotation stamped at the wall
+    clock and a resolve at an earlier event time must each still be a new row."""
+    book = AlertBook(WINDOW_S)
+    (opened,) = book.apply(_disk(10))
+    (late,) = book.apply(_disk(5))  # an out-of-order sighting: earlier than the opening
+    enriched = book.enrich(opened.dedup_key, "r1", "root cause", {"annotation": {}})
+    assert enriched is None  # the alert was opened by no run: nothing to enrich
+    book.open[opened.dedup_key] = book.open[opened.dedup_key].model_copy(update={"evidence": {"run_id": "r1"}})
+    enriched = book.enrich(opened.dedup_key, "r1", "root cause", {"annotation": {"category": "disk_full"}})
+    assert enriched is not None and enriched.count == late.count  # an enrichment is not a new sighting
+    (resolved,) = book.apply(_disk(7, firing=False))
+    times = [opened.time, late.time, enriched.time, resolved.time]
+    assert times == sorted(times) and len(set(times)) == 4
+    assert resolved.evidence["annotation"] == {"category": "disk_full"}

@@ -63,3 +63,16 @@ def test_versions_are_saved_loaded_and_latest_is_picked_up_without_restart(tmp_p
     assert store.pointer.read_text() == "20261125T020000Z"
     assert not list(store.dir.glob("*.tmp"))  # atomic writes leave no temporary files behind
     assert store.load("20261124T020000Z").version == "20261124T020000Z"
+
+
+def test_an_unloadable_latest_version_keeps_the_model_in_use(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "models")
+    reader = LatestModel(store)
+    store.save(train(_runs(), version="20261124T020000Z"))  # type: ignore[arg-type]
+    assert reader.load_latest() is not None
+    store.path("20261125T020000Z").write_bytes(b"half a pickle")  # a copy cut short, then the pointer moved
+    store.pointer.write_text("20261125T020000Z")
+    st = store.pointer.stat()
+    os.utime(store.pointer, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    kept = reader.load_latest()  # no exception: scoring goes on with the version in use
+    assert kept is not None and kept.version == "20261124T020000Z"
