@@ -22,6 +22,9 @@ from psycopg_pool import AsyncConnectionPool
 log = structlog.get_logger(__name__)
 
 
+SCHEMA_ERRORS = (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn, psycopg.errors.InsufficientPrivilege)
+
+
 @dataclass(frozen=True)
 class RejectedRow:
     """A row the database refused (bad value, constraint), with its index in the batch and the reason."""
@@ -68,6 +71,16 @@ class TimescaleSink:
                 inserted = await self._copy_upsert(table, columns, rows)
                 self.rows_written += inserted
                 return []
+            except SCHEMA_ERRORS as exc:
+                # The schema, not the rows: a worker newer than the database's migrations (or a revoked grant).
+                # Dead-lettering every record would empty the topic into the DLQ; waiting keeps them until
+                # `twspulse db migrate` has run, and says so loudly.
+                attempt += 1
+                wait = min(self._max_backoff_s, 0.5 * 2**attempt)
+                log.error("sink.schema.mismatch", table=table, error=str(exc), attempt=attempt, wait_s=wait,
+                          hint="run `twspulse db migrate` (or restore the grants)")  # fmt: skip
+                await self.close()  # new connections: their staging tables take the table's new shape
+                await asyncio.sleep(wait)
             except (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgrammingError) as exc:
                 log.warning("sink.batch.rejected", table=table, rows=len(rows), error=str(exc))
                 return await self._write_one_by_one(table, columns, rows)
