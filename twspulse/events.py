@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 
 class Contract(BaseModel):
@@ -59,12 +59,12 @@ class JobEvent(Contract):
     internal_status: str = Field(description="composite internal state, e.g. SUCC, ABEND, EXEC")
     category: StatusCategory
     return_code: int | None = None
-    sched_time: datetime | None = None
-    start_time: datetime | None = None
-    end_time: datetime | None = None
-    status_time: datetime = Field(description="event time: end, start or first sight of the status")
+    sched_time: AwareDatetime | None = None
+    start_time: AwareDatetime | None = None
+    end_time: AwareDatetime | None = None
+    status_time: AwareDatetime = Field(description="event time: end, start or first sight of the status")
     run_attempt: int | None = None
-    observed_at: datetime
+    observed_at: AwareDatetime
 
 
 class JobLogChunk(Contract):
@@ -78,13 +78,13 @@ class JobLogChunk(Contract):
     workstation: str
     return_code: int | None = None
     internal_status: str
-    end_time: datetime | None = None
+    end_time: AwareDatetime | None = None
     chunk_index: int = Field(ge=0)
     chunk_count: int = Field(ge=1)
     content: str = Field(description="UTF-8 text; undecodable bytes replaced")
     total_bytes: int = Field(ge=0, description="size of the joblog as the engine sent it")
     truncated: bool = Field(description="true when the joblog was cut at the configured cap")
-    fetched_at: datetime
+    fetched_at: AwareDatetime
 
 
 class DiskUsage(BaseModel):
@@ -104,7 +104,7 @@ class HostMetrics(Contract):
 
     schema_version: Literal[1] = 1
     host: str
-    time: datetime
+    time: AwareDatetime
     cpu_percent: float
     load_1m: float
     memory_percent: float
@@ -126,7 +126,7 @@ class DeadLetter(Contract):
     raw_b64: str = Field(description="the original bytes, base64, so nothing is lost")
     reason: str
     error_type: str
-    failed_at: datetime
+    failed_at: AwareDatetime
 
     @classmethod
     def wrap(
@@ -170,7 +170,7 @@ class SeenStatus(Contract):
     plan_id: str
     job_id: str
     status_key: str = Field(description="the JobEvent.event_id last published for this job")
-    updated_at: datetime
+    updated_at: AwareDatetime
 
 
 class WorkstationStatus(Contract):
@@ -187,7 +187,7 @@ class WorkstationStatus(Contract):
     os: str | None = None
     version: str | None = None
     node_name: str | None = None
-    observed_at: datetime
+    observed_at: AwareDatetime
 
 
 class Alert(Contract):
@@ -204,9 +204,9 @@ class Alert(Contract):
     severity: Literal["info", "warning", "critical"]
     state: Literal["firing", "resolved"]
     subject: str = Field(description="job_key for job alerts, host for host alerts")
-    first_seen: datetime
-    last_seen: datetime
+    first_seen: AwareDatetime
+    last_seen: AwareDatetime
     count: int = Field(default=1, ge=1, description="times the condition was seen while the alert was open")
     summary: str
     evidence: dict[str, Any] = Field(default_factory=dict)
-    time: datetime = Field(description="when this change happened")
+    time: AwareDatetime = Field(description="when this change happened")
