@@ -38,6 +38,7 @@ class Enrichment:
     successes_before_failure: int | None
     breaks_pattern: bool
     state_changed: bool = False  # the event was recorded (a new final outcome): the state must be saved
+    latest: bool = True  # no later outcome of the job is known (an old event arriving late is not the job's state)
 
 
 def _outcomes(state: dict[str, Any]) -> list[list[Any]]:
@@ -86,8 +87,9 @@ def enrich(event: JobEvent, state: dict[str, Any]) -> Enrichment:
         breaks_pattern=bool(above) or (failed and successes >= PATTERN_BREAK_SUCCESSES),
     )
     if event.category in (StatusCategory.SUCCEEDED, StatusCategory.FAILED):
+        latest = not outcomes or t >= outcomes[-1][0]
         if _record(outcomes, [t, event.event_id, not failed, duration]):
-            return replace(result, state_changed=True)
+            return replace(result, state_changed=True, latest=latest)
     return result
 
 

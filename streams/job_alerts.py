@@ -1,5 +1,8 @@
 """Alert conditions of finished runs: a failed run fires ``job_failed`` for its job definition, and the
-next successful run of that job resolves it (a rerun that works, or the next day's run)."""
+next successful run of that job resolves it (a rerun that works, or the next day's run).
+
+Only the job's latest outcome speaks: an old run arriving late (a replay, a slow partition) neither opens an
+alert nobody would resolve nor resolves the alert of a newer failure."""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ def job_conditions(finals: Sequence[tuple[JobEvent, Enrichment]]) -> list[Condit
     """One condition per failed or successful final event (canceled runs say nothing either way)."""
     out: list[Condition] = []
     for e, x in finals:
+        if not x.latest:
+            continue
         if e.category is StatusCategory.FAILED:
             critical = bool(x.breaks_pattern) or (x.failure_streak or 0) >= STREAK_CRITICAL
             summary = f"{e.job_stream}.{e.job_name} on {e.workstation} ended {e.internal_status}" + (

@@ -93,3 +93,17 @@ def test_an_exec_arriving_after_its_succ_changes_nothing_and_sees_only_earlier_h
     late_exec = enrich(run(6, 0, status="EXEC"), state)
     assert state["outcomes"] == before
     assert late_exec.expected_duration_s == succ.expected_duration_s == 100  # by event time, not arrival
+
+
+def test_only_the_latest_outcome_of_a_job_raises_or_clears_its_failure_alert() -> None:
+    from streams.job_alerts import job_conditions
+
+    state: dict[str, Any] = {}
+    newer_success = run(5, 100)
+    older_failure = run(4, 100, ok=False)  # arrives after the newer success (a replay, a slow partition)
+    finals = [(e, enrich(e, state)) for e in (newer_success, older_failure)]
+    conditions = job_conditions(finals)
+    assert [(c.firing, c.evidence["run_id"]) for c in conditions] == [(False, newer_success.run_id)]
+    failure_now = run(6, 100, ok=False)
+    (c,) = job_conditions([(failure_now, enrich(failure_now, state))])
+    assert c.firing and c.evidence["run_id"] == failure_now.run_id
