@@ -62,6 +62,7 @@ def _dead_letter(source_topic: str, event: Any, reason: str, error_type: str, ke
         key=key,
         partition=msg.partition,
         offset=msg.offset,
+        source_time=datetime.fromtimestamp(msg.timestamp, UTC) if msg.timestamp else None,
     )
 
 
@@ -82,7 +83,11 @@ async def _count_dead_letters(sink: TimescaleSink, dead: Sequence[DeadLetter]) -
     Written after the DLQ topic has the record (the topic is the record of truth): if the database is
     the reason for the dead letter it may refuse this row too, which is logged and loses nothing.
     """
-    rows = [(d.failed_at, d.source_topic, d.partition, d.offset, d.reason[:2000], d.error_type) for d in dead]
+    # time = the record's own timestamp when known, so a redelivered batch's dead letters are counted once
+    rows = [
+        (d.source_time or d.failed_at, d.source_topic, d.partition, d.offset, d.reason[:2000], d.error_type)
+        for d in dead
+    ]
     refused = await sink.write("dead_letters", DEAD_LETTER_COLUMNS, rows)
     if refused:
         log.warning("worker.dead_letter_rows_refused", count=len(refused), first=refused[0].reason)

@@ -127,6 +127,9 @@ class DeadLetter(Contract):
     reason: str
     error_type: str
     failed_at: AwareDatetime
+    source_time: AwareDatetime | None = Field(
+        default=None, description="the record's own Kafka timestamp: identifies a redelivered record's dead letter"
+    )
 
     @classmethod
     def wrap(
@@ -140,6 +143,7 @@ class DeadLetter(Contract):
         key: str | None = None,
         partition: int | None = None,
         offset: int | None = None,
+        source_time: datetime | None = None,
     ) -> DeadLetter:
         """Build a dead letter from the raw bytes that failed."""
         return cls(
@@ -151,6 +155,7 @@ class DeadLetter(Contract):
             reason=reason[:2000],
             error_type=error_type,
             failed_at=failed_at,
+            source_time=source_time,
         )
 
     def raw(self) -> bytes:
