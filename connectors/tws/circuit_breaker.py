@@ -30,7 +30,8 @@ class BreakerState(StrEnum):
 class CircuitBreaker:
     """Counts consecutive failures; not thread-safe (one per event loop)."""
 
-    def __init__(self, failures: int, reset_s: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, failures: int, reset_s: float, clock: Callable[[], float] = time.monotonic, name: str = "tws"):
+        self.name = name  # prefixes its log events: tws.breaker.open, llm.breaker.open
         self.threshold = failures
         self.reset_s = reset_s
         self._clock = clock
@@ -50,12 +51,12 @@ class CircuitBreaker:
                     f"next trial in {self.reset_s - waited:.0f}s"
                 )
             self.state = BreakerState.HALF_OPEN
-            log.info("tws.breaker.half_open")
+            log.info(f"{self.name}.breaker.half_open")
 
     def record_success(self) -> None:
         """A request got a usable answer (any status below 500 except 429)."""
         if self.state is not BreakerState.CLOSED:
-            log.info("tws.breaker.closed", after_failures=self.consecutive_failures)
+            log.info(f"{self.name}.breaker.closed", after_failures=self.consecutive_failures)
         self.state = BreakerState.CLOSED
         self.consecutive_failures = 0
         self.opened_at = None
@@ -66,6 +67,6 @@ class CircuitBreaker:
         if self.state is BreakerState.HALF_OPEN or self.consecutive_failures >= self.threshold:
             if self.state is not BreakerState.OPEN:
                 self.times_opened += 1
-                log.error("tws.breaker.open", failures=self.consecutive_failures, reset_s=self.reset_s)
+                log.error(f"{self.name}.breaker.open", failures=self.consecutive_failures, reset_s=self.reset_s)
             self.state = BreakerState.OPEN
             self.opened_at = self._clock()

@@ -74,7 +74,7 @@ class OpenAIEngine:
         self.timeout_s = timeout_s
         self.max_retries = max_retries
         self.token_budget = token_budget
-        self.breaker = breaker or CircuitBreaker(failures=5, reset_s=60.0)
+        self.breaker = breaker or CircuitBreaker(failures=5, reset_s=60.0, name="llm")
         self.budget = budget or MinuteBudget(requests_per_minute)
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
