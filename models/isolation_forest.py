@@ -42,6 +42,7 @@ FEATURES = (
     "memory_mean",  # workstation memory % during the run
     "hour_of_day",
 )
+KEEP_VERSIONS = 5  # versions kept on disk: the latest plus a few to roll back to
 MIN_RUNS = 50  # fewer final runs than this: no model (an IsolationForest of a handful of points flags noise)
 # Share of training runs the forest calls anomalous. sklearn's "auto" flagged about a fifth of the demo's runs
 # (weekend and month-end runs are legitimately different): an SRE reads 1 %, and the scores are kept anyway.
@@ -171,6 +172,14 @@ class ModelStore:
         if not isinstance(model, RunAnomalyModel):
             raise TypeError(f"{path} holds a {type(model).__name__}, not a RunAnomalyModel")
         return model
+
+    def prune(self, keep: int = KEEP_VERSIONS) -> list[str]:
+        """Delete all but the newest ``keep`` versions (never the one ``latest`` names); returns what went."""
+        latest = self.latest_version()
+        old = [v for v in self.versions()[:-keep] if v != latest] if keep > 0 else []
+        for version in old:
+            self.path(version).unlink(missing_ok=True)
+        return old
 
     def versions(self) -> list[str]:
         """Saved versions, oldest first (versions are UTC timestamps, so names sort by time)."""

@@ -382,7 +382,9 @@ def _train_iforest(conn: psycopg.Connection[Any], settings: Settings, since: dat
     model = isolation_forest.train(frame, version=stamp)
     if model is None:
         return {"status": "skipped", "reason": f"too few final runs ({len(frame)} < {isolation_forest.MIN_RUNS})"}
-    path = isolation_forest.ModelStore(settings.model_dir).save(model)
+    store = isolation_forest.ModelStore(settings.model_dir)
+    path = store.save(model)
+    store.prune()
     scores = model.score(frame)
     flagged = model.is_anomaly(frame)
     rows = [

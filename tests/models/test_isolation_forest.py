@@ -76,3 +76,14 @@ def test_an_unloadable_latest_version_keeps_the_model_in_use(tmp_path: Path) -> 
     os.utime(store.pointer, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
     kept = reader.load_latest()  # no exception: scoring goes on with the version in use
     assert kept is not None and kept.version == "20261124T020000Z"
+
+
+def test_old_versions_are_pruned_but_never_the_latest(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "models")
+    model = train(_runs())
+    assert model is not None
+    for day in range(1, 8):
+        store.save(model.__class__(**{**model.__dict__, "version": f"202611{day:02d}T020000Z"}))
+    assert store.prune(keep=3) == ["20261101T020000Z", "20261102T020000Z", "20261103T020000Z", "20261104T020000Z"]
+    assert store.versions() == ["20261105T020000Z", "20261106T020000Z", "20261107T020000Z"]
+    assert store.latest_version() == "20261107T020000Z"
