@@ -41,7 +41,7 @@ def _rewind(bootstrap: str, group: str, topics: list[str]) -> None:
 
 # Keyed by job definition, as the TWS connector keys: the events are enriched where they arrive. The re-key
 # path (other keys) is exercised by tests/streams/test_worker_dlq.py; its replay from offset 0 stalled once in
-# three CI runs (not reproduced in 14 local runs, not diagnosed), so it is not part of the suite.
+# three CI runs (not reproduced in 10 targeted local runs, not diagnosed), so it is not part of the suite.
 @pytest.mark.parametrize("keyed_by", ["job definition"])
 def test_replay_from_offset_zero_changes_no_row_and_no_baseline(
     kafka: str, database_url: str, start_worker, settings: Settings, keyed_by: str
