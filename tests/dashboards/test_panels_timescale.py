@@ -9,9 +9,6 @@ PGlite package is the one tests/sql/pglite installs (``npm ci`` there when it is
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,21 +19,10 @@ import pytest
 from dashboards.report.queries import SECTION_QUERIES
 from tests.dashboards.model_sample_data import build_dashboard_sample
 from tests.dashboards.panel_queries import check_result, expanded_queries, sample_variables
-from twspulse import db
+from tests.sql.pglite_engine import PGLITE_DIR, migrations_plan, run_pglite
 
 HERE = Path(__file__).parent
-PGLITE_DIR = HERE.parent / "sql" / "pglite"
-NPM_CI_TIMEOUT_S = 600
 RUN_TIMEOUT_S = 300
-
-
-def _installed_matches_lock() -> bool:
-    lock = json.loads((PGLITE_DIR / "package-lock.json").read_text())
-    for path, meta in lock["packages"].items():
-        installed = PGLITE_DIR / path / "package.json"
-        if path and (not installed.exists() or json.loads(installed.read_text()).get("version") != meta["version"]):
-            return False
-    return True
 
 
 @pytest.fixture(scope="module")
@@ -54,18 +40,6 @@ def now(anchor: datetime) -> datetime:
 @pytest.fixture(scope="module")
 def report(anchor: datetime, now: datetime, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Results of one PGlite run with every query (module-scoped: the run takes ~20 s)."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.skip("node and npm are not installed: the TimescaleDB conformance test runs PGlite under Node")
-    if not _installed_matches_lock():
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=PGLITE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=NPM_CI_TIMEOUT_S,
-        )
-        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
     queries = [{"name": f"ts:{q.name}", "sql": q.sql} for q in expanded_queries(now, timescaledb=True)]
     queries += [{"name": f"plain:{q.name}", "sql": q.sql} for q in expanded_queries(now, timescaledb=False)]
     queries += [
@@ -74,24 +48,15 @@ def report(anchor: datetime, now: datetime, tmp_path_factory: pytest.TempPathFac
     ]
     plan = {
         "pglite_dir": str(PGLITE_DIR),
-        "migrations": [
-            {"version": m.version, "name": m.name, "checksum": m.checksum, "sql": m.sql} for m in db.load_migrations()
-        ],
+        "migrations": migrations_plan(),
         "sample_sql": build_dashboard_sample(anchor).sql(),
         "queries": queries,
     }
-    plan_file = tmp_path_factory.mktemp("dashboards-pglite") / "plan.json"
-    plan_file.write_text(json.dumps(plan))
     t0 = time.monotonic()
-    done = subprocess.run(
-        [node, str(HERE / "pglite_panels.mjs"), str(plan_file)],
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_S,
-    )
-    assert done.stdout.strip(), f"no report (exit {done.returncode}):\n{done.stderr[-4000:]}"
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["fatal"] is None, f"{result['fatal']}\n{done.stderr[-4000:]}"
+    result = run_pglite(
+        HERE / "pglite_panels.mjs", plan, tmp_path_factory.mktemp("dashboards-pglite"), RUN_TIMEOUT_S,
+        require_exit_zero=False,
+    )  # fmt: skip
     print(f"PGlite run {time.monotonic() - t0:.1f} s, timings (ms): {result['timings_ms']}")
     return result
 

@@ -9,13 +9,8 @@ missing; `npm ci` runs once when node_modules is missing or stale.
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import time
 from collections import Counter
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,48 +23,20 @@ from tests.sql.expected_schema import (
     ROLLUP_COLUMNS,
     ROLLUP_RETENTION,
 )
+from tests.sql.pglite_engine import PGLITE_DIR, migrations_plan, run_pglite
 from tests.sql.sample_data import build_sample, expired_rows_expected
 from twspulse import db
 from twspulse.db_status import COMMON_QUERIES, TIMESCALE_QUERIES, status_from_catalog
 
-PGLITE_DIR = Path(__file__).parent / "pglite"
-NPM_CI_TIMEOUT_S = 600  # a cold install downloads ~10 MB; a warm cache takes seconds
 RUN_TIMEOUT_S = 180  # the run takes ~6 s here; generous for a loaded CI machine
 ROLLUPS = set(ROLLUP_COLUMNS)
-
-
-def _installed_matches_lock() -> bool:
-    lock = json.loads((PGLITE_DIR / "package-lock.json").read_text())
-    for path, meta in lock["packages"].items():
-        if not path:
-            continue
-        installed = PGLITE_DIR / path / "package.json"
-        if not installed.exists() or json.loads(installed.read_text()).get("version") != meta["version"]:
-            return False
-    return True
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The conformance report of one run (module-scoped: the run takes seconds, the asserts are many)."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.skip("node and npm are not installed: the TimescaleDB conformance test runs PGlite under Node")
-    if not _installed_matches_lock():
-        t0 = time.monotonic()
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=PGLITE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=NPM_CI_TIMEOUT_S,
-        )
-        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
-        print(f"npm ci took {time.monotonic() - t0:.1f} s")
     plan = {
-        "migrations": [
-            {"version": m.version, "name": m.name, "checksum": m.checksum, "sql": m.sql} for m in db.load_migrations()
-        ],
+        "migrations": migrations_plan(),
         "sample_sql": build_sample().sql(),
         "queries": [{"name": q.name, "sql": q.sql} for q in load_analyst_queries()],
         "extra_queries": [
@@ -77,20 +44,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             for name, query in {**COMMON_QUERIES, **TIMESCALE_QUERIES}.items()
         ],
     }
-    plan_file = tmp_path_factory.mktemp("conformance") / "plan.json"
-    plan_file.write_text(json.dumps(plan))
-    done = subprocess.run(
-        [node, "conformance.mjs", str(plan_file)],
-        cwd=PGLITE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_S,
-    )
-    assert done.stdout.strip(), f"no report (exit {done.returncode}):\n{done.stderr[-4000:]}"
-    # The report is the last line: anything the engine prints to stdout comes before it.
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["fatal"] is None, f"{result['fatal']}\n{done.stderr[-4000:]}"
-    assert done.returncode == 0, done.stderr[-4000:]
+    result = run_pglite(PGLITE_DIR / "conformance.mjs", plan, tmp_path_factory.mktemp("conformance"), RUN_TIMEOUT_S)
     print("conformance timings (ms):", result["timings_ms"])
     return result
 
