@@ -26,7 +26,9 @@ from typing import Any, Literal
 import psycopg
 from psycopg.types.json import Jsonb
 
+from connectors.producer import EventProducer
 from twspulse.events import Alert
+from twspulse.topics import ALERTS
 
 AlertKind = Literal["job_failed", "runtime_anomaly", "metric_anomaly", "capacity_forecast", "sla_risk"]
 Severity = Literal["info", "warning", "critical"]
@@ -182,6 +184,13 @@ def alert_row(a: Alert) -> tuple[Any, ...]:
         a.time, a.alert_id, a.dedup_key, a.kind, a.severity, a.state, a.subject, a.first_seen, a.last_seen,
         a.count, a.summary, Jsonb(a.evidence),
     )  # fmt: skip
+
+
+def publish_alerts(producer: EventProducer, events: Iterable[Alert]) -> None:
+    """Send alert events to the ``alerts`` topic (keyed by dedup key) and wait for the broker's ack."""
+    for event in events:
+        producer.send(ALERTS.name, event.dedup_key, event)
+    producer.flush(60.0)
 
 
 def write_alerts(conn: psycopg.Connection[Any], events: Iterable[Alert]) -> int:

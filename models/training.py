@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -31,7 +32,7 @@ import structlog
 from psycopg.types.json import Jsonb
 
 from models import isolation_forest
-from models.alerts import AlertBook, Condition, Severity, open_alerts_from_db, write_alerts
+from models.alerts import AlertBook, Condition, Severity, open_alerts_from_db, publish_alerts, write_alerts
 from models.backtest import BacktestResult, rolling_origin
 from models.forecasting import Crossing, ForecastConfig, Skipped, fit, predict, threshold_crossing
 from models.series import JOB_RUNTIME, Series, load_series, parse_since, points_per_day
@@ -199,16 +200,8 @@ def run_training(
 def alert_publisher(bootstrap: str) -> Callable[[Sequence[Alert]], None]:
     """Sends alert events to the ``alerts`` topic (keyed by dedup key) and waits for the broker's ack."""
     from connectors.producer import EventProducer
-    from twspulse.topics import ALERTS
 
-    producer = EventProducer(bootstrap, client_id="twspulse-train")
-
-    def publish(events: Sequence[Alert]) -> None:
-        for event in events:
-            producer.send(ALERTS.name, event.dedup_key, event)
-        producer.flush(60.0)
-
-    return publish
+    return partial(publish_alerts, EventProducer(bootstrap, client_id="twspulse-train"))
 
 
 def _train(

@@ -20,10 +20,9 @@ import psycopg
 import structlog
 
 from connectors.producer import EventProducer
-from models.alerts import ALERT_COLUMNS, AlertBook, Condition, alert_row, open_alerts_from_db
+from models.alerts import ALERT_COLUMNS, AlertBook, Condition, alert_row, open_alerts_from_db, publish_alerts
 from streams.timescale_sink import TimescaleSink
 from twspulse.events import Alert
-from twspulse.topics import ALERTS
 
 log = structlog.get_logger(__name__)
 
@@ -82,9 +81,7 @@ class AlertStage:
     async def _deliver(self, events: Sequence[Alert]) -> None:
         if not events:
             return
-        for event in events:
-            self._producer.send(ALERTS.name, event.dedup_key, event)
-        await asyncio.to_thread(self._producer.flush, 60.0)
+        await asyncio.to_thread(publish_alerts, self._producer, events)
         refused = await self._sink.write("alerts", ALERT_COLUMNS, [alert_row(e) for e in events])
         if refused:
             log.warning("alerts.rows_refused", count=len(refused), first=refused[0].reason)

@@ -31,6 +31,7 @@ from models.alerts import Condition
 from models.anomaly_scoring import RobustScorer, ScorerConfig
 from models.isolation_forest import LatestModel
 from streams.enrichment import Enrichment
+from streams.rows import host_metric_rows
 from streams.timescale_sink import TimescaleSink
 from twspulse.events import HostMetrics, JobEvent, StatusCategory
 
@@ -196,12 +197,14 @@ class AnomalyStage:
             self._scorers.setdefault(series, scorer)  # another agent may have warmed it up meanwhile
 
 
+# The host_metrics rows that are scored: levels that can spike or fill, not counters or byte totals.
+SCORED_HOST_METRICS = frozenset({"cpu.percent", "memory.percent", "load.1m", "swap.percent", "disk.used_percent"})
+
+
 def _host_values(m: HostMetrics) -> list[tuple[str, str, float]]:
-    values = [
-        ("cpu.percent", "", m.cpu_percent),
-        ("memory.percent", "", m.memory_percent),
-        ("load.1m", "", m.load_1m),
-        ("swap.percent", "", m.swap_percent),
+    """(metric, device, value) of the sample's scored rows, named exactly as host_metrics stores them."""
+    return [
+        (metric, device, float(value))
+        for _, _, metric, device, value in host_metric_rows(m)
+        if metric in SCORED_HOST_METRICS and math.isfinite(float(value))
     ]
-    values += [("disk.used_percent", d.mount, d.used_percent) for d in m.disks]
-    return [(metric, device, float(v)) for metric, device, v in values if math.isfinite(float(v))]
