@@ -77,11 +77,16 @@ class EventProducer:
                 self._producer.poll(0.1)
         self._producer.poll(0)
 
-    def send_raw(self, topic: str, key: bytes, value: bytes) -> None:
-        """Queue bytes that were already validated (the worker forwards records without re-encoding)."""
+    def send_raw(self, topic: str, key: bytes, value: bytes, partition: int | None = None) -> None:
+        """Queue bytes that were already validated (the worker forwards records without re-encoding);
+        ``partition`` overrides the key's (a changelog record goes where its source record was)."""
         while True:
             try:
-                self._producer.produce(topic, key=key, value=value, on_delivery=self._on_delivery)
+                if partition is None:
+                    self._producer.produce(topic, key=key, value=value, on_delivery=self._on_delivery)
+                else:
+                    self._producer.produce(topic, key=key, value=value, partition=partition,
+                                           on_delivery=self._on_delivery)  # fmt: skip
                 return
             except BufferError:
                 self._producer.poll(0.1)

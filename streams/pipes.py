@@ -1,8 +1,8 @@
 """Which topic feeds which table, through which model and row mapping.
 
-One declaration per data topic; the decoding agent is the same for all of them. Job events have no
-table of their own here: after decoding they are re-keyed by job definition, and the enricher writes
-their ``job_runs`` rows (see streams/app.py).
+One declaration per data topic read by a Faust agent; the decoding agent is the same for all of them.
+Job events are not here: the job-event consumer enriches them into ``job_runs`` rows
+(streams/job_event_consumer.py); the assertion below keeps every topic model covered by one or the other.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from twspulse.topics import HOST_METRICS, JOB_EVENTS, JOB_LOGS, WORKSTATIONS, To
 
 @dataclass(frozen=True)
 class Pipe:
-    """Topic -> model -> rows -> table (no table: the decoded records go on to another stage)."""
+    """Topic -> model -> rows -> table."""
 
     topic: TopicSpec
-    table: str | None = None
-    columns: Sequence[str] = ()
-    to_rows: Callable[[Any], list[tuple[Any, ...]]] | None = None
+    table: str
+    columns: Sequence[str]
+    to_rows: Callable[[Any], list[tuple[Any, ...]]]
 
     def decode(self, raw: bytes) -> Contract:
         """Parse and validate one record value (raises ``pydantic.ValidationError``)."""
@@ -38,10 +38,9 @@ class Pipe:
 
 
 PIPES = (
-    Pipe(JOB_EVENTS),  # re-keyed by job definition; the enricher writes job_runs
     Pipe(JOB_LOGS, "job_logs", JOB_LOG_COLUMNS, lambda c: [job_log_row(c)]),
     Pipe(HOST_METRICS, "host_metrics", HOST_METRIC_COLUMNS, host_metric_rows),
     Pipe(WORKSTATIONS, "workstation_status", WORKSTATION_COLUMNS, lambda w: [workstation_row(w)]),
 )
 
-assert {p.topic.model for p in PIPES} == {JobEvent, JobLogChunk, HostMetrics, WorkstationStatus}
+assert {p.topic.model for p in PIPES} | {JOB_EVENTS.model} == {JobEvent, JobLogChunk, HostMetrics, WorkstationStatus}

@@ -2,13 +2,18 @@
 
 A batch is COPYed into a temporary staging table and moved with ``INSERT ... ON CONFLICT DO NOTHING``:
 COPY's speed with the idempotency a plain COPY lacks, so a batch redelivered after a crash or a rebalance
-writes nothing twice. A database that is down makes ``write`` wait and retry (back-pressure on the
-consumer); a row the database rejects is isolated and returned so the caller can dead-letter it.
+writes nothing twice. Tables of plain column types are COPYed in binary (psycopg formats a row in ~1 µs
+instead of ~7 µs as text: at 10k job events/s that was a seventh of the worker's time); a batch whose
+Python values do not fit the binary types (an out-of-range integer, a naive datetime) is sent again as
+text, so the server decides as before (and refuses what it must, row by row).
+A database that is down makes ``write`` wait and retry (back-pressure on the consumer); a row the
+database rejects is isolated and returned so the caller can dead-letter it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import struct
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,10 +21,54 @@ from typing import Any
 
 import psycopg
 import structlog
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection, postgres, sql
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 from psycopg_pool import AsyncConnectionPool
 
 log = structlog.get_logger(__name__)
+
+
+# column types whose psycopg binary dumpers take exactly what the row builders produce; json, numeric and
+# arrays go as text, where the server does the parsing
+BINARY_SAFE = frozenset({"text", "varchar", "bpchar", "int2", "int4", "int8", "float4", "float8", "bool",
+                         "timestamptz", "date"})  # fmt: skip
+# what a binary dumper raises for a Python value of another type (text COPY would have let the server decide)
+DUMP_ERRORS = (TypeError, ValueError, OverflowError)
+
+
+class _CheckedInt(Dumper):
+    """A binary integer that refuses what its column cannot hold: psycopg's own binary int dumpers, chosen
+    by column type, silently truncate (10**6 into a smallint arrives as 16960)."""
+
+    format = Format.BINARY
+    _pack = struct.Struct("!q").pack
+
+    def dump(self, obj: Any) -> bytes:
+        try:
+            return self._pack(obj)
+        except struct.error as exc:
+            raise OverflowError(f"{obj!r} does not fit {type(self).__name__}") from exc
+
+
+class _Int2(_CheckedInt):
+    oid = postgres.types["int2"].oid
+    _pack = struct.Struct("!h").pack
+
+
+class _Int4(_CheckedInt):
+    oid = postgres.types["int4"].oid
+    _pack = struct.Struct("!i").pack
+
+
+class _Int8(_CheckedInt):
+    oid = postgres.types["int8"].oid
+    _pack = struct.Struct("!q").pack
+
+
+async def _configure(conn: AsyncConnection[Any]) -> None:
+    for dumper in (_Int2, _Int4, _Int8):
+        conn.adapters.register_dumper(None, dumper)  # by type oid only: what COPY's set_types looks up
 
 
 SCHEMA_ERRORS = (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn, psycopg.errors.InsufficientPrivilege)
@@ -41,10 +90,13 @@ class TimescaleSink:
         self._pool: AsyncConnectionPool | None = None
         self._max_backoff_s = max_backoff_s
         self.rows_written = 0
+        self._binary: dict[tuple[str, tuple[str, ...]], list[int] | None] = {}  # -> column type oids, or text
 
     async def _get_pool(self) -> AsyncConnectionPool:
         if self._pool is None:
-            self._pool = AsyncConnectionPool(self._url, min_size=1, max_size=4, open=False, timeout=10)
+            self._pool = AsyncConnectionPool(
+                self._url, min_size=1, max_size=4, open=False, timeout=10, configure=_configure
+            )
             await self._pool.open(wait=False)
         return self._pool
 
@@ -80,6 +132,7 @@ class TimescaleSink:
                 log.error("sink.schema.mismatch", table=table, error=str(exc), attempt=attempt, wait_s=wait,
                           hint="run `twspulse db migrate` (or restore the grants)")  # fmt: skip
                 await self.close()  # new connections: their staging tables take the table's new shape
+                self._binary.clear()
                 await asyncio.sleep(wait)
             except (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgrammingError) as exc:
                 log.warning("sink.batch.rejected", table=table, rows=len(rows), error=str(exc))
@@ -90,7 +143,30 @@ class TimescaleSink:
                 log.error("sink.db.unavailable", table=table, error=str(exc), attempt=attempt, wait_s=wait)
                 await asyncio.sleep(wait)
 
+    async def _binary_types(self, conn: AsyncConnection[Any], table: str, columns: Sequence[str]) -> list[int] | None:
+        """The columns' type oids if all are binary-safe, else None (text COPY); looked up once per table."""
+        key = (table, tuple(columns))
+        if key not in self._binary:
+            cur = await conn.execute(
+                "SELECT a.attname, t.typname, a.atttypid FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+                "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+                (table,),
+            )
+            found = {name: (typname, int(oid)) for name, typname, oid in await cur.fetchall()}
+            types = [found.get(c) for c in columns]
+            self._binary[key] = [t[1] for t in types if t] if all(t and t[0] in BINARY_SAFE for t in types) else None
+        return self._binary[key]
+
     async def _copy_upsert(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> int:
+        try:
+            return await self._copy_upsert_as(table, columns, rows, binary=True)
+        except DUMP_ERRORS as exc:
+            log.info("sink.binary_copy.as_text", table=table, error=f"{type(exc).__name__}: {exc}")
+            return await self._copy_upsert_as(table, columns, rows, binary=False)
+
+    async def _copy_upsert_as(
+        self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], binary: bool
+    ) -> int:
         pool = await self._get_pool()
         stage = sql.Identifier(f"_stage_{table}")
         cols = sql.SQL(", ").join(map(sql.Identifier, columns))
@@ -100,8 +176,12 @@ class TimescaleSink:
                     stage, sql.Identifier(table)
                 )
             )
+            types = await self._binary_types(conn, table, columns) if binary else None
+            fmt = sql.SQL(" (FORMAT BINARY)" if types else "")
             async with conn.cursor() as cur:
-                async with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(stage, cols)) as copy:
+                async with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN{}").format(stage, cols, fmt)) as copy:
+                    if types:
+                        copy.set_types(types)
                     for row in rows:
                         await copy.write_row(row)
                 await cur.execute(

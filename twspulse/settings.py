@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     # --- Stream worker -----------------------------------------------------------------------------
     worker_id: str = Field(default="twspulse-worker", description="Faust app id (consumer group).")
     worker_batch_size: int = Field(default=500, ge=1, description="Rows per database write.")
+    worker_job_event_batch: int = Field(
+        default=2000, ge=1,
+        description="Job events per batch (the volume topic: bigger batches amortize the database and changelog "
+        "round trips; the wait is still at most worker_batch_seconds).",
+    )  # fmt: skip
     worker_batch_seconds: float = Field(default=0.25, gt=0, description="Longest wait to fill a batch.")
     worker_web_port: int = Field(default=6066, description="Faust's web port on 127.0.0.1 (0 disables it).")
 

@@ -5,6 +5,7 @@ missing column) makes the write wait for the migration instead of dead-lettering
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import psycopg
 
@@ -62,3 +63,58 @@ def test_a_missing_column_waits_for_the_migration_instead_of_dead_lettering(data
 def _migrate(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ALTER TABLE sink_t ADD COLUMN v smallint")
+
+
+def test_binary_copy_round_trips_values_and_sends_misfits_as_text(database_url: str) -> None:
+    """Plain-typed tables go in binary COPY; a value the binary format cannot carry exactly (a naive datetime,
+    an integer too big for its column) makes that batch go as text, so the server decides as it always did:
+    the naive time is read in the session's zone, the too-big integer is refused and isolated, never truncated."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("SET TIME ZONE 'UTC'")
+        conn.execute(
+            "CREATE TABLE sink_b (id int PRIMARY KEY, n bigint, x double precision, ok boolean, t timestamptz, s text)"
+        )
+        conn.execute(f"ALTER DATABASE {conn.info.dbname} SET timezone TO 'UTC'")
+    cols = ("id", "n", "x", "ok", "t", "s")
+    t = datetime(2026, 11, 25, 12, 30, 15, 123456, tzinfo=UTC)
+    good = [(1, 2**40, 0.1, True, t, "é\\tab\t"), (2, None, None, None, None, None)]
+    naive = [(3, 7, 1.5, False, datetime(2026, 11, 25, 8, 0), "naive")]
+    too_big = [(4, 1, 1.0, True, t, "fits"), (2**40, 1, 1.0, True, t, "id overflows int")]
+
+    async def run() -> tuple[list, list, list, bool]:  # type: ignore[type-arg]
+        sink = TimescaleSink(database_url)
+        try:
+            async with sink.connection() as conn:
+                binary = await sink._binary_types(conn, "sink_b", cols) is not None
+            return (await sink.write("sink_b", cols, good), await sink.write("sink_b", cols, naive),
+                    await sink.write("sink_b", cols, too_big), binary)  # fmt: skip
+        finally:
+            await sink.close()
+
+    refused_good, refused_naive, refused_big, binary = asyncio.run(run())
+    assert binary  # every column type is binary-safe, so this table goes binary
+    assert refused_good == [] and refused_naive == []
+    assert [r.index for r in refused_big] == [1] and "out of range" in refused_big[0].reason
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT id, n, x, ok, t, s FROM sink_b ORDER BY id").fetchall()
+    assert rows == [*good, (3, 7, 1.5, False, datetime(2026, 11, 25, 8, 0, tzinfo=UTC), "naive"), too_big[0]]
+
+
+def test_tables_with_other_column_types_go_as_text(database_url: str) -> None:
+    """json, numeric and arrays are not binary-safe: the whole table goes as text, as before."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE sink_j (id int PRIMARY KEY, doc jsonb, tags text[], amount numeric)")
+
+    async def run() -> tuple[list[int] | None, list]:  # type: ignore[type-arg]
+        sink = TimescaleSink(database_url)
+        try:
+            async with sink.connection() as conn:
+                types = await sink._binary_types(conn, "sink_j", ("id", "doc", "tags", "amount"))
+            return types, await sink.write("sink_j", ("id", "doc", "tags", "amount"), [(1, '{"a": 1}', ["x"], 2.5)])
+        finally:
+            await sink.close()
+
+    types, refused = asyncio.run(run())
+    assert types is None and refused == []
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT doc, tags, amount::float FROM sink_j").fetchone() == ({"a": 1}, ["x"], 2.5)

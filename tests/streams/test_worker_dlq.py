@@ -16,6 +16,7 @@ import psycopg
 from confluent_kafka import Consumer, Producer
 
 from connectors.system import sample
+from streams.job_event_consumer import job_events_group
 from tests.helpers import count, wait_until
 from twspulse.events import DeadLetter, JobEvent, JobLogChunk, StatusCategory
 
@@ -74,11 +75,12 @@ def test_malformed_records_go_to_dlq_and_good_ones_still_arrive(kafka: str, data
     reasons = sorted(d.reason for d in events_dlq)
     assert any("does not match JobEvent" in r and "event_id" in r for r in reasons), reasons
     assert any("database refused row" in r for r in reasons), reasons
-    # keyed by job instance id (bad1 never parsed, so its original key); the refused row was found by the
-    # enriching agent, after the re-key by job definition, and says so in source_topic/offset
+    # each keeps the key it was read with: bad1 never parsed, so its original key; the refused row was found
+    # after the re-key, so it carries its job definition key and says so in source_topic/offset (replayed
+    # onto tws.job.events as is, it is keyed as the TWS connector keys)
     assert {(d.key, d.source_topic) for d in events_dlq} == {
         ("bad1", "tws.job.events"),
-        ("job99", "twspulse.job-events.by-job"),
+        ("/MDM#/DAILY.JOB99", "twspulse.job-events.by-job"),
     }
     assert all(d.offset is not None for d in events_dlq)
     # ... and each dead letter is counted in SQL, by topic and error type, for the pipeline dashboard
@@ -125,7 +127,7 @@ def test_redelivered_events_do_not_duplicate_rows(kafka: str, database_url: str,
 def _committed(bootstrap: str) -> int:
     from confluent_kafka import TopicPartition
 
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "twspulse-worker"})
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": job_events_group("twspulse-worker")})
     try:
         tps = c.committed([TopicPartition("tws.job.events", p) for p in range(2)], timeout=10)
         return sum(max(tp.offset, 0) for tp in tps)
