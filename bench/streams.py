@@ -6,7 +6,7 @@ Run: .venv/bin/python -m bench.streams [--events 50000] [--rate 1000] [--seconds
    status, or only final statuses with --final-only) pre-loaded into tws.job.events, keyed by job
    definition as the TWS connector keys them (--rekey: by job instance, so the worker re-keys them
    first), then `twspulse worker` started as its own process; events/s from the first row to the last,
-   through decode -> enrichment (Faust table) -> COPY/upsert into job_runs;
+   through decode -> enrichment (changelog-backed baseline table) -> COPY/upsert into job_runs;
 2. latency: with the worker running, events offered at --rate events/s for --seconds; event-to-row
    latency = row insert time (ingested_at) minus the moment the event was produced, p50/p95/p99;
 3. the worker's peak RSS;

@@ -43,7 +43,7 @@ class EventProducer:
             "message.max.bytes": 2 * 1024 * 1024,
             "queue.buffering.max.messages": 200_000,
             # The Java client's (and aiokafka's) key hashing, so a key lands on the same partition whichever
-            # client produced it: co-partitioned topics and Faust tables depend on it.
+            # client produced it: co-partitioned topics and the worker's state tables depend on it.
             "partitioner": "murmur2_random",
         }
         if transactional_id:

@@ -6,7 +6,7 @@ Why this shape:
 - **Robust.** Median and MAD ignore the spikes they are meant to find (a mean and a standard deviation would be
   dragged by them), and a sustained level shift becomes the new normal after half a window.
 - **Small state.** The last ``window`` values of a series, nothing else: a few KiB as JSON, so the worker can
-  keep one per series in a changelog-backed Faust table or in memory (:meth:`RobustScorer.to_dict`).
+  keep one per series in a changelog-backed table or in memory (:meth:`RobustScorer.to_dict`).
 - **Cheap.** A sorted copy of the window is kept up to date by bisection, so the median is a lookup and the MAD
   a k-th-of-two-sorted-runs search: O(log window) comparisons plus one memmove per point.
 

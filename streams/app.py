@@ -1,6 +1,6 @@
 """The worker: Faust agents that decode topics and batch rows into the database, and the job-event consumer.
 
-- One Faust agent per data topic but job events takes a batch of records and decodes them; a record
+- One Faust agent per data topic other than job events takes a batch of records and decodes them; a record
   that does not parse goes to ``<topic>.dlq`` with the reason. Host metrics, joblogs and workstations
   are then written as rows (host samples are scored, finished joblogs mined and annotated).
 - Job events, the pipeline's volume, are consumed in batches by ``JobEventConsumer`` (librdkafka, a

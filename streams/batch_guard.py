@@ -1,4 +1,4 @@
-"""Runs one batch's work so that a failure never lets Faust ack the batch unprocessed.
+"""Runs one batch's work so that a failure never lets the batch be acked (or its offsets stored) unprocessed.
 
 Faust's ``take_events`` acks a batch's events in a ``finally`` around its ``yield``: if an agent's body
 raises, the dead generator is closed and the batch is acked without its rows, alerts or dead letters. So

@@ -6,7 +6,7 @@ from the outcomes strictly *before* the event's own time, so:
 - a redelivered event (same event id) changes nothing (idempotent),
 - events arriving out of order (EXEC after SUCC, or yesterday's run after today's) give the same answers
   as in order, because order is by event time, not arrival.
-The state is a plain JSON-able dict so it can live in a changelog-backed Faust table.
+The state is a plain JSON-able dict so it can live in a changelog-backed table (streams/changelog_table.py).
 """
 
 from __future__ import annotations

@@ -126,9 +126,17 @@ class JobEventConsumer(mode.Service):
                 records = [m for m in msgs if self._usable(m)]
                 if records:
                     await self._handle(records)
-                    self._consumer.store_offsets(offsets=_next_offsets(records))
+                    self._store_offsets(records)
         finally:
             self._done.set()
+
+    def _store_offsets(self, records: list[Message]) -> None:
+        try:
+            self._consumer.store_offsets(offsets=_next_offsets(records))
+        except KafkaException as exc:
+            # the batch outlived max.poll.interval.ms (say, the database was down for minutes) and its partitions
+            # moved: their new owner redelivers the batch, and every write is idempotent
+            log.warning("job_events.offsets_not_stored", error=str(exc), records=len(records))
 
     @staticmethod
     def _usable(msg: Message) -> bool:

@@ -81,7 +81,9 @@ class Settings(BaseSettings):
     host_name: str | None = Field(default=None, description="Host name to report (default: hostname).")
 
     # --- Stream worker -----------------------------------------------------------------------------
-    worker_id: str = Field(default="twspulse-worker", description="Faust app id (consumer group).")
+    worker_id: str = Field(
+        default="twspulse-worker", description="Faust app id (consumer group; job events: <id>.job-events)."
+    )
     worker_batch_size: int = Field(default=500, ge=1, description="Rows per database write.")
     worker_job_event_batch: int = Field(
         default=2000, ge=1,

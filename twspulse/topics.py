@@ -48,8 +48,9 @@ HOST_METRICS = TopicSpec("host.metrics", HostMetrics)
 WORKSTATIONS = TopicSpec("tws.workstations", WorkstationStatus)
 CONNECTOR_STATE = TopicSpec("tws.connector.state", SeenStatus, {"cleanup.policy": "compact"})
 
-# The worker's own repartition of job events by job definition, so one partition (and one Faust table
-# partition) holds the whole history of a job: created here, not by Faust, like every other topic.
+# The worker's own repartition of job events by job definition, so one partition (and one partition of the
+# baseline table) holds the whole history of a job. The table's changelog, named after the worker id, is
+# created by the worker (streams/changelog_table.py).
 JOB_EVENTS_BY_JOB = TopicSpec("twspulse.job-events.by-job", JobEvent)
 
 # Alert changes from the model jobs and the worker's detectors (key: dedup_key, so one alert's history stays
