@@ -12,7 +12,8 @@ The state is a plain JSON-able dict so it can live in a changelog-backed table (
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, replace
+import operator
+from dataclasses import dataclass
 from typing import Any
 
 from twspulse.events import JobEvent, StatusCategory
@@ -40,6 +41,10 @@ class Enrichment:
     latest: bool = True  # no later outcome of the job is known (an old event arriving late is not the job's state)
 
 
+_TIME = operator.itemgetter(0)
+_EVENT_ID = operator.itemgetter(1)
+
+
 def _outcomes(state: dict[str, Any]) -> list[list[Any]]:
     # each outcome: [event time (epoch s), event id, succeeded (bool), duration (s) or None]
     return state.setdefault("outcomes", [])
@@ -63,8 +68,8 @@ def enrich(event: JobEvent, state: dict[str, Any]) -> Enrichment:
     """Fields for ``event`` from the history before it, and record the event in ``state`` if it is final."""
     outcomes = _outcomes(state)
     t = event.status_time.timestamp()
-    before = outcomes[: bisect.bisect_left([o[0] for o in outcomes], t)]
-    runtimes = sorted(o[3] for o in before if o[2] and o[3] is not None)
+    before = outcomes[: bisect.bisect_left(outcomes, t, key=_TIME)]
+    runtimes = sorted([o[3] for o in before if o[2] and o[3] is not None])
     duration = (event.end_time - event.start_time).total_seconds() if event.end_time and event.start_time else None
     expected = _median(runtimes) if len(runtimes) >= MIN_HISTORY else None
     p95 = _p95(runtimes) if len(runtimes) >= MIN_HISTORY else None
@@ -80,7 +85,11 @@ def enrich(event: JobEvent, state: dict[str, Any]) -> Enrichment:
         successes += 1
     failed = event.category is StatusCategory.FAILED
     above = duration > p95 if duration is not None and p95 is not None else None
-    result = Enrichment(
+    changed, latest = False, True
+    if event.category in (StatusCategory.SUCCEEDED, StatusCategory.FAILED):
+        latest = not outcomes or t >= outcomes[-1][0]
+        changed = _record(outcomes, [t, event.event_id, not failed, duration])  # after `before` was taken
+    return Enrichment(
         job_key=job_key(event),
         expected_duration_s=expected,
         duration_deviation=duration / expected if duration is not None and expected else None,
@@ -92,19 +101,16 @@ def enrich(event: JobEvent, state: dict[str, Any]) -> Enrichment:
         failure_streak=streak + 1 if failed else None,
         successes_before_failure=successes if failed else None,
         breaks_pattern=bool(above) or (failed and successes >= PATTERN_BREAK_SUCCESSES),
+        state_changed=changed,
+        latest=latest if changed else True,
     )
-    if event.category in (StatusCategory.SUCCEEDED, StatusCategory.FAILED):
-        latest = not outcomes or t >= outcomes[-1][0]
-        if _record(outcomes, [t, event.event_id, not failed, duration]):
-            return replace(result, state_changed=True, latest=latest)
-    return result
 
 
 def _record(outcomes: list[list[Any]], outcome: list[Any]) -> bool:
     """Insert by event time; False when it was already there (redelivered) or too old to keep."""
-    if any(o[1] == outcome[1] for o in outcomes):
+    if outcome[1] in map(_EVENT_ID, outcomes):  # C-level scan: this runs for every final event
         return False
-    bisect.insort(outcomes, outcome, key=lambda o: o[0])
+    bisect.insort(outcomes, outcome, key=_TIME)
     if len(outcomes) > HISTORY:
         dropped = outcomes.pop(0)
         return dropped is not outcome
