@@ -1,6 +1,6 @@
 """Rows/s of the worker's database sink (COPY into staging + idempotent upsert) on a real PostgreSQL.
 
-Run: .venv/bin/python bench/sink_throughput.py [--rows 200000] [--batch 500]
+Run: .venv/bin/python -m bench.sink_throughput [--rows 200000] [--batch 500]
 Uses TWSPULSE_DATABASE_URL when set, else starts the embedded PostgreSQL in a temporary folder.
 Prints rows/s for fresh inserts and for a full redelivery (every row already present), batch latency
 percentiles and peak memory of this process.
