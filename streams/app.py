@@ -177,7 +177,6 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
         sink, EventProducer(bootstrap, client_id=f"{settings.worker_id}-alerts"), database_url,
         settings.alert_dedup_window_s,
     )  # fmt: skip
-    dlq = EventProducer(bootstrap, client_id=f"{settings.worker_id}-dlq")
     for pipe in PIPES:
         if pipe.topic is HOST_METRICS:
             handle = _host_metrics_writer(pipe, sink, anomalies, alerts)
@@ -185,6 +184,8 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
             handle = _joblog_writer(pipe, sink, AnnotationStage(settings, database_url, alerts))
         else:
             handle = _row_writer(pipe, sink)
+        # one dead-letter producer per agent: a flush raises the delivery errors of its own records only
+        dlq = EventProducer(bootstrap, client_id=f"{settings.worker_id}-dlq-{pipe.topic.name}")
         _make_agent(app, pipe, settings, handle, dlq, sink)
     job_events = _job_event_consumer(app, settings, bootstrap, sink, anomalies, alerts)
 

@@ -9,7 +9,10 @@ behind them.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
+
+import structlog
 
 from streams.alert_stage import AlertStage
 from streams.anomaly_stage import ANOMALY_COLUMNS, AnomalyStage
@@ -21,6 +24,8 @@ from streams.rows import ENRICHED_JOB_RUN_COLUMNS, enriched_job_run_row
 from streams.timescale_sink import TimescaleSink
 from twspulse.events import JobEvent
 from twspulse.job_keys import job_key
+
+log = structlog.get_logger(__name__)
 
 
 def _copy_state(state: dict[str, Any]) -> dict[str, Any]:
@@ -37,8 +42,15 @@ class JobEnricher:
         self._anomalies = anomalies
         self._alerts = alerts
 
-    async def enrich(self, records: list[tuple[JobEvent, int, Any]]) -> list[tuple[Any, str]]:
-        """Enrich and write (event, its partition, its owner) records; return (owner, reason) of refused rows."""
+    async def enrich(
+        self, records: list[tuple[JobEvent, int, Any]], owned: Callable[[], bool] = lambda: True
+    ) -> list[tuple[Any, str]]:
+        """Enrich and write (event, its partition, its owner) records; return (owner, reason) of refused rows.
+
+        ``owned`` says whether this worker surely still owns the batch's partitions: a batch that outlived the
+        group's poll interval (say, the database was down for minutes) does not store its baselines, which
+        would overwrite those of the partitions' new owner; that owner redelivers the batch.
+        """
         rows: list[tuple[Any, ...]] = []
         owners: list[Any] = []
         dirty: dict[str, tuple[int, dict[str, Any]]] = {}  # key -> (partition, state after the batch)
@@ -58,7 +70,9 @@ class JobEnricher:
             anomaly_rows, conditions = await self._anomalies.score_runs(finals)
             await self._sink.write("anomalies", ANOMALY_COLUMNS, anomaly_rows)
             await self._alerts.apply([*job_conditions(finals), *conditions])
-        if dirty:
+        if dirty and not owned():
+            log.warning("job_events.baselines_not_stored", jobs=len(dirty), why="the batch outlived the poll interval")
+        elif dirty:
             # one changelog record per changed job per batch, queued in C and flushed once, off the event loop
             await asyncio.to_thread(self.table.put, dirty)
         return rejected

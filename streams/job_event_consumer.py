@@ -21,7 +21,9 @@ Guarantees, as for the Faust agents:
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -41,6 +43,11 @@ from twspulse.settings import Settings
 from twspulse.topics import JOB_EVENTS, JOB_EVENTS_BY_JOB
 
 log = structlog.get_logger(__name__)
+
+MAX_POLL_INTERVAL_S = 300  # librdkafka's max.poll.interval.ms, set explicitly below
+# a batch older than this may have lost its partitions to another worker (the group moves them once the
+# interval passes): its new baselines are then not stored, so they cannot overwrite the new owner's
+OWNERSHIP_MARGIN_S = 30
 
 
 def job_events_group(worker_id: str) -> str:
@@ -82,6 +89,7 @@ class JobEventConsumer(mode.Service):
                 "partition.assignment.strategy": "range",  # same partition numbers of both topics
                 "max.partition.fetch.bytes": 8 * 1024 * 1024,
                 "queued.max.messages.kbytes": 32 * 1024,  # prefetch bound: RSS stays flat when lagging
+                "max.poll.interval.ms": MAX_POLL_INTERVAL_S * 1000,
             }
         )
         self._done = asyncio.Event()
@@ -99,7 +107,10 @@ class JobEventConsumer(mode.Service):
         try:
             await asyncio.wait_for(self._done.wait(), timeout=120)
         except TimeoutError:
-            log.error("job_events.stop_timeout", what="the batch in hand did not finish in 120 s")
+            # closing now would race the consume() still running in its thread; the process is exiting, and
+            # the group moves the partitions after the session timeout (what was not stored is redelivered)
+            log.error("job_events.stop_timeout", what="the batch in hand did not finish in 120 s; not closing")
+            return
         await asyncio.to_thread(self._consumer.close)
 
     # rebalance callbacks: run by librdkafka inside consume(), i.e. never while a batch is being processed
@@ -123,9 +134,10 @@ class JobEventConsumer(mode.Service):
         try:
             while not self.should_stop:
                 msgs = await asyncio.to_thread(self._consumer.consume, batch, within)
+                owned_until = time.monotonic() + MAX_POLL_INTERVAL_S - OWNERSHIP_MARGIN_S
                 records = [m for m in msgs if self._usable(m)]
                 if records:
-                    await self._handle(records)
+                    await self._handle(records, partial(_before, owned_until))
                     self._store_offsets(records)
         finally:
             self._done.set()
@@ -133,7 +145,7 @@ class JobEventConsumer(mode.Service):
     def _store_offsets(self, records: list[Message]) -> None:
         try:
             self._consumer.store_offsets(offsets=_next_offsets(records))
-        except KafkaException as exc:
+        except (KafkaException, RuntimeError) as exc:  # RuntimeError: the consumer was closed
             # the batch outlived max.poll.interval.ms (say, the database was down for minutes) and its partitions
             # moved: their new owner redelivers the batch, and every write is idempotent
             log.warning("job_events.offsets_not_stored", error=str(exc), records=len(records))
@@ -148,7 +160,7 @@ class JobEventConsumer(mode.Service):
         log.warning("job_events.consumer_error", error=str(err))
         return False
 
-    async def _handle(self, msgs: list[Message]) -> None:
+    async def _handle(self, msgs: list[Message], owned: Callable[[], bool]) -> None:
         local: list[tuple[JobEvent, int, Message]] = []
         forward: list[tuple[bytes, Message]] = []  # (job key, record) of records keyed otherwise
         dead: list[DeadLetter] = []
@@ -166,7 +178,7 @@ class JobEventConsumer(mode.Service):
                 forward.append((key, msg))
         owners = [m for _, _, m in local] + [m for _, m in forward]
         handled = await guarded(
-            partial(self._process, local, forward), partial(batch_failed, owners), what=JOB_EVENTS.name
+            partial(self._process, local, forward, owned), partial(batch_failed, owners), what=JOB_EVENTS.name
         )
         dead += [_consumed(m).dead(reason, error_type(reason)) for m, reason in handled]
         if dead:
@@ -177,13 +189,20 @@ class JobEventConsumer(mode.Service):
             )
 
     async def _process(
-        self, local: list[tuple[JobEvent, int, Message]], forward: list[tuple[bytes, Message]]
+        self,
+        local: list[tuple[JobEvent, int, Message]],
+        forward: list[tuple[bytes, Message]],
+        owned: Callable[[], bool],
     ) -> list[tuple[Any, str]]:
         if forward:  # the bytes as received: they were just validated, re-encoding them would only cost time
             for key, msg in forward:
                 self._producer.send_raw(JOB_EVENTS_BY_JOB.name, key, msg.value() or b"")
             await asyncio.to_thread(self._producer.flush, 60.0)  # DeliveryError: retried by the batch guard
-        return await self._enricher.enrich(local) if local else []
+        return await self._enricher.enrich(local, owned) if local else []
+
+
+def _before(deadline: float) -> bool:
+    return time.monotonic() < deadline
 
 
 def _next_offsets(msgs: list[Message]) -> list[TopicPartition]:

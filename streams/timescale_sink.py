@@ -31,7 +31,7 @@ log = structlog.get_logger(__name__)
 
 # column types whose psycopg binary dumpers take exactly what the row builders produce; json, numeric and
 # arrays go as text, where the server does the parsing
-BINARY_SAFE = frozenset({"text", "varchar", "bpchar", "int2", "int4", "int8", "float4", "float8", "bool",
+BINARY_SAFE = frozenset({"text", "varchar", "bpchar", "int2", "int4", "int8", "float8", "bool",
                          "timestamptz", "date"})  # fmt: skip
 # what a binary dumper raises for a Python value of another type (text COPY would have let the server decide)
 DUMP_ERRORS = (TypeError, ValueError, OverflowError)
@@ -45,6 +45,8 @@ class _CheckedInt(Dumper):
     _pack = struct.Struct("!q").pack
 
     def dump(self, obj: Any) -> bytes:
+        if isinstance(obj, bool):  # an int to struct; text COPY would have let the server refuse it
+            raise TypeError(f"{obj!r} is not an integer")
         try:
             return self._pack(obj)
         except struct.error as exc:
@@ -162,7 +164,12 @@ class TimescaleSink:
             return await self._copy_upsert_as(table, columns, rows, binary=True)
         except DUMP_ERRORS as exc:
             log.info("sink.binary_copy.as_text", table=table, error=f"{type(exc).__name__}: {exc}")
-            return await self._copy_upsert_as(table, columns, rows, binary=False)
+        except psycopg.DataError as exc:
+            # bad values, or column types changed by a migration since they were looked up: look them up again
+            # next time, and let text COPY decide now (it raises again if the rows themselves are bad)
+            self._binary.pop((table, tuple(columns)), None)
+            log.info("sink.binary_copy.as_text", table=table, error=f"{type(exc).__name__}: {exc}")
+        return await self._copy_upsert_as(table, columns, rows, binary=False)
 
     async def _copy_upsert_as(
         self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], binary: bool

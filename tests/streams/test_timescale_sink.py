@@ -118,3 +118,26 @@ def test_tables_with_other_column_types_go_as_text(database_url: str) -> None:
     assert types is None and refused == []
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT doc, tags, amount::float FROM sink_j").fetchone() == ({"a": 1}, ["x"], 2.5)
+
+
+def test_a_column_type_changed_by_a_migration_is_looked_up_again(database_url: str) -> None:
+    """The binary types are cached per table; after a migration changes a column's type, new connections
+    stage the new type, the stale binary COPY is refused, and the batch goes as text instead of to the DLQ."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE sink_m (id int PRIMARY KEY, v int)")
+
+    async def run() -> tuple[list, list]:  # type: ignore[type-arg]
+        sink = TimescaleSink(database_url)
+        try:
+            first = await sink.write("sink_m", ("id", "v"), [(1, 5)])
+            with psycopg.connect(database_url, autocommit=True) as conn:
+                conn.execute("ALTER TABLE sink_m ALTER COLUMN v TYPE bigint")
+            await sink.close()  # new connections, as after a reconnect: their staging tables take the new type
+            return first, await sink.write("sink_m", ("id", "v"), [(2, 6), (3, 2**40)])
+        finally:
+            await sink.close()
+
+    first, second = asyncio.run(run())
+    assert first == [] and second == []
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT id, v FROM sink_m ORDER BY id").fetchall() == [(1, 5), (2, 6), (3, 2**40)]
