@@ -26,6 +26,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from connectors.producer import EventProducer
+from twspulse.topics import create_topics
 
 log = structlog.get_logger(__name__)
 
@@ -52,19 +53,7 @@ class ChangelogTable:
                     "equal (a key's state lives in the partition number of its events)"
                 )
             return
-        fut = admin.create_topics(
-            [NewTopic(self.topic, partitions, 1, config={"cleanup.policy": "compact"})], operation_timeout=30
-        )[self.topic]
-        try:
-            fut.result()
-        except Exception as exc:  # noqa: BLE001 - created meanwhile by another worker is fine
-            if "TOPIC_ALREADY_EXISTS" not in str(exc):
-                raise
-        deadline = time.monotonic() + 30
-        while self.topic not in admin.list_topics(timeout=15).topics:  # metadata lags the creation a little
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.topic} was created but does not show in the broker's metadata")
-            time.sleep(0.1)
+        create_topics(admin, [NewTopic(self.topic, partitions, 1, config={"cleanup.policy": "compact"})])
 
     @property
     def partitions(self) -> set[int]:

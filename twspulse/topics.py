@@ -81,6 +81,14 @@ def ensure_topics(bootstrap: str, partitions: int, specs: tuple[TopicSpec, ...] 
         for s in specs
         if s.name not in existing
     ]
+    created = create_topics(admin, wanted)
+    if created:
+        log.info("topics.created", topics=created)
+    return created
+
+
+def create_topics(admin: AdminClient, wanted: list[NewTopic]) -> list[str]:
+    """Create ``wanted`` (one created meanwhile by another process is fine) and wait until they are usable."""
     if not wanted:
         return []
     created = []
@@ -92,7 +100,6 @@ def ensure_topics(bootstrap: str, partitions: int, specs: tuple[TopicSpec, ...] 
             if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                 raise
     _wait_for_leaders(admin, created)
-    log.info("topics.created", topics=created)
     return created
 
 
