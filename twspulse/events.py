@@ -65,6 +65,10 @@ class JobEvent(Contract):
     status_time: AwareDatetime = Field(description="event time: end, start or first sight of the status")
     run_attempt: int | None = None
     observed_at: AwareDatetime
+    joblog_unavailable: str | None = Field(
+        default=None,
+        description="set on a failed run whose joblog could not be fetched (the reason); the joblog never follows",
+    )
 
 
 class JobLogChunk(Contract):
@@ -174,8 +178,20 @@ class SeenStatus(Contract):
     connector: str
     plan_id: str
     job_id: str
-    status_key: str = Field(description="the JobEvent.event_id last published for this job")
+    status_key: str = Field(description="the JobEvent.event_id last published for this job's newest run")
+    runs: dict[str, str] = Field(
+        default_factory=dict,
+        description="run id ('-' before the first run) -> the JobEvent.event_id last published for that run; "
+        "empty in records written before runs were tracked (status_key alone then stands for its run)",
+    )
     updated_at: AwareDatetime
+
+    def published(self) -> dict[str, str]:
+        """run id -> last published event id, also for a record that only has ``status_key``."""
+        if self.runs:
+            return dict(self.runs)
+        parts = self.status_key.split("/")
+        return {parts[-2] if len(parts) >= 3 else "-": self.status_key}
 
 
 class WorkstationStatus(Contract):
