@@ -3,6 +3,9 @@
 GET  /sim/state                   simulated time, plan id, job counts by status, today's link outage
                                   (`unlinked`), the huge joblog's run id (`hugeJoblogRunId`), actions
                                   received (`actions`, e.g. reruns), armed faults
+GET  /sim/runs                    ground truth for integrity tests: every run started so far in the
+                                  retained plans (first attempts and reruns), each once by run id, with
+                                  its job, attempt, status now, return code and times
 POST /sim/clock/advance?seconds=N move simulated time forward by N seconds
 GET  /sim/faults                  faults still armed
 POST /sim/faults                  arm faults (JSON, see faults.PendingFaults)
@@ -12,12 +15,14 @@ DELETE /sim/faults                disarm every fault
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from aiohttp import web
 
 from simulator.api_shapes import iso_instant
 from simulator.exceptions import BadParameterError, FaultSpecError
 from simulator.middlewares import json_response
+from simulator.plan import JobInstance, RunPlan, run_state
 from simulator.simulation import Simulation
 
 
@@ -31,6 +36,7 @@ class SimControl:
         """The control routes."""
         return [
             web.get("/sim/state", self.state),
+            web.get("/sim/runs", self.runs),
             web.post("/sim/clock/advance", self.advance),
             web.get("/sim/faults", self.faults),
             web.post("/sim/faults", self.arm),
@@ -40,6 +46,26 @@ class SimControl:
     async def state(self, request: web.Request) -> web.Response:
         """Simulator state."""
         return json_response(self._sim.summary())
+
+    async def runs(self, request: web.Request) -> web.Response:
+        """Every run started so far, oldest first: what the engine's jobruns[] have shown, reruns included.
+
+        Runs are what an integrity check counts, so each appears once even when its job stream was carried
+        forward into a later plan; `planId` is the plan of the day the job was generated in. Runs planned
+        but not started yet are left out (a rerun asked through the API may still replace them).
+        """
+        t = self._sim.now()
+        book = self._sim.plans
+        today = book.day_at(t)
+        found: dict[str, dict[str, Any]] = {}
+        for day in range(max(0, today - book.config.retained_plans + 1), today + 1):
+            for job in book.plan(day).jobs:
+                visible = [run for run in job.runs if run.start <= t]
+                for index, run in enumerate(visible):
+                    if run.id not in found:
+                        found[run.id] = _run_json(job, run, t, book.plan_id(job.stream.day), index == len(visible) - 1)
+        listed = sorted(found.values(), key=lambda run: (run["startTime"], run["runId"]))
+        return json_response({"simTime": iso_instant(t), "runs": listed})
 
     async def advance(self, request: web.Request) -> web.Response:
         """Move the simulated clock forward."""
@@ -73,3 +99,25 @@ class SimControl:
         """Disarm every fault."""
         self._sim.faults.clear()
         return json_response({"armed": self._sim.faults.snapshot()})
+
+
+def _run_json(job: JobInstance, run: RunPlan, t: int, plan_id: str, last: bool) -> dict[str, Any]:
+    state = run_state(run, t)
+    return {
+        "runId": run.id,
+        "jobId": job.id,
+        "jobKey": job.key,
+        "jobName": job.definition.name,
+        "jobStream": job.stream.definition.name,
+        "workstation": run.workstation.key,
+        "planId": plan_id,
+        "attempt": run.attempt,
+        "rerun": run.attempt > 1,
+        "lastInRerunChain": last,
+        "status": state.common,
+        "internalStatus": state.internal,
+        "returnCode": run.return_code if state.ended else None,
+        "submittedTime": iso_instant(run.submitted),
+        "startTime": iso_instant(run.start),
+        "endTime": iso_instant(run.end) if state.ended else None,
+    }
