@@ -6,6 +6,8 @@ GET  /sim/state                   simulated time, plan id, job counts by status,
 GET  /sim/runs                    ground truth for integrity tests: every run started so far in the
                                   retained plans (first attempts and reruns), each once by run id, with
                                   its job, attempt, status now, return code and times
+POST /sim/runs/{run_id}/rerun     rerun that run's job now, as an operator would through the API's rerun
+                                  action, but past the armed faults (which are meant for the client under test)
 POST /sim/clock/advance?seconds=N move simulated time forward by N seconds
 GET  /sim/faults                  faults still armed
 POST /sim/faults                  arm faults (JSON, see faults.PendingFaults)
@@ -19,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator.api_shapes import iso_instant
+from simulator.api_shapes import error_json, iso_instant
 from simulator.exceptions import BadParameterError, FaultSpecError
 from simulator.middlewares import json_response
 from simulator.plan import JobInstance, RunPlan, run_state
@@ -37,6 +39,7 @@ class SimControl:
         return [
             web.get("/sim/state", self.state),
             web.get("/sim/runs", self.runs),
+            web.post("/sim/runs/{run_id}/rerun", self.rerun),
             web.post("/sim/clock/advance", self.advance),
             web.get("/sim/faults", self.faults),
             web.post("/sim/faults", self.arm),
@@ -66,6 +69,20 @@ class SimControl:
                         found[run.id] = _run_json(job, run, t, book.plan_id(job.stream.day), index == len(visible) - 1)
         listed = sorted(found.values(), key=lambda run: (run["startTime"], run["runId"]))
         return json_response({"simTime": iso_instant(t), "runs": listed})
+
+    async def rerun(self, request: web.Request) -> web.Response:
+        """Rerun the job of a run of the current or a retained plan; answers the new run's id."""
+        run_id = request.match_info["run_id"]
+        t = self._sim.now()
+        book = self._sim.plans
+        today = book.day_at(t)
+        for day in range(today, max(-1, today - book.config.retained_plans), -1):
+            found = book.plan(day).run(run_id)
+            if found is not None:
+                job, run = found
+                new_run = self._sim.rerun(job, run, {"via": "/sim/runs/rerun"})
+                return json_response({"id": new_run.id, "jobId": job.id, "start": iso_instant(new_run.start)})
+        return json_response(error_json("NOT_FOUND", f"no run {run_id} in the retained plans"), status=404)
 
     async def advance(self, request: web.Request) -> web.Response:
         """Move the simulated clock forward."""

@@ -62,3 +62,20 @@ def test_sim_runs_keeps_runs_across_reruns_and_the_plan_turnover(make_server: Se
     assert len(after_ids) == len(set(after_ids))  # carried-forward streams are in two plans, listed once
     assert set(before_turnover) <= set(after_ids)
     assert set(after_ids) - current, "runs of the previous day that left the current plan are still listed"
+
+
+def test_sim_rerun_reruns_like_the_api_action_past_armed_faults(make_server: ServerFactory) -> None:
+    server = make_server(seed=3, job_streams=30, failure_rate=0.3, rerun_rate=0.0, rerun_success_rate=1.0)
+    server.clock.advance(10 * 3600)
+    failed = next(r for r in _sim_runs(server.root_url) if r["internalStatus"] == "ABEND")
+    httpx.post(server.root_url + "/sim/faults", json={"error_500": 5}).raise_for_status()
+
+    answer = httpx.post(f"{server.root_url}/sim/runs/{failed['runId']}/rerun")
+    assert answer.status_code == 200
+    server.clock.advance(60)
+    runs = {r["runId"]: r for r in _sim_runs(server.root_url)}
+    new_run = runs[answer.json()["id"]]
+    assert (new_run["jobId"], new_run["attempt"], new_run["rerun"]) == (failed["jobId"], 2, True)
+    assert httpx.get(server.root_url + "/sim/faults").json()["armed"]["error_500"] == 5  # left to the client
+    assert [a["newRunId"] for a in httpx.get(server.root_url + "/sim/state").json()["actions"]] == [new_run["runId"]]
+    assert httpx.post(f"{server.root_url}/sim/runs/00000000-0000-4000-8000-000000000000/rerun").status_code == 404
