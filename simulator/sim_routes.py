@@ -54,19 +54,23 @@ class SimControl:
         """Every run started so far, oldest first: what the engine's jobruns[] have shown, reruns included.
 
         Runs are what an integrity check counts, so each appears once even when its job stream was carried
-        forward into a later plan; `planId` is the plan of the day the job was generated in. Runs planned
-        but not started yet are left out (a rerun asked through the API may still replace them).
+        forward into a later plan; `planId` is the plan of the day the job was generated in, and
+        `inCurrentPlan` says whether the current plan still holds the job (finished job streams leave it at
+        the turnover). Runs planned but not started yet are left out (a rerun may still replace them).
         """
         t = self._sim.now()
         book = self._sim.plans
         today = book.day_at(t)
+        current = book.plan(today)
         found: dict[str, dict[str, Any]] = {}
         for day in range(max(0, today - book.config.retained_plans + 1), today + 1):
             for job in book.plan(day).jobs:
                 visible = [run for run in job.runs if run.start <= t]
                 for index, run in enumerate(visible):
                     if run.id not in found:
-                        found[run.id] = _run_json(job, run, t, book.plan_id(job.stream.day), index == len(visible) - 1)
+                        entry = _run_json(job, run, t, book.plan_id(job.stream.day), index == len(visible) - 1)
+                        entry["inCurrentPlan"] = current.job(job.id) is not None
+                        found[run.id] = entry
         listed = sorted(found.values(), key=lambda run: (run["startTime"], run["runId"]))
         return json_response({"simTime": iso_instant(t), "runs": listed})
 

@@ -38,6 +38,7 @@ def test_sim_runs_lists_every_run_of_jobruns_once_with_its_status(make_server: S
             api_run["timeInfo"]["actualEndTime"],
         )
         assert run["lastInRerunChain"] == api_run["lastInRerunChain"]
+        assert run["inCurrentPlan"]
     first_attempts_rerun = [r for r in runs if r["attempt"] == 1 and not r["lastInRerunChain"]]
     assert first_attempts_rerun and all(r["internalStatus"] in ("ABEND", "FAIL") for r in first_attempts_rerun)
 
@@ -61,7 +62,9 @@ def test_sim_runs_keeps_runs_across_reruns_and_the_plan_turnover(make_server: Se
     after_ids = [r["runId"] for r in after]
     assert len(after_ids) == len(set(after_ids))  # carried-forward streams are in two plans, listed once
     assert set(before_turnover) <= set(after_ids)
-    assert set(after_ids) - current, "runs of the previous day that left the current plan are still listed"
+    gone = set(after_ids) - current
+    assert gone, "runs of the previous day that left the current plan are still listed"
+    assert {r["runId"] for r in after if not r["inCurrentPlan"]} == gone
 
 
 def test_sim_rerun_reruns_like_the_api_action_past_armed_faults(make_server: ServerFactory) -> None:
