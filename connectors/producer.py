@@ -6,6 +6,7 @@ raised at the next flush so the caller does not advance its cursor past data tha
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import structlog
@@ -32,7 +33,15 @@ class DeliveryStats:
 class EventProducer:
     """Sends topic models to Kafka; optionally transactional (records and cursor commit together)."""
 
-    def __init__(self, bootstrap: str, *, transactional_id: str | None = None, client_id: str = "twspulse"):
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        transactional_id: str | None = None,
+        client_id: str = "twspulse",
+        config: Mapping[str, object] | None = None,
+    ):
+        """``config``: librdkafka settings (and ``error_cb``/``logger`` callbacks) laid over the defaults below."""
         conf: dict[str, object] = {
             "bootstrap.servers": bootstrap,
             "client.id": client_id,
@@ -48,6 +57,7 @@ class EventProducer:
         }
         if transactional_id:
             conf["transactional.id"] = transactional_id
+        conf.update(config or {})
         self._producer = Producer(conf)
         self.transactional = transactional_id is not None
         self.stats = DeliveryStats()
@@ -76,6 +86,46 @@ class EventProducer:
                 # Local queue full: serve delivery reports until there is room, then retry.
                 self._producer.poll(0.1)
         self._producer.poll(0)
+
+    def try_send(
+        self,
+        topic: str,
+        key: str,
+        value: Contract,
+        on_delivery: Callable[[KafkaError | None, Message], None] | None = None,
+    ) -> bool:
+        """Queue one record without ever waiting: ``False`` (nothing queued) when the local queue is full.
+
+        With ``on_delivery`` the caller owns the outcome: a failed delivery is counted in ``stats`` and
+        handed to it, not raised at the next flush (a sampler that keeps running through an outage
+        counts its losses instead of stopping on them).
+        """
+        callback = self._on_delivery if on_delivery is None else self._reporting_to(on_delivery)
+        try:
+            self._producer.produce(topic, key=key.encode(), value=value.to_bytes(), on_delivery=callback)
+        except BufferError:
+            return False
+        finally:
+            self._producer.poll(0)
+        return True
+
+    def _reporting_to(
+        self, on_delivery: Callable[[KafkaError | None, Message], None]
+    ) -> Callable[[KafkaError | None, Message], None]:
+        def report(err: KafkaError | None, msg: Message) -> None:
+            topic = msg.topic() or "?"
+            if err is None:
+                self.stats.delivered[topic] = self.stats.delivered.get(topic, 0) + 1
+            else:
+                self.stats.failed[topic] = self.stats.failed.get(topic, 0) + 1
+                self.stats.last_error = str(err)
+            on_delivery(err, msg)
+
+        return report
+
+    def poll(self, timeout_s: float = 0.0) -> int:
+        """Serve delivery reports and librdkafka callbacks, waiting at most ``timeout_s``; returns events served."""
+        return self._producer.poll(timeout_s)
 
     def send_raw(self, topic: str, key: bytes, value: bytes, partition: int | None = None) -> None:
         """Queue bytes that were already validated (the worker forwards records without re-encoding);

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     # --- System connector --------------------------------------------------------------------------
     system_interval_s: float = Field(default=15.0, gt=0, description="Seconds between host samples.")
     host_name: str | None = Field(default=None, description="Host name to report (default: hostname).")
+    system_buffer_s: float = Field(
+        default=3600.0, ge=1, le=2_000_000,
+        description="Seconds of host samples kept while Kafka is unreachable (sent in order when it is back); "
+        "older ones are dropped first, and counted.",
+    )  # fmt: skip
 
     # --- Stream worker -----------------------------------------------------------------------------
     worker_id: str = Field(
