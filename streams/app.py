@@ -7,7 +7,13 @@
   service of this Faust app; see streams/job_event_consumer.py for why), enriched with a changelog-backed
   table of per-job baselines and written as ``job_runs`` rows.
 - A batch is acked only after its rows (or forwarded records) and its dead letters were delivered, so
-  the committed offset never passes data that is not in the database, the next topic or the DLQ.
+  the committed offset never passes data that is not in the database, the next topic or the DLQ. A batch
+  the worker cannot finish because it is stopping (say, during a database outage) is released unacked
+  (``_release``): its offsets are not committed, and the next owner of its partitions reads it again.
+- Every consumer reads committed records only (``streams/faust_transport.py`` for Faust's): records of a
+  connector transaction that aborted never reach a table.
+- The dead-letter topics are read too, into one ``dead_letters`` row per dead letter
+  (``streams/dead_letters.py``): the worker's own and the connectors' alike.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 import faust
 import structlog
 from confluent_kafka.admin import AdminClient
+from faust.types.tuples import ack_lock
 from pydantic import ValidationError
 
 from connectors.producer import EventProducer
@@ -28,15 +35,26 @@ from streams.annotation_stage import AnnotationStage
 from streams.anomaly_stage import ANOMALY_COLUMNS, AnomalyStage
 from streams.batch_guard import guarded
 from streams.changelog_table import ChangelogTable
-from streams.dead_letters import Consumed, batch_failed, dead_letters_lost, error_type, refused, send_dead
+from streams.dead_letters import (
+    DEAD_LETTER_COLUMNS,
+    Consumed,
+    batch_failed,
+    dead_letter_row,
+    dead_letters_lost,
+    error_type,
+    refused,
+    send_dead,
+)
+from streams.faust_transport import ReadCommittedTransport
 from streams.job_enricher import JobEnricher
 from streams.job_event_consumer import JobEventConsumer
 from streams.joblog_mining import JoblogMiner
 from streams.pipes import PIPES, Pipe
+from streams.retry_policy import RetryPolicy, Stopping, StopSignal
 from streams.timescale_sink import TimescaleSink
 from twspulse.events import Contract, DeadLetter, HostMetrics, JobLogChunk, validation_reason
 from twspulse.settings import Settings
-from twspulse.topics import HOST_METRICS, JOB_EVENTS, JOB_EVENTS_BY_JOB, JOB_LOGS
+from twspulse.topics import DATA_TOPICS, HOST_METRICS, JOB_EVENTS, JOB_EVENTS_BY_JOB, JOB_LOGS
 
 log = structlog.get_logger(__name__)
 
@@ -44,8 +62,23 @@ log = structlog.get_logger(__name__)
 Handler = Callable[[list[tuple[Contract, Any]]], Awaitable[list[tuple[Any, str]]]]
 
 
+def _release(events: list[Any]) -> None:
+    """Drop a batch the stopping worker could not finish, without acking it.
+
+    ``take_events`` acks every event of a batch once the loop body is left, and the consumer commits what was
+    acked when it stops: that would commit a batch that is not stored. Marked acked here, the events no longer
+    hold up Faust's wait for unfinished events at stop, and ``take_events``' ack finds them done and skips
+    them, so their offsets never reach the consumer's list of committable ones: the next owner reads them
+    again. (What a message's ``acked`` flag means to faust-streaming 0.15; tests/streams/test_db_errors.py
+    stops a worker in a database outage and checks that the batch is stored after the restart.)
+    """
+    with ack_lock:
+        for event in events:
+            event.message.acked = True
+
+
 def _make_agent(app: faust.App, pipe: Pipe, settings: Settings, handle: Handler, dlq: EventProducer,
-                sink: TimescaleSink) -> None:  # fmt: skip
+                sink: TimescaleSink, retry: RetryPolicy) -> None:  # fmt: skip
     """Decode batches of ``pipe.topic``; hand the good records to ``handle``; dead-letter the rest."""
     topic = pipe.topic.name
     source = app.topic(topic, key_serializer="raw", value_serializer="raw")
@@ -65,11 +98,14 @@ def _make_agent(app: faust.App, pipe: Pipe, settings: Settings, handle: Handler,
                     reason = f"record does not match {pipe.topic.model.__name__}: {validation_reason(exc)}"
                     dead.append(Consumed.of_faust(topic, event).dead(reason, "ValidationError"))
             owners = [event for _, event in good]
-            handled = await guarded(partial(handle, good), partial(batch_failed, owners), what=topic)
-            dead += [Consumed.of_faust(topic, event).dead(reason, error_type(reason)) for event, reason in handled]
-            if dead:
-                await guarded(partial(send_dead, dlq, pipe.topic.dlq, dead, sink), dead_letters_lost(dead),
-                              what=pipe.topic.dlq)  # fmt: skip
+            try:
+                handled = await guarded(partial(handle, good), partial(batch_failed, owners), what=topic, retry=retry)
+                dead += [Consumed.of_faust(topic, event).dead(reason, error_type(reason)) for event, reason in handled]
+                if dead:
+                    await guarded(partial(send_dead, dlq, pipe.topic.dlq, dead), dead_letters_lost(dead),
+                                  what=pipe.topic.dlq, retry=retry)  # fmt: skip
+            except Stopping:
+                _release(events)
 
     agent.__name__ = f"decode_{topic.replace('.', '_')}"
     app.agent(source, name=f"twspulse.decode.{topic}")(agent)
@@ -126,6 +162,29 @@ def _joblog_writer(pipe: Pipe, sink: TimescaleSink, annotations: AnnotationStage
     return handle
 
 
+def _dead_letter_counter(app: faust.App, settings: Settings, sink: TimescaleSink, retry: RetryPolicy) -> None:
+    """Read every ``<topic>.dlq`` into ``dead_letters`` rows (see ``streams/dead_letters.py`` for the key)."""
+    source = app.topic(*(t.dlq for t in DATA_TOPICS), key_serializer="raw", value_serializer="raw")
+
+    async def count_dead_letters(stream: faust.StreamT[Any]) -> None:
+        batches = stream.take_events(  # type: ignore[attr-defined]
+            settings.worker_batch_size, within=settings.worker_batch_seconds
+        )
+        async for events in batches:
+            rows = [dead_letter_row(Consumed.of_faust(event.message.topic, event)) for event in events]
+            write = partial(sink.write, "dead_letters", DEAD_LETTER_COLUMNS, rows)
+            try:
+                # a bug is logged, not dead-lettered: the record stays on its DLQ topic, and a DLQ has no DLQ
+                not_stored = await guarded(write, lambda exc: [], what="dead_letters", retry=retry)
+            except Stopping:
+                _release(events)
+                continue
+            for r in not_stored:  # the row of a dead letter the database refuses: the record is on its topic
+                log.error("worker.dead_letter_row_refused", row=str(rows[r.index])[:500], reason=r.reason)
+
+    app.agent(source, name="twspulse.dead-letters")(count_dead_letters)
+
+
 def _partitions(bootstrap: str, topic: str, default: int) -> int:
     """The state table must have exactly as many partitions as the topics it is keyed with."""
     meta = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic, timeout=15).topics.get(topic)
@@ -134,7 +193,7 @@ def _partitions(bootstrap: str, topic: str, default: int) -> int:
 
 def _job_event_consumer(
     app: faust.App, settings: Settings, bootstrap: str, sink: TimescaleSink, anomalies: AnomalyStage,
-    alerts: AlertStage,
+    alerts: AlertStage, retry: RetryPolicy,
 ) -> JobEventConsumer:  # fmt: skip
     """The job-event consumer with its baseline table, checked against the topics it reads."""
     partitions = _partitions(bootstrap, JOB_EVENTS_BY_JOB.name, settings.topic_partitions)
@@ -150,7 +209,7 @@ def _job_event_consumer(
     table = ChangelogTable(bootstrap, f"{settings.worker_id}-job-baselines-changelog", producer)
     table.ensure_topic(partitions)
     enricher = JobEnricher(table, sink, anomalies, alerts)
-    return JobEventConsumer(settings, bootstrap, enricher, sink, producer, loop=app.loop, beacon=app.beacon)
+    return JobEventConsumer(settings, bootstrap, enricher, sink, producer, retry, loop=app.loop, beacon=app.beacon)
 
 
 def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.App:
@@ -170,8 +229,15 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
         consumer_auto_offset_reset="earliest",
         producer_max_request_size=4 * 1024 * 1024,
         consumer_max_fetch_size=8 * 1024 * 1024,
+        # a crashed worker's partitions move after this (Faust's default, 60 s, kept a restarted worker idle)
+        broker_session_timeout=settings.worker_session_timeout_s,
+        broker_heartbeat_interval=min(3.0, settings.worker_session_timeout_s / 3),
+        consumer_group_instance_id=settings.worker_instance_id,  # static membership when set
     )
-    sink = TimescaleSink(database_url)
+    app.transport = ReadCommittedTransport(app.conf.broker_consumer, app)  # before anything asks for it
+    # a retry of the worker waits for the database or the broker, never for longer than the worker runs
+    retry = RetryPolicy(StopSignal(lambda: app.should_stop))
+    sink = TimescaleSink(database_url, retry=retry)
     anomalies = AnomalyStage(sink, settings.anomaly_threshold, LatestModel(ModelStore(settings.model_dir)))
     alerts = AlertStage(
         sink, EventProducer(bootstrap, client_id=f"{settings.worker_id}-alerts"), database_url,
@@ -186,8 +252,9 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
             handle = _row_writer(pipe, sink)
         # one dead-letter producer per agent: a flush raises the delivery errors of its own records only
         dlq = EventProducer(bootstrap, client_id=f"{settings.worker_id}-dlq-{pipe.topic.name}")
-        _make_agent(app, pipe, settings, handle, dlq, sink)
-    job_events = _job_event_consumer(app, settings, bootstrap, sink, anomalies, alerts)
+        _make_agent(app, pipe, settings, handle, dlq, sink, retry)
+    _dead_letter_counter(app, settings, sink, retry)
+    job_events = _job_event_consumer(app, settings, bootstrap, sink, anomalies, alerts, retry)
 
     @app.task
     async def start_job_events() -> None:  # with the app: stopped with it, after its batch in hand

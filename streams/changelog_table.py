@@ -88,7 +88,7 @@ class ChangelogTable:
         started = time.monotonic()
         consumer = Consumer(
             {"bootstrap.servers": self._bootstrap, "group.id": f"{self.topic}-restore", "enable.auto.commit": False,
-             "enable.partition.eof": True, "fetch.max.bytes": 8 * 1024 * 1024}
+             "enable.partition.eof": True, "fetch.max.bytes": 8 * 1024 * 1024, "isolation.level": "read_committed"}
         )  # fmt: skip
         try:
             ends: dict[int, int] = {}

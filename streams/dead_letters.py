@@ -3,6 +3,18 @@
 Both consumers of the worker use this: the Faust agents (host metrics, joblogs, workstations) and the
 job-event batch consumer. The records go out through librdkafka and are waited for before the source
 offsets may be committed: a record is in the database, the next topic or the DLQ, never nowhere.
+
+Counting: one ``dead_letters`` row per dead letter, whoever wrote it. The worker does not write rows for
+the dead letters it sends; it reads every DLQ topic (``streams/app.py``) and writes a row per record
+read, the connectors' and its own alike: one writer, and one place that knows the row's key. The key is the
+failed record's identity, so a dead letter written twice (a batch redelivered after a crash is
+dead-lettered again) or read twice (the DLQ reader redelivered) is still one row:
+- a record that was consumed (partition and offset known): its topic, partition, offset and own Kafka
+  timestamp;
+- a record that never reached its topic (the connector's: an engine payload that failed validation, a
+  joblog the engine no longer has): the position of its dead letter on ``<topic>.dlq`` (partition,
+  offset) and the time it failed;
+- a record on a DLQ topic that is not a ``DeadLetter`` at all: its own DLQ topic and position.
 """
 
 from __future__ import annotations
@@ -14,10 +26,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
+from pydantic import ValidationError
 
 from connectors.producer import EventProducer
-from streams.timescale_sink import RejectedRow, TimescaleSink
-from twspulse.events import DeadLetter
+from streams.timescale_sink import RejectedRow
+from twspulse.events import DeadLetter, validation_reason
 
 log = structlog.get_logger(__name__)
 
@@ -80,29 +93,31 @@ def error_type(reason: str) -> str:
     return "WorkerError" if reason.startswith(WORKER_ERROR) else "DBError"
 
 
-async def _count(sink: TimescaleSink, dead: Sequence[DeadLetter]) -> None:
-    """One ``dead_letters`` row per record sent to a DLQ, so dashboards and SQL see what was rejected.
-
-    Written after the DLQ topic has the record (the topic is the record of truth): if the database is
-    the reason for the dead letter it may refuse this row too, which is logged and loses nothing.
-    """
-    # time = the record's own timestamp when known, so a redelivered batch's dead letters are counted once
-    rows = [
-        (d.source_time or d.failed_at, d.source_topic, d.partition, d.offset, d.reason[:2000], d.error_type)
-        for d in dead
-    ]
-    rejected = await sink.write("dead_letters", DEAD_LETTER_COLUMNS, rows)
-    if rejected:
-        log.warning("worker.dead_letter_rows_refused", count=len(rejected), first=rejected[0].reason)
+def dead_letter_row(record: Consumed) -> tuple[Any, ...]:
+    """The ``dead_letters`` row of a record read from a DLQ topic, keyed as the module docstring says."""
+    try:
+        d = DeadLetter.model_validate_json(record.value)
+    except ValidationError as exc:
+        when = datetime.fromtimestamp(record.timestamp_ms / 1000, UTC) if record.timestamp_ms else datetime.now(UTC)
+        reason = f"record on {record.topic} is not a DeadLetter: {validation_reason(exc)}"
+        return (when, record.topic, record.partition, record.offset, _text(reason), "MalformedDeadLetter")
+    if d.partition is not None and d.offset is not None:
+        when = d.source_time or d.failed_at
+        return (when, d.source_topic, d.partition, d.offset, _text(d.reason), d.error_type)
+    return (d.failed_at, d.source_topic, record.partition, record.offset, _text(d.reason), d.error_type)
 
 
-async def send_dead(producer: EventProducer, dlq: str, dead: Sequence[DeadLetter], sink: TimescaleSink) -> None:
-    """Deliver dead letters (before the source offsets may be committed), then count them in SQL."""
+def _text(reason: str) -> str:
+    # a reason may quote the bad input; PostgreSQL text holds no NUL
+    return reason.replace("\x00", "\\0")[:2000]
+
+
+async def send_dead(producer: EventProducer, dlq: str, dead: Sequence[DeadLetter]) -> None:
+    """Deliver dead letters (before the source offsets may be committed); their rows follow from the DLQ."""
     for d in dead:
         producer.send_raw(dlq, (d.key or "").encode(), d.to_bytes())
     await asyncio.to_thread(producer.flush, 60.0)  # DeliveryError: retried by the batch guard
-    log.warning("worker.dead_lettered", topic=dead[0].source_topic, count=len(dead), first=dead[0].reason)
-    await _count(sink, dead)
+    log.warning("worker.dead_lettered", topic=dead[0].source_topic, count=len(dead), first=dead[0].reason[:500])
 
 
 def dead_letters_lost(dead: Sequence[DeadLetter]) -> Callable[[Exception], None]:

@@ -11,8 +11,13 @@ It runs as a service of the Faust app: one process, one lifecycle, one ``twspuls
 Guarantees, as for the Faust agents:
 - offsets are stored only after the batch's rows, alerts, forwarded records and dead letters are out,
   and librdkafka commits only stored offsets: a crash redelivers, it never skips;
-- a record that does not parse goes to ``tws.job.events.dlq`` with the reason; a batch that hits a bug
-  is dead-lettered whole (``streams/batch_guard.py``); transient failures are retried;
+- a record that does not parse goes to ``tws.job.events.dlq`` with the reason, a row the database refuses
+  for good too (the sink isolates it); a batch that hits a bug is dead-lettered whole
+  (``streams/batch_guard.py``); transient failures are retried until the worker stops, and a batch the
+  stopping worker could not finish is left unstored (its offsets too): the next owner reads it again;
+- it reads committed records only (a connector transaction that aborted is never seen), and it can be a
+  static member of its group (``worker_instance_id``), so a restarted worker gets its partitions back at
+  once instead of after the session timeout;
 - events keyed otherwise than by job definition are re-keyed onto ``twspulse.job-events.by-job``, which
   this same consumer reads: the range assignor gives one worker the same partition numbers of both
   topics, so a job's whole history meets one state shard.
@@ -36,6 +41,8 @@ from connectors.producer import EventProducer
 from streams.batch_guard import guarded
 from streams.dead_letters import Consumed, batch_failed, dead_letters_lost, error_type, send_dead
 from streams.job_enricher import JobEnricher
+from streams.log_throttle import LogThrottle
+from streams.retry_policy import RetryPolicy, Stopping
 from streams.timescale_sink import TimescaleSink
 from twspulse.events import DeadLetter, JobEvent, validation_reason
 from twspulse.job_keys import job_key
@@ -71,6 +78,7 @@ class JobEventConsumer(mode.Service):
         enricher: JobEnricher,
         sink: TimescaleSink,
         producer: EventProducer,
+        retry: RetryPolicy | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -78,6 +86,10 @@ class JobEventConsumer(mode.Service):
         self._enricher = enricher
         self._sink = sink
         self._producer = producer
+        self._retry = retry or RetryPolicy()
+        self._throttle = LogThrottle()
+        instance = settings.worker_instance_id
+        static = {"group.instance.id": f"{instance}-job-events"} if instance else {}
         self._consumer = Consumer(
             {
                 "bootstrap.servers": bootstrap,
@@ -90,6 +102,9 @@ class JobEventConsumer(mode.Service):
                 "max.partition.fetch.bytes": 8 * 1024 * 1024,
                 "queued.max.messages.kbytes": 32 * 1024,  # prefetch bound: RSS stays flat when lagging
                 "max.poll.interval.ms": MAX_POLL_INTERVAL_S * 1000,
+                "isolation.level": "read_committed",  # librdkafka's default, said here: a contract, not an accident
+                "session.timeout.ms": int(settings.worker_session_timeout_s * 1000),
+                **static,
             }
         )
         self._done = asyncio.Event()
@@ -132,13 +147,16 @@ class JobEventConsumer(mode.Service):
     async def _consume(self) -> None:
         batch, within = self._settings.worker_job_event_batch, self._settings.worker_batch_seconds
         try:
-            while not self.should_stop:
+            while not self.should_stop and not self._retry.stop():
                 msgs = await asyncio.to_thread(self._consumer.consume, batch, within)
                 owned_until = time.monotonic() + MAX_POLL_INTERVAL_S - OWNERSHIP_MARGIN_S
                 records = [m for m in msgs if self._usable(m)]
                 if records:
                     await self._handle(records, partial(_before, owned_until))
                     self._store_offsets(records)
+        except Stopping:
+            # the worker stops in an outage: this batch is not stored, nor are its offsets; redelivered to the next
+            log.warning("job_events.batch_abandoned", why="the worker stops while the batch waits for a retry")
         finally:
             self._done.set()
 
@@ -150,14 +168,14 @@ class JobEventConsumer(mode.Service):
             # moved: their new owner redelivers the batch, and every write is idempotent
             log.warning("job_events.offsets_not_stored", error=str(exc), records=len(records))
 
-    @staticmethod
-    def _usable(msg: Message) -> bool:
+    def _usable(self, msg: Message) -> bool:
         err = msg.error()
         if err is None:
             return True
         if err.fatal():
             raise KafkaException(err)  # stops the worker with the error: a supervisor restarts it
-        log.warning("job_events.consumer_error", error=str(err))
+        # a broker outage repeats the same error several times a second: its first line, then a count
+        self._throttle.warning(log, "job_events.consumer_error", err.code(), error=str(err))
         return False
 
     async def _handle(self, msgs: list[Message], owned: Callable[[], bool]) -> None:
@@ -178,14 +196,18 @@ class JobEventConsumer(mode.Service):
                 forward.append((key, msg))
         owners = [m for _, _, m in local] + [m for _, m in forward]
         handled = await guarded(
-            partial(self._process, local, forward, owned), partial(batch_failed, owners), what=JOB_EVENTS.name
+            partial(self._process, local, forward, owned),
+            partial(batch_failed, owners),
+            what=JOB_EVENTS.name,
+            retry=self._retry,
         )
         dead += [_consumed(m).dead(reason, error_type(reason)) for m, reason in handled]
         if dead:
             await guarded(
-                partial(send_dead, self._producer, JOB_EVENTS.dlq, dead, self._sink),
+                partial(send_dead, self._producer, JOB_EVENTS.dlq, dead),
                 dead_letters_lost(dead),
                 what=JOB_EVENTS.dlq,
+                retry=self._retry,
             )
 
     async def _process(

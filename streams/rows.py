@@ -32,11 +32,6 @@ WORKSTATION_COLUMNS = (
 )  # fmt: skip
 
 
-def _text(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; a producer other than ours may still send one.
-    return value.replace("\x00", "\ufffd")
-
-
 def job_run_row(e: JobEvent) -> tuple[Any, ...]:
     """Row of ``job_runs``: adds the run duration when both ends are known."""
     duration = (e.end_time - e.start_time).total_seconds() if e.end_time and e.start_time else None
@@ -57,7 +52,7 @@ def enriched_job_run_row(e: JobEvent, x: Enrichment) -> tuple[Any, ...]:
 
 def job_log_row(c: JobLogChunk) -> tuple[Any, ...]:
     """Row of ``job_logs``: adds the first error line of the chunk."""
-    content = _text(c.content)
+    content = c.content  # a NUL or a lone surrogate was replaced by the contract (twspulse/events.py)
     return (
         c.end_time or c.fetched_at, c.run_id, c.chunk_index, c.chunk_count, c.job_id, c.job_name,
         c.job_stream, c.workstation, c.return_code, c.internal_status, content, c.total_bytes, c.truncated,

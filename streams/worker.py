@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faust
 
+from streams import log_throttle
 from streams.app import create_app
 from twspulse import db
 from twspulse.engines.registry import Endpoints
@@ -17,6 +18,7 @@ def run_worker(settings: Settings, endpoints: Endpoints, migrate: bool = True) -
     if migrate:
         db.migrate(endpoints.database_url)
     app = create_app(settings, endpoints.kafka_bootstrap, endpoints.database_url)
+    log_throttle.install()  # an outage makes aiokafka and Faust repeat themselves several times a second
     worker = faust.Worker(
         app, loglevel=settings.log_level.lower().replace("warning", "warn"), quiet=True, override_logging=False
     )

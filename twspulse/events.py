@@ -2,16 +2,84 @@
 
 Downstream consumers (the worker, alert readers, batch jobs) rely on these shapes, so a field is only ever
 added with a default; a breaking change bumps ``schema_version`` and the topic model together.
+
+What the data topics' models refuse (the worker dead-letters the record with the reason; producers get
+a ``ValidationError`` before sending):
+- times: zone-aware only; an observed time (status, start, end, observation, fetch, sample) before 1990 or
+  more than a day ahead of the validating clock (a year-9999 status time, a host clock gone wild); a
+  planned time (``sched_time``, which may lie ahead) outside 1990-2099;
+- numbers: NaN and infinities anywhere; host-metric percentages outside 0-100, byte counts outside
+  0 to 2^60 (an exbibyte), load averages outside 0 to 10^6: a sample that says 1e30 is a broken sampler;
+- text, one rule for every table: a NUL or an unencodable character (a lone surrogate) in a name or an
+  identifier (ids, job and stream names, workstation, status, host, mount...) refuses the record, since
+  a name that is not what the engine calls the thing would file the record under another key; in free text
+  (joblog content, reasons) each is replaced by U+FFFD, so one odd byte does not cost a joblog. PostgreSQL
+  text holds neither, so this is the database's rule too, decided here once instead of per table.
 """
 
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # before any TWS plan this pipeline reads
+LATEST_PLANNED = datetime(2100, 1, 1, tzinfo=UTC)
+MAX_AHEAD = timedelta(days=1)  # an observed time this far past the validating clock is a broken clock or input
+MAX_BYTES = 2**60
+MAX_LOAD = 1e6
+
+
+def _name(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (refused in names and identifiers)")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"is not valid Unicode ({exc.reason} at {exc.start})") from exc
+    return value
+
+
+def _free_text(value: str) -> str:
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            value = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)  # lone surrogates
+    return value
+
+
+def _observed(value: datetime) -> datetime:
+    if value < EARLIEST:
+        raise ValueError(f"{value.isoformat()} is before {EARLIEST.year}")
+    ahead = value - datetime.now(UTC)
+    if ahead > MAX_AHEAD:
+        raise ValueError(f"{value.isoformat()} is {ahead} ahead of now (at most {MAX_AHEAD} is accepted)")
+    return value
+
+
+def _planned(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST_PLANNED:
+        raise ValueError(f"{value.isoformat()} is outside {EARLIEST.year}-{LATEST_PLANNED.year - 1}")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_name)]
+"""A name or an identifier: refused with a NUL or an unencodable character."""
+FreeText = Annotated[str, AfterValidator(_free_text)]
+"""Free text: a NUL or an unencodable character (a lone surrogate) becomes U+FFFD."""
+ObservedTime = Annotated[AwareDatetime, AfterValidator(_observed)]
+"""A zone-aware time something was seen: from 1990 to a day ahead of the validating clock."""
+PlannedTime = Annotated[AwareDatetime, AfterValidator(_planned)]
+"""A zone-aware planned time: from 1990 to 2099."""
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+Bytes = Annotated[int, Field(ge=0, le=MAX_BYTES)]
 
 
 class Contract(BaseModel):
@@ -46,26 +114,26 @@ class JobEvent(Contract):
     """Topic ``tws.job.events`` (key: job instance id): one record per observed status change."""
 
     schema_version: Literal[1] = 1
-    event_id: str = Field(description="job id, run id and internal status: the idempotency key")
-    job_id: str
-    run_id: str | None = None
-    plan_id: str
-    job_name: str
-    job_stream: str
-    job_stream_id: str | None = None
-    workstation: str
-    folder: str = "/"
-    status: str = Field(description="common status (CommonStatusV2), e.g. SUCCESSFUL, ERROR")
-    internal_status: str = Field(description="composite internal state, e.g. SUCC, ABEND, EXEC")
+    event_id: Name = Field(description="job id, run id and internal status: the idempotency key")
+    job_id: Name
+    run_id: Name | None = None
+    plan_id: Name
+    job_name: Name
+    job_stream: Name
+    job_stream_id: Name | None = None
+    workstation: Name
+    folder: Name = "/"
+    status: Name = Field(description="common status (CommonStatusV2), e.g. SUCCESSFUL, ERROR")
+    internal_status: Name = Field(description="composite internal state, e.g. SUCC, ABEND, EXEC")
     category: StatusCategory
     return_code: int | None = None
-    sched_time: AwareDatetime | None = None
-    start_time: AwareDatetime | None = None
-    end_time: AwareDatetime | None = None
-    status_time: AwareDatetime = Field(description="event time: end, start or first sight of the status")
+    sched_time: PlannedTime | None = None
+    start_time: ObservedTime | None = None
+    end_time: ObservedTime | None = None
+    status_time: ObservedTime = Field(description="event time: end, start or first sight of the status")
     run_attempt: int | None = None
-    observed_at: AwareDatetime
-    joblog_unavailable: str | None = Field(
+    observed_at: ObservedTime
+    joblog_unavailable: FreeText | None = Field(
         default=None,
         description="set on a failed run whose joblog could not be fetched (the reason); the joblog never follows",
     )
@@ -75,20 +143,20 @@ class JobLogChunk(Contract):
     """Topic ``tws.job.logs`` (key: run id): a joblog, split into ordered chunks when it is large."""
 
     schema_version: Literal[1] = 1
-    run_id: str
-    job_id: str
-    job_name: str
-    job_stream: str
-    workstation: str
+    run_id: Name
+    job_id: Name
+    job_name: Name
+    job_stream: Name
+    workstation: Name
     return_code: int | None = None
-    internal_status: str
-    end_time: AwareDatetime | None = None
+    internal_status: Name
+    end_time: ObservedTime | None = None
     chunk_index: int = Field(ge=0)
     chunk_count: int = Field(ge=1)
-    content: str = Field(description="UTF-8 text; undecodable bytes replaced")
+    content: FreeText = Field(description="UTF-8 text; undecodable bytes, NUL and lone surrogates replaced by U+FFFD")
     total_bytes: int = Field(ge=0, description="size of the joblog as the engine sent it")
     truncated: bool = Field(description="true when the joblog was cut at the configured cap")
-    fetched_at: AwareDatetime
+    fetched_at: ObservedTime
 
 
 class DiskUsage(BaseModel):
@@ -96,27 +164,27 @@ class DiskUsage(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    mount: str
-    device: str
-    total_bytes: int
-    used_bytes: int
-    used_percent: float
+    mount: Name
+    device: Name
+    total_bytes: Bytes
+    used_bytes: Bytes
+    used_percent: Percent
 
 
 class HostMetrics(Contract):
     """Topic ``host.metrics`` (key: host): one psutil sample of a host."""
 
     schema_version: Literal[1] = 1
-    host: str
-    time: AwareDatetime
-    cpu_percent: float
-    load_1m: float
-    memory_percent: float
-    memory_used_bytes: int
-    swap_percent: float
+    host: Name
+    time: ObservedTime
+    cpu_percent: Percent
+    load_1m: Annotated[float, Field(ge=0, le=MAX_LOAD, allow_inf_nan=False)]  # finite, and not absurd
+    memory_percent: Percent
+    memory_used_bytes: Bytes
+    swap_percent: Percent
     disks: list[DiskUsage] = Field(default_factory=list)
-    net_bytes_sent: int
-    net_bytes_recv: int
+    net_bytes_sent: Bytes
+    net_bytes_recv: Bytes
 
 
 class DeadLetter(Contract):
@@ -128,7 +196,7 @@ class DeadLetter(Contract):
     offset: int | None = None
     key: str | None = None
     raw_b64: str = Field(description="the original bytes, base64, so nothing is lost")
-    reason: str
+    reason: FreeText
     error_type: str
     failed_at: AwareDatetime
     source_time: AwareDatetime | None = Field(
@@ -198,17 +266,17 @@ class WorkstationStatus(Contract):
     """Topic ``tws.workstations`` (key: workstation): its state in the plan at each poll."""
 
     schema_version: Literal[1] = 1
-    workstation: str
-    plan_id: str | None = None
+    workstation: Name
+    plan_id: Name | None = None
     linked: bool = Field(description="LINKED in activeStates: the agent talks to the master")
     running: bool = Field(description="RUNNING (or ONLINE) in activeStates: jobs can be launched")
-    active_states: list[str]
+    active_states: list[Name]
     limit: int | None = None
     fence: int | None = None
-    os: str | None = None
-    version: str | None = None
-    node_name: str | None = None
-    observed_at: AwareDatetime
+    os: Name | None = None
+    version: Name | None = None
+    node_name: Name | None = None
+    observed_at: ObservedTime
 
 
 class Alert(Contract):

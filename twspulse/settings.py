@@ -97,6 +97,17 @@ class Settings(BaseSettings):
     )  # fmt: skip
     worker_batch_seconds: float = Field(default=0.25, gt=0, description="Longest wait to fill a batch.")
     worker_web_port: int = Field(default=6066, description="Faust's web port on 127.0.0.1 (0 disables it).")
+    worker_session_timeout_s: float = Field(
+        default=10.0, ge=6, le=60,
+        description="Seconds without a heartbeat after which the group gives a crashed worker's partitions to "
+        "another (the broker's group.min.session.timeout.ms is 6 s).",
+    )  # fmt: skip
+    worker_instance_id: str | None = Field(
+        default=None,
+        description="Stable id of this worker replica (e.g. a StatefulSet pod name), unique among running workers: "
+        "static group membership, so a restarted worker gets its partitions back at once. Unset: dynamic "
+        "membership (a stopped worker's partitions move at once, a crashed one's after the session timeout).",
+    )
 
     # --- Models (forecasts, anomaly detectors, alerts) ---------------------------------------------
     model_dir: Path = Field(
