@@ -5,7 +5,9 @@ Faults are armed through POST /sim/faults and consumed by the next TWS API respo
 Retry-After, then 500 with an AWSJSY404E body. Faults of the answer itself come after those, consumed
 only by the responses they apply to: a malformed job in the next non-empty /plan/job pages
 (`malformed`), a /plan/job body that is not JSON at all (`malformed_json`), a joblog cut off mid-body
-by closing the connection (`truncate_joblog`). Counts add up across calls; DELETE clears them.
+by closing the connection (`truncate_joblog`), a joblog refused with `joblog_error_status` (`joblog_error`:
+e.g. 403 or 400, which the connector must treat as final for that joblog). Counts add up across calls;
+DELETE clears them.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class PendingFaults:
     malformed_json: int = 0
     truncate_joblog: int = 0
     auth_fail: int = 0
+    joblog_error: int = 0
+    joblog_error_status: int = 403
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,12 @@ class MalformedJob:
     field: str
 
 
-_COUNTS = ("error_500", "error_429", "malformed", "delay_count", "malformed_json", "truncate_joblog", "auth_fail")
+_COUNTS = (
+    "error_500", "error_429", "malformed", "delay_count", "malformed_json", "truncate_joblog", "auth_fail",
+    "joblog_error",
+)  # fmt: skip
 # Counts that simply add up and are consumed one per affected response.
-_ONE_SHOT = ("malformed_json", "truncate_joblog", "auth_fail")
+_ONE_SHOT = ("malformed_json", "truncate_joblog", "auth_fail", "joblog_error")
 
 
 class FaultInjector:
@@ -88,6 +95,9 @@ class FaultInjector:
         kind = spec.get("malformed_kind", "unknown_status")
         if kind not in MALFORMED_KINDS:
             raise FaultSpecError("malformed_kind", kind, f"expected one of {MALFORMED_KINDS}")
+        status = spec.get("joblog_error_status", 403)
+        if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
+            raise FaultSpecError("joblog_error_status", status, "must be an HTTP error status (400-599)")
         for key in ("retry_after", "malformed_field", "error_message"):
             if key in spec and not isinstance(spec[key], str | int):
                 raise FaultSpecError(key, spec[key], "must be a string")
@@ -105,6 +115,7 @@ class FaultInjector:
             pending.retry_after = str(spec.get("retry_after", pending.retry_after))
             pending.malformed_field = str(spec.get("malformed_field", pending.malformed_field))
             pending.error_message = str(spec.get("error_message", pending.error_message))
+            pending.joblog_error_status = int(spec.get("joblog_error_status", pending.joblog_error_status))
             return PendingFaults(**asdict(pending))
 
     def clear(self) -> None:
@@ -163,3 +174,7 @@ class FaultInjector:
     def next_truncated_joblog(self) -> bool:
         """Consume one `truncate_joblog`: True if this joblog must be cut off mid-body."""
         return self._take("truncate_joblog")
+
+    def next_joblog_error(self) -> int | None:
+        """Consume one `joblog_error`: the HTTP status this joblog request must be refused with, if armed."""
+        return self._pending.joblog_error_status if self._take("joblog_error") else None

@@ -7,15 +7,19 @@ escaped quote):
     expr       := term {OR term}
     term       := factor {AND factor}
     factor     := NOT factor | '(' expr ')' | comparison
-    comparison := field (= | != | <> | > | >= | < | <=) literal
+    comparison := field (= | != | > | >= | < | <=) literal
                 | field [NOT] LIKE 'pattern'
                 | field [NOT] IN '[' literal {, literal} ']'
     literal    := 'string' | integer | TRUE | FALSE
 
 Fields are resolved against a table supplied per resource (jobs, job streams, workstations). A field
 may hold several values (e.g. `jobruns.commonStatus`, one per run): a comparison is true if any value
-satisfies it. Time fields compare as instants, so ISO strings with any offset work. Anything outside this
-subset, including `key.name` in a filter (which the real engine rejects too), raises OqlSyntaxError.
+satisfies it. Time fields compare as instants written the documented way, with milliseconds and an
+offset (`'2026-11-24T01:15:02.000Z'`). The simulator is as strict as the engine is documented to be:
+field names are case-sensitive, strings take single quotes only, `<>` is not an operator, an instant
+without milliseconds is refused, and so is `key.name` in a filter (the real engine answers 400 to it).
+Anything outside this subset raises OqlSyntaxError (HTTP 400 OQL_FILTER_SYNTAX_ERROR). These choices
+live here and in `oql_fields.py`, so a difference found on a real engine is corrected in one place.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from simulator.exceptions import OqlSyntaxError
@@ -73,8 +77,8 @@ def _sort_value(field: Field, row: Row) -> Any:
 
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<dstring>\"(?:[^\"]|\"\")*\")|(?P<number>-?\d+(?![\w.]))"
-    r"|(?P<op>!=|<>|>=|<=|=|>|<)|(?P<punct>[(),\[\]])|(?P<word>[A-Za-z_][\w.]*))"
+    r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+(?![\w.]))"
+    r"|(?P<op>!=|>=|<=|=|>|<)|(?P<punct>[(),\[\]])|(?P<word>[A-Za-z_][\w.]*))"
 )
 _KEYWORDS = {"AND", "OR", "NOT", "LIKE", "IN", "ORDER", "BY", "ASC", "DESC", "TRUE", "FALSE"}
 
@@ -98,9 +102,8 @@ def _tokenize(oql: str) -> list[_Token]:
         kind = match.lastgroup or ""
         text = match.group(kind)
         start = match.start(kind)
-        if kind in ("string", "dstring"):
-            quote = text[0]
-            tokens.append(_Token("string", text[1:-1].replace(quote * 2, quote), start))
+        if kind == "string":
+            tokens.append(_Token("string", text[1:-1].replace("''", "'"), start))
         elif kind == "word" and text.upper() in _KEYWORDS:
             tokens.append(_Token("kw", text.upper(), start))
         else:
@@ -109,14 +112,14 @@ def _tokenize(oql: str) -> list[_Token]:
     return tokens
 
 
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(?:Z|[+-]\d{2}:\d{2})")
+
+
 def _parse_instant(text: str) -> int | None:
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+    """POSIX seconds of a documented OQL instant (milliseconds and an offset required), else None."""
+    if not _INSTANT.fullmatch(text):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp())
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
 def _like(pattern: str) -> re.Pattern[str]:
@@ -128,8 +131,8 @@ class _Parser:
         self._oql = oql
         self._tokens = _tokenize(oql)
         self._index = 0
-        self._fields = {name.lower(): field for name, field in fields.items()}
-        self._order_fields = {name.lower(): field for name, field in {**fields, **order_fields}.items()}
+        self._fields = dict(fields)
+        self._order_fields = {**fields, **order_fields}
 
     def _peek(self) -> _Token | None:
         return self._tokens[self._index] if self._index < len(self._tokens) else None
@@ -161,7 +164,7 @@ class _Parser:
             self._take("kw", "BY")
             while True:
                 token = self._take("word")
-                field = self._order_fields.get(token.text.lower())
+                field = self._order_fields.get(token.text)
                 if field is None:
                     raise self._error(f"unknown sort field {token.text!r}", token)
                 descending = False
@@ -226,13 +229,15 @@ class _Parser:
         if field.kind == "time":
             instant = _parse_instant(token.text)
             if instant is None:
-                raise self._error(f"field {field.name} needs an ISO-8601 instant, found {token.text!r}", token)
+                raise self._error(
+                    f"field {field.name} needs an instant like '2026-11-24T01:15:02.000Z', found {token.text!r}", token
+                )
             return instant
         return token.text
 
     def _comparison(self) -> Predicate:
         token = self._take("word")
-        field = self._fields.get(token.text.lower())
+        field = self._fields.get(token.text)
         if field is None:
             raise self._error(f"unknown field {token.text!r}", token)
         values = field.values
@@ -262,9 +267,9 @@ class _Parser:
         else:
             op = self._take("op").text
             value = self._literal(field)
-            if op in ("=",):
+            if op == "=":
                 match = lambda row: any(v == value for v in values(row))  # noqa: E731
-            elif op in ("!=", "<>"):
+            elif op == "!=":
                 return lambda row: not any(v == value for v in values(row))
             else:
                 if field.kind == "bool":

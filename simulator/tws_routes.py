@@ -98,6 +98,14 @@ def _require_json_body(request: web.Request) -> None:
         raise UnsupportedMediaTypeError(request.path, raw)
 
 
+def _require_text_accepted(request: web.Request) -> None:
+    """A joblog's only representation is text/plain: an Accept that excludes it gets 406, as from JAX-RS."""
+    accept = request.headers.get("Accept", "*/*")
+    media = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    if not media & {"text/plain", "text/*", "*/*", ""}:
+        raise web.HTTPNotAcceptable(text=f"joblogs are text/plain only; Accept was {accept!r}")
+
+
 def _text_stream(status: int = 200) -> web.StreamResponse:
     response = web.StreamResponse(status=status)
     response.content_type = "text/plain"
@@ -286,6 +294,7 @@ class TwsApi:
 
     @staticmethod
     def _joblog_options(request: web.Request) -> JoblogOptions:
+        _require_text_accepted(request)
         content_only = _bool_value("contentOnly", request.query.get("contentOnly"), False)
         follow = _bool_value("follow", request.query.get("follow"), False)
         from_line = _int_param(request, "from_line", 1, 1) or 1
@@ -302,6 +311,9 @@ class TwsApi:
         options: JoblogOptions,
     ) -> web.StreamResponse:
         content_only, from_line, to_line = options.content_only, options.from_line, options.to_line
+        refused = self._sim.faults.next_joblog_error()
+        if refused is not None:
+            return _text(refused, f"joblog of run {run.id} refused (armed fault)")
         joblog = self._sim.joblogs.at(job, run, self._sim.now())
         truncate = self._sim.faults.next_truncated_joblog()
         if not options.follow or joblog.complete:

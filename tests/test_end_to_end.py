@@ -21,7 +21,7 @@ from connectors.tws.runner import build_poller
 from connectors.tws.status_map import categorize
 from tests.dashboards.panel_queries import expanded_queries
 from tests.helpers import count, wait_until
-from tests.tws_scenario import DAY, simulator, snapshot, status_keys
+from tests.tws_scenario import DAY, event_ids, simulator, snapshot
 from twspulse.events import StatusCategory
 from twspulse.settings import Settings
 from twspulse.summary import read_summary
@@ -45,7 +45,7 @@ def test_seeded_day_flows_from_simulator_to_database(
                 poller = build_poller(cfg, kafka, client)
                 for _ in range(20):  # 20 polls, 75 simulated minutes apart: the whole production day
                     sim.clock.advance(75 * 60)
-                    expected_keys.update(status_keys(sim).values())
+                    expected_keys.update(event_ids(sim))
                     await poller.poll_once()
                 return poller.totals.events
 

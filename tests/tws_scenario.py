@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import httpx
 
 from connectors.tws.api_models import JobInPlan
-from connectors.tws.job_events import status_key
+from connectors.tws.job_events import NO_RUN, build_events
 from simulator.config import SimConfig
 from simulator.server import SimulatorServer
 
@@ -34,6 +34,15 @@ def snapshot(server: SimulatorServer) -> dict[str, JobInPlan]:
     return {j.id: j for j in (JobInPlan.model_validate(r) for r in resp.json()["results"])}
 
 
-def status_keys(server: SimulatorServer) -> dict[str, str]:
-    """job id -> status key of the job's current status."""
-    return {job_id: status_key(job) for job_id, job in snapshot(server).items()}
+def status_keys(server: SimulatorServer) -> dict[str, dict[str, str]]:
+    """job id -> (run id -> status key of that run's current status), as the connector's seen-state holds it."""
+    now = datetime.now(UTC)
+    return {
+        job_id: {e.run_id or NO_RUN: e.event_id for e in build_events(job, now)}
+        for job_id, job in snapshot(server).items()
+    }
+
+
+def event_ids(server: SimulatorServer) -> set[str]:
+    """The status key of every run of every job, as the plan stands now."""
+    return {key for runs in status_keys(server).values() for key in runs.values()}

@@ -55,9 +55,6 @@ class Settings(BaseSettings):
     tws_full_scan_interval_s: float = Field(
         default=300.0, gt=0, description="Seconds between full plan scans; polls in between are incremental."
     )
-    tws_overlap_s: float = Field(
-        default=120.0, ge=0, description="Incremental polls re-read runs that ended this long before the cursor."
-    )
     tws_max_requests_per_s: float = Field(default=5.0, gt=0, description="Cap on requests sent to the engine.")
     tws_breaker_failures: int = Field(
         default=5, ge=1, description="Consecutive failed requests that open the circuit breaker."
@@ -73,6 +70,12 @@ class Settings(BaseSettings):
     tws_joblog_chunk_bytes: int = Field(default=256_000, ge=1024, description="Joblog bytes per Kafka record.")
     tws_joblog_page_lines: int = Field(
         default=5000, ge=10, description="Joblog lines per request (from_line/to_line paging)."
+    )
+    tws_overlap_s: float = Field(
+        default=120.0, ge=0, description="Incremental polls re-read runs that ended this long before the cursor."
+    )
+    tws_joblog_attempts: int = Field(
+        default=5, ge=1, description="Tries of one failed run's joblog before its run is published without it."
     )
     connector_name: str = Field(default="tws", description="Names the connector's saved cursor.")
 

@@ -105,6 +105,16 @@ class JobRun(_ApiModel):
     composite_status: CompositeStatus | None = Field(default=None, alias="compositeStatus")
     time_info: TimeInfo = Field(default_factory=TimeInfo, alias="timeInfo")
     run_attempt: int | None = Field(default=None, alias="runAttempt")
+    last_in_rerun_chain: bool | None = Field(default=None, alias="lastInRerunChain")
+    submitted_time: datetime | None = Field(default=None, alias="submittedTime")
+
+    def order_key(self) -> tuple[float, int]:
+        """Where the run stands in its job's history: by its first known time, then by its attempt number.
+
+        The spec does not say in which order ``jobruns[]`` lists runs, so the order is read off the runs.
+        """
+        moment = self.time_info.actual_start or self.submitted_time or self.time_info.actual_end
+        return (moment.timestamp() if moment else float("-inf"), self.run_attempt or 0)
 
 
 class JobInPlan(_ApiModel):
@@ -123,9 +133,15 @@ class JobInPlan(_ApiModel):
     jobruns: list[JobRun] = Field(default_factory=list)
 
     @property
+    def runs(self) -> list[JobRun]:
+        """The runs oldest first; the one the engine marks ``lastInRerunChain`` is always last."""
+        return sorted(self.jobruns, key=lambda r: (bool(r.last_in_rerun_chain), r.order_key()))
+
+    @property
     def last_run(self) -> JobRun | None:
-        """The newest run (the engine lists them oldest first)."""
-        return self.jobruns[-1] if self.jobruns else None
+        """The newest run: ``lastInRerunChain`` when the engine marks one, else the latest by its times."""
+        runs = self.runs
+        return runs[-1] if runs else None
 
 
 class EngineInfo(_ApiModel):

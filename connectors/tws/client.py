@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -35,6 +36,13 @@ from twspulse.settings import Settings
 log = structlog.get_logger(__name__)
 
 RequestHook = Callable[[httpx.Request], Awaitable[None]]
+JSON = {"Accept": "application/json"}
+TEXT = {"Accept": "text/plain"}  # the joblog's only representation: a JAX-RS engine may answer 406 to JSON
+
+
+def segment(value: str) -> str:
+    """An id as one URL path segment: ids are opaque (``MDM;JOBS;NAME`` was seen), so everything is encoded."""
+    return quote(value, safe="")
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,7 @@ class TwsClient:
             verify = str(settings.tws_ca_bundle)
         if not settings.tws_verify_tls:
             log.warning("tws.tls.verification_disabled", url=settings.tws_url, hint="insecure: use a CA bundle")
-        headers = {"Accept": "application/json"}
+        headers = dict(JSON)
         auth: httpx.Auth | None = None
         if settings.tws_api_key is not None:
             headers["Authorization"] = f"Bearer {settings.tws_api_key.get_secret_value()}"
@@ -212,19 +220,23 @@ class TwsClient:
     async def joblog(self, run_id: str, max_bytes: int, page_lines: int = 5000, content_only: bool = False) -> Joblog:
         """The joblog of one run, read ``page_lines`` lines per request and cut at ``max_bytes``.
 
-        Paging with from_line/to_line keeps each answer small for the engine and stops asking once the
-        cap is reached, so a 200 MB joblog costs max_bytes of transfer, not 200 MB. When the cap cuts the
-        log, ``total_bytes`` counts what was read (the engine does not say how large the rest is).
+        Paging with from_line/to_line (1-based, inclusive, as the spec's parameters read and as
+        ``twspulse tws check`` verifies on an engine) keeps each answer small for the engine and stops
+        asking once the cap is reached, so a 200 MB joblog costs max_bytes of transfer, not 200 MB. An
+        engine that ignores the range (more lines than asked) has sent the whole log: paging stops there
+        instead of fetching it again and again. When the cap cuts the log, ``total_bytes`` counts what was
+        read (the engine does not say how large the rest is).
         """
         kept = bytearray()
         first = 1
+        path = f"plan/job/run/{segment(run_id)}/joblog"
         while True:
             params = {
                 "contentOnly": str(content_only).lower(),
                 "from_line": first,
                 "to_line": first + page_lines - 1,
             }
-            resp = await self._request(f"plan/job/run/{run_id}/joblog", params=params, stream=True)
+            resp = await self._request(path, params=params, headers=TEXT, stream=True)
             try:
                 page = await resp.aread()
             except (httpx.TransportError, httpx.TimeoutException) as exc:
@@ -233,11 +245,14 @@ class TwsClient:
             finally:
                 await resp.aclose()
             lines = page.count(b"\n") + (0 if not page or page.endswith(b"\n") else 1)
+            if lines > page_lines:  # the engine ignored the range: this answer is the whole log
+                log.warning("tws.joblog.range_ignored", run_id=run_id, asked=page_lines, got=lines)
+                kept = bytearray()
             room = max_bytes - len(kept)
             kept += page[:room]
             if len(page) > room:
                 return Joblog(bytes(kept), len(kept) - room + len(page), True)
-            if lines < page_lines:
+            if lines != page_lines:  # a short page ends the log (a longer one was the whole log)
                 return Joblog(bytes(kept), len(kept), False)
             first += page_lines
 
@@ -245,7 +260,9 @@ class TwsClient:
         """Stream a running job's joblog as the engine produces it (``follow=true``) until the job ends."""
         params = {"contentOnly": str(content_only).lower(), "follow": "true"}
         no_read_timeout = httpx.Timeout(self._http.timeout.connect, read=None)
-        resp = await self._request(f"plan/job/run/{run_id}/joblog", params=params, stream=True, timeout=no_read_timeout)
+        resp = await self._request(
+            f"plan/job/run/{segment(run_id)}/joblog", params=params, headers=TEXT, stream=True, timeout=no_read_timeout
+        )
         try:
             async for part in resp.aiter_bytes():
                 yield part

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,13 +25,21 @@ from confluent_kafka import KafkaException
 from pydantic import ValidationError
 
 from connectors.producer import DeliveryError, EventProducer
-from connectors.tws.api_models import EngineInfo, JobInPlan, Workstation
+from connectors.tws.api_models import EngineInfo, JobInPlan, JobRun, Workstation
 from connectors.tws.client import TwsClient
-from connectors.tws.errors import TwsError, TwsNotFound, TwsPayloadError, TwsRequestRejected
-from connectors.tws.job_events import build_event
+from connectors.tws.errors import TwsError, TwsPayloadError, TwsRequestRejected, TwsUnavailable
+from connectors.tws.job_events import NO_RUN, build_events
 from connectors.tws.joblog_chunks import joblog_chunks
-from connectors.tws.poll_queries import full_scan_oql, incremental_oql
+from connectors.tws.poll_queries import (
+    BY_ID_CHUNK,
+    MOVING_STATUSES,
+    by_id_oql,
+    end_filter_oql,
+    full_scan_oql,
+    incremental_oql,
+)
 from connectors.tws.seen_store import SeenStore
+from connectors.tws.status_map import FINAL, LINKED_STATES, categorize
 from twspulse.events import DeadLetter, JobEvent, JobLogChunk, StatusCategory, WorkstationStatus, validation_reason
 from twspulse.job_keys import job_key
 from twspulse.settings import Settings
@@ -39,6 +48,27 @@ from twspulse.topics import JOB_EVENTS, JOB_LOGS, WORKSTATIONS
 log = structlog.get_logger(__name__)
 
 DLQ_RAW_LIMIT = 512 * 1024  # a dead letter keeps at most this much of an unparsable engine answer
+PAGING_ATTEMPTS = 3  # reads of a full scan whose pages did not add up before it is taken as it is
+JOBLOG_MAX_BACKOFF_S = 300.0  # longest wait between two tries of one joblog
+POLL_BACKOFF_MAX_FACTOR = 6  # a failing poll waits at most this many poll intervals before the next
+
+
+def _final(job: JobInPlan) -> bool:
+    """True when the job's newest status can no longer move on its own."""
+    return categorize(job.composite_status.status, job.composite_status.canceled) in FINAL
+
+
+def _ended_since(run: JobRun, cutoff: datetime) -> bool:
+    return run.time_info.actual_end is not None and run.time_info.actual_end >= cutoff
+
+
+def _moving(job: JobInPlan) -> bool:
+    """True when the job's newest status moves on its own (what the incremental filter selects)."""
+    return job.composite_status.status in MOVING_STATUSES and not job.composite_status.canceled
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 @dataclass
@@ -53,6 +83,7 @@ class PollResult:
     dead_letters: int = 0
     forgotten: int = 0
     requests: int = 0
+    joblogs_waiting: int = 0  # failed runs held back while their joblog is retried
 
 
 @dataclass
@@ -87,45 +118,72 @@ class TwsPoller:
         self.totals = PollResult()  # summed over every committed poll of this process
         self.engine: EngineInfo | None = None
         self.plan_id: str | None = None
-        self.cursor: datetime | None = None  # engine time when the last committed poll started
         self._last_full: float | None = None
-        self.incremental_enabled = True
+        self._incremental_refused_at: float | None = None  # when the engine last refused the incremental OQL
+        self.cursor: datetime | None = None  # engine time before the last committed poll's first request
+        self.end_filter_trusted: bool | None = None  # the engine's end-time filter, as checked (None: not yet)
+        self._active: set[str] = set()  # jobs whose newest run was still moving at the last poll
+        self._reread: list[str] = []  # jobs the current incremental poll re-read by id
+        self._held: dict[str, JobEvent] = {}  # event id -> failed run waiting for its joblog
+        self._joblog_tries: dict[str, tuple[int, float]] = {}  # event id -> (failed tries, next try at)
 
     # --- one poll ----------------------------------------------------------------------------------
     async def poll_once(self) -> PollResult:
-        """Read the plan, publish what changed. Raises ``TwsError`` (nothing published) if the engine fails."""
+        """Read the plan, publish what changed. Raises ``TwsError`` (nothing published) if the plan read fails.
+
+        A joblog or the workstation list failing does not fail the poll: the plan's events still go out
+        (see ``_fetch_joblog`` and ``_read_workstations``).
+        """
         requests_before = self.client.requests_sent
         if self.engine is None:
             await self._load_engine_info()
         now = datetime.now(UTC)
         batch = _Batch()
         full = self._full_scan_due()
-        started_at: datetime | None = None
+        cursor = self.client.engine_time  # earlier than any answer of this poll: a safe lower bound
         try:
-            jobs, started_at = await self._scan(full, now, batch)
+            jobs = await self._scan(full, now, batch)
             if not full and any(j.plan_id and j.plan_id != self.plan_id for j in jobs.values()):
                 log.info("tws.plan.turnover", old=self.plan_id, new=next(iter(jobs.values())).plan_id)
                 full = True
-                jobs, _ = await self._scan(True, now, batch)
-            await self._read_workstations(now, batch)
+                jobs = await self._scan(True, now, batch)
+            if full and self.end_filter_trusted is None:
+                await self._check_end_filter(jobs, now)
         except TwsPayloadError as exc:
             self._dead_letter_now(exc, now)
             raise
+        await self._read_workstations(now, batch)
+        candidates = dict(self._held)  # failed runs whose joblog is still awaited: tried again when due
         for job in jobs.values():
-            event = build_event(job, now, self.client.engine_time)
-            if self.store.seen.get(job.id) != event.event_id:
-                batch.events.append(event)
-        for event in batch.events:
+            published = self.store.seen.get(job.id, {})
+            for event in build_events(job, now, self.client.engine_time):
+                if published.get(event.run_id or NO_RUN) != event.event_id:
+                    candidates[event.event_id] = event
+        held: dict[str, JobEvent] = {}
+        for event_id, event in candidates.items():
+            ready: JobEvent | None = event
             if event.category is StatusCategory.FAILED and event.run_id:
-                await self._fetch_joblog(event, now, batch)
+                ready = await self._fetch_joblog(event, now, batch)
+            if ready is None:
+                held[event_id] = event
+            else:
+                batch.events.append(ready)
+        active = {job_id for job_id, job in jobs.items() if _moving(job)}
+        if not full:  # jobs moving before and not read now (their re-read failed validation) stay watched
+            active |= self._active - set(self._reread) - set(jobs)
         gone = [job_id for job_id in self.store.seen if job_id not in jobs] if full else []
         self._publish(batch, gone, now)
+        # only now that the poll is committed does it move the connector's memory forward
+        self._active = active
+        for event in batch.events:
+            self._joblog_tries.pop(event.event_id, None)
+        self._held = held
+        self.cursor = cursor or self.cursor
         if full:
             self._last_full = self._clock()
         plan_ids = {j.plan_id for j in jobs.values() if j.plan_id}
         if len(plan_ids) == 1:
             self.plan_id = plan_ids.pop()
-        self.cursor = started_at or self.cursor
         result = PollResult(
             full_scans=int(full),
             jobs_seen=len(jobs),
@@ -135,6 +193,7 @@ class TwsPoller:
             dead_letters=len(batch.dead),
             forgotten=len(gone),
             requests=self.client.requests_sent - requests_before,
+            joblogs_waiting=len(self._held),
         )
         for name, value in result.__dict__.items():
             setattr(self.totals, name, getattr(self.totals, name) + value)
@@ -146,8 +205,11 @@ class TwsPoller:
         self._last_full = None
 
     def _full_scan_due(self) -> bool:
-        if not self.incremental_enabled or self._last_full is None or self.cursor is None:
+        if self._last_full is None:
             return True
+        refused = self._incremental_refused_at
+        if refused is not None and self._clock() - refused < self.settings.tws_full_scan_interval_s:
+            return True  # the engine refused the incremental filter lately: ask again after a while
         return self._clock() - self._last_full >= self.settings.tws_full_scan_interval_s
 
     def _zone(self) -> ZoneInfo:
@@ -163,31 +225,102 @@ class TwsPoller:
             return
         log.info("tws.engine", version=self.engine.full_version, timezone=self.engine.timezone)
 
-    async def _scan(self, full: bool, now: datetime, batch: _Batch) -> tuple[dict[str, JobInPlan], datetime | None]:
-        """Jobs of the scan (job id -> job) and the engine time of its first answer (the next cursor)."""
+    async def _scan(self, full: bool, now: datetime, batch: _Batch) -> dict[str, JobInPlan]:
+        """Jobs of the scan (job id -> job).
+
+        A full scan reads every job in scope. An incremental one reads the jobs whose runs are in a moving
+        state (a documented OQL field), then re-reads by id the jobs that were moving at the last poll and
+        are not any more: they ended since, and their runs (the failed one before a quick rerun too) are
+        read whatever state they ended in. A job that goes from waiting to done between two polls is read
+        by the next full scan.
+        """
         scope = self.settings.tws_oql
+        self._reread = []
         if full:
-            oql = full_scan_oql(scope)
-        else:
-            assert self.cursor is not None
-            oql = incremental_oql(scope, self.cursor - timedelta(seconds=self.settings.tws_overlap_s))
-        jobs: dict[str, JobInPlan] = {}
-        started_at: datetime | None = None
+            return await self._read_plan(full_scan_oql(scope), now, batch, consistent=True)
+        since = None
+        if self.end_filter_trusted and self.cursor is not None:
+            since = self.cursor - timedelta(seconds=self.settings.tws_overlap_s)
         try:
+            jobs = await self._read_plan(incremental_oql(scope, since), now, batch)
+            self._reread = sorted(self._active - set(jobs))
+            for ids in _chunks(self._reread, BY_ID_CHUNK):
+                jobs.update(await self._read_plan(by_id_oql(scope, ids), now, batch))
+        except TwsRequestRejected as exc:
+            if exc.status != 400:
+                raise
+            # This engine's OQL refuses the incremental filter: full scans until the next periodic retry.
+            log.error("tws.incremental.unsupported", error=str(exc)[:300], fallback="full scans")
+            self.end_filter_trusted = False if since is not None else self.end_filter_trusted
+            self._incremental_refused_at = self._clock()
+            return await self._read_plan(full_scan_oql(scope), now, batch, consistent=True)
+        return jobs
+
+    async def _check_end_filter(self, jobs: dict[str, JobInPlan], now: datetime) -> None:
+        """Check the engine's run end-time filter against a full scan's answer; trust it only if they agree.
+
+        Its filterability is not documented, and an engine that ignored it or compared differently would
+        hide runs, so it is measured: the jobs with a run that ended at or after the median end time of
+        the scan must be exactly what the filter returns (jobs still moving during the scan may come in
+        addition: they can have ended since). Until some run has ended there is nothing to check with,
+        and the next full scan tries again.
+        """
+        ends = sorted(r.time_info.actual_end for j in jobs.values() for r in j.jobruns if r.time_info.actual_end)
+        if not ends:
+            return
+        middle = ends[len(ends) // 2]
+        cutoff = middle.replace(microsecond=middle.microsecond // 1000 * 1000)  # what the OQL instant can say
+        expected = {j.id for j in jobs.values() if any(_ended_since(r, cutoff) for r in j.jobruns)}
+        refused: str | None = None
+        try:
+            got = set(await self._read_plan(end_filter_oql(self.settings.tws_oql, cutoff), now, _Batch()))
+        except TwsRequestRejected as exc:
+            if exc.status != 400:
+                raise
+            got, refused = set(), str(exc)[:300]
+        missing = expected - got
+        extra = got - expected - {job_id for job_id, job in jobs.items() if not _final(job)}
+        self.end_filter_trusted = not (missing or extra or refused)
+        log.log(
+            logging.INFO if self.end_filter_trusted else logging.WARNING,
+            "tws.end_filter.checked",
+            trusted=self.end_filter_trusted,
+            expected=len(expected),
+            missing=len(missing),
+            unexpected=len(extra),
+            refused=refused,
+        )
+
+    async def _read_plan(
+        self, oql: str, now: datetime, batch: _Batch, consistent: bool = False
+    ) -> dict[str, JobInPlan]:
+        """Every job the OQL selects, following pages.
+
+        Offset paging over a plan that moves can skip or repeat a job when jobs enter or leave the plan
+        between two pages. Jobs are keyed by id (a repeat is harmless); with ``consistent`` a read whose
+        total changed between pages, or that found fewer distinct jobs than the engine counted, is read
+        again (up to ``PAGING_ATTEMPTS`` times) so a full scan never misses a job.
+        """
+        for attempt in range(1, PAGING_ATTEMPTS + 1):
+            jobs: dict[str, JobInPlan] = {}
+            counts: set[int] = set()
             async for page in self.client.job_pages(oql, self.settings.tws_page_size):
-                started_at = started_at or self.client.engine_time
+                if page.count is not None:
+                    counts.add(page.count)
                 for raw in page.results:
                     job = self._validate(raw, now, batch)
                     if job is not None:
                         jobs[job.id] = job
-        except TwsRequestRejected as exc:
-            if full or exc.status != 400:
-                raise
-            # The engine's OQL does not know the incremental filter: poll the whole plan from now on.
-            log.error("tws.incremental.unsupported", error=str(exc), fallback="full scans every poll")
-            self.incremental_enabled = False
-            return await self._scan(True, now, batch)
-        return jobs, started_at
+            total = next(iter(counts)) if len(counts) == 1 else None
+            seen = len(jobs) + self._invalid_in(batch)
+            if not consistent or (total is not None and seen >= total) or not counts:
+                return jobs
+            log.warning("tws.plan.shifted", counts=sorted(counts), read=seen, attempt=attempt, oql=oql[:200])
+        return jobs
+
+    @staticmethod
+    def _invalid_in(batch: _Batch) -> int:
+        return sum(1 for _, d in batch.dead if d.error_type == "ValidationError" and d.source_topic == JOB_EVENTS.name)
 
     def _validate(self, raw: dict[str, Any], now: datetime, batch: _Batch) -> JobInPlan | None:
         try:
@@ -217,16 +350,24 @@ class TwsPoller:
             )
         )
 
-    def _dead_letter_now(self, exc: TwsPayloadError, now: datetime) -> None:
-        """An unparsable answer fails the poll; its body still goes to the DLQ (own transaction)."""
+    def _dead_letter_now(self, exc: TwsPayloadError, now: datetime, topic: str = JOB_EVENTS.name) -> None:
+        """An unparsable answer: its body goes to the DLQ (own transaction) before the caller goes on."""
         batch = _Batch()
-        self._queue_dead(batch, exc.raw[:DLQ_RAW_LIMIT], JOB_EVENTS.name, str(exc)[:2000], "TwsPayloadError", now, None)
+        self._queue_dead(batch, exc.raw[:DLQ_RAW_LIMIT], topic, str(exc)[:2000], "TwsPayloadError", now, None)
         if batch.dead:
             self._publish(batch, [], now)
             log.error("tws.payload.dead_lettered", error=str(exc)[:300])
 
     async def _read_workstations(self, now: datetime, batch: _Batch) -> None:
-        page = await self.client.workstations()
+        """The workstations' state; when the engine fails to give it, this poll's jobs go out without it."""
+        try:
+            page = await self.client.workstations()
+        except TwsPayloadError as exc:
+            self._dead_letter_now(exc, now, WORKSTATIONS.name)
+            return
+        except (TwsRequestRejected, TwsUnavailable) as exc:
+            log.warning("tws.workstations.unavailable", error=str(exc)[:300])
+            return
         for raw in page.results:
             try:
                 ws = Workstation.model_validate(raw, context={"tz": self._zone()})
@@ -240,7 +381,7 @@ class TwsPoller:
                 WorkstationStatus(
                     workstation=ws.name,
                     plan_id=self.plan_id,
-                    linked="LINKED" in states,
+                    linked=bool(states & LINKED_STATES),
                     running=bool(states & {"RUNNING", "ONLINE"}),
                     active_states=sorted(states),
                     limit=ws.limit,
@@ -252,28 +393,58 @@ class TwsPoller:
                 )
             )
 
-    async def _fetch_joblog(self, event: JobEvent, now: datetime, batch: _Batch) -> None:
+    async def _fetch_joblog(self, event: JobEvent, now: datetime, batch: _Batch) -> JobEvent | None:
+        """Fetch a failed run's joblog into the batch: the event to publish, or None while it must wait.
+
+        Each joblog fails alone. One the engine refuses for good (404: the run left the plan; another 4xx;
+        a body that is not a joblog) or that kept failing for ``tws_joblog_attempts`` tries is given up
+        on: the run's event goes out with ``joblog_unavailable`` and the reason goes to the DLQ. One that
+        failed for a reason that can pass (5xx, timeout, a body cut short) holds back only its own run's
+        event, tried again with its own backoff, while every other event of the plan is published.
+        """
         assert event.run_id is not None
+        attempts, due = self._joblog_tries.get(event.event_id, (0, 0.0))
+        if self._clock() < due:
+            return None
         try:
             joblog = await self.client.joblog(
                 event.run_id, self.settings.tws_joblog_max_bytes, self.settings.tws_joblog_page_lines
             )
-        except TwsNotFound as exc:
-            # The run is gone from the plan: say so in the DLQ rather than lose the fact silently.
-            self._queue_dead(
-                batch, event.to_bytes(), JOB_LOGS.name, f"joblog not found: {exc}", "TwsNotFound", now, event.run_id
-            )
-            return
+        except (TwsRequestRejected, TwsPayloadError) as exc:
+            return self._without_joblog(event, now, batch, f"joblog refused: {exc}", type(exc).__name__)
+        except TwsUnavailable as exc:
+            attempts += 1
+            if attempts >= self.settings.tws_joblog_attempts:
+                reason = f"joblog unavailable after {attempts} attempts: {exc}"
+                return self._without_joblog(event, now, batch, reason, type(exc).__name__)
+            wait = min(JOBLOG_MAX_BACKOFF_S, self.settings.tws_poll_interval_s * 2 ** (attempts - 1))
+            self._joblog_tries[event.event_id] = (attempts, self._clock() + wait)
+            log.warning("tws.joblog.retry", run_id=event.run_id, attempt=attempts, wait_s=wait, error=str(exc)[:300])
+            return None
         batch.chunks.extend(joblog_chunks(event, joblog, now, self.settings.tws_joblog_chunk_bytes))
+        return event
+
+    def _without_joblog(self, event: JobEvent, now: datetime, batch: _Batch, reason: str, kind: str) -> JobEvent:
+        """The run's event, saying why its joblog will never follow; the same reason goes to the DLQ."""
+        log.error("tws.joblog.given_up", run_id=event.run_id, error=reason[:300])
+        self._queue_dead(batch, event.to_bytes(), JOB_LOGS.name, reason[:2000], kind, now, event.run_id)
+        return event.model_copy(update={"joblog_unavailable": reason[:1000]})
 
     def _publish(self, batch: _Batch, gone: list[str], now: datetime) -> None:
         if not (batch.events or batch.chunks or batch.dead or batch.workstations or gone):
             return
         self.producer.begin()
         try:
+            published: dict[str, dict[str, str]] = {}
             for event in batch.events:
                 self.producer.send(JOB_EVENTS.name, job_key(event), event)  # by definition: see job_keys
-                self.store.record(self.producer, event.plan_id, event.job_id, event.event_id, now)
+                runs = published.setdefault(event.job_id, dict(self.store.seen.get(event.job_id, {})))
+                if event.run_id:
+                    runs.pop(NO_RUN, None)  # the status before the first run is history once a run exists
+                runs[event.run_id or NO_RUN] = event.event_id
+            plans = {event.job_id: event.plan_id for event in batch.events}
+            for job_id, runs in published.items():
+                self.store.record(self.producer, plans[job_id], job_id, runs, now)
             for chunk in batch.chunks:
                 self.producer.send(JOB_LOGS.name, chunk.run_id, chunk)
             for ws in batch.workstations:
@@ -286,8 +457,7 @@ class TwsPoller:
         except Exception:
             self.producer.abort()
             raise
-        for event in batch.events:
-            self.store.seen[event.job_id] = event.event_id
+        self.store.seen.update(published)
         for job_id in gone:
             self.store.seen.pop(job_id, None)
         self._reported_bad.update(digest for digest, _ in batch.dead)
@@ -308,7 +478,7 @@ class TwsPoller:
             polls += 1
             if max_polls is not None and polls >= max_polls:
                 return
-            wait = self.settings.tws_poll_interval_s * min(2**failures, 30)
+            wait = self.settings.tws_poll_interval_s * min(2**failures, POLL_BACKOFF_MAX_FACTOR)
             try:
                 await asyncio.wait_for(stop.wait(), timeout=wait)
             except TimeoutError:

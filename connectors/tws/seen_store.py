@@ -21,11 +21,11 @@ log = structlog.get_logger(__name__)
 
 
 class SeenStore:
-    """job id -> status key last published, for one connector name."""
+    """job id -> (run id -> status key last published), for one connector name."""
 
     def __init__(self, connector: str):
         self.connector = connector
-        self.seen: dict[str, str] = {}
+        self.seen: dict[str, dict[str, str]] = {}
 
     def _key(self, job_id: str) -> str:
         return f"{self.connector}/{job_id}"
@@ -67,7 +67,7 @@ class SeenStore:
                         self.seen.pop(job_id, None)
                     else:
                         try:
-                            self.seen[job_id] = SeenStatus.model_validate_json(value).status_key
+                            self.seen[job_id] = SeenStatus.model_validate_json(value).published()
                         except ValidationError as exc:
                             log.error("tws.state.bad_record", key=key, error=str(exc))
                 offset, partition = msg.offset(), msg.partition()
@@ -95,9 +95,12 @@ class SeenStore:
                 log.info("tws.state.waiting_for_leader", partition=partition, error=str(exc))
                 time.sleep(0.5)
 
-    def record(self, producer: EventProducer, plan_id: str, job_id: str, key: str, now: datetime) -> None:
-        """Queue the new status of a job (inside the caller's transaction)."""
-        entry = SeenStatus(connector=self.connector, plan_id=plan_id, job_id=job_id, status_key=key, updated_at=now)
+    def record(self, producer: EventProducer, plan_id: str, job_id: str, runs: dict[str, str], now: datetime) -> None:
+        """Queue what is now published of a job, run by run (inside the caller's transaction)."""
+        newest = next(reversed(runs.values()))
+        entry = SeenStatus(
+            connector=self.connector, plan_id=plan_id, job_id=job_id, status_key=newest, runs=runs, updated_at=now
+        )
         producer.send(CONNECTOR_STATE.name, self._key(job_id), entry)
 
     def forget(self, producer: EventProducer, job_id: str) -> None:

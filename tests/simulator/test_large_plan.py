@@ -36,7 +36,7 @@ def test_connector_filters_on_fifty_thousand_jobs_are_fast_and_right(make_server
     server = make_server(total_jobs=50_000)
     server.clock.advance(10 * 3600)
     pending = "lastRunCommonStatus IN ['WAITING','READY','RUNNING']"
-    ended = "jobruns.timeInfo.actualEndTime >= '2026-11-24T09:00:00Z'"
+    ended = "jobruns.timeInfo.actualEndTime >= '2026-11-24T09:00:00.000Z'"
     combined = f"({pending}) OR ({ended} AND lastRunCommonStatus IN ['SUCCESSFUL','ERROR'])"
     with client_for(server) as http:
         counts = {}

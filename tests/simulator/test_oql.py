@@ -52,11 +52,11 @@ def test_status_filters_on_job_and_runs(busy: httpx.Client) -> None:
 
 
 def test_time_ranges_and_order_by(busy: httpx.Client) -> None:
-    window = all_jobs(busy, oql="schedTime >= '2026-11-24T01:00:00Z' AND schedTime < '2026-11-24T03:00:00Z'")
+    window = all_jobs(busy, oql="schedTime >= '2026-11-24T01:00:00.000Z' AND schedTime < '2026-11-24T03:00:00.000Z'")
     assert window and all("2026-11-24T01:00:00Z" <= j["schedTime"] < "2026-11-24T03:00:00Z" for j in window)
-    offset = all_jobs(busy, oql="schedTime >= '2026-11-23T23:00:00-02:00' AND schedTime < '2026-11-24T03:00:00Z'")
+    offset = all_jobs(busy, oql="schedTime >= '2026-11-23T23:00:00.000-02:00' AND schedTime < '2026-11-24T03:00:00.000Z'")
     assert offset == window  # instants compare as instants, whatever their offset
-    ended = all_jobs(busy, oql="jobruns.timeInfo.actualEndTime >= '2026-11-24T02:00:00Z'")
+    ended = all_jobs(busy, oql="jobruns.timeInfo.actualEndTime >= '2026-11-24T02:00:00.000Z'")
     assert ended and all(
         any((r["timeInfo"]["actualEndTime"] or "") >= "2026-11-24T02:00:00Z" for r in j["jobruns"]) for j in ended
     )
@@ -77,6 +77,12 @@ def test_time_ranges_and_order_by(busy: httpx.Client) -> None:
         "(name = 'X'",
         "schedTime > 'yesterday'",
         "name = 'X' ORDER BY",
+        # as strict as the engine's documented OQL (the connector must never depend on more):
+        'name = "X"',  # double quotes
+        "name <> 'X'",  # not an operator
+        "NAME = 'X'",  # field names are case-sensitive
+        "schedTime > '2026-11-24T01:00:00Z'",  # an instant without milliseconds
+        "schedTime > '2026-11-24T01:00:00.000'",  # an instant without offset
     ],
 )
 def test_bad_oql_is_answered_400_oql_filter_syntax_error(client: httpx.Client, oql: str) -> None:

@@ -25,7 +25,7 @@ def _durations_by_day(server: SimulatorServer, days: range) -> dict[int, dict[st
             day_start = START + timedelta(days=day)
             server.clock.advance_to(day_start + timedelta(seconds=DAY - 1))
             today: dict[str, float] = {}
-            for job in all_jobs(http, oql=f"schedTime >= '{day_start.isoformat()}'"):
+            for job in all_jobs(http, oql=f"schedTime >= '{day_start.isoformat(timespec='milliseconds')}'"):
                 run = job["jobruns"][0] if job["jobruns"] else None
                 if run and run["commonStatus"] == "SUCCESSFUL":
                     today[job["jobDefinitionRefId"]] = _seconds(run["timeInfo"]["elapsedTime"])

@@ -43,7 +43,7 @@ def test_jobs_progress_through_statuses_as_the_clock_advances(make_server: Serve
         everything = all_jobs(http)
         ended = [
             j
-            for j in all_jobs(http, oql="schedTime > '2026-11-24T00:01:00Z'")
+            for j in all_jobs(http, oql="schedTime > '2026-11-24T00:01:00.000Z'")
             if len(j["jobruns"]) == 1 and j["endTime"] is not None
         ]
     by_position = {(j["jobStreamId"], j["position"]): j for j in everything}
