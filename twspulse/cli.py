@@ -251,17 +251,16 @@ def connect_tws(ctx: click.Context, polls: int | None) -> None:
 def connect_system(ctx: click.Context, interval: float | None, count: int | None) -> None:
     """Sample this host's CPU, memory, disks and network with psutil into host.metrics."""
     from connectors import system
-    from connectors.producer import EventProducer
 
     settings = _settings(ctx)
-    producer = EventProducer(_endpoints(settings).kafka_bootstrap, client_id="twspulse-system")
+    if interval:
+        settings = settings.model_copy(update={"system_interval_s": interval})
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        system.run(producer, interval or settings.system_interval_s, stop, settings.host_name, count)
+        system.run_system_connector(settings, _endpoints(settings).kafka_bootstrap, stop, count)
     except KeyboardInterrupt:
         pass
-    producer.flush(30)
 
 
 # --- joblogs on demand ----------------------------------------------------------------------------
