@@ -7,6 +7,7 @@ options given here override them for one run.
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 import threading
@@ -261,6 +262,43 @@ def connect_system(ctx: click.Context, interval: float | None, count: int | None
         system.run_system_connector(settings, _endpoints(settings).kafka_bootstrap, stop, count)
     except KeyboardInterrupt:
         pass
+
+
+# --- the engine ----------------------------------------------------------------------------------
+@main.group()
+def tws() -> None:
+    """The TWS engine itself (TWSPULSE_TWS_URL)."""
+
+
+@tws.command("check")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per check instead of a table.")
+@click.pass_context
+def tws_check(ctx: click.Context, as_json: bool) -> None:
+    """Probe the engine read-only: version, auth, OQL forms, paging, joblog ranges, link states.
+
+    Exits 1 when a check the connector depends on fails (see docs/real-engine.md for what each means).
+    """
+    from connectors.tws.client import TwsClient
+    from connectors.tws.engine_check import REQUIRED, run_checks
+
+    settings = _settings(ctx)
+
+    async def _check():  # type: ignore[no-untyped-def]
+        async with TwsClient(settings) as client:
+            return await run_checks(client, settings.tws_oql, settings.tws_page_size), client.requests_sent
+
+    checks, requests = asyncio.run(_check())
+    for check in checks:
+        mark = {True: "ok", False: "FAIL", None: "info"}[check.ok]
+        if as_json:
+            click.echo(json.dumps({"check": check.name, "result": mark, "detail": check.detail, "kind": check.kind}))
+        else:
+            click.echo(f"{mark:>4}  {check.name}: {check.detail}")
+    failed = [c for c in checks if c.ok is False and c.kind == REQUIRED]
+    if not as_json:
+        click.echo(f"{len(checks)} checks, {len(failed)} failed, {requests} requests to {settings.tws_url}")
+    if failed:
+        ctx.exit(1)
 
 
 # --- joblogs on demand ----------------------------------------------------------------------------

@@ -190,20 +190,22 @@ class TwsClient:
         except ValidationError as exc:
             raise TwsPayloadError(f"engine/info is not EngineInfoV2: {exc}", resp.content) from exc
 
+    async def job_page(self, oql: str = "", limit: int = 1000, offset: int = 0) -> JobPage:
+        """One page of ``GET plan/job`` for the current plan."""
+        params: dict[str, Any] = {"limit": limit, "offset": offset, "plan_id": "current"}
+        if oql:
+            params["oql"] = oql
+        resp = await self._request("plan/job", params=params, headers={"Include-Count": "true", **JSON})
+        try:
+            return JobPage.model_validate_json(resp.content)
+        except ValidationError as exc:
+            raise TwsPayloadError(f"plan/job page at offset {offset} is not an envelope: {exc}", resp.content) from exc
+
     async def job_pages(self, oql: str = "", page_size: int = 1000) -> AsyncIterator[JobPage]:
         """Every page of ``GET plan/job`` for the current plan, following offsets until the last page."""
         offset = 0
         while True:
-            params: dict[str, Any] = {"limit": page_size, "offset": offset, "plan_id": "current"}
-            if oql:
-                params["oql"] = oql
-            resp = await self._request("plan/job", params=params, headers={"Include-Count": "true"})
-            try:
-                page = JobPage.model_validate_json(resp.content)
-            except ValidationError as exc:
-                raise TwsPayloadError(
-                    f"plan/job page at offset {offset} is not an envelope: {exc}", resp.content
-                ) from exc
+            page = await self.job_page(oql, page_size, offset)
             yield page
             if not page.results or len(page.results) < page_size or not page.next:
                 return
@@ -229,21 +231,8 @@ class TwsClient:
         """
         kept = bytearray()
         first = 1
-        path = f"plan/job/run/{segment(run_id)}/joblog"
         while True:
-            params = {
-                "contentOnly": str(content_only).lower(),
-                "from_line": first,
-                "to_line": first + page_lines - 1,
-            }
-            resp = await self._request(path, params=params, headers=TEXT, stream=True)
-            try:
-                page = await resp.aread()
-            except (httpx.TransportError, httpx.TimeoutException) as exc:
-                self.breaker.record_failure()
-                raise TwsUnavailable(f"joblog of run {run_id} broke off at line {first}: {exc}") from exc
-            finally:
-                await resp.aclose()
+            page = await self.joblog_range(run_id, first, first + page_lines - 1, content_only)
             lines = page.count(b"\n") + (0 if not page or page.endswith(b"\n") else 1)
             if lines > page_lines:  # the engine ignored the range: this answer is the whole log
                 log.warning("tws.joblog.range_ignored", run_id=run_id, asked=page_lines, got=lines)
@@ -255,6 +244,24 @@ class TwsClient:
             if lines != page_lines:  # a short page ends the log (a longer one was the whole log)
                 return Joblog(bytes(kept), len(kept), False)
             first += page_lines
+
+    async def joblog_range(
+        self, run_id: str, from_line: int | None, to_line: int | None, content_only: bool = False
+    ) -> bytes:
+        """One answer of the joblog endpoint: lines ``from_line``..``to_line`` (None: the engine's default)."""
+        params: dict[str, Any] = {"contentOnly": str(content_only).lower()}
+        if from_line is not None:
+            params["from_line"] = from_line
+        if to_line is not None:
+            params["to_line"] = to_line
+        resp = await self._request(f"plan/job/run/{segment(run_id)}/joblog", params=params, headers=TEXT, stream=True)
+        try:
+            return await resp.aread()
+        except (httpx.TransportError, httpx.TimeoutException) as exc:
+            self.breaker.record_failure()
+            raise TwsUnavailable(f"joblog of run {run_id} broke off at line {from_line or 1}: {exc}") from exc
+        finally:
+            await resp.aclose()
 
     async def follow_joblog(self, run_id: str, content_only: bool = False) -> AsyncIterator[bytes]:
         """Stream a running job's joblog as the engine produces it (``follow=true``) until the job ends."""

@@ -25,8 +25,9 @@ from confluent_kafka import KafkaException
 from pydantic import ValidationError
 
 from connectors.producer import DeliveryError, EventProducer
-from connectors.tws.api_models import EngineInfo, JobInPlan, JobRun, Workstation
+from connectors.tws.api_models import EngineInfo, JobInPlan, Workstation
 from connectors.tws.client import TwsClient
+from connectors.tws.engine_check import end_filter_cutoff, end_filter_verdict
 from connectors.tws.errors import TwsError, TwsPayloadError, TwsRequestRejected, TwsUnavailable
 from connectors.tws.job_events import NO_RUN, build_events
 from connectors.tws.joblog_chunks import joblog_chunks
@@ -39,7 +40,7 @@ from connectors.tws.poll_queries import (
     incremental_oql,
 )
 from connectors.tws.seen_store import SeenStore
-from connectors.tws.status_map import FINAL, LINKED_STATES, categorize
+from connectors.tws.status_map import LINKED_STATES
 from twspulse.events import DeadLetter, JobEvent, JobLogChunk, StatusCategory, WorkstationStatus, validation_reason
 from twspulse.job_keys import job_key
 from twspulse.settings import Settings
@@ -51,15 +52,6 @@ DLQ_RAW_LIMIT = 512 * 1024  # a dead letter keeps at most this much of an unpars
 PAGING_ATTEMPTS = 3  # reads of a full scan whose pages did not add up before it is taken as it is
 JOBLOG_MAX_BACKOFF_S = 300.0  # longest wait between two tries of one joblog
 POLL_BACKOFF_MAX_FACTOR = 6  # a failing poll waits at most this many poll intervals before the next
-
-
-def _final(job: JobInPlan) -> bool:
-    """True when the job's newest status can no longer move on its own."""
-    return categorize(job.composite_status.status, job.composite_status.canceled) in FINAL
-
-
-def _ended_since(run: JobRun, cutoff: datetime) -> bool:
-    return run.time_info.actual_end is not None and run.time_info.actual_end >= cutoff
 
 
 def _moving(job: JobInPlan) -> bool:
@@ -265,12 +257,9 @@ class TwsPoller:
         addition: they can have ended since). Until some run has ended there is nothing to check with,
         and the next full scan tries again.
         """
-        ends = sorted(r.time_info.actual_end for j in jobs.values() for r in j.jobruns if r.time_info.actual_end)
-        if not ends:
+        cutoff = end_filter_cutoff(jobs.values())
+        if cutoff is None:
             return
-        middle = ends[len(ends) // 2]
-        cutoff = middle.replace(microsecond=middle.microsecond // 1000 * 1000)  # what the OQL instant can say
-        expected = {j.id for j in jobs.values() if any(_ended_since(r, cutoff) for r in j.jobruns)}
         refused: str | None = None
         try:
             got = set(await self._read_plan(end_filter_oql(self.settings.tws_oql, cutoff), now, _Batch()))
@@ -278,16 +267,15 @@ class TwsPoller:
             if exc.status != 400:
                 raise
             got, refused = set(), str(exc)[:300]
-        missing = expected - got
-        extra = got - expected - {job_id for job_id, job in jobs.items() if not _final(job)}
-        self.end_filter_trusted = not (missing or extra or refused)
+        verdict = end_filter_verdict(jobs, cutoff, got)
+        self.end_filter_trusted = verdict.trusted and not refused
         log.log(
             logging.INFO if self.end_filter_trusted else logging.WARNING,
             "tws.end_filter.checked",
             trusted=self.end_filter_trusted,
-            expected=len(expected),
-            missing=len(missing),
-            unexpected=len(extra),
+            expected=verdict.expected,
+            missing=verdict.missing,
+            unexpected=verdict.unexpected,
             refused=refused,
         )
 
