@@ -66,6 +66,7 @@ CONNECTOR_SETTINGS = {
     "log_json": "true",
 }
 SETTLE_TIMEOUT_S = 150.0  # the worker may need a group session timeout (45 s) after its last SIGKILL
+CONNECTOR_STUCK_S = 180.0  # no committed poll for this long (real seconds) fails the test instead of hanging
 
 
 # --- processes ---------------------------------------------------------------------------------------
@@ -139,11 +140,11 @@ def restart_broker(broker: LocalKafka, hard: bool, timeout_s: float = 120.0) -> 
         broker.process.wait(30)
     else:
         broker.stop()
-    out = (broker.workdir / "kafka.stdout").open("ab")
-    broker.process = subprocess.Popen(
-        broker._java(ensure_jars(broker.cache_dir), "kafka.Kafka", str(broker.workdir / "server.properties")),
-        stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    with (broker.workdir / "kafka.stdout").open("ab") as out:
+        broker.process = subprocess.Popen(
+            broker._java(ensure_jars(broker.cache_dir), "kafka.Kafka", str(broker.workdir / "server.properties")),
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
     broker._wait_ready(timeout_s)
 
 
@@ -177,6 +178,7 @@ class ClockDriver(threading.Thread):
         self._halt = threading.Event()
         self._cap = sim.clock.timestamp() + LEASH_SIM_S  # simulated instant not to pass for now
         self.held_s = 0.0  # real seconds the clock stood still, waiting for a committed poll
+        self._held_since: float | None = None
 
     def run(self) -> None:
         """Advance every tick until the end of the window (or ``halt``)."""
@@ -187,14 +189,20 @@ class ClockDriver(threading.Thread):
             step = min(elapsed * self._speed, min(self._end, self._cap) - self._sim.clock.timestamp())
             if step > 0:
                 self._sim.clock.advance(step)
+                self._held_since = None
             elif self._cap < self._end:
                 self.held_s += elapsed
+                self._held_since = self._held_since or now
             if self._sim.clock.timestamp() >= self._end:
                 return
 
     def poll_committed(self) -> None:
         """The connector committed a poll now: the clock may run ``LEASH_SIM_S`` past this instant."""
         self._cap = self._sim.clock.timestamp() + LEASH_SIM_S
+
+    def held_for(self) -> float:
+        """Real seconds the clock has been waiting for a committed poll without a break (0 when running)."""
+        return time.monotonic() - self._held_since if self._held_since else 0.0
 
     def halt(self) -> None:
         """Stop the clock where it is (the test is failing)."""
@@ -270,8 +278,12 @@ class Chaos:
     def supervise(self) -> None:
         """Restart a connector or worker that exited on its own, as `restart: unless-stopped` would.
 
-        Also lets the clock run on when the connector committed a poll, and notes outages it ended.
+        Also lets the clock run on when the connector committed a poll, and notes outages it ended; fails
+        when the connector has committed nothing for ``CONNECTOR_STUCK_S`` (the clock would wait forever).
         """
+        if self.clock.held_for() > CONNECTOR_STUCK_S:
+            raise AssertionError(f"the connector committed no poll for {CONNECTOR_STUCK_S}s (sim {self.sim_time()}, "
+                                 f"actions done: {self.applied}):\n{self.connector.log()}")  # fmt: skip
         polls = self.connector.polls()
         if len(polls) > self._polls_seen:
             self._polls_seen = len(polls)
@@ -528,7 +540,7 @@ def test_chaos_day_stores_every_run_once_with_its_final_status(
     try:
         chaos.start_worker()
         chaos.start_connector()
-        wait_until(lambda: chaos.connector.polls(), timeout_s=120, what="the connector's first poll")
+        _wait_for_connector(chaos, lambda: chaos.connector.polls(), "the connector's first poll")
         wait_until(lambda: "job_events.assigned" in chaos.worker.log(), timeout_s=120,
                    what="the worker's job-event partitions", worker=chaos.worker)  # fmt: skip
         clock.start()
@@ -554,7 +566,7 @@ def test_chaos_day_stores_every_run_once_with_its_final_status(
             polls = [p for c in chaos.connectors for p in c.polls(since=stopped)]
             return len(polls) >= 2 and any(p.get("full_scans") for p in polls)
 
-        wait_until(caught_up, timeout_s=120, what="two polls and a full scan after the clock stopped")
+        _wait_for_connector(chaos, caught_up, "two polls and a full scan after the clock stopped")
         published = published_events(broker.bootstrap)
 
         def drained() -> bool:
@@ -596,6 +608,14 @@ def test_chaos_day_stores_every_run_once_with_its_final_status(
     print(summary)
     (tmp_path / "chaos-summary.txt").write_text(summary + "\n\n" + "\n\n".join(report.problems))
     assert not report.problems, summary + "\n\n" + "\n\n".join(report.problems)
+
+
+def _wait_for_connector(chaos: Chaos, predicate: Callable[[], object], what: str) -> None:
+    """wait_until, with the connector's log in the failure message."""
+    try:
+        wait_until(predicate, timeout_s=120, what=what)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nconnector log:\n{chaos.connector.log()}") from None
 
 
 def _note_worker_recoveries(chaos: Chaos, rows: list[dict[str, Any]]) -> None:
