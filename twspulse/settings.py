@@ -139,6 +139,11 @@ class Settings(BaseSettings):
         default=None,
         description="Base URL of an OpenAI-compatible API (ends in /v1); unset: the offline rules engine.",
     )
+    llm_allow_insecure_http: bool = Field(
+        default=False,
+        description="Allow an http:// llm_url on a non-loopback host (the API key and masked joblogs then cross "
+        "the network in clear); loopback hosts (localhost, 127.0.0.0/8, ::1) never need it.",
+    )
     llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the LLM endpoint.")
     llm_api_key: SecretStr | None = Field(default=None, description="Bearer key of the LLM endpoint.")
     llm_timeout_s: float = Field(default=30.0, gt=0, description="Per-request timeout of the LLM endpoint.")

@@ -50,3 +50,11 @@ class LlmBudgetExhausted(LlmError):
 
 class LlmInvalidAnswer(LlmError):
     """The answer was not JSON or not a valid annotation, even after one corrective follow-up."""
+
+
+class LlmUrlRefused(AnnotateError, ValueError):
+    """The configured LLM URL would send the API key and joblog excerpts in clear (or is no http(s) URL).
+
+    Raised when the engine is built, not per annotation: it is a configuration error, so it must stop the
+    process at start instead of quietly falling back to the rules engine like an `LlmError`.
+    """

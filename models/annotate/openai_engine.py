@@ -1,5 +1,11 @@
 """Annotation by any OpenAI-compatible chat-completions endpoint, defended against everything it can do.
 
+The endpoint must be https, or plain http to a loopback host (a model server on this machine: the
+request never leaves it), or plain http explicitly allowed by `llm_allow_insecure_http`: over plain
+http to another host the API key and the (masked) joblog excerpt would cross the network in clear.
+`check_llm_url` refuses anything else when the engine is built, so a wrong URL stops the process at
+start with the setting's name instead of leaking or quietly falling back to the rules.
+
 The model is asked for a JSON object (`response_format: json_object`) and its answer is validated
 against `LlmAnswer`, including that the error line really is a line of the joblog (a model that
 paraphrases it would send operators looking for a line that does not exist). One invalid answer gets
@@ -16,11 +22,13 @@ never logged: they may hold the joblog.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import structlog
@@ -37,9 +45,10 @@ from models.annotate.exceptions import (
     LlmInvalidAnswer,
     LlmRejected,
     LlmUnavailable,
+    LlmUrlRefused,
 )
 from models.annotate.excerpt import Joblog
-from models.annotate.masking import mask_secrets
+from models.annotate.masking import MASK, mask_secrets
 from models.annotate.prompt import build_messages, correction_message, prompt_hash
 from models.annotate.similar_cases import SimilarCase
 from twspulse.settings import Settings
@@ -68,7 +77,9 @@ class OpenAIEngine:
         backoff_s: float = 1.0,
         max_backoff_s: float = 20.0,
         sleep: Callable[[float], None] = time.sleep,
+        allow_insecure_http: bool = False,
     ) -> None:
+        check_llm_url(url, allow_insecure_http=allow_insecure_http)
         self.url = url.rstrip("/") + "/chat/completions"
         self.model = model
         self.timeout_s = timeout_s
@@ -96,6 +107,7 @@ class OpenAIEngine:
             "max_retries": settings.llm_max_retries,
             "requests_per_minute": settings.llm_requests_per_minute,
             "token_budget": settings.llm_token_budget,
+            "allow_insecure_http": settings.llm_allow_insecure_http,
             **overrides,
         }
         return cls(settings.llm_url, settings.llm_model, **options)
@@ -204,6 +216,44 @@ class OpenAIEngine:
         return answer
 
 
+def check_llm_url(url: str, *, allow_insecure_http: bool = False) -> None:
+    """Raise `LlmUrlRefused` unless `url` is https, http to a loopback host, or http explicitly allowed.
+
+    Loopback (localhost, 127.0.0.0/8, ::1) needs no flag: a local model server (Ollama, vLLM, llama.cpp)
+    is the common plain-http case and its traffic stays on the machine. Any other host name counts as
+    remote, even one that resolves to loopback: the check does not resolve names, so it cannot be
+    fooled by, or wait on, DNS.
+    """
+    shown = mask_secrets(url)  # a URL may carry user:password@
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:
+        raise LlmUrlRefused(f"TWSPULSE_LLM_URL={shown!r} is not a valid URL: {exc}") from exc
+    if parts.scheme not in ("http", "https") or not host:
+        raise LlmUrlRefused(f"TWSPULSE_LLM_URL={shown!r} must be an https:// (or loopback http://) URL with a host")
+    if parts.scheme == "https" or _is_loopback(host):
+        return
+    if not allow_insecure_http:
+        raise LlmUrlRefused(
+            f"TWSPULSE_LLM_URL={shown!r} is plain http to {host!r}: the API key and the joblog excerpts would "
+            "cross the network in clear. Use https, a loopback host, or set TWSPULSE_LLM_ALLOW_INSECURE_HTTP=true "
+            "to accept that."
+        )
+    log.warning("annotate.llm.insecure_http", host=host, setting="TWSPULSE_LLM_ALLOW_INSECURE_HTTP")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name other than localhost: not resolved, so not trusted
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
 def _content(response: httpx.Response) -> str:
     try:
         content = response.json()["choices"][0]["message"]["content"]
@@ -225,7 +275,15 @@ def _retry_after(response: httpx.Response) -> float | None:
 def _is_joblog_line(candidate: str, joblog: Joblog) -> bool:
     """True when `candidate` is a whole line of the joblog (whitespace-trimmed), masked or not."""
     wanted = candidate.strip()
-    return any(line.strip() == wanted or mask_secrets(line.strip()) == wanted for line in joblog.lines)
+    lines = [line.strip() for line in joblog.lines]
+    if wanted in lines:
+        return True
+    if MASK not in wanted:
+        return False
+    # Masking leaves a line unchanged up to its first secret, so only lines that start like the candidate
+    # (up to its first mask) need masking: a 10,000-line joblog is not masked whole for one answer.
+    head = wanted.split(MASK, 1)[0]
+    return any(line.startswith(head) and mask_secrets(line) == wanted for line in lines)
 
 
 def _short(error: Exception) -> str:

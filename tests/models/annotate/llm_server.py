@@ -46,8 +46,10 @@ class LlmServer:
 
 
 @contextmanager
-def llm_server(replies: list[Reply] | None = None, default: Reply | None = None) -> Iterator[LlmServer]:
-    """Start the server; yields its state with `url` ending in /v1."""
+def llm_server(
+    replies: list[Reply] | None = None, default: Reply | None = None, host: str = "127.0.0.1"
+) -> Iterator[LlmServer]:
+    """Start the server on `host` (loopback unless a test needs a routed address); `url` ends in /v1."""
     state = LlmServer(url="", replies=list(replies or []), default=default)
     lock = threading.Lock()
 
@@ -89,11 +91,11 @@ def llm_server(replies: list[Reply] | None = None, default: Reply | None = None)
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((host, 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    state.url = f"http://{host}:{server.server_address[1]}/v1"
     try:
         yield state
     finally:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
+import structlog
 
 from connectors.tws.circuit_breaker import CircuitBreaker
 from models.annotate.annotation import FailedRun
 from models.annotate.annotator import Annotator
 from models.annotate.budget import MinuteBudget
-from models.annotate.openai_engine import OpenAIEngine
+from models.annotate.exceptions import LlmUrlRefused
+from models.annotate.openai_engine import OpenAIEngine, check_llm_url
 from tests.models.annotate.llm_server import Reply, good, llm_server
 from twspulse.settings import Settings
 
@@ -187,3 +190,86 @@ def test_without_llm_url_the_rules_engine_answers() -> None:
     with Annotator(Settings(llm_url=None)) as annotator:
         assert annotator.llm is None
         assert annotator.annotate(RUN, JOBLOG).engine == "rules"
+
+
+def test_masked_copy_of_a_secret_bearing_line_is_accepted_as_the_error_line() -> None:
+    answer = {**GOOD, "error_line": "+ export DB_PASSWORD=***"}
+    with llm_server([good(answer)]) as server, _annotator(server.url) as annotator:
+        annotation = annotator.annotate(RUN, JOBLOG)
+    assert annotation.engine == "openai:test-model"
+    assert annotation.error_line == "+ export DB_PASSWORD=***"
+
+
+# --- plain http is refused unless the host is loopback or the operator allowed it ------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://llm.corp.example:8000/v1",
+        "http://10.1.2.3/v1",
+        "http://localhost.corp.example/v1",
+        "http://[fd00::2]/v1",
+    ],
+)
+def test_plain_http_to_a_remote_host_is_refused_at_start_naming_the_setting(url: str) -> None:
+    settings = Settings(llm_url=url, llm_api_key="sk-test-key-0123456789abcdefghij")
+    with pytest.raises(LlmUrlRefused) as refused:
+        Annotator(settings)  # the engine is built, and refused, when the annotator starts
+    message = str(refused.value)
+    assert "TWSPULSE_LLM_URL" in message and "TWSPULSE_LLM_ALLOW_INSECURE_HTTP=true" in message
+    assert "sk-test-key" not in message
+
+
+def test_refusal_does_not_print_a_password_in_the_url() -> None:
+    with pytest.raises(LlmUrlRefused) as refused:
+        check_llm_url("http://svc:Hunter2pw@llm.corp.example/v1")
+    assert "Hunter2pw" not in str(refused.value) and "llm.corp.example" in str(refused.value)
+
+
+@pytest.mark.parametrize("url", ["ftp://llm.corp.example/v1", "llm.corp.example/v1", "http:///v1"])
+def test_url_that_is_not_http_or_has_no_host_is_refused(url: str) -> None:
+    with pytest.raises(LlmUrlRefused, match="TWSPULSE_LLM_URL"):
+        check_llm_url(url, allow_insecure_http=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://llm.corp.example/v1",
+        "http://localhost:11434/v1",
+        "http://LOCALHOST:8000/v1",
+        "http://127.0.0.1:8000/v1",
+        "http://127.0.0.53/v1",
+        "http://[::1]:8000/v1",
+        "http://[::ffff:127.0.0.1]:8000/v1",
+    ],
+)
+def test_https_and_loopback_http_need_no_flag(url: str) -> None:
+    check_llm_url(url)
+    OpenAIEngine(url, "m").close()
+
+
+def _routed_address() -> str:
+    """This machine's address on its default route (a UDP connect sends nothing); skip when it has none."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            pytest.skip("no routed IPv4 address on this machine")
+        address = str(probe.getsockname()[0])
+    if address.startswith("127."):
+        pytest.skip("the default route is loopback here")
+    return address
+
+
+def test_plain_http_to_a_remote_host_is_used_when_explicitly_allowed_with_a_warning() -> None:
+    address = _routed_address()
+    with llm_server([good(GOOD)], host=address) as server:
+        settings = Settings(llm_url=server.url, llm_model="test-model", llm_allow_insecure_http=True, llm_max_retries=0)
+        with structlog.testing.capture_logs() as logs, Annotator(settings) as annotator:
+            annotation = annotator.annotate(RUN, JOBLOG)
+    assert annotation.engine == "openai:test-model" and len(server.requests) == 1
+    assert any(entry["event"] == "annotate.llm.insecure_http" and entry["host"] == address for entry in logs)
+    with pytest.raises(LlmUrlRefused):
+        OpenAIEngine.from_settings(settings.model_copy(update={"llm_allow_insecure_http": False}))
