@@ -26,6 +26,7 @@ Guarantees, as for the Faust agents:
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -104,6 +105,8 @@ class JobEventConsumer(mode.Service):
                 "max.poll.interval.ms": MAX_POLL_INTERVAL_S * 1000,
                 "isolation.level": "read_committed",  # librdkafka's default, said here: a contract, not an accident
                 "session.timeout.ms": int(settings.worker_session_timeout_s * 1000),
+                # librdkafka's own lines through Python logging, so an outage's repeats are rate limited too
+                "logger": logging.getLogger("librdkafka.job-events"),
                 **static,
             }
         )

@@ -15,7 +15,9 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 DEFAULT_INTERVAL_S = 30.0
-THROTTLED_LOGGERS = ("aiokafka", "faust", "mode", "kafka")  # the libraries that repeat themselves in an outage
+# the libraries that repeat themselves in an outage ("librdkafka.*": the loggers given to librdkafka clients)
+THROTTLED_LOGGERS = ("aiokafka", "faust", "mode", "kafka", "librdkafka")
+LIBRDKAFKA_TEMPLATE = "%s [%s] %s"  # confluent-kafka's: facility, client name, message
 
 
 class LogThrottle:
@@ -59,8 +61,12 @@ class ThrottleFilter(logging.Filter):
         """Let a record through unless it repeats one written less than an interval ago."""
         if record.levelno < logging.WARNING or not record.name.startswith(self._prefixes):
             return True
-        # the template, not the formatted text: "Unable to connect to node %s" is one line whatever the node
-        held = self._throttle.allow((record.name, record.levelno, str(record.msg)))
+        # the template, not the formatted text: "Unable to connect to node %s" is one line whatever the node;
+        # librdkafka's one template is told apart by its facility (FAIL, SESSTMOUT, ...)
+        what = str(record.msg)
+        if what == LIBRDKAFKA_TEMPLATE and record.args and isinstance(record.args, tuple):
+            what = str(record.args[0])
+        held = self._throttle.allow((record.name, record.levelno, what))
         if held is None:
             return False
         if held:

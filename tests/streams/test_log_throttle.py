@@ -44,3 +44,15 @@ def test_the_filter_throttles_a_librarys_repeated_template_but_not_other_lines()
     assert flt.filter(again) and again.suppressed == 99  # type: ignore[attr-defined]
     assert all(flt.filter(record("streams.app", "worker.dead_lettered")) for _ in range(5))  # not a library's
     assert all(flt.filter(record("aiokafka.conn", "connected", logging.INFO)) for _ in range(5))  # below WARNING
+
+
+def test_librdkafka_lines_are_told_apart_by_facility() -> None:
+    flt = ThrottleFilter(LogThrottle(interval_s=30, clock=_Clock()))
+
+    def rd(fac: str, message: str) -> logging.LogRecord:
+        args = (fac, "twspulse-worker-job-events#consumer-1", message)
+        return logging.LogRecord("librdkafka.job-events", logging.ERROR, __file__, 1, "%s [%s] %s", args, None)
+
+    fails = [flt.filter(rd("FAIL", f"Connect to ipv4#127.0.0.1:9092 failed (after {i}ms)")) for i in range(50)]
+    assert fails.count(True) == 1
+    assert flt.filter(rd("SESSTMOUT", "Consumer group session timed out"))  # another facility: written

@@ -275,3 +275,42 @@ def test_a_worker_stopped_in_a_database_outage_exits_promptly_and_loses_nothing(
             second.stop()
     finally:
         server.stop()
+
+
+def test_a_worker_restarted_after_a_crash_gets_its_partitions_within_seconds(
+    kafka: str, database_url: str, tmp_path: Path
+) -> None:
+    """kill -9, then a new worker: the dead member leaves the group after the session timeout (10 s; it was
+    Faust's 60 s), or at once with static membership (``worker_instance_id``), which this test uses for one
+    of the two restarts. Measured here: 61 s before, 9-11 s dynamic, 6-7 s static (most of it the start)."""
+    p = Producer({"bootstrap.servers": kafka})
+
+    def produce(tag: str) -> None:
+        _produce_events(p, [_event(i, event_id=f"{tag}{i}/r/SUCC", job_id=f"{tag}{i}") for i in range(8)])
+        for i in range(8):
+            p.produce("host.metrics", key=f"{tag}{i}".encode(), value=sample(f"{tag}-{i}").to_bytes())
+        assert p.flush(30) == 0
+
+    def stored(tag: str) -> bool:
+        runs = count(database_url, f"SELECT count(*) FROM job_runs WHERE job_id LIKE '{tag}%'")
+        hosts = count(database_url, f"SELECT count(DISTINCT host) FROM host_metrics WHERE host LIKE '{tag}-%'")
+        return runs >= 8 and hosts >= 8
+
+    took = {}
+    for round_, settings in (("a", {}), ("b", {"worker_instance_id": "w0"})):
+        first = Worker(kafka, database_url, tmp_path / f"{round_}1.log", **settings)
+        produce(f"{round_}x")
+        wait_until(lambda r=round_: stored(f"{r}x"), timeout_s=90, what="the first worker's rows")
+        first.proc.kill()  # a crash: no commit, no leaving the group
+        first.proc.wait(10)
+        began = time.monotonic()
+        second = Worker(kafka, database_url, tmp_path / f"{round_}2.log", **settings)
+        try:
+            produce(f"{round_}y")
+            wait_until(
+                lambda r=round_: stored(f"{r}y"), timeout_s=60, interval_s=0.2, what="the restarted worker's rows"
+            )
+            took[round_] = time.monotonic() - began
+        finally:
+            second.stop()
+    assert took["a"] < 30 and took["b"] < 25, took  # was > 60 s: the dead member's 60-second session timeout
