@@ -69,7 +69,7 @@ def _release(events: list[Any]) -> None:
     acked when it stops: that would commit a batch that is not stored. Marked acked here, the events no longer
     hold up Faust's wait for unfinished events at stop, and ``take_events``' ack finds them done and skips
     them, so their offsets never reach the consumer's list of committable ones: the next owner reads them
-    again. (What a message's ``acked`` flag means to faust-streaming 0.15; tests/streams/test_db_errors.py
+    again. (What a message's ``acked`` flag means to faust-streaming 0.15; tests/streams/test_worker_integrity.py
     stops a worker in a database outage and checks that the batch is stored after the restart.)
     """
     with ack_lock:
