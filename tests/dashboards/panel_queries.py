@@ -1,6 +1,6 @@
 """Every SQL query of every dashboard, expanded as Grafana would send it against the sample data.
 
-Shared by the PostgreSQL and the TimescaleDB (PGlite) tests: the time range is each dashboard's default
+Shared by the plain-PostgreSQL and the TimescaleDB tests: the time range is each dashboard's default
 (``now-24h`` .. ``now``, or the panel's own ``timeFrom``), ``$__interval`` follows from it as Grafana computes
 it (simplified rounding, at least the panel's min interval or the data source's ``timeInterval``), and the
 variables take the values a user would pick on the sample data: All for multi-value ones, the job of

@@ -1,8 +1,10 @@
-"""Every dashboard query, expanded as Grafana's PostgreSQL data source would, runs on plain PostgreSQL.
+"""Every dashboard query, expanded as Grafana's PostgreSQL data source would, on both engines.
 
 Plain PostgreSQL has no time_bucket: the queries are expanded with the data source's TimescaleDB option
 off (``$__timeGroup`` -> ``floor(extract(epoch ...))``), as a Grafana pointed at a plain PostgreSQL would
-send them. The rollups are ordinary views there (sql/010), so the same SQL reads them.
+send them, and run on each engine (``sample_db`` is parametrized): the rollups are ordinary views on plain
+PostgreSQL (sql/010) and real-time continuous aggregates on TimescaleDB, so the same SQL must read both.
+The TimescaleDB-option expansion runs in test_panels_timescale.py.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def _run_all(url: str, now: datetime) -> dict[str, tuple[list[str], list[tuple[A
             try:
                 cur = conn.execute(q.sql.encode())
             except psycopg.Error as exc:
-                pytest.fail(f"{q.name} failed on PostgreSQL: {exc}\n{q.sql}")
+                pytest.fail(f"{q.name} failed: {exc}\n{q.sql}")
             out[q.name] = ([d.name for d in cur.description or []], cur.fetchall())
     return out
 

@@ -1,28 +1,28 @@
-"""Every dashboard and report query on TimescaleDB: PGlite (PostgreSQL 17.5 + TimescaleDB 2.23, WASM) under Node.
+"""Every dashboard and report query on the real TimescaleDB (embedded PostgreSQL 18 + TimescaleDB 2.29).
 
-tests/dashboards/pglite_panels.mjs applies the migrations, loads the dashboard sample, refreshes the
-continuous aggregates and runs the queries; the assertions live here. The panel queries are expanded both
-ways: with the data source's TimescaleDB option on (``$__timeGroup`` -> ``time_bucket``, as provisioned) and
-off (what a data source without the option would send). Skipped only when node or npm is missing; the
-PGlite package is the one tests/sql/pglite installs (``npm ci`` there when it is missing or stale).
+A migrated TimescaleDB database gets the dashboard sample; every continuous aggregate is refreshed by its
+own policy job (``CALL run_job``, what the background scheduler runs) and then over its whole range, and
+every query runs through psycopg. The panel queries are expanded both ways: with the data source's
+TimescaleDB option on (``$__timeGroup`` -> ``time_bucket``, as provisioned) and off (what a data source
+without the option would send). These ran in PGlite (TimescaleDB 2.23 in WASM under Node) before the real
+engine could be built here. Skipped when the suite runs on plain PostgreSQL only.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from dashboards.report.queries import SECTION_QUERIES
+from tests.conftest import PgServers
 from tests.dashboards.model_sample_data import build_dashboard_sample
 from tests.dashboards.panel_queries import check_result, expanded_queries, sample_variables
-from tests.sql.pglite_engine import PGLITE_DIR, migrations_plan, run_pglite
-
-HERE = Path(__file__).parent
-RUN_TIMEOUT_S = 300
+from tests.sql.timescale_report import refresh_all
 
 
 @pytest.fixture(scope="module")
@@ -38,27 +38,65 @@ def now(anchor: datetime) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def report(anchor: datetime, now: datetime, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Results of one PGlite run with every query (module-scoped: the run takes ~20 s)."""
-    queries = [{"name": f"ts:{q.name}", "sql": q.sql} for q in expanded_queries(now, timescaledb=True)]
-    queries += [{"name": f"plain:{q.name}", "sql": q.sql} for q in expanded_queries(now, timescaledb=False)]
+def timescale_sample_db(pg_servers: PgServers, anchor: datetime) -> Iterator[str]:
+    """A migrated TimescaleDB database with the dashboard sample, its aggregates refreshed by their policies."""
+    if not pg_servers.enabled("timescaledb"):
+        pytest.skip("TWSPULSE_LOCAL_DB_ENGINE=postgresql: the suite runs without TimescaleDB")
+    url = pg_servers.create_database("timescaledb")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(build_dashboard_sample(anchor).sql().encode())
+        jobs = conn.execute(
+            """SELECT j.job_id FROM timescaledb_information.jobs j
+                WHERE j.proc_name = 'policy_refresh_continuous_aggregate'
+                ORDER BY (SELECT coalesce(mh.parent_mat_hypertable_id, 0)
+                            FROM _timescaledb_catalog.continuous_agg mh
+                           WHERE mh.user_view_name = j.hypertable_name), j.job_id"""
+        ).fetchall()
+        for (job_id,) in jobs:
+            conn.execute(f"CALL run_job({job_id})")
+        refresh_all(conn)
+    yield url
+    pg_servers.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def report(timescale_sample_db: str, now: datetime) -> dict[str, Any]:
+    """Results of every query (module-scoped: one database, many assertions)."""
+    queries = [(f"ts:{q.name}", q.sql) for q in expanded_queries(now, timescaledb=True)]
+    queries += [(f"plain:{q.name}", q.sql) for q in expanded_queries(now, timescaledb=False)]
     queries += [
-        {"name": f"report:{name}", "sql": sql.replace("%(since)s", "INTERVAL '7 days'")}
-        for name, sql in SECTION_QUERIES.items()
+        (f"report:{name}", sql.replace("%(since)s", "INTERVAL '7 days'")) for name, sql in SECTION_QUERIES.items()
     ]
-    plan = {
-        "pglite_dir": str(PGLITE_DIR),
-        "migrations": migrations_plan(),
-        "sample_sql": build_dashboard_sample(anchor).sql(),
-        "queries": queries,
-    }
     t0 = time.monotonic()
-    result = run_pglite(
-        HERE / "pglite_panels.mjs", plan, tmp_path_factory.mktemp("dashboards-pglite"), RUN_TIMEOUT_S,
-        require_exit_zero=False,
-    )  # fmt: skip
-    print(f"PGlite run {time.monotonic() - t0:.1f} s, timings (ms): {result['timings_ms']}")
-    return result
+    out: dict[str, Any] = {"results": []}
+    with psycopg.connect(timescale_sample_db) as conn:
+        conn.read_only = True
+        out["mode"] = "timescaledb" if conn.execute(
+            "SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'"
+        ).fetchone() else "postgresql"  # fmt: skip
+        out["refreshed"] = [
+            r[0]
+            for r in conn.execute(
+                """SELECT view_name FROM timescaledb_information.continuous_aggregates c
+                     JOIN timescaledb_information.jobs j
+                       ON j.hypertable_name = c.view_name AND j.proc_name = 'policy_refresh_continuous_aggregate'
+                     JOIN timescaledb_information.job_stats s ON s.job_id = j.job_id
+                    WHERE s.last_run_status = 'Success' AND s.total_successes > 0"""
+            )
+        ]
+        for name, sql in queries:
+            try:
+                cur = conn.execute(sql.encode())
+                rows = cur.fetchall()
+                out["results"].append(
+                    {"name": name, "columns": [d.name for d in cur.description or []], "rows": len(rows),
+                     "data": rows, "error": None}
+                )  # fmt: skip
+            except psycopg.Error as exc:
+                conn.rollback()
+                out["results"].append({"name": name, "columns": [], "rows": 0, "data": [], "error": str(exc)})
+    print(f"{len(queries)} queries in {time.monotonic() - t0:.1f} s")
+    return out
 
 
 def _results(report: dict[str, Any], prefix: str) -> dict[str, dict[str, Any]]:

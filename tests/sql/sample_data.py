@@ -1,7 +1,7 @@
 """Realistic sample rows for every table of the schema, placed relative to an anchor time and rendered as SQL.
 
 One source of truth for both engines: the embedded-PostgreSQL tests execute ``SampleData.sql()`` with
-psycopg, and the TimescaleDB conformance test hands the same text to PGlite. Eight weeks of daily runs of a
+psycopg, on TimescaleDB and on plain PostgreSQL (the conformance test too). Eight weeks of daily runs of a
 small night batch (with a job whose runtime grows, late starts, failures with reruns and a failure streak),
 the joblogs and error lines of the failed runs, the patterns they match, two days of host samples with a
 filling disk and a hot CPU, workstation states, and a few rows older than each retention period.

