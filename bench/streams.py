@@ -1,6 +1,9 @@
-"""The stream worker measured end to end on a real Kafka broker and PostgreSQL.
+"""The stream worker measured end to end on a real Kafka broker, on TimescaleDB and on plain PostgreSQL.
 
 Run: .venv/bin/python -m bench.streams [--events 50000] [--rate 1000] [--seconds 20] [--rekey]
+     [--engines timescaledb,postgresql]
+Each engine (the embedded database, TimescaleDB 2.29 or plain PostgreSQL 18) gets its own fresh stack and
+the same steps 1-3; a table at the end puts the figures side by side.
 (as a module from the repository root: run as a script, this file would shadow the `streams` package)
 1. throughput: --events job events (2,000 job definitions; each run as HOLD, READY, EXEC and its final
    status, or only final statuses with --final-only) pre-loaded into tws.job.events, keyed by job
@@ -26,6 +29,7 @@ import psutil
 import psycopg
 from confluent_kafka import Producer
 
+from twspulse import db
 from twspulse.demo import start_worker, stop_worker
 from twspulse.engines.stack import LocalStack
 from twspulse.events import JobEvent, StatusCategory
@@ -79,10 +83,34 @@ def main() -> None:
     ap.add_argument("--final-only", action="store_true", help="every event a final status (worst case)")
     ap.add_argument("--workers", type=int, default=1, help="worker processes (one consumer group)")
     ap.add_argument("--rekey", action="store_true", help="key by job instance id: the worker re-keys first")
+    ap.add_argument("--engines", default="timescaledb,postgresql",
+                    help="embedded databases to run in turn (TWSPULSE_DATABASE_URL: that one only)")  # fmt: skip
     args = ap.parse_args()
-    settings = load_settings(data_dir=Path(tempfile.mkdtemp(prefix="bench-streams-")), log_json=False)
+    engines = [e for e in args.engines.split(",") if e]
+    if load_settings().database_url:
+        engines = ["external"]
+    results = []
+    for engine in engines:
+        print(f"--- {engine}")
+        results.append(run_engine(args, engine))
+    keys = list(results[0])
+    width = max(len(k) for k in keys)
+    cols = [max(len(r[k]) for k in keys) for r in results]
+    print()
+    for k in keys:
+        print(f"{k:<{width}}  " + "  ".join(f"{r[k]:>{c}}" for r, c in zip(results, cols, strict=True)))
+    mine_rate()
+
+
+def run_engine(args: argparse.Namespace, engine: str) -> dict[str, str]:
+    """Throughput, latency and RSS with the database of ``engine``; returns the figures for the table."""
+    overrides: dict[str, object] = {"data_dir": Path(tempfile.mkdtemp(prefix="bench-streams-")), "log_json": False}
+    if engine != "external":
+        overrides["local_db_engine"] = engine
+    settings = load_settings(**overrides)
     stack = LocalStack(settings, settings.data_dir)
     ep = stack.start()
+    result = {"engine": db.engine_mode(ep.database_url) if engine == "external" else engine}
     producer = Producer(
         {"bootstrap.servers": ep.kafka_bootstrap, "linger.ms": 20, "compression.type": "zstd",
          "partitioner": "murmur2_random"}
@@ -115,6 +143,7 @@ def main() -> None:
         rate = args.events / (done - first)
         print(f"throughput: {args.events:,} job events in {done - first:.1f}s after the first row = "
               f"{rate:,.0f} events/s (worker start to first row {first - t_start:.1f}s)")  # fmt: skip
+        result["job events/s"] = f"{rate:,.0f}"
 
         n_lat = int(args.rate * args.seconds)
         latency_from = datetime.now(UTC)
@@ -140,11 +169,14 @@ def main() -> None:
         print(f"latency at {offered:,.0f} events/s offered: event-to-row p50={p50 * 1000:.0f} ms "
               f"p95={p95 * 1000:.0f} ms p99={p99 * 1000:.0f} ms over {n_lat:,} events")  # fmt: skip
         print(f"worker peak RSS {peak / 2**20:.0f} MiB ({args.workers} worker process(es))")
+        result["latency probe, events/s offered"] = f"{offered:,.0f}"
+        result["event-to-row p50/p95/p99 ms"] = f"{p50 * 1000:.0f} / {p95 * 1000:.0f} / {p99 * 1000:.0f}"
+        result["worker peak RSS MiB"] = f"{peak / 2**20:.0f}"
         for w in workers:
             stop_worker(w)
     finally:
         stack.stop()
-    mine_rate()
+    return result
 
 
 def mine_rate(repeat: int = 50) -> None:
