@@ -28,7 +28,9 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # before any TWS plan this pipeline reads
 LATEST_PLANNED = datetime(2100, 1, 1, tzinfo=UTC)
-MAX_AHEAD = timedelta(days=1)  # an observed time this far past the validating clock is a broken clock or input
+# An observed time more than a year past the validating clock is a broken clock or input; less is allowed because
+# replayed and simulated plans (the demo's fixed day, a test's weeks of samples) legitimately run ahead of it.
+MAX_AHEAD = timedelta(days=366)
 MAX_BYTES = 2**60
 MAX_LOAD = 1e6
 

@@ -54,7 +54,9 @@ def test_status_filters_on_job_and_runs(busy: httpx.Client) -> None:
 def test_time_ranges_and_order_by(busy: httpx.Client) -> None:
     window = all_jobs(busy, oql="schedTime >= '2026-11-24T01:00:00.000Z' AND schedTime < '2026-11-24T03:00:00.000Z'")
     assert window and all("2026-11-24T01:00:00Z" <= j["schedTime"] < "2026-11-24T03:00:00Z" for j in window)
-    offset = all_jobs(busy, oql="schedTime >= '2026-11-23T23:00:00.000-02:00' AND schedTime < '2026-11-24T03:00:00.000Z'")
+    offset = all_jobs(
+        busy, oql="schedTime >= '2026-11-23T23:00:00.000-02:00' AND schedTime < '2026-11-24T03:00:00.000Z'"
+    )
     assert offset == window  # instants compare as instants, whatever their offset
     ended = all_jobs(busy, oql="jobruns.timeInfo.actualEndTime >= '2026-11-24T02:00:00.000Z'")
     assert ended and all(
