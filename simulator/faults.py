@@ -4,10 +4,11 @@ Faults are armed through POST /sim/faults and consumed by the next TWS API respo
 401 although the credentials are good (`auth_fail`), then a delay (slow response), then 429 with
 Retry-After, then 500 with an AWSJSY404E body. Faults of the answer itself come after those, consumed
 only by the responses they apply to: a malformed job in the next non-empty /plan/job pages
-(`malformed`), a /plan/job body that is not JSON at all (`malformed_json`), a joblog cut off mid-body
-by closing the connection (`truncate_joblog`), a joblog refused with `joblog_error_status` (`joblog_error`:
-e.g. 403 or 400, which the connector must treat as final for that joblog). Counts add up across calls;
-DELETE clears them.
+(`malformed`; `malformed_kind`: a missing field, an unknown status, or `clock_ahead`, a run ending in year
+9999 that the engine's schema allows and the job-event contract refuses), a /plan/job body that is not
+JSON at all (`malformed_json`), a joblog cut off mid-body by closing the connection (`truncate_joblog`),
+a joblog refused with `joblog_error_status` (`joblog_error`: e.g. 403 or 400, which the connector must
+treat as final for that joblog). Counts add up across calls; DELETE clears them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from simulator.exceptions import FaultSpecError
 
-MALFORMED_KINDS = ("missing_field", "unknown_status")
+MALFORMED_KINDS = ("missing_field", "unknown_status", "clock_ahead")
 # The wrapped code is the one the lab saw (API.md); POST /sim/faults can set any other text.
 DEFAULT_500_MESSAGE = (
     'AWSJSY404E An internal error has occurred. The error is the following: "AWSBIN091E The '

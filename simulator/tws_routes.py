@@ -204,6 +204,11 @@ class TwsApi:
         if malformed.kind == "missing_field":
             job.pop(malformed.field, None)
             return
+        if malformed.kind == "clock_ahead":  # an agent with a broken clock: a run ending in year 9999
+            ran = [j for j in results if j["jobruns"]]
+            if ran:
+                ran[0]["jobruns"][-1].setdefault("timeInfo", {})["actualEndTime"] = "9999-12-31T00:00:00.000Z"
+            return
         job["lastRunCommonStatus"] = "WEIRD"
         job["lastRunCompositeStatus"]["status"] = "WEIRD"
         if job["jobruns"]:

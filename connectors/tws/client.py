@@ -190,9 +190,9 @@ class TwsClient:
         except ValidationError as exc:
             raise TwsPayloadError(f"engine/info is not EngineInfoV2: {exc}", resp.content) from exc
 
-    async def job_page(self, oql: str = "", limit: int = 1000, offset: int = 0) -> JobPage:
-        """One page of ``GET plan/job`` for the current plan."""
-        params: dict[str, Any] = {"limit": limit, "offset": offset, "plan_id": "current"}
+    async def job_page(self, oql: str = "", limit: int = 1000, offset: int = 0, plan_id: str = "current") -> JobPage:
+        """One page of ``GET plan/job`` for the current plan (or the plan ``plan_id`` names)."""
+        params: dict[str, Any] = {"limit": limit, "offset": offset, "plan_id": plan_id}
         if oql:
             params["oql"] = oql
         resp = await self._request("plan/job", params=params, headers={"Include-Count": "true", **JSON})
@@ -201,11 +201,11 @@ class TwsClient:
         except ValidationError as exc:
             raise TwsPayloadError(f"plan/job page at offset {offset} is not an envelope: {exc}", resp.content) from exc
 
-    async def job_pages(self, oql: str = "", page_size: int = 1000) -> AsyncIterator[JobPage]:
-        """Every page of ``GET plan/job`` for the current plan, following offsets until the last page."""
+    async def job_pages(self, oql: str = "", page_size: int = 1000, plan_id: str = "current") -> AsyncIterator[JobPage]:
+        """Every page of ``GET plan/job`` for a plan, following offsets until the last page."""
         offset = 0
         while True:
-            page = await self.job_page(oql, page_size, offset)
+            page = await self.job_page(oql, page_size, offset, plan_id)
             yield page
             if not page.results or len(page.results) < page_size or not page.next:
                 return
@@ -219,7 +219,14 @@ class TwsClient:
         except ValidationError as exc:
             raise TwsPayloadError(f"plan/workstation is not an envelope: {exc}", resp.content) from exc
 
-    async def joblog(self, run_id: str, max_bytes: int, page_lines: int = 5000, content_only: bool = False) -> Joblog:
+    async def joblog(
+        self,
+        run_id: str,
+        max_bytes: int,
+        page_lines: int = 5000,
+        content_only: bool = False,
+        plan_id: str | None = None,
+    ) -> Joblog:
         """The joblog of one run, read ``page_lines`` lines per request and cut at ``max_bytes``.
 
         Paging with from_line/to_line (1-based, inclusive, as the spec's parameters read and as
@@ -232,7 +239,7 @@ class TwsClient:
         kept = bytearray()
         first = 1
         while True:
-            page = await self.joblog_range(run_id, first, first + page_lines - 1, content_only)
+            page = await self.joblog_range(run_id, first, first + page_lines - 1, content_only, plan_id)
             lines = page.count(b"\n") + (0 if not page or page.endswith(b"\n") else 1)
             if lines > page_lines:  # the engine ignored the range: this answer is the whole log
                 log.warning("tws.joblog.range_ignored", run_id=run_id, asked=page_lines, got=lines)
@@ -246,10 +253,21 @@ class TwsClient:
             first += page_lines
 
     async def joblog_range(
-        self, run_id: str, from_line: int | None, to_line: int | None, content_only: bool = False
+        self,
+        run_id: str,
+        from_line: int | None,
+        to_line: int | None,
+        content_only: bool = False,
+        plan_id: str | None = None,
     ) -> bytes:
-        """One answer of the joblog endpoint: lines ``from_line``..``to_line`` (None: the engine's default)."""
+        """One answer of the joblog endpoint: lines ``from_line``..``to_line`` (None: the engine's default).
+
+        ``plan_id`` names the plan the run belongs to when it is not the current one (a run of the plan
+        that just ended); without it the engine looks in the current plan.
+        """
         params: dict[str, Any] = {"contentOnly": str(content_only).lower()}
+        if plan_id:
+            params["plan_id"] = plan_id
         if from_line is not None:
             params["from_line"] = from_line
         if to_line is not None:

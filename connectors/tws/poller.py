@@ -141,21 +141,24 @@ class TwsPoller:
                 jobs = await self._scan(True, now, batch)
             if full and self.end_filter_trusted is None:
                 await self._check_end_filter(jobs, now)
+            ended = await self._read_ended_plans(jobs, now, batch) if full else {}
+            current_plans = {j.plan_id for j in jobs.values() if j.plan_id}
         except TwsPayloadError as exc:
             self._dead_letter_now(exc, now)
             raise
         await self._read_workstations(now, batch)
         candidates = dict(self._held)  # failed runs whose joblog is still awaited: tried again when due
-        for job in jobs.values():
+        for job in [*jobs.values(), *ended.values()]:
             published = self.store.seen.get(job.id, {})
-            for event in build_events(job, now, self.client.engine_time):
+            for event in self._events_of(job, now, batch):
                 if published.get(event.run_id or NO_RUN) != event.event_id:
                     candidates[event.event_id] = event
         held: dict[str, JobEvent] = {}
         for event_id, event in candidates.items():
             ready: JobEvent | None = event
             if event.category is StatusCategory.FAILED and event.run_id:
-                ready = await self._fetch_joblog(event, now, batch)
+                ended_plan = event.plan_id if event.plan_id and event.plan_id not in current_plans else None
+                ready = await self._fetch_joblog(event, now, batch, ended_plan)
             if ready is None:
                 held[event_id] = event
             else:
@@ -248,6 +251,41 @@ class TwsPoller:
             return await self._read_plan(full_scan_oql(scope), now, batch, consistent=True)
         return jobs
 
+    async def _read_ended_plans(self, jobs: dict[str, JobInPlan], now: datetime, batch: _Batch) -> dict[str, JobInPlan]:
+        """The last state of the plans that ended since their jobs were published (job id -> job).
+
+        At plan turnover the current plan is the new one, and runs of the old plan that ended after the
+        last poll before midnight would never be read: a failure there would vanish. So each plan that
+        jobs were last published from, and that is no longer the current one, is read in full once more
+        (``plan_id``; the engine shows a past plan as it ended) before its jobs are forgotten. This holds
+        across a restart: the seen-state says which plan each job came from. A plan the engine no longer
+        keeps (404/400) is logged and left: nothing more can be read of it.
+        """
+        current = {j.plan_id for j in jobs.values() if j.plan_id}
+        plans = {self.store.plans.get(job_id) for job_id in self.store.seen if job_id not in jobs}
+        ended: dict[str, JobInPlan] = {}
+        for plan_id in sorted(p for p in plans if p and p not in current):
+            try:
+                got = await self._read_plan(full_scan_oql(self.settings.tws_oql), now, batch, True, plan_id)
+            except TwsRequestRejected as exc:
+                if exc.status not in (400, 404):
+                    raise
+                log.warning("tws.plan.ended.unavailable", plan_id=plan_id, error=str(exc)[:300])
+                continue
+            log.info("tws.plan.ended.read", plan_id=plan_id, jobs=len(got))
+            ended.update((job_id, job) for job_id, job in got.items() if job_id not in jobs)
+        return ended
+
+    def _events_of(self, job: JobInPlan, now: datetime, batch: _Batch) -> list[JobEvent]:
+        """The job's events, one per run; a job whose events break the contract is dead-lettered alone."""
+        try:
+            return build_events(job, now, self.client.engine_time)
+        except ValidationError as exc:
+            blob = job.model_dump_json(by_alias=True).encode()
+            reason = f"job event failed validation: {validation_reason(exc)}"
+            self._queue_dead(batch, blob, JOB_EVENTS.name, reason, "ValidationError", now, job.id)
+            return []
+
     async def _check_end_filter(self, jobs: dict[str, JobInPlan], now: datetime) -> None:
         """Check the engine's run end-time filter against a full scan's answer; trust it only if they agree.
 
@@ -280,7 +318,7 @@ class TwsPoller:
         )
 
     async def _read_plan(
-        self, oql: str, now: datetime, batch: _Batch, consistent: bool = False
+        self, oql: str, now: datetime, batch: _Batch, consistent: bool = False, plan_id: str = "current"
     ) -> dict[str, JobInPlan]:
         """Every job the OQL selects, following pages.
 
@@ -292,7 +330,7 @@ class TwsPoller:
         for attempt in range(1, PAGING_ATTEMPTS + 1):
             jobs: dict[str, JobInPlan] = {}
             counts: set[int] = set()
-            async for page in self.client.job_pages(oql, self.settings.tws_page_size):
+            async for page in self.client.job_pages(oql, self.settings.tws_page_size, plan_id):
                 if page.count is not None:
                     counts.add(page.count)
                 for raw in page.results:
@@ -381,7 +419,9 @@ class TwsPoller:
                 )
             )
 
-    async def _fetch_joblog(self, event: JobEvent, now: datetime, batch: _Batch) -> JobEvent | None:
+    async def _fetch_joblog(
+        self, event: JobEvent, now: datetime, batch: _Batch, plan_id: str | None = None
+    ) -> JobEvent | None:
         """Fetch a failed run's joblog into the batch: the event to publish, or None while it must wait.
 
         Each joblog fails alone. One the engine refuses for good (404: the run left the plan; another 4xx;
@@ -396,7 +436,10 @@ class TwsPoller:
             return None
         try:
             joblog = await self.client.joblog(
-                event.run_id, self.settings.tws_joblog_max_bytes, self.settings.tws_joblog_page_lines
+                event.run_id,
+                self.settings.tws_joblog_max_bytes,
+                self.settings.tws_joblog_page_lines,
+                plan_id=plan_id,  # a run of a plan that ended: asked of that plan
             )
         except (TwsRequestRejected, TwsPayloadError) as exc:
             return self._without_joblog(event, now, batch, f"joblog refused: {exc}", type(exc).__name__)
@@ -446,8 +489,10 @@ class TwsPoller:
             self.producer.abort()
             raise
         self.store.seen.update(published)
+        self.store.plans.update({job_id: plans[job_id] for job_id in published})
         for job_id in gone:
             self.store.seen.pop(job_id, None)
+            self.store.plans.pop(job_id, None)
         self._reported_bad.update(digest for digest, _ in batch.dead)
 
     # --- the loop ----------------------------------------------------------------------------------

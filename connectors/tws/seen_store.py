@@ -26,6 +26,7 @@ class SeenStore:
     def __init__(self, connector: str):
         self.connector = connector
         self.seen: dict[str, dict[str, str]] = {}
+        self.plans: dict[str, str] = {}  # job id -> id of the plan the job was last published from
 
     def _key(self, job_id: str) -> str:
         return f"{self.connector}/{job_id}"
@@ -65,9 +66,12 @@ class SeenStore:
                     job_id = key[len(prefix) :]
                     if value is None:
                         self.seen.pop(job_id, None)
+                        self.plans.pop(job_id, None)
                     else:
                         try:
-                            self.seen[job_id] = SeenStatus.model_validate_json(value).published()
+                            status = SeenStatus.model_validate_json(value)
+                            self.seen[job_id] = status.published()
+                            self.plans[job_id] = status.plan_id
                         except ValidationError as exc:
                             log.error("tws.state.bad_record", key=key, error=str(exc))
                 offset, partition = msg.offset(), msg.partition()

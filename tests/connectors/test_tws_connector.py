@@ -16,6 +16,7 @@ import json
 from collections import Counter
 
 import httpx
+import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from connectors.tws.client import RetryPolicy, TwsClient
@@ -90,12 +91,15 @@ def test_restart_resumes_without_duplicates_or_gaps(kafka: str, settings: Settin
     assert set(ids) == expected  # no gaps: every status the engine showed at a poll
 
 
-def test_bad_jobs_are_dead_lettered_once_and_the_rest_published(kafka: str, settings: Settings) -> None:
+@pytest.mark.parametrize("kind", ["unknown_status", "clock_ahead"])
+def test_bad_jobs_are_dead_lettered_once_and_the_rest_published(kafka: str, settings: Settings, kind: str) -> None:
+    """unknown_status fails the engine payload's validation; clock_ahead (a run ending in year 9999) passes
+    it but fails the job-event contract: either way the job goes to the DLQ alone, the poll goes on."""
     with simulator(seed=3) as sim:
         cfg = settings.model_copy(update={"tws_url": sim.base_url})
         sim.clock.advance(6 * 3600)
         runs = status_keys(sim)  # read before arming: the fault spoils the next page served
-        httpx.post(f"{sim.root_url}/sim/faults", json={"malformed": 1, "malformed_kind": "unknown_status"})
+        httpx.post(f"{sim.root_url}/sim/faults", json={"malformed": 1, "malformed_kind": kind})
 
         async def polls() -> tuple[PollResult, PollResult]:
             async with TwsClient(cfg, retry=FAST_RETRY) as client:
@@ -179,3 +183,26 @@ def test_plan_turnover_with_a_restart_in_between_loses_and_repeats_nothing(kafka
     assert set(ids) <= expected
     missing = expected - set(ids)
     assert all("/-/" in k for k in missing), sorted(missing)[:5]  # only run-less states of waiting jobs
+
+
+def test_runs_that_end_between_the_last_poll_and_plan_turnover_are_published(kafka: str, settings: Settings) -> None:
+    """The last poll of a plan is at noon; its afternoon is read from the ended plan, after a restart."""
+    with simulator(seed=5) as sim:
+        cfg = settings.model_copy(update={"tws_url": sim.base_url, "tws_full_scan_interval_s": 1e9})
+
+        async def life(hours: float) -> str | None:
+            async with TwsClient(cfg, retry=FAST_RETRY) as client:
+                poller = build_poller(cfg, kafka, client)
+                sim.clock.advance(int(hours * 3600))
+                await poller.poll_once()
+                return poller.plan_id
+
+        old_plan = asyncio.run(life(12))
+        at_noon = event_ids(sim)
+        new_plan = asyncio.run(life(13))  # a restart, then the first poll is in the next plan
+        assert old_plan and new_plan and old_plan != new_plan
+        ended_plan = event_ids(sim, old_plan)  # the old plan as it ended
+    published = {JobEvent.model_validate_json(v).event_id for v in read_topic(kafka, "tws.job.events")}
+    after_last_poll = {k for k in ended_plan - at_noon if "/-/" not in k}
+    assert len(after_last_poll) > 5  # the plan did move after the last poll before midnight
+    assert after_last_poll <= published, sorted(after_last_poll - published)[:5]
