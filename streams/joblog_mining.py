@@ -10,6 +10,18 @@ lines picked and mined into templates, and three tables written:
 Writes are idempotent: a redelivered batch inserts nothing twice and counts nothing twice (the count is
 only raised by link rows that were really inserted). The miner's state is saved in
 ``pattern_miner_state`` in the same transaction, so a restarted worker keeps its pattern ids.
+
+Several workers share one miner state (each mines the runs of its own partitions): a batch takes a
+transaction-scoped advisory lock on the miner's name, re-reads the state when another worker wrote it
+since (the row's xmin changed), mines, and writes the state back before the lock is released. So the
+state is always the result of every committed batch in commit order, a pattern id is given by one
+worker only, and no worker overwrites another's patterns (before, the last writer won). A failed
+transaction drops the in-memory miner: the next batch starts from what was committed.
+
+Ids never go back: a state that cannot be used (damaged, or of the Drain3-based format 1) is rebuilt
+from the example line of every pattern in ``job_error_patterns`` (each keeps its id, see
+PatternMiner.seeded), and new ids continue after the highest id stored. Merged patterns are written to
+``pattern_aliases``.
 """
 
 from __future__ import annotations
@@ -24,7 +36,7 @@ from psycopg import AsyncConnection
 from streams.patterns.error_lines import joblog_error_lines
 from streams.patterns.exceptions import MinerStateError
 from streams.patterns.joblog_frame import JoblogFrame, joblog_lines, split_joblog
-from streams.patterns.miner import PatternMiner
+from streams.patterns.miner import PatternMiner, pattern_number
 from streams.timescale_sink import TimescaleSink
 from twspulse.events import JobLogChunk
 
@@ -45,29 +57,55 @@ class JoblogMiner:
     def __init__(self, sink: TimescaleSink):
         self._sink = sink
         self._miner: PatternMiner | None = None
+        self._version: str | None = None  # xmin of the state row the miner in memory was read from or wrote
         self.runs_mined = 0
 
     async def _load(self, conn: AsyncConnection[Any]) -> PatternMiner:
-        if self._miner is None:
-            row = await (
-                await conn.execute("SELECT state FROM pattern_miner_state WHERE name = %s", (MINER_NAME,))
-            ).fetchone()
-            self._miner = PatternMiner()
-            if row:
-                try:
-                    self._miner = PatternMiner.from_bytes(bytes(row[0]))
-                except MinerStateError as exc:
-                    # A new masking version or damaged bytes: mining goes on with a fresh miner rather than
-                    # stopping the worker; its ids restart at P1 (said loudly, see the README).
-                    log.error("patterns.miner.state_unusable", error=str(exc), action="starting a fresh miner")
-            log.info("patterns.miner.loaded", restored=row is not None, patterns=len(self._miner))
-        return self._miner
+        """The shared miner as committed: under the advisory lock, re-read when another writer changed it."""
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (MINER_NAME,))
+        row = await (
+            await conn.execute("SELECT state, xmin::text FROM pattern_miner_state WHERE name = %s", (MINER_NAME,))
+        ).fetchone()
+        version = row[1] if row else None
+        if self._miner is not None and version == self._version:
+            return self._miner
+        miner: PatternMiner | None = None
+        if row:
+            try:
+                miner = PatternMiner.from_bytes(bytes(row[0]))
+            except MinerStateError as exc:
+                log.error("patterns.miner.state_unusable", error=str(exc), action="rebuilding from job_error_patterns")
+        if miner is None:
+            miner = await self._rebuild(conn)
+        self._miner, self._version = miner, version
+        log.info("patterns.miner.loaded", restored=row is not None, patterns=len(miner), last_id=miner.last_id)
+        return miner
+
+    async def _rebuild(self, conn: AsyncConnection[Any]) -> PatternMiner:
+        """A miner seeded with the stored patterns' examples, ids kept, new ids after the highest stored."""
+        rows = await (
+            await conn.execute(
+                "SELECT pattern_id, coalesce(example, '') FROM job_error_patterns "
+                "UNION ALL SELECT pattern_id, '' FROM pattern_aliases"
+            )
+        ).fetchall()
+        examples = [(number, str(example)) for pattern_id, example in rows if (number := pattern_number(pattern_id))]
+        return PatternMiner.seeded(examples, counter=0)
 
     async def mine(self, last_chunks: list[JobLogChunk]) -> None:
         """Mine every run whose last chunk is in ``last_chunks`` (its other chunks are already stored)."""
         if not last_chunks:
             return
         line_rows: list[tuple[Any, ...]] = []
+        try:
+            await self._mine(last_chunks, line_rows)
+        except BaseException:
+            # The transaction rolled back: the miner in memory is ahead of the committed state.
+            self._miner, self._version = None, None
+            raise
+        await self._sink.write("job_log_lines", LINE_COLUMNS, line_rows)
+
+    async def _mine(self, last_chunks: list[JobLogChunk], line_rows: list[tuple[Any, ...]]) -> None:
         async with self._sink.connection() as conn, conn.transaction():
             miner = await self._load(conn)
             new_links: Counter[str] = Counter()
@@ -116,12 +154,21 @@ class JoblogMiner:
                          count = p.count + EXCLUDED.count""",
                     (pattern_id, miner.template_of(pattern_id), time, time, new_links[pattern_id], example),
                 )
-            await conn.execute(
+            for pattern_id, merged_into in miner.aliases().items():
+                await conn.execute(
+                    """INSERT INTO pattern_aliases (pattern_id, merged_into) VALUES (%s, %s)
+                       ON CONFLICT (pattern_id) DO UPDATE SET merged_into = EXCLUDED.merged_into
+                       WHERE pattern_aliases.merged_into <> EXCLUDED.merged_into""",
+                    (pattern_id, merged_into),
+                )
+            cur = await conn.execute(
                 """INSERT INTO pattern_miner_state (name, state, updated_at) VALUES (%s, %s, now())
-                   ON CONFLICT (name) DO UPDATE SET state = EXCLUDED.state, updated_at = now()""",
+                   ON CONFLICT (name) DO UPDATE SET state = EXCLUDED.state, updated_at = now()
+                   RETURNING xmin::text""",
                 (MINER_NAME, miner.to_bytes()),
             )
-        await self._sink.write("job_log_lines", LINE_COLUMNS, line_rows)
+            written = await cur.fetchone()
+            self._version = written[0] if written else None
 
 
 def _line_rows(chunk: JobLogChunk, time: datetime, lines: list[str], patterns: dict[int, str]) -> list[tuple[Any, ...]]:

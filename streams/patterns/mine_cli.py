@@ -1,5 +1,11 @@
 """The two functions behind `twspulse patterns mine FILE [--format csv]`: read lines, print their patterns.
 
+Each row says what the worker stores for the line: `pattern_id` is the id the line got when it was
+mined (job_run_patterns.pattern_id), `group_id` the pattern that id resolves to once every line was
+seen (itself, or the pattern its family merged into: pattern_aliases), `template` that group's final
+template (job_error_patterns.template). The worker and this command run the same PatternMiner with the
+same defaults, so on the same lines in the same order they give the same ids.
+
 `mine_lines` is two-pass. Mining is online, so the template known when line 1 is mined is line 1
 itself; the template of its pattern is only final once every line was seen. Printing as we go would
 show one pattern under several templates, which misleads a reader and breaks an evaluation that joins
@@ -27,7 +33,7 @@ from streams.patterns.exceptions import UnsupportedFormatError
 from streams.patterns.miner import PatternMiner
 
 FORMATS = ("csv", "jsonl")
-COLUMNS = ("line_no", "pattern_id", "template")
+COLUMNS = ("line_no", "pattern_id", "group_id", "template")
 MAX_LINE_BYTES = 64 * 1024
 
 
@@ -61,7 +67,8 @@ def _lines(stream: BinaryIO, max_line_bytes: int, close: bool) -> Iterator[str]:
 
 
 def mine_lines(lines: Iterable[str], out: TextIO, fmt: str = "csv", miner: PatternMiner | None = None) -> int:
-    """Mine `lines` and write one row per line, in input order: line_no (1-based), pattern_id, template.
+    """Mine `lines` and write one row per line, in input order: line_no (1-based), pattern_id, group_id,
+    template (see the module docstring).
 
     fmt "csv": a header row then rows quoted by the csv module, "\\n" line ends; fmt "jsonl": one JSON
     object per line with the same keys. `miner` lets a caller start from a restored state (its ids are
@@ -83,7 +90,9 @@ def mine_lines(lines: Iterable[str], out: TextIO, fmt: str = "csv", miner: Patte
         spool.append(index)
     # Each pattern's columns are rendered once (quoting a long template costs more than mining it);
     # rows then only prepend their line number.
-    rendered = [_render(fmt, pattern_id, miner.template_of(pattern_id)) for pattern_id in pattern_ids]
+    rendered = [
+        _render(fmt, pattern_id, miner.resolve(pattern_id), miner.template_of(pattern_id)) for pattern_id in pattern_ids
+    ]
     if fmt == "csv":
         out.write(",".join(COLUMNS) + "\n")
         for line_no, index in enumerate(spool, start=1):
@@ -95,13 +104,13 @@ def mine_lines(lines: Iterable[str], out: TextIO, fmt: str = "csv", miner: Patte
     return len(spool)
 
 
-def _render(fmt: str, pattern_id: str, template: str) -> str:
+def _render(fmt: str, pattern_id: str, group_id: str, template: str) -> str:
     """The row text after "line_no," (csv, quoted by the csv module) or after '{"line_no": n, ' (jsonl)."""
     if fmt == "csv":
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow((pattern_id, template))
+        csv.writer(buffer, lineterminator="\n").writerow((pattern_id, group_id, template))
         return buffer.getvalue()
-    return json.dumps({"pattern_id": pattern_id, "template": template})[1:] + "\n"
+    return json.dumps({"pattern_id": pattern_id, "group_id": group_id, "template": template})[1:] + "\n"
 
 
 class _IndexSpool:

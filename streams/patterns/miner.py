@@ -1,52 +1,62 @@
-"""Online template mining of log lines with Drain3, with a state the caller owns as bytes.
+"""Online template mining of log lines with stable, never reused pattern ids; state in and out as bytes.
 
 The joblog stage mines the error lines of every failed run as they arrive, so mining is online (one
 line at a time, templates refine as more lines come) and the state must survive restarts: the caller
-keeps `to_bytes()` next to the rows it wrote (for example in one database row, in the same transaction)
-and gives it to `from_bytes()` on start, so a pattern keeps its id for the life of the deployment.
+keeps `to_bytes()` next to the rows it wrote and gives it to `from_bytes()` on start.
 
-Pattern ids are "P" + Drain's cluster id. A cluster id is assigned once, when the cluster is created,
-and never changes when the template generalises later ("user alice logged in" -> "user <*> logged in");
-an id built from a hash of the template would change exactly then. Cluster ids come from a counter
-that is part of the persisted state, so a restored miner continues the sequence, and Drain is
-deterministic: replaying the same lines after a crash from the same state gives the same ids.
+The algorithm (each part measured on LogHub, leave-one-system-out; see docs/patterns.md):
+1. Masking (streams.patterns.masking): general token classes turn variables into typed masks.
+2. Drain's fixed-depth routing: lines are grouped by token count and their first `depth` tokens
+   (a mask routes as "any"), so a line is only compared with a handful of candidate patterns.
+3. Similarity over the template's literal tokens: the share of the template's literal positions the
+   line has equal. Positions the template already holds as variables neither help nor hurt (Drain
+   counts them as misses, which makes a pattern harder to join the more it has generalised). The
+   best candidate at or above `sim_th` takes the line; the positions that differ become masks.
+4. Key=value fields are categorical: a line whose `key=word` differs from the template's never joins
+   it on similarity (`user=root` and `user=guest` are two messages in many logs)...
+5. ...unless many values turn up: patterns identical but for the value of one key=value field form a
+   family, and when a family reaches `family_size` distinct values (the Brain idea: a field with
+   many values is a variable, one with few is part of the message) they merge into the oldest
+   pattern, whose field becomes `key=<*>`; the others become aliases of it (`resolve`). Lines mined
+   before the merge keep the id they were given; `resolve` maps it to the surviving pattern.
 
-Drain3's persistence handlers are left out: TemplateMiner would snapshot on its own schedule into a
-place it owns, and it pickles with jsonpickle, which can build arbitrary objects when loading. The
-state here is plain JSON of the prefix tree and the clusters (compressed), written only on request.
+Ids are "P" + a counter that is part of the state: given once, when a pattern is created, never
+changed when its template generalises, never reused (a merged pattern's id stays an alias). A state
+written under another masking version is re-mined from the one example line kept per pattern, each
+pattern keeping its id (or becoming an alias when the new masks put two old patterns together).
 
-Speed: masking and Drain cost tens of microseconds per line in pure Python. The masker caches by the
-line's digit shape (see masking.Masker), and a masked line seen before maps straight to its result as
-long as no cluster of its token count was created or changed since (then Drain would give the same
-answer, see `_remember`). Steady-state logs are mostly such lines, so most lines cost a byte
-translation and two dict lookups: 400,000-500,000 lines/s on one core (bench/patterns_loghub.py).
+Why not Drain3 (which the first version used): Drain3 counts masks as misses (3), has no notion of
+key=value fields or of merging patterns (4, 5), and its per-line cost (~25 us) alone is above the
+20 us a line that 50,000 lines/s cold allows. It remains the baseline in bench/patterns_loghub.py.
+
+Speed: a line seen before (by its masked tokens) maps straight to its result as long as no pattern
+of its token count was created, changed or merged since (then the search would give the same
+answer, see `_remember`): most lines of a steady stream cost a bytes translate and two dict lookups.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from drain3 import TemplateMiner
-from drain3.drain import Drain, LogCluster, LogClusterCache, Node
-from drain3.template_miner_config import TemplateMinerConfig
-
 from streams.patterns.exceptions import CorruptStateError, IncompatibleStateError
-from streams.patterns.masking import MASKING_VERSION, Masker
+from streams.patterns.masking import ANY, MASKING_VERSION, VAR_OPEN, Masker, is_variable, render
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 _MAGIC = b"twspulse-patterns\n"
+_ROUTE_ANY = VAR_OPEN  # the routing key of any masked token
+_EXAMPLE_CHARS = 500
 
 
 @dataclass(frozen=True, slots=True)
 class MinedLine:
     """The pattern a line belongs to: its stable id, the pattern's current template, whether it is new.
 
-    `template_changed` is true when this line generalised an existing pattern's template (the caller
-    updates its stored template then).
+    `template_changed` is true when this line generalised an existing pattern's template or merged a
+    family into it (the caller updates its stored template then).
     """
 
     pattern_id: str
@@ -57,48 +67,56 @@ class MinedLine:
 
 @dataclass(frozen=True, slots=True)
 class MinerConfig:
-    """Drain's parameters, tuned once on the eight LogHub samples for all of them (never per data set).
+    """The miner's parameters. Defaults are those the leave-one-system-out protocol picks on all eight
+    LogHub systems (bench/patterns_loghub.py; the same rule picks them without each system in turn).
 
-    - sim_th 0.75: masks already turn the variable parts into literal tokens, so what still differs
-      between two lines is mostly wording, and wording differences mean different messages ("cupsd
-      startup succeeded" / "cupsd shutdown succeeded"). Drain3's default 0.4 merges those. Mean GA on
-      LogHub: 0.90 at 0.4-0.5, 0.94 at 0.7, 0.955 at 0.75, 0.962 at 0.8, 0.88 at 0.85. 0.8 was not
-      taken: it only gains on Linux labels that split one message by its user name (user=root vs
-      user=guest), and sits at the cliff where a 5-token line with one unmasked word still merges
-      (4/5) but 0.85 already splits it. On simulated joblogs 0.6-0.8 give the same patterns.
-    - depth 5: Drain routes on the token count and the first depth-2 = 3 tokens; with masks, early
-      tokens are mostly literal (`<DATE> ERROR [JOB]`). depth 4 loses 0.07 GA on OpenSSH, 6 loses too.
-    - max_children 100, parametrize_numeric_tokens: Drain3's defaults; numbers are masked before, so
-      the flag only affects tokens with digits glued to letters.
-    - extra_delimiters: none. Splitting on "=" or ":" would make key=value pairs two tokens each,
-      but the masks already turn their values into one literal token.
-    - max_clusters: None (unbounded). Error lines of failed runs make few patterns; a deployment that
-      mines arbitrary logs can bound memory with it, at the price that an evicted pattern's lines
-      come back under a new id.
+    - sim_th: share of a template's literal tokens a line must have equal to join it.
+    - depth: leading tokens that route a line (with its token count), as in Drain.
+    - categorical_fields: key=word values must match (mechanism 4); False treats them like words.
+    - family_size: distinct values of one key=value field after which its patterns merge
+      (mechanism 5); 0 never merges.
     - max_line_chars: a line is cut there before mining; a 1 MB line of hex would otherwise make a
-      cluster with a million tokens and a state to match.
+      pattern with a million tokens and a state to match.
     """
 
-    sim_th: float = 0.75
-    depth: int = 5
-    max_children: int = 100
-    max_clusters: int | None = None
-    extra_delimiters: tuple[str, ...] = ()
-    parametrize_numeric_tokens: bool = True
+    sim_th: float = 0.7
+    depth: int = 2
+    categorical_fields: bool = True
+    family_size: int = 5
     max_line_chars: int = 2000
 
-    def drain_config(self) -> TemplateMinerConfig:
-        """Drain3's config object built in code (no drain3.ini is read); no masking: lines come masked."""
-        config = TemplateMinerConfig()
-        config.drain_sim_th = self.sim_th
-        config.drain_depth = self.depth
-        config.drain_max_children = self.max_children
-        config.drain_max_clusters = self.max_clusters
-        config.drain_extra_delimiters = list(self.extra_delimiters)
-        config.parametrize_numeric_tokens = self.parametrize_numeric_tokens
-        config.masking_instructions = []
-        config.profiling_enabled = False
-        return config
+
+@dataclass(slots=True, eq=False)
+class _Pattern:
+    pid: int
+    tokens: list[str]
+    example: str
+    size: int = 1
+    literals: tuple[int, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        self.literals = tuple(i for i, token in enumerate(self.tokens) if not is_variable(token))
+
+
+def _is_field(token: str) -> bool:
+    return "=" in token[1:]
+
+
+def _differences(first: list[str], second: list[str]) -> list[int]:
+    """Positions where two templates differ, two masks of any kinds counting as equal."""
+    return [
+        i
+        for i, (a, b) in enumerate(zip(first, second, strict=True))
+        if a != b and not (is_variable(a) and is_variable(b))
+    ]
+
+
+def _merge_token(old: str, new: str) -> str:
+    """The template token of a position where `old` (template) and `new` (line) differ."""
+    key, eq, _ = old.partition("=")
+    if eq and key and new.startswith(key + "=") and key[0] != VAR_OPEN:
+        return f"{key}={ANY}"
+    return ANY
 
 
 class PatternMiner:
@@ -111,92 +129,250 @@ class PatternMiner:
     def __init__(self, config: MinerConfig | None = None, masker: Masker | None = None, cache_size: int = 200_000):
         self.config = config or MinerConfig()
         self._masker = masker or Masker()
-        self._template_miner = TemplateMiner(persistence_handler=None, config=self.config.drain_config())
-        self._drain: Drain = self._template_miner.drain
         self._cache_size = cache_size
-        # masked line -> (its token count, that count's generation when cached, result); see _remember
-        self._known: dict[str, tuple[int, int, MinedLine]] = {}
+        self._counter = 0
+        self._patterns: dict[int, _Pattern] = {}
+        self._buckets: dict[tuple[str, ...], list[_Pattern]] = {}
+        self._aliases: dict[int, int] = {}
+        # (oldest pattern id, position) -> ids of the patterns that differ only in that field's value
+        self._families: dict[tuple[int, int], list[int]] = {}
+        self._family_of: dict[int, tuple[int, int]] = {}
+        self._field_index: dict[tuple[str, ...], int] = {}  # see _join_family
+        # masked tokens -> (token count's generation when cached, pattern, result); see _remember
+        self._known: dict[tuple[str, ...], tuple[int, _Pattern, MinedLine]] = {}
         self._generations: dict[int, int] = {}
 
+    def tokens(self, line: str) -> tuple[str, ...]:
+        """The line as the miner sees it: cut to max_line_chars, masked, split into tokens."""
+        return self._masker.tokens(line[: self.config.max_line_chars])
+
     def mask(self, line: str) -> str:
-        """The line as the miner sees it: cut to max_line_chars, masked."""
-        return self._masker.mask(line[: self.config.max_line_chars])
+        """`tokens` rendered as one string (masks as `<NUM>`, `<PATH>`...)."""
+        return render(self.tokens(line))
 
     def add(self, line: str) -> MinedLine:
         """Learn from `line` and return its pattern (a new one if nothing known is similar enough)."""
-        masked = self.mask(line)
-        entry = self._known.get(masked)
-        if entry is not None and self._generations.get(entry[0], 0) == entry[1]:
-            known = entry[2]
-            # Touch the cluster as Drain would: size counts lines, and an LRU bound sees it as used.
-            self._drain.id_to_cluster[int(known.pattern_id[1:])].size += 1
-            return known
-        cluster, change = self._drain.add_log_message(masked)
-        pattern_id = f"P{cluster.cluster_id}"
-        template = cluster.get_template()
-        self._remember(masked, len(cluster.log_template_tokens), change, MinedLine(pattern_id, template, False))
-        return MinedLine(pattern_id, template, change == "cluster_created", change == "cluster_template_changed")
+        tokens = self.tokens(line)
+        entry = self._known.get(tokens)
+        if entry is not None and self._generations.get(len(tokens), 0) == entry[0]:
+            entry[1].size += 1
+            return entry[2]
+        bucket = self._buckets.setdefault(self._route(tokens), [])
+        best = self._best(bucket, tokens)
+        if best is None:
+            pattern = self._create(tokens, line[:_EXAMPLE_CHARS])
+            bucket.append(pattern)
+            merged_into = self._join_family(bucket, pattern)
+            self._bump(len(tokens))
+            if merged_into is not None:
+                result = MinedLine(f"P{merged_into.pid}", render(merged_into.tokens), False, True)
+                self._remember(tokens, merged_into, MinedLine(result.pattern_id, result.template, False))
+                return result
+            result = MinedLine(f"P{pattern.pid}", render(pattern.tokens), True)
+            self._remember(tokens, pattern, MinedLine(result.pattern_id, result.template, False))
+            return result
+        best.size += 1
+        changed = False
+        template = best.tokens
+        for index in best.literals:
+            if template[index] != tokens[index]:
+                template[index] = _merge_token(template[index], tokens[index])
+                changed = True
+        for index, token in enumerate(template):  # two kinds of mask at one position: <*>
+            if token != tokens[index] and is_variable(token) and token != ANY and not token.endswith(ANY):
+                if _is_field(token) and tokens[index].startswith(token.partition("=")[0] + "="):
+                    template[index] = _merge_token(token, tokens[index])
+                else:
+                    template[index] = ANY
+                changed = template[index] != token or changed
+        if changed:
+            best.literals = tuple(i for i, token in enumerate(template) if not is_variable(token))
+            self._bump(len(tokens))
+        result = MinedLine(f"P{best.pid}", render(template), False, changed)
+        self._remember(tokens, best, MinedLine(result.pattern_id, result.template, False))
+        return result
 
-    def _remember(self, masked: str, token_count: int, change: str, result: MinedLine) -> None:
-        """Cache the result of a masked line, keeping the cache exactly equal to what Drain would answer.
+    def _route(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
+        head = tuple(_ROUTE_ANY if is_variable(token) else token for token in tokens[: self.config.depth])
+        return (str(len(tokens)), *head)
 
-        Once `masked` was added, adding it again reaches the same cluster unchanged: its tokens now
-        match the template wherever the template is literal, and routing only follows existing nodes.
-        Creating or changing a cluster may alter routing or best matches of other lines, but only of
-        lines with the same token count: Drain's tree splits by token count first and never compares
-        lines with clusters of another length. So a change bumps the generation of its token count,
-        which invalidates exactly the cached lines of that length; a stream that keeps meeting new
-        messages keeps the cache of every other length warm. An LRU bound (max_clusters) may evict a
-        cluster of any length, so with one a creation empties the whole cache. Exact equality matters:
-        the cache is not persisted, and replay after a restart must give the same ids.
+    def _best(self, bucket: list[_Pattern], tokens: tuple[str, ...]) -> _Pattern | None:
+        """The first pattern with the highest similarity at or above sim_th, None if there is none."""
+        best, best_sim = None, self.config.sim_th
+        categorical = self.config.categorical_fields
+        for pattern in bucket:
+            template = pattern.tokens
+            literals = pattern.literals
+            sim = 1.0
+            if literals:
+                # Stop counting once too many positions differ to reach best_sim: it only prunes.
+                limit = len(literals) * (1.0 - best_sim) + 1e-9
+                misses = 0
+                for index in literals:
+                    token = template[index]
+                    if token != tokens[index]:
+                        if categorical and (_is_field(token) or _is_field(tokens[index])):
+                            misses = len(literals) + 1
+                            break
+                        misses += 1
+                        if misses > limit:
+                            break
+                if misses > limit:
+                    continue
+                sim = (len(literals) - misses) / len(literals)
+            if categorical and sim >= best_sim and self._field_differs(template, tokens):
+                continue
+            if sim > best_sim or (sim == best_sim and best is None):
+                best, best_sim = pattern, sim
+        return best
+
+    @staticmethod
+    def _field_differs(template: list[str], tokens: tuple[str, ...]) -> bool:
+        """A masked field of the template (`uid=<NUM>`) against another key or a word value."""
+        for token, other in zip(template, tokens, strict=True):
+            if token != other and is_variable(token) and _is_field(token) and not token.endswith(ANY):
+                key = token.partition("=")[0]
+                if not other.startswith(key + "=") or not is_variable(other):
+                    return True
+        return False
+
+    def _create(self, tokens: tuple[str, ...], example: str) -> _Pattern:
+        self._counter += 1
+        pattern = _Pattern(self._counter, list(tokens), example)
+        self._patterns[pattern.pid] = pattern
+        return pattern
+
+    def _join_family(self, bucket: list[_Pattern], pattern: _Pattern) -> _Pattern | None:
+        """Record a new pattern that differs from a known one only in one key=value field's word value;
+        merge the family when it reaches family_size values. Returns the surviving pattern on a merge.
+
+        Patterns are found by a signature per literal field: the template with that field's value
+        left out and every mask as one symbol, as it was when the pattern was made (a dict lookup, not
+        a scan of the bucket; a pattern that generalised since is found by its first template).
         """
-        if change != "none":
-            self._generations[token_count] = self._generations.get(token_count, 0) + 1
-            if change == "cluster_created" and self.config.max_clusters is not None:
-                self._known.clear()
+        if not self.config.family_size or not self.config.categorical_fields:
+            return None
+        tokens = pattern.tokens
+        shape = [VAR_OPEN if is_variable(token) else token for token in tokens]
+        for position in pattern.literals:
+            token = tokens[position]
+            if not _is_field(token):
+                continue
+            signature = (*shape[:position], token.partition("=")[0] + "=", *shape[position + 1 :])
+            first = self._field_index.setdefault(signature, pattern.pid)
+            if first == pattern.pid or first not in self._patterns:
+                continue
+            key = self._family_of.get(first, (first, position))
+            if key[1] != position or key[0] not in self._patterns:
+                continue
+            members = self._families.setdefault(key, [key[0]])
+            members.append(pattern.pid)
+            self._family_of[pattern.pid] = key
+            self._family_of.setdefault(key[0], key)
+            if len(members) < self.config.family_size:
+                return None
+            return self._merge_family(bucket, key)
+        return None
+
+    def _merge_family(self, bucket: list[_Pattern], key: tuple[int, int]) -> _Pattern:
+        root_id, position = key
+        members = self._families.pop(key)
+        root = self._patterns[root_id]
+        root.tokens[position] = _merge_token(root.tokens[position], root.tokens[position])
+        root.literals = tuple(i for i in root.literals if i != position)
+        for pattern in list(bucket):
+            if pattern is root:
+                continue
+            if pattern.pid in members or not _differences(pattern.tokens, root.tokens):
+                self._alias(pattern, root, bucket)
+        return root
+
+    def _alias(self, pattern: _Pattern, into: _Pattern, bucket: list[_Pattern]) -> None:
+        bucket.remove(pattern)
+        del self._patterns[pattern.pid]
+        self._family_of.pop(pattern.pid, None)
+        into.size += pattern.size
+        self._aliases[pattern.pid] = into.pid
+
+    def _bump(self, token_count: int) -> None:
+        self._generations[token_count] = self._generations.get(token_count, 0) + 1
+
+    def _remember(self, tokens: tuple[str, ...], pattern: _Pattern, result: MinedLine) -> None:
+        """Cache the result of a masked line, keeping the cache exactly equal to what the search gives.
+
+        Once `tokens` joined a pattern, the pattern's literal tokens equal the line's (similarity 1.0)
+        and no earlier pattern scored higher, so the same search gives the same pattern again until a
+        pattern of this token count is created, changed or merged: each of those bumps the token
+        count's generation, which invalidates exactly the cached lines of that length. Exact equality
+        matters: the cache is not persisted, and replay after a restart must give the same ids.
+        """
         if len(self._known) >= self._cache_size:
             self._known.clear()
-        self._known[masked] = (token_count, self._generations.get(token_count, 0), result)
+        self._known[tokens] = (self._generations.get(len(tokens), 0), pattern, result)
 
     def match(self, line: str) -> MinedLine | None:
-        """The known pattern whose template fits `line` exactly (masks and wildcards aside); learns nothing."""
-        cluster = self._drain.match(self.mask(line), full_search_strategy="fallback")
-        if cluster is None:
+        """The known pattern `line` would join, without learning anything; None for a new message."""
+        tokens = self.tokens(line)
+        best = self._best(self._buckets.get(self._route(tokens), []), tokens)
+        if best is None:
             return None
-        return MinedLine(f"P{cluster.cluster_id}", cluster.get_template(), False)
+        return MinedLine(f"P{best.pid}", render(best.tokens), False)
+
+    def resolve(self, pattern_id: str) -> str:
+        """The id of the pattern `pattern_id` stands for now (itself, or the pattern it merged into)."""
+        number = self._number(pattern_id)
+        while number in self._aliases:
+            number = self._aliases[number]
+        return f"P{number}"
+
+    def aliases(self) -> dict[str, str]:
+        """Every merged pattern id and the live pattern it resolves to."""
+        return {f"P{old}": self.resolve(f"P{old}") for old in sorted(self._aliases)}
 
     def template_of(self, pattern_id: str) -> str:
-        """The current template of a known pattern; KeyError for an unknown id."""
-        cluster = self._cluster(pattern_id)
-        return str(cluster.get_template())
-
-    def _cluster(self, pattern_id: str) -> LogCluster:
-        cluster = None
-        if pattern_id.startswith("P") and pattern_id[1:].isdigit():
-            cluster = self._drain.id_to_cluster.get(int(pattern_id[1:]))
-        if cluster is None:
+        """The current template of a known pattern (of the pattern it merged into, for an alias)."""
+        pattern = self._patterns.get(self._number(self.resolve(pattern_id)))
+        if pattern is None:
             raise KeyError(f"unknown pattern id {pattern_id!r}")
-        return cluster
+        return render(pattern.tokens)
+
+    def example_of(self, pattern_id: str) -> str:
+        """The first line a live pattern was made from (cut to 500 characters)."""
+        pattern = self._patterns.get(self._number(self.resolve(pattern_id)))
+        if pattern is None:
+            raise KeyError(f"unknown pattern id {pattern_id!r}")
+        return pattern.example
+
+    @staticmethod
+    def _number(pattern_id: str) -> int:
+        if not (pattern_id.startswith("P") and pattern_id[1:].isdigit()):
+            raise KeyError(f"unknown pattern id {pattern_id!r}")
+        return int(pattern_id[1:])
 
     def patterns(self) -> Iterator[tuple[str, str, int]]:
-        """(pattern_id, template, lines seen) of every known pattern, oldest first."""
-        for cluster in sorted(self._drain.clusters, key=lambda c: c.cluster_id):
-            yield f"P{cluster.cluster_id}", cluster.get_template(), cluster.size
+        """(pattern_id, template, lines seen) of every live pattern, oldest first."""
+        for pid in sorted(self._patterns):
+            pattern = self._patterns[pid]
+            yield f"P{pid}", render(pattern.tokens), pattern.size
+
+    @property
+    def last_id(self) -> int:
+        """The highest pattern number given so far (the next pattern gets one more)."""
+        return self._counter
 
     def __len__(self) -> int:
-        return len(self._drain.id_to_cluster)
+        return len(self._patterns)
 
     def to_bytes(self) -> bytes:
-        """The whole mining state (config, masking version, clusters, prefix tree), compressed JSON."""
-        drain = self._drain
+        """The whole mining state (config, masking version, patterns, aliases, families), compressed JSON."""
         state = {
             "format": STATE_FORMAT,
             "masking": MASKING_VERSION,
-            "config": {**asdict(self.config), "extra_delimiters": list(self.config.extra_delimiters)},
-            "counter": drain.clusters_counter,
-            # Dict order is Drain's insertion/LRU order; restoring in that order keeps an LRU bound's choice.
-            "clusters": [[c.cluster_id, c.size, list(c.log_template_tokens)] for c in drain.id_to_cluster.values()],
-            "tree": _node_to_json(drain.root_node),
+            "config": asdict(self.config),
+            "counter": self._counter,
+            "patterns": [[p.pid, p.size, p.tokens, p.example] for p in self._patterns.values()],
+            "aliases": sorted(self._aliases.items()),
+            "families": [[root, position, members] for (root, position), members in self._families.items()],
         }
         return _MAGIC + zlib.compress(json.dumps(state, separators=(",", ":")).encode("ascii"), 6)
 
@@ -204,30 +380,71 @@ class PatternMiner:
     def from_bytes(cls, data: bytes, masker: Masker | None = None, cache_size: int = 200_000) -> PatternMiner:
         """A miner in the state `to_bytes` captured, with the config stored in it.
 
-        Raises CorruptStateError for bytes this code did not write, IncompatibleStateError for a
-        state of another format or masking version (its templates would not match new lines' masks).
+        A state of another masking version is re-mined from its examples (`seeded`): ids are kept.
+        Raises CorruptStateError for bytes this code did not write, IncompatibleStateError for a state
+        of another format (the Drain3-based format 1 kept no examples to re-mine).
         """
         state = _decode(data)
         if state.get("format") != STATE_FORMAT:
             raise IncompatibleStateError("format", state.get("format"), STATE_FORMAT)
-        if state.get("masking") != MASKING_VERSION:
-            raise IncompatibleStateError("masking", state.get("masking"), MASKING_VERSION)
         try:
-            raw_config = dict(state["config"])
-            raw_config["extra_delimiters"] = tuple(raw_config["extra_delimiters"])
-            config = MinerConfig(**raw_config)
-            miner = cls(config, masker, cache_size)
-            drain = miner._drain
-            if config.max_clusters is not None:
-                drain.id_to_cluster = LogClusterCache(maxsize=config.max_clusters)
-            for cluster_id, size, tokens in state["clusters"]:
-                cluster = LogCluster([str(t) for t in tokens], int(cluster_id))
-                cluster.size = int(size)
-                drain.id_to_cluster[cluster.cluster_id] = cluster
-            drain.clusters_counter = int(state["counter"])
-            drain.root_node = _node_from_json(state["tree"])
+            config = MinerConfig(**state["config"])
+            counter = int(state["counter"])
+            rows = [
+                (int(pid), int(size), [str(t) for t in tokens], str(ex)) for pid, size, tokens, ex in state["patterns"]
+            ]
+            aliases = {int(old): int(new) for old, new in state["aliases"]}
+            families = [(int(root), int(pos), [int(m) for m in members]) for root, pos, members in state["families"]]
         except (KeyError, TypeError, ValueError) as error:
             raise CorruptStateError(f"miner state has an unexpected shape: {error!r}") from error
+        if state.get("masking") != MASKING_VERSION:
+            examples = sorted([(pid, example) for pid, _, _, example in rows] + [(old, "") for old in aliases])
+            miner = cls.seeded(examples, counter, config, masker, cache_size)
+            for old, new in aliases.items():
+                miner._aliases.setdefault(old, new)
+            return miner
+        miner = cls(config, masker, cache_size)
+        miner._counter = counter
+        for pid, size, tokens, example in rows:
+            pattern = _Pattern(pid, tokens, example, size)
+            miner._patterns[pid] = pattern
+            miner._buckets.setdefault(miner._route(tuple(tokens)), []).append(pattern)
+        miner._aliases = aliases
+        for root, position, members in families:
+            miner._families[(root, position)] = members
+            for member in members:
+                miner._family_of[member] = (root, position)
+        return miner
+
+    @classmethod
+    def seeded(
+        cls,
+        examples: Iterable[tuple[int, str]],
+        counter: int,
+        config: MinerConfig | None = None,
+        masker: Masker | None = None,
+        cache_size: int = 200_000,
+    ) -> PatternMiner:
+        """A miner rebuilt from one example line per known pattern number, keeping those numbers.
+
+        Examples are mined in ascending number: one that makes a new pattern gives it its old number;
+        one that joins a pattern already rebuilt (the current masks put both together) becomes an
+        alias of it. An empty example (a pattern known only by its id) is recorded as used. New
+        patterns are numbered after `counter` and after every example, so no id is ever reused.
+        """
+        miner = cls(config, masker, cache_size)
+        top = counter
+        for number, example in sorted(examples):
+            top = max(top, number)
+            if not example:
+                continue
+            miner._counter = number - 1
+            before = len(miner._patterns)
+            mined = miner.add(example)
+            if len(miner._patterns) == before and mined.pattern_id != f"P{number}":
+                miner._aliases[number] = miner._number(mined.pattern_id)
+        miner._counter = top
+        miner._known.clear()
         return miner
 
 
@@ -243,14 +460,8 @@ def _decode(data: bytes) -> dict[str, Any]:
     return state
 
 
-def _node_to_json(node: Node) -> list[Any]:
-    """[children by token, cluster ids]: the tree is depth-bounded (config.depth), so recursion is shallow."""
-    return [{token: _node_to_json(child) for token, child in node.key_to_child_node.items()}, list(node.cluster_ids)]
-
-
-def _node_from_json(raw: list[Any]) -> Node:
-    children, cluster_ids = raw
-    node = Node()
-    node.key_to_child_node = {str(token): _node_from_json(child) for token, child in children.items()}
-    node.cluster_ids = [int(cluster_id) for cluster_id in cluster_ids]
-    return node
+def pattern_number(pattern_id: str) -> int | None:
+    """The number of a pattern id ("P17" -> 17), None for anything else."""
+    if pattern_id.startswith("P") and pattern_id[1:].isdigit():
+        return int(pattern_id[1:])
+    return None

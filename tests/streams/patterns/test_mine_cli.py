@@ -39,24 +39,24 @@ def test_csv_rows_are_in_input_order_with_the_final_template_of_each_pattern() -
     out = io.StringIO()
     assert mine_lines(LINES, out) == 4
     rows = list(csv.reader(io.StringIO(out.getvalue())))
-    assert rows[0] == ["line_no", "pattern_id", "template"]
+    assert rows[0] == ["line_no", "pattern_id", "group_id", "template"]
     assert [row[0] for row in rows[1:]] == ["1", "2", "3", "4"]
     assert rows[1][1] == rows[3][1] != rows[2][1] == rows[4][1]
-    assert rows[1][2] == rows[3][2] == "job LOAD_SALES failed for user <*>"  # line 1 shows the final template
-    assert rows[2][2] == "cat: <PATH>: No such file or directory, <STR>, comma"
+    assert rows[1][3] == rows[3][3] == "job LOAD_SALES failed for user <*>"  # line 1 shows the final template
+    assert rows[2][3] == "cat: <PATH>: No such file or directory, <*> comma"
     assert out.getvalue().count("\n") == 5 and "\r" not in out.getvalue()
 
 
 def test_csv_quotes_templates_with_commas_and_quotes() -> None:
     out = io.StringIO()
     mine_lines(['say "hi", then go'], out)
-    assert out.getvalue().splitlines()[1] == '1,P1,"say <STR>, then go"'
+    assert out.getvalue().splitlines()[1] == '1,P1,P1,"say ""hi"", then go"'
 
 
 def test_jsonl_has_the_same_fields() -> None:
     out = io.StringIO()
     mine_lines(LINES[:1], out, fmt="jsonl")
-    assert json.loads(out.getvalue()) == {"line_no": 1, "pattern_id": "P1", "template": LINES[0]}
+    assert json.loads(out.getvalue()) == {"line_no": 1, "pattern_id": "P1", "group_id": "P1", "template": LINES[0]}
 
 
 def test_an_unknown_format_is_refused_before_any_line_is_read() -> None:
@@ -97,7 +97,7 @@ def test_a_file_of_binary_bytes_is_mined_line_by_line(tmp_path: Path) -> None:
     count = mine_lines(open_input(str(path)), out)
     assert count == 64 + 1  # 64 "\n" bytes, then the tail after the last one
     rows = list(csv.reader(io.StringIO(out.getvalue())))
-    assert len(rows) == count + 1 and all(len(row) == 3 for row in rows)
+    assert len(rows) == count + 1 and all(len(row) == 4 for row in rows)
 
 
 def test_an_over_long_line_is_cut_and_the_next_line_still_read(tmp_path: Path) -> None:
