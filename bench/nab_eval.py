@@ -1,16 +1,22 @@
-"""The streaming anomaly scorer on the NAB sample: hits in labelled windows vs false alarms outside, and points/s.
+"""Held-out NAB table: our streaming detector beside six published detectors on the same files, from one command.
 
 Run from the repository root:
-    .venv/bin/python -m bench.nab_eval [--nab-dir ../shared/nab] [--window 288 --z-scale 3] [--grid]
+    .venv/bin/python -m bench.nab_eval [--corpus ../shared/nab/corpus] [--defaults]
 
-Every CSV of the NAB folder (``timestamp,value``) is scored point by point by a fresh
-``models.anomaly_scoring.RobustScorer``, exactly as the stream worker would, and a point is flagged when its
-score reaches the threshold. Per file and in total it prints:
-- windows detected: labelled anomaly windows (``windows.json``) holding at least one flagged point / all windows,
-- false alarms: flagged points outside every window, and per 1,000 scored points,
-- points/s of the scorer alone (CSV parsing excluded).
-``--grid`` prints the totals for a few parameter choices, the same for every file (no per-file tuning), which
-is how the defaults were picked.
+Protocol (written down in docs/anomalies.md; nothing here reads a labelled window of a file it reports on):
+1. The corpus categories are split into two fixed folds by alternating their alphabetical order (``FOLDS``),
+   decided before any result was seen.
+2. For each fold, every parameter of ``models.anomaly_scoring.DetectorConfig`` that the protocol tunes is
+   picked by an exhaustive search over ``GRID`` maximising the window F1 on the *other* fold's files alone
+   (ties: the first in grid order). No parameter is per file or per category.
+3. The fold's files are then scored with those parameters by the real detector, point by point, exactly as
+   the worker scores a series; that run gives the held-out counts and the points/s.
+4. The published detectors are flagged at their standard-profile thresholds (``published/thresholds.json``) on
+   the same files. Window F1 everywhere: a window is hit when any flagged point lies in it; each run of
+   consecutive flagged points outside every window is one false alarm; P = hits/(hits+false alarms),
+   R = hits/windows, summed over the files of the row.
+``--defaults`` also searches the grid on all files (how the shipped defaults were chosen: the held-out rows
+estimate how that procedure does on series it has not seen; the defaults' own fit is printed separately).
 
 NAB data is read in place and never copied into the repository (github.com/numenta/NAB, see its LICENSE).
 """
@@ -18,151 +24,262 @@ NAB data is read in place and never copied into the repository (github.com/numen
 from __future__ import annotations
 
 import argparse
-import csv
+import itertools
 import json
+import math
 import time
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.anomaly_scoring import RobustScorer, ScorerConfig
+import numpy as np
+
+from models.anomaly_scoring import COMPONENTS, AnomalyDetector, DetectorConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-GRID = [  # window, z_scale, spread_quantile
-    (288, 3.0, 0.0),  # plain median + MAD
-    (288, 3.0, 0.05),
-    (96, 3.0, 0.05),
-    (144, 3.0, 0.05),  # the defaults
-    (144, 2.5, 0.05),
-    (144, 3.5, 0.05),
-    (144, 3.0, 0.025),
-]
+DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "nab" / "corpus"
+PUBLISHED = ("contextOSE", "ARTime", "knncad", "randomCutForest", "numenta", "windowedGaussian")
+CATEGORIES = (  # alphabetical; fold = position mod 2
+    "artificialNoAnomaly", "artificialWithAnomaly", "realAdExchange", "realKnownCause", "realTraffic", "realTweets",
+)  # fmt: skip
+FOLDS = (CATEGORIES[0::2], CATEGORIES[1::2])
+# The search space of the protocol: margins per component (inf = off), warm-up, cooldown and envelope memory.
+GRID: dict[str, Sequence[float]] = {
+    "margin": (0.25, 0.5, 1.0, 2.0, math.inf),
+    "warmup": (200, 300, 500),
+    "cooldown": (100, 300, 1000),
+    "memory": (3000.0, 10000.0, 1e9),
+}
 
 
 @dataclass
-class FileResult:
-    """What the scorer did on one file."""
+class Series:
+    """One labelled corpus file: its values and, per point, the index of the window holding it (-1: none)."""
 
-    name: str
-    points: int
+    key: str  # category/file.csv
+    values: list[float]
+    window_of: np.ndarray
     windows: int
-    windows_hit: int
-    false_alarms: int
-    seconds: float
 
     @property
-    def false_per_1k(self) -> float:
-        """False alarms per 1,000 scored points."""
-        return 1000 * self.false_alarms / self.points if self.points else 0.0
+    def category(self) -> str:
+        """The NAB category (first path part)."""
+        return self.key.split("/", 1)[0]
 
 
-def read_nab(path: Path) -> tuple[list[datetime], list[float]]:
-    """Timestamps and values of a NAB CSV."""
-    times: list[datetime] = []
-    values: list[float] = []
-    with path.open(newline="") as f:
-        for row in csv.DictReader(f):
-            times.append(datetime.fromisoformat(row["timestamp"]))
-            values.append(float(row["value"]))
-    return times, values
+@dataclass
+class Count:
+    """Windows hit, windows, false alarms (and points and seconds for our detector) over some files."""
+
+    hits: int = 0
+    windows: int = 0
+    false_alarms: int = 0
+    points: int = 0
+    seconds: float = 0.0
+
+    def add(self, other: Count) -> None:
+        """Sum another count into this one."""
+        self.hits += other.hits
+        self.windows += other.windows
+        self.false_alarms += other.false_alarms
+        self.points += other.points
+        self.seconds += other.seconds
+
+    @property
+    def f1(self) -> float:
+        """Window F1: precision hits/(hits+false alarms), recall hits/windows."""
+        if self.hits == 0:
+            return 0.0
+        p = self.hits / (self.hits + self.false_alarms)
+        r = self.hits / self.windows
+        return 2 * p * r / (p + r)
 
 
-def evaluate_file(
-    name: str, times: list[datetime], values: list[float], windows: list[tuple[datetime, datetime]], cfg: ScorerConfig
-) -> FileResult:
-    """Score one file causally and count window hits and false alarms."""
-    scorer = RobustScorer(cfg)
-    started = time.perf_counter()
-    scores = [scorer.score(v) for v in values]
-    seconds = time.perf_counter() - started
-    hit = [False] * len(windows)
-    false_alarms = 0
-    for t, s in zip(times, scores, strict=True):
-        if s < cfg.threshold:
-            continue
-        inside = [i for i, (a, b) in enumerate(windows) if a <= t <= b]
-        for i in inside:
-            hit[i] = True
-        if not inside:
-            false_alarms += 1
-    return FileResult(name, len(values), len(windows), sum(hit), false_alarms, seconds)
-
-
-def load_dataset(nab_dir: Path) -> list[tuple[str, list[datetime], list[float], list[tuple[datetime, datetime]]]]:
-    """Every CSV of the folder with its labelled windows."""
-    labels = json.loads((nab_dir / "windows.json").read_text())
+def load_corpus(corpus: Path) -> list[Series]:
+    """Every labelled file of the corpus, sorted by key."""
+    labels: dict[str, list[list[str]]] = json.loads((corpus / "windows.json").read_text())
     out = []
-    for path in sorted(nab_dir.glob("*.csv")):
-        times, values = read_nab(path)
-        windows = [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in labels.get(path.name, [])]
-        out.append((path.name, times, values, windows))
+    for key in sorted(labels):
+        data = np.genfromtxt(corpus / key, delimiter=",", names=True, dtype=None, encoding="utf-8")
+        times = data["timestamp"].astype("datetime64[ms]")
+        window_of = np.full(len(times), -1)
+        for i, (a, b) in enumerate(labels[key]):
+            window_of[(times >= np.datetime64(a)) & (times <= np.datetime64(b))] = i
+        out.append(Series(key, [float(v) for v in data["value"]], window_of, len(labels[key])))
     return out
 
 
-def run(dataset: list, cfg: ScorerConfig) -> list[FileResult]:  # type: ignore[type-arg]
-    """Results of one configuration over the whole dataset."""
-    return [evaluate_file(name, t, v, w, cfg) for name, t, v, w in dataset]
+def count_flags(flags: np.ndarray, s: Series) -> Count:
+    """Window hits and false-alarm runs of one file's flags."""
+    return count_indices(np.flatnonzero(flags), s)
 
 
-def totals(results: list[FileResult]) -> FileResult:
-    """Sum over files."""
-    return FileResult(
-        "TOTAL",
-        sum(r.points for r in results),
-        sum(r.windows for r in results),
-        sum(r.windows_hit for r in results),
-        sum(r.false_alarms for r in results),
-        sum(r.seconds for r in results),
-    )
+def count_indices(flagged: np.ndarray, s: Series) -> Count:
+    """Window hits and false-alarm runs of the flagged point indices (sorted) of one file."""
+    where = s.window_of[flagged]
+    hits = len(set(where[where >= 0].tolist()))
+    outside = flagged[where < 0]
+    # a run starts at an outside flag whose previous point is not an outside flag
+    runs = int(np.count_nonzero(np.diff(outside, prepend=-2) != 1))
+    return Count(hits, s.windows, runs, len(s.values))
 
 
-def line(r: FileResult) -> str:
-    """One printed row."""
-    rate = r.points / r.seconds if r.seconds else 0.0
-    return (
-        f"{r.name:<45} {r.points:>7} {r.windows_hit:>3}/{r.windows:<3} {r.false_alarms:>8} "
-        f"{r.false_per_1k:>9.2f} {rate:>10,.0f}"
-    )
+def published_flags(corpus: Path, detector: str, s: Series) -> np.ndarray:
+    """Flags of a published detector on one file at its standard-profile threshold."""
+    threshold = json.loads((corpus / "published" / "thresholds.json").read_text())[detector]["standard_threshold"]
+    scores = np.loadtxt(corpus / "published" / detector / s.key, skiprows=1, ndmin=1)
+    return np.asarray(scores >= threshold)
+
+
+# --- our detector ----------------------------------------------------------------------------------------
+def run_detector(s: Series, config: DetectorConfig) -> tuple[np.ndarray, float]:
+    """The real scoring path on one file: flags and the seconds the detector took."""
+    detector = AnomalyDetector(config)
+    update = detector.update
+    started = time.perf_counter()
+    flags = [update(v).is_anomaly for v in s.values]
+    return np.array(flags, dtype=bool), time.perf_counter() - started
+
+
+def exceedance_matrix(s: Series, memory: float, base: DetectorConfig) -> np.ndarray:
+    """Each component's exceedance per point (rows: points) for one envelope memory; margins are applied later."""
+    detector = AnomalyDetector(base.replace(memory=memory))
+    return np.array([detector.exceedances(v) for v in s.values])
+
+
+def flag_indices(candidates: np.ndarray, warmup: int, cooldown: int) -> np.ndarray:
+    """Of the points over the threshold, those ``AnomalyDetector.update`` flags after warm-up and cooldown."""
+    out = []
+    last = -(10**12)
+    for i in candidates[candidates >= warmup].tolist():
+        if i - last > cooldown:
+            out.append(i)
+            last = i
+    return np.array(out, dtype=np.int64)
+
+
+@dataclass
+class Choice:
+    """The parameters a search picked and their F1 on the files it searched."""
+
+    config: DetectorConfig
+    fit_f1: float
+    tried: int = field(default=0)
+
+
+def search(series: Sequence[Series], base: DetectorConfig) -> Choice:
+    """Exhaustive search of ``GRID`` for the best total window F1 on ``series`` (the tuning half only)."""
+    best: Choice | None = None
+    ratio = base.ratio_threshold
+    tried = 0
+    for memory in GRID["memory"]:
+        matrices = [exceedance_matrix(s, memory, base) for s in series]
+        for margins in itertools.product(GRID["margin"], repeat=len(COMPONENTS)):
+            if all(math.isinf(m) for m in margins):
+                continue
+            m = np.array(margins)
+            candidates = [np.flatnonzero(np.max(ex / m, axis=1) >= ratio) for ex in matrices]
+            for warmup, cooldown in itertools.product(GRID["warmup"], GRID["cooldown"]):
+                total = Count()
+                for s, c in zip(series, candidates, strict=True):
+                    total.add(count_indices(flag_indices(c, int(warmup), int(cooldown)), s))
+                tried += 1
+                if best is None or total.f1 > best.fit_f1 + 1e-12:
+                    config = base.replace(
+                        memory=memory, warmup=int(warmup), cooldown=int(cooldown),
+                        k_level=margins[0], k_mean_short=margins[1], k_mean_long=margins[2], k_volatility=margins[3],
+                    )  # fmt: skip
+                    best = Choice(config, total.f1)
+    assert best is not None
+    best.tried = tried
+    return best
+
+
+# --- the table ------------------------------------------------------------------------------------------
+def describe(config: DetectorConfig) -> str:
+    """The tuned parameters on one line."""
+    margins = ", ".join(f"{n}={k:g}" for n, k in zip(COMPONENTS, config.margins, strict=True))
+    return f"warmup={config.warmup} cooldown={config.cooldown} memory={config.memory:g} margins: {margins}"
+
+
+def cell(c: Count) -> str:
+    """hits/windows, false alarms, F1."""
+    return f"{c.hits}/{c.windows} {c.false_alarms} {c.f1:.3f}"
+
+
+def table(rows: Iterable[tuple[str, dict[str, Count]]], names: Sequence[str]) -> list[str]:
+    """Markdown rows: one per category (and totals), a column per detector."""
+    out = [
+        "| files | " + " | ".join(names) + " |",
+        "| --- | " + " | ".join("---" for _ in names) + " |",
+    ]
+    for label, counts in rows:
+        out.append(f"| {label} | " + " | ".join(cell(counts[n]) for n in names) + " |")
+    return out
+
+
+def heldout(corpus: Path, series: list[Series], base: DetectorConfig) -> tuple[list[str], dict[str, Count]]:
+    """The protocol: tune on one fold, report on the other, both ways; the printed lines and the overall counts."""
+    names = ("ours", *PUBLISHED)
+    lines: list[str] = []
+    per_category: dict[str, dict[str, Count]] = {}
+    per_fold: list[tuple[str, dict[str, Count]]] = []
+    overall = {n: Count() for n in names}
+    for f, report in enumerate(FOLDS):
+        tune = FOLDS[1 - f]
+        choice = search([s for s in series if s.category in tune], base)
+        lines.append(
+            f"fold {f + 1}: tuned on {', '.join(tune)} ({choice.tried} settings, fit F1 {choice.fit_f1:.3f}); "
+            f"reported on {', '.join(report)}"
+        )
+        lines.append(f"  picked: {describe(choice.config)}")
+        fold_total = {n: Count() for n in names}
+        for s in series:
+            if s.category not in report:
+                continue
+            flags, seconds = run_detector(s, choice.config)
+            ours = count_flags(flags, s)
+            ours.seconds = seconds
+            row = per_category.setdefault(s.category, {n: Count() for n in names})
+            row["ours"].add(ours)
+            fold_total["ours"].add(ours)
+            overall["ours"].add(ours)
+            for n in PUBLISHED:
+                c = count_flags(published_flags(corpus, n, s), s)
+                row[n].add(c)
+                fold_total[n].add(c)
+                overall[n].add(c)
+        per_fold.append((f"**held-out fold {f + 1}**", fold_total))
+    rows = [(c, per_category[c]) for c in CATEGORIES if c in per_category]
+    rows += [*per_fold, ("**held-out total (all 41 files)**", overall)]
+    lines.append("")
+    lines.append("cells: windows hit/windows, false alarms, window F1")
+    lines += table(rows, names)
+    return lines, overall
 
 
 def main() -> None:
-    """Parse arguments, evaluate, print."""
+    """Run the protocol and print the side-by-side table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--nab-dir", type=Path, default=REPO_ROOT.parent / "shared" / "nab", help="NAB folder")
-    defaults = ScorerConfig()
-    parser.add_argument("--window", type=int, default=defaults.window, help="points of history per series")
-    parser.add_argument("--min-points", type=int, default=defaults.min_points, help="warm-up points (score 0)")
-    parser.add_argument("--z-scale", type=float, default=defaults.z_scale, help="robust z mapped to score 0.68")
-    parser.add_argument("--threshold", type=float, default=defaults.threshold, help="score that flags a point")
-    parser.add_argument("--grid", action="store_true", help="also print totals for a few parameter choices")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="NAB corpus folder (windows.json)")
+    parser.add_argument("--defaults", action="store_true", help="also search all files (the shipped defaults)")
     args = parser.parse_args()
 
-    dataset = load_dataset(args.nab_dir)
-    cfg = ScorerConfig(window=args.window, min_points=args.min_points, z_scale=args.z_scale, threshold=args.threshold)
+    series = load_corpus(args.corpus)
+    base = DetectorConfig()
+    lines, overall = heldout(args.corpus, series, base)
+    print("\n".join(lines))
+    ours = overall["ours"]
     print(
-        f"robust scorer: window={cfg.window} min_points={cfg.min_points} z_scale={cfg.z_scale} "
-        f"spread_quantile={cfg.spread_quantile} threshold={cfg.threshold}"
+        f"\nour detector: {ours.points:,} points in {ours.seconds:.2f} s = {ours.points / ours.seconds:,.0f} points/s "
+        f"(one core, the worker's per-point path); state {len(json.dumps(AnomalyDetector(base).to_dict()))} bytes "
+        "as JSON per series"
     )
-    print(f"{'file':<45} {'points':>7} {'windows':>7} {'false':>8} {'false/1k':>9} {'points/s':>10}")
-    results = run(dataset, cfg)
-    for r in results:
-        print(line(r))
-    print(line(totals(results)))
-    if args.grid:
-        print("\nparameter choices (each the same for every file): windows hit, false alarms outside windows")
-        for window, z_scale, q in GRID:
-            c = ScorerConfig(
-                window=window,
-                min_points=min(args.min_points, window),
-                z_scale=z_scale,
-                threshold=args.threshold,
-                spread_quantile=q,
-            )
-            t = totals(run(dataset, c))
-            print(
-                f"  window={window:<5} z_scale={z_scale:<4} spread_quantile={q:<6} {t.windows_hit:>2}/{t.windows} "
-                f"windows, {t.false_alarms:>5} false alarms ({t.false_per_1k:.2f}/1k)"
-            )
+    if args.defaults:
+        choice = search(series, base)
+        print(f"\ngrid on all files (the shipped defaults; a fit, not held out): F1 {choice.fit_f1:.3f}")
+        print(f"  picked: {describe(choice.config)}")
+        print(f"  shipped: {describe(base)}")
 
 
 if __name__ == "__main__":

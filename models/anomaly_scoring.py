@@ -1,179 +1,278 @@
-"""The streaming anomaly scorer: each new point against a rolling median and MAD of the points before it.
+"""The streaming anomaly detector: a point is flagged when it (or a short-term summary of the series ending at it)
+leaves everything the series has done for a long while, by a margin measured in the series' usual spread.
 
-Why this shape:
-- **Causal.** A point is scored against the window *before* it, then added; nothing later can change its score,
-  so the worker can emit a score the moment a sample arrives and a replay gives the same scores.
-- **Robust.** Median and MAD ignore the spikes they are meant to find (a mean and a standard deviation would be
-  dragged by them), and a sustained level shift becomes the new normal after half a window.
-- **Small state.** The last ``window`` values of a series, nothing else: a few KiB as JSON, so the worker can
-  keep one per series in a changelog-backed table or in memory (:meth:`RobustScorer.to_dict`).
-- **Cheap.** A sorted copy of the window is kept up to date by bisection, so the median is a lookup and the MAD
-  a k-th-of-two-sorted-runs search: O(log window) comparisons plus one memmove per point.
-
-The robust z (distance from the median in robust standard deviations, 1.4826 MAD) maps to a score in [0, 1]
-through ``erf(|z| / (z_scale * sqrt 2))``, the two-sided normal probability of ``|z| / z_scale``: with
-``z_scale = 3`` a score of 0.9 is ``|z| ~ 4.9`` and 0.99 is ``|z| ~ 7.7``.
+Why this shape (issue 15; the held-out protocol and its table are in docs/anomalies.md):
+- **Novelty, not deviation.** A rolling z-score flags every usual excursion of a bursty or seasonal series
+  (a daily peak, a batch spike) and drowned SREs in alerts. Here each *component* keeps an envelope: the
+  highest and lowest value it has seen, relaxing towards its usual level by ``1/memory`` of the gap per point,
+  so a record fades out after a few ``memory`` points and the envelope keeps up with a series that drifts.
+  A point is scored by how far it lies outside the envelope, in units of the component's usual spread (its
+  exponentially weighted mean absolute deviation): inside the envelope it scores 0, however far from the
+  mean. This is the "has it ever looked like this?" question of contextOSE and knncad, at O(1) per point.
+- **Components.** The value itself (spikes, dips, level shifts), its short and long exponentially weighted
+  means (a sustained shift or a slow swell whose single points are still inside the value's envelope) and its
+  short-term volatility (a series that goes flat, or noisier than ever). Each has its own margin ``k``;
+  ``inf`` turns a component off. The score is ``1 - 10**-r`` where ``r`` is the largest exceedance over its
+  margin, so ``r = 1`` is the default threshold 0.9 and a higher threshold asks for a larger margin.
+- **Alarm suppression and warm-up.** After a flag the detector stays quiet for ``cooldown`` points: one event,
+  one alarm (the window F1 of issue 15 counts each run of flags outside a labelled window as a false alarm).
+  The first ``warmup`` points only build the envelopes.
+- **Level-shift adaptation.** A shift fires once; while the detector cools down the new level widens the
+  envelope, so the next flag needs a new surprise, and the envelope relaxes back over ``memory`` points.
+- **Causal, small, fast.** A point's score uses only the state built from the points before it and the point
+  itself; nothing later changes it. The state is 24 floats and 3 counters (well under 1 KiB as JSON, see
+  :meth:`AnomalyDetector.to_dict`), one update is a few dozen float operations in plain Python. Hand-written
+  because no library offers these incremental envelopes with per-point state the worker can persist; numpy
+  would only add per-call overhead at one point per call.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, insort
-from collections import deque
-from dataclasses import dataclass
-from statistics import NormalDist
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, NamedTuple
 
-MAD_TO_SD = 1.4826  # MAD of a normal distribution times this is its standard deviation
-MEAN_AD_TO_SD = 1.2533  # same for the mean absolute deviation (used only when over half the window is equal)
-STATE_VERSION = 1
+STATE_VERSION = 2
+# Components in the order of the state and of ``DetectorConfig.margins``: name -> what an SRE reads.
+COMPONENTS = ("level", "mean_short", "mean_long", "volatility")
+COMPONENT_MEANING = {
+    "level": "value outside its usual range",
+    "mean_short": "short-term average outside its usual range",
+    "mean_long": "long-term average outside its usual range",
+    "volatility": "short-term volatility outside its usual range",
+}
+_SHORT_SPAN = 12  # points of the short mean and of the volatility (an hour of 5-minute samples)
+_LONG_SPAN = 48  # points of the long mean (four hours of 5-minute samples)
+_A_SHORT, _A_LONG = 2.0 / (_SHORT_SPAN + 1), 2.0 / (_LONG_SPAN + 1)
+_REL_FLOOR = 1e-3  # the spread is at least this fraction of the level: a flat series' last digit is no event
+_RANGE_FLOOR = 0.01  # ... and at least this fraction of the envelope's width
 
 
 @dataclass(frozen=True)
-class ScorerConfig:
-    """Parameters of the robust scorer (chosen on the NAB sample with ``bench/nab_eval.py``; see its output)."""
+class DetectorConfig:
+    """Parameters of the detector; the defaults come from the protocol in docs/anomalies.md (bench/nab_eval.py)."""
 
-    window: int = 144  # points of history kept (12 hours of 5-minute samples)
-    min_points: int = 48  # warm-up: score 0 until this many points have been seen
-    z_scale: float = 3.0  # |z| that maps to score erf(1/sqrt 2) = 0.68; 0.9 is at 1.645 * z_scale
+    warmup: int = 300  # points that only build the envelopes (no flag)
+    cooldown: int = 300  # points without a flag after a flag
+    memory: float = 10000.0  # envelope relaxes towards the usual level by 1/memory of the gap per point
+    baseline: int = 500  # span (points) of each component's usual level and spread
+    k_level: float = 0.5  # margins (in usual spreads) outside the envelope; inf turns a component off
+    k_mean_short: float = math.inf
+    k_mean_long: float = 0.5
+    k_volatility: float = math.inf
     threshold: float = 0.9  # score from which a point is an anomaly (settings.anomaly_threshold)
-    # Floor of the robust standard deviation, relative to the median's magnitude: a metric that sat at exactly
-    # the same value for a window would otherwise turn a change in its last digit into an infinite z.
-    rel_scale_floor: float = 1e-3
-    # The scale is at least the spread between these window quantiles (as a normal's sd would have it): a series
-    # whose usual shape includes frequent excursions (a batch spike every hour) has a small MAD around its
-    # quiet level, and without this every usual excursion would be "anomalous". 0 turns it off.
-    spread_quantile: float = 0.05
 
     def __post_init__(self) -> None:
-        if self.window < 3:
-            raise ValueError(f"window must be at least 3 points, got {self.window}")
-        if not 1 <= self.min_points <= self.window:
-            raise ValueError(f"min_points must be in 1..window ({self.window}), got {self.min_points}")
-        if self.z_scale <= 0:
-            raise ValueError(f"z_scale must be positive, got {self.z_scale}")
-        if not 0 <= self.spread_quantile < 0.5:
-            raise ValueError(f"spread_quantile must be in [0, 0.5), got {self.spread_quantile}")
+        if self.warmup < 0 or self.cooldown < 0:
+            raise ValueError(f"warmup and cooldown must be >= 0, got {self.warmup}, {self.cooldown}")
+        if self.memory < 1 or self.baseline < 1:
+            raise ValueError(f"memory and baseline must be >= 1 point, got {self.memory}, {self.baseline}")
+        if not all(k > 0 for k in self.margins):
+            raise ValueError(f"margins must be positive (inf turns a component off), got {self.margins}")
+        if not 0 < self.threshold < 1:
+            raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
+
+    @property
+    def margins(self) -> tuple[float, float, float, float]:
+        """Margin of each component, in the order of ``COMPONENTS``."""
+        return (self.k_level, self.k_mean_short, self.k_mean_long, self.k_volatility)
+
+    @property
+    def ratio_threshold(self) -> float:
+        """Exceedance-over-margin ``r`` at which the score reaches the threshold (1 for the default 0.9)."""
+        return -math.log10(1.0 - self.threshold)
+
+    def replace(self, **changes: Any) -> DetectorConfig:
+        """A copy with some parameters changed (validated again)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return DetectorConfig(**values)
 
 
-class RobustScorer:
-    """Scorer of one series; keep one per series and persist it with :meth:`to_dict` / :meth:`from_dict`."""
+class Verdict(NamedTuple):
+    """What the detector made of one point: the score, the flag and why (a tuple: cheap to make per point)."""
 
-    __slots__ = ("config", "seen", "_values", "_sorted", "_spread_z")
+    score: float  # in [0, 1]
+    is_anomaly: bool
+    component: str | None  # the component with the largest exceedance (None while warming up or exactly usual)
+    expected_low: float | None  # the value range that would not have made the level component fire
+    expected_high: float | None
+    suppressed: bool = False  # over the threshold but inside the cooldown after the previous flag
 
-    def __init__(self, config: ScorerConfig | None = None) -> None:
-        self.config = config or ScorerConfig()
-        q = self.config.spread_quantile
-        self._spread_z = 2 * NormalDist().inv_cdf(1 - q) if q > 0 else 0.0
-        self.seen = 0  # points accepted so far (NaNs are not points)
-        self._values: deque[float] = deque()
-        self._sorted: list[float] = []
+    def evidence(self) -> dict[str, Any]:
+        """JSON-able reason for an anomaly row or an alert."""
+        return {
+            "score": round(self.score, 4),
+            "component": self.component,
+            "why": COMPONENT_MEANING.get(self.component or "", None),
+            "expected_low": self.expected_low,
+            "expected_high": self.expected_high,
+            "suppressed": self.suppressed,
+        }
+
+
+USUAL = Verdict(0.0, False, None, None, None)  # the verdict of a point inside every envelope
+
+
+class AnomalyDetector:
+    """Detector of one series; keep one per series and persist it with :meth:`to_dict` / :meth:`from_dict`."""
+
+    __slots__ = (
+        "config", "seen", "quiet", "_short", "_long", "_var", "_env", "_a_base", "_decay", "_margins", "_level_before",
+    )  # fmt: skip
+
+    def __init__(self, config: DetectorConfig | None = None) -> None:
+        self.config = config or DetectorConfig()
+        self.seen = 0  # finite points taken so far
+        self.quiet = 0  # points of cooldown left
+        self._short = 0.0  # exponentially weighted means and variance of the value
+        self._long = 0.0
+        self._var = 0.0
+        # per component: high, low, usual level, usual spread (mean absolute deviation), flattened
+        self._env = [0.0] * (4 * len(COMPONENTS))
+        self._a_base = 1.0 / self.config.baseline
+        self._decay = 1.0 / self.config.memory
+        self._margins = self.config.margins
+        self._level_before = (0.0, 0.0, 0.0, 0.0)  # level envelope the last point was scored against
 
     # --- scoring -----------------------------------------------------------------------------------------
-    def score(self, value: float) -> float:
-        """Score ``value`` against the history, then add it to the history; returns a score in [0, 1].
+    def exceedances(self, value: float) -> tuple[float, float, float, float]:
+        """Take ``value`` and return each component's distance outside its envelope, in usual spreads.
 
-        0 during warm-up and for a missing (NaN/inf) value, which is also not added.
+        The envelopes are those of the points before ``value``; they are updated afterwards. This is the raw
+        material of :meth:`update` (bench/nab_eval.py tunes the margins on it without rescoring).
+        """
+        if self.seen == 0:
+            self._short = self._long = value
+            env = self._env
+            for i, x in enumerate((value, value, value, 0.0)):
+                env[4 * i : 4 * i + 4] = [x, x, x, 0.0]
+            self.seen = 1
+            return (0.0, 0.0, 0.0, 0.0)
+        d = value - self._short
+        self._short += _A_SHORT * d
+        self._var = (1.0 - _A_SHORT) * (self._var + _A_SHORT * d * d)
+        self._long += _A_LONG * (value - self._long)
+        env, a, decay = self._env, self._a_base, self._decay
+        self._level_before = (env[0], env[1], env[2], env[3])
+        self.seen += 1
+        return (
+            _step(env, 0, value, a, decay),
+            _step(env, 4, self._short, a, decay),
+            _step(env, 8, self._long, a, decay),
+            _step(env, 12, math.sqrt(self._var), a, decay),
+        )
+
+    def update(self, value: float) -> Verdict:
+        """Score ``value`` against the series so far, then learn it; a NaN/inf value scores 0 and is skipped.
+
+        A point inside every envelope gets the shared ``USUAL`` verdict (no range computed: the fast path).
         """
         if not math.isfinite(value):
-            return 0.0
-        s = 0.0 if self.seen < self.config.min_points else self._score(value)
-        self._push(value)
-        return s
+            return USUAL
+        warming = self.seen < self.config.warmup
+        ex = self.exceedances(value)
+        m = self._margins
+        r = max(ex[0] / m[0], ex[1] / m[1], ex[2] / m[2], ex[3] / m[3])
+        if r <= 0.0 or warming:
+            if self.quiet:
+                self.quiet -= 1
+            return USUAL
+        ratios = (ex[0] / m[0], ex[1] / m[1], ex[2] / m[2], ex[3] / m[3])
+        component = COMPONENTS[ratios.index(r)]
+        score = 1.0 - 10.0 ** (-r) if r < 300 else 1.0
+        over = r >= self.config.ratio_threshold
+        lo, hi = self._range(self._level_before)
+        if self.quiet:
+            self.quiet -= 1
+            return Verdict(score, False, component, lo, hi, suppressed=over)
+        if over:
+            self.quiet = self.config.cooldown
+        return Verdict(score, over, component, lo, hi)
 
-    def is_anomaly(self, score: float) -> bool:
-        """Whether a score crosses the configured threshold."""
-        return score >= self.config.threshold
+    def expected_range(self) -> tuple[float | None, float | None]:
+        """Values the level component would not flag for the next point (None before the first point)."""
+        if self.seen == 0:
+            return None, None
+        return self._range((self._env[0], self._env[1], self._env[2], self._env[3]))
 
-    def baseline(self) -> tuple[float, float] | None:
-        """Current median and robust standard deviation (None while the window is empty): alert evidence."""
-        if not self._sorted:
-            return None
-        med = self._median()
-        return med, self._scale(med)
-
-    def _score(self, value: float) -> float:
-        med = self._median()
-        z = abs(value - med) / self._scale(med)
-        return math.erf(z / (self.config.z_scale * math.sqrt(2.0)))
-
-    def _push(self, value: float) -> None:
-        values, srt = self._values, self._sorted
-        values.append(value)
-        insort(srt, value)
-        if len(values) > self.config.window:
-            old = values.popleft()
-            del srt[bisect_left(srt, old)]
-        self.seen += 1
-
-    def _median(self) -> float:
-        srt = self._sorted
-        n = len(srt)
-        mid = n // 2
-        return srt[mid] if n % 2 else 0.5 * (srt[mid - 1] + srt[mid])
-
-    def _scale(self, med: float) -> float:
-        srt = self._sorted
-        scale = MAD_TO_SD * _median_abs_deviation(srt, med)
-        if self._spread_z:
-            n = len(srt)
-            lo = int(self.config.spread_quantile * (n - 1))
-            scale = max(scale, (srt[n - 1 - lo] - srt[lo]) / self._spread_z)
-        if scale == 0.0:
-            scale = MEAN_AD_TO_SD * sum(abs(v - med) for v in srt) / len(srt)
-        return max(scale, self.config.rel_scale_floor * max(abs(med), 1.0))
+    def _range(self, level: tuple[float, float, float, float]) -> tuple[float, float]:
+        hi, lo, mu, dev = level
+        scale = max(dev, _RANGE_FLOOR * (hi - lo), _REL_FLOOR * abs(mu), 1e-12)
+        k = self._margins[0]
+        margin = k * self.config.ratio_threshold * scale if math.isfinite(k) else 0.0
+        return lo - margin, hi + margin
 
     # --- state -------------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able state (the window in arrival order and the count seen); the config is not part of it."""
-        return {"v": STATE_VERSION, "seen": self.seen, "values": list(self._values)}
+        """JSON-able state (a few hundred bytes); the config is not part of it."""
+        return {
+            "v": STATE_VERSION,
+            "seen": self.seen,
+            "quiet": self.quiet,
+            "means": [self._short, self._long, self._var],
+            "env": list(self._env),
+        }
 
     @classmethod
-    def from_dict(cls, state: dict[str, Any] | None, config: ScorerConfig | None = None) -> RobustScorer:
-        """Rebuild a scorer from :meth:`to_dict` output (None or {} gives a fresh one).
-
-        A state saved with a longer window than ``config.window`` keeps its newest points, so the window can be
-        changed without dropping every series back into warm-up.
-        """
-        scorer = cls(config)
+    def from_dict(cls, state: dict[str, Any] | None, config: DetectorConfig | None = None) -> AnomalyDetector:
+        """Rebuild a detector from :meth:`to_dict` output (None or {} gives a fresh one)."""
+        detector = cls(config)
         if not state:
-            return scorer
+            return detector
         if state.get("v") != STATE_VERSION:
-            raise ValueError(f"unknown scorer state version {state.get('v')!r}")
-        values = [float(v) for v in state["values"]][-scorer.config.window :]
-        scorer._values = deque(values)
-        scorer._sorted = sorted(values)
-        scorer.seen = int(state["seen"])
-        return scorer
+            raise ValueError(f"unknown detector state version {state.get('v')!r}")
+        env = [float(x) for x in state["env"]]
+        if len(env) != 4 * len(COMPONENTS):
+            raise ValueError(f"detector state needs {4 * len(COMPONENTS)} envelope numbers, got {len(env)}")
+        detector._short, detector._long, detector._var = (float(x) for x in state["means"])
+        detector._env = env
+        detector.seen = int(state["seen"])
+        detector.quiet = int(state["quiet"])
+        return detector
 
 
-def _median_abs_deviation(srt: list[float], med: float) -> float:
-    """MAD of a sorted list around ``med`` without building the deviations.
+def host_metrics_config(threshold: float = 0.9) -> DetectorConfig:
+    """The worker's (and ``twspulse anomalies score``'s) detector for host metric series: the protocol's defaults."""
+    return DetectorConfig(threshold=threshold)
 
-    Deviations below the median, read leftwards from it, and those above, read rightwards, are two ascending
-    runs; the MAD is their lower-middle element, found by bisecting how many come from the left run.
-    """
-    n = len(srt)
-    p = bisect_left(srt, med)  # srt[:p] < med <= srt[p:]
-    n_left, n_right = p, n - p
-    k = (n - 1) // 2  # zero-based rank of the (lower) median deviation
 
-    lo, hi = max(0, k + 1 - n_right), min(k + 1, n_left)
-    while lo < hi:
-        i = (lo + hi) // 2
-        j = k + 1 - i
-        # take more from the left run while its next deviation is below the right run's last one taken
-        if med - srt[p - 1 - i] < srt[p + j - 1] - med:
-            lo = i + 1
+# Job runtimes come a run at a time (a daily job gives 30 points a month): the protocol's margins and memory,
+# but a warm-up of 20 runs instead of hundreds of samples, and no cooldown (each run is its own event).
+RUNTIME_WARMUP = 20
+
+
+def job_runtimes_config(threshold: float = 0.9) -> DetectorConfig:
+    """The worker's detector for job runtime series (one point per successful run)."""
+    return DetectorConfig(threshold=threshold, warmup=RUNTIME_WARMUP, cooldown=0)
+
+
+def _step(env: list[float], j: int, x: float, a: float, decay: float) -> float:
+    """One component's exceedance of its envelope ``env[j:j+4]`` (high, low, level, spread), then its update."""
+    hi, lo, mu, dev = env[j], env[j + 1], env[j + 2], env[j + 3]
+    out = 0.0
+    if x > hi or x < lo:
+        scale = max(dev, _RANGE_FLOOR * (hi - lo), _REL_FLOOR * abs(mu), 1e-12)
+        if x > hi:
+            out = (x - hi) / scale
+            hi = x
         else:
-            hi = i
-    i, j = lo, k + 1 - lo
-    left = med - srt[p - i] if i > 0 else -1.0
-    right = srt[p + j - 1] - med if j > 0 else -1.0
-    return max(left, right)
+            out = (lo - x) / scale
+            lo = x
+    env[j] = hi - (hi - mu) * decay
+    env[j + 1] = lo + (mu - lo) * decay
+    mu += a * (x - mu)
+    env[j + 2] = mu
+    env[j + 3] = dev + a * (abs(x - mu) - dev)
+    return out
 
 
-def score_series(values: list[float], config: ScorerConfig | None = None) -> list[float]:
-    """Scores of a whole series in order, from a fresh scorer (bench, CLI and tests)."""
-    scorer = RobustScorer(config)
-    return [scorer.score(v) for v in values]
+def detect_series(values: list[float], config: DetectorConfig | None = None) -> list[Verdict]:
+    """Verdicts of a whole series in order, from a fresh detector (bench, CLI and tests)."""
+    detector = AnomalyDetector(config)
+    return [detector.update(v) for v in values]
+
+
+def score_series(values: list[float], config: DetectorConfig | None = None) -> list[float]:
+    """Scores of a whole series in order, from a fresh detector."""
+    return [v.score for v in detect_series(values, config)]

@@ -99,10 +99,8 @@ def anomalies_group() -> None:
 
 @anomalies_group.command("score")
 @click.argument("file", type=click.File("r"))
-@click.option("--window", type=click.IntRange(min=3), default=None, help="Points of history per score [144].")
-@click.option("--warmup", type=click.IntRange(min=1), default=None, help="Points scored 0 at the start [48].")
 @click.option(
-    "--z-scale", type=click.FloatRange(min=0, min_open=True), default=None, help="Robust z at score 0.68 [3]."
+    "--runtimes", is_flag=True, help="Score as job runtimes (one point per run) instead of a host metric series."
 )
 @click.option(
     "--threshold",
@@ -111,42 +109,27 @@ def anomalies_group() -> None:
     help="Score from which is_anomaly is true (TWSPULSE_ANOMALY_THRESHOLD).",
 )
 @click.pass_context
-def score_command(
-    ctx: click.Context,
-    file: IO[str],
-    window: int | None,
-    warmup: int | None,
-    z_scale: float | None,
-    threshold: float | None,
-) -> None:
-    """Score each point of a timestamp,value CSV as it would be scored live (- reads standard input).
+def score_command(ctx: click.Context, file: IO[str], runtimes: bool, threshold: float | None) -> None:
+    """Score each point of a timestamp,value CSV as the worker would (- reads standard input).
 
-    Prints timestamp,value,anomaly_score,is_anomaly in input order, streaming: each score in [0,1] uses only
-    the points before it (rolling median and MAD), so appending data never changes an earlier line. A value
-    that is not a number scores 0 and is left out of the history.
+    Prints timestamp,value,anomaly_score,is_anomaly,component,expected_low,expected_high in input order,
+    streaming, with the worker's detector and configuration (host metrics, or job runtimes with --runtimes):
+    each score in [0,1] uses only the point and those before it, so appending data never changes an earlier
+    line, and is_anomaly is exactly the worker's flag (cooldown after a flag included). A value that is not a
+    number scores 0 and is left out of the history.
     """
-    from models.anomaly_scoring import RobustScorer, ScorerConfig
+    from models.anomaly_scoring import AnomalyDetector, host_metrics_config, job_runtimes_config
 
     settings = _settings(ctx)
-    defaults = ScorerConfig()
-    window = window or defaults.window
-    try:
-        config = ScorerConfig(
-            window=window,
-            min_points=min(warmup or defaults.min_points, window),
-            z_scale=z_scale or defaults.z_scale,
-            threshold=threshold or settings.anomaly_threshold,
-        )
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+    chosen = threshold or settings.anomaly_threshold
+    detector = AnomalyDetector(job_runtimes_config(chosen) if runtimes else host_metrics_config(chosen))
     reader = csv.reader(file)
     header = next(reader, None)
     if header is None or "timestamp" not in header or "value" not in header:
         raise click.ClickException("the CSV needs a header with columns timestamp,value")
     ti, vi = header.index("timestamp"), header.index("value")
-    scorer = RobustScorer(config)
     out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(["timestamp", "value", "anomaly_score", "is_anomaly"])
+    out.writerow(["timestamp", "value", "anomaly_score", "is_anomaly", "component", "expected_low", "expected_high"])
     for row in reader:
         if not row:
             continue
@@ -155,8 +138,12 @@ def score_command(
             value = float(raw)
         except ValueError:
             value = math.nan
-        s = scorer.score(value)
-        out.writerow([row[ti], raw, f"{s:.4f}", "true" if scorer.is_anomaly(s) else "false"])
+        v = detector.update(value)
+        out.writerow([
+            row[ti], raw, f"{v.score:.4f}", "true" if v.is_anomaly else "false", v.component or "",
+            "" if v.expected_low is None else f"{v.expected_low:.6g}",
+            "" if v.expected_high is None else f"{v.expected_high:.6g}",
+        ])  # fmt: skip
 
 
 @click.command("train")

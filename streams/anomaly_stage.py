@@ -1,12 +1,15 @@
 """Streaming anomaly scores: every new host metric point and every successful run's duration is scored
 against its own series' recent past as soon as its row is written, so an alert leaves within seconds.
 
-One ``models.anomaly_scoring.RobustScorer`` per series (host + metric + device, or job definition), kept in
-the worker's memory. A series seen for the first time (worker start, rebalance, a new host) is warmed up
-from the database with the points just before it, so a restart does not blind the detector for hours and
-no scorer state has to travel through Kafka. Scores above ``ANOMALY_FLOOR`` are written to ``anomalies``
-(below it a point is ordinary and storing it would only multiply the metric rows), and each scored series
-gives a firing or cleared alert condition.
+One ``models.anomaly_scoring.AnomalyDetector`` per series (host + metric + device, or job definition), kept
+in the worker's memory: the same detector as ``twspulse anomalies score`` and ``bench/nab_eval.py``, with
+``host_metrics_config`` for host series and ``job_runtimes_config`` (same margins, shorter warm-up, no cooldown: runs
+are far apart) for job runtimes. A series seen for the first time (worker start, rebalance, a new host) is
+warmed up from the database with the points just before it (``HISTORY_POINTS``), so a restart does not blind
+the detector and no detector state has to travel through Kafka. Scores above ``ANOMALY_FLOOR`` are written to
+``anomalies`` with the detector's reason (``evidence``: component, expected range, score), and each scored
+series gives a firing or cleared alert condition: firing exactly when the detector flags the point, so the
+cooldown after a flag keeps one event to one alert.
 
 Each finished run is also scored by the batch detector (``models.isolation_forest``, trained by
 ``twspulse train``): the worker holds a ``LatestModel`` and picks up a new version at the next batch, without
@@ -19,6 +22,7 @@ At-least-once delivery means a redelivered batch is scored again: its ``anomalie
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from models.alerts import Condition
-from models.anomaly_scoring import RobustScorer, ScorerConfig
+from models.anomaly_scoring import AnomalyDetector, Verdict, host_metrics_config, job_runtimes_config
 from models.isolation_forest import LatestModel
 from streams.enrichment import Enrichment
 from streams.rows import host_metric_rows
@@ -38,8 +42,10 @@ from twspulse.events import HostMetrics, JobEvent, StatusCategory
 ANOMALY_FLOOR = 0.5
 ANOMALY_COLUMNS = (
     "time", "subject_kind", "subject", "metric", "value", "score", "is_anomaly", "detector", "model_version", "run_id",
+    "evidence",
 )  # fmt: skip
-DETECTOR = "robust_baseline"
+DETECTOR = "robust_baseline"  # the detector column's value for the streaming detector (kept across versions)
+HISTORY_POINTS = 1000  # points read back to warm up a series first seen (at least every warm-up)
 
 _HOST_HISTORY = """
 SELECT k.host, k.metric, k.device, d.vals
@@ -74,8 +80,8 @@ class AnomalyStage:
 
     def __init__(self, sink: TimescaleSink, threshold: float, batch_model: LatestModel | None = None):
         self._sink = sink
-        self._config = ScorerConfig(threshold=threshold)
-        self._scorers: dict[tuple[str, ...], RobustScorer] = {}
+        self._configs = {"host": host_metrics_config(threshold), "job": job_runtimes_config(threshold)}
+        self._scorers: dict[tuple[str, ...], AnomalyDetector] = {}
         self._batch_model = batch_model
         self.points_scored = 0
 
@@ -92,15 +98,14 @@ class AnomalyStage:
         for p in points:
             _, host, metric, device = p.series
             name = f"{metric}:{device}" if device else metric
-            score, anomalous, evidence = self._score(p)
-            if score >= ANOMALY_FLOOR:
-                rows.append((p.time, "host", host, name, p.value, score, anomalous, DETECTOR, None, None))
-            summary = f"{name} on {host} is {p.value:.1f}" + (
-                f", usual {evidence['median']:.1f} ± {evidence['robust_sd']:.1f}" if "median" in evidence else ""
-            )
+            verdict, evidence = self._score(p)
+            if verdict.score >= ANOMALY_FLOOR:
+                rows.append((p.time, "host", host, name, p.value, verdict.score, verdict.is_anomaly, DETECTOR, None,
+                             None, json.dumps(evidence)))  # fmt: skip
+            summary = f"{name} on {host} is {p.value:.1f}" + _usual(verdict, ".1f")
             conditions.append(
                 Condition(kind="metric_anomaly", subject=host, metric=name, severity="warning", summary=summary,
-                          observed_at=p.time, firing=anomalous, evidence=evidence)
+                          observed_at=p.time, firing=verdict.is_anomaly, evidence=evidence)
             )  # fmt: skip
         return rows, conditions
 
@@ -118,16 +123,15 @@ class AnomalyStage:
         conditions: list[Condition] = []
         for p in points:
             job = p.series[1]
-            score, anomalous, evidence = self._score(p)
+            verdict, evidence = self._score(p)
             evidence["run_id"] = p.run_id
-            if score >= ANOMALY_FLOOR:
-                rows.append((p.time, "job", job, "duration_s", p.value, score, anomalous, DETECTOR, None, p.run_id))
-            summary = f"{job} ran {p.value:.0f}s" + (
-                f", usual {evidence['median']:.0f}s ± {evidence['robust_sd']:.0f}s" if "median" in evidence else ""
-            )
+            if verdict.score >= ANOMALY_FLOOR:
+                rows.append((p.time, "job", job, "duration_s", p.value, verdict.score, verdict.is_anomaly, DETECTOR,
+                             None, p.run_id, json.dumps(evidence)))  # fmt: skip
+            summary = f"{job} ran {p.value:.0f}s" + _usual(verdict, ".0f", "s")
             conditions.append(
                 Condition(kind="runtime_anomaly", subject=job, metric="duration_s", severity="warning",
-                          summary=summary, observed_at=p.time, firing=anomalous, evidence=evidence)
+                          summary=summary, observed_at=p.time, firing=verdict.is_anomaly, evidence=evidence)
             )  # fmt: skip
         return rows, conditions
 
@@ -152,20 +156,18 @@ class AnomalyStage:
         scores, flags = model.score(frame), model.is_anomaly(frame)
         return [
             (e.status_time, "job", x.job_key, "run_features", float(frame.at[i, "duration_s"]), float(scores[i]), True,
-             "isolation_forest", model.version, e.run_id)
+             "isolation_forest", model.version, e.run_id, None)
             for i, (e, x) in enumerate(done)
             if flags[i]
         ]  # fmt: skip
 
-    def _score(self, p: _Point) -> tuple[float, bool, dict[str, Any]]:
+    def _score(self, p: _Point) -> tuple[Verdict, dict[str, Any]]:
+        """The detector's verdict on a point and the evidence an anomaly row and an alert carry."""
         scorer = self._scorers[p.series]
-        baseline = scorer.baseline()
-        score = scorer.score(p.value)
+        verdict = scorer.update(p.value)
         self.points_scored += 1
-        evidence: dict[str, Any] = {"value": p.value, "score": round(score, 4), "threshold": self._config.threshold}
-        if baseline is not None:
-            evidence.update(median=baseline[0], robust_sd=baseline[1])
-        return score, scorer.is_anomaly(score), evidence
+        evidence: dict[str, Any] = {"value": p.value, "threshold": scorer.config.threshold, **verdict.evidence()}
+        return verdict, evidence
 
     async def _warm_up(self, points: Sequence[_Point]) -> None:
         """Create the scorers of series seen for the first time, fed with their last stored points."""
@@ -177,24 +179,31 @@ class AnomalyStage:
             return
         hosts = [(s, t) for s, t in first.items() if s[0] == "host"]
         jobs = [(s, t) for s, t in first.items() if s[0] == "job"]
-        window = self._config.window
         async with self._sink.connection() as conn:
             history: dict[tuple[str, ...], list[float]] = {}
             if hosts:
                 cur = await conn.execute(
                     _HOST_HISTORY,
                     ([s[1] for s, _ in hosts], [s[2] for s, _ in hosts], [s[3] for s, _ in hosts],
-                     [t for _, t in hosts], window),
+                     [t for _, t in hosts], HISTORY_POINTS),
                 )  # fmt: skip
                 history.update({("host", h, m, d): vals or [] for h, m, d, vals in await cur.fetchall()})
             if jobs:
-                cur = await conn.execute(_JOB_HISTORY, ([s[1] for s, _ in jobs], [t for _, t in jobs], window))
+                cur = await conn.execute(_JOB_HISTORY, ([s[1] for s, _ in jobs], [t for _, t in jobs], HISTORY_POINTS))
                 history.update({("job", k): vals or [] for k, vals in await cur.fetchall()})
         for series in first:
-            scorer = RobustScorer(self._config)
+            scorer = AnomalyDetector(self._configs[series[0]])
             for value in history.get(series, []):
-                scorer.score(float(value))
+                scorer.update(float(value))
             self._scorers.setdefault(series, scorer)  # another agent may have warmed it up meanwhile
+
+
+def _usual(verdict: Verdict, fmt: str, unit: str = "") -> str:
+    """ ", usual 12.0-30.5" from the expected range of a flagged or near-flagged point (empty otherwise)."""
+    if verdict.expected_low is None or verdict.expected_high is None:
+        return ""
+    lo, hi = format(verdict.expected_low, fmt), format(verdict.expected_high, fmt)
+    return f", usual {lo}{unit} to {hi}{unit} ({verdict.component})"
 
 
 # The host_metrics rows that are scored: levels that can spike or fill, not counters or byte totals.

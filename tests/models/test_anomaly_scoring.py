@@ -1,14 +1,20 @@
-"""The streaming scorer: spikes flagged, normal seasonal noise not, causal, serialisable, fast."""
+"""The streaming detector: causal, a spike and a level shift flagged once, ordinary noise not, state round-trips."""
 
 from __future__ import annotations
 
 import json
-import time
+import math
 
 import numpy as np
 import pytest
 
-from models.anomaly_scoring import RobustScorer, ScorerConfig, score_series
+from models.anomaly_scoring import (
+    AnomalyDetector,
+    DetectorConfig,
+    detect_series,
+    host_metrics_config,
+    job_runtimes_config,
+)
 
 
 def _seasonal(n: int, seed: int = 0) -> np.ndarray:
@@ -17,71 +23,105 @@ def _seasonal(n: int, seed: int = 0) -> np.ndarray:
     return 50 + 10 * np.sin(2 * np.pi * t / 144) + rng.normal(0, 1, n)
 
 
-def test_injected_spike_is_flagged_and_normal_points_are_not() -> None:
+def _flags(values: np.ndarray | list[float], config: DetectorConfig | None = None) -> list[int]:
+    return [i for i, v in enumerate(detect_series(list(map(float, values)), config)) if v.is_anomaly]
+
+
+def test_appending_future_points_changes_no_earlier_verdict() -> None:
+    values = _seasonal(3000, seed=4)
+    values[1500] += 40
+    values[2200:] += 25
+    full = detect_series(values.tolist())
+    for cut in (400, 1501, 2201, 2999):
+        assert detect_series(values[:cut].tolist()) == full[:cut]
+
+
+def test_a_spike_is_flagged_once_with_its_reason_and_ordinary_points_are_not() -> None:
     values = _seasonal(3000)
     values[2000] += 60
-    scores = score_series(values.tolist())
-    flagged = [i for i, s in enumerate(scores) if s >= ScorerConfig().threshold]
-    assert flagged == [2000]
-    assert all(0.0 <= s <= 1.0 for s in scores)
+    verdicts = detect_series(values.tolist())
+    assert _flags(values) == [2000]
+    flagged = verdicts[2000]
+    assert flagged.component == "level" and flagged.score >= 0.9
+    assert flagged.expected_low is not None and flagged.expected_high is not None
+    assert flagged.expected_low < 40 and 60 < flagged.expected_high < values[2000]
+    assert all(0.0 <= v.score <= 1.0 for v in verdicts)
 
 
 def test_seasonal_noisy_series_is_not_flagged() -> None:
     for seed in range(3):
-        scores = score_series(_seasonal(5000, seed).tolist())
-        assert max(scores) < ScorerConfig().threshold
+        assert _flags(_seasonal(4000, seed=seed)) == []
 
 
-def test_warm_up_scores_zero_until_min_points() -> None:
-    config = ScorerConfig(window=50, min_points=20)
-    noise = np.random.default_rng(5).normal(0, 1, 40).tolist()
-    values = noise[:10] + [1e6] + noise[10:20] + [1e6] + noise[20:]
-    scores = score_series(values, config)
-    assert scores[:20] == [0.0] * 20  # warm-up, whatever the values (one is a huge spike)
-    assert scores[21] > 0.99  # scored against the 20 before it
+def test_a_level_shift_fires_once_then_becomes_the_new_normal() -> None:
+    values = _seasonal(4000, seed=1)
+    values[2500:] += 40  # far above anything seen, and it stays there
+    flags = _flags(values)
+    assert flags == [2500]
+    down = _seasonal(4000, seed=2)
+    down[2500:] -= 40
+    assert _flags(down) == [2500]
 
 
-def test_appending_future_points_never_changes_earlier_scores() -> None:
-    values = _seasonal(1500).tolist()
-    values[700] = 500.0
-    prefix = score_series(values[:1000])
-    full = score_series(values + [1e9, -1e9, 3.0] * 100)
-    assert full[:1000] == prefix
+def test_warm_up_and_cooldown_keep_quiet() -> None:
+    values = _seasonal(2000)
+    values[100] += 80  # inside the warm-up
+    values[1000] += 80
+    values[1010] += 90  # inside the cooldown after the flag at 1000
+    config = host_metrics_config()
+    assert config.warmup > 100 and config.cooldown > 10
+    verdicts = detect_series(values.tolist(), config)
+    assert _flags(values, config) == [1000]
+    assert verdicts[1010].suppressed and not verdicts[1010].is_anomaly
 
 
-def test_state_round_trips_through_json_and_scores_continue_identically() -> None:
-    values = _seasonal(800).tolist()
-    config = ScorerConfig(window=100, min_points=30)
-    straight = RobustScorer(config)
-    expected = [straight.score(v) for v in values]
-
-    first = RobustScorer(config)
-    got = [first.score(v) for v in values[:400]]
-    saved = json.loads(json.dumps(first.to_dict()))
-    assert len(saved["values"]) == 100
-    resumed = RobustScorer.from_dict(saved, config)
-    got += [resumed.score(v) for v in values[400:]]
-    assert got == expected
-
-
-def test_nan_is_scored_zero_and_not_added() -> None:
-    scorer = RobustScorer(ScorerConfig(window=10, min_points=3))
-    for v in (1.0, 2.0, 3.0):
-        scorer.score(v)
-    assert scorer.score(float("nan")) == 0.0
-    assert scorer.seen == 3
+def test_state_round_trips_through_json_and_stays_small() -> None:
+    values = _seasonal(3000, seed=3)
+    values[2400] += 50
+    straight = detect_series(values.tolist())
+    first = AnomalyDetector()
+    for v in values[:1700]:
+        first.update(float(v))
+    saved = json.dumps(first.to_dict())
+    assert len(saved.encode()) < 16 * 1024
+    resumed = AnomalyDetector.from_dict(json.loads(saved))
+    assert [resumed.update(float(v)) for v in values[1700:]] == straight[1700:]
+    assert AnomalyDetector.from_dict(None).seen == 0
+    with pytest.raises(ValueError, match="state version"):
+        AnomalyDetector.from_dict({"v": 1, "seen": 3, "values": [1.0]})
 
 
-def test_invalid_config_is_refused_with_the_value() -> None:
-    with pytest.raises(ValueError, match="min_points"):
-        ScorerConfig(window=10, min_points=11)
+def test_missing_values_score_zero_and_are_skipped() -> None:
+    detector = AnomalyDetector(DetectorConfig(warmup=3))
+    for v in (10.0, 10.5, 9.8, 10.1):
+        detector.update(v)
+    seen = detector.seen
+    assert detector.update(math.nan).score == 0.0 and detector.update(math.inf).score == 0.0
+    assert detector.seen == seen
 
 
-def test_scores_at_least_50k_points_per_second() -> None:
-    values = _seasonal(100_000).tolist()
-    scorer = RobustScorer()
-    started = time.perf_counter()
-    for v in values:
-        scorer.score(v)
-    rate = len(values) / (time.perf_counter() - started)
-    assert rate >= 50_000, f"{rate:,.0f} points/s"
+def test_a_flat_series_does_not_flag_its_last_digit() -> None:
+    values = [100.0] * 600 + [100.01] + [100.0] * 10
+    assert _flags(values) == []
+
+
+def test_runtime_series_warm_up_after_20_runs_and_flag_every_slow_run() -> None:
+    runs = [600.0 + (d * 37 % 13) for d in range(40)] + [3000.0, 605.0, 2900.0]
+    assert _flags(runs, job_runtimes_config()) == [40, 42]
+
+
+def test_the_threshold_sets_the_margin() -> None:
+    values = _seasonal(3000)
+    values[2000] += 20  # a little over the envelope
+    score = detect_series(values.tolist())[2000].score
+    assert 0.3 < score < 0.999
+    assert 2000 not in _flags(values, DetectorConfig(threshold=score + 0.0005))
+    assert 2000 in _flags(values, DetectorConfig(threshold=score - 0.0005))
+
+
+def test_config_refuses_nonsense() -> None:
+    with pytest.raises(ValueError, match="margins"):
+        DetectorConfig(k_level=0.0)
+    with pytest.raises(ValueError, match="threshold"):
+        DetectorConfig(threshold=1.0)
+    assert DetectorConfig().replace(warmup=7).warmup == 7
