@@ -252,14 +252,7 @@ class PatternMiner:
         """
         if not self.config.family_size or not self.config.categorical_fields:
             return None
-        tokens = pattern.tokens
-        shape = [VAR_OPEN if is_variable(token) else token for token in tokens]
-        for position in pattern.literals:
-            token = tokens[position]
-            if not _is_field(token):
-                continue
-            signature = (*shape[:position], token.partition("=")[0] + "=", *shape[position + 1 :])
-            first = self._field_index.setdefault(signature, pattern.pid)
+        for position, first in self._index_fields(pattern):
             if first == pattern.pid or first not in self._patterns:
                 continue
             key = self._family_of.get(first, (first, position))
@@ -273,6 +266,19 @@ class PatternMiner:
                 return None
             return self._merge_family(bucket, key)
         return None
+
+    def _index_fields(self, pattern: _Pattern) -> list[tuple[int, int]]:
+        """Register the pattern under the signature of each of its literal fields; (position, first
+        pattern of that signature) for each."""
+        tokens = pattern.tokens
+        shape = [VAR_OPEN if is_variable(token) else token for token in tokens]
+        found = []
+        for position in pattern.literals:
+            token = tokens[position]
+            if _is_field(token):
+                signature = (*shape[:position], token.partition("=")[0] + "=", *shape[position + 1 :])
+                found.append((position, self._field_index.setdefault(signature, pattern.pid)))
+        return found
 
     def _merge_family(self, bucket: list[_Pattern], key: tuple[int, int]) -> _Pattern:
         root_id, position = key
@@ -409,6 +415,8 @@ class PatternMiner:
             pattern = _Pattern(pid, tokens, example, size)
             miner._patterns[pid] = pattern
             miner._buckets.setdefault(miner._route(tuple(tokens)), []).append(pattern)
+        for pid in sorted(miner._patterns):
+            miner._index_fields(miner._patterns[pid])
         miner._aliases = aliases
         for root, position, members in families:
             miner._families[(root, position)] = members
