@@ -6,6 +6,7 @@ raised at the next flush so the caller does not advance its cursor past data tha
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -57,6 +58,9 @@ class EventProducer:
         }
         if transactional_id:
             conf["transactional.id"] = transactional_id
+        # librdkafka's own lines (``%3|...|FAIL|...`` on stderr by default) go through Python logging, so they
+        # are rendered as one JSON object per line and throttled in an outage like every library's lines.
+        conf["logger"] = logging.getLogger(f"librdkafka.{client_id}")
         conf.update(config or {})
         self._producer = Producer(conf)
         self.transactional = transactional_id is not None

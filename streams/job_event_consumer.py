@@ -42,11 +42,11 @@ from connectors.producer import EventProducer
 from streams.batch_guard import guarded
 from streams.dead_letters import Consumed, batch_failed, dead_letters_lost, error_type, send_dead
 from streams.job_enricher import JobEnricher
-from streams.log_throttle import LogThrottle
 from streams.retry_policy import RetryPolicy, Stopping
 from streams.timescale_sink import TimescaleSink
 from twspulse.events import DeadLetter, JobEvent, validation_reason
 from twspulse.job_keys import job_key
+from twspulse.log_throttle import LogThrottle
 from twspulse.settings import Settings
 from twspulse.topics import JOB_EVENTS, JOB_EVENTS_BY_JOB
 

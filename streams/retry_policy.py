@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import structlog
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential_jitter
 
-from streams.log_throttle import LogThrottle
+from twspulse.log_throttle import LogThrottle
 
 log = structlog.get_logger(__name__)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import faust
 
-from streams import log_throttle
 from streams.app import create_app
-from twspulse import db
+from twspulse import db, log_throttle
 from twspulse.engines.registry import Endpoints
 from twspulse.settings import Settings
 from twspulse.topics import ensure_topics

@@ -1,7 +1,8 @@
 """Structured logging for every process: one JSON object per line (or readable lines on a terminal).
 
-Faust, aiokafka and httpx log through the standard library; they are routed through the same renderer so
-an operator greps one format.
+Faust, aiokafka and httpx log through the standard library, and every librdkafka client is given a
+``librdkafka.<client>`` logger; they are routed through the same renderer so an operator greps one format,
+and their repeated outage lines are throttled (``log_throttle``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import logging
 import sys
 
 import structlog
+
+from twspulse import log_throttle
 
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
@@ -38,6 +41,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    log_throttle.install()
     for noisy in (
         "httpx",
         "httpcore",

@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -142,12 +143,9 @@ class LocalKafka:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
         props = self._write_config(free_port())
-        cluster_id = uuid.uuid4().hex[:22]
-        subprocess.run(
-            self._java(libs, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        data = self.workdir / "kraft"
+        if not (data / "meta.properties").exists():
+            shutil.copytree(self._formatted_template(libs), data, dirs_exist_ok=True)
         out = (self.workdir / "kafka.stdout").open("ab")
         self.process = subprocess.Popen(
             self._java(libs, "kafka.Kafka", str(props)),
@@ -158,6 +156,34 @@ class LocalKafka:
         (self.workdir / "kafka.pid").write_text(str(self.process.pid))
         self._wait_ready(timeout_s)
         log.info("kafka.started", bootstrap=self.bootstrap, pid=self.process.pid)
+
+    def _formatted_template(self, libs: Path) -> Path:
+        """A KRaft log dir formatted once per Kafka version and copied into each new broker's data dir.
+
+        Formatting is a JVM start of its own (about a second); a copy of the formatted dir is the same
+        content (meta.properties and the bootstrap checkpoint), so tests and the demo start brokers faster.
+        Brokers made from it share a cluster id, which only matters for brokers of one cluster.
+        """
+        template = self.cache_dir / f"kafka-{KAFKA_VERSION}" / "kraft-formatted"
+        if (template / "meta.properties").exists():
+            return template
+        scratch = Path(tempfile.mkdtemp(prefix="kraft-", dir=self.cache_dir))
+        props = scratch / "server.properties"
+        lines = (self.workdir / "server.properties").read_text().splitlines()
+        props.write_text("".join(f"{line}\n" for line in lines if not line.startswith("log.dirs=")))
+        with props.open("a") as out:
+            out.write(f"log.dirs={scratch / 'kraft'}\n")
+        subprocess.run(
+            self._java(libs, "kafka.tools.StorageTool", "format", "-t", uuid.uuid4().hex[:22], "-c", str(props)),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            (scratch / "kraft").rename(template)  # atomic: a concurrent start keeps whichever landed first
+        except OSError:
+            pass
+        shutil.rmtree(scratch, ignore_errors=True)
+        return template
 
     def _wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -171,7 +197,7 @@ class LocalKafka:
                 try:
                     socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 except OSError:
-                    time.sleep(0.2)
+                    time.sleep(0.05)
                     continue
                 admin = AdminClient({"bootstrap.servers": self.bootstrap})
             try:
@@ -180,7 +206,7 @@ class LocalKafka:
                     return
             except KafkaException as exc:  # the controller may still be electing itself
                 log.debug("kafka.not_ready", error=str(exc))
-            time.sleep(0.5)
+            time.sleep(0.1)
         self.stop()
         raise KafkaStartError(f"broker not ready after {timeout_s}s: {self._tail()}")
 

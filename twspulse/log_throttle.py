@@ -78,5 +78,6 @@ def install(throttle: LogThrottle | None = None) -> ThrottleFilter:
     """Throttle the libraries' repeated lines on every handler of the root logger (the worker's process)."""
     flt = ThrottleFilter(throttle)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(flt)
+        if not any(isinstance(f, ThrottleFilter) for f in handler.filters):  # once per handler
+            handler.addFilter(flt)
     return flt

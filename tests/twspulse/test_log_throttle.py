@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from streams.log_throttle import LogThrottle, ThrottleFilter
+from twspulse.log_throttle import LogThrottle, ThrottleFilter
 
 
 class _Clock:
