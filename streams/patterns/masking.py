@@ -72,6 +72,8 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}://\S*")
 _EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _PATH = re.compile(r"(?:~|\.\.?)?/[^\s]*|[A-Za-z]:[\\/]\S*|\\\\\S+")
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,12})(?::\d{1,5})?")
+_LEADERS = re.compile(r"\.{3,}|[^.]+")
+_LABEL = re.compile(r"([A-Za-z_][A-Za-z_.-]*):(.+)")
 _IPV6_CHARS = frozenset("0123456789abcdefABCDEF:.%[]")
 
 
@@ -129,6 +131,12 @@ def classify(core: str) -> str:
         return mask("DATE") if core.lower() in _DATE_WORDS and core[0].isupper() else core
     if _IPV4.fullmatch(core) or _is_ipv6(core):
         return mask("IP")
+    if "..." in core:  # dot leaders glue a label to its value ("depth......0"): mask the pieces
+        return _LEADERS.sub(lambda m: m.group(0) if m.group(0).startswith(".") else mask_token(m.group(0)), core)
+    if ":" in core[1:]:
+        labelled = _LABEL.fullmatch(core)
+        if labelled is not None:  # label:value ("lr:00004ed0", "mem:<512"): the label is a word of the message
+            return f"{labelled.group(1)}:{mask_token(labelled.group(2))}"
     if _NUMBER.fullmatch(core):
         return mask("NUM")
     if _TIME.fullmatch(core):

@@ -37,18 +37,20 @@ answer, see `_remember`): most lines of a steady stream cost a bytes translate a
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from streams.patterns.exceptions import CorruptStateError, IncompatibleStateError
-from streams.patterns.masking import ANY, MASKING_VERSION, VAR_OPEN, Masker, is_variable, render
+from streams.patterns.masking import ANY, MASKING_VERSION, VAR_CLOSE, VAR_OPEN, Masker, is_variable, render
 
 STATE_FORMAT = 2
 _MAGIC = b"twspulse-patterns\n"
 _ROUTE_ANY = VAR_OPEN  # the routing key of any masked token
 _EXAMPLE_CHARS = 500
+_FIELD_ANY = f"={ANY}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,7 @@ class MinerConfig:
     sim_th: float = 0.7
     depth: int = 2
     categorical_fields: bool = True
+    word_families: bool = False
     family_size: int = 5
     max_line_chars: int = 2000
 
@@ -92,23 +95,46 @@ class _Pattern:
     tokens: list[str]
     example: str
     size: int = 1
+    skeleton: list[str] = field(default_factory=list)
     literals: tuple[int, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        self.literals = tuple(i for i, token in enumerate(self.tokens) if not is_variable(token))
+        self.skeleton = [skeleton(token) for token in self.tokens]
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Literal positions: every token but a bare mask (`(pid=<*>)` and `lr:<*>` keep their words)."""
+        self.literals = tuple(i for i, token in enumerate(self.skeleton) if token != ANY)
+
+
+_MASK = re.compile(f"{VAR_OPEN}[^{VAR_CLOSE}]*{VAR_CLOSE}")
+_SKELETONS: dict[str, str] = {}
+
+
+def skeleton(token: str) -> str:
+    """The token with every mask as `<*>`: what two occurrences of one message share at a position."""
+    if VAR_OPEN not in token:
+        return token
+    found = _SKELETONS.get(token)
+    if found is None:
+        if len(_SKELETONS) > 100_000:
+            _SKELETONS.clear()
+        found = _SKELETONS[token] = _MASK.sub(ANY, token)
+    return found
 
 
 def _is_field(token: str) -> bool:
     return "=" in token[1:]
 
 
+def _fits(template: str, token: str) -> bool:
+    """A line's skeleton token fits a template's: equal, or the template's field holds any value."""
+    return template == token or (template.endswith(_FIELD_ANY) and token.startswith(template[: -len(ANY)]))
+
+
 def _differences(first: list[str], second: list[str]) -> list[int]:
-    """Positions where two templates differ, two masks of any kinds counting as equal."""
-    return [
-        i
-        for i, (a, b) in enumerate(zip(first, second, strict=True))
-        if a != b and not (is_variable(a) and is_variable(b))
-    ]
+    """Positions where two skeletons differ."""
+    return [i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b]
 
 
 def _merge_token(old: str, new: str) -> str:
@@ -157,8 +183,9 @@ class PatternMiner:
         if entry is not None and self._generations.get(len(tokens), 0) == entry[0]:
             entry[1].size += 1
             return entry[2]
+        shape = tuple(skeleton(token) for token in tokens)
         bucket = self._buckets.setdefault(self._route(tokens), [])
-        best = self._best(bucket, tokens)
+        best = self._best(bucket, shape)
         if best is None:
             pattern = self._create(tokens, line[:_EXAMPLE_CHARS])
             bucket.append(pattern)
@@ -172,69 +199,81 @@ class PatternMiner:
             self._remember(tokens, pattern, MinedLine(result.pattern_id, result.template, False))
             return result
         best.size += 1
-        changed = False
-        template = best.tokens
-        for index in best.literals:
-            if template[index] != tokens[index]:
-                template[index] = _merge_token(template[index], tokens[index])
-                changed = True
-        for index, token in enumerate(template):  # two kinds of mask at one position: <*>
-            if token != tokens[index] and is_variable(token) and token != ANY and not token.endswith(ANY):
-                if _is_field(token) and tokens[index].startswith(token.partition("=")[0] + "="):
-                    template[index] = _merge_token(token, tokens[index])
-                else:
-                    template[index] = ANY
-                changed = template[index] != token or changed
+        changed = self._generalise(best, tokens, shape)
         if changed:
-            best.literals = tuple(i for i, token in enumerate(template) if not is_variable(token))
             self._bump(len(tokens))
-        result = MinedLine(f"P{best.pid}", render(template), False, changed)
+        result = MinedLine(f"P{best.pid}", render(best.tokens), False, changed)
         self._remember(tokens, best, MinedLine(result.pattern_id, result.template, False))
         return result
+
+    @staticmethod
+    def _generalise(pattern: _Pattern, tokens: tuple[str, ...], shape: tuple[str, ...]) -> bool:
+        """Make the pattern's template cover the line; True if it changed.
+
+        A position whose words differ becomes `<*>` (a field keeps its key: `mode=<*>`); one where only
+        the kinds of masks differ keeps its words with `<*>` for the masks (`(<NUM>)` + `(<ID>)` ->
+        `(<*>)`); a bare mask that meets a word becomes `<*>`.
+        """
+        template, skel = pattern.tokens, pattern.skeleton
+        changed = False
+        for index, token in enumerate(template):
+            if token == tokens[index]:
+                continue
+            old = skel[index]
+            if _fits(old, shape[index]):
+                new = old
+            elif old == ANY:
+                new = ANY
+            else:
+                new = _merge_token(old, shape[index])
+            if new != token:
+                template[index] = new
+                skel[index] = skeleton(new)
+                changed = True
+        if changed:
+            pattern.refresh()
+        return changed
 
     def _route(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
         head = tuple(_ROUTE_ANY if is_variable(token) else token for token in tokens[: self.config.depth])
         return (str(len(tokens)), *head)
 
-    def _best(self, bucket: list[_Pattern], tokens: tuple[str, ...]) -> _Pattern | None:
-        """The first pattern with the highest similarity at or above sim_th, None if there is none."""
+    def _best(self, bucket: list[_Pattern], shape: tuple[str, ...]) -> _Pattern | None:
+        """The first pattern with the highest similarity at or above sim_th, None if there is none.
+
+        `shape` is the line's skeleton; similarity counts the template's literal positions the line
+        fits. A field that does not fit vetoes the pattern (categorical fields); with word families, so
+        does a single differing word.
+        """
         best, best_sim = None, self.config.sim_th
         categorical = self.config.categorical_fields
+        words = self.config.word_families
         for pattern in bucket:
-            template = pattern.tokens
+            template = pattern.skeleton
             literals = pattern.literals
             sim = 1.0
             if literals:
                 # Stop counting once too many positions differ to reach best_sim: it only prunes.
                 limit = len(literals) * (1.0 - best_sim) + 1e-9
                 misses = 0
+                word_miss = False
                 for index in literals:
                     token = template[index]
-                    if token != tokens[index]:
-                        if categorical and (_is_field(token) or _is_field(tokens[index])):
+                    other = shape[index]
+                    if token != other and not _fits(token, other):
+                        if categorical and (_is_field(token) or _is_field(other)):
                             misses = len(literals) + 1
                             break
                         misses += 1
+                        word_miss = other != ANY
                         if misses > limit:
                             break
-                if misses > limit:
+                if misses > limit or (misses == 1 and word_miss and words):
                     continue
                 sim = (len(literals) - misses) / len(literals)
-            if categorical and sim >= best_sim and self._field_differs(template, tokens):
-                continue
             if sim > best_sim or (sim == best_sim and best is None):
                 best, best_sim = pattern, sim
         return best
-
-    @staticmethod
-    def _field_differs(template: list[str], tokens: tuple[str, ...]) -> bool:
-        """A masked field of the template (`uid=<NUM>`) against another key or a word value."""
-        for token, other in zip(template, tokens, strict=True):
-            if token != other and is_variable(token) and _is_field(token) and not token.endswith(ANY):
-                key = token.partition("=")[0]
-                if not other.startswith(key + "=") or not is_variable(other):
-                    return True
-        return False
 
     def _create(self, tokens: tuple[str, ...], example: str) -> _Pattern:
         self._counter += 1
@@ -250,7 +289,7 @@ class PatternMiner:
         left out and every mask as one symbol, as it was when the pattern was made (a dict lookup, not
         a scan of the bucket; a pattern that generalised since is found by its first template).
         """
-        if not self.config.family_size or not self.config.categorical_fields:
+        if not self.config.family_size or not (self.config.categorical_fields or self.config.word_families):
             return None
         for position, first in self._index_fields(pattern):
             if first == pattern.pid or first not in self._patterns:
@@ -270,26 +309,33 @@ class PatternMiner:
     def _index_fields(self, pattern: _Pattern) -> list[tuple[int, int]]:
         """Register the pattern under the signature of each of its literal fields; (position, first
         pattern of that signature) for each."""
-        tokens = pattern.tokens
-        shape = [VAR_OPEN if is_variable(token) else token for token in tokens]
+        tokens = pattern.skeleton
+        shape = tokens
         found = []
+        fields, words = self.config.categorical_fields, self.config.word_families
         for position in pattern.literals:
             token = tokens[position]
-            if _is_field(token):
-                signature = (*shape[:position], token.partition("=")[0] + "=", *shape[position + 1 :])
-                found.append((position, self._field_index.setdefault(signature, pattern.pid)))
+            if fields and _is_field(token):
+                slot = token.partition("=")[0] + "="
+            elif words:
+                slot = VAR_CLOSE  # any word
+            else:
+                continue
+            signature = (*shape[:position], slot, *shape[position + 1 :])
+            found.append((position, self._field_index.setdefault(signature, pattern.pid)))
         return found
 
     def _merge_family(self, bucket: list[_Pattern], key: tuple[int, int]) -> _Pattern:
         root_id, position = key
         members = self._families.pop(key)
         root = self._patterns[root_id]
-        root.tokens[position] = _merge_token(root.tokens[position], root.tokens[position])
-        root.literals = tuple(i for i in root.literals if i != position)
+        root.tokens[position] = _merge_token(root.skeleton[position], root.skeleton[position])
+        root.skeleton[position] = skeleton(root.tokens[position])
+        root.refresh()
         for pattern in list(bucket):
             if pattern is root:
                 continue
-            if pattern.pid in members or not _differences(pattern.tokens, root.tokens):
+            if pattern.pid in members or not _differences(pattern.skeleton, root.skeleton):
                 self._alias(pattern, root, bucket)
         return root
 
@@ -319,7 +365,7 @@ class PatternMiner:
     def match(self, line: str) -> MinedLine | None:
         """The known pattern `line` would join, without learning anything; None for a new message."""
         tokens = self.tokens(line)
-        best = self._best(self._buckets.get(self._route(tokens), []), tokens)
+        best = self._best(self._buckets.get(self._route(tokens), []), tuple(skeleton(token) for token in tokens))
         if best is None:
             return None
         return MinedLine(f"P{best.pid}", render(best.tokens), False)

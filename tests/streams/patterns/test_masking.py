@@ -43,3 +43,9 @@ def test_the_shape_cache_agrees_with_the_rules_for_lines_of_one_shape() -> None:
 
 def test_control_characters_cannot_forge_a_mask() -> None:
     assert render(Masker().tokens("a\x00NUM\x01 b\x1b[31m c")) == "a NUM b c"
+
+
+def test_dot_leaders_and_labels_keep_their_words_apart_from_their_values() -> None:
+    masker = Masker()
+    assert masker.mask("prefetch depth..........0 lr:00004ed0") == "prefetch depth..........<NUM> lr:<NUM>"
+    assert masker.mask("request:<memory:1024, cores:1>") == "request:<memory:<NUM>, cores:<NUM>>"

@@ -180,3 +180,13 @@ def test_the_result_cache_changes_no_result(failed_joblogs: list[ServedJoblog]) 
         uncached._known.clear()
         assert cached.add(line) == uncached.add(line), line
     assert cached.to_bytes() == uncached.to_bytes() and len(cached) > 10
+
+
+def test_words_around_a_mask_still_tell_messages_apart() -> None:
+    """`(uid=<NUM>)` and `LOGIN(uid=<NUM>)` are both variable tokens, but their words differ."""
+    miner = PatternMiner()
+    first = miner.add("session opened for user alice by (uid=0)")
+    other = miner.add("session opened for user alice by LOGIN(uid=0)")
+    mixed = miner.add("session opened for user alice by (uid=x9)")
+    assert first.pattern_id != other.pattern_id and mixed.pattern_id == first.pattern_id
+    assert mixed.template == "session opened for user alice by (uid=<*>)"
