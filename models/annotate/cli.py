@@ -17,7 +17,7 @@ import psycopg
 
 from models.annotate.annotation import FailedRun
 from models.annotate.annotator import Annotator
-from models.annotate.evaluation import evaluate
+from models.annotate.evaluation import SPLITS, evaluate, resolve_split
 from models.annotate.exceptions import AnnotateError
 from models.annotate.store import annotation_exists, load_run_context, save_annotation, save_feedback
 from twspulse.settings import Settings, load_settings
@@ -88,7 +88,8 @@ def annotate_command(
     \b
     twspulse annotate RUN_ID                     annotate a stored failed run, print and store the JSON
     twspulse annotate --joblog FILE --rc 12      annotate a joblog file, print the JSON (no database)
-    twspulse annotate eval DIR                   accuracy of the offline engine on an evaluation set
+    twspulse annotate eval DIR|SPLIT             accuracy of the offline engine on an evaluation set
+                                                 (SPLIT: train, heldout or blind)
 
     Uses an OpenAI-compatible model when TWSPULSE_LLM_URL is set, else (and whenever the model fails)
     the offline rules engine.
@@ -138,15 +139,22 @@ def annotate_run(ctx: click.Context, run_id: str, no_store: bool, similar: int) 
 
 
 @annotate_command.command("eval")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("directory", metavar="DIRECTORY|SPLIT")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
 @click.pass_context
-def annotate_eval(ctx: click.Context, directory: Path, as_json: bool) -> None:
-    """Accuracy of the offline engine on DIRECTORY (*.log plus expected.json), per field and per category."""
+def annotate_eval(ctx: click.Context, directory: str, as_json: bool) -> None:
+    """Accuracy of the offline engine on DIRECTORY (*.log plus expected.json), per field and per category.
+
+    SPLIT names a split of the project's evaluation data: train (the set the rules were shaped on),
+    heldout or blind (frozen sets never used to change a rule; see docs/annotator.md).
+    """
+    path = resolve_split(directory)
+    if not path.is_dir():
+        raise click.BadParameter(f"{directory} is neither a directory nor one of {', '.join(SPLITS)}")
     settings = _settings(ctx).model_copy(update={"llm_url": None})
     try:
         with Annotator(settings) as annotator:
-            report = evaluate(directory, annotator.annotate)
+            report = evaluate(path, annotator.annotate)
     except AnnotateError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.to_text())

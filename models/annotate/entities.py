@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 # --- files -------------------------------------------------------------------------------------------
 _UNIX_PATH = re.compile(r"(?<![\w.:/\\~-])(/(?:[\w.+@%=,~#$-]+/?)+)")
@@ -68,8 +68,11 @@ _PORT = re.compile(r"\bport[ =:]+(\d{1,5})\b", re.IGNORECASE)
 _USER_STOPWORDS = frozenset("id is name the a an for of to and or".split())
 _HOST_CONTEXT = re.compile(
     r"\b(?:host|server|to|at)\s+[\"']?([A-Za-z0-9][\w-]*(?:\.[\w-]+)*)[\"']?\s+port\b|"
-    r"\bServer[= ]+([A-Za-z][\w.-]*)|\bsqlcmd\b.*?\s-S\s*([\w.\\-]+)|\bConnected to ([\w.-]+?)\.?$"
+    r"\bServer[= ]+([A-Za-z][\w.-]*)|\b(?:sqlcmd|bcp|osql|isql)\b.*?\s-S\s*([\w.\\-]+)|"
+    r"\bConnected to ([\w.-]+?)\.?$|(?<![\w\\])\\\\([\w.-]+)\\"
 )
+# Files that live in an object store or a distributed file system: the URL is the file's name.
+_STORE_SCHEMES = frozenset("hdfs s3 s3a s3n gs abfs abfss wasb wasbs adl file viewfs ftp sftp".split())
 # --- code and data -----------------------------------------------------------------------------------
 _EXCEPTION = re.compile(r"\b((?:[a-z_][\w]*\.)*_?[A-Z]\w*(?:Exception|Error|Fault))\b")
 _EXIT_CODE = re.compile(
@@ -84,23 +87,57 @@ _TABLE = re.compile(
 _QUOTED_TABLE = re.compile(r"\b(?:table|relation|view)\s+(\"[\w$#.]+\"(?:\.\"[\w$#]+\")?)", re.IGNORECASE)
 _CONSTRAINT = re.compile(r"\bconstraint\s+[(\"]?([\w$#]+(?:\.[\w$#]+)?)[)\"]?", re.IGNORECASE)
 _TABLESPACE = re.compile(r"\btable ?space\s+\"?([\w$#]+)\"?", re.IGNORECASE)
+_COLUMN = re.compile(r"\bcolumn(?: name)?\s+[\"'`]?([\w$#.]+)[\"'`]?", re.IGNORECASE)
+_DATABASE = re.compile(
+    r"(?i:\bdatabase(?: alias| name)?\s*[=:]?\s*['\"]?([A-Za-z][\w$#-]*)['\"]?|\bdatabaseName=([\w$#-]+)|"
+    r"\bdbname=([\w$#-]+)|\b(?:sqlcmd|psql|bcp|mysql)\b.*?\s-d\s*([\w$#-]+))|"
+    r"\b[a-z_][\w$]*(?:/\S*)?@([A-Z][A-Z0-9_]{2,})\b(?![.@])"  # user@TNS_ALIAS, as SQL*Plus is called
+)
+_OPTION = re.compile(r"(?:argument|option|parameter)s?\b[^-]{0,40}?(--?[A-Za-z][\w-]*)")
 _IDENT_STOPWORDS = frozenset(
     "or and in is the a an of to for by at on as not does exists truncated altered created dropped with "
     "statement set select values where dual".split()
 )
 _USER = re.compile(
-    r"\bfor user [\"']?([\w.$@-]+)|\buser(?:name)?[ =:]+[\"']?([A-Za-z][\w.$-]*)|\bauthorization ID\s*=\s*(\w+)|"
+    r"\bfor user [\"']?([\w.$@-]+)|\buser=([\w.$-]+)|\b(?:uid|cn)=([\w.$-]+),|"
+    r"\b(?:log(?:ging)? ?in|logon|bind\w*|connect\w*)\b[^,;]*?\bas\s+[\"']?([A-Za-z][\w.$@-]*)|"
+    r"\buser(?:name)?[ =:]+[\"']?([A-Za-z][\w.$-]*)|\bauthorization ID\s*=\s*(\w+)|"
     r"\b(?:sqlplus|sqlldr|expdp|impdp|ssh|sftp|scp|rsync|psql)\b(?:\s+-\S+)*(?:\s+\S+)*?\s+([A-Za-z][\w.$-]*)(?:/\S*)?@"
     r"|(?<![\w/.-])([a-z_][\w.-]*)@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?=[:\s]|$)|\bconnecting to \S+ as ([\w.$-]+)",
     re.IGNORECASE,
 )
 _PRINCIPAL = re.compile(r"\b([\w.-]+(?:/[\w.-]+)?@[A-Z0-9-]+(?:\.[A-Z0-9-]+)+)\b")
 _TWS_JOB = re.compile(r"\b([A-Z0-9_-]+#[A-Z0-9_-]+(?:\.[A-Z0-9_-]+)?)\b")
-_MODULE = re.compile(r"No module named [\"']([\w.]+)[\"']|Can't locate (\S+) in @INC")
-_CLASS = re.compile(r"\b(?:ClassNotFoundException|NoClassDefFoundError):\s*([\w.$/]+)")
+_MODULE = re.compile(
+    r"No module named [\"']([\w.]+)[\"']|Can't locate (\S+) in @INC|Cannot find module [\"']([^\"']+)[\"']"
+)
+_CLASS = re.compile(
+    r"\b(?:ClassNotFoundException|NoClassDefFoundError):\s*([\w.$/]+)|could not find or load main class ([\w.$]+)",
+    re.IGNORECASE,
+)
 _LIBRARY = re.compile(r"\b(lib[\w.+-]+\.so(?:\.[\d.]+)?|[\w.-]+\.dll)\b")
 _VARIABLE = re.compile(r"\b([A-Za-z_]\w*): unbound variable|KeyError: [\"']([A-Za-z_]\w*)[\"']|NameError: name '(\w+)'")
-_COMMAND = re.compile(r"\b\d+ Killed\s+(.+?)\s*$|(?:^|: )([\w./-]+): command not found")
+_COMMAND = re.compile(
+    r"\b\d+ Killed\s+(.+?)\s*$|(?:^|: )([\w./-]+): command not found|^(?:\S*/)?\w*sh: (?:\d+: )?([\w./-]+): not found|"
+    r"\benv: [\"'`]?([\w./-]+)[\"'`]?: No such file|bad interpreter: ([\w./-]+)|"
+    r"\bCommand '\[?'?([\w./-]+)|The term '([\w.-]+)' is not recognized"
+)
+# Where in the job's own code it failed: the frame of a trace or the location a runtime prints.
+_LOCATION = re.compile(
+    r"^\s*File \"(?P<py>[^\"]+)\", line (?P<py_line>\d+)|\bat (?P<pl>\S+\.p[lm]) line (?P<pl_line>\d+)|"
+    r"^(?P<sh>/[\w./-]+): line (?P<sh_line>\d+):|^(?P<ksh>/[\w./-]+)\[(?P<ksh_line>\d+)\]:|"
+    r"^At (?P<ps>(?:[A-Za-z]:\\|/|\\\\)[^:]+):(?P<ps_line>\d+) char:\d+|"
+    r"^(?:from )?(?P<rb>/[\w./-]+\.rb):(?P<rb_line>\d+):in\b|^(?P<go>/[\w./-]+\.go):(?P<go_line>\d+)\b|"
+    r"^at (?P<java>[\w$.]+)\((?P<java_file>\w+\.(?:java|kt|scala)):(?P<java_line>\d+)\)|"
+    r"^at (?:\S+ )?\(?(?P<js>/[\w./-]+\.(?:js|mjs|cjs|ts)):(?P<js_line>\d+):\d+\)?$"
+)
+# Frames of runtimes and libraries: the job's own code is the frame nearest the error outside them.
+_LIBRARY_FRAME = re.compile(
+    r"/site-packages/|/dist-packages/|/lib/python\d|/usr/lib/|<frozen|/node_modules/|^node:|/gems/|/go/src/runtime/|"
+    r"^(?:java|javax|jdk|sun|com\.sun|kotlin|scala|org\.apache|org\.springframework|org\.hibernate|com\.zaxxer|"
+    r"org\.postgresql|oracle\.jdbc|com\.microsoft|com\.mysql|net\.snowflake|com\.ibm|io\.netty|okhttp3|"
+    r"com\.fasterxml|reactor)\."
+)
 
 
 Entities = dict[str, list[str]]
@@ -134,6 +171,9 @@ def extract_entities(lines: Iterable[str]) -> Entities:
         for match in _SIGNAL.finditer(line):
             add("signals", match.group(1))
         _database_objects(line, add)
+        if "argument" in line or "option" in line or "parameter" in line:
+            for match in _OPTION.finditer(line):
+                add("options", match.group(1))
         for match in _USER.finditer(line):
             user = next((g for g in match.groups() if g), None)
             if user and user.lower() not in _USER_STOPWORDS:
@@ -172,7 +212,33 @@ def merge(*groups: Entities) -> Entities:
     return {kind: list(values) for kind, values in merged.items()}
 
 
+def code_location(lines: Sequence[str]) -> str | None:
+    """The place in the job's own code that failed: the innermost frame of a trace outside runtimes and
+    libraries, read from `lines` (the lines around the error line, in joblog order)."""
+    java: list[str] = []  # a JVM prints the innermost frame first
+    others: list[str] = []  # Python, Ruby, shells and the rest print it last
+    for line in lines:
+        match = _LOCATION.search(line.strip())
+        if match is None:
+            continue
+        parts = {k: v for k, v in match.groupdict().items() if v}
+        if "java" in parts:
+            if not _LIBRARY_FRAME.search(parts["java"]):
+                java.append(f"{parts['java']}({parts['java_file']}:{parts['java_line']})")
+            continue
+        kind = next(k for k in parts if not k.endswith("_line"))
+        if not _LIBRARY_FRAME.search(parts[kind]):
+            others.append(f"{parts[kind]}:{parts[f'{kind}_line']}")
+    if java:
+        return java[0]
+    return others[-1] if others else None
+
+
 def _paths(line: str, add: _Add) -> None:
+    for match in _URL.finditer(line):
+        scheme = match.group(0).split(":", 1)[0].lower()
+        if scheme in _STORE_SCHEMES:
+            add("paths", match.group(0).rstrip(_PATH_TRAILING))
     urls = [m.span() for m in _URL.finditer(line)]
     for pattern in (_UNIX_PATH, _WIN_PATH, _QUOTED_REL_PATH):
         for match in pattern.finditer(line):
@@ -202,6 +268,8 @@ def _network(line: str, add: _Add) -> None:
     for match in _URL.finditer(line):
         url = match.group(0).rstrip(_PATH_TRAILING)
         add("urls", url)
+        if url.split(":", 1)[0].lower() in ("http", "https"):
+            add("endpoints", url.split("?", 1)[0].split("#", 1)[0])
         host = re.sub(r"^[a-z][a-z0-9+.-]*://(?:[^@/\s]*@)?", "", url, flags=re.IGNORECASE).split("/")[0]
         add("hosts", host.split(":")[0] or None)
     for match in _HOST_TOKEN.finditer(line):
@@ -240,6 +308,18 @@ def _database_objects(line: str, add: _Add) -> None:
     for match in _TABLESPACE.finditer(line):
         if _is_identifier(match.group(1)):
             add("tablespaces", match.group(1))
+    for match in _COLUMN.finditer(line):
+        if match.group(1).lower() not in _IDENT_STOPWORDS and not match.group(1).isdigit():
+            add("columns", match.group(1))
+    for match in _DATABASE.finditer(line):
+        name = next((g for g in match.groups() if g), None)
+        if name and name.lower() not in _IDENT_STOPWORDS and name.lower() not in _DATABASE_STOPWORDS:
+            add("databases", name)
+
+
+_DATABASE_STOPWORDS = frozenset(
+    "error server connection context is full has was alias name system session link server_name".split()
+)
 
 
 def _is_identifier(name: str, quoted: bool = False) -> bool:

@@ -8,10 +8,17 @@ and `return_code`. Three fields are scored:
 - category: equal;
 - error line: equal after trimming whitespace (None expected and None given counts as right);
 - key entity: named in the root cause (case-insensitive); cases without one are not counted.
+
+Splits (`SPLITS`): `train` is the set the rules were shaped on; `heldout` and `blind` were written for
+issue 16 before any rule change and are only scored, never used to change a rule (docs/annotator.md
+has the protocol and the scores). A held-out directory holds a `SHA256SUMS` of its files, and
+`evaluate` refuses it when a case or an expectation changed, so an expectation cannot quietly be
+adjusted to a rule.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -22,9 +29,17 @@ from typing import Any
 from models.annotate.annotation import Annotation, FailedRun
 from models.annotate.exceptions import EvalSetError
 from models.annotate.excerpt import read_joblog
+from twspulse.settings import REPO_ROOT
 
 EXPECTATIONS = "expected.json"
+CHECKSUMS = "SHA256SUMS"
 FIELDS = ("category", "error_line", "key_entity")
+_DATA = REPO_ROOT / "tests" / "data"
+SPLITS: dict[str, Path] = {
+    "train": _DATA / "joblogs",
+    "heldout": _DATA / "annotate_heldout",
+    "blind": _DATA / "annotate_blind",
+}
 
 
 @dataclass
@@ -42,6 +57,7 @@ class EvalReport:
     """Per-field and per-category accuracy of one evaluation run."""
 
     cases: list[CaseResult] = field(default_factory=list)
+    frozen_files: int | None = None  # files checked against SHA256SUMS (None: the set is not frozen)
 
     def accuracy(self, field_name: str, category: str | None = None) -> float | None:
         """Share of counted cases right on `field_name` (None when no case counts)."""
@@ -62,6 +78,11 @@ class EvalReport:
             for category, count in sorted(groups.items())
         }
 
+    def count(self, field_name: str) -> tuple[int, int]:
+        """(right, counted) for `field_name` over all cases."""
+        marks = [case.correct[field_name] for case in self.cases if case.correct[field_name] is not None]
+        return sum(bool(mark) for mark in marks), len(marks)
+
     def failures(self) -> list[CaseResult]:
         """Cases wrong on at least one field."""
         return [case for case in self.cases if any(mark is False for mark in case.correct.values())]
@@ -70,7 +91,9 @@ class EvalReport:
         """JSON-ready summary."""
         return {
             "cases": len(self.cases),
+            "frozen_files": self.frozen_files,
             "accuracy": {name: self.accuracy(name) for name in FIELDS},
+            "counts": {name: self.count(name) for name in FIELDS},
             "by_category": self.by_category(),
             "failures": [
                 {"case": c.name, "wrong": [k for k, v in c.correct.items() if v is False],
@@ -81,7 +104,9 @@ class EvalReport:
 
     def to_text(self) -> str:
         """A table an operator reads in a terminal."""
-        out = [f"{len(self.cases)} cases"]
+        frozen = "" if self.frozen_files is None else f" (frozen set: {self.frozen_files} files match {CHECKSUMS})"
+        counts = ", ".join(f"{name} {right}/{total}" for name in FIELDS for right, total in [self.count(name)])
+        out = [f"{len(self.cases)} cases{frozen}: {counts}"]
         out.append(f"{'':<14}{'cases':>6}{'category':>10}{'error_line':>12}{'key_entity':>12}")
         rows = [("ALL", {"cases": len(self.cases), **{n: self.accuracy(n) for n in FIELDS}})]
         rows += list(self.by_category().items())
@@ -106,6 +131,35 @@ def load_expectations(directory: Path) -> dict[str, dict[str, Any]]:
     return expected
 
 
+def verify_frozen(directory: Path) -> int | None:
+    """Check a held-out directory against its SHA256SUMS; the number of files checked (None: not frozen).
+
+    Raises EvalSetError naming the first file that changed, is missing, or is not listed.
+    """
+    path = directory / CHECKSUMS
+    if not path.is_file():
+        return None
+    listed: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.strip().partition("  ")
+        if digest and name:
+            listed[name] = digest
+    for name, digest in sorted(listed.items()):
+        file = directory / name
+        if not file.is_file() or hashlib.sha256(file.read_bytes()).hexdigest() != digest:
+            raise EvalSetError(f"{directory / name} differs from {CHECKSUMS}: a held-out case must not change")
+    unlisted = sorted(p.name for p in directory.iterdir() if p.suffix == ".log" or p.name == EXPECTATIONS)
+    extra = [name for name in unlisted if name not in listed]
+    if extra:
+        raise EvalSetError(f"{directory / extra[0]} is not in {CHECKSUMS}: held-out sets are frozen")
+    return len(listed)
+
+
+def resolve_split(name_or_directory: str | Path) -> Path:
+    """The directory of a split name (train, heldout, blind), or the directory given."""
+    return SPLITS.get(str(name_or_directory), Path(name_or_directory))
+
+
 def run_for_case(name: str, data: bytes, expected: dict[str, Any]) -> FailedRun:
     """The FailedRun of an evaluation case: names from the joblog header, exit code from the expectations."""
     header = read_joblog(data).frame.header
@@ -121,7 +175,7 @@ def run_for_case(name: str, data: bytes, expected: dict[str, Any]) -> FailedRun:
 
 def evaluate(directory: Path, annotate: Callable[[FailedRun, bytes], Annotation]) -> EvalReport:
     """Run `annotate` over every case of `directory` and score it."""
-    report = EvalReport()
+    report = EvalReport(frozen_files=verify_frozen(directory))
     for name, expected in sorted(load_expectations(directory).items()):
         data = (directory / name).read_bytes()
         annotation = annotate(run_for_case(name, data, expected), data)

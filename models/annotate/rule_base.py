@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from models.annotate.annotation import Category
 
-RULES_VERSION = "rules-2"
+RULES_VERSION = "rules-3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +154,16 @@ RULES: tuple[Rule, ...] = (
         ("commands", "modules"),
         "Command or module {entity} is not installed or not on the job's PATH",
         "A command the job calls is not installed or not on its PATH",
+        _DEPENDENCY_STEPS,
+    ),
+    _rule(
+        "interpreter_missing",
+        "dependency",
+        r"^(?:\S*/)?env: ['\"`]?[\w./-]+['\"`]?: No such file or directory|bad interpreter: ",
+        5,
+        ("commands",),
+        "The interpreter {entity} the job's script asks for is not installed on the workstation",
+        "The interpreter the job's script asks for is not installed on the workstation",
         _DEPENDENCY_STEPS,
     ),
     _rule(
@@ -329,7 +339,7 @@ RULES: tuple[Rule, ...] = (
         r"Read timed out|SocketTimeoutException|ReadTimeout|Operation timed out|curl: \(28\)|timed out after|"
         r"statement timeout|canceling statement due to|query timeout|exceeded (?:the )?(?:max(?:imum)? )?"
         r"(?:run ?time|duration|time ?limit|timeout)|max(?:imum)? run ?time|deadline exceeded|TimeoutException|"
-        r"timeout expired|Lock wait timeout|ORA-01013|SQL0952N|execution time limit|timeout: sending signal|"
+        r"timeout expired|ORA-01013|SQL0952N|execution time limit|timeout: sending signal|"
         r"max(?:imum)? (?:duration|run ?time|elapsed time|wall ?time) exceeded",
         3,
         ("tables", "hosts", "urls"),
@@ -436,7 +446,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "duplicate",
         "db_error",
-        r"unique constraint|duplicate key|ORA-00001|SQL0803N|SQLSTATE[=: ]+23505|Violation of PRIMARY KEY",
+        r"unique constraint|duplicate key (?:value|row)|Duplicate entry|ORA-00001|SQL0803N|SQLSTATE[=: ]+23505|"
+        r"Violation of PRIMARY KEY",
         3,
         ("constraints", "tables"),
         "Duplicate key rejected by {entity}: the data is already there",
@@ -446,7 +457,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "deadlock",
         "db_error",
-        r"deadlock|SQL0911N|ORA-00060|SQLSTATE[=: ]+40001|40P01|resource busy|ORA-00054",
+        r"deadlock|SQL0911N|ORA-00060|SQLSTATE[=: ]+40001|40P01|resource busy|ORA-00054|Lock wait timeout|"
+        r"lock timeout|could not serialize access",
         3,
         ("tables", "hosts", "error_codes"),
         "Database deadlock or lock conflict on {entity}: {message}",
@@ -520,8 +532,8 @@ RULES: tuple[Rule, ...] = (
         r"NumberFormatException|ArithmeticException|segmentation fault|core dumped|SIGSEGV|"
         r"missing (?:required )?(?:argument|parameter|option)|unrecognized option|invalid option",
         3,
-        ("variables", "paths", "exceptions"),
-        "Error in the job's own code or configuration: {message}",
+        ("locations", "variables", "options", "paths", "exceptions"),
+        "Error in the job's own code or configuration ({entity}): {message}",
         "Error in the job's own code or configuration",
         _SCRIPT_STEPS,
     ),
@@ -530,12 +542,55 @@ RULES: tuple[Rule, ...] = (
         "script_error",
         r"\b[A-Z]\w*Exception\b|\bException in thread\b",
         1,
-        ("exceptions",),
-        "Unhandled exception {entity}: {message}",
+        ("locations", "exceptions"),
+        "Unhandled exception ({entity}): {message}",
         "Unhandled exception: {message}",
         _SCRIPT_STEPS,
     ),
 )
+
+# Templates of annotations made from general evidence (evidence.py: codes, type names, words) rather
+# than a rule's phrase: one per family, with the entity kinds that name the thing to fix in that family.
+_EVIDENCE_TEMPLATES: dict[Category, tuple[tuple[str, ...], str, str, tuple[str, ...]]] = {
+    "missing_file": (("paths", "endpoints", "urls"), "Missing file: {entity} ({message})",
+                     "An input is missing: {message}", _MISSING_FILE_STEPS),
+    "permission": (("paths", "tables", "databases", "users", "endpoints"), "Permission denied on {entity}: {message}",
+                   "Permission denied: {message}", _PERMISSION_STEPS),
+    "disk_full": (("paths",), "File system full or quota exceeded for {entity}: {message}",
+                  "File system full or quota exceeded: {message}", _DISK_STEPS),
+    "db_error": (("tables", "constraints", "columns", "databases", "tablespaces", "error_codes"),
+                 "Database error on {entity}: {message}", "Database error: {message}", _DB_STEPS),
+    "network": (("hosts", "ips", "endpoints", "urls"), "Cannot reach {entity}: {message}",
+                "A remote service could not be reached: {message}", _NETWORK_STEPS),
+    "timeout": (("endpoints", "hosts", "tables", "commands"), "Time limit exceeded on {entity}: {message}",
+                "Time limit exceeded: {message}", _TIMEOUT_STEPS),
+    "oom": ((), "Out of memory: {message}", "Out of memory: {message}", _OOM_STEPS),
+    "auth": (("users", "principals", "hosts", "paths", "endpoints"), "Authentication failed for {entity}: {message}",
+             "Authentication failed: {message}", _AUTH_STEPS),
+    "dependency": (("tws_jobs", "modules", "classes", "libraries", "commands"),
+                   "Missing dependency {entity}: {message}", "A dependency of the job is missing: {message}",
+                   _DEPENDENCY_STEPS),
+    "data_quality": (("paths", "tables", "endpoints"), "Invalid data in {entity}: {message}",
+                     "Invalid data in the input: {message}", _DATA_STEPS),
+    "script_error": (("locations", "variables", "options", "paths"),
+                     "Error in the job's own code or configuration ({entity}): {message}",
+                     "Error in the job's own code or configuration: {message}", _SCRIPT_STEPS),
+}  # fmt: skip
+EVIDENCE_RULES: dict[str, Rule] = {
+    category: _rule(f"evidence:{category}", category, r"(?!)", 1, kinds, cause, without, steps)
+    for category, (kinds, cause, without, steps) in _EVIDENCE_TEMPLATES.items()
+}
+# Besides the entity of the cause, what else an operator needs named to act, per family (the user of
+# a refused login, the database of a failed statement); named in the root cause when the joblog says.
+CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
+    "auth": ("users", "principals", "hosts", "databases"),
+    "permission": ("users", "tables", "paths"),
+    "db_error": ("tables", "constraints", "columns", "databases"),
+    "timeout": ("hosts", "tables", "commands"),
+    "dependency": ("tws_jobs", "commands", "modules", "classes", "libraries"),
+    "script_error": ("locations", "variables", "options"),
+    "data_quality": ("paths", "tables"),
+}
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
 # scores (no "error", "failed", "cannot"...), e.g. "kinit: Keytab contains no suitable keys",
@@ -550,7 +605,9 @@ RULE_HINT_WORDS = (
     "exceeded", "max runtime", "time limit", "deadline", "quota", "read-only", "no route", "unreachable",
     "resolve", "name or service", "refused", "reset by peer", "broken pipe", "ora-", "tns-", "sql", "db2",
     "msg ", "deadlock", "duplicate", "unique constraint", "does not exist", "insufficient privileges",
-    "not authorized", "segmentation", "core dumped", "syntax", "unexpected token",
+    "not authorized", "segmentation", "core dumped", "syntax", "unexpected token", "not available",
+    "unavailable", "reason code", "not set", "undefined", "null", " nil", "wall clock", "is not recognized",
+    "abend", "not accepted", "arguments", "usage:", "the network", "no connection", "not enough",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

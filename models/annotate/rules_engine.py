@@ -11,21 +11,41 @@ Candidates come from two places: the shared error-line finder (streams.patterns.
 pass over the job's output with the rule base's own patterns, for lines the finder does not score
 (e.g. "kinit: Keytab contains no suitable keys", SAP messages that name a file that "could not be
 opened").
+
+Each candidate is read twice: by the rules (phrases of known tools) and by `evidence.classify_line`
+(codes with a documented meaning, exception type names, a lexicon of failure words), so a line no rule
+knows still gets its family, and a code that settles the family beats a rule's vague phrase. The shape
+of traces counts too: the source line Python prints under a frame is never the error, and the headline
+of a trace (the last line of a Python traceback, a PowerShell error above its "At file:line", a Go panic,
+a Node error above its stack) is preferred like a Java "Caused by:". A time limit hit right after failed
+attempts to reach the target is explained by them (a network failure), as a SIGKILL is explained by a
+time limit. The root cause names the entity of the chosen family and, when the joblog gives them, the
+other things an operator needs to act (the user of a refused login, the database of a failed statement,
+the place in the job's code).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from models.annotate.annotation import Annotation, Category, FailedRun
-from models.annotate.entities import Entities, extract_entities, merge
+from models.annotate.entities import Entities, code_location, extract_entities, merge
+from models.annotate.evidence import classify_line
 from models.annotate.excerpt import Joblog
 from models.annotate.keyword_filter import trie_pattern
 from models.annotate.masking import mask_secrets
 from models.annotate.rerun import rerun_step
-from models.annotate.rule_base import LOG_POINTER, RETURN_CODE_HINTS, RULES, RULES_VERSION, Rule
+from models.annotate.rule_base import (
+    CONTEXT_KINDS,
+    EVIDENCE_RULES,
+    LOG_POINTER,
+    RETURN_CODE_HINTS,
+    RULES,
+    RULES_VERSION,
+    Rule,
+)
 
 ENGINE = "rules"
 _QUIET = re.compile(
@@ -33,7 +53,17 @@ _QUIET = re.compile(
     r"\battempt \d+(?:/\d+)? failed\b|Waiting \d+ seconds",
     re.IGNORECASE,
 )
-_NEVER = re.compile(r"^\++ |^Traceback \(most recent call last\)|^\s*at\s+[\w$.<>/]+\(|^\.\.\. \d+ (?:more|common)")
+_NEVER = re.compile(
+    r"^\++ |^Traceback \(most recent call last\)|^\s*at\s+[\w$.<>/]+\(|^\.\.\. \d+ (?:more|common)|"
+    r"^\s*at\s+\S+ \(.*:\d+:\d+\)$|^\s*at\s+/\S+:\d+:\d+$|^\s*from /\S+:\d+:in\b"
+)
+# The source line Python prints under a frame ('  File "x.py", line 3, in f' then the code).
+_PY_FRAME = re.compile(r'^\s*File "[^"]+", line \d+')
+# Headlines of traces: "module.ErrorType: message" ending a Python traceback, "panic: ..." of Go.
+_PY_HEADLINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*: \S")
+_PANIC = re.compile(r"^panic: ")
+_NEXT_IS_STACK = re.compile(r"^(?:at\s|Require stack:|At (?:[A-Za-z]:\\|/|\\\\).*:\d+ char:\d+)")
+_RETRY = re.compile(r"\bretr(?:y|ying|ies)\b|\battempt \d+(?:/\d+)? failed\b", re.IGNORECASE)
 _CAUSED_BY = re.compile(r"^Caused by:\s")
 _PREFIX = re.compile(
     r"^(?:\d{4}[-/]\d{2}[-/]\d{2}[-T ][\d:.,]+\s*|\d{2}/\d{2}/\d{4}\s+[\d:]+\s*)?"
@@ -73,7 +103,16 @@ _MAX_MESSAGE = 240
 QUIET_PENALTY = 15
 ENTITY_BONUS = 10
 CAUSED_BY_BONUS = 5
+TRACE_HEADLINE_BONUS = 5
 MIN_SCORE = 10
+# How far before a timeout failed attempts to reach the target still explain it, in lines.
+TIMEOUT_CAUSE_WINDOW = 30
+_CONTEXT_LABELS = {
+    "users": "user", "principals": "principal", "hosts": "host", "databases": "database", "tables": "table",
+    "constraints": "constraint", "columns": "column", "paths": "path", "endpoints": "endpoint",
+    "commands": "command", "modules": "module", "classes": "class", "libraries": "library", "tws_jobs": "job",
+    "locations": "at", "variables": "variable", "options": "option",
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,24 +132,25 @@ class RulesEngine:
 
     def annotate(self, run: FailedRun, joblog: Joblog) -> Annotation:
         """The annotation of `run`; never raises on any joblog content."""
-        matches = self.matches(joblog)
-        best = _explained_kill(_best(matches), matches)
+        matches = self.matches(joblog, own_job=run.job_name)
+        best = _explained_timeout(_explained_kill(_best(matches), matches), matches)
         context = _context_entities(joblog, best.line_no if best else None)
         if best is None:
             return self._unmatched(run, joblog, context)
         line_entities = extract_entities([best.text])
         entities = merge(line_entities, context)
-        entity = _entity(best.rule, line_entities, entities)
+        kind, entity = _entity(best.rule, line_entities, entities)
         message = clean_message(best.text)
         rule = best.rule
         cause_template = rule.cause if entity or "{entity}" not in rule.cause else rule.cause_without_entity
         fields = _fields(run, entity or run.display_name, message)
+        cause = _with_context(cause_template.format(**fields), rule.category, kind, entities)
         steps = [step.format(**fields) for step in best.rule.steps] + [rerun_step(run)]
         runner_up = max((m.score for m in matches if m.rule.category != best.rule.category), default=0)
         confidence = _confidence(best, entity is not None, best.score - runner_up)
         return Annotation(
             run_id=run.run_id,
-            root_cause=mask_secrets(cause_template.format(**fields)),
+            root_cause=mask_secrets(cause),
             error_line=mask_secrets(best.text),
             category=best.rule.category,
             steps=[mask_secrets(step) for step in steps],
@@ -120,8 +160,11 @@ class RulesEngine:
             entities={**_masked(entities), "rule": best.rule.name},
         )
 
-    def matches(self, joblog: Joblog) -> list[Match]:
-        """Every (rule, line) pair of the job's output, scored; the finder's error lines first."""
+    def matches(self, joblog: Joblog, own_job: str | None = None) -> list[Match]:
+        """Every (rule, line) pair of the job's output, scored; the finder's error lines first.
+
+        `own_job` is the failed job's name: evidence of an unmet predecessor never names the job itself.
+        """
         body = joblog.frame.body
         first = joblog.frame.body_first_line
         candidates: dict[int, str] = {error.line_no: error.text for error in joblog.error_lines}
@@ -136,9 +179,22 @@ class RulesEngine:
                 candidates[first + offset] = line.strip()
         found: list[Match] = []
         for line_no, text in candidates.items():
-            if not text or _NEVER.search(text):
+            index = line_no - first
+            if not text or _NEVER.search(text) or _is_python_source(body, index):
                 continue
-            scored = [Match(rule, line_no, text, _score(rule, text)) for rule in RULES if rule.pattern.search(text)]
+            bonus = _trace_headline_bonus(body, index)
+            scored = [
+                Match(rule, line_no, text, _score(rule, text) + bonus) for rule in RULES if rule.pattern.search(text)
+            ]
+            # A retry is a symptom the job survived: only a rule's own phrase may still read it as a cause.
+            for evidence in () if _RETRY.search(text) else classify_line(text, own_job):
+                rule = replace(EVIDENCE_RULES[evidence.category], weight=evidence.strength)
+                match = Match(rule, line_no, text, _score(rule, text) + bonus)
+                same = [i for i, m in enumerate(scored) if m.rule.category == evidence.category]
+                if not same:
+                    scored.append(match)
+                for i in same:  # a rule of the same family keeps its specific wording, at the evidence's score
+                    scored[i] = replace(scored[i], score=max(scored[i].score, match.score))
             if scored:
                 found.append(max(scored, key=lambda match: match.score))  # ties: the rule listed first
         return found
@@ -241,26 +297,70 @@ def _best(matches: list[Match]) -> Match | None:
     return caused_by[-1] if caused_by else tied[0]
 
 
-def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> str | None:
-    """The thing to name: from the error line if it names one (its last path: "mv a b" fails on b), else nearby."""
+def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[str | None, str | None]:
+    """The thing to name and its kind: from the error line if it names one (its last path: "mv a b" fails
+    on b), else nearby."""
     for kind in rule.entity_kinds:
         for source in (line_entities, entities):
             values = source.get(kind)
             if values:
-                return values[-1] if kind in _FILE_KINDS and source is line_entities else values[0]
-    return None
+                return kind, values[-1] if kind in _FILE_KINDS and source is line_entities else values[0]
+    return None, None
+
+
+def _with_context(cause: str, category: str, kind: str | None, entities: Entities) -> str:
+    """The root cause plus up to two other things the family needs named (the user of a refused login,
+    the database of a failed statement), when the joblog names them and the cause does not yet."""
+    named: list[str] = []
+    lowered = cause.lower()
+    for other in CONTEXT_KINDS.get(category, ()):
+        values = entities.get(other)
+        if other == kind or not values or values[0].lower() in lowered:
+            continue
+        named.append(f"{_CONTEXT_LABELS.get(other, other)} {values[0]}")
+        lowered += " " + values[0].lower()
+        if len(named) == 2:
+            break
+    return f"{cause} ({', '.join(named)})" if named else cause
+
+
+def _is_python_source(body: tuple[str, ...], index: int) -> bool:
+    """The indented line of code Python prints under a frame of a traceback (never the error itself)."""
+    return 0 < index < len(body) and body[index][:1] in (" ", "\t") and _PY_FRAME.match(body[index - 1]) is not None
+
+
+def _trace_headline_bonus(body: tuple[str, ...], index: int) -> int:
+    """A bonus for the headline of a trace: the exception line that ends a Python traceback (right under
+    an indented source line), a Go panic, an error line right above its stack or its "At file:line"."""
+    text = body[index].strip()
+    previous = body[index - 1] if index > 0 else ""
+    following = body[index + 1].strip() if index + 1 < len(body) else ""
+    if _PANIC.match(text) or (_PY_HEADLINE.match(text) and previous[:1] in (" ", "\t") and previous.strip()):
+        return TRACE_HEADLINE_BONUS
+    if _NEXT_IS_STACK.match(following) and not _NEVER.search(text) and not text.startswith("at "):
+        return TRACE_HEADLINE_BONUS
+    return 0
 
 
 def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
-    """Entities near the error line, then in the other error lines, then where jobs print their targets."""
+    """Entities near the error line, then in the other error lines, then where jobs print their targets.
+
+    The engine's header is left out: its USER is the account the job runs as, not the login or object
+    the failure is about. The place in the job's code is searched up to a screen above the error line
+    (Python prints its frames before the error) and a few lines below (Java prints them after).
+    """
     lines = joblog.lines
     near: list[str] = []
+    located: Entities = {}
     if line_no is not None:
-        start, end = max(0, line_no - 6), min(len(lines), line_no + 5)
+        body_start = joblog.frame.body_first_line - 1
+        start, end = max(body_start, line_no - 6), min(len(lines), line_no + 5)
         near = [lines[i].strip() for i in range(start, end)]
+        location = code_location(lines[max(body_start, line_no - 40) : min(len(lines), line_no + 12)])
+        located = {"locations": [location]} if location else {}
     errors = [error.text for error in joblog.error_lines]
     head = [line.strip() for line in joblog.frame.body[:12]]
-    return merge(extract_entities(near), extract_entities(errors), extract_entities(head))
+    return merge(located, extract_entities(near), extract_entities(errors), extract_entities(head))
 
 
 def _fields(run: FailedRun, entity: str, message: str) -> dict[str, str]:
@@ -287,6 +387,22 @@ def _confidence(best: Match, has_entity: bool, margin: int) -> float:
 
 def _masked(entities: Entities) -> dict[str, list[str]]:
     return {kind: [mask_secrets(value) for value in values] for kind, values in entities.items()}
+
+
+def _explained_timeout(best: Match | None, matches: list[Match]) -> Match | None:
+    """A time limit hit right after failed attempts to reach the target (even logged as warnings) is
+    explained by them: the target was unreachable, the wait for it ran out. Retries are not counted:
+    a retry says the job went on trying, and what it then hit is the failure."""
+    if best is None or best.rule.category != "timeout":
+        return best
+    earlier = [
+        m
+        for m in matches
+        if m.rule.category == "network"
+        and best.line_no - TIMEOUT_CAUSE_WINDOW <= m.line_no < best.line_no
+        and not _RETRY.search(m.text)
+    ]
+    return min(earlier, key=lambda m: m.line_no) if earlier else best
 
 
 def _explained_kill(best: Match | None, matches: list[Match]) -> Match | None:
