@@ -87,6 +87,22 @@ def is_variable(token: str) -> bool:
     return VAR_OPEN in token
 
 
+_MASK = re.compile(f"{VAR_OPEN}[^{VAR_CLOSE}]*{VAR_CLOSE}")
+_SKELETONS: dict[str, str] = {}
+
+
+def skeleton(token: str) -> str:
+    """The token with every mask as `<*>`: what two occurrences of one message share at a position."""
+    if VAR_OPEN not in token:
+        return token
+    found = _SKELETONS.get(token)
+    if found is None:
+        if len(_SKELETONS) > 100_000:
+            _SKELETONS.clear()
+        found = _SKELETONS[token] = _MASK.sub(ANY, token)
+    return found
+
+
 def render(tokens: tuple[str, ...] | list[str]) -> str:
     """The tokens as a readable template: masks shown as `<NUM>`, `<*>`, joined by single spaces."""
     return " ".join(tokens).translate(_RENDER)
@@ -110,6 +126,8 @@ def _is_ipv6(core: str) -> bool:
 
 def classify(core: str) -> str:
     """The mask of a token without its surrounding punctuation, or the token itself when it is literal."""
+    if core.isalpha():  # most words: no digit, path, field or host can be in them
+        return mask("DATE") if core[0].isupper() and core.lower() in _DATE_WORDS else core
     has_digit = any(c.isdigit() for c in core)
     if has_digit and _ERROR_CODE.fullmatch(core):
         return core
@@ -169,12 +187,16 @@ class Masker:
 
     def __init__(self, cache_size: int = 100_000) -> None:
         self._cache_size = cache_size
-        self._lines: dict[bytes, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        self._lines: dict[bytes, tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]] = {}
         self._shapes: dict[str, str] = {}
         self._exact: dict[str, str] = {}
 
     def tokens(self, line: str) -> tuple[str, ...]:
         """The masked tokens of `line` (control characters are spaces first)."""
+        return self.masked(line)[0]
+
+    def masked(self, line: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The masked tokens of `line` and their skeletons (every mask as `<*>`, see `skeleton`)."""
         line = normalize(line)
         shape = line.encode("utf-8", "surrogatepass").translate(_SHAPE)
         plan = self._lines.get(shape)
@@ -183,15 +205,17 @@ class Masker:
             if len(self._lines) >= self._cache_size:
                 self._lines.clear()
             self._lines[shape] = plan
-        masked, exact = plan
+        masked, skeletons, exact = plan
         if not exact:
-            return masked
+            return masked, skeletons
         # Digits survive in these tokens (error codes, keys like r24=): mask them from the line's own text.
         own = line.split()
         out = list(masked)
+        shapes = list(skeletons)
         for index in exact:
             out[index] = self._mask_exact(own[index])
-        return tuple(out)
+            shapes[index] = skeleton(out[index])
+        return tuple(out), tuple(shapes)
 
     def mask(self, line: str) -> str:
         """The line as the miner sees it, rendered: masks as `<NUM>`..., single spaces."""
@@ -201,7 +225,7 @@ class Masker:
         """The definition `tokens` must agree with: every token masked from the line itself."""
         return tuple(mask_token(token) for token in normalize(line).split())
 
-    def _plan(self, shape: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    def _plan(self, shape: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
         """Masks of a line shape, and the positions whose mask keeps a digit (to redo from the text)."""
         masked = []
         exact = []
@@ -216,7 +240,7 @@ class Masker:
             if "0" in result:  # a shape's "0" that survived masking was a digit of the line
                 exact.append(index)
             masked.append(result)
-        return tuple(masked), tuple(exact)
+        return tuple(masked), tuple(skeleton(token) for token in masked), tuple(exact)
 
     def _mask_exact(self, token: str) -> str:
         result = self._exact.get(token)

@@ -37,14 +37,23 @@ answer, see `_remember`): most lines of a steady stream cost a bytes translate a
 from __future__ import annotations
 
 import json
-import re
 import zlib
+from bisect import insort
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from streams.patterns.exceptions import CorruptStateError, IncompatibleStateError
-from streams.patterns.masking import ANY, MASKING_VERSION, VAR_CLOSE, VAR_OPEN, Masker, is_variable, render
+from streams.patterns.masking import (
+    ANY,
+    MASKING_VERSION,
+    VAR_CLOSE,
+    VAR_OPEN,
+    Masker,
+    is_variable,
+    render,
+    skeleton,
+)
 
 STATE_FORMAT = 2
 _MAGIC = b"twspulse-patterns\n"
@@ -97,9 +106,11 @@ class _Pattern:
     size: int = 1
     skeleton: list[str] = field(default_factory=list)
     literals: tuple[int, ...] = field(default=())
+    text: str = ""  # the template rendered
 
     def __post_init__(self) -> None:
         self.skeleton = [skeleton(token) for token in self.tokens]
+        self.text = render(self.tokens)
         self.refresh()
 
     def refresh(self) -> None:
@@ -107,20 +118,60 @@ class _Pattern:
         self.literals = tuple(i for i, token in enumerate(self.skeleton) if token != ANY)
 
 
-_MASK = re.compile(f"{VAR_OPEN}[^{VAR_CLOSE}]*{VAR_CLOSE}")
-_SKELETONS: dict[str, str] = {}
+class _Bucket:
+    """The patterns of one route, in creation order, split for speed (never for a different answer).
+
+    A pattern with few literal tokens loses on any differing one ((n - 1) / n < sim_th), so the only
+    way a line reaches it is to equal it at all its literal positions: such patterns are found by a
+    dict lookup on those positions' tokens (`exact`), the others by a scan (`scan`). A bucket of
+    hundreds of near-identical short messages then costs a few lookups instead of hundreds of
+    comparisons. Patterns with a field that takes any value (`mode=<*>`) match more than equal
+    tokens, so they are always scanned.
+    """
+
+    __slots__ = ("exact", "groups", "scan", "filed")
+
+    def __init__(self) -> None:
+        self.exact: dict[tuple[tuple[int, ...], tuple[str, ...]], list[_Pattern]] = {}
+        self.groups: dict[tuple[int, ...], int] = {}  # literal positions of exact patterns -> how many
+        self.scan: list[_Pattern] = []
+        self.filed: dict[int, tuple[tuple[int, ...], tuple[str, ...]] | None] = {}
+
+    def __iter__(self) -> Iterator[_Pattern]:
+        patterns = [p for group in self.exact.values() for p in group] + self.scan
+        return iter(sorted(patterns, key=_pid))
+
+    def add(self, pattern: _Pattern, sim_th: float) -> None:
+        """File the pattern where its current template belongs."""
+        literals = pattern.literals
+        if (len(literals) - 1) < sim_th * len(literals) - 1e-9 and not any(
+            pattern.skeleton[i].endswith(_FIELD_ANY) for i in literals
+        ):
+            key = (literals, tuple(pattern.skeleton[i] for i in literals))
+            insort(self.exact.setdefault(key, []), pattern, key=_pid)
+            self.groups[literals] = self.groups.get(literals, 0) + 1
+            self.filed[pattern.pid] = key
+        else:
+            insort(self.scan, pattern, key=_pid)
+            self.filed[pattern.pid] = None
+
+    def remove(self, pattern: _Pattern) -> None:
+        """Take the pattern out (before its template changes, or when it merges into another)."""
+        key = self.filed.pop(pattern.pid)
+        if key is None:
+            self.scan.remove(pattern)
+            return
+        group = self.exact[key]
+        group.remove(pattern)
+        if not group:
+            del self.exact[key]
+        self.groups[key[0]] -= 1
+        if not self.groups[key[0]]:
+            del self.groups[key[0]]
 
 
-def skeleton(token: str) -> str:
-    """The token with every mask as `<*>`: what two occurrences of one message share at a position."""
-    if VAR_OPEN not in token:
-        return token
-    found = _SKELETONS.get(token)
-    if found is None:
-        if len(_SKELETONS) > 100_000:
-            _SKELETONS.clear()
-        found = _SKELETONS[token] = _MASK.sub(ANY, token)
-    return found
+def _pid(pattern: _Pattern) -> int:
+    return pattern.pid
 
 
 def _is_field(token: str) -> bool:
@@ -158,7 +209,7 @@ class PatternMiner:
         self._cache_size = cache_size
         self._counter = 0
         self._patterns: dict[int, _Pattern] = {}
-        self._buckets: dict[tuple[str, ...], list[_Pattern]] = {}
+        self._buckets: dict[tuple[str, ...], _Bucket] = {}
         self._aliases: dict[int, int] = {}
         # (oldest pattern id, position) -> ids of the patterns that differ only in that field's value
         self._families: dict[tuple[int, int], list[int]] = {}
@@ -178,33 +229,36 @@ class PatternMiner:
 
     def add(self, line: str) -> MinedLine:
         """Learn from `line` and return its pattern (a new one if nothing known is similar enough)."""
-        tokens = self.tokens(line)
+        tokens, shape = self._masker.masked(line[: self.config.max_line_chars])
         entry = self._known.get(tokens)
         if entry is not None and self._generations.get(len(tokens), 0) == entry[0]:
             entry[1].size += 1
             return entry[2]
-        shape = tuple(skeleton(token) for token in tokens)
-        bucket = self._buckets.setdefault(self._route(tokens), [])
+        bucket = self._buckets.get(route := self._route(tokens))
+        if bucket is None:
+            bucket = self._buckets[route] = _Bucket()
         best = self._best(bucket, shape)
         if best is None:
             pattern = self._create(tokens, line[:_EXAMPLE_CHARS])
-            bucket.append(pattern)
+            bucket.add(pattern, self.config.sim_th)
             merged_into = self._join_family(bucket, pattern)
             self._bump(len(tokens))
             if merged_into is not None:
-                result = MinedLine(f"P{merged_into.pid}", render(merged_into.tokens), False, True)
-                self._remember(tokens, merged_into, MinedLine(result.pattern_id, result.template, False))
-                return result
-            result = MinedLine(f"P{pattern.pid}", render(pattern.tokens), True)
-            self._remember(tokens, pattern, MinedLine(result.pattern_id, result.template, False))
-            return result
+                self._remember(tokens, merged_into, MinedLine(f"P{merged_into.pid}", merged_into.text, False))
+                return MinedLine(f"P{merged_into.pid}", merged_into.text, False, True)
+            self._remember(tokens, pattern, MinedLine(f"P{pattern.pid}", pattern.text, False))
+            return MinedLine(f"P{pattern.pid}", pattern.text, True)
         best.size += 1
-        changed = self._generalise(best, tokens, shape)
-        if changed:
+        if self._generalise(best, tokens, shape):
+            bucket.remove(best)  # filed under its old template: found by identity
+            bucket.add(best, self.config.sim_th)
             self._bump(len(tokens))
-        result = MinedLine(f"P{best.pid}", render(best.tokens), False, changed)
-        self._remember(tokens, best, MinedLine(result.pattern_id, result.template, False))
-        return result
+            best.text = render(best.tokens)
+            self._remember(tokens, best, MinedLine(f"P{best.pid}", best.text, False))
+            return MinedLine(f"P{best.pid}", best.text, False, True)
+        known = MinedLine(f"P{best.pid}", best.text, False)
+        self._remember(tokens, best, known)
+        return known
 
     @staticmethod
     def _generalise(pattern: _Pattern, tokens: tuple[str, ...], shape: tuple[str, ...]) -> bool:
@@ -238,42 +292,58 @@ class PatternMiner:
         head = tuple(_ROUTE_ANY if is_variable(token) else token for token in tokens[: self.config.depth])
         return (str(len(tokens)), *head)
 
-    def _best(self, bucket: list[_Pattern], shape: tuple[str, ...]) -> _Pattern | None:
+    def _best(self, bucket: _Bucket, shape: tuple[str, ...]) -> _Pattern | None:
         """The first pattern with the highest similarity at or above sim_th, None if there is none.
 
         `shape` is the line's skeleton; similarity counts the template's literal positions the line
         fits. A field that does not fit vetoes the pattern (categorical fields); with word families, so
-        does a single differing word.
+        does a single differing word. The result is that of scanning every pattern of the bucket in
+        creation order (see _Bucket).
         """
+        exact: _Pattern | None = None
+        for positions in bucket.groups:
+            found = bucket.exact.get((positions, tuple(shape[i] for i in positions)))
+            if found and (exact is None or found[0].pid < exact.pid):
+                exact = found[0]
+        if exact is not None:  # similarity 1.0: only an older scanned pattern at 1.0 comes first
+            for pattern in bucket.scan:
+                if pattern.pid > exact.pid:
+                    break
+                if self._similarity(pattern, shape, 1.0) >= 1.0:
+                    return pattern
+            return exact
         best, best_sim = None, self.config.sim_th
-        categorical = self.config.categorical_fields
-        words = self.config.word_families
-        for pattern in bucket:
-            template = pattern.skeleton
-            literals = pattern.literals
-            sim = 1.0
-            if literals:
-                # Stop counting once too many positions differ to reach best_sim: it only prunes.
-                limit = len(literals) * (1.0 - best_sim) + 1e-9
-                misses = 0
-                word_miss = False
-                for index in literals:
-                    token = template[index]
-                    other = shape[index]
-                    if token != other and not _fits(token, other):
-                        if categorical and (_is_field(token) or _is_field(other)):
-                            misses = len(literals) + 1
-                            break
-                        misses += 1
-                        word_miss = other != ANY
-                        if misses > limit:
-                            break
-                if misses > limit or (misses == 1 and word_miss and words):
-                    continue
-                sim = (len(literals) - misses) / len(literals)
+        for pattern in bucket.scan:
+            sim = self._similarity(pattern, shape, best_sim)
             if sim > best_sim or (sim == best_sim and best is None):
                 best, best_sim = pattern, sim
         return best
+
+    def _similarity(self, pattern: _Pattern, shape: tuple[str, ...], floor: float) -> float:
+        """Share of the pattern's literal positions the line fits; -1.0 when vetoed or below `floor`."""
+        categorical = self.config.categorical_fields
+        words = self.config.word_families
+        template = pattern.skeleton
+        literals = pattern.literals
+        if not literals:
+            return 1.0
+        # Stop counting once too many positions differ to reach the floor: it only prunes.
+        limit = len(literals) * (1.0 - floor) + 1e-9
+        misses = 0
+        word_miss = False
+        for index in literals:
+            token = template[index]
+            other = shape[index]
+            if token != other and not _fits(token, other):
+                if categorical and (_is_field(token) or _is_field(other)):
+                    return -1.0
+                misses += 1
+                word_miss = other != ANY
+                if misses > limit:
+                    return -1.0
+        if misses == 1 and word_miss and words:
+            return -1.0
+        return (len(literals) - misses) / len(literals)
 
     def _create(self, tokens: tuple[str, ...], example: str) -> _Pattern:
         self._counter += 1
@@ -281,7 +351,7 @@ class PatternMiner:
         self._patterns[pattern.pid] = pattern
         return pattern
 
-    def _join_family(self, bucket: list[_Pattern], pattern: _Pattern) -> _Pattern | None:
+    def _join_family(self, bucket: _Bucket, pattern: _Pattern) -> _Pattern | None:
         """Record a new pattern that differs from a known one only in one key=value field's word value;
         merge the family when it reaches family_size values. Returns the surviving pattern on a merge.
 
@@ -292,7 +362,7 @@ class PatternMiner:
         if not self.config.family_size or not (self.config.categorical_fields or self.config.word_families):
             return None
         for position, first in self._index_fields(pattern):
-            if first == pattern.pid or first not in self._patterns:
+            if first == pattern.pid or first not in bucket.filed:  # merged away, or routed elsewhere
                 continue
             key = self._family_of.get(first, (first, position))
             if key[1] != position or key[0] not in self._patterns:
@@ -325,13 +395,16 @@ class PatternMiner:
             found.append((position, self._field_index.setdefault(signature, pattern.pid)))
         return found
 
-    def _merge_family(self, bucket: list[_Pattern], key: tuple[int, int]) -> _Pattern:
+    def _merge_family(self, bucket: _Bucket, key: tuple[int, int]) -> _Pattern:
         root_id, position = key
         members = self._families.pop(key)
         root = self._patterns[root_id]
+        bucket.remove(root)
         root.tokens[position] = _merge_token(root.skeleton[position], root.skeleton[position])
         root.skeleton[position] = skeleton(root.tokens[position])
+        root.text = render(root.tokens)
         root.refresh()
+        bucket.add(root, self.config.sim_th)
         for pattern in list(bucket):
             if pattern is root:
                 continue
@@ -339,7 +412,7 @@ class PatternMiner:
                 self._alias(pattern, root, bucket)
         return root
 
-    def _alias(self, pattern: _Pattern, into: _Pattern, bucket: list[_Pattern]) -> None:
+    def _alias(self, pattern: _Pattern, into: _Pattern, bucket: _Bucket) -> None:
         bucket.remove(pattern)
         del self._patterns[pattern.pid]
         self._family_of.pop(pattern.pid, None)
@@ -365,7 +438,8 @@ class PatternMiner:
     def match(self, line: str) -> MinedLine | None:
         """The known pattern `line` would join, without learning anything; None for a new message."""
         tokens = self.tokens(line)
-        best = self._best(self._buckets.get(self._route(tokens), []), tuple(skeleton(token) for token in tokens))
+        bucket = self._buckets.get(self._route(tokens))
+        best = self._best(bucket, tuple(skeleton(token) for token in tokens)) if bucket is not None else None
         if best is None:
             return None
         return MinedLine(f"P{best.pid}", render(best.tokens), False)
@@ -460,7 +534,7 @@ class PatternMiner:
         for pid, size, tokens, example in rows:
             pattern = _Pattern(pid, tokens, example, size)
             miner._patterns[pid] = pattern
-            miner._buckets.setdefault(miner._route(tuple(tokens)), []).append(pattern)
+            miner._buckets.setdefault(miner._route(tuple(tokens)), _Bucket()).add(pattern, config.sim_th)
         for pid in sorted(miner._patterns):
             miner._index_fields(miner._patterns[pid])
         miner._aliases = aliases

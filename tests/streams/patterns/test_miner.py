@@ -190,3 +190,13 @@ def test_words_around_a_mask_still_tell_messages_apart() -> None:
     mixed = miner.add("session opened for user alice by (uid=x9)")
     assert first.pattern_id != other.pattern_id and mixed.pattern_id == first.pattern_id
     assert mixed.template == "session opened for user alice by (uid=<*>)"
+
+
+def test_word_families_split_single_word_differences_until_the_word_takes_many_values() -> None:
+    miner = PatternMiner(MinerConfig(word_families=True, family_size=3))
+    start, stop = miner.add("service cupsd startup succeeded"), miner.add("service cupsd shutdown succeeded")
+    assert start.pattern_id != stop.pattern_id
+    miner.add("service cupsd restart succeeded")
+    assert miner.resolve(stop.pattern_id) == start.pattern_id  # three values: a variable
+    first = miner.add("alpha beta gamma delta")
+    assert miner.add("other beta gamma delta").pattern_id != first.pattern_id  # first token: another route
