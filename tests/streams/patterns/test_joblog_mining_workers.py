@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 
 from streams.joblog_mining import MINER_NAME, JoblogMiner
+from streams.patterns.error_lines import joblog_error_lines
+from streams.patterns.joblog_frame import split_joblog
+from streams.patterns.mine_cli import mine_lines
 from streams.patterns.miner import PatternMiner
 from streams.timescale_sink import TimescaleSink
 from twspulse.events import JobLogChunk
@@ -102,3 +107,23 @@ def test_an_unusable_state_is_rebuilt_from_the_stored_patterns_without_reusing_i
         after = dict(conn.execute("SELECT run_id, pattern_id FROM job_run_patterns").fetchall())
     assert all(after[f"r{run + 5}"] == before[f"r{run}"] for run in range(4))  # same messages, same ids
     assert int(after["new"][1:]) > max(int(pattern_id[1:]) for pattern_id in before.values())
+
+
+def test_patterns_mine_prints_what_the_worker_stores(database_url: str) -> None:
+    chunks = [_chunk(run) for run in range(40)]
+    _store(database_url, chunks)
+    _mine_in_two_workers(database_url, [chunks])  # one batch: one worker mines every run, in order
+    lines = [e.text for c in chunks for e in joblog_error_lines(split_joblog(c.content))]
+    out = io.StringIO()
+    mine_lines(lines, out)
+    printed = [
+        (row["pattern_id"], row["group_id"], row["template"]) for row in csv.DictReader(io.StringIO(out.getvalue()))
+    ]
+    with psycopg.connect(database_url) as conn:
+        stored = conn.execute(
+            "SELECT r.pattern_id, coalesce(a.merged_into, r.pattern_id), p.template FROM job_run_patterns r "
+            "LEFT JOIN pattern_aliases a USING (pattern_id) "
+            "JOIN job_error_patterns p ON p.pattern_id = coalesce(a.merged_into, r.pattern_id) "
+            "ORDER BY r.time, r.line_no"
+        ).fetchall()
+    assert printed == [tuple(row) for row in stored] and len(printed) == len(chunks)
