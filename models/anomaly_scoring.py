@@ -53,9 +53,15 @@ class DetectorConfig:
     """Parameters of the detector; the defaults come from the protocol in docs/anomalies.md (bench/nab_eval.py)."""
 
     warmup: int = 300  # points that only build the envelopes (no flag)
+    # After the warm-up the margins start wide and settle: each is multiplied by 1 + settle/points seen, since a
+    # young series sets records by nature (its second daily peak is a record); 0 turns it off.
+    settle: float = 0.0
     cooldown: int = 300  # points without a flag after a flag
     memory: float = 10000.0  # envelope relaxes towards the usual level by 1/memory of the gap per point
     baseline: int = 500  # span (points) of each component's usual level and spread
+    # How far an envelope moves towards a value outside it (1: all the way). Below 1, a slow excursion (a mean
+    # creeping past its usual highs) keeps exceeding the envelope and adds up instead of pushing it along.
+    follow: float = 1.0
     k_level: float = 0.5  # margins (in usual spreads) outside the envelope; inf turns a component off
     k_mean_short: float = math.inf
     k_mean_long: float = 0.5
@@ -63,12 +69,14 @@ class DetectorConfig:
     threshold: float = 0.9  # score from which a point is an anomaly (settings.anomaly_threshold)
 
     def __post_init__(self) -> None:
-        if self.warmup < 0 or self.cooldown < 0:
-            raise ValueError(f"warmup and cooldown must be >= 0, got {self.warmup}, {self.cooldown}")
+        if self.warmup < 0 or self.cooldown < 0 or self.settle < 0:
+            raise ValueError(f"warmup, cooldown, settle must be >= 0: {self.warmup}, {self.cooldown}, {self.settle}")
         if self.memory < 1 or self.baseline < 1:
             raise ValueError(f"memory and baseline must be >= 1 point, got {self.memory}, {self.baseline}")
         if not all(k > 0 for k in self.margins):
             raise ValueError(f"margins must be positive (inf turns a component off), got {self.margins}")
+        if not 0 < self.follow <= 1:
+            raise ValueError(f"follow must be in (0, 1], got {self.follow}")
         if not 0 < self.threshold < 1:
             raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
 
@@ -119,6 +127,7 @@ class AnomalyDetector:
 
     __slots__ = (
         "config", "seen", "quiet", "_short", "_long", "_var", "_env", "_a_base", "_decay", "_margins", "_level_before",
+        "_follow",
     )  # fmt: skip
 
     def __init__(self, config: DetectorConfig | None = None) -> None:
@@ -132,6 +141,7 @@ class AnomalyDetector:
         self._env = [0.0] * (4 * len(COMPONENTS))
         self._a_base = 1.0 / self.config.baseline
         self._decay = 1.0 / self.config.memory
+        self._follow = self.config.follow
         self._margins = self.config.margins
         self._level_before = (0.0, 0.0, 0.0, 0.0)  # level envelope the last point was scored against
 
@@ -153,14 +163,16 @@ class AnomalyDetector:
         self._short += _A_SHORT * d
         self._var = (1.0 - _A_SHORT) * (self._var + _A_SHORT * d * d)
         self._long += _A_LONG * (value - self._long)
-        env, a, decay = self._env, self._a_base, self._decay
-        self._level_before = (env[0], env[1], env[2], env[3])
         self.seen += 1
+        # a running mean until ``baseline`` points, then exponential: an early spread is not biased towards 0
+        a = max(self._a_base, 1.0 / self.seen)
+        env, decay, follow = self._env, self._decay, self._follow
+        self._level_before = (env[0], env[1], env[2], env[3])
         return (
-            _step(env, 0, value, a, decay),
-            _step(env, 4, self._short, a, decay),
-            _step(env, 8, self._long, a, decay),
-            _step(env, 12, math.sqrt(self._var), a, decay),
+            _step(env, 0, value, a, decay, follow),
+            _step(env, 4, self._short, a, decay, follow),
+            _step(env, 8, self._long, a, decay, follow),
+            _step(env, 12, math.sqrt(self._var), a, decay, follow),
         )
 
     def update(self, value: float) -> Verdict:
@@ -173,13 +185,14 @@ class AnomalyDetector:
         warming = self.seen < self.config.warmup
         ex = self.exceedances(value)
         m = self._margins
-        r = max(ex[0] / m[0], ex[1] / m[1], ex[2] / m[2], ex[3] / m[3])
-        if r <= 0.0 or warming:
+        ratios = (ex[0] / m[0], ex[1] / m[1], ex[2] / m[2], ex[3] / m[3])
+        best = max(ratios)
+        if best <= 0.0 or warming:
             if self.quiet:
                 self.quiet -= 1
             return USUAL
-        ratios = (ex[0] / m[0], ex[1] / m[1], ex[2] / m[2], ex[3] / m[3])
-        component = COMPONENTS[ratios.index(r)]
+        component = COMPONENTS[ratios.index(best)]
+        r = best / (1.0 + self.config.settle / self.seen)
         score = 1.0 - 10.0 ** (-r) if r < 300 else 1.0
         over = r >= self.config.ratio_threshold
         lo, hi = self._range(self._level_before)
@@ -247,7 +260,7 @@ def job_runtimes_config(threshold: float = 0.9) -> DetectorConfig:
     return DetectorConfig(threshold=threshold, warmup=RUNTIME_WARMUP, cooldown=0)
 
 
-def _step(env: list[float], j: int, x: float, a: float, decay: float) -> float:
+def _step(env: list[float], j: int, x: float, a: float, decay: float, follow: float) -> float:
     """One component's exceedance of its envelope ``env[j:j+4]`` (high, low, level, spread), then its update."""
     hi, lo, mu, dev = env[j], env[j + 1], env[j + 2], env[j + 3]
     out = 0.0
@@ -255,10 +268,10 @@ def _step(env: list[float], j: int, x: float, a: float, decay: float) -> float:
         scale = max(dev, _RANGE_FLOOR * (hi - lo), _REL_FLOOR * abs(mu), 1e-12)
         if x > hi:
             out = (x - hi) / scale
-            hi = x
+            hi += follow * (x - hi)
         else:
             out = (lo - x) / scale
-            lo = x
+            lo -= follow * (lo - x)
     env[j] = hi - (hi - mu) * decay
     env[j + 1] = lo + (mu - lo) * decay
     mu += a * (x - mu)
