@@ -100,7 +100,7 @@ _IDENT_STOPWORDS = frozenset(
 )
 _USER = re.compile(
     r"\bfor user [\"']?([\w.$@-]+)|\buser=([\w.$-]+)|\b(?:uid|cn)=([\w.$-]+),|"
-    r"\b(?:log(?:ging)? ?in|logon|bind\w*|connect\w*)\b[^,;]*?\bas\s+[\"']?([A-Za-z][\w.$@-]*)|"
+    r"\b(?:log(?:ging)? ?in|logon|bind\w*|connect\w*)\b[^,;]*?\bas\s+[\"']?([A-Za-z][\w.$@-]*)(?![\w.$@=-])|"
     r"\buser(?:name)?[ =:]+[\"']?([A-Za-z][\w.$-]*)|\bauthorization ID\s*=\s*(\w+)|"
     r"\b(?:sqlplus|sqlldr|expdp|impdp|ssh|sftp|scp|rsync|psql)\b(?:\s+-\S+)*(?:\s+\S+)*?\s+([A-Za-z][\w.$-]*)(?:/\S*)?@"
     r"|(?<![\w/.-])([a-z_][\w.-]*)@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?=[:\s]|$)|\bconnecting to \S+ as ([\w.$-]+)",

@@ -149,6 +149,7 @@ _TYPE_WORDS: tuple[tuple[tuple[str, ...], Category], ...] = (
     (("communication",), "network"),
     (("unreachable",), "network"),
     (("unavailable",), "network"),
+    (("not", "available"), "network"),
     (("timeout",), "timeout"),
     (("timed", "out"), "timeout"),
     (("deadline",), "timeout"),
@@ -213,159 +214,128 @@ _TYPE_EXACT: dict[str, Category] = {
     "key": "script_error", "reference": "script_error", "range": "script_error", "lookup": "script_error",
 }  # fmt: skip
 
+
 # --- 3. what failed and how: a lexicon of words --------------------------------------------------------
-_W = re.IGNORECASE
-# (pattern, family, strength, family it shadows): "connection timed out" is the connect phase and a lock
-# wait is lock contention, so their "timed out" is not a time limit the job hit.
-_LEXICON: tuple[tuple[re.Pattern[str], Category, int, Category | None], ...] = (
-    (re.compile(r"\bconnect(?:ion)?\b[^.;]{0,30}\b(?:timed? ?out|timeout)\b", _W), "network", WORDS, "timeout"),
-    (re.compile(r"\block\b[^.;]{0,20}\b(?:wait|timeout|timed out)\b", _W), "db_error", WORDS, "timeout"),
-    (
-        re.compile(
-            r"\btimed? ?out\b|\btimeout\b[^.;]{0,40}\b(?:expired|exceeded|reached|occurred|cancel\w*|abort\w*|"
-            r"kill\w*)|\b(?:reached|exceeded|hit)\b[^.;]{0,40}\btime ?out\b|\bdeadline exceeded\b|"
-            r"\bexceed\w*\b[^.;]{0,40}\b(?:time ?limit|limit of [\d:.]+|wall ?clock|run ?time|duration|elapsed)|"
-            r"\b(?:wall ?clock|run ?time|elapsed time)\b[^.;]{0,30}\bexceed",
-            _W,
-        ),
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """Words that show a family; `shadows` names a family whose words on the same line mean something
+    else ("connection timed out" is the connect phase and a lock wait is contention: not a time limit)."""
+
+    pattern: re.Pattern[str]
+    category: Category
+    strength: int
+    shadows: Category | None
+
+
+def _words(category: Category, strength: int, pattern: str, shadows: Category | None = None) -> _Words:
+    return _Words(re.compile(pattern, re.IGNORECASE), category, strength, shadows)
+
+
+_LEXICON: tuple[_Words, ...] = (
+    _words("network", WORDS, r"\bconnect(?:ion)?\b[^.;]{0,30}\b(?:timed? ?out|timeout)\b", shadows="timeout"),
+    _words("db_error", WORDS, r"\block\b[^.;]{0,20}\b(?:wait|timeout|timed out)\b", shadows="timeout"),
+    _words(
         "timeout",
         WORDS,
-        None,
+        r"\btimed? ?out\b|\btimeout\b[^.;]{0,40}\b(?:expired|exceeded|reached|occurred|cancel\w*|abort\w*|"
+        r"kill\w*)|\b(?:reached|exceeded|hit)\b[^.;]{0,40}\btime ?out\b|\bdeadline exceeded\b|"
+        r"\bexceed\w*\b[^.;]{0,40}\b(?:time ?limit|limit of [\d:.]+|wall ?clock|run ?time|duration|elapsed)|"
+        r"\b(?:wall ?clock|run ?time|elapsed time)\b[^.;]{0,30}\bexceed",
     ),
     # A remote end that cannot be found, reached or kept.
-    (
-        re.compile(
-            r"\b(?:could not|cannot|can't|unable to|failed to)\s+(?:resolve|translate host|reach|establish)\b|"
-            r"\bname resolution\b|\bresolv\w*\b[^.;]{0,30}\bfailed\b|\bunreachable\b|\bno route\b|"
-            r"\bhost\b[^.;]{0,20}\bnot (?:available|known|found)\b|\bnot (?:be )?established\b|"
-            r"\bnot available\b[^.;]{0,20}\b(?:broker|server|host|node)\b|"
-            r"\b(?:broker|server|host|node|service)s?\b[^.;]{0,30}\b(?:not|un)[ -]?available\b|"
-            r"\bconnection\b[^.;]{0,20}\b(?:refused|reset|failure|failed|lost|aborted|closed)\b|"
-            r"\b(?:refused|reset) (?:by peer|the connection)\b|\bnetwork (?:path|name)\b",
-            _W,
-        ),
+    _words(
         "network",
         WORDS,
-        None,
+        r"\b(?:could not|cannot|can't|unable to|failed to)\s+(?:resolve|translate host|reach|establish)\b|"
+        r"\bname resolution\b|\bresolv\w*\b[^.;]{0,30}\bfailed\b|\bunreachable\b|\bno route\b|"
+        r"\bhost\b[^.;]{0,20}\bnot (?:available|known|found)\b|\bnot (?:be )?established\b|"
+        r"\bnot available\b[^.;]{0,20}\b(?:broker|server|host|node)\b|"
+        r"\b(?:broker|server|host|node|service)s?\b[^.;]{0,30}\b(?:not|un)[ -]?available\b|"
+        r"\bconnection\b[^.;]{0,20}\b(?:refused|reset|failure|failed|lost|aborted|closed)\b|"
+        r"\b(?:refused|reset) (?:by peer|the connection)\b|\bnetwork (?:path|name)\b",
     ),
     # Credentials rejected.
-    (
-        re.compile(
-            r"\b(?:password|passphrase|credentials?|user ?name or password|access key|secret|token|"
-            r"logon|login|bind|authenticat\w*)\b[^.;]{0,60}\b(?:invalid|incorrect|failed|failure|wrong|rejected|"
-            r"not accepted|expired|locked|no longer possible|does not exist|denied)|"
-            r"\b(?:invalid|incorrect|wrong|expired|bad)\s+(?:password|credentials?|user ?name|access key|token|"
-            r"secret|client secret)\b",
-            _W,
-        ),
+    _words(
         "auth",
         WORDS,
-        None,
+        r"\b(?:password|passphrase|credentials?|user ?name or password|access key|secret|token|"
+        r"logon|login|bind|authenticat\w*)\b[^.;]{0,60}\b(?:invalid|incorrect|failed|failure|wrong|rejected|"
+        r"not accepted|expired|locked|no longer possible|does not exist|denied)|"
+        r"\b(?:invalid|incorrect|wrong|expired|bad)\s+(?:password|credentials?|user ?name|access key|token|"
+        r"secret|client secret)\b",
     ),
     # A right the job's user lacks.
-    (
-        re.compile(
-            r"\b(?:access|permission|privileges?|authori[sz]ation)\b[^;]{0,80}\b(?:denied|insufficient|"
-            r"not (?:granted|permitted|allowed)|required)\b|\b(?:command|operation) denied\b|"
-            r"\bdenied to user\b|\bnot authori[sz]ed\b|\binsufficient (?:privileges?|rights|permissions?)\b|"
-            r"\bdoes not have the required (?:authori[sz]ation|privilege|permission)",
-            _W,
-        ),
+    _words(
         "permission",
         WORDS,
-        None,
+        r"\b(?:access|permission|privileges?|authori[sz]ation)\b[^;]{0,80}\b(?:denied|insufficient|"
+        r"not (?:granted|permitted|allowed)|required)\b|\b(?:command|operation) denied\b|"
+        r"\bdenied to user\b|\bnot authori[sz]ed\b|\binsufficient (?:privileges?|rights|permissions?)\b|"
+        r"\bdoes not have the required (?:authori[sz]ation|privilege|permission)",
     ),
     # Space: a full file system or an exceeded quota.
-    (
-        re.compile(
-            r"\bno space\b|\bnot enough (?:disk )?space\b|\b(?:disk|file ?system|volume|device) (?:is )?full\b|"
-            r"\bquota\b[^.;]{0,40}\bexceed|\bexceed\w*\b[^.;]{0,20}\bquota\b|\bout of (?:disk )?space\b",
-            _W,
-        ),
+    _words(
         "disk_full",
         WORDS,
-        None,
+        r"\bno space\b|\bnot enough (?:disk )?space\b|\b(?:disk|file ?system|volume|device) (?:is )?full\b|"
+        r"\bquota\b[^.;]{0,40}\bexceed|\bexceed\w*\b[^.;]{0,20}\bquota\b|\bout of (?:disk )?space\b",
     ),
     # Memory.
-    (
-        re.compile(
-            r"\bout of memory\b|\bheap (?:limit|space|out of memory)\b|\bmemory (?:limit|exhausted)\b|"
-            r"\bexceed\w*\b[^.;]{0,30}\bmemory\b|\bcannot allocate\b|\ballocation failed\b|\bOOM\b",
-            _W,
-        ),
+    _words(
         "oom",
         WORDS,
-        None,
+        r"\bout of memory\b|\bheap (?:limit|space|out of memory)\b|\bmemory (?:limit|exhausted)\b|"
+        r"\bexceed\w*\b[^.;]{0,30}\bmemory\b|\bcannot allocate\b|\ballocation failed\b|\bOOM\b",
     ),
     # Something the job needs to run: a module, class, library, command, interpreter or upstream job.
-    (
-        re.compile(
-            r"\b(?:cannot|can't|could not|unable to) (?:find|load|locate) (?:or load )?(?:main )?"
-            r"(?:module|package|class|library|command|program|executable|driver|plugin)\b|"
-            r"\b(?:module|package|library|command|program|interpreter|executable|driver|plugin)\b[^.;]{0,40}"
-            r"\b(?:not (?:found|installed|recognized)|missing)\b|\bis not recognized as the name of\b",
-            _W,
-        ),
+    _words(
         "dependency",
         WORDS,
-        None,
+        r"\b(?:cannot|can't|could not|unable to) (?:find|load|locate) (?:or load )?(?:main )?"
+        r"(?:module|package|class|library|command|program|executable|driver|plugin)\b|"
+        r"\b(?:module|package|library|command|program|interpreter|executable|driver|plugin)\b[^.;]{0,40}"
+        r"\b(?:not (?:found|installed|recognized)|missing)\b|\bis not recognized as the name of\b",
     ),
     # Input that is not there.
-    (
-        re.compile(
-            r"\b(?:file|path|directory|folder|dataset|input)\b[^;]{0,80}\b(?:not found|does not exist|"
-            r"doesn't exist|cannot be found|could not be found|is missing|not present)\b|"
-            r"\b(?:cannot|can't|could not|unable to|failed to) (?:find|open|locate|stat|read) "
-            r"(?:the )?(?:input |data )?(?:file|path|directory)\b|\bno such (?:file|directory|path)\b",
-            _W,
-        ),
+    _words(
         "missing_file",
         WORDS,
-        None,
+        r"\b(?:file|path|directory|folder|dataset|input)\b[^;]{0,80}\b(?:not found|does not exist|"
+        r"doesn't exist|cannot be found|could not be found|is missing|not present)\b|"
+        r"\b(?:cannot|can't|could not|unable to|failed to) (?:find|open|locate|stat|read) "
+        r"(?:the )?(?:input |data )?(?:file|path|directory)\b|\bno such (?:file|directory|path)\b",
     ),
     # The database refused the work.
-    (
-        re.compile(
-            r"\bdeadlock\w*\b|\bcould not serialize\b|\bsnapshot too old\b|\btransaction log\b[^.;]{0,40}\bfull\b|"
-            r"\btable ?space\b[^.;]{0,40}\bfull\b|\b(?:foreign|primary|unique) key\b|\bduplicate (?:key value|entry)\b|"
-            r"\bviolates\b[^.;]{0,30}\bconstraint\b|\binvalid (?:column|object|table) name\b|"
-            r"\b(?:relation|table|column|view|schema)\b[^.;]{0,40}\bdoes not exist\b|\barchiver\b|"
-            r"\btoo many (?:connections|clients)\b|\bresource busy\b",
-            _W,
-        ),
+    _words(
         "db_error",
         WORDS,
-        None,
+        r"\bdeadlock\w*\b|\bcould not serialize\b|\bsnapshot too old\b|\btransaction log\b[^.;]{0,40}\bfull\b|"
+        r"\btable ?space\b[^.;]{0,40}\bfull\b|\b(?:foreign|primary|unique) key\b|\bduplicate (?:key value|entry)\b|"
+        r"\bviolates\b[^.;]{0,30}\bconstraint\b|\binvalid (?:column|object|table) name\b|"
+        r"\b(?:relation|table|column|view|schema)\b[^.;]{0,40}\bdoes not exist\b|\barchiver\b|"
+        r"\btoo many (?:connections|clients)\b|\bresource busy\b",
     ),
     # Input data that is invalid.
-    (
-        re.compile(
-            r"\bmalformed\b|\b(?:parse|parser|parsing) error\b|\bcould not parse\b|\bunparseable\b|"
-            r"\b(?:tag|schema|checksum|record count|row count|column count) mismatch\b|\bexpected \d+ fields\b|"
-            r"\bunprocessable\b|\binvalid (?:input|record|row|format|date|number|value|json|xml|csv|character)\b|"
-            r"\bfailed (?:schema )?validation\b|\bvalidation failed\b|\brejected\b",
-            _W,
-        ),
+    _words(
         "data_quality",
         WEAK_WORDS,
-        None,
+        r"\bmalformed\b|\b(?:parse|parser|parsing) error\b|\bcould not parse\b|\bunparseable\b|"
+        r"\b(?:tag|schema|checksum|record count|row count|column count) mismatch\b|\bexpected \d+ fields\b|"
+        r"\bunprocessable\b|\binvalid (?:input|record|row|format|date|number|value|json|xml|csv|character)\b|"
+        r"\bfailed (?:schema )?validation\b|\bvalidation failed\b|\brejected\b",
     ),
     # The job's own code: undefined or null values, wrong types, bad arguments, syntax.
-    (
-        re.compile(
-            r"\b(?:null|nil|none|undefined|undef)\b[^.;]{0,30}\b(?:pointer|reference|array|object|value|"
-            r"dereference|method)\b|\bon an undefined value\b|\bundefined (?:method|variable|index|offset|"
-            r"local|function)\b|\bnil pointer\b|\bnull pointer\b|\bparameter (?:not set|null or not set)\b|"
-            r"\bunbound variable\b|\bis not defined\b|\bnot a function\b|\bis not callable\b|\bhas no attribute\b|"
-            r"\bunsupported operand\b|\bout of (?:range|bounds)\b|\bdivi(?:sion|de) by zero\b|"
-            r"\btoo (?:many|few) arguments\b|\b(?:unary|binary) operator expected\b|\binteger expression expected\b|"
-            r"\barguments? (?:are|is) required\b|\bunrecognized arguments?\b|\bsyntax error\b|"
-            r"\bunexpected (?:token|end of file|EOF)\b|\bruntime error\b|\bbad substitution\b",
-            _W,
-        ),
+    _words(
         "script_error",
         WORDS,
-        None,
+        r"\b(?:null|nil|none|undefined|undef)\b[^.;]{0,30}\b(?:pointer|reference|array|object|value|"
+        r"dereference|method)\b|\bon an undefined value\b|\bundefined (?:method|variable|index|offset|"
+        r"local|function)\b|\bnil pointer\b|\bnull pointer\b|\bparameter (?:not set|null or not set)\b|"
+        r"\bunbound variable\b|\bis not defined\b|\bnot a function\b|\bis not callable\b|\bhas no attribute\b|"
+        r"\bunsupported operand\b|\bout of (?:range|bounds)\b|\bdivi(?:sion|de) by zero\b|"
+        r"\btoo (?:many|few) arguments\b|\b(?:unary|binary) operator expected\b|\binteger expression expected\b|"
+        r"\barguments? (?:are|is) required\b|\bunrecognized arguments?\b|\bsyntax error\b|"
+        r"\bunexpected (?:token|end of file|EOF)\b|\bruntime error\b|\bbad substitution\b",
     ),
 )
 # TWS knowledge: a job of the plan (WS#STREAM.JOB) that is not in SUCC is an unmet predecessor.
@@ -399,14 +369,14 @@ def classify_line(text: str, own_job: str | None = None) -> list[Evidence]:
     if _QUIET_LEVEL.search(text) is None:  # an INFO line's words describe work, not a failure
         words = _words_of_identifiers(text)
         shadowed: set[str] = set()
-        for pattern, category, strength, shadows in _LEXICON:
-            if category in shadowed:
+        for entry in _LEXICON:
+            if entry.category in shadowed:
                 continue
-            match = pattern.search(words)
+            match = entry.pattern.search(words)
             if match is not None:
-                note(category, strength, f"words {match.group(0)!r}")
-                if shadows is not None:
-                    shadowed.add(shadows)
+                note(entry.category, entry.strength, f"words {match.group(0)!r}")
+                if entry.shadows is not None:
+                    shadowed.add(entry.shadows)
     for match in _TWS_JOB_STATE.finditer(text):
         if own_job is None or f".{own_job}" not in match.group(0):
             note("dependency", CODE, "TWS job state")

@@ -458,7 +458,7 @@ RULES: tuple[Rule, ...] = (
         "deadlock",
         "db_error",
         r"deadlock|SQL0911N|ORA-00060|SQLSTATE[=: ]+40001|40P01|resource busy|ORA-00054|Lock wait timeout|"
-        r"lock timeout|could not serialize access",
+        r"lock timeout (?:exceeded|expired)|could not serialize access",
         3,
         ("tables", "hosts", "error_codes"),
         "Database deadlock or lock conflict on {entity}: {message}",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from models.annotate.annotation import FailedRun
 from models.annotate.evaluation import evaluate
 from models.annotate.excerpt import read_joblog
@@ -123,3 +125,145 @@ def test_eval_set_accuracy_of_the_offline_engine() -> None:
     assert category is not None and category >= 0.8, report.to_text()
     key_entity = report.accuracy("key_entity")
     assert key_entity is not None and key_entity >= 0.8, report.to_text()
+
+
+# --- issue 16: general mechanisms, on synthetic joblogs ---------------------------------------------------
+
+
+def test_python_source_line_under_a_frame_is_never_the_error_line() -> None:
+    body = (
+        "Traceback (most recent call last):\n"
+        '  File "/opt/hr/bin/notify.py", line 30, in <module>\n'
+        "    raise failure_error\n"
+        '  File "/opt/hr/bin/notify.py", line 22, in send\n'
+        "    cannot_connect_handler(conn)\n"
+        "hr.notify.MailAuthenticationError: (535, b'5.7.8 not accepted')\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.error_line == "hr.notify.MailAuthenticationError: (535, b'5.7.8 not accepted')"
+    assert annotation.category == "auth"
+
+
+def test_script_error_names_the_place_in_the_jobs_code() -> None:
+    body = (
+        "Traceback (most recent call last):\n"
+        '  File "/opt/hr/bin/load.py", line 88, in <module>\n'
+        "    main()\n"
+        '  File "/opt/hr/bin/load.py", line 51, in main\n'
+        "    total = row.amount + row.fee\n"
+        "TypeError: unsupported operand type(s) for +: 'int' and 'str'\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "script_error"
+    assert "/opt/hr/bin/load.py:51" in annotation.root_cause
+
+
+def test_powershell_error_above_its_location_is_the_headline() -> None:
+    body = (
+        "Exporting 12 groups\r\n"
+        "Cannot index into a null array.\r\n"
+        "At C:\\jobs\\groups.ps1:14 char:3\r\n"
+        "+   $g.Members[$i]\r\n"
+        "    + CategoryInfo          : InvalidOperation: (:) [], RuntimeException\r\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.error_line == "Cannot index into a null array."
+    assert annotation.category == "script_error" and "C:\\jobs\\groups.ps1:14" in annotation.root_cause
+
+
+def test_timeout_right_after_failed_connects_is_a_network_failure() -> None:
+    warn = "WARN [net] Connection to node 1 (mq7.example.test/10.9.9.9:9093) could not be established."
+    body = (
+        f"{warn}\n{warn}\n"
+        "ERROR [main] send failed: org.example.TimeoutException: metadata not received after 60000 ms\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "network" and annotation.error_line == warn
+    assert "mq7.example.test" in annotation.root_cause
+
+
+def test_timeout_after_a_retry_that_went_on_stays_a_timeout() -> None:
+    body = (
+        "WARN connect to api.example.test failed: Connection refused, retrying in 5s\n"
+        "INFO connected to api.example.test\n"
+        "ERROR java.net.SocketTimeoutException: Read timed out\n"
+    )
+    assert _annotate(body).category == "timeout"
+
+
+def test_predecessor_in_abend_is_a_dependency_naming_the_job() -> None:
+    line = "gate: HRPROD02#HR_DAILY.EXTRACT_STAFF is ABEND (needs SUCC), not starting"
+    annotation = _annotate(f"gate: checking 1 job\n{line}\ngate: prerequisites not met\n")
+    assert annotation.category == "dependency" and annotation.error_line == line
+    assert "HRPROD02#HR_DAILY.EXTRACT_STAFF" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("line", "category", "entity"),
+    [
+        ("ERROR GET https://files.example.test/out/staff.csv failed: HTTP 404 Not Found", "missing_file",
+         "https://files.example.test/out/staff.csv"),
+        ("ERROR POST https://hr.example.test/api/v1/staff -> 503 Service Unavailable", "network", "hr.example.test"),
+        ("ERROR POST https://hr.example.test/api/v1/staff: 504 Gateway Timeout", "timeout",
+         "https://hr.example.test/api/v1/staff"),
+        ("ERROR POST https://hr.example.test/api/v1/staff rejected: 422 Unprocessable Entity", "data_quality",
+         "https://hr.example.test/api/v1/staff"),
+    ],
+)  # fmt: skip
+def test_http_api_failures_get_their_family_and_name_the_endpoint(line: str, category: str, entity: str) -> None:
+    annotation = _annotate(f"INFO posting 20 records\n{line}\n")
+    assert annotation.category == category and annotation.error_line == line
+    assert entity in annotation.root_cause
+
+
+def test_auth_failure_names_the_login_user_and_the_server() -> None:
+    body = (
+        "notify: logging in to smtp.example.test:587 as hr-mailer\n"
+        "smtplib.SMTPAuthenticationError: (535, b'Username and Password not accepted')\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "auth"
+    assert "hr-mailer" in annotation.root_cause and "smtp.example.test" in annotation.root_cause
+
+
+def test_database_error_names_the_database() -> None:
+    body = " Local database alias   = HRDB\nSQL0964C  The transaction log for the database is full.  SQLSTATE=57011\n"
+    annotation = _annotate(body)
+    assert annotation.category == "db_error" and "HRDB" in annotation.root_cause
+
+
+def test_lock_wait_timeout_is_a_database_error_and_connect_timeout_a_network_one() -> None:
+    assert _annotate("ERROR 1205 (HY000) at line 3: Lock wait timeout exceeded\n").category == "db_error"
+    line = "ERROR: the connection to the host sql3.example.test, port 1433 has failed: connect timed out."
+    assert _annotate(f"{line}\n").category == "network"
+
+
+def test_duplicate_key_outside_a_database_is_a_script_error() -> None:
+    line = 'Exception in thread "main" java.lang.IllegalStateException: Duplicate key HR (values 1 and 2)'
+    annotation = _annotate(f"{line}\n\tat com.example.hr.Index.build(Index.java:40)\n")
+    assert annotation.category == "script_error" and "com.example.hr.Index.build" in annotation.root_cause
+
+
+def test_missing_interpreter_is_a_dependency_not_a_missing_file() -> None:
+    annotation = _annotate("/usr/bin/env: 'python3.99': No such file or directory\n")
+    assert annotation.category == "dependency" and "python3.99" in annotation.root_cause
+
+
+def test_windows_network_path_error_is_a_network_failure_naming_the_server() -> None:
+    body = (
+        "C:\\jobs>net use Q: \\\\hrfs03\\drop$\r\n"
+        "System error 53 has occurred.\r\n\r\nThe network path was not found.\r\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "network" and "hrfs03" in annotation.root_cause
+
+
+def test_symbolic_reason_code_is_read_as_words() -> None:
+    line = "send: MQCONN ended with reason code 2538 (MQRC_HOST_NOT_AVAILABLE)"
+    annotation = _annotate(f"send: conname mq2.example.test(1414)\n{line}\n")
+    assert annotation.category == "network" and annotation.error_line == line
+
+
+def test_a_line_without_failure_words_stays_unknown() -> None:
+    annotation = _annotate("INFO connect timeout 30s, lock timeout 60s\nstep 3 done\n")
+    assert annotation.category == "unknown"

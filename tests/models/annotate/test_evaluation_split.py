@@ -1,0 +1,63 @@
+"""The evaluation splits: held-out sets stay frozen, the CLI scores a split by name, counts are reported."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from models.annotate.cli import annotate_command
+from models.annotate.evaluation import SPLITS, evaluate, resolve_split, verify_frozen
+from models.annotate.exceptions import EvalSetError
+from models.annotate.excerpt import read_joblog
+from models.annotate.rules_engine import RulesEngine
+
+
+@pytest.mark.parametrize("split", ["heldout", "blind"])
+def test_held_out_split_matches_its_frozen_checksums(split: str) -> None:
+    directory = SPLITS[split]
+    frozen = verify_frozen(directory)
+    assert frozen is not None and frozen == len(list(directory.glob("*.log"))) + 1  # the logs and expected.json
+
+
+def test_held_out_splits_share_no_joblog_with_the_training_split() -> None:
+    train = {path.read_bytes() for path in SPLITS["train"].glob("*.log")}
+    for split in ("heldout", "blind"):
+        assert not any(path.read_bytes() in train for path in SPLITS[split].glob("*.log"))
+
+
+def test_an_edited_expectation_makes_the_frozen_set_refuse_to_score(tmp_path: Path) -> None:
+    copy = tmp_path / "heldout"
+    shutil.copytree(SPLITS["heldout"], copy)
+    expected = copy / "expected.json"
+    expected.write_text(expected.read_text().replace('"network"', '"timeout"', 1))
+    engine = RulesEngine()
+    with pytest.raises(EvalSetError, match="expected.json differs"):
+        evaluate(copy, lambda run, data: engine.annotate(run, read_joblog(data)))
+
+
+def test_a_case_added_to_a_frozen_set_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "blind"
+    shutil.copytree(SPLITS["blind"], copy)
+    (copy / "extra.log").write_text("x\n")
+    with pytest.raises(EvalSetError, match="extra.log is not in SHA256SUMS"):
+        verify_frozen(copy)
+
+
+def test_the_training_split_is_not_frozen_and_split_names_resolve() -> None:
+    assert verify_frozen(SPLITS["train"]) is None
+    assert resolve_split("heldout") == SPLITS["heldout"]
+    assert resolve_split("some/dir") == Path("some/dir")
+
+
+def test_cli_scores_a_split_by_name_with_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TWSPULSE_LLM_URL", raising=False)
+    result = CliRunner().invoke(annotate_command, ["eval", "blind"])
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith("30 cases (frozen set: 31 files match SHA256SUMS): category ")
+    assert "error_line " in first and "key_entity " in first
+    result = CliRunner().invoke(annotate_command, ["eval", "no-such-split"])
+    assert result.exit_code != 0 and "neither a directory nor one of train, heldout, blind" in result.output

@@ -1,0 +1,187 @@
+"""General evidence of a failure's family (codes, type names, words) and the entities it needs, on synthetic lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.annotate.entities import code_location, extract_entities
+from models.annotate.evidence import classify_line, http_status, type_category
+
+
+def _top(line: str, own_job: str | None = None) -> str | None:
+    found = classify_line(line, own_job)
+    return found[0].category if found else None
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("PUT https://api.shop.test/v2/items -> 503 Service Unavailable", "network"),
+        ("GET https://cdn.shop.test/feeds/today.xml returned 404", "missing_file"),
+        ("HTTP 401 from https://auth.shop.test/token", "auth"),
+        ("upload rejected: 422 Unprocessable Entity", "data_quality"),
+        ("proxy answered 504 Gateway Timeout after 30 s", "timeout"),
+        ("requests.exceptions.HTTPError: 502 Server Error: Bad Gateway for url: https://x.shop.test/a", "network"),
+    ],
+)
+def test_http_status_codes_give_the_family(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+def test_http_status_needs_http_context_for_a_bare_number() -> None:
+    assert http_status("loader returned 404 rows") is None
+    assert http_status("POST /api/orders returned 409") == 409
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("System error 67 has occurred.", "network"),
+        ("2026/01/02 03:04:05 ERROR 112 (0x00000070) Copying File C:\\dumps\\a.bak", "disk_full"),
+        ("Copy failed with 0x80070005", "permission"),
+        ("The user name or password is incorrect.", "auth"),
+        ("The system cannot find the path specified.", "missing_file"),
+    ],
+)
+def test_windows_error_codes_and_their_standard_messages(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("ERROR 1045 (28000): Access denied for user 'etl'@'10.1.1.1' (using password: YES)", "auth"),
+        ("ERROR 1146 (42S02) at line 7: Table 'shop.orders_x' doesn't exist", "db_error"),
+        ("ERROR 1044 (42000): Access denied for user 'rep'@'%' to database 'hr'", "permission"),
+        ("ERROR 2003 (HY000): Can't connect to MySQL server on 'db9.shop.test:3306' (111)", "network"),
+        ("DB2 SQL Error: SQLCODE=-551, SQLSTATE=42501, SQLERRMC=ETL", "permission"),
+        ("SQLSTATE=57014 the statement was cancelled", "timeout"),
+        ("SQLState = 28000, NativeError = 18456", "auth"),
+    ],
+)
+def test_sqlstate_classes_and_mysql_error_numbers(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+def test_sqlstate_08001_alone_does_not_claim_a_network_failure() -> None:
+    # drivers report a refused login as 08001 too: the words decide
+    assert _top("390100 (08001): Incorrect username or password was specified.") == "auth"
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [
+        ("SmtpAuthenticationError", "auth"),
+        ("BrokerNotAvailableException", "network"),
+        ("ConnectTimeoutException", "network"),
+        ("QueryTimeoutException", "timeout"),
+        ("UnauthorizedAccessException", "permission"),
+        ("DirectoryNotFoundException", "missing_file"),
+        ("CsvParserError", "data_quality"),
+        ("NullReferenceException", "script_error"),
+        ("KeyError", "script_error"),
+        ("DuplicateKeyException", "db_error"),
+        ("ValueError", None),
+        ("RuntimeException", None),
+    ],
+)
+def test_exception_type_names_are_read_as_words(name: str, category: str | None) -> None:
+    assert type_category(name) == category
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("pushd: reason code 2059 (XQRC_HOST_NOT_AVAILABLE)", "network"),
+        ("job exceeded its limit of 00:30:00 wall clock, killing it", "timeout"),
+        ("connect to sql7.shop.test port 1433: connect timed out", "network"),
+        ("UPDATE failed: lock wait timeout exceeded", "db_error"),
+        ("Statement reached its statement timeout and was canceled.", "timeout"),
+        ("The Access Key you provided is invalid (InvalidAccessKey)", "auth"),
+        ("INSERT command denied to user 'rep'", "permission"),
+        ("/srv/job.sh: line 9: [: too many arguments", "script_error"),
+        ("Cannot read property of undefined value in handler", "script_error"),
+        ("ERROR could not parse record 17: tag mismatch in <Item>", "data_quality"),
+        ("quota of /warehouse/tmp is exceeded: 2 TB used", "disk_full"),
+        ("container exceeding memory limits, killed", "oom"),
+        ("Error: Cannot find module 'left-pad'", "dependency"),
+        ("cp: cannot stat input file /x/y: not found", "missing_file"),
+    ],
+)
+def test_failure_words_give_the_family(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+def test_words_on_an_info_line_are_not_evidence() -> None:
+    assert classify_line("2026-01-01 INFO connect timeout is 30 s, lock wait timeout 60 s") == []
+
+
+def test_a_predecessor_not_in_succ_is_a_dependency_but_the_job_itself_is_not() -> None:
+    line = "gate: WSX#NIGHT.EXTRACT_ALL is ABEND (needs SUCC)"
+    assert _top(line, own_job="LOAD_ALL") == "dependency"
+    assert _top(line, own_job="EXTRACT_ALL") is None
+
+
+def test_entities_name_databases_columns_options_users_and_stores() -> None:
+    lines = [
+        "Local database alias   = SALESDB",
+        "sqlplus -s app_rw@FINPRD @/x/y.sql",
+        "Invalid column name 'cust_region'.",
+        "run.py: error: the following arguments are required: --day",
+        "binding as uid=svc_sync,ou=svc,dc=shop,dc=test",
+        "logging in to mail.shop.test:587 as mailer-bot",
+        "net use Q: \\\\filesrv9\\drop$",
+        "Path does not exist: s3a://lake-raw/events/dt=2026-01-01",
+        "GET https://api.shop.test/v1/items?page=2 failed",
+    ]
+    found = extract_entities(lines)
+    assert {"SALESDB", "FINPRD"} <= set(found["databases"])
+    assert found["columns"] == ["cust_region"]
+    assert found["options"] == ["--day"]
+    assert {"svc_sync", "mailer-bot"} <= set(found["users"])
+    assert "filesrv9" in found["hosts"]
+    assert "s3a://lake-raw/events/dt=2026-01-01" in found["paths"]
+    assert found["endpoints"] == ["https://api.shop.test/v1/items"]
+
+
+@pytest.mark.parametrize(
+    ("line", "command"),
+    [
+        ("/usr/bin/env: 'python9': No such file or directory", "python9"),
+        ("sh: 1: zstd: not found", "zstd"),
+        ("run.sh: line 3: jq: command not found", "jq"),
+    ],
+)
+def test_missing_commands_and_interpreters_are_named(line: str, command: str) -> None:
+    assert extract_entities([line])["commands"] == [command]
+
+
+@pytest.mark.parametrize(
+    ("lines", "location"),
+    [
+        (
+            [
+                'File "/opt/app/run.py", line 40, in <module>',
+                'File "/opt/app/calc.py", line 12, in total',
+                'File "/opt/venv/lib/python3.12/site-packages/lib/x.py", line 5, in f',
+            ],
+            "/opt/app/calc.py:12",
+        ),
+        (
+            [
+                "\tat java.base/java.util.HashMap.put(HashMap.java:1)",
+                "\tat org.apache.commons.Thing.go(Thing.java:9)",
+                "\tat com.shop.job.Calc.total(Calc.java:77)",
+                "\tat com.shop.job.Main.main(Main.java:5)",
+            ],
+            "com.shop.job.Calc.total(Calc.java:77)",
+        ),
+        (["At C:\\jobs\\sync.ps1:31 char:7"], "C:\\jobs\\sync.ps1:31"),
+        (["oops at /opt/perl/report.pl line 88."], "/opt/perl/report.pl:88"),
+        (["/opt/sh/run.sh: line 5: X: unbound variable"], "/opt/sh/run.sh:5"),
+        (["/opt/ksh/run.ksh[12]: X: parameter not set"], "/opt/ksh/run.ksh:12"),
+        (["\t/src/cmd/tool/main.go:61 +0x1f"], "/src/cmd/tool/main.go:61"),
+    ],
+)
+def test_code_location_is_the_jobs_own_innermost_frame(lines: list[str], location: str) -> None:
+    assert code_location(lines) == location
