@@ -59,6 +59,7 @@ _NEVER = re.compile(
 )
 # The source line Python prints under a frame ('  File "x.py", line 3, in f' then the code).
 _PY_FRAME = re.compile(r'^\s*File "[^"]+", line \d+')
+_FRAME = re.compile(r'^\s*(?:File "[^"]+", line \d+|at\s+\S+.*[(:]\S*\d|from /\S+:\d+:in\b)')
 # Headlines of traces: "module.ErrorType: message" ending a Python traceback, "panic: ..." of Go.
 _PY_HEADLINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*: \S")
 _PANIC = re.compile(r"^panic: ")
@@ -324,6 +325,11 @@ def _with_context(cause: str, category: str, kind: str | None, entities: Entitie
     return f"{cause} ({', '.join(named)})" if named else cause
 
 
+def _is_frame(line: str) -> bool:
+    """A frame of a stack trace (Python's 'File "x.py", line 3', Java's and Node's "at ...", Ruby's "from")."""
+    return _FRAME.match(line) is not None
+
+
 def _is_python_source(body: tuple[str, ...], index: int) -> bool:
     """The indented line of code Python prints under a frame of a traceback (never the error itself)."""
     return 0 < index < len(body) and body[index][:1] in (" ", "\t") and _PY_FRAME.match(body[index - 1]) is not None
@@ -355,7 +361,8 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
     if line_no is not None:
         body_start = joblog.frame.body_first_line - 1
         start, end = max(body_start, line_no - 6), min(len(lines), line_no + 5)
-        near = [lines[i].strip() for i in range(start, end)]
+        # Frames of a trace name the job's code, not the data it worked on: they give the location only.
+        near = [lines[i].strip() for i in range(start, end) if not _is_frame(lines[i])]
         location = code_location(lines[max(body_start, line_no - 40) : min(len(lines), line_no + 12)])
         located = {"locations": [location]} if location else {}
     errors = [error.text for error in joblog.error_lines]

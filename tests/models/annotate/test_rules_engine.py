@@ -267,3 +267,17 @@ def test_symbolic_reason_code_is_read_as_words() -> None:
 def test_a_line_without_failure_words_stays_unknown() -> None:
     annotation = _annotate("INFO connect timeout 30s, lock timeout 60s\nstep 3 done\n")
     assert annotation.category == "unknown"
+
+
+def test_paths_of_trace_frames_are_not_taken_for_the_data_path() -> None:
+    body = (
+        "INFO writing /scratch/hr/staff_2026.parquet\n"
+        "Traceback (most recent call last):\n"
+        '  File "/opt/hr/bin/export.py", line 9, in <module>\n'
+        "    table.write(out)\n"
+        '  File "/opt/hr/venv/lib/python3.12/site-packages/pq/core.py", line 80, in write\n'
+        "    self._w.write(t)\n"
+        "OSError: [Errno 28] No space left on device\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "disk_full" and "/scratch/hr/staff_2026.parquet" in annotation.root_cause
