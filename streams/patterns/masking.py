@@ -11,6 +11,8 @@ are general token classes, not rules for any one log source:
 - key=value fields: the key stays, the value is classified like a token (`uid=0` -> `uid=<NUM>`,
   `rhost=a.example.com` -> `rhost=<HOST>`); a plain-word value stays literal (`status=OK`): the miner
   treats it as a categorical field and merges its values only when many turn up (see miner).
+- A size or duration unit after a number is masked with it (`5.4 KB,` -> `<NUM> <UNIT>,`), since
+  such values are printed auto-scaled (93 B, 5.4 KB, 1.1 MB).
 - Any token with a digit is a variable (Drain's strongest general rule): `<NUM>` for numbers with
   their unit, signs, decimals and hex (`0x1f`, `0245b64c`), `<IP>` for IPv4/IPv6 with a port,
   `<TIME>`/`<DATE>` for clock times and dates, `<UUID>`, and `<ID>` for any other mix (`blk_-1608`,
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from itertools import compress
 
 MASKING_VERSION = 2
 
@@ -72,6 +75,7 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}://\S*")
 _EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _PATH = re.compile(r"(?:~|\.\.?)?/[^\s]*|[A-Za-z]:[\\/]\S*|\\\\\S+")
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,12})(?::\d{1,5})?")
+_UNITS = frozenset("B KB MB GB TB PB kB KiB MiB GiB TiB PiB b kb mb gb Kb Mb Gb ms us \u00b5s ns sec secs".split())
 _LEADERS = re.compile(r"\.{3,}|[^.]+")
 _LABEL = re.compile(r"([A-Za-z_][A-Za-z_.-]*):(.+)")
 _IPV6_CHARS = frozenset("0123456789abcdefABCDEF:.%[]")
@@ -80,6 +84,9 @@ _IPV6_CHARS = frozenset("0123456789abcdefABCDEF:.%[]")
 def mask(kind: str) -> str:
     """The internal token of a mask of `kind` ("NUM" -> a token that renders as "<NUM>")."""
     return f"{VAR_OPEN}{kind}{VAR_CLOSE}"
+
+
+_NUM_MASK = mask("NUM")
 
 
 def is_variable(token: str) -> bool:
@@ -178,6 +185,15 @@ def mask_token(token: str) -> str:
     return token[:start] + classify(token[start:end]) + token[end:]
 
 
+def _mask_units(masked: list[str]) -> None:
+    """A unit after a number is part of it ("5.4 KB," and "93 B," are one field): sizes and durations
+    are printed auto-scaled, and a kept unit would split one message into one pattern per scale."""
+    for index in range(1, len(masked)):
+        token = masked[index]
+        if token.rstrip(_TRAIL) in _UNITS and masked[index - 1].lstrip(_LEAD) == _NUM_MASK:
+            masked[index] = mask("UNIT") + token[len(token.rstrip(_TRAIL)) :]
+
+
 class Masker:
     """Masks lines into token tuples; build one and reuse it (its caches make repeated shapes cheap).
 
@@ -188,7 +204,7 @@ class Masker:
     def __init__(self, cache_size: int = 100_000) -> None:
         self._cache_size = cache_size
         self._lines: dict[bytes, tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]] = {}
-        self._shapes: dict[str, str] = {}
+        self._shapes: dict[str, tuple[str, str, bool, bool, bool]] = {}
         self._exact: dict[str, str] = {}
 
     def tokens(self, line: str) -> tuple[str, ...]:
@@ -223,24 +239,39 @@ class Masker:
 
     def tokens_uncached(self, line: str) -> tuple[str, ...]:
         """The definition `tokens` must agree with: every token masked from the line itself."""
-        return tuple(mask_token(token) for token in normalize(line).split())
+        masked = [mask_token(token) for token in normalize(line).split()]
+        _mask_units(masked)
+        return tuple(masked)
 
     def _plan(self, shape: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
-        """Masks of a line shape, and the positions whose mask keeps a digit (to redo from the text)."""
-        masked = []
-        exact = []
-        shapes = self._shapes
-        for index, token in enumerate(shape.split()):
-            result = shapes.get(token)
-            if result is None:
-                result = mask_token(token)
-                if len(shapes) >= self._cache_size:
-                    shapes.clear()
-                shapes[token] = result
-            if "0" in result:  # a shape's "0" that survived masking was a digit of the line
-                exact.append(index)
-            masked.append(result)
-        return tuple(masked), tuple(skeleton(token) for token in masked), tuple(exact)
+        """Masks of a line shape, and the positions whose mask keeps a digit (to redo from the text).
+
+        Each token shape's entry is computed once (`_entry`); a line then costs one dict lookup per
+        token and a few C-level passes (zip, compress, any) instead of Python loops.
+        """
+        get = self._shapes.get
+        tokens = shape.split()
+        if not tokens:
+            return (), (), ()
+        entries = [get(token) or self._entry(token) for token in tokens]
+        masked, skeletons, zeros, units, _ = zip(*entries, strict=True)
+        exact = tuple(compress(range(len(tokens)), zeros))
+        if any(units):
+            after_number = list(masked)
+            _mask_units(after_number)
+            if after_number != list(masked):
+                return tuple(after_number), tuple(skeleton(token) for token in after_number), exact
+        return masked, skeletons, exact
+
+    def _entry(self, token: str) -> tuple[str, str, bool, bool, bool]:
+        """(mask, skeleton, keeps a digit, is a unit word, is a bare number) of one token shape."""
+        result = mask_token(token)
+        # A shape's "0" that survived masking was a digit of the line: redo that token from the text.
+        entry = (result, skeleton(result), "0" in result, token.rstrip(_TRAIL) in _UNITS, False)
+        if len(self._shapes) >= self._cache_size:
+            self._shapes.clear()
+        self._shapes[token] = entry
+        return entry
 
     def _mask_exact(self, token: str) -> str:
         result = self._exact.get(token)

@@ -5,20 +5,23 @@ line at a time, templates refine as more lines come) and the state must survive 
 keeps `to_bytes()` next to the rows it wrote and gives it to `from_bytes()` on start.
 
 The algorithm (each part measured on LogHub, leave-one-system-out; see docs/patterns.md):
-1. Masking (streams.patterns.masking): general token classes turn variables into typed masks.
+1. Masking (streams.patterns.masking): general token classes turn variables into typed masks; a
+   token's words around a mask stay (its skeleton: `(uid=<*>)`, `lr:<*>`, `[<*>]`).
 2. Drain's fixed-depth routing: lines are grouped by token count and their first `depth` tokens
    (a mask routes as "any"), so a line is only compared with a handful of candidate patterns.
 3. Similarity over the template's literal tokens: the share of the template's literal positions the
-   line has equal. Positions the template already holds as variables neither help nor hurt (Drain
-   counts them as misses, which makes a pattern harder to join the more it has generalised). The
-   best candidate at or above `sim_th` takes the line; the positions that differ become masks.
+   line fits. Positions the template already holds as bare masks neither help nor hurt (Drain counts
+   them as misses, which makes a pattern harder to join the more it has generalised). The best
+   candidate at or above `sim_th` takes the line; the positions that differ become masks.
 4. Key=value fields are categorical: a line whose `key=word` differs from the template's never joins
-   it on similarity (`user=root` and `user=guest` are two messages in many logs)...
-5. ...unless many values turn up: patterns identical but for the value of one key=value field form a
-   family, and when a family reaches `family_size` distinct values (the Brain idea: a field with
-   many values is a variable, one with few is part of the message) they merge into the oldest
-   pattern, whose field becomes `key=<*>`; the others become aliases of it (`resolve`). Lines mined
-   before the merge keep the id they were given; `resolve` maps it to the surviving pattern.
+   it on similarity (`user=root` and `user=guest` are two messages in many logs).
+5. Word families (Brain's idea that a field with few values is part of the message and one with many
+   values is a variable): a line that differs from a pattern in exactly one plain word is kept apart
+   ("startup" / "shutdown", "GET" / "POST", "bytes" / "values") rather than merged on similarity.
+6. Patterns identical but for one word or one key=value field's value form a family; when a family
+   reaches `family_size` distinct values they merge into the oldest pattern, whose position becomes
+   `<*>` (`key=<*>`), and the others become aliases of it (`resolve`). Lines mined before the merge
+   keep the id they were given; `resolve` maps it to the surviving pattern.
 
 Ids are "P" + a counter that is part of the state: given once, when a pattern is created, never
 changed when its template generalises, never reused (a merged pattern's id stays an alias). A state
@@ -26,8 +29,10 @@ written under another masking version is re-mined from the one example line kept
 pattern keeping its id (or becoming an alias when the new masks put two old patterns together).
 
 Why not Drain3 (which the first version used): Drain3 counts masks as misses (3), has no notion of
-key=value fields or of merging patterns (4, 5), and its per-line cost (~25 us) alone is above the
-20 us a line that 50,000 lines/s cold allows. It remains the baseline in bench/patterns_loghub.py.
+fields, word families or merging patterns (4-6), and its per-line cost (~25 us) alone is above the
+20 us a line that 50,000 lines/s cold allows. No maintained library mines online with these
+mechanisms and stable ids (logparser's Brain is offline, batch only), so this one is written here.
+Drain3 remains the baseline in bench/patterns_loghub.py.
 
 Speed: a line seen before (by its masked tokens) maps straight to its result as long as no pattern
 of its token count was created, changed or merged since (then the search would give the same
@@ -41,6 +46,8 @@ import zlib
 from bisect import insort
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import compress
+from operator import itemgetter, ne
 from typing import Any
 
 from streams.patterns.exceptions import CorruptStateError, IncompatibleStateError
@@ -81,20 +88,21 @@ class MinerConfig:
     """The miner's parameters. Defaults are those the leave-one-system-out protocol picks on all eight
     LogHub systems (bench/patterns_loghub.py; the same rule picks them without each system in turn).
 
-    - sim_th: share of a template's literal tokens a line must have equal to join it.
+    - sim_th: share of a template's literal tokens a line must fit to join it.
     - depth: leading tokens that route a line (with its token count), as in Drain.
     - categorical_fields: key=word values must match (mechanism 4); False treats them like words.
-    - family_size: distinct values of one key=value field after which its patterns merge
-      (mechanism 5); 0 never merges.
+    - word_families: a single differing plain word keeps a line apart (mechanism 5).
+    - family_size: distinct values of one word or field after which its patterns merge
+      (mechanism 6); 0 never merges.
     - max_line_chars: a line is cut there before mining; a 1 MB line of hex would otherwise make a
       pattern with a million tokens and a state to match.
     """
 
     sim_th: float = 0.7
-    depth: int = 2
+    depth: int = 1
     categorical_fields: bool = True
-    word_families: bool = False
-    family_size: int = 5
+    word_families: bool = True
+    family_size: int = 4
     max_line_chars: int = 2000
 
 
@@ -132,10 +140,11 @@ class _Bucket:
     __slots__ = ("exact", "groups", "scan", "filed")
 
     def __init__(self) -> None:
-        self.exact: dict[tuple[tuple[int, ...], tuple[str, ...]], list[_Pattern]] = {}
-        self.groups: dict[tuple[int, ...], int] = {}  # literal positions of exact patterns -> how many
+        self.exact: dict[tuple[tuple[int, ...], object], list[_Pattern]] = {}
+        # literal positions of exact patterns -> [how many, a getter of those positions' tokens]
+        self.groups: dict[tuple[int, ...], list[Any]] = {}
         self.scan: list[_Pattern] = []
-        self.filed: dict[int, tuple[tuple[int, ...], tuple[str, ...]] | None] = {}
+        self.filed: dict[int, tuple[tuple[int, ...], object] | None] = {}
 
     def __iter__(self) -> Iterator[_Pattern]:
         patterns = [p for group in self.exact.values() for p in group] + self.scan
@@ -147,9 +156,12 @@ class _Bucket:
         if (len(literals) - 1) < sim_th * len(literals) - 1e-9 and not any(
             pattern.skeleton[i].endswith(_FIELD_ANY) for i in literals
         ):
-            key = (literals, tuple(pattern.skeleton[i] for i in literals))
+            group = self.groups.get(literals)
+            if group is None:
+                group = self.groups[literals] = [0, itemgetter(*literals) if literals else _nothing]
+            group[0] += 1
+            key = (literals, group[1](pattern.skeleton))
             insort(self.exact.setdefault(key, []), pattern, key=_pid)
-            self.groups[literals] = self.groups.get(literals, 0) + 1
             self.filed[pattern.pid] = key
         else:
             insort(self.scan, pattern, key=_pid)
@@ -165,9 +177,14 @@ class _Bucket:
         group.remove(pattern)
         if not group:
             del self.exact[key]
-        self.groups[key[0]] -= 1
-        if not self.groups[key[0]]:
+        self.groups[key[0]][0] -= 1
+        if not self.groups[key[0]][0]:
             del self.groups[key[0]]
+
+
+def _nothing(tokens: object) -> tuple[()]:
+    """The tokens at no positions (the key of a pattern that is all masks)."""
+    return ()
 
 
 def _pid(pattern: _Pattern) -> int:
@@ -270,9 +287,8 @@ class PatternMiner:
         """
         template, skel = pattern.tokens, pattern.skeleton
         changed = False
-        for index, token in enumerate(template):
-            if token == tokens[index]:
-                continue
+        for index in compress(range(len(template)), map(ne, template, tokens)):
+            token = template[index]
             old = skel[index]
             if _fits(old, shape[index]):
                 new = old
@@ -289,6 +305,8 @@ class PatternMiner:
         return changed
 
     def _route(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
+        if self.config.depth == 1 and tokens:
+            return (str(len(tokens)), _ROUTE_ANY if VAR_OPEN in tokens[0] else tokens[0])
         head = tuple(_ROUTE_ANY if is_variable(token) else token for token in tokens[: self.config.depth])
         return (str(len(tokens)), *head)
 
@@ -301,8 +319,8 @@ class PatternMiner:
         creation order (see _Bucket).
         """
         exact: _Pattern | None = None
-        for positions in bucket.groups:
-            found = bucket.exact.get((positions, tuple(shape[i] for i in positions)))
+        for positions, (_, getter) in bucket.groups.items():
+            found = bucket.exact.get((positions, getter(shape)))
             if found and (exact is None or found[0].pid < exact.pid):
                 exact = found[0]
         if exact is not None:  # similarity 1.0: only an older scanned pattern at 1.0 comes first
@@ -338,7 +356,7 @@ class PatternMiner:
                 if categorical and (_is_field(token) or _is_field(other)):
                     return -1.0
                 misses += 1
-                word_miss = other != ANY
+                word_miss = VAR_OPEN not in token and VAR_OPEN not in other  # two plain words
                 if misses > limit:
                     return -1.0
         if misses == 1 and word_miss and words:
@@ -352,8 +370,9 @@ class PatternMiner:
         return pattern
 
     def _join_family(self, bucket: _Bucket, pattern: _Pattern) -> _Pattern | None:
-        """Record a new pattern that differs from a known one only in one key=value field's word value;
-        merge the family when it reaches family_size values. Returns the surviving pattern on a merge.
+        """Record a new pattern that differs from a known one only in one word or key=value field's
+        value; merge the family when it reaches family_size values. Returns the surviving pattern on a
+        merge.
 
         Patterns are found by a signature per literal field: the template with that field's value
         left out and every mask as one symbol, as it was when the pattern was made (a dict lookup, not

@@ -17,10 +17,10 @@ from streams.patterns.mine_cli import _IndexSpool, mine_lines, open_input
 from streams.patterns.miner import PatternMiner
 
 LINES = [
-    "job LOAD_SALES failed for user alice",
+    "job LOAD_SALES failed for user alice at step 10",
     'cat: /data/in/a.csv: No such file or directory, "quoted", comma',
-    "job LOAD_SALES failed for user bob",
-    "cat: /data/in/b.csv: No such file or directory, 'other', comma",
+    "job LOAD_SALES failed for user alice at step 20",
+    'cat: /data/in/b.csv: No such file or directory, "quoted", comma',
 ]
 
 
@@ -42,8 +42,8 @@ def test_csv_rows_are_in_input_order_with_the_final_template_of_each_pattern() -
     assert rows[0] == ["line_no", "pattern_id", "group_id", "template"]
     assert [row[0] for row in rows[1:]] == ["1", "2", "3", "4"]
     assert rows[1][1] == rows[3][1] != rows[2][1] == rows[4][1]
-    assert rows[1][3] == rows[3][3] == "job LOAD_SALES failed for user <*>"  # line 1 shows the final template
-    assert rows[2][3] == "cat: <PATH>: No such file or directory, <*> comma"
+    assert rows[1][3] == rows[3][3] == "job LOAD_SALES failed for user alice at step <NUM>"
+    assert rows[2][3] == 'cat: <PATH>: No such file or directory, "quoted", comma'
     assert out.getvalue().count("\n") == 5 and "\r" not in out.getvalue()
 
 
@@ -56,7 +56,12 @@ def test_csv_quotes_templates_with_commas_and_quotes() -> None:
 def test_jsonl_has_the_same_fields() -> None:
     out = io.StringIO()
     mine_lines(LINES[:1], out, fmt="jsonl")
-    assert json.loads(out.getvalue()) == {"line_no": 1, "pattern_id": "P1", "group_id": "P1", "template": LINES[0]}
+    assert json.loads(out.getvalue()) == {
+        "line_no": 1,
+        "pattern_id": "P1",
+        "group_id": "P1",
+        "template": "job LOAD_SALES failed for user alice at step <NUM>",
+    }
 
 
 def test_an_unknown_format_is_refused_before_any_line_is_read() -> None:

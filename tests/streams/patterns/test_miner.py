@@ -33,7 +33,7 @@ def test_lines_differing_only_in_variables_share_a_pattern_and_different_errors_
     assert miner.template_of(ids[0]) == "cat: <PATH>: No such file or directory"
     assert (
         miner.template_of(ids[7])
-        == "curl: (<NUM>) Failed to connect to <HOST> port <NUM> after <NUM> ms: Connection refused"
+        == "curl: (<NUM>) Failed to connect to <HOST> port <NUM> after <NUM> <UNIT>: Connection refused"
     )
 
 
@@ -45,7 +45,7 @@ def test_error_codes_keep_their_digits_and_split_patterns() -> None:
 
 
 def test_is_new_marks_the_first_line_of_a_pattern_and_template_changed_its_generalisation() -> None:
-    miner = PatternMiner()
+    miner = PatternMiner(MinerConfig(word_families=False))
     first = miner.add("job LOAD_SALES failed on workstation MDM for user alice")
     second = miner.add("job LOAD_SALES failed on workstation MDM for user bob")
     third = miner.add("job LOAD_SALES failed on workstation MDM for user carol")
@@ -57,7 +57,7 @@ def test_is_new_marks_the_first_line_of_a_pattern_and_template_changed_its_gener
 
 def test_a_generalised_position_does_not_count_against_the_next_line() -> None:
     """Drain counts a template's <*> as a miss; here only the template's literal tokens are compared."""
-    miner = PatternMiner(MinerConfig(sim_th=0.75))
+    miner = PatternMiner(MinerConfig(sim_th=0.75, word_families=False))
     first = miner.add("copy done x y ok now fine good all well")
     assert miner.add("copy done p q ok now fine good all well").pattern_id == first.pattern_id  # 8/10 equal
     third = miner.add("copy done r s ok now fine good all swell")  # Drain: 7/10 < 0.75; here 7/8
@@ -190,6 +190,16 @@ def test_words_around_a_mask_still_tell_messages_apart() -> None:
     mixed = miner.add("session opened for user alice by (uid=x9)")
     assert first.pattern_id != other.pattern_id and mixed.pattern_id == first.pattern_id
     assert mixed.template == "session opened for user alice by (uid=<*>)"
+
+
+def test_a_word_is_part_of_the_message_until_it_takes_family_size_values() -> None:
+    miner = PatternMiner()  # defaults: word families, family_size 4
+    users = [miner.add(f"job LOAD_SALES failed on workstation MDM for user {u}") for u in ("al", "bo", "cy")]
+    assert len({mined.pattern_id for mined in users}) == 3
+    fourth = miner.add("job LOAD_SALES failed on workstation MDM for user di")
+    assert fourth.pattern_id == users[0].pattern_id and fourth.template.endswith("for user <*>")
+    assert {miner.resolve(mined.pattern_id) for mined in users} == {users[0].pattern_id}
+    assert miner.add("job LOAD_SALES failed on workstation MDM for user ed").pattern_id == users[0].pattern_id
 
 
 def test_word_families_split_single_word_differences_until_the_word_takes_many_values() -> None:
