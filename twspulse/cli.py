@@ -155,7 +155,7 @@ def db_status_cmd(ctx: click.Context, estimate: bool) -> None:
 
 @main.group()
 def patterns() -> None:
-    """Joblog error patterns (Drain3-based template mining)."""
+    """Joblog error patterns (online template mining, see docs/patterns.md)."""
 
 
 @patterns.command("mine")
@@ -164,7 +164,9 @@ def patterns() -> None:
 def patterns_mine(file: str, fmt: str) -> None:
     """Mine templates from any log FILE (one record per line; - reads standard input).
 
-    Prints line_no,pattern_id,template for each input line, in input order. Binary bytes and invalid
+    Prints line_no,pattern_id,group_id,template for each input line, in input order: the id the worker
+    stores for the line, the pattern it belongs to once all lines are seen, and that pattern's template
+    (the same miner and defaults as the worker). Binary bytes and invalid
     UTF-8 are decoded with replacement; the file is streamed, never read whole.
     """
     from streams.patterns.mine_cli import mine_lines, open_input
