@@ -85,7 +85,11 @@ _TABLE = re.compile(
     re.IGNORECASE,
 )
 _QUOTED_TABLE = re.compile(r"\b(?:table|relation|view)\s+(\"[\w$#.]+\"(?:\.\"[\w$#]+\")?)", re.IGNORECASE)
-_CONSTRAINT = re.compile(r"\bconstraint\s+[(\"]?([\w$#]+(?:\.[\w$#]+)?)[)\"]?", re.IGNORECASE)
+_CONSTRAINT = re.compile(
+    r"\bconstraint\s+[(\"]?([\w$#]+(?:\.[\w$#]+)?)[)\"]?|\bfor key ['\"`]([\w$#.]+)['\"`]", re.IGNORECASE
+)  # MySQL names the violated index "for key 'table.index'"
+# A Windows command prompt ("D:\\jobs>copy a b") echoes the current directory: not a file of the failure.
+_CMD_PROMPT = re.compile(r"^[A-Za-z]:\\[^>\s]*>")
 _TABLESPACE = re.compile(r"\btable ?space\s+\"?([\w$#]+)\"?", re.IGNORECASE)
 _COLUMN = re.compile(r"\bcolumn(?: name)?\s+[\"'`]?([\w$#.]+)[\"'`]?", re.IGNORECASE)
 _DATABASE = re.compile(
@@ -155,6 +159,7 @@ def extract_entities(lines: Iterable[str]) -> Entities:
     for line in lines:
         if not line:
             continue
+        line = _CMD_PROMPT.sub("", line, count=1)
         _paths(line, add)
         for match in _ERROR_CODE.finditer(line):
             add("error_codes", match.group(0))
@@ -303,8 +308,9 @@ def _database_objects(line: str, add: _Add) -> None:
         if _is_identifier(name):
             add("tables", name)
     for match in _CONSTRAINT.finditer(line):
-        if _is_identifier(match.group(1), quoted=True):
-            add("constraints", match.group(1))
+        name = match.group(1) or match.group(2)
+        if _is_identifier(name, quoted=True):
+            add("constraints", name)
     for match in _TABLESPACE.finditer(line):
         if _is_identifier(match.group(1)):
             add("tablespaces", match.group(1))

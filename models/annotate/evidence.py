@@ -4,7 +4,7 @@ The rule base (`rule_base.py`) knows the phrases of particular tools. This modul
 says whatever tool printed it, in order of how much it settles:
 
 1. codes with a documented meaning: HTTP status codes, Windows system error codes and their standard
-   messages, SQLSTATE classes, MySQL server error numbers, errno names;
+   messages, SQLSTATE classes, the error codes of Oracle, DB2, SQL Server and MySQL, errno names;
 2. exception class names, split into words ("SMTPAuthenticationError" -> smtp authentication error,
    "MQRC_HOST_NOT_AVAILABLE" -> mqrc host not available): the name of an error type says its family;
 3. a lexicon of what failed and how (a host that cannot be resolved, a null that was dereferenced,
@@ -115,6 +115,45 @@ _MYSQL_CATEGORY: dict[int, Category] = {
     1064: "db_error", 1114: "db_error", 1452: "db_error", 1451: "db_error", 1406: "data_quality",
     1366: "data_quality", 1292: "data_quality", 2002: "network", 2003: "network", 2005: "network",
     2013: "network", 3024: "timeout",
+}  # fmt: skip
+# Database products' own error codes, from their message references: the code settles the family even
+# when its text has a misleading word ("ORA-00054: resource busy ... or timeout expired" is a lock conflict).
+_PRODUCT_CODE = re.compile(r"\b(ORA-\d{5}|SQL\d{4,5}[NCW])\b|\bMsg (\d{1,6}), Level \d+")
+
+
+def _codes_of(category: Category, codes: str) -> dict[str, Category]:
+    return dict.fromkeys(codes.split(), category)
+
+
+_PRODUCT_CATEGORY: dict[str, Category] = {
+    # Oracle
+    **_codes_of("db_error", "ORA-00001 ORA-00054 ORA-00060 ORA-00257 ORA-00942 ORA-01555 ORA-01652 ORA-01653 "
+                "ORA-01654 ORA-01688 ORA-01691 ORA-30036 ORA-04043 ORA-00904 ORA-04068 ORA-04061 ORA-02291 "
+                "ORA-02292 ORA-01502 ORA-00018 ORA-00020 ORA-01578 ORA-00600 ORA-07445"),
+    **_codes_of("network", "ORA-12154 ORA-12170 ORA-12514 ORA-12541 ORA-12543 ORA-12545 ORA-12537 ORA-03113 "
+                "ORA-03114 ORA-03135 ORA-12505 ORA-12519 ORA-12520 ORA-12528"),
+    **_codes_of("auth", "ORA-01017 ORA-28000 ORA-28001 ORA-01005 ORA-28009 ORA-28040"),
+    **_codes_of("permission", "ORA-01031 ORA-01749 ORA-00990 ORA-01045"),
+    **_codes_of("timeout", "ORA-01013"),
+    **_codes_of("oom", "ORA-04030 ORA-04031 ORA-27102"),
+    **_codes_of("data_quality", "ORA-01722 ORA-01400 ORA-01830 ORA-01840 ORA-01841 ORA-01843 ORA-01847 ORA-01858 "
+                "ORA-01861 ORA-12899 ORA-01438 ORA-01401"),
+    **_codes_of("disk_full", "ORA-19504 ORA-27044"),
+    # DB2
+    **_codes_of("db_error", "SQL0911N SQL0913N SQL0964C SQL0968C SQL0289N SQL0803N SQL0204N SQL0206N SQL0530N "
+                "SQL0532N SQL0901N SQL1013N"),
+    **_codes_of("permission", "SQL0551N SQL0552N SQL1092N"),
+    **_codes_of("auth", "SQL30082N"),
+    **_codes_of("network", "SQL30081N SQL1336N"),
+    **_codes_of("timeout", "SQL0952N"),
+    **_codes_of("data_quality", "SQL0302N SQL0180N SQL0181N SQL0407N SQL0433N"),
+    **_codes_of("oom", "SQL0954C"),
+    # SQL Server ("Msg 229, Level 14")
+    **_codes_of("db_error", "Msg208 Msg207 Msg2627 Msg2601 Msg1205 Msg9002 Msg1105 Msg547"),
+    **_codes_of("permission", "Msg229 Msg230 Msg262"),
+    **_codes_of("auth", "Msg18456 Msg18452 Msg4060"),
+    **_codes_of("oom", "Msg701 Msg802"),
+    **_codes_of("data_quality", "Msg8152 Msg2628 Msg245 Msg241 Msg8114 Msg515"),
 }  # fmt: skip
 _ERRNO_CATEGORY: dict[str, Category] = {
     "ENOENT": "missing_file", "EACCES": "permission", "EPERM": "permission", "EROFS": "permission",
@@ -237,7 +276,7 @@ _LEXICON: tuple[_Words, ...] = (
     _words(
         "timeout",
         WORDS,
-        r"\btimed? ?out\b|\btimeout\b[^.;]{0,40}\b(?:expired|exceeded|reached|occurred|cancel\w*|abort\w*|"
+        r"\btimed ?out\b|\btimeout\b[^.;]{0,40}\b(?:expired|exceeded|reached|occurred|cancel\w*|abort\w*|"
         r"kill\w*)|\b(?:reached|exceeded|hit)\b[^.;]{0,40}\btime ?out\b|\bdeadline exceeded\b|"
         r"\bexceed\w*\b[^.;]{0,40}\b(?:time ?limit|limit of [\d:.]+|wall ?clock|run ?time|duration|elapsed)|"
         r"\b(?:wall ?clock|run ?time|elapsed time)\b[^.;]{0,30}\bexceed",
@@ -424,6 +463,10 @@ def _codes(text: str, note: _Note) -> None:
             note(_SQLSTATE_EXACT[state], CODE, f"SQLSTATE {state}")
         elif state[:2] in _SQLSTATE_CLASS:  # a class is less specific than a product's own error number
             note(_SQLSTATE_CLASS[state[:2]], TYPE_NAME, f"SQLSTATE {state}")
+    for match in _PRODUCT_CODE.finditer(text):
+        product_code = match.group(1) or f"Msg{match.group(2)}"
+        if product_code in _PRODUCT_CATEGORY:
+            note(_PRODUCT_CATEGORY[product_code], CODE, f"code {product_code}")
     for match in _MYSQL_ERROR.finditer(text):
         number = int(match.group(1))
         if number in _MYSQL_CATEGORY:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from models.annotate.annotation import Category
 
-RULES_VERSION = "rules-3"
+RULES_VERSION = "rules-4"
 
 
 @dataclass(frozen=True, slots=True)

@@ -185,3 +185,29 @@ def test_missing_commands_and_interpreters_are_named(line: str, command: str) ->
 )
 def test_code_location_is_the_jobs_own_innermost_frame(lines: list[str], location: str) -> None:
     assert code_location(lines) == location
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("ORA-00054: resource busy and acquire with NOWAIT specified or timeout expired", "db_error"),
+        ("ORA-01013: user requested cancel of current operation", "timeout"),
+        ('SQL0551N  "APP" does not have the required authorization or privilege', "permission"),
+        ("SQL0952N  Processing was cancelled due to an interrupt.", "timeout"),
+        ("Msg 229, Level 14, State 5, Server S1, Line 1", "permission"),
+        ("Msg 2627, Level 14, State 1, Line 9", "db_error"),
+        ("Msg 18456, Level 14, State 1, Server S1, Line 1", "auth"),
+    ],
+)
+def test_database_products_error_codes_settle_the_family(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+def test_mysql_names_the_violated_index_with_its_table() -> None:
+    line = "ERROR 1062 (23000) at line 4: Duplicate entry '7-DE' for key 'region_sales.PRIMARY'"
+    assert extract_entities([line])["constraints"] == ["region_sales.PRIMARY"]
+
+
+def test_a_windows_prompt_is_not_a_path_of_the_failure() -> None:
+    found = extract_entities(["C:\\jobs\\hr>copy /Y C:\\in\\staff.xml C:\\work\\"])
+    assert found["paths"] == ["C:\\in\\staff.xml", "C:\\work\\"]
