@@ -46,6 +46,7 @@ from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
 
 from streams.patterns.grouping_accuracy import grouping_accuracy
+from streams.patterns.masking import CLASSES, Masker
 from streams.patterns.miner import MinerConfig, PatternMiner
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -89,9 +90,12 @@ def grid() -> list[MinerConfig]:
     return configs
 
 
-def ours(lines: list[str], config: MinerConfig | None = None) -> tuple[list[str], list[str], float]:
-    """(final pattern of every line, pattern id at add, seconds) from a fresh PatternMiner."""
-    miner = PatternMiner(config)
+def ours(
+    lines: list[str], config: MinerConfig | None = None, off: frozenset[str] = frozenset()
+) -> tuple[list[str], list[str], float]:
+    """(final pattern of every line, pattern id at add, seconds) from a fresh PatternMiner whose
+    masker has the token classes `off` switched off."""
+    miner = PatternMiner(config, Masker(off=off))
     start = time.perf_counter()
     ids = [miner.add(line).pattern_id for line in lines]
     took = time.perf_counter() - start
@@ -258,6 +262,14 @@ def main() -> None:
         values = [known[n] if known else grouping_accuracy(ours(data[n][0], config)[0], data[n][1]) for n in systems]
         cells = " ".join(f"{value:>7.3f}" for value in values)
         print(f"  {label:<52} {statistics.fmean(values):>5.3f} {min(values):>5.3f}  {cells}")
+    print()
+    print()
+    print("Token classes: in-sample GA (final) of the production defaults with one masking rule off")
+    for name in ["(none)", *sorted(CLASSES), "(all)"]:
+        off = frozenset() if name == "(none)" else CLASSES if name == "(all)" else frozenset({name})
+        values = [grouping_accuracy(ours(data[n][0], production, off)[0], data[n][1]) for n in systems]
+        cells = " ".join(f"{value:>7.3f}" for value in values)
+        print(f"  {name:<52} {statistics.fmean(values):>5.3f} {min(values):>5.3f}  {cells}")
     print()
     every_line = [line for lines, _ in data.values() for line in lines]
     count = args.synthetic_lines

@@ -87,6 +87,8 @@ def mask(kind: str) -> str:
 
 
 _NUM_MASK = mask("NUM")
+# Rules that `Masker(off=...)` can switch off, to measure each (bench/patterns_loghub.py).
+CLASSES = frozenset("DIGITS ERROR_CODES URL FIELDS EMAIL PATH HOST IP DATE_WORDS LEADERS LABELS PEEL UNITS".split())
 
 
 def is_variable(token: str) -> bool:
@@ -131,37 +133,44 @@ def _is_ipv6(core: str) -> bool:
     return True
 
 
-def classify(core: str) -> str:
-    """The mask of a token without its surrounding punctuation, or the token itself when it is literal."""
+def classify(core: str, off: frozenset[str] = frozenset()) -> str:
+    """The mask of a token without its surrounding punctuation, or the token itself when it is literal.
+
+    `off` switches classes off by name (see CLASSES), for measuring what each one is worth.
+    """
     if core.isalpha():  # most words: no digit, path, field or host can be in them
-        return mask("DATE") if core[0].isupper() and core.lower() in _DATE_WORDS else core
-    has_digit = any(c.isdigit() for c in core)
-    if has_digit and _ERROR_CODE.fullmatch(core):
+        if core[0].isupper() and core.lower() in _DATE_WORDS and "DATE_WORDS" not in off:
+            return mask("DATE")
         return core
-    if "://" in core and _URL.fullmatch(core):
+    has_digit = any(c.isdigit() for c in core)
+    if has_digit and "ERROR_CODES" not in off and _ERROR_CODE.fullmatch(core):
+        return core
+    if "://" in core and "URL" not in off and _URL.fullmatch(core):
         return mask("URL")
-    if "=" in core[1:]:
+    if "=" in core[1:] and "FIELDS" not in off:
         key, _, value = core.partition("=")
-        return f"{key}={mask_token(value)}" if value else core
-    if "@" in core and _EMAIL.fullmatch(core):
+        return f"{key}={mask_token(value, off)}" if value else core
+    if "@" in core and "EMAIL" not in off and _EMAIL.fullmatch(core):
         return mask("EMAIL")
-    if core[0] in "/~.\\" or (len(core) > 2 and core[1] == ":" and core[2] in "\\/"):
+    if (core[0] in "/~.\\" or (len(core) > 2 and core[1] == ":" and core[2] in "\\/")) and "PATH" not in off:
         if _PATH.fullmatch(core) and len(core) > 1:
             return mask("PATH")
-    if "." in core:
+    if "." in core and "HOST" not in off:
         host = _HOST.fullmatch(core)
         if host is not None and host.group(1).lower() in _TLDS:
             return mask("HOST")
     if not has_digit:
-        return mask("DATE") if core.lower() in _DATE_WORDS and core[0].isupper() else core
-    if _IPV4.fullmatch(core) or _is_ipv6(core):
+        return mask("DATE") if core.lower() in _DATE_WORDS and core[0].isupper() and "DATE_WORDS" not in off else core
+    if "DIGITS" in off:
+        return core
+    if "IP" not in off and (_IPV4.fullmatch(core) or _is_ipv6(core)):
         return mask("IP")
-    if "..." in core:  # dot leaders glue a label to its value ("depth......0"): mask the pieces
-        return _LEADERS.sub(lambda m: m.group(0) if m.group(0).startswith(".") else mask_token(m.group(0)), core)
-    if ":" in core[1:]:
+    if "..." in core and "LEADERS" not in off:  # dot leaders glue a label to its value ("depth......0")
+        return _LEADERS.sub(lambda m: m.group(0) if m.group(0).startswith(".") else mask_token(m.group(0), off), core)
+    if ":" in core[1:] and "LABELS" not in off:
         labelled = _LABEL.fullmatch(core)
         if labelled is not None:  # label:value ("lr:00004ed0", "mem:<512"): the label is a word of the message
-            return f"{labelled.group(1)}:{mask_token(labelled.group(2))}"
+            return f"{labelled.group(1)}:{mask_token(labelled.group(2), off)}"
     if _NUMBER.fullmatch(core):
         return mask("NUM")
     if _TIME.fullmatch(core):
@@ -173,16 +182,17 @@ def classify(core: str) -> str:
     return mask("ID")
 
 
-def mask_token(token: str) -> str:
+def mask_token(token: str, off: frozenset[str] = frozenset()) -> str:
     """One white-space-separated token with its variable core masked and its punctuation kept."""
     start, end = 0, len(token)
-    while start < end and token[start] in _LEAD:
-        start += 1
-    while end > start and token[end - 1] in _TRAIL:
-        end -= 1
+    if "PEEL" not in off:
+        while start < end and token[start] in _LEAD:
+            start += 1
+        while end > start and token[end - 1] in _TRAIL:
+            end -= 1
     if start == end:
         return token
-    return token[:start] + classify(token[start:end]) + token[end:]
+    return token[:start] + classify(token[start:end], off) + token[end:]
 
 
 def _mask_units(masked: list[str]) -> None:
@@ -201,7 +211,11 @@ class Masker:
     derived data and never change a result.
     """
 
-    def __init__(self, cache_size: int = 100_000) -> None:
+    def __init__(self, cache_size: int = 100_000, off: frozenset[str] = frozenset()) -> None:
+        unknown = off - CLASSES
+        if unknown:
+            raise ValueError(f"unknown token classes {sorted(unknown)}; known: {sorted(CLASSES)}")
+        self._off = off
         self._cache_size = cache_size
         self._lines: dict[bytes, tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]] = {}
         self._shapes: dict[str, tuple[str, str, bool, bool, bool]] = {}
@@ -239,8 +253,9 @@ class Masker:
 
     def tokens_uncached(self, line: str) -> tuple[str, ...]:
         """The definition `tokens` must agree with: every token masked from the line itself."""
-        masked = [mask_token(token) for token in normalize(line).split()]
-        _mask_units(masked)
+        masked = [mask_token(token, self._off) for token in normalize(line).split()]
+        if "UNITS" not in self._off:
+            _mask_units(masked)
         return tuple(masked)
 
     def _plan(self, shape: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
@@ -256,7 +271,7 @@ class Masker:
         entries = [get(token) or self._entry(token) for token in tokens]
         masked, skeletons, zeros, units, _ = zip(*entries, strict=True)
         exact = tuple(compress(range(len(tokens)), zeros))
-        if any(units):
+        if any(units) and "UNITS" not in self._off:
             after_number = list(masked)
             _mask_units(after_number)
             if after_number != list(masked):
@@ -265,7 +280,7 @@ class Masker:
 
     def _entry(self, token: str) -> tuple[str, str, bool, bool, bool]:
         """(mask, skeleton, keeps a digit, is a unit word, is a bare number) of one token shape."""
-        result = mask_token(token)
+        result = mask_token(token, self._off)
         # A shape's "0" that survived masking was a digit of the line: redo that token from the text.
         entry = (result, skeleton(result), "0" in result, token.rstrip(_TRAIL) in _UNITS, False)
         if len(self._shapes) >= self._cache_size:
@@ -276,7 +291,7 @@ class Masker:
     def _mask_exact(self, token: str) -> str:
         result = self._exact.get(token)
         if result is None:
-            result = mask_token(token)
+            result = mask_token(token, self._off)
             if len(self._exact) >= self._cache_size:
                 self._exact.clear()
             self._exact[token] = result

@@ -49,3 +49,9 @@ def test_dot_leaders_and_labels_keep_their_words_apart_from_their_values() -> No
     masker = Masker()
     assert masker.mask("prefetch depth..........0 lr:00004ed0") == "prefetch depth..........<NUM> lr:<NUM>"
     assert masker.mask("request:<memory:1024, cores:1>") == "request:<memory:<NUM>, cores:<NUM>>"
+
+
+def test_a_switched_off_class_leaves_its_tokens_alone_and_unknown_names_are_refused() -> None:
+    assert Masker(off=frozenset({"DATE_WORDS", "UNITS"})).mask("on Tue took 5 ms") == "on Tue took <NUM> ms"
+    with pytest.raises(ValueError, match="NOPE"):
+        Masker(off=frozenset({"NOPE"}))
