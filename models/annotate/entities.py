@@ -106,6 +106,7 @@ _USER = re.compile(
     r"\bfor user [\"']?([\w.$@-]+)|\buser=([\w.$-]+)|\b(?:uid|cn)=([\w.$-]+),|"
     r"\b(?:log(?:ging)? ?in|logon|bind\w*|connect\w*)\b[^,;]*?\bas\s+[\"']?([A-Za-z][\w.$@-]*)(?![\w.$@=-])|"
     r"\buser(?:name)?[ =:]+[\"']?([A-Za-z][\w.$-]*)|\bauthorization ID\s*=\s*(\w+)|"
+    r"(?:^|\s)(?:-u|-U|--user(?:name)?)[ =]+[\"']?([\w.$@\\/-]+)|"
     r"\b(?:sqlplus|sqlldr|expdp|impdp|ssh|sftp|scp|rsync|psql)\b(?:\s+-\S+)*(?:\s+\S+)*?\s+([A-Za-z][\w.$-]*)(?:/\S*)?@"
     r"|(?<![\w/.-])([a-z_][\w.-]*)@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?=[:\s]|$)|\bconnecting to \S+ as ([\w.$-]+)",
     re.IGNORECASE,
@@ -220,7 +221,7 @@ def merge(*groups: Entities) -> Entities:
 def code_location(lines: Sequence[str]) -> str | None:
     """The place in the job's own code that failed: the innermost frame of a trace outside runtimes and
     libraries, read from `lines` (the lines around the error line, in joblog order)."""
-    java: list[str] = []  # a JVM prints the innermost frame first
+    java: list[str] = []  # a JVM (and Node) prints the innermost frame first
     others: list[str] = []  # Python, Ruby, shells and the rest print it last
     for line in lines:
         match = _LOCATION.search(line.strip())
@@ -233,7 +234,7 @@ def code_location(lines: Sequence[str]) -> str | None:
             continue
         kind = next(k for k in parts if not k.endswith("_line"))
         if not _LIBRARY_FRAME.search(parts[kind]):
-            others.append(f"{parts[kind]}:{parts[f'{kind}_line']}")
+            (java if kind == "js" else others).append(f"{parts[kind]}:{parts[f'{kind}_line']}")
     if java:
         return java[0]
     return others[-1] if others else None

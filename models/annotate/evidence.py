@@ -43,7 +43,7 @@ class Evidence:
 # --- 1. codes with a documented meaning ---------------------------------------------------------------
 _HTTP_CATEGORY: dict[int, Category] = {
     400: "data_quality", 409: "data_quality", 413: "data_quality", 415: "data_quality", 422: "data_quality",
-    401: "auth", 403: "auth", 407: "auth", 404: "missing_file", 410: "missing_file",
+    401: "auth", 403: "permission", 407: "auth", 404: "missing_file", 410: "missing_file",
     408: "timeout", 504: "timeout", 502: "network", 503: "network",
 }  # fmt: skip
 _HTTP_REASONS = (
@@ -93,7 +93,7 @@ _WIN32_MESSAGES: tuple[tuple[str, Category], ...] = (
 )
 # SQLSTATE: two characters of class, then subclass. Only classes whose meaning is one family.
 _SQLSTATE = re.compile(
-    r"\bSQLSTATE[=:\s\[]+([0-9A-Z]{5})\b|\bSQLState\s*=\s*([0-9A-Z]{5})\b|\bERROR \d{4} \(([0-9A-Z]{5})\)|"
+    r"\bSQLSTATE[=:\s\[]+([0-9A-Z]{5})\b|\b(?:SQLState|state)\s*=\s*([0-9A-Z]{5})\b|\bERROR \d{4} \(([0-9A-Z]{5})\)|"
     r"^\s*\d{6} \(([0-9A-Z]{5})\):"
 )
 _SQLSTATE_EXACT: dict[str, Category] = {
@@ -118,7 +118,7 @@ _MYSQL_CATEGORY: dict[int, Category] = {
 }  # fmt: skip
 # Database products' own error codes, from their message references: the code settles the family even
 # when its text has a misleading word ("ORA-00054: resource busy ... or timeout expired" is a lock conflict).
-_PRODUCT_CODE = re.compile(r"\b(ORA-\d{5}|SQL\d{4,5}[NCW])\b|\bMsg (\d{1,6}), Level \d+")
+_PRODUCT_CODE = re.compile(r"\b(ORA-\d{5}|SQL\d{4,5}[NCW]|E11000)\b|\bMsg (\d{1,6}), Level \d+")
 
 
 def _codes_of(category: Category, codes: str) -> dict[str, Category]:
@@ -139,6 +139,8 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
     **_codes_of("data_quality", "ORA-01722 ORA-01400 ORA-01830 ORA-01840 ORA-01841 ORA-01843 ORA-01847 ORA-01858 "
                 "ORA-01861 ORA-12899 ORA-01438 ORA-01401"),
     **_codes_of("disk_full", "ORA-19504 ORA-27044"),
+    # MongoDB ("E11000 duplicate key error")
+    "E11000": "db_error",
     # DB2
     **_codes_of("db_error", "SQL0911N SQL0913N SQL0964C SQL0968C SQL0289N SQL0803N SQL0204N SQL0206N SQL0530N "
                 "SQL0532N SQL0901N SQL1013N"),
@@ -159,9 +161,10 @@ _ERRNO_CATEGORY: dict[str, Category] = {
     "ENOENT": "missing_file", "EACCES": "permission", "EPERM": "permission", "EROFS": "permission",
     "ENOSPC": "disk_full", "EDQUOT": "disk_full", "ENOMEM": "oom", "ECONNREFUSED": "network",
     "ECONNRESET": "network", "EHOSTUNREACH": "network", "ENETUNREACH": "network", "EAI_NONAME": "network",
+    "EAI_AGAIN": "network", "ETIMEDOUT": "network", "ENETDOWN": "network",
     "ENOTFOUND": "network",
 }  # fmt: skip
-_ERRNO = re.compile(r"\b(E[A-Z]{3,11})\b|\[Errno (-?\d+)\]")
+_ERRNO = re.compile(r"\b(E[A-Z_]{3,11})\b|\[Errno (-?\d+)\]")
 _ERRNO_NUMBERS = {
     "2": "ENOENT", "13": "EACCES", "1": "EPERM", "28": "ENOSPC", "122": "EDQUOT", "12": "ENOMEM",
     "111": "ECONNREFUSED", "104": "ECONNRESET", "113": "EHOSTUNREACH", "101": "ENETUNREACH", "-2": "EAI_NONAME",
@@ -207,6 +210,7 @@ _TYPE_WORDS: tuple[tuple[tuple[str, ...], Category], ...] = (
     (("token",), "auth"),
     (("expired",), "auth"),
     (("quota",), "disk_full"),
+    (("disk",), "disk_full"),
     (("disk", "space"), "disk_full"),
     (("no", "space"), "disk_full"),
     (("module", "not", "found"), "dependency"),
@@ -286,12 +290,13 @@ _LEXICON: tuple[_Words, ...] = (
         "network",
         WORDS,
         r"\b(?:could not|cannot|can't|unable to|failed to)\s+(?:resolve|translate host|reach|establish)\b|"
-        r"\bname resolution\b|\bresolv\w*\b[^.;]{0,30}\bfailed\b|\bunreachable\b|\bno route\b|"
+        r"\bname resolution\b|\bresolv\w*\b[^.;]{0,30}\bfailed\b|\bunreachable\b|\bno route\b|\bno such host\b|"
         r"\bhost\b[^.;]{0,20}\bnot (?:available|known|found)\b|\bnot (?:be )?established\b|"
         r"\bnot available\b[^.;]{0,20}\b(?:broker|server|host|node)\b|"
         r"\b(?:broker|server|host|node|service)s?\b[^.;]{0,30}\b(?:not|un)[ -]?available\b|"
         r"\bconnection\b[^.;]{0,20}\b(?:refused|reset|failure|failed|lost|aborted|closed)\b|"
-        r"\b(?:refused|reset) (?:by peer|the connection)\b|\bnetwork (?:path|name)\b",
+        r"\b(?:refused|reset) (?:by peer|the connection)\b|\bnetwork (?:path|name)\b|\blost connection\b|"
+        r"\bsocket hang up\b|\bhandshake\b[^.;]{0,30}\b(?:timeout|timed out|failed|failure)\b",
     ),
     # Credentials rejected.
     _words(
@@ -300,7 +305,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:password|passphrase|credentials?|user ?name or password|access key|secret|token|"
         r"logon|login|bind|authenticat\w*)\b[^.;]{0,60}\b(?:invalid|incorrect|failed|failure|wrong|rejected|"
         r"not accepted|expired|locked|no longer possible|does not exist|denied)|"
-        r"\b(?:invalid|incorrect|wrong|expired|bad)\s+(?:password|credentials?|user ?name|access key|token|"
+        r"\b(?:invalid|incorrect|wrong|expired|bad)\b[^.;]{0,20}\b(?:password|credentials?|user ?name|access key|token|"
         r"secret|client secret)\b",
     ),
     # A right the job's user lacks.
@@ -309,7 +314,7 @@ _LEXICON: tuple[_Words, ...] = (
         WORDS,
         r"\b(?:access|permission|privileges?|authori[sz]ation)\b[^;]{0,80}\b(?:denied|insufficient|"
         r"not (?:granted|permitted|allowed)|required)\b|\b(?:command|operation) denied\b|"
-        r"\bdenied to user\b|\bnot authori[sz]ed\b|\binsufficient (?:privileges?|rights|permissions?)\b|"
+        r"\bdenied to user\b|\bnot authori[sz]ed\b|\binsufficient (?:privileges?|rights|permissions?)\b|\bforbidden\b|"
         r"\bdoes not have the required (?:authori[sz]ation|privilege|permission)",
     ),
     # Space: a full file system or an exceeded quota.
@@ -333,7 +338,8 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:cannot|can't|could not|unable to) (?:find|load|locate) (?:or load )?(?:main )?"
         r"(?:module|package|class|library|command|program|executable|driver|plugin)\b|"
         r"\b(?:module|package|library|command|program|interpreter|executable|driver|plugin)\b[^.;]{0,40}"
-        r"\b(?:not (?:found|installed|recognized)|missing)\b|\bis not recognized as the name of\b",
+        r"\b(?:not (?:found|installed|recognized)|missing)\b|\bis not recognized as the name of\b|"
+        r"\bno (?:such )?(?:module|package|library|class|command|program)\b",
     ),
     # Input that is not there.
     _words(
@@ -342,16 +348,19 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:file|path|directory|folder|dataset|input)\b[^;]{0,80}\b(?:not found|does not exist|"
         r"doesn't exist|cannot be found|could not be found|is missing|not present)\b|"
         r"\b(?:cannot|can't|could not|unable to|failed to) (?:find|open|locate|stat|read) "
-        r"(?:the )?(?:input |data )?(?:file|path|directory)\b|\bno such (?:file|directory|path)\b",
+        r"(?:the )?(?:input |data )?(?:file|path|directory)\b|\bno such (?:file|directory|path)\b|"
+        r"\bno (?:files?|urls?|objects?|matches) (?:matched|found)\b|\bmatched no (?:files|objects|urls)\b",
     ),
     # The database refused the work.
     _words(
         "db_error",
         WORDS,
         r"\bdeadlock\w*\b|\bcould not serialize\b|\bsnapshot too old\b|\btransaction log\b[^.;]{0,40}\bfull\b|"
-        r"\btable ?space\b[^.;]{0,40}\bfull\b|\b(?:foreign|primary|unique) key\b|\bduplicate (?:key value|entry)\b|"
+        r"\btable ?space\b[^.;]{0,40}\bfull\b|\b(?:foreign|primary|unique) key\b|\bduplicate entry\b|"
+        r"\bduplicate key\b[^.;]{0,40}\b(?:value|collection|index|table|constraint|violat\w*)\b|"
         r"\bviolates\b[^.;]{0,30}\bconstraint\b|\binvalid (?:column|object|table) name\b|"
-        r"\b(?:relation|table|column|view|schema)\b[^.;]{0,40}\bdoes not exist\b|\barchiver\b|"
+        r"\b(?:relation|table|column|view|schema|collection)\b[^.;]{0,40}\b(?:does not exist|doesn't exist|"
+        r"not found)\b|\barchiver\b|"
         r"\btoo many (?:connections|clients)\b|\bresource busy\b",
     ),
     # Input data that is invalid.
@@ -360,6 +369,7 @@ _LEXICON: tuple[_Words, ...] = (
         WEAK_WORDS,
         r"\bmalformed\b|\b(?:parse|parser|parsing) error\b|\bcould not parse\b|\bunparseable\b|"
         r"\b(?:tag|schema|checksum|record count|row count|column count) mismatch\b|\bexpected \d+ fields\b|"
+        r"\b\d+ (?:values|fields|columns)\b[^.;]{0,40}\b\d+ (?:values|fields|columns)\b|"
         r"\bunprocessable\b|\binvalid (?:input|record|row|format|date|number|value|json|xml|csv|character)\b|"
         r"\bfailed (?:schema )?validation\b|\bvalidation failed\b|\brejected\b",
     ),

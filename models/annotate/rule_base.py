@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from models.annotate.annotation import Category
 
-RULES_VERSION = "rules-4"
+RULES_VERSION = "rules-5"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "shared_library",
         "dependency",
-        r"error while loading shared libraries|cannot open shared object file",
+        r"error while loading shared libraries|cannot open shared object file|version \S+ not found \(required by",
         5,
         ("libraries",),
         "Missing shared library {entity}: the program could not start",
@@ -176,6 +176,17 @@ RULES: tuple[Rule, ...] = (
         "Upstream dependency not satisfied: {entity} is missing or has not completed",
         "An upstream dependency of the job was not satisfied",
         _DEPENDENCY_STEPS,
+    ),
+    # --- the shell's own syntax errors (before data quality: "syntax error: unexpected end of file" is a script)
+    _rule(
+        "shell_syntax",
+        "script_error",
+        r"^\S+: line \d+: syntax error|syntax error near unexpected token|^\S+\[\d+\]: syntax error",
+        5,
+        ("locations", "paths"),
+        "Syntax error in the job's script ({entity}): {message}",
+        "Syntax error in the job's script: {message}",
+        _SCRIPT_STEPS,
     ),
     # --- authentication (before permission: ssh says "Permission denied (publickey...)") ----------------------
     _rule(
@@ -244,12 +255,12 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "http_auth",
         "auth",
-        r"\b401\b.*(?:Unauthorized|Client Error)|\bUnauthorized\b|\b403 Forbidden|"
-        r"returned error: 40[13]\b|invalid_grant|invalid_client|token (?:has )?expired|expired token",
+        r"\b401\b.*(?:Unauthorized|Client Error)|\bUnauthorized\b|"
+        r"returned error: 401\b|invalid_grant|invalid_client|token (?:has )?expired|expired token",
         4,
         ("hosts", "urls", "users"),
-        "The service {entity} rejected the job's credentials (HTTP 401/403)",
-        "A service rejected the job's credentials (HTTP 401/403)",
+        "The service {entity} rejected the job's credentials (HTTP 401)",
+        "A service rejected the job's credentials (HTTP 401)",
         _AUTH_STEPS,
     ),
     # --- permission ------------------------------------------------------------------------------------------
@@ -337,7 +348,8 @@ RULES: tuple[Rule, ...] = (
         "timeout",
         "timeout",
         r"Read timed out|SocketTimeoutException|ReadTimeout|Operation timed out|curl: \(28\)|timed out after|"
-        r"statement timeout|canceling statement due to|query timeout|exceeded (?:the )?(?:max(?:imum)? )?"
+        r"statement timeout|canceling statement due to (?:statement timeout|user request)|query timeout|"
+        r"exceeded (?:the )?(?:max(?:imum)? )?"
         r"(?:run ?time|duration|time ?limit|timeout)|max(?:imum)? run ?time|deadline exceeded|TimeoutException|"
         r"timeout expired|ORA-01013|SQL0952N|execution time limit|timeout: sending signal|"
         r"max(?:imum)? (?:duration|run ?time|elapsed time|wall ?time) exceeded",

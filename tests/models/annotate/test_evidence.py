@@ -211,3 +211,48 @@ def test_mysql_names_the_violated_index_with_its_table() -> None:
 def test_a_windows_prompt_is_not_a_path_of_the_failure() -> None:
     found = extract_entities(["C:\\jobs\\hr>copy /Y C:\\in\\staff.xml C:\\work\\"])
     assert found["paths"] == ["C:\\in\\staff.xml", "C:\\work\\"]
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("FAILED: SemanticException Line 2:7 Table not found 'stage_x' (state=42S02,code=10001)", "db_error"),
+        ("E11000 duplicate key error collection: shop.users index: login_1", "db_error"),
+        ("Error in loadNamespace(x) : there is no package called 'zoo'", "dependency"),
+        ("Error: org.example.fs.DiskErrorException: no usable local directory", "disk_full"),
+        ("import failed: row 88 has 9 fields, but the header has 8 fields", "data_quality"),
+        ("ls: no matches found: /in/*.xml", "missing_file"),
+        ("CommandException: No URLs matched: s3://bucket/in/*.gz", "missing_file"),
+        ("dial tcp: lookup store9.example.test: no such host", "network"),
+        ("GET https://api.shop.test/v1/admin -> 403 Forbidden", "permission"),
+        ('Error from server (Forbidden): jobs is forbidden: User "sa" cannot list resource "jobs"', "permission"),
+        ("* invalid role or secret id", "auth"),
+    ],
+)
+def test_more_general_evidence(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+def test_command_line_user_flags_name_the_login_user() -> None:
+    found = extract_entities(["smbclient //fs9.example.test/in -U CORP/svc_in -c 'ls'", "mysql -u rep_ro -p shop"])
+    assert found["users"] == ["CORP/svc_in", "rep_ro"]
+
+
+def test_node_prints_its_innermost_frame_first() -> None:
+    lines = ["    at load (/opt/app/lib/load.js:12:5)", "    at main (/opt/app/bin/run.js:3:1)"]
+    assert code_location(lines) == "/opt/app/lib/load.js:12"
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("Error: getaddrinfo EAI_AGAIN api.shop.test", "network"),
+        ("Error: connect ETIMEDOUT 10.2.3.4:443", "network"),
+        ("scp: lost connection", "network"),
+        ("Error: socket hang up", "network"),
+        ("Get https://x.shop.test/: net/http: TLS handshake timeout", "network"),
+        ("ERROR:  canceling statement due to lock timeout", "db_error"),
+    ],
+)
+def test_network_idioms_of_runtimes_and_lock_timeouts(line: str, category: str) -> None:
+    assert _top(line) == category

@@ -281,3 +281,14 @@ def test_paths_of_trace_frames_are_not_taken_for_the_data_path() -> None:
     )
     annotation = _annotate(body)
     assert annotation.category == "disk_full" and "/scratch/hr/staff_2026.parquet" in annotation.root_cause
+
+
+def test_a_shell_syntax_error_is_a_script_error_even_at_end_of_file() -> None:
+    line = "/opt/hr/bin/rotate.sh: line 40: syntax error: unexpected end of file"
+    annotation = _annotate(f"{line}\n")
+    assert annotation.category == "script_error" and "/opt/hr/bin/rotate.sh" in annotation.root_cause
+
+
+def test_dynamic_linker_version_mismatch_is_a_dependency() -> None:
+    line = "./calc: /lib64/libm.so.6: version `GLIBC_2.99' not found (required by ./calc)"
+    assert _annotate(f"{line}\n").category == "dependency"
