@@ -39,7 +39,7 @@ import ipaddress
 import re
 from itertools import compress
 
-MASKING_VERSION = 2
+MASKING_VERSION = 3
 
 VAR_OPEN, VAR_CLOSE = "\x00", "\x01"  # a mask inside a token; control characters never survive normalising
 ANY = f"{VAR_OPEN}*{VAR_CLOSE}"  # the mask of a position that held values of several kinds
