@@ -67,6 +67,7 @@ _MAGIC = b"twspulse-patterns\n"
 _ROUTE_ANY = VAR_OPEN  # the routing key of any masked token
 _EXAMPLE_CHARS = 500
 _FIELD_ANY = f"={ANY}"
+_FAMILY_MAX_TOKENS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +138,13 @@ class _Bucket:
     tokens, so they are always scanned.
     """
 
-    __slots__ = ("exact", "groups", "scan", "filed")
+    __slots__ = ("exact", "groups", "scan", "filed", "signatures", "registered", "_fields", "_words")
 
-    def __init__(self) -> None:
+    def __init__(self, fields: bool = False, words: bool = False) -> None:
+        self._fields, self._words = fields, words
+        # template with one field's value or one word left out -> ids of the patterns that have it
+        self.signatures: dict[int, list[int]] = {}
+        self.registered: dict[int, list[int]] = {}  # pattern id -> its signatures when filed
         self.exact: dict[tuple[tuple[int, ...], object], list[_Pattern]] = {}
         # literal positions of exact patterns -> [how many, a getter of those positions' tokens]
         self.groups: dict[tuple[int, ...], list[Any]] = {}
@@ -152,6 +157,10 @@ class _Bucket:
 
     def add(self, pattern: _Pattern, sim_th: float) -> None:
         """File the pattern where its current template belongs."""
+        signatures = [signature for _, signature in self.family_slots(pattern)]
+        for signature in signatures:
+            insort(self.signatures.setdefault(signature, []), pattern.pid)
+        self.registered[pattern.pid] = signatures
         literals = pattern.literals
         if (len(literals) - 1) < sim_th * len(literals) - 1e-9 and not any(
             pattern.skeleton[i].endswith(_FIELD_ANY) for i in literals
@@ -167,8 +176,33 @@ class _Bucket:
             insort(self.scan, pattern, key=_pid)
             self.filed[pattern.pid] = None
 
+    def family_slots(self, pattern: _Pattern) -> list[tuple[int, int]]:
+        """(position, signature) of each literal field (fields) or word (words) of the pattern: its
+        template with that position's value left out (a field keeps its key). Patterns of more than
+        _FAMILY_MAX_TOKENS tokens form no families (signatures cost memory quadratic in length)."""
+        if not (self._fields or self._words) or len(pattern.skeleton) > _FAMILY_MAX_TOKENS:
+            return []
+        tokens = pattern.skeleton
+        found = []
+        for position in pattern.literals:
+            token = tokens[position]
+            if self._fields and _is_field(token):
+                slot = token.partition("=")[0] + "="
+            elif self._words and VAR_OPEN not in token:
+                slot = VAR_CLOSE  # any plain word
+            else:
+                continue
+            # A hash keeps the index small; a collision is caught by _join_family's check.
+            found.append((position, hash((*tokens[:position], slot, *tokens[position + 1 :]))))
+        return found
+
     def remove(self, pattern: _Pattern) -> None:
-        """Take the pattern out (before its template changes, or when it merges into another)."""
+        """Take the pattern out (after its template changed, or when it merges into another)."""
+        for signature in self.registered.pop(pattern.pid):
+            holders = self.signatures[signature]
+            holders.remove(pattern.pid)
+            if not holders:
+                del self.signatures[signature]
         key = self.filed.pop(pattern.pid)
         if key is None:
             self.scan.remove(pattern)
@@ -231,7 +265,6 @@ class PatternMiner:
         # (oldest pattern id, position) -> ids of the patterns that differ only in that field's value
         self._families: dict[tuple[int, int], list[int]] = {}
         self._family_of: dict[int, tuple[int, int]] = {}
-        self._field_index: dict[tuple[str, ...], int] = {}  # see _join_family
         # masked tokens -> (token count's generation when cached, pattern, result); see _remember
         self._known: dict[tuple[str, ...], tuple[int, _Pattern, MinedLine]] = {}
         self._generations: dict[int, int] = {}
@@ -253,7 +286,7 @@ class PatternMiner:
             return entry[2]
         bucket = self._buckets.get(route := self._route(tokens))
         if bucket is None:
-            bucket = self._buckets[route] = _Bucket()
+            bucket = self._buckets[route] = self._new_bucket()
         best = self._best(bucket, shape)
         if best is None:
             pattern = self._create(tokens, line[:_EXAMPLE_CHARS])
@@ -303,6 +336,10 @@ class PatternMiner:
         if changed:
             pattern.refresh()
         return changed
+
+    def _new_bucket(self) -> _Bucket:
+        families = bool(self.config.family_size)
+        return _Bucket(families and self.config.categorical_fields, families and self.config.word_families)
 
     def _route(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
         if self.config.depth == 1 and tokens:
@@ -374,17 +411,19 @@ class PatternMiner:
         value; merge the family when it reaches family_size values. Returns the surviving pattern on a
         merge.
 
-        Patterns are found by a signature per literal field: the template with that field's value
-        left out and every mask as one symbol, as it was when the pattern was made (a dict lookup, not
-        a scan of the bucket; a pattern that generalised since is found by its first template).
+        The known pattern is the oldest one of the bucket whose current template has the same
+        signature (see _Bucket.family_slots): a dict lookup, not a scan, and a function of the current
+        templates only, so a miner restored from its state finds the same families as the original.
         """
-        if not self.config.family_size or not (self.config.categorical_fields or self.config.word_families):
+        if not self.config.family_size:
             return None
-        for position, first in self._index_fields(pattern):
-            if first == pattern.pid or first not in bucket.filed:  # merged away, or routed elsewhere
+        for position, signature in bucket.family_slots(pattern):
+            holders = bucket.signatures.get(signature, ())
+            first = next((pid for pid in holders if pid != pattern.pid and self._kin(pid, pattern, position)), None)
+            if first is None:
                 continue
             key = self._family_of.get(first, (first, position))
-            if key[1] != position or key[0] not in self._patterns:
+            if key[1] != position or key[0] not in bucket.filed:
                 continue
             members = self._families.setdefault(key, [key[0]])
             members.append(pattern.pid)
@@ -395,24 +434,16 @@ class PatternMiner:
             return self._merge_family(bucket, key)
         return None
 
-    def _index_fields(self, pattern: _Pattern) -> list[tuple[int, int]]:
-        """Register the pattern under the signature of each of its literal fields; (position, first
-        pattern of that signature) for each."""
-        tokens = pattern.skeleton
-        shape = tokens
-        found = []
-        fields, words = self.config.categorical_fields, self.config.word_families
-        for position in pattern.literals:
-            token = tokens[position]
-            if fields and _is_field(token):
-                slot = token.partition("=")[0] + "="
-            elif words:
-                slot = VAR_CLOSE  # any word
-            else:
-                continue
-            signature = (*shape[:position], slot, *shape[position + 1 :])
-            found.append((position, self._field_index.setdefault(signature, pattern.pid)))
-        return found
+    def _kin(self, pid: int, pattern: _Pattern, position: int) -> bool:
+        """The known pattern differs from `pattern` at `position` only, both holding a plain word or the
+        same field there (what equal signatures mean, checked because signatures are hashes)."""
+        other = self._patterns[pid].skeleton
+        if _differences(other, pattern.skeleton) != [position]:
+            return False
+        mine, theirs = pattern.skeleton[position], other[position]
+        if _is_field(mine) or _is_field(theirs):
+            return mine.partition("=")[0] == theirs.partition("=")[0]
+        return VAR_OPEN not in mine and VAR_OPEN not in theirs
 
     def _merge_family(self, bucket: _Bucket, key: tuple[int, int]) -> _Pattern:
         root_id, position = key
@@ -553,9 +584,11 @@ class PatternMiner:
         for pid, size, tokens, example in rows:
             pattern = _Pattern(pid, tokens, example, size)
             miner._patterns[pid] = pattern
-            miner._buckets.setdefault(miner._route(tuple(tokens)), _Bucket()).add(pattern, config.sim_th)
-        for pid in sorted(miner._patterns):
-            miner._index_fields(miner._patterns[pid])
+            route = miner._route(tuple(tokens))
+            bucket = miner._buckets.get(route)
+            if bucket is None:
+                bucket = miner._buckets[route] = miner._new_bucket()
+            bucket.add(pattern, config.sim_th)
         miner._aliases = aliases
         for root, position, members in families:
             miner._families[(root, position)] = members

@@ -210,3 +210,24 @@ def test_word_families_split_single_word_differences_until_the_word_takes_many_v
     assert miner.resolve(stop.pattern_id) == start.pattern_id  # three values: a variable
     first = miner.add("alpha beta gamma delta")
     assert miner.add("other beta gamma delta").pattern_id != first.pattern_id  # first token: another route
+
+
+def test_a_miner_restored_anywhere_continues_exactly_like_the_original() -> None:
+    """Families, aliases and merges depend on the state only, so a restart changes no later id."""
+    rng = random.Random(3)
+    words = ["alpha", "beta", "gamma", "delta", "eps", "zeta"]
+    shapes = [
+        "login refused; tty=console rhost=10.0.0.{n} mode={w}",
+        "service {w} startup succeeded",
+        "session opened for user {w} by (uid={n})",
+        "copy of /data/{w}/f{n}.csv failed after {n} ms",
+    ]
+    stream = [rng.choice(shapes).format(n=rng.randint(0, 999), w=rng.choice(words)) for _ in range(600)]
+    for cut in (50, 200, 400):
+        original = PatternMiner()
+        for line in stream[:cut]:
+            original.add(line)
+        restored = PatternMiner.from_bytes(original.to_bytes())
+        assert [restored.add(line) for line in stream[cut:]] == [original.add(line) for line in stream[cut:]]
+        assert restored.to_bytes() == original.to_bytes() and restored.aliases() == original.aliases()
+    assert original.aliases()  # the stream did merge families
