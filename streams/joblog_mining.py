@@ -83,14 +83,20 @@ class JoblogMiner:
 
     async def _rebuild(self, conn: AsyncConnection[Any]) -> PatternMiner:
         """A miner seeded with the stored patterns' examples, ids kept, new ids after the highest stored."""
-        rows = await (
-            await conn.execute(
-                "SELECT pattern_id, coalesce(example, '') FROM job_error_patterns "
-                "UNION ALL SELECT pattern_id, '' FROM pattern_aliases"
-            )
-        ).fetchall()
-        examples = [(number, str(example)) for pattern_id, example in rows if (number := pattern_number(pattern_id))]
-        return PatternMiner.seeded(examples, counter=0)
+        aliases = {
+            old: new
+            for pattern_id, merged_into in await (
+                await conn.execute("SELECT pattern_id, merged_into FROM pattern_aliases")
+            ).fetchall()
+            if (old := pattern_number(pattern_id)) and (new := pattern_number(merged_into))
+        }
+        rows = await (await conn.execute("SELECT pattern_id, coalesce(example, '') FROM job_error_patterns")).fetchall()
+        examples = [
+            (number, "" if number in aliases else str(example))
+            for pattern_id, example in rows
+            if (number := pattern_number(pattern_id))
+        ]
+        return PatternMiner.seeded(examples, counter=0, aliases=aliases)
 
     async def mine(self, last_chunks: list[JobLogChunk]) -> None:
         """Mine every run whose last chunk is in ``last_chunks`` (its other chunks are already stored)."""

@@ -44,7 +44,7 @@ from __future__ import annotations
 import json
 import zlib
 from bisect import insort
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from itertools import compress
 from operator import itemgetter, ne
@@ -575,10 +575,7 @@ class PatternMiner:
             raise CorruptStateError(f"miner state has an unexpected shape: {error!r}") from error
         if state.get("masking") != MASKING_VERSION:
             examples = sorted([(pid, example) for pid, _, _, example in rows] + [(old, "") for old in aliases])
-            miner = cls.seeded(examples, counter, config, masker, cache_size)
-            for old, new in aliases.items():
-                miner._aliases.setdefault(old, new)
-            return miner
+            return cls.seeded(examples, counter, config, masker, cache_size, aliases)
         miner = cls(config, masker, cache_size)
         miner._counter = counter
         for pid, size, tokens, example in rows:
@@ -604,13 +601,15 @@ class PatternMiner:
         config: MinerConfig | None = None,
         masker: Masker | None = None,
         cache_size: int = 200_000,
+        aliases: Mapping[int, int] | None = None,
     ) -> PatternMiner:
         """A miner rebuilt from one example line per known pattern number, keeping those numbers.
 
         Examples are mined in ascending number: one that makes a new pattern gives it its old number;
         one that joins a pattern already rebuilt (the current masks put both together) becomes an
         alias of it. An empty example (a pattern known only by its id) is recorded as used. New
-        patterns are numbered after `counter` and after every example, so no id is ever reused.
+        patterns are numbered after `counter`, every example and every alias, so no id is ever reused.
+        `aliases` (pattern number -> the number it merged into) are kept as they were.
         """
         miner = cls(config, masker, cache_size)
         top = counter
@@ -623,6 +622,9 @@ class PatternMiner:
             mined = miner.add(example)
             if len(miner._patterns) == before and mined.pattern_id != f"P{number}":
                 miner._aliases[number] = miner._number(mined.pattern_id)
+        for old, new in (aliases or {}).items():
+            miner._aliases.setdefault(old, new)
+            top = max(top, old, new)
         miner._counter = top
         miner._known.clear()
         return miner
