@@ -8,7 +8,9 @@ says whatever tool printed it, in order of how much it settles:
 2. exception class names, split into words ("SMTPAuthenticationError" -> smtp authentication error,
    "MQRC_HOST_NOT_AVAILABLE" -> mqrc host not available): the name of an error type says its family;
 3. a lexicon of what failed and how (a host that cannot be resolved, a null that was dereferenced,
-   a quota that is exceeded), read on the line with its identifiers split into words.
+   a quota that is exceeded), read on the line with its identifiers split into words;
+4. as a last resort, each family's vocabulary: a failing line nothing above classified gets the family
+   most of its words belong to, at the lowest strength.
 
 `classify_line` returns every family the line gives evidence for, strongest first; the rules engine
 turns them into candidates next to the rule matches, so a line no rule knows still gets a category,
@@ -29,6 +31,7 @@ CODE = 4
 TYPE_NAME = 3
 WORDS = 3
 WEAK_WORDS = 2
+VOCABULARY = 1  # a family's words on a failing line, when nothing more specific is there: the last resort
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +121,9 @@ _MYSQL_CATEGORY: dict[int, Category] = {
 }  # fmt: skip
 # Database products' own error codes, from their message references: the code settles the family even
 # when its text has a misleading word ("ORA-00054: resource busy ... or timeout expired" is a lock conflict).
-_PRODUCT_CODE = re.compile(r"\b(ORA-\d{5}|SQL\d{4,5}[NCW]|E11000)\b|\bMsg (\d{1,6}), Level \d+")
+_PRODUCT_CODE = re.compile(
+    r"\b(ORA-\d{5}|SQL\d{4,5}[NCW]|E11000)\b|\bMsg (\d{1,6}), Level \d+|(?:^|\s)(\d{6}) \([0-9A-Z]{5}\): "
+)
 
 
 def _codes_of(category: Category, codes: str) -> dict[str, Category]:
@@ -139,6 +144,8 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
     **_codes_of("data_quality", "ORA-01722 ORA-01400 ORA-01830 ORA-01840 ORA-01841 ORA-01843 ORA-01847 ORA-01858 "
                 "ORA-01861 ORA-12899 ORA-01438 ORA-01401"),
     **_codes_of("disk_full", "ORA-19504 ORA-27044"),
+    # Snowflake ("002003 (02000): SQL compilation error: Object ... does not exist or not authorized")
+    "SF002003": "db_error", "SF390100": "auth", "SF390144": "auth", "SF000630": "timeout",
     # MongoDB ("E11000 duplicate key error")
     "E11000": "db_error",
     # DB2
@@ -305,8 +312,22 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:password|passphrase|credentials?|user ?name or password|access key|secret|token|"
         r"logon|login|bind|authenticat\w*)\b[^.;]{0,60}\b(?:invalid|incorrect|failed|failure|wrong|rejected|"
         r"not accepted|expired|locked|no longer possible|does not exist|denied)|"
+        r"\b(?:role|user|login|account|client|principal)\b[^.;]{0,40}\b(?:does not exist|not found in|is locked|"
+        r"is disabled)\b|"
         r"\b(?:invalid|incorrect|wrong|expired|bad)\b[^.;]{0,20}\b(?:password|credentials?|user ?name|access key|token|"
         r"secret|client secret)\b",
+    ),
+    # The database refused the work (before rights: "does not exist or not authorized" is a missing object).
+    _words(
+        "db_error",
+        WORDS,
+        r"\bdeadlock\w*\b|\bcould not serialize\b|\bsnapshot too old\b|\btransaction log\b[^.;]{0,40}\bfull\b|"
+        r"\btable ?space\b[^.;]{0,40}\bfull\b|\b(?:foreign|primary|unique) key\b|\bduplicate entry\b|"
+        r"\bduplicate key\b[^.;]{0,40}\b(?:value|collection|index|table|constraint|violat\w*)\b|"
+        r"\bviolates\b[^.;]{0,30}\bconstraint\b|\binvalid (?:column|object|table) name\b|"
+        r"\b(?:relation|table|column|view|schema|collection|object)\b[^;]{0,40}\b(?:does not exist|doesn't exist|"
+        r"not found|is an undefined name)\b|\barchiver\b|\b(?:database|table) (?:is )?locked\b|"
+        r"\btoo many (?:connections|clients)\b|\bresource busy\b",
     ),
     # A right the job's user lacks.
     _words(
@@ -314,7 +335,8 @@ _LEXICON: tuple[_Words, ...] = (
         WORDS,
         r"\b(?:access|permission|privileges?|authori[sz]ation)\b[^;]{0,80}\b(?:denied|insufficient|"
         r"not (?:granted|permitted|allowed)|required)\b|\b(?:command|operation) denied\b|"
-        r"\bdenied to user\b|\bnot authori[sz]ed\b|\binsufficient (?:privileges?|rights|permissions?)\b|\bforbidden\b|"
+        r"\bdenied to user\b|\bnot authori[sz]ed\b|\bmust be (?:the )?owner of\b|"
+        r"\binsufficient (?:privileges?|rights|permissions?)\b|\bforbidden\b|"
         r"\bdoes not have the required (?:authori[sz]ation|privilege|permission)",
     ),
     # Space: a full file system or an exceeded quota.
@@ -351,18 +373,6 @@ _LEXICON: tuple[_Words, ...] = (
         r"(?:the )?(?:input |data )?(?:file|path|directory)\b|\bno such (?:file|directory|path)\b|"
         r"\bno (?:files?|urls?|objects?|matches) (?:matched|found)\b|\bmatched no (?:files|objects|urls)\b",
     ),
-    # The database refused the work.
-    _words(
-        "db_error",
-        WORDS,
-        r"\bdeadlock\w*\b|\bcould not serialize\b|\bsnapshot too old\b|\btransaction log\b[^.;]{0,40}\bfull\b|"
-        r"\btable ?space\b[^.;]{0,40}\bfull\b|\b(?:foreign|primary|unique) key\b|\bduplicate entry\b|"
-        r"\bduplicate key\b[^.;]{0,40}\b(?:value|collection|index|table|constraint|violat\w*)\b|"
-        r"\bviolates\b[^.;]{0,30}\bconstraint\b|\binvalid (?:column|object|table) name\b|"
-        r"\b(?:relation|table|column|view|schema|collection)\b[^.;]{0,40}\b(?:does not exist|doesn't exist|"
-        r"not found)\b|\barchiver\b|"
-        r"\btoo many (?:connections|clients)\b|\bresource busy\b",
-    ),
     # Input data that is invalid.
     _words(
         "data_quality",
@@ -370,6 +380,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bmalformed\b|\b(?:parse|parser|parsing) error\b|\bcould not parse\b|\bunparseable\b|"
         r"\b(?:tag|schema|checksum|record count|row count|column count) mismatch\b|\bexpected \d+ fields\b|"
         r"\b\d+ (?:values|fields|columns)\b[^.;]{0,40}\b\d+ (?:values|fields|columns)\b|"
+        r"\bdoes not match (?:the )?(?:expected )?(?:format|pattern|schema)\b|"
         r"\bunprocessable\b|\binvalid (?:input|record|row|format|date|number|value|json|xml|csv|character)\b|"
         r"\bfailed (?:schema )?validation\b|\bvalidation failed\b|\brejected\b",
     ),
@@ -384,9 +395,51 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bunsupported operand\b|\bout of (?:range|bounds)\b|\bdivi(?:sion|de) by zero\b|"
         r"\btoo (?:many|few) arguments\b|\b(?:unary|binary) operator expected\b|\binteger expression expected\b|"
         r"\barguments? (?:are|is) required\b|\bunrecognized arguments?\b|\bsyntax error\b|"
-        r"\bunexpected (?:token|end of file|EOF)\b|\bruntime error\b|\bbad substitution\b",
+        r"\bunexpected (?:token|end of file|EOF)\b|\bruntime error\b|\bbad substitution\b|"
+        r"(?<!SQL )\bcompil(?:ation|e) (?:error|errors|failed)\b|\b(?:undeclared|not declared|forget to declare)\b|"
+        r"\bcall to (?:a member function|undefined (?:function|method))\b|\b(?:on|of) null\b|"
+        r"\buncaught (?:error|exception|\w+error)\b",
     ),
 )
+# The last resort: each family's own words. A failing line (one with a failure word) that nothing above
+# classified gets the family most of its words belong to, at the lowest strength; a tie says nothing.
+_FAILING = re.compile(
+    r"\b(?:error|errors|fail\w*|fatal|cannot|can't|could not|unable|denied|refused|invalid|abort\w*|exception|"
+    r"panic|unexpected|missing|not|no)\b",
+    re.IGNORECASE,
+)
+_VOCABULARY: dict[Category, frozenset[str]] = {
+    "db_error": frozenset("database table relation column schema sql query transaction deadlock constraint "
+                          "tablespace cursor collection".split()),
+    "network": frozenset("host hostname network socket connection connect dns resolve port remote peer broker "
+                         "unreachable".split()),
+    "auth": frozenset("password credential credentials login logon authentication token kerberos ticket keytab "
+                      "certificate oauth".split()),
+    "permission": frozenset("permission permissions privilege privileges denied forbidden owner acl rights".split()),
+    "missing_file": frozenset("file files path directory folder".split()),
+    "disk_full": frozenset("disk space quota filesystem volume inode inodes".split()),
+    "oom": frozenset("memory heap oom allocate allocation".split()),
+    "dependency": frozenset("module package library import jar dependency predecessor upstream installed".split()),
+    "data_quality": frozenset("format parse parsing malformed decode encoding codec record row field value json xml "
+                              "csv mismatch".split()),
+    "script_error": frozenset("undefined null nil variable argument arguments syntax symbol function method "
+                              "attribute declare uncaught".split()),
+    "timeout": frozenset("timeout timed deadline elapsed".split()),
+}  # fmt: skip
+_WORD = re.compile(r"[a-z]+")
+
+
+def vocabulary_category(text: str) -> Category | None:
+    """The family most of a failing line's words belong to (None: not failing, no such words, or a tie)."""
+    if _FAILING.search(text) is None:
+        return None
+    words = _WORD.findall(_words_of_identifiers(text).lower())
+    counts = {category: sum(word in vocabulary for word in words) for category, vocabulary in _VOCABULARY.items()}
+    best = max(counts.values())
+    leaders = [category for category, count in counts.items() if count == best]
+    return leaders[0] if best and len(leaders) == 1 else None
+
+
 # TWS knowledge: a job of the plan (WS#STREAM.JOB) that is not in SUCC is an unmet predecessor.
 _TWS_JOB_STATE = re.compile(
     r"\b[A-Z0-9_-]+#[A-Z0-9_-]+\.[A-Z0-9_-]+\b[^.;]{0,40}\b(?:ABEND(?:ED)?|FAIL(?:ED)?|CANCL|CANCELL?ED|"
@@ -429,6 +482,10 @@ def classify_line(text: str, own_job: str | None = None) -> list[Evidence]:
     for match in _TWS_JOB_STATE.finditer(text):
         if own_job is None or f".{own_job}" not in match.group(0):
             note("dependency", CODE, "TWS job state")
+    if not found and _QUIET_LEVEL.search(text) is None:
+        category = vocabulary_category(text)
+        if category is not None:
+            note(category, VOCABULARY, "vocabulary")
     return sorted(found.values(), key=lambda e: -e.strength)
 
 
@@ -474,7 +531,7 @@ def _codes(text: str, note: _Note) -> None:
         elif state[:2] in _SQLSTATE_CLASS:  # a class is less specific than a product's own error number
             note(_SQLSTATE_CLASS[state[:2]], TYPE_NAME, f"SQLSTATE {state}")
     for match in _PRODUCT_CODE.finditer(text):
-        product_code = match.group(1) or f"Msg{match.group(2)}"
+        product_code = match.group(1) or (f"Msg{match.group(2)}" if match.group(2) else f"SF{match.group(3)}")
         if product_code in _PRODUCT_CATEGORY:
             note(_PRODUCT_CATEGORY[product_code], CODE, f"code {product_code}")
     for match in _MYSQL_ERROR.finditer(text):

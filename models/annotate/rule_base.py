@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from models.annotate.annotation import Category
 
-RULES_VERSION = "rules-5"
+RULES_VERSION = "rules-6"
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,7 +347,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "timeout",
         "timeout",
-        r"Read timed out|SocketTimeoutException|ReadTimeout|Operation timed out|curl: \(28\)|timed out after|"
+        r"Read timed out|SocketTimeoutException|ReadTimeout|Operation timed out|"
+        r"(?<!connection )(?<!connect )timed out after|"
         r"statement timeout|canceling statement due to (?:statement timeout|user request)|query timeout|"
         r"exceeded (?:the )?(?:max(?:imum)? )?"
         r"(?:run ?time|duration|time ?limit|timeout)|max(?:imum)? run ?time|deadline exceeded|TimeoutException|"

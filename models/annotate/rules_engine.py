@@ -46,6 +46,7 @@ from models.annotate.rule_base import (
     RULES_VERSION,
     Rule,
 )
+from streams.patterns.error_lines import ErrorLine
 
 ENGINE = "rules"
 _QUIET = re.compile(
@@ -106,6 +107,8 @@ ENTITY_BONUS = 10
 CAUSED_BY_BONUS = 5
 TRACE_HEADLINE_BONUS = 5
 MIN_SCORE = 10
+# How many of the last output lines are searched for the job's own verdict when nothing else explains it.
+VERDICT_LINES = 10
 # How far before a timeout failed attempts to reach the target still explain it, in lines.
 TIMEOUT_CAUSE_WINDOW = 30
 _CONTEXT_LABELS = {
@@ -202,8 +205,15 @@ class RulesEngine:
 
     def _unmatched(self, run: FailedRun, joblog: Joblog, context: Entities) -> Annotation:
         """No rule recognised a line: point to another log if the job names one, else say what little we know."""
-        usable = [e for e in joblog.error_lines if not _NEVER.search(e.text) and not _QUIET.search(e.text)]
+        body, first = joblog.frame.body, joblog.frame.body_first_line
+        usable = [
+            e
+            for e in joblog.error_lines
+            if not (_NEVER.search(e.text) or _QUIET.search(e.text) or _is_python_source(body, e.line_no - first))
+        ]
         error = max(usable, key=lambda e: (e.score, -e.line_no), default=None)
+        if error is None:
+            error = _verdict_line(body, first)
         pointer = next(
             (
                 (line.strip(), m.group("path"))
@@ -323,6 +333,17 @@ def _with_context(cause: str, category: str, kind: str | None, entities: Entitie
         if len(named) == 2:
             break
     return f"{cause} ({', '.join(named)})" if named else cause
+
+
+def _verdict_line(body: tuple[str, ...], first: int) -> ErrorLine | None:
+    """The job's own verdict when no line explains the failure: the last of its final lines that reports
+    a non-zero exit status ("step 4 ended RC=8", "process exited with status 3")."""
+    for index in range(len(body) - 1, max(-1, len(body) - 1 - VERDICT_LINES), -1):
+        text = body[index].strip()
+        codes = extract_entities([text]).get("exit_codes", []) if text and not _QUIET.search(text) else []
+        if any(code.lstrip("-") not in ("", "0") for code in codes):
+            return ErrorLine(first + index, text, 1)
+    return None
 
 
 def _is_frame(line: str) -> bool:

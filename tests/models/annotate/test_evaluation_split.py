@@ -14,8 +14,10 @@ from models.annotate.exceptions import EvalSetError
 from models.annotate.excerpt import read_joblog
 from models.annotate.rules_engine import RulesEngine
 
+HELD_OUT = ["heldout", "blind", "blind2", "blind3", "blind4"]
 
-@pytest.mark.parametrize("split", ["heldout", "blind", "blind2"])
+
+@pytest.mark.parametrize("split", HELD_OUT)
 def test_held_out_split_matches_its_frozen_checksums(split: str) -> None:
     directory = SPLITS[split]
     frozen = verify_frozen(directory)
@@ -24,7 +26,7 @@ def test_held_out_split_matches_its_frozen_checksums(split: str) -> None:
 
 def test_held_out_splits_share_no_joblog_with_the_training_split() -> None:
     train = {path.read_bytes() for path in SPLITS["train"].glob("*.log")}
-    for split in ("heldout", "blind", "blind2"):
+    for split in HELD_OUT:
         assert not any(path.read_bytes() in train for path in SPLITS[split].glob("*.log"))
 
 
@@ -60,4 +62,4 @@ def test_cli_scores_a_split_by_name_with_counts(monkeypatch: pytest.MonkeyPatch)
     assert first.startswith("30 cases (frozen set: 31 files match SHA256SUMS): category ")
     assert "error_line " in first and "key_entity " in first
     result = CliRunner().invoke(annotate_command, ["eval", "no-such-split"])
-    assert result.exit_code != 0 and "neither a directory nor one of train, heldout, blind, blind2" in result.output
+    assert result.exit_code != 0 and f"neither a directory nor one of {', '.join(SPLITS)}" in result.output

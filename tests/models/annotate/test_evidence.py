@@ -256,3 +256,38 @@ def test_node_prints_its_innermost_frame_first() -> None:
 )
 def test_network_idioms_of_runtimes_and_lock_timeouts(line: str, category: str) -> None:
     assert _top(line) == category
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("ERROR:  must be owner of table staff_x", "permission"),
+        ("SQL compilation error: Object 'DB.S.T' does not exist or not authorized.", "db_error"),
+        ("sqlite3.OperationalError: database is locked", "db_error"),
+        ("ValueError: '31/02' does not match format '%d/%m'", "data_quality"),
+        ("Execution of /opt/x.pl aborted due to compilation errors.", "script_error"),
+        ("PHP Fatal error:  Uncaught Error: Call to a member function go() on null", "script_error"),
+        ('FATAL:  role "rep_x" does not exist', "auth"),
+        ("390100 (08004): Incorrect username or password was specified.", "auth"),
+    ],
+)
+def test_ownership_missing_objects_locks_formats_compilation_and_unknown_logins(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("step 3 failed: the remote peer closed the socket", "network"),
+        ("cannot continue: the heap is exhausted", "oom"),
+        ("import aborted: encoding of record 12 unexpected", "data_quality"),
+    ],
+)
+def test_a_failing_line_nothing_else_classifies_gets_its_vocabulary_family(line: str, category: str) -> None:
+    found = classify_line(line)
+    assert [e.category for e in found] == [category] and found[0].strength == 1
+
+
+def test_vocabulary_needs_a_failing_line_and_a_clear_majority() -> None:
+    assert classify_line("copied the file to the remote host") == []  # nothing failed
+    assert classify_line("error: file on host") == []  # one word of each family: a tie

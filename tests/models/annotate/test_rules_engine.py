@@ -292,3 +292,23 @@ def test_a_shell_syntax_error_is_a_script_error_even_at_end_of_file() -> None:
 def test_dynamic_linker_version_mismatch_is_a_dependency() -> None:
     line = "./calc: /lib64/libm.so.6: version `GLIBC_2.99' not found (required by ./calc)"
     assert _annotate(f"{line}\n").category == "dependency"
+
+
+def test_curl_connect_timeout_is_network_and_transfer_timeout_is_timeout() -> None:
+    assert _annotate("curl: (28) Connection timed out after 30001 milliseconds\n").category == "network"
+    assert _annotate("curl: (28) Operation timed out after 60000 milliseconds\n").category == "timeout"
+
+
+def test_without_any_cause_the_jobs_own_verdict_is_the_error_line() -> None:
+    annotation = _annotate("run: begin\nrun: step 2 ended RC=8\n")
+    assert annotation.category == "unknown" and annotation.error_line == "run: step 2 ended RC=8"
+
+
+def test_python_source_is_not_the_error_line_even_when_nothing_matches() -> None:
+    body = (
+        "Traceback (most recent call last):\n"
+        '  File "/usr/lib/python3.12/lib.py", line 3, in f\n'
+        '    raise ZorgError("widget %r broke" % w)\n'
+        "lib.ZorgError: widget 'a' broke\n"
+    )
+    assert _annotate(body).error_line == "lib.ZorgError: widget 'a' broke"
