@@ -14,8 +14,9 @@ from click.testing import CliRunner
 
 from models.cli import anomalies_group
 from streams.anomaly_stage import ANOMALY_COLUMNS, AnomalyStage
+from streams.enrichment import Enrichment
 from streams.timescale_sink import TimescaleSink
-from twspulse.events import DiskUsage, HostMetrics
+from twspulse.events import DiskUsage, HostMetrics, JobEvent, StatusCategory
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
@@ -72,3 +73,36 @@ def test_cli_flags_equal_the_worker_flags_and_rows_carry_the_evidence(database_u
     spike = stored[worker_flags.index(700)][1]
     assert spike["component"] == "level" and spike["expected_high"] < 97.0 and spike["score"] >= 0.9
     assert conditions[700].evidence["component"] == "level" and "usual" in conditions[700].summary
+
+
+def _run(day: int, duration: float) -> tuple[JobEvent, Enrichment]:
+    start = T0 + timedelta(days=day, hours=2)
+    end = start + timedelta(seconds=duration)
+    event = JobEvent(
+        event_id=f"j{day}/r{day}/SUCC", job_id=f"j{day}", run_id=f"r{day}", plan_id=f"p{day}", job_name="LOAD",
+        job_stream="DAILY", workstation="/MDM", folder="/FIN/", status="X", internal_status="SUCC",
+        category=StatusCategory.SUCCEEDED, return_code=0, sched_time=start, start_time=start, end_time=end,
+        status_time=end, run_attempt=1, observed_at=end,
+    )  # fmt: skip
+    return event, Enrichment("/MDM#/FIN/DAILY.LOAD", None, None, None, None, None, None, None, False)
+
+
+def test_cli_runtimes_flags_equal_the_worker_runtime_flags(database_url: str) -> None:
+    durations = [600.0 + (d * 37 % 13) for d in range(40)] + [3000.0, 605.0, 2900.0, 611.0, 240.0, 604.0]
+    runs = [_run(d, v) for d, v in enumerate(durations)]
+
+    async def worker() -> list[Any]:
+        sink = TimescaleSink(database_url)
+        try:
+            _, conditions = await AnomalyStage(sink, threshold=0.9).score_runs(runs)
+            return conditions
+        finally:
+            await sink.close()
+
+    worker_flags = [i for i, c in enumerate(asyncio.run(worker())) if c.firing]
+    lines = [f"{e.status_time.isoformat()},{v}\n" for (e, _), v in zip(runs, durations, strict=True)]
+    text = "timestamp,value\n" + "".join(lines)
+    result = CliRunner().invoke(anomalies_group, ["score", "--runtimes", "-"], input=text)
+    assert result.exit_code == 0, result.output
+    cli_flags = [i for i, r in enumerate(csv.DictReader(io.StringIO(result.stdout))) if r["is_anomaly"] == "true"]
+    assert cli_flags == worker_flags == [40, 42, 44]  # the two slow runs and the fast one, no ordinary run
