@@ -73,18 +73,24 @@ DEPTH = (1, 2, 3)
 CATEGORICAL_FIELDS = (False, True)
 WORD_FAMILIES = (False, True)
 FAMILY_SIZE = (0, 3, 4, 5, 6, 8)
+FAMILY_CONTEXT = (1, 2, 3)
 
 
 def grid() -> list[MinerConfig]:
     """Every configuration of the grid (a family size only where there are families to merge)."""
     configs = []
-    product = itertools.product(SIM_TH, DEPTH, CATEGORICAL_FIELDS, WORD_FAMILIES, FAMILY_SIZE)
-    for sim_th, depth, categorical, words, family in product:
-        if family and not (categorical or words):
-            continue
+    product = itertools.product(SIM_TH, DEPTH, CATEGORICAL_FIELDS, WORD_FAMILIES, FAMILY_SIZE, FAMILY_CONTEXT)
+    for sim_th, depth, categorical, words, family, context in product:
+        if (family and not (categorical or words)) or (not family and context != FAMILY_CONTEXT[0]):
+            continue  # no families to merge, or no families for the context to matter to
         configs.append(
             MinerConfig(
-                sim_th=sim_th, depth=depth, categorical_fields=categorical, word_families=words, family_size=family
+                sim_th=sim_th,
+                depth=depth,
+                categorical_fields=categorical,
+                word_families=words,
+                family_size=family,
+                family_context=context,
             )
         )
     return configs
@@ -234,7 +240,7 @@ def main() -> None:
         drain = grouping_accuracy(drain3_default(data[name][0]), data[name][1])
         rows.append((scores[chosen][name], at_add[chosen][name], drain, scores[production][name]))
         label = f"sim_th={chosen.sim_th} depth={chosen.depth} fields={chosen.categorical_fields:d} "
-        label += f"words={chosen.word_families:d} family={chosen.family_size}"
+        label += f"words={chosen.word_families:d} family={chosen.family_size} context={chosen.family_context}"
         print(f"{name:<11} {rows[-1][0]:>8.3f} {rows[-1][1]:>9.3f} {rows[-1][2]:>7.3f} {rows[-1][3]:>9.3f}  {label}")
     means = [statistics.fmean(column) for column in zip(*rows, strict=True)]
     lows = [min(column) for column in zip(*rows, strict=True)]
@@ -252,6 +258,9 @@ def main() -> None:
         ("families never merge (family_size 0)", {"family_size": 0}),
         ("family_size 3", {"family_size": 3}),
         ("family_size 6", {"family_size": 6}),
+        ("family context 1", {"family_context": 1}),
+        ("family context 3", {"family_context": 3}),
+        ("routing depth 0 (token count only)", {"depth": 0}),
         ("routing depth 2", {"depth": 2}),
         ("routing depth 3", {"depth": 3}),
         ("similarity threshold 0.5", {"sim_th": 0.5}),

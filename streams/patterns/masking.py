@@ -101,14 +101,22 @@ _SKELETONS: dict[str, str] = {}
 
 
 def skeleton(token: str) -> str:
-    """The token with every mask as `<*>`: what two occurrences of one message share at a position."""
+    """The token with every mask as `<*>`: what two occurrences of one message share at a position.
+
+    A mask with nothing but brackets and punctuation around it is a bare `<*>` (`[<NUM>]`, `<ID>,`):
+    punctuation that only wraps a value does not tell messages apart, and it keeps a word family's
+    merged position (`<*>:` from `LOADSALES:`) open to any word.
+    """
     if VAR_OPEN not in token:
         return token
     found = _SKELETONS.get(token)
     if found is None:
         if len(_SKELETONS) > 100_000:
             _SKELETONS.clear()
-        found = _SKELETONS[token] = _MASK.sub(ANY, token)
+        found = _MASK.sub(ANY, token)
+        if found.strip(_LEAD + _TRAIL) == ANY.strip(_LEAD + _TRAIL):
+            found = ANY
+        _SKELETONS[token] = found
     return found
 
 
@@ -180,6 +188,16 @@ def classify(core: str, off: frozenset[str] = frozenset()) -> str:
     if _UUID.fullmatch(core):
         return mask("UUID")
     return mask("ID")
+
+
+def punctuation(token: str) -> tuple[str, str, str]:
+    """(leading brackets and quotes, core, trailing punctuation) of a token, as masking peels them."""
+    start, end = 0, len(token)
+    while start < end and token[start] in _LEAD:
+        start += 1
+    while end > start and token[end - 1] in _TRAIL:
+        end -= 1
+    return token[:start], token[start:end], token[end:]
 
 
 def mask_token(token: str, off: frozenset[str] = frozenset()) -> str:

@@ -46,7 +46,7 @@ import zlib
 from bisect import insort
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from itertools import compress
+from itertools import combinations, compress
 from operator import itemgetter, ne
 from typing import Any
 
@@ -58,6 +58,7 @@ from streams.patterns.masking import (
     VAR_OPEN,
     Masker,
     is_variable,
+    punctuation,
     render,
     skeleton,
 )
@@ -65,9 +66,11 @@ from streams.patterns.masking import (
 STATE_FORMAT = 2
 _MAGIC = b"twspulse-patterns\n"
 _ROUTE_ANY = VAR_OPEN  # the routing key of any masked token
+_ROUTE_WORD = VAR_CLOSE  # the routing key of a leading word that took many values (see _merge_family)
 _EXAMPLE_CHARS = 500
 _FIELD_ANY = f"={ANY}"
 _FAMILY_MAX_TOKENS = 64
+_HASH_MASK = (1 << 64) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,8 @@ class MinerConfig:
     - word_families: a single differing plain word keeps a line apart (mechanism 5).
     - family_size: distinct values of one word or field after which its patterns merge
       (mechanism 6); 0 never merges.
+    - family_context: literal tokens a pattern needs besides the varying one to have a family
+      ("<*> set to <NUM>" would swallow unrelated messages; "Launching <ID>" has no context left).
     - max_line_chars: a line is cut there before mining; a 1 MB line of hex would otherwise make a
       pattern with a million tokens and a state to match.
     """
@@ -104,6 +109,7 @@ class MinerConfig:
     categorical_fields: bool = True
     word_families: bool = True
     family_size: int = 4
+    family_context: int = 3
     max_line_chars: int = 2000
 
 
@@ -116,6 +122,8 @@ class _Pattern:
     skeleton: list[str] = field(default_factory=list)
     literals: tuple[int, ...] = field(default=())
     text: str = ""  # the template rendered
+    route: tuple[str, ...] = ()  # the bucket it is filed in
+    slots: list[tuple[int, int]] = field(default_factory=list)  # family (position, signature) when filed
 
     def __post_init__(self) -> None:
         self.skeleton = [skeleton(token) for token in self.tokens]
@@ -138,13 +146,9 @@ class _Bucket:
     tokens, so they are always scanned.
     """
 
-    __slots__ = ("exact", "groups", "scan", "filed", "signatures", "registered", "_fields", "_words")
+    __slots__ = ("exact", "groups", "scan", "filed")
 
-    def __init__(self, fields: bool = False, words: bool = False) -> None:
-        self._fields, self._words = fields, words
-        # template with one field's value or one word left out -> ids of the patterns that have it
-        self.signatures: dict[int, list[int]] = {}
-        self.registered: dict[int, list[int]] = {}  # pattern id -> its signatures when filed
+    def __init__(self) -> None:
         self.exact: dict[tuple[tuple[int, ...], object], list[_Pattern]] = {}
         # literal positions of exact patterns -> [how many, a getter of those positions' tokens]
         self.groups: dict[tuple[int, ...], list[Any]] = {}
@@ -157,10 +161,6 @@ class _Bucket:
 
     def add(self, pattern: _Pattern, sim_th: float) -> None:
         """File the pattern where its current template belongs."""
-        signatures = [signature for _, signature in self.family_slots(pattern)]
-        for signature in signatures:
-            insort(self.signatures.setdefault(signature, []), pattern.pid)
-        self.registered[pattern.pid] = signatures
         literals = pattern.literals
         if (len(literals) - 1) < sim_th * len(literals) - 1e-9 and not any(
             pattern.skeleton[i].endswith(_FIELD_ANY) for i in literals
@@ -176,33 +176,8 @@ class _Bucket:
             insort(self.scan, pattern, key=_pid)
             self.filed[pattern.pid] = None
 
-    def family_slots(self, pattern: _Pattern) -> list[tuple[int, int]]:
-        """(position, signature) of each literal field (fields) or word (words) of the pattern: its
-        template with that position's value left out (a field keeps its key). Patterns of more than
-        _FAMILY_MAX_TOKENS tokens form no families (signatures cost memory quadratic in length)."""
-        if not (self._fields or self._words) or len(pattern.skeleton) > _FAMILY_MAX_TOKENS:
-            return []
-        tokens = pattern.skeleton
-        found = []
-        for position in pattern.literals:
-            token = tokens[position]
-            if self._fields and _is_field(token):
-                slot = token.partition("=")[0] + "="
-            elif self._words and VAR_OPEN not in token:
-                slot = VAR_CLOSE  # any plain word
-            else:
-                continue
-            # A hash keeps the index small; a collision is caught by _join_family's check.
-            found.append((position, hash((*tokens[:position], slot, *tokens[position + 1 :]))))
-        return found
-
     def remove(self, pattern: _Pattern) -> None:
         """Take the pattern out (after its template changed, or when it merges into another)."""
-        for signature in self.registered.pop(pattern.pid):
-            holders = self.signatures[signature]
-            holders.remove(pattern.pid)
-            if not holders:
-                del self.signatures[signature]
         key = self.filed.pop(pattern.pid)
         if key is None:
             self.scan.remove(pattern)
@@ -240,11 +215,22 @@ def _differences(first: list[str], second: list[str]) -> list[int]:
 
 
 def _merge_token(old: str, new: str) -> str:
-    """The template token of a position where `old` (template) and `new` (line) differ."""
+    """The template token of a position where `old` (template) and `new` (line) differ: a field keeps
+    its key, a word its punctuation when both have the same (`LOADSALES:` and `EXPORTGL:` -> `<*>:`)."""
     key, eq, _ = old.partition("=")
     if eq and key and new.startswith(key + "=") and key[0] != VAR_OPEN:
         return f"{key}={ANY}"
+    if VAR_OPEN not in old and VAR_OPEN not in new:
+        (lead, core, trail), (new_lead, new_core, new_trail) = punctuation(old), punctuation(new)
+        if core and new_core and (lead, trail) == (new_lead, new_trail):
+            return lead + ANY + trail
     return ANY
+
+
+def _wrapped_any(old: str, new: str) -> str:
+    """`<*>` with the brackets and punctuation that `old` and `new` share around their values."""
+    lead, _, trail = punctuation(old)
+    return lead + ANY + trail if (lead, trail) == punctuation(new)[::2] else ANY
 
 
 class PatternMiner:
@@ -265,6 +251,11 @@ class PatternMiner:
         # (oldest pattern id, position) -> ids of the patterns that differ only in that field's value
         self._families: dict[tuple[int, int], list[int]] = {}
         self._family_of: dict[int, tuple[int, int]] = {}
+        # template with one field's value or one word left out (hashed) -> ids of the patterns having it
+        self._signatures: dict[int, list[int]] = {}
+        self._registered: dict[int, list[int]] = {}  # pattern id -> its signatures when filed
+        # pattern id -> leading positions whose word family merged: the pattern routes as "any word" there
+        self._word_heads: dict[int, tuple[int, ...]] = {}
         # masked tokens -> (token count's generation when cached, pattern, result); see _remember
         self._known: dict[tuple[str, ...], tuple[int, _Pattern, MinedLine]] = {}
         self._generations: dict[int, int] = {}
@@ -284,14 +275,11 @@ class PatternMiner:
         if entry is not None and self._generations.get(len(tokens), 0) == entry[0]:
             entry[1].size += 1
             return entry[2]
-        bucket = self._buckets.get(route := self._route(tokens))
-        if bucket is None:
-            bucket = self._buckets[route] = self._new_bucket()
-        best = self._best(bucket, shape)
+        best = self._search(tokens, shape)
         if best is None:
             pattern = self._create(tokens, line[:_EXAMPLE_CHARS])
-            bucket.add(pattern, self.config.sim_th)
-            merged_into = self._join_family(bucket, pattern)
+            self._file(pattern)
+            merged_into = self._join_family(pattern)
             self._bump(len(tokens))
             if merged_into is not None:
                 self._remember(tokens, merged_into, MinedLine(f"P{merged_into.pid}", merged_into.text, False))
@@ -300,8 +288,8 @@ class PatternMiner:
             return MinedLine(f"P{pattern.pid}", pattern.text, True)
         best.size += 1
         if self._generalise(best, tokens, shape):
-            bucket.remove(best)  # filed under its old template: found by identity
-            bucket.add(best, self.config.sim_th)
+            self._unfile(best)  # filed under its old template: found by identity
+            self._file(best)
             self._bump(len(tokens))
             best.text = render(best.tokens)
             self._remember(tokens, best, MinedLine(f"P{best.pid}", best.text, False))
@@ -309,6 +297,80 @@ class PatternMiner:
         known = MinedLine(f"P{best.pid}", best.text, False)
         self._remember(tokens, best, known)
         return known
+
+    def _search(self, tokens: tuple[str, ...], shape: tuple[str, ...]) -> _Pattern | None:
+        """The pattern a line joins: the best of its own route, else of the routes with its leading
+        words as any word (where patterns whose leading word took many values went, see _merge_family)."""
+        route = self._route(tokens)
+        bucket = self._buckets.get(route)
+        best = self._best(bucket, shape) if bucket is not None else None
+        if best is not None or not self._word_heads:
+            return best
+        for alternative in self._wider_routes(route):
+            bucket = self._buckets.get(alternative)
+            if bucket is not None and (best := self._best(bucket, shape)) is not None:
+                return best
+        return None
+
+    @staticmethod
+    def _wider_routes(route: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        """The route with one or more of its literal leading words as any word, fewest first."""
+        literal = [i for i, token in enumerate(route) if i and token != _ROUTE_ANY]
+        for count in range(1, len(literal) + 1):
+            for chosen in combinations(literal, count):
+                yield tuple(_ROUTE_WORD if i in chosen else token for i, token in enumerate(route))
+
+    def _file(self, pattern: _Pattern) -> None:
+        """Put the pattern in the bucket of its template's route and in the family index."""
+        route = self._route(tuple(pattern.tokens))
+        for position in self._word_heads.get(pattern.pid, ()):
+            route = (*route[: position + 1], _ROUTE_WORD, *route[position + 2 :])
+        pattern.route = route
+        bucket = self._buckets.get(pattern.route)
+        if bucket is None:
+            bucket = self._buckets[pattern.route] = _Bucket()
+        bucket.add(pattern, self.config.sim_th)
+        slots = pattern.slots = self._family_slots(pattern)
+        signatures = [signature for _, signature in slots]
+        for signature in signatures:
+            insort(self._signatures.setdefault(signature, []), pattern.pid)
+        self._registered[pattern.pid] = signatures
+
+    def _unfile(self, pattern: _Pattern) -> None:
+        """Take the pattern out of its bucket and the family index (its template may have changed since)."""
+        self._buckets[pattern.route].remove(pattern)
+        for signature in self._registered.pop(pattern.pid):
+            holders = self._signatures[signature]
+            holders.remove(pattern.pid)
+            if not holders:
+                del self._signatures[signature]
+
+    def _family_slots(self, pattern: _Pattern) -> list[tuple[int, int]]:
+        """(position, signature) of each literal field or plain word of the pattern that can vary in a
+        family: a hash of its template with that position's value left out (a field keeps its key,
+        a word its punctuation). The hash is a sum of per-position hashes, so all signatures of a
+        pattern cost one pass; a collision is caught by _kin. Patterns with too little context
+        (family_context) or of more than _FAMILY_MAX_TOKENS tokens form no families."""
+        fields = self.config.family_size and self.config.categorical_fields
+        words = self.config.family_size and self.config.word_families
+        tokens = pattern.skeleton
+        if not (fields or words) or len(tokens) > _FAMILY_MAX_TOKENS:
+            return []
+        if len(pattern.literals) <= self.config.family_context:
+            return []
+        hashes = [hash((position, token)) for position, token in enumerate(tokens)]
+        total = sum(hashes)
+        found = []
+        for position in pattern.literals:
+            token = tokens[position]
+            if fields and _is_field(token):
+                slot = token.partition("=")[0] + "="
+            elif words and VAR_OPEN not in token and (word := punctuation(token))[1]:
+                slot = word[0] + VAR_CLOSE + word[2]  # any plain word with this punctuation around it
+            else:
+                continue
+            found.append((position, (total - hashes[position] + hash((position, slot))) & _HASH_MASK))
+        return found
 
     @staticmethod
     def _generalise(pattern: _Pattern, tokens: tuple[str, ...], shape: tuple[str, ...]) -> bool:
@@ -322,11 +384,13 @@ class PatternMiner:
         changed = False
         for index in compress(range(len(template)), map(ne, template, tokens)):
             token = template[index]
+            if token == ANY:  # already as open as a position gets
+                continue
             old = skel[index]
-            if _fits(old, shape[index]):
+            if old == ANY:  # a variable position: keep the punctuation both share around the value
+                new = _wrapped_any(token, tokens[index])
+            elif _fits(old, shape[index]):
                 new = old
-            elif old == ANY:
-                new = ANY
             else:
                 new = _merge_token(old, shape[index])
             if new != token:
@@ -336,10 +400,6 @@ class PatternMiner:
         if changed:
             pattern.refresh()
         return changed
-
-    def _new_bucket(self) -> _Bucket:
-        families = bool(self.config.family_size)
-        return _Bucket(families and self.config.categorical_fields, families and self.config.word_families)
 
     def _route(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
         if self.config.depth == 1 and tokens:
@@ -406,24 +466,22 @@ class PatternMiner:
         self._patterns[pattern.pid] = pattern
         return pattern
 
-    def _join_family(self, bucket: _Bucket, pattern: _Pattern) -> _Pattern | None:
+    def _join_family(self, pattern: _Pattern) -> _Pattern | None:
         """Record a new pattern that differs from a known one only in one word or key=value field's
         value; merge the family when it reaches family_size values. Returns the surviving pattern on a
         merge.
 
-        The known pattern is the oldest one of the bucket whose current template has the same
-        signature (see _Bucket.family_slots): a dict lookup, not a scan, and a function of the current
+        The known pattern is the oldest one whose current template has the same signature (see
+        _family_slots), whatever its route: a dict lookup, not a scan, and a function of the current
         templates only, so a miner restored from its state finds the same families as the original.
         """
-        if not self.config.family_size:
-            return None
-        for position, signature in bucket.family_slots(pattern):
-            holders = bucket.signatures.get(signature, ())
+        for position, signature in pattern.slots:  # as filed just before
+            holders = self._signatures.get(signature, ())
             first = next((pid for pid in holders if pid != pattern.pid and self._kin(pid, pattern, position)), None)
             if first is None:
                 continue
             key = self._family_of.get(first, (first, position))
-            if key[1] != position or key[0] not in bucket.filed:
+            if key[1] != position or key[0] not in self._patterns:
                 continue
             members = self._families.setdefault(key, [key[0]])
             members.append(pattern.pid)
@@ -431,7 +489,7 @@ class PatternMiner:
             self._family_of.setdefault(key[0], key)
             if len(members) < self.config.family_size:
                 return None
-            return self._merge_family(bucket, key)
+            return self._merge_family(key)
         return None
 
     def _kin(self, pid: int, pattern: _Pattern, position: int) -> bool:
@@ -443,28 +501,38 @@ class PatternMiner:
         mine, theirs = pattern.skeleton[position], other[position]
         if _is_field(mine) or _is_field(theirs):
             return mine.partition("=")[0] == theirs.partition("=")[0]
-        return VAR_OPEN not in mine and VAR_OPEN not in theirs
+        if VAR_OPEN in mine or VAR_OPEN in theirs:
+            return False
+        (lead, _, trail), (their_lead, _, their_trail) = punctuation(mine), punctuation(theirs)
+        return lead == their_lead and trail == their_trail
 
-    def _merge_family(self, bucket: _Bucket, key: tuple[int, int]) -> _Pattern:
+    def _merge_family(self, key: tuple[int, int]) -> _Pattern:
+        """The family's position becomes a mask in its oldest pattern (which moves to the route of its
+        new template when the position is a leading one); the others, and any pattern now identical
+        to it, become its aliases."""
         root_id, position = key
         members = self._families.pop(key)
         root = self._patterns[root_id]
-        bucket.remove(root)
+        self._unfile(root)
+        if position < self.config.depth and not _is_field(root.skeleton[position]):
+            self._word_heads[root_id] = (*self._word_heads.get(root_id, ()), position)
         root.tokens[position] = _merge_token(root.skeleton[position], root.skeleton[position])
         root.skeleton[position] = skeleton(root.tokens[position])
         root.text = render(root.tokens)
         root.refresh()
-        bucket.add(root, self.config.sim_th)
-        for pattern in list(bucket):
-            if pattern is root:
-                continue
-            if pattern.pid in members or not _differences(pattern.skeleton, root.skeleton):
-                self._alias(pattern, root, bucket)
+        self._file(root)
+        for pid in members:
+            if pid != root_id and pid in self._patterns:
+                self._alias(self._patterns[pid], root)
+        for pattern in list(self._buckets[root.route]):
+            if pattern is not root and not _differences(pattern.skeleton, root.skeleton):
+                self._alias(pattern, root)
         return root
 
-    def _alias(self, pattern: _Pattern, into: _Pattern, bucket: _Bucket) -> None:
-        bucket.remove(pattern)
+    def _alias(self, pattern: _Pattern, into: _Pattern) -> None:
+        self._unfile(pattern)
         del self._patterns[pattern.pid]
+        self._word_heads.pop(pattern.pid, None)
         self._family_of.pop(pattern.pid, None)
         into.size += pattern.size
         self._aliases[pattern.pid] = into.pid
@@ -488,8 +556,7 @@ class PatternMiner:
     def match(self, line: str) -> MinedLine | None:
         """The known pattern `line` would join, without learning anything; None for a new message."""
         tokens = self.tokens(line)
-        bucket = self._buckets.get(self._route(tokens))
-        best = self._best(bucket, tuple(skeleton(token) for token in tokens)) if bucket is not None else None
+        best = self._search(tokens, tuple(skeleton(token) for token in tokens))
         if best is None:
             return None
         return MinedLine(f"P{best.pid}", render(best.tokens), False)
@@ -549,6 +616,7 @@ class PatternMiner:
             "patterns": [[p.pid, p.size, p.tokens, p.example] for p in self._patterns.values()],
             "aliases": sorted(self._aliases.items()),
             "families": [[root, position, members] for (root, position), members in self._families.items()],
+            "word_heads": [[pid, list(positions)] for pid, positions in sorted(self._word_heads.items())],
         }
         return _MAGIC + zlib.compress(json.dumps(state, separators=(",", ":")).encode("ascii"), 6)
 
@@ -571,6 +639,7 @@ class PatternMiner:
             ]
             aliases = {int(old): int(new) for old, new in state["aliases"]}
             families = [(int(root), int(pos), [int(m) for m in members]) for root, pos, members in state["families"]]
+            word_heads = {int(pid): tuple(int(p) for p in positions) for pid, positions in state["word_heads"]}
         except (KeyError, TypeError, ValueError) as error:
             raise CorruptStateError(f"miner state has an unexpected shape: {error!r}") from error
         if state.get("masking") != MASKING_VERSION:
@@ -581,11 +650,9 @@ class PatternMiner:
         for pid, size, tokens, example in rows:
             pattern = _Pattern(pid, tokens, example, size)
             miner._patterns[pid] = pattern
-            route = miner._route(tuple(tokens))
-            bucket = miner._buckets.get(route)
-            if bucket is None:
-                bucket = miner._buckets[route] = miner._new_bucket()
-            bucket.add(pattern, config.sim_th)
+        miner._word_heads = word_heads
+        for pid in sorted(miner._patterns):
+            miner._file(miner._patterns[pid])
         miner._aliases = aliases
         for root, position, members in families:
             miner._families[(root, position)] = members

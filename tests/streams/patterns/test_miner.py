@@ -231,3 +231,24 @@ def test_a_miner_restored_anywhere_continues_exactly_like_the_original() -> None
         assert [restored.add(line) for line in stream[cut:]] == [original.add(line) for line in stream[cut:]]
         assert restored.to_bytes() == original.to_bytes() and restored.aliases() == original.aliases()
     assert original.aliases()  # the stream did merge families
+
+
+def test_a_leading_word_that_takes_many_values_becomes_a_variable_and_routes_new_values_to_it() -> None:
+    """Lines route by their first token; a family of first words merges across routes."""
+    miner = PatternMiner()
+    jobs = ["LOADSALES", "LOADORDERS", "EXPORTGL", "PURGETMP"]
+    mined = [miner.add(f"{job}: cannot open input file for reading") for job in jobs]
+    assert len({m.pattern_id for m in mined[:3]}) == 3 and mined[3].pattern_id == mined[0].pattern_id
+    assert mined[3].template == "<*>: cannot open input file for reading"
+    later = miner.add("ARCHIVE: cannot open input file for reading")  # a fifth job, its own route
+    assert later.pattern_id == mined[0].pattern_id and not later.is_new
+    assert miner.add("ARCHIVE: disk quota exceeded").is_new
+    restored = PatternMiner.from_bytes(miner.to_bytes())
+    assert restored.add("REPORTS: cannot open input file for reading").pattern_id == mined[0].pattern_id
+
+
+def test_short_messages_form_no_family() -> None:
+    """ "<*> <ID>" would swallow every two-token message: a family needs family_context literal words."""
+    miner = PatternMiner()
+    mined = [miner.add(f"{verb} attempt_{n}") for n, verb in enumerate(["Launching", "KILLING", "JOB_CREATE", "Done"])]
+    assert len({m.pattern_id for m in mined}) == 4 and not miner.aliases()
