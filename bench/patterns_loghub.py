@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
@@ -78,21 +79,16 @@ FAMILY_CONTEXT = (1, 2, 3)
 
 def grid() -> list[MinerConfig]:
     """Every configuration of the grid (a family size only where there are families to merge)."""
+    names = ("sim_th", "depth", "categorical_fields", "word_families", "family_size", "family_context")
     configs = []
-    product = itertools.product(SIM_TH, DEPTH, CATEGORICAL_FIELDS, WORD_FAMILIES, FAMILY_SIZE, FAMILY_CONTEXT)
-    for sim_th, depth, categorical, words, family, context in product:
-        if (family and not (categorical or words)) or (not family and context != FAMILY_CONTEXT[0]):
-            continue  # no families to merge, or no families for the context to matter to
-        configs.append(
-            MinerConfig(
-                sim_th=sim_th,
-                depth=depth,
-                categorical_fields=categorical,
-                word_families=words,
-                family_size=family,
-                family_context=context,
-            )
-        )
+    for values in itertools.product(SIM_TH, DEPTH, CATEGORICAL_FIELDS, WORD_FAMILIES, FAMILY_SIZE, FAMILY_CONTEXT):
+        chosen: dict[str, Any] = dict(zip(names, values, strict=True))
+        families = chosen["family_size"] and (chosen["categorical_fields"] or chosen["word_families"])
+        if bool(chosen["family_size"]) != bool(families) or (
+            not families and chosen["family_context"] != FAMILY_CONTEXT[0]
+        ):
+            continue  # a family size without families to merge, or a context without families
+        configs.append(MinerConfig(**chosen))
     return configs
 
 
