@@ -122,11 +122,16 @@ def find_error_lines(
         keep[index] = hit or follows
     found: list[ErrorLine] = []
     block_start: int | None = None
+    blocks_seen: set[tuple[str, ...]] = set()
     for index, kept in enumerate([*keep, False]):
         if kept and block_start is None:
             block_start = index
         elif not kept and block_start is not None:
-            if any(hits[block_start:index]):
+            block = tuple(_DIGITS.sub("0", line) for line in body[block_start:index])
+            # A block equal to an earlier one up to digits (a warning repeated all night) can only give
+            # near-duplicates of that block's error lines, which are collapsed below: skip the finder.
+            if any(hits[block_start:index]) and block not in blocks_seen:
+                blocks_seen.add(block)
                 found += pick_error_lines(body[block_start:index], first_line_no + block_start, limit)
             block_start = None
     seen: set[str] = set()

@@ -54,6 +54,7 @@ _QUIET = re.compile(
     r"\battempt \d+(?:/\d+)? failed\b|Waiting \d+ seconds",
     re.IGNORECASE,
 )
+_INFO_LEVEL = re.compile(r"(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)")
 _NEVER = re.compile(
     r"^\++ |^Traceback \(most recent call last\)|^\s*at\s+[\w$.<>/]+\(|^\.\.\. \d+ (?:more|common)|"
     r"^\s*at\s+\S+ \(.*:\d+:\d+\)$|^\s*at\s+/\S+:\d+:\d+$|^\s*from /\S+:\d+:in\b"
@@ -179,7 +180,9 @@ class RulesEngine:
             candidates.setdefault(line_no, body[line_no - first].strip())
         for offset in sorted(offsets):
             line = body[offset]
-            if first + offset not in candidates and _KEYWORDS.search(line.lower()) is not None:
+            if first + offset in candidates or _INFO_LEVEL.search(line) is not None:
+                continue  # an INFO/DEBUG line reports progress: it would lose to any cause, and costs ~0.3 ms
+            if _KEYWORDS.search(line.lower()) is not None:
                 candidates[first + offset] = line.strip()
         found: list[Match] = []
         for line_no, text in candidates.items():
