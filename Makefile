@@ -22,7 +22,7 @@ demo: setup timescaledb
 	$(BIN)/twspulse --log-text demo
 
 test: setup lint timescaledb
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 lint: setup
 	$(BIN)/ruff check .

@@ -202,3 +202,14 @@ def start_worker(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
     yield _start
     for w in started:
         w.stop()
+
+
+# The longest tests first, so that with ``pytest -n 2`` (make test) they overlap the rest instead of
+# running alone at the end: the chaos day takes minutes, the next ones about a minute.
+LONGEST_FIRST = ("tests/test_chaos.py", "tests/streams/test_worker_integrity.py", "tests/streams/test_worker_alerts.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the collected tests longest first (see LONGEST_FIRST); the rest keep their order."""
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))

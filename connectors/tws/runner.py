@@ -15,11 +15,13 @@ from twspulse.topics import ensure_topics
 def build_poller(settings: Settings, bootstrap: str, client: TwsClient) -> TwsPoller:
     """A poller resumed from the connector's saved state, with its transactional producer."""
     ensure_topics(bootstrap, settings.topic_partitions)
-    store = SeenStore(settings.connector_name)
-    store.load(bootstrap)
+    # The producer first: its init_transactions fences a killed predecessor and aborts the transaction that
+    # one left open, so reading the state (read_committed) does not wait for the transaction timeout.
     producer = EventProducer(
         bootstrap, transactional_id=f"twspulse-tws-{settings.connector_name}", client_id="twspulse-tws"
     )
+    store = SeenStore(settings.connector_name)
+    store.load(bootstrap)
     return TwsPoller(settings, client, producer, store)
 
 

@@ -71,13 +71,15 @@ def test_absurd_disk_figures_are_refused() -> None:
     ("field", "value", "why"),
     [
         ("status_time", "9999-12-31T00:00:00Z", "ahead of now"),
-        ("status_time", (datetime.now(UTC) + timedelta(days=400)).isoformat(), "ahead of now"),
+        ("status_time", "400 days from now", "ahead of now"),
         ("observed_at", "1970-01-01T00:00:00Z", "before 1990"),
         ("end_time", "9999-01-01T00:00:00+02:00", "ahead of now"),
         ("sched_time", "2150-01-01T00:00:00Z", "outside 1990-2099"),
     ],
 )
 def test_times_out_of_range_are_refused_with_the_field_named(field: str, value: str, why: str) -> None:
+    if value == "400 days from now":  # computed here: a parameter must read the same in every collection
+        value = (datetime.now(UTC) + timedelta(days=400)).isoformat()
     reason = _refused(JobEvent, json.dumps({**EVENT, field: value}))
     assert field in reason and why in reason, reason
 
