@@ -13,14 +13,16 @@ Why this shape (issue 15; the held-out protocol and its table are in docs/anomal
   means (a sustained shift or a slow swell whose single points are still inside the value's envelope) and its
   short-term volatility (a series that goes flat, or noisier than ever). Each has its own margin ``k``;
   ``inf`` turns a component off. The score is ``1 - 10**-r`` where ``r`` is the largest exceedance over its
-  margin, so ``r = 1`` is the default threshold 0.9 and a higher threshold asks for a larger margin.
+  margin, divided by ``1 + settle/points seen`` (a young series sets records by nature), so ``r = 1`` is the
+  default threshold 0.9 and a higher threshold asks for a larger margin.
 - **Alarm suppression and warm-up.** After a flag the detector stays quiet for ``cooldown`` points: one event,
   one alarm (the window F1 of issue 15 counts each run of flags outside a labelled window as a false alarm).
-  The first ``warmup`` points only build the envelopes.
+  The first ``warmup`` points only build the envelopes; each component's level and spread are running means
+  until ``baseline`` points, so an early spread is not biased towards 0.
 - **Level-shift adaptation.** A shift fires once; while the detector cools down the new level widens the
   envelope, so the next flag needs a new surprise, and the envelope relaxes back over ``memory`` points.
 - **Causal, small, fast.** A point's score uses only the state built from the points before it and the point
-  itself; nothing later changes it. The state is 24 floats and 3 counters (well under 1 KiB as JSON, see
+  itself; nothing later changes it. The state is 19 floats and 2 counters (about 430 bytes as JSON, see
   :meth:`AnomalyDetector.to_dict`), one update is a few dozen float operations in plain Python. Hand-written
   because no library offers these incremental envelopes with per-point state the worker can persist; numpy
   would only add per-call overhead at one point per call.
