@@ -101,22 +101,14 @@ _SKELETONS: dict[str, str] = {}
 
 
 def skeleton(token: str) -> str:
-    """The token with every mask as `<*>`: what two occurrences of one message share at a position.
-
-    A mask with nothing but brackets and punctuation around it is a bare `<*>` (`[<NUM>]`, `<ID>,`):
-    punctuation that only wraps a value does not tell messages apart, and it keeps a word family's
-    merged position (`<*>:` from `LOADSALES:`) open to any word.
-    """
+    """The token with every mask as `<*>`: what two occurrences of one message share at a position."""
     if VAR_OPEN not in token:
         return token
     found = _SKELETONS.get(token)
     if found is None:
         if len(_SKELETONS) > 100_000:
             _SKELETONS.clear()
-        found = _MASK.sub(ANY, token)
-        if found.strip(_LEAD + _TRAIL) == ANY.strip(_LEAD + _TRAIL):
-            found = ANY
-        _SKELETONS[token] = found
+        found = _SKELETONS[token] = _MASK.sub(ANY, token)
     return found
 
 

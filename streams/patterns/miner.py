@@ -123,11 +123,13 @@ class _Pattern:
     literals: tuple[int, ...] = field(default=())
     text: str = ""  # the template rendered
     route: tuple[str, ...] = ()  # the bucket it is filed in
+    known: MinedLine = field(init=False)  # the result for a line that joins it unchanged (kept, not rebuilt)
     slots: list[tuple[int, int]] = field(default_factory=list)  # family (position, signature) when filed
 
     def __post_init__(self) -> None:
         self.skeleton = [skeleton(token) for token in self.tokens]
         self.text = render(self.tokens)
+        self.known = MinedLine(f"P{self.pid}", self.text, False)
         self.refresh()
 
     def refresh(self) -> None:
@@ -215,22 +217,13 @@ def _differences(first: list[str], second: list[str]) -> list[int]:
 
 
 def _merge_token(old: str, new: str) -> str:
-    """The template token of a position where `old` (template) and `new` (line) differ: a field keeps
-    its key, a word its punctuation when both have the same (`LOADSALES:` and `EXPORTGL:` -> `<*>:`)."""
+    """The template token of a position where `old` (template) and `new` (line) differ: `<*>`, or
+    `key=<*>` for one field. (A word's punctuation is not kept: `<*>:` would be a compound token,
+    which only equal tokens fit.)"""
     key, eq, _ = old.partition("=")
     if eq and key and new.startswith(key + "=") and key[0] != VAR_OPEN:
         return f"{key}={ANY}"
-    if VAR_OPEN not in old and VAR_OPEN not in new:
-        (lead, core, trail), (new_lead, new_core, new_trail) = punctuation(old), punctuation(new)
-        if core and new_core and (lead, trail) == (new_lead, new_trail):
-            return lead + ANY + trail
     return ANY
-
-
-def _wrapped_any(old: str, new: str) -> str:
-    """`<*>` with the brackets and punctuation that `old` and `new` share around their values."""
-    lead, _, trail = punctuation(old)
-    return lead + ANY + trail if (lead, trail) == punctuation(new)[::2] else ANY
 
 
 class PatternMiner:
@@ -282,9 +275,9 @@ class PatternMiner:
             merged_into = self._join_family(pattern)
             self._bump(len(tokens))
             if merged_into is not None:
-                self._remember(tokens, merged_into, MinedLine(f"P{merged_into.pid}", merged_into.text, False))
+                self._remember(tokens, merged_into, merged_into.known)
                 return MinedLine(f"P{merged_into.pid}", merged_into.text, False, True)
-            self._remember(tokens, pattern, MinedLine(f"P{pattern.pid}", pattern.text, False))
+            self._remember(tokens, pattern, pattern.known)
             return MinedLine(f"P{pattern.pid}", pattern.text, True)
         best.size += 1
         if self._generalise(best, tokens, shape):
@@ -292,11 +285,11 @@ class PatternMiner:
             self._file(best)
             self._bump(len(tokens))
             best.text = render(best.tokens)
-            self._remember(tokens, best, MinedLine(f"P{best.pid}", best.text, False))
+            best.known = MinedLine(f"P{best.pid}", best.text, False)
+            self._remember(tokens, best, best.known)
             return MinedLine(f"P{best.pid}", best.text, False, True)
-        known = MinedLine(f"P{best.pid}", best.text, False)
-        self._remember(tokens, best, known)
-        return known
+        self._remember(tokens, best, best.known)
+        return best.known
 
     def _search(self, tokens: tuple[str, ...], shape: tuple[str, ...]) -> _Pattern | None:
         """The pattern a line joins: the best of its own route, else of the routes with its leading
@@ -387,10 +380,10 @@ class PatternMiner:
             if token == ANY:  # already as open as a position gets
                 continue
             old = skel[index]
-            if old == ANY:  # a variable position: keep the punctuation both share around the value
-                new = _wrapped_any(token, tokens[index])
-            elif _fits(old, shape[index]):
+            if _fits(old, shape[index]):
                 new = old
+            elif old == ANY:
+                new = ANY
             else:
                 new = _merge_token(old, shape[index])
             if new != token:
@@ -519,6 +512,7 @@ class PatternMiner:
         root.tokens[position] = _merge_token(root.skeleton[position], root.skeleton[position])
         root.skeleton[position] = skeleton(root.tokens[position])
         root.text = render(root.tokens)
+        root.known = MinedLine(f"P{root.pid}", root.text, False)
         root.refresh()
         self._file(root)
         for pid in members:

@@ -239,7 +239,7 @@ def test_a_leading_word_that_takes_many_values_becomes_a_variable_and_routes_new
     jobs = ["LOADSALES", "LOADORDERS", "EXPORTGL", "PURGETMP"]
     mined = [miner.add(f"{job}: cannot open input file for reading") for job in jobs]
     assert len({m.pattern_id for m in mined[:3]}) == 3 and mined[3].pattern_id == mined[0].pattern_id
-    assert mined[3].template == "<*>: cannot open input file for reading"
+    assert mined[3].template == "<*> cannot open input file for reading"
     later = miner.add("ARCHIVE: cannot open input file for reading")  # a fifth job, its own route
     assert later.pattern_id == mined[0].pattern_id and not later.is_new
     assert miner.add("ARCHIVE: disk quota exceeded").is_new
