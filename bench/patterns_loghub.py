@@ -255,7 +255,7 @@ def main() -> None:
         ("family_size 3", {"family_size": 3}),
         ("family_size 6", {"family_size": 6}),
         ("family context 1", {"family_context": 1}),
-        ("family context 3", {"family_context": 3}),
+        ("family context 2", {"family_context": 2}),
         ("routing depth 0 (token count only)", {"depth": 0}),
         ("routing depth 2", {"depth": 2}),
         ("routing depth 3", {"depth": 3}),
