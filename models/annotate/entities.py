@@ -18,7 +18,9 @@ from collections.abc import Callable, Iterable, Sequence
 # --- files -------------------------------------------------------------------------------------------
 _UNIX_PATH = re.compile(r"(?<![\w.:/\\~-])(/(?:[\w.+@%=,~#$-]+/?)+)")
 _WIN_PATH = re.compile(r"(?<![\w\\])([A-Za-z]:\\[^\s\"'<>|*?,;()]+|\\\\[\w.$-]+\\[^\s\"'<>|*?,;()]*)")
-_QUOTED_REL_PATH = re.compile(r"[\"'`]((?:[\w.-]+/)+[\w.-]+)[\"'`]")
+_QUOTED_REL_PATH = re.compile(
+    r"[\"'`]((?:[\w.-]+/)+[\w.-]+)[\"'`]|\b(?:file|resource|path)\s*\[((?:[\w.-]+/)*[\w.-]+\.\w+)\]"
+)
 _PATH_TRAILING = ".,;:)]}'\"`"
 # --- codes -------------------------------------------------------------------------------------------
 _ERROR_CODE = re.compile(
@@ -85,6 +87,11 @@ _TABLE = re.compile(
     re.IGNORECASE,
 )
 _QUOTED_TABLE = re.compile(r"\b(?:table|relation|view)\s+(\"[\w$#.]+\"(?:\.\"[\w$#]+\")?)", re.IGNORECASE)
+# Database messages quote the object they are about: "object 'dbo.Invoice'", "\"ETL.STG\" is an undefined name".
+_QUOTED_OBJECT = re.compile(
+    r"(?i:\bobject(?: name)?\s+)['\"]([\w$#]+(?:\.[\w$#]+)*)['\"]|"
+    r"['\"]([\w$#]+(?:\.[\w$#]+)+)['\"]\s+is an undefined name"
+)
 _CONSTRAINT = re.compile(
     r"\bconstraint\s+[(\"]?([\w$#]+(?:\.[\w$#]+)?)[)\"]?|\bfor key ['\"`]([\w$#.]+)['\"`]", re.IGNORECASE
 )  # MySQL names the violated index "for key 'table.index'"
@@ -103,7 +110,7 @@ _IDENT_STOPWORDS = frozenset(
     "statement set select values where dual".split()
 )
 _USER = re.compile(
-    r"\bfor user [\"']?([\w.$@-]+)|\buser=([\w.$-]+)|\b(?:uid|cn)=([\w.$-]+),|"
+    r"\bfor (?:user|client|account|principal) [\"']?([\w.$@-]+)|\buser=([\w.$-]+)|\b(?:uid|cn)=([\w.$-]+),|"
     r"\b(?:log(?:ging)? ?in|logon|bind\w*|connect\w*)\b[^,;]*?\bas\s+[\"']?([A-Za-z][\w.$@-]*)(?![\w.$@=-])|"
     r"\buser(?:name)?[ =:]+[\"']?([A-Za-z][\w.$-]*)|\bauthorization ID\s*=\s*(\w+)|"
     r"(?:^|\s)(?:-u|-U|--user(?:name)?)[ =]+[\"']?([\w.$@\\/-]+)|"
@@ -114,7 +121,8 @@ _USER = re.compile(
 _PRINCIPAL = re.compile(r"\b([\w.-]+(?:/[\w.-]+)?@[A-Z0-9-]+(?:\.[A-Z0-9-]+)+)\b")
 _TWS_JOB = re.compile(r"\b([A-Z0-9_-]+#[A-Z0-9_-]+(?:\.[A-Z0-9_-]+)?)\b")
 _MODULE = re.compile(
-    r"No module named [\"']([\w.]+)[\"']|Can't locate (\S+) in @INC|Cannot find module [\"']([^\"']+)[\"']"
+    r"No module named [\"']([\w.]+)[\"']|Can't locate (\S+) in @INC|Cannot find module [\"']([^\"']+)[\"']|"
+    r"satisfies the requirement ([\w.-]+)|No matching distribution found for ([\w.-]+)"
 )
 _CLASS = re.compile(
     r"\b(?:ClassNotFoundException|NoClassDefFoundError):\s*([\w.$/]+)|could not find or load main class ([\w.$]+)",
@@ -250,7 +258,7 @@ def _paths(line: str, add: _Add) -> None:
         for match in pattern.finditer(line):
             if any(start <= match.start() < end for start, end in urls):
                 continue  # the path part of a URL is not a file on this host
-            path = match.group(1).rstrip(_PATH_TRAILING)
+            path = (match.group(1) or match.group(2) or "").rstrip(_PATH_TRAILING)
             if pattern is _UNIX_PATH and (path.count("/") < 2 and len(path) < 4):
                 continue  # "/", "/s": option separators and fractions, not files
             if pattern is _WIN_PATH and match.group(1).endswith("\\"):
@@ -304,6 +312,8 @@ def _network(line: str, add: _Add) -> None:
 def _database_objects(line: str, add: _Add) -> None:
     for match in _QUOTED_TABLE.finditer(line):
         add("tables", match.group(1).replace('"', ""))
+    for match in _QUOTED_OBJECT.finditer(line):
+        add("tables", match.group(1) or match.group(2))
     for match in _TABLE.finditer(line):
         name = match.group(1).replace('"', "")
         if _is_identifier(name):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from models.annotate.annotation import Category
 
-RULES_VERSION = "rules-6"
+RULES_VERSION = "rules-7"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +134,17 @@ RULES: tuple[Rule, ...] = (
         ("modules",),
         "Missing Python module {entity} in the job's environment",
         "A Python module is missing in the job's environment",
+        _DEPENDENCY_STEPS,
+    ),
+    _rule(
+        "package_install",
+        "dependency",
+        r"No matching distribution found for|Could not find a version that satisfies the requirement|"
+        r"Unable to locate package|No package \S+ available|npm ERR! 404|npm error 404",
+        4,
+        ("modules",),
+        "Package {entity} cannot be installed in the job's environment (not in the package index it uses)",
+        "A package the job needs cannot be installed",
         _DEPENDENCY_STEPS,
     ),
     _rule(

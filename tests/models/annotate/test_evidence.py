@@ -291,3 +291,17 @@ def test_a_failing_line_nothing_else_classifies_gets_its_vocabulary_family(line:
 def test_vocabulary_needs_a_failing_line_and_a_clear_majority() -> None:
     assert classify_line("copied the file to the remote host") == []  # nothing failed
     assert classify_line("error: file on host") == []  # one word of each family: a tie
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "value"),
+    [
+        ('SQL0204N  "HR.STG_STAFF" is an undefined name.  SQLSTATE=42704', "tables", "HR.STG_STAFF"),
+        ("Cannot insert duplicate key in object 'dbo.Staff'.", "tables", "dbo.Staff"),
+        ("refresh failed: invalid_grant for client hr-sync", "users", "hr-sync"),
+        ("Input resource must exist: class path resource [in/staff.csv]", "paths", "in/staff.csv"),
+        ("ERROR: No matching distribution found for polars==9.9", "modules", "polars"),
+    ],
+)
+def test_quoted_objects_clients_bracketed_resources_and_packages_are_named(line: str, kind: str, value: str) -> None:
+    assert extract_entities([line])[kind] == [value]

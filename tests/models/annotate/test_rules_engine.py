@@ -312,3 +312,12 @@ def test_python_source_is_not_the_error_line_even_when_nothing_matches() -> None
         "lib.ZorgError: widget 'a' broke\n"
     )
     assert _annotate(body).error_line == "lib.ZorgError: widget 'a' broke"
+
+
+def test_a_package_the_index_does_not_have_is_a_dependency_naming_it() -> None:
+    body = (
+        "ERROR: Could not find a version that satisfies the requirement polars==9.9 (from versions: 1.0)\n"
+        "ERROR: No matching distribution found for polars==9.9\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "dependency" and "polars" in annotation.root_cause
