@@ -6,7 +6,7 @@
 
 -- name: failures-by-pattern-this-week
 -- description: Failed runs of the last 7 days grouped by the error pattern their joblog matched, most frequent first.
-SELECT p.pattern_id,
+SELECT COALESCE(a.merged_into, p.pattern_id) AS pattern_id,  -- a merged pattern counts under the one it joined
        e.template,
        count(DISTINCT p.run_id) AS failed_runs,
        count(DISTINCT p.job_stream || '.' || p.job_name) AS jobs,
@@ -15,9 +15,10 @@ SELECT p.pattern_id,
        (array_agg(p.job_stream || '.' || p.job_name ORDER BY p.time DESC))[1] AS latest_job,
        (array_agg(p.line ORDER BY p.time DESC))[1] AS latest_line
   FROM job_run_patterns p
-  LEFT JOIN job_error_patterns e USING (pattern_id)
+  LEFT JOIN pattern_aliases a ON a.pattern_id = p.pattern_id
+  LEFT JOIN job_error_patterns e ON e.pattern_id = COALESCE(a.merged_into, p.pattern_id)
  WHERE p.time >= now() - INTERVAL '7 days'
- GROUP BY p.pattern_id, e.template
+ GROUP BY 1, e.template
  ORDER BY failed_runs DESC, last_failure DESC;
 
 -- name: slowest-growing-jobs
