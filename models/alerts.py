@@ -30,7 +30,10 @@ from connectors.producer import EventProducer
 from twspulse.events import Alert
 from twspulse.topics import ALERTS
 
-AlertKind = Literal["job_failed", "runtime_anomaly", "metric_anomaly", "capacity_forecast", "sla_risk"]
+AlertKind = Literal[
+    "job_failed", "runtime_anomaly", "metric_anomaly", "capacity_forecast", "sla_risk",
+    "pattern_trend", "workload_resource_link", "capacity_plan",  # insights (issue 17)
+]  # fmt: skip
 Severity = Literal["info", "warning", "critical"]
 _SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 

@@ -291,7 +291,10 @@ class Alert(Contract):
     schema_version: Literal[1] = 1
     alert_id: str = Field(description="stable id of the alert across its changes")
     dedup_key: str = Field(description="kind, subject and (optionally) metric: what makes two alerts the same")
-    kind: Literal["job_failed", "runtime_anomaly", "metric_anomaly", "capacity_forecast", "sla_risk"]
+    kind: Literal[
+        "job_failed", "runtime_anomaly", "metric_anomaly", "capacity_forecast", "sla_risk",
+        "pattern_trend", "workload_resource_link", "capacity_plan",  # insights (issue 17)
+    ]  # fmt: skip
     severity: Literal["info", "warning", "critical"]
     state: Literal["firing", "resolved"]
     subject: str = Field(description="job_key for job alerts, host for host alerts")
