@@ -336,11 +336,12 @@ _RULES: tuple[_Rule, ...] = (
     ),
     # .netrc: machine h login u password p
     _Rule(("login",), re.compile(rf"(?i)\blogin[ \t]+\S+[ \t]+password[ \t]+(?P<value>{_VALUE})"), _MASK_ALL),
-    # Prose: "the password is X", "pwd was X", "password for user etl is: X", "password set to X"
+    # Prose: "the password is X", "pwd was X", "password for user etl is: X", "password set to X"; a
+    # parser's "error token is X" (bash, awk) names a bit of the input, not a secret.
     _Rule(
         ("pass", "pwd", "secret", "token", "key"),
         re.compile(
-            rf"(?i)\b(?P<key>pass(?:word|wd|phrase|code)|pwd|secret|token|api[ _-]?key)"
+            rf"(?i)\b(?P<key>pass(?:word|wd|phrase|code)|pwd|secret|(?<!error )(?<!unexpected )token|api[ _-]?key)"
             rf"(?:[ \t]+(?:for|of)[ \t]+(?:the[ \t]+)?(?:user[ \t]+|account[ \t]+)?[^\s:]+)?"
             rf"[ \t]+(?:is|was|will[ \t]+be|has[ \t]+been|set[ \t]+to|changed[ \t]+to|reset[ \t]+to)"
             rf"[ \t]*:?[ \t]+(?:now[ \t]+)?(?P<value>{_VALUE})"

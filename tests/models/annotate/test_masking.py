@@ -254,3 +254,9 @@ def test_adversarial_long_line_is_masked_in_linear_time(line: str) -> None:
     started = time.perf_counter()
     mask_secrets(line)
     assert time.perf_counter() - started < 1.0
+
+
+def test_a_parsers_error_token_is_not_a_secret() -> None:
+    line = '/opt/x.sh: line 3: [[: 1.5: syntax error: invalid arithmetic operator (error token is ".5")'
+    assert mask_secrets(line) == line
+    assert mask_secrets("the token is abc123def456xyz") != "the token is abc123def456xyz"
