@@ -188,3 +188,42 @@ def train_command(ctx: click.Context, since: str | None) -> None:
     for o in report.outcomes:
         if o.crossing is not None and o.crossing.at is not None:
             click.echo(f"  {o.crossing.describe(o.series.label)}")
+
+
+@click.command("insights")
+@click.option(
+    "--since",
+    default=None,
+    help="History to read: a duration back from now (84d, 12w) or an ISO date/time [84d].",
+)
+@click.pass_context
+def insights_command(ctx: click.Context, since: str | None) -> None:
+    """Find error-pattern trends, workload-resource links and the 90-day capacity plan; write insights and alerts.
+
+    Also runs at the end of `twspulse train`. Re-runs update the same insight rows (stable ids); insights no
+    longer found are marked cleared and their alerts resolved.
+    """
+    from models.insights_job import InsightsAlreadyRunning, run_insights
+    from models.series import InvalidSince
+    from models.training import alert_publisher
+    from twspulse.engines.registry import EnginesNotConfigured, resolve
+
+    settings = _settings(ctx)
+    try:
+        endpoints = resolve(settings)
+        report = run_insights(
+            endpoints.database_url, settings, since=since, publish=alert_publisher(endpoints.kafka_bootstrap)
+        )
+    except (InvalidSince, EnginesNotConfigured, InsightsAlreadyRunning) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{report.run_id}: {report.counts() or 'nothing significant'} from {report.tested} tests; "
+        f"cleared {report.cleared}; alerts written {report.alerts_written} ({report.seconds:.1f}s)"
+    )
+    ranked = sorted(
+        (i for i in report.insights if i.priority is not None),
+        key=lambda i: (i.deadline is None, i.deadline or report.since),
+    )
+    for i in ranked:
+        due = f"{i.deadline:%Y-%m-%d}" if i.deadline else "-"
+        click.echo(f"  [{i.priority}] by {due}: {i.action} ({i.summary})")

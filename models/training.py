@@ -8,6 +8,7 @@ What a run writes, and why it is safe next to running workers and another schedu
 - ``alerts``: ``capacity_forecast`` changes, through the same state machine as every other alert, resumed from
   the alerts still open in the table; ids are deterministic, writes idempotent.
 - the IsolationForest as a new version file plus the ``latest`` pointer, and the runs it flags in ``anomalies``.
+- last, the insights (``models/insights_job.py``) over the same window, with their alerts.
 A session-level advisory lock keeps two runs from overlapping: the second one fails fast with
 :class:`TrainingAlreadyRunning` instead of doubling the work (cron may start one while the last still runs).
 """
@@ -31,7 +32,7 @@ import psycopg
 import structlog
 from psycopg.types.json import Jsonb
 
-from models import isolation_forest
+from models import insights_job, isolation_forest
 from models.alerts import AlertBook, Condition, Severity, open_alerts_from_db, publish_alerts, write_alerts
 from models.backtest import BacktestResult, rolling_origin
 from models.forecasting import Crossing, ForecastConfig, Skipped, fit, predict, threshold_crossing
@@ -251,6 +252,7 @@ def _train(
     report.iforest_version = iforest.get("version")
     seconds["iforest"] = round(time.monotonic() - t0, 2)
     report.metrics = _metrics(report, since, iforest, seconds, len(events))
+    report.metrics["insights"] = insights_job.training_step(conn, settings, since, now, publish)
 
 
 def _version(series: Series, stamp: str) -> str:

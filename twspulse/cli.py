@@ -388,9 +388,9 @@ def summary(ctx: click.Context) -> None:
 
 # --- model jobs (models/cli.py): forecast, anomalies score, train --------------------------------------
 def _add_model_commands() -> None:
-    from models.cli import anomalies_group, forecast_command, train_command
+    from models.cli import anomalies_group, forecast_command, insights_command, train_command
 
-    for command in (forecast_command, anomalies_group, train_command):
+    for command in (forecast_command, anomalies_group, train_command, insights_command):
         main.add_command(command)
 
 
