@@ -158,6 +158,14 @@ def _alerts(conn: psycopg.Connection[Any], p: dict[str, Any]) -> Section:
     return s
 
 
+def _recommendations(conn: psycopg.Connection[Any], p: dict[str, Any]) -> Section:
+    intro = (
+        "What to do and by when, from the nightly insights (insights): host resources that cross their threshold "
+        "within 90 days and the jobs driving them, growing error patterns; the soonest deadline first."
+    )
+    return Section("recommendations", "Recommendations", intro, [Table(*_rows(conn, queries.RECOMMENDATIONS, p))])
+
+
 def build_report(database_url: str, since: timedelta, now: datetime | None = None) -> str:
     """The report's HTML for the last ``since`` (every section says "no data" when its tables are empty)."""
     now = now or datetime.now(UTC)
@@ -165,7 +173,8 @@ def build_report(database_url: str, since: timedelta, now: datetime | None = Non
     with psycopg.connect(database_url, connect_timeout=10) as conn:
         conn.read_only = True
         totals = conn.execute(queries.TOTALS, p).fetchone() or (0, 0, 0)
-        sections = [_failures(conn, p), _drift(conn, p), _capacity(conn, p), _backtest(conn, p), _alerts(conn, p)]
+        sections = [_recommendations(conn, p), _failures(conn, p), _drift(conn, p), _capacity(conn, p)]
+        sections += [_backtest(conn, p), _alerts(conn, p)]
     succeeded, failed, jobs = (int(v or 0) for v in totals)
     finished = succeeded + failed
     kpis = [

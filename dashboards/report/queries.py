@@ -151,6 +151,17 @@ SELECT severity, kind, subject, summary, count, first_seen, last_seen
  ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, last_seen DESC
 """
 
+# Active insights with a recommendation (models/insights_job.py), the soonest deadline first; an insight
+# without a deadline (a trend that stays below its threshold) comes last.
+RECOMMENDATIONS = """
+SELECT deadline, priority, action, kind, subject, summary, round(confidence::numeric, 3) AS confidence,
+       prediction ->> 'crossing_at' AS crossing_at
+  FROM insights
+ WHERE state = 'active' AND significant AND priority IS NOT NULL
+ ORDER BY deadline NULLS LAST,
+          CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, subject
+"""
+
 # Queries that take only %(since)s: the conformance tests run these on every engine.
 SECTION_QUERIES = {
     "totals": TOTALS,
@@ -161,4 +172,5 @@ SECTION_QUERIES = {
     "backtest_by_kind": BACKTEST_BY_KIND,
     "backtest_series": BACKTEST_SERIES,
     "open_alerts": OPEN_ALERTS,
+    "recommendations": RECOMMENDATIONS,
 }

@@ -54,6 +54,10 @@ ALERT_COLUMNS = (
     "time", "alert_id", "dedup_key", "kind", "severity", "state", "subject", "first_seen", "last_seen", "count",
     "summary", "evidence",
 )  # fmt: skip
+INSIGHT_COLUMNS = (
+    "time", "insight_id", "kind", "subject", "metric", "state", "significant", "summary", "confidence", "evidence",
+    "prediction", "priority", "action", "deadline", "updated_at", "run_id",
+)  # fmt: skip
 MODEL_RUN_COLUMNS = (
     "run_id", "started_at", "finished_at", "duration_s", "status", "series_trained", "series_skipped", "metrics",
     "error",
@@ -94,6 +98,7 @@ def add_model_rows(data: SampleData) -> None:
     _alerts(data)
     _model_runs(data)
     _dead_letters(data)
+    _insights(data)
 
 
 def _job_run(
@@ -372,3 +377,33 @@ def _dead_letters(data: SampleData) -> None:
         for topic, reason, error in [reasons[n % len(reasons)]]
     ]
     data.add("dead_letters", DEAD_LETTER_COLUMNS, rows)
+
+
+def _insights(data: SampleData) -> None:
+    """What the insights job finds on such a sample: a filling /data with its driver, a growing error pattern,
+    a link, a flat CPU ("no trend") and one insight cleared by a later run."""
+    a = data.anchor
+    found, run = a - timedelta(days=3), "insights-sample"
+    loader = "AGENT_DWH01#/DWH_NIGHTLY.LOAD_FACTS"
+    cross = {
+        "crossing_at": (a + timedelta(days=20)).isoformat(),
+        "crossing_earliest": (a + timedelta(days=12)).isoformat(),
+    }
+    rows: list[Row] = [
+        (found, "I-1", "capacity_plan", "dwh01", "disk.used_percent:/data", "active", True,
+         "disk /data on dwh01 reaches 90% in 20 days; driven by " + loader, 0.999,
+         json.dumps({"sen_slope": 0.6, "drivers": [{"job_key": loader}]}), json.dumps(cross), "high",
+         "archive or extend /data on dwh01", a + timedelta(days=5), a, run),
+        (found, "I-2", "pattern_trend", loader, "p-ora-1653", "active", True,
+         "'ORA-01653: unable to extend table' on LOAD_FACTS is rising", 0.98, json.dumps({"q_value": 0.02}),
+         json.dumps({"value": 0.4, "lower": 0.2, "upper": 0.6}), "medium",
+         "fix the cause of 'ORA-01653' in LOAD_FACTS before it hits half of its runs", a + timedelta(days=30), a, run),
+        (found, "I-3", "workload_resource_link", loader, "runtime_median_s~dwh01/cpu.percent", "active", True,
+         "cpu.percent on dwh01 rises with the runtime of LOAD_FACTS", 0.99, json.dumps({"r": 0.8}), None, None, None,
+         None, a, run),
+        (found, "I-4", "capacity_plan", "fin01", "cpu.percent", "active", False, "cpu on fin01: no trend", 0.3,
+         json.dumps({}), json.dumps({"value": 40.0}), None, None, None, a, run),
+        (a - timedelta(days=9), "I-5", "pattern_trend", "AGENT_FIN01#/FINANCE_EOD.LOAD_GL", "p-x", "cleared", True,
+         "an old trend", 0.97, json.dumps({}), None, "low", "look at LOAD_GL", a + timedelta(days=2), a, run),
+    ]  # fmt: skip
+    data.add("insights", INSIGHT_COLUMNS, rows)

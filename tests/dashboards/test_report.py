@@ -16,7 +16,7 @@ from dashboards.report import build_report, parse_since
 from dashboards.report.build import BadSince, split_series_key
 from dashboards.report.render import NO_DATA
 
-SECTIONS = ("failures", "drift", "capacity", "backtest", "alerts")
+SECTIONS = ("recommendations", "failures", "drift", "capacity", "backtest", "alerts")
 
 
 def _sections(page: str) -> dict[str, str]:
@@ -49,6 +49,9 @@ def test_report_of_the_sample_has_every_section_with_charts(sample_db: str) -> N
     assert "dwh01" in sections["capacity"] and "/data" in sections["capacity"]
     assert "host_disk" in sections["backtest"] and "job_runtime" in sections["backtest"]
     assert "capacity_forecast" in sections["alerts"] and "runtime_anomaly" not in sections["alerts"]  # resolved
+    # Active recommendations only, by deadline: the disk (5 days) before the pattern (30 days); no cleared one.
+    recs = sections["recommendations"]
+    assert recs.index("archive or extend /data on dwh01") < recs.index("ORA-01653") and "look at LOAD_GL" not in recs
     # Self-contained: nothing is fetched from anywhere.
     assert not re.search(r'(src|href)="(?!data:)', page) and "<script" not in page
 
