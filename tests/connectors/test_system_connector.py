@@ -139,7 +139,9 @@ def test_samples_taken_while_kafka_is_down_arrive_in_order_without_hole_or_dupli
     during = {e["event"] for e in mine[first : last + 1]}
     assert during == {"system.kafka.down", "system.kafka.still_down", "system.kafka.back"}, during
     suppressed = sum(sum(e.get("suppressed", {}).values()) for e in mine[first : last + 1])
-    assert suppressed >= 5, "librdkafka's reconnect errors were counted, not printed"
+    # librdkafka retries with a growing backoff (max 2 s): how many attempts fit in the outage depends on the
+    # machine's load, so only "some were counted" is asserted (the set of events above shows none was printed)
+    assert suppressed >= 2, "librdkafka's reconnect errors were counted, not printed"
 
 
 def test_a_full_buffer_drops_the_oldest_samples_and_counts_them(broker: LocalKafka) -> None:
