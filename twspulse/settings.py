@@ -150,6 +150,31 @@ class Settings(BaseSettings):
         default=3600.0, gt=0, description="Repeats of one alert within this window update it instead of a new one."
     )
 
+    # --- Notifier (alerts topic -> Alertmanager, webhooks) ------------------------------------------
+    notify_alertmanager_url: str | None = Field(
+        default=None, description="Base URL of an Alertmanager (alerts are POSTed to <url>/api/v2/alerts); unset: none."
+    )
+    notify_webhook_urls: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated webhook URLs sent a Slack-compatible payload (secret: such URLs carry a token).",
+    )
+    notify_group: str = Field(default="twspulse-notifier", description="Consumer group of the notifier.")
+    notify_timeout_s: float = Field(default=10.0, gt=0, description="Per-request timeout of a receiver.")
+    notify_give_up_s: float = Field(
+        default=300.0, gt=0,
+        description="How long one alert's delivery is retried (5xx, 429, connection errors) before it is "
+        "dead-lettered to alerts.dlq and the notifier goes on.",
+    )  # fmt: skip
+    notify_firing_hold_s: float = Field(
+        default=7 * 86400.0,
+        gt=0,
+        description="endsAt of a firing alert sent to Alertmanager, from now: it stays active that long unless "
+        "resolved (Alertmanager resolves an alert without endsAt after its resolve_timeout, 5 min by default).",
+    )
+    notify_generator_url: str | None = Field(
+        default=None, description="Link sent as the alerts' generatorURL (e.g. the Grafana overview dashboard)."
+    )
+
     # --- LLM annotator -----------------------------------------------------------------------------
     llm_url: str | None = Field(
         default=None,

@@ -56,6 +56,8 @@ JOB_EVENTS_BY_JOB = TopicSpec("twspulse.job-events.by-job", JobEvent)
 # Alert changes from the model jobs and the worker's detectors (key: dedup_key, so one alert's history stays
 # in order on one partition).
 ALERTS = TopicSpec("alerts", Alert)
+# Alerts the notifier could not deliver (a receiver refused them, or stayed down past the retry budget).
+ALERTS_DLQ = TopicSpec(ALERTS.dlq, DeadLetter)
 
 DATA_TOPICS = (JOB_EVENTS, JOB_LOGS, HOST_METRICS, WORKSTATIONS)
 ALL_TOPICS: tuple[TopicSpec, ...] = (
@@ -63,6 +65,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     CONNECTOR_STATE,
     JOB_EVENTS_BY_JOB,
     ALERTS,
+    ALERTS_DLQ,
     *(TopicSpec(t.dlq, DeadLetter) for t in DATA_TOPICS),
 )
 
