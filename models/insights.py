@@ -43,14 +43,14 @@ HALF_OF_RUNS = 0.5  # a pattern's "outage": half of the job's runs hit it
 # Links: at least three weeks of daily pairs, lags up to three days either way, and a correlation strong
 # enough to matter (a tiny r can be significant over many days and still explain nothing).
 MAX_LAG_DAYS = 3
-MIN_LINK_DAYS = 21
+MIN_LINK_DAYS = 28
 MIN_LINK_R = 0.5
 # Capacity: daily means of an hourly series are still autocorrelated, which makes Mann-Kendall too eager; a
 # stricter level and a minimum change over the horizon keep a flat but wavy series "no trend".
 HORIZON_DAYS = 90
 CAPACITY_ALPHA = 0.01
 MIN_CAPACITY_DAYS = 7
-MIN_CHANGE_OVER_HORIZON = 2.0  # percentage points in 90 days
+MIN_CHANGE_OVER_HORIZON = 3.0  # percentage points in 90 days: less is within a host's usual spread, nothing to plan
 LEAD_DAYS = 7  # act this long before the earliest plausible crossing
 PRIORITY_WITHIN = (("critical", 14), ("high", 30), ("medium", 60), ("low", HORIZON_DAYS))
 DRIVERS = 3  # jobs named as the drivers of a capacity trend
@@ -303,7 +303,7 @@ def workload_links(
     if not tests:
         return [], 0
     q = benjamini_hochberg([t.corr.p_value for t in tests])
-    keep = [(t, float(qv)) for t, qv in zip(tests, q, strict=True) if qv < ALPHA and abs(t.corr.r) >= MIN_LINK_R]
+    keep = [(t, float(qv)) for t, qv in zip(tests, q, strict=True) if qv < ALPHA and t.corr.r >= MIN_LINK_R]
     out = [_link_insight(t, qv) for t, qv in keep]
     return out, len(tests)
 
@@ -385,7 +385,7 @@ def capacity_plans(
         if len(daily) < MIN_CAPACITY_DAYS:
             continue
         x = ((daily.index - daily.index[0]) / pd.Timedelta(days=1)).to_numpy(dtype=float)
-        tr = trend_test(daily.to_numpy(dtype=float), x)
+        tr = trend_test(daily.to_numpy(dtype=float), x, autocorrelated=True)
         x_h = (_naive(now) - daily.index[0]) / pd.Timedelta(days=1) + HORIZON_DAYS
         level = [float(np.clip(tr.at(x_h, sl), 0, 100)) for sl in (tr.slope, tr.slope_low, tr.slope_high)]
         evidence: dict[str, Any] = {

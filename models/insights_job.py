@@ -30,8 +30,8 @@ from models.insights import (
     tie_patterns_to_capacity,
     workload_links,
 )
-from models.insights_store import clear_missing, load_inputs, write_insights
-from models.series import host_resource_series, parse_since
+from models.insights_store import InsightInputs, clear_missing, load_inputs, write_insights
+from models.series import Series, host_resource_series, parse_since
 from twspulse.events import Alert
 from twspulse.settings import Settings
 
@@ -76,13 +76,17 @@ def find_insights(
     """Every insight of the window ``since``..``now`` and how many pairs each kind tested."""
     series = list(host_resource_series(conn, since))
     inputs = load_inputs(conn, since, {s.subject for s in series})
+    return insights_of(inputs, series, settings.capacity_threshold_percent, now, forecaster)
+
+
+def insights_of(
+    inputs: InsightInputs, series: Sequence[Series], threshold: float, now: datetime, forecaster: Forecaster
+) -> tuple[list[Insight], dict[str, int]]:
+    """The finders on loaded inputs (the job's and the evaluation's common path): insights and tests per kind."""
     trends, n_trend = pattern_trends(inputs.hits, inputs.runs, inputs.templates, now)
     workload = daily_workload(inputs.runs)
     links, n_link = workload_links(workload, daily_means(series), inputs.host_of, inputs.workstation_of)
-    plans = capacity_plans(
-        series, workload, links, inputs.host_of, inputs.workstation_of, settings.capacity_threshold_percent, now,
-        forecaster,
-    )  # fmt: skip
+    plans = capacity_plans(series, workload, links, inputs.host_of, inputs.workstation_of, threshold, now, forecaster)
     tie_patterns_to_capacity(trends, plans, inputs.host_of, inputs.workstation_of)
     tested = {"pattern_trend": n_trend, "workload_resource_link": n_link, "capacity_plan": len(plans)}
     return [*trends, *links, *plans], tested

@@ -5,10 +5,16 @@ Pure functions on numbers (numpy arrays, pandas series); no database, no model c
 - Trend: Mann-Kendall (Kendall's tau of value against time) with Sen's slope and its confidence interval
   (``scipy.stats.kendalltau`` / ``theilslopes``). Rank-based, so one outlying week moves it little, it needs
   no distribution (weekly error rates are small counts with many zeros and ties) and it is exact for small n.
-- Links: Spearman correlation of the first differences at lags ``-max_lag..max_lag``. Differencing removes
-  the trend both series share by coincidence (two things growing in the same 8 weeks correlate at ~0.9 with no
-  causal tie); what is left is whether they move together from one day to the next. The best lag's p-value
-  is multiplied by the number of lags tried (Bonferroni), so searching for a lag does not buy significance.
+  For autocorrelated series (daily host means) its variance is corrected by the effective sample size.
+- Links: positive Spearman correlation of the detrended series at lags ``-max_lag..max_lag``. Detrending
+  (each value minus its centred 7-step rolling mean) removes the trend both series share by coincidence (two
+  things growing in the same 8 weeks correlate at ~0.9 with no causal tie), whatever its shape; what is left
+  is whether they move together from one day to the next. First differences would do that too, but they
+  correlate each step with the next at -0.5, which turns an opposite movement into a "link" one step off.
+  The p-value uses the effective number of pairs (Bartlett's correction for the two series' autocorrelation:
+  a wandering host metric correlates by chance far more often than independent points would), and the best
+  lag's p-value is multiplied by the number of lags tried (Bonferroni), so searching for a lag does not buy
+  significance.
 - Many pairs: Benjamini-Hochberg q-values over every test of a run keep the share of false insights at the
   chosen level however many jobs and hosts are tested.
 """
@@ -23,6 +29,8 @@ import pandas as pd
 from scipy import stats
 
 SLOPE_CONFIDENCE = 0.95  # the confidence interval quoted with every Sen's slope
+ACF_LAGS = 10  # autocorrelation lags in the effective-sample-size correction of a correlation
+DETREND_WINDOW = 7  # steps of the rolling mean links are detrended by (a week of days: also drops weekly swings)
 
 
 @dataclass(frozen=True)
@@ -66,15 +74,17 @@ class LaggedCorrelation:
     p_value: float  # Bonferroni-adjusted over the lags tried
     n: int
     lags_tried: int
+    n_effective: float = 0.0  # n corrected for the two series' autocorrelation (what the p-value uses)
 
     def as_evidence(self) -> dict[str, float | int | str]:
         """The numbers an insight's evidence quotes."""
         return {
-            "method": "spearman of first differences",
+            "method": f"spearman of residuals from a centred {DETREND_WINDOW}-step rolling mean",
             "lag": self.lag,
             "r": _round(self.r),
             "p_value": _round(self.p_value, 6),
             "n": self.n,
+            "n_effective": self.n_effective,
             "lags_tried": self.lags_tried,
         }
 
@@ -83,10 +93,15 @@ def _round(value: float, digits: int = 4) -> float:
     return round(float(value), digits) if math.isfinite(value) else float("nan")
 
 
-def trend_test(y: np.ndarray | list[float], x: np.ndarray | list[float] | None = None) -> Trend:
+def trend_test(
+    y: np.ndarray | list[float], x: np.ndarray | list[float] | None = None, autocorrelated: bool = False
+) -> Trend:
     """Mann-Kendall trend test and Sen's slope of ``y`` over ``x`` (default 0, 1, 2, ...).
 
-    A constant series has no trend: p = 1, slope 0. Fewer than 3 points cannot be tested (ValueError).
+    ``autocorrelated``: the variance of the statistic is inflated by the effective-sample-size factor of the
+    detrended series (Yue & Wang 2004, significant autocorrelations only), so a series that wanders (daily host
+    means) is not taken for a trend. A constant series has no trend: p = 1, slope 0. Fewer than 3 points cannot
+    be tested (ValueError).
     """
     yv = np.asarray(y, dtype=float)
     xv = np.arange(len(yv), dtype=float) if x is None else np.asarray(x, dtype=float)
@@ -100,6 +115,10 @@ def trend_test(y: np.ndarray | list[float], x: np.ndarray | list[float] | None =
         return Trend(len(yv), 0.0, 1.0, 0.0, 0.0, 0.0, float(yv[0]))
     tau, p = stats.kendalltau(xv, yv)
     sen = stats.theilslopes(yv, xv, alpha=SLOPE_CONFIDENCE)
+    if autocorrelated and math.isfinite(p):
+        factor = _ess_factor(yv - (sen.intercept + sen.slope * xv))
+        z = stats.norm.isf(max(p, 1e-300) / 2) / math.sqrt(factor)
+        p = float(2 * stats.norm.sf(z))
     return Trend(
         n=len(yv),
         tau=float(tau),
@@ -111,18 +130,63 @@ def trend_test(y: np.ndarray | list[float], x: np.ndarray | list[float] | None =
     )
 
 
-def _spearman(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+def _ess_factor(residuals: np.ndarray, max_lag: int = 10) -> float:
+    """n / n*: 1 + 2 * sum over significant lags k of (1 - k/n) * rho_k (at least 1)."""
+    n = len(residuals)
+    r = residuals - residuals.mean()
+    denom = float(np.dot(r, r))
+    if n < 4 or denom == 0:
+        return 1.0
+    bound = 1.96 / math.sqrt(n)
+    total = 0.0
+    for k in range(1, min(max_lag, n - 2) + 1):
+        rho = float(np.dot(r[:-k], r[k:])) / denom
+        if abs(rho) > bound:
+            total += (1 - k / n) * rho
+    return max(1.0, 1 + 2 * total)
+
+
+def _detrended(s: pd.Series) -> np.ndarray:
+    trend = s.rolling(DETREND_WINDOW, center=True, min_periods=DETREND_WINDOW // 2 + 1).mean()
+    return (s - trend).to_numpy()
+
+
+def _spearman_r(a: np.ndarray, b: np.ndarray) -> float:
     if np.ptp(a) == 0 or np.ptp(b) == 0:
-        return 0.0, 1.0
-    r, p = stats.spearmanr(a, b)
-    return float(r), float(p) if math.isfinite(p) else 1.0
+        return 0.0
+    r = stats.spearmanr(a, b).statistic
+    return float(r) if math.isfinite(r) else 0.0
+
+
+def _acf(v: np.ndarray, max_lag: int) -> np.ndarray:
+    """Sample autocorrelations at lags 1..max_lag over the finite pairs of a series with gaps."""
+    out = np.zeros(max_lag)
+    for k in range(1, max_lag + 1):
+        a, b = v[:-k], v[k:]
+        ok = np.isfinite(a) & np.isfinite(b)
+        if ok.sum() > 3 and np.ptp(a[ok]) > 0 and np.ptp(b[ok]) > 0:
+            out[k - 1] = float(np.corrcoef(a[ok], b[ok])[0, 1])
+    return out
+
+
+def _one_sided_p(r: float, n_eff: float) -> float:
+    """P(correlation >= r) for independent series, from the t distribution with ``n_eff`` points."""
+    if n_eff <= 3 or abs(r) >= 1:
+        return 0.0 if r >= 1 else 1.0
+    t = r * math.sqrt((n_eff - 2) / (1 - r * r))
+    return float(stats.t.sf(t, n_eff - 2))
 
 
 def lagged_correlation(x: pd.Series, y: pd.Series, max_lag: int, min_pairs: int) -> LaggedCorrelation | None:
-    """Strongest correlation of the first differences of ``x`` and ``y`` over lags ``-max_lag..max_lag``.
+    """Strongest correlation of the detrended ``x`` and ``y`` over lags ``-max_lag..max_lag``.
+
+    The lag is the one of the strongest correlation either way, and the p-value is one-sided for a positive
+    one: more work means more load and a busier host means slower runs, so a workload and a resource that move
+    in opposite directions are not a capacity link (and the echo of a strong opposite movement at the next lag,
+    through each series' own autocorrelation, must not become one).
 
     Both series are indexed by the instants of one regular grid (missing steps may simply be absent: they are
-    reindexed to the common grid, and a difference across a gap is not taken). None when no lag leaves at least
+    reindexed to the common grid; the rolling mean needs 4 of its 7 steps). None when no lag leaves at least
     ``min_pairs`` pairs.
     """
     if x.empty or y.empty:
@@ -132,23 +196,27 @@ def lagged_correlation(x: pd.Series, y: pd.Series, max_lag: int, min_pairs: int)
     if pd.isna(step) or step <= pd.Timedelta(0):
         return None
     grid = pd.date_range(index[0], index[-1], freq=step)
-    dx = x.reindex(grid).astype(float).diff().to_numpy()
-    dy = y.reindex(grid).astype(float).diff().to_numpy()
-    best: tuple[float, int, float, int] | None = None  # (|r|, lag, p, n)
-    r_best = 0.0
+    dx, dy = _detrended(x.reindex(grid).astype(float)), _detrended(y.reindex(grid).astype(float))
+    best: tuple[float, int, int] | None = None  # (r, lag, n)
     lags = range(-max_lag, max_lag + 1)
     for lag in lags:
         a, b = (dx[: len(dx) - lag], dy[lag:]) if lag >= 0 else (dx[-lag:], dy[: len(dy) + lag])
         ok = np.isfinite(a) & np.isfinite(b)
         if ok.sum() < min_pairs:
             continue
-        r, p = _spearman(a[ok], b[ok])
-        if best is None or abs(r) > best[0]:
-            best, r_best = (abs(r), lag, p, int(ok.sum())), r
+        r = _spearman_r(a[ok], b[ok])
+        if best is None or abs(r) > abs(best[0]):
+            best = (r, lag, int(ok.sum()))
     if best is None:
         return None
-    _, lag, p, n = best
-    return LaggedCorrelation(lag=lag, r=r_best, p_value=min(1.0, p * len(lags)), n=n, lags_tried=len(lags))
+    r, lag, n = best
+    # Two autocorrelated series correlate by chance more widely than n independent pairs would (Bartlett):
+    # the effective number of pairs is n / (1 + 2 * sum_k acf_x(k) * acf_y(k)).
+    inflation = max(1.0, 1 + 2 * float(np.dot(_acf(dx, ACF_LAGS), _acf(dy, ACF_LAGS))))
+    p = _one_sided_p(r, n / inflation)
+    return LaggedCorrelation(
+        lag=lag, r=r, p_value=min(1.0, p * len(lags)), n=n, lags_tried=len(lags), n_effective=round(n / inflation, 1)
+    )
 
 
 def benjamini_hochberg(p_values: list[float] | np.ndarray) -> np.ndarray:

@@ -46,6 +46,21 @@ def test_noise_is_rarely_a_trend() -> None:
     assert trend_test([0.2] * 8).p_value == 1.0  # a constant rate is no trend
 
 
+def test_wandering_series_is_less_often_a_trend_with_the_autocorrelation_correction() -> None:
+    rng = np.random.default_rng(12)
+    plain = corrected = 0
+    for _ in range(100):
+        ar = np.zeros(84)
+        for i in range(1, 84):
+            ar[i] = 0.7 * ar[i - 1] + rng.normal(0, 2)
+        plain += trend_test(ar).p_value < 0.01
+        corrected += trend_test(ar, autocorrelated=True).p_value < 0.01
+    # uncorrected, an AR(1) wanders into "trends" far beyond the 1 % level
+    assert corrected <= 8 and plain >= 3 * corrected
+    line = np.arange(84) * 0.3 + rng.normal(0, 1, 84)
+    assert trend_test(line, autocorrelated=True).p_value < 1e-6  # a real trend keeps its significance
+
+
 def test_benjamini_hochberg_matches_the_textbook_example() -> None:
     q = benjamini_hochberg([0.01, 0.04, 0.03, 0.005])
     assert np.allclose(q, [0.02, 0.04, 0.04, 0.02])
@@ -78,6 +93,8 @@ def test_same_day_link_has_lag_zero() -> None:
     job, host, _ = _shared_daily(40, 0, seed=4)
     linked = lagged_correlation(job, host, max_lag=3, min_pairs=21)
     assert linked is not None and linked.lag == 0 and linked.r > 0.6
+    opposite = lagged_correlation(job, -host, max_lag=3, min_pairs=21)  # more work, less load: not a link
+    assert opposite is not None and opposite.p_value > 0.5
 
 
 # --- finders on frames ---------------------------------------------------------------------------------------
