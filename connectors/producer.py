@@ -6,7 +6,6 @@ raised at the next flush so the caller does not advance its cursor past data tha
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -14,6 +13,7 @@ import structlog
 from confluent_kafka import KafkaError, Message, Producer
 
 from twspulse.events import Contract
+from twspulse.kafka_clients import librdkafka_config
 
 log = structlog.get_logger(__name__)
 
@@ -43,9 +43,9 @@ class EventProducer:
         config: Mapping[str, object] | None = None,
     ):
         """``config``: librdkafka settings (and ``error_cb``/``logger`` callbacks) laid over the defaults below."""
-        conf: dict[str, object] = {
-            "bootstrap.servers": bootstrap,
-            "client.id": client_id,
+        # the logger of librdkafka_config: librdkafka's own lines go through Python logging (JSON, throttled)
+        conf: dict[str, object] = librdkafka_config(bootstrap, client_id)
+        conf |= {
             "enable.idempotence": True,
             "acks": "all",
             "compression.type": "zstd",
@@ -58,9 +58,6 @@ class EventProducer:
         }
         if transactional_id:
             conf["transactional.id"] = transactional_id
-        # librdkafka's own lines (``%3|...|FAIL|...`` on stderr by default) go through Python logging, so they
-        # are rendered as one JSON object per line and throttled in an outage like every library's lines.
-        conf["logger"] = logging.getLogger(f"librdkafka.{client_id}")
         conf.update(config or {})
         self._producer = Producer(conf)
         self.transactional = transactional_id is not None

@@ -53,6 +53,7 @@ from streams.pipes import PIPES, Pipe
 from streams.retry_policy import RetryPolicy, Stopping, StopSignal
 from streams.timescale_sink import TimescaleSink
 from twspulse.events import Contract, DeadLetter, HostMetrics, JobLogChunk, validation_reason
+from twspulse.kafka_clients import librdkafka_config
 from twspulse.settings import Settings
 from twspulse.topics import DATA_TOPICS, HOST_METRICS, JOB_EVENTS, JOB_EVENTS_BY_JOB, JOB_LOGS
 
@@ -187,7 +188,8 @@ def _dead_letter_counter(app: faust.App, settings: Settings, sink: TimescaleSink
 
 def _partitions(bootstrap: str, topic: str, default: int) -> int:
     """The state table must have exactly as many partitions as the topics it is keyed with."""
-    meta = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic, timeout=15).topics.get(topic)
+    admin = AdminClient(librdkafka_config(bootstrap, "twspulse-worker-admin"))
+    meta = admin.list_topics(topic, timeout=15).topics.get(topic)
     return len(meta.partitions) if meta is not None and meta.partitions else default
 
 

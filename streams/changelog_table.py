@@ -26,6 +26,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from connectors.producer import EventProducer
+from twspulse.kafka_clients import librdkafka_config
 from twspulse.topics import create_topics
 
 log = structlog.get_logger(__name__)
@@ -42,7 +43,7 @@ class ChangelogTable:
 
     def ensure_topic(self, partitions: int) -> None:
         """Create the compacted changelog (as many partitions as the source) unless it exists."""
-        admin = AdminClient({"bootstrap.servers": self._bootstrap})
+        admin = AdminClient(librdkafka_config(self._bootstrap, f"{self.topic}-admin"))
         # all topics, not this one by name: a metadata request naming a missing topic may auto-create it,
         # with the broker's default partitions and without compaction
         meta = admin.list_topics(timeout=15).topics.get(self.topic)
@@ -87,8 +88,9 @@ class ChangelogTable:
         data: dict[int, dict[str, dict[str, Any]]] = {p: {} for p in partitions}
         started = time.monotonic()
         consumer = Consumer(
-            {"bootstrap.servers": self._bootstrap, "group.id": f"{self.topic}-restore", "enable.auto.commit": False,
-             "enable.partition.eof": True, "fetch.max.bytes": 8 * 1024 * 1024, "isolation.level": "read_committed"}
+            librdkafka_config(self._bootstrap, f"{self.topic}-restore")
+            | {"group.id": f"{self.topic}-restore", "enable.auto.commit": False, "enable.partition.eof": True,
+               "fetch.max.bytes": 8 * 1024 * 1024, "isolation.level": "read_committed"}
         )  # fmt: skip
         try:
             ends: dict[int, int] = {}

@@ -107,22 +107,30 @@ def engines_up(ctx: click.Context) -> None:
 @engines.command("status")
 @click.pass_context
 def engines_status(ctx: click.Context) -> None:
-    """Say where Kafka and the database are, and whether they answer."""
+    """Say where Kafka and the database are, and whether they answer; exit 1 when one of them does not."""
     import psycopg
     from confluent_kafka.admin import AdminClient
 
+    from twspulse.kafka_clients import librdkafka_config
+
     ep = _endpoints(_settings(ctx))
+    down = []
     try:
-        brokers = AdminClient({"bootstrap.servers": ep.kafka_bootstrap}).list_topics(timeout=5).brokers
+        admin = AdminClient(librdkafka_config(ep.kafka_bootstrap, "twspulse-status"))
+        brokers = admin.list_topics(timeout=5).brokers
         click.echo(f"kafka    {ep.kafka_bootstrap}: up ({len(brokers)} broker)")
     except Exception as exc:  # noqa: BLE001 - reported, that is the command's job
+        down.append("kafka")
         click.echo(f"kafka    {ep.kafka_bootstrap}: DOWN ({exc})")
     try:
         with psycopg.connect(ep.database_url, connect_timeout=5) as conn:
             version = conn.execute("SHOW server_version").fetchone()
         click.echo(f"database: up (PostgreSQL {version[0] if version else '?'})")
     except psycopg.Error as exc:
+        down.append("database")
         click.echo(f"database: DOWN ({exc})")
+    if down:  # for scripts and healthchecks: a status that says DOWN is a failure
+        ctx.exit(1)
 
 
 # --- db / topics -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from datetime import datetime
 import psycopg
 from confluent_kafka import Consumer, TopicPartition
 
+from twspulse.kafka_clients import librdkafka_config
 from twspulse.topics import ALL_TOPICS
 
 
@@ -140,7 +141,7 @@ def read_summary(database_url: str, bootstrap: str | None, live_since: datetime 
 
 def topic_end_offsets(bootstrap: str) -> dict[str, int]:
     """Sum of end offsets per topic (records ever written, transaction markers included)."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "twspulse-summary"})
+    consumer = Consumer(librdkafka_config(bootstrap, "twspulse-summary", **{"group.id": "twspulse-summary"}))
     out: dict[str, int] = {}
     try:
         meta = consumer.list_topics(timeout=10)

@@ -24,6 +24,7 @@ from twspulse.events import (
     SeenStatus,
     WorkstationStatus,
 )
+from twspulse.kafka_clients import librdkafka_config
 
 log = structlog.get_logger(__name__)
 
@@ -72,7 +73,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
 
 def ensure_topics(bootstrap: str, partitions: int, specs: tuple[TopicSpec, ...] = ALL_TOPICS) -> list[str]:
     """Create the topics that do not exist yet; returns the names created."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(librdkafka_config(bootstrap, "twspulse-topics"))
     existing = set(admin.list_topics(timeout=15).topics)
     wanted = [
         NewTopic(

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from connectors.producer import EventProducer
 from twspulse.events import SeenStatus
+from twspulse.kafka_clients import librdkafka_config
 from twspulse.topics import CONNECTOR_STATE
 
 log = structlog.get_logger(__name__)
@@ -34,8 +35,8 @@ class SeenStore:
     def load(self, bootstrap: str, timeout_s: float = 30.0) -> int:
         """Read the state topic from the beginning to its end; returns the number of jobs known."""
         consumer = Consumer(
-            {
-                "bootstrap.servers": bootstrap,
+            librdkafka_config(bootstrap, f"twspulse-state-reader-{self.connector}")
+            | {
                 "group.id": f"twspulse-state-reader-{self.connector}",
                 "enable.auto.commit": False,
                 "isolation.level": "read_committed",

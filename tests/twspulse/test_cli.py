@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from twspulse.cli import main
@@ -33,3 +34,24 @@ def test_every_subcommand_has_help_text() -> None:
         assert "Usage:" in result.output
         # a docstring line beyond the usage line: the command says what it does
         assert len([ln for ln in result.output.splitlines() if ln.strip()]) >= 3, path
+
+
+def test_engines_status_exits_1_when_kafka_and_the_database_are_down_without_librdkafka_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TWSPULSE_KAFKA_BOOTSTRAP", "127.0.0.1:9")  # nothing listens on port 9
+    monkeypatch.setenv("TWSPULSE_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    result = CliRunner().invoke(main, ["engines", "status"])
+    assert result.exit_code == 1, result.output
+    assert "127.0.0.1:9: DOWN" in result.output and "database: DOWN" in result.output
+    assert "|FAIL|" not in capfd.readouterr().err  # librdkafka's lines went through logging
+
+
+def test_engines_status_exits_0_when_both_answer(
+    kafka: str, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TWSPULSE_KAFKA_BOOTSTRAP", kafka)
+    monkeypatch.setenv("TWSPULSE_DATABASE_URL", database_url)
+    result = CliRunner().invoke(main, ["engines", "status"])
+    assert result.exit_code == 0, result.output
+    assert "DOWN" not in result.output

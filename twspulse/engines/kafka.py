@@ -23,6 +23,7 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 from twspulse.engines.ports import free_port
+from twspulse.kafka_clients import librdkafka_config
 
 log = structlog.get_logger(__name__)
 
@@ -199,7 +200,7 @@ class LocalKafka:
                 except OSError:
                     time.sleep(0.05)
                     continue
-                admin = AdminClient({"bootstrap.servers": self.bootstrap})
+                admin = AdminClient(librdkafka_config(self.bootstrap, "twspulse-kafka-ready"))
             try:
                 md = admin.list_topics(timeout=2)
                 if md.brokers:
