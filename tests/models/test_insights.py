@@ -280,3 +280,20 @@ def test_insights_rerun_updates_rows_and_alerts_without_duplicates(database_url:
     trend = next(i for i in second.insights if i.kind == "pattern_trend")
     assert trend.prediction and trend.prediction["resource_crossing"]["host"] == "web01"
     assert ("capacity_plan", 1, 2) in alerts and ("pattern_trend", 1, 2) in alerts
+
+
+def test_insight_no_longer_found_is_cleared_and_its_alert_resolved(database_url: str) -> None:
+    _load(database_url, weeks=7)
+    settings = Settings(log_json=False)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        refresh_insights(conn, settings, since="50d", now=NOW, forecaster=_linear_forecaster)
+        conn.execute("DELETE FROM job_run_patterns")  # the pattern's hits are gone: no trend any more
+        refresh_insights(conn, settings, since="50d", now=NOW + timedelta(days=1), forecaster=_linear_forecaster)
+        states = dict(conn.execute("SELECT kind, state FROM insights WHERE kind <> 'capacity_plan'").fetchall())
+        latest = dict(
+            conn.execute(
+                "SELECT DISTINCT ON (alert_id) kind, state FROM alerts WHERE kind = 'pattern_trend' "
+                "ORDER BY alert_id, time DESC"
+            ).fetchall()
+        )
+    assert states == {"pattern_trend": "cleared"} and latest == {"pattern_trend": "resolved"}
