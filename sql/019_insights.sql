@@ -5,7 +5,7 @@
 -- for the same finding and updates its row (ON CONFLICT on (insight_id, time), with time = when the insight was
 -- first found, read back from this table) instead of adding one per run. A hypertable because its unique keys
 -- must hold the time column, as every other table here; small (hosts x resources + significant findings), so
--- 30-day chunks, no compression. On plain PostgreSQL it is an ordinary table with the same key.
+-- 30-day chunks. On plain PostgreSQL it is an ordinary table with the same key.
 CREATE TABLE IF NOT EXISTS insights (
   time         timestamptz      NOT NULL,       -- when the insight was first found (kept by later runs)
   insight_id   text             NOT NULL,       -- stable: hash of kind, subject and metric
@@ -28,4 +28,8 @@ CREATE TABLE IF NOT EXISTS insights (
 SELECT twspulse_make_hypertable('insights', 'time', '30 days');
 CREATE INDEX IF NOT EXISTS insights_active_deadline ON insights (deadline) WHERE state = 'active';
 CREATE INDEX IF NOT EXISTS insights_kind_subject ON insights (kind, subject);
+-- Compressed like every hypertable, late: a row is rewritten by every nightly run while its insight holds (a
+-- host's "no trend" row holds for good), and TimescaleDB updates rows of a compressed chunk by decompressing
+-- only their segment (one kind): a few rows a night.
+SELECT twspulse_compress('insights', 'kind', 'time DESC', '90 days');
 SELECT twspulse_retain('insights', 'time', '400 days');

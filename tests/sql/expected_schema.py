@@ -24,6 +24,7 @@ HYPERTABLES = {  # table -> chunk interval in force for new chunks
     "alerts": "30 days",
     "dead_letters": "7 days",
     "job_log_frames": "7 days",
+    "insights": "30 days",
 }
 RETENTION = {  # relation -> drop_after (plain PostgreSQL records the tables only; rollups follow their tables)
     "host_metrics": "30 days",
@@ -37,6 +38,7 @@ RETENTION = {  # relation -> drop_after (plain PostgreSQL records the tables onl
     "alerts": "400 days",
     "dead_letters": "90 days",
     "job_log_frames": "400 days",
+    "insights": "400 days",
 }
 ROLLUP_RETENTION = {
     "host_metrics_1m": "90 days",
