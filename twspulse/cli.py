@@ -394,6 +394,27 @@ def summary(ctx: click.Context) -> None:
     click.echo(f"({time.monotonic() - started:.1f}s)")
 
 
+# --- notifier -------------------------------------------------------------------------------------
+@main.command()
+@click.pass_context
+def notify(ctx: click.Context) -> None:
+    """Send alert changes (topic alerts) to Alertmanager and webhooks; undeliverable ones to alerts.dlq.
+
+    Receivers: TWSPULSE_NOTIFY_ALERTMANAGER_URL and/or TWSPULSE_NOTIFY_WEBHOOK_URLS. A repeat of an alert
+    state already sent is not sent again, also across restarts (docs/alerts.md).
+    """
+    from streams.notify.notifier import NoReceivers, run_notifier
+
+    settings = _settings(ctx)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        run_notifier(settings, _endpoints(settings).kafka_bootstrap, stop)
+    except NoReceivers as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 # --- model jobs (models/cli.py): forecast, anomalies score, train --------------------------------------
 def _add_model_commands() -> None:
     from models.cli import anomalies_group, forecast_command, insights_command, train_command
