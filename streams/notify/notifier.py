@@ -62,6 +62,13 @@ def receivers_of(settings: Settings, client: httpx.Client) -> list[Receiver]:
     return receivers
 
 
+def max_poll_interval_ms(settings: Settings, receivers: int) -> int:
+    """How long one record may keep the notifier from polling: every receiver retried for the whole budget,
+    plus its last wait and request, and a margin; past it the group would give the partitions away."""
+    per_receiver = settings.notify_give_up_s + MAX_RETRY_AFTER_S + settings.notify_timeout_s
+    return min(int((receivers * per_receiver + 60) * 1000), 86_400_000)  # librdkafka's maximum: a day
+
+
 def _consumed(msg: Message) -> Consumed:
     _, ts = msg.timestamp()
     return Consumed(msg.topic() or "", msg.key(), msg.value() or b"", msg.partition() or 0, msg.offset() or 0,
@@ -113,6 +120,7 @@ class Notifier:
                 "auto.offset.reset": "earliest",  # alerts published before the notifier first ran are sent too
                 "enable.auto.commit": False,  # committed by hand, after delivery or dead-lettering
                 "isolation.level": "read_committed",
+                "max.poll.interval.ms": max_poll_interval_ms(settings, len(self._receivers)),
                 "logger": logging.getLogger("librdkafka.notifier"),
             }
         )
@@ -139,21 +147,29 @@ class Notifier:
         log.info("notifier.started", receivers=[r.name for r in self._receivers], group=self._settings.notify_group)
         try:
             while not self._stop.is_set():
-                for msg in self._consumer.consume(100, 0.5):
-                    if not self._usable(msg):
-                        continue
-                    record = _consumed(msg)
-                    try:
-                        self._handle(record)
-                    except NotifierStopping:
-                        log.warning("notifier.stopped_in_retry", partition=record.partition, offset=record.offset)
-                        return
-                    done = TopicPartition(record.topic, record.partition, record.offset + 1)
-                    self._consumer.commit(offsets=[done], asynchronous=False)
-                    self.records += 1
+                # one record per poll: max.poll.interval.ms then bounds one record's deliveries, not a batch's
+                msg = self._consumer.poll(0.5)
+                if msg is None or not self._usable(msg):
+                    continue
+                record = _consumed(msg)
+                try:
+                    self._handle(record)
+                except NotifierStopping:
+                    log.warning("notifier.stopped_in_retry", partition=record.partition, offset=record.offset)
+                    return
+                self._commit(record)
         finally:
             self._consumer.close()
             log.info("notifier.stopped", sent=self.sent, skipped=self.skipped, dead_lettered=self.dead_lettered)
+
+    def _commit(self, record: Consumed) -> None:
+        done = TopicPartition(record.topic, record.partition, record.offset + 1)
+        try:
+            self._consumer.commit(offsets=[done], asynchronous=False)
+        except KafkaException as exc:
+            # the partition moved to another notifier meanwhile: it sends this alert again (at least once)
+            log.warning("notifier.commit_failed", partition=record.partition, offset=record.offset, error=str(exc))
+        self.records += 1
 
     def _usable(self, msg: Message) -> bool:
         err = msg.error()

@@ -26,7 +26,7 @@ from connectors.producer import EventProducer
 from models.alerts import AlertBook, Condition, publish_alerts
 from streams.notify.delivered import DeliveredState
 from streams.notify.errors import DeliveryRefused, DeliveryUnavailable
-from streams.notify.notifier import NoReceivers, Notifier, receivers_of, run_notifier
+from streams.notify.notifier import NoReceivers, Notifier, max_poll_interval_ms, receivers_of, run_notifier
 from streams.notify.receivers import AlertmanagerReceiver, WebhookReceiver, post_json, retry_after
 from tests.connectors.test_tws_connector import read_topic
 from tests.helpers import wait_until
@@ -304,6 +304,30 @@ def test_transient_errors_are_retried_and_refusals_dead_lettered_while_the_flow_
     assert by_type["ValidationError"].raw() == b'{"not": "an alert"}'
 
 
+def test_a_notifier_stopped_while_retrying_leaves_the_alert_for_the_next_one(
+    kafka: str, alertmanager: Receiver, webhook: Receiver
+) -> None:
+    webhook.answers.append(lambda body: (503, {}))  # down until the test says otherwise
+    alerts = AlertBook(dedup_window_s=3600).apply(_fail("WS#/E.pending"))
+    settings = _settings(alertmanager, webhook)
+    first = _start(settings, kafka)
+    try:
+        _publish(kafka, alerts)
+        wait_until(lambda: len(webhook.requests) >= 2, 30, 0.1, "the webhook retried")
+    finally:
+        first.close()  # SIGTERM's path: the retry's wait ends at once
+    assert first.notifier.records == 0 and len(alertmanager.accepted) == 1  # Alertmanager (first) had it
+    webhook.answers.clear()
+    second = _start(settings, kafka)
+    try:
+        wait_until(lambda: second.notifier.records == 1, 30, 0.1, "the uncommitted alert handled again")
+    finally:
+        second.close()
+    assert [b["text"].split(":")[0] for b in webhook.accepted] == ["[FIRING] critical job_failed on WS#/E.pending"]
+    assert len(alertmanager.accepted) == 2  # at least once: the receiver that had it gets it again
+    assert read_topic(kafka, ALERTS_DLQ.name) == []
+
+
 # --- without a broker -------------------------------------------------------------------------------------
 def _alert(state: str = "firing", alert_id: str = "a1") -> Alert:
     return Alert(alert_id=alert_id, dedup_key="metric_anomaly:web01:cpu", kind="metric_anomaly", severity="warning",
@@ -337,6 +361,12 @@ def test_alertmanager_payload_holds_a_firing_alert_and_ends_a_resolved_one() -> 
     assert all(isinstance(v, str) for v in [*firing["labels"].values(), *firing["annotations"].values()])
     assert am.payload(_alert("resolved"), now)[0]["endsAt"] == "2026-11-02T08:10:00Z"
     assert _alertmanager_problem([firing]) is None
+
+
+def test_the_poll_interval_covers_one_record_retried_at_every_receiver() -> None:
+    settings = Settings(notify_give_up_s=300, notify_timeout_s=10)
+    assert max_poll_interval_ms(settings, 2) == (2 * (300 + 120 + 10) + 60) * 1000
+    assert max_poll_interval_ms(Settings(notify_give_up_s=10**6), 3) == 86_400_000
 
 
 def test_receivers_come_from_settings_and_none_is_an_error() -> None:
