@@ -15,17 +15,12 @@ from typing import IO
 import click
 import pandas as pd
 
-from twspulse.settings import Settings, load_settings
+from twspulse.cli_context import settings_of
 
 _TS_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-def _settings(ctx: click.Context) -> Settings:
-    """The settings the ``twspulse`` group loaded, or fresh ones when a command runs on its own (tests)."""
-    obj = ctx.find_root().obj
-    if isinstance(obj, dict) and isinstance(obj.get("settings"), Settings):
-        return obj["settings"]
-    return load_settings()
+_settings = settings_of  # the settings the ``twspulse`` group loaded (fresh ones when run on its own)
 
 
 def _read_timestamp_value(source: IO[str]) -> pd.DataFrame:

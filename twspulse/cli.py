@@ -14,16 +14,42 @@ import threading
 import time
 
 import click
+from pydantic import ValidationError
 
+from twspulse.cli_context import settings_of, settings_problem
 from twspulse.logs import configure_logging
 from twspulse.settings import Settings, load_settings
 
-
-def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj["settings"]  # type: ignore[no-any-return]
+_settings = settings_of
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Cli(click.Group):
+    """The root command: the errors an operator causes or meets are one line on stderr and exit 1.
+
+    A missing or unreadable file, a database or broker that is down or refuses, a bad value: said in one
+    line with what to check, instead of a traceback. Anything else is a bug and keeps its traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        import psycopg
+        from confluent_kafka import KafkaException
+
+        try:
+            return super().invoke(ctx)
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            raise click.ClickException(f"{exc.strerror}: {exc.filename}") from exc
+        except psycopg.OperationalError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise click.ClickException(f"database unreachable or refusing: {first}") from exc
+        except KafkaException as exc:
+            raise click.ClickException(f"Kafka: {exc}") from exc
+        except ValidationError as exc:
+            raise click.ClickException(
+                f"invalid input: {exc.error_count()} errors, first: {exc.errors()[0]['msg']}"
+            ) from exc
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--log-level", default=None, help="Override TWSPULSE_LOG_LEVEL (DEBUG, INFO, WARNING, ERROR).")
 @click.option("--log-json/--log-text", default=None, help="JSON log lines (default) or readable text.")
 @click.pass_context
@@ -39,7 +65,12 @@ def main(ctx: click.Context, log_level: str | None, log_json: bool | None) -> No
         overrides["log_level"] = log_level
     if log_json is not None:
         overrides["log_json"] = log_json
-    settings = load_settings(**overrides)
+    try:
+        settings = load_settings(**overrides)
+    except ValidationError as exc:  # said by the first command that needs the settings (so --help still works)
+        configure_logging("INFO", True if log_json is None else log_json)
+        ctx.obj = {"settings_error": settings_problem(exc)}
+        return
     configure_logging(settings.log_level, settings.log_json)
     ctx.obj = {"settings": settings}
 

@@ -20,15 +20,10 @@ from models.annotate.annotator import Annotator
 from models.annotate.evaluation import SPLITS, evaluate, resolve_split
 from models.annotate.exceptions import AnnotateError
 from models.annotate.store import annotation_exists, load_run_context, save_annotation, save_feedback
-from twspulse.settings import Settings, load_settings
+from twspulse.cli_context import settings_of
+from twspulse.settings import Settings
 
-
-def _settings(ctx: click.Context) -> Settings:
-    """The settings of the parent `twspulse` group, or fresh ones when run standalone (tests)."""
-    root = ctx.find_root()
-    if isinstance(root.obj, dict) and isinstance(root.obj.get("settings"), Settings):
-        return root.obj["settings"]
-    return load_settings()
+_settings = settings_of  # the settings of the parent `twspulse` group (fresh ones when run standalone)
 
 
 def _database_url(settings: Settings) -> str:

@@ -55,3 +55,24 @@ def test_engines_status_exits_0_when_both_answer(
     result = CliRunner().invoke(main, ["engines", "status"])
     assert result.exit_code == 0, result.output
     assert "DOWN" not in result.output
+
+
+def test_a_bad_variable_leaves_help_working_and_is_named_by_the_command_that_needs_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TWSPULSE_TOPIC_PARTITIONS", "abc")
+    assert CliRunner().invoke(main, ["db", "--help"]).exit_code == 0
+    result = CliRunner().invoke(main, ["db", "status"])
+    assert result.exit_code == 2 and result.exception is not None and isinstance(result.exception, SystemExit)
+    assert "TWSPULSE_TOPIC_PARTITIONS" in result.output and "'abc'" in result.output
+
+
+def test_a_database_that_is_down_and_a_missing_file_are_one_line_each_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TWSPULSE_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    monkeypatch.setenv("TWSPULSE_KAFKA_BOOTSTRAP", "127.0.0.1:9")
+    down = CliRunner().invoke(main, ["db", "status"])
+    assert down.exit_code == 1 and "database unreachable" in down.output and "Traceback" not in down.output
+    missing = CliRunner().invoke(main, ["patterns", "mine", "/no/such/file.log"])
+    assert missing.exit_code == 1 and "/no/such/file.log" in missing.output and "Traceback" not in missing.output
