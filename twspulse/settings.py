@@ -175,6 +175,22 @@ class Settings(BaseSettings):
         default=None, description="Link sent as the alerts' generatorURL (e.g. the Grafana overview dashboard)."
     )
 
+    # --- Own health (Prometheus /metrics and /health of each process) ------------------------------
+    metrics_port: int = Field(
+        default=0, ge=0, le=65535, description="Port of this process's /metrics and /health (0: not served)."
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Address /metrics and /health listen on (0.0.0.0 for a scraper elsewhere)."
+    )
+    health_stall_s: float = Field(
+        default=300.0, gt=0,
+        description="/health answers 503 when the process's loop (a poll, a sample, a batch wait) has not turned "
+        "for this long; keep it above the longest wait between two turns (the TWS connector backs off to 6 polls).",
+    )  # fmt: skip
+    health_failed_polls: int = Field(
+        default=3, ge=1, description="/health answers 503 after this many consecutive failed polls or samples."
+    )
+
     # --- LLM annotator -----------------------------------------------------------------------------
     llm_url: str | None = Field(
         default=None,
