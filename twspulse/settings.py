@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +27,30 @@ class Settings(BaseSettings):
         description="host:port list of a running Kafka; when unset the local broker is started.",
     )
     topic_partitions: int = Field(default=3, ge=1, description="Partitions of topics we create.")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", description="How every Kafka client connects: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."
+    )
+    kafka_ssl_cafile: FilePath | None = Field(
+        default=None, description="PEM CA bundle the broker's certificate is checked against (default: system CAs)."
+    )
+    kafka_ssl_certfile: FilePath | None = Field(
+        default=None, description="PEM client certificate (mutual TLS); needs kafka_ssl_keyfile."
+    )
+    kafka_ssl_keyfile: FilePath | None = Field(default=None, description="PEM private key of kafka_ssl_certfile.")
+    kafka_ssl_key_password: SecretStr | None = Field(
+        default=None, description="Password of an encrypted kafka_ssl_keyfile."
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] | None = Field(
+        default=None, description="SASL mechanism (SASL_* protocols): PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER."
+    )
+    kafka_sasl_username: str | None = Field(default=None, description="SASL user (PLAIN, SCRAM-*).")
+    kafka_sasl_password: SecretStr | None = Field(default=None, description="SASL password (PLAIN, SCRAM-*).")
+    kafka_oidc_token_url: str | None = Field(
+        default=None, description="OAUTHBEARER: the OIDC token endpoint a client-credentials token is fetched from."
+    )
+    kafka_oidc_client_id: str | None = Field(default=None, description="OAUTHBEARER: OIDC client id.")
+    kafka_oidc_client_secret: SecretStr | None = Field(default=None, description="OAUTHBEARER: OIDC client secret.")
+    kafka_oidc_scope: str | None = Field(default=None, description="OAUTHBEARER: scope requested with the token.")
 
     # --- Database ----------------------------------------------------------------------------------
     database_url: str | None = Field(
@@ -222,6 +246,54 @@ class Settings(BaseSettings):
         if self.model_dir == Path():
             self.model_dir = self.data_dir / "models"
         return self
+
+    @model_validator(mode="after")
+    def _kafka_security_consistent(self) -> Settings:
+        # Checked at load, naming the variable: a half-configured TLS or SASL setup otherwise shows up
+        # only as a client retrying a handshake forever.
+        problem = kafka_security_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+def kafka_security_problem(settings: Settings) -> str | None:
+    """What is inconsistent in the Kafka security settings (``None``: nothing), naming the variables."""
+    protocol = settings.kafka_security_protocol
+    tls, sasl = protocol in ("SSL", "SASL_SSL"), protocol.startswith("SASL_")
+
+    def given(*names: str) -> list[str]:
+        return [f"TWSPULSE_{n.upper()}" for n in names if getattr(settings, n) is not None]
+
+    if protocol != "PLAINTEXT" and settings.kafka_bootstrap is None:
+        return (
+            f"TWSPULSE_KAFKA_SECURITY_PROTOCOL={protocol} needs TWSPULSE_KAFKA_BOOTSTRAP (local brokers are PLAINTEXT)"
+        )
+    if not tls and (
+        extra := given("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile", "kafka_ssl_key_password")
+    ):
+        return f"{', '.join(extra)} set but TWSPULSE_KAFKA_SECURITY_PROTOCOL={protocol} uses no TLS (SSL or SASL_SSL)"
+    if (settings.kafka_ssl_certfile is None) != (settings.kafka_ssl_keyfile is None):
+        return "TWSPULSE_KAFKA_SSL_CERTFILE and TWSPULSE_KAFKA_SSL_KEYFILE go together (mutual TLS needs both)"
+    if settings.kafka_ssl_key_password is not None and settings.kafka_ssl_keyfile is None:
+        return "TWSPULSE_KAFKA_SSL_KEY_PASSWORD set without TWSPULSE_KAFKA_SSL_KEYFILE"
+    sasl_vars = ("kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password")
+    oidc_vars = ("kafka_oidc_token_url", "kafka_oidc_client_id", "kafka_oidc_client_secret", "kafka_oidc_scope")
+    if not sasl:
+        if extra := given(*sasl_vars, *oidc_vars):
+            return f"{', '.join(extra)} set but TWSPULSE_KAFKA_SECURITY_PROTOCOL={protocol} uses no SASL"
+        return None
+    mechanism = settings.kafka_sasl_mechanism
+    if mechanism is None:
+        return f"TWSPULSE_KAFKA_SECURITY_PROTOCOL={protocol} needs TWSPULSE_KAFKA_SASL_MECHANISM"
+    needed: tuple[str, ...] = oidc_vars[:3] if mechanism == "OAUTHBEARER" else sasl_vars[1:]
+    unused: tuple[str, ...] = sasl_vars[1:] if mechanism == "OAUTHBEARER" else oidc_vars
+    missing = [f"TWSPULSE_{n.upper()}" for n in needed if getattr(settings, n) is None]
+    if missing:
+        return f"TWSPULSE_KAFKA_SASL_MECHANISM={mechanism} needs {', '.join(missing)}"
+    if extra := given(*unused):
+        return f"{', '.join(extra)} set but unused by TWSPULSE_KAFKA_SASL_MECHANISM={mechanism}"
+    return None
 
 
 def holidays_of(settings: Settings) -> list[date]:
