@@ -17,6 +17,9 @@ def settings_problem(exc: ValidationError) -> str:
     """A settings error as an operator fixes it: the environment variable, what is wrong, what it holds."""
     parts = []
     for err in exc.errors():
+        if not err["loc"]:  # a check across variables: its message names them; its input holds every one, secrets too
+            parts.append(err["msg"].removeprefix("Value error, "))
+            continue
         name = "TWSPULSE_" + "_".join(str(p) for p in err["loc"]).upper()
         parts.append(f"{name}: {err['msg']} (got {err.get('input')!r})")
     return "; ".join(parts)
