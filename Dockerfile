@@ -55,8 +55,8 @@ ENV PATH=/opt/venv/bin:$PATH \
 RUN groupadd --system --gid 10001 twspulse \
  && useradd --system --uid 10001 --gid twspulse --home-dir /home/twspulse --create-home \
         --shell /usr/sbin/nologin twspulse \
- && mkdir -p /var/lib/twspulse /var/cache/twspulse \
- && chown twspulse:twspulse /var/lib/twspulse /var/cache/twspulse
+ && mkdir -p /var/lib/twspulse /var/cache/twspulse /var/lib/twspulse-models \
+ && chown twspulse:twspulse /var/lib/twspulse /var/cache/twspulse /var/lib/twspulse-models
 
 # Same paths as in the builder: the venv's editable install points at /app. Both stay root-owned
 # (read-only for the app); only the data and cache directories above are writable.

@@ -283,11 +283,12 @@ def test_app_service_reads_env_file_and_gets_endpoints_from_compose(name: str) -
     kafka_advertised = _environment(SERVICES["kafka"])["KAFKA_ADVERTISED_LISTENERS"]
     assert f"PLAINTEXT://{env['TWSPULSE_KAFKA_BOOTSTRAP']}" in kafka_advertised.split(","), name
     url = env["TWSPULSE_DATABASE_URL"]
-    password = re.search(r"://[^:/@]+:(.*)@", url)
-    assert password and re.fullmatch(r"\$\{POSTGRES_PASSWORD(:\?[^}]*)?\}", password.group(1)), (
-        f"{name}: the database password must be the one timescaledb gets (${{POSTGRES_PASSWORD}})"
+    # the password goes as PGPASSWORD (libpq), never inside the URL, where '@', ':' or '/' would break it
+    assert re.fullmatch(r"\$\{POSTGRES_PASSWORD(:\?[^}]*)?\}", env.get("PGPASSWORD", "")), (
+        f"{name}: the database password must be the one timescaledb gets (${{POSTGRES_PASSWORD}}), as PGPASSWORD"
     )
-    db = urlsplit(url.replace(password.group(1), "x"))
+    db = urlsplit(url)
+    assert db.password is None, f"{name}: no password in TWSPULSE_DATABASE_URL"
     pg = _environment(SERVICES["timescaledb"])
     assert (db.scheme, db.hostname, db.port) == ("postgresql", "timescaledb", 5432), name
     assert db.username == pg["POSTGRES_USER"] and db.path == f"/{pg['POSTGRES_DB']}", name
@@ -503,3 +504,16 @@ def test_test_containers_run_the_compose_images_as_compose_configures_them() -> 
         k: v for k, v in compose_env.items() if k not in overridden
     }
     assert kafka["env"]["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://127.0.0.1:19092"
+
+
+def test_hardening_logs_rotate_limits_are_set_grafana_is_local_and_models_are_shared() -> None:
+    for name, svc in SERVICES.items():
+        assert svc.get("logging", {}).get("options", {}).get("max-size"), f"{name}: logs without rotation"
+        assert svc.get("deploy", {}).get("resources", {}).get("limits", {}).get("memory"), f"{name}: no memory limit"
+    assert all(str(p).startswith("${GRAFANA_BIND:-127.0.0.1}:") for p in SERVICES["grafana"]["ports"])
+    model_dir = _environment(SERVICES["worker"])["TWSPULSE_MODEL_DIR"]
+    assert _environment(SERVICES["trainer"])["TWSPULSE_MODEL_DIR"] == model_dir
+    for name in ("worker", "trainer"):
+        mounts = [str(v).split(":") for v in SERVICES[name]["volumes"]]
+        assert any(m[0] == "models" and m[1] == model_dir for m in mounts), name
+    assert model_dir in DOCKERFILE.read_text()  # created and owned by the app user in the image
