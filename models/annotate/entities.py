@@ -22,6 +22,8 @@ _QUOTED_REL_PATH = re.compile(
     r"[\"'`]((?:[\w.-]+/)+[\w.-]+)[\"'`]|\b(?:file|resource|path)\s*\[((?:[\w.-]+/)*[\w.-]+\.\w+)\]"
 )
 _PATH_TRAILING = ".,;:)]}'\"`"
+_SWITCH_VALUE = re.compile(r":[^\s:]")  # "/user:NAME", unlike "/etc: Permission denied"
+_DATABASE_FILE = re.compile(r"\.(?:db|sqlite3?|duckdb|mdb|accdb|fdb|gdb)$", re.IGNORECASE)
 # --- codes -------------------------------------------------------------------------------------------
 _ERROR_CODE = re.compile(
     r"\b(?:ORA|TNS|SP2|PLS|IMP|EXP|RMAN|KUP|LRM|DBT|UDE|UDI|NID|CLSRSC|PRVF)-\d{3,5}[A-Z]?\b|SQL\*Loader-\d+|"
@@ -67,7 +69,11 @@ _TLDS = frozenset(
 _IPV4 = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?![\w.]*\d)")
 _VERSION_BEFORE = re.compile(r"(?:version|release|v|/[A-Z0-9]+)\s*$", re.IGNORECASE)
 _PORT = re.compile(r"\bport[ =:]+(\d{1,5})\b", re.IGNORECASE)
-_USER_STOPWORDS = frozenset("id is name the a an for of to and or".split())
+# Words that follow "user" in prose ("the user has not been granted..."): never a user's name.
+_USER_STOPWORDS = frozenset(
+    "id is name the a an for of to and or has have had was were not does did cannot can could may must "
+    "should will with from on in at by".split()
+)
 _HOST_CONTEXT = re.compile(
     r"\b(?:host|server|to|at)\s+[\"']?([A-Za-z0-9][\w-]*(?:\.[\w-]+)*)[\"']?\s+port\b|"
     r"\bServer[= ]+([A-Za-z][\w.-]*)|\b(?:sqlcmd|bcp|osql|isql)\b.*?\s-S\s*([\w.\\-]+)|"
@@ -112,7 +118,7 @@ _IDENT_STOPWORDS = frozenset(
 _USER = re.compile(
     r"\bfor (?:user|client|account|principal) [\"']?([\w.$@-]+)|\buser=([\w.$-]+)|\b(?:uid|cn)=([\w.$-]+),|"
     r"\b(?:log(?:ging)? ?in|logon|bind\w*|connect\w*)\b[^,;]*?\bas\s+[\"']?([A-Za-z][\w.$@-]*)(?![\w.$@=-])|"
-    r"\buser(?:name)?[ =:]+[\"']?([A-Za-z][\w.$-]*)|\bauthorization ID\s*=\s*(\w+)|"
+    r"\buser(?:name)?[ =:]+[\"']?([A-Za-z][\w.$-]*(?:\\[A-Za-z][\w.$-]*)?)|\bauthorization ID\s*=\s*(\w+)|"
     r"(?:^|\s)(?:-u|-U|--user(?:name)?)[ =]+[\"']?([\w.$@\\/-]+)|"
     r"\b(?:sqlplus|sqlldr|expdp|impdp|ssh|sftp|scp|rsync|psql)\b(?:\s+-\S+)*(?:\s+\S+)*?\s+([A-Za-z][\w.$-]*)(?:/\S*)?@"
     r"|(?<![\w/.-])([a-z_][\w.-]*)@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?=[:\s]|$)|\bconnecting to \S+ as ([\w.$-]+)",
@@ -129,6 +135,7 @@ _CLASS = re.compile(
     re.IGNORECASE,
 )
 _LIBRARY = re.compile(r"\b(lib[\w.+-]+\.so(?:\.[\d.]+)?|[\w.-]+\.dll)\b")
+_LIBRARY_VERSION = re.compile(r"\b(lib[\w.+-]+\.so(?:\.[\d.]+)?): version [`'\"]([\w.]+)['\"`] not found")
 _VARIABLE = re.compile(r"\b([A-Za-z_]\w*): unbound variable|KeyError: [\"']([A-Za-z_]\w*)[\"']|NameError: name '(\w+)'")
 _COMMAND = re.compile(
     r"\b\d+ Killed\s+(.+?)\s*$|(?:^|: )([\w./-]+): command not found|^(?:\S*/)?\w*sh: (?:\d+: )?([\w./-]+): not found|"
@@ -199,6 +206,8 @@ def extract_entities(lines: Iterable[str]) -> Entities:
         for pattern, kind in ((_MODULE, "modules"), (_CLASS, "classes"), (_VARIABLE, "variables")):
             for match in pattern.finditer(line):
                 add(kind, next((g for g in match.groups() if g), None))
+        for match in _LIBRARY_VERSION.finditer(line):  # the version it lacks is what to install
+            add("libraries", f"{match.group(1)} version {match.group(2)}")
         for match in _LIBRARY.finditer(line):
             add("libraries", match.group(1))
         for match in _COMMAND.finditer(line):
@@ -261,9 +270,17 @@ def _paths(line: str, add: _Add) -> None:
             path = (match.group(1) or match.group(2) or "").rstrip(_PATH_TRAILING)
             if pattern is _UNIX_PATH and (path.count("/") < 2 and len(path) < 4):
                 continue  # "/", "/s": option separators and fractions, not files
+            if (
+                pattern is _UNIX_PATH
+                and path.count("/") == 1
+                and (_SWITCH_VALUE.match(line, match.end()) or _WIN_PATH.search(line))
+            ):
+                continue  # "/user:X", "/daily": switches of a Windows command, not files
             if pattern is _WIN_PATH and match.group(1).endswith("\\"):
                 path = match.group(1)
             add("paths", path)
+            if _DATABASE_FILE.search(path):
+                add("databases", path)  # an embedded database is a file
 
 
 def _errnos(line: str, add: _Add) -> None:

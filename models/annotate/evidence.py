@@ -337,7 +337,8 @@ _LEXICON: tuple[_Words, ...] = (
         r"not (?:granted|permitted|allowed)|required)\b|\b(?:command|operation) denied\b|"
         r"\bdenied to user\b|\bnot authori[sz]ed\b|\bmust be (?:the )?owner of\b|"
         r"\binsufficient (?:privileges?|rights|permissions?)\b|\bforbidden\b|"
-        r"\bdoes not have the required (?:authori[sz]ation|privilege|permission)",
+        r"\bdoes not have the required (?:authori[sz]ation|privilege|permission)|"
+        r"\b(?:is|are|was|were) not (?:allowed|permitted|authori[sz]ed) to\b",
     ),
     # Space: a full file system or an exceeded quota.
     _words(
@@ -351,7 +352,8 @@ _LEXICON: tuple[_Words, ...] = (
         "oom",
         WORDS,
         r"\bout of memory\b|\bheap (?:limit|space|out of memory)\b|\bmemory (?:limit|exhausted)\b|"
-        r"\bexceed\w*\b[^.;]{0,30}\bmemory\b|\bcannot allocate\b|\ballocation failed\b|\bOOM\b",
+        r"\bexceed\w*\b[^.;]{0,30}\bmemory\b|\bcannot allocate\b|\ballocation failed\b|\bOOM\b|"
+        r"\b(?:beyond|over|above)\b[^.;]{0,30}\bmemory\b|\bmemory used\b[^;]{0,80}\bkill\w*",
     ),
     # Something the job needs to run: a module, class, library, command, interpreter or upstream job.
     _words(
@@ -361,7 +363,11 @@ _LEXICON: tuple[_Words, ...] = (
         r"(?:module|package|class|library|command|program|executable|driver|plugin)\b|"
         r"\b(?:module|package|library|command|program|interpreter|executable|driver|plugin)\b[^.;]{0,40}"
         r"\b(?:not (?:found|installed|recognized)|missing)\b|\bis not recognized as the name of\b|"
-        r"\bno (?:such )?(?:module|package|library|class|command|program)\b",
+        r"\bno (?:such )?(?:module|package|library|class|command|program)\b|"
+        # a program that cannot be started, an input a predecessor was to deliver that never came
+        r"\b(?:cannot|can't|could not|unable to) exec(?:ute)?\b|"
+        r"\b(?:did not|didn't|never) (?:arrive[ds]?|appear(?:ed)?)\b|"
+        r"\bnot (?:yet )?(?:arrived|delivered)\b",
     ),
     # Input that is not there.
     _words(

@@ -591,7 +591,7 @@ _EVIDENCE_TEMPLATES: dict[Category, tuple[tuple[str, ...], str, str, tuple[str, 
     "oom": ((), "Out of memory: {message}", "Out of memory: {message}", _OOM_STEPS),
     "auth": (("users", "principals", "hosts", "paths", "endpoints"), "Authentication failed for {entity}: {message}",
              "Authentication failed: {message}", _AUTH_STEPS),
-    "dependency": (("tws_jobs", "modules", "classes", "libraries", "commands"),
+    "dependency": (("tws_jobs", "modules", "classes", "libraries", "commands", "paths"),
                    "Missing dependency {entity}: {message}", "A dependency of the job is missing: {message}",
                    _DEPENDENCY_STEPS),
     "data_quality": (("paths", "tables", "endpoints"), "Invalid data in {entity}: {message}",
@@ -632,6 +632,7 @@ RULE_HINT_WORDS = (
     "not authorized", "segmentation", "core dumped", "syntax", "unexpected token", "not available",
     "unavailable", "reason code", "not set", "undefined", "null", " nil", "wall clock", "is not recognized",
     "abend", "not accepted", "arguments", "usage:", "the network", "no connection", "not enough",
+    "memory limit", "not allowed to", "did not arrive", "never arrived", "cannot execute",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

@@ -68,6 +68,12 @@ _PANIC = re.compile(r"^panic: ")
 _NEXT_IS_STACK = re.compile(r"^(?:at\s|Require stack:|At (?:[A-Za-z]:\\|/|\\\\).*:\d+ char:\d+)")
 _RETRY = re.compile(r"\bretr(?:y|ying|ies)\b|\battempt \d+(?:/\d+)? failed\b", re.IGNORECASE)
 _CAUSED_BY = re.compile(r"^Caused by:\s")
+# A summary that points back at errors printed before it ("aborted due to compilation errors", "see
+# previous errors") is their consequence: the earlier line says what went wrong.
+_POINTS_BACK = re.compile(
+    r"\b(?:due to|because of|see|after|with) (?:the )?(?:previous|above|earlier|prior|compilation) errors?\b",
+    re.IGNORECASE,
+)
 _PREFIX = re.compile(
     r"^(?:\d{4}[-/]\d{2}[-/]\d{2}[-T ][\d:.,]+\s*|\d{2}/\d{2}/\d{4}\s+[\d:]+\s*)?"
     r"(?:\[?(?:ERROR|FATAL|SEVERE|CRITICAL|E)\]\s*|(?:ERROR|FATAL|SEVERE|CRITICAL)\s+)?"
@@ -88,7 +94,8 @@ _KEYWORDS = re.compile(
             "login", "logon", "auth", "kinit", "keytab", "kerberos", "gss", "credential", "unauthorized",
             "forbidden", "token", "signal", "sigkill", "segmentation", "core dumped", "errno", "enoent", "eacces",
             "enospc", "edquot", "enomem", "unterminated", "expecting value", "unparseable", "checksum",
-            "locate", "storage space", "abap", "tsv_", "0x8007", "@inc", "530 ", "401", "403",
+            "locate", "storage space", "abap", "tsv_", "0x8007", "@inc", "530 ", "401", "403", "declare",
+            "not allowed", "beyond", "arrive", "exec",
         )
     )
 )  # fmt: skip
@@ -286,6 +293,8 @@ def rules_hash(joblog: Joblog, error_line: str) -> str:
 def _score(rule: Rule, text: str) -> int:
     score = rule.weight * 10
     if _QUIET.search(text):
+        score -= QUIET_PENALTY
+    if _POINTS_BACK.search(text):
         score -= QUIET_PENALTY
     if _CAUSED_BY.match(text):
         score += CAUSED_BY_BONUS

@@ -305,3 +305,38 @@ def test_vocabulary_needs_a_failing_line_and_a_clear_majority() -> None:
 )
 def test_quoted_objects_clients_bracketed_resources_and_packages_are_named(line: str, kind: str, value: str) -> None:
     assert extract_entities([line])[kind] == [value]
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("worker 7 is running beyond its memory allowance of 2 GB", "oom"),
+        ("stage 3: 7.9 GB of 8 GB memory used, killing the worker", "oom"),
+        ("batch is not permitted to write to /srv/out/report.txt", "permission"),
+        ("launcher: cannot execute /opt/tools/bin/convert", "dependency"),
+        ("watcher: /in/flags/ready.ok never arrived, giving up", "dependency"),
+    ],
+)
+def test_memory_beyond_its_limit_rights_refused_programs_that_cannot_start_and_inputs_that_never_came(
+    line: str, category: str
+) -> None:
+    assert _top(line) == category
+
+
+def test_prose_after_user_is_not_a_user_and_a_domain_user_is_whole() -> None:
+    assert "users" not in extract_entities(["Logon failure: the user has not been granted that right"])
+    found = extract_entities(['net use Z: \\\\files01\\drop /user:ACME\\batchsvc "secret"'])
+    assert found["users"] == ["ACME\\batchsvc"]
+
+
+def test_windows_command_switches_are_not_paths_and_embedded_databases_are_databases() -> None:
+    found = extract_entities(['runas /noprofile /user:ACME\\rep "C:\\apps\\rep.exe /nightly"'])
+    assert found["paths"] == ["C:\\apps\\rep.exe"]
+    assert "/etc" in extract_entities(["mkdir: cannot create directory /etc: Permission denied"])["paths"]
+    found = extract_entities(["queue /srv/jobs/state.sqlite3 is locked"])
+    assert found["databases"] == ["/srv/jobs/state.sqlite3"]
+
+
+def test_a_library_version_that_is_not_found_is_named_with_the_library() -> None:
+    line = "/opt/x/bin/fit: /usr/lib64/libstdc++.so.6: version `GLIBCXX_3.4.30' not found (required by /opt/x/bin/fit)"
+    assert extract_entities([line])["libraries"][0] == "libstdc++.so.6 version GLIBCXX_3.4.30"

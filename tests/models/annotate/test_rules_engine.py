@@ -10,7 +10,8 @@ import pytest
 from models.annotate.annotation import FailedRun
 from models.annotate.evaluation import evaluate
 from models.annotate.excerpt import read_joblog
-from models.annotate.rules_engine import RulesEngine
+from models.annotate.rule_base import EVIDENCE_RULES
+from models.annotate.rules_engine import RulesEngine, _score
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "joblogs"
 RUN = FailedRun(
@@ -321,3 +322,13 @@ def test_a_package_the_index_does_not_have_is_a_dependency_naming_it() -> None:
     )
     annotation = _annotate(body)
     assert annotation.category == "dependency" and "polars" in annotation.root_cause
+
+
+def test_a_summary_pointing_back_at_earlier_errors_scores_below_the_same_words_alone() -> None:
+    rule = EVIDENCE_RULES["script_error"]
+    alone = "Execution of /opt/batch/cut.pl aborted: compilation failed."
+    pointing_back = "Execution of /opt/batch/cut.pl aborted due to compilation errors."
+    assert _score(rule, pointing_back) < _score(rule, alone)
+    line = 'syntax error at /opt/batch/cut.pl line 12, near "}"'
+    annotation = _annotate(f"{line}\n{pointing_back}\n")
+    assert annotation.error_line == line and annotation.category == "script_error"
