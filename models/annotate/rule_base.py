@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from models.annotate.annotation import Category
 
-RULES_VERSION = "rules-7"
+RULES_VERSION = "rules-8"
 
 
 @dataclass(frozen=True, slots=True)
