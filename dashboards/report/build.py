@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import psycopg
 
 from dashboards.report import charts, queries
@@ -71,20 +72,60 @@ def _failures(conn: psycopg.Connection[Any], p: dict[str, Any]) -> Section:
     return s
 
 
+def _drift_fit(days: list[Any], values: list[float]) -> tuple[float, float, float, float]:
+    """Theil-Sen slope of a daily series as % of its median per week, its 95 % interval, and Kendall's p.
+
+    Robust to a few odd days (the median of pairwise slopes), unlike first-vs-last or least squares, so a
+    job with one slow day is not ranked as drifting; Kendall's test says whether the trend is there at all.
+    """
+    from scipy import stats
+
+    x = np.array([(d - days[0]).total_seconds() / 86400 for d in days])
+    y = np.array(values, dtype=float)
+    level = float(np.median(y)) or 1.0
+    slope, _, low, high = stats.theilslopes(y, x, alpha=0.95)
+    p_value = float(stats.kendalltau(x, y).pvalue)
+    weekly = 100 * 7 / level
+    return slope * weekly, low * weekly, high * weekly, p_value
+
+
 def _drift(conn: psycopg.Connection[Any], p: dict[str, Any]) -> Section:
     s = Section(
         "drift",
         "Runtime drift",
-        "Jobs whose daily median runtime (job_runtime_daily) moved most over the period, with how far their runs "
+        "Jobs whose daily median runtime (job_runtime_daily) trends most, by a robust slope: Theil-Sen, as % of "
+        f"the job's median per week, with its 95 % interval and Kendall's p, over the report's window but at "
+        f"least 28 days, for jobs with at least {queries.DRIFT_MIN_DAYS} daily medians and "
+        f"{queries.DRIFT_MIN_RUNS} runs. Significant trends (p < 0.05) come first. avg/max ratio: how far runs "
         "strayed from what the runtime model expected (job_runs.duration_deviation = actual / expected).",
     )
-    cols, rows = _rows(conn, queries.RUNTIME_DRIFT, p)
-    s.tables.append(Table(cols, rows))
-    series = {}
-    for r in rows[:5]:
-        _, daily = _rows(conn, queries.RUNTIME_DAILY, {**p, "job_stream": r[0], "job_name": r[1]})
-        if daily:
-            series[f"{r[0]}.{r[1]}"] = ([d[0] for d in daily], [d[1] for d in daily])
+    _, candidates = _rows(conn, queries.RUNTIME_DRIFT_CANDIDATES, p)
+    fitted = []
+    for job_stream, job_name, days, runs in candidates:
+        job = {**p, "job_stream": job_stream, "job_name": job_name}
+        _, daily = _rows(conn, queries.RUNTIME_DAILY, job)
+        daily = [(d, float(v)) for d, v in daily if v is not None]
+        if len(daily) < queries.DRIFT_MIN_DAYS:
+            continue
+        weekly, low, high, p_value = _drift_fit([d for d, _ in daily], [v for _, v in daily])
+        _, dev = _rows(conn, queries.RUNTIME_DEVIATION, job)
+        avg_ratio, max_ratio, above = dev[0] if dev else (None, None, 0)
+        row = (
+            job_stream, job_name, days, runs,
+            round(daily[0][1]), round(daily[-1][1]),
+            round(weekly, 1), f"{low:+.1f}..{high:+.1f}", round(p_value, 4),
+            None if avg_ratio is None else round(float(avg_ratio), 2),
+            None if max_ratio is None else round(float(max_ratio), 2), above or 0,
+        )  # fmt: skip
+        fitted.append((p_value >= 0.05, -abs(weekly), row, daily))
+    fitted.sort(key=lambda f: (f[0], f[1]))
+    cols = [
+        "job_stream", "job_name", "days", "runs", "first_p50_s", "last_p50_s", "change_pct_per_week",
+        "ci95_pct_per_week", "kendall_p", "avg_ratio", "max_ratio", "runs_above_p95",
+    ]  # fmt: skip
+    top = fitted[:10]
+    s.tables.append(Table(cols, [f[2] for f in top]))
+    series = {f"{f[2][0]}.{f[2][1]}": ([d for d, _ in f[3]], [v for _, v in f[3]]) for f in top[:5]}
     if series:
         s.charts.append(
             (

@@ -49,39 +49,37 @@ SELECT coalesce(a.category, 'not annotated') AS cause, count(*) AS failures,
  ORDER BY 2 DESC
 """
 
-RUNTIME_DRIFT = """
-WITH fit AS (
-  SELECT job_stream, job_name, count(*) AS days,
-         regr_slope(p50_duration_s, extract(epoch FROM bucket)::float8 / 86400) AS growth_s_per_day,
-         (array_agg(p50_duration_s ORDER BY bucket))[1] AS first_p50,
-         (array_agg(p50_duration_s ORDER BY bucket DESC))[1] AS last_p50
-    FROM job_runtime_daily
-   WHERE bucket >= now() - %(since)s
-   GROUP BY job_stream, job_name
-  HAVING count(*) >= 3
-), deviation AS (
-  SELECT job_stream, job_name, avg(duration_deviation) AS avg_ratio, max(duration_deviation) AS max_ratio,
-         count(*) FILTER (WHERE runtime_above_p95) AS runs_above_p95
-    FROM job_runs
-   WHERE time >= now() - %(since)s AND category = 'succeeded' AND duration_deviation IS NOT NULL
-   GROUP BY job_stream, job_name
-)
-SELECT f.job_stream, f.job_name, f.days,
-       round(f.first_p50::numeric) AS first_p50_s, round(f.last_p50::numeric) AS last_p50_s,
-       round((100 * (f.last_p50 - f.first_p50) / nullif(f.first_p50, 0))::numeric, 1) AS change_pct,
-       round(f.growth_s_per_day::numeric, 1) AS growth_s_per_day,
-       round(d.avg_ratio::numeric, 2) AS avg_ratio, round(d.max_ratio::numeric, 2) AS max_ratio,
-       coalesce(d.runs_above_p95, 0) AS runs_above_p95
-  FROM fit f
-  LEFT JOIN deviation d USING (job_stream, job_name)
- ORDER BY abs((f.last_p50 - f.first_p50) / nullif(f.first_p50, 0)) DESC NULLS LAST
- LIMIT 10
+# Drift is a multi-week notion: its look-back is the report's window, but at least DRIFT_LOOKBACK.
+DRIFT_LOOKBACK = "greatest(%(since)s, INTERVAL '28 days')"
+DRIFT_MIN_DAYS = 7  # daily medians a job needs before its slope means anything
+DRIFT_MIN_RUNS = 10
+
+# Candidates for the drift section: jobs with enough daily medians and runs over the drift look-back,
+# pre-ranked by their least-squares relative slope (cheap, in the database); build.py then fits each
+# candidate's robust (Theil-Sen) slope and Kendall test and ranks by those.
+RUNTIME_DRIFT_CANDIDATES = f"""
+SELECT job_stream, job_name, count(*) AS days, sum(runs) AS runs
+  FROM job_runtime_daily
+ WHERE bucket >= now() - {DRIFT_LOOKBACK}
+ GROUP BY job_stream, job_name
+HAVING count(*) >= {DRIFT_MIN_DAYS} AND sum(runs) >= {DRIFT_MIN_RUNS}
+ ORDER BY abs(regr_slope(p50_duration_s, extract(epoch FROM bucket)::float8 / 86400)
+              / nullif(avg(p50_duration_s), 0)) DESC NULLS LAST
+ LIMIT 50
 """
 
-RUNTIME_DAILY = """
+RUNTIME_DEVIATION = f"""
+SELECT avg(duration_deviation) AS avg_ratio, max(duration_deviation) AS max_ratio,
+       count(*) FILTER (WHERE runtime_above_p95) AS runs_above_p95
+  FROM job_runs
+ WHERE job_stream = %(job_stream)s AND job_name = %(job_name)s AND time >= now() - {DRIFT_LOOKBACK}
+   AND category = 'succeeded' AND duration_deviation IS NOT NULL
+"""
+
+RUNTIME_DAILY = f"""
 SELECT bucket, p50_duration_s
   FROM job_runtime_daily
- WHERE job_stream = %(job_stream)s AND job_name = %(job_name)s AND bucket >= now() - %(since)s
+ WHERE job_stream = %(job_stream)s AND job_name = %(job_name)s AND bucket >= now() - {DRIFT_LOOKBACK}
  ORDER BY bucket
 """
 
@@ -167,7 +165,7 @@ SECTION_QUERIES = {
     "totals": TOTALS,
     "top_failing_jobs": TOP_FAILING_JOBS,
     "root_causes": ROOT_CAUSES,
-    "runtime_drift": RUNTIME_DRIFT,
+    "runtime_drift_candidates": RUNTIME_DRIFT_CANDIDATES,
     "capacity_crossings": CAPACITY_CROSSINGS,
     "backtest_by_kind": BACKTEST_BY_KIND,
     "backtest_series": BACKTEST_SERIES,
