@@ -13,7 +13,7 @@ import structlog
 from confluent_kafka import KafkaError, Message, Producer
 
 from twspulse.events import Contract
-from twspulse.kafka_clients import librdkafka_config
+from twspulse.kafka_clients import PLAINTEXT, KafkaSecurity, librdkafka_config
 
 log = structlog.get_logger(__name__)
 
@@ -41,10 +41,12 @@ class EventProducer:
         transactional_id: str | None = None,
         client_id: str = "twspulse",
         config: Mapping[str, object] | None = None,
+        security: KafkaSecurity = PLAINTEXT,
     ):
-        """``config``: librdkafka settings (and ``error_cb``/``logger`` callbacks) laid over the defaults below."""
+        """``config``: librdkafka settings (and ``error_cb``/``logger`` callbacks) laid over the defaults below;
+        ``security``: TLS/SASL of the broker (``KafkaSecurity.from_settings``)."""
         # the logger of librdkafka_config: librdkafka's own lines go through Python logging (JSON, throttled)
-        conf: dict[str, object] = librdkafka_config(bootstrap, client_id)
+        conf: dict[str, object] = librdkafka_config(bootstrap, client_id, security)
         conf |= {
             "enable.idempotence": True,
             "acks": "all",

@@ -40,6 +40,7 @@ from confluent_kafka import KafkaError, Message
 
 from connectors.producer import EventProducer
 from twspulse.events import DiskUsage, HostMetrics
+from twspulse.kafka_clients import KafkaSecurity
 from twspulse.settings import Settings
 from twspulse.topics import HOST_METRICS
 
@@ -384,7 +385,8 @@ def run_system_connector(
     """`twspulse connect system`: a producer configured for outages (``system_buffer_s``) and the sampling loop."""
     connector = SystemConnector(settings.system_interval_s, settings.host_name, summary_every_s=summary_every_s)
     config = connector.producer_config(settings.system_buffer_s)
-    producer = EventProducer(bootstrap, client_id="twspulse-system", config=config)
+    security = KafkaSecurity.from_settings(settings)
+    producer = EventProducer(bootstrap, client_id="twspulse-system", config=config, security=security)
     return connector.run(producer, stop, count)
 
 

@@ -157,13 +157,14 @@ def train_command(ctx: click.Context, since: str | None) -> None:
     from models.series import InvalidSince, parse_since
     from models.training import TrainingAlreadyRunning, alert_publisher, default_progress, run_training
     from twspulse.engines.registry import EnginesNotConfigured, resolve
+    from twspulse.kafka_clients import KafkaSecurity
     from twspulse.settings import holidays_of
 
     settings = _settings(ctx)
     try:
         start = parse_since(since) if since else None
         endpoints = resolve(settings)
-        publish = alert_publisher(endpoints.kafka_bootstrap)
+        publish = alert_publisher(endpoints.kafka_bootstrap, KafkaSecurity.from_settings(settings))
         report = run_training(
             endpoints.database_url, settings, since=start, progress=default_progress(), publish=publish,
             holidays=holidays_of(settings),
@@ -202,12 +203,16 @@ def insights_command(ctx: click.Context, since: str | None) -> None:
     from models.series import InvalidSince
     from models.training import alert_publisher
     from twspulse.engines.registry import EnginesNotConfigured, resolve
+    from twspulse.kafka_clients import KafkaSecurity
 
     settings = _settings(ctx)
     try:
         endpoints = resolve(settings)
         report = run_insights(
-            endpoints.database_url, settings, since=since, publish=alert_publisher(endpoints.kafka_bootstrap)
+            endpoints.database_url,
+            settings,
+            since=since,
+            publish=alert_publisher(endpoints.kafka_bootstrap, KafkaSecurity.from_settings(settings)),
         )
     except (InvalidSince, EnginesNotConfigured, InsightsAlreadyRunning) as exc:
         raise click.ClickException(str(exc)) from exc

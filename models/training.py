@@ -38,6 +38,7 @@ from models.backtest import BacktestResult, rolling_origin
 from models.forecasting import Crossing, ForecastConfig, Skipped, fit, predict, threshold_crossing
 from models.series import JOB_RUNTIME, Series, load_series, parse_since, points_per_day
 from twspulse.events import Alert
+from twspulse.kafka_clients import PLAINTEXT, KafkaSecurity
 from twspulse.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -198,11 +199,11 @@ def run_training(
     return report
 
 
-def alert_publisher(bootstrap: str) -> Callable[[Sequence[Alert]], None]:
+def alert_publisher(bootstrap: str, security: KafkaSecurity = PLAINTEXT) -> Callable[[Sequence[Alert]], None]:
     """Sends alert events to the ``alerts`` topic (keyed by dedup key) and waits for the broker's ack."""
     from connectors.producer import EventProducer
 
-    return partial(publish_alerts, EventProducer(bootstrap, client_id="twspulse-train"))
+    return partial(publish_alerts, EventProducer(bootstrap, client_id="twspulse-train", security=security))
 
 
 def _train(

@@ -45,6 +45,7 @@ from streams.dead_letters import (
     refused,
     send_dead,
 )
+from streams.faust_auth import broker_credentials
 from streams.faust_transport import ReadCommittedTransport
 from streams.job_enricher import JobEnricher
 from streams.job_event_consumer import JobEventConsumer
@@ -53,7 +54,7 @@ from streams.pipes import PIPES, Pipe
 from streams.retry_policy import RetryPolicy, Stopping, StopSignal
 from streams.timescale_sink import TimescaleSink
 from twspulse.events import Contract, DeadLetter, HostMetrics, JobLogChunk, validation_reason
-from twspulse.kafka_clients import librdkafka_config
+from twspulse.kafka_clients import KafkaSecurity, librdkafka_config
 from twspulse.settings import Settings
 from twspulse.topics import DATA_TOPICS, HOST_METRICS, JOB_EVENTS, JOB_EVENTS_BY_JOB, JOB_LOGS
 
@@ -186,9 +187,9 @@ def _dead_letter_counter(app: faust.App, settings: Settings, sink: TimescaleSink
     app.agent(source, name="twspulse.dead-letters")(count_dead_letters)
 
 
-def _partitions(bootstrap: str, topic: str, default: int) -> int:
+def _partitions(bootstrap: str, topic: str, default: int, security: KafkaSecurity) -> int:
     """The state table must have exactly as many partitions as the topics it is keyed with."""
-    admin = AdminClient(librdkafka_config(bootstrap, "twspulse-worker-admin"))
+    admin = AdminClient(librdkafka_config(bootstrap, "twspulse-worker-admin", security))
     meta = admin.list_topics(topic, timeout=15).topics.get(topic)
     return len(meta.partitions) if meta is not None and meta.partitions else default
 
@@ -198,17 +199,18 @@ def _job_event_consumer(
     alerts: AlertStage, retry: RetryPolicy,
 ) -> JobEventConsumer:  # fmt: skip
     """The job-event consumer with its baseline table, checked against the topics it reads."""
-    partitions = _partitions(bootstrap, JOB_EVENTS_BY_JOB.name, settings.topic_partitions)
-    source_partitions = _partitions(bootstrap, JOB_EVENTS.name, settings.topic_partitions)
+    security = KafkaSecurity.from_settings(settings)
+    partitions = _partitions(bootstrap, JOB_EVENTS_BY_JOB.name, settings.topic_partitions, security)
+    source_partitions = _partitions(bootstrap, JOB_EVENTS.name, settings.topic_partitions, security)
     if source_partitions != partitions:
         # both feed the job-baselines table by partition number: unequal counts would split a job's state
         raise RuntimeError(
             f"{JOB_EVENTS.name} has {source_partitions} partitions and {JOB_EVENTS_BY_JOB.name} {partitions}: "
             "they must be equal (increase the smaller one with kafka-topics --alter)"
         )
-    producer = EventProducer(bootstrap, client_id=f"{settings.worker_id}-job-events")
+    producer = EventProducer(bootstrap, client_id=f"{settings.worker_id}-job-events", security=security)
     # the name a Faust table "job-baselines" of this app had: a worker upgraded from it resumes its state
-    table = ChangelogTable(bootstrap, f"{settings.worker_id}-job-baselines-changelog", producer)
+    table = ChangelogTable(bootstrap, f"{settings.worker_id}-job-baselines-changelog", producer, security)
     table.ensure_topic(partitions)
     enricher = JobEnricher(table, sink, anomalies, alerts)
     return JobEventConsumer(settings, bootstrap, enricher, sink, producer, retry, loop=app.loop, beacon=app.beacon)
@@ -217,9 +219,11 @@ def _job_event_consumer(
 def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.App:
     """The Faust app with its agents and the job-event consumer; the caller runs it (``twspulse worker``)."""
     (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
+    security = KafkaSecurity.from_settings(settings)  # the same TLS/SASL for Faust's clients and librdkafka's
     app = faust.App(
         settings.worker_id,
         broker=f"kafka://{bootstrap}",
+        broker_credentials=broker_credentials(security),
         store="memory://",
         datadir=str(settings.data_dir / "faust"),
         web_enabled=settings.worker_web_port > 0,
@@ -242,7 +246,7 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
     sink = TimescaleSink(database_url, retry=retry)
     anomalies = AnomalyStage(sink, settings.anomaly_threshold, LatestModel(ModelStore(settings.model_dir)))
     alerts = AlertStage(
-        sink, EventProducer(bootstrap, client_id=f"{settings.worker_id}-alerts"), database_url,
+        sink, EventProducer(bootstrap, client_id=f"{settings.worker_id}-alerts", security=security), database_url,
         settings.alert_dedup_window_s,
     )  # fmt: skip
     for pipe in PIPES:
@@ -253,7 +257,7 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
         else:
             handle = _row_writer(pipe, sink)
         # one dead-letter producer per agent: a flush raises the delivery errors of its own records only
-        dlq = EventProducer(bootstrap, client_id=f"{settings.worker_id}-dlq-{pipe.topic.name}")
+        dlq = EventProducer(bootstrap, client_id=f"{settings.worker_id}-dlq-{pipe.topic.name}", security=security)
         _make_agent(app, pipe, settings, handle, dlq, sink, retry)
     _dead_letter_counter(app, settings, sink, retry)
     job_events = _job_event_consumer(app, settings, bootstrap, sink, anomalies, alerts, retry)

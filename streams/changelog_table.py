@@ -26,7 +26,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from connectors.producer import EventProducer
-from twspulse.kafka_clients import librdkafka_config
+from twspulse.kafka_clients import PLAINTEXT, KafkaSecurity, librdkafka_config
 from twspulse.topics import create_topics
 
 log = structlog.get_logger(__name__)
@@ -35,15 +35,16 @@ log = structlog.get_logger(__name__)
 class ChangelogTable:
     """Key -> JSON-able dict, for the partitions assigned to this worker."""
 
-    def __init__(self, bootstrap: str, topic: str, producer: EventProducer):
+    def __init__(self, bootstrap: str, topic: str, producer: EventProducer, security: KafkaSecurity = PLAINTEXT):
         self.topic = topic
         self._bootstrap = bootstrap
+        self._security = security
         self._producer = producer
         self._data: dict[int, dict[str, dict[str, Any]]] = {}  # partition -> key -> state
 
     def ensure_topic(self, partitions: int) -> None:
         """Create the compacted changelog (as many partitions as the source) unless it exists."""
-        admin = AdminClient(librdkafka_config(self._bootstrap, f"{self.topic}-admin"))
+        admin = AdminClient(librdkafka_config(self._bootstrap, f"{self.topic}-admin", self._security))
         # all topics, not this one by name: a metadata request naming a missing topic may auto-create it,
         # with the broker's default partitions and without compaction
         meta = admin.list_topics(timeout=15).topics.get(self.topic)
@@ -88,7 +89,7 @@ class ChangelogTable:
         data: dict[int, dict[str, dict[str, Any]]] = {p: {} for p in partitions}
         started = time.monotonic()
         consumer = Consumer(
-            librdkafka_config(self._bootstrap, f"{self.topic}-restore")
+            librdkafka_config(self._bootstrap, f"{self.topic}-restore", self._security)
             | {"group.id": f"{self.topic}-restore", "enable.auto.commit": False, "enable.partition.eof": True,
                "fetch.max.bytes": 8 * 1024 * 1024, "isolation.level": "read_committed"}
         )  # fmt: skip

@@ -46,6 +46,7 @@ from streams.retry_policy import RetryPolicy, Stopping
 from streams.timescale_sink import TimescaleSink
 from twspulse.events import DeadLetter, JobEvent, validation_reason
 from twspulse.job_keys import job_key
+from twspulse.kafka_clients import KafkaSecurity
 from twspulse.log_throttle import LogThrottle
 from twspulse.settings import Settings
 from twspulse.topics import JOB_EVENTS, JOB_EVENTS_BY_JOB
@@ -94,6 +95,7 @@ class JobEventConsumer(mode.Service):
         self._consumer = Consumer(
             {
                 "bootstrap.servers": bootstrap,
+                **KafkaSecurity.from_settings(settings).librdkafka(),
                 "group.id": job_events_group(settings.worker_id),
                 "client.id": f"{settings.worker_id}-job-events",
                 "auto.offset.reset": "earliest",

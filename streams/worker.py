@@ -7,13 +7,14 @@ import faust
 from streams.app import create_app
 from twspulse import db, log_throttle
 from twspulse.engines.registry import Endpoints
+from twspulse.kafka_clients import KafkaSecurity
 from twspulse.settings import Settings
 from twspulse.topics import ensure_topics
 
 
 def run_worker(settings: Settings, endpoints: Endpoints, migrate: bool = True) -> None:
     """Prepare topics (and the schema), then hand the process to Faust until SIGTERM/SIGINT."""
-    ensure_topics(endpoints.kafka_bootstrap, settings.topic_partitions)
+    ensure_topics(endpoints.kafka_bootstrap, settings.topic_partitions, security=KafkaSecurity.from_settings(settings))
     if migrate:
         db.migrate(endpoints.database_url)
     app = create_app(settings, endpoints.kafka_bootstrap, endpoints.database_url)

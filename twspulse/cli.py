@@ -142,12 +142,15 @@ def engines_status(ctx: click.Context) -> None:
     import psycopg
     from confluent_kafka.admin import AdminClient
 
-    from twspulse.kafka_clients import librdkafka_config
+    from twspulse.kafka_clients import KafkaSecurity, librdkafka_config
 
-    ep = _endpoints(_settings(ctx))
+    settings = _settings(ctx)
+    ep = _endpoints(settings)
     down = []
     try:
-        admin = AdminClient(librdkafka_config(ep.kafka_bootstrap, "twspulse-status"))
+        admin = AdminClient(
+            librdkafka_config(ep.kafka_bootstrap, "twspulse-status", KafkaSecurity.from_settings(settings))
+        )
         brokers = admin.list_topics(timeout=5).brokers
         click.echo(f"kafka    {ep.kafka_bootstrap}: up ({len(brokers)} broker)")
     except Exception as exc:  # noqa: BLE001 - reported, that is the command's job
@@ -222,10 +225,12 @@ def topics() -> None:
 @click.pass_context
 def topics_create(ctx: click.Context) -> None:
     """Create every topic TWS Pulse uses that does not exist yet (with its DLQ and compaction)."""
+    from twspulse.kafka_clients import KafkaSecurity
     from twspulse.topics import ensure_topics
 
     settings = _settings(ctx)
-    created = ensure_topics(_endpoints(settings).kafka_bootstrap, settings.topic_partitions)
+    security = KafkaSecurity.from_settings(settings)
+    created = ensure_topics(_endpoints(settings).kafka_bootstrap, settings.topic_partitions, security=security)
     click.echo(f"created {len(created)} topic(s): {', '.join(created) or '-'}")
 
 
@@ -417,11 +422,14 @@ def worker(ctx: click.Context, no_migrate: bool) -> None:
 @click.pass_context
 def summary(ctx: click.Context) -> None:
     """Print job runs by status, failures with their first error line, row counts and topic offsets."""
+    from twspulse.kafka_clients import KafkaSecurity
     from twspulse.summary import read_summary
 
-    ep = _endpoints(_settings(ctx))
+    settings = _settings(ctx)
+    ep = _endpoints(settings)
     started = time.monotonic()
-    click.echo(read_summary(ep.database_url, ep.kafka_bootstrap).render())
+    security = KafkaSecurity.from_settings(settings)
+    click.echo(read_summary(ep.database_url, ep.kafka_bootstrap, security=security).render())
     click.echo(f"({time.monotonic() - started:.1f}s)")
 
 

@@ -33,6 +33,7 @@ from simulator.config import SimConfig
 from simulator.history import HistoryStats, publish_history
 from simulator.server import SimulatorServer
 from twspulse.engines.stack import LocalStack
+from twspulse.kafka_clients import KafkaSecurity
 from twspulse.settings import Settings
 from twspulse.summary import Summary, read_summary
 
@@ -114,7 +115,8 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
     endpoints = stack.start()
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
     config = SimConfig(seed=seed, start=day, speed=sim_hours * 3600 / seconds)
-    history_producer = EventProducer(endpoints.kafka_bootstrap, client_id="twspulse-history")
+    security = KafkaSecurity.from_settings(settings)  # PLAINTEXT unless TWSPULSE_KAFKA_BOOTSTRAP names a secured one
+    history_producer = EventProducer(endpoints.kafka_bootstrap, client_id="twspulse-history", security=security)
     history = publish_history(history_producer, config, HISTORY_DAYS, host_until=datetime.now(UTC))
     log.info("demo.history", events=history.events, samples=history.samples, seconds=round(history.elapsed_s, 1))
     sim = SimulatorServer(config, user=settings.tws_user, password=settings.tws_password.get_secret_value())
@@ -122,7 +124,7 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
     tws_settings = settings.model_copy(update={"tws_url": sim.base_url, "tws_poll_interval_s": 1.0})
     worker = start_worker(settings, endpoints.kafka_bootstrap, endpoints.database_url)
     stop_system = threading.Event()
-    host_producer = EventProducer(endpoints.kafka_bootstrap, client_id="twspulse-system")
+    host_producer = EventProducer(endpoints.kafka_bootstrap, client_id="twspulse-system", security=security)
     sys_thread = threading.Thread(
         target=system.run, args=(host_producer, 2.0, stop_system), kwargs={"host": "demo-host"}, daemon=True
     )
@@ -142,11 +144,11 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
         stop_worker(worker)
         model_settings = settings.model_copy(update={"forecast_min_points": DEMO_MIN_POINTS})
         training = run_training(
-            endpoints.database_url, model_settings, publish=alert_publisher(endpoints.kafka_bootstrap)
+            endpoints.database_url, model_settings, publish=alert_publisher(endpoints.kafka_bootstrap, security)
         )
         report = workdir / "report.html"
         report.write_text(build_report(endpoints.database_url, timedelta(days=7)))
-        summary = read_summary(endpoints.database_url, endpoints.kafka_bootstrap, live_since=day)
+        summary = read_summary(endpoints.database_url, endpoints.kafka_bootstrap, live_since=day, security=security)
         print(summary.render())
         print(_story(history, summary))
         print(f"weekly report: {report}")

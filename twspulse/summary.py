@@ -8,7 +8,7 @@ from datetime import datetime
 import psycopg
 from confluent_kafka import Consumer, TopicPartition
 
-from twspulse.kafka_clients import librdkafka_config
+from twspulse.kafka_clients import PLAINTEXT, KafkaSecurity, librdkafka_config
 from twspulse.topics import ALL_TOPICS
 
 
@@ -78,7 +78,12 @@ def _counts(values: dict[str, int]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
 
 
-def read_summary(database_url: str, bootstrap: str | None, live_since: datetime | None = None) -> Summary:
+def read_summary(
+    database_url: str,
+    bootstrap: str | None,
+    live_since: datetime | None = None,
+    security: KafkaSecurity = PLAINTEXT,
+) -> Summary:
     """Query the tables (and the topics' end offsets when a broker is given).
 
     ``live_since`` limits the failures listed to runs that ended after it (the demo's live day, not its
@@ -135,13 +140,13 @@ def read_summary(database_url: str, bootstrap: str | None, live_since: datetime 
             conn.execute("SELECT engine, count(*) FROM job_annotations GROUP BY 1").fetchall()
         )
     if bootstrap:
-        s.topic_offsets = topic_end_offsets(bootstrap)
+        s.topic_offsets = topic_end_offsets(bootstrap, security)
     return s
 
 
-def topic_end_offsets(bootstrap: str) -> dict[str, int]:
+def topic_end_offsets(bootstrap: str, security: KafkaSecurity = PLAINTEXT) -> dict[str, int]:
     """Sum of end offsets per topic (records ever written, transaction markers included)."""
-    consumer = Consumer(librdkafka_config(bootstrap, "twspulse-summary", **{"group.id": "twspulse-summary"}))
+    consumer = Consumer(librdkafka_config(bootstrap, "twspulse-summary", security, **{"group.id": "twspulse-summary"}))
     out: dict[str, int] = {}
     try:
         meta = consumer.list_topics(timeout=10)

@@ -24,7 +24,7 @@ from twspulse.events import (
     SeenStatus,
     WorkstationStatus,
 )
-from twspulse.kafka_clients import librdkafka_config
+from twspulse.kafka_clients import PLAINTEXT, KafkaSecurity, librdkafka_config
 
 log = structlog.get_logger(__name__)
 
@@ -71,9 +71,14 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
 )
 
 
-def ensure_topics(bootstrap: str, partitions: int, specs: tuple[TopicSpec, ...] = ALL_TOPICS) -> list[str]:
+def ensure_topics(
+    bootstrap: str,
+    partitions: int,
+    specs: tuple[TopicSpec, ...] = ALL_TOPICS,
+    security: KafkaSecurity = PLAINTEXT,
+) -> list[str]:
     """Create the topics that do not exist yet; returns the names created."""
-    admin = AdminClient(librdkafka_config(bootstrap, "twspulse-topics"))
+    admin = AdminClient(librdkafka_config(bootstrap, "twspulse-topics", security))
     existing = set(admin.list_topics(timeout=15).topics)
     wanted = [
         NewTopic(

@@ -8,20 +8,25 @@ from connectors.producer import EventProducer
 from connectors.tws.client import TwsClient
 from connectors.tws.poller import TwsPoller
 from connectors.tws.seen_store import SeenStore
+from twspulse.kafka_clients import KafkaSecurity
 from twspulse.settings import Settings
 from twspulse.topics import ensure_topics
 
 
 def build_poller(settings: Settings, bootstrap: str, client: TwsClient) -> TwsPoller:
     """A poller resumed from the connector's saved state, with its transactional producer."""
-    ensure_topics(bootstrap, settings.topic_partitions)
+    security = KafkaSecurity.from_settings(settings)
+    ensure_topics(bootstrap, settings.topic_partitions, security=security)
     # The producer first: its init_transactions fences a killed predecessor and aborts the transaction that
     # one left open, so reading the state (read_committed) does not wait for the transaction timeout.
     producer = EventProducer(
-        bootstrap, transactional_id=f"twspulse-tws-{settings.connector_name}", client_id="twspulse-tws"
+        bootstrap,
+        transactional_id=f"twspulse-tws-{settings.connector_name}",
+        client_id="twspulse-tws",
+        security=security,
     )
     store = SeenStore(settings.connector_name)
-    store.load(bootstrap)
+    store.load(bootstrap, security=security)
     return TwsPoller(settings, client, producer, store)
 
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from connectors.producer import EventProducer
 from twspulse.events import SeenStatus
-from twspulse.kafka_clients import librdkafka_config
+from twspulse.kafka_clients import PLAINTEXT, KafkaSecurity, librdkafka_config
 from twspulse.topics import CONNECTOR_STATE
 
 log = structlog.get_logger(__name__)
@@ -32,10 +32,10 @@ class SeenStore:
     def _key(self, job_id: str) -> str:
         return f"{self.connector}/{job_id}"
 
-    def load(self, bootstrap: str, timeout_s: float = 30.0) -> int:
+    def load(self, bootstrap: str, timeout_s: float = 30.0, security: KafkaSecurity = PLAINTEXT) -> int:
         """Read the state topic from the beginning to its end; returns the number of jobs known."""
         consumer = Consumer(
-            librdkafka_config(bootstrap, f"twspulse-state-reader-{self.connector}")
+            librdkafka_config(bootstrap, f"twspulse-state-reader-{self.connector}", security)
             | {
                 "group.id": f"twspulse-state-reader-{self.connector}",
                 "enable.auto.commit": False,

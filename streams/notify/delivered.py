@@ -30,6 +30,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from pydantic import ValidationError
 
 from twspulse.events import Alert
+from twspulse.kafka_clients import PLAINTEXT, KafkaSecurity
 
 log = structlog.get_logger(__name__)
 
@@ -124,13 +125,14 @@ class DeliveredState:
                 del ends[tp.partition]
 
 
-def rebuild_reader(bootstrap: str, group: str) -> Callable[[], Consumer]:
+def rebuild_reader(bootstrap: str, group: str, security: KafkaSecurity = PLAINTEXT) -> Callable[[], Consumer]:
     """A factory of the consumers that replay the topic: no group membership, no commits, committed records only."""
 
     def make() -> Consumer:
         return Consumer(
             {
                 "bootstrap.servers": bootstrap,
+                **security.librdkafka(),
                 "group.id": f"{group}.rebuild",  # required by the client; never joined nor committed (assign only)
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",

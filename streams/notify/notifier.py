@@ -32,6 +32,7 @@ from streams.notify.delivered import DeliveredState, rebuild_reader
 from streams.notify.errors import DeliveryRefused, DeliveryUnavailable, NotifierStopping
 from streams.notify.receivers import AlertmanagerReceiver, Receiver, WebhookReceiver
 from twspulse.events import Alert, DeadLetter, validation_reason
+from twspulse.kafka_clients import KafkaSecurity
 from twspulse.log_throttle import LogThrottle
 from twspulse.settings import Settings
 from twspulse.topics import ALERTS, ALERTS_DLQ
@@ -111,10 +112,12 @@ class Notifier:
         self.sent = 0  # deliveries (one per receiver)
         self.skipped = 0
         self.dead_lettered = 0
-        self._make_reader = rebuild_reader(bootstrap, settings.notify_group)
+        security = KafkaSecurity.from_settings(settings)
+        self._make_reader = rebuild_reader(bootstrap, settings.notify_group, security)
         self._consumer = Consumer(
             {
                 "bootstrap.servers": bootstrap,
+                **security.librdkafka(),
                 "group.id": settings.notify_group,
                 "client.id": settings.notify_group,
                 "auto.offset.reset": "earliest",  # alerts published before the notifier first ran are sent too
@@ -247,7 +250,9 @@ def run_notifier(
     """Build the receivers, the DLQ producer and the notifier from the settings, and run it until ``stop``."""
     with httpx.Client(timeout=settings.notify_timeout_s, follow_redirects=False) as client:
         receivers = receivers_of(settings, client)
-        producer = EventProducer(bootstrap, client_id=f"{settings.notify_group}-dlq")
+        producer = EventProducer(
+            bootstrap, client_id=f"{settings.notify_group}-dlq", security=KafkaSecurity.from_settings(settings)
+        )
         notifier = Notifier(settings, bootstrap, receivers, producer, stop)
         if on_ready is not None:
             on_ready(notifier)

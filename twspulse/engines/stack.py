@@ -15,6 +15,7 @@ from twspulse import db
 from twspulse.engines.kafka import LocalKafka
 from twspulse.engines.postgres import LocalPostgres
 from twspulse.engines.registry import Endpoints
+from twspulse.kafka_clients import KafkaSecurity
 from twspulse.settings import Settings
 from twspulse.topics import ensure_topics
 
@@ -42,7 +43,7 @@ class LocalStack:
         if not url:
             self.postgres = LocalPostgres(self.workdir / "postgres")
             url = self.postgres.start()
-        ensure_topics(bootstrap, self.settings.topic_partitions)
+        ensure_topics(bootstrap, self.settings.topic_partitions, security=KafkaSecurity.from_settings(self.settings))
         db.migrate(url)
         self.endpoints = Endpoints(bootstrap, url)
         log.info("stack.ready", kafka=bootstrap, database_mode=db.engine_mode(url))
