@@ -103,7 +103,11 @@ def test_every_datasource_reference_is_the_provisioned_one(path: Path) -> None:
     for ref in refs:
         if ref.get("type") == "grafana":  # the built-in annotations source
             continue
-        assert ref == {"type": DS_TYPE, "uid": DATASOURCE_UID}, ref
+        # through the dashboard's data source variable, so another Grafana can point it at its own
+        assert ref == {"type": DS_TYPE, "uid": "${datasource}"}, ref
+    [var] = [v for v in DASHBOARDS[path]["templating"]["list"] if v["name"] == "datasource"]
+    assert var["type"] == "datasource" and var["query"] == DS_TYPE
+    assert var["current"]["value"] == DATASOURCE_UID  # defaults to the provisioned one
 
 
 def test_the_provisioned_datasource_is_timescaledb_with_the_referenced_uid() -> None:
@@ -133,7 +137,9 @@ def test_every_referenced_variable_is_defined(path: Path) -> None:
                     used.add(name)
     assert used <= defined, f"undefined variables {used - defined}"
     for v in d["templating"]["list"]:
-        assert v["datasource"] == {"type": DS_TYPE, "uid": DATASOURCE_UID}
+        if v["type"] == "datasource":
+            continue
+        assert v["datasource"] == {"type": DS_TYPE, "uid": "${datasource}"}
         assert v["query"].strip() and v["type"] == "query"
 
 
