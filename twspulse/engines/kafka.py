@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import structlog
@@ -29,6 +29,19 @@ log = structlog.get_logger(__name__)
 
 POM = Path(__file__).with_name("kafka-pom.xml")
 KAFKA_VERSION = "4.3.1"
+
+
+@dataclass(frozen=True)
+class SaslSslListener:
+    """An extra SASL_SSL listener (SCRAM-SHA-512) for tests of TLS and SASL clients.
+
+    ``keystore``: one PEM file holding the broker's unencrypted PKCS#8 key and its certificate chain (Kafka
+    reads PEM keystores itself); ``users``: SCRAM user -> password, created when the storage is formatted.
+    """
+
+    keystore: Path
+    users: tuple[tuple[str, str], ...]
+    port: int = 0
 
 
 class KafkaStartError(RuntimeError):
@@ -83,11 +96,19 @@ class LocalKafka:
     heap: str = "512m"
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    sasl_ssl: SaslSslListener | None = None  # opt-in second listener (tests of secured clients)
 
     @property
     def bootstrap(self) -> str:
         """host:port for clients."""
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def sasl_ssl_bootstrap(self) -> str:
+        """host:port of the SASL_SSL listener (``sasl_ssl`` set only)."""
+        if self.sasl_ssl is None:
+            raise ValueError("this broker has no SASL_SSL listener")
+        return f"127.0.0.1:{self.sasl_ssl.port}"
 
     @property
     def log_file(self) -> Path:
@@ -120,6 +141,18 @@ class LocalKafka:
             "auto.create.topics.enable": "true",
             "log.segment.bytes": str(64 * 1024 * 1024),
         }
+        if self.sasl_ssl is not None:
+            secure = f"SASL_SSL://127.0.0.1:{self.sasl_ssl.port}"
+            props |= {
+                "listeners": f"{props['listeners']},{secure}",
+                "advertised.listeners": f"{props['advertised.listeners']},{secure}",
+                "listener.security.protocol.map": f"{props['listener.security.protocol.map']},SASL_SSL:SASL_SSL",
+                "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+                "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config":
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                "ssl.keystore.type": "PEM",
+                "ssl.keystore.location": str(self.sasl_ssl.keystore),
+            }  # fmt: skip
         path = self.workdir / "server.properties"
         path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
         (self.workdir / "log4j2.properties").write_text(_LOG4J2.format(log_file=self.log_file))
@@ -143,9 +176,15 @@ class LocalKafka:
         libs = ensure_jars(self.cache_dir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
+        if self.sasl_ssl is not None and not self.sasl_ssl.port:
+            self.sasl_ssl = replace(self.sasl_ssl, port=free_port())
         props = self._write_config(free_port())
         data = self.workdir / "kraft"
-        if not (data / "meta.properties").exists():
+        if self.sasl_ssl is not None:
+            # SCRAM users are records of the cluster's bootstrap metadata: this broker is formatted itself
+            scram = [f"SCRAM-SHA-512=[name={user},password={password}]" for user, password in self.sasl_ssl.users]
+            self._format(libs, props, *(arg for entry in scram for arg in ("--add-scram", entry)))
+        elif not (data / "meta.properties").exists():
             shutil.copytree(self._formatted_template(libs), data, dirs_exist_ok=True)
         out = (self.workdir / "kafka.stdout").open("ab")
         self.process = subprocess.Popen(
@@ -174,17 +213,23 @@ class LocalKafka:
         props.write_text("".join(f"{line}\n" for line in lines if not line.startswith("log.dirs=")))
         with props.open("a") as out:
             out.write(f"log.dirs={scratch / 'kraft'}\n")
-        subprocess.run(
-            self._java(libs, "kafka.tools.StorageTool", "format", "-t", uuid.uuid4().hex[:22], "-c", str(props)),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        self._format(libs, props)
         try:
             (scratch / "kraft").rename(template)  # atomic: a concurrent start keeps whichever landed first
         except OSError:
             pass
         shutil.rmtree(scratch, ignore_errors=True)
         return template
+
+    def _format(self, libs: Path, props: Path, *extra: str) -> None:
+        """Format the log dir of ``props`` as a new cluster (``extra``: more StorageTool arguments)."""
+        subprocess.run(
+            self._java(
+                libs, "kafka.tools.StorageTool", "format", "-t", uuid.uuid4().hex[:22], "-c", str(props), *extra
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     def _wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
