@@ -14,7 +14,7 @@ from models.annotate.exceptions import EvalSetError
 from models.annotate.excerpt import read_joblog
 from models.annotate.rules_engine import RulesEngine
 
-HELD_OUT = ["heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6"]
+HELD_OUT = ["heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7"]
 
 
 @pytest.mark.parametrize("split", HELD_OUT)
