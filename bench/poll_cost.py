@@ -15,16 +15,18 @@ import resource
 import statistics
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from connectors.tws.client import TwsClient
 from connectors.tws.runner import build_poller
 from simulator.config import SimConfig
 from simulator.server import SimulatorServer
-from tests.tws_scenario import DAY
 from twspulse.engines.kafka import LocalKafka
 from twspulse.logs import configure_logging
 from twspulse.settings import load_settings
+
+DAY = datetime(2026, 11, 24, tzinfo=UTC)  # a fixed production day: same plan, same figures, every run
 
 
 async def measure(args: argparse.Namespace, bootstrap: str, sim: SimulatorServer) -> None:
