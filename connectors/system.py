@@ -39,6 +39,7 @@ import structlog
 from confluent_kafka import KafkaError, Message
 
 from connectors.producer import EventProducer
+from twspulse import metrics
 from twspulse.events import DiskUsage, HostMetrics
 from twspulse.kafka_clients import KafkaSecurity
 from twspulse.settings import Settings
@@ -166,8 +167,11 @@ class SystemConnector:
         *,
         summary_every_s: float = 60.0,
         exit_flush_s: float = 10.0,
+        liveness: metrics.Liveness | None = None,
     ):
         self.interval_s = interval_s
+        self.liveness = liveness or metrics.Liveness(stall_s=max(600.0, 10 * interval_s), max_failures=3)  # /health
+        self._exported = SampleCounts()  # the counts already added to the Prometheus counters
         self.host = host or socket.gethostname()
         self.summary_every_s = summary_every_s
         self.exit_flush_s = exit_flush_s
@@ -226,9 +230,20 @@ class SystemConnector:
                 else:
                     producer.poll(min(next_sample - now, _POLL_SLICE_S))
                 self._check(time.monotonic())
+                self._export()
         finally:
             self._finish(producer)
+            self._export()
         return self.counts
+
+    def _export(self) -> None:
+        """Add what changed since the last call to the Prometheus counters (one loop, so no lock)."""
+        now, before = self.counts, self._exported
+        metrics.SYSTEM_SAMPLES.labels(outcome="taken").inc(now.taken - before.taken)
+        metrics.SYSTEM_SAMPLES.labels(outcome="delivered").inc(now.delivered - before.delivered)
+        metrics.SYSTEM_SAMPLES.labels(outcome="dropped").inc(now.dropped - before.dropped)
+        metrics.SYSTEM_KAFKA_DOWN.set(int(self.kafka_down))
+        self._exported = replace(now)
 
     def _take(self, producer: EventProducer) -> None:
         seq = self.counts.taken
@@ -239,6 +254,10 @@ class SystemConnector:
         if not producer.try_send(HOST_METRICS.name, self.host, metrics, on_delivery=partial(self._on_report, seq)):
             self.counts.queue_full += 1
         self._peak_buffered = max(self._peak_buffered, self.counts.pending)
+        if self._down_since is None:
+            self.liveness.succeeded()
+        else:  # a sample taken while Kafka is away: N of them in a row and /health says so
+            self.liveness.failed(f"kafka unreachable for {time.monotonic() - self._down_since:.0f}s")
         if self._down_since is None:
             log.info("system.sample", host=self.host, cpu=metrics.cpu_percent, disks=len(metrics.disks))
 
@@ -381,9 +400,15 @@ def run_system_connector(
     count: int | None = None,
     *,
     summary_every_s: float = 60.0,
+    liveness: metrics.Liveness | None = None,
 ) -> SampleCounts:
     """`twspulse connect system`: a producer configured for outages (``system_buffer_s``) and the sampling loop."""
-    connector = SystemConnector(settings.system_interval_s, settings.host_name, summary_every_s=summary_every_s)
+    connector = SystemConnector(
+        settings.system_interval_s,
+        settings.host_name,
+        summary_every_s=summary_every_s,
+        liveness=liveness or metrics.Liveness.of(settings),
+    )
     config = connector.producer_config(settings.system_buffer_s)
     security = KafkaSecurity.from_settings(settings)
     producer = EventProducer(bootstrap, client_id="twspulse-system", config=config, security=security)

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
@@ -53,6 +54,7 @@ from streams.joblog_mining import JoblogMiner
 from streams.pipes import PIPES, Pipe
 from streams.retry_policy import RetryPolicy, Stopping, StopSignal
 from streams.timescale_sink import TimescaleSink
+from twspulse import metrics
 from twspulse.events import Contract, DeadLetter, HostMetrics, JobLogChunk, validation_reason
 from twspulse.kafka_clients import KafkaSecurity, librdkafka_config
 from twspulse.settings import Settings
@@ -91,6 +93,7 @@ def _make_agent(app: faust.App, pipe: Pipe, settings: Settings, handle: Handler,
             settings.worker_batch_size, within=settings.worker_batch_seconds
         )
         async for events in batches:
+            started = time.monotonic()
             good: list[tuple[Contract, Any]] = []
             dead: list[DeadLetter] = []
             for event in events:
@@ -108,6 +111,7 @@ def _make_agent(app: faust.App, pipe: Pipe, settings: Settings, handle: Handler,
                                   what=pipe.topic.dlq, retry=retry)  # fmt: skip
             except Stopping:
                 _release(events)
+            metrics.BATCH_SECONDS.labels(topic=topic).observe(time.monotonic() - started)
 
     agent.__name__ = f"decode_{topic.replace('.', '_')}"
     app.agent(source, name=f"twspulse.decode.{topic}")(agent)
@@ -196,7 +200,7 @@ def _partitions(bootstrap: str, topic: str, default: int, security: KafkaSecurit
 
 def _job_event_consumer(
     app: faust.App, settings: Settings, bootstrap: str, sink: TimescaleSink, anomalies: AnomalyStage,
-    alerts: AlertStage, retry: RetryPolicy,
+    alerts: AlertStage, retry: RetryPolicy, liveness: metrics.Liveness,
 ) -> JobEventConsumer:  # fmt: skip
     """The job-event consumer with its baseline table, checked against the topics it reads."""
     security = KafkaSecurity.from_settings(settings)
@@ -213,7 +217,8 @@ def _job_event_consumer(
     table = ChangelogTable(bootstrap, f"{settings.worker_id}-job-baselines-changelog", producer, security)
     table.ensure_topic(partitions)
     enricher = JobEnricher(table, sink, anomalies, alerts)
-    return JobEventConsumer(settings, bootstrap, enricher, sink, producer, retry, loop=app.loop, beacon=app.beacon)
+    return JobEventConsumer(settings, bootstrap, enricher, sink, producer, retry, liveness, loop=app.loop,
+                            beacon=app.beacon)  # fmt: skip
 
 
 def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.App:
@@ -260,7 +265,12 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
         dlq = EventProducer(bootstrap, client_id=f"{settings.worker_id}-dlq-{pipe.topic.name}", security=security)
         _make_agent(app, pipe, settings, handle, dlq, sink, retry)
     _dead_letter_counter(app, settings, sink, retry)
-    job_events = _job_event_consumer(app, settings, bootstrap, sink, anomalies, alerts, retry)
+    liveness = metrics.Liveness.of(settings)  # the job-event loop turns every worker_batch_seconds, idle or not
+    job_events = _job_event_consumer(app, settings, bootstrap, sink, anomalies, alerts, retry, liveness)
+
+    @app.task
+    async def serve_metrics() -> None:  # /metrics and /health (metrics_port), for as long as the process runs
+        metrics.serve(settings, liveness)
 
     @app.task
     async def start_job_events() -> None:  # with the app: stopped with it, after its batch in hand

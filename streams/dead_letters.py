@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from connectors.producer import EventProducer
 from streams.timescale_sink import RejectedRow
+from twspulse import metrics
 from twspulse.events import DeadLetter, validation_reason
 
 log = structlog.get_logger(__name__)
@@ -117,6 +118,7 @@ async def send_dead(producer: EventProducer, dlq: str, dead: Sequence[DeadLetter
     for d in dead:
         producer.send_raw(dlq, (d.key or "").encode(), d.to_bytes())
     await asyncio.to_thread(producer.flush, 60.0)  # DeliveryError: retried by the batch guard
+    metrics.DEAD_LETTERS.labels(topic=dead[0].source_topic).inc(len(dead))
     log.warning("worker.dead_lettered", topic=dead[0].source_topic, count=len(dead), first=dead[0].reason[:500])
 
 

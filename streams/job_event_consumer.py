@@ -44,6 +44,7 @@ from streams.dead_letters import Consumed, batch_failed, dead_letters_lost, erro
 from streams.job_enricher import JobEnricher
 from streams.retry_policy import RetryPolicy, Stopping
 from streams.timescale_sink import TimescaleSink
+from twspulse import metrics
 from twspulse.events import DeadLetter, JobEvent, validation_reason
 from twspulse.job_keys import job_key
 from twspulse.kafka_clients import KafkaSecurity
@@ -81,10 +82,14 @@ class JobEventConsumer(mode.Service):
         sink: TimescaleSink,
         producer: EventProducer,
         retry: RetryPolicy | None = None,
+        liveness: metrics.Liveness | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
         self._settings = settings
+        self._liveness = liveness or metrics.Liveness.of(settings)  # what /health reports of the worker
+        self._lag_exported: set[tuple[str, int]] = set()
+        self._lag_at = 0.0
         self._enricher = enricher
         self._sink = sink
         self._producer = producer
@@ -157,8 +162,12 @@ class JobEventConsumer(mode.Service):
                 owned_until = time.monotonic() + MAX_POLL_INTERVAL_S - OWNERSHIP_MARGIN_S
                 records = [m for m in msgs if self._usable(m)]
                 if records:
+                    started = time.monotonic()
                     await self._handle(records, partial(_before, owned_until))
                     self._store_offsets(records)
+                    metrics.BATCH_SECONDS.labels(topic=JOB_EVENTS.name).observe(time.monotonic() - started)
+                self._liveness.beat()
+                self._export_lag()
         except Stopping:
             # the worker stops in an outage: this batch is not stored, nor are its offsets; redelivered to the next
             log.warning("job_events.batch_abandoned", why="the worker stops while the batch waits for a retry")
@@ -172,6 +181,26 @@ class JobEventConsumer(mode.Service):
             # the batch outlived max.poll.interval.ms (say, the database was down for minutes) and its partitions
             # moved: their new owner redelivers the batch, and every write is idempotent
             log.warning("job_events.offsets_not_stored", error=str(exc), records=len(records))
+
+    def _export_lag(self) -> None:
+        """Lag per assigned partition, at most once a second: the high watermark minus the consumer's position.
+
+        Both come from librdkafka without a broker round trip: the position is the offset after the last record
+        handed to this consumer (whose batch is processed by now), the high watermark the one its last fetch
+        response carried. A partition nothing was read from yet since its assignment has no position: no value.
+        """
+        if time.monotonic() - self._lag_at < 1.0:
+            return
+        self._lag_at = time.monotonic()
+        group, exported = job_events_group(self._settings.worker_id), set()
+        for tp in self._consumer.position(self._consumer.assignment()):
+            _, high = self._consumer.get_watermark_offsets(tp, cached=True) or (-1, -1)
+            if tp.offset >= 0 and high >= 0:
+                metrics.CONSUMER_LAG.labels(group, tp.topic, str(tp.partition)).set(max(high - tp.offset, 0))
+                exported.add((tp.topic, tp.partition))
+        for topic, partition in self._lag_exported - exported:  # moved to another worker: not ours to report
+            metrics.CONSUMER_LAG.remove(group, topic, str(partition))
+        self._lag_exported = exported
 
     def _usable(self, msg: Message) -> bool:
         err = msg.error()

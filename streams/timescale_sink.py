@@ -29,6 +29,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from streams.db_errors import ErrorKind, classify, describe, is_transient
 from streams.retry_policy import RetryPolicy
+from twspulse import metrics
 
 log = structlog.get_logger(__name__)
 
@@ -130,6 +131,7 @@ class TimescaleSink:
             return []
         rejected: list[RejectedRow] = []
         await self._write_bisecting(table, columns, rows, 0, rejected)
+        metrics.ROWS_WRITTEN.labels(table=table).inc(len(rows) - len(rejected))
         return rejected
 
     async def _write_bisecting(

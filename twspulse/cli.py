@@ -16,6 +16,7 @@ import time
 import click
 from pydantic import ValidationError
 
+from twspulse import metrics
 from twspulse.cli_context import settings_of, settings_problem
 from twspulse.logs import configure_logging
 from twspulse.settings import Settings, load_settings
@@ -280,13 +281,15 @@ def connect_tws(ctx: click.Context, polls: int | None) -> None:
 
     settings = _settings(ctx)
     bootstrap = _endpoints(settings).kafka_bootstrap
+    liveness = metrics.Liveness.of(settings)
+    metrics.serve(settings, liveness)  # /metrics and /health when TWSPULSE_METRICS_PORT is set
 
     async def _run() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_tws_connector(settings, bootstrap, stop, max_polls=polls)
+        await run_tws_connector(settings, bootstrap, stop, max_polls=polls, liveness=liveness)
 
     asyncio.run(_run())
 
@@ -304,8 +307,10 @@ def connect_system(ctx: click.Context, interval: float | None, count: int | None
         settings = settings.model_copy(update={"system_interval_s": interval})
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    liveness = metrics.Liveness.of(settings)
+    metrics.serve(settings, liveness)  # /metrics and /health when TWSPULSE_METRICS_PORT is set
     try:
-        system.run_system_connector(settings, _endpoints(settings).kafka_bootstrap, stop, count)
+        system.run_system_connector(settings, _endpoints(settings).kafka_bootstrap, stop, count, liveness=liveness)
     except KeyboardInterrupt:
         pass
 
@@ -448,8 +453,10 @@ def notify(ctx: click.Context) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    liveness = metrics.Liveness.of(settings)
+    metrics.serve(settings, liveness)  # /metrics and /health when TWSPULSE_METRICS_PORT is set
     try:
-        run_notifier(settings, _endpoints(settings).kafka_bootstrap, stop)
+        run_notifier(settings, _endpoints(settings).kafka_bootstrap, stop, liveness=liveness)
     except NoReceivers as exc:
         raise click.ClickException(str(exc)) from exc
 

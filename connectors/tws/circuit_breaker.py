@@ -15,6 +15,7 @@ from enum import StrEnum
 import structlog
 
 from connectors.tws.errors import TwsCircuitOpen
+from twspulse.metrics import set_breaker_state
 
 log = structlog.get_logger(__name__)
 
@@ -39,6 +40,7 @@ class CircuitBreaker:
         self.consecutive_failures = 0
         self.opened_at: float | None = None
         self.times_opened = 0
+        set_breaker_state(name, self.state)
 
     def before_request(self) -> None:
         """Raise ``TwsCircuitOpen`` while open; move to half-open once the reset time has passed."""
@@ -51,6 +53,7 @@ class CircuitBreaker:
                     f"next trial in {self.reset_s - waited:.0f}s"
                 )
             self.state = BreakerState.HALF_OPEN
+            set_breaker_state(self.name, self.state)
             log.info(f"{self.name}.breaker.half_open")
 
     def record_success(self) -> None:
@@ -58,6 +61,7 @@ class CircuitBreaker:
         if self.state is not BreakerState.CLOSED:
             log.info(f"{self.name}.breaker.closed", after_failures=self.consecutive_failures)
         self.state = BreakerState.CLOSED
+        set_breaker_state(self.name, self.state)
         self.consecutive_failures = 0
         self.opened_at = None
 
@@ -69,4 +73,5 @@ class CircuitBreaker:
                 self.times_opened += 1
                 log.error(f"{self.name}.breaker.open", failures=self.consecutive_failures, reset_s=self.reset_s)
             self.state = BreakerState.OPEN
+            set_breaker_state(self.name, self.state)
             self.opened_at = self._clock()

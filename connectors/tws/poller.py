@@ -41,6 +41,7 @@ from connectors.tws.poll_queries import (
 )
 from connectors.tws.seen_store import SeenStore
 from connectors.tws.status_map import LINKED_STATES
+from twspulse import metrics
 from twspulse.events import DeadLetter, JobEvent, JobLogChunk, StatusCategory, WorkstationStatus, validation_reason
 from twspulse.job_keys import job_key
 from twspulse.settings import Settings
@@ -100,8 +101,10 @@ class TwsPoller:
         producer: EventProducer,
         store: SeenStore,
         clock: Callable[[], float] = time.monotonic,
+        liveness: metrics.Liveness | None = None,
     ):
         self.settings = settings
+        self.liveness = liveness or metrics.Liveness.of(settings)  # what /health reports
         self.client = client
         self.producer = producer
         self.store = store
@@ -488,6 +491,8 @@ class TwsPoller:
         except Exception:
             self.producer.abort()
             raise
+        metrics.TWS_EVENTS.inc(len(batch.events))
+        metrics.TWS_DEAD_LETTERS.inc(len(batch.dead))
         self.store.seen.update(published)
         self.store.plans.update({job_id: plans[job_id] for job_id in published})
         for job_id in gone:
@@ -501,13 +506,22 @@ class TwsPoller:
         polls = 0
         failures = 0
         while not stop.is_set():
+            started, requests_before = time.monotonic(), self.client.requests_sent
             try:
-                await self.poll_once()
+                result = await self.poll_once()
                 failures = 0
+                metrics.TWS_POLL_SECONDS.observe(time.monotonic() - started)
+                metrics.TWS_POLLS.labels(outcome="ok").inc()
+                metrics.TWS_JOBLOGS_HELD.set(result.joblogs_waiting)
+                metrics.TWS_LAST_SUCCESS.set_to_current_time()
+                self.liveness.succeeded()
             except (TwsError, KafkaException, DeliveryError) as exc:
                 # Nothing of this poll was committed; the next poll reads the plan again.
                 failures += 1
+                metrics.TWS_POLLS.labels(outcome="failed").inc()
+                self.liveness.failed(f"{type(exc).__name__}: {exc}")
                 log.error("tws.poll.failed", error=str(exc)[:500], kind=type(exc).__name__, consecutive=failures)
+            metrics.TWS_REQUESTS.inc(self.client.requests_sent - requests_before)
             polls += 1
             if max_polls is not None and polls >= max_polls:
                 return

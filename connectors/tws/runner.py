@@ -9,11 +9,12 @@ from connectors.tws.client import TwsClient
 from connectors.tws.poller import TwsPoller
 from connectors.tws.seen_store import SeenStore
 from twspulse.kafka_clients import KafkaSecurity
+from twspulse.metrics import Liveness
 from twspulse.settings import Settings
 from twspulse.topics import ensure_topics
 
 
-def build_poller(settings: Settings, bootstrap: str, client: TwsClient) -> TwsPoller:
+def build_poller(settings: Settings, bootstrap: str, client: TwsClient, liveness: Liveness | None = None) -> TwsPoller:
     """A poller resumed from the connector's saved state, with its transactional producer."""
     security = KafkaSecurity.from_settings(settings)
     ensure_topics(bootstrap, settings.topic_partitions, security=security)
@@ -27,14 +28,18 @@ def build_poller(settings: Settings, bootstrap: str, client: TwsClient) -> TwsPo
     )
     store = SeenStore(settings.connector_name)
     store.load(bootstrap, security=security)
-    return TwsPoller(settings, client, producer, store)
+    return TwsPoller(settings, client, producer, store, liveness=liveness)
 
 
 async def run_tws_connector(
-    settings: Settings, bootstrap: str, stop: asyncio.Event, max_polls: int | None = None
+    settings: Settings,
+    bootstrap: str,
+    stop: asyncio.Event,
+    max_polls: int | None = None,
+    liveness: Liveness | None = None,
 ) -> TwsPoller:
     """Resume from the saved state and poll until ``stop`` (or ``max_polls``); returns the poller."""
     async with TwsClient(settings) as client:
-        poller = build_poller(settings, bootstrap, client)
+        poller = build_poller(settings, bootstrap, client, liveness)
         await poller.run(stop, max_polls=max_polls)
     return poller

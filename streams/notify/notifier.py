@@ -31,6 +31,7 @@ from streams.dead_letters import Consumed
 from streams.notify.delivered import DeliveredState, rebuild_reader
 from streams.notify.errors import DeliveryRefused, DeliveryUnavailable, NotifierStopping
 from streams.notify.receivers import AlertmanagerReceiver, Receiver, WebhookReceiver
+from twspulse import metrics
 from twspulse.events import Alert, DeadLetter, validation_reason
 from twspulse.kafka_clients import KafkaSecurity
 from twspulse.log_throttle import LogThrottle
@@ -100,8 +101,10 @@ class Notifier:
         producer: EventProducer,
         stop: threading.Event,
         retry_base_s: float = 0.5,
+        liveness: metrics.Liveness | None = None,
     ):
         self._settings = settings
+        self.liveness = liveness or metrics.Liveness.of(settings)  # what /health reports
         self._receivers = list(receivers)
         self._producer = producer
         self._stop = stop
@@ -152,6 +155,7 @@ class Notifier:
             while not self._stop.is_set():
                 # one record per poll: max.poll.interval.ms then bounds one record's deliveries, not a batch's
                 msg = self._consumer.poll(0.5)
+                self.liveness.beat()
                 if msg is None or not self._usable(msg):
                     continue
                 record = _consumed(msg)
@@ -215,6 +219,8 @@ class Notifier:
             delay_s = round(state.upcoming_sleep, 2)
             log.warning("notifier.retry", receiver=receiver.name, alert_id=alert.alert_id,
                         attempt=state.attempt_number, delay_s=delay_s, error=str(exc)[:300])  # fmt: skip
+            metrics.NOTIFY_RETRIES.labels(receiver=receiver.name).inc()
+            self.liveness.failed(f"{receiver.name}: {exc}")  # retried in a row: /health turns 503
 
         retrying = Retrying(
             retry=retry_if_exception_type(DeliveryUnavailable),
@@ -226,6 +232,8 @@ class Notifier:
         )
         retrying(receiver.send, alert)
         self.sent += 1
+        metrics.NOTIFY_DELIVERED.labels(receiver=receiver.name).inc()
+        self.liveness.succeeded()
 
     def _sleep(self, seconds: float) -> None:
         if self._stop.wait(seconds):
@@ -236,6 +244,7 @@ class Notifier:
             self._producer.send_raw(ALERTS_DLQ.name, (d.key or "").encode(), d.to_bytes())
         self._producer.flush(60.0)  # before the offset is committed: the alert is in the DLQ, or not committed
         self.dead_lettered += len(dead)
+        metrics.NOTIFY_DEAD_LETTERED.inc(len(dead))
         for d in dead:
             log.error("notifier.dead_lettered", offset=d.offset, partition=d.partition, error_type=d.error_type,
                       reason=d.reason[:500])  # fmt: skip
@@ -246,6 +255,7 @@ def run_notifier(
     bootstrap: str,
     stop: threading.Event,
     on_ready: Callable[[Notifier], Any] | None = None,
+    liveness: metrics.Liveness | None = None,
 ) -> Notifier:
     """Build the receivers, the DLQ producer and the notifier from the settings, and run it until ``stop``."""
     with httpx.Client(timeout=settings.notify_timeout_s, follow_redirects=False) as client:
@@ -253,7 +263,7 @@ def run_notifier(
         producer = EventProducer(
             bootstrap, client_id=f"{settings.notify_group}-dlq", security=KafkaSecurity.from_settings(settings)
         )
-        notifier = Notifier(settings, bootstrap, receivers, producer, stop)
+        notifier = Notifier(settings, bootstrap, receivers, producer, stop, liveness=liveness)
         if on_ready is not None:
             on_ready(notifier)
         notifier.run()
