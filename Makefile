@@ -28,6 +28,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy twspulse connectors streams models simulator dashboards
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf .data

@@ -30,8 +30,8 @@ from connectors.producer import EventProducer
 from connectors.tws.poller import TwsPoller
 from connectors.tws.runner import run_tws_connector
 from simulator.config import SimConfig
-from simulator.history import HistoryStats, publish_history
 from simulator.server import SimulatorServer
+from twspulse.demo_history import HistoryStats, publish_history
 from twspulse.engines.stack import LocalStack
 from twspulse.kafka_clients import KafkaSecurity
 from twspulse.settings import Settings

@@ -13,10 +13,10 @@ from confluent_kafka import Consumer, TopicPartition
 from connectors.producer import EventProducer
 from connectors.tws.status_map import FINAL
 from simulator.config import SimConfig
-from simulator.history import DRIFT_PER_WEEK, HistoryStats, drifting_job_definition, history_config, publish_history
 from simulator.host_metrics import CROSSING_THRESHOLD, SimulatedHosts
 from simulator.plan import PlanBook
 from tests.simulator.conftest import START
+from twspulse.demo_history import DRIFT_PER_WEEK, HistoryStats, drifting_job_definition, history_config, publish_history
 from twspulse.events import Contract, HostMetrics, JobEvent
 from twspulse.job_keys import job_key
 from twspulse.topics import HOST_METRICS, JOB_EVENTS
