@@ -478,15 +478,15 @@ def test_grafana_datasource_points_at_the_compose_database_with_the_env_password
 
 
 def test_dashboards_reference_the_provisioned_datasource_uid() -> None:
+    """Panels read through each dashboard's ${datasource} variable, which defaults to the provisioned uid."""
     (ds,) = yaml.safe_load((PROVISIONING / "datasources" / "timescaledb.yaml").read_text())["datasources"]
-    text = "".join(p.read_text() for p in sorted((ROOT / "dashboards" / "grafana").glob("*.json")))
-    uids = set(re.findall(r'"uid":\s*"([^"]+)",?\s*}', text)) | set(
-        re.findall(r'"type":\s*"grafana-postgresql-datasource",\s*"uid":\s*"([^"]+)"', text)
-    )
-    referenced = {u for u in uids if not u.startswith("twspulse-") or u == ds["uid"]}
-    assert ds["uid"] in referenced
-    pg_refs = set(re.findall(r'"type":\s*"grafana-postgresql-datasource",\s*"uid":\s*"([^"]+)"', text))
-    assert pg_refs == {ds["uid"]}, pg_refs
+    for path in sorted((ROOT / "dashboards" / "grafana").glob("*.json")):
+        text = path.read_text()
+        pg_refs = set(re.findall(r'"type":\s*"grafana-postgresql-datasource",\s*"uid":\s*"([^"]+)"', text))
+        assert pg_refs == {"${datasource}"}, (path.name, pg_refs)
+        variables = yaml.safe_load(text)["templating"]["list"]
+        [var] = [v for v in variables if v["type"] == "datasource"]
+        assert var["name"] == "datasource" and var["current"]["value"] == ds["uid"], path.name
 
 
 def test_test_containers_run_the_compose_images_as_compose_configures_them() -> None:
