@@ -124,6 +124,16 @@ _USER = re.compile(
     r"|(?<![\w/.-])([a-z_][\w.-]*)@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?=[:\s]|$)|\bconnecting to \S+ as ([\w.$-]+)",
     re.IGNORECASE,
 )
+# Objects of messaging and cloud services a message names after their kind: "topics: [payments]",
+# "index [logs-2026.12]", "for topic orders-raw", "bucket 'x'". A bare English word is not one.
+_RESOURCE = re.compile(
+    r"\b(?:topics?|queues?|buckets?|streams?|subscriptions?|channels?|exchanges?|index|indices|indexes|"
+    r"containers?|blobs?|keyspaces?)\b:?\s*(?:[\[\"'(]([\w.:/-]*\w)|([\w-]+[._-][\w.-]*\w))",
+    re.IGNORECASE,
+)
+# A key's ID (gpg "key, ID 3A1B2C3D4E5F6A7B", "key id 0x1234ABCD"): the credential a decryption or
+# signature lacks.
+_KEY_ID = re.compile(r"\bkey,? (?:ID|id)[ =:]*(?:0x)?([0-9A-F]{8,40})\b")
 _PRINCIPAL = re.compile(r"\b([\w.-]+(?:/[\w.-]+)?@[A-Z0-9-]+(?:\.[A-Z0-9-]+)+)\b")
 _TWS_JOB = re.compile(r"\b([A-Z0-9_-]+#[A-Z0-9_-]+(?:\.[A-Z0-9_-]+)?)\b")
 _MODULE = re.compile(
@@ -149,7 +159,10 @@ _LOCATION = re.compile(
     r"^At (?P<ps>(?:[A-Za-z]:\\|/|\\\\)[^:]+):(?P<ps_line>\d+) char:\d+|"
     r"^(?:from )?(?P<rb>/[\w./-]+\.rb):(?P<rb_line>\d+):in\b|^(?P<go>/[\w./-]+\.go):(?P<go_line>\d+)\b|"
     r"^at (?P<java>[\w$.]+)\((?P<java_file>\w+\.(?:java|kt|scala)):(?P<java_line>\d+)\)|"
-    r"^at (?:\S+ )?\(?(?P<js>/[\w./-]+\.(?:js|mjs|cjs|ts)):(?P<js_line>\d+):\d+\)?$"
+    r"^at (?:\S+ )?\(?(?P<js>/[\w./-]+\.(?:js|mjs|cjs|ts)):(?P<js_line>\d+):\d+\)?$|"
+    # a configuration or template a tool reports by file and line ("on main.tf line 12, in resource")
+    r"\b(?:on|in) (?P<cfg>[\w./\\-]+\.(?:tf|hcl|ya?ml|json|toml|ini|conf|cfg|xml|properties)),? (?:on )?"
+    r"line (?P<cfg_line>\d+)"
 )
 # Frames of runtimes and libraries: the job's own code is the frame nearest the error outside them.
 _LIBRARY_FRAME = re.compile(
@@ -199,6 +212,10 @@ def extract_entities(lines: Iterable[str]) -> Entities:
             user = next((g for g in match.groups() if g), None)
             if user and user.lower() not in _USER_STOPWORDS:
                 add("users", user)
+        for match in _RESOURCE.finditer(line):
+            add("resources", match.group(1) or match.group(2))
+        for match in _KEY_ID.finditer(line):
+            add("keys", match.group(1))
         for match in _PRINCIPAL.finditer(line):
             add("principals", match.group(1))
         for match in _TWS_JOB.finditer(line):

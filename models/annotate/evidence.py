@@ -164,6 +164,14 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
     **_codes_of("oom", "Msg701 Msg802"),
     **_codes_of("data_quality", "Msg8152 Msg2628 Msg245 Msg241 Msg8114 Msg515"),
 }  # fmt: skip
+# z/OS system completion codes ("ABEND=S0C7", "SYSTEM COMPLETION CODE=B37"), from the system codes manual.
+_ABEND = re.compile(r"\bABEND[= ]S([0-9A-F]{3})\b|\bCOMPLETION CODE=S?([0-9A-F]{3})\b")
+_ABEND_CATEGORY: dict[str, Category] = {
+    "0C7": "data_quality", "0C1": "script_error", "0C4": "script_error", "0C9": "script_error",
+    "0CB": "script_error", "80A": "oom", "878": "oom", "80C": "oom", "B37": "disk_full", "D37": "disk_full",
+    "E37": "disk_full", "913": "permission", "806": "dependency", "322": "timeout", "522": "timeout",
+    "213": "missing_file", "013": "missing_file",
+}  # fmt: skip
 _ERRNO_CATEGORY: dict[str, Category] = {
     "ENOENT": "missing_file", "EACCES": "permission", "EPERM": "permission", "EROFS": "permission",
     "ENOSPC": "disk_full", "EDQUOT": "disk_full", "ENOMEM": "oom", "ECONNREFUSED": "network",
@@ -231,6 +239,7 @@ _TYPE_WORDS: tuple[tuple[tuple[str, ...], Category], ...] = (
     (("path", "not", "found"), "missing_file"),
     (("directory", "not", "found"), "missing_file"),
     (("parse",), "data_quality"),
+    (("serialization",), "data_quality"),
     (("parser",), "data_quality"),
     (("decode",), "data_quality"),
     (("validation",), "data_quality"),
@@ -315,7 +324,15 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:role|user|login|account|client|principal)\b[^.;]{0,40}\b(?:does not exist|not found in|is locked|"
         r"is disabled)\b|"
         r"\b(?:invalid|incorrect|wrong|expired|bad)\b[^.;]{0,20}\b(?:password|credentials?|user ?name|access key|token|"
-        r"secret|client secret)\b",
+        r"secret|client secret)\b|\bno (?:secret|private|valid) key\b",
+    ),
+    # A row without a value its column requires is bad input, though the database is what refused it.
+    _words(
+        "data_quality",
+        WORDS,
+        r"\b(?:cannot|can't|could not) insert (?:the value )?null\b|\bdoes not allow nulls\b|"
+        r"\bnot[- ]null constraint\b|\bcannot be null\b",
+        shadows="db_error",
     ),
     # The database refused the work (before rights: "does not exist or not authorized" is a missing object).
     _words(
@@ -324,6 +341,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bdeadlock\w*\b|\bcould not serialize\b|\bsnapshot too old\b|\btransaction log\b[^.;]{0,40}\bfull\b|"
         r"\btable ?space\b[^.;]{0,40}\bfull\b|\b(?:foreign|primary|unique) key\b|\bduplicate entry\b|"
         r"\bduplicate key\b[^.;]{0,40}\b(?:value|collection|index|table|constraint|violat\w*)\b|"
+        r"\bduplicate (?:\w+ ){1,3}key\b|\bunique (?:index|constraint)\b|"
         r"\bviolates\b[^.;]{0,30}\bconstraint\b|\binvalid (?:column|object|table) name\b|"
         r"\b(?:relation|table|column|view|schema|collection|object)\b[^;]{0,40}\b(?:does not exist|doesn't exist|"
         r"not found|is an undefined name)\b|\barchiver\b|\b(?:database|table) (?:is )?locked\b|"
@@ -373,7 +391,7 @@ _LEXICON: tuple[_Words, ...] = (
     _words(
         "missing_file",
         WORDS,
-        r"\b(?:file|path|directory|folder|dataset|input)\b[^;]{0,80}\b(?:not found|does not exist|"
+        r"\b(?:file|path|directory|folder|data ?set|input)\b[^;]{0,80}\b(?:not found|does not exist|"
         r"doesn't exist|cannot be found|could not be found|is missing|not present)\b|"
         r"\b(?:cannot|can't|could not|unable to|failed to) (?:find|open|locate|stat|read) "
         r"(?:the )?(?:input |data )?(?:file|path|directory)\b|\bno such (?:file|directory|path)\b|"
@@ -387,7 +405,9 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:tag|schema|checksum|record count|row count|column count) mismatch\b|\bexpected \d+ fields\b|"
         r"\b\d+ (?:values|fields|columns)\b[^.;]{0,40}\b\d+ (?:values|fields|columns)\b|"
         r"\bdoes not match (?:the )?(?:expected )?(?:format|pattern|schema)\b|"
-        r"\bunprocessable\b|\binvalid (?:input|record|row|format|date|number|value|json|xml|csv|character)\b|"
+        r"\bunprocessable\b|\binvalid (?:input|record|row|format|date|number|value|json|xml|csv|character)s?\b|"
+        r"\b(?:failed to|could not|cannot|unable to) (?:de)?seriali[sz]e\b|"
+        r"\b(?:de)?seriali[sz]ation (?:error|failed)\b|"
         r"\bfailed (?:schema )?validation\b|\bvalidation failed\b|\brejected\b",
     ),
     # The job's own code: undefined or null values, wrong types, bad arguments, syntax.
@@ -404,7 +424,10 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bunexpected (?:token|end of file|EOF)\b|\bruntime error\b|\bbad substitution\b|"
         r"(?<!SQL )\bcompil(?:ation|e) (?:error|errors|failed)\b|\b(?:undeclared|not declared|forget to declare)\b|"
         r"\bcall to (?:a member function|undefined (?:function|method))\b|\b(?:on|of) null\b|"
-        r"\buncaught (?:error|exception|\w+error)\b",
+        r"\buncaught (?:error|exception|\w+error)\b|"
+        # the job's configuration does not parse: a config file or format with the position of the error
+        r"\b[\w./-]+\.(?:ya?ml|conf|cfg|ini|toml|properties)\b[^;]{0,60}\bline \d+|"
+        r"\b(?:yaml|toml|ini|config(?:uration)?)\b[^;]{0,20}: line \d+",
     ),
 )
 # The last resort: each family's own words. A failing line (one with a failure word) that nothing above
@@ -470,8 +493,9 @@ def classify_line(text: str, own_job: str | None = None) -> list[Evidence]:
             found[category] = Evidence(category, strength, source)
 
     _codes(text, note)
-    for name in _TYPE_NAME.findall(text):
-        category = type_category(name)
+    for type_match in _TYPE_NAME.finditer(text):
+        name = type_match.group(1)
+        category = type_category(name, type_match.group(0)[: -len(name)])
         if category is not None:
             note(category, TYPE_NAME, f"type {name}")
     if _QUIET_LEVEL.search(text) is None:  # an INFO line's words describe work, not a failure
@@ -495,9 +519,15 @@ def classify_line(text: str, own_job: str | None = None) -> list[Evidence]:
     return sorted(found.values(), key=lambda e: -e.strength)
 
 
-def type_category(name: str) -> Category | None:
-    """The family an exception or error type name belongs to, from its words (None: says nothing)."""
+def type_category(name: str, package: str = "") -> Category | None:
+    """The family an exception or error type name belongs to, from its words (None: says nothing).
+
+    A word that repeats a segment of the type's package names the framework, not the failure
+    (`org.apache.kafka.connect.errors.ConnectException` is any error of Kafka Connect).
+    """
+    framework = set(package.lower().split(".")) if package else set()
     words = [w.lower() for w in _CAMEL.findall(name)]
+    words = [w for w in words if w not in framework]
     if words and words[-1] in ("exception", "error", "fault", "failure"):
         words = words[:-1]
     if len(words) == 1 and words[0] in _TYPE_EXACT:
@@ -544,6 +574,10 @@ def _codes(text: str, note: _Note) -> None:
         number = int(match.group(1))
         if number in _MYSQL_CATEGORY:
             note(_MYSQL_CATEGORY[number], CODE, f"MySQL error {number}")
+    for match in _ABEND.finditer(text):
+        abend = match.group(1) or match.group(2)
+        if abend in _ABEND_CATEGORY:
+            note(_ABEND_CATEGORY[abend], CODE, f"abend S{abend}")
     for match in _ERRNO.finditer(text):
         name = match.group(1) or _ERRNO_NUMBERS.get(match.group(2) or "")
         if name in _ERRNO_CATEGORY:

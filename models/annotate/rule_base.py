@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from models.annotate.annotation import Category
 
-RULES_VERSION = "rules-8"
+RULES_VERSION = "rules-9"
 
 
 @dataclass(frozen=True, slots=True)
@@ -576,11 +576,11 @@ RULES: tuple[Rule, ...] = (
 # Templates of annotations made from general evidence (evidence.py: codes, type names, words) rather
 # than a rule's phrase: one per family, with the entity kinds that name the thing to fix in that family.
 _EVIDENCE_TEMPLATES: dict[Category, tuple[tuple[str, ...], str, str, tuple[str, ...]]] = {
-    "missing_file": (("paths", "endpoints", "urls"), "Missing file: {entity} ({message})",
+    "missing_file": (("paths", "endpoints", "urls", "resources"), "Missing file: {entity} ({message})",
                      "An input is missing: {message}", _MISSING_FILE_STEPS),
-    "permission": (("paths", "tables", "databases", "users", "endpoints"), "Permission denied on {entity}: {message}",
-                   "Permission denied: {message}", _PERMISSION_STEPS),
-    "disk_full": (("paths",), "File system full or quota exceeded for {entity}: {message}",
+    "permission": (("paths", "tables", "databases", "resources", "users", "endpoints"),
+                   "Permission denied on {entity}: {message}", "Permission denied: {message}", _PERMISSION_STEPS),
+    "disk_full": (("paths", "resources"), "File system full or quota exceeded for {entity}: {message}",
                   "File system full or quota exceeded: {message}", _DISK_STEPS),
     "db_error": (("tables", "constraints", "columns", "databases", "tablespaces", "error_codes"),
                  "Database error on {entity}: {message}", "Database error: {message}", _DB_STEPS),
@@ -589,12 +589,12 @@ _EVIDENCE_TEMPLATES: dict[Category, tuple[tuple[str, ...], str, str, tuple[str, 
     "timeout": (("endpoints", "hosts", "tables", "commands"), "Time limit exceeded on {entity}: {message}",
                 "Time limit exceeded: {message}", _TIMEOUT_STEPS),
     "oom": ((), "Out of memory: {message}", "Out of memory: {message}", _OOM_STEPS),
-    "auth": (("users", "principals", "hosts", "paths", "endpoints"), "Authentication failed for {entity}: {message}",
-             "Authentication failed: {message}", _AUTH_STEPS),
+    "auth": (("users", "principals", "keys", "hosts", "paths", "endpoints"),
+             "Authentication failed for {entity}: {message}", "Authentication failed: {message}", _AUTH_STEPS),
     "dependency": (("tws_jobs", "modules", "classes", "libraries", "commands", "paths"),
                    "Missing dependency {entity}: {message}", "A dependency of the job is missing: {message}",
                    _DEPENDENCY_STEPS),
-    "data_quality": (("paths", "tables", "endpoints"), "Invalid data in {entity}: {message}",
+    "data_quality": (("paths", "tables", "resources", "endpoints"), "Invalid data in {entity}: {message}",
                      "Invalid data in the input: {message}", _DATA_STEPS),
     "script_error": (("locations", "variables", "options", "paths"),
                      "Error in the job's own code or configuration ({entity}): {message}",
@@ -608,7 +608,7 @@ EVIDENCE_RULES: dict[str, Rule] = {
 # a refused login, the database of a failed statement); named in the root cause when the joblog says.
 CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
     "auth": ("users", "principals", "hosts", "databases"),
-    "permission": ("users", "tables", "paths"),
+    "permission": ("users", "resources", "tables", "paths"),
     "db_error": ("tables", "constraints", "columns", "databases"),
     "timeout": ("hosts", "tables", "commands"),
     "dependency": ("tws_jobs", "commands", "modules", "classes", "libraries"),
@@ -632,7 +632,8 @@ RULE_HINT_WORDS = (
     "not authorized", "segmentation", "core dumped", "syntax", "unexpected token", "not available",
     "unavailable", "reason code", "not set", "undefined", "null", " nil", "wall clock", "is not recognized",
     "abend", "not accepted", "arguments", "usage:", "the network", "no connection", "not enough",
-    "memory limit", "not allowed to", "did not arrive", "never arrived", "cannot execute",
+    "memory limit", "not allowed to", "did not arrive", "never arrived", "cannot execute", "yaml:", "secret key",
+    "completion code", "data set",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

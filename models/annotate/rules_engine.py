@@ -71,7 +71,8 @@ _CAUSED_BY = re.compile(r"^Caused by:\s")
 # A summary that points back at errors printed before it ("aborted due to compilation errors", "see
 # previous errors") is their consequence: the earlier line says what went wrong.
 _POINTS_BACK = re.compile(
-    r"\b(?:due to|because of|see|after|with) (?:the )?(?:previous|above|earlier|prior|compilation) errors?\b",
+    r"\b(?:due to|because of|see|after|with) (?:the )?(?:previous|above|earlier|prior|compilation) errors?\b|"
+    r"\bbecause (?:an? )?error(?: code \S+)? occurred\b",
     re.IGNORECASE,
 )
 _PREFIX = re.compile(
@@ -95,7 +96,7 @@ _KEYWORDS = re.compile(
             "forbidden", "token", "signal", "sigkill", "segmentation", "core dumped", "errno", "enoent", "eacces",
             "enospc", "edquot", "enomem", "unterminated", "expecting value", "unparseable", "checksum",
             "locate", "storage space", "abap", "tsv_", "0x8007", "@inc", "530 ", "401", "403", "declare",
-            "not allowed", "beyond", "arrive", "exec",
+            "not allowed", "beyond", "arrive", "exec", "config", "yaml", "secret key", "abend",
         )
     )
 )  # fmt: skip
@@ -123,7 +124,7 @@ _CONTEXT_LABELS = {
     "users": "user", "principals": "principal", "hosts": "host", "databases": "database", "tables": "table",
     "constraints": "constraint", "columns": "column", "paths": "path", "endpoints": "endpoint",
     "commands": "command", "modules": "module", "classes": "class", "libraries": "library", "tws_jobs": "job",
-    "locations": "at", "variables": "variable", "options": "option",
+    "locations": "at", "variables": "variable", "options": "option", "resources": "resource", "keys": "key",
 }  # fmt: skip
 
 
@@ -395,7 +396,10 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
         body_start = joblog.frame.body_first_line - 1
         start, end = max(body_start, line_no - 6), min(len(lines), line_no + 5)
         # Frames of a trace name the job's code, not the data it worked on: they give the location only.
-        near = [lines[i].strip() for i in range(start, end) if not _is_frame(lines[i])]
+        # The nearest neighbour first (the line above before the one below): a message names its object
+        # next to it, while a progress line further up names whatever the job did before.
+        order = sorted(range(start, end), key=lambda i: (abs(i - (line_no - 1)), i))
+        near = [lines[i].strip() for i in order if not _is_frame(lines[i])]
         location = code_location(lines[max(body_start, line_no - 40) : min(len(lines), line_no + 12)])
         located = {"locations": [location]} if location else {}
     errors = [error.text for error in joblog.error_lines]

@@ -340,3 +340,48 @@ def test_windows_command_switches_are_not_paths_and_embedded_databases_are_datab
 def test_a_library_version_that_is_not_found_is_named_with_the_library() -> None:
     line = "/opt/x/bin/fit: /usr/lib64/libstdc++.so.6: version `GLIBCXX_3.4.30' not found (required by /opt/x/bin/fit)"
     assert extract_entities([line])["libraries"][0] == "libstdc++.so.6 version GLIBCXX_3.4.30"
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("JOB12 STEP4 - ABEND=SB37 U0000 REASON=00000004", "disk_full"),
+        ("SYSTEM COMPLETION CODE=806  REASON CODE=00000004", "dependency"),
+        ("gpg: signing failed: No secret key", "auth"),
+        ("*** Failure 9999 Duplicate row unique key in STG.X.", "db_error"),
+        ("550 Data set PROD.ORDERS.IN not found", "missing_file"),
+        ("Record 12 :Value 'A#' of characteristic ZCOLOR contains invalid characters", "data_quality"),
+        ("reader: failed to deserialize record 17 of topic events-in", "data_quality"),
+        ("start: parse /etc/app/app.toml: line 3: expected '=' after key", "script_error"),
+        ("Cannot insert the value NULL into column 'Id', table 'dbo.T'; column does not allow nulls.", "data_quality"),
+    ],
+)
+def test_abend_codes_missing_keys_duplicates_data_sets_invalid_characters_serialisation_configs_and_nulls(
+    line: str, category: str
+) -> None:
+    assert _top(line) == category
+
+
+def test_a_type_name_word_that_repeats_its_package_names_the_framework_not_the_failure() -> None:
+    assert type_category("ConnectException", "org.apache.kafka.connect.errors.") is None
+    assert type_category("ConnectException", "java.net.") == "network"
+    found = classify_line("org.example.connect.errors.ConnectException: Tolerance exceeded in error handler")
+    assert not any(evidence.source.startswith("type ") for evidence in found)
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "value"),
+    [
+        ("Not authorized to access topics: [orders.paid]", "resources", "orders.paid"),
+        ("index [audit-2026.01] blocked by: [FORBIDDEN/8/index write (api)]", "resources", "audit-2026.01"),
+        ("no such bucket 'acme-in-prod'", "resources", "acme-in-prod"),
+        ("gpg: encrypted with rsa3072 key, ID 0011AABBCCDDEEFF, created 2024-02-01", "keys", "0011AABBCCDDEEFF"),
+    ],
+)
+def test_service_objects_after_their_kind_and_key_ids_are_named(line: str, kind: str, value: str) -> None:
+    assert extract_entities([line])[kind] == [value]
+
+
+def test_a_bare_word_after_a_resource_kind_is_not_a_resource_and_a_config_file_line_is_a_location() -> None:
+    assert "resources" not in extract_entities(["the index has a read-only block"])
+    assert code_location(['  on network.tf line 8, in resource "x" "y":']) == "network.tf:8"

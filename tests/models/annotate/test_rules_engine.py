@@ -332,3 +332,15 @@ def test_a_summary_pointing_back_at_earlier_errors_scores_below_the_same_words_a
     line = 'syntax error at /opt/batch/cut.pl line 12, near "}"'
     annotation = _annotate(f"{line}\n{pointing_back}\n")
     assert annotation.error_line == line and annotation.category == "script_error"
+
+
+def test_the_object_a_message_names_comes_from_the_nearest_line_not_an_earlier_progress_line() -> None:
+    body = (
+        "sending /data/out/local_copy.csv\n"
+        "step 2 of 3\n"
+        "Cannot create remote file '/drop/in/orders.csv'.\n"
+        "Permission denied.\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "permission"
+    assert "/drop/in/orders.csv" in annotation.root_cause
