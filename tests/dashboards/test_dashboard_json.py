@@ -163,3 +163,23 @@ def test_single_value_variables_are_quoted_in_sql() -> None:
             for name in single:
                 for m in re.finditer(rf"\${name}\b", text):
                     assert text[m.start() - 1] == "'" and text[m.end()] == "'", f"${name} unquoted in {text[:80]}"
+
+
+def test_every_percentage_panel_uses_the_capacity_threshold() -> None:
+    """One threshold source: the red line of every % panel is the capacity threshold the forecasts cross and
+    the disk alert rule fires at (TWSPULSE_CAPACITY_THRESHOLD_PERCENT's default), orange 10 points before."""
+    from twspulse.settings import Settings
+
+    red = Settings.model_fields["capacity_threshold_percent"].default
+    rules = yaml.safe_load((PROVISIONING_DIR / "alerting" / "twspulse-rules.yaml").read_text())
+    [disk_rule] = [r for g in rules["groups"] for r in g["rules"] if r["uid"] == "twspulse-disk-full"]
+    assert f"{red:g} %" in disk_rule["title"]
+    seen = 0
+    for path in FILES:
+        for panel in iter_panels(DASHBOARDS[path]):
+            defaults = panel.get("fieldConfig", {}).get("defaults", {})
+            steps = defaults.get("thresholds", {}).get("steps")
+            if defaults.get("unit") == "percent" and steps:
+                seen += 1
+                assert [s["value"] for s in steps] == [None, red - 10, red], (path.name, panel["title"])
+    assert seen >= 4
