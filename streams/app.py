@@ -272,6 +272,25 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
     async def serve_metrics() -> None:  # /metrics and /health (metrics_port), for as long as the process runs
         metrics.serve(settings, liveness)
 
+    exported: set[tuple[str, int]] = set()
+
+    @app.timer(interval=5.0)
+    async def export_agent_lag() -> None:
+        """Lag of the agents' partitions: the end offset Faust's consumer last fetched minus the offset it committed
+        (what the agents acked); a partition with nothing committed by this worker yet has no value."""
+        nonlocal exported
+        monitor, lags = app.monitor, {}
+        for tp in app.consumer.assignment():
+            end, committed = monitor.tp_end_offsets.get(tp), monitor.tp_committed_offsets.get(tp)
+            if end is None or committed is None:
+                continue
+            lag = end - committed
+            read = monitor.tp_read_offsets.get(tp)
+            if 0 < lag and read is not None and read + 1 == committed and (await app.consumer.position(tp) or 0) >= end:
+                lag = 0  # all read is committed and nothing is left to fetch: the rest are transaction commit markers
+            lags[(tp.topic, tp.partition)] = lag
+        exported = metrics.export_lag(settings.worker_id, lags, exported)
+
     @app.task
     async def start_job_events() -> None:  # with the app: stopped with it, after its batch in hand
         await app.add_runtime_dependency(job_events)

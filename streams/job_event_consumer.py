@@ -192,15 +192,12 @@ class JobEventConsumer(mode.Service):
         if time.monotonic() - self._lag_at < 1.0:
             return
         self._lag_at = time.monotonic()
-        group, exported = job_events_group(self._settings.worker_id), set()
+        lags = {}
         for tp in self._consumer.position(self._consumer.assignment()):
             _, high = self._consumer.get_watermark_offsets(tp, cached=True) or (-1, -1)
             if tp.offset >= 0 and high >= 0:
-                metrics.CONSUMER_LAG.labels(group, tp.topic, str(tp.partition)).set(max(high - tp.offset, 0))
-                exported.add((tp.topic, tp.partition))
-        for topic, partition in self._lag_exported - exported:  # moved to another worker: not ours to report
-            metrics.CONSUMER_LAG.remove(group, topic, str(partition))
-        self._lag_exported = exported
+                lags[(tp.topic, tp.partition)] = high - tp.offset
+        self._lag_exported = metrics.export_lag(job_events_group(self._settings.worker_id), lags, self._lag_exported)
 
     def _usable(self, msg: Message) -> bool:
         err = msg.error()

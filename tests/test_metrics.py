@@ -15,6 +15,7 @@ import pytest
 from confluent_kafka import Producer
 from prometheus_client.parser import text_string_to_metric_families
 
+from connectors.system import sample as sample_host
 from connectors.tws.client import RetryPolicy, TwsClient
 from connectors.tws.runner import build_poller
 from tests.helpers import count, wait_until
@@ -158,22 +159,34 @@ def test_worker_counts_a_malformed_record_and_its_lag_drains_to_zero(
     for i in range(3):
         p.produce("tws.job.events", key=f"job{i}".encode(), value=_event(i).to_bytes())
     p.produce("tws.job.events", key=b"bad", value=b'{"job_id": "x"}')
+    p.produce("host.metrics", key=b"h", value=sample_host("test-host").to_bytes())  # a Faust agent's topic
+    p.produce("host.metrics", key=b"h", value=b"not json")
     p.commit_transaction(30)
     worker = start_worker(kafka, database_url)
     wait_until(lambda: count(database_url, "SELECT count(*) FROM job_runs") >= 3, what="3 job_runs", worker=worker)
+
+    seen: list[object] = []  # the last scrape's lag and dead-letter samples, for the failure message
 
     def drained() -> dict[tuple[str, frozenset[tuple[str, str]]], float] | None:
         try:
             samples = scrape(port)
         except httpx.HTTPError:
             return None
-        lag = {
-            k: v for k, v in samples.items() if k[0] == "twspulse_consumer_lag" and ("topic", "tws.job.events") in k[1]
-        }
-        dead = sample(samples, "twspulse_worker_dead_letters_total", topic="tws.job.events")
-        return samples if dead == 1 and lag and not any(lag.values()) else None
+        seen[:] = [(k, v) for k, v in samples.items() if "lag" in k[0] or "dead_letters" in k[0]]
+        for topic in ("tws.job.events", "host.metrics"):
+            lag = [
+                v
+                for (name, labels), v in samples.items()
+                if name == "twspulse_consumer_lag" and ("topic", topic) in labels
+            ]
+            if sample(samples, "twspulse_worker_dead_letters_total", topic=topic) != 1 or not lag or any(lag):
+                return None
+        return samples
 
-    samples = wait_until(drained, timeout_s=30, what="1 dead letter and lag 0 on tws.job.events", worker=worker)
+    try:
+        samples = wait_until(drained, timeout_s=30, what="1 dead letter and lag 0 on both topics", worker=worker)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; last scrape: {seen}") from exc
     assert (sample(samples, "twspulse_worker_rows_written_total", table="job_runs") or 0) >= 3
     assert (sample(samples, "twspulse_worker_batch_seconds_count", topic="tws.job.events") or 0) >= 1
     assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200

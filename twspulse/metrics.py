@@ -181,3 +181,13 @@ def serve(settings: Settings, liveness: Liveness) -> MetricsServer | None:
 def set_breaker_state(name: str, state: str) -> None:
     """Export a circuit breaker's state (``BreakerState`` value) as ``twspulse_breaker_state``."""
     BREAKER_STATE.labels(breaker=name).set(BREAKER_LEVELS.get(state, -1))
+
+
+def export_lag(group: str, lags: dict[tuple[str, int], int], exported: set[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Set ``twspulse_consumer_lag`` of ``group`` to ``lags`` ((topic, partition) -> records); the partitions
+    exported before and missing now (moved to another consumer) are removed. Returns what is exported now."""
+    for (topic, partition), lag in lags.items():
+        CONSUMER_LAG.labels(group, topic, str(partition)).set(max(lag, 0))
+    for topic, partition in exported - set(lags):
+        CONSUMER_LAG.remove(group, topic, str(partition))
+    return set(lags)
