@@ -3,12 +3,14 @@
 - /health: 200 while the loop turns; 503 with a JSON reason after N failed polls in a row or a stalled loop
 - the TWS connector against the simulator: polls counted; /health 503 while the engine is down, 200 again after
 - the worker process: a malformed record counts one dead letter, and its topic's consumer lag goes to 0
+- the system connector with Kafka unreachable: samples counted as dropped, kafka_down 1, /health 503
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 
 import httpx
 import pytest
@@ -190,3 +192,33 @@ def test_worker_counts_a_malformed_record_and_its_lag_drains_to_zero(
     assert (sample(samples, "twspulse_worker_rows_written_total", table="job_runs") or 0) >= 3
     assert (sample(samples, "twspulse_worker_batch_seconds_count", topic="tws.job.events") or 0) >= 1
     assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+
+
+def test_system_connector_counts_dropped_samples_and_is_unhealthy_while_kafka_is_unreachable(
+    settings: Settings,
+) -> None:
+    from connectors.producer import EventProducer
+    from connectors.system import SystemConnector
+
+    liveness = metrics.Liveness(stall_s=60, max_failures=3)
+    server = metrics.serve(settings.model_copy(update={"metrics_port": _free_port()}), liveness)
+    assert server is not None
+    try:
+        before = scrape(server.port)
+        connector = SystemConnector(0.1, "metrics-host", exit_flush_s=0.5, liveness=liveness)
+        producer = EventProducer(
+            f"127.0.0.1:{_free_port()}", client_id="test-system", config=connector.producer_config(1)
+        )
+        connector.run(producer, threading.Event(), count=20)
+        after = scrape(server.port)
+
+        def grew(outcome: str) -> float:
+            name = "twspulse_system_samples_total"
+            return (sample(after, name, outcome=outcome) or 0) - (sample(before, name, outcome=outcome) or 0)
+
+        assert grew("taken") == 20 and grew("dropped") == 20 and grew("delivered") == 0
+        assert sample(after, "twspulse_system_kafka_down") == 1
+        resp = httpx.get(f"http://127.0.0.1:{server.port}/health")
+        assert resp.status_code == 503 and "kafka unreachable" in resp.json()["reason"], resp.text
+    finally:
+        server.close()
