@@ -472,6 +472,7 @@ def test_grafana_datasource_points_at_the_compose_database_with_the_env_password
     grafana_env = _environment(SERVICES["grafana"])
     for path in PROVISIONING.rglob("*.yaml"):
         text = re.sub(r"#.*", "", path.read_text())  # comments may mention Grafana macros
+        text = text.replace("$$", "")  # an escaped $ (alert templates' $$values, $$labels) is not a variable
         for var in re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", text):
             assert var in grafana_env, f"{path.name} reads ${var}; compose does not give Grafana that variable"
     assert grafana_env["POSTGRES_PASSWORD"] == _environment(SERVICES["timescaledb"])["POSTGRES_PASSWORD"]

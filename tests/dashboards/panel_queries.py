@@ -88,6 +88,14 @@ def expanded_queries(now: datetime, timescaledb: bool) -> list[PanelQuery]:
             interval = auto_interval(start, end, MAX_DATA_POINTS, ds_min)
             sql = expand(var["query"], variables, start=start, end=end, interval=interval, timescaledb=timescaledb).sql
             out.append(PanelQuery(f"{uid}/var:{var['name']}", dash, None, None, sql, "table"))
+        for anno in dash.get("annotations", {}).get("list", []):  # SQL annotations (alerts on the graphs)
+            target = anno.get("target") or {}
+            if target.get("rawSql"):
+                interval = auto_interval(start, end, MAX_DATA_POINTS, ds_min)
+                sql = expand(
+                    target["rawSql"], variables, start=start, end=end, interval=interval, timescaledb=timescaledb
+                ).sql
+                out.append(PanelQuery(f"{uid}/annotation:{anno['name']}", dash, None, target, sql, "table"))
         for panel in iter_panels(dash):
             p_start, p_end = start, end
             if panel.get("timeFrom"):
