@@ -4,6 +4,7 @@
 - the TWS connector against the simulator: polls counted; /health 503 while the engine is down, 200 again after
 - the worker process: a malformed record counts one dead letter, and its topic's consumer lag goes to 0
 - the system connector with Kafka unreachable: samples counted as dropped, kafka_down 1, /health 503
+- the notifier against real HTTP receivers: deliveries per receiver and a retried 500 counted
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from connectors.system import sample as sample_host
 from connectors.tws.client import RetryPolicy, TwsClient
 from connectors.tws.runner import build_poller
 from tests.helpers import count, wait_until
+from tests.streams.test_notify import alertmanager, webhook  # noqa: F401 - fixtures of the notifier test
 from tests.tws_scenario import simulator
 from twspulse import metrics
 from twspulse.settings import Settings
@@ -222,3 +224,43 @@ def test_system_connector_counts_dropped_samples_and_is_unhealthy_while_kafka_is
         assert resp.status_code == 503 and "kafka unreachable" in resp.json()["reason"], resp.text
     finally:
         server.close()
+
+
+def test_notifier_counts_deliveries_and_retries(kafka: str, alertmanager, webhook) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from models.alerts import AlertBook
+    from tests.streams.test_notify import _fail, _publish, _settings, _start
+
+    errors = {"am": 1}
+
+    def am_500_once(body: object) -> tuple[int, dict[str, str]] | None:
+        if errors["am"]:
+            errors["am"] -= 1
+            return 500, {}
+        return None
+
+    alertmanager.answers.append(am_500_once)
+    settings = _settings(alertmanager, webhook, metrics_port=_free_port())
+    server = metrics.serve(settings, metrics.Liveness.of(settings))
+    assert server is not None
+
+    def total(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str) -> float:
+        return sum(v for (n, _), v in samples.items() if n == name)
+
+    try:
+        before = scrape(server.port)
+        running = _start(settings, kafka)
+        try:
+            _publish(kafka, AlertBook(dedup_window_s=3600).apply(_fail("WS#/A.metrics")))
+            wait_until(lambda: running.notifier.records == 1, 30, 0.1, "the alert handled")
+        finally:
+            running.close()
+        after = scrape(server.port)
+    finally:
+        server.close()
+    names = ("twspulse_notify_delivered_total", "twspulse_notify_retries_total", "twspulse_notify_dead_lettered_total")
+    grew = {name: total(after, name) - total(before, name) for name in names}
+    assert grew == {
+        "twspulse_notify_delivered_total": 2,  # Alertmanager and the webhook
+        "twspulse_notify_retries_total": 1,  # Alertmanager's one 500
+        "twspulse_notify_dead_lettered_total": 0,
+    }, grew
