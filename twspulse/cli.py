@@ -263,6 +263,18 @@ def simulator(ctx: click.Context, host: str, port: int, seed: int, speed: float)
     )
 
 
+def _serve_metrics(settings: Settings) -> metrics.Liveness:
+    """Serve /metrics and /health when TWSPULSE_METRICS_PORT is set; the liveness the command's loop reports to."""
+    liveness = metrics.Liveness.of(settings)
+    try:
+        metrics.serve(settings, liveness)
+    except OSError as exc:  # the port is taken or the address is not this host's
+        raise click.ClickException(
+            f"cannot serve /metrics on {settings.metrics_host}:{settings.metrics_port}: {exc.strerror}"
+        ) from exc
+    return liveness
+
+
 # --- connectors ------------------------------------------------------------------------------------
 @main.group()
 def connect() -> None:
@@ -281,8 +293,7 @@ def connect_tws(ctx: click.Context, polls: int | None) -> None:
 
     settings = _settings(ctx)
     bootstrap = _endpoints(settings).kafka_bootstrap
-    liveness = metrics.Liveness.of(settings)
-    metrics.serve(settings, liveness)  # /metrics and /health when TWSPULSE_METRICS_PORT is set
+    liveness = _serve_metrics(settings)
 
     async def _run() -> None:
         stop = asyncio.Event()
@@ -307,8 +318,7 @@ def connect_system(ctx: click.Context, interval: float | None, count: int | None
         settings = settings.model_copy(update={"system_interval_s": interval})
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    liveness = metrics.Liveness.of(settings)
-    metrics.serve(settings, liveness)  # /metrics and /health when TWSPULSE_METRICS_PORT is set
+    liveness = _serve_metrics(settings)
     try:
         system.run_system_connector(settings, _endpoints(settings).kafka_bootstrap, stop, count, liveness=liveness)
     except KeyboardInterrupt:
@@ -453,8 +463,7 @@ def notify(ctx: click.Context) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    liveness = metrics.Liveness.of(settings)
-    metrics.serve(settings, liveness)  # /metrics and /health when TWSPULSE_METRICS_PORT is set
+    liveness = _serve_metrics(settings)
     try:
         run_notifier(settings, _endpoints(settings).kafka_bootstrap, stop, liveness=liveness)
     except NoReceivers as exc:
