@@ -19,17 +19,20 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError
+from aiokafka.structs import TopicPartition
 from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 from pydantic import ValidationError
 
 from connectors.producer import EventProducer
+from streams.app import create_app
 from streams.faust_auth import broker_credentials
+from streams.faust_transport import ReadCommittedConsumerThread
 from twspulse.engines.kafka import LocalKafka, SaslSslListener
 from twspulse.kafka_clients import KafkaSecurity, librdkafka_config
 from twspulse.settings import Settings, load_settings
-from twspulse.topics import create_topics
+from twspulse.topics import create_topics, ensure_topics
 
 USER, PASSWORD = "alice", "alice-secret-4711"
 
@@ -140,6 +143,39 @@ def test_worker_aiokafka_clients_round_trip_over_tls_and_scram(secured: tuple[Lo
         return record.key, record.value
 
     assert asyncio.run(round_trip()) == (b"job-2", b'{"from": "faust"}')
+
+
+def test_worker_faust_app_produces_and_its_read_committed_consumer_reads_over_tls_and_scram(
+    secured: tuple[LocalKafka, Path], tmp_path: Path
+) -> None:
+    broker, ca = secured
+    settings = _settings(broker, ca).model_copy(update={"data_dir": tmp_path, "worker_web_port": 0})
+    security = KafkaSecurity.from_settings(settings)
+    bootstrap = broker.sasl_ssl_bootstrap
+    ensure_topics(bootstrap, 1, security=security)  # the worker's topics (its job-event consumer checks them)
+    topic = _topic(security, bootstrap)
+    # the worker's own app (nothing reaches the database until a record is processed)
+    app = create_app(settings, bootstrap, "postgresql://127.0.0.1:9/unused")
+    assert app.conf.broker_credentials is not None
+
+    async def round_trip() -> tuple[bytes | None, bytes | None]:
+        await app.producer.start()  # Faust's aiokafka producer, given the app's broker_credentials
+        try:
+            await app.producer.send_and_wait(topic, b"job-3", b'{"via": "faust"}', partition=None, timestamp=None,
+                                             headers=None)  # fmt: skip
+        finally:
+            await app.producer.stop()
+        thread = ReadCommittedConsumerThread(app.consumer, loop=asyncio.get_running_loop(), beacon=app.beacon)
+        consumer = thread._create_worker_consumer(app.transport)  # the worker's consumer as Faust builds it
+        consumer.assign([TopicPartition(topic, 0)])  # no group join: the client's login is what is tested
+        await consumer.start()
+        try:
+            record = await asyncio.wait_for(consumer.getone(), 20)
+        finally:
+            await consumer.stop()
+        return record.key, record.value
+
+    assert app.loop.run_until_complete(round_trip()) == (b"job-3", b'{"via": "faust"}')
 
 
 def test_wrong_password_is_an_authentication_error_not_a_hang(
