@@ -183,3 +183,18 @@ def test_every_percentage_panel_uses_the_capacity_threshold() -> None:
                 seen += 1
                 assert [s["value"] for s in steps] == [None, red - 10, red], (path.name, panel["title"])
     assert seen >= 4
+
+
+def test_every_dashboard_drills_down_to_another_and_every_link_target_exists() -> None:
+    by_uid = {d["uid"]: d for d in DASHBOARDS.values()}
+    for path in FILES:
+        d = DASHBOARDS[path]
+        urls = [
+            link["url"]
+            for panel in iter_panels(d)
+            for link in panel.get("links", []) + panel.get("fieldConfig", {}).get("defaults", {}).get("links", [])
+        ]
+        targets = {url.split("/")[2] for url in urls if url.startswith("/d/")}
+        assert targets - {d["uid"]}, f"{path.name} links to no other dashboard"
+        assert targets <= set(by_uid), targets - set(by_uid)
+        assert all("${__url_time_range}" in url for url in urls), urls  # the time range follows the click
