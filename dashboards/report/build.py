@@ -51,6 +51,16 @@ def split_series_key(series_key: str) -> tuple[str, str, str]:
     return host, metric, device
 
 
+def _without_repeated_error_line(cols: list[str], row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The root cause without the error line it quotes: the line has its own column beside it."""
+    cause, line = cols.index("root_cause"), cols.index("error_line")
+    root, error = row[cause], row[line]
+    if not root or not error or error.strip() not in root:
+        return row
+    short = root.replace(error.strip(), "").strip().rstrip(":").strip()
+    return (*row[:cause], short or root, *row[cause + 1 :])
+
+
 def _failures(conn: psycopg.Connection[Any], p: dict[str, Any]) -> Section:
     s = Section(
         "failures",
@@ -67,7 +77,7 @@ def _failures(conn: psycopg.Connection[Any], p: dict[str, Any]) -> Section:
                 charts.data_uri(charts.bar_chart(labels, [r[3] for r in rows], "Failed runs per job", "failed runs")),
             )
         )
-    s.tables.append(Table(cols, rows))
+    s.tables.append(Table(cols, [_without_repeated_error_line(cols, r) for r in rows]))
     s.tables.append(Table(*_rows(conn, queries.ROOT_CAUSES, p)))
     return s
 

@@ -92,20 +92,34 @@ def forecast_chart(
 
 
 def backtest_chart(points: Sequence[tuple[str, float, float]], title: str) -> bytes:
-    """Model sMAPE against the seasonal-naive baseline per series: below the diagonal the model wins."""
+    """Model sMAPE against the seasonal-naive baseline per series: below the diagonal the model wins.
+
+    When the errors spread over more than two orders of magnitude (a disk series at 0.3 next to a runtime at
+    40) the axes are logarithmic, so the small ones are not piled at the origin; a zero error is then drawn
+    at half the smallest positive one.
+    """
     fig = Figure(figsize=(5.5, 5))
     ax = fig.add_subplot()
+    values = [float(v) for _, m, b in points for v in (m, b)]
+    positive = [v for v in values if v > 0]
+    log = bool(positive) and max(positive) / min(positive) > 100
+    floor = min(positive) / 2 if log else 0.0
     kinds = sorted({kind for kind, _, _ in points})
     for i, kind in enumerate(kinds):
-        xs = [float(b) for k, _, b in points if k == kind]
-        ys = [float(m) for k, m, _ in points if k == kind]
+        xs = [max(float(b), floor) for k, _, b in points if k == kind]
+        ys = [max(float(m), floor) for k, m, _ in points if k == kind]
         ax.scatter(xs, ys, label=kind, color=PALETTE[i % len(PALETTE)], alpha=0.8)
-    top = max([float(v) for _, m, b in points for v in (m, b)] + [0.0]) * 1.1 or 1.0
-    ax.plot([0, top], [0, top], color="grey", linewidth=1, linestyle="--", label="model = baseline")
-    ax.set_xlim(0, top)
-    ax.set_ylim(0, top)
-    ax.set_xlabel("baseline sMAPE (seasonal naive)")
-    ax.set_ylabel("model sMAPE")
+    if log:
+        low, top = floor / 1.5, max(positive) * 1.5
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    else:
+        low, top = 0.0, (max([*values, 0.0]) * 1.1 or 1.0)
+    ax.plot([low, top], [low, top], color="grey", linewidth=1, linestyle="--", label="model = baseline")
+    ax.set_xlim(low, top)
+    ax.set_ylim(low, top)
+    ax.set_xlabel("baseline sMAPE (seasonal naive)" + (", log scale" if log else ""))
+    ax.set_ylabel("model sMAPE" + (", log scale" if log else ""))
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")

@@ -21,7 +21,7 @@ h2 { margin-top: 2em; color: #1f4e79; border-bottom: 1px solid #d0d7e2; padding-
 .kpi b { display: block; font-size: 1.6em; color: #1f4e79; }
 table { border-collapse: collapse; width: 100%; margin: 1em 0; font-size: .88em; }
 th { background: #1f4e79; color: #fff; text-align: left; padding: .35em .5em; }
-td { border-bottom: 1px solid #e3e8ef; padding: .3em .5em; vertical-align: top; overflow-wrap: anywhere; }
+td { border-bottom: 1px solid #e3e8ef; padding: .3em .5em; vertical-align: top; overflow-wrap: break-word; }
 tr:nth-child(even) td { background: #f6f8fb; }
 img { max-width: 100%; margin: .5em 0; }
 .nodata { color: #8a93a6; font-style: italic; background: #f6f8fb; padding: .8em; border-radius: 4px; }
