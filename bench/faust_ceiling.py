@@ -23,6 +23,7 @@ from confluent_kafka import Producer
 from bench.streams import event
 from twspulse.engines.kafka import LocalKafka
 from twspulse.job_keys import job_key
+from twspulse.kafka_clients import librdkafka_config
 from twspulse.settings import load_settings
 from twspulse.topics import ensure_topics
 
@@ -65,8 +66,10 @@ def main() -> None:
     kafka.start()
     try:
         ensure_topics(kafka.bootstrap, 3)
-        producer = Producer({"bootstrap.servers": kafka.bootstrap, "linger.ms": 20, "compression.type": "zstd",
-                             "partitioner": "murmur2_random"})  # fmt: skip
+        producer = Producer(
+            librdkafka_config(kafka.bootstrap, "bench-faust-ceiling")
+            | {"linger.ms": 20, "compression.type": "zstd", "partitioner": "murmur2_random"}
+        )
         for i in range(args.events):
             e = event(i)
             producer.produce("tws.job.events", key=job_key(e).encode(), value=e.to_bytes())

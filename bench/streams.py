@@ -34,6 +34,7 @@ from twspulse.demo import start_worker, stop_worker
 from twspulse.engines.stack import LocalStack
 from twspulse.events import JobEvent, StatusCategory
 from twspulse.job_keys import job_key
+from twspulse.kafka_clients import librdkafka_config
 from twspulse.settings import load_settings
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)  # far enough back that no bulk event is newer than the latency probes
@@ -112,9 +113,9 @@ def run_engine(args: argparse.Namespace, engine: str) -> dict[str, str]:
     ep = stack.start()
     result = {"engine": db.engine_mode(ep.database_url) if engine == "external" else engine}
     producer = Producer(
-        {"bootstrap.servers": ep.kafka_bootstrap, "linger.ms": 20, "compression.type": "zstd",
-         "partitioner": "murmur2_random"}
-    )  # fmt: skip
+        librdkafka_config(ep.kafka_bootstrap, "bench-streams")
+        | {"linger.ms": 20, "compression.type": "zstd", "partitioner": "murmur2_random"}
+    )
 
     def key(e: JobEvent) -> bytes:
         return (e.job_id if args.rekey else job_key(e)).encode()
