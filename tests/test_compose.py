@@ -518,3 +518,12 @@ def test_hardening_logs_rotate_limits_are_set_grafana_is_local_and_models_are_sh
         mounts = [str(v).split(":") for v in SERVICES[name]["volumes"]]
         assert any(m[0] == "models" and m[1] == model_dir for m in mounts), name
     assert model_dir in DOCKERFILE.read_text()  # created and owned by the app user in the image
+
+
+@pytest.mark.parametrize("name", ["tws-connector", "system-connector", "notifier"])
+def test_connectors_and_notifier_are_healthchecked_on_their_health_endpoint(name: str) -> None:
+    svc = SERVICES[name]
+    port = _environment(svc)["TWSPULSE_METRICS_PORT"]
+    assert int(port) > 0 and _environment(svc)["TWSPULSE_METRICS_HOST"] == "0.0.0.0"  # a scraper in the network
+    assert f"127.0.0.1:{port}/health" in " ".join(svc["healthcheck"]["test"])
+    assert "ports" not in svc  # served inside the compose network only
