@@ -31,6 +31,7 @@ from connectors.tws.errors import (
     TwsUnavailable,
 )
 from connectors.tws.rate_limiter import RateLimiter
+from twspulse.retry_after import retry_after
 from twspulse.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -65,19 +66,6 @@ class Joblog:
     data: bytes
     total_bytes: int
     truncated: bool
-
-
-def _retry_after(resp: httpx.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-        except (TypeError, ValueError):
-            return None
 
 
 class TwsClient:
@@ -166,7 +154,7 @@ class TwsClient:
                     self.breaker.record_success()
                     raise TwsRequestRejected(resp.status_code, str(resp.url), resp.text)
                 last = f"HTTP {resp.status_code}: {resp.text[:200]}"
-                wait = _retry_after(resp) or self._retry.delay(attempt)
+                wait = retry_after(resp.headers) or self._retry.delay(attempt)
             self.breaker.record_failure()
             if attempt + 1 < self._retry.attempts:
                 log.warning("tws.request.retry", path=path, attempt=attempt + 1, error=last, wait_s=round(wait, 2))

@@ -9,9 +9,7 @@ its host is named.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -19,6 +17,7 @@ import httpx
 
 from streams.notify.errors import DeliveryRefused, DeliveryUnavailable
 from twspulse.events import Alert
+from twspulse.retry_after import retry_after
 
 ALERTMANAGER_PATH = "/api/v2/alerts"
 SLACK_TEXT_MAX = 2900  # Slack cuts a section's text at 3000 characters
@@ -47,21 +46,6 @@ def post_json(client: httpx.Client, name: str, url: str, payload: Any) -> None:
             name, f"HTTP {response.status_code}: {response.text[:300]}", retry_after(response.headers)
         )
     raise DeliveryRefused(name, response.status_code, response.text)
-
-
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds of a ``Retry-After`` header (delta seconds or an HTTP date); None when absent or unreadable."""
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError):
-        return None
 
 
 def root_cause(alert: Alert) -> str | None:

@@ -27,10 +27,11 @@ from models.alerts import AlertBook, Condition, publish_alerts
 from streams.notify.delivered import DeliveredState
 from streams.notify.errors import DeliveryRefused, DeliveryUnavailable
 from streams.notify.notifier import NoReceivers, Notifier, max_poll_interval_ms, receivers_of, run_notifier
-from streams.notify.receivers import AlertmanagerReceiver, WebhookReceiver, post_json, retry_after
+from streams.notify.receivers import AlertmanagerReceiver, WebhookReceiver, post_json
 from tests.connectors.test_tws_connector import read_topic
 from tests.helpers import wait_until
 from twspulse.events import Alert, DeadLetter
+from twspulse.retry_after import retry_after
 from twspulse.settings import Settings
 from twspulse.topics import ALERTS, ALERTS_DLQ
 
