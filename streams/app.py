@@ -18,12 +18,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 import faust
+import psycopg
 import structlog
 from confluent_kafka.admin import AdminClient
 from faust.types.tuples import ack_lock
@@ -61,6 +64,9 @@ from twspulse.settings import Settings
 from twspulse.topics import DATA_TOPICS, HOST_METRICS, JOB_EVENTS, JOB_EVENTS_BY_JOB, JOB_LOGS
 
 log = structlog.get_logger(__name__)
+
+LAG_RECORD_SECONDS = 15.0  # how often each worker writes its partitions' lag into consumer_lag
+LAG_COLUMNS = ("time", "worker_id", "consumer_group", "topic", "partition", "lag")
 
 # decoded records of a batch, each with the Faust event it came from -> (event, reason) of those not stored
 Handler = Callable[[list[tuple[Contract, Any]]], Awaitable[list[tuple[Any, str]]]]
@@ -290,6 +296,23 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
                 lag = 0  # all read is committed and nothing is left to fetch: the rest are transaction commit markers
             lags[(tp.topic, tp.partition)] = lag
         exported = metrics.export_lag(settings.worker_id, lags, exported)
+
+    @app.timer(interval=LAG_RECORD_SECONDS)
+    async def record_consumer_lag() -> None:
+        """The lag /metrics exports, also into ``consumer_lag`` for the pipeline health dashboard. Best effort: a
+        sample the database refuses or misses (down) is logged and dropped, the next one comes in 15 s."""
+        now = datetime.now(UTC)
+        rows = [(now, settings.worker_id, *sample) for sample in metrics.lag_samples()]
+        if not rows:
+            return
+        try:
+            async with asyncio.timeout(LAG_RECORD_SECONDS):
+                rejected = await sink.write("consumer_lag", LAG_COLUMNS, rows)
+        except (TimeoutError, Stopping, psycopg.Error) as exc:
+            log.warning("worker.consumer_lag_not_recorded", error=str(exc) or type(exc).__name__, partitions=len(rows))
+            return
+        for r in rejected:
+            log.error("worker.consumer_lag_row_refused", row=str(rows[r.index]), reason=r.reason)
 
     @app.task
     async def start_job_events() -> None:  # with the app: stopped with it, after its batch in hand

@@ -194,6 +194,12 @@ def test_worker_counts_a_malformed_record_and_its_lag_drains_to_zero(
     assert (sample(samples, "twspulse_worker_rows_written_total", table="job_runs") or 0) >= 3
     assert (sample(samples, "twspulse_worker_batch_seconds_count", topic="tws.job.events") or 0) >= 1
     assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+    # the same lag goes into consumer_lag for the pipeline health dashboard (every 15 s), and drains to 0 there too
+    drained_sql = (
+        "SELECT count(DISTINCT topic) FROM consumer_lag l WHERE topic IN ('tws.job.events', 'host.metrics') "
+        "AND lag = 0 AND time = (SELECT max(time) FROM consumer_lag WHERE topic = l.topic AND partition = l.partition)"
+    )
+    wait_until(lambda: count(database_url, drained_sql) == 2, timeout_s=45, what="consumer_lag rows", worker=worker)
 
 
 def test_system_connector_counts_dropped_samples_and_is_unhealthy_while_kafka_is_unreachable(

@@ -191,3 +191,12 @@ def export_lag(group: str, lags: dict[tuple[str, int], int], exported: set[tuple
     for topic, partition in exported - set(lags):
         CONSUMER_LAG.remove(group, topic, str(partition))
     return set(lags)
+
+
+def lag_samples() -> list[tuple[str, str, int, int]]:
+    """What ``twspulse_consumer_lag`` holds now in this process: (group, topic, partition, records) per partition."""
+    return [
+        (sample.labels["group"], sample.labels["topic"], int(sample.labels["partition"]), int(sample.value))
+        for metric in CONSUMER_LAG.collect()
+        for sample in metric.samples
+    ]

@@ -68,6 +68,7 @@ ANNOTATION_COLUMNS = (
 )  # fmt: skip
 FEEDBACK_COLUMNS = ("run_id", "given_at", "resolution", "correct")
 DEAD_LETTER_COLUMNS = ("time", "source_topic", "partition", '"offset"', "reason", "error_type")  # a reserved word
+LAG_COLUMNS = ("time", "worker_id", "consumer_group", "topic", "partition", "lag")
 
 # Per failure family of the sample: annotation category, root cause and the first fix step.
 CAUSES = {
@@ -98,6 +99,7 @@ def add_model_rows(data: SampleData) -> None:
     _alerts(data)
     _model_runs(data)
     _dead_letters(data)
+    _consumer_lag(data)
     _insights(data)
 
 
@@ -380,6 +382,19 @@ def _dead_letters(data: SampleData) -> None:
         for topic, reason, error in [reasons[n % len(reasons)]]
     ]
     data.add("dead_letters", DEAD_LETTER_COLUMNS, rows)
+
+
+def _consumer_lag(data: SampleData) -> None:
+    """Every 15 s of the last 6 hours: the job events' consumer falls 4,000 records behind for 20 minutes."""
+    a = data.anchor
+    rows = []
+    for n in range(6 * 240):
+        t = a - timedelta(seconds=15 * n)
+        behind = 4000 - 3 * n if 80 <= n < 160 else n % 7
+        for partition in range(3):
+            rows.append((t, "worker-1", "twspulse-worker-job-events", "tws.job.events", partition, behind + partition))
+            rows.append((t, "worker-1", "twspulse-worker", "host.metrics", partition, n % 3))
+    data.add("consumer_lag", LAG_COLUMNS, rows)
 
 
 def _insights(data: SampleData) -> None:

@@ -25,6 +25,7 @@ HYPERTABLES = {  # table -> chunk interval in force for new chunks
     "dead_letters": "7 days",
     "job_log_frames": "7 days",
     "insights": "30 days",
+    "consumer_lag": "1 day",
 }
 RETENTION = {  # relation -> drop_after (plain PostgreSQL records the tables only; rollups follow their tables)
     "host_metrics": "30 days",
@@ -39,6 +40,7 @@ RETENTION = {  # relation -> drop_after (plain PostgreSQL records the tables onl
     "dead_letters": "90 days",
     "job_log_frames": "400 days",
     "insights": "400 days",
+    "consumer_lag": "30 days",
 }
 ROLLUP_RETENTION = {
     "host_metrics_1m": "90 days",
