@@ -32,6 +32,7 @@ from connectors.tws.runner import run_tws_connector
 from simulator.config import SimConfig
 from simulator.server import SimulatorServer
 from twspulse.demo_history import HistoryStats, publish_history
+from twspulse.demo_notify import DemoNotifier, Received
 from twspulse.engines.stack import LocalStack
 from twspulse.kafka_clients import KafkaSecurity
 from twspulse.settings import Settings
@@ -123,6 +124,7 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
     sim.start()
     tws_settings = settings.model_copy(update={"tws_url": sim.base_url, "tws_poll_interval_s": 1.0})
     worker = start_worker(settings, endpoints.kafka_bootstrap, endpoints.database_url)
+    notifier = DemoNotifier(settings, endpoints.kafka_bootstrap)  # alerts -> a local webhook (+ configured ones)
     stop_system = threading.Event()
     host_producer = EventProducer(endpoints.kafka_bootstrap, client_id="twspulse-system", security=security)
     sys_thread = threading.Thread(
@@ -149,7 +151,9 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
         report = workdir / "report.html"
         report.write_text(build_report(endpoints.database_url, timedelta(days=7)))
         summary = read_summary(endpoints.database_url, endpoints.kafka_bootstrap, live_since=day, security=security)
+        notified = notifier.settle()
         print(summary.render())
+        print(notified.render())
         print(_story(history, summary))
         print(f"weekly report: {report}")
         print("dashboards: dashboards/grafana/*.json (provisioned by compose; `twspulse dashboards push` elsewhere)")
@@ -161,18 +165,19 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
         print(_drift_story(endpoints.database_url, history))
         print(f"demo took {time.monotonic() - started:.0f}s (simulated {sim_hours:.0f}h live after {HISTORY_DAYS} days "
               "of history)")  # fmt: skip
-        problems = demo_problems(summary, caught_up)
+        problems = demo_problems(summary, caught_up, notified)
         for problem in problems:
             log.error("demo.incomplete", problem=problem)
         return 0 if not problems else 1
     finally:
         stop_system.set()
+        notifier.stop()
         stop_worker(worker)
         sim.stop()
         stack.stop()
 
 
-def demo_problems(summary: Summary, caught_up: bool) -> list[str]:
+def demo_problems(summary: Summary, caught_up: bool, notified: Received | None = None) -> list[str]:
     """What the demo must show; empty when everything is there."""
     problems = []
     if not (summary.data_flowed and caught_up):
@@ -185,6 +190,9 @@ def demo_problems(summary: Summary, caught_up: bool) -> list[str]:
         problems.append("no anomaly was flagged")
     if not summary.alerts_by_kind.get("job_failed"):
         problems.append("no job_failed alert")
+    if notified is not None and summary.alerts_by_kind.get("job_failed"):
+        if not notified.by_state_kind.get(("firing", "job_failed")):
+            problems.append("no job_failed alert reached the demo webhook through the notifier")
     unannotated = [f for f in summary.failures if f.root_cause is None]
     if unannotated:
         problems.append(f"{len(unannotated)} failed runs of the live day have no annotation")

@@ -1,9 +1,12 @@
 """What the notifier already delivered: per alert id, the last state sent, so a repeat does not page again.
 
 The rule: an alert change is sent when its state differs from the last one handled for its ``alert_id``
-(nothing, firing, resolved). ``count``+1 repeats and root-cause enrichments keep ``state=firing`` and are not
-sent again; the resolution is; an alert that fires anew after it resolved has a new ``alert_id``
-(``models/alerts.py``) and is sent again. A change dead-lettered counts as handled: the DLQ has it.
+(nothing, firing, firing with its root cause, resolved). ``count``+1 repeats keep ``state=firing`` and are not
+sent again; the first record that carries the annotator's root cause is, once (the page goes out as soon as
+the run fails, the root cause follows it when the joblog is annotated: Alertmanager updates the alert's
+annotations, a webhook gets one follow-up message); the resolution is; an alert that fires anew after it
+resolved has a new ``alert_id`` (``models/alerts.py``) and is sent again. A change dead-lettered counts as
+handled: the DLQ has it.
 
 Where the state lives: nowhere but the ``alerts`` topic and the group's committed offsets. Everything before
 a partition's committed offset was delivered or dead-lettered, and the rule above depends only on the order
@@ -29,6 +32,7 @@ import structlog
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from pydantic import ValidationError
 
+from streams.notify.receivers import root_cause
 from twspulse.events import Alert
 from twspulse.kafka_clients import PLAINTEXT, KafkaSecurity
 
@@ -46,6 +50,7 @@ class DeliveredState:
 
     def __init__(self, resolved_kept: int = RESOLVED_KEPT):
         self._firing: dict[str, int] = {}
+        self._with_cause: set[str] = set()  # firing alerts whose root cause was sent
         self._resolved: OrderedDict[str, int] = OrderedDict()
         self._resolved_kept = resolved_kept
 
@@ -59,16 +64,23 @@ class DeliveredState:
         return "resolved" if alert_id in self._resolved else None
 
     def is_new(self, alert: Alert) -> bool:
-        """Whether this change must be sent: its state is not the last one handled for its alert."""
-        return self.last_state(alert.alert_id) != alert.state
+        """Whether this change must be sent: its state is not the last one handled for its alert, or it is the
+        first record of a firing alert that carries the root cause."""
+        last = self.last_state(alert.alert_id)
+        if last != alert.state:
+            return True
+        return alert.state == "firing" and alert.alert_id not in self._with_cause and root_cause(alert) is not None
 
     def handled(self, alert: Alert, partition: int) -> None:
         """Record that this change was delivered (or dead-lettered)."""
         if alert.state == "firing":
             self._resolved.pop(alert.alert_id, None)
             self._firing[alert.alert_id] = partition
+            if root_cause(alert) is not None:
+                self._with_cause.add(alert.alert_id)
             return
         self._firing.pop(alert.alert_id, None)
+        self._with_cause.discard(alert.alert_id)
         self._resolved[alert.alert_id] = partition
         self._resolved.move_to_end(alert.alert_id)
         while len(self._resolved) > self._resolved_kept:
@@ -79,6 +91,7 @@ class DeliveredState:
         for table in (self._firing, self._resolved):
             for alert_id in [a for a, p in table.items() if p in partitions]:
                 del table[alert_id]
+        self._with_cause &= set(self._firing)
 
     def rebuild(self, reader: Consumer, committed: list[TopicPartition], timeout_s: float = 60.0) -> int:
         """Replay each partition's records before its committed offset (read with ``reader``, a consumer that

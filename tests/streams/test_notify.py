@@ -192,7 +192,7 @@ def _fail(subject: str) -> Condition:
     return Condition("job_failed", subject, "critical", f"{subject} ended ABEND rc=12", T0, evidence={"run_id": "r1"})
 
 
-def test_alert_reaches_each_receiver_once_until_it_resolves_and_fires_anew_also_across_a_restart(
+def test_alert_pages_each_receiver_once_then_its_root_cause_until_it_resolves_and_fires_anew_across_a_restart(
     kafka: str, alertmanager: Receiver, webhook: Receiver
 ) -> None:
     book = AlertBook(dedup_window_s=3600)
@@ -207,9 +207,14 @@ def test_alert_reaches_each_receiver_once_until_it_resolves_and_fires_anew_also_
     first = _start(settings, kafka)
     try:
         _publish(kafka, [*opened, *repeated, enriched])
-        wait_until(lambda: first.notifier.skipped == 2, 30, 0.1, "the repeat and the enrichment read")
-        assert len(alertmanager.accepted) == 1 and len(webhook.accepted) == 1
+        wait_until(lambda: first.notifier.records == 3, 30, 0.1, "the opening, the repeat and the enrichment read")
+        assert first.notifier.skipped == 1  # the repeat; the root cause follows the page once
+        assert len(alertmanager.accepted) == 2 and len(webhook.accepted) == 2
         sent = alertmanager.accepted[0][0]
+        assert "root_cause" not in sent["annotations"]
+        update = alertmanager.accepted[1][0]  # same labels: Alertmanager updates the alert, pages no one again
+        assert update["labels"] == sent["labels"] and update["annotations"]["root_cause"].startswith("table FIN.GL")
+        assert any("Root cause: table FIN.GL locked" in str(b) for b in webhook.accepted[1]["blocks"])
         assert sent["labels"]["alertname"] == "job_failed" and sent["labels"]["subject"] == job
         assert sent["startsAt"] == "2026-11-02T08:00:00Z"
         assert webhook.accepted[0]["text"].startswith(f"[FIRING] critical job_failed on {job}")
@@ -222,12 +227,12 @@ def test_alert_reaches_each_receiver_once_until_it_resolves_and_fires_anew_also_
         resolved = book.apply(Condition("job_failed", job, "critical", "LOAD succeeded", T0 + timedelta(minutes=30),
                                         firing=False))  # fmt: skip
         _publish(kafka, resolved)
-        wait_until(lambda: len(webhook.accepted) == 2, 30, 0.1, "the resolution sent")
-        wait_until(lambda: len(alertmanager.accepted) == 2, 10, 0.1, "the resolution sent to Alertmanager")
-        ended = alertmanager.accepted[1][0]
+        wait_until(lambda: len(webhook.accepted) == 3, 30, 0.1, "the resolution sent")
+        wait_until(lambda: len(alertmanager.accepted) == 3, 10, 0.1, "the resolution sent to Alertmanager")
+        ended = alertmanager.accepted[2][0]
         ends = resolved[0].time.isoformat().replace("+00:00", "Z")  # after the enrichment, stamped when it came
         assert ended["labels"] == sent["labels"] and ended["endsAt"] == ends
-        assert webhook.accepted[1]["text"].startswith("[RESOLVED]")
+        assert webhook.accepted[2]["text"].startswith("[RESOLVED]")
         with httpx.Client() as client:  # resolved in Alertmanager: endsAt passed
             assert client.get(f"{alertmanager.url}/api/v2/alerts").json() == []
 
@@ -235,7 +240,7 @@ def test_alert_reaches_each_receiver_once_until_it_resolves_and_fires_anew_also_
                                     evidence={"run_id": "r2"}))  # fmt: skip
         assert anew[0].alert_id != opened[0].alert_id
         _publish(kafka, anew)
-        wait_until(lambda: len(webhook.accepted) == 3 and len(alertmanager.accepted) == 3, 30, 0.1, "fired anew")
+        wait_until(lambda: len(webhook.accepted) == 4 and len(alertmanager.accepted) == 4, 30, 0.1, "fired anew")
     finally:
         first.close()
 
@@ -251,8 +256,8 @@ def test_alert_reaches_each_receiver_once_until_it_resolves_and_fires_anew_also_
         assert second.notifier.state.last_state(opened[0].alert_id) == "resolved"
     finally:
         second.close()
-    assert len(alertmanager.accepted) == 3 and len(webhook.accepted) == 3
-    assert len(alertmanager.requests) == 3 and len(webhook.requests) == 3
+    assert len(alertmanager.accepted) == 4 and len(webhook.accepted) == 4
+    assert len(alertmanager.requests) == 4 and len(webhook.requests) == 4
     assert read_topic(kafka, ALERTS_DLQ.name) == []
 
 
@@ -342,6 +347,10 @@ def test_delivered_state_sends_each_state_change_once() -> None:
     assert state.is_new(firing)
     state.handled(firing, 0)
     assert not state.is_new(firing.model_copy(update={"count": 2}))
+    enriched = firing.model_copy(update={"count": 3, "evidence": {"annotation": {"root_cause": "disk full"}}})
+    assert state.is_new(enriched)  # the root cause follows the page, once
+    state.handled(enriched, 0)
+    assert not state.is_new(enriched.model_copy(update={"count": 4})) and not state.is_new(firing)
     assert state.is_new(resolved)
     state.handled(resolved, 0)
     assert not state.is_new(resolved) and state.last_state("a1") == "resolved"
