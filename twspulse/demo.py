@@ -169,8 +169,9 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
         for problem in problems:
             log.error("demo.incomplete", problem=problem)
         return 0 if not problems else 1
-    finally:
+    finally:  # every client of Kafka and the database first, the engines last
         stop_system.set()
+        sys_thread.join(15)  # the system connector flushes its producer on the way out
         notifier.stop()
         stop_worker(worker)
         sim.stop()
