@@ -1,7 +1,11 @@
-"""Click commands of this package, wired into ``twspulse`` by twspulse/cli.py: ``dashboards push`` and ``report``."""
+"""Click commands of this package, wired into ``twspulse`` by twspulse/cli.py.
+
+``dashboards push``, ``dashboards screenshots`` and ``report``.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -65,6 +69,135 @@ def push_command(url: str, token: str, folder: str | None, directory: Path, time
     for d in result.dashboards:
         click.echo(f"{d.action:8} {d.uid:28} v{d.version}  {d.title}")
     click.echo(f"{len(result.created)} created, {len(result.updated)} updated")
+
+
+@dashboards_group.command("screenshots")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, writable=True, path_type=Path),
+    default=Path("docs/screenshots"),
+    show_default=True,
+    help="Folder for the PNGs (one per dashboard, report.png and report-capacity.png).",
+)
+@click.option(
+    "--demo",
+    "from_demo",
+    is_flag=True,
+    help="Read the database `twspulse demo` left behind (<data dir>/demo/postgres), started for the run.",
+)
+@click.option(
+    "--var",
+    "given",
+    multiple=True,
+    metavar="[UID:]NAME=VALUE",
+    help="A variable's value (comma-separated for multi-value ones); default: All, or the first offered.",
+)
+@click.option("--now", "now_text", default=None, help="The time the ranges end at (ISO 8601, UTC); default: now.")
+@click.option("--report/--no-report", default=True, show_default=True, help="Also the weekly report (Chromium).")
+@click.pass_context
+def screenshots_command(
+    ctx: click.Context, out: Path, from_demo: bool, given: tuple[str, ...], now_text: str | None, report: bool
+) -> None:
+    """Pictures of every dashboard from the panels' own SQL (no Grafana needed), and of the weekly report.
+
+    Each panel's query is expanded as Grafana's PostgreSQL data source would for the dashboard's default
+    range and drawn with matplotlib on Grafana's grid. A panel whose SQL fails is drawn with its error, named
+    here, and the command exits 1 after writing everything else.
+    """
+    now = _parse_now(now_text)
+    variables = _parse_vars(given)
+    if from_demo:
+        from twspulse.engines.postgres import LocalPostgres
+        from twspulse.settings import load_settings
+
+        obj = ctx.find_object(dict) or {}
+        settings = obj.get("settings") or load_settings()
+        folder = settings.data_dir / "demo" / "postgres"
+        if not folder.is_dir():
+            raise click.ClickException(f"no demo database in {folder}: run `twspulse demo` (or `make demo`) first")
+        server = LocalPostgres(folder, settings=settings)
+        try:
+            failed = _screenshots(server.start(), out, now, variables, report)
+        finally:
+            server.stop()
+    else:
+        failed = _screenshots(_database_url(ctx), out, now, variables, report)
+    if failed:
+        raise SystemExit(1)
+
+
+def _parse_now(text: str | None) -> datetime:
+    if not text:
+        return datetime.now(UTC)
+    try:
+        now = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"{text!r} is not an ISO 8601 time", param_hint="--now") from exc
+    return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+
+def _parse_vars(given: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """``job=X`` (every dashboard that has ``$job``) or ``twspulse-job-detail:job=X``, by dashboard uid."""
+    from dashboards.files import load_dashboards
+
+    out: dict[str, dict[str, str]] = {}
+    uids = [d["uid"] for d in load_dashboards().values()]
+    for item in given:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE or UID:NAME=VALUE", param_hint="--var")
+        uid, _, name = key.rpartition(":")
+        for target in [uid] if uid else uids:
+            out.setdefault(target, {})[name] = value
+    return out
+
+
+def _screenshots(
+    database_url: str, out: Path, now: datetime, variables: dict[str, dict[str, str]], report: bool
+) -> bool:
+    """Write the pictures; True when a panel failed."""
+    import psycopg
+
+    from dashboards.files import load_dashboards
+    from dashboards.snapshot import snapshot_dashboards
+
+    out.mkdir(parents=True, exist_ok=True)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        # autocommit: one panel's error does not abort the others' transaction; read-only, bounded in time
+        conn.execute("SET default_transaction_read_only = on")
+        conn.execute("SET statement_timeout = '120s'")
+        snaps = snapshot_dashboards(conn, load_dashboards().values(), out, now=now, given=variables)
+    failed = False
+    for snap in snaps:
+        click.echo(f"wrote {snap.path}  {snap.title}: {len(snap.panels)} panels, {len(snap.errors)} failed")
+        for title, errors in snap.errors.items():
+            failed = True
+            for error in errors:
+                click.echo(f"  panel {title!r}: {error}", err=True)
+    if report:
+        _report_screenshots(database_url, out)
+    return failed
+
+
+def _report_screenshots(database_url: str, out: Path) -> None:
+    import tempfile
+
+    from dashboards.report.build import build_report
+    from dashboards.snapshot import BrowserError, browser_screenshot, find_chromium, split_page
+
+    chromium = find_chromium()
+    if not chromium:
+        click.echo("chromium is not installed: the report's screenshots are skipped (the dashboards are written)")
+        return
+    with tempfile.TemporaryDirectory(prefix="twspulse-report-") as tmp:
+        page = Path(tmp) / "report.html"
+        page.write_text(build_report(database_url, timedelta(days=7)), encoding="utf-8")
+        try:
+            whole = browser_screenshot(chromium, page, Path(tmp) / "page.png")
+        except BrowserError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for path in split_page(whole, [out / "report.png", out / "report-capacity.png"]):
+            click.echo(f"wrote {path}  weekly report")
 
 
 @click.command("report")

@@ -9,25 +9,24 @@ variables take the values a user would pick on the sample data: All for multi-va
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import yaml
 
 from dashboards.files import PROVISIONING_DIR, load_dashboards
-from tests.dashboards.grafana_macros import (
+from dashboards.grafana_sql import (
+    MAX_DATA_POINTS,
+    PanelQuery,
     Variable,
-    auto_interval,
-    expand,
+    dashboard_queries,
+    iter_panels,
     parse_duration,
-    resolve_relative,
 )
 from tests.dashboards.model_sample_data import DETAIL_JOB_KEY
 from tests.sql.sample_data import HOSTS
 
-MAX_DATA_POINTS = 1000  # about a panel's width in pixels, which is what Grafana sends
+__all__ = ["MAX_DATA_POINTS", "PanelQuery", "iter_panels"]
 
 
 def datasource_settings() -> dict[str, Any]:
@@ -53,62 +52,13 @@ def sample_variables() -> dict[str, dict[str, Variable]]:
     }
 
 
-@dataclass(frozen=True)
-class PanelQuery:
-    """One query as Grafana would run it."""
-
-    name: str  # "<dashboard uid>/<panel id>/<refId>", or ".../var:<name>" for a variable's query
-    dashboard: dict[str, Any]
-    panel: dict[str, Any] | None
-    target: dict[str, Any] | None
-    sql: str
-    fmt: str  # time_series or table
-
-
-def iter_panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every panel, including those folded into a row."""
-    for panel in dashboard.get("panels", []):
-        yield panel
-        yield from panel.get("panels", [])
-
-
 def expanded_queries(now: datetime, timescaledb: bool) -> list[PanelQuery]:
     """Every panel target and every query variable of every dashboard, expanded for ``now``."""
     ds_min = parse_duration(datasource_settings()["jsonData"].get("timeInterval", "1s"))
     values = sample_variables()
     out: list[PanelQuery] = []
     for dash in load_dashboards().values():
-        uid = dash["uid"]
-        variables = values[uid]
-        start = resolve_relative(dash["time"]["from"], now)
-        end = resolve_relative(dash["time"]["to"], now)
-        for var in dash.get("templating", {}).get("list", []):
-            if var.get("type") != "query":
-                continue
-            interval = auto_interval(start, end, MAX_DATA_POINTS, ds_min)
-            sql = expand(var["query"], variables, start=start, end=end, interval=interval, timescaledb=timescaledb).sql
-            out.append(PanelQuery(f"{uid}/var:{var['name']}", dash, None, None, sql, "table"))
-        for anno in dash.get("annotations", {}).get("list", []):  # SQL annotations (alerts on the graphs)
-            target = anno.get("target") or {}
-            if target.get("rawSql"):
-                interval = auto_interval(start, end, MAX_DATA_POINTS, ds_min)
-                sql = expand(
-                    target["rawSql"], variables, start=start, end=end, interval=interval, timescaledb=timescaledb
-                ).sql
-                out.append(PanelQuery(f"{uid}/annotation:{anno['name']}", dash, None, target, sql, "table"))
-        for panel in iter_panels(dash):
-            p_start, p_end = start, end
-            if panel.get("timeFrom"):
-                p_start, p_end = now - parse_duration(panel["timeFrom"]), now
-            min_interval = max(ds_min, parse_duration(panel["interval"])) if panel.get("interval") else ds_min
-            interval = auto_interval(p_start, p_end, panel.get("maxDataPoints", MAX_DATA_POINTS), min_interval)
-            for target in panel.get("targets", []):
-                sql = expand(
-                    target["rawSql"], variables, start=p_start, end=p_end, interval=interval, timescaledb=timescaledb
-                ).sql
-                out.append(
-                    PanelQuery(f"{uid}/{panel['id']}/{target['refId']}", dash, panel, target, sql, target["format"])
-                )
+        out.extend(dashboard_queries(dash, values[dash["uid"]], now=now, timescaledb=timescaledb, ds_min=ds_min))
     return out
 
 
