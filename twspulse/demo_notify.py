@@ -1,7 +1,9 @@
-"""The demo's notifier: ``twspulse notify`` in a thread, sending to a local webhook that counts what it gets.
+"""The demo's notifier: ``twspulse notify`` in a thread, sending to a local receiver that counts what it gets.
 
-So the demo shows the last hop too (alerts topic -> notifier -> a person's chat), without sending anything off
-the machine. Receivers configured in the settings (TWSPULSE_NOTIFY_*) get the same messages as the local one.
+So the demo shows the last hop too (alerts topic -> notifier -> Alertmanager and a person's chat), without
+sending anything off the machine. The local receiver answers both protocols the notifier speaks: Alertmanager's
+``POST /api/v2/alerts`` and a Slack-compatible webhook. Receivers configured in the settings (TWSPULSE_NOTIFY_*)
+get the same messages as the local one (a configured Alertmanager replaces the local one).
 """
 
 from __future__ import annotations
@@ -35,6 +37,16 @@ class Received:
     by_state_kind: Counter[tuple[str, str]] = field(default_factory=Counter)
     with_root_cause: Counter[str] = field(default_factory=Counter)
     unreadable: int = 0
+    alertmanager: Counter[str] = field(default_factory=Counter)  # alerts posted to the Alertmanager API, by alertname
+
+    def add_alertmanager(self, body: bytes) -> None:
+        try:
+            alerts = json.loads(body)
+            names = [str(a["labels"]["alertname"]) for a in alerts]
+        except (ValueError, TypeError, KeyError):
+            self.unreadable += 1
+            return
+        self.alertmanager.update(names)
 
     def add(self, body: bytes) -> None:
         try:
@@ -68,9 +80,10 @@ class Received:
             if kinds:
                 parts.append(f"{state}: " + ", ".join(f"{k} {n}" for k, n in kinds))
         causes = self.with_root_cause.get("job_failed", 0)
+        posted = sum(self.alertmanager.values())
         return (
             f"notifications: {self.total} messages to the demo webhook ({'; '.join(parts) or 'none readable'}); "
-            f"{causes} job_failed messages carry the root cause"
+            f"{causes} job_failed messages carry the root cause; {posted} alert states posted to the demo Alertmanager"
         )
 
 
@@ -87,7 +100,10 @@ class DemoWebhook:
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with hook._lock:
-                    hook.received.add(body)
+                    if self.path == "/api/v2/alerts":
+                        hook.received.add_alertmanager(body)
+                    else:
+                        hook.received.add(body)
                     hook.last_at = time.monotonic()
                 self.send_response(200)
                 self.send_header("Content-Length", "2")
@@ -100,7 +116,8 @@ class DemoWebhook:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="demo-webhook", daemon=True)
         self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_port}/demo-hook"
+        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
+        self.url = f"{self.base_url}/demo-hook"  # the webhook; Alertmanager's API is under base_url
 
     def quiet_for(self) -> float | None:
         """Seconds since the last message; None before the first."""
@@ -119,7 +136,10 @@ class DemoNotifier:
         self.webhook = DemoWebhook()
         configured = settings.notify_webhook_urls.get_secret_value() if settings.notify_webhook_urls else ""
         urls = ",".join(u for u in (configured, self.webhook.url) if u)
-        settings = settings.model_copy(update={"notify_webhook_urls": SecretStr(urls)})
+        alertmanager = settings.notify_alertmanager_url or self.webhook.base_url
+        settings = settings.model_copy(
+            update={"notify_webhook_urls": SecretStr(urls), "notify_alertmanager_url": alertmanager}
+        )
         self._stop = threading.Event()
         self._ready: list[Notifier] = []
         self._failed: list[BaseException] = []

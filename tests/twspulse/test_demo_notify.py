@@ -36,9 +36,10 @@ def test_the_demo_webhook_counts_pages_root_causes_and_resolutions_from_the_aler
     assert got.by_state_kind == {("firing", "job_failed"): 2, ("firing", "capacity_forecast"): 1,
                                  ("resolved", "job_failed"): 1}  # fmt: skip
     assert got.with_root_cause == {"job_failed": 1} and got.unreadable == 0
+    assert got.alertmanager == {"job_failed": 3, "capacity_forecast": 1}  # page, root cause, resolution; the disk
     line = got.render()
     assert "4 messages" in line and "firing: capacity_forecast 1, job_failed 2" in line
-    assert "1 job_failed messages carry the root cause" in line
+    assert "1 job_failed messages carry the root cause; 4 alert states posted to the demo Alertmanager" in line
 
 
 def test_the_demo_webhook_answers_and_counts_what_it_cannot_read() -> None:
