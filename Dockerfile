@@ -28,11 +28,11 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
  && pip install --upgrade pip \
  && pip install -r /tmp/requirements.txt
 
-# Editable install: the code runs from /app, so REPO_ROOT (twspulse/settings.py) is /app and the
-# migrations runner finds /app/sql (twspulse/db.py: SQL_DIR = REPO_ROOT / "sql").
+# Editable install: the code runs from /app; the migrations ship inside the package (twspulse/sql), so a
+# wheel installed anywhere finds them too.
 COPY . .
 RUN pip install --no-deps -e . \
- && test -f /app/sql/001_schema_migrations_and_extension.sql
+ && test -f /app/twspulse/sql/001_schema_migrations_and_extension.sql
 
 # --- runtime -------------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime

@@ -27,7 +27,7 @@ test: setup lint timescaledb
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy twspulse connectors streams models simulator dashboards
+	$(BIN)/mypy twspulse
 	$(BIN)/lint-imports
 
 clean:

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.backtest import BacktestResult, rolling_origin
-from models.forecasting import ForecastConfig
-from models.series import regularize
+from twspulse.models.backtest import BacktestResult, rolling_origin
+from twspulse.models.forecasting import ForecastConfig
+from twspulse.models.series import regularize
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NAB_FILES = (

@@ -27,11 +27,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from models.forecasting import Skipped
-from models.insights import Forecaster, prophet_forecaster
-from models.insights_job import insights_of
-from models.insights_store import InsightInputs
-from models.series import Series
+from twspulse.models.forecasting import Skipped
+from twspulse.models.insights import Forecaster, prophet_forecaster
+from twspulse.models.insights_job import insights_of
+from twspulse.models.insights_store import InsightInputs
+from twspulse.models.series import Series
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)  # a Monday
 THRESHOLD = 90.0

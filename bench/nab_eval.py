@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.anomaly_scoring import COMPONENTS, AnomalyDetector, DetectorConfig, host_metrics_config
+from twspulse.models.anomaly_scoring import COMPONENTS, AnomalyDetector, DetectorConfig, host_metrics_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "nab" / "corpus"

@@ -46,9 +46,9 @@ from typing import Any
 from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
 
-from streams.patterns.grouping_accuracy import grouping_accuracy
-from streams.patterns.masking import CLASSES, Masker
-from streams.patterns.miner import MinerConfig, PatternMiner
+from twspulse.streams.patterns.grouping_accuracy import grouping_accuracy
+from twspulse.streams.patterns.masking import CLASSES, Masker
+from twspulse.streams.patterns.miner import MinerConfig, PatternMiner
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _NUMBER = re.compile(r"(?<![\w-])\d+(?![\w-])")
@@ -150,9 +150,9 @@ def simulated_joblog_lines(runs: int = 400) -> list[str]:
 
     The engine's header and footer are left out, as the stream stage splits them off before mining.
     """
-    from simulator.config import SimConfig
-    from simulator.joblogs import JoblogStore
-    from simulator.plan import PlanBook
+    from twspulse.simulator.config import SimConfig
+    from twspulse.simulator.joblogs import JoblogStore
+    from twspulse.simulator.plan import PlanBook
 
     config = SimConfig(seed=7, start=datetime(2026, 11, 24, tzinfo=UTC), job_streams=60, failure_rate=0.5)
     book = PlanBook(config)

@@ -18,13 +18,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from connectors.tws.client import TwsClient
-from connectors.tws.runner import build_poller
-from simulator.config import SimConfig
-from simulator.server import SimulatorServer
+from twspulse.connectors.tws.client import TwsClient
+from twspulse.connectors.tws.runner import build_poller
 from twspulse.engines.kafka import LocalKafka
 from twspulse.logs import configure_logging
 from twspulse.settings import load_settings
+from twspulse.simulator.config import SimConfig
+from twspulse.simulator.server import SimulatorServer
 
 DAY = datetime(2026, 11, 24, tzinfo=UTC)  # a fixed production day: same plan, same figures, every run
 

@@ -26,14 +26,14 @@ from typing import Any
 
 import psycopg
 
-from simulator.config import SimConfig
-from streams.rows import HOST_METRIC_COLUMNS, JOB_RUN_COLUMNS, host_metric_rows, job_run_row
-from streams.timescale_sink import TimescaleSink
 from twspulse import db
 from twspulse.demo_history import publish_history
 from twspulse.engines.postgres import LocalPostgres
 from twspulse.events import HostMetrics, JobEvent, StatusCategory
 from twspulse.settings import load_settings
+from twspulse.simulator.config import SimConfig
+from twspulse.streams.rows import HOST_METRIC_COLUMNS, JOB_RUN_COLUMNS, host_metric_rows, job_run_row
+from twspulse.streams.timescale_sink import TimescaleSink
 
 Row = tuple[object, ...]
 SIZE_TABLES = ("job_runs", "host_metrics")

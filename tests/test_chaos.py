@@ -39,12 +39,12 @@ import psycopg
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from simulator.config import SimConfig
-from simulator.server import SimulatorServer
 from tests.conftest import CACHE
 from tests.helpers import WorkerProcess, wait_until
 from twspulse.demo import stop_worker, worker_env
 from twspulse.engines.kafka import LocalKafka, ensure_jars
+from twspulse.simulator.config import SimConfig
+from twspulse.simulator.server import SimulatorServer
 from twspulse.topics import JOB_EVENTS, ensure_topics
 
 SEED = 20261124

@@ -38,7 +38,7 @@ COMPOSE_FILE = ROOT / "compose.yaml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 ENV_EXAMPLE = ROOT / ".env.example"
-PROVISIONING = ROOT / "dashboards" / "provisioning"
+PROVISIONING = ROOT / "twspulse" / "dashboards" / "provisioning"
 
 COMPOSE_TEXT = COMPOSE_FILE.read_text()
 COMPOSE: dict[str, Any] = yaml.safe_load(COMPOSE_TEXT)
@@ -394,7 +394,7 @@ def test_dockerignore_keeps_secrets_and_local_state_out_and_the_code_in() -> Non
     for path in (".env", ".venv/bin/python", ".data/x", ".cache/x", ".git/HEAD", "twspulse/__pycache__/a.pyc"):
         assert ignored(path), f"{path} would be sent to the image build"
     packages = [p.rstrip("*") for p in PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]]
-    sql = next(ROOT.joinpath("sql").glob("*.sql")).relative_to(ROOT).as_posix()
+    sql = next(ROOT.joinpath("twspulse", "sql").glob("*.sql")).relative_to(ROOT).as_posix()
     for path in ("pyproject.toml", "README.md", sql, *(f"{p}/__init__.py" for p in packages)):
         assert not ignored(path), f"{path} is needed by the image but .dockerignore drops it"
 
@@ -422,7 +422,7 @@ def test_shell_variables_of_compose_commands_are_documented_and_not_settings() -
 
 def test_cli_environment_variables_are_documented() -> None:
     """Environment variables the dashboards CLI reads (click envvar) are listed in .env.example."""
-    from dashboards.cli import dashboards_group, report_command
+    from twspulse.dashboards.cli import dashboards_group, report_command
 
     commands: list[click.Command] = [report_command, *dashboards_group.commands.values()]
     envvars = {p.envvar for c in commands for p in c.params if isinstance(p.envvar, str)}
@@ -449,7 +449,7 @@ def test_every_bind_mount_exists_in_the_repo() -> None:
 def test_grafana_mounts_provisioning_read_only_and_the_folder_the_provider_reads() -> None:
     grafana = SERVICES["grafana"]
     mounts = _bind_mounts(grafana)
-    assert mounts.get("/etc/grafana/provisioning") == "./dashboards/provisioning"
+    assert mounts.get("/etc/grafana/provisioning") == "./twspulse/dashboards/provisioning"
     assert all(str(v).endswith(":ro") for v in grafana["volumes"] if str(v).startswith("./"))
     providers = yaml.safe_load((PROVISIONING / "dashboards" / "twspulse.yaml").read_text())["providers"]
     for provider in providers:
@@ -481,7 +481,7 @@ def test_grafana_datasource_points_at_the_compose_database_with_the_env_password
 def test_dashboards_reference_the_provisioned_datasource_uid() -> None:
     """Panels read through each dashboard's ${datasource} variable, which defaults to the provisioned uid."""
     (ds,) = yaml.safe_load((PROVISIONING / "datasources" / "timescaledb.yaml").read_text())["datasources"]
-    for path in sorted((ROOT / "dashboards" / "grafana").glob("*.json")):
+    for path in sorted((ROOT / "twspulse" / "dashboards" / "grafana").glob("*.json")):
         text = path.read_text()
         pg_refs = set(re.findall(r'"type":\s*"grafana-postgresql-datasource",\s*"uid":\s*"([^"]+)"', text))
         assert pg_refs == {"${datasource}"}, (path.name, pg_refs)

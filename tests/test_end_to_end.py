@@ -14,14 +14,14 @@ from datetime import timedelta
 
 import psycopg
 
-from connectors import system
-from connectors.producer import EventProducer
-from connectors.tws.client import TwsClient
-from connectors.tws.runner import build_poller
-from connectors.tws.status_map import categorize
 from tests.dashboards.panel_queries import expanded_queries
 from tests.helpers import count, wait_until
 from tests.tws_scenario import DAY, event_ids, simulator, snapshot
+from twspulse.connectors import system
+from twspulse.connectors.producer import EventProducer
+from twspulse.connectors.tws.client import TwsClient
+from twspulse.connectors.tws.runner import build_poller
+from twspulse.connectors.tws.status_map import categorize
 from twspulse.events import StatusCategory
 from twspulse.settings import Settings
 from twspulse.summary import read_summary

@@ -18,13 +18,13 @@ import pytest
 from confluent_kafka import Producer
 from prometheus_client.parser import text_string_to_metric_families
 
-from connectors.system import sample as sample_host
-from connectors.tws.client import RetryPolicy, TwsClient
-from connectors.tws.runner import build_poller
 from tests.helpers import count, wait_until
 from tests.streams.test_notify import alertmanager, webhook  # noqa: F401 - fixtures of the notifier test
 from tests.tws_scenario import simulator
 from twspulse import metrics
+from twspulse.connectors.system import sample as sample_host
+from twspulse.connectors.tws.client import RetryPolicy, TwsClient
+from twspulse.connectors.tws.runner import build_poller
 from twspulse.settings import Settings
 
 
@@ -205,8 +205,8 @@ def test_worker_counts_a_malformed_record_and_its_lag_drains_to_zero(
 def test_system_connector_counts_dropped_samples_and_is_unhealthy_while_kafka_is_unreachable(
     settings: Settings,
 ) -> None:
-    from connectors.producer import EventProducer
-    from connectors.system import SystemConnector
+    from twspulse.connectors.producer import EventProducer
+    from twspulse.connectors.system import SystemConnector
 
     liveness = metrics.Liveness(stall_s=60, max_failures=3)
     server = metrics.serve(settings.model_copy(update={"metrics_port": _free_port()}), liveness)
@@ -233,8 +233,8 @@ def test_system_connector_counts_dropped_samples_and_is_unhealthy_while_kafka_is
 
 
 def test_notifier_counts_deliveries_and_retries(kafka: str, alertmanager, webhook) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    from models.alerts import AlertBook
     from tests.streams.test_notify import _fail, _publish, _settings, _start
+    from twspulse.models.alerts import AlertBook
 
     errors = {"am": 1}
 

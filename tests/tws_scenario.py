@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import httpx
 
-from connectors.tws.api_models import JobInPlan
-from connectors.tws.job_events import NO_RUN, build_events
-from simulator.config import SimConfig
-from simulator.server import SimulatorServer
+from twspulse.connectors.tws.api_models import JobInPlan
+from twspulse.connectors.tws.job_events import NO_RUN, build_events
+from twspulse.simulator.config import SimConfig
+from twspulse.simulator.server import SimulatorServer
 
 DAY = datetime(2026, 11, 24, tzinfo=UTC)
 

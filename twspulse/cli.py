@@ -212,7 +212,7 @@ def patterns_mine(file: str, fmt: str) -> None:
     (the same miner and defaults as the worker). Binary bytes and invalid
     UTF-8 are decoded with replacement; the file is streamed, never read whole.
     """
-    from streams.patterns.mine_cli import mine_lines, open_input
+    from twspulse.streams.patterns.mine_cli import mine_lines, open_input
 
     mine_lines(open_input(file), sys.stdout, fmt)
 
@@ -249,8 +249,8 @@ def simulator(ctx: click.Context, host: str, port: int, seed: int, speed: float)
     """
     from datetime import UTC, datetime
 
-    from simulator.config import SimConfig
-    from simulator.server import serve_forever
+    from twspulse.simulator.config import SimConfig
+    from twspulse.simulator.server import serve_forever
 
     settings = _settings(ctx)
     start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -289,7 +289,7 @@ def connect_tws(ctx: click.Context, polls: int | None) -> None:
 
     Resumes from its state in Kafka, so a restart neither repeats nor skips a status change.
     """
-    from connectors.tws.runner import run_tws_connector
+    from twspulse.connectors.tws.runner import run_tws_connector
 
     settings = _settings(ctx)
     bootstrap = _endpoints(settings).kafka_bootstrap
@@ -311,7 +311,7 @@ def connect_tws(ctx: click.Context, polls: int | None) -> None:
 @click.pass_context
 def connect_system(ctx: click.Context, interval: float | None, count: int | None) -> None:
     """Sample this host's CPU, memory, disks and network with psutil into host.metrics."""
-    from connectors import system
+    from twspulse.connectors import system
 
     settings = _settings(ctx)
     if interval:
@@ -339,8 +339,8 @@ def tws_check(ctx: click.Context, as_json: bool) -> None:
 
     Exits 1 when a check the connector depends on fails (see docs/real-engine.md for what each means).
     """
-    from connectors.tws.client import TwsClient
-    from connectors.tws.engine_check import REQUIRED, run_checks
+    from twspulse.connectors.tws.client import TwsClient
+    from twspulse.connectors.tws.engine_check import REQUIRED, run_checks
 
     settings = _settings(ctx)
 
@@ -375,8 +375,8 @@ def joblog() -> None:
 @click.pass_context
 def joblog_get(ctx: click.Context, run_id: str, content_only: bool, max_bytes: int | None) -> None:
     """Print the joblog of any run, paged with from_line/to_line and cut at the cap."""
-    from connectors.tws.client import TwsClient
-    from connectors.tws.errors import TwsError
+    from twspulse.connectors.tws.client import TwsClient
+    from twspulse.connectors.tws.errors import TwsError
 
     settings = _settings(ctx)
 
@@ -401,8 +401,8 @@ def joblog_get(ctx: click.Context, run_id: str, content_only: bool, max_bytes: i
 @click.pass_context
 def joblog_follow(ctx: click.Context, run_id: str, content_only: bool) -> None:
     """Print a running job's joblog live (follow=true) until the job ends or Ctrl-C."""
-    from connectors.tws.client import TwsClient
-    from connectors.tws.errors import TwsError
+    from twspulse.connectors.tws.client import TwsClient
+    from twspulse.connectors.tws.errors import TwsError
 
     settings = _settings(ctx)
 
@@ -426,7 +426,7 @@ def joblog_follow(ctx: click.Context, run_id: str, content_only: bool) -> None:
 @click.pass_context
 def worker(ctx: click.Context, no_migrate: bool) -> None:
     """Run the Faust stream worker: topics -> job_runs, job_logs, host_metrics (bad records -> DLQ)."""
-    from streams.worker import run_worker
+    from twspulse.streams.worker import run_worker
 
     settings = _settings(ctx)
     sys.argv = [sys.argv[0], "worker"]  # Faust parses argv itself; our options are already consumed
@@ -457,7 +457,7 @@ def notify(ctx: click.Context) -> None:
     Receivers: TWSPULSE_NOTIFY_ALERTMANAGER_URL and/or TWSPULSE_NOTIFY_WEBHOOK_URLS. A repeat of an alert
     state already sent is not sent again, also across restarts (docs/alerts.md).
     """
-    from streams.notify.notifier import NoReceivers, run_notifier
+    from twspulse.streams.notify.notifier import NoReceivers, run_notifier
 
     settings = _settings(ctx)
     stop = threading.Event()
@@ -470,25 +470,25 @@ def notify(ctx: click.Context) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
-# --- model jobs (models/cli.py): forecast, anomalies score, train --------------------------------------
+# --- model jobs (twspulse/models/cli.py): forecast, anomalies score, train --------------------------------------
 def _add_model_commands() -> None:
-    from models.cli import anomalies_group, forecast_command, insights_command, train_command
+    from twspulse.models.cli import anomalies_group, forecast_command, insights_command, train_command
 
     for command in (forecast_command, anomalies_group, train_command, insights_command):
         main.add_command(command)
 
 
-# --- root-cause annotation (models/annotate/cli.py): annotate, feedback ---------------------------------
+# --- root-cause annotation (twspulse/models/annotate/cli.py): annotate, feedback ---------------------------------
 def _add_annotation_commands() -> None:
-    from models.annotate.cli import annotate_command, feedback_command
+    from twspulse.models.annotate.cli import annotate_command, feedback_command
 
     main.add_command(annotate_command)
     main.add_command(feedback_command)
 
 
-# --- what users see (dashboards/cli.py): dashboards push, report -------------------------------------
+# --- what users see (twspulse/dashboards/cli.py): dashboards push, report -------------------------------------
 def _add_view_commands() -> None:
-    from dashboards.cli import dashboards_group, report_command
+    from twspulse.dashboards.cli import dashboards_group, report_command
 
     main.add_command(dashboards_group)
     main.add_command(report_command)

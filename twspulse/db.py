@@ -15,11 +15,9 @@ from pathlib import Path
 import psycopg
 import structlog
 
-from twspulse.settings import REPO_ROOT
-
 log = structlog.get_logger(__name__)
 
-SQL_DIR = REPO_ROOT / "sql"
+SQL_DIR = Path(__file__).resolve().parent / "sql"  # package data: ships in the wheel
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _LOCK_ID = 0x7757_5053  # arbitrary, constant: "twsP"
 

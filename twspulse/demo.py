@@ -25,17 +25,17 @@ from pathlib import Path
 import psycopg
 import structlog
 
-from connectors import system
-from connectors.producer import EventProducer
-from connectors.tws.poller import TwsPoller
-from connectors.tws.runner import run_tws_connector
-from simulator.config import SimConfig
-from simulator.server import SimulatorServer
+from twspulse.connectors import system
+from twspulse.connectors.producer import EventProducer
+from twspulse.connectors.tws.poller import TwsPoller
+from twspulse.connectors.tws.runner import run_tws_connector
 from twspulse.demo_history import HistoryStats, publish_history
 from twspulse.demo_notify import DemoNotifier, Received
 from twspulse.engines.stack import LocalStack
 from twspulse.kafka_clients import KafkaSecurity
 from twspulse.settings import Settings
+from twspulse.simulator.config import SimConfig
+from twspulse.simulator.server import SimulatorServer
 from twspulse.summary import Summary, read_summary
 
 log = structlog.get_logger(__name__)
@@ -104,8 +104,8 @@ def wait_for_rows(database_url: str, job_runs: int, job_logs: int, timeout_s: fl
 
 def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hours: float = 24.0) -> int:
     """Run the scenario and print the summary; returns the process exit status."""
-    from dashboards.report.build import build_report
-    from models.training import alert_publisher, run_training
+    from twspulse.dashboards.report.build import build_report
+    from twspulse.models.training import alert_publisher, run_training
 
     workdir = settings.data_dir / "demo"
     shutil.rmtree(workdir, ignore_errors=True)
@@ -156,7 +156,7 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
         print(notified.render())
         print(_story(history, summary))
         print(f"weekly report: {report}")
-        print("dashboards: dashboards/grafana/*.json (provisioned by compose; `twspulse dashboards push` elsewhere)")
+        print("dashboards: twspulse/dashboards/grafana/*.json (provisioned by compose; `twspulse dashboards push` elsewhere)")
         m = training.metrics
         print(f"models: {training.series_trained} series trained, {training.series_skipped} skipped, "
               f"{training.duration_s:.0f}s; backtest median sMAPE {m.get('median_smape')} vs seasonal-naive "

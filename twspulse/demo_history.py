@@ -32,16 +32,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from connectors.producer import EventProducer
-from connectors.tws.api_models import JobInPlan
-from connectors.tws.job_events import build_event
-from simulator.api_shapes import job_json
-from simulator.catalog import JobDef
-from simulator.config import SimConfig
-from simulator.host_metrics import CROSSING_THRESHOLD, SimulatedHosts
-from simulator.plan import RUN_NOISE_SIGMA, JobInstance, Plan, PlanBook, RunPlan, job_state
+from twspulse.connectors.producer import EventProducer
+from twspulse.connectors.tws.api_models import JobInPlan
+from twspulse.connectors.tws.job_events import build_event
 from twspulse.events import JobEvent, StatusCategory
 from twspulse.job_keys import job_key
+from twspulse.simulator.api_shapes import job_json
+from twspulse.simulator.catalog import JobDef
+from twspulse.simulator.config import SimConfig
+from twspulse.simulator.host_metrics import CROSSING_THRESHOLD, SimulatedHosts
+from twspulse.simulator.plan import RUN_NOISE_SIGMA, JobInstance, Plan, PlanBook, RunPlan, job_state
 from twspulse.topics import HOST_METRICS, JOB_EVENTS
 
 DRIFT_PER_WEEK = 0.30  # the visibly drifting job's runtime growth per week (0 switches it off)

@@ -20,8 +20,8 @@ from typing import Any
 import structlog
 from pydantic import SecretStr
 
-from streams.notify.notifier import Notifier, run_notifier
 from twspulse.settings import Settings
+from twspulse.streams.notify.notifier import Notifier, run_notifier
 
 log = structlog.get_logger(__name__)
 

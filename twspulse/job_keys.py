@@ -3,7 +3,7 @@
 The TWS connector keys ``tws.job.events`` by this identity rather than by job instance id: one instance
 always belongs to one definition, so per-instance order is kept, and a job's whole history lands on one
 partition. The worker then enriches the events where they arrive, with no repartition hop (events keyed
-any other way are still re-keyed by the worker, see streams/app.py).
+any other way are still re-keyed by the worker, see twspulse/streams/app.py).
 """
 
 from __future__ import annotations

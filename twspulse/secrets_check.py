@@ -7,7 +7,7 @@ Run by compose.yaml, not by users, so it is no twspulse subcommand:
   value, unless the demo profile is on (``COMPOSE_PROFILES`` holds ``demo``), where the placeholders are the
   point.
 - ``python -m twspulse.secrets_check grafana-reader`` (the ``migrate`` service, after the migrations): lets the
-  read-only role of sql/020_grafana_reader.sql log in, with ``GRAFANA_READER_PASSWORD``. The password is hashed
+  read-only role of twspulse/sql/020_grafana_reader.sql log in, with ``GRAFANA_READER_PASSWORD``. The password is hashed
   here (SCRAM, by libpq) so the statement the server sees, and may log, holds no clear text.
 
 These variables are compose's own (the database and Grafana passwords, the active profiles), not settings of a

@@ -6,6 +6,7 @@ Kubernetes and the local demo configure the same code the same way. Nothing else
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -14,6 +15,15 @@ from pydantic import Field, FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Run from a checkout (or an editable install), local state goes beside the code; installed from the wheel, the
+# package sits in site-packages and local state goes where the XDG base directories say (~/.local/share, ~/.cache).
+IN_CHECKOUT = (REPO_ROOT / "pyproject.toml").is_file()
+
+
+def _local_dir(checkout_name: str, xdg_variable: str, xdg_default: str) -> Path:
+    if IN_CHECKOUT:
+        return REPO_ROOT / checkout_name
+    return Path(os.environ.get(xdg_variable) or Path.home() / xdg_default) / "twspulse"
 
 
 class Settings(BaseSettings):
@@ -59,9 +69,14 @@ class Settings(BaseSettings):
     )
 
     # --- Local engines (used only when the two URLs above are unset) -------------------------------
-    data_dir: Path = Field(default=REPO_ROOT / ".data", description="Where local engines keep their data and logs.")
+    data_dir: Path = Field(
+        default=_local_dir(".data", "XDG_DATA_HOME", ".local/share"),
+        description="Where local engines keep their data and logs (installed from the wheel: $XDG_DATA_HOME/twspulse).",
+    )
     cache_dir: Path = Field(
-        default=REPO_ROOT / ".cache", description="Where downloaded Kafka jars and the TimescaleDB build are kept."
+        default=_local_dir(".cache", "XDG_CACHE_HOME", ".cache"),
+        description="Where downloaded Kafka jars and the TimescaleDB build are kept "
+        "(installed from the wheel: $XDG_CACHE_HOME/twspulse).",
     )
     kafka_heap: str = Field(default="512m", description="Max heap of the local Kafka broker.")
     local_db_engine: Literal["timescaledb", "postgresql"] = Field(

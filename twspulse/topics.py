@@ -51,7 +51,7 @@ CONNECTOR_STATE = TopicSpec("tws.connector.state", SeenStatus, {"cleanup.policy"
 
 # The worker's own repartition of job events by job definition, so one partition (and one partition of the
 # baseline table) holds the whole history of a job. The table's changelog, named after the worker id, is
-# created by the worker (streams/changelog_table.py).
+# created by the worker (twspulse/streams/changelog_table.py).
 JOB_EVENTS_BY_JOB = TopicSpec("twspulse.job-events.by-job", JobEvent)
 
 # Alert changes from the model jobs and the worker's detectors (key: dedup_key, so one alert's history stays

@@ -10,12 +10,12 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from connectors.tws.circuit_breaker import BreakerState, CircuitBreaker
-from connectors.tws.client import RetryPolicy, TwsClient
-from connectors.tws.errors import TwsAuthError, TwsCircuitOpen, TwsUnavailable
-from connectors.tws.rate_limiter import RateLimiter
-from connectors.tws.runner import build_poller
 from tests.tws_scenario import simulator, status_keys
+from twspulse.connectors.tws.circuit_breaker import BreakerState, CircuitBreaker
+from twspulse.connectors.tws.client import RetryPolicy, TwsClient
+from twspulse.connectors.tws.errors import TwsAuthError, TwsCircuitOpen, TwsUnavailable
+from twspulse.connectors.tws.rate_limiter import RateLimiter
+from twspulse.connectors.tws.runner import build_poller
 from twspulse.settings import Settings
 
 
@@ -104,9 +104,9 @@ def test_bad_credentials_are_not_retried(settings: Settings) -> None:
 
 
 def test_bearer_token_is_accepted(settings: Settings) -> None:
-    from simulator.config import SimConfig
-    from simulator.server import SimulatorServer
     from tests.tws_scenario import DAY
+    from twspulse.simulator.config import SimConfig
+    from twspulse.simulator.server import SimulatorServer
 
     server = SimulatorServer(SimConfig(seed=1, start=DAY, speed=0), token="s3cr3t-jwt")
     server.start()

@@ -2,7 +2,7 @@
 
 The connector runs a simulated day (plan pages, incremental OQL, joblogs, workstations, engine info)
 with a request hook recording each request; each is matched to an operation of the spec shipped in
-``simulator/openapi-v2-subset.json`` (the HWA v2 document cut to the monitoring operations): path,
+``twspulse/simulator/openapi-v2-subset.json`` (the HWA v2 document cut to the monitoring operations): path,
 method, query parameters and non-standard headers must all be declared there.
 """
 
@@ -15,12 +15,12 @@ from pathlib import Path
 
 import httpx
 
-from connectors.tws.client import TwsClient
-from connectors.tws.runner import build_poller
 from tests.tws_scenario import simulator
+from twspulse.connectors.tws.client import TwsClient
+from twspulse.connectors.tws.runner import build_poller
 from twspulse.settings import REPO_ROOT, Settings
 
-SPEC = json.loads((REPO_ROOT / "simulator" / "openapi-v2-subset.json").read_text())
+SPEC = json.loads((REPO_ROOT / "twspulse" / "simulator" / "openapi-v2-subset.json").read_text())
 STANDARD_HEADERS = {
     "host", "accept", "accept-encoding", "connection", "user-agent", "authorization", "content-type",
     "content-length",

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from connectors.tws.api_models import JobInPlan
-from connectors.tws.job_events import build_event, build_events
-from connectors.tws.status_map import categorize
+from twspulse.connectors.tws.api_models import JobInPlan
+from twspulse.connectors.tws.job_events import build_event, build_events
+from twspulse.connectors.tws.status_map import categorize
 from twspulse.events import StatusCategory
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -108,7 +108,7 @@ def test_unknown_status_or_missing_field_is_refused(field: str, value: Any) -> N
 def test_every_internal_status_of_the_spec_has_a_category() -> None:
     from typing import get_args
 
-    from connectors.tws.api_models import InternalStatus
+    from twspulse.connectors.tws.api_models import InternalStatus
 
     mapped = {s for s in get_args(InternalStatus) if categorize(s) is not StatusCategory.OTHER}
     assert {"SUCC", "ABEND", "FAIL", "EXEC", "HOLD", "READY", "CANCL"} <= mapped

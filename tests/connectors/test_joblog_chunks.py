@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from connectors.tws.client import Joblog
-from connectors.tws.joblog_chunks import decode_joblog, joblog_chunks, split_text
+from twspulse.connectors.tws.client import Joblog
+from twspulse.connectors.tws.joblog_chunks import decode_joblog, joblog_chunks, split_text
 from twspulse.events import JobEvent, StatusCategory
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)

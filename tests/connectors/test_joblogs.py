@@ -23,11 +23,11 @@ from collections import Counter
 import httpx
 import pytest
 
-from connectors.tws.client import RetryPolicy, TwsClient
-from connectors.tws.errors import TwsPayloadError
-from connectors.tws.runner import build_poller
 from tests.connectors.test_tws_connector import read_topic
 from tests.tws_scenario import simulator, snapshot
+from twspulse.connectors.tws.client import RetryPolicy, TwsClient
+from twspulse.connectors.tws.errors import TwsPayloadError
+from twspulse.connectors.tws.runner import build_poller
 from twspulse.events import DeadLetter, JobEvent, JobLogChunk
 from twspulse.settings import Settings
 

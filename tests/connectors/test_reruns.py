@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from connectors.tws.client import RetryPolicy, TwsClient
-from connectors.tws.runner import build_poller
-from connectors.tws.status_map import categorize
 from tests.connectors.test_tws_connector import read_topic
 from tests.tws_scenario import simulator, snapshot
+from twspulse.connectors.tws.client import RetryPolicy, TwsClient
+from twspulse.connectors.tws.runner import build_poller
+from twspulse.connectors.tws.status_map import categorize
 from twspulse.events import JobEvent, JobLogChunk, StatusCategory
 from twspulse.settings import Settings
 

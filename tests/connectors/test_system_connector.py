@@ -20,9 +20,9 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from structlog.testing import capture_logs
 
-from connectors.producer import EventProducer
-from connectors.system import SampleCounts, SystemConnector
 from tests.helpers import wait_until
+from twspulse.connectors.producer import EventProducer
+from twspulse.connectors.system import SampleCounts, SystemConnector
 from twspulse.engines.kafka import LocalKafka, ensure_jars
 from twspulse.engines.ports import free_port
 from twspulse.events import HostMetrics

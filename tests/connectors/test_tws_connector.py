@@ -19,11 +19,11 @@ import httpx
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from connectors.tws.client import RetryPolicy, TwsClient
-from connectors.tws.errors import TwsUnavailable
-from connectors.tws.poller import PollResult
-from connectors.tws.runner import build_poller
 from tests.tws_scenario import event_ids, simulator, status_keys
+from twspulse.connectors.tws.client import RetryPolicy, TwsClient
+from twspulse.connectors.tws.errors import TwsUnavailable
+from twspulse.connectors.tws.poller import PollResult
+from twspulse.connectors.tws.runner import build_poller
 from twspulse.events import DeadLetter, JobEvent
 from twspulse.settings import Settings
 

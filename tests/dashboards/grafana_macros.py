@@ -1,11 +1,11 @@
-"""The macro expander the panel tests use: the package's own (dashboards/grafana_sql.py), one implementation.
+"""The macro expander the panel tests use: the package's own (twspulse/dashboards/grafana_sql.py), one implementation.
 
 Kept as a module so the tests read as before; everything is re-exported from ``dashboards.grafana_sql``.
 """
 
 from __future__ import annotations
 
-from dashboards.grafana_sql import (
+from twspulse.dashboards.grafana_sql import (
     MACRO_RE,
     VARIABLE_RE,
     Expanded,

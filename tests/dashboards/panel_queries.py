@@ -14,8 +14,10 @@ from typing import Any
 
 import yaml
 
-from dashboards.files import PROVISIONING_DIR, load_dashboards
-from dashboards.grafana_sql import (
+from tests.dashboards.model_sample_data import DETAIL_JOB_KEY
+from tests.sql.sample_data import HOSTS
+from twspulse.dashboards.files import PROVISIONING_DIR, load_dashboards
+from twspulse.dashboards.grafana_sql import (
     MAX_DATA_POINTS,
     PanelQuery,
     Variable,
@@ -23,14 +25,12 @@ from dashboards.grafana_sql import (
     iter_panels,
     parse_duration,
 )
-from tests.dashboards.model_sample_data import DETAIL_JOB_KEY
-from tests.sql.sample_data import HOSTS
 
 __all__ = ["MAX_DATA_POINTS", "PanelQuery", "iter_panels"]
 
 
 def datasource_settings() -> dict[str, Any]:
-    """The provisioned data source (dashboards/provisioning/datasources/timescaledb.yaml)."""
+    """The provisioned data source (twspulse/dashboards/provisioning/datasources/timescaledb.yaml)."""
     doc = yaml.safe_load((PROVISIONING_DIR / "datasources" / "timescaledb.yaml").read_text())
     (ds,) = doc["datasources"]
     return ds  # type: ignore[no-any-return]

@@ -1,4 +1,4 @@
-"""The Grafana alert rules provisioned from dashboards/provisioning/alerting: well formed, and their SQL runs.
+"""The Grafana alert rules provisioned from twspulse/dashboards/provisioning/alerting: well formed, and their SQL runs.
 
 Each rule's query is run against the sample database on both engines, its result reduced and compared as
 Grafana would (last value per row; string columns are the labels), so a renamed column or table fails here.
@@ -12,7 +12,7 @@ import psycopg
 import pytest
 import yaml
 
-from dashboards.files import DATASOURCE_UID, PROVISIONING_DIR
+from twspulse.dashboards.files import DATASOURCE_UID, PROVISIONING_DIR
 
 RULES_FILE = PROVISIONING_DIR / "alerting" / "twspulse-rules.yaml"
 DOC = yaml.safe_load(RULES_FILE.read_text())

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from dashboards.files import DASHBOARD_DIR, DATASOURCE_UID, PROVISIONING_DIR, load_dashboards
 from tests.dashboards.grafana_macros import VARIABLE_RE
 from tests.dashboards.panel_queries import datasource_settings, iter_panels
+from twspulse.dashboards.files import DASHBOARD_DIR, DATASOURCE_UID, PROVISIONING_DIR, load_dashboards
 
 DASHBOARDS = load_dashboards()
 FILES = sorted(DASHBOARDS, key=lambda p: p.name)

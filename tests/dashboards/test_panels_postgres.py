@@ -3,7 +3,7 @@
 Plain PostgreSQL has no time_bucket: the queries are expanded with the data source's TimescaleDB option
 off (``$__timeGroup`` -> ``floor(extract(epoch ...))``), as a Grafana pointed at a plain PostgreSQL would
 send them, and run on each engine (``sample_db`` is parametrized): the rollups are ordinary views on plain
-PostgreSQL (sql/010) and real-time continuous aggregates on TimescaleDB, so the same SQL must read both.
+PostgreSQL (twspulse/sql/010) and real-time continuous aggregates on TimescaleDB, so the same SQL must read both.
 The TimescaleDB-option expansion runs in test_panels_timescale.py.
 """
 

@@ -18,11 +18,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from dashboards.report.queries import SECTION_QUERIES
 from tests.conftest import PgServers
 from tests.dashboards.model_sample_data import build_dashboard_sample
 from tests.dashboards.panel_queries import check_result, expanded_queries, sample_variables
 from tests.sql.timescale_report import refresh_all
+from twspulse.dashboards.report.queries import SECTION_QUERIES
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,8 @@ import pytest
 from aiohttp import web
 from click.testing import CliRunner
 
-from dashboards.cli import dashboards_group
-from dashboards.files import load_dashboards
+from twspulse.dashboards.cli import dashboards_group
+from twspulse.dashboards.files import load_dashboards
 
 TOKEN = "glsa_test_token"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dashboards.cli import report_command
-from dashboards.report import build_report, parse_since
-from dashboards.report.build import BadSince, split_series_key
-from dashboards.report.render import NO_DATA
+from twspulse.dashboards.cli import report_command
+from twspulse.dashboards.report import build_report, parse_since
+from twspulse.dashboards.report.build import BadSince, split_series_key
+from twspulse.dashboards.report.render import NO_DATA
 
 SECTIONS = ("recommendations", "failures", "drift", "capacity", "backtest", "alerts")
 

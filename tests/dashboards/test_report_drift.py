@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import psycopg
 
-from dashboards.report.build import _drift
+from twspulse.dashboards.report.build import _drift
 
 
 def _run(job: str, when: datetime, seconds: float, n: int) -> tuple[object, ...]:

@@ -3,8 +3,8 @@ wrap at word boundaries, not mid-word."""
 
 from __future__ import annotations
 
-from dashboards.report.build import _without_repeated_error_line
-from dashboards.report.render import Section, Table, render_html
+from twspulse.dashboards.report.build import _without_repeated_error_line
+from twspulse.dashboards.report.render import Section, Table, render_html
 
 COLS = ["job_name", "root_cause", "error_line"]
 

@@ -1,4 +1,4 @@
-"""Dashboard pictures from the panels' own SQL (dashboards/snapshot.py) on a real database with the sample rows."""
+"""Dashboard pictures from the panels' own SQL (twspulse/dashboards/snapshot.py) on a real database with the sample rows."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ import yaml
 from click.testing import CliRunner
 from PIL import Image
 
-from dashboards.cli import dashboards_group
-from dashboards.files import PROVISIONING_DIR, load_dashboards
-from dashboards.grafana_sql import datasource_min_interval, iter_panels, parse_duration
-from dashboards.snapshot import (
+from tests.dashboards.model_sample_data import DETAIL_JOB_KEY, build_dashboard_sample
+from twspulse.dashboards.cli import dashboards_group
+from twspulse.dashboards.files import PROVISIONING_DIR, load_dashboards
+from twspulse.dashboards.grafana_sql import datasource_min_interval, iter_panels, parse_duration
+from twspulse.dashboards.snapshot import (
     Frame,
     PanelResult,
     format_value,
@@ -25,7 +26,6 @@ from dashboards.snapshot import (
     split_page,
     stat_values,
 )
-from tests.dashboards.model_sample_data import DETAIL_JOB_KEY, build_dashboard_sample
 
 
 @pytest.fixture

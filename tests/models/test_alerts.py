@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from models.alerts import AlertBook, Condition, open_alerts_from_db, write_alerts
+from twspulse.models.alerts import AlertBook, Condition, open_alerts_from_db, write_alerts
 
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 WINDOW_S = 3600.0

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from models.anomaly_scoring import (
+from twspulse.models.anomaly_scoring import (
     AnomalyDetector,
     DetectorConfig,
     detect_series,

@@ -12,11 +12,11 @@ import numpy as np
 import psycopg
 from click.testing import CliRunner
 
-from models.cli import anomalies_group
-from streams.anomaly_stage import ANOMALY_COLUMNS, AnomalyStage
-from streams.enrichment import Enrichment
-from streams.timescale_sink import TimescaleSink
 from twspulse.events import DiskUsage, HostMetrics, JobEvent, StatusCategory
+from twspulse.models.cli import anomalies_group
+from twspulse.streams.anomaly_stage import ANOMALY_COLUMNS, AnomalyStage
+from twspulse.streams.enrichment import Enrichment
+from twspulse.streams.timescale_sink import TimescaleSink
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 

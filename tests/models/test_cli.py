@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from click.testing import CliRunner
 
-from models.cli import anomalies_group, forecast_command, train_command
+from twspulse.models.cli import anomalies_group, forecast_command, train_command
 
 
 def _csv(n: int, freq: str = "5min", spike_at: int | None = None) -> str:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.backtest import BacktestResult, rolling_origin, seasonal_naive, smape
-from models.forecasting import ForecastConfig, Skipped, forecast, threshold_crossing
+from twspulse.models.backtest import BacktestResult, rolling_origin, seasonal_naive, smape
+from twspulse.models.forecasting import ForecastConfig, Skipped, forecast, threshold_crossing
 
 
 def _hourly(values: np.ndarray, start: str = "2026-11-01") -> pd.DataFrame:

@@ -9,17 +9,17 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from models.forecasting import Skipped
-from models.insights import (
+from twspulse.models.forecasting import Skipped
+from twspulse.models.insights import (
     capacity_plans,
     pattern_trends,
     priority_for,
     resource_of,
     workload_links,
 )
-from models.insights_job import refresh_insights
-from models.insights_stats import benjamini_hochberg, lagged_correlation, trend_test
-from models.series import Series
+from twspulse.models.insights_job import refresh_insights
+from twspulse.models.insights_stats import benjamini_hochberg, lagged_correlation, trend_test
+from twspulse.models.series import Series
 from twspulse.settings import Settings
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # a Monday

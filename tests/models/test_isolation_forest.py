@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.isolation_forest import FEATURES, LatestModel, ModelNotFound, ModelStore, train
+from twspulse.models.isolation_forest import FEATURES, LatestModel, ModelNotFound, ModelStore, train
 
 
 def _runs(n: int = 300, seed: int = 0) -> pd.DataFrame:

@@ -9,8 +9,8 @@ import numpy as np
 import psycopg
 import pytest
 
-from models.isolation_forest import LatestModel, ModelStore
-from models.training import ADVISORY_LOCK, TrainingAlreadyRunning, run_training
+from twspulse.models.isolation_forest import LatestModel, ModelStore
+from twspulse.models.training import ADVISORY_LOCK, TrainingAlreadyRunning, run_training
 from twspulse.settings import Settings
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator import SimConfig, SimulatorServer
+from twspulse.simulator import SimConfig, SimulatorServer
 
 START = datetime(2026, 11, 24, tzinfo=UTC)
 USER, PASSWORD = "twsuser", "twspass"

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator import SimulatorServer
 from tests.simulator.conftest import ServerFactory, all_jobs, client_for
+from twspulse.simulator import SimulatorServer
 
 UNKNOWN_RUN = "00000000-0000-4000-8000-000000000000"
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from simulator import SimClock
 from tests.simulator.conftest import START
+from twspulse.simulator import SimClock
 
 
 def test_frozen_clock_moves_only_with_advance() -> None:

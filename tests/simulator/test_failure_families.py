@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import re
 
-from simulator.failures import FAMILIES, CauseContext, cause_lines, return_code
 from tests.simulator.conftest import ServerFactory, all_jobs, client_for
+from twspulse.simulator.failures import FAMILIES, CauseContext, cause_lines, return_code
 
 CONTEXT = CauseContext(
     "LOAD_EMPLOYEES", "/opt/batch/hr/load_employees.sh", "etluser", "lnxapp01", "2026-11-24 03:10:00"

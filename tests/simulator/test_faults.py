@@ -8,8 +8,8 @@ import time
 import httpx
 import pytest
 
-from simulator import SimulatorServer
 from tests.simulator.conftest import all_jobs, client_for
+from twspulse.simulator import SimulatorServer
 
 
 def _arm(server: SimulatorServer, **spec: object) -> dict[str, object]:

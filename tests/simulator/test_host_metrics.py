@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from simulator.config import SimConfig
-from simulator.host_metrics import (
+from tests.simulator.conftest import START
+from twspulse.simulator.config import SimConfig
+from twspulse.simulator.host_metrics import (
     CROSSING_THRESHOLD,
     GROWING_MOUNT,
     MOUNTS,
@@ -16,8 +17,7 @@ from simulator.host_metrics import (
     SimulatedHosts,
     UnknownHostError,
 )
-from simulator.plan import PlanBook
-from tests.simulator.conftest import START
+from twspulse.simulator.plan import PlanBook
 
 CONFIG = SimConfig(seed=42, start=START)
 HISTORY_DAYS = 21

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator import SimulatorServer
 from tests.simulator.conftest import ServerFactory, all_jobs, client_for
+from twspulse.simulator import SimulatorServer
 
 
 def _ended_run(http: httpx.Client) -> dict[str, Any]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from simulator import SimConfig, SimulatorServer
-from simulator.exceptions import OqlSyntaxError
-from simulator.oql import Field, compile_oql
-from simulator.oql_fields import JobRow, job_fields
-from simulator.plan import job_common_status, job_state
-from simulator.simulation import Simulation
 from tests.simulator.conftest import START, all_jobs
+from twspulse.simulator import SimConfig, SimulatorServer
+from twspulse.simulator.exceptions import OqlSyntaxError
+from twspulse.simulator.oql import Field, compile_oql
+from twspulse.simulator.oql_fields import JobRow, job_fields
+from twspulse.simulator.plan import job_common_status, job_state
+from twspulse.simulator.simulation import Simulation
 
 
 @pytest.fixture

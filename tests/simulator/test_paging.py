@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from simulator import SimulatorServer
+from twspulse.simulator import SimulatorServer
 
 
 def test_next_links_cover_every_job_exactly_once(server: SimulatorServer, client: httpx.Client) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from simulator import SimulatorServer
 from tests.simulator.conftest import all_jobs
+from twspulse.simulator import SimulatorServer
 
 DAY = 24 * 3600
 

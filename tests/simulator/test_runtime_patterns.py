@@ -7,8 +7,8 @@ import re
 import statistics
 from datetime import timedelta
 
-from simulator import SimulatorServer
 from tests.simulator.conftest import START, ServerFactory, all_jobs, client_for
+from twspulse.simulator import SimulatorServer
 
 DAY = 24 * 3600
 # START is Tuesday 2026-11-24; Sat 28, Sun 29 Nov and Sat 5, Sun 6 Dec are weekend days; 29 and

@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator import SimulatorServer
-from simulator.api_shapes import JOB_FIELDS, RUN_FIELDS
 from tests.simulator.conftest import ServerFactory, all_jobs, client_for
+from twspulse.simulator import SimulatorServer
+from twspulse.simulator.api_shapes import JOB_FIELDS, RUN_FIELDS
 
-SPEC = json.loads((Path(__file__).parents[2] / "simulator" / "openapi-v2-subset.json").read_text())
+SPEC = json.loads((Path(__file__).parents[2] / "twspulse" / "simulator" / "openapi-v2-subset.json").read_text())
 SCHEMAS = SPEC["components"]["schemas"]
 INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 DURATION = re.compile(r"^PT(\d+H)?(\d+M)?(\d+S)?$")

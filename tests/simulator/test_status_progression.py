@@ -6,8 +6,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from simulator.failures import FAMILIES
 from tests.simulator.conftest import ServerFactory, advance_to, all_jobs, client_for
+from twspulse.simulator.failures import FAMILIES
 
 LATE = 23 * 3600  # seconds into the day at which most of the plan has run
 

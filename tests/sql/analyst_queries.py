@@ -1,4 +1,4 @@
-"""Splits ``sql/analyst_queries.sql`` into its named queries (a ``-- name:`` and a ``-- description:`` line each)."""
+"""Splits ``twspulse/sql/analyst_queries.sql`` into its named queries (a ``-- name:`` and a ``-- description:`` line each)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from twspulse.settings import REPO_ROOT
 
-QUERY_FILE = REPO_ROOT / "sql" / "analyst_queries.sql"
+QUERY_FILE = REPO_ROOT / "twspulse" / "sql" / "analyst_queries.sql"
 _HEADER = re.compile(r"^-- name: (?P<name>[a-z0-9-]+)\n-- description: (?P<description>.+)\n", re.MULTILINE)
 
 

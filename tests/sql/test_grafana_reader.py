@@ -1,4 +1,4 @@
-"""The read-only role Grafana logs in as (sql/020_grafana_reader.sql), on each engine, against a real server.
+"""The read-only role Grafana logs in as (twspulse/sql/020_grafana_reader.sql), on each engine, against a real server.
 
 It reads every table, rollup and variable the dashboards read (their SQL expanded as Grafana sends it, on
 the dashboard sample) and can change nothing: no INSERT, UPDATE, DELETE, TRUNCATE or CREATE, even in a
@@ -56,7 +56,7 @@ def test_the_role_exists_without_login_after_the_migrations(engine_database_url:
             "SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolconfig FROM pg_roles WHERE rolname = %s",
             (READER_ROLE,),
         ).fetchone()
-    assert row is not None, "sql/020 did not create the role"
+    assert row is not None, "twspulse/sql/020 did not create the role"
     _, superuser, createrole, createdb, config = row
     assert not (superuser or createrole or createdb)
     assert "default_transaction_read_only=on" in (config or [])

@@ -23,13 +23,13 @@ import psycopg
 import pytest
 from confluent_kafka import Producer
 
-from models.series import host_resource_series
-from streams.rows import JOB_RUN_COLUMNS, job_run_row
-from streams.timescale_sink import TimescaleSink
 from tests.conftest import PgServers
 from tests.helpers import count, wait_until
 from twspulse.events import HostMetrics, JobEvent, StatusCategory
 from twspulse.job_keys import job_key
+from twspulse.models.series import host_resource_series
+from twspulse.streams.rows import JOB_RUN_COLUMNS, job_run_row
+from twspulse.streams.timescale_sink import TimescaleSink
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import asyncio
 
 import psycopg
 
-from connectors.producer import DeliveryError
-from streams.batch_guard import guarded
+from twspulse.connectors.producer import DeliveryError
+from twspulse.streams.batch_guard import guarded
 
 
 def test_transient_failures_are_retried_until_the_work_succeeds() -> None:

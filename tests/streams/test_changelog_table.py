@@ -11,8 +11,8 @@ import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, ConfigResource
 
-from connectors.producer import EventProducer
-from streams.changelog_table import ChangelogTable
+from twspulse.connectors.producer import EventProducer
+from twspulse.streams.changelog_table import ChangelogTable
 
 TOPIC = "test-job-baselines-changelog"
 

@@ -24,12 +24,12 @@ import pytest
 from psycopg import errors
 from psycopg_pool import PoolTimeout
 
-from streams.db_errors import ErrorKind, classify
-from streams.retry_policy import RetryPolicy, Stopping, StopSignal
-from streams.rows import JOB_RUN_COLUMNS, job_run_row
-from streams.timescale_sink import TimescaleSink
 from twspulse.engines.postgres import LocalPostgres
 from twspulse.events import JobEvent, StatusCategory
+from twspulse.streams.db_errors import ErrorKind, classify
+from twspulse.streams.retry_policy import RetryPolicy, Stopping, StopSignal
+from twspulse.streams.rows import JOB_RUN_COLUMNS, job_run_row
+from twspulse.streams.timescale_sink import TimescaleSink
 
 
 @pytest.mark.parametrize(

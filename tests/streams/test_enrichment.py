@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from streams.enrichment import MIN_HISTORY, enrich, job_key
 from twspulse.events import JobEvent, StatusCategory
+from twspulse.streams.enrichment import MIN_HISTORY, enrich, job_key
 
 T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 
@@ -96,7 +96,7 @@ def test_an_exec_arriving_after_its_succ_changes_nothing_and_sees_only_earlier_h
 
 
 def test_only_the_latest_outcome_of_a_job_raises_or_clears_its_failure_alert() -> None:
-    from streams.job_alerts import job_conditions
+    from twspulse.streams.job_alerts import job_conditions
 
     state: dict[str, Any] = {}
     newer_success = run(5, 100)

@@ -9,12 +9,12 @@ import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from streams.enrichment import enrich
-from streams.job_event_consumer import job_events_group
 from tests.helpers import count, wait_until
 from tests.streams.test_enrichment import run
 from twspulse.job_keys import job_key
 from twspulse.settings import Settings
+from twspulse.streams.enrichment import enrich
+from twspulse.streams.job_event_consumer import job_events_group
 
 ENRICHED = (
     "SELECT event_id, expected_duration_s, failure_streak, successes_before_failure, breaks_pattern, "

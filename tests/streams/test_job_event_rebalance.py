@@ -14,10 +14,10 @@ import psycopg
 from confluent_kafka import KafkaError, Message, Producer
 from confluent_kafka.admin import AdminClient
 
-from streams.job_event_consumer import job_events_group
 from tests.helpers import count, wait_until
 from twspulse.events import JobEvent, StatusCategory
 from twspulse.job_keys import job_key
+from twspulse.streams.job_event_consumer import job_events_group
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 JOBS = [f"J{n:02d}" for n in range(8)]

@@ -22,17 +22,17 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.producer import EventProducer
-from models.alerts import AlertBook, Condition, publish_alerts
-from streams.notify.delivered import DeliveredState
-from streams.notify.errors import DeliveryRefused, DeliveryUnavailable
-from streams.notify.notifier import NoReceivers, Notifier, max_poll_interval_ms, receivers_of, run_notifier
-from streams.notify.receivers import AlertmanagerReceiver, WebhookReceiver, post_json
 from tests.connectors.test_tws_connector import read_topic
 from tests.helpers import wait_until
+from twspulse.connectors.producer import EventProducer
 from twspulse.events import Alert, DeadLetter
+from twspulse.models.alerts import AlertBook, Condition, publish_alerts
 from twspulse.retry_after import retry_after
 from twspulse.settings import Settings
+from twspulse.streams.notify.delivered import DeliveredState
+from twspulse.streams.notify.errors import DeliveryRefused, DeliveryUnavailable
+from twspulse.streams.notify.notifier import NoReceivers, Notifier, max_poll_interval_ms, receivers_of, run_notifier
+from twspulse.streams.notify.receivers import AlertmanagerReceiver, WebhookReceiver, post_json
 from twspulse.topics import ALERTS, ALERTS_DLQ
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from streams.retry_policy import RetryPolicy, Stopping, StopSignal
+from twspulse.streams.retry_policy import RetryPolicy, Stopping, StopSignal
 
 
 def test_a_stop_ends_the_backoff_sleep_at_once() -> None:

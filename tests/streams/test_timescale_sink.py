@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from streams.timescale_sink import TimescaleSink
+from twspulse.streams.timescale_sink import TimescaleSink
 
 
 def _table(url: str) -> None:

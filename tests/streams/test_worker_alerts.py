@@ -16,12 +16,12 @@ import pandas as pd
 import psycopg
 from confluent_kafka import Producer
 
-from models import isolation_forest
-from models.anomaly_scoring import host_metrics_config
 from tests.connectors.test_tws_connector import read_topic
 from tests.helpers import count, wait_until
 from twspulse.events import Alert, DiskUsage, HostMetrics, JobEvent, StatusCategory
 from twspulse.job_keys import job_key
+from twspulse.models import isolation_forest
+from twspulse.models.anomaly_scoring import host_metrics_config
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 SPIKE_AT = host_metrics_config().warmup + 20  # the detector learns a new series before it flags

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from confluent_kafka import Consumer, Producer
 
-from connectors.system import sample
-from streams.job_event_consumer import job_events_group
 from tests.helpers import count, wait_until
+from twspulse.connectors.system import sample
 from twspulse.events import DeadLetter, JobEvent, JobLogChunk, StatusCategory
+from twspulse.streams.job_event_consumer import job_events_group
 
 
 def _event(i: int, rc: int | None = 0) -> JobEvent:

@@ -22,15 +22,15 @@ from typing import Any
 import psycopg
 from confluent_kafka import Consumer, Producer
 
-from connectors.system import sample
-from streams.dead_letters import DEAD_LETTER_COLUMNS, Consumed, dead_letter_row
-from streams.timescale_sink import TimescaleSink
 from tests.helpers import count, wait_until
 from twspulse import db
+from twspulse.connectors.system import sample
 from twspulse.demo import stop_worker, worker_env
 from twspulse.engines.postgres import LocalPostgres
 from twspulse.events import DeadLetter, JobEvent, JobLogChunk, StatusCategory, WorkstationStatus
 from twspulse.job_keys import job_key
+from twspulse.streams.dead_letters import DEAD_LETTER_COLUMNS, Consumed, dead_letter_row
+from twspulse.streams.timescale_sink import TimescaleSink
 
 
 class Worker:

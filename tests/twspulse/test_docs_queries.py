@@ -1,4 +1,4 @@
-"""The analyst queries live in sql/analyst_queries.sql only; docs/schema.md lists each one by name."""
+"""The analyst queries live in twspulse/sql/analyst_queries.sql only; docs/schema.md lists each one by name."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from connectors.system import sample
+from twspulse.connectors.system import sample
 from twspulse.events import DeadLetter, HostMetrics, JobEvent, JobLogChunk, WorkstationStatus, validation_reason
 
 EVENT: dict[str, Any] = {

@@ -25,13 +25,13 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 from pydantic import ValidationError
 
-from connectors.producer import EventProducer
-from streams.app import create_app
-from streams.faust_auth import broker_credentials
-from streams.faust_transport import ReadCommittedConsumerThread
+from twspulse.connectors.producer import EventProducer
 from twspulse.engines.kafka import LocalKafka, SaslSslListener
 from twspulse.kafka_clients import KafkaSecurity, librdkafka_config
 from twspulse.settings import Settings, load_settings
+from twspulse.streams.app import create_app
+from twspulse.streams.faust_auth import broker_credentials
+from twspulse.streams.faust_transport import ReadCommittedConsumerThread
 from twspulse.topics import create_topics, ensure_topics
 
 USER, PASSWORD = "alice", "alice-secret-4711"

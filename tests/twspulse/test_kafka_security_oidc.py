@@ -14,8 +14,8 @@ import faust
 import pytest
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 
-from streams.faust_auth import OidcTokenError, OidcTokenProvider, broker_credentials
 from twspulse.kafka_clients import KafkaSecurity
+from twspulse.streams.faust_auth import OidcTokenError, OidcTokenProvider, broker_credentials
 
 
 class _TokenEndpoint(BaseHTTPRequestHandler):

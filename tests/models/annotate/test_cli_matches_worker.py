@@ -12,10 +12,10 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from models.annotate.cli import annotate_command
-from models.annotate.excerpt import read_joblog
-from streams.annotation_stage import AnnotationStage
+from twspulse.models.annotate.cli import annotate_command
+from twspulse.models.annotate.excerpt import read_joblog
 from twspulse.settings import Settings
+from twspulse.streams.annotation_stage import AnnotationStage
 
 TRAIN = Path(__file__).resolve().parents[2] / "data" / "joblogs"
 # One joblog per family the general evidence decides (codes, type names, words, trace structure).

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from models.annotate.cli import annotate_command
-from models.annotate.evaluation import SPLITS, evaluate, resolve_split, verify_frozen
-from models.annotate.exceptions import EvalSetError
-from models.annotate.excerpt import read_joblog
-from models.annotate.rules_engine import RulesEngine
+from twspulse.models.annotate.cli import annotate_command
+from twspulse.models.annotate.evaluation import SPLITS, evaluate, resolve_split, verify_frozen
+from twspulse.models.annotate.exceptions import EvalSetError
+from twspulse.models.annotate.excerpt import read_joblog
+from twspulse.models.annotate.rules_engine import RulesEngine
 
 HELD_OUT = ["heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7"]
 

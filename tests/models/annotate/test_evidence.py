@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.annotate.entities import code_location, extract_entities
-from models.annotate.evidence import classify_line, http_status, type_category
+from twspulse.models.annotate.entities import code_location, extract_entities
+from twspulse.models.annotate.evidence import classify_line, http_status, type_category
 
 
 def _top(line: str, own_job: str | None = None) -> str | None:

@@ -8,13 +8,13 @@ import time
 import pytest
 import structlog
 
-from connectors.tws.circuit_breaker import CircuitBreaker
-from models.annotate.annotation import FailedRun
-from models.annotate.annotator import Annotator
-from models.annotate.budget import MinuteBudget
-from models.annotate.exceptions import LlmUrlRefused
-from models.annotate.openai_engine import OpenAIEngine, check_llm_url
 from tests.models.annotate.llm_server import Reply, good, llm_server
+from twspulse.connectors.tws.circuit_breaker import CircuitBreaker
+from twspulse.models.annotate.annotation import FailedRun
+from twspulse.models.annotate.annotator import Annotator
+from twspulse.models.annotate.budget import MinuteBudget
+from twspulse.models.annotate.exceptions import LlmUrlRefused
+from twspulse.models.annotate.openai_engine import OpenAIEngine, check_llm_url
 from twspulse.settings import Settings
 
 JOBLOG = """\

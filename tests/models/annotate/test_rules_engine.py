@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from models.annotate.annotation import FailedRun
-from models.annotate.evaluation import evaluate
-from models.annotate.excerpt import read_joblog
-from models.annotate.rule_base import EVIDENCE_RULES
-from models.annotate.rules_engine import RulesEngine, _score
+from twspulse.models.annotate.annotation import FailedRun
+from twspulse.models.annotate.evaluation import evaluate
+from twspulse.models.annotate.excerpt import read_joblog
+from twspulse.models.annotate.rule_base import EVIDENCE_RULES
+from twspulse.models.annotate.rules_engine import RulesEngine, _score
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "joblogs"
 RUN = FailedRun(

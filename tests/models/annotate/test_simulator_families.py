@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from models.annotate.annotation import FailedRun
-from models.annotate.excerpt import read_joblog
-from models.annotate.rules_engine import RulesEngine
-from simulator.failures import FAMILIES, CauseContext, cause_lines
+from twspulse.models.annotate.annotation import FailedRun
+from twspulse.models.annotate.excerpt import read_joblog
+from twspulse.models.annotate.rules_engine import RulesEngine
+from twspulse.simulator.failures import FAMILIES, CauseContext, cause_lines
 
 EXPECTED = {
     "missing_input_file": {"missing_file"},

@@ -10,15 +10,15 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from models.annotate.annotation import Annotation, FailedRun
-from models.annotate.annotator import Annotator
-from models.annotate.cli import annotate_command, feedback_command
-from models.annotate.evaluation import load_expectations, run_for_case
-from models.annotate.exceptions import RunNotFound
-from models.annotate.excerpt import read_joblog
-from models.annotate.rules_engine import RulesEngine
-from models.annotate.similar_cases import find_similar
-from models.annotate.store import load_run_context, save_annotation, save_feedback
+from twspulse.models.annotate.annotation import Annotation, FailedRun
+from twspulse.models.annotate.annotator import Annotator
+from twspulse.models.annotate.cli import annotate_command, feedback_command
+from twspulse.models.annotate.evaluation import load_expectations, run_for_case
+from twspulse.models.annotate.exceptions import RunNotFound
+from twspulse.models.annotate.excerpt import read_joblog
+from twspulse.models.annotate.rules_engine import RulesEngine
+from twspulse.models.annotate.similar_cases import find_similar
+from twspulse.models.annotate.store import load_run_context, save_annotation, save_feedback
 from twspulse.settings import Settings
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "joblogs"

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from simulator.config import SimConfig
-from simulator.joblogs import JoblogStore
-from simulator.plan import PlanBook, RunPlan
+from twspulse.simulator.config import SimConfig
+from twspulse.simulator.joblogs import JoblogStore
+from twspulse.simulator.plan import PlanBook, RunPlan
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from streams.joblog_mining import MINER_NAME, JoblogMiner
-from streams.patterns.error_lines import joblog_error_lines
-from streams.patterns.joblog_frame import split_joblog
-from streams.patterns.mine_cli import mine_lines
-from streams.patterns.miner import PatternMiner
-from streams.timescale_sink import TimescaleSink
 from twspulse.events import JobLogChunk
+from twspulse.streams.joblog_mining import MINER_NAME, JoblogMiner
+from twspulse.streams.patterns.error_lines import joblog_error_lines
+from twspulse.streams.patterns.joblog_frame import split_joblog
+from twspulse.streams.patterns.mine_cli import mine_lines
+from twspulse.streams.patterns.miner import PatternMiner
+from twspulse.streams.timescale_sink import TimescaleSink
 
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 MESSAGES = [

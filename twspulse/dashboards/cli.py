@@ -1,0 +1,223 @@
+"""Click commands of this package, wired into ``twspulse`` by twspulse/cli.py.
+
+``dashboards push``, ``dashboards screenshots`` and ``report``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from twspulse.dashboards.files import DASHBOARD_DIR
+
+
+def _database_url(ctx: click.Context) -> str:
+    from twspulse.engines.registry import EnginesNotConfigured, resolve
+    from twspulse.settings import load_settings
+
+    obj = ctx.find_object(dict) or {}
+    settings = obj.get("settings") or load_settings()
+    if settings.database_url:  # the report needs no Kafka: do not insist on both endpoints
+        return str(settings.database_url)
+    try:
+        return resolve(settings).database_url
+    except EnginesNotConfigured as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group("dashboards")
+def dashboards_group() -> None:
+    """Grafana dashboards (compose provisions them; `push` uploads them to any other Grafana)."""
+
+
+@dashboards_group.command("push")
+@click.option("--url", required=True, help="Grafana base URL, e.g. https://grafana.example.com.")
+@click.option(
+    "--token", required=True, envvar="GRAFANA_TOKEN", help="Service account token (Editor or Admin); env GRAFANA_TOKEN."
+)
+@click.option("--folder", default=None, help="Folder title to put them in (created if missing); default: General.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DASHBOARD_DIR,
+    show_default=True,
+    help="Folder of dashboard JSON files.",
+)
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds per HTTP request.")
+def push_command(url: str, token: str, folder: str | None, directory: Path, timeout: float) -> None:
+    """Upload every dashboard: a new uid is created, an existing one overwritten (safe to repeat)."""
+    from grafana_client import GrafanaApi
+    from grafana_client.client import GrafanaException
+
+    from twspulse.dashboards.files import DashboardFileError, load_dashboards
+    from twspulse.dashboards.push import PushError, push_dashboards
+
+    try:
+        models = list(load_dashboards(directory).values())
+    except DashboardFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not models:
+        raise click.ClickException(f"no *.json dashboards in {directory}")
+    api = GrafanaApi.from_url(url, credential=token, timeout=timeout)
+    try:
+        result = push_dashboards(api, models, folder)
+    except (PushError, GrafanaException) as exc:
+        raise click.ClickException(f"push to {url} failed: {exc}") from exc
+    for d in result.dashboards:
+        click.echo(f"{d.action:8} {d.uid:28} v{d.version}  {d.title}")
+    click.echo(f"{len(result.created)} created, {len(result.updated)} updated")
+
+
+@dashboards_group.command("screenshots")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, writable=True, path_type=Path),
+    default=Path("docs/screenshots"),
+    show_default=True,
+    help="Folder for the PNGs (one per dashboard, report.png and report-capacity.png).",
+)
+@click.option(
+    "--demo",
+    "from_demo",
+    is_flag=True,
+    help="Read the database `twspulse demo` left behind (<data dir>/demo/postgres), started for the run.",
+)
+@click.option(
+    "--var",
+    "given",
+    multiple=True,
+    metavar="[UID:]NAME=VALUE",
+    help="A variable's value (comma-separated for multi-value ones); default: All, or the first offered.",
+)
+@click.option("--now", "now_text", default=None, help="The time the ranges end at (ISO 8601, UTC); default: now.")
+@click.option("--report/--no-report", default=True, show_default=True, help="Also the weekly report (Chromium).")
+@click.pass_context
+def screenshots_command(
+    ctx: click.Context, out: Path, from_demo: bool, given: tuple[str, ...], now_text: str | None, report: bool
+) -> None:
+    """Pictures of every dashboard from the panels' own SQL (no Grafana needed), and of the weekly report.
+
+    Each panel's query is expanded as Grafana's PostgreSQL data source would for the dashboard's default
+    range and drawn with matplotlib on Grafana's grid. A panel whose SQL fails is drawn with its error, named
+    here, and the command exits 1 after writing everything else.
+    """
+    now = _parse_now(now_text)
+    variables = _parse_vars(given)
+    if from_demo:
+        from twspulse.engines.postgres import LocalPostgres
+        from twspulse.settings import load_settings
+
+        obj = ctx.find_object(dict) or {}
+        settings = obj.get("settings") or load_settings()
+        folder = settings.data_dir / "demo" / "postgres"
+        if not folder.is_dir():
+            raise click.ClickException(f"no demo database in {folder}: run `twspulse demo` (or `make demo`) first")
+        server = LocalPostgres(folder, settings=settings)
+        try:
+            failed = _screenshots(server.start(), out, now, variables, report)
+        finally:
+            server.stop()
+    else:
+        failed = _screenshots(_database_url(ctx), out, now, variables, report)
+    if failed:
+        raise SystemExit(1)
+
+
+def _parse_now(text: str | None) -> datetime:
+    if not text:
+        return datetime.now(UTC)
+    try:
+        now = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"{text!r} is not an ISO 8601 time", param_hint="--now") from exc
+    return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+
+def _parse_vars(given: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """``job=X`` (every dashboard that has ``$job``) or ``twspulse-job-detail:job=X``, by dashboard uid."""
+    from twspulse.dashboards.files import load_dashboards
+
+    out: dict[str, dict[str, str]] = {}
+    uids = [d["uid"] for d in load_dashboards().values()]
+    for item in given:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE or UID:NAME=VALUE", param_hint="--var")
+        uid, _, name = key.rpartition(":")
+        for target in [uid] if uid else uids:
+            out.setdefault(target, {})[name] = value
+    return out
+
+
+def _screenshots(
+    database_url: str, out: Path, now: datetime, variables: dict[str, dict[str, str]], report: bool
+) -> bool:
+    """Write the pictures; True when a panel failed."""
+    import psycopg
+
+    from twspulse.dashboards.files import load_dashboards
+    from twspulse.dashboards.snapshot import snapshot_dashboards
+
+    out.mkdir(parents=True, exist_ok=True)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        # autocommit: one panel's error does not abort the others' transaction; read-only, bounded in time
+        conn.execute("SET default_transaction_read_only = on")
+        conn.execute("SET statement_timeout = '120s'")
+        snaps = snapshot_dashboards(conn, load_dashboards().values(), out, now=now, given=variables)
+    failed = False
+    for snap in snaps:
+        click.echo(f"wrote {snap.path}  {snap.title}: {len(snap.panels)} panels, {len(snap.errors)} failed")
+        for title, errors in snap.errors.items():
+            failed = True
+            for error in errors:
+                click.echo(f"  panel {title!r}: {error}", err=True)
+    if report:
+        _report_screenshots(database_url, out)
+    return failed
+
+
+def _report_screenshots(database_url: str, out: Path) -> None:
+    import tempfile
+
+    from twspulse.dashboards.report.build import build_report
+    from twspulse.dashboards.snapshot import BrowserError, browser_screenshot, find_chromium, split_page
+
+    chromium = find_chromium()
+    if not chromium:
+        click.echo("chromium is not installed: the report's screenshots are skipped (the dashboards are written)")
+        return
+    with tempfile.TemporaryDirectory(prefix="twspulse-report-") as tmp:
+        page = Path(tmp) / "report.html"
+        page.write_text(build_report(database_url, timedelta(days=7)), encoding="utf-8")
+        try:
+            whole = browser_screenshot(chromium, page, Path(tmp) / "page.png")
+        except BrowserError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for path in split_page(whole, [out / "report.png", out / "report-capacity.png"]):
+            click.echo(f"wrote {path}  weekly report")
+
+
+@click.command("report")
+@click.option("--since", default="7d", show_default=True, help="Look-back: a number and m, h, d or w.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="HTML file to write.",
+)
+@click.pass_context
+def report_command(ctx: click.Context, since: str, out: Path) -> None:
+    """Write a self-contained HTML report: failures and root causes, runtime drift, capacity, models, alerts."""
+    from twspulse.dashboards.report.build import BadSince, build_report, parse_since
+
+    try:
+        window = parse_since(since)
+    except BadSince as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from exc
+    page = build_report(_database_url(ctx), window)
+    out.write_text(page, encoding="utf-8")
+    click.echo(f"wrote {out} ({len(page) / 1024:.0f} KiB)")

@@ -1,0 +1,182 @@
+"""`twspulse annotate` and `twspulse feedback`: the operator's entry points to root-cause annotation.
+
+Exposed as click objects (`annotate_command`, `feedback_command`) for twspulse/cli.py to add. The
+database is found like every other command finds it (TWSPULSE_DATABASE_URL, else a running
+`twspulse engines up`); `annotate --joblog` and `annotate eval` need no database.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import psycopg
+
+from twspulse.cli_context import settings_of
+from twspulse.models.annotate.annotation import FailedRun
+from twspulse.models.annotate.annotator import Annotator
+from twspulse.models.annotate.evaluation import SPLITS, evaluate, resolve_split
+from twspulse.models.annotate.exceptions import AnnotateError
+from twspulse.models.annotate.store import annotation_exists, load_run_context, save_annotation, save_feedback
+from twspulse.settings import Settings
+
+_settings = settings_of  # the settings of the parent `twspulse` group (fresh ones when run standalone)
+
+
+def _database_url(settings: Settings) -> str:
+    from twspulse.engines.registry import EnginesNotConfigured, resolve
+
+    if settings.database_url:
+        return settings.database_url  # annotate needs no Kafka: do not insist on both like resolve() does
+    try:
+        return resolve(settings).database_url
+    except EnginesNotConfigured as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+class _RunIdGroup(click.Group):
+    """A group whose unknown first argument is a RUN_ID: `annotate RUN_ID` next to `annotate eval DIR`."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            return "run", self.commands["run"], args
+        return super().resolve_command(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "RUN_ID | --joblog FILE --rc N | eval DIR")
+
+
+@click.group(
+    "annotate",
+    cls=_RunIdGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--joblog",
+    "joblog_file",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    help="Annotate this joblog file (- reads standard input) instead of a stored run; no database needed.",
+)
+@click.option("--rc", "return_code", type=int, help="Return code of the failed run (with --joblog).")
+@click.option("--job", "job_name", help="Job name (with --joblog; default: from the joblog header).")
+@click.option("--workstation", help="Workstation (with --joblog; default: from the joblog header).")
+@click.option("--stream", "job_stream", help="Job stream (with --joblog; default: from the joblog header).")
+@click.option("--run-id", default=None, help="Run id to put in the annotation (with --joblog; default: the file).")
+@click.pass_context
+def annotate_command(
+    ctx: click.Context,
+    joblog_file: str | None,
+    return_code: int | None,
+    job_name: str | None,
+    workstation: str | None,
+    job_stream: str | None,
+    run_id: str | None,
+) -> None:
+    """Explain why a job failed: specific root cause, verbatim error line, steps, similar cases.
+
+    \b
+    twspulse annotate RUN_ID                     annotate a stored failed run, print and store the JSON
+    twspulse annotate --joblog FILE --rc 12      annotate a joblog file, print the JSON (no database)
+    twspulse annotate eval DIR|SPLIT             accuracy of the offline engine on an evaluation set
+                                                 (SPLIT: train, heldout, blind..blind7)
+
+    Uses an OpenAI-compatible model when TWSPULSE_LLM_URL is set, else (and whenever the model fails)
+    the offline rules engine.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if joblog_file is None:
+        click.echo(ctx.get_help())
+        ctx.exit(2)
+    assert joblog_file is not None
+    data = sys.stdin.buffer.read() if joblog_file == "-" else Path(joblog_file).read_bytes()
+    from twspulse.models.annotate.excerpt import read_joblog
+
+    frame = read_joblog(data).frame
+    header, footer = frame.header, frame.footer
+    run = FailedRun(
+        run_id=run_id or (Path(joblog_file).name if joblog_file != "-" else "stdin"),
+        job_name=job_name or (header.job_name if header else None),
+        job_stream=job_stream or (header.job_stream if header else None),
+        workstation=workstation or (header.workstation if header else None),
+        return_code=return_code if return_code is not None else (footer.exit_status if footer else None),
+        status="ABEND",
+    )
+    with Annotator(_settings(ctx)) as annotator:
+        annotation = annotator.annotate(run, data)
+    click.echo(annotation.model_dump_json(indent=2))
+
+
+@annotate_command.command("run", hidden=True)
+@click.argument("run_id")
+@click.option("--no-store", is_flag=True, help="Print the annotation without writing it to job_annotations.")
+@click.option("--similar", default=3, show_default=True, help="How many similar past cases to attach.")
+@click.pass_context
+def annotate_run(ctx: click.Context, run_id: str, no_store: bool, similar: int) -> None:
+    """Annotate the stored failed run RUN_ID (joblog from job_logs), print the JSON and store it."""
+    settings = _settings(ctx)
+    try:
+        with psycopg.connect(_database_url(settings)) as conn:
+            context = load_run_context(conn, run_id)
+            with Annotator(settings, conn=conn, similar_k=similar) as annotator:
+                annotation = annotator.annotate(context.run, context.joblog, context.history)
+            if not no_store:
+                save_annotation(conn, annotation, context.run)
+    except (AnnotateError, psycopg.Error) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(annotation.model_dump_json(indent=2))
+
+
+@annotate_command.command("eval")
+@click.argument("directory", metavar="DIRECTORY|SPLIT")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
+@click.pass_context
+def annotate_eval(ctx: click.Context, directory: str, as_json: bool) -> None:
+    """Accuracy of the offline engine on DIRECTORY (*.log plus expected.json), per field and per category.
+
+    SPLIT names a split of the project's evaluation data: train (the set the rules were shaped on),
+    heldout or blind..blind7 (frozen sets never used to change a rule; see docs/annotator.md).
+    """
+    path = resolve_split(directory)
+    if not path.is_dir():
+        raise click.BadParameter(f"{directory} is neither a directory nor one of {', '.join(SPLITS)}")
+    settings = _settings(ctx).model_copy(update={"llm_url": None})
+    try:
+        with Annotator(settings) as annotator:
+            report = evaluate(path, annotator.annotate)
+    except AnnotateError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.to_text())
+
+
+@click.command("feedback", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("run_id")
+@click.option("--resolution", required=True, help="What really fixed the run, in the operator's words.")
+@click.option(
+    "--correct/--wrong",
+    default=None,
+    help="Whether the annotation's root cause was right (omit if you cannot say).",
+)
+@click.pass_context
+def feedback_command(ctx: click.Context, run_id: str, resolution: str, correct: bool | None) -> None:
+    """Record what fixed the failed run RUN_ID; similar-case retrieval shows it for the next failures."""
+    if not resolution.strip():
+        raise click.BadParameter("must not be empty", param_hint="--resolution")
+    try:
+        with psycopg.connect(_database_url(_settings(ctx))) as conn:
+            if not annotation_exists(conn, run_id):
+                raise click.ClickException(f"run {run_id!r} has no annotation; run `twspulse annotate {run_id}` first")
+            save_feedback(conn, run_id, resolution.strip(), correct)
+    except psycopg.Error as exc:
+        raise click.ClickException(str(exc)) from exc
+    verdict: dict[bool | None, str] = {True: "correct", False: "wrong", None: "not rated"}
+    click.echo(f"feedback stored for {run_id} (annotation {verdict[correct]})")
+
+
+__all__: list[Any] = ["annotate_command", "feedback_command"]

@@ -1,0 +1,597 @@
+"""General evidence of a failure's family on one line: the codes and words every tool shares.
+
+The rule base (`rule_base.py`) knows the phrases of particular tools. This module reads what any line
+says whatever tool printed it, in order of how much it settles:
+
+1. codes with a documented meaning: HTTP status codes, Windows system error codes and their standard
+   messages, SQLSTATE classes, the error codes of Oracle, DB2, SQL Server and MySQL, errno names;
+2. exception class names, split into words ("SMTPAuthenticationError" -> smtp authentication error,
+   "MQRC_HOST_NOT_AVAILABLE" -> mqrc host not available): the name of an error type says its family;
+3. a lexicon of what failed and how (a host that cannot be resolved, a null that was dereferenced,
+   a quota that is exceeded), read on the line with its identifiers split into words;
+4. as a last resort, each family's vocabulary: a failing line nothing above classified gets the family
+   most of its words belong to, at the lowest strength.
+
+`classify_line` returns every family the line gives evidence for, strongest first; the rules engine
+turns them into candidates next to the rule matches, so a line no rule knows still gets a category,
+and a rule's vague match loses to a code that settles the family. Nothing here names a particular
+product's message: codes are standard tables, and the lexicon is built from words, not sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from twspulse.models.annotate.annotation import Category
+
+# Strengths, on the scale of Rule.weight: a documented code settles the family like a specific rule does.
+CODE = 4
+TYPE_NAME = 3
+WORDS = 3
+WEAK_WORDS = 2
+VOCABULARY = 1  # a family's words on a failing line, when nothing more specific is there: the last resort
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One family a line gives evidence for, how strongly, and what said so (for the annotation's entities)."""
+
+    category: Category
+    strength: int
+    source: str
+
+
+# --- 1. codes with a documented meaning ---------------------------------------------------------------
+_HTTP_CATEGORY: dict[int, Category] = {
+    400: "data_quality", 409: "data_quality", 413: "data_quality", 415: "data_quality", 422: "data_quality",
+    401: "auth", 403: "permission", 407: "auth", 404: "missing_file", 410: "missing_file",
+    408: "timeout", 504: "timeout", 502: "network", 503: "network",
+}  # fmt: skip
+_HTTP_REASONS = (
+    "bad request|unauthorized|forbidden|not found|gone|request timeout|conflict|payload too large|"
+    "unsupported media type|unprocessable entity|too many requests|internal server error|bad gateway|"
+    "service unavailable|gateway timeout|proxy authentication required"
+)
+_HTTP_STATUS = re.compile(
+    rf"\bHTTP(?:/\d(?:\.\d)?)?(?: error| status)?[ :]+([1-5]\d\d)\b|\b([45]\d\d)[ :]+(?:{_HTTP_REASONS})\b|"
+    r"\b([45]\d\d) (?:Client|Server) Error\b|returned error: ([45]\d\d)\b|"
+    r"\b(?:status(?: code)?|response(?: code)?|responded with|returned|->|=>)[ :=]+([45]\d\d)\b",
+    re.IGNORECASE,
+)
+_HTTP_CONTEXT = re.compile(r"https?://|\bHTTP\b|\b(?:GET|POST|PUT|PATCH|DELETE|HEAD)\b|\bAPI\b|\burl\b", re.IGNORECASE)
+# Windows system error codes (winerror.h) a job prints as "System error 53", "ERROR 112 (0x00000070)",
+# "0x80070035" (the HRESULT of a Win32 error) or "WSAECONNREFUSED (10061)".
+_WIN32_CATEGORY: dict[int, Category] = {
+    2: "missing_file", 3: "missing_file", 15: "missing_file", 5: "permission", 19: "permission",
+    8: "oom", 14: "oom", 39: "disk_full", 112: "disk_full", 53: "network", 51: "network", 64: "network",
+    67: "network", 1231: "network", 1722: "network", 10051: "network", 10060: "network", 10061: "network",
+    10064: "network", 10065: "network", 11001: "network", 11004: "network", 121: "timeout", 1460: "timeout",
+    86: "auth", 1326: "auth", 1327: "auth", 1330: "auth", 1331: "auth", 1385: "auth", 1909: "auth",
+    1311: "auth",
+}  # fmt: skip
+_WIN32_CODE = re.compile(
+    r"\bSystem error (\d+)\b|\bERROR (\d+) \(0x[0-9A-Fa-f]{8}\)|\b0x8007([0-9A-Fa-f]{4})\b|"
+    r"\b(?:Win32|Windows) error (\d+)\b|\bSocketException \((\d{5})\)|\bWSAE\w+ \((\d{5})\)",
+    re.IGNORECASE,
+)
+_WIN32_MESSAGES: tuple[tuple[str, Category], ...] = (
+    ("the system cannot find the file specified", "missing_file"),
+    ("the system cannot find the path specified", "missing_file"),
+    ("access is denied", "permission"),
+    ("the network path was not found", "network"),
+    ("the specified network name is no longer available", "network"),
+    ("the network name cannot be found", "network"),
+    ("the rpc server is unavailable", "network"),
+    ("no such host is known", "network"),
+    ("target machine actively refused", "network"),
+    ("connected party did not properly respond", "network"),
+    ("there is not enough space on the disk", "disk_full"),
+    ("not enough memory resources are available", "oom"),
+    ("the semaphore timeout period has expired", "timeout"),
+    ("the user name or password is incorrect", "auth"),
+    ("unknown user name or bad password", "auth"),
+    ("the referenced account is currently locked out", "auth"),
+)
+# SQLSTATE: two characters of class, then subclass. Only classes whose meaning is one family.
+_SQLSTATE = re.compile(
+    r"\bSQLSTATE[=:\s\[]+([0-9A-Z]{5})\b|\b(?:SQLState|state)\s*=\s*([0-9A-Z]{5})\b|\bERROR \d{4} \(([0-9A-Z]{5})\)|"
+    r"^\s*\d{6} \(([0-9A-Z]{5})\):"
+)
+_SQLSTATE_EXACT: dict[str, Category] = {
+    "42501": "permission", "57014": "timeout", "53100": "disk_full", "53200": "oom", "08S01": "network",
+    "08006": "network", "08007": "network", "57011": "db_error",
+}  # fmt: skip
+# Class 08 is left out: drivers report a refused login as 08001 ("unable to establish") as often as an
+# unreachable server, so only the subclasses above that mean the link itself count.
+_SQLSTATE_CLASS: dict[str, Category] = {
+    "28": "auth", "22": "data_quality", "23": "db_error", "40": "db_error", "42": "db_error",
+    "53": "db_error", "54": "db_error", "55": "db_error", "57": "db_error", "58": "db_error", "XX": "db_error",
+    "3D": "db_error", "3F": "db_error", "25": "db_error",
+}  # fmt: skip
+# MySQL/MariaDB server and client error numbers ("ERROR 1205 (HY000)"), from the server's error reference.
+_MYSQL_ERROR = re.compile(r"\bERROR (\d{4}) \([0-9A-Z]{5}\)")
+_MYSQL_CATEGORY: dict[int, Category] = {
+    1044: "permission", 1142: "permission", 1143: "permission", 1227: "permission", 1045: "auth",
+    1040: "db_error", 1062: "db_error", 1205: "db_error", 1213: "db_error", 1146: "db_error", 1054: "db_error",
+    1064: "db_error", 1114: "db_error", 1452: "db_error", 1451: "db_error", 1406: "data_quality",
+    1366: "data_quality", 1292: "data_quality", 2002: "network", 2003: "network", 2005: "network",
+    2013: "network", 3024: "timeout",
+}  # fmt: skip
+# Database products' own error codes, from their message references: the code settles the family even
+# when its text has a misleading word ("ORA-00054: resource busy ... or timeout expired" is a lock conflict).
+_PRODUCT_CODE = re.compile(
+    r"\b(ORA-\d{5}|SQL\d{4,5}[NCW]|E11000)\b|\bMsg (\d{1,6}), Level \d+|(?:^|\s)(\d{6}) \([0-9A-Z]{5}\): "
+)
+
+
+def _codes_of(category: Category, codes: str) -> dict[str, Category]:
+    return dict.fromkeys(codes.split(), category)
+
+
+_PRODUCT_CATEGORY: dict[str, Category] = {
+    # Oracle
+    **_codes_of("db_error", "ORA-00001 ORA-00054 ORA-00060 ORA-00257 ORA-00942 ORA-01555 ORA-01652 ORA-01653 "
+                "ORA-01654 ORA-01688 ORA-01691 ORA-30036 ORA-04043 ORA-00904 ORA-04068 ORA-04061 ORA-02291 "
+                "ORA-02292 ORA-01502 ORA-00018 ORA-00020 ORA-01578 ORA-00600 ORA-07445"),
+    **_codes_of("network", "ORA-12154 ORA-12170 ORA-12514 ORA-12541 ORA-12543 ORA-12545 ORA-12537 ORA-03113 "
+                "ORA-03114 ORA-03135 ORA-12505 ORA-12519 ORA-12520 ORA-12528"),
+    **_codes_of("auth", "ORA-01017 ORA-28000 ORA-28001 ORA-01005 ORA-28009 ORA-28040"),
+    **_codes_of("permission", "ORA-01031 ORA-01749 ORA-00990 ORA-01045"),
+    **_codes_of("timeout", "ORA-01013"),
+    **_codes_of("oom", "ORA-04030 ORA-04031 ORA-27102"),
+    **_codes_of("data_quality", "ORA-01722 ORA-01400 ORA-01830 ORA-01840 ORA-01841 ORA-01843 ORA-01847 ORA-01858 "
+                "ORA-01861 ORA-12899 ORA-01438 ORA-01401"),
+    **_codes_of("disk_full", "ORA-19504 ORA-27044"),
+    # Snowflake ("002003 (02000): SQL compilation error: Object ... does not exist or not authorized")
+    "SF002003": "db_error", "SF390100": "auth", "SF390144": "auth", "SF000630": "timeout",
+    # MongoDB ("E11000 duplicate key error")
+    "E11000": "db_error",
+    # DB2
+    **_codes_of("db_error", "SQL0911N SQL0913N SQL0964C SQL0968C SQL0289N SQL0803N SQL0204N SQL0206N SQL0530N "
+                "SQL0532N SQL0901N SQL1013N"),
+    **_codes_of("permission", "SQL0551N SQL0552N SQL1092N"),
+    **_codes_of("auth", "SQL30082N"),
+    **_codes_of("network", "SQL30081N SQL1336N"),
+    **_codes_of("timeout", "SQL0952N"),
+    **_codes_of("data_quality", "SQL0302N SQL0180N SQL0181N SQL0407N SQL0433N"),
+    **_codes_of("oom", "SQL0954C"),
+    # SQL Server ("Msg 229, Level 14")
+    **_codes_of("db_error", "Msg208 Msg207 Msg2627 Msg2601 Msg1205 Msg9002 Msg1105 Msg547"),
+    **_codes_of("permission", "Msg229 Msg230 Msg262"),
+    **_codes_of("auth", "Msg18456 Msg18452 Msg4060"),
+    **_codes_of("oom", "Msg701 Msg802"),
+    **_codes_of("data_quality", "Msg8152 Msg2628 Msg245 Msg241 Msg8114 Msg515"),
+}  # fmt: skip
+# z/OS system completion codes ("ABEND=S0C7", "SYSTEM COMPLETION CODE=B37"), from the system codes manual.
+_ABEND = re.compile(r"\bABEND[= ]S([0-9A-F]{3})\b|\bCOMPLETION CODE=S?([0-9A-F]{3})\b")
+_ABEND_CATEGORY: dict[str, Category] = {
+    "0C7": "data_quality", "0C1": "script_error", "0C4": "script_error", "0C9": "script_error",
+    "0CB": "script_error", "80A": "oom", "878": "oom", "80C": "oom", "B37": "disk_full", "D37": "disk_full",
+    "E37": "disk_full", "913": "permission", "806": "dependency", "322": "timeout", "522": "timeout",
+    "213": "missing_file", "013": "missing_file",
+}  # fmt: skip
+_ERRNO_CATEGORY: dict[str, Category] = {
+    "ENOENT": "missing_file", "EACCES": "permission", "EPERM": "permission", "EROFS": "permission",
+    "ENOSPC": "disk_full", "EDQUOT": "disk_full", "ENOMEM": "oom", "ECONNREFUSED": "network",
+    "ECONNRESET": "network", "EHOSTUNREACH": "network", "ENETUNREACH": "network", "EAI_NONAME": "network",
+    "EAI_AGAIN": "network", "ETIMEDOUT": "network", "ENETDOWN": "network",
+    "ENOTFOUND": "network",
+}  # fmt: skip
+_ERRNO = re.compile(r"\b(E[A-Z_]{3,11})\b|\[Errno (-?\d+)\]")
+_ERRNO_NUMBERS = {
+    "2": "ENOENT", "13": "EACCES", "1": "EPERM", "28": "ENOSPC", "122": "EDQUOT", "12": "ENOMEM",
+    "111": "ECONNREFUSED", "104": "ECONNRESET", "113": "EHOSTUNREACH", "101": "ENETUNREACH", "-2": "EAI_NONAME",
+    "-3": "EAI_NONAME", "-5": "EAI_NONAME",
+}  # fmt: skip
+
+# --- 2. exception and constant names, split into words --------------------------------------------------
+_TYPE_NAME = re.compile(r"\b(?:[a-z_]\w*\.)*([A-Z]\w*(?:Exception|Error|Fault|Failure|Timeout|Expired|Killed))\b")
+_CONSTANT = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,}\b")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+# Order matters: the first family whose words are all in the name wins ("ConnectTimeout" is the
+# connect phase, so network; "UnauthorizedAccess" is .NET's file permission, not an HTTP 401).
+_TYPE_WORDS: tuple[tuple[tuple[str, ...], Category], ...] = (
+    (("out", "of", "memory"), "oom"),
+    (("memory",), "oom"),
+    (("connect", "timeout"), "network"),
+    (("unknown", "host"), "network"),
+    (("no", "route"), "network"),
+    (("name", "resolution"), "network"),
+    (("gaierror",), "network"),
+    (("connect",), "network"),
+    (("connection",), "network"),
+    (("network",), "network"),
+    (("communication",), "network"),
+    (("unreachable",), "network"),
+    (("unavailable",), "network"),
+    (("not", "available"), "network"),
+    (("timeout",), "timeout"),
+    (("timed", "out"), "timeout"),
+    (("deadline",), "timeout"),
+    (("unauthorized", "access"), "permission"),
+    (("access", "denied"), "permission"),
+    (("access", "control"), "permission"),
+    (("permission",), "permission"),
+    (("privilege",), "permission"),
+    (("authentication",), "auth"),
+    (("auth",), "auth"),
+    (("login",), "auth"),
+    (("logon",), "auth"),
+    (("credential",), "auth"),
+    (("credentials",), "auth"),
+    (("unauthorized",), "auth"),
+    (("token",), "auth"),
+    (("expired",), "auth"),
+    (("quota",), "disk_full"),
+    (("disk",), "disk_full"),
+    (("disk", "space"), "disk_full"),
+    (("no", "space"), "disk_full"),
+    (("module", "not", "found"), "dependency"),
+    (("class", "not", "found"), "dependency"),
+    (("class", "def"), "dependency"),
+    (("import",), "dependency"),
+    (("linkage",), "dependency"),
+    (("unsatisfied", "link"), "dependency"),
+    (("file", "not", "found"), "missing_file"),
+    (("no", "such", "file"), "missing_file"),
+    (("path", "not", "found"), "missing_file"),
+    (("directory", "not", "found"), "missing_file"),
+    (("parse",), "data_quality"),
+    (("serialization",), "data_quality"),
+    (("parser",), "data_quality"),
+    (("decode",), "data_quality"),
+    (("validation",), "data_quality"),
+    (("format",), "data_quality"),
+    (("malformed",), "data_quality"),
+    (("integrity",), "db_error"),
+    (("deadlock",), "db_error"),
+    (("constraint",), "db_error"),
+    (("duplicate", "key"), "db_error"),
+    (("null",), "script_error"),
+    (("illegal", "state"), "script_error"),
+    (("illegal", "argument"), "script_error"),
+    (("no", "method"), "script_error"),
+    (("unbound",), "script_error"),
+    (("zero", "division"), "script_error"),
+    (("assertion",), "script_error"),
+    (("recursion",), "script_error"),
+    (("reference",), "script_error"),
+    (("class", "cast"), "script_error"),
+    (("invalid", "operation"), "script_error"),
+    (("invalid", "cast"), "script_error"),
+    (("argument",), "script_error"),
+    (("syntax",), "script_error"),
+    (("not", "implemented"), "script_error"),
+    (("arithmetic",), "script_error"),
+)
+# Names that are one generic word ("TypeError", "KeyError"): only the whole name counts, so that
+# "DuplicateKeyException" is not read as a KeyError.
+_TYPE_EXACT: dict[str, Category] = {
+    "type": "script_error", "attribute": "script_error", "name": "script_error", "index": "script_error",
+    "key": "script_error", "reference": "script_error", "range": "script_error", "lookup": "script_error",
+}  # fmt: skip
+
+
+# --- 3. what failed and how: a lexicon of words --------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """Words that show a family; `shadows` names a family whose words on the same line mean something
+    else ("connection timed out" is the connect phase and a lock wait is contention: not a time limit)."""
+
+    pattern: re.Pattern[str]
+    category: Category
+    strength: int
+    shadows: Category | None
+
+
+def _words(category: Category, strength: int, pattern: str, shadows: Category | None = None) -> _Words:
+    return _Words(re.compile(pattern, re.IGNORECASE), category, strength, shadows)
+
+
+_LEXICON: tuple[_Words, ...] = (
+    _words("network", WORDS, r"\bconnect(?:ion)?\b[^.;]{0,30}\b(?:timed? ?out|timeout)\b", shadows="timeout"),
+    _words("db_error", WORDS, r"\block\b[^.;]{0,20}\b(?:wait|timeout|timed out)\b", shadows="timeout"),
+    _words(
+        "timeout",
+        WORDS,
+        r"\btimed ?out\b|\btimeout\b[^.;]{0,40}\b(?:expired|exceeded|reached|occurred|cancel\w*|abort\w*|"
+        r"kill\w*)|\b(?:reached|exceeded|hit)\b[^.;]{0,40}\btime ?out\b|\bdeadline exceeded\b|"
+        r"\bexceed\w*\b[^.;]{0,40}\b(?:time ?limit|limit of [\d:.]+|wall ?clock|run ?time|duration|elapsed)|"
+        r"\b(?:wall ?clock|run ?time|elapsed time)\b[^.;]{0,30}\bexceed",
+    ),
+    # A remote end that cannot be found, reached or kept.
+    _words(
+        "network",
+        WORDS,
+        r"\b(?:could not|cannot|can't|unable to|failed to)\s+(?:resolve|translate host|reach|establish)\b|"
+        r"\bname resolution\b|\bresolv\w*\b[^.;]{0,30}\bfailed\b|\bunreachable\b|\bno route\b|\bno such host\b|"
+        r"\bhost\b[^.;]{0,20}\bnot (?:available|known|found)\b|\bnot (?:be )?established\b|"
+        r"\bnot available\b[^.;]{0,20}\b(?:broker|server|host|node)\b|"
+        r"\b(?:broker|server|host|node|service)s?\b[^.;]{0,30}\b(?:not|un)[ -]?available\b|"
+        r"\bconnection\b[^.;]{0,20}\b(?:refused|reset|failure|failed|lost|aborted|closed)\b|"
+        r"\b(?:refused|reset) (?:by peer|the connection)\b|\bnetwork (?:path|name)\b|\blost connection\b|"
+        r"\bsocket hang up\b|\bhandshake\b[^.;]{0,30}\b(?:timeout|timed out|failed|failure)\b",
+    ),
+    # Credentials rejected.
+    _words(
+        "auth",
+        WORDS,
+        r"\b(?:password|passphrase|credentials?|user ?name or password|access key|secret|token|"
+        r"logon|login|bind|authenticat\w*)\b[^.;]{0,60}\b(?:invalid|incorrect|failed|failure|wrong|rejected|"
+        r"not accepted|expired|locked|no longer possible|does not exist|denied)|"
+        r"\b(?:role|user|login|account|client|principal)\b[^.;]{0,40}\b(?:does not exist|not found in|is locked|"
+        r"is disabled)\b|"
+        r"\b(?:invalid|incorrect|wrong|expired|bad)\b[^.;]{0,20}\b(?:password|credentials?|user ?name|access key|token|"
+        r"secret|client secret)\b|\bno (?:secret|private|valid) key\b",
+    ),
+    # A row without a value its column requires is bad input, though the database is what refused it.
+    _words(
+        "data_quality",
+        WORDS,
+        r"\b(?:cannot|can't|could not) insert (?:the value )?null\b|\bdoes not allow nulls\b|"
+        r"\bnot[- ]null constraint\b|\bcannot be null\b",
+        shadows="db_error",
+    ),
+    # The database refused the work (before rights: "does not exist or not authorized" is a missing object).
+    _words(
+        "db_error",
+        WORDS,
+        r"\bdeadlock\w*\b|\bcould not serialize\b|\bsnapshot too old\b|\btransaction log\b[^.;]{0,40}\bfull\b|"
+        r"\btable ?space\b[^.;]{0,40}\bfull\b|\b(?:foreign|primary|unique) key\b|\bduplicate entry\b|"
+        r"\bduplicate key\b[^.;]{0,40}\b(?:value|collection|index|table|constraint|violat\w*)\b|"
+        r"\bduplicate (?:\w+ ){1,3}key\b|\bunique (?:index|constraint)\b|"
+        r"\bviolates\b[^.;]{0,30}\bconstraint\b|\binvalid (?:column|object|table) name\b|"
+        r"\b(?:relation|table|column|view|schema|collection|object)\b[^;]{0,40}\b(?:does not exist|doesn't exist|"
+        r"not found|is an undefined name)\b|\barchiver\b|\b(?:database|table) (?:is )?locked\b|"
+        r"\btoo many (?:connections|clients)\b|\bresource busy\b",
+    ),
+    # A right the job's user lacks.
+    _words(
+        "permission",
+        WORDS,
+        r"\b(?:access|permission|privileges?|authori[sz]ation)\b[^;]{0,80}\b(?:denied|insufficient|"
+        r"not (?:granted|permitted|allowed)|required)\b|\b(?:command|operation) denied\b|"
+        r"\bdenied to user\b|\bnot authori[sz]ed\b|\bmust be (?:the )?owner of\b|"
+        r"\binsufficient (?:privileges?|rights|permissions?)\b|\bforbidden\b|"
+        r"\bdoes not have the required (?:authori[sz]ation|privilege|permission)|"
+        r"\b(?:is|are|was|were) not (?:allowed|permitted|authori[sz]ed) to\b",
+    ),
+    # Space: a full file system or an exceeded quota.
+    _words(
+        "disk_full",
+        WORDS,
+        r"\bno space\b|\bnot enough (?:disk )?space\b|\b(?:disk|file ?system|volume|device) (?:is )?full\b|"
+        r"\bquota\b[^.;]{0,40}\bexceed|\bexceed\w*\b[^.;]{0,20}\bquota\b|\bout of (?:disk )?space\b",
+    ),
+    # Memory.
+    _words(
+        "oom",
+        WORDS,
+        r"\bout of memory\b|\bheap (?:limit|space|out of memory)\b|\bmemory (?:limit|exhausted)\b|"
+        r"\bexceed\w*\b[^.;]{0,30}\bmemory\b|\bcannot allocate\b|\ballocation failed\b|\bOOM\b|"
+        r"\b(?:beyond|over|above)\b[^.;]{0,30}\bmemory\b|\bmemory used\b[^;]{0,80}\bkill\w*",
+    ),
+    # Something the job needs to run: a module, class, library, command, interpreter or upstream job.
+    _words(
+        "dependency",
+        WORDS,
+        r"\b(?:cannot|can't|could not|unable to) (?:find|load|locate) (?:or load )?(?:main )?"
+        r"(?:module|package|class|library|command|program|executable|driver|plugin)\b|"
+        r"\b(?:module|package|library|command|program|interpreter|executable|driver|plugin)\b[^.;]{0,40}"
+        r"\b(?:not (?:found|installed|recognized)|missing)\b|\bis not recognized as the name of\b|"
+        r"\bno (?:such )?(?:module|package|library|class|command|program)\b|"
+        # a program that cannot be started, an input a predecessor was to deliver that never came
+        r"\b(?:cannot|can't|could not|unable to) exec(?:ute)?\b|"
+        r"\b(?:did not|didn't|never) (?:arrive[ds]?|appear(?:ed)?)\b|"
+        r"\bnot (?:yet )?(?:arrived|delivered)\b",
+    ),
+    # Input that is not there.
+    _words(
+        "missing_file",
+        WORDS,
+        r"\b(?:file|path|directory|folder|data ?set|input)\b[^;]{0,80}\b(?:not found|does not exist|"
+        r"doesn't exist|cannot be found|could not be found|is missing|not present)\b|"
+        r"\b(?:cannot|can't|could not|unable to|failed to) (?:find|open|locate|stat|read) "
+        r"(?:the )?(?:input |data )?(?:file|path|directory)\b|\bno such (?:file|directory|path)\b|"
+        r"\bno (?:files?|urls?|objects?|matches) (?:matched|found)\b|\bmatched no (?:files|objects|urls)\b",
+    ),
+    # Input data that is invalid.
+    _words(
+        "data_quality",
+        WEAK_WORDS,
+        r"\bmalformed\b|\b(?:parse|parser|parsing) error\b|\bcould not parse\b|\bunparseable\b|"
+        r"\b(?:tag|schema|checksum|record count|row count|column count) mismatch\b|\bexpected \d+ fields\b|"
+        r"\b\d+ (?:values|fields|columns)\b[^.;]{0,40}\b\d+ (?:values|fields|columns)\b|"
+        r"\bdoes not match (?:the )?(?:expected )?(?:format|pattern|schema)\b|"
+        r"\bunprocessable\b|\binvalid (?:input|record|row|format|date|number|value|json|xml|csv|character)s?\b|"
+        r"\b(?:failed to|could not|cannot|unable to) (?:de)?seriali[sz]e\b|"
+        r"\b(?:de)?seriali[sz]ation (?:error|failed)\b|"
+        r"\bfailed (?:schema )?validation\b|\bvalidation failed\b|\brejected\b",
+    ),
+    # The job's own code: undefined or null values, wrong types, bad arguments, syntax.
+    _words(
+        "script_error",
+        WORDS,
+        r"\b(?:null|nil|none|undefined|undef)\b[^.;]{0,30}\b(?:pointer|reference|array|object|value|"
+        r"dereference|method)\b|\bon an undefined value\b|\bundefined (?:method|variable|index|offset|"
+        r"local|function)\b|\bnil pointer\b|\bnull pointer\b|\bparameter (?:not set|null or not set)\b|"
+        r"\bunbound variable\b|\bis not defined\b|\bnot a function\b|\bis not callable\b|\bhas no attribute\b|"
+        r"\bunsupported operand\b|\bout of (?:range|bounds)\b|\bdivi(?:sion|de) by zero\b|"
+        r"\btoo (?:many|few) arguments\b|\b(?:unary|binary) operator expected\b|\binteger expression expected\b|"
+        r"\barguments? (?:are|is) required\b|\bunrecognized arguments?\b|\bsyntax error\b|"
+        r"\bunexpected (?:token|end of file|EOF)\b|\bruntime error\b|\bbad substitution\b|"
+        r"(?<!SQL )\bcompil(?:ation|e) (?:error|errors|failed)\b|\b(?:undeclared|not declared|forget to declare)\b|"
+        r"\bcall to (?:a member function|undefined (?:function|method))\b|\b(?:on|of) null\b|"
+        r"\buncaught (?:error|exception|\w+error)\b|"
+        # the job's configuration does not parse: a config file or format with the position of the error
+        r"\b[\w./-]+\.(?:ya?ml|conf|cfg|ini|toml|properties)\b[^;]{0,60}\bline \d+|"
+        r"\b(?:yaml|toml|ini|config(?:uration)?)\b[^;]{0,20}: line \d+",
+    ),
+)
+# The last resort: each family's own words. A failing line (one with a failure word) that nothing above
+# classified gets the family most of its words belong to, at the lowest strength; a tie says nothing.
+_FAILING = re.compile(
+    r"\b(?:error|errors|fail\w*|fatal|cannot|can't|could not|unable|denied|refused|invalid|abort\w*|exception|"
+    r"panic|unexpected|missing|not|no)\b",
+    re.IGNORECASE,
+)
+_VOCABULARY: dict[Category, frozenset[str]] = {
+    "db_error": frozenset("database table relation column schema sql query transaction deadlock constraint "
+                          "tablespace cursor collection".split()),
+    "network": frozenset("host hostname network socket connection connect dns resolve port remote peer broker "
+                         "unreachable".split()),
+    "auth": frozenset("password credential credentials login logon authentication token kerberos ticket keytab "
+                      "certificate oauth".split()),
+    "permission": frozenset("permission permissions privilege privileges denied forbidden owner acl rights".split()),
+    "missing_file": frozenset("file files path directory folder".split()),
+    "disk_full": frozenset("disk space quota filesystem volume inode inodes".split()),
+    "oom": frozenset("memory heap oom allocate allocation".split()),
+    "dependency": frozenset("module package library import jar dependency predecessor upstream installed".split()),
+    "data_quality": frozenset("format parse parsing malformed decode encoding codec record row field value json xml "
+                              "csv mismatch".split()),
+    "script_error": frozenset("undefined null nil variable argument arguments syntax symbol function method "
+                              "attribute declare uncaught".split()),
+    "timeout": frozenset("timeout timed deadline elapsed".split()),
+}  # fmt: skip
+_WORD = re.compile(r"[a-z]+")
+
+
+def vocabulary_category(text: str) -> Category | None:
+    """The family most of a failing line's words belong to (None: not failing, no such words, or a tie)."""
+    if _FAILING.search(text) is None:
+        return None
+    words = _WORD.findall(_words_of_identifiers(text).lower())
+    counts = {category: sum(word in vocabulary for word in words) for category, vocabulary in _VOCABULARY.items()}
+    best = max(counts.values())
+    leaders = [category for category, count in counts.items() if count == best]
+    return leaders[0] if best and len(leaders) == 1 else None
+
+
+# TWS knowledge: a job of the plan (WS#STREAM.JOB) that is not in SUCC is an unmet predecessor.
+_TWS_JOB_STATE = re.compile(
+    r"\b[A-Z0-9_-]+#[A-Z0-9_-]+\.[A-Z0-9_-]+\b[^.;]{0,40}\b(?:ABEND(?:ED)?|FAIL(?:ED)?|CANCL|CANCELL?ED|"
+    r"not (?:SUCC|complete|completed|finished)|needs SUCC)\b"
+)
+_QUIET_LEVEL = re.compile(r"(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)")
+# Identifiers of two or more capitalised words ("InvalidAccessKeyId", "NoRouteToHost").
+_CAMEL_IDENTIFIER = re.compile(r"\b(?:[A-Z][a-z0-9]+){2,}[A-Z]?[a-z0-9]*\b")
+_Note = Callable[[Category, int, str], None]
+
+
+def classify_line(text: str, own_job: str | None = None) -> list[Evidence]:
+    """Every family `text` gives evidence for, strongest first (one entry per family).
+
+    `own_job` is the failed job's own name: a line naming it with ABEND is the job itself, not a
+    predecessor.
+    """
+    found: dict[str, Evidence] = {}
+
+    def note(category: Category, strength: int, source: str) -> None:
+        if category not in found or found[category].strength < strength:
+            found[category] = Evidence(category, strength, source)
+
+    _codes(text, note)
+    for type_match in _TYPE_NAME.finditer(text):
+        name = type_match.group(1)
+        category = type_category(name, type_match.group(0)[: -len(name)])
+        if category is not None:
+            note(category, TYPE_NAME, f"type {name}")
+    if _QUIET_LEVEL.search(text) is None:  # an INFO line's words describe work, not a failure
+        words = _words_of_identifiers(text)
+        shadowed: set[str] = set()
+        for entry in _LEXICON:
+            if entry.category in shadowed:
+                continue
+            match = entry.pattern.search(words)
+            if match is not None:
+                note(entry.category, entry.strength, f"words {match.group(0)!r}")
+                if entry.shadows is not None:
+                    shadowed.add(entry.shadows)
+    for match in _TWS_JOB_STATE.finditer(text):
+        if own_job is None or f".{own_job}" not in match.group(0):
+            note("dependency", CODE, "TWS job state")
+    if not found and _QUIET_LEVEL.search(text) is None:
+        category = vocabulary_category(text)
+        if category is not None:
+            note(category, VOCABULARY, "vocabulary")
+    return sorted(found.values(), key=lambda e: -e.strength)
+
+
+def type_category(name: str, package: str = "") -> Category | None:
+    """The family an exception or error type name belongs to, from its words (None: says nothing).
+
+    A word that repeats a segment of the type's package names the framework, not the failure
+    (`org.apache.kafka.connect.errors.ConnectException` is any error of Kafka Connect).
+    """
+    framework = set(package.lower().split(".")) if package else set()
+    words = [w.lower() for w in _CAMEL.findall(name)]
+    words = [w for w in words if w not in framework]
+    if words and words[-1] in ("exception", "error", "fault", "failure"):
+        words = words[:-1]
+    if len(words) == 1 and words[0] in _TYPE_EXACT:
+        return _TYPE_EXACT[words[0]]
+    for needed, category in _TYPE_WORDS:
+        if _contains_run(words, needed):
+            return category
+    return None
+
+
+def http_status(text: str) -> int | None:
+    """The HTTP status code of an error a line reports (4xx/5xx), or None."""
+    for match in _HTTP_STATUS.finditer(text):
+        code = int(next(g for g in match.groups() if g))
+        if code >= 400 and (match.group(1) or match.group(2) or match.group(3) or _HTTP_CONTEXT.search(text)):
+            return code
+    return None
+
+
+def _codes(text: str, note: _Note) -> None:
+    status = http_status(text)
+    if status is not None and status in _HTTP_CATEGORY:
+        note(_HTTP_CATEGORY[status], CODE, f"HTTP {status}")
+    for match in _WIN32_CODE.finditer(text):
+        raw = next(g for g in match.groups() if g)
+        code = int(raw, 16) if match.group(3) else int(raw)
+        if code in _WIN32_CATEGORY:
+            note(_WIN32_CATEGORY[code], CODE, f"Windows error {code}")
+    lowered = text.lower()
+    for message, category in _WIN32_MESSAGES:
+        if message in lowered:
+            note(category, CODE, "Windows error message")
+    for match in _SQLSTATE.finditer(text):
+        state = next(g for g in match.groups() if g)
+        if state in _SQLSTATE_EXACT:
+            note(_SQLSTATE_EXACT[state], CODE, f"SQLSTATE {state}")
+        elif state[:2] in _SQLSTATE_CLASS:  # a class is less specific than a product's own error number
+            note(_SQLSTATE_CLASS[state[:2]], TYPE_NAME, f"SQLSTATE {state}")
+    for match in _PRODUCT_CODE.finditer(text):
+        product_code = match.group(1) or (f"Msg{match.group(2)}" if match.group(2) else f"SF{match.group(3)}")
+        if product_code in _PRODUCT_CATEGORY:
+            note(_PRODUCT_CATEGORY[product_code], CODE, f"code {product_code}")
+    for match in _MYSQL_ERROR.finditer(text):
+        number = int(match.group(1))
+        if number in _MYSQL_CATEGORY:
+            note(_MYSQL_CATEGORY[number], CODE, f"MySQL error {number}")
+    for match in _ABEND.finditer(text):
+        abend = match.group(1) or match.group(2)
+        if abend in _ABEND_CATEGORY:
+            note(_ABEND_CATEGORY[abend], CODE, f"abend S{abend}")
+    for match in _ERRNO.finditer(text):
+        name = match.group(1) or _ERRNO_NUMBERS.get(match.group(2) or "")
+        if name in _ERRNO_CATEGORY:
+            note(_ERRNO_CATEGORY[name], CODE, f"errno {name}")
+
+
+def _words_of_identifiers(text: str) -> str:
+    """The line with identifiers split into words ("MQRC_HOST_NOT_AVAILABLE" -> "MQRC HOST NOT AVAILABLE",
+    "InvalidAccessKeyId" -> "Invalid Access Key Id"), so the lexicon reads symbolic names like prose."""
+    if "_" in text:
+        text = _CONSTANT.sub(lambda m: m.group(0).replace("_", " "), text)
+    return _CAMEL_IDENTIFIER.sub(lambda m: " ".join(_CAMEL.findall(m.group(0))), text)
+
+
+def _contains_run(words: list[str], needed: tuple[str, ...]) -> bool:
+    size = len(needed)
+    return any(tuple(words[i : i + size]) == needed for i in range(len(words) - size + 1))

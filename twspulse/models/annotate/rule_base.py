@@ -1,0 +1,653 @@
+"""The rule base of the offline engine: one rule per common failure family, as data.
+
+A rule says which lines it recognises (`pattern`, searched case-insensitively in a joblog line), how
+specific that recognition is (`weight`: 1 a vague hint such as "could not be opened", 3 a named cause
+such as "No space left on device", 4-5 a code or phrase that settles the family, e.g. ORA-12541 is a
+listener problem although it is an ORA- code, "Permission denied (publickey" is authentication although
+it says "Permission denied"), which entity kinds name the thing to fix, and the cause and steps an
+operator should read, as templates. Templates may use {entity}, {message} (the error line without its
+timestamp and level), {job}, {workstation}, {rc}.
+
+Rules are knowledge about tools (shells, JVMs, Python, Oracle, DB2, PostgreSQL, ssh, curl, SAP,
+Windows), not about particular joblogs; the evaluation set is measured against them, not tuned into them.
+Bump RULES_VERSION when a rule changes: it is part of the prompt hash of rules annotations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from twspulse.models.annotate.annotation import Category
+
+RULES_VERSION = "rules-9"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One failure family: what it looks like, how sure a match is, and what to tell the operator."""
+
+    name: str
+    category: Category
+    pattern: re.Pattern[str]
+    weight: int
+    entity_kinds: tuple[str, ...]
+    cause: str
+    cause_without_entity: str
+    steps: tuple[str, ...]
+
+
+def _rule(
+    name: str,
+    category: Category,
+    pattern: str,
+    weight: int,
+    kinds: tuple[str, ...],
+    cause: str,
+    cause_without_entity: str,
+    steps: tuple[str, ...],
+) -> Rule:
+    return Rule(name, category, re.compile(pattern, re.IGNORECASE), weight, kinds, cause, cause_without_entity, steps)
+
+
+_FILE = ("paths",)
+_NET = ("hosts", "ips", "urls")
+
+_MISSING_FILE_STEPS = (
+    "Check whether {entity} exists on {workstation} (`ls -l {entity}`) and whether the job or transfer that "
+    "produces it ran for this business date.",
+    "If it was produced and removed or renamed, restore it from the backup or have the sender deliver it again; "
+    "if the name is wrong (date, case, directory), fix the job definition or its variable.",
+)
+_PERMISSION_STEPS = (
+    "Check owner and mode of {entity} and of its directory (`ls -ld {entity}`) against the user the job runs as "
+    "on {workstation}.",
+    "Grant the job's user the missing right (chown/chmod, ACL, share permission or database grant); do not run "
+    "the job as root instead.",
+)
+_DISK_STEPS = (
+    "Check free space and quota of the file system holding {entity} on {workstation} (`df -h`, `quota -s`).",
+    "Free space (old dumps, logs, temporary files) or extend the file system, and remove the partial output "
+    "the failed run left behind.",
+)
+_DB_STEPS = (
+    "Read the full database message for {entity} in the joblog and the database alert/diagnostic log.",
+    "Fix the database-side cause with the DBA (space, duplicate data, missing object, locks) before rerunning.",
+)
+_NETWORK_STEPS = (
+    "Check that {entity} resolves and answers from {workstation} (`nc -vz <host> <port>`, `nslookup`, "
+    "`tnsping` for Oracle aliases).",
+    "Ask the owner of {entity} whether the service is down or moved, and check firewall rules for the job's "
+    "source host.",
+)
+_TIMEOUT_STEPS = (
+    "Find out why {entity} was slower than usual (load on the target, data volume, locks) from its own "
+    "monitoring and compare with the job's usual duration.",
+    "Only if the volume grew for good, raise the time limit of the job or the statement; otherwise rerun once "
+    "the target is healthy.",
+)
+_OOM_STEPS = (
+    "Check the memory the job used ({entity}) against its limit: JVM -Xmx, ulimit, cgroup/container limit, "
+    "`dmesg -T | grep -i oom` on {workstation}.",
+    "Raise the limit or reduce the batch/chunk size, and check whether the input volume grew unexpectedly.",
+)
+_AUTH_STEPS = (
+    "Check the credentials the job uses for {entity}: expired or changed password, locked account, rotated key "
+    "or keytab, expired token.",
+    "Update the credential in the job's vault/wallet/keytab (never in the script), then test the login by hand "
+    "as the job's user on {workstation}.",
+)
+_DEPENDENCY_STEPS = (
+    'Check that {entity} is present and complete: for an upstream job, its status in the plan (`conman "sj"`); '
+    "for a library or module, the job's environment on {workstation}.",
+    "Complete the missing predecessor (or install the missing component) first; then rerun this job.",
+)
+_DATA_STEPS = (
+    "Inspect the rejected records of {entity} (the reject/bad file or the rows named in the joblog) and identify "
+    "the offending values.",
+    "Have the data fixed at its source and redelivered, or correct the rows, before rerunning; do not raise the "
+    "reject threshold to get past it.",
+)
+_SCRIPT_STEPS = (
+    "Open the job's script at the failing place ({entity}) and fix the code or its configuration; the failure is "
+    "in the job itself, not in its environment.",
+    "Test the fix outside production, deploy it, then rerun.",
+)
+
+RULES: tuple[Rule, ...] = (
+    # --- dependency (before missing_file: a missing library also says "No such file or directory") --------
+    _rule(
+        "shared_library",
+        "dependency",
+        r"error while loading shared libraries|cannot open shared object file|version \S+ not found \(required by",
+        5,
+        ("libraries",),
+        "Missing shared library {entity}: the program could not start",
+        "A shared library is missing: the program could not start",
+        _DEPENDENCY_STEPS,
+    ),
+    _rule(
+        "python_module",
+        "dependency",
+        r"ModuleNotFoundError|No module named|ImportError: cannot import name",
+        4,
+        ("modules",),
+        "Missing Python module {entity} in the job's environment",
+        "A Python module is missing in the job's environment",
+        _DEPENDENCY_STEPS,
+    ),
+    _rule(
+        "package_install",
+        "dependency",
+        r"No matching distribution found for|Could not find a version that satisfies the requirement|"
+        r"Unable to locate package|No package \S+ available|npm ERR! 404|npm error 404",
+        4,
+        ("modules",),
+        "Package {entity} cannot be installed in the job's environment (not in the package index it uses)",
+        "A package the job needs cannot be installed",
+        _DEPENDENCY_STEPS,
+    ),
+    _rule(
+        "java_class",
+        "dependency",
+        r"ClassNotFoundException|NoClassDefFoundError",
+        4,
+        ("classes",),
+        "Class {entity} is not on the job's classpath (missing or wrong jar)",
+        "A Java class is missing from the classpath",
+        _DEPENDENCY_STEPS,
+    ),
+    _rule(
+        "command_not_found",
+        "dependency",
+        r": command not found|: not found$|Can't locate \S+ in @INC",
+        4,
+        ("commands", "modules"),
+        "Command or module {entity} is not installed or not on the job's PATH",
+        "A command the job calls is not installed or not on its PATH",
+        _DEPENDENCY_STEPS,
+    ),
+    _rule(
+        "interpreter_missing",
+        "dependency",
+        r"^(?:\S*/)?env: ['\"`]?[\w./-]+['\"`]?: No such file or directory|bad interpreter: ",
+        5,
+        ("commands",),
+        "The interpreter {entity} the job's script asks for is not installed on the workstation",
+        "The interpreter the job's script asks for is not installed on the workstation",
+        _DEPENDENCY_STEPS,
+    ),
+    _rule(
+        "predecessor",
+        "dependency",
+        r"predecessor|upstream (?:job|dependency|file)|prerequisite|dependenc(?:y|ies) (?:not|un)(?:met|satisfied)"
+        r"|follows dependency|trigger file .* not (?:found|present)|flag file .* not (?:found|present)",
+        4,
+        ("tws_jobs", "paths"),
+        "Upstream dependency not satisfied: {entity} is missing or has not completed",
+        "An upstream dependency of the job was not satisfied",
+        _DEPENDENCY_STEPS,
+    ),
+    # --- the shell's own syntax errors (before data quality: "syntax error: unexpected end of file" is a script)
+    _rule(
+        "shell_syntax",
+        "script_error",
+        r"^\S+: line \d+: syntax error|syntax error near unexpected token|^\S+\[\d+\]: syntax error",
+        5,
+        ("locations", "paths"),
+        "Syntax error in the job's script ({entity}): {message}",
+        "Syntax error in the job's script: {message}",
+        _SCRIPT_STEPS,
+    ),
+    # --- authentication (before permission: ssh says "Permission denied (publickey...)") ----------------------
+    _rule(
+        "ssh_auth",
+        "auth",
+        r"Permission denied \((?:publickey|password|keyboard-interactive|gssapi)",
+        5,
+        ("hosts", "users"),
+        "Login to {entity} refused: the ssh key or password of the job's user is not accepted",
+        "An ssh/sftp login was refused",
+        _AUTH_STEPS,
+    ),
+    _rule(
+        "oracle_auth",
+        "auth",
+        r"ORA-01017|ORA-28000|ORA-28001|ORA-01005|ORA-28009",
+        5,
+        ("users", "error_codes"),
+        "Oracle login failed for {entity}: wrong or expired password, or locked account",
+        "Oracle login failed: wrong or expired password, or locked account",
+        _AUTH_STEPS,
+    ),
+    _rule(
+        "db_auth",
+        "auth",
+        r"password authentication failed|authentication failed|Login failed for user|SQL30082N|"
+        r"invalid (?:username|user name|password|credentials)|logon denied|access denied for user|"
+        r"SQLSTATE[=: ]+28(?:000|P01)|Login failed|Login incorrect|^530 |Not logged in",
+        4,
+        ("users", "hosts"),
+        "Authentication failed for {entity}: the credentials the job uses are wrong, expired or locked",
+        "Authentication failed: the credentials the job uses are wrong, expired or locked",
+        _AUTH_STEPS,
+    ),
+    _rule(
+        "db2_security",
+        "auth",
+        r"SQL30082N|USERNAME AND/OR PASSWORD INVALID|PASSWORD EXPIRED",
+        5,
+        ("users", "hosts"),
+        "DB2 refused the login of {entity}: invalid or expired user name or password",
+        "DB2 refused the login: invalid or expired user name or password",
+        _AUTH_STEPS,
+    ),
+    _rule(
+        "tws_logon_user",
+        "auth",
+        r"user \"?[\w.$@-]+\"? is not defined on (?:this|the) workstation|AWSBIS\d+E|cannot launch .*\buser\b",
+        5,
+        ("users", "hosts"),
+        "The job's logon user {entity} is not defined on its workstation, so the agent cannot launch it",
+        "The job's logon user is not defined on its workstation, so the agent cannot launch it",
+        _AUTH_STEPS,
+    ),
+    _rule(
+        "kerberos",
+        "auth",
+        r"kinit:|GSSException|No valid credentials provided|Kerberos|Preauthentication failed|keytab|"
+        r"Client cannot authenticate|Clock skew too great",
+        4,
+        ("principals", "users", "hosts"),
+        "Kerberos authentication failed for {entity} (keytab, ticket or principal)",
+        "Kerberos authentication failed (keytab, ticket or principal)",
+        _AUTH_STEPS,
+    ),
+    _rule(
+        "http_auth",
+        "auth",
+        r"\b401\b.*(?:Unauthorized|Client Error)|\bUnauthorized\b|"
+        r"returned error: 401\b|invalid_grant|invalid_client|token (?:has )?expired|expired token",
+        4,
+        ("hosts", "urls", "users"),
+        "The service {entity} rejected the job's credentials (HTTP 401)",
+        "A service rejected the job's credentials (HTTP 401)",
+        _AUTH_STEPS,
+    ),
+    # --- permission ------------------------------------------------------------------------------------------
+    _rule(
+        "win_access_denied",
+        "permission",
+        r"\bERROR 5 \(0x00000005\)",
+        4,
+        _FILE,
+        "Access denied on {entity}: the job's Windows account lacks rights on it",
+        "Access denied: the job's Windows account lacks rights",
+        _PERMISSION_STEPS,
+    ),
+    _rule(
+        "db_privilege",
+        "permission",
+        r"insufficient privileges|ORA-01031|ORA-01749|ORA-00990|SQL0551N|SQL0552N|permission denied for "
+        r"(?:table|relation|schema|sequence|function|database)|SQLSTATE[=: ]+42501|not authorized to",
+        4,
+        ("tables", "users"),
+        "Missing database privilege on {entity} for the job's database user",
+        "The job's database user lacks a privilege",
+        _PERMISSION_STEPS,
+    ),
+    _rule(
+        "permission_denied",
+        "permission",
+        r"Permission denied|PermissionError|AccessDeniedException|Access is denied|\bEACCES\b|\[Errno 13\]|"
+        r"Operation not permitted|\bEPERM\b|Read-only file system",
+        3,
+        _FILE,
+        "Permission denied on {entity} for the job's user",
+        "Permission denied for the job's user",
+        _PERMISSION_STEPS,
+    ),
+    # --- disk full -------------------------------------------------------------------------------------------
+    _rule(
+        "no_space",
+        "disk_full",
+        r"No space left on device|\bENOSPC\b|\[Errno 28\]|Disk quota exceeded|\bEDQUOT\b|\[Errno 122\]|"
+        r"file ?system (?:is )?full|not enough space on the disk|quota exceeded|ORA-19504|ORA-27044",
+        3,
+        _FILE,
+        "File system full (or quota exceeded) while writing {entity}",
+        "File system full (or quota exceeded) while the job was writing",
+        _DISK_STEPS,
+    ),
+    _rule(
+        "write_error",
+        "disk_full",
+        r"write error on file|error writing|write failed|could not extend file",
+        1,
+        _FILE,
+        "Write to {entity} failed (usually a full file system)",
+        "A write failed (usually a full file system)",
+        _DISK_STEPS,
+    ),
+    # --- out of memory ---------------------------------------------------------------------------------------
+    _rule(
+        "oom",
+        "oom",
+        r"OutOfMemoryError|\bMemoryError\b|out of memory|Cannot allocate memory|\bENOMEM\b|"
+        r"Unable to allocate [\d.]+ ?[KMGT]i?B|"
+        r"oom-kill|Out of memory: Kill|OOMKilled|TSV_TNEW_PAGE_ALLOC_FAILED|No more storage space available|"
+        r"bad_alloc|memory exhausted|ORA-04030|ORA-04031|GC overhead limit exceeded|SQL0101N|"
+        r"Requested array size exceeds",
+        4,
+        (),
+        "Out of memory: {message}",
+        "Out of memory",
+        _OOM_STEPS,
+    ),
+    _rule(
+        "killed",
+        "oom",
+        r"\b\d+ Killed\b|\bKilled process\b|^Killed$|signal 9\b|\bSIGKILL\b",
+        2,
+        ("commands",),
+        "{entity} was killed with SIGKILL, most likely by the kernel OOM killer",
+        "The job's process was killed with SIGKILL, most likely by the kernel OOM killer",
+        _OOM_STEPS,
+    ),
+    # --- timeouts (before network: "timed out after" is a limit; "Connection timed out" is network) -----------
+    _rule(
+        "timeout",
+        "timeout",
+        r"Read timed out|SocketTimeoutException|ReadTimeout|Operation timed out|"
+        r"(?<!connection )(?<!connect )timed out after|"
+        r"statement timeout|canceling statement due to (?:statement timeout|user request)|query timeout|"
+        r"exceeded (?:the )?(?:max(?:imum)? )?"
+        r"(?:run ?time|duration|time ?limit|timeout)|max(?:imum)? run ?time|deadline exceeded|TimeoutException|"
+        r"timeout expired|ORA-01013|SQL0952N|execution time limit|timeout: sending signal|"
+        r"max(?:imum)? (?:duration|run ?time|elapsed time|wall ?time) exceeded",
+        3,
+        ("tables", "hosts", "urls"),
+        "Time limit exceeded on {entity}: {message}",
+        "Time limit exceeded: {message}",
+        _TIMEOUT_STEPS,
+    ),
+    # --- network ---------------------------------------------------------------------------------------------
+    _rule(
+        "oracle_net",
+        "network",
+        r"ORA-12541|ORA-12514|ORA-12154|ORA-12170|ORA-12543|ORA-12537|ORA-03113|ORA-03114|ORA-12545|TNS-\d+",
+        5,
+        ("hosts", "error_codes"),
+        "Cannot reach the Oracle service ({entity}): listener down, wrong alias or network",
+        "Cannot reach the Oracle service: listener down, wrong alias or network",
+        _NETWORK_STEPS,
+    ),
+    _rule(
+        "db2_comm",
+        "network",
+        r"SQL30081N|SQL1336N|SQLSTATE[=: ]+08001|SQLSTATE[=: ]+08006",
+        5,
+        ("ips", "hosts"),
+        "Cannot reach the database server {entity} (communication error)",
+        "Cannot reach the database server (communication error)",
+        _NETWORK_STEPS,
+    ),
+    _rule(
+        "refused",
+        "network",
+        r"Connection refused|ECONNREFUSED|\[Errno 111\]|No route to host|Network is unreachable|"
+        r"Name or service not known|UnknownHostException|Could not resolve host|unknown host|"
+        r"Temporary failure in name resolution|nodename nor servname|getaddrinfo|Connection timed out|"
+        r"ETIMEDOUT|\[Errno 110\]|EHOSTUNREACH|could not connect to server|Communications link failure",
+        3,
+        _NET,
+        "Cannot reach {entity}: {message}",
+        "A remote service could not be reached",
+        _NETWORK_STEPS,
+    ),
+    _rule(
+        "connection_lost",
+        "network",
+        r"Connection reset|ECONNRESET|Broken pipe|connection unexpectedly closed|Connection closed by|"
+        r"ConnectException|ConnectionError|NewConnectionError|SocketException|unable to connect",
+        2,
+        _NET,
+        "Connection to {entity} failed or was lost",
+        "A network connection failed or was lost",
+        _NETWORK_STEPS,
+    ),
+    # --- data quality (before db_error: ORA-01722 is bad data, not a database problem) -----------------------
+    _rule(
+        "sqlldr_reject",
+        "data_quality",
+        r"Rejected - Error on table",
+        5,
+        ("tables",),
+        "Input records rejected by the load into {entity}: {message}",
+        "Input records were rejected by the load",
+        _DATA_STEPS,
+    ),
+    _rule(
+        "bad_value",
+        "data_quality",
+        r"ORA-01722|ORA-0184[0-7]|ORA-0185[0-9]|ORA-01861|ORA-12899|ORA-01438|invalid literal for|"
+        r"could not convert|invalid input syntax for|value too long|SQL0302N|SQL0180N|SQL0181N|"
+        r"SQLSTATE[=: ]+22\w{3}|NumberFormatException|DateTimeParseException|Unparseable date|"
+        r"invalid (?:date|number|value)|JSONDecodeError|Expecting value: line|Unterminated string|SAXParseException|"
+        r"XML (?:parse|syntax) error|ParserError|UnicodeDecodeError|csv\.Error|unexpected end of (?:file|input)",
+        4,
+        ("tables", "paths"),
+        "Invalid data in {entity}: {message}",
+        "Invalid data in the input: {message}",
+        _DATA_STEPS,
+    ),
+    _rule(
+        "rejects",
+        "data_quality",
+        r"\brows? rejected|records? rejected|rejected (?:rows|records)|reject(?:ion)? (?:threshold|limit)|"
+        r"MAXIMUM ERROR COUNT EXCEEDED|failed (?:schema )?validation|ValidationException|validation failed|"
+        r"checksum mismatch|row count mismatch|record count mismatch|schema mismatch|malformed|"
+        r"unexpected (?:number of )?columns|data quality|rejected \d+ of \d+|NULL in NOT NULL|"
+        r"violates not-null constraint|failed (?:quality )?check",
+        3,
+        ("paths", "tables"),
+        "Data quality check failed for {entity}: {message}",
+        "Data quality check failed: {message}",
+        _DATA_STEPS,
+    ),
+    # --- database errors -------------------------------------------------------------------------------------
+    _rule(
+        "tablespace",
+        "db_error",
+        r"ORA-0165[0-9]|ORA-01688|ORA-01691|ORA-01652|ORA-30036|unable to extend|SQL0289N|SQL0968C|"
+        r"Unable to allocate new pages in table ?space|table ?space \S+ is full",
+        4,
+        ("tablespaces", "tables"),
+        "Tablespace {entity} is full: {message}",
+        "A tablespace is full",
+        _DB_STEPS,
+    ),
+    _rule(
+        "duplicate",
+        "db_error",
+        r"unique constraint|duplicate key (?:value|row)|Duplicate entry|ORA-00001|SQL0803N|SQLSTATE[=: ]+23505|"
+        r"Violation of PRIMARY KEY",
+        3,
+        ("constraints", "tables"),
+        "Duplicate key rejected by {entity}: the data is already there",
+        "Duplicate key: the data is already there",
+        _DB_STEPS,
+    ),
+    _rule(
+        "deadlock",
+        "db_error",
+        r"deadlock|SQL0911N|ORA-00060|SQLSTATE[=: ]+40001|40P01|resource busy|ORA-00054|Lock wait timeout|"
+        r"lock timeout (?:exceeded|expired)|could not serialize access",
+        3,
+        ("tables", "hosts", "error_codes"),
+        "Database deadlock or lock conflict on {entity}: {message}",
+        "Database deadlock or lock conflict",
+        _DB_STEPS,
+    ),
+    _rule(
+        "missing_object",
+        "db_error",
+        r"ORA-00942|ORA-04043|ORA-06550|relation \S+ does not exist|SQL0204N|table or view does not exist|"
+        r"Invalid object name|column \S+ does not exist|ORA-00904",
+        3,
+        ("tables",),
+        "Database object {entity} does not exist (or is not visible to the job's user)",
+        "A database object does not exist",
+        _DB_STEPS,
+    ),
+    _rule(
+        "db_connection_limit",
+        "db_error",
+        r"too many clients|remaining connection slots are reserved|ORA-00018|ORA-00020|SQL1040N|"
+        r"Too many connections|max_connections",
+        4,
+        ("hosts", "error_codes"),
+        "Database connection limit reached on {entity}: {message}",
+        "Database connection limit reached: {message}",
+        _DB_STEPS,
+    ),
+    _rule(
+        "db_generic",
+        "db_error",
+        r"ORA-(?!06512)\d{5}|\bSQL\d{4,5}N\b|SQLSTATE|PSQLException|SQLException|psql:\S+ ERROR:|"
+        r"DB2 SQL Error|\bMsg \d+, Level",
+        2,
+        ("error_codes", "tables"),
+        "Database error {entity}: {message}",
+        "Database error: {message}",
+        _DB_STEPS,
+    ),
+    # --- missing file ----------------------------------------------------------------------------------------
+    _rule(
+        "no_such_file",
+        "missing_file",
+        r"No such file or directory|FileNotFoundException|NoSuchFileException|FileNotFoundError|\bENOENT\b|"
+        r"\[Errno 2\]|file not found|cannot find the (?:file|path) specified|Input resource must exist|"
+        r"cannot stat|does not exist.*(?:file|path)|(?:file|path) .*does not exist|0x80070002|0x80070003",
+        3,
+        _FILE,
+        "Missing file: {entity}",
+        "An input file is missing",
+        _MISSING_FILE_STEPS,
+    ),
+    _rule(
+        "cannot_open",
+        "missing_file",
+        r"unable to open|could not (?:be )?open|cannot (?:be )?open|can't open|failed to open|could not find",
+        2,
+        _FILE,
+        "Missing or unreadable file: {entity}",
+        "A file could not be opened",
+        _MISSING_FILE_STEPS,
+    ),
+    # --- errors in the job's own code ------------------------------------------------------------------------
+    _rule(
+        "script",
+        "script_error",
+        r"syntax error|unexpected token|unbound variable|bad substitution|integer expression expected|"
+        r"\b(?:NameError|TypeError|AttributeError|IndexError|KeyError|ZeroDivisionError|UnboundLocalError|"
+        r"SyntaxError|IndentationError|AssertionError|RecursionError)\b|NullPointerException|ClassCastException|"
+        r"ArrayIndexOutOfBoundsException|IndexOutOfBoundsException|IllegalArgumentException|"
+        r"NumberFormatException|ArithmeticException|segmentation fault|core dumped|SIGSEGV|"
+        r"missing (?:required )?(?:argument|parameter|option)|unrecognized option|invalid option",
+        3,
+        ("locations", "variables", "options", "paths", "exceptions"),
+        "Error in the job's own code or configuration ({entity}): {message}",
+        "Error in the job's own code or configuration",
+        _SCRIPT_STEPS,
+    ),
+    _rule(
+        "exception",
+        "script_error",
+        r"\b[A-Z]\w*Exception\b|\bException in thread\b",
+        1,
+        ("locations", "exceptions"),
+        "Unhandled exception ({entity}): {message}",
+        "Unhandled exception: {message}",
+        _SCRIPT_STEPS,
+    ),
+)
+
+# Templates of annotations made from general evidence (evidence.py: codes, type names, words) rather
+# than a rule's phrase: one per family, with the entity kinds that name the thing to fix in that family.
+_EVIDENCE_TEMPLATES: dict[Category, tuple[tuple[str, ...], str, str, tuple[str, ...]]] = {
+    "missing_file": (("paths", "endpoints", "urls", "resources"), "Missing file: {entity} ({message})",
+                     "An input is missing: {message}", _MISSING_FILE_STEPS),
+    "permission": (("paths", "tables", "databases", "resources", "users", "endpoints"),
+                   "Permission denied on {entity}: {message}", "Permission denied: {message}", _PERMISSION_STEPS),
+    "disk_full": (("paths", "resources"), "File system full or quota exceeded for {entity}: {message}",
+                  "File system full or quota exceeded: {message}", _DISK_STEPS),
+    "db_error": (("tables", "constraints", "columns", "databases", "tablespaces", "error_codes"),
+                 "Database error on {entity}: {message}", "Database error: {message}", _DB_STEPS),
+    "network": (("hosts", "ips", "endpoints", "urls"), "Cannot reach {entity}: {message}",
+                "A remote service could not be reached: {message}", _NETWORK_STEPS),
+    "timeout": (("endpoints", "hosts", "tables", "commands"), "Time limit exceeded on {entity}: {message}",
+                "Time limit exceeded: {message}", _TIMEOUT_STEPS),
+    "oom": ((), "Out of memory: {message}", "Out of memory: {message}", _OOM_STEPS),
+    "auth": (("users", "principals", "keys", "hosts", "paths", "endpoints"),
+             "Authentication failed for {entity}: {message}", "Authentication failed: {message}", _AUTH_STEPS),
+    "dependency": (("tws_jobs", "modules", "classes", "libraries", "commands", "paths"),
+                   "Missing dependency {entity}: {message}", "A dependency of the job is missing: {message}",
+                   _DEPENDENCY_STEPS),
+    "data_quality": (("paths", "tables", "resources", "endpoints"), "Invalid data in {entity}: {message}",
+                     "Invalid data in the input: {message}", _DATA_STEPS),
+    "script_error": (("locations", "variables", "options", "paths"),
+                     "Error in the job's own code or configuration ({entity}): {message}",
+                     "Error in the job's own code or configuration: {message}", _SCRIPT_STEPS),
+}  # fmt: skip
+EVIDENCE_RULES: dict[str, Rule] = {
+    category: _rule(f"evidence:{category}", category, r"(?!)", 1, kinds, cause, without, steps)
+    for category, (kinds, cause, without, steps) in _EVIDENCE_TEMPLATES.items()
+}
+# Besides the entity of the cause, what else an operator needs named to act, per family (the user of
+# a refused login, the database of a failed statement); named in the root cause when the joblog says.
+CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
+    "auth": ("users", "principals", "hosts", "databases"),
+    "permission": ("users", "resources", "tables", "paths"),
+    "db_error": ("tables", "constraints", "columns", "databases"),
+    "timeout": ("hosts", "tables", "commands"),
+    "dependency": ("tws_jobs", "commands", "modules", "classes", "libraries"),
+    "script_error": ("locations", "variables", "options"),
+    "data_quality": ("paths", "tables"),
+}
+
+# Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
+# scores (no "error", "failed", "cannot"...), e.g. "kinit: Keytab contains no suitable keys",
+# "EXPORT_DIR: unbound variable", "File X could not be opened". Any job output line holding one is tried
+# against the rules, wherever it is in the joblog.
+RULE_HINT_WORDS = (
+    "could not", "keytab", "kinit", "kerberos", "gss", "credential", "unauthorized", "forbidden", "unbound",
+    "predecessor", "upstream", "prerequisite", "dependenc", "@inc", "not present", "storage space", "abap",
+    "tsv_", "0x8007", "unterminated", "expecting value", "unparseable", "checksum", "mismatch", "malformed",
+    "reject", "validation", "oom", "alloc", "killed", "enoent", "eacces", "enospc", "edquot", "enomem",
+    "no module", "classnotfound", "noclassdef", "shared librar", "not logged in", "login incorrect",
+    "exceeded", "max runtime", "time limit", "deadline", "quota", "read-only", "no route", "unreachable",
+    "resolve", "name or service", "refused", "reset by peer", "broken pipe", "ora-", "tns-", "sql", "db2",
+    "msg ", "deadlock", "duplicate", "unique constraint", "does not exist", "insufficient privileges",
+    "not authorized", "segmentation", "core dumped", "syntax", "unexpected token", "not available",
+    "unavailable", "reason code", "not set", "undefined", "null", " nil", "wall clock", "is not recognized",
+    "abend", "not accepted", "arguments", "usage:", "the network", "no connection", "not enough",
+    "memory limit", "not allowed to", "did not arrive", "never arrived", "cannot execute", "yaml:", "secret key",
+    "completion code", "data set",
+)  # fmt: skip
+
+# A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.
+LOG_POINTER = re.compile(
+    r"(?:details?|see|check|more information|for more info\w*|refer to|look at)\b[^/\\]{0,40}?"
+    r"(?P<path>(?:/|[A-Za-z]:\\)[^\s'\"]+\.(?:log|txt|out|err|trc))",
+    re.IGNORECASE,
+)
+
+# When no rule matches, the exit code of a shell job still says something.
+RETURN_CODE_HINTS: dict[int, tuple[Category, str]] = {
+    126: ("permission", "Exit code 126: the command was found but could not be executed (permission or format)"),
+    127: ("dependency", "Exit code 127: a command the job calls was not found"),
+    124: ("timeout", "Exit code 124: the job was stopped by a `timeout` wrapper (its time limit expired)"),
+    137: ("oom", "Exit code 137: the job was killed with SIGKILL (often the OOM killer or a manual kill)"),
+    143: ("timeout", "Exit code 143: the job was terminated with SIGTERM (often a time limit or a manual kill)"),
+}

@@ -1,0 +1,458 @@
+"""The offline engine: a specific root cause from the error line, the entities and the rule base.
+
+No network, deterministic, fast. Every line a rule recognises is a candidate, scored by how specific
+the rule is (`Rule.weight`), whether the line names the thing to fix (a path for a file error, a host
+for a network error), and its log level: a WARN line or a retry that later succeeded is a symptom the
+job survived, not the reason it failed. The best candidate wins; ties go to the earliest line (later
+errors are usually consequences), except in a Java exception chain, where the deepest "Caused by:" is
+the root cause.
+
+Candidates come from two places: the shared error-line finder (streams.patterns.error_lines), and one
+pass over the job's output with the rule base's own patterns, for lines the finder does not score
+(e.g. "kinit: Keytab contains no suitable keys", SAP messages that name a file that "could not be
+opened").
+
+Each candidate is read twice: by the rules (phrases of known tools) and by `evidence.classify_line`
+(codes with a documented meaning, exception type names, a lexicon of failure words), so a line no rule
+knows still gets its family, and a code that settles the family beats a rule's vague phrase. The shape
+of traces counts too: the source line Python prints under a frame is never the error, and the headline
+of a trace (the last line of a Python traceback, a PowerShell error above its "At file:line", a Go panic,
+a Node error above its stack) is preferred like a Java "Caused by:". A time limit hit right after failed
+attempts to reach the target is explained by them (a network failure), as a SIGKILL is explained by a
+time limit. The root cause names the entity of the chosen family and, when the joblog gives them, the
+other things an operator needs to act (the user of a refused login, the database of a failed statement,
+the place in the job's code).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+
+from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
+from twspulse.models.annotate.entities import Entities, code_location, extract_entities, merge
+from twspulse.models.annotate.evidence import classify_line
+from twspulse.models.annotate.excerpt import Joblog
+from twspulse.models.annotate.keyword_filter import trie_pattern
+from twspulse.models.annotate.masking import mask_secrets
+from twspulse.models.annotate.rerun import rerun_step
+from twspulse.models.annotate.rule_base import (
+    CONTEXT_KINDS,
+    EVIDENCE_RULES,
+    LOG_POINTER,
+    RETURN_CODE_HINTS,
+    RULES,
+    RULES_VERSION,
+    Rule,
+)
+from twspulse.streams.patterns.error_lines import ErrorLine
+
+ENGINE = "rules"
+_QUIET = re.compile(
+    r"(?:^|[\s\[])(?:WARN|WARNING|INFO|DEBUG|TRACE|NOTICE|\[W\]|\[I\])(?:[\s\]:]|$)|\bretr(?:y|ying|ies)\b|"
+    r"\battempt \d+(?:/\d+)? failed\b|Waiting \d+ seconds",
+    re.IGNORECASE,
+)
+_INFO_LEVEL = re.compile(r"(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)")
+_NEVER = re.compile(
+    r"^\++ |^Traceback \(most recent call last\)|^\s*at\s+[\w$.<>/]+\(|^\.\.\. \d+ (?:more|common)|"
+    r"^\s*at\s+\S+ \(.*:\d+:\d+\)$|^\s*at\s+/\S+:\d+:\d+$|^\s*from /\S+:\d+:in\b"
+)
+# The source line Python prints under a frame ('  File "x.py", line 3, in f' then the code).
+_PY_FRAME = re.compile(r'^\s*File "[^"]+", line \d+')
+_FRAME = re.compile(r'^\s*(?:File "[^"]+", line \d+|at\s+\S+.*[(:]\S*\d|from /\S+:\d+:in\b)')
+# Headlines of traces: "module.ErrorType: message" ending a Python traceback, "panic: ..." of Go.
+_PY_HEADLINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*: \S")
+_PANIC = re.compile(r"^panic: ")
+_NEXT_IS_STACK = re.compile(r"^(?:at\s|Require stack:|At (?:[A-Za-z]:\\|/|\\\\).*:\d+ char:\d+)")
+_RETRY = re.compile(r"\bretr(?:y|ying|ies)\b|\battempt \d+(?:/\d+)? failed\b", re.IGNORECASE)
+_CAUSED_BY = re.compile(r"^Caused by:\s")
+# A summary that points back at errors printed before it ("aborted due to compilation errors", "see
+# previous errors") is their consequence: the earlier line says what went wrong.
+_POINTS_BACK = re.compile(
+    r"\b(?:due to|because of|see|after|with) (?:the )?(?:previous|above|earlier|prior|compilation) errors?\b|"
+    r"\bbecause (?:an? )?error(?: code \S+)? occurred\b",
+    re.IGNORECASE,
+)
+_PREFIX = re.compile(
+    r"^(?:\d{4}[-/]\d{2}[-/]\d{2}[-T ][\d:.,]+\s*|\d{2}/\d{2}/\d{4}\s+[\d:]+\s*)?"
+    r"(?:\[?(?:ERROR|FATAL|SEVERE|CRITICAL|E)\]\s*|(?:ERROR|FATAL|SEVERE|CRITICAL)\s+)?"
+    r"(?:\[[^\]]{1,40}\]\s*)?(?:[\w.$]{1,80}\s+-\s+)?(?:Caused by:\s*)?"
+)
+# Words at least one rule needs, lower case: a cheap literal test before the rules' own regexes.
+_KEYWORDS = re.compile(
+    trie_pattern(
+        word
+        for word in (
+            "no such file", "not found", "cannot", "can't", "could not", "unable to", "denied", "permission",
+            "not permitted", "read-only", "no space", "quota", "memory", "killed", "oom", "alloc", "timed out",
+            "timeout", "time limit", "runtime", "run time", "exceeded", "refused", "unreachable", "unknown host",
+            "name or service", "resolve", "reset", "broken pipe", "closed", "connect", "ora-", "tns-", "sql", "db2",
+            "psql", "msg ", "duplicate", "unique", "deadlock", "does not exist", "invalid", "reject", "validation",
+            "mismatch", "malformed", "exception", "error", "fail", "fatal", "syntax", "unbound", "module",
+            "classnotfound", "noclassdef", "shared", "predecessor", "upstream", "prerequisite", "dependenc",
+            "login", "logon", "auth", "kinit", "keytab", "kerberos", "gss", "credential", "unauthorized",
+            "forbidden", "token", "signal", "sigkill", "segmentation", "core dumped", "errno", "enoent", "eacces",
+            "enospc", "edquot", "enomem", "unterminated", "expecting value", "unparseable", "checksum",
+            "locate", "storage space", "abap", "tsv_", "0x8007", "@inc", "530 ", "401", "403", "declare",
+            "not allowed", "beyond", "arrive", "exec", "config", "yaml", "secret key", "abend",
+        )
+    )
+)  # fmt: skip
+# Besides the finder's error lines and the rule-hint lines, rules are tried on the first and last lines
+# whatever their level (jobs print setup and verdict there): a few dozen regex tests, not 10k x the rules.
+HEAD_LINES = 25
+TAIL_LINES = 40
+_FILE_KINDS = frozenset({"paths"})
+# Kinds that name a thing to fix; an error code or exception class names only the error itself.
+_TARGET_KINDS = frozenset(
+    "paths hosts ips urls tables tablespaces constraints users principals modules classes libraries tws_jobs "
+    "variables commands".split()
+)
+_MAX_MESSAGE = 240
+QUIET_PENALTY = 15
+ENTITY_BONUS = 10
+CAUSED_BY_BONUS = 5
+TRACE_HEADLINE_BONUS = 5
+MIN_SCORE = 10
+# How many of the last output lines are searched for the job's own verdict when nothing else explains it.
+VERDICT_LINES = 10
+# How far before a timeout failed attempts to reach the target still explain it, in lines.
+TIMEOUT_CAUSE_WINDOW = 30
+_CONTEXT_LABELS = {
+    "users": "user", "principals": "principal", "hosts": "host", "databases": "database", "tables": "table",
+    "constraints": "constraint", "columns": "column", "paths": "path", "endpoints": "endpoint",
+    "commands": "command", "modules": "module", "classes": "class", "libraries": "library", "tws_jobs": "job",
+    "locations": "at", "variables": "variable", "options": "option", "resources": "resource", "keys": "key",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A joblog line a rule recognised, and how strongly it explains the failure."""
+
+    rule: Rule
+    line_no: int
+    text: str
+    score: int
+
+
+class RulesEngine:
+    """Annotates a failed run from its joblog alone (plus the run's names for the steps)."""
+
+    engine = ENGINE
+
+    def annotate(self, run: FailedRun, joblog: Joblog) -> Annotation:
+        """The annotation of `run`; never raises on any joblog content."""
+        matches = self.matches(joblog, own_job=run.job_name)
+        best = _explained_timeout(_explained_kill(_best(matches), matches), matches)
+        context = _context_entities(joblog, best.line_no if best else None)
+        if best is None:
+            return self._unmatched(run, joblog, context)
+        line_entities = extract_entities([best.text])
+        entities = merge(line_entities, context)
+        kind, entity = _entity(best.rule, line_entities, entities)
+        message = clean_message(best.text)
+        rule = best.rule
+        cause_template = rule.cause if entity or "{entity}" not in rule.cause else rule.cause_without_entity
+        fields = _fields(run, entity or run.display_name, message)
+        cause = _with_context(cause_template.format(**fields), rule.category, kind, entities)
+        steps = [step.format(**fields) for step in best.rule.steps] + [rerun_step(run)]
+        runner_up = max((m.score for m in matches if m.rule.category != best.rule.category), default=0)
+        confidence = _confidence(best, entity is not None, best.score - runner_up)
+        return Annotation(
+            run_id=run.run_id,
+            root_cause=mask_secrets(cause),
+            error_line=mask_secrets(best.text),
+            category=best.rule.category,
+            steps=[mask_secrets(step) for step in steps],
+            confidence=confidence,
+            engine=ENGINE,
+            prompt_hash=rules_hash(joblog, best.text),
+            entities={**_masked(entities), "rule": best.rule.name},
+        )
+
+    def matches(self, joblog: Joblog, own_job: str | None = None) -> list[Match]:
+        """Every (rule, line) pair of the job's output, scored; the finder's error lines first.
+
+        `own_job` is the failed job's name: evidence of an unmet predecessor never names the job itself.
+        """
+        body = joblog.frame.body
+        first = joblog.frame.body_first_line
+        candidates: dict[int, str] = {error.line_no: error.text for error in joblog.error_lines}
+        offsets: set[int] = set(range(min(HEAD_LINES, len(body)))) | set(
+            range(max(0, len(body) - TAIL_LINES), len(body))
+        )
+        for line_no in joblog.hint_lines:
+            candidates.setdefault(line_no, body[line_no - first].strip())
+        for offset in sorted(offsets):
+            line = body[offset]
+            if first + offset in candidates or _INFO_LEVEL.search(line) is not None:
+                continue  # an INFO/DEBUG line reports progress: it would lose to any cause, and costs ~0.3 ms
+            if _KEYWORDS.search(line.lower()) is not None:
+                candidates[first + offset] = line.strip()
+        found: list[Match] = []
+        for line_no, text in candidates.items():
+            index = line_no - first
+            if not text or _NEVER.search(text) or _is_python_source(body, index):
+                continue
+            bonus = _trace_headline_bonus(body, index)
+            scored = [
+                Match(rule, line_no, text, _score(rule, text) + bonus) for rule in RULES if rule.pattern.search(text)
+            ]
+            # A retry is a symptom the job survived: only a rule's own phrase may still read it as a cause.
+            for evidence in () if _RETRY.search(text) else classify_line(text, own_job):
+                rule = replace(EVIDENCE_RULES[evidence.category], weight=evidence.strength)
+                match = Match(rule, line_no, text, _score(rule, text) + bonus)
+                same = [i for i, m in enumerate(scored) if m.rule.category == evidence.category]
+                if not same:
+                    scored.append(match)
+                for i in same:  # a rule of the same family keeps its specific wording, at the evidence's score
+                    scored[i] = replace(scored[i], score=max(scored[i].score, match.score))
+            if scored:
+                found.append(max(scored, key=lambda match: match.score))  # ties: the rule listed first
+        return found
+
+    def _unmatched(self, run: FailedRun, joblog: Joblog, context: Entities) -> Annotation:
+        """No rule recognised a line: point to another log if the job names one, else say what little we know."""
+        body, first = joblog.frame.body, joblog.frame.body_first_line
+        usable = [
+            e
+            for e in joblog.error_lines
+            if not (_NEVER.search(e.text) or _QUIET.search(e.text) or _is_python_source(body, e.line_no - first))
+        ]
+        error = max(usable, key=lambda e: (e.score, -e.line_no), default=None)
+        if error is None:
+            error = _verdict_line(body, first)
+        pointer = next(
+            (
+                (line.strip(), m.group("path"))
+                for line in reversed(joblog.frame.body[-50:])
+                if (m := LOG_POINTER.search(line))
+            ),
+            None,
+        )
+        hint = RETURN_CODE_HINTS.get(run.return_code) if run.return_code is not None else None
+        category: Category = "unknown"
+        if pointer is not None and (error is None or error.score < 2):
+            error_line: str | None = pointer[0]
+            cause = (
+                f"The joblog does not say why {run.display_name} failed (exit code {run.return_code}); "
+                f"the job points to {pointer[1]} for details"
+            )
+            steps = [
+                f"Read {pointer[1]} on {run.workstation or 'the job’s workstation'} around the run's end time and "
+                "find the first error there.",
+                "Fix what that log names, then rerun.",
+            ]
+            confidence = 0.3
+        else:
+            error_line = error.text if error is not None else None
+            if hint is not None:
+                category, cause = hint[0], f"{hint[1]}; the joblog names no specific cause"
+            elif error_line:
+                cause = f"{run.display_name} failed with: {clean_message(error_line)}"
+            else:
+                cause = f"{run.display_name} ended with exit code {run.return_code} without printing an error"
+            steps = [
+                f"Read the full joblog of {run.display_name} and the application's own log on "
+                f"{run.workstation or 'its workstation'}; no known failure pattern matched.",
+                "Once the cause is known, record it with `twspulse feedback RUN_ID --resolution ...` so the next "
+                "occurrence is recognised.",
+            ]
+            confidence = 0.25 if hint is not None else (0.2 if error_line else 0.1)
+        return Annotation(
+            run_id=run.run_id,
+            root_cause=mask_secrets(cause),
+            error_line=mask_secrets(error_line) if error_line else None,
+            category=category,
+            steps=[mask_secrets(step) for step in [*steps, rerun_step(run)]],
+            confidence=confidence,
+            engine=ENGINE,
+            prompt_hash=rules_hash(joblog, error_line or ""),
+            entities={**_masked(context), "rule": None},
+        )
+
+
+def clean_message(line: str) -> str:
+    """The error line without timestamp, level, logger and "Caused by:", shortened for a root cause."""
+    message = _PREFIX.sub("", line.strip(), count=1).strip() or line.strip()
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
+
+
+def rules_hash(joblog: Joblog, error_line: str) -> str:
+    """Hash of the rule base's version and the input it read: same joblog and rules, same hash."""
+    digest = hashlib.sha256(RULES_VERSION.encode())
+    digest.update(str(len(joblog.lines)).encode())
+    digest.update(error_line.encode("utf-8", "replace"))
+    for error in joblog.error_lines:
+        digest.update(error.text.encode("utf-8", "replace"))
+    return digest.hexdigest()[:16]
+
+
+def _score(rule: Rule, text: str) -> int:
+    score = rule.weight * 10
+    if _QUIET.search(text):
+        score -= QUIET_PENALTY
+    if _POINTS_BACK.search(text):
+        score -= QUIET_PENALTY
+    if _CAUSED_BY.match(text):
+        score += CAUSED_BY_BONUS
+    if rule.entity_kinds and _names_entity(rule, text):
+        score += ENTITY_BONUS
+    return score
+
+
+def _names_entity(rule: Rule, text: str) -> bool:
+    found = extract_entities([text])
+    return any(found.get(kind) for kind in rule.entity_kinds if kind in _TARGET_KINDS)
+
+
+def _best(matches: list[Match]) -> Match | None:
+    """Highest score; among equals the earliest line, but the deepest "Caused by:" of a Java chain."""
+    if not matches:
+        return None
+    top = max(match.score for match in matches)
+    if top < MIN_SCORE:
+        return None  # only vague warnings and retries the job survived: not a cause
+    tied = sorted((m for m in matches if m.score == top), key=lambda m: m.line_no)
+    caused_by = [m for m in tied if _CAUSED_BY.match(m.text)]
+    return caused_by[-1] if caused_by else tied[0]
+
+
+def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[str | None, str | None]:
+    """The thing to name and its kind: from the error line if it names one (its last path: "mv a b" fails
+    on b), else nearby."""
+    for kind in rule.entity_kinds:
+        for source in (line_entities, entities):
+            values = source.get(kind)
+            if values:
+                return kind, values[-1] if kind in _FILE_KINDS and source is line_entities else values[0]
+    return None, None
+
+
+def _with_context(cause: str, category: str, kind: str | None, entities: Entities) -> str:
+    """The root cause plus up to two other things the family needs named (the user of a refused login,
+    the database of a failed statement), when the joblog names them and the cause does not yet."""
+    named: list[str] = []
+    lowered = cause.lower()
+    for other in CONTEXT_KINDS.get(category, ()):
+        values = entities.get(other)
+        if other == kind or not values or values[0].lower() in lowered:
+            continue
+        named.append(f"{_CONTEXT_LABELS.get(other, other)} {values[0]}")
+        lowered += " " + values[0].lower()
+        if len(named) == 2:
+            break
+    return f"{cause} ({', '.join(named)})" if named else cause
+
+
+def _verdict_line(body: tuple[str, ...], first: int) -> ErrorLine | None:
+    """The job's own verdict when no line explains the failure: the last of its final lines that reports
+    a non-zero exit status ("step 4 ended RC=8", "process exited with status 3")."""
+    for index in range(len(body) - 1, max(-1, len(body) - 1 - VERDICT_LINES), -1):
+        text = body[index].strip()
+        codes = extract_entities([text]).get("exit_codes", []) if text and not _QUIET.search(text) else []
+        if any(code.lstrip("-") not in ("", "0") for code in codes):
+            return ErrorLine(first + index, text, 1)
+    return None
+
+
+def _is_frame(line: str) -> bool:
+    """A frame of a stack trace (Python's 'File "x.py", line 3', Java's and Node's "at ...", Ruby's "from")."""
+    return _FRAME.match(line) is not None
+
+
+def _is_python_source(body: tuple[str, ...], index: int) -> bool:
+    """The indented line of code Python prints under a frame of a traceback (never the error itself)."""
+    return 0 < index < len(body) and body[index][:1] in (" ", "\t") and _PY_FRAME.match(body[index - 1]) is not None
+
+
+def _trace_headline_bonus(body: tuple[str, ...], index: int) -> int:
+    """A bonus for the headline of a trace: the exception line that ends a Python traceback (right under
+    an indented source line), a Go panic, an error line right above its stack or its "At file:line"."""
+    text = body[index].strip()
+    previous = body[index - 1] if index > 0 else ""
+    following = body[index + 1].strip() if index + 1 < len(body) else ""
+    if _PANIC.match(text) or (_PY_HEADLINE.match(text) and previous[:1] in (" ", "\t") and previous.strip()):
+        return TRACE_HEADLINE_BONUS
+    if _NEXT_IS_STACK.match(following) and not _NEVER.search(text) and not text.startswith("at "):
+        return TRACE_HEADLINE_BONUS
+    return 0
+
+
+def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
+    """Entities near the error line, then in the other error lines, then where jobs print their targets.
+
+    The engine's header is left out: its USER is the account the job runs as, not the login or object
+    the failure is about. The place in the job's code is searched up to a screen above the error line
+    (Python prints its frames before the error) and a few lines below (Java prints them after).
+    """
+    lines = joblog.lines
+    near: list[str] = []
+    located: Entities = {}
+    if line_no is not None:
+        body_start = joblog.frame.body_first_line - 1
+        start, end = max(body_start, line_no - 6), min(len(lines), line_no + 5)
+        # Frames of a trace name the job's code, not the data it worked on: they give the location only.
+        # The nearest neighbour first (the line above before the one below): a message names its object
+        # next to it, while a progress line further up names whatever the job did before.
+        order = sorted(range(start, end), key=lambda i: (abs(i - (line_no - 1)), i))
+        near = [lines[i].strip() for i in order if not _is_frame(lines[i])]
+        location = code_location(lines[max(body_start, line_no - 40) : min(len(lines), line_no + 12)])
+        located = {"locations": [location]} if location else {}
+    errors = [error.text for error in joblog.error_lines]
+    head = [line.strip() for line in joblog.frame.body[:12]]
+    return merge(located, extract_entities(near), extract_entities(errors), extract_entities(head))
+
+
+def _fields(run: FailedRun, entity: str, message: str) -> dict[str, str]:
+    return {
+        "entity": entity,
+        "message": message,
+        "job": run.display_name,
+        "workstation": run.workstation or "the job's workstation",
+        "rc": "?" if run.return_code is None else str(run.return_code),
+    }
+
+
+def _confidence(best: Match, has_entity: bool, margin: int) -> float:
+    """How specific the match was: the rule's weight, a named entity, and how clearly it beat other families."""
+    confidence = {1: 0.45, 2: 0.6, 3: 0.75}.get(best.rule.weight, 0.85)
+    if has_entity:
+        confidence += 0.07
+    if margin < 5:
+        confidence -= 0.15
+    if _QUIET.search(best.text):
+        confidence -= 0.1
+    return round(max(0.05, min(0.95, confidence)), 2)
+
+
+def _masked(entities: Entities) -> dict[str, list[str]]:
+    return {kind: [mask_secrets(value) for value in values] for kind, values in entities.items()}
+
+
+def _explained_timeout(best: Match | None, matches: list[Match]) -> Match | None:
+    """A time limit hit right after failed attempts to reach the target (even logged as warnings) is
+    explained by them: the target was unreachable, the wait for it ran out. Retries are not counted:
+    a retry says the job went on trying, and what it then hit is the failure."""
+    if best is None or best.rule.category != "timeout":
+        return best
+    earlier = [
+        m
+        for m in matches
+        if m.rule.category == "network"
+        and best.line_no - TIMEOUT_CAUSE_WINDOW <= m.line_no < best.line_no
+        and not _RETRY.search(m.text)
+    ]
+    return min(earlier, key=lambda m: m.line_no) if earlier else best
+
+
+def _explained_kill(best: Match | None, matches: list[Match]) -> Match | None:
+    """A SIGKILL is the OOM killer's signature unless the joblog announces a time limit that sent it (a
+    scheduler or wrapper timeout, often logged as a warning): then the time limit is the cause."""
+    if best is None or best.rule.name != "killed":
+        return best
+    limits = [m for m in matches if m.rule.category == "timeout"]
+    return max(limits, key=lambda m: m.score) if limits else best
