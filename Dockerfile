@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # The one image of every TWS Pulse process: `docker run twspulse:0.1.0 <twspulse subcommand>`.
-# compose.yaml runs it as migrate, topics, tws-connector, system-connector, worker, trainer and simulator.
+# compose.yaml runs it as secrets-check (python -m twspulse.secrets_check), migrate, topics, tws-connector,
+# system-connector, worker, notifier, trainer and simulator.
 
 ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
 
@@ -66,7 +67,8 @@ COPY --from=builder /app /app
 WORKDIR /app
 USER 10001:10001
 
-# No HEALTHCHECK here: what "healthy" means differs per subcommand (the worker has a web port, the
-# connectors have none, migrate exits), so compose.yaml defines one per service.
+# No HEALTHCHECK here: what "healthy" means differs per subcommand (the worker's web port, the connectors'
+# and the notifier's /health, the trainer's last successful run; migrate exits), so compose.yaml defines one
+# per service.
 ENTRYPOINT ["twspulse"]
 CMD ["--help"]

@@ -4,12 +4,15 @@ Nothing here starts a container: the files are read with PyYAML and checked agai
 (``twspulse.settings.Settings`` and the click commands of ``twspulse.cli``).
 
 Health rule (``test_long_running_services_are_healthchecked_or_wait_for_healthy_dependencies``): a
-service is *one-shot* when its restart policy is ``"no"`` (migrate, topics) and *long-running*
+service is *one-shot* when its restart policy is ``"no"`` (secrets-check, migrate, topics) and *long-running*
 otherwise. A long-running service must either define its own healthcheck, or have ``depends_on`` in
 which every dependency is gated by ``service_healthy`` or ``service_completed_successfully`` and at
 least one by ``service_healthy``, so it never starts before what it needs answers. Separately, a
 ``service_healthy`` condition may only name a service that has a healthcheck, and
 ``service_completed_successfully`` only a one-shot service (anything else would never complete).
+
+Secrets: which service gets which secret is checked in tests/test_compose_secrets.py, what compose itself makes
+of the file (``docker compose config``, the Compose Specification's schema) in tests/test_compose_config.py.
 """
 
 from __future__ import annotations
@@ -173,7 +176,19 @@ def test_service_has_a_restart_policy(name: str) -> None:
 
 def test_setup_services_run_once_and_the_rest_keep_running() -> None:
     one_shot = {name for name, svc in SERVICES.items() if _is_one_shot(svc)}
-    assert one_shot == {"migrate", "topics"}
+    assert one_shot == {"secrets-check", "migrate", "topics"}
+
+
+def test_nothing_starts_before_the_secrets_are_checked() -> None:
+    """secrets-check refuses example passwords outside the demo; a failure there must stop every service."""
+    check = SERVICES["secrets-check"]
+    assert check["entrypoint"] == ["python", "-m", "twspulse.secrets_check"] and check["command"] == ["check"]
+    assert check["network_mode"] == "none", "the one container that sees every secret needs no network"
+    assert not _depends_on(check)
+    for name, svc in SERVICES.items():
+        if name != "secrets-check":
+            condition = _depends_on(svc).get("secrets-check", {}).get("condition")
+            assert condition == "service_completed_successfully", f"{name} may start before the secrets check"
 
 
 def test_named_volumes_are_declared_and_stateful_services_use_one() -> None:
@@ -272,21 +287,52 @@ def test_compose_twspulse_variables_are_real_settings() -> None:
     assert used <= SETTING_VARS, f"not Settings fields: {sorted(used - SETTING_VARS)}"
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
-def test_app_service_reads_env_file_and_gets_endpoints_from_compose(name: str) -> None:
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_no_service_reads_an_env_file(name: str) -> None:
+    """env_file would hand every secret of .env to the container; each service lists what it gets instead."""
+    assert "env_file" not in SERVICES[name], f"{name} reads an env_file"
+
+
+def _settings_of(name: str) -> set[str]:
+    """The TWSPULSE_* settings a service gets (set by compose or passed through from .env by name)."""
+    return {k for k in SERVICES[name].get("environment") or {} if k.startswith("TWSPULSE_")}
+
+
+def test_every_setting_reaches_the_twspulse_processes() -> None:
+    """Without env_file a setting missing from compose.yaml could never be set: each one is passed somewhere."""
+    local_engines_only = {  # the compose stack runs its own Kafka and TimescaleDB, and the image sets the dirs
+        "TWSPULSE_DATA_DIR", "TWSPULSE_CACHE_DIR", "TWSPULSE_KAFKA_HEAP", "TWSPULSE_LOCAL_DB_ENGINE",
+        "TWSPULSE_TIMESCALEDB_SOURCE", "TWSPULSE_TIMESCALEDB_BACKGROUND_WORKERS",
+    }  # fmt: skip
+    passed = set().union(*(_settings_of(name) for name in APP_SERVICES))
+    assert SETTING_VARS - local_engines_only <= passed, sorted(SETTING_VARS - local_engines_only - passed)
+    assert not passed & local_engines_only, sorted(passed & local_engines_only)
+
+
+def test_kafka_security_settings_come_all_or_none() -> None:
+    """The settings check the Kafka security variables together: a process gets all of them or none."""
+    kafka_security = {v for v in SETTING_VARS if re.match(r"TWSPULSE_KAFKA_(SECURITY|SSL|SASL|OIDC)_", v)}
+    assert len(kafka_security) >= 10
+    users = {name for name in APP_SERVICES if _settings_of(name) & kafka_security}
+    for name in users:
+        assert kafka_security <= _settings_of(name), f"{name} lacks {sorted(kafka_security - _settings_of(name))}"
+    assert {"topics", "tws-connector", "system-connector", "worker", "notifier", "trainer"} <= users
+    assert not users & {"secrets-check", "migrate", "simulator"}
+
+
+@pytest.mark.parametrize("name", [n for n in APP_SERVICES if n not in ("simulator", "secrets-check")])
+def test_app_service_gets_endpoints_from_compose(name: str) -> None:
     svc = SERVICES[name]
-    env_files = [f["path"] if isinstance(f, dict) else f for f in svc.get("env_file", [])]
-    assert ".env" in env_files, f"{name} does not read .env"
-    if name == "simulator":  # serves HTTP only; needs neither Kafka nor the database
-        return
     env = _environment(svc)
     kafka_advertised = _environment(SERVICES["kafka"])["KAFKA_ADVERTISED_LISTENERS"]
     assert f"PLAINTEXT://{env['TWSPULSE_KAFKA_BOOTSTRAP']}" in kafka_advertised.split(","), name
     url = env["TWSPULSE_DATABASE_URL"]
-    # the password goes as PGPASSWORD (libpq), never inside the URL, where '@', ':' or '/' would break it
-    assert re.fullmatch(r"\$\{POSTGRES_PASSWORD(:\?[^}]*)?\}", env.get("PGPASSWORD", "")), (
-        f"{name}: the database password must be the one timescaledb gets (${{POSTGRES_PASSWORD}}), as PGPASSWORD"
-    )
+    # the password goes as PGPASSWORD (libpq), never inside the URL, where '@', ':' or '/' would break it; only
+    # the processes that use the database get it (tests/test_compose_secrets.py)
+    if "PGPASSWORD" in env:
+        assert re.fullmatch(r"\$\{POSTGRES_PASSWORD(:\?[^}]*)?\}", env["PGPASSWORD"]), (
+            f"{name}: the database password must be the one timescaledb gets (${{POSTGRES_PASSWORD}}), as PGPASSWORD"
+        )
     db = urlsplit(url)
     assert db.password is None, f"{name}: no password in TWSPULSE_DATABASE_URL"
     pg = _environment(SERVICES["timescaledb"])
@@ -310,12 +356,46 @@ def _twspulse_invocations(svc: dict[str, Any]) -> list[list[str]]:
     """The twspulse argument lists a service runs: its command, or each `twspulse ...` of an `sh -c` script."""
     if svc.get("entrypoint") in (None, ["twspulse"]):
         return [list(svc["command"])]
+    if svc["entrypoint"][:2] == ["python", "-m"]:  # a module of ours run directly (secrets-check)
+        return []
     assert svc["entrypoint"] == ["sh", "-c"], f"unexpected entrypoint {svc['entrypoint']}"
-    script = "\n".join(svc["command"])
-    segments = [seg.strip() for line in script.splitlines() for seg in re.split(r"\|\||&&|;", line)]
-    found = [shlex.split(seg)[1:] for seg in segments if seg == "twspulse" or seg.startswith("twspulse ")]
+    found = [args[1:] for args in _script_commands(svc) if args[0] == "twspulse"]
     assert found, "an sh -c service that never runs twspulse"
     return found
+
+
+def _script_commands(svc: dict[str, Any]) -> list[list[str]]:
+    """The simple commands of a service's `sh -c` script (split at newlines, ||, && and ;), as argument lists."""
+    commands: list[list[str]] = []
+    for line in "\n".join(svc["command"]).splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")  # quotes respected: "a; b" is one word
+        lexer.whitespace_split = True
+        current: list[str] = []
+        for token in lexer:
+            if token in (";", "&&", "||", "|", "&"):
+                commands.append(current)
+                current = []
+            else:
+                current.append(token)
+        commands.append(current)
+    return [c for c in commands if c]
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_python_modules_compose_runs_exist_and_take_the_arguments(name: str) -> None:
+    """`python -m twspulse.x args` (an entrypoint or a line of a script) names a module of ours with a main()."""
+    import importlib
+
+    svc = SERVICES[name]
+    runs = []
+    if (svc.get("entrypoint") or [])[:2] == ["python", "-m"]:
+        runs.append([*svc["entrypoint"][2:], *svc.get("command", [])])
+    elif svc.get("entrypoint") == ["sh", "-c"]:
+        runs += [args[2:] for args in _script_commands(svc) if args[:2] == ["python", "-m"]]
+    for module, *args in runs:
+        mod = importlib.import_module(module)
+        assert callable(getattr(mod, "main", None)), f"{name}: {module} has no main()"
+        assert args and args[0] in ("check", "grafana-reader"), f"{name}: python -m {module} {args}"
 
 
 @pytest.mark.parametrize(
@@ -406,6 +486,8 @@ def test_trainer_retrains_in_a_loop_with_a_documented_interval() -> None:
     script = "\n".join(svc["command"])
     assert re.search(r"while true; do", script) and re.search(r'sleep "\$\$\{TRAIN_INTERVAL_S(:-\d+)?\}"', script)
     assert svc["restart"] == "unless-stopped"
+    # the container's shell reads the interval: compose passes it (there is no env_file)
+    assert re.fullmatch(r"\$\{TRAIN_INTERVAL_S(:-\d+)?\}", _environment(svc)["TRAIN_INTERVAL_S"])
     deps = _depends_on(svc)
     assert deps["migrate"]["condition"] == "service_completed_successfully"
     assert deps["timescaledb"]["condition"] == "service_healthy"
@@ -463,11 +545,15 @@ def test_grafana_mounts_provisioning_read_only_and_the_folder_the_provider_reads
         assert (ROOT / mounts[container_dir] / file).exists(), home
 
 
-def test_grafana_datasource_points_at_the_compose_database_with_the_env_password() -> None:
+def test_grafana_datasource_logs_in_as_the_read_only_role_with_its_own_password() -> None:
     (ds,) = yaml.safe_load((PROVISIONING / "datasources" / "timescaledb.yaml").read_text())["datasources"]
     pg = _environment(SERVICES["timescaledb"])
     assert ds["url"] == "timescaledb:5432"
-    assert ds["user"] == pg["POSTGRES_USER"] and ds["jsonData"]["database"] == pg["POSTGRES_DB"]
+    # the role of sql/020 (tests/sql/test_grafana_reader.py), never the owner of the tables
+    reader_sql = (ROOT / "sql" / "020_grafana_reader.sql").read_text()
+    assert ds["user"] == "twspulse_grafana" and f"CREATE ROLE {ds['user']} NOLOGIN" in reader_sql
+    assert ds["user"] != pg["POSTGRES_USER"] and ds["jsonData"]["database"] == pg["POSTGRES_DB"]
+    assert ds["secureJsonData"]["password"] == "$GRAFANA_READER_PASSWORD"
     assert ds["jsonData"]["timescaledb"] is True
     grafana_env = _environment(SERVICES["grafana"])
     for path in PROVISIONING.rglob("*.yaml"):
@@ -475,7 +561,11 @@ def test_grafana_datasource_points_at_the_compose_database_with_the_env_password
         text = text.replace("$$", "")  # an escaped $ (alert templates' $$values, $$labels) is not a variable
         for var in re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", text):
             assert var in grafana_env, f"{path.name} reads ${var}; compose does not give Grafana that variable"
-    assert grafana_env["POSTGRES_PASSWORD"] == _environment(SERVICES["timescaledb"])["POSTGRES_PASSWORD"]
+    # the password Grafana logs in with is the one the migrate service gives the role
+    assert grafana_env["GRAFANA_READER_PASSWORD"] == _environment(SERVICES["migrate"])["GRAFANA_READER_PASSWORD"]
+    assert re.fullmatch(r"\$\{GRAFANA_READER_PASSWORD:\?[^}]+\}", grafana_env["GRAFANA_READER_PASSWORD"])
+    assert ["python", "-m", "twspulse.secrets_check", "grafana-reader"] in _script_commands(SERVICES["migrate"])
+    assert "POSTGRES_PASSWORD" not in grafana_env and "PGPASSWORD" not in grafana_env
 
 
 def test_dashboards_reference_the_provisioned_datasource_uid() -> None:

@@ -28,7 +28,7 @@ from twspulse.settings import load_settings
 # The example values of .env.example (tests/test_compose_secrets.py checks that every secret it sets is one).
 PLACEHOLDERS = frozenset({"change-me", "twspass"})
 # Variable names that hold a secret; what compose passes the check decides which of them are looked at.
-SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|WEBHOOK_URLS", re.IGNORECASE)
+SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN$|API_KEY|PRIVATE_KEY|WEBHOOK_URLS", re.IGNORECASE)
 DEMO_PROFILE = "demo"
 READER_ROLE = "twspulse_grafana"
 READER_PASSWORD_VAR = "GRAFANA_READER_PASSWORD"

@@ -114,7 +114,8 @@ def test_the_provisioned_datasource_is_timescaledb_with_the_referenced_uid() -> 
     ds = datasource_settings()
     assert ds["uid"] == DATASOURCE_UID and ds["type"] == DS_TYPE
     assert ds["jsonData"]["timescaledb"] is True
-    assert ds["secureJsonData"]["password"] == "$POSTGRES_PASSWORD"  # from Grafana's environment, never a literal
+    # the read-only role's password, from Grafana's environment, never a literal
+    assert ds["secureJsonData"]["password"] == "$GRAFANA_READER_PASSWORD"
 
 
 def test_the_dashboard_provider_reads_a_folder() -> None:
