@@ -549,8 +549,8 @@ def test_grafana_datasource_logs_in_as_the_read_only_role_with_its_own_password(
     (ds,) = yaml.safe_load((PROVISIONING / "datasources" / "timescaledb.yaml").read_text())["datasources"]
     pg = _environment(SERVICES["timescaledb"])
     assert ds["url"] == "timescaledb:5432"
-    # the role of sql/020 (tests/sql/test_grafana_reader.py), never the owner of the tables
-    reader_sql = (ROOT / "sql" / "020_grafana_reader.sql").read_text()
+    # the role of twspulse/sql/020 (tests/sql/test_grafana_reader.py), never the owner of the tables
+    reader_sql = (ROOT / "twspulse" / "sql" / "020_grafana_reader.sql").read_text()
     assert ds["user"] == "twspulse_grafana" and f"CREATE ROLE {ds['user']} NOLOGIN" in reader_sql
     assert ds["user"] != pg["POSTGRES_USER"] and ds["jsonData"]["database"] == pg["POSTGRES_DB"]
     assert ds["secureJsonData"]["password"] == "$GRAFANA_READER_PASSWORD"

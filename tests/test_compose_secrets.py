@@ -40,7 +40,7 @@ from twspulse import secrets_check
 from twspulse.cli import main as twspulse_cli
 from twspulse.settings import Settings
 
-OUR_PACKAGES = ("twspulse", "connectors", "streams", "models", "simulator", "dashboards")
+OUR_PACKAGES = ("twspulse",)  # one namespace: twspulse.connectors, twspulse.streams, ...
 # Modules that name every setting (the settings themselves, the CLI with all commands): not evidence of a use.
 NOT_EVIDENCE = {"twspulse.settings", "twspulse.cli"}
 SECRET_SETTINGS = {
@@ -126,7 +126,8 @@ def secrets_used(name: str) -> set[str]:
             return {"POSTGRES_PASSWORD"}
         if name == "grafana":
             provisioning = "".join(
-                re.sub(r"#.*", "", p.read_text()) for p in (ROOT / "dashboards" / "provisioning").rglob("*.yaml")
+                re.sub(r"#.*", "", p.read_text())
+                for p in (ROOT / "twspulse" / "dashboards" / "provisioning").rglob("*.yaml")
             )
             named = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", provisioning.replace("$$", "")))
             return {v for v in received_secrets(svc) if v.startswith("GF_")} | named
