@@ -156,7 +156,10 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
         print(notified.render())
         print(_story(history, summary))
         print(f"weekly report: {report}")
-        print("dashboards: twspulse/dashboards/grafana/*.json (provisioned by compose; `twspulse dashboards push` elsewhere)")
+        print(
+            "dashboards: twspulse/dashboards/grafana/*.json (provisioned by compose; "
+            "`twspulse dashboards push` elsewhere)"
+        )
         m = training.metrics
         print(f"models: {training.series_trained} series trained, {training.series_skipped} skipped, "
               f"{training.duration_s:.0f}s; backtest median sMAPE {m.get('median_smape')} vs seasonal-naive "

@@ -1,4 +1,5 @@
-"""Splits ``twspulse/sql/analyst_queries.sql`` into its named queries (a ``-- name:`` and a ``-- description:`` line each)."""
+"""Splits ``twspulse/sql/analyst_queries.sql`` into its named queries (a ``-- name:`` and a ``-- description:``
+line each)."""
 
 from __future__ import annotations
 

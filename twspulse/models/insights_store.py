@@ -1,4 +1,5 @@
-"""What the insights job reads from the database and how it writes the ``insights`` table (twspulse/sql/019_insights.sql).
+"""What the insights job reads from the database and how it writes the ``insights`` table
+(twspulse/sql/019_insights.sql).
 
 Reads: final job runs (event time), the failed runs' error patterns (resolved through ``pattern_aliases``, so a
 merged pattern counts as the one it belongs to now), pattern templates, the host resource series the training

@@ -31,7 +31,9 @@ class ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: Any) -> aiokafka.AIOKafkaConsumer:
         consumer = super()._create_worker_consumer(transport)
         if not hasattr(consumer, "_isolation_level"):  # an aiokafka that keeps it elsewhere: fail loudly, not open
-            raise RuntimeError("aiokafka.AIOKafkaConsumer has no _isolation_level; update twspulse/streams/faust_transport.py")
+            raise RuntimeError(
+                "aiokafka.AIOKafkaConsumer has no _isolation_level; update twspulse/streams/faust_transport.py"
+            )
         consumer._isolation_level = READ_COMMITTED
         return consumer
 
