@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -25,15 +25,18 @@ from dashboards.snapshot import (
     split_page,
     stat_values,
 )
+from tests.conftest import PgServers
 from tests.dashboards.model_sample_data import DETAIL_JOB_KEY, build_dashboard_sample
 
 
-@pytest.fixture
-def sample_url(database_url: str) -> Iterator[str]:
-    """The dashboard sample in a fresh database on the session's default engine."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
+@pytest.fixture(scope="module")
+def sample_url(pg_admin_url: str, pg_servers: PgServers) -> Iterator[str]:
+    """The dashboard sample in one database for the module, on the session's default engine (the tests only read)."""
+    url = pg_servers.create_database(pg_servers.external_engine or pg_servers.default_engine)
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(build_dashboard_sample(datetime.now(UTC)).sql().encode())
-    yield database_url
+    yield url
+    pg_servers.drop_database(url)
 
 
 def _connect(url: str) -> psycopg.Connection:  # type: ignore[type-arg]
@@ -96,6 +99,27 @@ def test_screenshots_command_writes_a_picture_per_dashboard_and_names_failures(
     assert result.output.count(", 0 failed") == 4
     bad = CliRunner().invoke(dashboards_group, ["screenshots", "--out", str(out), "--no-report", "--var", "job"])
     assert bad.exit_code == 2 and "NAME=VALUE" in bad.output
+    bad = CliRunner().invoke(dashboards_group, ["screenshots", "--no-report", "--range", "twspulse-pipeline=now-1h"])
+    assert bad.exit_code == 2 and "UID=FROM..TO" in bad.output
+
+
+def test_screenshots_of_the_demo_need_the_demos_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWSPULSE_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(dashboards_group, ["screenshots", "--demo", "--out", str(tmp_path / "shots")])
+    assert result.exit_code == 1 and "run `twspulse demo`" in result.output
+    assert not (tmp_path / "shots").exists()
+
+
+def test_a_moved_time_picker_changes_the_range_the_panels_read(sample_url: str, tmp_path: Path) -> None:
+    dash = next(d for d in load_dashboards().values() if d["uid"] == "twspulse-operations")
+    now = datetime.now(UTC)
+    with _connect(sample_url) as conn:
+        snap = snapshot_dashboard(conn, dash, tmp_path / "ops.png", now=now, time_range=("now-2d", "now-1d"))
+        empty = snapshot_dashboard(conn, dash, tmp_path / "old.png", now=now, time_range=("2020-01-01", "2020-01-02"))
+    assert (snap.start, snap.end) == (now - timedelta(days=2), now - timedelta(days=1))
+    assert empty.start == datetime(2020, 1, 1, tzinfo=UTC)
+    runs = next(p for p in empty.panels if p.title == "Job runs by status")
+    assert runs.rows == 0 and "No data" in empty.texts
 
 
 def test_the_data_sources_minimum_interval_is_read_from_the_provisioned_file() -> None:
