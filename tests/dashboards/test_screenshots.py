@@ -160,3 +160,29 @@ def test_a_tall_page_is_cut_at_blank_bands_and_its_blank_bottom_dropped(tmp_path
     assert 190 <= heights[0] <= 300 or 440 <= heights[0] <= 560  # cut in a gap between blocks, not through one
     first = Image.open(parts[0]).convert("RGB")
     assert first.getpixel((100, heights[0] - 1)) == (255, 255, 255)
+
+
+def test_rows_text_panels_and_unknown_panel_types_are_drawn_too(sample_url: str, tmp_path: Path) -> None:
+    dash = {
+        "uid": "t-layout",
+        "title": "Layout",
+        "time": {"from": "now-1h", "to": "now"},
+        "panels": [
+            {"id": 1, "type": "row", "title": "Section one", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 1}},
+            {
+                "id": 2, "type": "text", "title": "Read me", "gridPos": {"x": 0, "y": 1, "w": 12, "h": 4},
+                "options": {"content": "## How to read\nFailures are **red**."},
+            },
+            {
+                "id": 3, "type": "some-plugin-panel", "title": "Plugin", "gridPos": {"x": 12, "y": 1, "w": 12, "h": 4},
+                "targets": [{"refId": "A", "format": "table", "rawSql": "SELECT 'fta1' AS host, 42 AS jobs"}],
+            },
+        ],
+    }  # fmt: skip
+    with _connect(sample_url) as conn:
+        snap = snapshot_dashboard(conn, dash, tmp_path / "layout.png")
+    assert snap.errors == {}
+    assert {"Section one", "Read me", "Plugin", "host", "jobs", "fta1", "42"} <= set(snap.texts)
+    assert any("Failures are red." in t for t in snap.texts)  # markdown marks dropped
+    with Image.open(snap.path) as img:
+        assert img.height == 64 + 5 * 38 + 12  # header, five grid rows, margin
