@@ -3,7 +3,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTHON ?= python3.11
 
-.PHONY: setup timescaledb demo test lint bench clean
+.PHONY: setup timescaledb demo screenshots test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -20,6 +20,10 @@ timescaledb: setup
 
 demo: setup timescaledb
 	$(BIN)/twspulse --log-text demo
+
+# docs/screenshots/*.png: the four dashboards and the weekly report, redrawn from a fresh demo's data
+screenshots: demo
+	$(BIN)/twspulse dashboards screenshots --demo
 
 test: setup lint timescaledb
 	$(BIN)/pytest -q -n 2

@@ -1,11 +1,10 @@
-"""Dashboard pictures from the panels' own SQL (twspulse/dashboards/snapshot.py), on a real database with the
-sample rows."""
+"""Dashboard pictures from the panels' own SQL (twspulse/dashboards/snapshot.py) on a real database with the sample rows."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -14,6 +13,7 @@ import yaml
 from click.testing import CliRunner
 from PIL import Image
 
+from tests.conftest import PgServers
 from tests.dashboards.model_sample_data import DETAIL_JOB_KEY, build_dashboard_sample
 from twspulse.dashboards.cli import dashboards_group
 from twspulse.dashboards.files import PROVISIONING_DIR, load_dashboards
@@ -29,12 +29,14 @@ from twspulse.dashboards.snapshot import (
 )
 
 
-@pytest.fixture
-def sample_url(database_url: str) -> Iterator[str]:
-    """The dashboard sample in a fresh database on the session's default engine."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
+@pytest.fixture(scope="module")
+def sample_url(pg_admin_url: str, pg_servers: PgServers) -> Iterator[str]:
+    """The dashboard sample in one database for the module, on the session's default engine (the tests only read)."""
+    url = pg_servers.create_database(pg_servers.external_engine or pg_servers.default_engine)
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(build_dashboard_sample(datetime.now(UTC)).sql().encode())
-    yield database_url
+    yield url
+    pg_servers.drop_database(url)
 
 
 def _connect(url: str) -> psycopg.Connection:  # type: ignore[type-arg]
@@ -97,6 +99,27 @@ def test_screenshots_command_writes_a_picture_per_dashboard_and_names_failures(
     assert result.output.count(", 0 failed") == 4
     bad = CliRunner().invoke(dashboards_group, ["screenshots", "--out", str(out), "--no-report", "--var", "job"])
     assert bad.exit_code == 2 and "NAME=VALUE" in bad.output
+    bad = CliRunner().invoke(dashboards_group, ["screenshots", "--no-report", "--range", "twspulse-pipeline=now-1h"])
+    assert bad.exit_code == 2 and "UID=FROM..TO" in bad.output
+
+
+def test_screenshots_of_the_demo_need_the_demos_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWSPULSE_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(dashboards_group, ["screenshots", "--demo", "--out", str(tmp_path / "shots")])
+    assert result.exit_code == 1 and "run `twspulse demo`" in result.output
+    assert not (tmp_path / "shots").exists()
+
+
+def test_a_moved_time_picker_changes_the_range_the_panels_read(sample_url: str, tmp_path: Path) -> None:
+    dash = next(d for d in load_dashboards().values() if d["uid"] == "twspulse-operations")
+    now = datetime.now(UTC)
+    with _connect(sample_url) as conn:
+        snap = snapshot_dashboard(conn, dash, tmp_path / "ops.png", now=now, time_range=("now-2d", "now-1d"))
+        empty = snapshot_dashboard(conn, dash, tmp_path / "old.png", now=now, time_range=("2020-01-01", "2020-01-02"))
+    assert (snap.start, snap.end) == (now - timedelta(days=2), now - timedelta(days=1))
+    assert empty.start == datetime(2020, 1, 1, tzinfo=UTC)
+    runs = next(p for p in empty.panels if p.title == "Job runs by status")
+    assert runs.rows == 0 and "No data" in empty.texts
 
 
 def test_the_data_sources_minimum_interval_is_read_from_the_provisioned_file() -> None:
@@ -137,3 +160,29 @@ def test_a_tall_page_is_cut_at_blank_bands_and_its_blank_bottom_dropped(tmp_path
     assert 190 <= heights[0] <= 300 or 440 <= heights[0] <= 560  # cut in a gap between blocks, not through one
     first = Image.open(parts[0]).convert("RGB")
     assert first.getpixel((100, heights[0] - 1)) == (255, 255, 255)
+
+
+def test_rows_text_panels_and_unknown_panel_types_are_drawn_too(sample_url: str, tmp_path: Path) -> None:
+    dash = {
+        "uid": "t-layout",
+        "title": "Layout",
+        "time": {"from": "now-1h", "to": "now"},
+        "panels": [
+            {"id": 1, "type": "row", "title": "Section one", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 1}},
+            {
+                "id": 2, "type": "text", "title": "Read me", "gridPos": {"x": 0, "y": 1, "w": 12, "h": 4},
+                "options": {"content": "## How to read\nFailures are **red**."},
+            },
+            {
+                "id": 3, "type": "some-plugin-panel", "title": "Plugin", "gridPos": {"x": 12, "y": 1, "w": 12, "h": 4},
+                "targets": [{"refId": "A", "format": "table", "rawSql": "SELECT 'fta1' AS host, 42 AS jobs"}],
+            },
+        ],
+    }  # fmt: skip
+    with _connect(sample_url) as conn:
+        snap = snapshot_dashboard(conn, dash, tmp_path / "layout.png")
+    assert snap.errors == {}
+    assert {"Section one", "Read me", "Plugin", "host", "jobs", "fta1", "42"} <= set(snap.texts)
+    assert any("Failures are red." in t for t in snap.texts)  # markdown marks dropped
+    with Image.open(snap.path) as img:
+        assert img.height == 64 + 5 * 38 + 12  # header, five grid rows, margin

@@ -27,6 +27,15 @@ def _database_url(ctx: click.Context) -> str:
         raise click.ClickException(str(exc)) from exc
 
 
+# `twspulse demo` simulates yesterday (00:00 to 24:00, after three weeks of history) and ingests it all in a
+# few minutes: the default last 24 hours would show only the day's last hours, the pipeline's 6 hours a sliver.
+DEMO_RANGES = {"twspulse-operations": ("now-2d", "now"), "twspulse-pipeline": ("now-30m", "now")}
+# A job of the demo's plan (seed 42) that fails in the simulated day, with a root-cause annotation, failure
+# patterns and error lines: every job-detail panel has something to show (its history is too short for a
+# runtime forecast, which the jobs that have one lack annotations to go with).
+DEMO_VARIABLES = {"twspulse-job-detail": {"job": "/LNX_APP01#/DWH/ETL_DWH.LOAD_FACTS"}}
+
+
 @click.group("dashboards")
 def dashboards_group() -> None:
     """Grafana dashboards (compose provisions them; `push` uploads them to any other Grafana)."""
@@ -92,21 +101,41 @@ def push_command(url: str, token: str, folder: str | None, directory: Path, time
     metavar="[UID:]NAME=VALUE",
     help="A variable's value (comma-separated for multi-value ones); default: All, or the first offered.",
 )
+@click.option(
+    "--range",
+    "ranges",
+    multiple=True,
+    metavar="UID=FROM..TO",
+    help="A dashboard's time range instead of its default, e.g. twspulse-operations=now-2d..now (or ISO times).",
+)
 @click.option("--now", "now_text", default=None, help="The time the ranges end at (ISO 8601, UTC); default: now.")
 @click.option("--report/--no-report", default=True, show_default=True, help="Also the weekly report (Chromium).")
 @click.pass_context
 def screenshots_command(
-    ctx: click.Context, out: Path, from_demo: bool, given: tuple[str, ...], now_text: str | None, report: bool
+    ctx: click.Context,
+    out: Path,
+    from_demo: bool,
+    given: tuple[str, ...],
+    ranges: tuple[str, ...],
+    now_text: str | None,
+    report: bool,
 ) -> None:
     """Pictures of every dashboard from the panels' own SQL (no Grafana needed), and of the weekly report.
 
     Each panel's query is expanded as Grafana's PostgreSQL data source would for the dashboard's default
     range and drawn with matplotlib on Grafana's grid. A panel whose SQL fails is drawn with its error, named
-    here, and the command exits 1 after writing everything else.
+    here, and the command exits 1 after writing everything else. With --demo, run right after `twspulse
+    demo`: the operations and pipeline ranges are widened/narrowed to the demo's simulated day and its
+    few minutes of ingestion, and the job detail shows a job that failed and has a runtime forecast.
     """
     now = _parse_now(now_text)
     variables = _parse_vars(given)
+    windows = _parse_ranges(ranges)
     if from_demo:
+        variables = {
+            uid: {**DEMO_VARIABLES.get(uid, {}), **variables.get(uid, {})} for uid in {*DEMO_VARIABLES, *variables}
+        }
+        windows = {**DEMO_RANGES, **windows}
         from twspulse.engines.postgres import LocalPostgres
         from twspulse.settings import load_settings
 
@@ -117,13 +146,26 @@ def screenshots_command(
             raise click.ClickException(f"no demo database in {folder}: run `twspulse demo` (or `make demo`) first")
         server = LocalPostgres(folder, settings=settings)
         try:
-            failed = _screenshots(server.start(), out, now, variables, report)
+            failed = _screenshots(server.start(), out, now, variables, windows, report)
         finally:
             server.stop()
     else:
-        failed = _screenshots(_database_url(ctx), out, now, variables, report)
+        failed = _screenshots(_database_url(ctx), out, now, variables, windows, report)
     if failed:
         raise SystemExit(1)
+
+
+def _parse_ranges(ranges: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    out = {}
+    for item in ranges:
+        uid, sep, window = item.partition("=")
+        start, dots, end = window.partition("..")
+        if not sep or not dots or not uid or not start or not end:
+            raise click.BadParameter(
+                f"{item!r}: expected UID=FROM..TO, e.g. twspulse-pipeline=now-30m..now", param_hint="--range"
+            )
+        out[uid] = (start.strip(), end.strip())
+    return out
 
 
 def _parse_now(text: str | None) -> datetime:
@@ -153,7 +195,12 @@ def _parse_vars(given: tuple[str, ...]) -> dict[str, dict[str, str]]:
 
 
 def _screenshots(
-    database_url: str, out: Path, now: datetime, variables: dict[str, dict[str, str]], report: bool
+    database_url: str,
+    out: Path,
+    now: datetime,
+    variables: dict[str, dict[str, str]],
+    ranges: dict[str, tuple[str, str]],
+    report: bool,
 ) -> bool:
     """Write the pictures; True when a panel failed."""
     import psycopg
@@ -166,7 +213,7 @@ def _screenshots(
         # autocommit: one panel's error does not abort the others' transaction; read-only, bounded in time
         conn.execute("SET default_transaction_read_only = on")
         conn.execute("SET statement_timeout = '120s'")
-        snaps = snapshot_dashboards(conn, load_dashboards().values(), out, now=now, given=variables)
+        snaps = snapshot_dashboards(conn, load_dashboards().values(), out, now=now, given=variables, ranges=ranges)
     failed = False
     for snap in snaps:
         click.echo(f"wrote {snap.path}  {snap.title}: {len(snap.panels)} panels, {len(snap.errors)} failed")

@@ -261,10 +261,17 @@ def _fill_mode(arg: str) -> str:
 
 
 def resolve_relative(text: str, now: datetime) -> datetime:
-    """A dashboard time like ``now``, ``now-24h``, ``now+30d`` (no rounding with ``/``) against ``now``."""
+    """A dashboard time like ``now``, ``now-24h``, ``now+30d`` (no rounding with ``/``) against ``now``.
+
+    An absolute ISO 8601 time (UTC when it names no zone) is taken as it is, as Grafana's picker does.
+    """
     m = re.fullmatch(r"now(?:([+-])(\d+)([smhdwy]))?", text.strip())
     if not m:
-        raise MacroError(f"time {text!r}: only now[+-]N<unit> is supported here")
+        try:
+            absolute = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise MacroError(f"time {text!r}: expected now[+-]N<unit> or an ISO 8601 time") from None
+        return absolute if absolute.tzinfo else absolute.replace(tzinfo=UTC)
     if not m.group(1):
         return now
     delta = timedelta(seconds=int(m.group(2)) * _UNIT_SECONDS[m.group(3)])

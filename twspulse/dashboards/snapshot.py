@@ -49,7 +49,8 @@ from twspulse.dashboards.grafana_sql import (  # noqa: E402
     variable_query,
 )
 
-# Grafana's dark theme and its classic palette (public/app/core/utils/colors.ts, the first ten).
+# Grafana's dark theme and its classic palette (public/app/core/utils/colors.ts, the first ten), purple moved
+# before red: red means "failed" on these dashboards, a fifth series should not look like it.
 BACKGROUND = "#111217"
 PANEL = "#181b1f"
 BORDER = "#2c3235"
@@ -57,7 +58,7 @@ TEXT = "#ccccdc"
 MUTED = "#8e8e9c"
 GRID = "#2a2d33"
 PALETTE = (
-    "#73BF69", "#F2CC0C", "#8AB8FF", "#FF780A", "#F2495C", "#5794F2", "#B877D9", "#705DA0", "#37872D", "#FADE2A",
+    "#73BF69", "#F2CC0C", "#8AB8FF", "#FF780A", "#B877D9", "#5794F2", "#F2495C", "#705DA0", "#37872D", "#FADE2A",
 )  # fmt: skip
 NAMED_COLOURS = {
     "green": "#73BF69", "red": "#F2495C", "orange": "#FF9830", "yellow": "#FADE2A", "blue": "#5794F2",
@@ -217,9 +218,16 @@ def snapshot_dashboard(
     *,
     now: datetime | None = None,
     given: dict[str, str] | None = None,
+    time_range: tuple[str, str] | None = None,
 ) -> DashboardSnapshot:
-    """Run one dashboard's queries on ``conn`` (autocommit, so one failure spoils nothing else) and draw it."""
+    """Run one dashboard's queries on ``conn`` (autocommit, so one failure spoils nothing else) and draw it.
+
+    ``time_range`` replaces the dashboard's default (``from``, ``to``: ``now-2d`` or ISO 8601 times);
+    ``given`` sets variables by name.
+    """
     now = now or datetime.now(UTC)
+    if time_range is not None:  # the picker moved: everything below reads the dashboard's range from here
+        dashboard = {**dashboard, "time": {"from": time_range[0], "to": time_range[1]}}
     ds_min = datasource_min_interval()
     timescaledb = is_timescaledb(conn)
     variables, var_errors = choose_variables(
@@ -247,15 +255,19 @@ def snapshot_dashboards(
     *,
     now: datetime | None = None,
     given: dict[str, dict[str, str]] | None = None,
+    ranges: dict[str, tuple[str, str]] | None = None,
 ) -> list[DashboardSnapshot]:
-    """One PNG per dashboard in ``out_dir``, named after its uid without the ``twspulse-`` prefix."""
+    """One PNG per dashboard in ``out_dir``, named after its uid without the ``twspulse-`` prefix.
+
+    ``given`` and ``ranges`` are by dashboard uid (see ``snapshot_dashboard``).
+    """
     now = now or datetime.now(UTC)
     snaps = []
     for dash in dashboards:
-        name = dash["uid"].removeprefix("twspulse-")
-        snaps.append(
-            snapshot_dashboard(conn, dash, out_dir / f"{name}.png", now=now, given=(given or {}).get(dash["uid"]))
-        )
+        uid = dash["uid"]
+        path = out_dir / f"{uid.removeprefix('twspulse-')}.png"
+        given_here, range_here = (given or {}).get(uid), (ranges or {}).get(uid)
+        snaps.append(snapshot_dashboard(conn, dash, path, now=now, given=given_here, time_range=range_here))
     return snaps
 
 
@@ -779,8 +791,10 @@ def _draw_bargauge(
 ) -> None:  # fmt: skip
     values = [(label, _number(v)) for label, v in stat_values(panel, result)]
     rows = max(1, min(len(values), int(inner.h // 18)))
+    if rows < len(values):  # keep the last line for "+N more"
+        rows = max(1, rows - 1)
     ax = canvas.blank(inner)
-    row_h = inner.h / rows
+    row_h = min(inner.h / (rows + (1 if rows < len(values) else 0)), 40.0)
     label_w = min(inner.w * 0.4, max(len(label) for label, _ in values) * 6.4 + 8)
     value_w = 70.0
     for i, (label, number) in enumerate(values[:rows]):
@@ -797,7 +811,7 @@ def _draw_bargauge(
         ax.text(inner.w - 4, y + row_h / 2, format_value(number, cfg.get("unit")), color=col, fontsize=9,
                 fontweight="bold", ha="right", va="center")  # fmt: skip
     if len(values) > rows:
-        ax.text(inner.w - 4, inner.h - 2, f"+{len(values) - rows} more", color=MUTED, fontsize=8, ha="right")
+        ax.text(label_w, rows * row_h + row_h / 2, f"+{len(values) - rows} more", color=MUTED, fontsize=8, va="center")
 
 
 def _draw_barchart(
@@ -878,6 +892,29 @@ def table_cells(panel: dict[str, Any], frame: Frame) -> list[list[str]]:
     return out
 
 
+def fit_widths(want: Sequence[float], total: float) -> list[float]:
+    """Column widths summing to ``total``: narrow columns get what they want, the wide ones share the rest.
+
+    Scaling every column alike would cut a four-letter column as much as a long message; this way only
+    the columns wider than an equal share are cut (a table's long text columns, as in Grafana).
+    """
+    if sum(want) <= total:
+        extra = (total - sum(want)) / len(want)
+        return [w + extra for w in want]
+    widths = list(want)
+    pending = sorted(range(len(want)), key=lambda i: want[i])
+    remaining = total
+    while pending:
+        share = remaining / len(pending)
+        if want[pending[0]] <= share:
+            remaining -= want[pending.pop(0)]
+            continue
+        for i in pending:
+            widths[i] = share
+        break
+    return widths
+
+
 def _cell_text(ax: Axes, x: float, y: float, width: float, text: str, **kwargs: Any) -> None:
     """Text cut to the cell: shortened by its estimated width, and clipped at the cell's edge all the same."""
     artist = ax.text(x + 6, y + TABLE_ROW_PX / 2, _shorten(text, int((width - 10) / CHAR_PX)), va="center", **kwargs)
@@ -902,8 +939,7 @@ def _draw_table(
         fixed = configs[i].get("custom", {}).get("width")
         longest = max([len(name)] + [len(r[i]) for r in cells[:visible]])
         want.append(float(fixed) if fixed else min(CELL_MAX_CHARS, max(4, longest)) * CHAR_PX + 14)
-    scale = inner.w / sum(want)
-    widths = [w * scale for w in want]
+    widths = fit_widths(want, inner.w)
     x = 0.0
     ax.add_patch(Rectangle((0, 0), inner.w, TABLE_ROW_PX, color="#22252b"))
     for i, name in enumerate(frame.columns):
@@ -952,7 +988,7 @@ def find_chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def browser_screenshot(chromium: str, page: Path, png: Path, *, width: int = 1280, height: int = 9000) -> Path:
+def browser_screenshot(chromium: str, page: Path, png: Path, *, width: int = 1440, height: int = 9000) -> Path:
     """Headless Chromium's picture of a local HTML page, a ``width`` x ``height`` window (as tests/dashboards does)."""
     import subprocess
     import tempfile
@@ -975,8 +1011,8 @@ def browser_screenshot(chromium: str, page: Path, png: Path, *, width: int = 128
 def split_page(png: Path, names: Sequence[Path]) -> list[Path]:
     """Cut a tall page picture into ``len(names)`` parts at blank bands, dropping the blank bottom.
 
-    The report is one long page; README-sized pictures read better. Cuts go where a whole pixel row is the
-    page background (between sections), nearest to equal parts.
+    The report is one long page; README-sized pictures read better. Cuts go in the middle of a band of blank
+    rows (page background, at least 32 px: the space between sections), nearest to equal parts.
     """
     from PIL import Image
 
@@ -987,13 +1023,26 @@ def split_page(png: Path, names: Sequence[Path]) -> list[Path]:
     content = np.flatnonzero(~blank)
     bottom = int(content[-1]) + 1 + 24 if content.size else pixels.shape[0]
     bottom = min(bottom, pixels.shape[0])
+    gaps = _blank_runs(blank[:bottom], min_length=32)  # between sections; a chart's white inside is shorter
     cuts = [0]
     for k in range(1, len(names)):
         target = bottom * k // len(names)
-        candidates = np.flatnonzero(blank[cuts[-1] + 1 : bottom]) + cuts[-1] + 1
-        cut = int(candidates[np.argmin(np.abs(candidates - target))]) if candidates.size else target
-        cuts.append(cut)
+        later = [(start + end) // 2 for start, end in gaps if (start + end) // 2 > cuts[-1]]
+        cuts.append(min(later, key=lambda mid: abs(mid - target)) if later else target)
     cuts.append(bottom)
     for name, (top, low) in zip(names, zip(cuts[:-1], cuts[1:], strict=True), strict=True):
         img.crop((0, top, img.width, low)).save(name, optimize=True)
     return list(names)
+
+
+def _blank_runs(blank: np.ndarray, *, min_length: int) -> list[tuple[int, int]]:
+    """(start, end) of every run of True at least ``min_length`` long."""
+    runs, start = [], None
+    for i, is_blank in enumerate([*blank.tolist(), False]):
+        if is_blank and start is None:
+            start = i
+        elif not is_blank and start is not None:
+            if i - start >= min_length:
+                runs.append((start, i))
+            start = None
+    return runs
