@@ -1,4 +1,5 @@
-"""Dashboard pictures from the panels' own SQL (twspulse/dashboards/snapshot.py) on a real database with the sample rows."""
+"""Dashboard pictures from the panels' own SQL (twspulse/dashboards/snapshot.py), on a real database with the
+sample rows."""
 
 from __future__ import annotations
 
