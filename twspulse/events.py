@@ -150,6 +150,9 @@ class JobLogChunk(Contract):
     job_name: Name
     job_stream: Name
     workstation: Name
+    folder: Name | None = Field(
+        default=None, description="the job's folder (`/FINANCE/`), so the run's job key is whole; older records lack it"
+    )
     return_code: int | None = None
     internal_status: Name
     end_time: ObservedTime | None = None

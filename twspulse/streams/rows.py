@@ -24,6 +24,7 @@ ENRICHED_JOB_RUN_COLUMNS = (
 JOB_LOG_COLUMNS = (
     "time", "run_id", "chunk_index", "chunk_count", "job_id", "job_name", "job_stream", "workstation",
     "return_code", "internal_status", "content", "total_bytes", "truncated", "first_error_line", "fetched_at",
+    "folder",
 )  # fmt: skip
 HOST_METRIC_COLUMNS = ("time", "host", "metric", "device", "value")
 WORKSTATION_COLUMNS = (
@@ -56,7 +57,7 @@ def job_log_row(c: JobLogChunk) -> tuple[Any, ...]:
     return (
         c.end_time or c.fetched_at, c.run_id, c.chunk_index, c.chunk_count, c.job_id, c.job_name,
         c.job_stream, c.workstation, c.return_code, c.internal_status, content, c.total_bytes, c.truncated,
-        first_error_line(content), c.fetched_at,
+        first_error_line(content), c.fetched_at, c.folder,
     )  # fmt: skip
 
 

@@ -73,6 +73,25 @@ def test_stored_run_is_loaded_from_chunks_and_annotated(database_url: str) -> No
     assert "PUT /twsd/api/v2/plan/job/run/run-1/action/rerun" in steps[-1]
 
 
+def test_a_run_known_only_by_its_joblog_keeps_its_folder_in_the_job_key(database_url: str) -> None:
+    # the joblog agent can be ahead of the job events: no job_runs row yet, the joblog rows say the folder
+    from twspulse.events import JobLogChunk
+    from twspulse.streams.rows import JOB_LOG_COLUMNS, job_log_row
+
+    chunk = JobLogChunk(run_id="run-9", job_id="job-9", job_name="EXTRACT_LEDGER", job_stream="MONTH_END",
+                        workstation="LNX_DB01", folder="/FINANCE/", return_code=4, internal_status="ABEND",
+                        end_time=ENDED, chunk_index=0, chunk_count=1, content="SQL0911N deadlock\n", total_bytes=18,
+                        truncated=False, fetched_at=ENDED)  # fmt: skip
+    columns = ", ".join(JOB_LOG_COLUMNS)
+    with psycopg.connect(database_url) as conn:
+        conn.execute(f"INSERT INTO job_logs ({columns}) VALUES ({', '.join(['%s'] * len(JOB_LOG_COLUMNS))})",
+                     job_log_row(chunk))  # fmt: skip
+        context = load_run_context(conn, "run-9")
+    assert context.run.job_key == "LNX_DB01#/FINANCE/MONTH_END.EXTRACT_LEDGER" and context.run.folder == "/FINANCE/"
+    older = chunk.model_copy(update={"folder": None})  # records of older connectors: the root folder, as before
+    assert job_log_row(older)[JOB_LOG_COLUMNS.index("folder")] is None
+
+
 def test_unknown_run_id_raises_run_not_found(database_url: str) -> None:
     with psycopg.connect(database_url) as conn, pytest.raises(RunNotFound, match="nope"):
         load_run_context(conn, "nope")

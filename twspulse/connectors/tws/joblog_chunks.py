@@ -55,6 +55,7 @@ def joblog_chunks(event: JobEvent, log: Joblog, fetched_at: datetime, chunk_byte
             job_name=event.job_name,
             job_stream=event.job_stream,
             workstation=event.workstation,
+            folder=event.folder,
             return_code=event.return_code,
             internal_status=event.internal_status,
             end_time=event.end_time,

@@ -38,7 +38,7 @@ FROM job_runs WHERE run_id = %s
 ORDER BY (category = 'failed') DESC, time DESC LIMIT 1
 """
 _LOG_META = (
-    "SELECT job_id, job_name, job_stream, workstation, return_code, internal_status, time FROM job_logs "
+    "SELECT job_id, job_name, job_stream, workstation, folder, return_code, internal_status, time FROM job_logs "
     "WHERE run_id = %s ORDER BY time DESC, chunk_index LIMIT 1"
 )
 _CHUNKS = """
@@ -85,10 +85,10 @@ def load_run_context(conn: psycopg.Connection[Any], run_id: str, history_limit: 
         meta = conn.execute(_LOG_META, (run_id,)).fetchone()
         if meta is None:
             raise RunNotFound(run_id)
-        job_id, name, stream, ws, rc, internal, end = meta
+        job_id, name, stream, ws, folder, rc, internal, end = meta  # folder: None in rows of older connectors
         run = FailedRun(
-            run_id=run_id, job_id=job_id, job_name=name, job_stream=stream, workstation=ws,
-            job_key=job_key(ws, None, stream, name), return_code=rc, status=internal, end_time=end,
+            run_id=run_id, job_id=job_id, job_name=name, job_stream=stream, workstation=ws, folder=folder,
+            job_key=job_key(ws, folder, stream, name), return_code=rc, status=internal, end_time=end,
         )  # fmt: skip
     chunks = conn.execute(_CHUNKS, {"run_id": run_id}).fetchall()
     history: list[dict[str, Any]] = []
