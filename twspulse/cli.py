@@ -17,7 +17,7 @@ import click
 from pydantic import ValidationError
 
 from twspulse import metrics
-from twspulse.cli_context import settings_of, settings_problem
+from twspulse.cli_context import json_output, settings_of, settings_problem
 from twspulse.logs import configure_logging
 from twspulse.settings import Settings, load_settings
 
@@ -51,6 +51,7 @@ class _Cli(click.Group):
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="twspulse", message="%(prog)s %(version)s")
 @click.option("--log-level", default=None, help="Override TWSPULSE_LOG_LEVEL (DEBUG, INFO, WARNING, ERROR).")
 @click.option("--log-json/--log-text", default=None, help="JSON log lines (default) or readable text.")
 @click.pass_context
@@ -137,8 +138,9 @@ def engines_up(ctx: click.Context) -> None:
 
 
 @engines.command("status")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
 @click.pass_context
-def engines_status(ctx: click.Context) -> None:
+def engines_status(ctx: click.Context, as_json: bool) -> None:
     """Say where Kafka and the database are, and whether they answer; exit 1 when one of them does not."""
     import psycopg
     from confluent_kafka.admin import AdminClient
@@ -148,22 +150,30 @@ def engines_status(ctx: click.Context) -> None:
     settings = _settings(ctx)
     ep = _endpoints(settings)
     down = []
+    found: dict[str, dict[str, object]] = {}
     try:
         admin = AdminClient(
             librdkafka_config(ep.kafka_bootstrap, "twspulse-status", KafkaSecurity.from_settings(settings))
         )
         brokers = admin.list_topics(timeout=5).brokers
-        click.echo(f"kafka    {ep.kafka_bootstrap}: up ({len(brokers)} broker)")
+        found["kafka"] = {"up": True, "bootstrap": ep.kafka_bootstrap, "brokers": len(brokers)}
+        line = f"kafka    {ep.kafka_bootstrap}: up ({len(brokers)} broker)"
     except Exception as exc:  # noqa: BLE001 - reported, that is the command's job
         down.append("kafka")
-        click.echo(f"kafka    {ep.kafka_bootstrap}: DOWN ({exc})")
+        found["kafka"] = {"up": False, "bootstrap": ep.kafka_bootstrap, "error": str(exc)}
+        line = f"kafka    {ep.kafka_bootstrap}: DOWN ({exc})"
+    if not as_json:
+        click.echo(line)
     try:
         with psycopg.connect(ep.database_url, connect_timeout=5) as conn:
             version = conn.execute("SHOW server_version").fetchone()
-        click.echo(f"database: up (PostgreSQL {version[0] if version else '?'})")
+        found["database"] = {"up": True, "server_version": version[0] if version else None}
+        line = f"database: up (PostgreSQL {version[0] if version else '?'})"
     except psycopg.Error as exc:
         down.append("database")
-        click.echo(f"database: DOWN ({exc})")
+        found["database"] = {"up": False, "error": str(exc)}
+        line = f"database: DOWN ({exc})"
+    click.echo(json_output(found) if as_json else line)
     if down:  # for scripts and healthchecks: a status that says DOWN is a failure
         ctx.exit(1)
 
@@ -187,13 +197,15 @@ def db_migrate(ctx: click.Context) -> None:
 
 @db.command("status")
 @click.option("--estimate", is_flag=True, help="Estimated row counts (fast on big tables) instead of exact ones.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
 @click.pass_context
-def db_status_cmd(ctx: click.Context, estimate: bool) -> None:
+def db_status_cmd(ctx: click.Context, estimate: bool, as_json: bool) -> None:
     """Say which mode is in force (TimescaleDB or plain PostgreSQL) and list tables, aggregates and policies."""
     from twspulse.db_status import db_status
 
     ep = _endpoints(_settings(ctx))
-    click.echo(db_status(ep.database_url, exact_counts=not estimate).render())
+    status = db_status(ep.database_url, exact_counts=not estimate)
+    click.echo(json_output(status) if as_json else status.render())
 
 
 @main.group()
@@ -434,8 +446,9 @@ def worker(ctx: click.Context, no_migrate: bool) -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
 @click.pass_context
-def summary(ctx: click.Context) -> None:
+def summary(ctx: click.Context, as_json: bool) -> None:
     """Print job runs by status, failures with their first error line, row counts and topic offsets."""
     from twspulse.kafka_clients import KafkaSecurity
     from twspulse.summary import read_summary
@@ -444,7 +457,11 @@ def summary(ctx: click.Context) -> None:
     ep = _endpoints(settings)
     started = time.monotonic()
     security = KafkaSecurity.from_settings(settings)
-    click.echo(read_summary(ep.database_url, ep.kafka_bootstrap, security=security).render())
+    found = read_summary(ep.database_url, ep.kafka_bootstrap, security=security)
+    if as_json:
+        click.echo(json_output(found))
+        return
+    click.echo(found.render())
     click.echo(f"({time.monotonic() - started:.1f}s)")
 
 

@@ -7,6 +7,10 @@ that need none still work. A command run on its own (tests) loads fresh settings
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from typing import Any
+
 import click
 from pydantic import ValidationError
 
@@ -37,3 +41,10 @@ def settings_of(ctx: click.Context) -> Settings:
         return load_settings()
     except ValidationError as exc:
         raise click.UsageError(f"bad configuration: {settings_problem(exc)}") from exc
+
+
+def json_output(value: Any) -> str:
+    """A command's result as one JSON document (``--json``): dataclasses as objects, times and paths as strings."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    return json.dumps(value, default=str)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -76,3 +78,43 @@ def test_a_database_that_is_down_and_a_missing_file_are_one_line_each_not_a_trac
     assert down.exit_code == 1 and "database unreachable" in down.output and "Traceback" not in down.output
     missing = CliRunner().invoke(main, ["patterns", "mine", "/no/such/file.log"])
     assert missing.exit_code == 1 and "/no/such/file.log" in missing.output and "Traceback" not in missing.output
+
+
+def test_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and result.output.strip().endswith(version("twspulse")), result.output
+
+
+def test_json_status_of_engines_that_are_down_names_each_and_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWSPULSE_KAFKA_BOOTSTRAP", "127.0.0.1:9")
+    monkeypatch.setenv("TWSPULSE_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    result = CliRunner().invoke(main, ["engines", "status", "--json"])
+    assert result.exit_code == 1
+    status = json.loads(result.output)
+    assert status["kafka"]["up"] is False and status["database"]["up"] is False and status["database"]["error"]
+
+
+def test_json_of_db_status_summary_and_train_on_real_engines(
+    kafka: str, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twspulse import db
+
+    monkeypatch.setenv("TWSPULSE_KAFKA_BOOTSTRAP", kafka)
+    monkeypatch.setenv("TWSPULSE_DATABASE_URL", database_url)
+    engines = json.loads(CliRunner().invoke(main, ["engines", "status", "--json"]).output)
+    assert engines["kafka"]["up"] and engines["database"]["up"]
+    status = CliRunner().invoke(main, ["db", "status", "--json"])
+    assert status.exit_code == 0, status.output
+    described = json.loads(status.output)
+    assert described["mode"] == db.engine_mode(database_url)
+    assert [m["name"] for m in described["migrations"]] == [m.name for m in db.load_migrations()]
+    assert {"job_runs", "alerts"} <= {t["name"] for t in described["tables"]}
+    summary = CliRunner().invoke(main, ["summary", "--json"])
+    assert summary.exit_code == 0, summary.output
+    assert json.loads(summary.output)["job_runs_rows"] == 0
+    trained = CliRunner().invoke(main, ["train", "--json"])
+    assert trained.exit_code == 0, trained.output
+    record = json.loads(trained.output.strip().splitlines()[-1])
+    assert record["series_trained"] == 0 and record["crossings"] == [] and record["run_id"]

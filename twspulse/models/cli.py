@@ -8,6 +8,7 @@ and need no database; ``train`` finds the database the way every other command d
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 import sys
 from typing import IO
@@ -15,7 +16,7 @@ from typing import IO
 import click
 import pandas as pd
 
-from twspulse.cli_context import settings_of
+from twspulse.cli_context import json_output, settings_of
 
 _TS_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -147,8 +148,11 @@ def score_command(ctx: click.Context, file: IO[str], runtimes: bool, threshold: 
     default=None,
     help="History to train on: a duration back from now (30d, 12h, 2w) or an ISO date/time [60d].",
 )
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object (the run's record and crossings) instead of text."
+)
 @click.pass_context
-def train_command(ctx: click.Context, since: str | None) -> None:
+def train_command(ctx: click.Context, since: str | None, as_json: bool) -> None:
     """Retrain forecasts (job runtimes, host CPU/memory/disk), backtests, capacity alerts and the IsolationForest.
 
     Writes forecast_models, forecasts, alerts, anomalies and one model_runs row; a new IsolationForest version
@@ -172,6 +176,12 @@ def train_command(ctx: click.Context, since: str | None) -> None:
     except (InvalidSince, EnginesNotConfigured, TrainingAlreadyRunning, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     m = report.metrics
+    crossings = [o.crossing.describe(o.series.label) for o in report.outcomes if o.crossing and o.crossing.at]
+    if as_json:
+        fields = [f.name for f in dataclasses.fields(report) if f.name != "outcomes"]  # outcomes hold data frames
+        record = {name: getattr(report, name) for name in fields}
+        click.echo(json_output(record | {"crossings": crossings}))
+        return
     click.echo(
         f"{report.run_id}: {report.status} in {report.duration_s:.1f}s; series trained {report.series_trained}, "
         f"skipped {report.series_skipped}, failed {report.series_failed}; alerts written {report.alerts_written}"
