@@ -21,11 +21,11 @@ import statistics
 import time
 import tracemalloc
 
+from twspulse.joblog.joblog_frame import joblog_lines, parse_footer, parse_header
 from twspulse.models.annotate.annotator import Annotator
 from twspulse.models.annotate.evaluation import SPLITS, load_expectations, run_for_case
 from twspulse.models.annotate.excerpt import decode_joblog
 from twspulse.settings import Settings
-from twspulse.streams.patterns.joblog_frame import joblog_lines, parse_footer, parse_header
 
 
 def noise_line(rng: random.Random, i: int) -> str:

@@ -46,9 +46,9 @@ from typing import Any
 from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
 
-from twspulse.streams.patterns.grouping_accuracy import grouping_accuracy
-from twspulse.streams.patterns.masking import CLASSES, Masker
-from twspulse.streams.patterns.miner import MinerConfig, PatternMiner
+from twspulse.joblog.grouping_accuracy import grouping_accuracy
+from twspulse.joblog.masking import CLASSES, Masker
+from twspulse.joblog.miner import MinerConfig, PatternMiner
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _NUMBER = re.compile(r"(?<![\w-])\d+(?![\w-])")

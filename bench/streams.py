@@ -184,7 +184,7 @@ def mine_rate(repeat: int = 50) -> None:
     """Lines/s of the joblog pattern miner over the output of 400 simulated failed runs, seen `repeat`
     times (after the first pass the templates are known: the steady state of a long-running worker)."""
     from bench.patterns_loghub import simulated_joblog_lines
-    from twspulse.streams.patterns.miner import PatternMiner
+    from twspulse.joblog.miner import PatternMiner
 
     lines = simulated_joblog_lines()
     miner = PatternMiner()

@@ -224,7 +224,7 @@ def patterns_mine(file: str, fmt: str) -> None:
     (the same miner and defaults as the worker). Binary bytes and invalid
     UTF-8 are decoded with replacement; the file is streamed, never read whole.
     """
-    from twspulse.streams.patterns.mine_cli import mine_lines, open_input
+    from twspulse.joblog.mine_cli import mine_lines, open_input
 
     mine_lines(open_input(file), sys.stdout, fmt)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from twspulse.streams.joblog_errors import first_error_line
+from twspulse.joblog.first_error import first_error_line
 
 Row = tuple[Any, ...]
 

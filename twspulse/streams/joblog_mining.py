@@ -34,10 +34,10 @@ import structlog
 from psycopg import AsyncConnection
 
 from twspulse.events import JobLogChunk
-from twspulse.streams.patterns.error_lines import joblog_error_lines
-from twspulse.streams.patterns.exceptions import MinerStateError
-from twspulse.streams.patterns.joblog_frame import JoblogFrame, joblog_lines, split_joblog
-from twspulse.streams.patterns.miner import PatternMiner, pattern_number
+from twspulse.joblog.error_lines import joblog_error_lines
+from twspulse.joblog.exceptions import MinerStateError
+from twspulse.joblog.joblog_frame import JoblogFrame, joblog_lines, split_joblog
+from twspulse.joblog.miner import PatternMiner, pattern_number
 from twspulse.streams.timescale_sink import TimescaleSink
 
 log = structlog.get_logger(__name__)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from twspulse.events import HostMetrics, JobEvent, JobLogChunk, WorkstationStatus
+from twspulse.joblog.first_error import first_error_line
 from twspulse.streams.enrichment import Enrichment
-from twspulse.streams.joblog_errors import first_error_line
 
 JOB_RUN_COLUMNS = (
     "time", "event_id", "job_id", "run_id", "plan_id", "job_name", "job_stream", "workstation", "folder",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from twspulse.models.annotate.entities import code_location, extract_entities
+from twspulse.joblog.entities import code_location, extract_entities
 from twspulse.models.annotate.evidence import classify_line, http_status, type_category
 
 

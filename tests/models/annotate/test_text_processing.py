@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from twspulse.models.annotate.entities import extract_entities
+from twspulse.joblog.entities import extract_entities
+from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.excerpt import build_excerpt, read_joblog
-from twspulse.models.annotate.masking import mask_secrets
 
 HEADER = "=" * 63 + "\n= JOB       : WS1#STREAM.JOB1\n= USER      : batch\n" + "=" * 63 + "\n"
 FOOTER = "=" * 63 + "\n= Exit Status           : 12\n" + "=" * 63 + "\n"

@@ -7,7 +7,7 @@ context), and the tail of the job's output (jobs often print their verdict last)
 are marked "[... N lines omitted ...]" so a reader knows the log is not contiguous. Tokens are
 estimated as characters / 4, close enough for budgeting English-like log text.
 
-Error lines come from streams.patterns.error_lines (the pattern miner's finder), so the excerpt, the
+Error lines come from joblog.error_lines (the pattern miner's finder), so the excerpt, the
 stored `first_error_line` and the miner agree on what an error line is. Input may be bytes in any
 state (invalid UTF-8, NUL, CRLF): it is decoded the way the connector decodes joblogs.
 """
@@ -18,10 +18,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from twspulse.joblog.error_lines import ErrorLine, pick_error_lines
+from twspulse.joblog.joblog_frame import JoblogFrame, joblog_lines, parse_footer, parse_header
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.rule_base import RULE_HINT_WORDS
-from twspulse.streams.patterns.error_lines import ErrorLine, pick_error_lines
-from twspulse.streams.patterns.joblog_frame import JoblogFrame, joblog_lines, parse_footer, parse_header
 
 CHARS_PER_TOKEN = 4
 CONTEXT_BEFORE = 3
@@ -29,7 +29,7 @@ CONTEXT_AFTER = 4
 TAIL_LINES = 15
 MAX_LINE_CHARS = 400  # one giant line (a JSON dump, binary) must not eat the budget
 ERROR_LINE_LIMIT = 20
-# Lower-case words one of which is in every line streams.patterns.error_lines can score (a superset of
+# Lower-case words one of which is in every line joblog.error_lines can score (a superset of
 # its _SPECIFIC, _GENERIC, _EXCEPTION, _CODE, label and continuation patterns), plus "-123" codes.
 _FINDER_WORDS = (
     "error", "fail", "fatal", "severe", "abend", "exception", "reject", "denied", "invalid", "exceed", "abort",
@@ -100,7 +100,7 @@ def find_error_lines(
 ) -> tuple[list[ErrorLine], list[int]]:
     """The shared finder's error lines (without feeding it lines that cannot score), and rule-hint lines.
 
-    streams.patterns.error_lines scores each line with case-insensitive regexes (~8-45 us a line), too
+    joblog.error_lines scores each line with case-insensitive regexes (~8-45 us a line), too
     slow for a 10k-line joblog within 50 ms. A line it can score contains one of _FINDER_WORDS (or a
     code "-123"); a line that scores 0 ends any label or continuation exactly like the end of its input,
     except right after a bare "ERROR:" label (it borrows the next line) or as an indented continuation.

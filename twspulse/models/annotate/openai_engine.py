@@ -36,9 +36,10 @@ from pydantic import SecretStr, ValidationError
 
 from twspulse.connectors.tws.circuit_breaker import CircuitBreaker
 from twspulse.connectors.tws.errors import TwsCircuitOpen
+from twspulse.joblog.entities import Entities
+from twspulse.joblog.secrets import MASK, mask_secrets
 from twspulse.models.annotate.annotation import Annotation, FailedRun, LlmAnswer
 from twspulse.models.annotate.budget import MinuteBudget
-from twspulse.models.annotate.entities import Entities
 from twspulse.models.annotate.exceptions import (
     LlmBudgetExhausted,
     LlmCircuitOpen,
@@ -48,7 +49,6 @@ from twspulse.models.annotate.exceptions import (
     LlmUrlRefused,
 )
 from twspulse.models.annotate.excerpt import Joblog
-from twspulse.models.annotate.masking import MASK, mask_secrets
 from twspulse.models.annotate.prompt import build_messages, correction_message, prompt_hash
 from twspulse.models.annotate.similar_cases import SimilarCase
 from twspulse.settings import Settings

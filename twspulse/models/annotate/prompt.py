@@ -13,9 +13,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from twspulse.joblog.entities import Entities
+from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import CATEGORIES, FailedRun
-from twspulse.models.annotate.entities import Entities
-from twspulse.models.annotate.masking import mask_secrets
 from twspulse.models.annotate.rerun import rerun_step
 from twspulse.models.annotate.similar_cases import SimilarCase
 

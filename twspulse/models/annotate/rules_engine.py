@@ -7,7 +7,7 @@ job survived, not the reason it failed. The best candidate wins; ties go to the 
 errors are usually consequences), except in a Java exception chain, where the deepest "Caused by:" is
 the root cause.
 
-Candidates come from two places: the shared error-line finder (streams.patterns.error_lines), and one
+Candidates come from two places: the shared error-line finder (joblog.error_lines), and one
 pass over the job's output with the rule base's own patterns, for lines the finder does not score
 (e.g. "kinit: Keytab contains no suitable keys", SAP messages that name a file that "could not be
 opened").
@@ -30,12 +30,13 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 
+from twspulse.joblog.entities import Entities, code_location, extract_entities, merge
+from twspulse.joblog.error_lines import ErrorLine
+from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
-from twspulse.models.annotate.entities import Entities, code_location, extract_entities, merge
 from twspulse.models.annotate.evidence import classify_line
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.keyword_filter import trie_pattern
-from twspulse.models.annotate.masking import mask_secrets
 from twspulse.models.annotate.rerun import rerun_step
 from twspulse.models.annotate.rule_base import (
     CONTEXT_KINDS,
@@ -46,7 +47,6 @@ from twspulse.models.annotate.rule_base import (
     RULES_VERSION,
     Rule,
 )
-from twspulse.streams.patterns.error_lines import ErrorLine
 
 ENGINE = "rules"
 _QUIET = re.compile(

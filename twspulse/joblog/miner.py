@@ -5,7 +5,7 @@ line at a time, templates refine as more lines come) and the state must survive 
 keeps `to_bytes()` next to the rows it wrote and gives it to `from_bytes()` on start.
 
 The algorithm (each part measured on LogHub, leave-one-system-out; see docs/patterns.md):
-1. Masking (streams.patterns.masking): general token classes turn variables into typed masks; a
+1. Masking (joblog.masking): general token classes turn variables into typed masks; a
    token's words around a mask stay (its skeleton: `(uid=<*>)`, `lr:<*>`, `[<*>]`).
 2. Drain's fixed-depth routing: lines are grouped by token count and their first `depth` tokens
    (a mask routes as "any"), so a line is only compared with a handful of candidate patterns.
@@ -50,8 +50,8 @@ from itertools import combinations, compress
 from operator import itemgetter, ne
 from typing import Any
 
-from twspulse.streams.patterns.exceptions import CorruptStateError, IncompatibleStateError
-from twspulse.streams.patterns.masking import (
+from twspulse.joblog.exceptions import CorruptStateError, IncompatibleStateError
+from twspulse.joblog.masking import (
     ANY,
     MASKING_VERSION,
     VAR_CLOSE,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from twspulse.streams.joblog_errors import first_error_line
+from twspulse.joblog.first_error import first_error_line
 
 JOBLOG = """===============================================================
 = JOB       : MDM#DAILY[(0005 11/24/26),(0AAAAAAAAAAAAB3)].LOAD_SALES

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 class PatternError(Exception):
-    """Base class of every error raised by streams.patterns."""
+    """Base class of every error raised by joblog."""
 
 
 class MinerStateError(PatternError):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.streams.patterns.conftest import ServedJoblog
-from twspulse.streams.patterns.joblog_frame import joblog_lines, split_joblog
+from tests.joblog.conftest import ServedJoblog
+from twspulse.joblog.joblog_frame import joblog_lines, split_joblog
 
 RULE = "=" * 63
 HEADER = f"""{RULE}

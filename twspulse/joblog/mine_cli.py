@@ -29,8 +29,8 @@ from array import array
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, TextIO
 
-from twspulse.streams.patterns.exceptions import UnsupportedFormatError
-from twspulse.streams.patterns.miner import PatternMiner
+from twspulse.joblog.exceptions import UnsupportedFormatError
+from twspulse.joblog.miner import PatternMiner
 
 FORMATS = ("csv", "jsonl")
 COLUMNS = ("line_no", "pattern_id", "group_id", "template")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from twspulse.streams.patterns.exceptions import UnsupportedFormatError
-from twspulse.streams.patterns.mine_cli import _IndexSpool, mine_lines, open_input
-from twspulse.streams.patterns.miner import PatternMiner
+from twspulse.joblog.exceptions import UnsupportedFormatError
+from twspulse.joblog.mine_cli import _IndexSpool, mine_lines, open_input
+from twspulse.joblog.miner import PatternMiner
 
 LINES = [
     "job LOAD_SALES failed for user alice at step 10",

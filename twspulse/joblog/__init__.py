@@ -9,17 +9,17 @@ Modules, in the order data flows through them:
 - grouping_accuracy: the LogHub measure used by bench/patterns_loghub.py.
 """
 
-from twspulse.streams.patterns.error_lines import ErrorLine, joblog_error_lines, main_cause, pick_error_lines
-from twspulse.streams.patterns.exceptions import (
+from twspulse.joblog.error_lines import ErrorLine, joblog_error_lines, main_cause, pick_error_lines
+from twspulse.joblog.exceptions import (
     CorruptStateError,
     IncompatibleStateError,
     MinerStateError,
     PatternError,
     UnsupportedFormatError,
 )
-from twspulse.streams.patterns.joblog_frame import JobFooter, JobHeader, JoblogFrame, split_joblog
-from twspulse.streams.patterns.masking import Masker
-from twspulse.streams.patterns.miner import MinedLine, MinerConfig, PatternMiner
+from twspulse.joblog.joblog_frame import JobFooter, JobHeader, JoblogFrame, split_joblog
+from twspulse.joblog.masking import Masker
+from twspulse.joblog.miner import MinedLine, MinerConfig, PatternMiner
 
 __all__ = [
     "CorruptStateError",

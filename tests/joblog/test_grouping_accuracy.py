@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from twspulse.streams.patterns.grouping_accuracy import grouping_accuracy
+from twspulse.joblog.grouping_accuracy import grouping_accuracy
 
 
 def test_a_split_event_and_a_merged_group_cost_all_their_messages() -> None:

@@ -19,7 +19,7 @@ from detect_secrets.plugins.sendgrid import SendGridDetector
 from detect_secrets.plugins.slack import SlackDetector
 from detect_secrets.plugins.stripe import StripeDetector
 
-from twspulse.models.annotate.masking import MASK, contains_secret, mask_secrets
+from twspulse.joblog.secrets import MASK, contains_secret, mask_secrets
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJldGwifQ.c2lnbmF0dXJlMTIz"
 FORMS = [

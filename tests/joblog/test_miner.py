@@ -8,9 +8,9 @@ import zlib
 
 import pytest
 
-from tests.streams.patterns.conftest import ServedJoblog
-from twspulse.streams.patterns.exceptions import CorruptStateError, IncompatibleStateError
-from twspulse.streams.patterns.miner import MinerConfig, PatternMiner
+from tests.joblog.conftest import ServedJoblog
+from twspulse.joblog.exceptions import CorruptStateError, IncompatibleStateError
+from twspulse.joblog.miner import MinerConfig, PatternMiner
 
 ERRORS = [
     "cat: /data/in/sales_20261124.csv: No such file or directory",

@@ -1,6 +1,6 @@
 """Picks the lines of a failed run's output that explain the failure, with their joblog line numbers.
 
-twspulse/streams/joblog_errors.py keeps one line (the first with the best score). Pattern mining and the
+twspulse/joblog/first_error.py keeps one line (the first with the best score). Pattern mining and the
 annotator want the few lines an operator would quote: the cause ("ORA-01653: unable to extend..."),
 the label it hangs off ("ERROR at line 1:"), the root cause of a chained exception ("Caused by: ..."),
 the details a database client adds ("DETAIL:  Key (id)=(42) already exists.") and the job's own
@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from twspulse.streams.patterns.joblog_frame import JoblogFrame, split_joblog
+from twspulse.joblog.joblog_frame import JoblogFrame, split_joblog
 
 MAX_LINES = 20
 MAX_CHARS = 1000

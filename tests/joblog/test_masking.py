@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from twspulse.streams.patterns.masking import Masker, render
+from twspulse.joblog.masking import Masker, render
 
 CASES = [
     ("copied 1,024 files (3.5GB) in 12ms", "copied <NUM> files (<NUM>) in <NUM>"),

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from twspulse.events import JobLogChunk
+from twspulse.joblog.error_lines import joblog_error_lines
+from twspulse.joblog.joblog_frame import split_joblog
+from twspulse.joblog.mine_cli import mine_lines
+from twspulse.joblog.miner import PatternMiner
 from twspulse.streams.joblog_mining import MINER_NAME, JoblogMiner
-from twspulse.streams.patterns.error_lines import joblog_error_lines
-from twspulse.streams.patterns.joblog_frame import split_joblog
-from twspulse.streams.patterns.mine_cli import mine_lines
-from twspulse.streams.patterns.miner import PatternMiner
 from twspulse.streams.timescale_sink import TimescaleSink
 
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 
-from tests.streams.patterns.conftest import ServedJoblog
-from tests.streams.patterns.test_joblog_frame import FOOTER, HEADER
+from tests.joblog.conftest import ServedJoblog
+from tests.joblog.test_joblog_frame import FOOTER, HEADER
+from twspulse.joblog.error_lines import joblog_error_lines, main_cause, pick_error_lines, score_line
 from twspulse.simulator.failures import FAMILIES, CauseContext, cause_lines
-from twspulse.streams.patterns.error_lines import joblog_error_lines, main_cause, pick_error_lines, score_line
 
 ORACLE_BODY = """2026-11-24 02:00:00 INFO  [LOAD_FACTS] starting /opt/batch/load_facts.sh on db01 (pid 4711, attempt 1)
 
