@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import structlog
@@ -273,3 +274,17 @@ def test_plain_http_to_a_remote_host_is_used_when_explicitly_allowed_with_a_warn
     assert any(entry["event"] == "annotate.llm.insecure_http" and entry["host"] == address for entry in logs)
     with pytest.raises(LlmUrlRefused):
         OpenAIEngine.from_settings(settings.model_copy(update={"llm_allow_insecure_http": False}))
+
+
+def test_retry_after_given_as_an_http_date_is_honoured() -> None:
+    from email.utils import format_datetime
+
+    # the same reader as the TWS client and the notifier: an HTTP date counts, not only seconds
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
+    with llm_server([Reply(status=429, headers={"Retry-After": when}), good(GOOD)]) as server:
+        with _annotator(server.url, max_backoff_s=5.0) as annotator:  # the cap above the date
+            started = time.monotonic()
+            annotation = annotator.annotate(RUN, JOBLOG)
+            waited = time.monotonic() - started
+    assert len(server.requests) == 2 and annotation.engine == "openai:test-model"
+    assert waited >= 0.9  # the date, a second or two ahead (HTTP dates have whole seconds), was waited for

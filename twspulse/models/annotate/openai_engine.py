@@ -51,6 +51,7 @@ from twspulse.models.annotate.exceptions import (
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.prompt import build_messages, correction_message, prompt_hash
 from twspulse.models.annotate.similar_cases import SimilarCase
+from twspulse.retry_after import retry_after as read_retry_after
 from twspulse.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -190,7 +191,7 @@ class OpenAIEngine:
             else:
                 if response.status_code == 429 or response.status_code >= 500:
                     last = f"HTTP {response.status_code}"
-                    retry_after = _retry_after(response)
+                    retry_after = read_retry_after(response.headers)  # seconds or an HTTP date
                     self.breaker.record_failure()
                 elif response.status_code >= 400:
                     self.breaker.record_success()  # the endpoint is up; our request is wrong
@@ -262,14 +263,6 @@ def _content(response: httpx.Response) -> str:
     if not isinstance(content, str):
         raise LlmUnavailable("chat completion without text content")
     return content
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date: fall back to our own backoff
 
 
 def _is_joblog_line(candidate: str, joblog: Joblog) -> bool:
