@@ -151,6 +151,10 @@ class AlertBook:
         self.open[dedup_key] = alert
         return alert
 
+    def adopt(self, alert: Alert) -> None:
+        """Take over ``alert`` as the open alert of its dedup key (as another worker last wrote it)."""
+        self.open[alert.dedup_key] = alert
+
     def apply_all(self, conditions: Iterable[Condition]) -> list[Alert]:
         """Events of several conditions, in order."""
         return [event for c in conditions for event in self.apply(c)]
@@ -209,13 +213,18 @@ def write_alerts(conn: psycopg.Connection[Any], events: Iterable[Alert]) -> int:
     return max(inserted, 0)
 
 
-def open_alerts_from_db(conn: psycopg.Connection[Any], kinds: Iterable[str]) -> dict[str, Alert]:
-    """The alerts of ``kinds`` whose latest change is firing, by dedup key: the state a batch job resumes from."""
+def open_alerts_from_db(
+    conn: psycopg.Connection[Any], kinds: Iterable[str], dedup_keys: Iterable[str] | None = None
+) -> dict[str, Alert]:
+    """The alerts of ``kinds`` (only those of ``dedup_keys`` when given) whose latest change is firing, by dedup
+    key: the state a batch job or a worker resumes from, and what another worker's alert looks like now."""
+    keys = None if dedup_keys is None else list(dedup_keys)
     rows = conn.execute(
         f"SELECT {', '.join(ALERT_COLUMNS)} FROM ("
-        f"  SELECT DISTINCT ON (alert_id) * FROM alerts WHERE kind = ANY(%s) ORDER BY alert_id, time DESC"
+        f"  SELECT DISTINCT ON (alert_id) * FROM alerts WHERE kind = ANY(%s)"
+        f"  {'' if keys is None else 'AND dedup_key = ANY(%s)'} ORDER BY alert_id, time DESC"
         ") latest WHERE state = 'firing'",
-        (list(kinds),),
+        (list(kinds),) if keys is None else (list(kinds), keys),
     ).fetchall()
     out: dict[str, Alert] = {}
     for row in rows:

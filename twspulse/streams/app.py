@@ -297,6 +297,14 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
             lags[(tp.topic, tp.partition)] = lag
         exported = metrics.export_lag(settings.worker_id, lags, exported)
 
+    @app.timer(interval=5.0)
+    async def enrich_waiting_alerts() -> None:
+        """Root causes that came before their alert (or for another worker's alert): look for it again."""
+        try:
+            await alerts.retry_pending()
+        except psycopg.Error as exc:  # the database is down: the findings wait for the next turn
+            log.warning("worker.pending_findings_not_retried", error=str(exc), pending=alerts.pending)
+
     @app.timer(interval=LAG_RECORD_SECONDS)
     async def record_consumer_lag() -> None:
         """The lag /metrics exports, also into ``consumer_lag`` for the pipeline health dashboard. Best effort: a
