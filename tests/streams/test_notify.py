@@ -412,3 +412,14 @@ def test_webhook_message_carries_the_root_cause_once_enriched() -> None:
     enriched = _alert().model_copy(update={"evidence": {"annotation": {"root_cause": "disk /data full"}}})
     blocks = WebhookReceiver.payload(enriched)["blocks"]
     assert any("Root cause: disk /data full" in b.get("text", {}).get("text", "") for b in blocks)
+
+
+def test_the_root_cause_says_how_sure_it_is_and_what_operators_recorded() -> None:
+    record = {"basis": "pattern P7", "confirmed": 3, "refuted": 1, "engine_confidence": 0.6}
+    annotation = {"root_cause": "disk /data full", "confidence": 0.68, "track_record": record}
+    enriched = _alert().model_copy(update={"evidence": {"annotation": annotation}})
+    text = " ".join(str(b.get("text", {}).get("text", "")) for b in WebhookReceiver.payload(enriched)["blocks"])
+    assert "confidence 0.68 (operators confirmed 3, refuted 1 earlier annotations of this pattern)" in text
+    with httpx.Client() as client:
+        am = AlertmanagerReceiver(client, "http://am:9093/", timedelta(days=7), None)
+    assert am.payload(enriched)[0]["annotations"]["root_cause_confidence"].startswith("confidence 0.68 (")

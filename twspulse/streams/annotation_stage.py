@@ -80,4 +80,5 @@ def _evidence(a: Annotation) -> dict[str, Any]:
     return {
         "engine": a.engine, "category": a.category, "root_cause": a.root_cause, "error_line": a.error_line,
         "steps": a.steps, "confidence": a.confidence, "similar_cases": a.similar_cases,
+        "track_record": a.track_record,
     }  # fmt: skip

@@ -39,11 +39,21 @@ SELECT f.workstation, f.job_stream, f.job_name, f.failures, f.finished,
  LIMIT 15
 """
 
+# Per cause, what operators recorded about its annotations (`twspulse feedback`): the learning-from-resolutions
+# loop's track record, which moves the confidence of later annotations of the same pattern.
 ROOT_CAUSES = """
+WITH outcome AS (
+  SELECT DISTINCT ON (run_id) run_id, correct FROM annotation_feedback
+   WHERE correct IS NOT NULL ORDER BY run_id, given_at DESC
+)
 SELECT coalesce(a.category, 'not annotated') AS cause, count(*) AS failures,
-       (array_agg(a.root_cause ORDER BY r.time DESC) FILTER (WHERE a.root_cause IS NOT NULL))[1] AS latest_root_cause
+       (array_agg(a.root_cause ORDER BY r.time DESC) FILTER (WHERE a.root_cause IS NOT NULL))[1] AS latest_root_cause,
+       round(avg(a.confidence)::numeric, 2) AS confidence,
+       count(o.run_id) FILTER (WHERE o.correct) AS confirmed,
+       count(o.run_id) FILTER (WHERE NOT o.correct) AS refuted
   FROM job_runs r
   LEFT JOIN job_annotations a ON a.run_id = r.run_id
+  LEFT JOIN outcome o ON o.run_id = r.run_id
  WHERE r.time >= now() - %(since)s AND r.category = 'failed'
  GROUP BY 1
  ORDER BY 2 DESC

@@ -98,3 +98,6 @@ class Annotation(BaseModel):
     prompt_hash: str | None = None
     entities: dict[str, Any] = Field(default_factory=dict)
     fallback_reason: str | None = None
+    # outcomes operators recorded for earlier annotations of the same pattern, which moved `confidence`
+    # (models/annotate/track_record.py); None when there were none
+    track_record: dict[str, Any] | None = None

@@ -21,6 +21,7 @@ from twspulse.models.annotate.excerpt import build_excerpt, read_joblog
 from twspulse.models.annotate.openai_engine import OpenAIEngine
 from twspulse.models.annotate.rules_engine import RulesEngine
 from twspulse.models.annotate.similar_cases import SimilarCase, find_similar
+from twspulse.models.annotate.track_record import with_track_record
 from twspulse.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -64,7 +65,8 @@ class Annotator:
                 result = offline.model_copy(
                     update={"fallback_reason": reason, "entities": {**offline.entities, "fallback_reason": reason}}
                 )
-        return result.model_copy(update={"similar_cases": [case.run_id for case in similar]})
+        result = result.model_copy(update={"similar_cases": [case.run_id for case in similar]})
+        return with_track_record(self.conn, run, result) if self.conn is not None else result
 
     def close(self) -> None:
         """Release the LLM's HTTP client if this annotator created it."""

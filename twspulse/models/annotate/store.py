@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from twspulse.job_keys import job_key_of
 from twspulse.models.annotate.annotation import Annotation, FailedRun
@@ -20,16 +21,18 @@ from twspulse.models.annotate.exceptions import RunNotFound
 
 _UPSERT = """
 INSERT INTO job_annotations (run_id, job_id, job_key, job_name, job_stream, workstation, return_code, failed_at,
-                             engine, category, root_cause, error_line, steps, confidence, similar_cases, prompt_hash)
+                             engine, category, root_cause, error_line, steps, confidence, similar_cases, prompt_hash,
+                             track_record)
 VALUES (%(run_id)s, %(job_id)s, %(job_key)s, %(job_name)s, %(job_stream)s, %(workstation)s, %(return_code)s,
         %(failed_at)s, %(engine)s, %(category)s, %(root_cause)s, %(error_line)s, %(steps)s, %(confidence)s,
-        %(similar_cases)s, %(prompt_hash)s)
+        %(similar_cases)s, %(prompt_hash)s, %(track_record)s)
 ON CONFLICT (run_id) DO UPDATE SET
   job_id = EXCLUDED.job_id, job_key = EXCLUDED.job_key, job_name = EXCLUDED.job_name,
   job_stream = EXCLUDED.job_stream, workstation = EXCLUDED.workstation, return_code = EXCLUDED.return_code,
   failed_at = EXCLUDED.failed_at, annotated_at = now(), engine = EXCLUDED.engine, category = EXCLUDED.category,
   root_cause = EXCLUDED.root_cause, error_line = EXCLUDED.error_line, steps = EXCLUDED.steps,
-  confidence = EXCLUDED.confidence, similar_cases = EXCLUDED.similar_cases, prompt_hash = EXCLUDED.prompt_hash
+  confidence = EXCLUDED.confidence, similar_cases = EXCLUDED.similar_cases, prompt_hash = EXCLUDED.prompt_hash,
+  track_record = EXCLUDED.track_record
 """
 _RUN = """
 SELECT job_id, job_name, job_stream, workstation, folder, job_key, return_code, status, internal_status,
@@ -123,6 +126,7 @@ def save_annotation(conn: psycopg.Connection[Any], annotation: Annotation, run: 
             "confidence": annotation.confidence,
             "similar_cases": annotation.similar_cases,
             "prompt_hash": annotation.prompt_hash,
+            "track_record": Jsonb(annotation.track_record) if annotation.track_record is not None else None,
         },
     )
     conn.commit()

@@ -56,6 +56,19 @@ def root_cause(alert: Alert) -> str | None:
     return None
 
 
+def confidence_note(alert: Alert) -> str | None:
+    """How sure the annotation is, and what operators recorded about earlier ones of its pattern."""
+    annotation = alert.evidence.get("annotation")
+    if not isinstance(annotation, dict) or not isinstance(annotation.get("confidence"), int | float):
+        return None
+    note = f"confidence {annotation['confidence']:.2f}"
+    record = annotation.get("track_record")
+    if isinstance(record, dict):
+        note += (f" (operators confirmed {record.get('confirmed', 0)}, refuted {record.get('refuted', 0)} earlier "
+                 f"annotations of this {str(record.get('basis', 'pattern')).split(' ')[0]})")  # fmt: skip
+    return note
+
+
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -95,6 +108,8 @@ class AlertmanagerReceiver:
         cause = root_cause(alert)
         if cause:
             annotations["root_cause"] = cause
+        if note := confidence_note(alert):
+            annotations["root_cause_confidence"] = note
         ends = alert.time if alert.state == "resolved" else max(now, alert.time) + self._hold
         body: dict[str, Any] = {
             "labels": {
@@ -140,7 +155,8 @@ class WebhookReceiver:
         facts = [f"first seen {_iso(alert.first_seen)}", f"seen {alert.count}x", f"alert {alert.alert_id}"]
         blocks: list[dict[str, Any]] = [_section(f"*{head}*\n{alert.summary}")]
         if cause:
-            blocks.append(_section(f"Root cause: {cause}"))
+            note = confidence_note(alert)
+            blocks.append(_section(f"Root cause: {cause}" + (f"\n_{note}_" if note else "")))
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(facts)}]})
         return {"text": text, "blocks": blocks}
 
