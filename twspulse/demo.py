@@ -166,6 +166,7 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
               f"{m.get('median_baseline_smape')} (Prophet better on {m.get('beats_baseline')}/"
               f"{m.get('backtested')} series)")  # fmt: skip
         print(_drift_story(endpoints.database_url, history))
+        print(_insights_story(endpoints.database_url))
         print(f"demo took {time.monotonic() - started:.0f}s (simulated {sim_hours:.0f}h live after {HISTORY_DAYS} days "
               "of history)")  # fmt: skip
         problems = demo_problems(summary, caught_up, notified)
@@ -226,6 +227,24 @@ def _drift_story(database_url: str, history: HistoryStats) -> str:
     first, last = weeks if weeks else (None, None)
     told = f"{history.drifting_job}: median runtime {first or 0:.0f}s in the first week, {last or 0:.0f}s in the last"
     return told + (f"; forecast at the horizon {ahead[0]:.0f}s" if ahead else "; no runtime forecast")
+
+
+def _insights_story(database_url: str, top: int = 3) -> str:
+    """What `twspulse train`'s insights step found: counts by kind, and the recommendations due first."""
+    with psycopg.connect(database_url) as conn:
+        kinds = conn.execute(
+            "SELECT kind, count(*) FROM insights WHERE state = 'active' AND significant GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        due = conn.execute(
+            "SELECT priority, action, deadline FROM insights WHERE state = 'active' AND significant"
+            " AND action IS NOT NULL ORDER BY deadline NULLS LAST, priority LIMIT %s",
+            (top,),
+        ).fetchall()
+    if not kinds:
+        return "insights: none significant (no trend, link or capacity crossing passed its test)"
+    lines = ["insights: " + ", ".join(f"{kind} {n}" for kind, n in kinds)]
+    lines += [f"  [{p}] {action}" + (f" (before {d:%Y-%m-%d})" if d else "") for p, action, d in due]
+    return "\n".join(lines)
 
 
 def _story(history: HistoryStats, summary: Summary) -> str:
