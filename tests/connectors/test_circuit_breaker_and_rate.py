@@ -14,8 +14,8 @@ from tests.tws_scenario import simulator, status_keys
 from twspulse.connectors.tws.circuit_breaker import BreakerState, CircuitBreaker
 from twspulse.connectors.tws.client import RetryPolicy, TwsClient
 from twspulse.connectors.tws.errors import TwsAuthError, TwsCircuitOpen, TwsUnavailable
-from twspulse.connectors.tws.rate_limiter import RateLimiter
 from twspulse.connectors.tws.runner import build_poller
+from twspulse.rate_limits import RequestRate, per_second_item
 from twspulse.settings import Settings
 
 
@@ -52,14 +52,22 @@ def test_breaker_opens_after_threshold_refuses_then_half_opens_and_closes() -> N
 
 
 def test_rate_limiter_caps_requests_per_second() -> None:
-    async def burst() -> float:
-        limiter = RateLimiter(rate=20, burst=1)
+    async def burst() -> tuple[float, float]:
+        limiter = RequestRate(per_second=10)
         start = time.monotonic()
-        for _ in range(11):
+        for _ in range(25):
             await limiter.acquire()
-        return time.monotonic() - start
+        return time.monotonic() - start, limiter.waited_s
 
-    assert asyncio.run(burst()) >= 0.45  # 10 waits of 1/20 s after the first token
+    elapsed, waited = asyncio.run(burst())
+    assert elapsed >= 1.9 and waited > 1.5  # 25 requests at 10 per any 1 s window: the 21st waits for the 3rd second
+
+
+def test_a_fractional_rate_is_one_request_per_period() -> None:
+    assert (per_second_item(5.0).amount, per_second_item(5.0).multiples) == (5, 1)
+    assert (per_second_item(0.25).amount, per_second_item(0.25).multiples) == (1, 4)
+    with pytest.raises(ValueError, match="positive"):
+        per_second_item(0)
 
 
 def test_5xx_burst_is_retried_and_a_down_engine_opens_the_breaker(settings: Settings) -> None:

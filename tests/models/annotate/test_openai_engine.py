@@ -13,9 +13,9 @@ from tests.models.annotate.llm_server import Reply, good, llm_server
 from twspulse.connectors.tws.circuit_breaker import CircuitBreaker
 from twspulse.models.annotate.annotation import FailedRun
 from twspulse.models.annotate.annotator import Annotator
-from twspulse.models.annotate.budget import MinuteBudget
 from twspulse.models.annotate.exceptions import LlmUrlRefused
 from twspulse.models.annotate.openai_engine import OpenAIEngine, check_llm_url
+from twspulse.rate_limits import Budget
 from twspulse.settings import Settings
 
 JOBLOG = """\
@@ -162,7 +162,7 @@ def test_breaker_opens_after_repeated_failures_and_stops_sending() -> None:
 
 
 def test_per_minute_budget_is_respected() -> None:
-    budget = MinuteBudget(per_minute=2)
+    budget = Budget(per_window=2, window_s=60)
     with llm_server(default=good(GOOD)) as server, _annotator(server.url, budget=budget) as annotator:
         results = [annotator.annotate(RUN, JOBLOG) for _ in range(4)]
     assert len(server.requests) == 2
@@ -171,11 +171,10 @@ def test_per_minute_budget_is_respected() -> None:
 
 
 def test_budget_window_slides() -> None:
-    now = [0.0]
-    budget = MinuteBudget(per_minute=1, clock=lambda: now[0])
-    assert budget.try_acquire() and not budget.try_acquire()
-    now[0] = 60.0
-    assert budget.try_acquire()
+    budget = Budget(per_window=2, window_s=1)
+    assert budget.try_acquire() and budget.try_acquire() and not budget.try_acquire() and budget.used == 2
+    time.sleep(1.05)  # the window moved past both
+    assert budget.try_acquire() and budget.used == 1
 
 
 def test_unreachable_endpoint_falls_back_to_rules() -> None:

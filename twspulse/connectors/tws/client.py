@@ -30,7 +30,7 @@ from twspulse.connectors.tws.errors import (
     TwsRequestRejected,
     TwsUnavailable,
 )
-from twspulse.connectors.tws.rate_limiter import RateLimiter
+from twspulse.rate_limits import RequestRate
 from twspulse.retry_after import retry_after
 from twspulse.settings import Settings
 
@@ -100,7 +100,7 @@ class TwsClient:
         )
         self._retry = retry or RetryPolicy()
         self.breaker = breaker or CircuitBreaker(settings.tws_breaker_failures, settings.tws_breaker_reset_s)
-        self.limiter = RateLimiter(settings.tws_max_requests_per_s)
+        self.limiter = RequestRate(settings.tws_max_requests_per_s)
         self.requests_sent = 0
         self.engine_time: datetime | None = None  # from the last response's Date header
 

@@ -39,7 +39,6 @@ from twspulse.connectors.tws.errors import TwsCircuitOpen
 from twspulse.joblog.entities import Entities
 from twspulse.joblog.secrets import MASK, mask_secrets
 from twspulse.models.annotate.annotation import Annotation, FailedRun, LlmAnswer
-from twspulse.models.annotate.budget import MinuteBudget
 from twspulse.models.annotate.exceptions import (
     LlmBudgetExhausted,
     LlmCircuitOpen,
@@ -51,6 +50,7 @@ from twspulse.models.annotate.exceptions import (
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.prompt import build_messages, correction_message, prompt_hash
 from twspulse.models.annotate.similar_cases import SimilarCase
+from twspulse.rate_limits import Budget
 from twspulse.retry_after import retry_after as read_retry_after
 from twspulse.settings import Settings
 
@@ -73,7 +73,7 @@ class OpenAIEngine:
         requests_per_minute: int = 30,
         token_budget: int = 3000,
         breaker: CircuitBreaker | None = None,
-        budget: MinuteBudget | None = None,
+        budget: Budget | None = None,
         client: httpx.Client | None = None,
         backoff_s: float = 1.0,
         max_backoff_s: float = 20.0,
@@ -87,7 +87,7 @@ class OpenAIEngine:
         self.max_retries = max_retries
         self.token_budget = token_budget
         self.breaker = breaker or CircuitBreaker(failures=5, reset_s=60.0, name="llm")
-        self.budget = budget or MinuteBudget(requests_per_minute)
+        self.budget = budget or Budget(requests_per_minute, window_s=60)
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self._sleep = sleep
@@ -174,7 +174,9 @@ class OpenAIEngine:
         attempts = self.max_retries + 1
         for attempt in range(attempts):
             if not self.budget.try_acquire():
-                raise LlmBudgetExhausted(f"{self.budget.per_minute} LLM requests per minute already used")
+                raise LlmBudgetExhausted(
+                    f"{self.budget.per_window} LLM requests per {self.budget.window_s} s already used"
+                )
             try:
                 self.breaker.before_request()
             except TwsCircuitOpen as exc:
