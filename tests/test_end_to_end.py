@@ -18,11 +18,11 @@ from tests.dashboards.panel_queries import expanded_queries
 from tests.helpers import count, wait_until
 from tests.tws_scenario import DAY, event_ids, simulator, snapshot
 from twspulse.connectors import system
-from twspulse.connectors.producer import EventProducer
 from twspulse.connectors.tws.client import TwsClient
 from twspulse.connectors.tws.runner import build_poller
 from twspulse.connectors.tws.status_map import categorize
 from twspulse.events import StatusCategory
+from twspulse.producer import EventProducer
 from twspulse.settings import Settings
 from twspulse.summary import read_summary
 

@@ -205,8 +205,8 @@ def test_worker_counts_a_malformed_record_and_its_lag_drains_to_zero(
 def test_system_connector_counts_dropped_samples_and_is_unhealthy_while_kafka_is_unreachable(
     settings: Settings,
 ) -> None:
-    from twspulse.connectors.producer import EventProducer
     from twspulse.connectors.system import SystemConnector
+    from twspulse.producer import EventProducer
 
     liveness = metrics.Liveness(stall_s=60, max_failures=3)
     server = metrics.serve(settings.model_copy(update={"metrics_port": _free_port()}), liveness)

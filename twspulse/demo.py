@@ -26,13 +26,13 @@ import psycopg
 import structlog
 
 from twspulse.connectors import system
-from twspulse.connectors.producer import EventProducer
 from twspulse.connectors.tws.poller import TwsPoller
 from twspulse.connectors.tws.runner import run_tws_connector
 from twspulse.demo_history import HistoryStats, publish_history
 from twspulse.demo_notify import DemoNotifier, Received
 from twspulse.engines.stack import LocalStack
 from twspulse.kafka_clients import KafkaSecurity
+from twspulse.producer import EventProducer
 from twspulse.settings import Settings
 from twspulse.simulator.config import SimConfig
 from twspulse.simulator.server import SimulatorServer

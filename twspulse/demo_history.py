@@ -32,11 +32,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from twspulse.connectors.producer import EventProducer
 from twspulse.connectors.tws.api_models import JobInPlan
 from twspulse.connectors.tws.job_events import build_event
 from twspulse.events import JobEvent, StatusCategory
 from twspulse.job_keys import job_key
+from twspulse.producer import EventProducer
 from twspulse.simulator.api_shapes import job_json
 from twspulse.simulator.catalog import JobDef
 from twspulse.simulator.config import SimConfig

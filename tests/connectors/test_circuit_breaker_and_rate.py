@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from tests.tws_scenario import simulator, status_keys
-from twspulse.connectors.tws.circuit_breaker import BreakerState, CircuitBreaker
+from twspulse.circuit_breaker import BreakerState, CircuitBreaker
 from twspulse.connectors.tws.client import RetryPolicy, TwsClient
 from twspulse.connectors.tws.errors import TwsAuthError, TwsCircuitOpen, TwsUnavailable
 from twspulse.connectors.tws.runner import build_poller
@@ -29,7 +29,7 @@ class FakeClock:
 
 def test_breaker_opens_after_threshold_refuses_then_half_opens_and_closes() -> None:
     clock = FakeClock()
-    b = CircuitBreaker(failures=3, reset_s=30, clock=clock)
+    b = CircuitBreaker(failures=3, reset_s=30, clock=clock, error=TwsCircuitOpen)
     for _ in range(2):
         b.before_request()
         b.record_failure()

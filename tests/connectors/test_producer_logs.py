@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from twspulse.connectors.producer import EventProducer
+from twspulse.producer import EventProducer
 
 
 def test_librdkafka_lines_of_a_producer_go_through_python_logging_not_stderr(

@@ -21,11 +21,11 @@ from confluent_kafka import Consumer, TopicPartition
 from structlog.testing import capture_logs
 
 from tests.helpers import wait_until
-from twspulse.connectors.producer import EventProducer
 from twspulse.connectors.system import SampleCounts, SystemConnector
 from twspulse.engines.kafka import LocalKafka, ensure_jars
 from twspulse.engines.ports import free_port
 from twspulse.events import HostMetrics
+from twspulse.producer import EventProducer
 from twspulse.settings import Settings
 from twspulse.topics import HOST_METRICS, ensure_topics
 

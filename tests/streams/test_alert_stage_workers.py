@@ -13,8 +13,8 @@ from typing import Any
 
 import psycopg
 
-from twspulse.connectors.producer import EventProducer
 from twspulse.models.alerts import Condition
+from twspulse.producer import EventProducer
 from twspulse.streams.alert_stage import AlertStage
 from twspulse.streams.timescale_sink import TimescaleSink
 

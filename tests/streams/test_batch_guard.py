@@ -7,7 +7,7 @@ import asyncio
 
 import psycopg
 
-from twspulse.connectors.producer import DeliveryError
+from twspulse.producer import DeliveryError
 from twspulse.streams.batch_guard import guarded
 
 

@@ -11,7 +11,7 @@ import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, ConfigResource
 
-from twspulse.connectors.producer import EventProducer
+from twspulse.producer import EventProducer
 from twspulse.streams.changelog_table import ChangelogTable
 
 TOPIC = "test-job-baselines-changelog"

@@ -24,9 +24,9 @@ import pytest
 
 from tests.connectors.test_tws_connector import read_topic
 from tests.helpers import wait_until
-from twspulse.connectors.producer import EventProducer
 from twspulse.events import Alert, DeadLetter
 from twspulse.models.alerts import AlertBook, Condition, publish_alerts
+from twspulse.producer import EventProducer
 from twspulse.retry_after import retry_after
 from twspulse.settings import Settings
 from twspulse.streams.notify.delivered import DeliveredState

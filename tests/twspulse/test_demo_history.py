@@ -11,11 +11,11 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from tests.simulator.conftest import START
-from twspulse.connectors.producer import EventProducer
 from twspulse.connectors.tws.status_map import FINAL
 from twspulse.demo_history import DRIFT_PER_WEEK, HistoryStats, drifting_job_definition, history_config, publish_history
 from twspulse.events import Contract, HostMetrics, JobEvent
 from twspulse.job_keys import job_key
+from twspulse.producer import EventProducer
 from twspulse.simulator.config import SimConfig
 from twspulse.simulator.host_metrics import CROSSING_THRESHOLD, SimulatedHosts
 from twspulse.simulator.plan import PlanBook

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from twspulse.connectors.producer import EventProducer
 from twspulse.demo_notify import DemoNotifier, DemoWebhook, Received
 from twspulse.models.alerts import AlertBook, Condition, publish_alerts
+from twspulse.producer import EventProducer
 from twspulse.settings import Settings
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)

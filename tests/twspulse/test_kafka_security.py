@@ -25,9 +25,9 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 from pydantic import ValidationError
 
-from twspulse.connectors.producer import EventProducer
 from twspulse.engines.kafka import LocalKafka, SaslSslListener
 from twspulse.kafka_clients import KafkaSecurity, librdkafka_config
+from twspulse.producer import EventProducer
 from twspulse.settings import Settings, load_settings
 from twspulse.streams.app import create_app
 from twspulse.streams.faust_auth import broker_credentials

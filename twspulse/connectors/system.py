@@ -39,9 +39,9 @@ import structlog
 from confluent_kafka import KafkaError, Message
 
 from twspulse import metrics
-from twspulse.connectors.producer import EventProducer
 from twspulse.events import DiskUsage, HostMetrics
 from twspulse.kafka_clients import KafkaSecurity
+from twspulse.producer import EventProducer
 from twspulse.settings import Settings
 from twspulse.topics import HOST_METRICS
 

@@ -26,8 +26,8 @@ from typing import Any, Literal
 import psycopg
 from psycopg.types.json import Jsonb
 
-from twspulse.connectors.producer import EventProducer
 from twspulse.events import Alert
+from twspulse.producer import EventProducer
 from twspulse.topics import ALERTS
 
 AlertKind = Literal[

@@ -201,7 +201,7 @@ def run_training(
 
 def alert_publisher(bootstrap: str, security: KafkaSecurity = PLAINTEXT) -> Callable[[Sequence[Alert]], None]:
     """Sends alert events to the ``alerts`` topic (keyed by dedup key) and waits for the broker's ack."""
-    from twspulse.connectors.producer import EventProducer
+    from twspulse.producer import EventProducer
 
     return partial(publish_alerts, EventProducer(bootstrap, client_id="twspulse-train", security=security))
 

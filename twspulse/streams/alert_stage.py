@@ -28,9 +28,9 @@ from typing import Any
 import psycopg
 import structlog
 
-from twspulse.connectors.producer import EventProducer
 from twspulse.events import Alert
 from twspulse.models.alerts import ALERT_COLUMNS, AlertBook, Condition, alert_row, open_alerts_from_db, publish_alerts
+from twspulse.producer import EventProducer
 from twspulse.streams.timescale_sink import TimescaleSink
 
 log = structlog.get_logger(__name__)

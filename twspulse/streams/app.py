@@ -33,10 +33,10 @@ from faust.types.tuples import ack_lock
 from pydantic import ValidationError
 
 from twspulse import metrics
-from twspulse.connectors.producer import EventProducer
 from twspulse.events import Contract, DeadLetter, HostMetrics, JobLogChunk, validation_reason
 from twspulse.kafka_clients import KafkaSecurity, librdkafka_config
 from twspulse.models.isolation_forest import LatestModel, ModelStore
+from twspulse.producer import EventProducer
 from twspulse.settings import Settings
 from twspulse.streams.alert_stage import AlertStage
 from twspulse.streams.annotation_stage import AnnotationStage

@@ -19,7 +19,7 @@ import structlog
 from aiokafka.errors import KafkaError as AioKafkaError
 from confluent_kafka import KafkaException
 
-from twspulse.connectors.producer import DeliveryError
+from twspulse.producer import DeliveryError
 from twspulse.streams.db_errors import is_transient
 from twspulse.streams.retry_policy import RetryPolicy, Stopping
 

@@ -25,8 +25,8 @@ import structlog
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from twspulse.connectors.producer import EventProducer
 from twspulse.kafka_clients import PLAINTEXT, KafkaSecurity, librdkafka_config
+from twspulse.producer import EventProducer
 from twspulse.topics import create_topics
 
 log = structlog.get_logger(__name__)

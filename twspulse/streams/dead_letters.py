@@ -29,8 +29,8 @@ import structlog
 from pydantic import ValidationError
 
 from twspulse import metrics
-from twspulse.connectors.producer import EventProducer
 from twspulse.events import DeadLetter, validation_reason
+from twspulse.producer import EventProducer
 from twspulse.streams.timescale_sink import RejectedRow
 
 log = structlog.get_logger(__name__)

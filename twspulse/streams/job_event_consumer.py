@@ -39,11 +39,11 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 from pydantic import ValidationError
 
 from twspulse import metrics
-from twspulse.connectors.producer import EventProducer
 from twspulse.events import DeadLetter, JobEvent, validation_reason
 from twspulse.job_keys import job_key
 from twspulse.kafka_clients import KafkaSecurity
 from twspulse.log_throttle import LogThrottle
+from twspulse.producer import EventProducer
 from twspulse.settings import Settings
 from twspulse.streams.batch_guard import guarded
 from twspulse.streams.dead_letters import Consumed, batch_failed, dead_letters_lost, error_type, send_dead

@@ -10,11 +10,10 @@ import pytest
 import structlog
 
 from tests.models.annotate.llm_server import Reply, good, llm_server
-from twspulse.connectors.tws.circuit_breaker import CircuitBreaker
 from twspulse.models.annotate.annotation import FailedRun
 from twspulse.models.annotate.annotator import Annotator
 from twspulse.models.annotate.exceptions import LlmUrlRefused
-from twspulse.models.annotate.openai_engine import OpenAIEngine, check_llm_url
+from twspulse.models.annotate.openai_engine import OpenAIEngine, check_llm_url, llm_breaker
 from twspulse.rate_limits import Budget
 from twspulse.settings import Settings
 
@@ -150,7 +149,7 @@ def test_client_error_is_not_retried() -> None:
 
 
 def test_breaker_opens_after_repeated_failures_and_stops_sending() -> None:
-    breaker = CircuitBreaker(failures=3, reset_s=60.0)
+    breaker = llm_breaker(failures=3, reset_s=60.0)
     with llm_server(default=Reply(status=500)) as server, _annotator(server.url, breaker=breaker) as annotator:
         first = annotator.annotate(RUN, JOBLOG)
         sent = len(server.requests)

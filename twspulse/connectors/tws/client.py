@@ -21,10 +21,11 @@ import httpx
 import structlog
 from pydantic import ValidationError
 
+from twspulse.circuit_breaker import CircuitBreaker
 from twspulse.connectors.tws.api_models import EngineInfo, JobPage, WorkstationPage
-from twspulse.connectors.tws.circuit_breaker import CircuitBreaker
 from twspulse.connectors.tws.errors import (
     TwsAuthError,
+    TwsCircuitOpen,
     TwsNotFound,
     TwsPayloadError,
     TwsRequestRejected,
@@ -99,7 +100,9 @@ class TwsClient:
             event_hooks={"request": [request_hook]} if request_hook else None,
         )
         self._retry = retry or RetryPolicy()
-        self.breaker = breaker or CircuitBreaker(settings.tws_breaker_failures, settings.tws_breaker_reset_s)
+        self.breaker = breaker or CircuitBreaker(
+            settings.tws_breaker_failures, settings.tws_breaker_reset_s, error=TwsCircuitOpen
+        )
         self.limiter = RequestRate(settings.tws_max_requests_per_s)
         self.requests_sent = 0
         self.engine_time: datetime | None = None  # from the last response's Date header

@@ -25,7 +25,6 @@ from confluent_kafka import KafkaException
 from pydantic import ValidationError
 
 from twspulse import metrics
-from twspulse.connectors.producer import DeliveryError, EventProducer
 from twspulse.connectors.tws.api_models import EngineInfo, JobInPlan, Workstation
 from twspulse.connectors.tws.client import TwsClient
 from twspulse.connectors.tws.engine_check import end_filter_cutoff, end_filter_verdict
@@ -44,6 +43,7 @@ from twspulse.connectors.tws.seen_store import SeenStore
 from twspulse.connectors.tws.status_map import LINKED_STATES
 from twspulse.events import DeadLetter, JobEvent, JobLogChunk, StatusCategory, WorkstationStatus, validation_reason
 from twspulse.job_keys import job_key
+from twspulse.producer import DeliveryError, EventProducer
 from twspulse.settings import Settings
 from twspulse.topics import JOB_EVENTS, JOB_LOGS, WORKSTATIONS
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from twspulse.connectors.producer import EventProducer
 from twspulse.connectors.tws.client import TwsClient
 from twspulse.connectors.tws.poller import TwsPoller
 from twspulse.connectors.tws.seen_store import SeenStore
 from twspulse.kafka_clients import KafkaSecurity
 from twspulse.metrics import Liveness
+from twspulse.producer import EventProducer
 from twspulse.settings import Settings
 from twspulse.topics import ensure_topics
 

@@ -13,9 +13,9 @@ import structlog
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 from pydantic import ValidationError
 
-from twspulse.connectors.producer import EventProducer
 from twspulse.events import SeenStatus
 from twspulse.kafka_clients import PLAINTEXT, KafkaSecurity, librdkafka_config
+from twspulse.producer import EventProducer
 from twspulse.topics import CONNECTOR_STATE
 
 log = structlog.get_logger(__name__)

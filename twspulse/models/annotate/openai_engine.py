@@ -14,10 +14,9 @@ one corrective follow-up carrying the validation error; a second invalid answer 
 
 Transport: explicit timeout per request; retries with exponential backoff (or the server's
 Retry-After) on timeouts, connection errors, 5xx and 429; every HTTP request first takes one unit of
-the per-minute budget and passes the circuit breaker. The breaker is the connector's
-(twspulse/connectors/tws/circuit_breaker.py): its API (before_request / record_success / record_failure) fits
-any flaky HTTP dependency, so it is reused and its exception translated. Prompts and answers are
-never logged: they may hold the joblog.
+the per-minute budget (twspulse/rate_limits.py) and passes the circuit breaker (twspulse/circuit_breaker.py,
+the TWS client's too), which raises ``LlmCircuitOpen`` while open. Prompts and answers are never logged:
+they may hold the joblog.
 """
 
 from __future__ import annotations
@@ -34,8 +33,7 @@ import httpx
 import structlog
 from pydantic import SecretStr, ValidationError
 
-from twspulse.connectors.tws.circuit_breaker import CircuitBreaker
-from twspulse.connectors.tws.errors import TwsCircuitOpen
+from twspulse.circuit_breaker import CircuitBreaker
 from twspulse.joblog.entities import Entities
 from twspulse.joblog.secrets import MASK, mask_secrets
 from twspulse.models.annotate.annotation import Annotation, FailedRun, LlmAnswer
@@ -86,7 +84,7 @@ class OpenAIEngine:
         self.timeout_s = timeout_s
         self.max_retries = max_retries
         self.token_budget = token_budget
-        self.breaker = breaker or CircuitBreaker(failures=5, reset_s=60.0, name="llm")
+        self.breaker = breaker or llm_breaker()
         self.budget = budget or Budget(requests_per_minute, window_s=60)
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
@@ -177,10 +175,7 @@ class OpenAIEngine:
                 raise LlmBudgetExhausted(
                     f"{self.budget.per_window} LLM requests per {self.budget.window_s} s already used"
                 )
-            try:
-                self.breaker.before_request()
-            except TwsCircuitOpen as exc:
-                raise LlmCircuitOpen(str(exc).replace("engine circuit", "LLM circuit")) from exc
+            self.breaker.before_request()  # LlmCircuitOpen while open
             retry_after: float | None = None
             try:
                 response = self._client.post(self.url, json=body, headers=self._headers, timeout=self.timeout_s)
@@ -285,3 +280,8 @@ def _short(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in error.errors()[:5])
     return str(error)[:500]
+
+
+def llm_breaker(failures: int = 5, reset_s: float = 60.0) -> CircuitBreaker:
+    """The breaker in front of the LLM endpoint: opens with ``LlmCircuitOpen``."""
+    return CircuitBreaker(failures=failures, reset_s=reset_s, name="llm", error=LlmCircuitOpen, what="LLM")

@@ -27,10 +27,10 @@ from pydantic import ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_delay, wait_exponential_jitter
 
 from twspulse import metrics
-from twspulse.connectors.producer import EventProducer
 from twspulse.events import Alert, DeadLetter, validation_reason
 from twspulse.kafka_clients import KafkaSecurity
 from twspulse.log_throttle import LogThrottle
+from twspulse.producer import EventProducer
 from twspulse.settings import Settings
 from twspulse.streams.dead_letters import Consumed
 from twspulse.streams.notify.delivered import DeliveredState, rebuild_reader

@@ -1,9 +1,11 @@
-"""A circuit breaker in front of the engine: after repeated failures, stop sending for a while.
+"""A circuit breaker in front of a remote service (the TWS engine, the LLM endpoint): after repeated failures,
+stop sending for a while.
 
 A scheduler's engine that is restarting or overloaded must not be hammered by retries from its own
-monitoring. After ``failures`` consecutive failed requests the breaker opens: calls fail at once with
-``TwsCircuitOpen`` for ``reset_s``; then one trial request is let through (half-open) and its outcome
-closes or re-opens the breaker. State changes are logged, so an operator sees "engine down" once.
+monitoring, nor a paid LLM endpoint by a flood of annotations. After ``failures`` consecutive failed requests
+the breaker opens: calls fail at once with the caller's ``error`` (``TwsCircuitOpen``, ``LlmCircuitOpen``) for
+``reset_s``; then one trial request is let through (half-open) and its outcome closes or re-opens the breaker.
+State changes are logged and exported (``twspulse_breaker_state``), so an operator sees "engine down" once.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from enum import StrEnum
 
 import structlog
 
-from twspulse.connectors.tws.errors import TwsCircuitOpen
 from twspulse.metrics import set_breaker_state
 
 log = structlog.get_logger(__name__)
@@ -31,8 +32,18 @@ class BreakerState(StrEnum):
 class CircuitBreaker:
     """Counts consecutive failures; not thread-safe (one per event loop)."""
 
-    def __init__(self, failures: int, reset_s: float, clock: Callable[[], float] = time.monotonic, name: str = "tws"):
+    def __init__(
+        self,
+        failures: int,
+        reset_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        name: str = "tws",
+        error: Callable[[str], Exception] = RuntimeError,
+        what: str = "engine",
+    ):
         self.name = name  # prefixes its log events: tws.breaker.open, llm.breaker.open
+        self._error = error  # raised (with a message) while open
+        self._what = what  # what the message calls the service
         self.threshold = failures
         self.reset_s = reset_s
         self._clock = clock
@@ -43,13 +54,13 @@ class CircuitBreaker:
         set_breaker_state(name, self.state)
 
     def before_request(self) -> None:
-        """Raise ``TwsCircuitOpen`` while open; move to half-open once the reset time has passed."""
+        """Raise the breaker's ``error`` while open; move to half-open once the reset time has passed."""
         if self.state is BreakerState.OPEN:
             assert self.opened_at is not None
             waited = self._clock() - self.opened_at
             if waited < self.reset_s:
-                raise TwsCircuitOpen(
-                    f"engine circuit open after {self.consecutive_failures} failures; "
+                raise self._error(
+                    f"{self._what} circuit open after {self.consecutive_failures} failures; "
                     f"next trial in {self.reset_s - waited:.0f}s"
                 )
             self.state = BreakerState.HALF_OPEN
