@@ -171,8 +171,30 @@ class LocalKafka:
             *args,
         ]
 
-    def start(self, timeout_s: float = 90.0) -> None:
-        """Format storage, start the broker and wait until it answers metadata requests."""
+    def start(self, timeout_s: float = 90.0, attempts: int = 3) -> None:
+        """Format storage, start the broker and wait until it answers metadata requests.
+
+        Ports this broker picks itself are free when picked, but another process (a parallel test worker, a
+        second demo) can take one before the broker binds it: then it is started again on new ports.
+        """
+        own_port, own_sasl = not self.port, self.sasl_ssl is not None and not self.sasl_ssl.port
+        for attempt in range(1, attempts + 1):
+            try:
+                self._start_once(timeout_s)
+                return
+            except KafkaStartError as exc:
+                exited = self.process is not None and self.process.poll() is not None
+                if "Address already in use" not in str(exc) or not exited or attempt == attempts:
+                    raise
+                if not (own_port or own_sasl):
+                    raise
+                log.warning("kafka.port_taken", port=self.port, attempt=attempt, what="starting again on new ports")
+                if own_port:
+                    self.port = 0
+                if own_sasl and self.sasl_ssl is not None:
+                    self.sasl_ssl = replace(self.sasl_ssl, port=0)
+
+    def _start_once(self, timeout_s: float) -> None:
         libs = ensure_jars(self.cache_dir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()

@@ -8,17 +8,18 @@ turns the connector into a load generator.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import structlog
+import tenacity
 from pydantic import ValidationError
 
 from twspulse.circuit_breaker import CircuitBreaker
@@ -58,6 +59,27 @@ class RetryPolicy:
     def delay(self, attempt: int) -> float:
         """Exponential backoff with full jitter, so many connectors do not retry in lockstep."""
         return random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**attempt))
+
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        """tenacity's wait: the engine's Retry-After when it sent one, else :meth:`delay`."""
+        failure = state.outcome.exception() if state.outcome is not None else None
+        asked = failure.wait_s if isinstance(failure, Transient) else None
+        return asked if asked is not None else self.delay(state.attempt_number - 1)
+
+
+class Transient(Exception):
+    """A failure that may pass (connection, timeout, 5xx, 429): retried; ``wait_s`` is the engine's Retry-After."""
+
+    def __init__(self, reason: str, wait_s: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.wait_s = wait_s
+
+
+def _log_retry(path: str, state: tenacity.RetryCallState) -> None:
+    failure = state.outcome.exception() if state.outcome is not None else None
+    wait = state.next_action.sleep if state.next_action is not None else 0.0
+    log.warning("tws.request.retry", path=path, attempt=state.attempt_number, error=str(failure), wait_s=round(wait, 2))
 
 
 @dataclass(frozen=True)
@@ -125,44 +147,58 @@ class TwsClient:
         stream: bool = False,
         timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
-        """GET with retries; with ``stream`` the 2xx body is left unread (the caller must close it)."""
-        last: str = ""
-        for attempt in range(self._retry.attempts):
-            self.breaker.before_request()
-            await self.limiter.acquire()
-            self.requests_sent += 1
-            try:
-                req = self._http.build_request("GET", path, params=params, headers=headers)
-                if timeout is not None:
-                    req.extensions["timeout"] = timeout.as_dict()
-                resp = await self._http.send(req, stream=stream)
-            except (httpx.TransportError, httpx.TimeoutException) as exc:
-                last = f"{type(exc).__name__}: {exc}"
-                wait = self._retry.delay(attempt)
-            else:
-                if resp.status_code < 400:
-                    self.breaker.record_success()
-                    self._note_engine_time(resp)
-                    return resp
-                if stream:
-                    await resp.aread()
-                    await resp.aclose()
-                if resp.status_code in (401, 403):
-                    self.breaker.record_success()  # the engine is up; our credentials are the problem
-                    raise TwsAuthError(resp.status_code, str(resp.url), resp.text)
-                if resp.status_code == 404:
-                    self.breaker.record_success()
-                    raise TwsNotFound(resp.status_code, str(resp.url), resp.text)
-                if resp.status_code != 429 and resp.status_code < 500:
-                    self.breaker.record_success()
-                    raise TwsRequestRejected(resp.status_code, str(resp.url), resp.text)
-                last = f"HTTP {resp.status_code}: {resp.text[:200]}"
-                wait = retry_after(resp.headers) or self._retry.delay(attempt)
+        """GET with retries (tenacity: transient failures only, backoff with jitter or the engine's Retry-After);
+        with ``stream`` the 2xx body is left unread (the caller must close it)."""
+        retrying = tenacity.AsyncRetrying(
+            stop=tenacity.stop_after_attempt(self._retry.attempts),
+            wait=self._retry.wait,
+            retry=tenacity.retry_if_exception_type(Transient),
+            before_sleep=partial(_log_retry, path),
+            reraise=True,
+        )
+        try:
+            return await retrying(self._attempt, path, params, headers, stream, timeout)
+        except Transient as exc:
+            raise TwsUnavailable(f"{path} failed after {self._retry.attempts} attempts: {exc.reason}") from None
+
+    async def _attempt(
+        self,
+        path: str,
+        params: dict[str, Any] | None,
+        headers: dict[str, str] | None,
+        stream: bool,
+        timeout: httpx.Timeout | None,
+    ) -> httpx.Response:
+        """One request: the response, a TwsError for good, or ``Transient`` (retried)."""
+        self.breaker.before_request()  # TwsCircuitOpen while open: not retried here
+        await self.limiter.acquire()
+        self.requests_sent += 1
+        try:
+            req = self._http.build_request("GET", path, params=params, headers=headers)
+            if timeout is not None:
+                req.extensions["timeout"] = timeout.as_dict()
+            resp = await self._http.send(req, stream=stream)
+        except (httpx.TransportError, httpx.TimeoutException) as exc:
             self.breaker.record_failure()
-            if attempt + 1 < self._retry.attempts:
-                log.warning("tws.request.retry", path=path, attempt=attempt + 1, error=last, wait_s=round(wait, 2))
-                await asyncio.sleep(wait)
-        raise TwsUnavailable(f"{path} failed after {self._retry.attempts} attempts: {last}")
+            raise Transient(f"{type(exc).__name__}: {exc}") from exc
+        if resp.status_code < 400:
+            self.breaker.record_success()
+            self._note_engine_time(resp)
+            return resp
+        if stream:
+            await resp.aread()
+            await resp.aclose()
+        if resp.status_code in (401, 403):
+            self.breaker.record_success()  # the engine is up; our credentials are the problem
+            raise TwsAuthError(resp.status_code, str(resp.url), resp.text)
+        if resp.status_code == 404:
+            self.breaker.record_success()
+            raise TwsNotFound(resp.status_code, str(resp.url), resp.text)
+        if resp.status_code != 429 and resp.status_code < 500:
+            self.breaker.record_success()
+            raise TwsRequestRejected(resp.status_code, str(resp.url), resp.text)
+        self.breaker.record_failure()
+        raise Transient(f"HTTP {resp.status_code}: {resp.text[:200]}", retry_after(resp.headers) or None)
 
     def _note_engine_time(self, resp: httpx.Response) -> None:
         """Keep the engine's own clock: event times of waiting jobs must be on the same clock as run times."""

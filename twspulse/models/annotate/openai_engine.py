@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import structlog
+import tenacity
 from pydantic import SecretStr, ValidationError
 
 from twspulse.circuit_breaker import CircuitBreaker
@@ -168,39 +169,54 @@ class OpenAIEngine:
             "response_format": {"type": "json_object"},
             "temperature": 0,
         }
-        last = "no attempt made"
         attempts = self.max_retries + 1
-        for attempt in range(attempts):
-            if not self.budget.try_acquire():
-                raise LlmBudgetExhausted(
-                    f"{self.budget.per_window} LLM requests per {self.budget.window_s} s already used"
-                )
-            self.breaker.before_request()  # LlmCircuitOpen while open
-            retry_after: float | None = None
-            try:
-                response = self._client.post(self.url, json=body, headers=self._headers, timeout=self.timeout_s)
-            except httpx.TimeoutException:
-                last = f"timeout after {self.timeout_s:g}s"
-                self.breaker.record_failure()
-            except httpx.TransportError as exc:
-                last = f"{type(exc).__name__}: {exc}"
-                self.breaker.record_failure()
-            else:
-                if response.status_code == 429 or response.status_code >= 500:
-                    last = f"HTTP {response.status_code}"
-                    retry_after = read_retry_after(response.headers)  # seconds or an HTTP date
-                    self.breaker.record_failure()
-                elif response.status_code >= 400:
-                    self.breaker.record_success()  # the endpoint is up; our request is wrong
-                    raise LlmRejected(response.status_code, response.text)
-                else:
-                    self.breaker.record_success()
-                    return _content(response)
-            log.warning("annotate.llm.attempt_failed", attempt=attempt + 1, of=attempts, reason=last)
-            if attempt + 1 < attempts:
-                delay = retry_after if retry_after is not None else self.backoff_s * 2**attempt
-                self._sleep(min(self.max_backoff_s, delay))
-        raise LlmUnavailable(f"{attempts} attempt(s) failed; last: {last}")
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(attempts),
+            wait=self._wait,
+            retry=tenacity.retry_if_exception_type(_Transient),
+            before_sleep=lambda state: log.warning(
+                "annotate.llm.attempt_failed",
+                attempt=state.attempt_number,
+                of=attempts,
+                reason=str(state.outcome.exception() if state.outcome else ""),
+            ),  # fmt: skip
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, body)
+        except _Transient as exc:
+            log.warning("annotate.llm.attempt_failed", attempt=attempts, of=attempts, reason=exc.reason)
+            raise LlmUnavailable(f"{attempts} attempt(s) failed; last: {exc.reason}") from None
+
+    def _attempt(self, body: dict[str, Any]) -> str:
+        """One request: the answer's text, an LlmError for good, or ``_Transient`` (retried)."""
+        if not self.budget.try_acquire():
+            used = f"{self.budget.per_window} LLM requests per {self.budget.window_s} s"
+            raise LlmBudgetExhausted(f"{used} already used")
+        self.breaker.before_request()  # LlmCircuitOpen while open
+        try:
+            response = self._client.post(self.url, json=body, headers=self._headers, timeout=self.timeout_s)
+        except httpx.TimeoutException as exc:
+            self.breaker.record_failure()
+            raise _Transient(f"timeout after {self.timeout_s:g}s") from exc
+        except httpx.TransportError as exc:
+            self.breaker.record_failure()
+            raise _Transient(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            self.breaker.record_failure()
+            raise _Transient(f"HTTP {response.status_code}", read_retry_after(response.headers))
+        self.breaker.record_success()  # the endpoint is up (a 4xx: our request is wrong)
+        if response.status_code >= 400:
+            raise LlmRejected(response.status_code, response.text)
+        return _content(response)
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        """The endpoint's Retry-After (seconds or an HTTP date) when it sent one, else exponential backoff."""
+        failure = state.outcome.exception() if state.outcome is not None else None
+        asked = failure.wait_s if isinstance(failure, _Transient) else None
+        delay = asked if asked is not None else self.backoff_s * 2 ** (state.attempt_number - 1)
+        return min(self.max_backoff_s, delay)
 
     def _validate(self, content: str, joblog: Joblog) -> LlmAnswer:
         """Parse and check an answer; ValueError (with a message for the model) when it is not usable."""
@@ -285,3 +301,12 @@ def _short(error: Exception) -> str:
 def llm_breaker(failures: int = 5, reset_s: float = 60.0) -> CircuitBreaker:
     """The breaker in front of the LLM endpoint: opens with ``LlmCircuitOpen``."""
     return CircuitBreaker(failures=failures, reset_s=reset_s, name="llm", error=LlmCircuitOpen, what="LLM")
+
+
+class _Transient(Exception):
+    """A failure that may pass (timeout, connection, 5xx, 429), retried; ``wait_s``: the endpoint's Retry-After."""
+
+    def __init__(self, reason: str, wait_s: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.wait_s = wait_s
