@@ -23,7 +23,7 @@ def test_a_port_taken_before_the_broker_binds_it_makes_it_start_again_on_new_por
         occupied = taken.getsockname()[1]
         handed = iter([occupied])  # the race: the first port handed out is someone else's by the time it binds
         monkeypatch.setattr(kafka_engine, "free_port", lambda: next(handed, None) or free_port())
-        broker = LocalKafka(tmp_path / "kafka", CACHE, heap="256m")
+        broker = LocalKafka(tmp_path / "kafka", CACHE, heap="384m")
         try:
             broker.start()
             assert broker.port != occupied
@@ -37,7 +37,7 @@ def test_a_port_given_by_the_caller_is_not_replaced(tmp_path: Path) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
-        broker = LocalKafka(tmp_path / "kafka", CACHE, heap="256m", port=taken.getsockname()[1])
+        broker = LocalKafka(tmp_path / "kafka", CACHE, heap="384m", port=taken.getsockname()[1])
         with pytest.raises(kafka_engine.KafkaStartError, match="Address already in use"):
             broker.start(timeout_s=60)
         broker.stop()
