@@ -53,7 +53,10 @@ TIMESCALE_QUERIES: dict[str, str] = {
          ORDER BY 1""",
     "jobs": """
         SELECT j.job_id, j.proc_name, j.hypertable_name, j.schedule_interval::text, j.config::text,
-               s.last_run_status, s.next_start, coalesce(s.total_failures, 0)
+               s.last_run_status,
+               -- -infinity while a job waits to be started (or runs): no date Python can hold, so "none"
+               CASE WHEN isfinite(s.next_start) THEN s.next_start END,
+               coalesce(s.total_failures, 0)
           FROM timescaledb_information.jobs j
           LEFT JOIN timescaledb_information.job_stats s USING (job_id)
          ORDER BY j.job_id""",
