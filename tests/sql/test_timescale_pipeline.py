@@ -272,4 +272,3 @@ def test_model_series_read_the_continuous_aggregate_over_compressed_chunks(ts_ur
     assert len(disk) >= 10 * 24 - 1
     for ds, y in zip(disk["ds"], disk["y"], strict=True):
         assert y == pytest.approx(raw[ds.to_pydatetime().replace(tzinfo=UTC)], rel=1e-9), ds
-
