@@ -173,11 +173,21 @@ def build_report(url: str, sample_sql: str, queries: list[tuple[str, str]]) -> d
         report["chunks_before_jobs"] = chunk_counts(conn)
         report["jobs"] = []
         t0 = time.monotonic()
-        for j in _rows(
+        jobs = _rows(
             conn,
             """SELECT job_id, proc_name, hypertable_name, config::text AS config
                  FROM timescaledb_information.jobs WHERE job_id >= 1000 ORDER BY job_id""",
+        )
+        # the server's own scheduler must not run a job while this runs it (a compression job running twice at
+        # once compresses nothing the second time): each job is run here only, once
+        for j in jobs:
+            conn.execute("SELECT alter_job(%s, scheduled => false)", (j["job_id"],))
+        deadline = time.monotonic() + 60  # and one the scheduler had started already ends first
+        while time.monotonic() < deadline and _scalar(
+            conn, "SELECT count(*) FROM timescaledb_information.job_stats WHERE job_status = 'Running'"
         ):
+            time.sleep(0.2)
+        for j in jobs:
             t1 = time.monotonic()
             error = None
             try:
