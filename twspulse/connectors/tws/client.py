@@ -33,7 +33,7 @@ from twspulse.connectors.tws.errors import (
     TwsUnavailable,
 )
 from twspulse.rate_limits import RequestRate
-from twspulse.retry_after import retry_after
+from twspulse.retry_after import Transient, retry_after, wait_asked_or
 from twspulse.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -59,21 +59,6 @@ class RetryPolicy:
     def delay(self, attempt: int) -> float:
         """Exponential backoff with full jitter, so many connectors do not retry in lockstep."""
         return random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**attempt))
-
-    def wait(self, state: tenacity.RetryCallState) -> float:
-        """tenacity's wait: the engine's Retry-After when it sent one, else :meth:`delay`."""
-        failure = state.outcome.exception() if state.outcome is not None else None
-        asked = failure.wait_s if isinstance(failure, Transient) else None
-        return asked if asked is not None else self.delay(state.attempt_number - 1)
-
-
-class Transient(Exception):
-    """A failure that may pass (connection, timeout, 5xx, 429): retried; ``wait_s`` is the engine's Retry-After."""
-
-    def __init__(self, reason: str, wait_s: float | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.wait_s = wait_s
 
 
 def _log_retry(path: str, state: tenacity.RetryCallState) -> None:
@@ -151,7 +136,7 @@ class TwsClient:
         with ``stream`` the 2xx body is left unread (the caller must close it)."""
         retrying = tenacity.AsyncRetrying(
             stop=tenacity.stop_after_attempt(self._retry.attempts),
-            wait=self._retry.wait,
+            wait=wait_asked_or(self._retry.delay),
             retry=tenacity.retry_if_exception_type(Transient),
             before_sleep=partial(_log_retry, path),
             reraise=True,

@@ -50,6 +50,7 @@ from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.prompt import build_messages, correction_message, prompt_hash
 from twspulse.models.annotate.similar_cases import SimilarCase
 from twspulse.rate_limits import Budget
+from twspulse.retry_after import Transient, wait_asked_or
 from twspulse.retry_after import retry_after as read_retry_after
 from twspulse.settings import Settings
 
@@ -172,8 +173,8 @@ class OpenAIEngine:
         attempts = self.max_retries + 1
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(attempts),
-            wait=self._wait,
-            retry=tenacity.retry_if_exception_type(_Transient),
+            wait=wait_asked_or(lambda attempt: self.backoff_s * 2**attempt, cap_s=self.max_backoff_s),
+            retry=tenacity.retry_if_exception_type(Transient),
             before_sleep=lambda state: log.warning(
                 "annotate.llm.attempt_failed",
                 attempt=state.attempt_number,
@@ -185,12 +186,12 @@ class OpenAIEngine:
         )
         try:
             return retrying(self._attempt, body)
-        except _Transient as exc:
+        except Transient as exc:
             log.warning("annotate.llm.attempt_failed", attempt=attempts, of=attempts, reason=exc.reason)
             raise LlmUnavailable(f"{attempts} attempt(s) failed; last: {exc.reason}") from None
 
     def _attempt(self, body: dict[str, Any]) -> str:
-        """One request: the answer's text, an LlmError for good, or ``_Transient`` (retried)."""
+        """One request: the answer's text, an LlmError for good, or ``Transient`` (retried)."""
         if not self.budget.try_acquire():
             used = f"{self.budget.per_window} LLM requests per {self.budget.window_s} s"
             raise LlmBudgetExhausted(f"{used} already used")
@@ -199,24 +200,17 @@ class OpenAIEngine:
             response = self._client.post(self.url, json=body, headers=self._headers, timeout=self.timeout_s)
         except httpx.TimeoutException as exc:
             self.breaker.record_failure()
-            raise _Transient(f"timeout after {self.timeout_s:g}s") from exc
+            raise Transient(f"timeout after {self.timeout_s:g}s") from exc
         except httpx.TransportError as exc:
             self.breaker.record_failure()
-            raise _Transient(f"{type(exc).__name__}: {exc}") from exc
+            raise Transient(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code == 429 or response.status_code >= 500:
             self.breaker.record_failure()
-            raise _Transient(f"HTTP {response.status_code}", read_retry_after(response.headers))
+            raise Transient(f"HTTP {response.status_code}", read_retry_after(response.headers))
         self.breaker.record_success()  # the endpoint is up (a 4xx: our request is wrong)
         if response.status_code >= 400:
             raise LlmRejected(response.status_code, response.text)
         return _content(response)
-
-    def _wait(self, state: tenacity.RetryCallState) -> float:
-        """The endpoint's Retry-After (seconds or an HTTP date) when it sent one, else exponential backoff."""
-        failure = state.outcome.exception() if state.outcome is not None else None
-        asked = failure.wait_s if isinstance(failure, _Transient) else None
-        delay = asked if asked is not None else self.backoff_s * 2 ** (state.attempt_number - 1)
-        return min(self.max_backoff_s, delay)
 
     def _validate(self, content: str, joblog: Joblog) -> LlmAnswer:
         """Parse and check an answer; ValueError (with a message for the model) when it is not usable."""
@@ -301,12 +295,3 @@ def _short(error: Exception) -> str:
 def llm_breaker(failures: int = 5, reset_s: float = 60.0) -> CircuitBreaker:
     """The breaker in front of the LLM endpoint: opens with ``LlmCircuitOpen``."""
     return CircuitBreaker(failures=failures, reset_s=reset_s, name="llm", error=LlmCircuitOpen, what="LLM")
-
-
-class _Transient(Exception):
-    """A failure that may pass (timeout, connection, 5xx, 429), retried; ``wait_s``: the endpoint's Retry-After."""
-
-    def __init__(self, reason: str, wait_s: float | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.wait_s = wait_s
