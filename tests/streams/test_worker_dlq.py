@@ -133,3 +133,27 @@ def _committed(bootstrap: str) -> int:
         return sum(max(tp.offset, 0) for tp in tps)
     finally:
         c.close()
+
+
+def test_each_declared_pipe_dead_letters_a_malformed_record_of_its_topic_whichever_carrier_runs_it(
+    kafka: str, database_url: str, start_worker
+) -> None:  # type: ignore[no-untyped-def]
+    """The worker runs what twspulse/streams/pipes.py declares: one malformed record on each declared topic, and
+    each lands on that pipe's dead-letter topic (Faust agent or batch consumer alike), each counted once."""
+    from twspulse.streams.pipes import PIPES
+
+    p = Producer({"bootstrap.servers": kafka})
+    for pipe in PIPES:
+        p.produce(pipe.topic.name, key=f"bad-{pipe.carrier}".encode(), value=b'{"schema_version": 1}')
+    assert p.flush(30) == 0
+    worker = start_worker(kafka, database_url)
+    for pipe in PIPES:
+        (dead,) = _read_dlq(kafka, pipe.dead_letter_topic, 1)
+        assert dead.source_topic == pipe.topic.name and dead.key == f"bad-{pipe.carrier}"
+        assert dead.error_type == "ValidationError" and f"does not match {pipe.model.__name__}" in dead.reason
+    wait_until(lambda: count(database_url, "SELECT count(*) FROM dead_letters") == len(PIPES), worker=worker,
+               what="one dead_letters row per pipe")  # fmt: skip
+    with psycopg.connect(database_url) as conn:
+        topics = [r[0] for r in conn.execute("SELECT source_topic FROM dead_letters ORDER BY 1").fetchall()]
+    assert topics == sorted(pipe.topic.name for pipe in PIPES)
+    assert worker.proc.poll() is None, worker.log()

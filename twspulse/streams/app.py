@@ -1,15 +1,15 @@
-"""The worker: Faust agents that decode topics and batch rows into the database, and the job-event consumer.
+"""The worker: one Faust app running each data topic's declared flow, and the dead-letter counter.
 
-- One Faust agent per data topic other than job events takes a batch of records and decodes them; a record
-  that does not parse goes to ``<topic>.dlq`` with the reason. Host metrics, joblogs and workstations
-  are then written as rows (host samples are scored, finished joblogs mined and annotated).
-- Job events, the pipeline's volume, are consumed in batches by ``JobEventConsumer`` (librdkafka, a
-  service of this Faust app; see twspulse/streams/job_event_consumer.py for why), enriched with a changelog-backed
-  table of per-job baselines and written as ``job_runs`` rows.
-- A batch is acked only after its rows (or forwarded records) and its dead letters were delivered, so
-  the committed offset never passes data that is not in the database, the next topic or the DLQ. A batch
-  the worker cannot finish because it is stopping (say, during a database outage) is released unacked
-  (``_release``): its offsets are not committed, and the next owner of its partitions reads it again.
+- Each data topic's flow is declared once in ``twspulse/streams/pipes.py`` (model, rows, table, stages, dead
+  letters, carrier) and run by one ``Flow`` (``twspulse/streams/flow.py``): decode -> rows -> sink -> stages ->
+  dead letters, a record that does not parse or a row the database refuses going to ``<topic>.dlq`` with the
+  reason. A carrier only fetches batches, runs the flow and commits: a Faust agent
+  (``twspulse/streams/faust_carrier.py``) or, for job events (the pipeline's volume), the librdkafka batch
+  consumer (``twspulse/streams/job_event_consumer.py``), a service of this Faust app.
+- One offset rule for both: a batch is committed only after its rows, stage outputs (scores, alerts, forwarded
+  records, new baselines) and dead letters are out, so the committed offset never passes data that is not in
+  the database, the next topic or the DLQ. A batch the worker cannot finish because it is stopping (say,
+  during a database outage) is left uncommitted, and the next owner of its partitions reads it again.
 - Every consumer reads committed records only (``twspulse/streams/faust_transport.py`` for Faust's): records of a
   connector transaction that aborted never reach a table.
 - The dead-letter topics are read too, into one ``dead_letters`` row per dead letter
@@ -19,8 +19,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -29,154 +27,34 @@ import faust
 import psycopg
 import structlog
 from confluent_kafka.admin import AdminClient
-from faust.types.tuples import ack_lock
-from pydantic import ValidationError
 
 from twspulse import metrics
-from twspulse.events import Contract, DeadLetter, HostMetrics, JobLogChunk, validation_reason
 from twspulse.kafka_clients import KafkaSecurity, librdkafka_config
 from twspulse.models.isolation_forest import LatestModel, ModelStore
 from twspulse.producer import EventProducer
 from twspulse.settings import Settings
 from twspulse.streams.alert_stage import AlertStage
-from twspulse.streams.annotation_stage import AnnotationStage
-from twspulse.streams.anomaly_stage import ANOMALY_COLUMNS, AnomalyStage
+from twspulse.streams.anomaly_stage import AnomalyStage
 from twspulse.streams.batch_guard import guarded
-from twspulse.streams.changelog_table import ChangelogTable
-from twspulse.streams.dead_letters import (
-    DEAD_LETTER_COLUMNS,
-    Consumed,
-    batch_failed,
-    dead_letter_row,
-    dead_letters_lost,
-    error_type,
-    refused,
-    send_dead,
-)
+from twspulse.streams.dead_letters import DEAD_LETTER_COLUMNS, Consumed, dead_letter_row
 from twspulse.streams.faust_auth import broker_credentials
+from twspulse.streams.faust_carrier import faust_agent, release
 from twspulse.streams.faust_transport import ReadCommittedTransport
-from twspulse.streams.job_enricher import JobEnricher
-from twspulse.streams.job_event_consumer import JobEventConsumer
-from twspulse.streams.joblog_mining import JoblogMiner
-from twspulse.streams.pipes import PIPES, Pipe
+from twspulse.streams.flow import FlowParts
+from twspulse.streams.job_event_consumer import BatchConsumer
+from twspulse.streams.pipes import PIPES
 from twspulse.streams.retry_policy import RetryPolicy, Stopping, StopSignal
 from twspulse.streams.timescale_sink import TimescaleSink
-from twspulse.topics import DATA_TOPICS, HOST_METRICS, JOB_EVENTS, JOB_EVENTS_BY_JOB, JOB_LOGS
 
 log = structlog.get_logger(__name__)
 
 LAG_RECORD_SECONDS = 15.0  # how often each worker writes its partitions' lag into consumer_lag
 LAG_COLUMNS = ("time", "worker_id", "consumer_group", "topic", "partition", "lag")
 
-# decoded records of a batch, each with the Faust event it came from -> (event, reason) of those not stored
-Handler = Callable[[list[tuple[Contract, Any]]], Awaitable[list[tuple[Any, str]]]]
-
-
-def _release(events: list[Any]) -> None:
-    """Drop a batch the stopping worker could not finish, without acking it.
-
-    ``take_events`` acks every event of a batch once the loop body is left, and the consumer commits what was
-    acked when it stops: that would commit a batch that is not stored. Marked acked here, the events no longer
-    hold up Faust's wait for unfinished events at stop, and ``take_events``' ack finds them done and skips
-    them, so their offsets never reach the consumer's list of committable ones: the next owner reads them
-    again. (What a message's ``acked`` flag means to faust-streaming 0.15; tests/streams/test_worker_integrity.py
-    stops a worker in a database outage and checks that the batch is stored after the restart.)
-    """
-    with ack_lock:
-        for event in events:
-            event.message.acked = True
-
-
-def _make_agent(app: faust.App, pipe: Pipe, settings: Settings, handle: Handler, dlq: EventProducer,
-                sink: TimescaleSink, retry: RetryPolicy) -> None:  # fmt: skip
-    """Decode batches of ``pipe.topic``; hand the good records to ``handle``; dead-letter the rest."""
-    topic = pipe.topic.name
-    source = app.topic(topic, key_serializer="raw", value_serializer="raw")
-
-    async def agent(stream: faust.StreamT[Any]) -> None:
-        # take_events (not take): the batch keeps each record's partition/offset for dead letters
-        batches = stream.take_events(  # type: ignore[attr-defined]
-            settings.worker_batch_size, within=settings.worker_batch_seconds
-        )
-        async for events in batches:
-            started = time.monotonic()
-            good: list[tuple[Contract, Any]] = []
-            dead: list[DeadLetter] = []
-            for event in events:
-                try:
-                    good.append((pipe.decode(event.message.value), event))
-                except ValidationError as exc:
-                    reason = f"record does not match {pipe.topic.model.__name__}: {validation_reason(exc)}"
-                    dead.append(Consumed.of_faust(topic, event).dead(reason, "ValidationError"))
-            owners = [event for _, event in good]
-            try:
-                handled = await guarded(partial(handle, good), partial(batch_failed, owners), what=topic, retry=retry)
-                dead += [Consumed.of_faust(topic, event).dead(reason, error_type(reason)) for event, reason in handled]
-                if dead:
-                    await guarded(partial(send_dead, dlq, pipe.topic.dlq, dead), dead_letters_lost(dead),
-                                  what=pipe.topic.dlq, retry=retry)  # fmt: skip
-            except Stopping:
-                _release(events)
-            metrics.BATCH_SECONDS.labels(topic=topic).observe(time.monotonic() - started)
-
-    agent.__name__ = f"decode_{topic.replace('.', '_')}"
-    app.agent(source, name=f"twspulse.decode.{topic}")(agent)
-
-
-def _row_writer(pipe: Pipe, sink: TimescaleSink) -> Handler:
-    table, to_rows = pipe.table, pipe.to_rows
-
-    async def handle(records: list[tuple[Contract, Any]]) -> list[tuple[Any, str]]:
-        rows: list[tuple[Any, ...]] = []
-        owners: list[Any] = []  # event that produced each row, for dead-lettering refused rows
-        for record, event in records:
-            new_rows = to_rows(record)
-            rows.extend(new_rows)
-            owners.extend([event] * len(new_rows))
-        return refused(owners, await sink.write(table, pipe.columns, rows))
-
-    return handle
-
-
-def _host_metrics_writer(pipe: Pipe, sink: TimescaleSink, anomalies: AnomalyStage, alerts: AlertStage) -> Handler:
-    """Write host samples, then score them: an anomaly alert leaves as soon as its row is stored."""
-    write_rows = _row_writer(pipe, sink)
-
-    async def handle(records: list[tuple[Contract, Any]]) -> list[tuple[Any, str]]:
-        not_stored = await write_rows(records)
-        refused_events = {id(event) for event, _ in not_stored}
-        samples = [r for r, event in records if isinstance(r, HostMetrics) and id(event) not in refused_events]
-        anomaly_rows, conditions = await anomalies.score_hosts(samples)
-        await sink.write("anomalies", ANOMALY_COLUMNS, anomaly_rows)
-        await alerts.apply(conditions)
-        return not_stored
-
-    return handle
-
-
-def _joblog_writer(pipe: Pipe, sink: TimescaleSink, annotations: AnnotationStage) -> Handler:
-    """Write joblog chunks, then mine and annotate the runs whose last chunk arrived (their earlier chunks
-    are stored)."""
-    write_rows = _row_writer(pipe, sink)
-    miner = JoblogMiner(sink)
-
-    async def handle(records: list[tuple[Contract, Any]]) -> list[tuple[Any, str]]:
-        not_stored = await write_rows(records)
-        refused_events = {id(event) for event, _ in not_stored}
-        last = [
-            r for r, event in records
-            if isinstance(r, JobLogChunk) and r.chunk_index == r.chunk_count - 1 and id(event) not in refused_events
-        ]  # fmt: skip
-        await miner.mine(last)
-        await annotations.annotate([c.run_id for c in last])
-        return not_stored
-
-    return handle
-
 
 def _dead_letter_counter(app: faust.App, settings: Settings, sink: TimescaleSink, retry: RetryPolicy) -> None:
     """Read every ``<topic>.dlq`` into ``dead_letters`` rows (see ``twspulse/streams/dead_letters.py`` for the key)."""
-    source = app.topic(*(t.dlq for t in DATA_TOPICS), key_serializer="raw", value_serializer="raw")
+    source = app.topic(*(p.dead_letter_topic for p in PIPES), key_serializer="raw", value_serializer="raw")
 
     async def count_dead_letters(stream: faust.StreamT[Any]) -> None:
         batches = stream.take_events(  # type: ignore[attr-defined]
@@ -189,7 +67,7 @@ def _dead_letter_counter(app: faust.App, settings: Settings, sink: TimescaleSink
                 # a bug is logged, not dead-lettered: the record stays on its DLQ topic, and a DLQ has no DLQ
                 not_stored = await guarded(write, lambda exc: [], what="dead_letters", retry=retry)
             except Stopping:
-                _release(events)
+                release(events)
                 continue
             for r in not_stored:  # the row of a dead letter the database refuses: the record is on its topic
                 log.error("worker.dead_letter_row_refused", row=str(rows[r.index])[:500], reason=r.reason)
@@ -197,38 +75,15 @@ def _dead_letter_counter(app: faust.App, settings: Settings, sink: TimescaleSink
     app.agent(source, name="twspulse.dead-letters")(count_dead_letters)
 
 
-def _partitions(bootstrap: str, topic: str, default: int, security: KafkaSecurity) -> int:
-    """The state table must have exactly as many partitions as the topics it is keyed with."""
+def _partitions(topic: str, bootstrap: str, default: int, security: KafkaSecurity) -> int:
+    """A topic's partition count (``default`` if the broker does not have it yet)."""
     admin = AdminClient(librdkafka_config(bootstrap, "twspulse-worker-admin", security))
     meta = admin.list_topics(topic, timeout=15).topics.get(topic)
     return len(meta.partitions) if meta is not None and meta.partitions else default
 
 
-def _job_event_consumer(
-    app: faust.App, settings: Settings, bootstrap: str, sink: TimescaleSink, anomalies: AnomalyStage,
-    alerts: AlertStage, retry: RetryPolicy, liveness: metrics.Liveness,
-) -> JobEventConsumer:  # fmt: skip
-    """The job-event consumer with its baseline table, checked against the topics it reads."""
-    security = KafkaSecurity.from_settings(settings)
-    partitions = _partitions(bootstrap, JOB_EVENTS_BY_JOB.name, settings.topic_partitions, security)
-    source_partitions = _partitions(bootstrap, JOB_EVENTS.name, settings.topic_partitions, security)
-    if source_partitions != partitions:
-        # both feed the job-baselines table by partition number: unequal counts would split a job's state
-        raise RuntimeError(
-            f"{JOB_EVENTS.name} has {source_partitions} partitions and {JOB_EVENTS_BY_JOB.name} {partitions}: "
-            "they must be equal (increase the smaller one with kafka-topics --alter)"
-        )
-    producer = EventProducer(bootstrap, client_id=f"{settings.worker_id}-job-events", security=security)
-    # the name a Faust table "job-baselines" of this app had: a worker upgraded from it resumes its state
-    table = ChangelogTable(bootstrap, f"{settings.worker_id}-job-baselines-changelog", producer, security)
-    table.ensure_topic(partitions)
-    enricher = JobEnricher(table, sink, anomalies, alerts)
-    return JobEventConsumer(settings, bootstrap, enricher, sink, producer, retry, liveness, loop=app.loop,
-                            beacon=app.beacon)  # fmt: skip
-
-
 def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.App:
-    """The Faust app with its agents and the job-event consumer; the caller runs it (``twspulse worker``)."""
+    """The Faust app with the flows of ``PIPES`` on their carriers; the caller runs it (``twspulse worker``)."""
     (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
     security = KafkaSecurity.from_settings(settings)  # the same TLS/SASL for Faust's clients and librdkafka's
     app = faust.App(
@@ -260,19 +115,16 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
         sink, EventProducer(bootstrap, client_id=f"{settings.worker_id}-alerts", security=security), database_url,
         settings.alert_dedup_window_s,
     )  # fmt: skip
-    for pipe in PIPES:
-        if pipe.topic is HOST_METRICS:
-            handle = _host_metrics_writer(pipe, sink, anomalies, alerts)
-        elif pipe.topic is JOB_LOGS:
-            handle = _joblog_writer(pipe, sink, AnnotationStage(settings, database_url, alerts))
-        else:
-            handle = _row_writer(pipe, sink)
-        # one dead-letter producer per agent: a flush raises the delivery errors of its own records only
-        dlq = EventProducer(bootstrap, client_id=f"{settings.worker_id}-dlq-{pipe.topic.name}", security=security)
-        _make_agent(app, pipe, settings, handle, dlq, sink, retry)
+    parts = FlowParts(settings, bootstrap, database_url, security, sink, retry, anomalies, alerts,
+                      partial(_partitions, bootstrap=bootstrap, default=settings.topic_partitions,
+                              security=security))  # fmt: skip
+    flows = [(pipe.carrier, pipe.build(parts)) for pipe in PIPES]
+    for flow in (f for carrier, f in flows if carrier == "faust"):
+        faust_agent(app, flow, settings)
     _dead_letter_counter(app, settings, sink, retry)
-    liveness = metrics.Liveness.of(settings)  # the job-event loop turns every worker_batch_seconds, idle or not
-    job_events = _job_event_consumer(app, settings, bootstrap, sink, anomalies, alerts, retry, liveness)
+    liveness = metrics.Liveness.of(settings)  # the batch consumer's loop turns every worker_batch_seconds, idle or not
+    batch = BatchConsumer(settings, bootstrap, [f for carrier, f in flows if carrier == "batch"], retry, liveness,
+                          loop=app.loop, beacon=app.beacon)  # fmt: skip
 
     @app.task
     async def serve_metrics() -> None:  # /metrics and /health (metrics_port), for as long as the process runs
@@ -323,7 +175,7 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
             log.error("worker.consumer_lag_row_refused", row=str(rows[r.index]), reason=r.reason)
 
     @app.task
-    async def start_job_events() -> None:  # with the app: stopped with it, after its batch in hand
-        await app.add_runtime_dependency(job_events)
+    async def start_batch_consumer() -> None:  # with the app: stopped with it, after its batch in hand
+        await app.add_runtime_dependency(batch)
 
     return app

@@ -2,12 +2,15 @@
 
 Faust's ``take_events`` acks a batch's events in a ``finally`` around its ``yield``: if an agent's body
 raises, the dead generator is closed and the batch is acked without its rows, alerts or dead letters. So
-nothing may escape the loop body but ``Stopping`` (the callers release the batch unacked, see
-``twspulse/streams/app.py``). Transient failures (the broker unreachable, a database error of a transient SQLSTATE
-class, a pool that times out) are retried with backoff by the worker's retry policy, which is safe because
-every write of the worker is idempotent; a retry ends with ``Stopping`` when the worker stops. Any other
-exception, a database error the rows caused included, is a bug or an input nobody foresaw: the batch
+nothing may escape a flow's run but ``Stopping`` (the carriers then leave the batch uncommitted, see
+``twspulse/streams/flow.py``). Transient failures (the broker unreachable, a database error of a transient
+SQLSTATE class, a pool that times out) are retried with backoff by the worker's retry policy, which is safe
+because every write of the worker is idempotent; a retry ends with ``Stopping`` when the worker stops. Any
+other exception, a database error the rows caused included, is a bug or an input nobody foresaw: the batch
 goes to the dead-letter topic whole (with the error) rather than being lost or retried forever.
+
+The work is a flow's, whichever client carries the batch, and a flow talks to Kafka only through librdkafka
+(``EventProducer``): so the broker's errors to know are librdkafka's alone, not the Faust carrier's aiokafka.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import structlog
-from aiokafka.errors import KafkaError as AioKafkaError
 from confluent_kafka import KafkaException
 
 from twspulse.producer import DeliveryError
@@ -26,9 +28,7 @@ from twspulse.streams.retry_policy import RetryPolicy, Stopping
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
-TRANSIENT: tuple[type[BaseException], ...] = (
-    DeliveryError, KafkaException, AioKafkaError, ConnectionError, TimeoutError,
-)  # fmt: skip
+TRANSIENT: tuple[type[BaseException], ...] = (DeliveryError, KafkaException, ConnectionError, TimeoutError)
 
 
 def transient(exc: BaseException) -> bool:

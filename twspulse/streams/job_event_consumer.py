@@ -1,4 +1,4 @@
-"""Job events: a librdkafka batch consumer inside the Faust worker, enriching by job definition.
+"""The batch carrier: a librdkafka consumer inside the Faust worker, for pipes whose volume Faust cannot carry.
 
 Why not a Faust agent like the other topics: job events are the pipeline's volume (one per status
 change of every job of the plan), and on a 2-core machine with the broker and the database beside it a
@@ -8,19 +8,19 @@ queue, the stream iterator, one ack each). Here librdkafka fetches and hands ove
 and the per-job state is a changelog table written once per batch (``twspulse/streams/changelog_table.py``).
 It runs as a service of the Faust app: one process, one lifecycle, one ``twspulse worker``.
 
-Guarantees, as for the Faust agents:
-- offsets are stored only after the batch's rows, alerts, forwarded records and dead letters are out,
-  and librdkafka commits only stored offsets: a crash redelivers, it never skips;
-- a record that does not parse goes to ``tws.job.events.dlq`` with the reason, a row the database refuses
-  for good too (the sink isolates it); a batch that hits a bug is dead-lettered whole
-  (``twspulse/streams/batch_guard.py``); transient failures are retried until the worker stops, and a batch the
-  stopping worker could not finish is left unstored (its offsets too): the next owner reads it again;
+It carries every pipe declared with ``carrier="batch"`` (``twspulse/streams/pipes.py``; job events today), and
+does what the Faust carrier does, no more: fetch a batch, hand each pipe's records to its ``Flow``
+(``twspulse/streams/flow.py``: decode, rows, sink, stages, dead letters, the same code as under Faust), and
+then, by the one offset rule, store the batch's offsets, which librdkafka commits: only after the rows,
+stage outputs, forwarded records and dead letters are out. So a crash redelivers, it never skips; a batch
+the stopping worker could not finish is left unstored (its offsets too): the next owner reads it again.
+Besides:
 - it reads committed records only (a connector transaction that aborted is never seen), and it can be a
   static member of its group (``worker_instance_id``), so a restarted worker gets its partitions back at
   once instead of after the session timeout;
-- events keyed otherwise than by job definition are re-keyed onto ``twspulse.job-events.by-job``, which
-  this same consumer reads: the range assignor gives one worker the same partition numbers of both
-  topics, so a job's whole history meets one state shard.
+- it reads a pipe's route topic too (``twspulse.job-events.by-job``, where job events keyed otherwise than
+  by job definition are re-keyed): the range assignor gives one worker the same partition numbers of both
+  topics, so a job's whole history meets one state shard; on every rebalance each flow is told its partitions.
 """
 
 from __future__ import annotations
@@ -29,28 +29,21 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
 import mode
 import structlog
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
-from pydantic import ValidationError
 
 from twspulse import metrics
-from twspulse.events import DeadLetter, JobEvent, validation_reason
-from twspulse.job_keys import job_key
 from twspulse.kafka_clients import KafkaSecurity
 from twspulse.log_throttle import LogThrottle
-from twspulse.producer import EventProducer
 from twspulse.settings import Settings
-from twspulse.streams.batch_guard import guarded
-from twspulse.streams.dead_letters import Consumed, batch_failed, dead_letters_lost, error_type, send_dead
-from twspulse.streams.job_enricher import JobEnricher
+from twspulse.streams.dead_letters import Consumed
+from twspulse.streams.flow import Flow
 from twspulse.streams.retry_policy import RetryPolicy, Stopping
-from twspulse.streams.timescale_sink import TimescaleSink
-from twspulse.topics import JOB_EVENTS, JOB_EVENTS_BY_JOB
 
 log = structlog.get_logger(__name__)
 
@@ -61,7 +54,10 @@ OWNERSHIP_MARGIN_S = 30
 
 
 def job_events_group(worker_id: str) -> str:
-    """The consumer group of the job-event consumer (the Faust agents' group is ``worker_id`` itself)."""
+    """The batch carrier's consumer group (the Faust agents' group is ``worker_id`` itself).
+
+    Named after job events, the pipe it was written for: a worker upgraded from that version keeps its offsets.
+    """
     return f"{worker_id}.job-events"
 
 
@@ -71,16 +67,14 @@ def _consumed(msg: Message) -> Consumed:
                     ts if ts > 0 else None)  # fmt: skip
 
 
-class JobEventConsumer(mode.Service):
-    """Consumes both job-event topics in batches until the worker stops."""
+class BatchConsumer(mode.Service):
+    """Consumes the topics of its flows in batches until the worker stops."""
 
     def __init__(
         self,
         settings: Settings,
         bootstrap: str,
-        enricher: JobEnricher,
-        sink: TimescaleSink,
-        producer: EventProducer,
+        flows: Sequence[Flow],
         retry: RetryPolicy | None = None,
         liveness: metrics.Liveness | None = None,
         **kwargs: Any,
@@ -90,9 +84,8 @@ class JobEventConsumer(mode.Service):
         self._liveness = liveness or metrics.Liveness.of(settings)  # what /health reports of the worker
         self._lag_exported: set[tuple[str, int]] = set()
         self._lag_at = 0.0
-        self._enricher = enricher
-        self._sink = sink
-        self._producer = producer
+        self._flows = list(flows)
+        self._flow_of = {topic: flow for flow in self._flows for topic in flow.topics}
         self._retry = retry or RetryPolicy()
         self._throttle = LogThrottle()
         instance = settings.worker_instance_id
@@ -106,7 +99,7 @@ class JobEventConsumer(mode.Service):
                 "auto.offset.reset": "earliest",
                 "enable.auto.commit": True,
                 "enable.auto.offset.store": False,  # only what was processed is committed
-                "partition.assignment.strategy": "range",  # same partition numbers of both topics
+                "partition.assignment.strategy": "range",  # same partition numbers of a flow's topics
                 "max.partition.fetch.bytes": 8 * 1024 * 1024,
                 "queued.max.messages.kbytes": 32 * 1024,  # prefetch bound: RSS stays flat when lagging
                 "max.poll.interval.ms": MAX_POLL_INTERVAL_S * 1000,
@@ -121,10 +114,7 @@ class JobEventConsumer(mode.Service):
 
     async def on_start(self) -> None:
         self._consumer.subscribe(
-            [JOB_EVENTS.name, JOB_EVENTS_BY_JOB.name],
-            on_assign=self._on_assign,
-            on_revoke=self._on_revoke,
-            on_lost=self._on_lost,
+            list(self._flow_of), on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
         )
 
     async def on_stop(self) -> None:
@@ -140,7 +130,8 @@ class JobEventConsumer(mode.Service):
 
     # rebalance callbacks: run by librdkafka inside consume(), i.e. never while a batch is being processed
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        self._enricher.table.assign({tp.partition for tp in partitions})
+        for flow in self._flows:
+            flow.assign({tp.partition for tp in partitions if tp.topic in flow.topics})
         log.info("job_events.assigned", partitions=sorted({(tp.topic, tp.partition) for tp in partitions}))
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -151,7 +142,8 @@ class JobEventConsumer(mode.Service):
                 log.warning("job_events.commit_failed", error=str(exc))
 
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        self._enricher.table.assign(set())  # another worker owns them now: its state, not ours
+        for flow in self._flows:
+            flow.assign(set())  # another worker owns them now: its state, not ours
 
     @mode.Service.task
     async def _consume(self) -> None:
@@ -159,13 +151,14 @@ class JobEventConsumer(mode.Service):
         try:
             while not self.should_stop and not self._retry.stop():
                 msgs = await asyncio.to_thread(self._consumer.consume, batch, within)
-                owned_until = time.monotonic() + MAX_POLL_INTERVAL_S - OWNERSHIP_MARGIN_S
-                records = [m for m in msgs if self._usable(m)]
-                if records:
-                    started = time.monotonic()
-                    await self._handle(records, partial(_before, owned_until))
-                    self._store_offsets(records)
-                    metrics.BATCH_SECONDS.labels(topic=JOB_EVENTS.name).observe(time.monotonic() - started)
+                owned = partial(_before, time.monotonic() + MAX_POLL_INTERVAL_S - OWNERSHIP_MARGIN_S)
+                by_flow: dict[Flow, list[Message]] = {}
+                for msg in msgs:
+                    if self._usable(msg):
+                        by_flow.setdefault(self._flow_of[msg.topic() or ""], []).append(msg)
+                for flow, records in by_flow.items():
+                    await flow.run([_consumed(m) for m in records], owned)
+                    self._store_offsets(records)  # the offset rule: only once the flow's outputs are out
                 self._liveness.beat()
                 self._export_lag()
         except Stopping:
@@ -208,50 +201,6 @@ class JobEventConsumer(mode.Service):
         # a broker outage repeats the same error several times a second: its first line, then a count
         self._throttle.warning(log, "job_events.consumer_error", err.code(), error=str(err))
         return False
-
-    async def _handle(self, msgs: list[Message], owned: Callable[[], bool]) -> None:
-        local: list[tuple[JobEvent, int, Message]] = []
-        forward: list[tuple[bytes, Message]] = []  # (job key, record) of records keyed otherwise
-        dead: list[DeadLetter] = []
-        for msg in msgs:
-            try:
-                record = JobEvent.model_validate_json(msg.value() or b"")
-            except ValidationError as exc:
-                reason = f"record does not match JobEvent: {validation_reason(exc)}"
-                dead.append(_consumed(msg).dead(reason, "ValidationError"))
-                continue
-            key = job_key(record).encode()
-            if msg.topic() == JOB_EVENTS_BY_JOB.name or msg.key() == key:
-                local.append((record, msg.partition() or 0, msg))
-            else:
-                forward.append((key, msg))
-        owners = [m for _, _, m in local] + [m for _, m in forward]
-        handled = await guarded(
-            partial(self._process, local, forward, owned),
-            partial(batch_failed, owners),
-            what=JOB_EVENTS.name,
-            retry=self._retry,
-        )
-        dead += [_consumed(m).dead(reason, error_type(reason)) for m, reason in handled]
-        if dead:
-            await guarded(
-                partial(send_dead, self._producer, JOB_EVENTS.dlq, dead),
-                dead_letters_lost(dead),
-                what=JOB_EVENTS.dlq,
-                retry=self._retry,
-            )
-
-    async def _process(
-        self,
-        local: list[tuple[JobEvent, int, Message]],
-        forward: list[tuple[bytes, Message]],
-        owned: Callable[[], bool],
-    ) -> list[tuple[Any, str]]:
-        if forward:  # the bytes as received: they were just validated, re-encoding them would only cost time
-            for key, msg in forward:
-                self._producer.send_raw(JOB_EVENTS_BY_JOB.name, key, msg.value() or b"")
-            await asyncio.to_thread(self._producer.flush, 60.0)  # DeliveryError: retried by the batch guard
-        return await self._enricher.enrich(local, owned) if local else []
 
 
 def _before(deadline: float) -> bool:

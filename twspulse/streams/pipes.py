@@ -1,8 +1,12 @@
-"""Which topic feeds which table, through which model and row mapping.
+"""Each data topic's flow, declared once: its model, its rows and table, its stages, its dead letters, its carrier.
 
-One declaration per data topic read by a Faust agent; the decoding agent is the same for all of them.
-Job events are not here: the job-event consumer enriches them into ``job_runs`` rows
-(twspulse/streams/job_event_consumer.py); the assertion below keeps every topic model covered by one or the other.
+Read a line of ``PIPES`` as the topic's whole path through the worker: records of ``topic`` are decoded with
+the topic's model, turned into rows of ``table`` by ``rows``, written by the sink, handed to ``stages`` in
+order, and whatever fails for good goes to ``dead_letter_topic`` with its reason. ``carrier`` names the Kafka
+client that fetches the batches and commits them: a Faust agent, or the librdkafka batch consumer where Faust's
+per-record path is too slow (job events, the pipeline's volume; see ``twspulse/streams/job_event_consumer.py``).
+Both carriers run the same ``Flow`` (``twspulse/streams/flow.py``), so a pipe moves from one to the other by
+changing that one word. The assertion at the end keeps every topic model declared exactly once.
 """
 
 from __future__ import annotations
@@ -11,8 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from twspulse.events import Contract, HostMetrics, JobEvent, JobLogChunk, WorkstationStatus
+from twspulse.events import HostMetrics, JobEvent, JobLogChunk, WorkstationStatus
+from twspulse.job_keys import job_key
+from twspulse.streams.flow import Carrier, Flow, FlowParts, PerRecord, Rekey, RowMapper
+from twspulse.streams.job_enricher import job_baselines
 from twspulse.streams.rows import (
+    ENRICHED_JOB_RUN_COLUMNS,
     HOST_METRIC_COLUMNS,
     JOB_LOG_COLUMNS,
     WORKSTATION_COLUMNS,
@@ -20,27 +28,74 @@ from twspulse.streams.rows import (
     job_log_row,
     workstation_row,
 )
-from twspulse.topics import HOST_METRICS, JOB_EVENTS, JOB_LOGS, WORKSTATIONS, TopicSpec
+from twspulse.streams.stages import (
+    StageFactory,
+    job_failures,
+    joblog_patterns,
+    metric_anomalies,
+    root_causes,
+    runtime_anomalies,
+)
+from twspulse.topics import HOST_METRICS, JOB_EVENTS, JOB_EVENTS_BY_JOB, JOB_LOGS, WORKSTATIONS, TopicSpec
+
+RowsFactory = Callable[[FlowParts, TopicSpec], RowMapper]
+
+
+def per_record(to_rows: Callable[[Any], list[tuple[Any, ...]]]) -> RowsFactory:
+    """Rows that each record gives on its own (no state)."""
+    return lambda parts, topic: PerRecord(to_rows)
 
 
 @dataclass(frozen=True)
 class Pipe:
-    """Topic -> model -> rows -> table."""
+    """One topic's flow: topic (and so its model) -> rows -> table -> stages -> dead letters, on ``carrier``."""
 
     topic: TopicSpec
+    carrier: Carrier
     table: str
     columns: Sequence[str]
-    to_rows: Callable[[Any], list[tuple[Any, ...]]]
+    rows: RowsFactory
+    stages: tuple[StageFactory, ...] = ()
+    route: Rekey | None = None  # records keyed otherwise are forwarded there first (and read back from there)
 
-    def decode(self, raw: bytes) -> Contract:
-        """Parse and validate one record value (raises ``pydantic.ValidationError``)."""
-        return self.topic.model.model_validate_json(raw)
+    @property
+    def model(self) -> type:
+        """The model its records are decoded with."""
+        return self.topic.model
+
+    @property
+    def dead_letter_topic(self) -> str:
+        """Where its records go when they fail for good (the worker counts every such topic in SQL)."""
+        return self.topic.dlq
+
+    def build(self, parts: FlowParts) -> Flow:
+        """The run-time flow of this declaration, with its own producer for forwarded records and dead letters."""
+        if self.route is not None:
+            # the state is sharded by partition number, and both topics feed it: a job's history must meet
+            # one shard whichever of them its events come from
+            source, routed = parts.partitions(self.topic.name), parts.partitions(self.route.to.name)
+            if source != routed:
+                raise RuntimeError(
+                    f"{self.topic.name} has {source} partitions and {self.route.to.name} {routed}: they must be "
+                    "equal (increase the smaller one with kafka-topics --alter)"
+                )
+        return Flow(
+            self.topic, self.table, self.columns, self.rows(parts, self.topic),
+            [stage(parts) for stage in self.stages], parts, parts.producer(self.topic.name),
+            self.dead_letter_topic, self.route,
+        )  # fmt: skip
 
 
 PIPES = (
-    Pipe(JOB_LOGS, "job_logs", JOB_LOG_COLUMNS, lambda c: [job_log_row(c)]),
-    Pipe(HOST_METRICS, "host_metrics", HOST_METRIC_COLUMNS, host_metric_rows),
-    Pipe(WORKSTATIONS, "workstation_status", WORKSTATION_COLUMNS, lambda w: [workstation_row(w)]),
-)
+    Pipe(JOB_EVENTS, "batch", "job_runs", ENRICHED_JOB_RUN_COLUMNS, job_baselines,
+         stages=(job_failures, runtime_anomalies), route=Rekey(JOB_EVENTS_BY_JOB, job_key)),
+    Pipe(JOB_LOGS, "faust", "job_logs", JOB_LOG_COLUMNS, per_record(lambda c: [job_log_row(c)]),
+         stages=(joblog_patterns, root_causes)),
+    Pipe(HOST_METRICS, "faust", "host_metrics", HOST_METRIC_COLUMNS, per_record(host_metric_rows),
+         stages=(metric_anomalies,)),
+    Pipe(WORKSTATIONS, "faust", "workstation_status", WORKSTATION_COLUMNS, per_record(lambda w: [workstation_row(w)])),
+)  # fmt: skip
 
-assert {p.topic.model for p in PIPES} | {JOB_EVENTS.model} == {JobEvent, JobLogChunk, HostMetrics, WorkstationStatus}
+assert sorted(p.model.__name__ for p in PIPES) == sorted(
+    m.__name__ for m in (JobEvent, JobLogChunk, HostMetrics, WorkstationStatus)
+), "every topic model is declared exactly once"

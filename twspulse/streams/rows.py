@@ -1,7 +1,7 @@
 """Topic records -> table rows, with the derived fields the tables carry.
 
-Pure functions, so the mapping is tested without a broker; the agents only decode, call these and hand
-the rows to the sink.
+Pure functions, so the mapping is tested without a broker; the pipe declarations
+(``twspulse/streams/pipes.py``) name them, and the flows call them between decoding and the sink.
 """
 
 from __future__ import annotations
