@@ -22,14 +22,35 @@ from typing import Any
 
 import orjson
 import structlog
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
 from twspulse.kafka_clients import PLAINTEXT, KafkaSecurity, librdkafka_config
 from twspulse.producer import EventProducer
 from twspulse.topics import create_topics
 
 log = structlog.get_logger(__name__)
+
+# a partition's leader moves or is still being elected (a changelog created a moment ago): asked again shortly
+_LEADER_CODES = frozenset({KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+                           KafkaError.UNKNOWN_TOPIC_OR_PART})  # fmt: skip
+
+
+def _leader_moving(exc: BaseException) -> bool:
+    return isinstance(exc, KafkaException) and exc.args[0].code() in _LEADER_CODES
+
+
+@retry(
+    retry=retry_if_exception(_leader_moving),
+    wait=wait_exponential(multiplier=0.2, max=2),
+    stop=stop_after_delay(30),
+    reraise=True,
+)
+def _watermarks(consumer: Consumer, tp: TopicPartition) -> tuple[int, int]:
+    """Low and high offsets of ``tp``, waiting out a leader election."""
+    low, high = consumer.get_watermark_offsets(tp, timeout=15)
+    return low, high
 
 
 class ChangelogTable:
@@ -97,7 +118,7 @@ class ChangelogTable:
             ends: dict[int, int] = {}
             records = 0
             for p in partitions:
-                low, high = consumer.get_watermark_offsets(TopicPartition(self.topic, p), timeout=15)
+                low, high = _watermarks(consumer, TopicPartition(self.topic, p))
                 if high > low:
                     ends[p] = high
             consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in ends])

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from twspulse.events import HostMetrics, JobEvent, JobLogChunk, WorkstationStatus
+from twspulse.events import Contract, HostMetrics, JobEvent, JobLogChunk, WorkstationStatus
 from twspulse.job_keys import job_key
 from twspulse.streams.flow import Carrier, Flow, FlowParts, PerRecord, Rekey, RowMapper
 from twspulse.streams.job_enricher import job_baselines
@@ -59,7 +59,7 @@ class Pipe:
     route: Rekey | None = None  # records keyed otherwise are forwarded there first (and read back from there)
 
     @property
-    def model(self) -> type:
+    def model(self) -> type[Contract]:
         """The model its records are decoded with."""
         return self.topic.model
 
