@@ -37,12 +37,16 @@ class Endpoints(Protocol):
 EndpointResolver = Callable[[Settings], Endpoints]
 
 
-class BadSettings(click.UsageError):
-    """A ``TWSPULSE_*`` variable does not validate: one line naming it, exit code 2 like any usage error."""
+class BadSettings(click.ClickException):
+    """A ``TWSPULSE_*`` variable does not validate: one line naming it (no usage text), exit code 2."""
+
+    exit_code = 2
 
 
-class NoEndpoints(click.UsageError):
-    """A command run without the root group needs endpoints the settings do not give."""
+class NoEndpoints(click.ClickException):
+    """A command run without the root group needs endpoints the settings do not give (exit code 2)."""
+
+    exit_code = 2
 
 
 def settings_problem(exc: ValidationError) -> str:
