@@ -44,9 +44,7 @@ class BadSettings(click.ClickException):
 
 
 class NoEndpoints(click.ClickException):
-    """A command run without the root group needs endpoints the settings do not give (exit code 2)."""
-
-    exit_code = 2
+    """A command run without the root group needs endpoints the settings do not give (exit code 1, as the root's)."""
 
 
 def settings_problem(exc: ValidationError) -> str:

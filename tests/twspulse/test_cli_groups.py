@@ -62,7 +62,8 @@ def test_a_command_run_on_its_own_needs_explicit_endpoints(monkeypatch: pytest.M
     monkeypatch.delenv("TWSPULSE_DATABASE_URL", raising=False)
     monkeypatch.delenv("TWSPULSE_KAFKA_BOOTSTRAP", raising=False)
     cli = CliContext()
-    with pytest.raises(NoEndpoints, match="TWSPULSE_KAFKA_BOOTSTRAP and TWSPULSE_DATABASE_URL"):
+    with pytest.raises(NoEndpoints, match="TWSPULSE_KAFKA_BOOTSTRAP and TWSPULSE_DATABASE_URL") as raised:
         _ = cli.endpoints
+    assert raised.value.exit_code == 1  # as the root says endpoints nobody configured
     monkeypatch.setenv("TWSPULSE_DATABASE_URL", "postgresql://db.example/twspulse")
     assert CliContext().database_url == "postgresql://db.example/twspulse"  # the database alone needs no Kafka
