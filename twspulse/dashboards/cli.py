@@ -1,4 +1,4 @@
-"""Click commands of this package, wired into ``twspulse`` by twspulse/cli.py.
+"""Click commands of this package, added to ``twspulse`` by twspulse/cli/root.py.
 
 ``dashboards push``, ``dashboards screenshots`` and ``report``.
 """
@@ -10,22 +10,8 @@ from pathlib import Path
 
 import click
 
+from twspulse.cli_context import CliContext
 from twspulse.dashboards.files import DASHBOARD_DIR
-
-
-def _database_url(ctx: click.Context) -> str:
-    from twspulse.engines.registry import EnginesNotConfigured, resolve
-    from twspulse.settings import load_settings
-
-    obj = ctx.find_object(dict) or {}
-    settings = obj.get("settings") or load_settings()
-    if settings.database_url:  # the report needs no Kafka: do not insist on both endpoints
-        return str(settings.database_url)
-    try:
-        return resolve(settings).database_url
-    except EnginesNotConfigured as exc:
-        raise click.ClickException(str(exc)) from exc
-
 
 # `twspulse demo` simulates yesterday (00:00 to 24:00, after three weeks of history) and ingests it all in a
 # few minutes: the default last 24 hours would show only the day's last hours, the pipeline's 6 hours a sliver.
@@ -137,10 +123,8 @@ def screenshots_command(
         }
         windows = {**DEMO_RANGES, **windows}
         from twspulse.engines.postgres import LocalPostgres
-        from twspulse.settings import load_settings
 
-        obj = ctx.find_object(dict) or {}
-        settings = obj.get("settings") or load_settings()
+        settings = CliContext.of(ctx).settings
         folder = settings.data_dir / "demo" / "postgres"
         if not folder.is_dir():
             raise click.ClickException(f"no demo database in {folder}: run `twspulse demo` (or `make demo`) first")
@@ -150,7 +134,7 @@ def screenshots_command(
         finally:
             server.stop()
     else:
-        failed = _screenshots(_database_url(ctx), out, now, variables, windows, report)
+        failed = _screenshots(CliContext.of(ctx).database_url, out, now, variables, windows, report)
     if failed:
         raise SystemExit(1)
 
@@ -265,6 +249,6 @@ def report_command(ctx: click.Context, since: str, out: Path) -> None:
         window = parse_since(since)
     except BadSince as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from exc
-    page = build_report(_database_url(ctx), window)
+    page = build_report(CliContext.of(ctx).database_url, window)
     out.write_text(page, encoding="utf-8")
     click.echo(f"wrote {out} ({len(page) / 1024:.0f} KiB)")

@@ -1,6 +1,6 @@
 """Click commands of the model jobs: ``forecast``, ``anomalies score`` and ``train``.
 
-Defined here and wired into ``twspulse/cli.py`` by its owner, so the model code stays importable without the
+Defined here and added to ``twspulse`` by twspulse/cli/root.py, so the model code stays importable without the
 rest of the CLI. The two file commands work on any ``timestamp,value`` CSV (NAB files have exactly that header)
 and need no database; ``train`` finds the database the way every other command does.
 """
@@ -16,12 +16,9 @@ from typing import IO
 import click
 import pandas as pd
 
-from twspulse.cli_context import json_output, settings_of
+from twspulse.cli_context import CliContext, json_output
 
 _TS_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-
-_settings = settings_of  # the settings the ``twspulse`` group loaded (fresh ones when run on its own)
 
 
 def _read_timestamp_value(source: IO[str]) -> pd.DataFrame:
@@ -71,7 +68,7 @@ def forecast_command(ctx: click.Context, file: IO[str], horizon: int, freq: str 
     from twspulse.models.forecasting import ForecastConfig, Skipped, forecast
     from twspulse.models.series import regularize
 
-    settings = _settings(ctx)
+    settings = CliContext.of(ctx).settings
     data = _read_timestamp_value(file)
     freq = freq or _infer_freq(data["ds"])
     try:
@@ -116,7 +113,7 @@ def score_command(ctx: click.Context, file: IO[str], runtimes: bool, threshold: 
     """
     from twspulse.models.anomaly_scoring import AnomalyDetector, host_metrics_config, job_runtimes_config
 
-    settings = _settings(ctx)
+    settings = CliContext.of(ctx).settings
     chosen = threshold or settings.anomaly_threshold
     detector = AnomalyDetector(job_runtimes_config(chosen) if runtimes else host_metrics_config(chosen))
     reader = csv.reader(file)
@@ -158,22 +155,22 @@ def train_command(ctx: click.Context, since: str | None, as_json: bool) -> None:
     Writes forecast_models, forecasts, alerts, anomalies and one model_runs row; a new IsolationForest version
     is picked up by running workers without a restart. Refuses to start while another training runs.
     """
-    from twspulse.engines.registry import EnginesNotConfigured, resolve
     from twspulse.kafka_clients import KafkaSecurity
     from twspulse.models.series import InvalidSince, parse_since
     from twspulse.models.training import TrainingAlreadyRunning, alert_publisher, default_progress, run_training
     from twspulse.settings import holidays_of
 
-    settings = _settings(ctx)
+    cli = CliContext.of(ctx)
+    settings = cli.settings
     try:
         start = parse_since(since) if since else None
-        endpoints = resolve(settings)
+        endpoints = cli.endpoints
         publish = alert_publisher(endpoints.kafka_bootstrap, KafkaSecurity.from_settings(settings))
         report = run_training(
             endpoints.database_url, settings, since=start, progress=default_progress(), publish=publish,
             holidays=holidays_of(settings),
         )  # fmt: skip
-    except (InvalidSince, EnginesNotConfigured, TrainingAlreadyRunning, ValueError) as exc:
+    except (InvalidSince, TrainingAlreadyRunning, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     m = report.metrics
     crossings = [o.crossing.describe(o.series.label) for o in report.outcomes if o.crossing and o.crossing.at]
@@ -209,22 +206,22 @@ def insights_command(ctx: click.Context, since: str | None) -> None:
     Also runs at the end of `twspulse train`. Re-runs update the same insight rows (stable ids); insights no
     longer found are marked cleared and their alerts resolved.
     """
-    from twspulse.engines.registry import EnginesNotConfigured, resolve
     from twspulse.kafka_clients import KafkaSecurity
     from twspulse.models.insights_job import InsightsAlreadyRunning, run_insights
     from twspulse.models.series import InvalidSince
     from twspulse.models.training import alert_publisher
 
-    settings = _settings(ctx)
+    cli = CliContext.of(ctx)
+    settings = cli.settings
     try:
-        endpoints = resolve(settings)
+        endpoints = cli.endpoints
         report = run_insights(
             endpoints.database_url,
             settings,
             since=since,
             publish=alert_publisher(endpoints.kafka_bootstrap, KafkaSecurity.from_settings(settings)),
         )
-    except (InvalidSince, EnginesNotConfigured, InsightsAlreadyRunning) as exc:
+    except (InvalidSince, InsightsAlreadyRunning) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
         f"{report.run_id}: {report.counts() or 'nothing significant'} from {report.tested} tests; "

@@ -1,8 +1,9 @@
 """`twspulse annotate` and `twspulse feedback`: the operator's entry points to root-cause annotation.
 
-Exposed as click objects (`annotate_command`, `feedback_command`) for twspulse/cli.py to add. The
-database is found like every other command finds it (TWSPULSE_DATABASE_URL, else a running
-`twspulse engines up`); `annotate --joblog` and `annotate eval` need no database.
+Exposed as click objects (`annotate_command`, `feedback_command`) for twspulse/cli/root.py to add; its
+error handler says a database that is down or a run that is not found in one line. The database is found
+like every other command finds it (TWSPULSE_DATABASE_URL, else a running `twspulse engines up`);
+`annotate --joblog` and `annotate eval` need no database.
 """
 
 from __future__ import annotations
@@ -15,26 +16,11 @@ from typing import Any
 import click
 import psycopg
 
-from twspulse.cli_context import settings_of
+from twspulse.cli_context import CliContext
 from twspulse.models.annotate.annotation import FailedRun
 from twspulse.models.annotate.annotator import Annotator
 from twspulse.models.annotate.evaluation import SPLITS, evaluate, resolve_split
-from twspulse.models.annotate.exceptions import AnnotateError
 from twspulse.models.annotate.store import annotation_exists, load_run_context, save_annotation, save_feedback
-from twspulse.settings import Settings
-
-_settings = settings_of  # the settings of the parent `twspulse` group (fresh ones when run standalone)
-
-
-def _database_url(settings: Settings) -> str:
-    from twspulse.engines.registry import EnginesNotConfigured, resolve
-
-    if settings.database_url:
-        return settings.database_url  # annotate needs no Kafka: do not insist on both like resolve() does
-    try:
-        return resolve(settings).database_url
-    except EnginesNotConfigured as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 class _RunIdGroup(click.Group):
@@ -108,7 +94,7 @@ def annotate_command(
         return_code=return_code if return_code is not None else (footer.exit_status if footer else None),
         status="ABEND",
     )
-    with Annotator(_settings(ctx)) as annotator:
+    with Annotator(CliContext.of(ctx).settings) as annotator:
         annotation = annotator.annotate(run, data)
     click.echo(annotation.model_dump_json(indent=2))
 
@@ -120,16 +106,13 @@ def annotate_command(
 @click.pass_context
 def annotate_run(ctx: click.Context, run_id: str, no_store: bool, similar: int) -> None:
     """Annotate the stored failed run RUN_ID (joblog from job_logs), print the JSON and store it."""
-    settings = _settings(ctx)
-    try:
-        with psycopg.connect(_database_url(settings)) as conn:
-            context = load_run_context(conn, run_id)
-            with Annotator(settings, conn=conn, similar_k=similar) as annotator:
-                annotation = annotator.annotate(context.run, context.joblog, context.history)
-            if not no_store:
-                save_annotation(conn, annotation, context.run)
-    except (AnnotateError, psycopg.Error) as exc:
-        raise click.ClickException(str(exc)) from exc
+    cli = CliContext.of(ctx)
+    with psycopg.connect(cli.database_url) as conn:
+        context = load_run_context(conn, run_id)
+        with Annotator(cli.settings, conn=conn, similar_k=similar) as annotator:
+            annotation = annotator.annotate(context.run, context.joblog, context.history)
+        if not no_store:
+            save_annotation(conn, annotation, context.run)
     click.echo(annotation.model_dump_json(indent=2))
 
 
@@ -146,12 +129,9 @@ def annotate_eval(ctx: click.Context, directory: str, as_json: bool) -> None:
     path = resolve_split(directory)
     if not path.is_dir():
         raise click.BadParameter(f"{directory} is neither a directory nor one of {', '.join(SPLITS)}")
-    settings = _settings(ctx).model_copy(update={"llm_url": None})
-    try:
-        with Annotator(settings) as annotator:
-            report = evaluate(path, annotator.annotate)
-    except AnnotateError as exc:
-        raise click.ClickException(str(exc)) from exc
+    settings = CliContext.of(ctx).settings.model_copy(update={"llm_url": None})
+    with Annotator(settings) as annotator:
+        report = evaluate(path, annotator.annotate)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.to_text())
 
 
@@ -168,13 +148,10 @@ def feedback_command(ctx: click.Context, run_id: str, resolution: str, correct: 
     """Record what fixed the failed run RUN_ID; similar-case retrieval shows it for the next failures."""
     if not resolution.strip():
         raise click.BadParameter("must not be empty", param_hint="--resolution")
-    try:
-        with psycopg.connect(_database_url(_settings(ctx))) as conn:
-            if not annotation_exists(conn, run_id):
-                raise click.ClickException(f"run {run_id!r} has no annotation; run `twspulse annotate {run_id}` first")
-            save_feedback(conn, run_id, resolution.strip(), correct)
-    except psycopg.Error as exc:
-        raise click.ClickException(str(exc)) from exc
+    with psycopg.connect(CliContext.of(ctx).database_url) as conn:
+        if not annotation_exists(conn, run_id):
+            raise click.ClickException(f"run {run_id!r} has no annotation; run `twspulse annotate {run_id}` first")
+        save_feedback(conn, run_id, resolution.strip(), correct)
     verdict: dict[bool | None, str] = {True: "correct", False: "wrong", None: "not rated"}
     click.echo(f"feedback stored for {run_id} (annotation {verdict[correct]})")
 
