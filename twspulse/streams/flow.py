@@ -71,12 +71,14 @@ def always_owned() -> bool:
 
 @dataclass
 class Mapped:
-    """A batch as rows: the rows, the record (``Consumed``) each row came from, each record with what was derived
-    of it, and the state the mapper stores once the batch is out (``RowMapper.settle``)."""
+    """A batch as rows: the rows and the record (``Consumed``) each row came from; each record with what was
+    derived of it (``items``, in batch order, ``consumed`` beside them); and the state the mapper stores once the
+    batch is out (``RowMapper.settle``)."""
 
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     owners: list[Consumed] = field(default_factory=list)
-    items: list[tuple[Contract, Any, Consumed]] = field(default_factory=list)
+    items: list[Stored] = field(default_factory=list)
+    consumed: list[Consumed] = field(default_factory=list)
     state: Any = None
 
 
@@ -110,7 +112,8 @@ class PerRecord:
             new_rows = self._to_rows(record)
             out.rows.extend(new_rows)
             out.owners.extend([consumed] * len(new_rows))
-            out.items.append((record, None, consumed))
+            out.items.append((record, None))
+            out.consumed.append(consumed)
         return out
 
     async def settle(self, mapped: Mapped, owned: Callable[[], bool]) -> None:
@@ -231,8 +234,11 @@ class Flow:
         not_stored: list[tuple[Consumed, str]] = refused(
             mapped.owners, await self._sink.write(self.table, self.columns, mapped.rows)
         )
-        lost = {id(consumed) for consumed, _ in not_stored}
-        stored = [(record, derived) for record, derived, consumed in mapped.items if id(consumed) not in lost]
+        stored = mapped.items
+        if not_stored:
+            lost = {id(consumed) for consumed, _ in not_stored}
+            pairs = zip(mapped.items, mapped.consumed, strict=True)
+            stored = [item for item, consumed in pairs if id(consumed) not in lost]
         conditions: list[Condition] = []
         for stage in self.stages:
             conditions.extend(await stage(stored))

@@ -19,7 +19,7 @@ from twspulse.events import JobEvent
 from twspulse.job_keys import job_key
 from twspulse.streams.changelog_table import ChangelogTable
 from twspulse.streams.enrichment import enrich
-from twspulse.streams.flow import Decoded, FlowParts, Mapped
+from twspulse.streams.flow import Decoded, FlowParts, Mapped, Stored
 from twspulse.streams.rows import enriched_job_run_row
 from twspulse.topics import TopicSpec
 
@@ -43,20 +43,22 @@ class JobEnricher:
 
     def rows(self, batch: Sequence[Decoded]) -> Mapped:
         """One enriched row per event; ``state``: the changed baselines, key -> (partition, state)."""
-        out = Mapped(state={})
-        dirty: dict[str, tuple[int, dict[str, Any]]] = out.state
-        for decoded, consumed in batch:
+        dirty: dict[str, tuple[int, dict[str, Any]]] = {}
+        rows: list[tuple[Any, ...]] = []
+        items: list[Stored] = []
+        stored_state = self.table.get
+        for decoded, consumed in batch:  # the hot path: one pass, locals only
             record = cast(JobEvent, decoded)
             key = job_key(record)
             # a copy: the stored state changes only after the batch's rows, scores and alerts are out
-            state = dirty[key][1] if key in dirty else _copy_state(self.table.get(consumed.partition, key))
+            state = dirty[key][1] if key in dirty else _copy_state(stored_state(consumed.partition, key))
             enrichment = enrich(record, state)
             if enrichment.state_changed:
                 dirty[key] = (consumed.partition, state)
-            out.rows.append(enriched_job_run_row(record, enrichment))
-            out.owners.append(consumed)
-            out.items.append((record, enrichment, consumed))
-        return out
+            rows.append(enriched_job_run_row(record, enrichment))
+            items.append((record, enrichment))
+        owners = [consumed for _, consumed in batch]  # one row per event
+        return Mapped(rows, owners, items, owners, dirty)
 
     async def settle(self, mapped: Mapped, owned: Callable[[], bool]) -> None:
         """Store the changed baselines.

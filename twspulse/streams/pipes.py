@@ -5,8 +5,10 @@ the topic's model, turned into rows of ``table`` by ``rows``, written by the sin
 order, and whatever fails for good goes to ``dead_letter_topic`` with its reason. ``carrier`` names the Kafka
 client that fetches the batches and commits them: a Faust agent, or the librdkafka batch consumer where Faust's
 per-record path is too slow (job events, the pipeline's volume; see ``twspulse/streams/job_event_consumer.py``).
-Both carriers run the same ``Flow`` (``twspulse/streams/flow.py``), so a pipe moves from one to the other by
-changing that one word. The assertion at the end keeps every topic model declared exactly once.
+Both carriers run the same ``Flow`` (``twspulse/streams/flow.py``), so a pipe without a route moves from one
+to the other by changing that one word (a routed pipe's state is sharded by partition: the batch carrier keeps
+its topics' partitions together, Faust's assignor does not). The assertion at the end keeps every topic model
+declared exactly once.
 """
 
 from __future__ import annotations
