@@ -6,8 +6,8 @@ Two truths on top of the plan's own behaviour:
   percentage points per e-fold of the job's daily runtime over its median (:class:`LinkedLoad`). The CPU moves
   with the runtime day by day, the same day, and grows as the job's runtime grows.
 - **A degrading job.** From `RAMP_START_FRACTION` of the history on, a growing share of one job's runs, from
-  `RAMP_START_SHARE` up to `RAMP_END_SHARE` on the last day, fails because its file system is full (:class:`DegradingJob`, failure family
-  ``disk_full``: "No space left on device").
+  `RAMP_START_SHARE` up to `RAMP_END_SHARE` on the last day, fails because its file system is full
+  (:class:`DegradingJob`, failure family ``disk_full``: "No space left on device").
 
 Everything else is the control set, injected with nothing: every other job fails at its own steady rate
 (each failure family a pattern that does not grow), runtimes that drift by the plan's weekly growth without
