@@ -27,13 +27,23 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from twspulse.demo import HISTORY_DAYS
+from twspulse.demo_history import DRIFT_PER_WEEK, History
+from twspulse.events import StatusCategory
+from twspulse.job_keys import job_key
 from twspulse.models.forecasting import Skipped
-from twspulse.models.insights import Forecaster, prophet_forecaster
+from twspulse.models.insights import Forecaster, Insight, prophet_forecaster
 from twspulse.models.insights_job import insights_of
 from twspulse.models.insights_store import InsightInputs
 from twspulse.models.series import Series
+from twspulse.simulator.catalog import build_workstations
+from twspulse.simulator.config import SimConfig
+from twspulse.simulator.failures import FAMILIES
+from twspulse.simulator.host_metrics import SimulatedHosts
+from twspulse.simulator.insight_truth import InsightTruth
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)  # a Monday
+SIM_START = datetime(2026, 12, 7, tzinfo=UTC)  # the simulated live day (the history ends at its start)
 THRESHOLD = 90.0
 KINDS = ("pattern_trend", "workload_resource_link", "capacity_plan")
 
@@ -137,6 +147,97 @@ def build(seed: int, weeks: int) -> Scenario:
     return Scenario(inputs, series, truth, crossing, {"lag": str(lag), "growth_start_day": str(start)})
 
 
+def build_simulated(seed: int, days: int) -> tuple[InsightInputs, list[Series], InsightTruth, datetime]:
+    """The frames of the simulator's own history (the demo's: `History` + `SimulatedHosts`) for one seed.
+
+    Runs and failures come from the plan with the injected truths; a failed run's pattern is its failure
+    family (what mining its joblog yields: every joblog of a family shares the family's marker line); host
+    series are hourly means of samples every 30 minutes, as the database's hourly rollup gives them.
+    """
+    config = SimConfig(seed=seed, start=SIM_START)
+    history = History(config, days, DRIFT_PER_WEEK)
+    runs: list[tuple[object, ...]] = []
+    hits: list[tuple[object, ...]] = []
+    for batch in history.days():
+        for run in batch:
+            e = run.event
+            if e.category not in (StatusCategory.SUCCEEDED, StatusCategory.FAILED):
+                continue
+            key = job_key(e)
+            duration = (e.end_time - e.start_time).total_seconds() if e.end_time and e.start_time else None
+            ws = (e.workstation or "").rsplit("/", 1)[-1]
+            runs.append((e.status_time, key, ws, e.category.value, duration))
+            if run.family is not None and e.category is StatusCategory.FAILED:
+                hits.append((e.status_time, key, run.family, e.run_id))
+    fleet = SimulatedHosts(config)
+    history.couple(fleet)
+    truth = history.truth(fleet)
+    assert truth is not None
+    start = SIM_START - timedelta(days=days)
+    stamps = pd.date_range(start, SIM_START, freq="30min", inclusive="left")
+    series: list[Series] = []
+    for host in fleet.hosts:
+        samples = [fleet.sample(host, ts.to_pydatetime()) for ts in stamps]
+        values: dict[tuple[str, str], list[float]] = {
+            ("cpu.percent", "host_cpu"): [],
+            ("memory.percent", "host_memory"): [],
+        }
+        for m in samples:
+            values[("cpu.percent", "host_cpu")].append(m.cpu_percent)
+            values[("memory.percent", "host_memory")].append(m.memory_percent)
+            for d in m.disks:
+                values.setdefault((f"disk.used_percent:{d.mount}", "host_disk"), []).append(d.used_percent)
+        for (metric, kind), ys in values.items():
+            frame = pd.DataFrame({"ds": stamps.tz_convert(None), "y": ys}).resample("1h", on="ds").mean().reset_index()
+            series.append(Series(f"{host}/{metric.replace(':', '/')}", kind, host, metric, "1h", frame))
+    runs_df = pd.DataFrame(runs, columns=["time", "job_key", "workstation", "category", "duration_s"])
+    workstations = {ws.name: ws.node_name for ws in build_workstations(config)}
+    inputs = InsightInputs(
+        runs=runs_df,
+        hits=pd.DataFrame(hits, columns=["time", "job_key", "pattern_id", "run_id"]),
+        templates={key: family.marker for key, family in FAMILIES.items()},
+        host_of=workstations,
+        workstation_of=dict(zip(runs_df["job_key"], runs_df["workstation"], strict=True)),
+    )
+    return inputs, series, truth, SIM_START
+
+
+def _sim_key(i: Insight) -> tuple[str, str, str]:
+    if i.kind == "pattern_trend":
+        return i.kind, i.subject, str(i.evidence.get("template", i.metric))
+    return _key(i.kind, i.subject, i.metric, i.evidence)
+
+
+def evaluate_simulated(seeds: int, days: int, forecaster: Forecaster, first_seed: int) -> None:
+    """Hits, misses and false insights of the insights job on the simulator's history, per kind."""
+    hits: Counter[str] = Counter()
+    misses: Counter[str] = Counter()
+    false: Counter[str] = Counter()
+    tested: Counter[str] = Counter()
+    notes: list[str] = []
+    started = time.monotonic()
+    for seed in range(first_seed, first_seed + seeds):
+        inputs, series, truth, now = build_simulated(seed, days)
+        found, n_tested = insights_of(inputs, series, THRESHOLD, now, forecaster)
+        tested.update(n_tested)
+        significant = {_sim_key(i): i for i in found if i.significant}
+        expected = set(truth.expected())
+        for want in expected:
+            (hits if want in significant else misses)[want[0]] += 1
+            if want not in significant:
+                notes.append(f"seed {seed}: missed {want}")
+        for key, ins in significant.items():
+            if key not in expected:
+                false[key[0]] += 1
+                notes.append(f"seed {seed}: false {key}: {ins.summary}")
+    print(f"simulator history: {seeds} seeds from {first_seed} x {days} days, {time.monotonic() - started:.1f}s")
+    print(f"{'kind':<24} {'hits':>5} {'misses':>7} {'false':>6} {'tests':>6}")
+    for kind in KINDS:
+        print(f"{kind:<24} {hits[kind]:>5} {misses[kind]:>7} {false[kind]:>6} {tested[kind]:>6}")
+    for line in notes[:20]:
+        print("  " + line)
+
+
 def linear_forecaster(s: Series, periods: int) -> pd.DataFrame | Skipped:
     """A quick stand-in for Prophet (``--forecaster linear``): least squares line, +-2 residual sd."""
     y = s.frame["y"].to_numpy()
@@ -203,9 +304,19 @@ def main() -> None:
     ap.add_argument("--first-seed", type=int, default=100, help="0-19 were used to choose the thresholds")
     ap.add_argument("--weeks", type=int, default=12)
     ap.add_argument("--forecaster", choices=("prophet", "linear"), default="prophet")
+    ap.add_argument(
+        "--source",
+        choices=("synthetic", "simulator"),
+        default="synthetic",
+        help="synthetic frames (stress test), or the simulator's history as the demo publishes it",
+    )
+    ap.add_argument("--days", type=int, default=HISTORY_DAYS, help="history days (--source simulator)")
     args = ap.parse_args()
     fc: Forecaster = prophet_forecaster(48) if args.forecaster == "prophet" else linear_forecaster
-    evaluate(args.seeds, args.weeks, fc, args.first_seed)
+    if args.source == "simulator":
+        evaluate_simulated(args.seeds, args.days, fc, args.first_seed)
+    else:
+        evaluate(args.seeds, args.weeks, fc, args.first_seed)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ def stop_worker(proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
             proc.wait(5)
 
 
-HISTORY_DAYS = 21
+HISTORY_DAYS = 49
 DEMO_MIN_POINTS = 14  # three weeks of a daily job are 21 points: enough for a trend, not for the default 48
 
 

@@ -28,12 +28,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from twspulse.connectors.tws.api_models import JobInPlan
+from twspulse.connectors.tws.client import Joblog
 from twspulse.connectors.tws.job_events import build_event
+from twspulse.connectors.tws.joblog_chunks import joblog_chunks
 from twspulse.events import JobEvent, StatusCategory
 from twspulse.job_keys import job_key
 from twspulse.producer import EventProducer
@@ -41,8 +44,10 @@ from twspulse.simulator.api_shapes import job_json
 from twspulse.simulator.catalog import JobDef
 from twspulse.simulator.config import SimConfig
 from twspulse.simulator.host_metrics import CROSSING_THRESHOLD, SimulatedHosts
-from twspulse.simulator.plan import RUN_NOISE_SIGMA, JobInstance, Plan, PlanBook, RunPlan, job_state
-from twspulse.topics import HOST_METRICS, JOB_EVENTS
+from twspulse.simulator.insight_truth import InsightTruth, LinkedLoad, pick_degrading_job
+from twspulse.simulator.joblogs import JoblogStore
+from twspulse.simulator.plan import RUN_NOISE_SIGMA, SUCC, JobInstance, Plan, PlanBook, RunPlan, job_state
+from twspulse.topics import HOST_METRICS, JOB_EVENTS, JOB_LOGS
 
 DRIFT_PER_WEEK = 0.30  # the visibly drifting job's runtime growth per week (0 switches it off)
 WEEK_S = 7 * 86_400
@@ -67,6 +72,9 @@ class HistoryStats:
     drifting_job: str | None  # job_key of the job drifting by drift_per_week (None when switched off)
     drift_per_week: float
     elapsed_s: float
+    insight_truth: InsightTruth | None = None  # what the insights job must find (None: not injected)
+    injected_failures: int = 0  # runs of the degrading job turned into failures, each with its joblog
+    joblog_records: int = 0  # records on tws.job.logs (the injected failures' joblogs)
 
 
 def publish_history(
@@ -78,6 +86,8 @@ def publish_history(
     *,
     drift_per_week: float = DRIFT_PER_WEEK,
     hosts: SimulatedHosts | None = None,
+    insights: bool = True,
+    joblog_chunk_bytes: int = 256_000,
 ) -> HistoryStats:
     """Publish `days` production days of job runs before ``config.start`` and host samples until `host_until`.
 
@@ -100,7 +110,9 @@ def publish_history(
     if producer.transactional:
         producer.begin()
     try:
-        events, failed, drifting_job = _publish_runs(producer, config, days, drift_per_week)
+        history = History(config, days, drift_per_week, insights=insights)
+        events, failed, joblog_records = _publish_runs(producer, history, joblog_chunk_bytes)
+        history.couple(fleet)
         samples = _publish_samples(producer, fleet, history_start, host_until, step_s)
         if producer.transactional:
             producer.commit()
@@ -124,8 +136,11 @@ def publish_history(
         growing_mount=fleet.growing_mount,
         threshold=CROSSING_THRESHOLD,
         expected_crossing=crossing,
-        drifting_job=drifting_job,
-        drift_per_week=drift_per_week if drifting_job else 0.0,
+        drifting_job=history.drifting_key,
+        drift_per_week=drift_per_week if history.drifting_key else 0.0,
+        insight_truth=history.truth(fleet),
+        injected_failures=history.injected_failures,
+        joblog_records=joblog_records,
         elapsed_s=time.monotonic() - started,
     )
 
@@ -165,37 +180,122 @@ def drifting_job_definition(book: PlanBook) -> JobDef:
     return min(book.job_definitions, key=score)
 
 
-def _publish_runs(
-    producer: EventProducer, config: SimConfig, days: int, drift_per_week: float
-) -> tuple[int, int, str | None]:
-    """Send the final event of every run of the history days; returns (events, failed runs, drifting job key)."""
-    book = PlanBook(history_config(config, days))
-    drifted = drifting_job_definition(book) if drift_per_week > 0 else None
-    live_origin = int(config.start.timestamp())
-    zone = {"tz": ZoneInfo(config.timezone)}
-    events = failed = 0
-    drifting_key: str | None = None
-    try:
-        for day in range(days):
-            plan = book.plan(day)
-            batch: list[JobEvent] = []
-            for stream in plan.streams:
-                if plan.is_carried(stream):
-                    continue  # published with the day it belongs to
-                for job in stream.jobs:
-                    _anchor_drift(job.runs, job.definition, drifted, days, drift_per_week, live_origin)
-                    job_events = _run_events(job, plan, zone)
-                    if job_events and job.definition is drifted:
-                        drifting_key = job_key(job_events[0])
-                    batch.extend(job_events)
-            batch.sort(key=lambda event: (event.status_time, event.event_id))
-            for event in batch:
-                producer.send(JOB_EVENTS.name, job_key(event), event)  # by definition, as the connector does
-                failed += event.category is StatusCategory.FAILED
-            events += len(batch)
-    finally:
-        book.close()
-    return events, failed, drifting_key
+@dataclass(frozen=True)
+class HistoryRun:
+    """One ended run of the history: its event, and its joblog when it is an injected failure."""
+
+    event: JobEvent
+    family: str | None  # the simulator's failure family of a failed run (what its joblog would show)
+    joblog: bytes | None
+
+
+class History:
+    """The runs of `days` production days before ``config.start``, with the drift and the insights' truths.
+
+    Built once, read once (:meth:`days`, one sorted batch per day); `load` is filled as the runs go by and feeds
+    the linked host's CPU afterwards (:meth:`couple`). ``insights=False`` injects neither truth.
+    """
+
+    def __init__(self, config: SimConfig, days: int, drift_per_week: float, *, insights: bool = True) -> None:
+        self.config = config
+        self.book = PlanBook(history_config(config, days))
+        self.n_days = days
+        self.drift_per_week = drift_per_week
+        steady = drifting_job_definition(self.book)
+        self.drifted = steady if drift_per_week > 0 else None
+        self.linked = steady if insights else None
+        self.degrading = pick_degrading_job(self.book, days, avoid=[steady]) if insights else None
+        self.load = LinkedLoad(steady.workstation.node_name) if insights else None
+        self.drifting_key: str | None = None
+        self.degrading_key: str | None = None
+        self.injected_failures = 0
+        self._joblogs = JoblogStore(huge_bytes=0)
+
+    def days(self) -> Iterator[list[HistoryRun]]:
+        """Each history day's ended runs, in the order their final events happened."""
+        live_origin = int(self.config.start.timestamp())
+        zone = {"tz": ZoneInfo(self.config.timezone)}
+        try:
+            for day in range(self.n_days):
+                plan = self.book.plan(day)
+                batch: list[HistoryRun] = []
+                for stream in plan.streams:
+                    if plan.is_carried(stream):
+                        continue  # published with the day it belongs to
+                    for job in stream.jobs:
+                        _anchor_drift(job.runs, job.definition, self.drifted, self.n_days, self.drift_per_week,
+                                      live_origin)  # fmt: skip
+                        batch.extend(self._job_runs(job, plan, day, zone))
+                batch.sort(key=lambda r: (r.event.status_time, r.event.event_id))
+                yield batch
+        finally:
+            self.book.close()
+
+    def _job_runs(self, job: JobInstance, plan: Plan, day: int, zone: dict[str, ZoneInfo]) -> list[HistoryRun]:
+        injected = None
+        if self.degrading is not None and job.definition is self.degrading.definition and job.runs:
+            last = job.runs[-1]
+            if self.degrading.fails(day) and self.degrading.fail(last):
+                last.messy = None  # a plain joblog: the pattern is the point here
+                injected = last
+        out = []
+        for run in job.runs:
+            state = job_state(job, run.end)
+            parsed = JobInPlan.model_validate(job_json(job, plan, run.end, state), context=zone)
+            event = build_event(parsed, observed_at=_utc(run.end))
+            joblog = None
+            if run is injected:
+                log = self._joblogs.at(job, run, run.end)
+                joblog = b"".join(log.chunks(False, 0, log.line_count(False)))
+                self.injected_failures += 1
+            out.append(HistoryRun(event, run.family if run.final_status != SUCC else None, joblog))
+            if self.load is not None and job.definition is self.linked and run.final_status == SUCC:
+                self.load.observe(_utc(run.end), run.end - run.start)
+        if out and job.definition is self.drifted:
+            self.drifting_key = job_key(out[0].event)
+        if out and self.load is not None and job.definition is self.linked:
+            self.load.job_key = job_key(out[0].event)
+        if out and self.degrading is not None and job.definition is self.degrading.definition:
+            self.degrading_key = job_key(out[0].event)
+        return out
+
+    def couple(self, fleet: SimulatedHosts) -> None:
+        """Put the linked job's work on its host's CPU (after :meth:`days`, which measured it)."""
+        if self.load is not None and self.load.host in fleet.hosts:
+            fleet.add_cpu_load(self.load.host, self.load.cpu_at)
+
+    def truth(self, fleet: SimulatedHosts) -> InsightTruth | None:
+        """What the insights job must find in this history (None without the insights' truths)."""
+        if self.load is None or self.degrading is None or not self.load.job_key or not self.degrading_key:
+            return None
+        return InsightTruth(
+            linked_job=self.load.job_key,
+            linked_host=self.load.host,
+            degrading_job=self.degrading_key,
+            degrading_marker=self.degrading.marker,
+            growing_host=fleet.growing_host,
+            growing_mount=fleet.growing_mount,
+        )
+
+
+def _publish_runs(producer: EventProducer, history: History, chunk_bytes: int) -> tuple[int, int, int]:
+    """Send the final event of every run of the history days, and the joblogs of the injected failures.
+
+    Returns (events, failed runs, joblog records).
+    """
+    events = failed = chunks = 0
+    for batch in history.days():
+        for run in batch:
+            event = run.event
+            producer.send(JOB_EVENTS.name, job_key(event), event)  # by definition, as the connector does
+            failed += event.category is StatusCategory.FAILED
+            if run.joblog is not None:
+                log = Joblog(run.joblog, len(run.joblog), truncated=False)
+                for chunk in joblog_chunks(event, log, event.observed_at, chunk_bytes):
+                    producer.send(JOB_LOGS.name, chunk.run_id, chunk)  # by run, as the connector does
+                    chunks += 1
+        events += len(batch)
+    return events, failed, chunks
 
 
 def _anchor_drift(
@@ -215,17 +315,6 @@ def _anchor_drift(
             factor *= (1.0 + drift_per_week) ** ((run.start - live_origin) / WEEK_S)
         if factor < 1.0:
             run.end = run.start + max(1, round((run.end - run.start) * factor))
-
-
-def _run_events(job: JobInstance, plan: Plan, context: dict[str, ZoneInfo]) -> list[JobEvent]:
-    """The event of each run of `job` as the connector would publish it when the run ends."""
-    result = []
-    for run in job.runs:
-        state = job_state(job, run.end)
-        raw = job_json(job, plan, run.end, state)
-        parsed = JobInPlan.model_validate(raw, context=context)
-        result.append(build_event(parsed, observed_at=_utc(run.end)))
-    return result
 
 
 def _publish_samples(

@@ -11,6 +11,7 @@ import psycopg
 
 from twspulse.models.forecasting import Skipped
 from twspulse.models.insights import (
+    MIN_LINK_R,
     capacity_plans,
     pattern_trends,
     priority_for,
@@ -18,7 +19,7 @@ from twspulse.models.insights import (
     workload_links,
 )
 from twspulse.models.insights_job import refresh_insights
-from twspulse.models.insights_stats import benjamini_hochberg, lagged_correlation, trend_test
+from twspulse.models.insights_stats import benjamini_hochberg, lagged_correlation, proportion_trend, trend_test
 from twspulse.models.series import Series
 from twspulse.settings import Settings
 
@@ -59,6 +60,35 @@ def test_wandering_series_is_less_often_a_trend_with_the_autocorrelation_correct
     assert corrected <= 8 and plain >= 3 * corrected
     line = np.arange(84) * 0.3 + rng.normal(0, 1, 84)
     assert trend_test(line, autocorrelated=True).p_value < 1e-6  # a real trend keeps its significance
+
+
+def test_rising_share_of_runs_is_a_proportion_trend_and_steady_or_bursty_shares_are_not() -> None:
+    runs = np.full(8, 7.0)
+    weeks = np.arange(8.0)
+    rising = proportion_trend(np.array([0, 0, 1, 2, 3, 4, 5, 6.0]), runs, weeks)
+    assert rising.p_value < 0.001 and rising.dispersion == 1.0
+    rng = np.random.default_rng(7)
+    steady = [proportion_trend(rng.binomial(7, 0.3, 8).astype(float), runs, weeks).p_value for _ in range(400)]
+    assert np.mean(np.array(steady) < 0.01) < 0.03  # about its level: counts, not shares, are tested
+    late_burst = np.array([0, 0, 0, 0, 0, 0, 7, 0.0])  # one bad week near the end
+    burst = proportion_trend(late_burst, runs, weeks)
+    plain = proportion_trend(late_burst, runs, weeks, dispersion=1.0)
+    assert burst.dispersion > 3 and burst.p_value > 0.05 > plain.p_value  # the overdispersion is what saves it
+
+
+def test_a_shared_weekly_rhythm_is_not_a_link_and_a_link_under_it_is_found() -> None:
+    days = pd.date_range("2026-09-07", periods=56, freq="D")
+    rng = np.random.default_rng(3)
+    weekend = (days.day_of_week >= 5).astype(float)
+    runtime = pd.Series(600 + 300 * weekend + rng.normal(0, 20, 56), index=days)  # longer at weekends
+    cpu = pd.Series(40 + 15 * weekend + rng.normal(0, 1, 56), index=days)  # weekend batch: busier too
+    unrelated = lagged_correlation(runtime, cpu, 3, 28)
+    assert unrelated is not None and unrelated.r < MIN_LINK_R
+    work = rng.normal(0, 1, 56)
+    linked_cpu = pd.Series(40 + 15 * weekend + 4 * work + rng.normal(0, 1, 56), index=days)
+    linked_runtime = pd.Series(600 + 300 * weekend + 60 * work, index=days)
+    found = lagged_correlation(linked_runtime, linked_cpu, 3, 28)
+    assert found is not None and found.lag == 0 and found.r > 0.8 and found.p_value < 0.001
 
 
 def test_benjamini_hochberg_matches_the_textbook_example() -> None:

@@ -131,7 +131,7 @@ def test_same_config_publishes_the_same_records() -> None:
     second, _ = record()
     assert first.records == second.records
     assert first.calls == ["flush"]
-    assert stats.events + stats.samples == len(first.records)
+    assert stats.events + stats.samples + stats.joblog_records == len(first.records)
 
 
 def test_a_transactional_producer_gets_one_committed_transaction() -> None:

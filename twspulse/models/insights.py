@@ -26,13 +26,21 @@ import numpy as np
 import pandas as pd
 
 from twspulse.models.forecasting import Crossing, ForecastConfig, Skipped, fit, predict, threshold_crossing
-from twspulse.models.insights_stats import Trend, benjamini_hochberg, lagged_correlation, trend_test
+from twspulse.models.insights_stats import (
+    ProportionTrend,
+    Trend,
+    benjamini_hochberg,
+    lagged_correlation,
+    proportion_trend,
+    trend_test,
+)
 from twspulse.models.series import JOB_RUNTIME, Series, points_per_day
 
 InsightKind = Literal["pattern_trend", "workload_resource_link", "capacity_plan"]
 Priority = Literal["critical", "high", "medium", "low"]
 
-ALPHA = 0.05  # false-discovery rate (BH) for pattern trends and links
+ALPHA = 0.01  # false-discovery rate (BH) for pattern trends (and the level of a driver's runtime trend)
+LINK_ALPHA = 0.01  # false-discovery rate (BH) for links, which also need r >= MIN_LINK_R
 # Pattern trends: the minimum evidence. Five observed weeks is the fewest in which Mann-Kendall can reach
 # p < 0.05 at all; hits in three distinct weeks and five hits in total keep one bad day (or week) from
 # looking like a trend however it falls.
@@ -44,7 +52,11 @@ HALF_OF_RUNS = 0.5  # a pattern's "outage": half of the job's runs hit it
 # enough to matter (a tiny r can be significant over many days and still explain nothing).
 MAX_LAG_DAYS = 3
 MIN_LINK_DAYS = 28
-MIN_LINK_R = 0.5
+MIN_LINK_R = 0.65
+# Resources a workload loads while it runs. A disk's used space is a stock that grows with what was written
+# over months, not with how busy a day was: a filling disk is tied to its jobs through the capacity plan's
+# drivers and the patterns that name it, not by day-to-day correlation.
+LOAD_RESOURCES = frozenset({"cpu.percent", "memory.percent"})
 # Capacity: daily means of an hourly series are still autocorrelated, which makes Mann-Kendall too eager; a
 # stricter level and a minimum change over the horizon keep a flat but wavy series "no trend".
 HORIZON_DAYS = 90
@@ -136,6 +148,7 @@ class _PatternTest:
     runs: np.ndarray
     trend: Trend
     run_ids: list[str]
+    counts: ProportionTrend
 
 
 def pattern_trends(
@@ -148,8 +161,11 @@ def pattern_trends(
     """
     if hits.empty or runs.empty:
         return [], 0
-    hits = hits.assign(week=_week_start(hits["time"])).drop_duplicates(["job_key", "pattern_id", "run_id"])
-    runs_per_week = runs.assign(week=_week_start(runs["time"])).groupby(["job_key", "week"]).size()
+    hits = hits.assign(week=_week_start(hits["time"]), day=_day(hits["time"]))
+    hits = hits.drop_duplicates(["job_key", "pattern_id", "run_id"])
+    runs = runs.assign(week=_week_start(runs["time"]), day=_day(runs["time"]))
+    runs_per_week = runs.groupby(["job_key", "week"]).size()
+    runs_per_day = runs.groupby(["job_key", "day"]).size()
     tests: list[_PatternTest] = []
     for (job, pattern), g in hits.groupby(["job_key", "pattern_id"], sort=True):
         if len(g) < MIN_HITS or g["week"].nunique() < MIN_HIT_WEEKS or job not in runs_per_week.index:
@@ -163,10 +179,18 @@ def pattern_trends(
         rate = np.clip(n_hits / n_runs, 0.0, 1.0)
         x = ((weeks - weeks[0]) / pd.Timedelta(weeks=1)).to_numpy(dtype=float)
         recent = g.sort_values("time")["run_id"].astype(str).tolist()[-10:]
-        tests.append(_PatternTest(str(job), str(pattern), weeks, n_hits, n_runs, trend_test(rate, x), recent))
+        # the test reads days (a ramp inside the weeks is evidence too), with the weeks' overdispersion
+        weekly = proportion_trend(n_hits, n_runs, x)
+        per_day = runs_per_day.loc[job]
+        days = pd.DatetimeIndex(per_day.index)
+        day_hits = g.groupby("day").size().reindex(days, fill_value=0).to_numpy(dtype=float)
+        day_x = ((days - days[0]) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+        day_runs = per_day.to_numpy(dtype=float)
+        counts = proportion_trend(day_hits, day_runs, day_x, weekly.dispersion)
+        tests.append(_PatternTest(str(job), str(pattern), weeks, n_hits, n_runs, trend_test(rate, x), recent, counts))
     if not tests:
         return [], 0
-    q = benjamini_hochberg([t.trend.p_value for t in tests])
+    q = benjamini_hochberg([t.counts.p_value for t in tests])
     out = []
     for t, qv in zip(tests, q, strict=True):
         if qv < ALPHA and t.trend.slope > 0:
@@ -202,8 +226,10 @@ def _pattern_insight(t: _PatternTest, q: float, template: str, now: datetime) ->
         confidence=round(1 - q, 4),
         evidence={
             "template": template,
-            "test": "mann-kendall on weekly share of runs hitting the pattern, BH-corrected",
+            "test": "cochran-armitage on the daily share of runs hitting the pattern (weekly overdispersion), "
+            "BH-corrected; mann-kendall and sen's slope on the weekly share",
             "q_value": round(q, 6),
+            **t.counts.as_evidence(),
             **tr.as_evidence(),
             "slope_unit": "share of runs per week",
             "series": [
@@ -295,7 +321,7 @@ def workload_links(
         if host is None or len(x) < MIN_LINK_DAYS:
             continue
         for (h, resource), y in host_daily.items():
-            if h != host:
+            if h != host or resource not in LOAD_RESOURCES:
                 continue
             corr = lagged_correlation(x, y, MAX_LAG_DAYS, MIN_LINK_DAYS)
             if corr is not None:
@@ -303,7 +329,7 @@ def workload_links(
     if not tests:
         return [], 0
     q = benjamini_hochberg([t.corr.p_value for t in tests])
-    keep = [(t, float(qv)) for t, qv in zip(tests, q, strict=True) if qv < ALPHA and t.corr.r >= MIN_LINK_R]
+    keep = [(t, float(qv)) for t, qv in zip(tests, q, strict=True) if qv < LINK_ALPHA and t.corr.r >= MIN_LINK_R]
     out = [_link_insight(t, qv) for t, qv in keep]
     return out, len(tests)
 
@@ -403,6 +429,7 @@ def capacity_plans(
             "lower": round(min(level[1:]), 2),
             "upper": round(max(level[1:]), 2),
         }
+        # the low end of the slope's interval (widened for autocorrelation) must still move the host
         rising = tr.p_value < CAPACITY_ALPHA and tr.slope > 0 and tr.slope * HORIZON_DAYS >= MIN_CHANGE_OVER_HORIZON
         if not rising:
             out.append(

@@ -125,6 +125,12 @@ class SimulatedHosts:
         }
         self._boot = self._origin - int(BOOT_BEFORE_START.total_seconds())
         self._spike_cache: dict[tuple[str, int], tuple[Spike, ...]] = {}
+        self._cpu_loads: dict[str, list[Callable[[datetime], float]]] = {}
+
+    def add_cpu_load(self, host: str, load: Callable[[datetime], float]) -> None:
+        """Add the CPU points ``load(at)`` to every sample of `host` outside a spike (a job's work on it)."""
+        self._profile(host)  # an unknown host fails here, not at the first sample
+        self._cpu_loads.setdefault(host, []).append(load)
 
     @property
     def config(self) -> SimConfig:
@@ -248,6 +254,7 @@ class SimulatedHosts:
             business = _bump(local.hour + local.minute / 60, *BUSINESS_HOURS) * (0.25 if weekend else 1.0)
             batch = _bump(at.hour + at.minute / 60, *BATCH_HOURS_UTC)
             cpu = profile.cpu_base + profile.business_amp * business + profile.batch_amp * batch
+            cpu += sum(load(at) for load in self._cpu_loads.get(host, ()))
             cpu = _clamp(cpu + _bounded(gauss, 3.0), 0.0, 100.0)
         load = profile.cores * cpu / 100 * (0.9 + 0.2 * rng.random())
         day_phase = 2 * math.pi * (ts % DAY_S) / DAY_S
