@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from twspulse.demo import HISTORY_DAYS
+from twspulse.demo import HISTORY_DAYS, HOST_HISTORY_DAYS
 from twspulse.demo_history import DRIFT_PER_WEEK, History
 from twspulse.events import StatusCategory
 from twspulse.job_keys import job_key
@@ -147,7 +147,9 @@ def build(seed: int, weeks: int) -> Scenario:
     return Scenario(inputs, series, truth, crossing, {"lag": str(lag), "growth_start_day": str(start)})
 
 
-def build_simulated(seed: int, days: int) -> tuple[InsightInputs, list[Series], InsightTruth, datetime]:
+def build_simulated(
+    seed: int, days: int, host_days: int = HOST_HISTORY_DAYS
+) -> tuple[InsightInputs, list[Series], InsightTruth, datetime]:
     """The frames of the simulator's own history (the demo's: `History` + `SimulatedHosts`) for one seed.
 
     Runs and failures come from the plan with the injected truths; a failed run's pattern is its failure
@@ -173,7 +175,7 @@ def build_simulated(seed: int, days: int) -> tuple[InsightInputs, list[Series], 
     history.couple(fleet)
     truth = history.truth(fleet)
     assert truth is not None
-    start = SIM_START - timedelta(days=days)
+    start = SIM_START - timedelta(days=min(days, host_days))
     stamps = pd.date_range(start, SIM_START, freq="30min", inclusive="left")
     series: list[Series] = []
     for host in fleet.hosts:
@@ -202,13 +204,14 @@ def build_simulated(seed: int, days: int) -> tuple[InsightInputs, list[Series], 
     return inputs, series, truth, SIM_START
 
 
-def _sim_key(i: Insight) -> tuple[str, str, str]:
+def sim_key(i: Insight) -> tuple[str, str, str]:
+    """How an insight is named in `InsightTruth.expected()`: a pattern by its template's words, not its id."""
     if i.kind == "pattern_trend":
         return i.kind, i.subject, str(i.evidence.get("template", i.metric))
     return _key(i.kind, i.subject, i.metric, i.evidence)
 
 
-def evaluate_simulated(seeds: int, days: int, forecaster: Forecaster, first_seed: int) -> None:
+def evaluate_simulated(seeds: int, days: int, forecaster: Forecaster, first_seed: int, host_days: int) -> None:
     """Hits, misses and false insights of the insights job on the simulator's history, per kind."""
     hits: Counter[str] = Counter()
     misses: Counter[str] = Counter()
@@ -217,10 +220,10 @@ def evaluate_simulated(seeds: int, days: int, forecaster: Forecaster, first_seed
     notes: list[str] = []
     started = time.monotonic()
     for seed in range(first_seed, first_seed + seeds):
-        inputs, series, truth, now = build_simulated(seed, days)
+        inputs, series, truth, now = build_simulated(seed, days, host_days)
         found, n_tested = insights_of(inputs, series, THRESHOLD, now, forecaster)
         tested.update(n_tested)
-        significant = {_sim_key(i): i for i in found if i.significant}
+        significant = {sim_key(i): i for i in found if i.significant}
         expected = set(truth.expected())
         for want in expected:
             (hits if want in significant else misses)[want[0]] += 1
@@ -230,7 +233,10 @@ def evaluate_simulated(seeds: int, days: int, forecaster: Forecaster, first_seed
             if key not in expected:
                 false[key[0]] += 1
                 notes.append(f"seed {seed}: false {key}: {ins.summary}")
-    print(f"simulator history: {seeds} seeds from {first_seed} x {days} days, {time.monotonic() - started:.1f}s")
+    print(
+        f"simulator history: {seeds} seeds from {first_seed} x {days} days of runs, {min(days, host_days)} of host "
+        f"samples, {time.monotonic() - started:.1f}s"
+    )
     print(f"{'kind':<24} {'hits':>5} {'misses':>7} {'false':>6} {'tests':>6}")
     for kind in KINDS:
         print(f"{kind:<24} {hits[kind]:>5} {misses[kind]:>7} {false[kind]:>6} {tested[kind]:>6}")
@@ -310,11 +316,12 @@ def main() -> None:
         default="synthetic",
         help="synthetic frames (stress test), or the simulator's history as the demo publishes it",
     )
-    ap.add_argument("--days", type=int, default=HISTORY_DAYS, help="history days (--source simulator)")
+    ap.add_argument("--days", type=int, default=HISTORY_DAYS, help="history days of runs (--source simulator)")
+    ap.add_argument("--host-days", type=int, default=HOST_HISTORY_DAYS, help="of host samples (--source simulator)")
     args = ap.parse_args()
     fc: Forecaster = prophet_forecaster(48) if args.forecaster == "prophet" else linear_forecaster
     if args.source == "simulator":
-        evaluate_simulated(args.seeds, args.days, fc, args.first_seed)
+        evaluate_simulated(args.seeds, args.days, fc, args.first_seed, args.host_days)
     else:
         evaluate(args.seeds, args.weeks, fc, args.first_seed)
 

@@ -6,10 +6,10 @@ Run from the repository root:
 Protocol (written down in docs/anomalies.md; nothing here reads a labelled window of a file it reports on):
 1. The corpus categories are split into two fixed folds by alternating their alphabetical order (``FOLDS``),
    decided before any result was seen.
-2. For each fold, every parameter of ``models.anomaly_scoring.DetectorConfig`` that the protocol tunes (the
-   seasonal component's margin, inf = off, among them) is picked by an exhaustive search over ``GRID``
-   maximising the window F1 (the reported measure, pooled over files) on the *other* fold's files alone
-   (ties: the first in grid order). No parameter is per file or per category.
+2. For each fold, every parameter of ``models.anomaly_scoring.DetectorConfig`` that the protocol tunes is
+   picked by an exhaustive search over ``GRID`` maximising the window F1 (the reported measure, pooled over
+   files) on the *other* fold's files alone (ties: the first in grid order). No parameter is per file or per
+   category.
 3. The fold's files are then scored with those parameters by the real detector, point by point, exactly as
    the worker scores a series; that run gives the held-out counts and the points/s.
 4. The published detectors are flagged at their standard-profile thresholds (``published/thresholds.json``) on
@@ -35,13 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twspulse.models.anomaly_scoring import (
-    COMPONENTS,
-    PERIOD_PROBE,
-    AnomalyDetector,
-    DetectorConfig,
-    host_metrics_config,
-)
+from twspulse.models.anomaly_scoring import COMPONENTS, AnomalyDetector, DetectorConfig, host_metrics_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "nab" / "corpus"
@@ -60,10 +54,7 @@ GRID: dict[str, Sequence[float]] = {
     "cooldown": (100, 300, 1000),
     "memory": (3000.0, 10000.0, 1e9),
     "follow": (1.0, 0.3),
-    # the seasonal component's own margin (inf: off); its differences are smoother than a value's excursions
-    "seasonal": (math.inf, 1.0, 4.0),
 }
-SHARED = COMPONENTS[:4]  # the components that share one margin; the seasonal one has its own
 
 
 @dataclass
@@ -185,15 +176,9 @@ class Choice:
 
 
 def _margin_sets() -> list[tuple[float, ...]]:
-    """Every shared margin on every non-empty set of the shared components (inf for those that are off), with
-    every seasonal margin."""
-    masks = [m for m in itertools.product((True, False), repeat=len(SHARED)) if any(m)]
-    return [
-        (*(k if on else math.inf for on in mask), ks)
-        for ks in GRID["seasonal"]
-        for k in GRID["margin"]
-        for mask in masks
-    ]
+    """Every shared margin on every non-empty set of components (inf for the components that are off)."""
+    masks = [m for m in itertools.product((True, False), repeat=len(COMPONENTS)) if any(m)]
+    return [tuple(k if on else math.inf for on in mask) for k in GRID["margin"] for mask in masks]
 
 
 def search(series: Sequence[Series], base: DetectorConfig) -> Choice:
@@ -221,7 +206,7 @@ def search(series: Sequence[Series], base: DetectorConfig) -> Choice:
                         config = base.replace(
                             memory=memory, follow=follow, warmup=int(warmup), settle=settle, cooldown=int(cooldown),
                             k_level=margins[0], k_mean_short=margins[1], k_mean_long=margins[2],
-                            k_volatility=margins[3], k_seasonal=margins[4],
+                            k_volatility=margins[3],
                         )  # fmt: skip
                         best = Choice(config, fit)
     assert best is not None
@@ -303,21 +288,6 @@ def speed(series: Sequence[Series], config: DetectorConfig, passes: int = 3) -> 
     return points, min(sum(run_detector(s, config)[1] for s in series) for _ in range(passes))
 
 
-def state_sizes(series: Sequence[Series]) -> str:
-    """Largest JSON state over the corpus, at the end of each file and at its largest point (the last point before
-    the period search, when the first short means are all kept)."""
-    largest_end = largest = 0
-    for s in series:
-        detector = AnomalyDetector()
-        for i, v in enumerate(s.values):
-            detector.update(v)
-            if i == PERIOD_PROBE - 2:
-                largest = max(largest, len(json.dumps(detector.to_dict())))
-        end = len(json.dumps(detector.to_dict()))
-        largest_end, largest = max(largest_end, end), max(largest, end)
-    return f"at most {largest_end:,} bytes after a whole file, {largest:,} bytes at most at any point"
-
-
 def main() -> None:
     """Run the protocol and print the side-by-side table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -330,9 +300,13 @@ def main() -> None:
     lines, overall = heldout(args.corpus, series, base)
     print("\n".join(lines))
     points, seconds = speed(series, base)
+    state = AnomalyDetector(base)
+    for v in series[0].values:
+        state.update(v)
     print(
         f"\nour detector: {points:,} points in {seconds:.2f} CPU s = {points / seconds:,.0f} points/s per core (best "
-        f"of 3 passes over the corpus, the worker's per-point path); state as JSON per series: {state_sizes(series)}"
+        f"of 3 passes over the corpus, the worker's per-point path); state {len(json.dumps(state.to_dict()))} bytes "
+        "as JSON per series"
     )
     worker = Count()
     for s in series:

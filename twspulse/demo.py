@@ -35,6 +35,7 @@ from twspulse.kafka_clients import KafkaSecurity
 from twspulse.producer import EventProducer
 from twspulse.settings import Settings
 from twspulse.simulator.config import SimConfig
+from twspulse.simulator.insight_truth import InsightTruth
 from twspulse.simulator.server import SimulatorServer
 from twspulse.summary import Summary, read_summary
 
@@ -84,7 +85,8 @@ def stop_worker(proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
             proc.wait(5)
 
 
-HISTORY_DAYS = 49
+HISTORY_DAYS = 56  # eight weeks of runs: a weekly pattern trend needs weeks (bench/insights_eval.py --source simulator)
+HOST_HISTORY_DAYS = 42  # six of host samples: the simulated filling disk stays above 0 % over them
 DEMO_MIN_POINTS = 14  # three weeks of a daily job are 21 points: enough for a trend, not for the default 48
 
 
@@ -118,7 +120,9 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
     config = SimConfig(seed=seed, start=day, speed=sim_hours * 3600 / seconds)
     security = KafkaSecurity.from_settings(settings)  # PLAINTEXT unless TWSPULSE_KAFKA_BOOTSTRAP names a secured one
     history_producer = EventProducer(endpoints.kafka_bootstrap, client_id="twspulse-history", security=security)
-    history = publish_history(history_producer, config, HISTORY_DAYS, host_until=datetime.now(UTC))
+    history = publish_history(
+        history_producer, config, HISTORY_DAYS, host_until=datetime.now(UTC), host_days=HOST_HISTORY_DAYS
+    )
     log.info("demo.history", events=history.events, samples=history.samples, seconds=round(history.elapsed_s, 1))
     sim = SimulatorServer(config, user=settings.tws_user, password=settings.tws_password.get_secret_value())
     sim.start()
@@ -166,7 +170,7 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
               f"{m.get('median_baseline_smape')} (Prophet better on {m.get('beats_baseline')}/"
               f"{m.get('backtested')} series)")  # fmt: skip
         print(_drift_story(endpoints.database_url, history))
-        print(_insights_story(endpoints.database_url))
+        print(_insights_story(endpoints.database_url, history.insight_truth))
         print(f"demo took {time.monotonic() - started:.0f}s (simulated {sim_hours:.0f}h live after {HISTORY_DAYS} days "
               "of history)")  # fmt: skip
         problems = demo_problems(summary, caught_up, notified)
@@ -229,8 +233,39 @@ def _drift_story(database_url: str, history: HistoryStats) -> str:
     return told + (f"; forecast at the horizon {ahead[0]:.0f}s" if ahead else "; no runtime forecast")
 
 
-def _insights_story(database_url: str, top: int = 3) -> str:
-    """What `twspulse train`'s insights step found: counts by kind, and the recommendations due first."""
+_FOUND_SQL = {
+    "pattern_trend": "subject = %s AND evidence->>'template' LIKE '%%' || %s || '%%'",
+    "workload_resource_link": "subject = %s AND (evidence->>'host') || '/' || (evidence->>'resource') = %s",
+    "capacity_plan": "subject = %s AND metric = %s",
+}
+
+
+def _insights_story(database_url: str, truth: InsightTruth | None, top: int = 3) -> str:
+    """What `twspulse train`'s insights step found: each injected truth found or not, the significant insights
+    nothing injected (false ones), counts by kind, and the recommendations due first."""
+    lines = []
+    if truth is not None:
+        expected = truth.expected()
+        found: list[bool] = []
+        with psycopg.connect(database_url) as conn:
+            for kind, subject, metric in expected:
+                row = conn.execute(
+                    f"SELECT summary FROM insights WHERE state = 'active' AND significant AND kind = %s "  # noqa: S608
+                    f"AND {_FOUND_SQL[kind]} LIMIT 1",
+                    (kind, subject, metric),
+                ).fetchone()
+                found.append(row is not None)
+                lines.append(
+                    f"  {'found ' if row else 'MISSED'} {kind} {subject} {metric}" + (f": {row[0]}" if row else "")
+                )
+            (others,) = conn.execute(
+                "SELECT count(*) FROM insights WHERE state = 'active' AND significant AND NOT ("
+                + " OR ".join(f"(kind = %s AND {_FOUND_SQL[kind]})" for kind, _, _ in expected)
+                + ")",
+                [v for kind, subject, metric in expected for v in (kind, subject, metric)],
+            ).fetchone() or (0,)
+        lines.insert(0, f"insights injected: {sum(found)}/{len(expected)} found, {others} significant insight(s) "
+                        "nothing injected (the controls: every other job, pattern and host)")  # fmt: skip
     with psycopg.connect(database_url) as conn:
         kinds = conn.execute(
             "SELECT kind, count(*) FROM insights WHERE state = 'active' AND significant GROUP BY 1 ORDER BY 1"
@@ -241,8 +276,8 @@ def _insights_story(database_url: str, top: int = 3) -> str:
             (top,),
         ).fetchall()
     if not kinds:
-        return "insights: none significant (no trend, link or capacity crossing passed its test)"
-    lines = ["insights: " + ", ".join(f"{kind} {n}" for kind, n in kinds)]
+        return "\n".join([*lines, "insights: none significant (no trend, link or capacity crossing passed its test)"])
+    lines.append("insights: " + ", ".join(f"{kind} {n}" for kind, n in kinds))
     lines += [f"  [{p}] {action}" + (f" (before {d:%Y-%m-%d})" if d else "") for p, action, d in due]
     return "\n".join(lines)
 

@@ -64,7 +64,7 @@ class HistoryStats:
     failed_runs: int
     samples: int  # records on host.metrics
     hosts: tuple[str, ...]
-    cpu_spikes: int  # spikes inside [start, host_until) over all hosts
+    cpu_spikes: int  # spikes inside [host_start, host_until) over all hosts
     growing_host: str
     growing_mount: str
     threshold: float
@@ -88,10 +88,12 @@ def publish_history(
     hosts: SimulatedHosts | None = None,
     insights: bool = True,
     joblog_chunk_bytes: int = 256_000,
+    host_days: int | None = None,
 ) -> HistoryStats:
     """Publish `days` production days of job runs before ``config.start`` and host samples until `host_until`.
 
-    Host samples run every `step_s` seconds over [config.start - days, host_until), for every host of
+    Host samples run every `step_s` seconds over [config.start - host_days, host_until) (`host_days` defaults to
+    `days`; fewer keeps the simulated filling disk above 0 % over long histories), for every host of
     `hosts` (default: ``SimulatedHosts(config)``). Records go through ``producer.send``, inside one
     transaction if the producer is transactional, and are flushed before returning. Raises ValueError for
     a non-positive `days` or `step_s`, a naive `host_until` or a negative `drift_per_week`.
@@ -100,6 +102,8 @@ def publish_history(
         raise ValueError(f"days must be >= 1, got {days!r}")
     if step_s < 1:
         raise ValueError(f"step_s must be >= 1, got {step_s!r}")
+    if host_days is not None and host_days < 1:
+        raise ValueError(f"host_days must be >= 1, got {host_days!r}")
     if host_until.tzinfo is None:
         raise ValueError(f"host_until must be timezone-aware, got {host_until!r}")
     if drift_per_week < 0:
@@ -107,13 +111,14 @@ def publish_history(
     started = time.monotonic()
     fleet = hosts if hosts is not None else SimulatedHosts(config)
     history_start = config.start - timedelta(days=days)
+    host_start = config.start - timedelta(days=days if host_days is None else min(days, host_days))
     if producer.transactional:
         producer.begin()
     try:
         history = History(config, days, drift_per_week, insights=insights)
         events, failed, joblog_records = _publish_runs(producer, history, joblog_chunk_bytes)
         history.couple(fleet)
-        samples = _publish_samples(producer, fleet, history_start, host_until, step_s)
+        samples = _publish_samples(producer, fleet, host_start, host_until, step_s)
         if producer.transactional:
             producer.commit()
     except Exception:
@@ -131,7 +136,7 @@ def publish_history(
         failed_runs=failed,
         samples=samples,
         hosts=fleet.hosts,
-        cpu_spikes=sum(len(fleet.spikes(host, history_start, host_until)) for host in fleet.hosts),
+        cpu_spikes=sum(len(fleet.spikes(host, host_start, host_until)) for host in fleet.hosts),
         growing_host=fleet.growing_host,
         growing_mount=fleet.growing_mount,
         threshold=CROSSING_THRESHOLD,

@@ -148,6 +148,23 @@ def _runs_and_hits(
     )
 
 
+def test_lines_of_one_growing_failure_are_one_insight_led_by_the_specific_line() -> None:
+    runs, hits = _runs_and_hits({"WS1#/S.GROWING": [0.0, 0.0, 0.1, 0.15, 0.2, 0.3, 0.35, 0.45, 0.5, 0.6]})
+    generic = hits.assign(pattern_id="p-exit")  # every failing run also prints its exit code
+    templates = {
+        "p-disk": "cp: error writing '<PATH>': No space left on device",
+        "p-exit": "ERROR end, exit code <NUM>",
+    }
+    found, tested = pattern_trends(pd.concat([generic, hits]), runs, templates, NOW)
+    assert tested == 2 and len(found) == 1
+    assert found[0].metric == "p-disk"
+    assert [p["pattern_id"] for p in found[0].evidence["same_runs_patterns"]] == ["p-exit"]
+    other_job = hits.assign(job_key="WS1#/S.OTHER")  # the same runs' pattern on another job stays its own
+    runs_other = runs.assign(job_key="WS1#/S.OTHER")
+    found, _ = pattern_trends(pd.concat([hits, other_job]), pd.concat([runs, runs_other]), templates, NOW)
+    assert len(found) == 2
+
+
 def test_growing_pattern_is_a_trend_and_steady_or_one_bad_week_is_not() -> None:
     runs, hits = _runs_and_hits(
         {

@@ -15,12 +15,6 @@ Why this shape (issue 15; the held-out protocol and its table are in docs/anomal
   ``inf`` turns a component off. The score is ``1 - 10**-r`` where ``r`` is the largest exceedance over its
   margin, divided by ``1 + settle/points seen`` (a young series sets records by nature), so ``r = 1`` is the
   default threshold 0.9 and a higher threshold asks for a larger margin.
-- **Seasonal component.** Envelopes cannot see an anomaly inside the range the series has already shown: the
-  busy hour that does not come, a dip to the level of another time of day. So the detector looks for the
-  series' cycle once, causally, in the autocorrelation of its first ``PERIOD_PROBE`` short means (a clear peak or
-  nothing), and then keeps the short means of the last cycle: the size of the difference between the short
-  mean and its value one cycle earlier has its own envelope and margin ``k_seasonal``. The size, not the
-  signed difference: a spike comes back one cycle later as the same difference with the other sign.
 - **Alarm suppression and warm-up.** After a flag the detector stays quiet for ``cooldown`` points: one event,
   one alarm (the window F1 of issue 15 counts each run of flags outside a labelled window as a false alarm).
   The first ``warmup`` points only build the envelopes; each component's level and spread are running means
@@ -28,45 +22,30 @@ Why this shape (issue 15; the held-out protocol and its table are in docs/anomal
 - **Level-shift adaptation.** A shift fires once; while the detector cools down the new level widens the
   envelope, so the next flag needs a new surprise, and the envelope relaxes back over ``memory`` points.
 - **Causal, small, fast.** A point's score uses only the state built from the points before it and the point
-  itself; nothing later changes it. The state is 23 floats, 5 counters and the short means of one cycle,
-  packed (about 0.5-7 KiB as JSON, see :meth:`AnomalyDetector.to_dict`); one update is a few dozen float
-  operations in plain Python, and the period search (numpy, once per series) a fraction of a millisecond.
-  Hand-written because no library offers these incremental envelopes with per-point state the worker can
-  persist; numpy would only add per-call overhead at one point per call.
+  itself; nothing later changes it. The state is 19 floats and 2 counters (about 430 bytes as JSON, see
+  :meth:`AnomalyDetector.to_dict`), one update is a few dozen float operations in plain Python. Hand-written
+  because no library offers these incremental envelopes with per-point state the worker can persist; numpy
+  would only add per-call overhead at one point per call.
 """
 
 from __future__ import annotations
 
-import base64
 import math
-from array import array
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
-import numpy as np
-
-STATE_VERSION = 3
+STATE_VERSION = 2
 # Components in the order of the state and of ``DetectorConfig.margins``: name -> what an SRE reads.
-COMPONENTS = ("level", "mean_short", "mean_long", "volatility", "seasonal")
+COMPONENTS = ("level", "mean_short", "mean_long", "volatility")
 COMPONENT_MEANING = {
     "level": "value outside its usual range",
     "mean_short": "short-term average outside its usual range",
     "mean_long": "long-term average outside its usual range",
     "volatility": "short-term volatility outside its usual range",
-    "seasonal": "short-term average unlike the same time one cycle earlier",
 }
 _SHORT_SPAN = 12  # points of the short mean and of the volatility (an hour of 5-minute samples)
 _LONG_SPAN = 48  # points of the long mean (four hours of 5-minute samples)
 _A_SHORT, _A_LONG = 2.0 / (_SHORT_SPAN + 1), 2.0 / (_LONG_SPAN + 1)
-# The seasonal component: the first PERIOD_PROBE short means are kept, and at the PERIOD_PROBE-th point the
-# shortest lag in [_MIN_PERIOD, PERIOD_PROBE // 2] with an autocorrelation peak near the highest becomes the
-# series' period if that peak reaches _MIN_ACF (a clear cycle; below it the component stays off for good).
-# Two days of 5-minute samples cover a daily cycle twice; an hourly series' day and week fit too. The constants
-# are judgment, not tuned by the fold protocol (_MIN_ACF 0.7 was set after seeing, on the whole corpus, a
-# raw-value version at 0.5 admit noisy series).
-PERIOD_PROBE = 600
-_MIN_PERIOD = 12
-_MIN_ACF = 0.7
 _REL_FLOOR = 1e-3  # the spread is at least this fraction of the level: a flat series' last digit is no event
 _RANGE_FLOOR = 0.01  # ... and at least this fraction of the envelope's width
 
@@ -89,8 +68,6 @@ class DetectorConfig:
     k_mean_short: float = math.inf
     k_mean_long: float = 0.25
     k_volatility: float = math.inf
-    # The short mean against its value one detected period earlier (see PERIOD_PROBE); inf turns it off.
-    k_seasonal: float = 4.0
     threshold: float = 0.9  # score from which a point is an anomaly (settings.anomaly_threshold)
 
     def __post_init__(self) -> None:
@@ -106,9 +83,9 @@ class DetectorConfig:
             raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
 
     @property
-    def margins(self) -> tuple[float, float, float, float, float]:
+    def margins(self) -> tuple[float, float, float, float]:
         """Margin of each component, in the order of ``COMPONENTS``."""
-        return (self.k_level, self.k_mean_short, self.k_mean_long, self.k_volatility, self.k_seasonal)
+        return (self.k_level, self.k_mean_short, self.k_mean_long, self.k_volatility)
 
     @property
     def ratio_threshold(self) -> float:
@@ -152,7 +129,7 @@ class AnomalyDetector:
 
     __slots__ = (
         "config", "seen", "quiet", "_short", "_long", "_var", "_env", "_a_base", "_decay", "_margins", "_level_before",
-        "_follow", "period", "_cycle", "_pos", "_diffs",
+        "_follow",
     )  # fmt: skip
 
     def __init__(self, config: DetectorConfig | None = None) -> None:
@@ -169,16 +146,9 @@ class AnomalyDetector:
         self._follow = self.config.follow
         self._margins = self.config.margins
         self._level_before = (0.0, 0.0, 0.0, 0.0)  # level envelope the last point was scored against
-        # Seasonal component: None while the first PERIOD_PROBE short means are collected in _cycle, then the period
-        # found (0: none, the component stays off); _cycle is then the last ``period`` short means, _pos the
-        # oldest of them (the value one period back) and _diffs the differences the envelope has taken.
-        self.period: int | None = None
-        self._cycle: list[float] = []
-        self._pos = 0
-        self._diffs = 0
 
     # --- scoring -----------------------------------------------------------------------------------------
-    def exceedances(self, value: float) -> tuple[float, float, float, float, float]:
+    def exceedances(self, value: float) -> tuple[float, float, float, float]:
         """Take ``value`` and return each component's distance outside its envelope, in usual spreads.
 
         The envelopes are those of the points before ``value``; they are updated afterwards. This is the raw
@@ -190,8 +160,7 @@ class AnomalyDetector:
             for i, x in enumerate((value, value, value, 0.0)):
                 env[4 * i : 4 * i + 4] = [x, x, x, 0.0]
             self.seen = 1
-            self._seasonal(value)
-            return (0.0, 0.0, 0.0, 0.0, 0.0)
+            return (0.0, 0.0, 0.0, 0.0)
         d = value - self._short
         self._short += _A_SHORT * d
         self._var = (1.0 - _A_SHORT) * (self._var + _A_SHORT * d * d)
@@ -206,35 +175,7 @@ class AnomalyDetector:
             _step(env, 4, self._short, a, decay, follow),
             _step(env, 8, self._long, a, decay, follow),
             _step(env, 12, math.sqrt(self._var), a, decay, follow),
-            self._seasonal(self._short),
         )
-
-    def _seasonal(self, short: float) -> float:
-        """The seasonal component's exceedance for this short mean (0 until a period is known and one full
-        period of differences has built its envelope), then its update."""
-        period = self.period
-        if period is None:
-            self._cycle.append(short)
-            if len(self._cycle) >= PERIOD_PROBE:
-                self.period = period = find_period(self._cycle)
-                self._cycle = self._cycle[len(self._cycle) - period :] if period else []
-                self._pos = 0
-            return 0.0
-        if not period:
-            return 0.0
-        cycle, pos = self._cycle, self._pos
-        # the size of the difference: a spike comes back one period later as the same difference with the other
-        # sign, which the envelope of sizes has already taken in (no echo alarm)
-        diff = abs(short - cycle[pos])
-        cycle[pos] = short
-        self._pos = pos + 1 if pos + 1 < period else 0
-        self._diffs += 1
-        env = self._env
-        if self._diffs == 1:
-            env[16:20] = [diff, diff, diff, 0.0]
-            return 0.0
-        out = _step(env, 16, diff, max(self._a_base, 1.0 / self._diffs), self._decay, self._follow)
-        return out if self._diffs > period else 0.0
 
     def update(self, value: float) -> Verdict:
         """Score ``value`` against the series so far, then learn it; a NaN/inf value scores 0 and is skipped.
@@ -246,7 +187,7 @@ class AnomalyDetector:
         warming = self.seen < self.config.warmup
         ex = self.exceedances(value)
         m = self._margins
-        ratios = (ex[0] / m[0], ex[1] / m[1], ex[2] / m[2], ex[3] / m[3], ex[4] / m[4])
+        ratios = (ex[0] / m[0], ex[1] / m[1], ex[2] / m[2], ex[3] / m[3])
         best = max(ratios)
         if best <= 0.0 or warming:
             if self.quiet:
@@ -279,79 +220,31 @@ class AnomalyDetector:
 
     # --- state -------------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able state (at most about 7 KiB, while the first 600 short means are kept for the period search);
-        the config is not part of it."""
+        """JSON-able state (a few hundred bytes); the config is not part of it."""
         return {
             "v": STATE_VERSION,
             "seen": self.seen,
             "quiet": self.quiet,
             "means": [self._short, self._long, self._var],
             "env": list(self._env),
-            # -1: the period is still being looked for (``cycle`` then holds the short means so far)
-            "period": -1 if self.period is None else self.period,
-            "pos": self._pos,
-            "diffs": self._diffs,
-            "cycle": base64.b64encode(array("d", self._cycle).tobytes()).decode("ascii"),
         }
 
     @classmethod
     def from_dict(cls, state: dict[str, Any] | None, config: DetectorConfig | None = None) -> AnomalyDetector:
-        """Rebuild a detector from :meth:`to_dict` output (None or {} gives a fresh one).
-
-        A version 2 state (before the seasonal component) loads with the seasonal component off: its first
-        short means are gone, so no period can be found for that series."""
+        """Rebuild a detector from :meth:`to_dict` output (None or {} gives a fresh one)."""
         detector = cls(config)
         if not state:
             return detector
-        version = state.get("v")
-        if version not in (2, STATE_VERSION):
-            raise ValueError(f"unknown detector state version {version!r}")
+        if state.get("v") != STATE_VERSION:
+            raise ValueError(f"unknown detector state version {state.get('v')!r}")
         env = [float(x) for x in state["env"]]
-        if version == 2 and len(env) == 16:
-            env += [0.0, 0.0, 0.0, 0.0]
-            state = {**state, "period": 0, "pos": 0, "diffs": 0, "cycle": ""}
         if len(env) != 4 * len(COMPONENTS):
             raise ValueError(f"detector state needs {4 * len(COMPONENTS)} envelope numbers, got {len(env)}")
         detector._short, detector._long, detector._var = (float(x) for x in state["means"])
         detector._env = env
         detector.seen = int(state["seen"])
         detector.quiet = int(state["quiet"])
-        period = int(state["period"])
-        detector.period = None if period < 0 else period
-        detector._pos = int(state["pos"])
-        detector._diffs = int(state["diffs"])
-        detector._cycle = array("d", base64.b64decode(state["cycle"])).tolist()
-        kept = len(detector._cycle)
-        expected = period if period > 0 else (0 if period == 0 else kept)
-        if kept != expected or kept > PERIOD_PROBE or not 0 <= detector._pos < max(period, 1):
-            raise ValueError(f"inconsistent seasonal state: period {period}, {len(detector._cycle)} values")
         return detector
-
-
-def find_period(values: list[float]) -> int:
-    """The series' cycle length in points: the shortest lag in [_MIN_PERIOD, len/2] whose autocorrelation peak is
-    within 10 % of the highest, if that reaches _MIN_ACF; 0 when there is no clear cycle. Runs once per series."""
-    x = np.asarray(values, dtype=float)
-    x = x - x.mean()
-    power = float(np.dot(x, x))
-    n = len(x)
-    top = n // 2
-    if power <= 0.0 or top <= _MIN_PERIOD:
-        return 0
-    # autocorrelation at lags 0..top+1 via the FFT, each lag scaled for the pairs it has (unbiased)
-    spectrum = np.fft.rfft(x, 2 * n)
-    acf = np.fft.irfft(spectrum * np.conj(spectrum))[: top + 2] / power
-    acf = acf * n / (n - np.arange(top + 2))
-    lags = np.arange(_MIN_PERIOD, top + 1)
-    peaks = lags[(acf[lags] > acf[lags - 1]) & (acf[lags] >= acf[lags + 1])]
-    if len(peaks) == 0:
-        return 0
-    # a multiple of the period correlates about as well as the period itself (better, with noise and the
-    # correction for fewer pairs): take the shortest lag whose peak is within 10 % of the highest
-    top_acf = float(acf[peaks].max())
-    if top_acf < _MIN_ACF:
-        return 0
-    return int(peaks[acf[peaks] >= 0.9 * top_acf][0])
 
 
 # The protocol picks an envelope that never relaxes (memory 1e9): NAB files span days to weeks. A host runs

@@ -47,6 +47,7 @@ LINK_ALPHA = 0.01  # false-discovery rate (BH) for links, which also need r >= M
 MIN_WEEKS = 5
 MIN_HIT_WEEKS = 3
 MIN_HITS = 5
+SAME_RUNS = 0.8  # Jaccard overlap of the runs two rising patterns hit above which they are one failure
 HALF_OF_RUNS = 0.5  # a pattern's "outage": half of the job's runs hit it
 # Links: at least three weeks of daily pairs, lags up to three days either way, and a correlation strong
 # enough to matter (a tiny r can be significant over many days and still explain nothing).
@@ -149,6 +150,7 @@ class _PatternTest:
     trend: Trend
     run_ids: list[str]
     counts: ProportionTrend
+    runs_hit: frozenset[str] = frozenset()
 
 
 def pattern_trends(
@@ -187,15 +189,55 @@ def pattern_trends(
         day_x = ((days - days[0]) / pd.Timedelta(days=1)).to_numpy(dtype=float)
         day_runs = per_day.to_numpy(dtype=float)
         counts = proportion_trend(day_hits, day_runs, day_x, weekly.dispersion)
-        tests.append(_PatternTest(str(job), str(pattern), weeks, n_hits, n_runs, trend_test(rate, x), recent, counts))
+        hit = frozenset(g["run_id"].astype(str))
+        tests.append(
+            _PatternTest(str(job), str(pattern), weeks, n_hits, n_runs, trend_test(rate, x), recent, counts, hit)
+        )
     if not tests:
         return [], 0
     q = benjamini_hochberg([t.counts.p_value for t in tests])
+    rising = [(t, float(qv)) for t, qv in zip(tests, q, strict=True) if qv < ALPHA and t.trend.slope > 0]
     out = []
-    for t, qv in zip(tests, q, strict=True):
-        if qv < ALPHA and t.trend.slope > 0:
-            out.append(_pattern_insight(t, float(qv), templates.get(t.pattern_id, t.pattern_id), now))
+    for group in _same_failure(rising, templates):
+        (lead, q_lead), others = group[0], group[1:]
+        insight = _pattern_insight(lead, q_lead, templates.get(lead.pattern_id, lead.pattern_id), now)
+        if others:
+            insight.evidence["same_runs_patterns"] = [
+                {"pattern_id": t.pattern_id, "template": templates.get(t.pattern_id, t.pattern_id), "q_value": qv}
+                for t, qv in others
+            ]
+        out.append(insight)
     return out, len(tests)
+
+
+def _specificity(template: str) -> tuple[bool, int]:
+    """How much a template says: it names a resource, then its literal words (``<...>`` masks say nothing)."""
+    words = [w for w in template.split() if "<" not in w and any(c.isalpha() for c in w)]
+    return resource_of(template) is not None, len(words)
+
+
+def _same_failure(
+    rising: list[tuple[_PatternTest, float]], templates: Mapping[str, str]
+) -> list[list[tuple[_PatternTest, float]]]:
+    """Rising patterns of one job that hit (nearly) the same runs, grouped: one failure prints several lines.
+
+    Two patterns are one failure when their runs overlap by Jaccard >= SAME_RUNS (a generic "exit code N"
+    line comes with every failure of the job, the specific "No space left on device" with the growing one).
+    Each group leads with its most specific template; one insight per group.
+    """
+    groups: list[list[tuple[_PatternTest, float]]] = []
+    order = sorted(rising, key=lambda tq: (tq[0].job_key, tuple(-v for v in _specificity(
+        templates.get(tq[0].pattern_id, tq[0].pattern_id))), tq[1]))  # fmt: skip
+    for t, qv in order:
+        for group in groups:
+            lead = group[0][0]
+            union = len(lead.runs_hit | t.runs_hit)
+            if lead.job_key == t.job_key and union and len(lead.runs_hit & t.runs_hit) / union >= SAME_RUNS:
+                group.append((t, qv))
+                break
+        else:
+            groups.append([(t, qv)])
+    return groups
 
 
 def _pattern_insight(t: _PatternTest, q: float, template: str, now: datetime) -> Insight:

@@ -66,8 +66,11 @@ class DegradingJob:
         return random.Random(f"{self.seed}:insights:degrading:{day}").random() < self.share(day)
 
     def fail(self, run: RunPlan) -> bool:
-        """Turn a successful `run` into a failure of the family (in place); False if it had failed anyway."""
-        if run.final_status != SUCC:
+        """Make `run` a failure of the family (in place): a full file system fails whatever else went wrong.
+
+        False for a run that ended otherwise than SUCC or ABEND (nothing to turn).
+        """
+        if run.final_status not in (SUCC, ABEND):
             return False
         run.final_status = ABEND
         run.family = self.family
