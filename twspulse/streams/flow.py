@@ -123,18 +123,21 @@ class PerRecord:
         """No state per partition."""
 
 
-@dataclass(frozen=True)
 class Rekey:
     """Route: a record whose Kafka key is not ``key(record)`` is forwarded onto ``to``, keyed so, and processed
     when it is read back from there (so every record of one key meets one partition of the state)."""
 
-    to: TopicSpec
-    key: Callable[[Any], str]
+    __slots__ = ("key", "to", "_to_name")
+
+    def __init__(self, to: TopicSpec, key: Callable[[Any], str]):
+        self.to = to
+        self.key = key
+        self._to_name = to.name  # asked once per record: no attribute chain on the hot path
 
     def target(self, record: Contract, consumed: Consumed) -> bytes | None:
         """The key to forward ``record`` with, or None when it is processed where it is."""
         key = self.key(record).encode()
-        return None if consumed.topic == self.to.name or consumed.key == key else key
+        return None if consumed.key == key or consumed.topic == self._to_name else key
 
 
 @dataclass
@@ -207,27 +210,39 @@ class Flow:
 
     async def handle(self, batch: Sequence[Consumed], owned: Callable[[], bool] = always_owned) -> list[DeadLetter]:
         """Decode, route, write and run the stages of a batch; returns its dead letters (not yet delivered)."""
-        decoded: list[Decoded] = []
+        local: list[Decoded] = []
+        forward: list[tuple[bytes, Consumed]] = []  # (key, record) of the records the route moves
         dead: list[DeadLetter] = []
-        validate = self._model.model_validate_json
-        for consumed in batch:
+        validate, route = self._model.model_validate_json, self.route
+        for consumed in batch:  # the hot path: one pass decodes and routes
             try:
-                decoded.append((validate(consumed.value), consumed))
+                record = validate(consumed.value)
             except ValidationError as exc:
                 reason = f"record does not match {self._model.__name__}: {validation_reason(exc)}"
                 dead.append(consumed.dead(reason, "ValidationError"))
-        if decoded:
+                continue
+            if route is None or (key := route.target(record, consumed)) is None:
+                local.append((record, consumed))
+            else:
+                forward.append((key, consumed))
+        if local or forward:
             handled = await guarded(
-                partial(self._process, decoded, owned),
-                partial(batch_failed, [consumed for _, consumed in decoded]),
+                partial(self._process, local, forward, owned),
+                partial(batch_failed, [consumed for _, consumed in local] + [consumed for _, consumed in forward]),
                 what=self.topic.name,
                 retry=self._retry,
             )
             dead += [consumed.dead(reason, error_type(reason)) for consumed, reason in handled]
         return dead
 
-    async def _process(self, decoded: list[Decoded], owned: Callable[[], bool]) -> list[tuple[Consumed, str]]:
-        local = await self._forward(decoded) if self.route is not None else decoded
+    async def _process(
+        self, local: list[Decoded], forward: list[tuple[bytes, Consumed]], owned: Callable[[], bool]
+    ) -> list[tuple[Consumed, str]]:
+        if forward:
+            assert self.route is not None
+            for key, consumed in forward:  # the bytes as received: just validated, re-encoding would only cost time
+                self._producer.send_raw(self.route.to.name, key, consumed.value)
+            await asyncio.to_thread(self._producer.flush, 60.0)  # DeliveryError: retried by the batch guard
         if not local:
             return []
         mapped = self.mapper.rows(local)
@@ -246,20 +261,3 @@ class Flow:
             await self._alerts.apply(conditions)
         await self.mapper.settle(mapped, owned)
         return not_stored
-
-    async def _forward(self, decoded: list[Decoded]) -> list[Decoded]:
-        """Forward the records the route moves (the bytes as received: just validated, re-encoding would only
-        cost time); returns the ones processed here."""
-        assert self.route is not None
-        local: list[Decoded] = []
-        forwarded = 0
-        for record, consumed in decoded:
-            key = self.route.target(record, consumed)
-            if key is None:
-                local.append((record, consumed))
-            else:
-                self._producer.send_raw(self.route.to.name, key, consumed.value)
-                forwarded += 1
-        if forwarded:
-            await asyncio.to_thread(self._producer.flush, 60.0)  # DeliveryError: retried by the batch guard
-        return local

@@ -8,6 +8,7 @@ book once all stages of the batch ran.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from twspulse.events import HostMetrics, JobEvent, JobLogChunk
 from twspulse.models.alerts import Condition
@@ -22,8 +23,9 @@ StageFactory = Callable[[FlowParts], Stage]
 
 
 def _finals(stored: Sequence[Stored]) -> list[tuple[JobEvent, Enrichment]]:
-    """The job events that recorded a final outcome in their job's baseline."""
-    return [(event, x) for event, x in stored if isinstance(event, JobEvent) and x is not None and x.state_changed]
+    """The job events that recorded a final outcome in their job's baseline (the job-event pipe's stored records
+    are ``(JobEvent, Enrichment)``; a cast for the batch, not a check per event: this runs at the pipe's volume)."""
+    return cast(list[tuple[JobEvent, Enrichment]], [item for item in stored if item[1].state_changed])
 
 
 def job_failures(parts: FlowParts) -> Stage:
