@@ -46,6 +46,7 @@ NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)  # a Monday
 SIM_START = datetime(2026, 12, 7, tzinfo=UTC)  # the simulated live day (the history ends at its start)
 THRESHOLD = 90.0
 KINDS = ("pattern_trend", "workload_resource_link", "capacity_plan")
+END_SHARES = (0.3, 0.5, 0.7, 0.9)  # the synthetic growing patterns' share of runs at the end
 
 
 @dataclass
@@ -95,7 +96,7 @@ def build(seed: int, weeks: int) -> Scenario:
         return 600 + rng.normal(0, 20, n)
 
     start = int(rng.integers(0, weeks // 3)) * 7  # growth starts in the first third
-    for k, end_share in enumerate((0.3, 0.5, 0.7, 0.9)):
+    for k, end_share in enumerate(END_SHARES):
         ramp = np.clip((t - start) / max(1, n - 1 - start), 0, 1) * end_share
         job(f"WS2#/GROW.G{k}", "WS2", flat(), ramp, f"p-grow-{k}")
         truth.add(("pattern_trend", f"WS2#/GROW.G{k}", f"p-grow-{k}"))
@@ -268,6 +269,7 @@ def evaluate(seeds: int, weeks: int, forecaster: Forecaster, first_seed: int = 0
     misses: Counter[str] = Counter()
     false: Counter[str] = Counter()
     lags_right = within = crossings = 0
+    by_truth: Counter[str] = Counter()
     missed: list[str] = []
     falses: list[str] = []
     started = time.monotonic()
@@ -277,6 +279,7 @@ def evaluate(seeds: int, weeks: int, forecaster: Forecaster, first_seed: int = 0
         significant = {_key(i.kind, i.subject, i.metric, i.evidence): i for i in found if i.significant}
         for truth in sc.truth:
             (hits if truth in significant else misses)[truth[0]] += 1
+            by_truth[truth[1] if truth[0] == "pattern_trend" else truth[0]] += int(truth in significant)
             if truth not in significant:
                 missed.append(f"seed {seed}: {truth}")
         for key, ins in significant.items():
@@ -295,6 +298,10 @@ def evaluate(seeds: int, weeks: int, forecaster: Forecaster, first_seed: int = 0
     print(f"{'kind':<24} {'hits':>5} {'misses':>7} {'false':>6}")
     for kind in KINDS:
         print(f"{kind:<24} {hits[kind]:>5} {misses[kind]:>7} {false[kind]:>6}")
+    print(
+        "pattern trends found by end share: "
+        + ", ".join(f"{share:.0%} {by_truth[f'WS2#/GROW.G{k}']}/{seeds}" for k, share in enumerate(END_SHARES))
+    )
     print(f"links at the injected lag: {lags_right}/{hits['workload_resource_link']}")
     print(f"disk crossings with the true date inside the interval (+-3 days): {within}/{crossings}")
     for line in missed[:10]:

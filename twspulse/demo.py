@@ -170,10 +170,11 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
               f"{m.get('median_baseline_smape')} (Prophet better on {m.get('beats_baseline')}/"
               f"{m.get('backtested')} series)")  # fmt: skip
         print(_drift_story(endpoints.database_url, history))
-        print(_insights_story(endpoints.database_url, history.insight_truth))
+        insights_text, insight_problems = _insights_story(endpoints.database_url, history.insight_truth)
+        print(insights_text)
         print(f"demo took {time.monotonic() - started:.0f}s (simulated {sim_hours:.0f}h live after {HISTORY_DAYS} days "
               "of history)")  # fmt: skip
-        problems = demo_problems(summary, caught_up, notified)
+        problems = demo_problems(summary, caught_up, notified) + insight_problems
         for problem in problems:
             log.error("demo.incomplete", problem=problem)
         return 0 if not problems else 1
@@ -240,10 +241,12 @@ _FOUND_SQL = {
 }
 
 
-def _insights_story(database_url: str, truth: InsightTruth | None, top: int = 3) -> str:
+def _insights_story(database_url: str, truth: InsightTruth | None, top: int = 3) -> tuple[str, list[str]]:
     """What `twspulse train`'s insights step found: each injected truth found or not, the significant insights
-    nothing injected (false ones), counts by kind, and the recommendations due first."""
-    lines = []
+    nothing injected (false ones), counts by kind, and the recommendations due first; and the demo's problems
+    (an injected insight missed, an insight nothing injected)."""
+    lines: list[str] = []
+    problems: list[str] = []
     if truth is not None:
         expected = truth.expected()
         found: list[bool] = []
@@ -266,6 +269,11 @@ def _insights_story(database_url: str, truth: InsightTruth | None, top: int = 3)
             ).fetchone() or (0,)
         lines.insert(0, f"insights injected: {sum(found)}/{len(expected)} found, {others} significant insight(s) "
                         "nothing injected (the controls: every other job, pattern and host)")  # fmt: skip
+        problems += [
+            f"injected insight not found: {' '.join(e)}" for e, ok in zip(expected, found, strict=True) if not ok
+        ]
+        if others:
+            problems.append(f"{others} significant insight(s) that nothing injected")
     with psycopg.connect(database_url) as conn:
         kinds = conn.execute(
             "SELECT kind, count(*) FROM insights WHERE state = 'active' AND significant GROUP BY 1 ORDER BY 1"
@@ -276,10 +284,11 @@ def _insights_story(database_url: str, truth: InsightTruth | None, top: int = 3)
             (top,),
         ).fetchall()
     if not kinds:
-        return "\n".join([*lines, "insights: none significant (no trend, link or capacity crossing passed its test)"])
+        lines.append("insights: none significant (no trend, link or capacity crossing passed its test)")
+        return "\n".join(lines), problems
     lines.append("insights: " + ", ".join(f"{kind} {n}" for kind, n in kinds))
     lines += [f"  [{p}] {action}" + (f" (before {d:%Y-%m-%d})" if d else "") for p, action, d in due]
-    return "\n".join(lines)
+    return "\n".join(lines), problems
 
 
 def _story(history: HistoryStats, summary: Summary) -> str:
