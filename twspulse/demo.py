@@ -118,7 +118,8 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
     endpoints = stack.start()
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
     config = SimConfig(seed=seed, start=day, speed=sim_hours * 3600 / seconds)
-    security = KafkaSecurity.from_settings(settings)  # PLAINTEXT unless TWSPULSE_KAFKA_BOOTSTRAP names a secured one
+    # PLAINTEXT unless TWSPULSE_KAFKA_BOOTSTRAP names a secured one
+    security = KafkaSecurity.from_settings(settings.kafka)
     history_producer = EventProducer(endpoints.kafka_bootstrap, client_id="twspulse-history", security=security)
     history = publish_history(
         history_producer, config, HISTORY_DAYS, host_until=datetime.now(UTC), host_days=HOST_HISTORY_DAYS

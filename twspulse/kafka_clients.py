@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from twspulse.settings import Settings
+from twspulse.settings import KafkaSettings
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class KafkaSecurity:
     oidc_scope: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> KafkaSecurity:
+    def from_settings(cls, settings: KafkaSettings) -> KafkaSecurity:
         """The security of ``settings`` (already checked for consistency when they were loaded)."""
 
         def secret(value: Any) -> str | None:

@@ -24,7 +24,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 
-from twspulse.settings import Settings
+from twspulse.settings import HealthSettings
 
 # --- TWS connector -------------------------------------------------------------------------------------------
 TWS_POLLS = Counter("twspulse_tws_polls", "Polls of the engine's plan, by outcome (ok, failed).", ["outcome"])
@@ -89,7 +89,7 @@ class Liveness:
         self.last_error: str | None = None
 
     @classmethod
-    def of(cls, settings: Settings) -> Liveness:
+    def of(cls, settings: HealthSettings) -> Liveness:
         """The liveness rule configured by ``health_stall_s`` and ``health_failed_polls``."""
         return cls(settings.health_stall_s, settings.health_failed_polls)
 
@@ -162,7 +162,7 @@ def wsgi_app(liveness: Liveness, registry: CollectorRegistry = REGISTRY) -> Call
     return app
 
 
-def serve(settings: Settings, liveness: Liveness) -> MetricsServer | None:
+def serve(settings: HealthSettings, liveness: Liveness) -> MetricsServer | None:
     """Serve ``/metrics`` and ``/health`` in a daemon thread when ``metrics_port`` is set (None otherwise)."""
     if not settings.metrics_port:
         return None

@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import Field, FilePath, SecretStr, model_validator
+from pydantic import BaseModel, Field, FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -26,12 +26,9 @@ def _local_dir(checkout_name: str, xdg_variable: str, xdg_default: str) -> Path:
     return Path(os.environ.get(xdg_variable) or Path.home() / xdg_default) / "twspulse"
 
 
-class Settings(BaseSettings):
-    """Configuration of connectors, worker, simulator and local engines."""
+class KafkaSettings(BaseModel):
+    """Kafka."""
 
-    model_config = SettingsConfigDict(env_prefix="TWSPULSE_", env_file=".env", extra="ignore")
-
-    # --- Kafka -------------------------------------------------------------------------------------
     kafka_bootstrap: str | None = Field(
         default=None,
         description="host:port list of a running Kafka; when unset the local broker is started.",
@@ -62,13 +59,19 @@ class Settings(BaseSettings):
     kafka_oidc_client_secret: SecretStr | None = Field(default=None, description="OAUTHBEARER: OIDC client secret.")
     kafka_oidc_scope: str | None = Field(default=None, description="OAUTHBEARER: scope requested with the token.")
 
-    # --- Database ----------------------------------------------------------------------------------
+
+class DatabaseSettings(BaseModel):
+    """Database."""
+
     database_url: str | None = Field(
         default=None,
         description="PostgreSQL/TimescaleDB URL; when unset the embedded PostgreSQL is started.",
     )
 
-    # --- Local engines (used only when the two URLs above are unset) -------------------------------
+
+class LocalEngineSettings(BaseModel):
+    """Local engines (used only when the two URLs above are unset)."""
+
     data_dir: Path = Field(
         default=_local_dir(".data", "XDG_DATA_HOME", ".local/share"),
         description="Where local engines keep their data and logs (installed from the wheel: $XDG_DATA_HOME/twspulse).",
@@ -93,7 +96,10 @@ class Settings(BaseSettings):
         description="timescaledb.max_background_workers of the embedded server (schedulers and policy jobs).",
     )
 
-    # --- TWS engine --------------------------------------------------------------------------------
+
+class TwsSettings(BaseModel):
+    """TWS engine."""
+
     tws_url: str = Field(
         default="http://127.0.0.1:31116/twsd/api/v2",
         description="Base URL of the engine's REST API v2 (ends in /twsd/api/v2).",
@@ -134,7 +140,10 @@ class Settings(BaseSettings):
     )
     connector_name: str = Field(default="tws", description="Names the connector's saved cursor.")
 
-    # --- System connector --------------------------------------------------------------------------
+
+class SystemSettings(BaseModel):
+    """System connector."""
+
     system_interval_s: float = Field(default=15.0, gt=0, description="Seconds between host samples.")
     host_name: str | None = Field(default=None, description="Host name to report (default: hostname).")
     system_buffer_s: float = Field(
@@ -143,7 +152,10 @@ class Settings(BaseSettings):
         "older ones are dropped first, and counted.",
     )  # fmt: skip
 
-    # --- Stream worker -----------------------------------------------------------------------------
+
+class WorkerSettings(BaseModel):
+    """Stream worker."""
+
     worker_id: str = Field(
         default="twspulse-worker", description="Faust app id (consumer group; job events: <id>.job-events)."
     )
@@ -167,7 +179,10 @@ class Settings(BaseSettings):
         "membership (a stopped worker's partitions move at once, a crashed one's after the session timeout).",
     )
 
-    # --- Models (forecasts, anomaly detectors, alerts) ---------------------------------------------
+
+class ModelSettings(BaseModel):
+    """Models (forecasts, anomaly detectors, alerts)."""
+
     model_dir: Path = Field(
         default=Path(), description="Where trained model versions are stored (default: <data_dir>/models)."
     )
@@ -189,7 +204,10 @@ class Settings(BaseSettings):
         default=3600.0, gt=0, description="Repeats of one alert within this window update it instead of a new one."
     )
 
-    # --- Notifier (alerts topic -> Alertmanager, webhooks) ------------------------------------------
+
+class NotifySettings(BaseModel):
+    """Notifier (alerts topic -> Alertmanager, webhooks)."""
+
     notify_alertmanager_url: str | None = Field(
         default=None, description="Base URL of an Alertmanager (alerts are POSTed to <url>/api/v2/alerts); unset: none."
     )
@@ -214,7 +232,10 @@ class Settings(BaseSettings):
         default=None, description="Link sent as the alerts' generatorURL (e.g. the Grafana overview dashboard)."
     )
 
-    # --- Own health (Prometheus /metrics and /health of each process) ------------------------------
+
+class HealthSettings(BaseModel):
+    """Own health (Prometheus /metrics and /health of each process)."""
+
     metrics_port: int = Field(
         default=0, ge=0, le=65535, description="Port of this process's /metrics and /health (0: not served)."
     )
@@ -230,7 +251,10 @@ class Settings(BaseSettings):
         default=3, ge=1, description="/health answers 503 after this many consecutive failed polls or samples."
     )
 
-    # --- LLM annotator -----------------------------------------------------------------------------
+
+class LlmSettings(BaseModel):
+    """LLM annotator."""
+
     llm_url: str | None = Field(
         default=None,
         description="Base URL of an OpenAI-compatible API (ends in /v1); unset: the offline rules engine.",
@@ -251,9 +275,112 @@ class Settings(BaseSettings):
         default=3000, ge=200, description="Approximate tokens of joblog excerpt sent per annotation."
     )
 
-    # --- Logging -----------------------------------------------------------------------------------
+
+class LogSettings(BaseModel):
+    """Logging."""
+
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(default=True, description="One JSON object per log line.")
+
+
+_Section = TypeVar("_Section", bound=BaseModel)
+
+SECTIONS: tuple[type[BaseModel], ...] = (
+    KafkaSettings,
+    DatabaseSettings,
+    LocalEngineSettings,
+    TwsSettings,
+    SystemSettings,
+    WorkerSettings,
+    ModelSettings,
+    NotifySettings,
+    HealthSettings,
+    LlmSettings,
+    LogSettings,
+)
+
+
+def _part(settings: BaseModel, section: type[_Section]) -> _Section:
+    """``section`` with the values of ``settings`` (already validated: not validated again)."""
+    return section.model_construct(**{name: getattr(settings, name) for name in section.model_fields})
+
+
+class Settings(
+    LogSettings,
+    LlmSettings,
+    HealthSettings,
+    NotifySettings,
+    ModelSettings,
+    WorkerSettings,
+    SystemSettings,
+    TwsSettings,
+    LocalEngineSettings,
+    DatabaseSettings,
+    KafkaSettings,
+    BaseSettings,
+):
+    """Configuration of connectors, worker, simulator and local engines: every section's variables, flat.
+
+    Each component takes only its section (``settings.tws``, ``settings.llm``, ...): the sections are the
+    classes above, and a ``Settings`` is each of them too, so a test may hand one over whole.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TWSPULSE_", env_file=".env", extra="ignore")
+
+    @property
+    def kafka(self) -> KafkaSettings:
+        """The part of Kafka: brokers, topics and client security."""
+        return _part(self, KafkaSettings)
+
+    @property
+    def database(self) -> DatabaseSettings:
+        """The part of the database URL."""
+        return _part(self, DatabaseSettings)
+
+    @property
+    def engines(self) -> LocalEngineSettings:
+        """The part of the local engines."""
+        return _part(self, LocalEngineSettings)
+
+    @property
+    def tws(self) -> TwsSettings:
+        """The part of the TWS engine (what the TWS client and poller take)."""
+        return _part(self, TwsSettings)
+
+    @property
+    def system(self) -> SystemSettings:
+        """The part of the system connector."""
+        return _part(self, SystemSettings)
+
+    @property
+    def worker(self) -> WorkerSettings:
+        """The part of the stream worker."""
+        return _part(self, WorkerSettings)
+
+    @property
+    def models(self) -> ModelSettings:
+        """The part of the models: forecasts, detectors, alert deduplication."""
+        return _part(self, ModelSettings)
+
+    @property
+    def notify(self) -> NotifySettings:
+        """The part of the notifier."""
+        return _part(self, NotifySettings)
+
+    @property
+    def health(self) -> HealthSettings:
+        """The part of /metrics and /health."""
+        return _part(self, HealthSettings)
+
+    @property
+    def llm(self) -> LlmSettings:
+        """The part of the LLM annotator."""
+        return _part(self, LlmSettings)
+
+    @property
+    def logging(self) -> LogSettings:
+        """The part of logging."""
+        return _part(self, LogSettings)
 
     @model_validator(mode="after")
     def _model_dir_under_data_dir(self) -> Settings:

@@ -1,24 +1,18 @@
 """docs/configuration.md, generated from ``Settings``: every variable, its default and its description.
 
 ``python -m twspulse.settings_doc > docs/configuration.md`` rewrites it; a test keeps the file equal to this
-output, so the page cannot drift from the code. Sections follow the ``# --- Section ---`` comments of
-``twspulse/settings.py``, in the order the fields are declared.
+output, so the page cannot drift from the code. Sections are the section classes of ``twspulse/settings.py``
+(``SECTIONS``: what each component takes), in the order the fields are declared.
 """
 
 from __future__ import annotations
 
-import inspect
-import re
 from pathlib import Path
 
 from pydantic import SecretStr
 from pydantic_core import PydanticUndefined
 
-from twspulse import settings as settings_module
-from twspulse.settings import REPO_ROOT, Settings
-
-_SECTION = re.compile(r"^\s*# --- (?P<title>.+?) -+\s*$")
-_FIELD = re.compile(r"^    (?P<name>[a-z_][a-z0-9_]*)\s*:")
+from twspulse.settings import REPO_ROOT, SECTIONS, Settings
 
 HEADER = """# Configuration
 
@@ -30,14 +24,11 @@ with one line naming the variable. Secrets are marked: they are never logged.
 
 
 def _sections() -> dict[str, str]:
-    """Field name -> the title of the section comment above it in the source."""
+    """Field name -> the title of its section (the section class's docstring, ``settings.SECTIONS``)."""
     found: dict[str, str] = {}
-    title = "General"
-    for line in inspect.getsource(settings_module.Settings).splitlines():
-        if m := _SECTION.match(line):
-            title = m["title"]
-        elif (m := _FIELD.match(line)) and m["name"] in Settings.model_fields:
-            found[m["name"]] = title
+    for section in SECTIONS:
+        title = (section.__doc__ or section.__name__).strip().rstrip(".")
+        found.update(dict.fromkeys(section.model_fields, title))
     return found
 
 

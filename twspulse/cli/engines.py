@@ -60,7 +60,7 @@ def engines_status(ctx: click.Context, as_json: bool) -> None:
     found: dict[str, dict[str, object]] = {}
     try:
         admin = AdminClient(
-            librdkafka_config(ep.kafka_bootstrap, "twspulse-status", KafkaSecurity.from_settings(settings))
+            librdkafka_config(ep.kafka_bootstrap, "twspulse-status", KafkaSecurity.from_settings(settings.kafka))
         )
         brokers = admin.list_topics(timeout=5).brokers
         found["kafka"] = {"up": True, "bootstrap": ep.kafka_bootstrap, "brokers": len(brokers)}

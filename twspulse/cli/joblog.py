@@ -27,7 +27,7 @@ def joblog_get(ctx: click.Context, run_id: str, content_only: bool, max_bytes: i
     settings = CliContext.of(ctx).settings
 
     async def _get() -> None:
-        async with TwsClient(settings) as client:
+        async with TwsClient(settings.tws) as client:
             log = await client.joblog(
                 run_id, max_bytes or settings.tws_joblog_max_bytes, settings.tws_joblog_page_lines, content_only
             )
@@ -49,7 +49,7 @@ def joblog_follow(ctx: click.Context, run_id: str, content_only: bool) -> None:
     settings = CliContext.of(ctx).settings
 
     async def _follow() -> None:
-        async with TwsClient(settings) as client:
+        async with TwsClient(settings.tws) as client:
             async for part in client.follow_joblog(run_id, content_only):
                 sys.stdout.buffer.write(part)
                 sys.stdout.buffer.flush()

@@ -21,6 +21,6 @@ def topics_create(ctx: click.Context) -> None:
 
     cli = CliContext.of(ctx)
     settings = cli.settings
-    security = KafkaSecurity.from_settings(settings)
+    security = KafkaSecurity.from_settings(settings.kafka)
     created = ensure_topics(cli.endpoints.kafka_bootstrap, settings.topic_partitions, security=security)
     click.echo(f"created {len(created)} topic(s): {', '.join(created) or '-'}")

@@ -29,7 +29,7 @@ def tws_check(ctx: click.Context, as_json: bool) -> None:
     settings = CliContext.of(ctx).settings
 
     async def _check():  # type: ignore[no-untyped-def]
-        async with TwsClient(settings) as client:
+        async with TwsClient(settings.tws) as client:
             return await run_checks(client, settings.tws_oql, settings.tws_page_size), client.requests_sent
 
     checks, requests = asyncio.run(_check())

@@ -407,10 +407,10 @@ def run_system_connector(
         settings.system_interval_s,
         settings.host_name,
         summary_every_s=summary_every_s,
-        liveness=liveness or metrics.Liveness.of(settings),
+        liveness=liveness or metrics.Liveness.of(settings.health),
     )
     config = connector.producer_config(settings.system_buffer_s)
-    security = KafkaSecurity.from_settings(settings)
+    security = KafkaSecurity.from_settings(settings.kafka)
     producer = EventProducer(bootstrap, client_id="twspulse-system", config=config, security=security)
     return connector.run(producer, stop, count)
 

@@ -165,7 +165,7 @@ def train_command(ctx: click.Context, since: str | None, as_json: bool) -> None:
     try:
         start = parse_since(since) if since else None
         endpoints = cli.endpoints
-        publish = alert_publisher(endpoints.kafka_bootstrap, KafkaSecurity.from_settings(settings))
+        publish = alert_publisher(endpoints.kafka_bootstrap, KafkaSecurity.from_settings(settings.kafka))
         report = run_training(
             endpoints.database_url, settings, since=start, progress=default_progress(), publish=publish,
             holidays=holidays_of(settings),
@@ -219,7 +219,7 @@ def insights_command(ctx: click.Context, since: str | None) -> None:
             endpoints.database_url,
             settings,
             since=since,
-            publish=alert_publisher(endpoints.kafka_bootstrap, KafkaSecurity.from_settings(settings)),
+            publish=alert_publisher(endpoints.kafka_bootstrap, KafkaSecurity.from_settings(settings.kafka)),
         )
     except (InvalidSince, InsightsAlreadyRunning) as exc:
         raise click.ClickException(str(exc)) from exc

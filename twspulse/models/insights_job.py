@@ -33,7 +33,7 @@ from twspulse.models.insights import (
 )
 from twspulse.models.insights_store import InsightInputs, clear_missing, load_inputs, write_insights
 from twspulse.models.series import Series, host_resource_series, parse_since
-from twspulse.settings import Settings
+from twspulse.settings import ModelSettings
 
 log = structlog.get_logger(__name__)
 
@@ -71,7 +71,7 @@ class InsightsReport:
 
 
 def find_insights(
-    conn: psycopg.Connection[Any], settings: Settings, since: datetime, now: datetime, forecaster: Forecaster
+    conn: psycopg.Connection[Any], settings: ModelSettings, since: datetime, now: datetime, forecaster: Forecaster
 ) -> tuple[list[Insight], dict[str, int]]:
     """Every insight of the window ``since``..``now`` and how many pairs each kind tested."""
     series = list(host_resource_series(conn, since))
@@ -94,7 +94,7 @@ def insights_of(
 
 def refresh_insights(
     conn: psycopg.Connection[Any],
-    settings: Settings,
+    settings: ModelSettings,
     since: str | datetime | None = None,
     now: datetime | None = None,
     publish: Callable[[Sequence[Alert]], None] | None = None,
@@ -141,7 +141,7 @@ def refresh_insights(
 
 def run_insights(
     database_url: str,
-    settings: Settings,
+    settings: ModelSettings,
     since: str | datetime | None = None,
     now: datetime | None = None,
     publish: Callable[[Sequence[Alert]], None] | None = None,
@@ -170,7 +170,7 @@ def _condition(i: Insight, now: datetime) -> Condition:
 
 def training_step(
     conn: psycopg.Connection[Any],
-    settings: Settings,
+    settings: ModelSettings,
     since: datetime,
     now: datetime,
     publish: Callable[[Sequence[Alert]], None] | None = None,

@@ -39,7 +39,7 @@ from twspulse.models.alerts import AlertBook, Condition, Severity, open_alerts_f
 from twspulse.models.backtest import BacktestResult, rolling_origin
 from twspulse.models.forecasting import Crossing, ForecastConfig, Skipped, fit, predict, threshold_crossing
 from twspulse.models.series import JOB_RUNTIME, Series, load_series, parse_since, points_per_day
-from twspulse.settings import Settings
+from twspulse.settings import ModelSettings
 
 log = structlog.get_logger(__name__)
 
@@ -130,7 +130,7 @@ def default_progress() -> ProgressFn:
 
 def run_training(
     database_url: str,
-    settings: Settings,
+    settings: ModelSettings,
     since: str | datetime | None = None,
     progress: ProgressFn | None = None,
     holidays: Iterable[date] = (),
@@ -208,7 +208,7 @@ def alert_publisher(bootstrap: str, security: KafkaSecurity = PLAINTEXT) -> Call
 
 def _train(
     conn: psycopg.Connection[Any],
-    settings: Settings,
+    settings: ModelSettings,
     since: datetime,
     now: datetime,
     progress: ProgressFn,
@@ -266,7 +266,7 @@ def _version(series: Series, stamp: str) -> str:
 
 def _train_series(
     conn: psycopg.Connection[Any],
-    settings: Settings,
+    settings: ModelSettings,
     series: Series,
     now: datetime,
     stamp: str,
@@ -303,7 +303,7 @@ def _train_series(
 
 
 def _write_model_row(
-    conn: psycopg.Connection[Any], series: Series, o: SeriesOutcome, now: datetime, settings: Settings
+    conn: psycopg.Connection[Any], series: Series, o: SeriesOutcome, now: datetime, settings: ModelSettings
 ) -> None:
     ds = series.frame["ds"]
     bt, cr = o.backtest, o.crossing
@@ -344,7 +344,7 @@ def _write_forecast(
     return inserted
 
 
-def _capacity_condition(settings: Settings, o: SeriesOutcome, now: datetime) -> Condition | None:
+def _capacity_condition(settings: ModelSettings, o: SeriesOutcome, now: datetime) -> Condition | None:
     """Firing when the forecast reaches the threshold inside the horizon, cleared when it no longer does."""
     s, cr = o.series, o.crossing
     if cr is None:
@@ -372,7 +372,9 @@ def _capacity_condition(settings: Settings, o: SeriesOutcome, now: datetime) -> 
     )  # fmt: skip
 
 
-def _train_iforest(conn: psycopg.Connection[Any], settings: Settings, since: datetime, stamp: str) -> dict[str, Any]:
+def _train_iforest(
+    conn: psycopg.Connection[Any], settings: ModelSettings, since: datetime, stamp: str
+) -> dict[str, Any]:
     """Fit, save as a new version, and record the runs it flags (so the batch detector's view is queryable)."""
     frame = isolation_forest.load_run_features(conn, since)
     model = isolation_forest.train(frame, version=stamp)

@@ -27,7 +27,7 @@ from twspulse.models.annotate.exceptions import RunNotFound
 from twspulse.models.annotate.openai_engine import OpenAIEngine
 from twspulse.models.annotate.rules_engine import RulesEngine
 from twspulse.models.annotate.store import load_run_context, save_annotation
-from twspulse.settings import Settings
+from twspulse.settings import LlmSettings
 from twspulse.streams.alert_stage import AlertStage
 
 log = structlog.get_logger(__name__)
@@ -36,7 +36,7 @@ log = structlog.get_logger(__name__)
 class AnnotationStage:
     """Annotates failed runs and enriches their alerts."""
 
-    def __init__(self, settings: Settings, database_url: str, alerts: AlertStage):
+    def __init__(self, settings: LlmSettings, database_url: str, alerts: AlertStage):
         self._settings = settings
         self._url = database_url
         self._alerts = alerts

@@ -85,7 +85,7 @@ def _partitions(topic: str, bootstrap: str, default: int, security: KafkaSecurit
 def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.App:
     """The Faust app with the flows of ``PIPES`` on their carriers; the caller runs it (``twspulse worker``)."""
     (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
-    security = KafkaSecurity.from_settings(settings)  # the same TLS/SASL for Faust's clients and librdkafka's
+    security = KafkaSecurity.from_settings(settings.kafka)  # the same TLS/SASL for Faust's clients and librdkafka's
     app = faust.App(
         settings.worker_id,
         broker=f"kafka://{bootstrap}",
@@ -122,13 +122,14 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
     for flow in (f for carrier, f in flows if carrier == "faust"):
         faust_agent(app, flow, settings)
     _dead_letter_counter(app, settings, sink, retry)
-    liveness = metrics.Liveness.of(settings)  # the batch consumer's loop turns every worker_batch_seconds, idle or not
+    # the batch consumer's loop turns every worker_batch_seconds, idle or not
+    liveness = metrics.Liveness.of(settings.health)
     batch = BatchConsumer(settings, bootstrap, [f for carrier, f in flows if carrier == "batch"], retry, liveness,
                           loop=app.loop, beacon=app.beacon)  # fmt: skip
 
     @app.task
     async def serve_metrics() -> None:  # /metrics and /health (metrics_port), for as long as the process runs
-        metrics.serve(settings, liveness)
+        metrics.serve(settings.health, liveness)
 
     exported: set[tuple[str, int]] = set()
 

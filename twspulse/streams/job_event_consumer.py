@@ -81,7 +81,7 @@ class BatchConsumer(mode.Service):
     ):
         super().__init__(**kwargs)
         self._settings = settings
-        self._liveness = liveness or metrics.Liveness.of(settings)  # what /health reports of the worker
+        self._liveness = liveness or metrics.Liveness.of(settings.health)  # what /health reports of the worker
         self._lag_exported: set[tuple[str, int]] = set()
         self._lag_at = 0.0
         self._flows = list(flows)
@@ -93,7 +93,7 @@ class BatchConsumer(mode.Service):
         self._consumer = Consumer(
             {
                 "bootstrap.servers": bootstrap,
-                **KafkaSecurity.from_settings(settings).librdkafka(),
+                **KafkaSecurity.from_settings(settings.kafka).librdkafka(),
                 "group.id": job_events_group(settings.worker_id),
                 "client.id": f"{settings.worker_id}-job-events",
                 "auto.offset.reset": "earliest",

@@ -81,7 +81,7 @@ def joblog_patterns(parts: FlowParts) -> Stage:
 
 def root_causes(parts: FlowParts) -> Stage:
     """A finished joblog's failed run annotated with its root cause, added to the run's ``job_failed`` alert."""
-    annotations = AnnotationStage(parts.settings, parts.database_url, parts.alerts)
+    annotations = AnnotationStage(parts.settings.llm, parts.database_url, parts.alerts)
 
     async def stage(stored: Sequence[Stored]) -> Sequence[Condition]:
         await annotations.annotate([c.run_id for c in _last_chunks(stored)])

@@ -14,7 +14,8 @@ from twspulse.topics import ensure_topics
 
 def run_worker(settings: Settings, endpoints: Endpoints, migrate: bool = True) -> None:
     """Prepare topics (and the schema), then hand the process to Faust until SIGTERM/SIGINT."""
-    ensure_topics(endpoints.kafka_bootstrap, settings.topic_partitions, security=KafkaSecurity.from_settings(settings))
+    security = KafkaSecurity.from_settings(settings.kafka)
+    ensure_topics(endpoints.kafka_bootstrap, settings.topic_partitions, security=security)
     if migrate:
         db.migrate(endpoints.database_url)
     app = create_app(settings, endpoints.kafka_bootstrap, endpoints.database_url)

@@ -34,7 +34,7 @@ from twspulse.connectors.tws.errors import (
 )
 from twspulse.rate_limits import RequestRate
 from twspulse.retry_after import Transient, retry_after, wait_asked_or
-from twspulse.settings import Settings
+from twspulse.settings import TwsSettings
 
 log = structlog.get_logger(__name__)
 
@@ -81,7 +81,7 @@ class TwsClient:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: TwsSettings,
         retry: RetryPolicy | None = None,
         request_hook: RequestHook | None = None,
         breaker: CircuitBreaker | None = None,

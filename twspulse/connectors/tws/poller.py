@@ -44,7 +44,7 @@ from twspulse.connectors.tws.status_map import LINKED_STATES
 from twspulse.events import DeadLetter, JobEvent, JobLogChunk, StatusCategory, WorkstationStatus, validation_reason
 from twspulse.job_keys import job_key
 from twspulse.producer import DeliveryError, EventProducer
-from twspulse.settings import Settings
+from twspulse.settings import HealthSettings, TwsSettings
 from twspulse.topics import JOB_EVENTS, JOB_LOGS, WORKSTATIONS
 
 log = structlog.get_logger(__name__)
@@ -96,7 +96,7 @@ class TwsPoller:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: TwsSettings,
         client: TwsClient,
         producer: EventProducer,
         store: SeenStore,
@@ -104,7 +104,7 @@ class TwsPoller:
         liveness: metrics.Liveness | None = None,
     ):
         self.settings = settings
-        self.liveness = liveness or metrics.Liveness.of(settings)  # what /health reports
+        self.liveness = liveness or metrics.Liveness.of(HealthSettings())  # what /health reports (runner: configured)
         self.client = client
         self.producer = producer
         self.store = store

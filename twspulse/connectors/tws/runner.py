@@ -16,7 +16,7 @@ from twspulse.topics import ensure_topics
 
 def build_poller(settings: Settings, bootstrap: str, client: TwsClient, liveness: Liveness | None = None) -> TwsPoller:
     """A poller resumed from the connector's saved state, with its transactional producer."""
-    security = KafkaSecurity.from_settings(settings)
+    security = KafkaSecurity.from_settings(settings.kafka)
     ensure_topics(bootstrap, settings.topic_partitions, security=security)
     # The producer first: its init_transactions fences a killed predecessor and aborts the transaction that
     # one left open, so reading the state (read_committed) does not wait for the transaction timeout.
@@ -28,7 +28,7 @@ def build_poller(settings: Settings, bootstrap: str, client: TwsClient, liveness
     )
     store = SeenStore(settings.connector_name)
     store.load(bootstrap, security=security)
-    return TwsPoller(settings, client, producer, store, liveness=liveness)
+    return TwsPoller(settings.tws, client, producer, store, liveness=liveness)
 
 
 async def run_tws_connector(
@@ -39,7 +39,7 @@ async def run_tws_connector(
     liveness: Liveness | None = None,
 ) -> TwsPoller:
     """Resume from the saved state and poll until ``stop`` (or ``max_polls``); returns the poller."""
-    async with TwsClient(settings) as client:
+    async with TwsClient(settings.tws) as client:
         poller = build_poller(settings, bootstrap, client, liveness)
         await poller.run(stop, max_polls=max_polls)
     return poller

@@ -22,7 +22,7 @@ from twspulse.models.annotate.openai_engine import OpenAIEngine
 from twspulse.models.annotate.rules_engine import RulesEngine
 from twspulse.models.annotate.similar_cases import SimilarCase, find_similar
 from twspulse.models.annotate.track_record import with_track_record
-from twspulse.settings import Settings
+from twspulse.settings import LlmSettings
 
 log = structlog.get_logger(__name__)
 
@@ -32,7 +32,7 @@ class Annotator:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: LlmSettings,
         *,
         llm: OpenAIEngine | None = None,
         rules: RulesEngine | None = None,

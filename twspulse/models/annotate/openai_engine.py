@@ -52,7 +52,7 @@ from twspulse.models.annotate.similar_cases import SimilarCase
 from twspulse.rate_limits import Budget
 from twspulse.retry_after import Transient, wait_asked_or
 from twspulse.retry_after import retry_after as read_retry_after
-from twspulse.settings import Settings
+from twspulse.settings import LlmSettings
 
 log = structlog.get_logger(__name__)
 
@@ -98,7 +98,7 @@ class OpenAIEngine:
             self._headers["Authorization"] = f"Bearer {api_key.get_secret_value()}"
 
     @classmethod
-    def from_settings(cls, settings: Settings, **overrides: Any) -> OpenAIEngine:
+    def from_settings(cls, settings: LlmSettings, **overrides: Any) -> OpenAIEngine:
         """The engine the settings describe (llm_url must be set)."""
         if not settings.llm_url:
             raise ValueError("llm_url is not set: the rules engine annotates offline")

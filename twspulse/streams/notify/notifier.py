@@ -31,7 +31,7 @@ from twspulse.events import Alert, DeadLetter, validation_reason
 from twspulse.kafka_clients import KafkaSecurity
 from twspulse.log_throttle import LogThrottle
 from twspulse.producer import EventProducer
-from twspulse.settings import Settings
+from twspulse.settings import NotifySettings, Settings
 from twspulse.streams.dead_letters import Consumed
 from twspulse.streams.notify.delivered import DeliveredState, rebuild_reader
 from twspulse.streams.notify.errors import DeliveryRefused, DeliveryUnavailable, NotifierStopping
@@ -48,7 +48,7 @@ class NoReceivers(ValueError):
     """Neither an Alertmanager nor a webhook is configured: the notifier would commit alerts nobody got."""
 
 
-def receivers_of(settings: Settings, client: httpx.Client) -> list[Receiver]:
+def receivers_of(settings: NotifySettings, client: httpx.Client) -> list[Receiver]:
     """The receivers the settings configure."""
     receivers: list[Receiver] = []
     if settings.notify_alertmanager_url:
@@ -64,7 +64,7 @@ def receivers_of(settings: Settings, client: httpx.Client) -> list[Receiver]:
     return receivers
 
 
-def max_poll_interval_ms(settings: Settings, receivers: int) -> int:
+def max_poll_interval_ms(settings: NotifySettings, receivers: int) -> int:
     """How long one record may keep the notifier from polling: every receiver retried for the whole budget,
     plus its last wait and request, and a margin; past it the group would give the partitions away."""
     per_receiver = settings.notify_give_up_s + MAX_RETRY_AFTER_S + settings.notify_timeout_s
@@ -104,7 +104,7 @@ class Notifier:
         liveness: metrics.Liveness | None = None,
     ):
         self._settings = settings
-        self.liveness = liveness or metrics.Liveness.of(settings)  # what /health reports
+        self.liveness = liveness or metrics.Liveness.of(settings.health)  # what /health reports
         self._receivers = list(receivers)
         self._producer = producer
         self._stop = stop
@@ -115,7 +115,7 @@ class Notifier:
         self.sent = 0  # deliveries (one per receiver)
         self.skipped = 0
         self.dead_lettered = 0
-        security = KafkaSecurity.from_settings(settings)
+        security = KafkaSecurity.from_settings(settings.kafka)
         self._make_reader = rebuild_reader(bootstrap, settings.notify_group, security)
         self._consumer = Consumer(
             {
@@ -126,7 +126,7 @@ class Notifier:
                 "auto.offset.reset": "earliest",  # alerts published before the notifier first ran are sent too
                 "enable.auto.commit": False,  # committed by hand, after delivery or dead-lettering
                 "isolation.level": "read_committed",
-                "max.poll.interval.ms": max_poll_interval_ms(settings, len(self._receivers)),
+                "max.poll.interval.ms": max_poll_interval_ms(settings.notify, len(self._receivers)),
                 "logger": logging.getLogger("librdkafka.notifier"),
             }
         )
@@ -259,9 +259,9 @@ def run_notifier(
 ) -> Notifier:
     """Build the receivers, the DLQ producer and the notifier from the settings, and run it until ``stop``."""
     with httpx.Client(timeout=settings.notify_timeout_s, follow_redirects=False) as client:
-        receivers = receivers_of(settings, client)
+        receivers = receivers_of(settings.notify, client)
         producer = EventProducer(
-            bootstrap, client_id=f"{settings.notify_group}-dlq", security=KafkaSecurity.from_settings(settings)
+            bootstrap, client_id=f"{settings.notify_group}-dlq", security=KafkaSecurity.from_settings(settings.kafka)
         )
         notifier = Notifier(settings, bootstrap, receivers, producer, stop, liveness=liveness)
         if on_ready is not None:
