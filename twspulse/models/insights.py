@@ -40,7 +40,7 @@ InsightKind = Literal["pattern_trend", "workload_resource_link", "capacity_plan"
 Priority = Literal["critical", "high", "medium", "low"]
 
 ALPHA = 0.01  # false-discovery rate (BH) for pattern trends (and the level of a driver's runtime trend)
-LINK_ALPHA = 0.01  # false-discovery rate (BH) for links, which also need r >= MIN_LINK_R
+LINK_ALPHA = 0.01  # false-discovery rate (BH) for links, which also need r >= MIN_LINK_R (the same level)
 # Pattern trends: the minimum evidence. Five observed weeks is the fewest in which Mann-Kendall can reach
 # p < 0.05 at all; hits in three distinct weeks and five hits in total keep one bad day (or week) from
 # looking like a trend however it falls.
@@ -471,7 +471,6 @@ def capacity_plans(
             "lower": round(min(level[1:]), 2),
             "upper": round(max(level[1:]), 2),
         }
-        # the low end of the slope's interval (widened for autocorrelation) must still move the host
         rising = tr.p_value < CAPACITY_ALPHA and tr.slope > 0 and tr.slope * HORIZON_DAYS >= MIN_CHANGE_OVER_HORIZON
         if not rising:
             out.append(

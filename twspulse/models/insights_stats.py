@@ -140,7 +140,7 @@ class ProportionTrend:
 
     z: float
     p_value: float  # one-sided: the share rises
-    dispersion: float  # Pearson chi2 / df of the linear fit, at least 1 (the z is divided by its root)
+    dispersion: float  # Armitage's departure-from-trend chi2 / df, at least 1 (the z is divided by its root)
 
     def as_evidence(self) -> dict[str, float]:
         """The numbers an insight's evidence quotes."""
@@ -284,8 +284,8 @@ def lagged_correlation(x: pd.Series, y: pd.Series, max_lag: int, min_pairs: int)
     inflation = max(1.0, 1 + 2 * float(np.dot(_acf(dx, ACF_LAGS), _acf(dy, ACF_LAGS))))
     p = _one_sided_p(r, n / inflation)
     return LaggedCorrelation(
-        lag=lag, r=r, p_value=min(1.0, p * len(lags)), n=n, lags_tried=len(lags), n_effective=round(n / inflation, 1),
-    )  # fmt: skip
+        lag=lag, r=r, p_value=min(1.0, p * len(lags)), n=n, lags_tried=len(lags), n_effective=round(n / inflation, 1)
+    )
 
 
 def benjamini_hochberg(p_values: list[float] | np.ndarray) -> np.ndarray:
