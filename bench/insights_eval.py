@@ -40,7 +40,7 @@ from twspulse.demo_history import DRIFT_PER_WEEK, History
 from twspulse.events import StatusCategory
 from twspulse.job_keys import job_key
 from twspulse.models.forecasting import Skipped
-from twspulse.models.insights import Forecaster, Insight, prophet_forecaster
+from twspulse.models.insights import Forecaster, prophet_forecaster
 from twspulse.models.insights_job import insights_of
 from twspulse.models.insights_store import InsightInputs
 from twspulse.models.series import Series
@@ -213,13 +213,6 @@ def build_simulated(
     return inputs, series, truth, SIM_START
 
 
-def sim_key(i: Insight) -> tuple[str, str, str]:
-    """How an insight is named in `InsightTruth.expected()`: a pattern by its template's words, not its id."""
-    if i.kind == "pattern_trend":
-        return i.kind, i.subject, str(i.evidence.get("template", i.metric))
-    return _key(i.kind, i.subject, i.metric, i.evidence)
-
-
 def evaluate_simulated(seeds: int, days: int, forecaster: Forecaster, first_seed: int, host_days: int) -> None:
     """Hits, misses and false insights of the insights job on the simulator's history, per kind."""
     hits: Counter[str] = Counter()
@@ -232,7 +225,7 @@ def evaluate_simulated(seeds: int, days: int, forecaster: Forecaster, first_seed
         inputs, series, truth, now = build_simulated(seed, days, host_days)
         found, n_tested = insights_of(inputs, series, THRESHOLD, now, forecaster)
         tested.update(n_tested)
-        significant = {sim_key(i): i for i in found if i.significant}
+        significant = {truth.name_of(i.kind, i.subject, i.metric, i.evidence): i for i in found if i.significant}
         expected = set(truth.expected())
         for want in expected:
             (hits if want in significant else misses)[want[0]] += 1

@@ -235,46 +235,12 @@ def _drift_story(database_url: str, history: HistoryStats) -> str:
     return told + (f"; forecast at the horizon {ahead[0]:.0f}s" if ahead else "; no runtime forecast")
 
 
-_FOUND_SQL = {
-    "pattern_trend": "subject = %s AND evidence->>'template' LIKE '%%' || %s || '%%'",
-    "workload_resource_link": "subject = %s AND (evidence->>'host') || '/' || (evidence->>'resource') = %s",
-    "capacity_plan": "subject = %s AND metric = %s",
-}
-
-
 def _insights_story(database_url: str, truth: InsightTruth | None, top: int = 3) -> tuple[str, list[str]]:
     """What `twspulse train`'s insights step found: each injected truth found or not, the significant insights
     nothing injected (false ones), counts by kind, and the recommendations due first; and the demo's problems
     (an injected insight missed, an insight nothing injected)."""
     lines: list[str] = []
     problems: list[str] = []
-    if truth is not None:
-        expected = truth.expected()
-        found: list[bool] = []
-        with psycopg.connect(database_url) as conn:
-            for kind, subject, metric in expected:
-                row = conn.execute(
-                    f"SELECT summary FROM insights WHERE state = 'active' AND significant AND kind = %s "  # noqa: S608
-                    f"AND {_FOUND_SQL[kind]} LIMIT 1",
-                    (kind, subject, metric),
-                ).fetchone()
-                found.append(row is not None)
-                lines.append(
-                    f"  {'found ' if row else 'MISSED'} {kind} {subject} {metric}" + (f": {row[0]}" if row else "")
-                )
-            (others,) = conn.execute(
-                "SELECT count(*) FROM insights WHERE state = 'active' AND significant AND NOT ("
-                + " OR ".join(f"(kind = %s AND {_FOUND_SQL[kind]})" for kind, _, _ in expected)
-                + ")",
-                [v for kind, subject, metric in expected for v in (kind, subject, metric)],
-            ).fetchone() or (0,)
-        lines.insert(0, f"insights injected: {sum(found)}/{len(expected)} found, {others} significant insight(s) "
-                        "nothing injected (the controls: every other job, pattern and host)")  # fmt: skip
-        problems += [
-            f"injected insight not found: {' '.join(e)}" for e, ok in zip(expected, found, strict=True) if not ok
-        ]
-        if others:
-            problems.append(f"{others} significant insight(s) that nothing injected")
     with psycopg.connect(database_url) as conn:
         kinds = conn.execute(
             "SELECT kind, count(*) FROM insights WHERE state = 'active' AND significant GROUP BY 1 ORDER BY 1"
@@ -284,6 +250,23 @@ def _insights_story(database_url: str, truth: InsightTruth | None, top: int = 3)
             " AND action IS NOT NULL ORDER BY deadline NULLS LAST, priority LIMIT %s",
             (top,),
         ).fetchall()
+        rows = conn.execute(
+            "SELECT kind, subject, metric, evidence, summary FROM insights WHERE state = 'active' AND significant"
+        ).fetchall()
+    if truth is not None:
+        named = [(truth.name_of(kind, subject, metric, evidence or {}), summary)
+                 for kind, subject, metric, evidence, summary in rows]  # fmt: skip
+        expected = truth.expected()
+        said = {e: next((summary for name, summary in named if name == e), None) for e in expected}
+        others = sum(name not in said for name, _ in named)
+        lines.append(f"insights injected: {sum(v is not None for v in said.values())}/{len(expected)} found, "
+                     f"{others} significant insight(s) nothing injected (the controls: every other job, pattern "
+                     "and host)")  # fmt: skip
+        for e, summary in said.items():
+            lines.append(f"  {'found ' if summary else 'MISSED'} {' '.join(e)}" + (f": {summary}" if summary else ""))
+        problems += [f"injected insight not found: {' '.join(e)}" for e, summary in said.items() if summary is None]
+        if others:
+            problems.append(f"{others} significant insight(s) that nothing injected")
     if not kinds:
         lines.append("insights: none significant (no trend, link or capacity crossing passed its test)")
         return "\n".join(lines), problems

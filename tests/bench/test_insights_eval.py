@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.insights_eval import THRESHOLD, build_simulated, linear_forecaster, sim_key
+from bench.insights_eval import THRESHOLD, build_simulated, linear_forecaster
 from twspulse.models.insights_job import insights_of
 
 
@@ -10,7 +10,7 @@ def test_insights_find_what_the_simulated_history_injected_and_nothing_else() ->
     # the demo's seed; the rules were chosen on seeds 0-19 and the synthetic seeds 0-99 (docs/insights.md)
     inputs, series, truth, now = build_simulated(42, 56)
     found, tested = insights_of(inputs, series, THRESHOLD, now, linear_forecaster)
-    significant = {sim_key(i) for i in found if i.significant}
+    significant = {truth.name_of(i.kind, i.subject, i.metric, i.evidence) for i in found if i.significant}
     assert set(truth.expected()) <= significant
     assert significant - set(truth.expected()) == set()
     assert tested["pattern_trend"] >= 10 and tested["workload_resource_link"] >= 20  # controls were tested

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from twspulse.simulator.catalog import JobDef
 from twspulse.simulator.failures import FAMILIES, return_code
@@ -165,6 +166,16 @@ class InsightTruth:
     degrading_marker: str
     growing_host: str
     growing_mount: str
+
+    def name_of(self, kind: str, subject: str, metric: str, evidence: Mapping[str, Any]) -> tuple[str, str, str]:
+        """An insight named as :meth:`expected` names them: a pattern by the words of its template (its id depends
+        on the miner), a link by the host and resource it names, a capacity plan by its metric."""
+        if kind == "pattern_trend":
+            template = str(evidence.get("template", metric))
+            return kind, subject, self.degrading_marker if self.degrading_marker in template else template
+        if kind == "workload_resource_link":
+            return kind, subject, f"{evidence.get('host')}/{evidence.get('resource')}"
+        return kind, subject, metric
 
     def expected(self) -> list[tuple[str, str, str]]:
         """The insights that must be found; anything else significant is a false insight."""
