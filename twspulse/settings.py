@@ -285,20 +285,6 @@ class LogSettings(BaseModel):
 
 _Section = TypeVar("_Section", bound=BaseModel)
 
-SECTIONS: tuple[type[BaseModel], ...] = (
-    KafkaSettings,
-    DatabaseSettings,
-    LocalEngineSettings,
-    TwsSettings,
-    SystemSettings,
-    WorkerSettings,
-    ModelSettings,
-    NotifySettings,
-    HealthSettings,
-    LlmSettings,
-    LogSettings,
-)
-
 
 def _part(settings: BaseModel, section: type[_Section]) -> _Section:
     """``section`` with the values of ``settings`` (already validated: not validated again)."""
@@ -397,6 +383,10 @@ class Settings(
         if problem:
             raise ValueError(problem)
         return self
+
+
+# The sections in declaration order (Settings lists them last-first, so its fields come out in this order).
+SECTIONS: tuple[type[BaseModel], ...] = tuple(base for base in reversed(Settings.__bases__) if base is not BaseSettings)
 
 
 def kafka_security_problem(settings: Settings) -> str | None:
