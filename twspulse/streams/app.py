@@ -120,7 +120,7 @@ def create_app(settings: Settings, bootstrap: str, database_url: str) -> faust.A
                               security=security))  # fmt: skip
     flows = [(pipe.carrier, pipe.build(parts)) for pipe in PIPES]
     for flow in (f for carrier, f in flows if carrier == "faust"):
-        faust_agent(app, flow, settings)
+        faust_agent(app, flow, settings.worker)
     _dead_letter_counter(app, settings, sink, retry)
     # the batch consumer's loop turns every worker_batch_seconds, idle or not
     liveness = metrics.Liveness.of(settings.health)

@@ -13,7 +13,7 @@ from typing import Any
 import faust
 from faust.types.tuples import ack_lock
 
-from twspulse.settings import Settings
+from twspulse.settings import WorkerSettings
 from twspulse.streams.dead_letters import Consumed
 from twspulse.streams.flow import Flow
 from twspulse.streams.retry_policy import Stopping
@@ -34,7 +34,7 @@ def release(events: list[Any]) -> None:
             event.message.acked = True
 
 
-def faust_agent(app: faust.App, flow: Flow, settings: Settings) -> None:
+def faust_agent(app: faust.App, flow: Flow, settings: WorkerSettings) -> None:
     """Run ``flow`` on its topics in a Faust agent of ``app`` (one agent per flow)."""
     if flow.route is not None:
         # a routed record comes back on the route's topic with other partition numbers than its source's, and
