@@ -385,3 +385,60 @@ def test_service_objects_after_their_kind_and_key_ids_are_named(line: str, kind:
 def test_a_bare_word_after_a_resource_kind_is_not_a_resource_and_a_config_file_line_is_a_location() -> None:
     assert "resources" not in extract_entities(["the index has a read-only block"])
     assert code_location(['  on network.tf line 8, in resource "x" "y":']) == "network.tf:8"
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        # "could not resolve" is a name lookup only when a host follows it
+        ("fetch: could not resolve host: files.shop.test", "network"),
+        ("sync: unable to resolve 'repo.shop.test': no address", "network"),
+        ("QueryError: could not resolve column reference 'amt_x' in view sales", "db_error"),
+        ("build: Could not resolve dependencies for module shop-core: artifact shop-util:1.2 missing", "dependency"),
+        ("installer: failed to download artifact shop-util-1.2.jar from the mirror", "dependency"),
+        # a peer that stopped answering is the link, a limit the message names stays a time limit
+        ("Timeout: remote host gw2.shop.test is not responding", "network"),
+        ("Query cancelled: the timeout expired while the server is not responding", "timeout"),
+        # a missing right on a resource is permission, an invalid authorization specification auth
+        ("Error: principal 'svc-x' does not have authorization to run 'stores/read' on scope '/a/b/c'", "permission"),
+        ("ERROR: (AuthorizationFailed) caller lacks the required permission on vault kv-9", "permission"),
+        ("java.sql.SQLInvalidAuthorizationSpecException: bad login for etl_x", "auth"),
+        ("org.shop.TopicAuthorizationException: not allowed on orders_x", "permission"),
+        # disk words on a structured line
+        ('{"status":429,"reason":"write blocked: disk usage exceeded the high limit on node n3"}', "disk_full"),
+        ("upload refused: 507 Insufficient Storage from https://dav.shop.test/in", "disk_full"),
+        ("copy aborted: insufficient disk space on target share", "disk_full"),
+        # a truncated or corrupt input is bad data, a shell script's own end of file is not
+        ("unzip: /in/feed_x.csv.gz: unexpected end of file", "data_quality"),
+        ("extract: archive /in/bundle.tar appears truncated", "data_quality"),
+        ("reader.BadZipFile: File is not a zip file", "data_quality"),
+        ("/opt/x/run.sh: line 40: syntax error: unexpected end of file", "script_error"),
+        # the server's access rules have no line for the client; the peer cannot be verified
+        ('FATAL:  no access entry for host "10.9.8.7", user "rep_x"', "auth"),
+        ("fetch failed: SSL certificate problem: certificate has expired", "auth"),
+        ("Host key verification failed.", "auth"),
+        # a database that does not exist; an SQL syntax error type is the database's
+        ('connection failed: FATAL:  database "dwh_x" does not exist', "db_error"),
+        ("java.sql.SQLSyntaxErrorException: unexpected keyword near 'FORM'", "db_error"),
+        # codes: HTTP 5xx, errno names and numbers, Windows, Oracle, SQL Server, MySQL
+        ("POST https://api.shop.test/v1/orders -> 500 Internal Server Error", "network"),
+        ("OSError: [Errno 110] Connection timed out", "network"),
+        ("Error: ESOCKETTIMEDOUT while reading the feed", "timeout"),
+        ("System error 1314 has occurred.", "permission"),
+        ("System error 1907 has occurred.", "auth"),
+        ("ORA-12560: TNS:protocol adapter error", "network"),
+        ("ORA-01950: no privileges on tablespace 'USERS'", "permission"),
+        ("ORA-29283: invalid file operation", "missing_file"),
+        ("Msg 916, Level 14, State 1, Line 1", "permission"),
+        ("ERROR 1049 (42000): Unknown database 'shop_x'", "db_error"),
+    ],
+)
+def test_rules_10_lexicon_and_codes(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+def test_vague_http_codes_leave_room_for_the_words_of_the_message() -> None:
+    assert [(e.category, e.strength) for e in classify_line("GET https://x.shop.test/a returned 500")] == [
+        ("network", 2)
+    ]
+    assert _top("PUT https://x.shop.test/a -> 429 Too Many Requests: memory limit exceeded on the node") == "oom"

@@ -344,3 +344,22 @@ def test_the_object_a_message_names_comes_from_the_nearest_line_not_an_earlier_p
     annotation = _annotate(body)
     assert annotation.category == "permission"
     assert "/drop/in/orders.csv" in annotation.root_cause
+
+
+def test_retries_that_ran_out_are_the_failure_not_a_retry_the_job_survived() -> None:
+    line = "fetch.errors.ConnectTimeout: pool(host='feeds.shop.test', port=443): Max retries exceeded with url: /d"
+    annotation = _annotate(f"fetching the feed\n{line}\n")
+    assert annotation.error_line == line and annotation.category == "network"
+
+
+def test_a_truncated_archive_near_the_top_is_tried_and_is_bad_data_not_a_script_error() -> None:
+    line = "gunzip: /in/orders_x.json.gz: unexpected end of file"
+    annotation = _annotate(f"+ gunzip -t /in/orders_x.json.gz\n{line}\nwrapper: check failed, skipping load\n")
+    assert annotation.error_line == line and annotation.category == "data_quality"
+    assert "/in/orders_x.json.gz" in annotation.root_cause
+
+
+@pytest.mark.parametrize(("rc", "category"), [(139, "script_error"), (134, "script_error")])
+def test_exit_codes_of_a_crash_without_text_say_so(rc: int, category: str) -> None:
+    annotation = _annotate("step 1 started\n", RUN.model_copy(update={"return_code": rc}))
+    assert annotation.category == category and str(rc) in annotation.root_cause

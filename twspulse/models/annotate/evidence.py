@@ -47,8 +47,12 @@ class Evidence:
 _HTTP_CATEGORY: dict[int, Category] = {
     400: "data_quality", 409: "data_quality", 413: "data_quality", 415: "data_quality", 422: "data_quality",
     401: "auth", 403: "permission", 407: "auth", 404: "missing_file", 410: "missing_file",
-    408: "timeout", 504: "timeout", 502: "network", 503: "network",
+    408: "timeout", 504: "timeout", 502: "network", 503: "network", 500: "network", 501: "network",
+    505: "network", 507: "disk_full", 511: "auth", 429: "network",
 }  # fmt: skip
+# Codes that say less than the rest: an internal error of the remote service and a refusal to serve more
+# requests ("too many requests") leave room for what the message says it ran out of (disk, memory...).
+_HTTP_VAGUE = frozenset({500, 501, 429})
 _HTTP_REASONS = (
     "bad request|unauthorized|forbidden|not found|gone|request timeout|conflict|payload too large|"
     "unsupported media type|unprocessable entity|too many requests|internal server error|bad gateway|"
@@ -69,7 +73,8 @@ _WIN32_CATEGORY: dict[int, Category] = {
     67: "network", 1231: "network", 1722: "network", 10051: "network", 10060: "network", 10061: "network",
     10064: "network", 10065: "network", 11001: "network", 11004: "network", 121: "timeout", 1460: "timeout",
     86: "auth", 1326: "auth", 1327: "auth", 1330: "auth", 1331: "auth", 1385: "auth", 1909: "auth",
-    1311: "auth",
+    1311: "auth", 1317: "auth", 1907: "auth", 1314: "permission", 1225: "network", 1236: "network",
+    1232: "network", 12002: "timeout", 12007: "network", 12029: "network",
 }  # fmt: skip
 _WIN32_CODE = re.compile(
     r"\bSystem error (\d+)\b|\bERROR (\d+) \(0x[0-9A-Fa-f]{8}\)|\b0x8007([0-9A-Fa-f]{4})\b|"
@@ -117,7 +122,8 @@ _MYSQL_CATEGORY: dict[int, Category] = {
     1040: "db_error", 1062: "db_error", 1205: "db_error", 1213: "db_error", 1146: "db_error", 1054: "db_error",
     1064: "db_error", 1114: "db_error", 1452: "db_error", 1451: "db_error", 1406: "data_quality",
     1366: "data_quality", 1292: "data_quality", 2002: "network", 2003: "network", 2005: "network",
-    2013: "network", 3024: "timeout",
+    2013: "network", 3024: "timeout", 1049: "db_error", 1051: "db_error", 1048: "data_quality",
+    1136: "data_quality", 1265: "data_quality", 2006: "network", 1130: "auth",
 }  # fmt: skip
 # Database products' own error codes, from their message references: the code settles the family even
 # when its text has a misleading word ("ORA-00054: resource busy ... or timeout expired" is a lock conflict).
@@ -134,11 +140,14 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
     # Oracle
     **_codes_of("db_error", "ORA-00001 ORA-00054 ORA-00060 ORA-00257 ORA-00942 ORA-01555 ORA-01652 ORA-01653 "
                 "ORA-01654 ORA-01688 ORA-01691 ORA-30036 ORA-04043 ORA-00904 ORA-04068 ORA-04061 ORA-02291 "
-                "ORA-02292 ORA-01502 ORA-00018 ORA-00020 ORA-01578 ORA-00600 ORA-07445"),
+                "ORA-02292 ORA-01502 ORA-00018 ORA-00020 ORA-01578 ORA-00600 ORA-07445 ORA-01034 ORA-27101 "
+                "ORA-01033 ORA-01089 ORA-00955 ORA-01403 ORA-01536 ORA-02049"),
     **_codes_of("network", "ORA-12154 ORA-12170 ORA-12514 ORA-12541 ORA-12543 ORA-12545 ORA-12537 ORA-03113 "
-                "ORA-03114 ORA-03135 ORA-12505 ORA-12519 ORA-12520 ORA-12528"),
+                "ORA-03114 ORA-03135 ORA-12505 ORA-12519 ORA-12520 ORA-12528 ORA-12560 ORA-12547 ORA-12516 "
+                "ORA-12518"),
     **_codes_of("auth", "ORA-01017 ORA-28000 ORA-28001 ORA-01005 ORA-28009 ORA-28040"),
-    **_codes_of("permission", "ORA-01031 ORA-01749 ORA-00990 ORA-01045"),
+    **_codes_of("permission", "ORA-01031 ORA-01749 ORA-00990 ORA-01045 ORA-01950"),
+    **_codes_of("missing_file", "ORA-29283 ORA-29280"),
     **_codes_of("timeout", "ORA-01013"),
     **_codes_of("oom", "ORA-04030 ORA-04031 ORA-27102"),
     **_codes_of("data_quality", "ORA-01722 ORA-01400 ORA-01830 ORA-01840 ORA-01841 ORA-01843 ORA-01847 ORA-01858 "
@@ -158,11 +167,12 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
     **_codes_of("data_quality", "SQL0302N SQL0180N SQL0181N SQL0407N SQL0433N"),
     **_codes_of("oom", "SQL0954C"),
     # SQL Server ("Msg 229, Level 14")
-    **_codes_of("db_error", "Msg208 Msg207 Msg2627 Msg2601 Msg1205 Msg9002 Msg1105 Msg547"),
-    **_codes_of("permission", "Msg229 Msg230 Msg262"),
+    **_codes_of("db_error", "Msg208 Msg207 Msg2627 Msg2601 Msg1205 Msg9002 Msg1105 Msg547 Msg1222 Msg2812"),
+    **_codes_of("permission", "Msg229 Msg230 Msg262 Msg916 Msg297 Msg300"),
+    **_codes_of("missing_file", "Msg3201"),
     **_codes_of("auth", "Msg18456 Msg18452 Msg4060"),
     **_codes_of("oom", "Msg701 Msg802"),
-    **_codes_of("data_quality", "Msg8152 Msg2628 Msg245 Msg241 Msg8114 Msg515"),
+    **_codes_of("data_quality", "Msg8152 Msg2628 Msg245 Msg241 Msg8114 Msg515 Msg8115 Msg242"),
 }  # fmt: skip
 # z/OS system completion codes ("ABEND=S0C7", "SYSTEM COMPLETION CODE=B37"), from the system codes manual.
 _ABEND = re.compile(r"\bABEND[= ]S([0-9A-F]{3})\b|\bCOMPLETION CODE=S?([0-9A-F]{3})\b")
@@ -177,13 +187,15 @@ _ERRNO_CATEGORY: dict[str, Category] = {
     "ENOSPC": "disk_full", "EDQUOT": "disk_full", "ENOMEM": "oom", "ECONNREFUSED": "network",
     "ECONNRESET": "network", "EHOSTUNREACH": "network", "ENETUNREACH": "network", "EAI_NONAME": "network",
     "EAI_AGAIN": "network", "ETIMEDOUT": "network", "ENETDOWN": "network",
-    "ENOTFOUND": "network",
+    "ENOTFOUND": "network", "ECONNABORTED": "network", "ENOTCONN": "network", "EAI_FAIL": "network",
+    "ESOCKETTIMEDOUT": "timeout", "ENOEXEC": "dependency",
 }  # fmt: skip
-_ERRNO = re.compile(r"\b(E[A-Z_]{3,11})\b|\[Errno (-?\d+)\]")
+_ERRNO = re.compile(r"\b(E[A-Z_]{3,14})\b|\[Errno (-?\d+)\]")
 _ERRNO_NUMBERS = {
     "2": "ENOENT", "13": "EACCES", "1": "EPERM", "28": "ENOSPC", "122": "EDQUOT", "12": "ENOMEM",
     "111": "ECONNREFUSED", "104": "ECONNRESET", "113": "EHOSTUNREACH", "101": "ENETUNREACH", "-2": "EAI_NONAME",
-    "-3": "EAI_NONAME", "-5": "EAI_NONAME",
+    "-3": "EAI_NONAME", "-5": "EAI_NONAME", "110": "ETIMEDOUT", "30": "EROFS", "103": "ECONNABORTED",
+    "107": "ENOTCONN",
 }  # fmt: skip
 
 # --- 2. exception and constant names, split into words --------------------------------------------------
@@ -211,6 +223,8 @@ _TYPE_WORDS: tuple[tuple[tuple[str, ...], Category], ...] = (
     (("timed", "out"), "timeout"),
     (("deadline",), "timeout"),
     (("unauthorized", "access"), "permission"),
+    (("invalid", "authorization"), "auth"),  # JDBC's name of SQLSTATE class 28
+    (("authorization",), "permission"),
     (("access", "denied"), "permission"),
     (("access", "control"), "permission"),
     (("permission",), "permission"),
@@ -249,6 +263,7 @@ _TYPE_WORDS: tuple[tuple[tuple[str, ...], Category], ...] = (
     (("deadlock",), "db_error"),
     (("constraint",), "db_error"),
     (("duplicate", "key"), "db_error"),
+    (("sql", "syntax"), "db_error"),
     (("null",), "script_error"),
     (("illegal", "state"), "script_error"),
     (("illegal", "argument"), "script_error"),
@@ -275,6 +290,15 @@ _TYPE_EXACT: dict[str, Category] = {
 
 
 # --- 3. what failed and how: a lexicon of words --------------------------------------------------------
+# What may follow "could not resolve" when it is a name lookup: a host word, a host name or an address.
+_HOST_OBJECT = (
+    r"(?:(?:host ?(?:name)?|address|server|proxy|dns)\b|[\"'\[(]?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}[\"'\])]?"
+    r"(?=[\s:,;)]|$)|\d{1,3}(?:\.\d{1,3}){3}\b)"
+)
+# Compressed, archive and data file types: their "unexpected end" is a truncated input, not a script.
+_DATA_FILE_TYPES = "gz|gzip|tgz|zip|bz2|bzip2|xz|zst|tar|7z|csv|json|xml|dat|parquet|avro|orc|compressed"
+
+
 @dataclass(frozen=True, slots=True)
 class _Words:
     """Words that show a family; `shadows` names a family whose words on the same line mean something
@@ -305,14 +329,26 @@ _LEXICON: tuple[_Words, ...] = (
     _words(
         "network",
         WORDS,
-        r"\b(?:could not|cannot|can't|unable to|failed to)\s+(?:resolve|translate host|reach|establish)\b|"
-        r"\bname resolution\b|\bresolv\w*\b[^.;]{0,30}\bfailed\b|\bunreachable\b|\bno route\b|\bno such host\b|"
+        r"\b(?:could not|cannot|can't|unable to|failed to)\s+(?:translate host|reach|establish)\b|"
+        # "could not resolve" is a name lookup only when a host follows ("... table reference" is not one)
+        rf"\b(?:could not|cannot|can't|unable to|failed to)\s+resolve\b:?\s+(?:the\s+)?{_HOST_OBJECT}|"
+        r"\bname resolution\b|\bresolving\b[^.;]{0,30}\bfailed\b|\bunreachable\b|\bno route\b|\bno such host\b|"
         r"\bhost\b[^.;]{0,20}\bnot (?:available|known|found)\b|\bnot (?:be )?established\b|"
         r"\bnot available\b[^.;]{0,20}\b(?:broker|server|host|node)\b|"
         r"\b(?:broker|server|host|node|service)s?\b[^.;]{0,30}\b(?:not|un)[ -]?available\b|"
-        r"\bconnection\b[^.;]{0,20}\b(?:refused|reset|failure|failed|lost|aborted|closed)\b|"
+        # (unless the server answered: "connection ... failed: FATAL: <its reason>" is that reason)
+        r"\bconnection\b[^.;]{0,20}\b(?:refused|reset|failure|failed|lost|aborted|closed)\b(?!:\s+(?:FATAL|ERROR):)|"
         r"\b(?:refused|reset) (?:by peer|the connection)\b|\bnetwork (?:path|name)\b|\blost connection\b|"
         r"\bsocket hang up\b|\bhandshake\b[^.;]{0,30}\b(?:timeout|timed out|failed|failure)\b",
+    ),
+    # A peer that stopped answering once the link was up (a keepalive gave up): weaker than a time limit
+    # the message names ("the timeout period elapsed ... or the server is not responding" is that limit).
+    _words(
+        "network",
+        WEAK_WORDS,
+        r"\b(?:server|host|peer|remote|node|broker|service|daemon|agent|backend|endpoint)\b(?:[^.;]|\.\w){0,40}"
+        r"\b(?:not responding|stopped responding|did not respond|does not respond|no longer respond\w*)\b|"
+        r"\bno response from\b",
     ),
     # Credentials rejected.
     _words(
@@ -324,7 +360,28 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:role|user|login|account|client|principal)\b[^.;]{0,40}\b(?:does not exist|not found in|is locked|"
         r"is disabled)\b|"
         r"\b(?:invalid|incorrect|wrong|expired|bad)\b[^.;]{0,20}\b(?:password|credentials?|user ?name|access key|token|"
-        r"secret|client secret)\b|\bno (?:secret|private|valid) key\b",
+        r"secret|client secret)\b|\bno (?:secret|private|valid) key\b|"
+        # the server's access rules have no line for this client, or the peer's identity cannot be verified
+        r"\bno (?:[\w.-]+ )?(?:entry|rule|match) for (?:host|user|client|address)\b|"
+        r"\bhost key verification failed\b|\bhost (?:key|identification) has changed\b|"
+        r"\bcertificate\b[^.;]{0,40}\b(?:expired|not yet valid|verify failed|verification failed|untrusted|"
+        r"not trusted|revoked|problem)\b|\bself[- ]signed certificate\b|"
+        r"\bunable to (?:get|verify) (?:the )?(?:local )?(?:issuer )?certificate\b|\bPKIX path\b",
+    ),
+    # A truncated or corrupt input (an archive that ends early, a file that is not what its name says) is
+    # bad data, though a shell says "unexpected end of file" of its own script too: a data or archive file
+    # on the line, or the words of compressed input, decide.
+    _words(
+        "data_quality",
+        WORDS,
+        rf"\.(?:{_DATA_FILE_TYPES})\b[^;]{{0,60}}\bunexpected end of (?:file|input)\b|"
+        r"\bunexpected end of (?:data|stream|archive|compressed)\b|\bpremature end\b|\bended before the end\b|"
+        r"\b(?:file|archive|input|stream|data|download|block|header)s?\b(?: \S+)? (?:is |was |are |appears "
+        r"(?:to be )?)?(?:truncated|corrupt(?:ed)?|damaged)\b|"
+        r"\b(?:truncated|corrupt(?:ed)?|damaged) (?:file|archive|input|stream|data|download|block|header|record)s?\b|"
+        rf"\bnot (?:a|in) (?:valid )?(?:{_DATA_FILE_TYPES})\b|\bbad (?:crc|magic)\b|"
+        r"\bcrc (?:error|mismatch|failed)\b|\bbad (?:zip|gzip)\b",
+        shadows="script_error",
     ),
     # A row without a value its column requires is bad input, though the database is what refused it.
     _words(
@@ -343,9 +400,12 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bduplicate key\b[^.;]{0,40}\b(?:value|collection|index|table|constraint|violat\w*)\b|"
         r"\bduplicate (?:\w+ ){1,3}key\b|\bunique (?:index|constraint)\b|"
         r"\bviolates\b[^.;]{0,30}\bconstraint\b|\binvalid (?:column|object|table) name\b|"
-        r"\b(?:relation|table|column|view|schema|collection|object)\b[^;]{0,40}\b(?:does not exist|doesn't exist|"
-        r"not found|is an undefined name)\b|\barchiver\b|\b(?:database|table) (?:is )?locked\b|"
-        r"\btoo many (?:connections|clients)\b|\bresource busy\b",
+        r"\b(?:relation|table|column|view|schema|collection|object|database)\b[^;]{0,40}\b(?:does not exist|"
+        r"doesn't exist|not found|is an undefined name)\b|\barchiver\b|\b(?:database|table) (?:is )?locked\b|"
+        r"\btoo many (?:connections|clients)\b|\bresource busy\b|"
+        # a name the query uses that the catalog does not know
+        r"\b(?:could not|cannot|can't|unable to|failed to) resolve (?:the )?(?:table|column|relation|view|object|"
+        r"schema)\b|\b(?:unknown|unresolved|ambiguous) (?:table|column|relation)\b",
     ),
     # A right the job's user lacks.
     _words(
@@ -356,14 +416,22 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bdenied to user\b|\bnot authori[sz]ed\b|\bmust be (?:the )?owner of\b|"
         r"\binsufficient (?:privileges?|rights|permissions?)\b|\bforbidden\b|"
         r"\bdoes not have the required (?:authori[sz]ation|privilege|permission)|"
-        r"\b(?:is|are|was|were) not (?:allowed|permitted|authori[sz]ed) to\b",
+        r"\b(?:is|are|was|were) not (?:allowed|permitted|authori[sz]ed) to\b|"
+        # an authorization (a right on a resource) that is missing or failed is not a rejected login
+        r"\bdoes not have (?:the )?(?:required |necessary |sufficient )?(?:authori[sz]ation|permissions?|"
+        r"privileges?|rights?|access)\b|\b(?:lacks?|missing) (?:the )?(?:required |necessary )?(?:permissions?|"
+        r"privileges?|rights?|authori[sz]ation)\b|\bauthori[sz]ation (?:failed|failure|error)\b|"
+        r"\bdenied you\b",
     ),
     # Space: a full file system or an exceeded quota.
     _words(
         "disk_full",
         WORDS,
         r"\bno space\b|\bnot enough (?:disk )?space\b|\b(?:disk|file ?system|volume|device) (?:is )?full\b|"
-        r"\bquota\b[^.;]{0,40}\bexceed|\bexceed\w*\b[^.;]{0,20}\bquota\b|\bout of (?:disk )?space\b",
+        r"\bquota\b[^.;]{0,40}\bexceed|\bexceed\w*\b[^.;]{0,20}\bquota\b|\bout of (?:disk )?space\b|"
+        r"\bdisk (?:usage|utili[sz]ation|space|capacity)\b[^.;]{0,30}\b(?:exceed\w*|above|over|beyond)\b|"
+        r"\bexceed\w*\b[^.;]{0,30}\b(?:disk|storage) (?:space|allocation|quota|capacity|limit)\b|"
+        r"\binsufficient (?:disk|storage)\b|\b(?:disk|storage) (?:space )?(?:is )?exhausted\b",
     ),
     # Memory.
     _words(
@@ -377,8 +445,9 @@ _LEXICON: tuple[_Words, ...] = (
     _words(
         "dependency",
         WORDS,
-        r"\b(?:cannot|can't|could not|unable to) (?:find|load|locate) (?:or load )?(?:main )?"
-        r"(?:module|package|class|library|command|program|executable|driver|plugin)\b|"
+        r"\b(?:cannot|can't|could not|unable to|failed to) (?:find|load|locate|resolve|download|fetch|collect) "
+        r"(?:or load )?(?:main |the )?(?:required )?(?:module|package|class|library|command|program|executable|"
+        r"driver|plugin|dependenc(?:y|ies)|artifact)s?\b|\bunresolved (?:dependenc(?:y|ies)|import)\b|"
         r"\b(?:module|package|library|command|program|interpreter|executable|driver|plugin)\b[^.;]{0,40}"
         r"\b(?:not (?:found|installed|recognized)|missing)\b|\bis not recognized as the name of\b|"
         r"\bno (?:such )?(?:module|package|library|class|command|program)\b|"
@@ -526,14 +595,16 @@ def type_category(name: str, package: str = "") -> Category | None:
     (`org.apache.kafka.connect.errors.ConnectException` is any error of Kafka Connect).
     """
     framework = set(package.lower().split(".")) if package else set()
-    words = [w.lower() for w in _CAMEL.findall(name)]
-    words = [w for w in words if w not in framework]
+    named = [w.lower() for w in _CAMEL.findall(name)]
+    words = [w for w in named if w not in framework]
     if words and words[-1] in ("exception", "error", "fault", "failure"):
         words = words[:-1]
     if len(words) == 1 and words[0] in _TYPE_EXACT:
         return _TYPE_EXACT[words[0]]
     for needed, category in _TYPE_WORDS:
-        if _contains_run(words, needed):
+        # a phrase of several words is the failure even when one of them repeats the package
+        # (`java.sql.SQLSyntaxErrorException` is an SQL syntax error)
+        if _contains_run(words, needed) or (len(needed) > 1 and _contains_run(named, needed)):
             return category
     return None
 
@@ -550,7 +621,7 @@ def http_status(text: str) -> int | None:
 def _codes(text: str, note: _Note) -> None:
     status = http_status(text)
     if status is not None and status in _HTTP_CATEGORY:
-        note(_HTTP_CATEGORY[status], CODE, f"HTTP {status}")
+        note(_HTTP_CATEGORY[status], WEAK_WORDS if status in _HTTP_VAGUE else CODE, f"HTTP {status}")
     for match in _WIN32_CODE.finditer(text):
         raw = next(g for g in match.groups() if g)
         code = int(raw, 16) if match.group(3) else int(raw)

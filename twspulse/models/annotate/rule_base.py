@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from twspulse.models.annotate.annotation import Category
 
-RULES_VERSION = "rules-9"
+RULES_VERSION = "rules-10"
 
 
 @dataclass(frozen=True, slots=True)
@@ -633,7 +633,8 @@ RULE_HINT_WORDS = (
     "unavailable", "reason code", "not set", "undefined", "null", " nil", "wall clock", "is not recognized",
     "abend", "not accepted", "arguments", "usage:", "the network", "no connection", "not enough",
     "memory limit", "not allowed to", "did not arrive", "never arrived", "cannot execute", "yaml:", "secret key",
-    "completion code", "data set",
+    "completion code", "data set", "unexpected end", "corrupt", "truncated", "not responding", "certificate",
+    "authorization",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.
@@ -649,5 +650,13 @@ RETURN_CODE_HINTS: dict[int, tuple[Category, str]] = {
     127: ("dependency", "Exit code 127: a command the job calls was not found"),
     124: ("timeout", "Exit code 124: the job was stopped by a `timeout` wrapper (its time limit expired)"),
     137: ("oom", "Exit code 137: the job was killed with SIGKILL (often the OOM killer or a manual kill)"),
+    134: (
+        "script_error",
+        "Exit code 134: the program aborted itself with SIGABRT (a failed assertion or a fatal runtime error)",
+    ),
+    139: (
+        "script_error",
+        "Exit code 139: the program crashed with SIGSEGV (a segmentation fault in its code or a library it loads)",
+    ),
     143: ("timeout", "Exit code 143: the job was terminated with SIGTERM (often a time limit or a manual kill)"),
 }

@@ -49,8 +49,10 @@ from twspulse.models.annotate.rule_base import (
 )
 
 ENGINE = "rules"
+# A retry the job went on from (not one whose limit was reached: "max retries exceeded" is the failure).
+_RETRYING = r"(?<!max )(?<!maximum )(?<!all )\bretr(?:y|ying|ies)\b(?! (?:exceeded|exhausted|limit))"
 _QUIET = re.compile(
-    r"(?:^|[\s\[])(?:WARN|WARNING|INFO|DEBUG|TRACE|NOTICE|\[W\]|\[I\])(?:[\s\]:]|$)|\bretr(?:y|ying|ies)\b|"
+    rf"(?:^|[\s\[])(?:WARN|WARNING|INFO|DEBUG|TRACE|NOTICE|\[W\]|\[I\])(?:[\s\]:]|$)|{_RETRYING}|"
     r"\battempt \d+(?:/\d+)? failed\b|Waiting \d+ seconds",
     re.IGNORECASE,
 )
@@ -66,7 +68,7 @@ _FRAME = re.compile(r'^\s*(?:File "[^"]+", line \d+|at\s+\S+.*[(:]\S*\d|from /\S
 _PY_HEADLINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*: \S")
 _PANIC = re.compile(r"^panic: ")
 _NEXT_IS_STACK = re.compile(r"^(?:at\s|Require stack:|At (?:[A-Za-z]:\\|/|\\\\).*:\d+ char:\d+)")
-_RETRY = re.compile(r"\bretr(?:y|ying|ies)\b|\battempt \d+(?:/\d+)? failed\b", re.IGNORECASE)
+_RETRY = re.compile(rf"{_RETRYING}|\battempt \d+(?:/\d+)? failed\b", re.IGNORECASE)
 _CAUSED_BY = re.compile(r"^Caused by:\s")
 # A summary that points back at errors printed before it ("aborted due to compilation errors", "see
 # previous errors") is their consequence: the earlier line says what went wrong.
@@ -97,6 +99,9 @@ _KEYWORDS = re.compile(
             "enospc", "edquot", "enomem", "unterminated", "expecting value", "unparseable", "checksum",
             "locate", "storage space", "abap", "tsv_", "0x8007", "@inc", "530 ", "401", "403", "declare",
             "not allowed", "beyond", "arrive", "exec", "config", "yaml", "secret key", "abend",
+            "unexpected end", "truncat", "corrupt", "bad zip", "bad gzip", "premature end",
+            "ended before", "not responding", "no response", "certificate", "host key", "authori", "not a gz",
+            "not in gz", "not a zip", "not a tar", "not a valid",
         )
     )
 )  # fmt: skip
