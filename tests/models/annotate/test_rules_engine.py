@@ -363,3 +363,15 @@ def test_a_truncated_archive_near_the_top_is_tried_and_is_bad_data_not_a_script_
 def test_exit_codes_of_a_crash_without_text_say_so(rc: int, category: str) -> None:
     annotation = _annotate("step 1 started\n", RUN.model_copy(update={"return_code": rc}))
     assert annotation.category == category and str(rc) in annotation.root_cause
+
+
+def test_a_dotnet_headline_above_its_inner_exceptions_is_the_error_line() -> None:
+    headline = "Unhandled exception. Shop.Data.QueryException (0x80131904): Query timeout expired on SHOPDB2."
+    body = (
+        f"running the nightly rebuild\n{headline}\n"
+        " ---> System.IO.IOException: The read operation timed out.\n"
+        "   at Shop.Data.Reader.Next()\n"
+        "   at Shop.Batch.Program.Main(String[] args)\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.error_line == headline and annotation.category == "timeout"

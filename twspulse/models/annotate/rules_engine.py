@@ -67,6 +67,8 @@ _FRAME = re.compile(r'^\s*(?:File "[^"]+", line \d+|at\s+\S+.*[(:]\S*\d|from /\S
 # Headlines of traces: "module.ErrorType: message" ending a Python traceback, "panic: ..." of Go.
 _PY_HEADLINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*: \S")
 _PANIC = re.compile(r"^panic: ")
+# .NET prints the inner exceptions of an error as " ---> Type: message" lines between it and the stack.
+_INNER_EXCEPTION = re.compile(r"^\s*---> ")
 _NEXT_IS_STACK = re.compile(r"^(?:at\s|Require stack:|At (?:[A-Za-z]:\\|/|\\\\).*:\d+ char:\d+)")
 _RETRY = re.compile(rf"{_RETRYING}|\battempt \d+(?:/\d+)? failed\b", re.IGNORECASE)
 _CAUSED_BY = re.compile(r"^Caused by:\s")
@@ -376,10 +378,18 @@ def _is_python_source(body: tuple[str, ...], index: int) -> bool:
 
 def _trace_headline_bonus(body: tuple[str, ...], index: int) -> int:
     """A bonus for the headline of a trace: the exception line that ends a Python traceback (right under
-    an indented source line), a Go panic, an error line right above its stack or its "At file:line"."""
+    an indented source line), a Go panic, an error line right above its stack or its "At file:line".
+
+    .NET's inner exceptions (" ---> ...") continue the headline above them: it gets the bonus, they do not.
+    """
     text = body[index].strip()
+    if _INNER_EXCEPTION.match(text):
+        return 0
     previous = body[index - 1] if index > 0 else ""
-    following = body[index + 1].strip() if index + 1 < len(body) else ""
+    after = index + 1
+    while after < len(body) and _INNER_EXCEPTION.match(body[after]):
+        after += 1
+    following = body[after].strip() if after < len(body) else ""
     if _PANIC.match(text) or (_PY_HEADLINE.match(text) and previous[:1] in (" ", "\t") and previous.strip()):
         return TRACE_HEADLINE_BONUS
     if _NEXT_IS_STACK.match(following) and not _NEVER.search(text) and not text.startswith("at "):
