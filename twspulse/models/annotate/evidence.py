@@ -645,14 +645,20 @@ def _codes(text: str, note: _Note) -> None:
         number = int(match.group(1))
         if number in _MYSQL_CATEGORY:
             note(_MYSQL_CATEGORY[number], CODE, f"MySQL error {number}")
-    for match in _ABEND.finditer(text):
-        abend = match.group(1) or match.group(2)
+    for abend in abend_codes(text):
         if abend in _ABEND_CATEGORY:
             note(_ABEND_CATEGORY[abend], CODE, f"abend S{abend}")
     for match in _ERRNO.finditer(text):
         name = match.group(1) or _ERRNO_NUMBERS.get(match.group(2) or "")
         if name in _ERRNO_CATEGORY:
             note(_ERRNO_CATEGORY[name], CODE, f"errno {name}")
+
+
+def abend_codes(text: str) -> list[str]:
+    """The z/OS system completion codes a line reports, without their "S" ("ABEND=S0C7" -> "0C7")."""
+    if "ABEND" not in text and "COMPLETION CODE" not in text:
+        return []
+    return [match.group(1) or match.group(2) for match in _ABEND.finditer(text)]
 
 
 def _words_of_identifiers(text: str) -> str:

@@ -51,6 +51,7 @@ def _rule(
 
 
 _FILE = ("paths",)
+_WRITTEN = ("destinations", "paths")  # a write that ran out of space: the destination the job labels, else the file
 _NET = ("hosts", "ips", "urls")
 
 _MISSING_FILE_STEPS = (
@@ -314,7 +315,7 @@ RULES: tuple[Rule, ...] = (
         r"No space left on device|\bENOSPC\b|\[Errno 28\]|Disk quota exceeded|\bEDQUOT\b|\[Errno 122\]|"
         r"file ?system (?:is )?full|not enough space on the disk|quota exceeded|ORA-19504|ORA-27044",
         3,
-        _FILE,
+        _WRITTEN,
         "File system full (or quota exceeded) while writing {entity}",
         "File system full (or quota exceeded) while the job was writing",
         _DISK_STEPS,
@@ -324,7 +325,7 @@ RULES: tuple[Rule, ...] = (
         "disk_full",
         r"write error on file|error writing|write failed|could not extend file",
         1,
-        _FILE,
+        _WRITTEN,
         "Write to {entity} failed (usually a full file system)",
         "A write failed (usually a full file system)",
         _DISK_STEPS,
@@ -366,7 +367,7 @@ RULES: tuple[Rule, ...] = (
         r"timeout expired|ORA-01013|SQL0952N|execution time limit|timeout: sending signal|"
         r"max(?:imum)? (?:duration|run ?time|elapsed time|wall ?time) exceeded",
         3,
-        ("tables", "hosts", "urls"),
+        ("tables", "hosts", "urls", "resources"),
         "Time limit exceeded on {entity}: {message}",
         "Time limit exceeded: {message}",
         _TIMEOUT_STEPS,
@@ -580,13 +581,13 @@ _EVIDENCE_TEMPLATES: dict[Category, tuple[tuple[str, ...], str, str, tuple[str, 
                      "An input is missing: {message}", _MISSING_FILE_STEPS),
     "permission": (("paths", "tables", "databases", "resources", "users", "endpoints"),
                    "Permission denied on {entity}: {message}", "Permission denied: {message}", _PERMISSION_STEPS),
-    "disk_full": (("paths", "resources"), "File system full or quota exceeded for {entity}: {message}",
+    "disk_full": (("destinations", "paths", "resources"), "File system full or quota exceeded for {entity}: {message}",
                   "File system full or quota exceeded: {message}", _DISK_STEPS),
     "db_error": (("tables", "constraints", "columns", "databases", "tablespaces", "error_codes"),
                  "Database error on {entity}: {message}", "Database error: {message}", _DB_STEPS),
     "network": (("hosts", "ips", "endpoints", "urls"), "Cannot reach {entity}: {message}",
                 "A remote service could not be reached: {message}", _NETWORK_STEPS),
-    "timeout": (("endpoints", "hosts", "tables", "commands"), "Time limit exceeded on {entity}: {message}",
+    "timeout": (("endpoints", "hosts", "tables", "commands", "resources"), "Time limit exceeded on {entity}: {message}",
                 "Time limit exceeded: {message}", _TIMEOUT_STEPS),
     "oom": ((), "Out of memory: {message}", "Out of memory: {message}", _OOM_STEPS),
     "auth": (("users", "principals", "keys", "hosts", "paths", "endpoints"),
@@ -613,7 +614,7 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
     "timeout": ("hosts", "tables", "commands"),
     "dependency": ("tws_jobs", "commands", "modules", "classes", "libraries"),
     "script_error": ("locations", "variables", "options"),
-    "data_quality": ("paths", "tables"),
+    "data_quality": ("paths", "tables", "error_codes"),
 }
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder

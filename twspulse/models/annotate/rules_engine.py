@@ -36,6 +36,7 @@ from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
 from twspulse.models.annotate.evidence import classify_line
 from twspulse.models.annotate.excerpt import Joblog
+from twspulse.models.annotate.key_entities import extract
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.rerun import rerun_step
 from twspulse.models.annotate.rule_base import (
@@ -117,6 +118,8 @@ _TARGET_KINDS = frozenset(
     "paths hosts ips urls tables tablespaces constraints users principals modules classes libraries tws_jobs "
     "variables commands".split()
 )
+# A kind's stated form: a login given as a setting or a URL's userinfo (key_entities) before a prose user.
+_STATED = {"users": "logins"}
 _MAX_MESSAGE = 240
 QUIET_PENALTY = 15
 ENTITY_BONUS = 10
@@ -132,6 +135,7 @@ _CONTEXT_LABELS = {
     "constraints": "constraint", "columns": "column", "paths": "path", "endpoints": "endpoint",
     "commands": "command", "modules": "module", "classes": "class", "libraries": "library", "tws_jobs": "job",
     "locations": "at", "variables": "variable", "options": "option", "resources": "resource", "keys": "key",
+    "error_codes": "code", "destinations": "destination",
 }  # fmt: skip
 
 
@@ -157,7 +161,7 @@ class RulesEngine:
         context = _context_entities(joblog, best.line_no if best else None)
         if best is None:
             return self._unmatched(run, joblog, context)
-        line_entities = extract_entities([best.text])
+        line_entities = extract([best.text])
         entities = merge(line_entities, context)
         kind, entity = _entity(best.rule, line_entities, entities)
         message = clean_message(best.text)
@@ -330,12 +334,13 @@ def _best(matches: list[Match]) -> Match | None:
 
 def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[str | None, str | None]:
     """The thing to name and its kind: from the error line if it names one (its last path: "mv a b" fails
-    on b), else nearby."""
+    on b), else nearby; a login stated as a setting nearby before a user the line names in prose."""
     for kind in rule.entity_kinds:
-        for source in (line_entities, entities):
-            values = source.get(kind)
-            if values:
-                return kind, values[-1] if kind in _FILE_KINDS and source is line_entities else values[0]
+        for form in (_STATED.get(kind), kind):
+            for source in (line_entities, entities):
+                values = source.get(form) if form else None
+                if values:
+                    return kind, values[-1] if kind in _FILE_KINDS and source is line_entities else values[0]
     return None, None
 
 
@@ -345,7 +350,7 @@ def _with_context(cause: str, category: str, kind: str | None, entities: Entitie
     named: list[str] = []
     lowered = cause.lower()
     for other in CONTEXT_KINDS.get(category, ()):
-        values = entities.get(other)
+        values = entities.get(_STATED.get(other, other)) or entities.get(other)
         if other == kind or not values or values[0].lower() in lowered:
             continue
         named.append(f"{_CONTEXT_LABELS.get(other, other)} {values[0]}")
@@ -419,7 +424,7 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
         located = {"locations": [location]} if location else {}
     errors = [error.text for error in joblog.error_lines]
     head = [line.strip() for line in joblog.frame.body[:12]]
-    return merge(located, extract_entities(near), extract_entities(errors), extract_entities(head))
+    return merge(located, extract(near), extract(errors), extract(head))
 
 
 def _fields(run: FailedRun, entity: str, message: str) -> dict[str, str]:

@@ -1,0 +1,79 @@
+"""Entities read for naming the thing to fix (key_entities.extract), on synthetic lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.models.annotate.test_rules_engine import RUN, _annotate
+from twspulse.models.annotate.key_entities import extract
+
+
+@pytest.mark.parametrize(
+    ("line", "login"),
+    [
+        ("loader: connecting to amqps://svc_feed@bus9.shop.test:5671/vh", "svc_feed"),
+        ("connect postgresql://rep_x:****@db9.shop.test/shop", "rep_x"),
+        ("INFO cfg - crm.username=feed.bot@shop.test", "feed.bot@shop.test"),
+        ('{"host": "db9.shop.test", "user": "svc_json"}', "svc_json"),
+        ("Driver={X};Server=db9;UID=odbc_x;PWD=****", "odbc_x"),
+    ],
+)
+def test_a_login_stated_as_a_setting_or_in_a_url_is_the_first_user(line: str, login: str) -> None:
+    found = extract([line])
+    assert found["logins"] == [login] and found["users"][0] == login
+
+
+def test_message_codes_and_numbers_are_not_stated_logins() -> None:
+    assert "logins" not in extract(["E: BAD_USER: the account cannot be used", "uid=1001(batch) gid=1001"])
+
+
+def test_the_object_of_a_message_is_the_table_not_a_step_label_with_a_copy_number() -> None:
+    assert extract(["12:00 - Read rows.2 - Table lookup.1 - ERROR: access refused on table ledger_x"])["tables"] == [
+        "ledger_x"
+    ]
+
+
+def test_a_label_key_domain_is_not_a_host_but_a_host_with_its_address_is() -> None:
+    assert "hosts" not in extract(["+ kubectl get pods -l team.shop.io/app=feed-x"])
+    assert extract(["Connection to node 2 (kb2.shop.test/10.1.2.3:9092) failed"])["hosts"] == ["kb2.shop.test"]
+
+
+def test_a_resource_scope_path_names_its_last_segment_and_an_action_path_is_not_a_file() -> None:
+    found = extract(
+        ["caller may not run action 'Vendor.Things/widgets/read' over scope '/tenants/t1/groups/g2/widgets/w-42'"]
+    )
+    assert found["resources"] == ["w-42"] and "paths" not in found
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "value"),
+    [
+        ('Error: deployment "feed-api" exceeded its progress deadline', "resources", "feed-api"),
+        (
+            "resolve failed: could not find artifact org.shop:feed-core:jar:2.0 in mirror",
+            "modules",
+            "org.shop:feed-core:jar:2.0",
+        ),
+        ("   Target : /mnt/archive/daily/", "destinations", "/mnt/archive/daily/"),
+        ("IEF472I JOBX STEP2 - COMPLETION CODE - SYSTEM=B37 USER=0000 ABEND=SB37", "error_codes", "SB37"),
+    ],
+)
+def test_kind_objects_artifacts_destinations_and_abend_codes_are_named(line: str, kind: str, value: str) -> None:
+    assert extract([line])[kind] == [value]
+
+
+def test_a_stated_login_nearby_outranks_a_word_after_user_in_prose() -> None:
+    body = "INFO cfg - api.username=feed.bot@shop.test\nERROR login refused: bad password, or user suspended.\n"
+    assert "feed.bot@shop.test" in _annotate(body).root_cause
+
+
+def test_a_time_limit_names_the_object_it_waited_for_not_a_label_domain() -> None:
+    body = 'Rollout "feed-api" started\nError: deployment "feed-api" wait failed: context deadline exceeded\n'
+    body += "+ kubectl get pods -l team.shop.io/app=feed-api\n"
+    annotation = _annotate(body, RUN)
+    assert annotation.category == "timeout" and "Time limit exceeded on feed-api" in annotation.root_cause
+
+
+def test_a_write_that_ran_out_of_space_names_the_labelled_destination() -> None:
+    body = "copy job\n  Target : /mnt/archive/daily/\ncopy of /data/out/big.dmp failed: No space left on device\n"
+    assert "/mnt/archive/daily/" in _annotate(body).root_cause

@@ -1,0 +1,103 @@
+"""What a root cause names: the shared extraction's entities, read the way messages name the thing to fix.
+
+`twspulse.joblog.entities` finds every name a line holds. Choosing the one an operator must act on
+needs a few more readings of how messages name things, whatever tool printed them:
+
+- a login stated as a setting (`user=X`, `username: X`, `"user": "X"`) or as a URL's userinfo
+  (`scheme://user@host`) is kept as a `logins` entity: it outranks a word that merely follows "user"
+  in prose ("or user locked out");
+- a table that is the object of the message ("permission denied for table X", "on table X") comes
+  before a label that starts with the word "Table" (a step called "Table input.0"), and a dotted name
+  whose last part is a number is a copy number, not a table;
+- a domain-like label key (`app.example.io/name=x`) is not a host;
+- a path given as the scope or ID of a resource (`over scope '/a/b/name'`) is not a file: its last
+  segment is the resource; a quoted action path (`action 'Provider/things/read'`) is not a file either;
+- an object named after its kind in quotes (`release "x"`, `deployment "x"`) is a resource;
+- a destination the job labels (`Dest : X`, `target=X`) is where a write ran out of space;
+- a z/OS system completion code (`ABEND=S0C7`, `COMPLETION CODE=0C7`) is an error code (`S0C7`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from twspulse.joblog.entities import Entities, extract_entities, merge
+from twspulse.models.annotate.evidence import abend_codes
+
+# A login given as a setting or in a URL: "user=etl", "sfdc.username=etl@shop.test", '"user": "etl"',
+# "amqp://etl@mq.shop.test". Masked passwords ("user:****@host") leave the user readable.
+_LOGIN_VALUE = r"[\"']?([A-Za-z][\w.$\\-]*(?:@[\w-]+(?:\.[\w-]+)+)?)"
+_STATED_LOGIN = re.compile(
+    rf"(?:\b|[._])(?i:user(?:_?name)?|uid|user_?id)\s*=\s*{_LOGIN_VALUE}|"
+    rf"(?:\b|[._])(?:user(?:_?name)?|userName|user_?id)[\"']?\s*:\s*{_LOGIN_VALUE}|"  # "user: x", not "USER: text"
+    r"\b[a-z][a-z0-9+.-]*://([A-Za-z][\w.$%-]*)(?::[^@/\s]*)?@",
+)
+# The object of a message: "for table X", "on table X", "into table X".
+_OBJECT_TABLE = re.compile(
+    r"\b(?:for|on|to|into|from|in|of) (?:the )?(?:table|relation|view)\s+[\"'`]?([\w$#.]+?)[\"'`]?"
+    r"(?=\.?(?:[\s,;:)]|$))",
+    re.IGNORECASE,
+)
+_NOT_A_NAME = frozenset("or and is does not the a an with that which was".split())
+_COPY_NUMBER = re.compile(r"\.\d+$")
+# "app.example.io/instance=x", "example.io/class: y": the domain names the key's owner, not a host.
+_LABEL_KEY = re.compile(r"(?<![\w./-])((?:[a-z0-9-]+\.)+[a-z]{2,})/[a-z][\w.-]*(?:=|:\s)", re.IGNORECASE)
+_SCOPE = re.compile(r"\b(?:scope|resource(?: ?id)?)\s*[:=]?\s*[\"']?(/[\w.+-]+(?:/[\w.+-]+)+)", re.IGNORECASE)
+_ACTION = re.compile(r"\b(?:action|operation)\s*[:=]?\s*[\"']([\w.+:-]+(?:/[\w.+:-]+)+)[\"']", re.IGNORECASE)
+_KIND_OBJECT = re.compile(
+    r"\b(?:release|deployment|pod|statefulset|daemonset|replicaset|cronjob|service|namespace|configmap|"
+    r"ingress|persistentvolumeclaim|pvc|stack|function|pipeline|workflow|dag)s?(?:\.[\w.]+)?\s+[\"']([\w.-]+)[\"']",
+    re.IGNORECASE,
+)
+# Build coordinates a dependency manager cannot find: "artifact org.x:lib-y:jar:1.2", "dependency 'g:a:1.0'".
+_ARTIFACT = re.compile(r"\b(?:artifact|dependency|plugin)\s+[\"'`]?([\w.-]+(?::[\w.-]+){1,4})", re.IGNORECASE)
+_DESTINATION = re.compile(
+    r"\b(?:dest(?:ination)?|target|output(?:[ _]?dir)?|out[ _]?dir)\s*[:=]\s*[\"']?((?:/|[A-Za-z]:\\|\\\\)[^\s\"']+)",
+    re.IGNORECASE,
+)
+
+
+def extract(lines: Iterable[str]) -> Entities:
+    """The entities of `lines` (error line first), read for naming the thing to fix."""
+    lines = [line for line in lines if line]
+    found = extract_entities(lines)
+    added: Entities = {}
+    dropped: dict[str, set[str]] = {"hosts": set(), "paths": set(), "tables": set()}
+    object_tables: list[str] = []
+    for line in lines:
+        _read_line(line, added, dropped)
+        object_tables += [m.group(1) for m in _OBJECT_TABLE.finditer(line) if m.group(1).lower() not in _NOT_A_NAME]
+    dropped["tables"].update(t for t in found.get("tables", []) if _COPY_NUMBER.search(t))
+    ranked = {kind: [v for v in values if v not in dropped.get(kind, ())] for kind, values in found.items()}
+    if object_tables:
+        ranked["tables"] = [t for t in object_tables if t not in dropped["tables"]] + ranked.get("tables", [])
+    logins = added.get("logins", [])
+    if logins:  # stated logins first; the local part of a stated "name@domain" is that login again
+        others = [u for u in ranked.get("users", []) if not any(login.startswith(f"{u}@") for login in logins)]
+        ranked["users"] = logins + others
+    return {kind: values for kind, values in merge(ranked, added).items() if values}
+
+
+def _read_line(line: str, added: Entities, dropped: dict[str, set[str]]) -> None:
+    for match in _STATED_LOGIN.finditer(line):
+        _add(added, "logins", next(g for g in match.groups() if g))
+    dropped["hosts"].update(m.group(1) for m in _LABEL_KEY.finditer(line))
+    for match in _SCOPE.finditer(line):
+        dropped["paths"].add(match.group(1))
+        _add(added, "resources", match.group(1).rsplit("/", 1)[-1])
+    dropped["paths"].update(m.group(1) for m in _ACTION.finditer(line))
+    for match in _KIND_OBJECT.finditer(line):
+        _add(added, "resources", match.group(1))
+    for match in _ARTIFACT.finditer(line):
+        _add(added, "modules", match.group(1))
+    for match in _DESTINATION.finditer(line):
+        _add(added, "destinations", match.group(1))
+    for code in abend_codes(line):
+        _add(added, "error_codes", f"S{code}")
+
+
+def _add(entities: Entities, kind: str, value: str) -> None:
+    values = entities.setdefault(kind, [])
+    if value not in values:
+        values.append(value)
