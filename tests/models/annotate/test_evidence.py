@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from twspulse.joblog.entities import code_location, extract_entities
-from twspulse.models.annotate.evidence import classify_line, http_status, type_category
+from twspulse.models.annotate.evidence import classify_line, http_status, read_line, type_category
 
 
 def _top(line: str, own_job: str | None = None) -> str | None:
@@ -442,3 +442,38 @@ def test_vague_http_codes_leave_room_for_the_words_of_the_message() -> None:
         ("network", 2)
     ]
     assert _top("PUT https://x.shop.test/a -> 429 Too Many Requests: memory limit exceeded on the node") == "oom"
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        # the phase of a timeout: a connect or login that timed out is the link, a read that timed out a limit
+        ("Caused by: shop.net.SocketTimeoutException: connect timed out", "network"),
+        ("shop.db.ConnectionTimeout: caused by ReadTimeoutError(pool(host='db9'), port=1): Read timed out.", "timeout"),
+        ("odbc: Error: Shop Driver 9 : Login timeout expired.", "network"),
+        ("ERROR: step failed: execution took longer than 2h0m0s", "timeout"),
+        # a service that throttles, an object store's missing bucket or key
+        ("An error occurred (Throttled) when calling the PutRecords operation: Rate exceeded", "network"),
+        ("An error occurred (NoSuchBucket) when calling the ListObjects operation: bucket missing", "missing_file"),
+        ("GetObject failed: The specified key does not exist.", "missing_file"),
+        ("fatal error: An error occurred (404) when calling the HeadObject operation: Not Found", "missing_file"),
+        # archives that end early, crashes, a class built for another runtime or another jar version
+        ("tar: Unexpected EOF in archive", "data_quality"),
+        ("bunzip2: Compressed file ends unexpectedly;", "data_quality"),
+        ("watchdog: the monitored command dumped core", "script_error"),
+        ("java.lang.UnsupportedClassVersionError: shop/Main has been compiled by a more recent version", "dependency"),
+        ("Exception in thread \"main\" java.lang.NoSuchMethodError: 'void shop.Util.go()'", "dependency"),
+        ('runc: exec: "feed.sh": executable file not found in $PATH', "dependency"),
+        # a child's exit status that names a signal or the shell's own codes
+        ("Error: Process completed with exit code 137.", "oom"),
+        ("worker exited with status 139", "script_error"),
+    ],
+)
+def test_timeout_phases_throttling_object_stores_archives_crashes_and_exit_statuses(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+def test_words_that_shadow_a_family_drop_its_type_name_evidence_but_not_a_settled_code() -> None:
+    reading = read_line("Caused by: shop.net.SocketTimeoutException: connect timed out")
+    assert reading.shadowed == {"timeout"} and [e.category for e in reading.evidence] == ["network"]
+    assert {e.category for e in read_line("ORA-01013: connection timed out at user request").evidence} >= {"timeout"}

@@ -375,3 +375,15 @@ def test_a_dotnet_headline_above_its_inner_exceptions_is_the_error_line() -> Non
     )
     annotation = _annotate(body)
     assert annotation.error_line == headline and annotation.category == "timeout"
+
+
+def test_a_rules_general_phrase_of_a_shadowed_family_does_not_win_the_line() -> None:
+    line = "Caused by: shop.net.SocketTimeoutException: connect timed out"
+    annotation = _annotate(f"reading the feed from api.shop.test\n{line}\n")
+    assert annotation.error_line == line and annotation.category == "network"
+
+
+def test_a_shells_lower_case_not_found_is_a_command_but_an_http_not_found_is_not() -> None:
+    assert _annotate("sh: 1: jqx: not found\n").category == "dependency"
+    line = "fatal error: An error occurred (404) when calling the HeadObject operation: Not Found"
+    assert _annotate(f"{line}\n").category == "missing_file"

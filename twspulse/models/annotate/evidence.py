@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from twspulse.models.annotate.annotation import Category
+from twspulse.models.annotate.rule_base import RETURN_CODE_HINTS
 
 # Strengths, on the scale of Rule.weight: a documented code settles the family like a specific rule does.
 CODE = 4
@@ -61,7 +62,8 @@ _HTTP_REASONS = (
 _HTTP_STATUS = re.compile(
     rf"\bHTTP(?:/\d(?:\.\d)?)?(?: error| status)?[ :]+([1-5]\d\d)\b|\b([45]\d\d)[ :]+(?:{_HTTP_REASONS})\b|"
     r"\b([45]\d\d) (?:Client|Server) Error\b|returned error: ([45]\d\d)\b|"
-    r"\b(?:status(?: code)?|response(?: code)?|responded with|returned|->|=>)[ :=]+([45]\d\d)\b",
+    r"\b(?:status(?: code)?|response(?: code)?|responded with|returned|->|=>)[ :=]+([45]\d\d)\b|"
+    r"\berror(?: occurred)? \(([45]\d\d)\)",
     re.IGNORECASE,
 )
 _HTTP_CONTEXT = re.compile(r"https?://|\bHTTP\b|\b(?:GET|POST|PUT|PATCH|DELETE|HEAD)\b|\bAPI\b|\burl\b", re.IGNORECASE)
@@ -190,6 +192,12 @@ _ERRNO_CATEGORY: dict[str, Category] = {
     "ENOTFOUND": "network", "ECONNABORTED": "network", "ENOTCONN": "network", "EAI_FAIL": "network",
     "ESOCKETTIMEDOUT": "timeout", "ENOEXEC": "dependency",
 }  # fmt: skip
+# A child's exit status the job reports ("exited with code 137"): the shell's 126/127 and 128+signal codes
+# say what stopped it, as the job's own exit code does (RETURN_CODE_HINTS), but a kill may be manual: weak.
+_EXIT_STATUS = re.compile(
+    r"\b(?:exit(?:ed)?|returned|completed|terminated)(?: with)?(?: exit)?(?: code| status| value)?[ =:]+(\d{3})\b",
+    re.IGNORECASE,
+)
 _ERRNO = re.compile(r"\b(E[A-Z_]{3,14})\b|\[Errno (-?\d+)\]")
 _ERRNO_NUMBERS = {
     "2": "ENOENT", "13": "EACCES", "1": "EPERM", "28": "ENOSPC", "122": "EDQUOT", "12": "ENOMEM",
@@ -267,6 +275,11 @@ _TYPE_WORDS: tuple[tuple[tuple[str, ...], Category], ...] = (
     (("null",), "script_error"),
     (("illegal", "state"), "script_error"),
     (("illegal", "argument"), "script_error"),
+    (("no", "such", "method"), "dependency"),  # a class of another version of its jar than it was built with
+    (("no", "such", "field"), "dependency"),
+    (("incompatible", "class", "change"), "dependency"),
+    (("abstract", "method"), "dependency"),
+    (("unsupported", "class", "version"), "dependency"),
     (("no", "method"), "script_error"),
     (("unbound",), "script_error"),
     (("zero", "division"), "script_error"),
@@ -315,7 +328,14 @@ def _words(category: Category, strength: int, pattern: str, shadows: Category | 
 
 
 _LEXICON: tuple[_Words, ...] = (
-    _words("network", WORDS, r"\bconnect(?:ion)?\b[^.;]{0,30}\b(?:timed? ?out|timeout)\b", shadows="timeout"),
+    # A read that timed out had a link: the answer took too long (whatever the connection's type name says).
+    _words("timeout", WORDS, r"\bread (?:timed? ?out|timeout)\b", shadows="network"),
+    _words(
+        "network",
+        WORDS,
+        r"\bconnect(?:ion)?\b[^.;]{0,30}\b(?<!read )(?:timed? ?out|timeout)\b|\b(?:login|logon) time ?out\b",
+        shadows="timeout",
+    ),
     _words("db_error", WORDS, r"\block\b[^.;]{0,20}\b(?:wait|timeout|timed out)\b", shadows="timeout"),
     _words(
         "timeout",
@@ -323,7 +343,8 @@ _LEXICON: tuple[_Words, ...] = (
         r"\btimed ?out\b|\btimeout\b[^.;]{0,40}\b(?:expired|exceeded|reached|occurred|cancel\w*|abort\w*|"
         r"kill\w*)|\b(?:reached|exceeded|hit)\b[^.;]{0,40}\btime ?out\b|\bdeadline exceeded\b|"
         r"\bexceed\w*\b[^.;]{0,40}\b(?:time ?limit|limit of [\d:.]+|wall ?clock|run ?time|duration|elapsed)|"
-        r"\b(?:wall ?clock|run ?time|elapsed time)\b[^.;]{0,30}\bexceed",
+        r"\b(?:wall ?clock|run ?time|elapsed time)\b[^.;]{0,30}\bexceed|"
+        r"\b(?:took|ran|running|run|lasted) longer than\b|\blonger than the max(?:imum)? (?:time|duration|run ?time)\b",
     ),
     # A remote end that cannot be found, reached or kept.
     _words(
@@ -348,7 +369,9 @@ _LEXICON: tuple[_Words, ...] = (
         WEAK_WORDS,
         r"\b(?:server|host|peer|remote|node|broker|service|daemon|agent|backend|endpoint)\b(?:[^.;]|\.\w){0,40}"
         r"\b(?:not responding|stopped responding|did not respond|does not respond|no longer respond\w*)\b|"
-        r"\bno response from\b",
+        r"\bno response from\b|"
+        # a service that refuses more requests for now
+        r"\brate (?:limit\w*|exceeded)\b|\bthrottl\w+\b|\btoo many requests\b|\breduce your request rate\b",
     ),
     # Credentials rejected.
     _words(
@@ -356,7 +379,7 @@ _LEXICON: tuple[_Words, ...] = (
         WORDS,
         r"\b(?:password|passphrase|credentials?|user ?name or password|access key|secret|token|"
         r"logon|login|bind|authenticat\w*)\b[^.;]{0,60}\b(?:invalid|incorrect|failed|failure|wrong|rejected|"
-        r"not accepted|expired|locked|no longer possible|does not exist|denied)|"
+        r"not accepted|(?<!timeout )(?<!time out )expired|locked|no longer possible|does not exist|denied)|"
         r"\b(?:role|user|login|account|client|principal)\b[^.;]{0,40}\b(?:does not exist|not found in|is locked|"
         r"is disabled)\b|"
         r"\b(?:invalid|incorrect|wrong|expired|bad)\b[^.;]{0,20}\b(?:password|credentials?|user ?name|access key|token|"
@@ -376,12 +399,23 @@ _LEXICON: tuple[_Words, ...] = (
         WORDS,
         rf"\.(?:{_DATA_FILE_TYPES})\b[^;]{{0,60}}\bunexpected end of (?:file|input)\b|"
         r"\bunexpected end of (?:data|stream|archive|compressed)\b|\bpremature end\b|\bended before the end\b|"
+        r"\bunexpected (?:end of file|EOF|end)\b[^;]{0,20}\b(?:in|of) (?:the )?(?:archive|compressed|stream|input)\b|"
+        r"\b(?:file|archive|stream|input|data) ends unexpectedly\b|"
         r"\b(?:file|archive|input|stream|data|download|block|header)s?\b(?: \S+)? (?:is |was |are |appears "
         r"(?:to be )?)?(?:truncated|corrupt(?:ed)?|damaged)\b|"
         r"\b(?:truncated|corrupt(?:ed)?|damaged) (?:file|archive|input|stream|data|download|block|header|record)s?\b|"
         rf"\bnot (?:a|in) (?:valid )?(?:{_DATA_FILE_TYPES})\b|\bbad (?:crc|magic)\b|"
         r"\bcrc (?:error|mismatch|failed)\b|\bbad (?:zip|gzip)\b",
         shadows="script_error",
+    ),
+    # An object store's bucket, key or blob that is not there is a missing input, not a database object.
+    _words(
+        "missing_file",
+        WORDS,
+        r"\bno such (?:bucket|key|blob|container|share|object|upload|volume)\b|"
+        r"\b(?:bucket|blob|container|share|object key|specified key)\b[^;]{0,40}\b(?:does not exist|doesn't exist|"
+        r"not found)\b",
+        shadows="db_error",
     ),
     # A row without a value its column requires is bad input, though the database is what refused it.
     _words(
@@ -454,7 +488,10 @@ _LEXICON: tuple[_Words, ...] = (
         # a program that cannot be started, an input a predecessor was to deliver that never came
         r"\b(?:cannot|can't|could not|unable to) exec(?:ute)?\b|"
         r"\b(?:did not|didn't|never) (?:arrive[ds]?|appear(?:ed)?)\b|"
-        r"\bnot (?:yet )?(?:arrived|delivered)\b",
+        r"\bnot (?:yet )?(?:arrived|delivered)\b|"
+        # built for another runtime
+        r"\bcompiled by a (?:more recent|newer) version\b",
+        shadows="missing_file",
     ),
     # Input that is not there.
     _words(
@@ -493,7 +530,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bunexpected (?:token|end of file|EOF)\b|\bruntime error\b|\bbad substitution\b|"
         r"(?<!SQL )\bcompil(?:ation|e) (?:error|errors|failed)\b|\b(?:undeclared|not declared|forget to declare)\b|"
         r"\bcall to (?:a member function|undefined (?:function|method))\b|\b(?:on|of) null\b|"
-        r"\buncaught (?:error|exception|\w+error)\b|"
+        r"\buncaught (?:error|exception|\w+error)\b|\b(?:dumped core|core dumped|segmentation (?:fault|violation))\b|"
         # the job's configuration does not parse: a config file or format with the position of the error
         r"\b[\w./-]+\.(?:ya?ml|conf|cfg|ini|toml|properties)\b[^;]{0,60}\bline \d+|"
         r"\b(?:yaml|toml|ini|config(?:uration)?)\b[^;]{0,20}: line \d+",
@@ -549,13 +586,29 @@ _CAMEL_IDENTIFIER = re.compile(r"\b(?:[A-Z][a-z0-9]+){2,}[A-Z]?[a-z0-9]*\b")
 _Note = Callable[[Category, int, str], None]
 
 
+@dataclass(frozen=True, slots=True)
+class LineReading:
+    """What a line says: the families it gives evidence for (strongest first) and the families its words
+    shadow (a "connect timed out" is not a time limit, whatever a type name or a rule's phrase says)."""
+
+    evidence: list[Evidence]
+    shadowed: frozenset[str]
+
+
 def classify_line(text: str, own_job: str | None = None) -> list[Evidence]:
     """Every family `text` gives evidence for, strongest first (one entry per family).
 
     `own_job` is the failed job's own name: a line naming it with ABEND is the job itself, not a
     predecessor.
     """
+    return read_line(text, own_job).evidence
+
+
+def read_line(text: str, own_job: str | None = None) -> LineReading:
+    """The evidence of `text` (as `classify_line`) and the families its words shadow; a shadowed family
+    keeps only a settled code's evidence."""
     found: dict[str, Evidence] = {}
+    shadowed: set[str] = set()
 
     def note(category: Category, strength: int, source: str) -> None:
         if category not in found or found[category].strength < strength:
@@ -569,7 +622,6 @@ def classify_line(text: str, own_job: str | None = None) -> list[Evidence]:
             note(category, TYPE_NAME, f"type {name}")
     if _QUIET_LEVEL.search(text) is None:  # an INFO line's words describe work, not a failure
         words = _words_of_identifiers(text)
-        shadowed: set[str] = set()
         for entry in _LEXICON:
             if entry.category in shadowed:
                 continue
@@ -581,11 +633,14 @@ def classify_line(text: str, own_job: str | None = None) -> list[Evidence]:
     for match in _TWS_JOB_STATE.finditer(text):
         if own_job is None or f".{own_job}" not in match.group(0):
             note("dependency", CODE, "TWS job state")
+    for family in shadowed:
+        if family in found and found[family].strength < CODE:
+            del found[family]
     if not found and _QUIET_LEVEL.search(text) is None:
         category = vocabulary_category(text)
         if category is not None:
             note(category, VOCABULARY, "vocabulary")
-    return sorted(found.values(), key=lambda e: -e.strength)
+    return LineReading(sorted(found.values(), key=lambda e: -e.strength), frozenset(shadowed))
 
 
 def type_category(name: str, package: str = "") -> Category | None:
@@ -613,7 +668,8 @@ def http_status(text: str) -> int | None:
     """The HTTP status code of an error a line reports (4xx/5xx), or None."""
     for match in _HTTP_STATUS.finditer(text):
         code = int(next(g for g in match.groups() if g))
-        if code >= 400 and (match.group(1) or match.group(2) or match.group(3) or _HTTP_CONTEXT.search(text)):
+        settled = match.group(1) or match.group(2) or match.group(3) or match.group(6)
+        if code >= 400 and (settled or _HTTP_CONTEXT.search(text)):
             return code
     return None
 
@@ -648,6 +704,10 @@ def _codes(text: str, note: _Note) -> None:
     for abend in abend_codes(text):
         if abend in _ABEND_CATEGORY:
             note(_ABEND_CATEGORY[abend], CODE, f"abend S{abend}")
+    for match in _EXIT_STATUS.finditer(text):
+        hint = RETURN_CODE_HINTS.get(int(match.group(1)))
+        if hint is not None:
+            note(hint[0], WEAK_WORDS, f"exit status {match.group(1)}")
     for match in _ERRNO.finditer(text):
         name = match.group(1) or _ERRNO_NUMBERS.get(match.group(2) or "")
         if name in _ERRNO_CATEGORY:

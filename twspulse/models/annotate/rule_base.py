@@ -161,7 +161,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "command_not_found",
         "dependency",
-        r": command not found|: not found$|Can't locate \S+ in @INC",
+        r": command not found|(?-i:: not found$)|Can't locate \S+ in @INC",  # a shell's lower-case "sh: x: not found"
         4,
         ("commands", "modules"),
         "Command or module {entity} is not installed or not on the job's PATH",
@@ -635,7 +635,7 @@ RULE_HINT_WORDS = (
     "abend", "not accepted", "arguments", "usage:", "the network", "no connection", "not enough",
     "memory limit", "not allowed to", "did not arrive", "never arrived", "cannot execute", "yaml:", "secret key",
     "completion code", "data set", "unexpected end", "corrupt", "truncated", "not responding", "certificate",
-    "authorization",
+    "authorization", "unexpected eof", "ends unexpectedly", "dumped core", "throttl", "rate exceeded",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

@@ -12,9 +12,11 @@ pass over the job's output with the rule base's own patterns, for lines the find
 (e.g. "kinit: Keytab contains no suitable keys", SAP messages that name a file that "could not be
 opened").
 
-Each candidate is read twice: by the rules (phrases of known tools) and by `evidence.classify_line`
+Each candidate is read twice: by the rules (phrases of known tools) and by `evidence.read_line`
 (codes with a documented meaning, exception type names, a lexicon of failure words), so a line no rule
-knows still gets its family, and a code that settles the family beats a rule's vague phrase. The shape
+knows still gets its family, and a code that settles the family beats a rule's vague phrase; a family
+the line's words shadow ("connect timed out" is not a time limit) is not read from a rule's general phrase
+either. The shape
 of traces counts too: the source line Python prints under a frame is never the error, and the headline
 of a trace (the last line of a Python traceback, a PowerShell error above its "At file:line", a Go panic,
 a Node error above its stack) is preferred like a Java "Caused by:". A time limit hit right after failed
@@ -34,7 +36,7 @@ from twspulse.joblog.entities import Entities, code_location, extract_entities, 
 from twspulse.joblog.error_lines import ErrorLine
 from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
-from twspulse.models.annotate.evidence import classify_line
+from twspulse.models.annotate.evidence import CODE, read_line
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import extract
 from twspulse.models.annotate.keyword_filter import trie_pattern
@@ -104,7 +106,8 @@ _KEYWORDS = re.compile(
             "not allowed", "beyond", "arrive", "exec", "config", "yaml", "secret key", "abend",
             "unexpected end", "truncat", "corrupt", "bad zip", "bad gzip", "premature end",
             "ended before", "not responding", "no response", "certificate", "host key", "authori", "not a gz",
-            "not in gz", "not a zip", "not a tar", "not a valid",
+            "not in gz", "not a zip", "not a tar", "not a valid", "unexpected eof", "ends unexpectedly", "dumped core",
+            "longer than", "throttl", "rate limit", "rate exceeded", "too many requests", "no such",
         )
     )
 )  # fmt: skip
@@ -209,11 +212,15 @@ class RulesEngine:
             if not text or _NEVER.search(text) or _is_python_source(body, index):
                 continue
             bonus = _trace_headline_bonus(body, index)
-            scored = [
-                Match(rule, line_no, text, _score(rule, text) + bonus) for rule in RULES if rule.pattern.search(text)
-            ]
             # A retry is a symptom the job survived: only a rule's own phrase may still read it as a cause.
-            for evidence in () if _RETRY.search(text) else classify_line(text, own_job):
+            reading = None if _RETRY.search(text) else read_line(text, own_job)
+            shadowed = reading.shadowed if reading else frozenset()
+            scored = [
+                Match(rule, line_no, text, _score(rule, text) + bonus)
+                for rule in RULES
+                if rule.pattern.search(text) and (rule.weight >= CODE or rule.category not in shadowed)
+            ]
+            for evidence in reading.evidence if reading else ():
                 rule = replace(EVIDENCE_RULES[evidence.category], weight=evidence.strength)
                 match = Match(rule, line_no, text, _score(rule, text) + bonus)
                 same = [i for i, m in enumerate(scored) if m.rule.category == evidence.category]
