@@ -477,3 +477,35 @@ def test_words_that_shadow_a_family_drop_its_type_name_evidence_but_not_a_settle
     reading = read_line("Caused by: shop.net.SocketTimeoutException: connect timed out")
     assert reading.shadowed == {"timeout"} and [e.category for e in reading.evidence] == ["network"]
     assert {e.category for e in read_line("ORA-01013: connection timed out at user request").evidence} >= {"timeout"}
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        (
+            'psql: error: connection to server on socket "/run/pg/.s.PGSQL.5433" failed: No such file or directory',
+            "network",
+        ),
+        ("consumer.errors.NoBrokersAvailable: NoBrokersAvailable", "network"),
+        ('java.io.IOException: Cannot run program "feedtool": error=2, No such file or directory', "dependency"),
+        ("EXP-00099: export client is incompatible with server version 9.1", "dependency"),
+        (
+            "ERROR 1290 (HY000): The server is running with the --read-only option so it cannot execute this statement",
+            "permission",
+        ),
+        ("load failed: Provided Schema does not match Table shop.orders_x", "data_quality"),
+        ("producer.RecordTooLargeException: The message is 3000000 bytes, larger than the limit", "data_quality"),
+        ("shop.exceptions.NotFound: 404 Not found: Table shop:ds.orders_x was not found", "db_error"),
+        ("GET https://cdn.shop.test/feeds/x.xml -> 404 Not Found", "missing_file"),
+    ],
+)
+def test_sockets_brokers_programs_versions_read_only_servers_schemas_sizes_and_what_a_404_misses(
+    line: str, category: str
+) -> None:
+    assert _top(line) == category
+
+
+def test_a_busy_device_is_not_a_database_lock() -> None:
+    assert "db_error" not in {
+        e.category for e in classify_line("OSError: [Errno 16] Device or resource busy: '/mnt/x'")
+    }

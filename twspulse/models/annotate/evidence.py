@@ -52,8 +52,9 @@ _HTTP_CATEGORY: dict[int, Category] = {
     505: "network", 507: "disk_full", 511: "auth", 429: "network",
 }  # fmt: skip
 # Codes that say less than the rest: an internal error of the remote service and a refusal to serve more
-# requests ("too many requests") leave room for what the message says it ran out of (disk, memory...).
-_HTTP_VAGUE = frozenset({500, 501, 429})
+# requests ("too many requests") leave room for what the message says it ran out of (disk, memory...), and
+# "not found" for what is missing (a table is the database's).
+_HTTP_VAGUE = frozenset({500, 501, 429, 404, 410})
 _HTTP_REASONS = (
     "bad request|unauthorized|forbidden|not found|gone|request timeout|conflict|payload too large|"
     "unsupported media type|unprocessable entity|too many requests|internal server error|bad gateway|"
@@ -359,8 +360,16 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:broker|server|host|node|service)s?\b[^.;]{0,30}\b(?:not|un)[ -]?available\b|"
         # (unless the server answered: "connection ... failed: FATAL: <its reason>" is that reason)
         r"\bconnection\b[^.;]{0,20}\b(?:refused|reset|failure|failed|lost|aborted|closed)\b(?!:\s+(?:FATAL|ERROR):)|"
+        r"\bno (?:brokers?|servers?|hosts?|nodes?|replicas?|endpoints?) (?:are |is )?(?:available|reachable)\b|"
         r"\b(?:refused|reset) (?:by peer|the connection)\b|\bnetwork (?:path|name)\b|\blost connection\b|"
         r"\bsocket hang up\b|\bhandshake\b[^.;]{0,30}\b(?:timeout|timed out|failed|failure)\b",
+    ),
+    # A connection through a local socket whose file is missing: the server is not running (not a lost input).
+    _words(
+        "network",
+        WORDS,
+        r"\bconnect\w*\b[^;]{0,40}\bsocket\b[^;]{0,80}\b(?:failed|refused|no such file)\b",
+        shadows="missing_file",
     ),
     # A peer that stopped answering once the link was up (a keepalive gave up): weaker than a time limit
     # the message names ("the timeout period elapsed ... or the server is not responding" is that limit).
@@ -434,9 +443,11 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bduplicate key\b[^.;]{0,40}\b(?:value|collection|index|table|constraint|violat\w*)\b|"
         r"\bduplicate (?:\w+ ){1,3}key\b|\bunique (?:index|constraint)\b|"
         r"\bviolates\b[^.;]{0,30}\bconstraint\b|\binvalid (?:column|object|table) name\b|"
-        r"\b(?:relation|table|column|view|schema|collection|object|database)\b[^;]{0,40}\b(?:does not exist|"
-        r"doesn't exist|not found|is an undefined name)\b|\barchiver\b|\b(?:database|table) (?:is )?locked\b|"
-        r"\btoo many (?:connections|clients)\b|\bresource busy\b|"
+        # (an API's "GetObject operation" is not a database object)
+        r"\b(?:relation|table|column|view|schema|collection|object(?! operation)|database)\b[^;]{0,40}"
+        r"\b(?:does not exist|doesn't exist|not found|is an undefined name)\b|\barchiver\b|"
+        r"\b(?:database|table) (?:is )?locked\b|"
+        r"\btoo many (?:connections|clients)\b|(?<!device or )\bresource busy\b|"
         # a name the query uses that the catalog does not know
         r"\b(?:could not|cannot|can't|unable to|failed to) resolve (?:the )?(?:table|column|relation|view|object|"
         r"schema)\b|\b(?:unknown|unresolved|ambiguous) (?:table|column|relation)\b",
@@ -455,7 +466,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bdoes not have (?:the )?(?:required |necessary |sufficient )?(?:authori[sz]ation|permissions?|"
         r"privileges?|rights?|access)\b|\b(?:lacks?|missing) (?:the )?(?:required |necessary )?(?:permissions?|"
         r"privileges?|rights?|authori[sz]ation)\b|\bauthori[sz]ation (?:failed|failure|error)\b|"
-        r"\bdenied you\b",
+        r"\bdenied you\b|\bread[- ]only (?:option|mode|database|file ?system|volume|share)\b",
     ),
     # Space: a full file system or an exceeded quota.
     _words(
@@ -486,7 +497,10 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:not (?:found|installed|recognized)|missing)\b|\bis not recognized as the name of\b|"
         r"\bno (?:such )?(?:module|package|library|class|command|program)\b|"
         # a program that cannot be started, an input a predecessor was to deliver that never came
-        r"\b(?:cannot|can't|could not|unable to) exec(?:ute)?\b|"
+        r"\b(?:cannot|can't|could not|unable to) (?:exec(?:ute)?|run program)\b"
+        r"(?! (?:this |the )?(?:statement|query|sql|command:))|"
+        # a component built for another version of what it talks to
+        r"\b(?:client|driver|library|module|plugin|program|runtime)\b[^.;]{0,30}\bincompatible\b|"
         r"\b(?:did not|didn't|never) (?:arrive[ds]?|appear(?:ed)?)\b|"
         r"\bnot (?:yet )?(?:arrived|delivered)\b|"
         # built for another runtime
@@ -511,6 +525,8 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:tag|schema|checksum|record count|row count|column count) mismatch\b|\bexpected \d+ fields\b|"
         r"\b\d+ (?:values|fields|columns)\b[^.;]{0,40}\b\d+ (?:values|fields|columns)\b|"
         r"\bdoes not match (?:the )?(?:expected )?(?:format|pattern|schema)\b|"
+        r"\bschema\b[^.;]{0,30}\bdoes(?: not|n't) match\b|"
+        r"\b(?:record|message|row|value|field|payload|line)s? (?:is )?too (?:large|long|big)\b|"
         r"\bunprocessable\b|\binvalid (?:input|record|row|format|date|number|value|json|xml|csv|character)s?\b|"
         r"\b(?:failed to|could not|cannot|unable to) (?:de)?seriali[sz]e\b|"
         r"\b(?:de)?seriali[sz]ation (?:error|failed)\b|"
