@@ -66,8 +66,10 @@ def extract(lines: Iterable[str]) -> Entities:
     dropped: dict[str, set[str]] = {"hosts": set(), "paths": set(), "tables": set()}
     object_tables: list[str] = []
     for line in lines:
-        _read_line(line, added, dropped)
-        object_tables += [m.group(1) for m in _OBJECT_TABLE.finditer(line) if m.group(1).lower() not in _NOT_A_NAME]
+        lowered = line.lower()
+        _read_line(line, lowered, added, dropped)
+        if "table" in lowered or "relation" in lowered or "view" in lowered:
+            object_tables += [m.group(1) for m in _OBJECT_TABLE.finditer(line) if m.group(1).lower() not in _NOT_A_NAME]
     dropped["tables"].update(t for t in found.get("tables", []) if _COPY_NUMBER.search(t))
     ranked = {kind: [v for v in values if v not in dropped.get(kind, ())] for kind, values in found.items()}
     if object_tables:
@@ -79,20 +81,29 @@ def extract(lines: Iterable[str]) -> Entities:
     return {kind: values for kind, values in merge(ranked, added).items() if values}
 
 
-def _read_line(line: str, added: Entities, dropped: dict[str, set[str]]) -> None:
-    for match in _STATED_LOGIN.finditer(line):
-        _add(added, "logins", next(g for g in match.groups() if g))
-    dropped["hosts"].update(m.group(1) for m in _LABEL_KEY.finditer(line))
-    for match in _SCOPE.finditer(line):
-        dropped["paths"].add(match.group(1))
-        _add(added, "resources", match.group(1).rsplit("/", 1)[-1])
-    dropped["paths"].update(m.group(1) for m in _ACTION.finditer(line))
-    for match in _KIND_OBJECT.finditer(line):
-        _add(added, "resources", match.group(1))
-    for match in _ARTIFACT.finditer(line):
-        _add(added, "modules", match.group(1))
-    for match in _DESTINATION.finditer(line):
-        _add(added, "destinations", match.group(1))
+def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[str]]) -> None:
+    """What one line adds and drops; each pattern runs only when a literal it needs is on the line (the
+    lines around an error are read for every annotation, so this stays a few substring tests per line)."""
+    if "user" in lowered or "uid" in lowered or "://" in line:
+        for match in _STATED_LOGIN.finditer(line):
+            _add(added, "logins", next(g for g in match.groups() if g))
+    if "/" in line:
+        dropped["hosts"].update(m.group(1) for m in _LABEL_KEY.finditer(line))
+        if "scope" in lowered or "resource" in lowered:
+            for match in _SCOPE.finditer(line):
+                dropped["paths"].add(match.group(1))
+                _add(added, "resources", match.group(1).rsplit("/", 1)[-1])
+        if "action" in lowered or "operation" in lowered:
+            dropped["paths"].update(m.group(1) for m in _ACTION.finditer(line))
+    if '"' in line or "'" in line:
+        for match in _KIND_OBJECT.finditer(line):
+            _add(added, "resources", match.group(1))
+    if "artifact" in lowered or "dependenc" in lowered or "plugin" in lowered:
+        for match in _ARTIFACT.finditer(line):
+            _add(added, "modules", match.group(1))
+    if "dest" in lowered or "target" in lowered or "out" in lowered:
+        for match in _DESTINATION.finditer(line):
+            _add(added, "destinations", match.group(1))
     for code in abend_codes(line):
         _add(added, "error_codes", f"S{code}")
 
