@@ -77,3 +77,7 @@ def test_a_time_limit_names_the_object_it_waited_for_not_a_label_domain() -> Non
 def test_a_write_that_ran_out_of_space_names_the_labelled_destination() -> None:
     body = "copy job\n  Target : /mnt/archive/daily/\ncopy of /data/out/big.dmp failed: No space left on device\n"
     assert "/mnt/archive/daily/" in _annotate(body).root_cause
+
+
+def test_a_schema_or_sequence_a_right_is_missing_on_is_the_object_of_the_message() -> None:
+    assert extract(["psql:/opt/x/load.sql:3: ERROR:  permission denied for schema mart_x"])["tables"] == ["mart_x"]

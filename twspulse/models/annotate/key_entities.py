@@ -6,7 +6,7 @@ needs a few more readings of how messages name things, whatever tool printed the
 - a login stated as a setting (`user=X`, `username: X`, `"user": "X"`) or as a URL's userinfo
   (`scheme://user@host`) is kept as a `logins` entity: it outranks a word that merely follows "user"
   in prose ("or user locked out");
-- a table that is the object of the message ("permission denied for table X", "on table X") comes
+- a table (or schema, sequence...) that is the object of the message ("permission denied for table X") comes
   before a label that starts with the word "Table" (a step called "Table input.0"), and a dotted name
   whose last part is a number is a copy number, not a table;
 - a domain-like label key (`app.example.io/name=x`) is not a host;
@@ -33,12 +33,13 @@ _STATED_LOGIN = re.compile(
     rf"(?:\b|[._])(?:user(?:_?name)?|userName|user_?id)[\"']?\s*:\s*{_LOGIN_VALUE}|"  # "user: x", not "USER: text"
     r"\b[a-z][a-z0-9+.-]*://([A-Za-z][\w.$%-]*)(?::[^@/\s]*)?@",
 )
-# The object of a message: "for table X", "on table X", "into table X".
+# The object of a message: "for table X", "on table X", "into table X", "for schema X".
 _OBJECT_TABLE = re.compile(
-    r"\b(?:for|on|to|into|from|in|of) (?:the )?(?:table|relation|view)\s+[\"'`]?([\w$#.]+?)[\"'`]?"
-    r"(?=\.?(?:[\s,;:)]|$))",
+    r"\b(?:for|on|to|into|from|in|of) (?:the )?(?:table|relation|view|schema|sequence)\s+"
+    r"[\"'`]?([\w$#.]+?)[\"'`]?(?=\.?(?:[\s,;:)]|$))",
     re.IGNORECASE,
 )
+_OBJECT_WORDS = ("table", "relation", "view", "schema", "sequence")
 _NOT_A_NAME = frozenset("or and is does not the a an with that which was".split())
 _COPY_NUMBER = re.compile(r"\.\d+$")
 # "app.example.io/instance=x", "example.io/class: y": the domain names the key's owner, not a host.
@@ -68,7 +69,7 @@ def extract(lines: Iterable[str]) -> Entities:
     for line in lines:
         lowered = line.lower()
         _read_line(line, lowered, added, dropped)
-        if "table" in lowered or "relation" in lowered or "view" in lowered:
+        if any(word in lowered for word in _OBJECT_WORDS):
             object_tables += [m.group(1) for m in _OBJECT_TABLE.finditer(line) if m.group(1).lower() not in _NOT_A_NAME]
     dropped["tables"].update(t for t in found.get("tables", []) if _COPY_NUMBER.search(t))
     ranked = {kind: [v for v in values if v not in dropped.get(kind, ())] for kind, values in found.items()}
