@@ -509,3 +509,23 @@ def test_a_busy_device_is_not_a_database_lock() -> None:
     assert "db_error" not in {
         e.category for e in classify_line("OSError: [Errno 16] Device or resource busy: '/mnt/x'")
     }
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("Invoke-Thing : The remote server returned an error: (404) Not Found.", "missing_file"),
+        (
+            "Shop.Loader.FileNotFoundException: Could not load file or assembly 'Shop.Json, Version=9.0.0.0'",
+            "dependency",
+        ),
+        ("tls: x509: certificate signed by unknown authority", "auth"),
+        ("parse: SyntaxError: Unexpected token } in JSON at position 88", "data_quality"),
+        ("Container killed on request. Exit code is 137", "oom"),
+        ('fatal: [web9]: FAILED! => {"msg": "Destination /srv/conf not writable"}', "permission"),
+    ],
+)
+def test_windows_http_errors_assemblies_certificates_parsers_exit_codes_and_unwritable_targets(
+    line: str, category: str
+) -> None:
+    assert _top(line) == category

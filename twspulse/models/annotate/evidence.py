@@ -64,7 +64,7 @@ _HTTP_STATUS = re.compile(
     rf"\bHTTP(?:/\d(?:\.\d)?)?(?: error| status)?[ :]+([1-5]\d\d)\b|\b([45]\d\d)[ :]+(?:{_HTTP_REASONS})\b|"
     r"\b([45]\d\d) (?:Client|Server) Error\b|returned error: ([45]\d\d)\b|"
     r"\b(?:status(?: code)?|response(?: code)?|responded with|returned|->|=>)[ :=]+([45]\d\d)\b|"
-    r"\berror(?: occurred)? \(([45]\d\d)\)",
+    r"\berror(?: occurred)?:? \(([45]\d\d)\)",
     re.IGNORECASE,
 )
 _HTTP_CONTEXT = re.compile(r"https?://|\bHTTP\b|\b(?:GET|POST|PUT|PATCH|DELETE|HEAD)\b|\bAPI\b|\burl\b", re.IGNORECASE)
@@ -196,7 +196,8 @@ _ERRNO_CATEGORY: dict[str, Category] = {
 # A child's exit status the job reports ("exited with code 137"): the shell's 126/127 and 128+signal codes
 # say what stopped it, as the job's own exit code does (RETURN_CODE_HINTS), but a kill may be manual: weak.
 _EXIT_STATUS = re.compile(
-    r"\b(?:exit(?:ed)?|returned|completed|terminated)(?: with)?(?: exit)?(?: code| status| value)?[ =:]+(\d{3})\b",
+    r"\b(?:exit(?:ed)?|returned|completed|terminated)(?: with)?(?: exit)?(?: code| status| value)?(?: is)?"
+    r"[ =:]+(\d{3})\b",
     re.IGNORECASE,
 )
 _ERRNO = re.compile(r"\b(E[A-Z_]{3,14})\b|\[Errno (-?\d+)\]")
@@ -397,7 +398,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bno (?:[\w.-]+ )?(?:entry|rule|match) for (?:host|user|client|address)\b|"
         r"\bhost key verification failed\b|\bhost (?:key|identification) has changed\b|"
         r"\bcertificate\b[^.;]{0,40}\b(?:expired|not yet valid|verify failed|verification failed|untrusted|"
-        r"not trusted|revoked|problem)\b|\bself[- ]signed certificate\b|"
+        r"not trusted|revoked|problem|signed by unknown)\b|\bself[- ]signed certificate\b|"
         r"\bunable to (?:get|verify) (?:the )?(?:local )?(?:issuer )?certificate\b|\bPKIX path\b",
     ),
     # A truncated or corrupt input (an archive that ends early, a file that is not what its name says) is
@@ -414,7 +415,9 @@ _LEXICON: tuple[_Words, ...] = (
         r"(?:to be )?)?(?:truncated|corrupt(?:ed)?|damaged)\b|"
         r"\b(?:truncated|corrupt(?:ed)?|damaged) (?:file|archive|input|stream|data|download|block|header|record)s?\b|"
         rf"\bnot (?:a|in) (?:valid )?(?:{_DATA_FILE_TYPES})\b|\bbad (?:crc|magic)\b|"
-        r"\bcrc (?:error|mismatch|failed)\b|\bbad (?:zip|gzip)\b",
+        r"\bcrc (?:error|mismatch|failed)\b|\bbad (?:zip|gzip)\b|"
+        # a parser that names the data format and the position in it: the input, not the job's code
+        r"\bunexpected (?:token|character|end)\b[^;]{0,30}\bin (?:json|xml|csv|yaml)\b",
         shadows="script_error",
     ),
     # An object store's bucket, key or blob that is not there is a missing input, not a database object.
@@ -466,7 +469,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bdoes not have (?:the )?(?:required |necessary |sufficient )?(?:authori[sz]ation|permissions?|"
         r"privileges?|rights?|access)\b|\b(?:lacks?|missing) (?:the )?(?:required |necessary )?(?:permissions?|"
         r"privileges?|rights?|authori[sz]ation)\b|\bauthori[sz]ation (?:failed|failure|error)\b|"
-        r"\bdenied you\b|\bread[- ]only (?:option|mode|database|file ?system|volume|share)\b",
+        r"\bdenied you\b|\bread[- ]only (?:option|mode|database|file ?system|volume|share)\b|\bnot writ(?:e)?able\b",
     ),
     # Space: a full file system or an exceeded quota.
     _words(
@@ -504,7 +507,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:did not|didn't|never) (?:arrive[ds]?|appear(?:ed)?)\b|"
         r"\bnot (?:yet )?(?:arrived|delivered)\b|"
         # built for another runtime
-        r"\bcompiled by a (?:more recent|newer) version\b",
+        r"\bcompiled by a (?:more recent|newer) version\b|\bcould not load (?:file or )?assembly\b",
         shadows="missing_file",
     ),
     # Input that is not there.
