@@ -81,3 +81,7 @@ def test_a_write_that_ran_out_of_space_names_the_labelled_destination() -> None:
 
 def test_a_schema_or_sequence_a_right_is_missing_on_is_the_object_of_the_message() -> None:
     assert extract(["psql:/opt/x/load.sql:3: ERROR:  permission denied for schema mart_x"])["tables"] == ["mart_x"]
+
+
+def test_prose_after_user_colon_is_not_a_login() -> None:
+    assert "logins" not in extract(["auth failed for user: the password has expired"])

@@ -387,3 +387,9 @@ def test_a_shells_lower_case_not_found_is_a_command_but_an_http_not_found_is_not
     assert _annotate("sh: 1: jqx: not found\n").category == "dependency"
     line = "fatal error: An error occurred (404) when calling the HeadObject operation: Not Found"
     assert _annotate(f"{line}\n").category == "missing_file"
+
+
+def test_a_structured_line_with_only_a_familys_words_beats_the_bare_exception_reading() -> None:
+    line = '{"errors":true,"error":{"type":"shard_block_exception","reason":"volume low on free inodes"}}'
+    annotation = _annotate(f"bulk: sending batch 7\n{line}\n")
+    assert annotation.error_line == line and annotation.category == "disk_full"

@@ -87,7 +87,9 @@ def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[
     lines around an error are read for every annotation, so this stays a few substring tests per line)."""
     if "user" in lowered or "uid" in lowered or "://" in line:
         for match in _STATED_LOGIN.finditer(line):
-            _add(added, "logins", next(g for g in match.groups() if g))
+            login = next(g for g in match.groups() if g)
+            if login.lower() not in _NOT_A_NAME:  # "user: the password..." is prose
+                _add(added, "logins", login)
     if "/" in line:
         dropped["hosts"].update(m.group(1) for m in _LABEL_KEY.finditer(line))
         if "scope" in lowered or "resource" in lowered:

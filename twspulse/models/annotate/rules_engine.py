@@ -123,6 +123,8 @@ _TARGET_KINDS = frozenset(
 )
 # A kind's stated form: a login given as a setting or a URL's userinfo (key_entities) before a prose user.
 _STATED = {"users": "logins"}
+# The rule that reads only that something was thrown: any family's evidence of the same strength says more.
+_GENERIC_RULE = "exception"
 _MAX_MESSAGE = 240
 QUIET_PENALTY = 15
 ENTITY_BONUS = 10
@@ -229,7 +231,8 @@ class RulesEngine:
                 for i in same:  # a rule of the same family keeps its specific wording, at the evidence's score
                     scored[i] = replace(scored[i], score=max(scored[i].score, match.score))
             if scored:
-                found.append(max(scored, key=lambda match: match.score))  # ties: the rule listed first
+                # ties: the rule listed first, but any family's reading before the bare "an exception was thrown"
+                found.append(max(scored, key=lambda match: (match.score, match.rule.name != _GENERIC_RULE)))
         return found
 
     def _unmatched(self, run: FailedRun, joblog: Joblog, context: Entities) -> Annotation:
