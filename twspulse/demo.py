@@ -85,8 +85,8 @@ def stop_worker(proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
             proc.wait(5)
 
 
-HISTORY_DAYS = 56  # eight weeks of runs: a weekly pattern trend needs weeks (bench/insights_eval.py --source simulator)
-HOST_HISTORY_DAYS = 42  # six of host samples: the simulated filling disk stays above 0 % over them
+HISTORY_DAYS = 84  # twelve weeks of runs, the insights job's own window (bench/insights_eval.py --source simulator)
+HOST_HISTORY_DAYS = 84  # and of host samples (the simulated filling disk stays above 0 % over them)
 DEMO_MIN_POINTS = 14  # three weeks of a daily job are 21 points: enough for a trend, not for the default 48
 
 

@@ -351,3 +351,20 @@ def test_insight_no_longer_found_is_cleared_and_its_alert_resolved(database_url:
             ).fetchall()
         )
     assert states == {"pattern_trend": "cleared"} and latest == {"pattern_trend": "resolved"}
+
+
+def test_a_runtime_growing_by_factors_is_linked_on_its_log_scale() -> None:
+    """A job +30 % a week whose every 20 % longer run loads its host: the link reads the runtime's logs."""
+    n = 84
+    rng = np.random.default_rng(11)
+    log_runtime = np.log(60) + np.log(1.3) * np.arange(n) / 7 + rng.normal(0, 0.2, n)
+    runtime = pd.Series(np.exp(log_runtime), index=_days(n))
+    cpu = pd.Series(40 + 20 * (log_runtime - log_runtime.mean()) + rng.normal(0, 2, n), index=_days(n))
+    links, _ = workload_links(
+        {("WS1#/S.GROWING", "runtime_median_s"): runtime}, {("web01", "cpu.percent"): cpu}, {"WS1": "web01"},
+        {"WS1#/S.GROWING": "WS1"},
+    )  # fmt: skip
+    assert [i.subject for i in links] == ["WS1#/S.GROWING"]
+    on_seconds = lagged_correlation(runtime, cpu, 3, 28)
+    assert on_seconds is not None
+    assert links[0].evidence["correlation"]["r"] > on_seconds.r + 0.05  # the trend's residue blurs raw seconds

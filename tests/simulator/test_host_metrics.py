@@ -12,6 +12,7 @@ from twspulse.simulator.config import SimConfig
 from twspulse.simulator.host_metrics import (
     CROSSING_THRESHOLD,
     GROWING_MOUNT,
+    GROWTH_PER_DAY,
     MOUNTS,
     SPIKE_FLOOR,
     SimulatedHosts,
@@ -65,7 +66,7 @@ def test_growing_disk_samples_cross_the_threshold_at_the_expected_crossing(fleet
     used = [next(d.used_percent for d in fleet.sample(host, t).disks if d.mount == mount) for t in times]
     days = np.array([(t - START).total_seconds() / 86400 for t in times])
     slope, intercept = np.polyfit(days, used, 1)
-    assert 1.0 <= slope <= 1.4  # about +1.2 points a day
+    assert GROWTH_PER_DAY[0] - 0.1 <= slope <= GROWTH_PER_DAY[1] + 0.1  # the drawn growth, within the noise
     fitted_crossing = START + timedelta(days=(CROSSING_THRESHOLD - intercept) / slope)
     assert abs(fitted_crossing - crossing) < timedelta(hours=12)
     assert used[-1] < CROSSING_THRESHOLD

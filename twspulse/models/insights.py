@@ -365,7 +365,7 @@ def workload_links(
         for (h, resource), y in host_daily.items():
             if h != host or resource not in LOAD_RESOURCES:
                 continue
-            corr = lagged_correlation(x, y, MAX_LAG_DAYS, MIN_LINK_DAYS)
+            corr = lagged_correlation(_link_scale(what, x), y, MAX_LAG_DAYS, MIN_LINK_DAYS)
             if corr is not None:
                 tests.append(_LinkTest(subject, what, host, resource, x, y, corr))
     if not tests:
@@ -374,6 +374,18 @@ def workload_links(
     keep = [(t, float(qv)) for t, qv in zip(tests, q, strict=True) if qv < LINK_ALPHA and t.corr.r >= MIN_LINK_R]
     out = [_link_insight(t, qv) for t, qv in keep]
     return out, len(tests)
+
+
+def _link_scale(what: str, x: pd.Series) -> pd.Series:
+    """The workload as the link test reads it: a runtime on a log scale, a count as it is.
+
+    Runtimes vary and grow by factors (a run 20 % longer, +30 % a week), so the rolling mean that detrends a
+    link is taken of their logs; on raw seconds an exponential growth leaves a residue of trend that drowns
+    the day-to-day co-movement.
+    """
+    if what != "runtime_median_s":
+        return x
+    return np.log(x.where(x > 0))
 
 
 def _weekly_trend(s: pd.Series) -> dict[str, Any] | None:

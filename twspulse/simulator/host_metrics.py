@@ -10,7 +10,7 @@ checked afterwards. They carry the shapes the models are meant to find:
   usual 15-minute step). `SimulatedHosts.spikes` lists them.
 - memory_percent and swap_percent: steady with noise; load_1m follows the CPU.
 - disks `/`, `/var` and `/data` on every host, flat with noise, except `/data` of ONE host (drawn from the
-  seed) that grows linearly by about 1.2 %/day and reaches `CROSSING_THRESHOLD` between `CROSSING_DAYS`
+  seed) that grows linearly by about 0.65 %/day and reaches `CROSSING_THRESHOLD` between `CROSSING_DAYS`
   after `config.start`; `SimulatedHosts.expected_crossing` gives the exact instant for any threshold.
 - network byte counters that only ever grow (since a boot a year before `config.start`), faster by day.
 
@@ -40,7 +40,7 @@ MOUNTS = ("/", "/var", "/data")
 GROWING_MOUNT = "/data"
 CROSSING_THRESHOLD = 90.0
 CROSSING_DAYS = (17.0, 24.0)  # the growing disk reaches CROSSING_THRESHOLD this many days after config.start
-GROWTH_PER_DAY = (1.1, 1.3)  # percentage points a day of the growing disk
+GROWTH_PER_DAY = (0.6, 0.7)  # percentage points a day of the growing disk (above 0 % over twelve weeks before)
 SPIKES_PER_WEEK = (3, 4)
 SPIKE_SLOT_S = 900  # spikes start on this grid (from config.start) and last one or two slots
 SPIKE_PEAK = (92.0, 97.0)
