@@ -213,18 +213,18 @@ class RulesEngine:
             index = line_no - first
             if not text or _NEVER.search(text) or _is_python_source(body, index):
                 continue
-            bonus = _trace_headline_bonus(body, index)
+            line_score = _LineScore(text, _trace_headline_bonus(body, index))
             # A retry is a symptom the job survived: only a rule's own phrase may still read it as a cause.
             reading = None if _RETRY.search(text) else read_line(text, own_job)
             shadowed = reading.shadowed if reading else frozenset()
             scored = [
-                Match(rule, line_no, text, _score(rule, text) + bonus)
+                Match(rule, line_no, text, line_score.of(rule))
                 for rule in RULES
                 if rule.pattern.search(text) and (rule.weight >= CODE or rule.category not in shadowed)
             ]
             for evidence in reading.evidence if reading else ():
                 rule = replace(EVIDENCE_RULES[evidence.category], weight=evidence.strength)
-                match = Match(rule, line_no, text, _score(rule, text) + bonus)
+                match = Match(rule, line_no, text, line_score.of(rule))
                 same = [i for i, m in enumerate(scored) if m.rule.category == evidence.category]
                 if not same:
                     scored.append(match)
@@ -313,21 +313,41 @@ def rules_hash(joblog: Joblog, error_line: str) -> str:
 
 
 def _score(rule: Rule, text: str) -> int:
-    score = rule.weight * 10
-    if _QUIET.search(text):
-        score -= QUIET_PENALTY
-    if _POINTS_BACK.search(text):
-        score -= QUIET_PENALTY
-    if _CAUSED_BY.match(text):
-        score += CAUSED_BY_BONUS
-    if rule.entity_kinds and _names_entity(rule, text):
-        score += ENTITY_BONUS
-    return score
+    """How strongly `rule` explains the failure on `text` (without the trace headline bonus)."""
+    return _LineScore(text).of(rule)
 
 
-def _names_entity(rule: Rule, text: str) -> bool:
-    found = extract_entities([text])
-    return any(found.get(kind) for kind in rule.entity_kinds if kind in _TARGET_KINDS)
+class _LineScore:
+    """What a candidate line adds to the score of every rule that reads it, worked out once per line: its
+    level, a pointer back at earlier errors, "Caused by:", a trace's headline, and the kinds of thing it
+    names (extracted only when a rule that names one asks)."""
+
+    __slots__ = ("_named", "adjustment", "text")
+
+    def __init__(self, text: str, bonus: int = 0) -> None:
+        self.text = text
+        self.adjustment = bonus
+        if _QUIET.search(text):
+            self.adjustment -= QUIET_PENALTY
+        if _POINTS_BACK.search(text):
+            self.adjustment -= QUIET_PENALTY
+        if _CAUSED_BY.match(text):
+            self.adjustment += CAUSED_BY_BONUS
+        self._named: frozenset[str] | None = None
+
+    def of(self, rule: Rule) -> int:
+        """The score of `rule` on this line."""
+        score = rule.weight * 10 + self.adjustment
+        if rule.entity_kinds and not self.named_kinds().isdisjoint(rule.entity_kinds):
+            score += ENTITY_BONUS
+        return score
+
+    def named_kinds(self) -> frozenset[str]:
+        """The kinds of thing to fix the line names."""
+        if self._named is None:
+            found = extract_entities([self.text])
+            self._named = frozenset(kind for kind in _TARGET_KINDS if found.get(kind))
+        return self._named
 
 
 def _best(matches: list[Match]) -> Match | None:
