@@ -529,3 +529,23 @@ def test_windows_http_errors_assemblies_certificates_parsers_exit_codes_and_unwr
     line: str, category: str
 ) -> None:
     assert _top(line) == category
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ('ERROR:  date/time field value out of range: "2026-14-02"', "data_quality"),
+        ("IndexError: list index out of range", "script_error"),
+        ("Msg 4864, Level 16, State 1, Line 1 Bulk load data conversion error for row 2, column 3", "data_quality"),
+        ("ERROR:  extra data after last expected column", "data_quality"),
+        ("ERROR: file /in/feed_x.csv is empty", "data_quality"),
+        ("pandas.errors.EmptyDataError: No columns to parse from file", "data_quality"),
+        ("loader: Physical record in data file (/in/x.dat) is longer than the maximum(65536)", "data_quality"),
+        ("check: duplicate rows found in staging table stg_x", "data_quality"),
+        ("org.shop.io.ParquetDecodingException: Can not read value at 0 in block -1", "data_quality"),
+    ],
+)
+def test_values_out_of_range_conversions_empty_inputs_oversized_and_duplicate_rows_are_bad_data(
+    line: str, category: str
+) -> None:
+    assert _top(line) == category

@@ -175,7 +175,8 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
     **_codes_of("missing_file", "Msg3201"),
     **_codes_of("auth", "Msg18456 Msg18452 Msg4060"),
     **_codes_of("oom", "Msg701 Msg802"),
-    **_codes_of("data_quality", "Msg8152 Msg2628 Msg245 Msg241 Msg8114 Msg515 Msg8115 Msg242"),
+    **_codes_of("data_quality", "Msg8152 Msg2628 Msg245 Msg241 Msg8114 Msg515 Msg8115 Msg242 Msg4864 Msg4863 "
+                "Msg4832"),
 }  # fmt: skip
 # z/OS system completion codes ("ABEND=S0C7", "SYSTEM COMPLETION CODE=B37"), from the system codes manual.
 _ABEND = re.compile(r"\bABEND[= ]S([0-9A-F]{3})\b|\bCOMPLETION CODE=S?([0-9A-F]{3})\b")
@@ -266,6 +267,7 @@ _TYPE_WORDS: tuple[tuple[tuple[str, ...], Category], ...] = (
     (("serialization",), "data_quality"),
     (("parser",), "data_quality"),
     (("decode",), "data_quality"),
+    (("decoding",), "data_quality"),
     (("validation",), "data_quality"),
     (("format",), "data_quality"),
     (("malformed",), "data_quality"),
@@ -417,7 +419,16 @@ _LEXICON: tuple[_Words, ...] = (
         rf"\bnot (?:a|in) (?:valid )?(?:{_DATA_FILE_TYPES})\b|\bbad (?:crc|magic)\b|"
         r"\bcrc (?:error|mismatch|failed)\b|\bbad (?:zip|gzip)\b|"
         # a parser that names the data format and the position in it: the input, not the job's code
-        r"\bunexpected (?:token|character|end)\b[^;]{0,30}\bin (?:json|xml|csv|yaml)\b",
+        r"\bunexpected (?:token|character|end)\b[^;]{0,30}\bin (?:json|xml|csv|yaml)\b|"
+        # a value out of its range is the data's ("index out of range" stays the code's)
+        r"\b(?:value|field|date|time|timestamp|number|numeric|amount)\b[^.;]{0,30}\bout of range\b|"
+        # a conversion of the data that failed, an input that is empty, rows that repeat or do not fit
+        r"\b(?:data )?conversion (?:error|failed|syntax)\b|\berror converting\b|"
+        r"\b(?:extra|missing) data (?:after|for|in)\b|\bduplicate (?:rows|records|lines)\b|"
+        r"\b(?:file|input|feed|extract)\b(?:[^.;]|\.\w){0,40}\b(?:is empty|has (?:0|no) (?:records|rows|lines))\b|"
+        r"\bempty (?:input|file|feed)\b|"
+        r"\bno (?:columns|rows|records|lines|data) (?:to parse|available in (?:the )?input)\b|"
+        r"\b(?:record|row|line|field|value)s?\b(?:[^.;]|\.\w){0,40}\b(?:longer|larger|bigger) than the max",
         shadows="script_error",
     ),
     # An object store's bucket, key or blob that is not there is a missing input, not a database object.

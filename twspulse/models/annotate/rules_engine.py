@@ -107,7 +107,8 @@ _KEYWORDS = re.compile(
             "unexpected end", "truncat", "corrupt", "bad zip", "bad gzip", "premature end",
             "ended before", "not responding", "no response", "certificate", "host key", "authori", "not a gz",
             "not in gz", "not a zip", "not a tar", "not a valid", "unexpected eof", "ends unexpectedly", "dumped core",
-            "longer than", "throttl", "rate limit", "rate exceeded", "too many requests", "no such",
+            "longer than", "throttl", "rate limit", "rate exceeded", "too many requests", "no such", "empty",
+            "conversion", "converting", "out of range", "extra data", "missing data", "to parse",
         )
     )
 )  # fmt: skip
