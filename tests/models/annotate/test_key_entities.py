@@ -85,3 +85,16 @@ def test_a_schema_or_sequence_a_right_is_missing_on_is_the_object_of_the_message
 
 def test_prose_after_user_colon_is_not_a_login() -> None:
     assert "logins" not in extract(["auth failed for user: the password has expired"])
+
+
+def test_a_java_class_is_named_once_and_by_its_entry_in_a_jar() -> None:
+    found = extract(
+        [
+            "Caused by: java.lang.ClassNotFoundException: org.shop.feed.Parser",
+            'Exception in thread "main" java.lang.NoClassDefFoundError: org/shop/feed/Parser',
+        ]
+    )
+    assert found["classes"] == ["org.shop.feed.Parser"]
+    assert found["jar_entries"] == ["org/shop/feed/Parser.class"]
+    annotation = _annotate("Caused by: java.lang.ClassNotFoundException: org.shop.feed.Parser\n")
+    assert "org/shop/feed/Parser.class" in annotation.root_cause

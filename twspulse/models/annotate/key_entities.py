@@ -14,7 +14,9 @@ needs a few more readings of how messages name things, whatever tool printed the
   segment is the resource; a quoted action path (`action 'Provider/things/read'`) is not a file either;
 - an object named after its kind in quotes (`release "x"`, `deployment "x"`) is a resource;
 - a destination the job labels (`Dest : X`, `target=X`) is where a write ran out of space;
-- a z/OS system completion code (`ABEND=S0C7`, `COMPLETION CODE=0C7`) is an error code (`S0C7`).
+- a z/OS system completion code (`ABEND=S0C7`, `COMPLETION CODE=0C7`) is an error code (`S0C7`);
+- a Java class is also named by its entry in a jar (`org/x/Y.class`), what to search the jars for; a
+  class the JVM printed in that form (`NoClassDefFoundError: org/x/Y`) is the same class.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ def extract(lines: Iterable[str]) -> Entities:
     ranked = {kind: [v for v in values if v not in dropped.get(kind, ())] for kind, values in found.items()}
     if object_tables:
         ranked["tables"] = [t for t in object_tables if t not in dropped["tables"]] + ranked.get("tables", [])
+    if ranked.get("classes"):
+        ranked["classes"], added["jar_entries"] = _classes_and_jar_entries(ranked["classes"])
     logins = added.get("logins", [])
     if logins:  # stated logins first; the local part of a stated "name@domain" is that login again
         others = [u for u in ranked.get("users", []) if not any(login.startswith(f"{u}@") for login in logins)]
@@ -109,6 +113,12 @@ def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[
             _add(added, "destinations", match.group(1))
     for code in abend_codes(line):
         _add(added, "error_codes", f"S{code}")
+
+
+def _classes_and_jar_entries(classes: list[str]) -> tuple[list[str], list[str]]:
+    """Each class once, dotted, and its entry in a jar ("org.x.Y" -> "org/x/Y.class")."""
+    dotted = list(dict.fromkeys(name.replace("/", ".") for name in classes))
+    return dotted, [f"{name.replace('.', '/')}.class" for name in dotted if name.count(".") >= 2]
 
 
 def _add(entities: Entities, kind: str, value: str) -> None:

@@ -612,7 +612,7 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
     "permission": ("users", "resources", "tables", "paths"),
     "db_error": ("tables", "constraints", "columns", "databases"),
     "timeout": ("hosts", "tables", "commands"),
-    "dependency": ("tws_jobs", "commands", "modules", "classes", "libraries"),
+    "dependency": ("tws_jobs", "commands", "modules", "classes", "jar_entries", "libraries"),
     "script_error": ("locations", "variables", "options"),
     "data_quality": ("paths", "tables", "error_codes"),
 }

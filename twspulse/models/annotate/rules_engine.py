@@ -141,7 +141,7 @@ _CONTEXT_LABELS = {
     "constraints": "constraint", "columns": "column", "paths": "path", "endpoints": "endpoint",
     "commands": "command", "modules": "module", "classes": "class", "libraries": "library", "tws_jobs": "job",
     "locations": "at", "variables": "variable", "options": "option", "resources": "resource", "keys": "key",
-    "error_codes": "code", "destinations": "destination",
+    "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry",
 }  # fmt: skip
 
 
