@@ -110,6 +110,14 @@ def test_runtime_series_warm_up_after_20_runs_and_flag_every_slow_run() -> None:
     assert _flags(runs, job_runtimes_config()) == [40, 42]
 
 
+def test_a_jobs_next_slow_run_is_news_again_for_the_runtime_detector() -> None:
+    usual = [600.0 + (d * 37 % 13) for d in range(30)]
+    runs = usual + [3000.0] + usual + [2400.0] + usual
+    assert _flags(runs, job_runtimes_config()) == [30, 61]
+    # with the host metrics' envelope (a record kept for 100,000 points) the second one is what the job "does"
+    assert _flags(runs, host_metrics_config().replace(warmup=20, settle=50.0, cooldown=0)) == [30]
+
+
 def test_the_threshold_sets_the_margin() -> None:
     values = _seasonal(3000)
     values[2000] += 20  # a little over the envelope

@@ -95,13 +95,9 @@ def pick_degrading_job(book: PlanBook, days: int, avoid: Sequence[JobDef] = ()) 
     }
     successes: dict[str, int] = dict.fromkeys(candidates, 0)
     for day in range(days):
-        plan = book.plan(day)
-        for stream in plan.streams:
-            if plan.is_carried(stream):
-                continue
-            for instance in stream.jobs:
-                if instance.definition.id in successes and instance.runs and instance.runs[-1].final_status == SUCC:
-                    successes[instance.definition.id] += 1
+        for instance in book.plan(day).own_jobs():
+            if instance.definition.id in successes and instance.runs and instance.runs[-1].final_status == SUCC:
+                successes[instance.definition.id] += 1
     best = min(successes, key=lambda job_id: (-successes[job_id], job_id))
     chosen = next(job for job in book.job_definitions if job.id == best)
     start = max(1, round(days * RAMP_START_FRACTION))

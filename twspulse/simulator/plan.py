@@ -63,6 +63,8 @@ WAITING_FOR_AGENT = "READY_WAITING_FOR_AGENT"
 
 MESSY_KINDS = ("huge", "invalid_utf8", "binary", "crlf")
 RUN_NOISE_SIGMA = 0.25  # log-normal spread of a run's duration around its day's expected duration
+SLOW_RUN_SHARE = 0.02  # the occasional slow run anomaly detectors should catch...
+SLOW_RUN_FACTOR = (3.0, 6.0)  # ...this many times its usual duration
 
 
 @dataclass(slots=True, eq=False)
@@ -80,6 +82,7 @@ class RunPlan:
     family: str | None
     messy: str | None
     workstation: WorkstationDef
+    slow: bool = False  # an injected slow run (3-6 times its usual duration): what runtime anomalies should flag
 
 
 @dataclass(slots=True, eq=False)
@@ -261,6 +264,12 @@ class Plan:
         """True for a job stream carried forward from the previous production day."""
         return stream.id in self.carried_stream_ids
 
+    def own_jobs(self) -> Iterator[JobInstance]:
+        """The jobs of this day's own job streams (not those carried forward), stream by stream."""
+        for stream in self.streams:
+            if not self.is_carried(stream):
+                yield from stream.jobs
+
     def reindex(self, dropped_run_ids: set[str], jobs: list[JobInstance]) -> None:
         """Forget runs that were re-planned away and learn the current runs of `jobs`."""
         for run_id in dropped_run_ids:
@@ -421,13 +430,14 @@ class _DayGenerator:
         duration = job_def.median_seconds * math.exp(rng.gauss(0.0, RUN_NOISE_SIGMA))
         if config.runtime_patterns:
             duration *= self.calendar(start).factor(job_def.profile, start)
-        if rng.random() < 0.02:  # the occasional slow run anomaly detectors should catch
-            duration *= rng.uniform(3.0, 6.0)
+        slow = rng.random() < SLOW_RUN_SHARE
+        if slow:
+            duration *= rng.uniform(*SLOW_RUN_FACTOR)
         if not failed:
             seconds = round(duration) if duration > 5.0 else 5
             return RunPlan(
                 run_id, attempt, job_number, submitted, start, start + seconds, 0, SUCC, None, self._messy(run_id),
-                job_def.workstation,
+                job_def.workstation, slow,
             )  # fmt: skip
         if rng.random() < config.fail_share:
             family, final, duration = LAUNCH_FAILURE, FAIL, rng.uniform(0.0, 2.0)

@@ -3,10 +3,11 @@ against its own series' recent past as soon as its row is written, so an alert l
 
 One ``models.anomaly_scoring.AnomalyDetector`` per series (host + metric + device, or job definition), kept
 in the worker's memory: the same detector as ``twspulse anomalies score`` and ``bench/nab_eval.py``, with
-``host_metrics_config`` for host series and ``job_runtimes_config`` (same margins, shorter warm-up, no cooldown: runs
-are far apart) for job runtimes. A series seen for the first time (worker start, rebalance, a new host) is
-warmed up from the database with the points just before it (``HISTORY_POINTS``), so a restart does not blind
-the detector and no detector state has to travel through Kafka. Scores above ``ANOMALY_FLOOR`` are written to
+``host_metrics_config`` for host series and ``job_runtimes_config`` for job runtimes (its own margins, chosen on
+the simulator's slow runs: ``bench/runtime_anomaly_eval.py``; a shorter warm-up, no cooldown: runs are far
+apart). A series seen for the first time (worker start, rebalance, a new host) is warmed up from the database
+with the points just before it (``HISTORY_POINTS``), so a restart does not blind the detector and no
+detector state has to travel through Kafka. Scores above ``ANOMALY_FLOOR`` are written to
 ``anomalies`` with the detector's reason (``evidence``: component, expected range, score), and each scored
 series gives a firing or cleared alert condition: firing exactly when the detector flags the point, so the
 cooldown after a flag keeps one event to one alert.
