@@ -549,3 +549,19 @@ def test_values_out_of_range_conversions_empty_inputs_oversized_and_duplicate_ro
     line: str, category: str
 ) -> None:
     assert _top(line) == category
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ('Network error: Connection to "sftp.partner-x.test" timed out.', "network"),
+        ("ls: cannot access '/mnt/nas9/in': Stale file handle", "network"),
+        ("mount: /mnt/feed_x: mount point does not exist.", "missing_file"),
+        ("launcher: the script /opt/x/run_x.sh is not executable", "permission"),
+        ("sudo: a password is required", "auth"),
+    ],
+)
+def test_host_names_in_a_timed_out_connection_stale_handles_mount_points_modes_and_required_passwords(
+    line: str, category: str
+) -> None:
+    assert _top(line) == category

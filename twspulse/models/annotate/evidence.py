@@ -192,7 +192,7 @@ _ERRNO_CATEGORY: dict[str, Category] = {
     "ECONNRESET": "network", "EHOSTUNREACH": "network", "ENETUNREACH": "network", "EAI_NONAME": "network",
     "EAI_AGAIN": "network", "ETIMEDOUT": "network", "ENETDOWN": "network",
     "ENOTFOUND": "network", "ECONNABORTED": "network", "ENOTCONN": "network", "EAI_FAIL": "network",
-    "ESOCKETTIMEDOUT": "timeout", "ENOEXEC": "dependency",
+    "ESOCKETTIMEDOUT": "timeout", "ENOEXEC": "dependency", "ESTALE": "network",
 }  # fmt: skip
 # A child's exit status the job reports ("exited with code 137"): the shell's 126/127 and 128+signal codes
 # say what stopped it, as the job's own exit code does (RETURN_CODE_HINTS), but a kill may be manual: weak.
@@ -337,7 +337,7 @@ _LEXICON: tuple[_Words, ...] = (
     _words(
         "network",
         WORDS,
-        r"\bconnect(?:ion)?\b[^.;]{0,30}\b(?<!read )(?:timed? ?out|timeout)\b|\b(?:login|logon) time ?out\b",
+        r"\bconnect(?:ion)?\b(?:[^.;]|\.\w){0,30}\b(?<!read )(?:timed? ?out|timeout)\b|\b(?:login|logon) time ?out\b",
         shadows="timeout",
     ),
     _words("db_error", WORDS, r"\block\b[^.;]{0,20}\b(?:wait|timeout|timed out)\b", shadows="timeout"),
@@ -371,7 +371,9 @@ _LEXICON: tuple[_Words, ...] = (
     _words(
         "network",
         WORDS,
-        r"\bconnect\w*\b[^;]{0,40}\bsocket\b[^;]{0,80}\b(?:failed|refused|no such file)\b",
+        r"\bconnect\w*\b[^;]{0,40}\bsocket\b[^;]{0,80}\b(?:failed|refused|no such file)\b|"
+        # a network file system whose server no longer knows the handle
+        r"\bstale (?:nfs )?file handle\b",
         shadows="missing_file",
     ),
     # A peer that stopped answering once the link was up (a keepalive gave up): weaker than a time limit
@@ -395,7 +397,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:role|user|login|account|client|principal)\b[^.;]{0,40}\b(?:does not exist|not found in|is locked|"
         r"is disabled)\b|"
         r"\b(?:invalid|incorrect|wrong|expired|bad)\b[^.;]{0,20}\b(?:password|credentials?|user ?name|access key|token|"
-        r"secret|client secret)\b|\bno (?:secret|private|valid) key\b|"
+        r"secret|client secret)\b|\bno (?:secret|private|valid) key\b|\b(?:a )?password is required\b|"
         # the server's access rules have no line for this client, or the peer's identity cannot be verified
         r"\bno (?:[\w.-]+ )?(?:entry|rule|match) for (?:host|user|client|address)\b|"
         r"\bhost key verification failed\b|\bhost (?:key|identification) has changed\b|"
@@ -480,7 +482,8 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bdoes not have (?:the )?(?:required |necessary |sufficient )?(?:authori[sz]ation|permissions?|"
         r"privileges?|rights?|access)\b|\b(?:lacks?|missing) (?:the )?(?:required |necessary )?(?:permissions?|"
         r"privileges?|rights?|authori[sz]ation)\b|\bauthori[sz]ation (?:failed|failure|error)\b|"
-        r"\bdenied you\b|\bread[- ]only (?:option|mode|database|file ?system|volume|share)\b|\bnot writ(?:e)?able\b",
+        r"\bdenied you\b|\bis not executable\b|\bnot writ(?:e)?able\b|"
+        r"\bread[- ]only (?:option|mode|database|file ?system|volume|share)\b",
     ),
     # Space: a full file system or an exceeded quota.
     _words(
@@ -525,7 +528,7 @@ _LEXICON: tuple[_Words, ...] = (
     _words(
         "missing_file",
         WORDS,
-        r"\b(?:file|path|directory|folder|data ?set|input)\b[^;]{0,80}\b(?:not found|does not exist|"
+        r"\b(?:file|path|directory|folder|data ?set|input|mount ?point)\b[^;]{0,80}\b(?:not found|does not exist|"
         r"doesn't exist|cannot be found|could not be found|is missing|not present)\b|"
         r"\b(?:cannot|can't|could not|unable to|failed to) (?:find|open|locate|stat|read) "
         r"(?:the )?(?:input |data )?(?:file|path|directory)\b|\bno such (?:file|directory|path)\b|"

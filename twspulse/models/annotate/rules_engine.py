@@ -108,7 +108,8 @@ _KEYWORDS = re.compile(
             "ended before", "not responding", "no response", "certificate", "host key", "authori", "not a gz",
             "not in gz", "not a zip", "not a tar", "not a valid", "unexpected eof", "ends unexpectedly", "dumped core",
             "longer than", "throttl", "rate limit", "rate exceeded", "too many requests", "no such", "empty",
-            "conversion", "converting", "out of range", "extra data", "missing data", "to parse",
+            "conversion", "converting", "out of range", "extra data", "missing data", "to parse", "stale",
+            "password is required", "not executable",
         )
     )
 )  # fmt: skip
