@@ -224,13 +224,10 @@ class History:
             for day in range(self.n_days):
                 plan = self.book.plan(day)
                 batch: list[HistoryRun] = []
-                for stream in plan.streams:
-                    if plan.is_carried(stream):
-                        continue  # published with the day it belongs to
-                    for job in stream.jobs:
-                        _anchor_drift(job.runs, job.definition, self.drifted, self.n_days, self.drift_per_week,
-                                      live_origin)  # fmt: skip
-                        batch.extend(self._job_runs(job, plan, day, zone))
+                for job in plan.own_jobs():  # a carried stream is published with the day it belongs to
+                    _anchor_drift(job.runs, job.definition, self.drifted, self.n_days, self.drift_per_week,
+                                  live_origin)  # fmt: skip
+                    batch.extend(self._job_runs(job, plan, day, zone))
                 batch.sort(key=lambda r: (r.event.status_time, r.event.event_id))
                 yield batch
         finally:
