@@ -565,3 +565,21 @@ def test_host_names_in_a_timed_out_connection_stale_handles_mount_points_modes_a
     line: str, category: str
 ) -> None:
     assert _top(line) == category
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("Query exceeded per-node memory limit of 2GB", "oom"),
+        ("job exceeded its limit of 02:00:00 wall clock", "timeout"),
+        ("The pod was evicted: The node was low on resource: memory.", "oom"),
+        ('ERROR:  could not resize shared memory segment "/PG.77" to 1048576 bytes: No space left on device', "oom"),
+        ("Timeout waiting for lock on table orders_x", "db_error"),
+        ("step killed by signal 15 after timeout of 7200 s", "timeout"),
+        ("Job was cancelled by the scheduler after 3600 seconds", "timeout"),
+    ],
+)
+def test_memory_limits_in_bytes_are_memory_time_limits_time_and_a_lock_wait_is_contention(
+    line: str, category: str
+) -> None:
+    assert _top(line) == category

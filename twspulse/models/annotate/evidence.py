@@ -340,13 +340,20 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bconnect(?:ion)?\b(?:[^.;]|\.\w){0,30}\b(?<!read )(?:timed? ?out|timeout)\b|\b(?:login|logon) time ?out\b",
         shadows="timeout",
     ),
-    _words("db_error", WORDS, r"\block\b[^.;]{0,20}\b(?:wait|timeout|timed out)\b", shadows="timeout"),
+    _words(
+        "db_error",
+        WORDS,
+        r"\block\b[^.;]{0,20}\b(?:wait|timeout|timed out)\b|\b(?:timeout|timed out) waiting for (?:the |a )?lock\b",
+        shadows="timeout",
+    ),
     _words(
         "timeout",
         WORDS,
         r"\btimed ?out\b|\btimeout\b[^.;]{0,40}\b(?:expired|exceeded|reached|occurred|cancel\w*|abort\w*|"
         r"kill\w*)|\b(?:reached|exceeded|hit)\b[^.;]{0,40}\btime ?out\b|\bdeadline exceeded\b|"
-        r"\bexceed\w*\b[^.;]{0,40}\b(?:time ?limit|limit of [\d:.]+|wall ?clock|run ?time|duration|elapsed)|"
+        r"\bexceed\w*\b[^.;]{0,40}\b(?:time ?limit|limit of [\d:.]+(?![\d:.]*\s*(?:[KMGTP]i?B|bytes?|%))|wall ?clock|"
+        r"run ?time|duration|elapsed)|\btime ?out of \d|\bafter (?:a )?time ?out\b|"
+        r"\bcancell?ed\b[^.;]{0,40}\bafter \d+ ?(?:s|sec|seconds|min|minutes|h|hours)\b|"
         r"\b(?:wall ?clock|run ?time|elapsed time)\b[^.;]{0,30}\bexceed|"
         r"\b(?:took|ran|running|run|lasted) longer than\b|\blonger than the max(?:imum)? (?:time|duration|run ?time)\b",
     ),
@@ -501,8 +508,11 @@ _LEXICON: tuple[_Words, ...] = (
         WORDS,
         r"\bout of memory\b|\bheap (?:limit|space|out of memory)\b|\bmemory (?:limit|exhausted)\b|"
         r"\bexceed\w*\b[^.;]{0,30}\bmemory\b|\bcannot allocate\b|\ballocation failed\b|\bOOM\b|"
-        r"\b(?:beyond|over|above)\b[^.;]{0,30}\bmemory\b|\bmemory used\b[^;]{0,80}\bkill\w*",
+        r"\b(?:beyond|over|above)\b[^.;]{0,30}\bmemory\b|\bmemory used\b[^;]{0,80}\bkill\w*|"
+        r"\b(?:low on|insufficient|not enough)\b[^.;]{0,20}\bmemory\b|\ballotted memory\b",
     ),
+    # Shared memory that cannot grow is memory, though the kernel says "No space left on device".
+    _words("oom", WORDS, r"\bshared memory\b[^;]{0,80}\bno space\b", shadows="disk_full"),
     # Something the job needs to run: a module, class, library, command, interpreter or upstream job.
     _words(
         "dependency",

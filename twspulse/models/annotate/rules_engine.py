@@ -109,7 +109,7 @@ _KEYWORDS = re.compile(
             "not in gz", "not a zip", "not a tar", "not a valid", "unexpected eof", "ends unexpectedly", "dumped core",
             "longer than", "throttl", "rate limit", "rate exceeded", "too many requests", "no such", "empty",
             "conversion", "converting", "out of range", "extra data", "missing data", "to parse", "stale",
-            "password is required", "not executable",
+            "password is required", "not executable", "cancel",
         )
     )
 )  # fmt: skip
