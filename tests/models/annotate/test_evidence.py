@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from twspulse.joblog.entities import code_location, extract_entities
-from twspulse.models.annotate.evidence import classify_line, http_status, read_line, type_category
+from twspulse.models.annotate.evidence import (
+    classify_line,
+    http_status,
+    read_line,
+    type_category,
+    without_zero_counts,
+)
 
 
 def _top(line: str, own_job: str | None = None) -> str | None:
@@ -582,4 +588,85 @@ def test_host_names_in_a_timed_out_connection_stale_handles_mount_points_modes_a
 def test_memory_limits_in_bytes_are_memory_time_limits_time_and_a_lock_wait_is_contention(
     line: str, category: str
 ) -> None:
+    assert _top(line) == category
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Number of rows discarded    = 0",
+        "stage 2 done (records in 120034, rejected 0)",
+        "summary: errors: 0, warnings: 3",
+        "tests: 0 failed, 41 passed",
+        "copied 12 files, 0 files were rejected",
+    ],
+)
+def test_a_counter_that_reports_zero_failures_is_no_evidence(line: str) -> None:
+    assert without_zero_counts(line) != line
+    assert classify_line(without_zero_counts(line)) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["loaded 800 rows, rejected 10", "2031/04/05 07:08:00 ERROR 5 (0x00000005) Accessing x", "error 0x80070005"],
+)
+def test_a_non_zero_counter_a_time_of_day_and_a_hex_code_are_kept(line: str) -> None:
+    assert without_zero_counts(line) == line
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("ERROR: LoadError: ArgumentError: Package Plotz not found in current path.", "dependency"),
+        ("Error: reading manifest 2.1.0 in registry.corp.test/apps/mover: manifest unknown", "dependency"),
+        ("ERROR: No matching distribution found for shopkit==9.1", "dependency"),
+        ("E: Unable to locate package libshop-dev", "dependency"),
+        ("Error in library(shoptools) : there is no package called 'shoptools'", "dependency"),
+        ("Error response from daemon: manifest for corp/mover:7.2 not found: manifest unknown", "dependency"),
+        ("ldap_bind: Can't contact LDAP server (-1)", "network"),
+        ("smbclient: could not contact the file server fs9.corp.test", "network"),
+        ('/opt/x/roll.sh: line 9: 09: value too great for base (error token is "09")', "script_error"),
+        ("/opt/x/roll.sh: line 12: 3 + : arithmetic syntax error: operand expected", "script_error"),
+        ("/opt/x/roll.sh: line 4: ${out: bad substitution", "script_error"),
+        ("/opt/x/roll.sh: line 7: $target: ambiguous redirect", "script_error"),
+        ("Macro error: we couldn't find /srv/share/rates_0101.xlsx. Was it renamed?", "missing_file"),
+        ("Word cannot find C:\\docs\\letter.docx", "missing_file"),
+    ],
+)
+def test_packages_images_contacts_shell_arithmetic_and_paths_not_found(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("cp: '/in/a.csv' kann nicht geöffnet werden: Keine Berechtigung", "permission"),
+        ("Zugriff verweigert", "permission"),
+        ("cat: /in/a.csv: Permission non accordée", "permission"),
+        ("Acceso denegado.", "permission"),
+        ("ls: Zugriff auf '/in/x' nicht möglich: Datei oder Verzeichnis nicht gefunden", "missing_file"),
+        ("Das System kann die angegebene Datei nicht finden.", "missing_file"),
+        ("cat: /in/a.csv: Aucun fichier ou dossier de ce type", "missing_file"),
+        ("Le fichier spécifié est introuvable.", "missing_file"),
+        ("cat: /in/a.csv: No existe el archivo o el directorio", "missing_file"),
+        (
+            "cp: Fehler beim Schreiben von '/out/a.csv': Auf dem Gerät ist kein Speicherplatz mehr verfügbar",
+            "disk_full",
+        ),
+        ("écriture de /out/a.csv: Aucun espace disponible sur le périphérique", "disk_full"),
+        ("escribiendo /out/a.csv: No queda espacio en el dispositivo", "disk_full"),
+        ("ssh: connect to host h1 port 22: Verbindungsaufbau abgelehnt", "network"),
+        ("ssh: connect to host h1 port 22: Connexion refusée", "network"),
+        ("ssh: connect to host h1 port 22: Conexión rehusada", "network"),
+        ("ssh: connect to host h1 port 22: Die Wartezeit für die Verbindung ist abgelaufen", "network"),
+        ("Fehler: Zeitüberschreitung bei der Abfrage nach 600 Sekunden", "timeout"),
+        ("Erreur : délai d'attente dépassé pour la requête", "timeout"),
+        ("Error: se agotó el tiempo de espera de la operación", "timeout"),
+        ("Anmeldung für Benutzer batch1 fehlgeschlagen", "auth"),
+        ("Erreur : mot de passe incorrect pour l'utilisateur batch1", "auth"),
+        ("java: Nicht genügend Arbeitsspeicher", "oom"),
+        ("malloc: Impossible d'allouer de la mémoire", "oom"),
+    ],
+)
+def test_localised_messages_of_common_tools_get_their_family(line: str, category: str) -> None:
     assert _top(line) == category

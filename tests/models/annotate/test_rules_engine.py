@@ -393,3 +393,20 @@ def test_a_structured_line_with_only_a_familys_words_beats_the_bare_exception_re
     line = '{"errors":true,"error":{"type":"shard_block_exception","reason":"volume low on free inodes"}}'
     annotation = _annotate(f"bulk: sending batch 7\n{line}\n")
     assert annotation.error_line == line and annotation.category == "disk_full"
+
+
+def test_a_zero_reject_counter_is_not_the_cause_of_a_later_database_error() -> None:
+    line = 'SQL0911N  The current transaction has been rolled back because of a deadlock or timeout.  Reason code "2".'
+    body = f"Number of rows rejected     = 0\nNumber of rows committed    = 5000\nmerging the stage table\n{line}\n"
+    annotation = _annotate(body)
+    assert annotation.error_line == line and annotation.category == "db_error"
+
+
+def test_a_line_that_reports_success_is_never_the_error_line() -> None:
+    annotation = _annotate('running the report\nSUCCESS: The process "WORD.EXE" with PID 1 has been terminated.\n')
+    assert annotation.error_line is None or not annotation.error_line.startswith("SUCCESS")
+
+
+def test_a_generic_argument_error_type_loses_to_the_words_of_its_message() -> None:
+    line = "ERROR: LoadError: ArgumentError: Package Plotz not found in current path."
+    assert _annotate(f"loading the model\n{line}\n").category == "dependency"

@@ -300,6 +300,9 @@ _TYPE_WORDS: tuple[tuple[tuple[str, ...], Category], ...] = (
 )
 # Names that are one generic word ("TypeError", "KeyError"): only the whole name counts, so that
 # "DuplicateKeyException" is not read as a KeyError.
+# Type names that say only that a call was given something wrong (`ArgumentError`, `IllegalStateException`):
+# the message says what, so its words outweigh the name.
+_GENERIC_TYPE = re.compile(r"(?:Illegal)?(?:Argument|State)(?:Exception|Error)|InvalidOperation(?:Exception|Error)")
 _TYPE_EXACT: dict[str, Category] = {
     "type": "script_error", "attribute": "script_error", "name": "script_error", "index": "script_error",
     "key": "script_error", "reference": "script_error", "range": "script_error", "lookup": "script_error",
@@ -361,7 +364,7 @@ _LEXICON: tuple[_Words, ...] = (
     _words(
         "network",
         WORDS,
-        r"\b(?:could not|cannot|can't|unable to|failed to)\s+(?:translate host|reach|establish)\b|"
+        r"\b(?:could not|couldn't|cannot|can't|unable to|failed to)\s+(?:translate host|reach|establish|contact)\b|"
         # "could not resolve" is a name lookup only when a host follows ("... table reference" is not one)
         rf"\b(?:could not|cannot|can't|unable to|failed to)\s+resolve\b:?\s+(?:the\s+)?{_HOST_OBJECT}|"
         r"\bname resolution\b|\bresolving\b[^.;]{0,30}\bfailed\b|\bunreachable\b|\bno route\b|\bno such host\b|"
@@ -523,6 +526,12 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:module|package|library|command|program|interpreter|executable|driver|plugin)\b[^.;]{0,40}"
         r"\b(?:not (?:found|installed|recognized)|missing)\b|\bis not recognized as the name of\b|"
         r"\bno (?:such )?(?:module|package|library|class|command|program)\b|"
+        # a package an index or a project path lacks, an image or tag a registry does not have
+        r"\bnot found in (?:the )?(?:current |load |search |module |library )?path\b|"
+        r"\b(?:manifest|image|tag|repository) (?:unknown|not found)\b|"
+        r"\bno matching (?:distribution|manifest|version)\b|"
+        r"\b(?:could not|couldn't|unable to) find a version that satisfies\b|\bunable to locate package\b|"
+        r"\bthere is no package called\b|\bpackage\b[^.;]{0,40}\bis not available\b|\bnothing provides\b|"
         # a program that cannot be started, an input a predecessor was to deliver that never came
         r"\b(?:cannot|can't|could not|unable to) (?:exec(?:ute)?|run program)\b"
         r"(?! (?:this |the )?(?:statement|query|sql|command:))|"
@@ -540,8 +549,10 @@ _LEXICON: tuple[_Words, ...] = (
         WORDS,
         r"\b(?:file|path|directory|folder|data ?set|input|mount ?point)\b[^;]{0,80}\b(?:not found|does not exist|"
         r"doesn't exist|cannot be found|could not be found|is missing|not present)\b|"
-        r"\b(?:cannot|can't|could not|unable to|failed to) (?:find|open|locate|stat|read) "
+        r"\b(?:cannot|can't|could not|couldn't|unable to|failed to) (?:find|open|locate|stat|read) "
         r"(?:the )?(?:input |data )?(?:file|path|directory)\b|\bno such (?:file|directory|path)\b|"
+        # ... or a path right after the verb ("couldn't find \\\\server\\x.xlsx", "cannot find /in/a.csv")
+        r"\b(?:cannot|can't|could not|couldn't|unable to) (?:find|locate) [\"'`]?(?:/|\\\\|[A-Za-z]:\\|~/)\S|"
         r"\bno (?:files?|urls?|objects?|matches) (?:matched|found)\b|\bmatched no (?:files|objects|urls)\b",
     ),
     # Input data that is invalid.
@@ -571,6 +582,9 @@ _LEXICON: tuple[_Words, ...] = (
         r"\btoo (?:many|few) arguments\b|\b(?:unary|binary) operator expected\b|\binteger expression expected\b|"
         r"\barguments? (?:are|is) required\b|\bunrecognized arguments?\b|\bsyntax error\b|"
         r"\bunexpected (?:token|end of file|EOF)\b|\bruntime error\b|\bbad substitution\b|"
+        # a shell's arithmetic and expansion errors
+        r"\bvalue too great for base\b|\binvalid arithmetic operator\b|\barithmetic syntax error\b|"
+        r"\bbad array subscript\b|\bambiguous redirect\b|\bnumeric argument required\b|\breadonly variable\b|"
         r"(?<!SQL )\bcompil(?:ation|e) (?:error|errors|failed)\b|\b(?:undeclared|not declared|forget to declare)\b|"
         r"\bcall to (?:a member function|undefined (?:function|method))\b|\b(?:on|of) null\b|"
         r"\buncaught (?:error|exception|\w+error)\b|\b(?:dumped core|core dumped|segmentation (?:fault|violation))\b|"
@@ -579,6 +593,79 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:yaml|toml|ini|config(?:uration)?)\b[^;]{0,20}: line \d+",
     ),
 )
+# The same families in the messages of common tools and systems localised to German, French, Spanish,
+# Italian and Portuguese (the C library's and Windows' standard texts, and the words tools build theirs from).
+_APOS = "['’]"
+_TRANSLATED: tuple[_Words, ...] = (
+    _words(
+        "permission",
+        WORDS,
+        r"\bkeine \w*berechtigung\b|\b(?:zugriff|berechtigung)\w* (?:\w+ )?verweigert\b|"
+        r"\b(?:operation|vorgang) (?:ist )?nicht (?:erlaubt|zulässig)\b|\bpermission non accordée\b|"
+        r"\baccès (?:\w+ )?refusé\b|\bopération non permise\b|\b(?:permiso|acceso) denegado\b|"
+        r"\boperación no permitida\b|\b(?:permesso|accesso) negato\b|\b(?:permissão|acesso) negad[oa]\b",
+    ),
+    _words(
+        "missing_file",
+        WORDS,
+        r"\b(?:datei|verzeichnis|pfad)\b[^.;]{0,60}\bnicht (?:gefunden|finden|vorhanden)\b|"
+        rf"\baucun fichier ou (?:dossier|répertoire)\b|\b(?:fichier|chemin|répertoire|dossier)\b[^.;]{{0,60}}"
+        rf"(?:\bintrouvable\b|\bn{_APOS}existe pas\b)|\bno existe el (?:archivo|fichero|directorio)\b|"
+        r"\b(?:archivo|fichero|directorio|ruta)\b[^.;]{0,60}"
+        r"\bno (?:existe|encontrad[oa]|se (?:pudo|puede) encontrar)\b|"
+        r"\bno (?:se )?puede encontrar el (?:archivo|fichero)\b|\bfile o directory non esistente\b|"
+        r"\bimpossibile trovare il file\b|\b(?:arquivo|ficheiro) ou (?:diretório|directoria|pasta) inexistente\b",
+    ),
+    _words(
+        "disk_full",
+        WORDS,
+        r"\bkein speicherplatz\b|\b(?:nicht genügend|nicht genug|zu wenig) speicherplatz\b|"
+        r"\baucun espace disponible\b|\bespace (?:disque )?insuffisant\b|\bno queda espacio\b|"
+        r"\bespacio (?:en disco )?insuficiente\b|\bno hay (?:suficiente )?espacio\b|\bspazio esaurito\b|"
+        r"\bnão há espaço\b|\bespaço insuficiente\b",
+    ),
+    _words(
+        "network",
+        WORDS,
+        r"\bverbindung\w*\b[^.;]{0,40}\b(?:zeitüberschreitung|abgelaufen)\b|\bconnexion\b[^.;]{0,40}\bdélai\b|"
+        r"\btiempo de conexión\b|\bconnessione scaduta\b",
+        shadows="timeout",
+    ),
+    _words(
+        "network",
+        WORDS,
+        r"\bverbindung(?:saufbau)? (?:wurde )?(?:abgelehnt|verweigert|zurückgesetzt)\b|\bkeine route zum\b|"
+        r"\bnetzwerk ist nicht erreichbar\b|\bname oder dienst nicht bekannt\b|\bconnexion refusée\b|"
+        rf"\baucun chemin d{_APOS}accès\b|\bréseau (?:est )?inaccessible\b|\bnom ou service inconnu\b|"
+        r"\bconexión (?:rehusada|rechazada)\b|\bla red es inaccesible\b|\bnombre o servicio desconocido\b|"
+        r"\bconnessione rifiutata\b|\bconexão recusada\b",
+    ),
+    _words(
+        "timeout",
+        WORDS,
+        rf"\bzeitüberschreitung\b|\bwartezeit\b[^.;]{{0,40}}\babgelaufen\b|\bdélai d{_APOS}attente\b[^.;]{{0,20}}"
+        r"\b(?:dépassé|expiré)|\bdélai (?:dépassé|expiré)\b|\btiempo de espera\b[^.;]{0,20}\b(?:agotado|excedido)\b|"
+        r"\bse agotó el tiempo de espera\b|\btempo (?:di attesa )?scaduto\b|\btempo limite esgotado\b",
+    ),
+    _words(
+        "auth",
+        WORDS,
+        r"\b(?:kennwort|passwort)\b[^.;]{0,40}\b(?:falsch|ungültig|abgelaufen)|\banmeldung\b[^.;]{0,30}"
+        r"\bfehlgeschlagen\b|\bmot de passe\b[^.;]{0,30}\b(?:incorrect|invalide|expiré)|"
+        rf"\béchec de l{_APOS}authentification\b|"
+        r"\bcontraseña\b[^.;]{0,30}\b(?:incorrecta|no válida|inválida|caducada)|"
+        r"\b(?:error|fallo) de autenticación\b|\bautenticación fallida\b|\bpassword errata\b|"
+        r"\bautenticazione non riuscita\b|\bsenha (?:incorreta|inválida)\b|\bfalha (?:na|de) autenticação\b",
+    ),
+    _words(
+        "oom",
+        WORDS,
+        rf"\bnicht genügend (?:haupt|arbeits)?speicher\b|\bmémoire insuffisante\b|\bimpossible d{_APOS}allouer\b|"
+        r"\bmemoria insuficiente\b|\bno se pudo asignar memoria\b|\bmemoria (?:esaurita|insufficiente)\b|"
+        r"\bmemória insuficiente\b",
+    ),
+)
+_READINGS = _LEXICON + _TRANSLATED
 # The last resort: each family's own words. A failing line (one with a failure word) that nothing above
 # classified gets the family most of its words belong to, at the lowest strength; a tie says nothing.
 _FAILING = re.compile(
@@ -627,6 +714,23 @@ _QUIET_LEVEL = re.compile(r"(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)
 # Identifiers of two or more capitalised words ("InvalidAccessKeyId", "NoRouteToHost").
 _CAMEL_IDENTIFIER = re.compile(r"\b(?:[A-Z][a-z0-9]+){2,}[A-Z]?[a-z0-9]*\b")
 _Note = Callable[[Category, int, str], None]
+# A counter that says nothing went wrong ("rows rejected = 0", "rejected 0", "errors: 0", "0 failed") is a
+# progress figure in any tool's format, not evidence: it is read as if it were not there.
+_FAILURE_COUNT_WORDS = (
+    r"(?:rejected|rejects|errors?|failed|failures?|invalid|bad|discarded|dropped|exceptions?|errored)"
+)
+_ZERO_COUNT = re.compile(
+    rf"\b{_FAILURE_COUNT_WORDS}(?: (?:rows|records|lines|files|items|tasks|jobs))?\s*(?:[:=]\s*|\s)0+(?![\w.,]\d|\w)|"
+    rf"(?<![\w.,:/-])0+ (?:(?:\w+ ){{0,2}}(?:were |was |are )?){_FAILURE_COUNT_WORDS}\b",
+    re.IGNORECASE,
+)
+
+
+def without_zero_counts(text: str) -> str:
+    """`text` with the counters that report zero failures blanked out ("rejected 0" says nothing failed)."""
+    if "0" not in text:
+        return text
+    return _ZERO_COUNT.sub(" ", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -662,10 +766,10 @@ def read_line(text: str, own_job: str | None = None) -> LineReading:
         name = type_match.group(1)
         category = type_category(name, type_match.group(0)[: -len(name)])
         if category is not None:
-            note(category, TYPE_NAME, f"type {name}")
+            note(category, WEAK_WORDS if _GENERIC_TYPE.fullmatch(name) else TYPE_NAME, f"type {name}")
     if _QUIET_LEVEL.search(text) is None:  # an INFO line's words describe work, not a failure
         words = _words_of_identifiers(text)
-        for entry in _LEXICON:
+        for entry in _READINGS:
             if entry.category in shadowed:
                 continue
             match = entry.pattern.search(words)

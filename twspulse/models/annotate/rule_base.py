@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from twspulse.models.annotate.annotation import Category
 
-RULES_VERSION = "rules-10"
+RULES_VERSION = "rules-11"
 
 
 @dataclass(frozen=True, slots=True)
@@ -621,7 +621,20 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
 # scores (no "error", "failed", "cannot"...), e.g. "kinit: Keytab contains no suitable keys",
 # "EXPORT_DIR: unbound variable", "File X could not be opened". Any job output line holding one is tried
 # against the rules, wherever it is in the joblog.
+# Words of failure messages localised to German, French, Spanish, Italian and Portuguese (evidence.py reads
+# them): a line with one is worth reading wherever it is in the output.
+TRANSLATED_FAILURE_WORDS = (
+    "berechtigung", "verweigert", "nicht gefunden", "nicht finden", "nicht vorhanden", "speicherplatz",
+    "abgelehnt", "zeitüberschreitung", "abgelaufen", "kennwort", "passwort", "fehlgeschlagen", "speicher",
+    "nicht erlaubt", "nicht zulässig", "nicht erreichbar", "keine route", "accordée", "refusé", "introuvable",
+    "aucun", "insuffisant", "délai", "mot de passe", "authentification", "mémoire", "allouer", "non permise",
+    "inaccessible", "denegado", "no existe", "espacio", "rehusada", "rechazada", "tiempo de", "contraseña",
+    "autenticación", "memoria", "no permitida", "inaccesible", "no se pudo", "no se puede", "negato",
+    "non esistente", "esaurito", "rifiutata", "scadut", "errata", "non riuscita", "negad", "inexistente",
+    "espaço", "recusada", "esgotado", "senha", "autenticação", "memória", "desconocido", "inconnu", "bekannt",
+)  # fmt: skip
 RULE_HINT_WORDS = (
+    *TRANSLATED_FAILURE_WORDS,
     "could not", "keytab", "kinit", "kerberos", "gss", "credential", "unauthorized", "forbidden", "unbound",
     "predecessor", "upstream", "prerequisite", "dependenc", "@inc", "not present", "storage space", "abap",
     "tsv_", "0x8007", "unterminated", "expecting value", "unparseable", "checksum", "mismatch", "malformed",

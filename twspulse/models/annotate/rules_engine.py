@@ -36,7 +36,7 @@ from twspulse.joblog.entities import Entities, code_location, extract_entities, 
 from twspulse.joblog.error_lines import ErrorLine
 from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
-from twspulse.models.annotate.evidence import CODE, read_line
+from twspulse.models.annotate.evidence import CODE, read_line, without_zero_counts
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import extract
 from twspulse.models.annotate.keyword_filter import trie_pattern
@@ -48,6 +48,7 @@ from twspulse.models.annotate.rule_base import (
     RETURN_CODE_HINTS,
     RULES,
     RULES_VERSION,
+    TRANSLATED_FAILURE_WORDS,
     Rule,
 )
 
@@ -60,7 +61,9 @@ _QUIET = re.compile(
     re.IGNORECASE,
 )
 _INFO_LEVEL = re.compile(r"(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)")
+# A line that reports success ("SUCCESS: The process ... has been terminated") is never the error.
 _NEVER = re.compile(
+    r"^\s*(?:SUCCESS|SUCCEEDED|OK)\b[:!]|"
     r"^\++ |^Traceback \(most recent call last\)|^\s*at\s+[\w$.<>/]+\(|^\.\.\. \d+ (?:more|common)|"
     r"^\s*at\s+\S+ \(.*:\d+:\d+\)$|^\s*at\s+/\S+:\d+:\d+$|^\s*from /\S+:\d+:in\b"
 )
@@ -109,7 +112,9 @@ _KEYWORDS = re.compile(
             "not in gz", "not a zip", "not a tar", "not a valid", "unexpected eof", "ends unexpectedly", "dumped core",
             "longer than", "throttl", "rate limit", "rate exceeded", "too many requests", "no such", "empty",
             "conversion", "converting", "out of range", "extra data", "missing data", "to parse", "stale",
-            "password is required", "not executable", "cancel",
+            "password is required", "not executable", "cancel", "couldn't", "contact", "manifest", "too great",
+            "arithmetic", "no matching", "ambiguous redirect", "array subscript", "readonly variable",
+            *TRANSLATED_FAILURE_WORDS,
         )
     )
 )  # fmt: skip
@@ -216,13 +221,14 @@ class RulesEngine:
             if not text or _NEVER.search(text) or _is_python_source(body, index):
                 continue
             line_score = _LineScore(text, _trace_headline_bonus(body, index))
+            probe = without_zero_counts(text)  # "rejected 0" is no evidence, for rules and evidence alike
             # A retry is a symptom the job survived: only a rule's own phrase may still read it as a cause.
-            reading = None if _RETRY.search(text) else read_line(text, own_job)
+            reading = None if _RETRY.search(text) else read_line(probe, own_job)
             shadowed = reading.shadowed if reading else frozenset()
             scored = [
                 Match(rule, line_no, text, line_score.of(rule))
                 for rule in RULES
-                if rule.pattern.search(text) and (rule.weight >= CODE or rule.category not in shadowed)
+                if rule.pattern.search(probe) and (rule.weight >= CODE or rule.category not in shadowed)
             ]
             for evidence in reading.evidence if reading else ():
                 rule = replace(EVIDENCE_RULES[evidence.category], weight=evidence.strength)
@@ -244,6 +250,7 @@ class RulesEngine:
             e
             for e in joblog.error_lines
             if not (_NEVER.search(e.text) or _QUIET.search(e.text) or _is_python_source(body, e.line_no - first))
+            and without_zero_counts(e.text) == e.text  # a line that counts zero failures reports progress
         ]
         error = max(usable, key=lambda e: (e.score, -e.line_no), default=None)
         if error is None:
