@@ -670,3 +670,22 @@ def test_packages_images_contacts_shell_arithmetic_and_paths_not_found(line: str
 )
 def test_localised_messages_of_common_tools_get_their_family(line: str, category: str) -> None:
     assert _top(line) == category
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("J0000001  IEC030I D37-04,IFG0554A,NIGHTLY1,STEP2,SYSUT2,1A2B,VOL001,PROD.X.OUT.D310101", "disk_full"),
+        ("ORA-19625: error identifying file /arch/1_77_999.dbf", "missing_file"),
+        ("ORA-27037: unable to obtain file status", "missing_file"),
+        ("ORA-19809: limit exceeded for recovery files", "disk_full"),
+        ("jq: parse error: Invalid numeric literal at line 12, column 7", "data_quality"),
+    ],
+)
+def test_zos_data_set_messages_oracle_file_codes_and_a_parse_error_at_a_position(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+def test_a_capitalised_state_name_is_not_a_time_limit_but_the_words_are() -> None:
+    assert _top("run 7: TERMINATING (task t1: TIMEDOUT)") is None
+    assert _top("Error: task t1 timed out after 600 seconds") == "timeout"

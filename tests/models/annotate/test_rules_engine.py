@@ -410,3 +410,26 @@ def test_a_line_that_reports_success_is_never_the_error_line() -> None:
 def test_a_generic_argument_error_type_loses_to_the_words_of_its_message() -> None:
     line = "ERROR: LoadError: ArgumentError: Package Plotz not found in current path."
     assert _annotate(f"loading the model\n{line}\n").category == "dependency"
+
+
+def test_the_zos_message_that_names_the_data_set_beats_the_bare_completion_code() -> None:
+    line = "J0000001  IEC030I B37-04,IFG0554A,NIGHTLY1,COPY,SYSUT2,1A2B,VOL001,PROD.X.ARCH.D310101"
+    body = (
+        f"{line}\n   SYSTEM COMPLETION CODE=B37  REASON CODE=00000004\nJ0000001  IEF450I NIGHTLY1 COPY - ABEND=SB37\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.error_line == line and annotation.category == "disk_full"
+    assert "PROD.X.ARCH.D310101" in annotation.root_cause
+
+
+def test_the_database_line_that_names_the_file_beats_the_os_detail_below_it() -> None:
+    line = "ORA-19625: error identifying file /arch/1_77_999.dbf"
+    body = f"RMAN-03002: failure of backup command\n{line}\nORA-27037: unable to obtain file status\n"
+    annotation = _annotate(f"{body}Linux-x86_64 Error: 2: No such file or directory\n")
+    assert annotation.error_line == line and annotation.category == "missing_file"
+
+
+def test_a_parsers_positioned_error_beats_the_wrappers_verdict_below_it() -> None:
+    line = "jq: parse error: Invalid numeric literal at line 12, column 7"
+    annotation = _annotate(f"+ jq . /in/feed.json\n{line}\nwrapper: feed rejected, job failed with rc=4\n")
+    assert annotation.error_line == line and annotation.category == "data_quality"

@@ -150,12 +150,12 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
                 "ORA-12518"),
     **_codes_of("auth", "ORA-01017 ORA-28000 ORA-28001 ORA-01005 ORA-28009 ORA-28040"),
     **_codes_of("permission", "ORA-01031 ORA-01749 ORA-00990 ORA-01045 ORA-01950"),
-    **_codes_of("missing_file", "ORA-29283 ORA-29280"),
+    **_codes_of("missing_file", "ORA-29283 ORA-29280 ORA-19625 ORA-27037 ORA-01110 ORA-27041"),
     **_codes_of("timeout", "ORA-01013"),
     **_codes_of("oom", "ORA-04030 ORA-04031 ORA-27102"),
     **_codes_of("data_quality", "ORA-01722 ORA-01400 ORA-01830 ORA-01840 ORA-01841 ORA-01843 ORA-01847 ORA-01858 "
                 "ORA-01861 ORA-12899 ORA-01438 ORA-01401"),
-    **_codes_of("disk_full", "ORA-19504 ORA-27044"),
+    **_codes_of("disk_full", "ORA-19504 ORA-27044 ORA-19809 ORA-19804"),
     # Snowflake ("002003 (02000): SQL compilation error: Object ... does not exist or not authorized")
     "SF002003": "db_error", "SF390100": "auth", "SF390144": "auth", "SF000630": "timeout",
     # MongoDB ("E11000 duplicate key error")
@@ -178,8 +178,11 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
     **_codes_of("data_quality", "Msg8152 Msg2628 Msg245 Msg241 Msg8114 Msg515 Msg8115 Msg242 Msg4864 Msg4863 "
                 "Msg4832"),
 }  # fmt: skip
-# z/OS system completion codes ("ABEND=S0C7", "SYSTEM COMPLETION CODE=B37"), from the system codes manual.
-_ABEND = re.compile(r"\bABEND[= ]S([0-9A-F]{3})\b|\bCOMPLETION CODE=S?([0-9A-F]{3})\b")
+# z/OS system completion codes ("ABEND=S0C7", "SYSTEM COMPLETION CODE=B37"), from the system codes manual, and
+# the data management message that reports one with its reason code and names the data set ("IEC030I B37-04,...").
+_ABEND = re.compile(
+    r"\bABEND[= ]S([0-9A-F]{3})\b|\bCOMPLETION CODE=S?([0-9A-F]{3})\b|\bIEC\d{3}I ([0-9A-F]{3})-[0-9A-F]{2}\b"
+)
 _ABEND_CATEGORY: dict[str, Category] = {
     "0C7": "data_quality", "0C1": "script_error", "0C4": "script_error", "0C9": "script_error",
     "0CB": "script_error", "80A": "oom", "878": "oom", "80C": "oom", "B37": "disk_full", "D37": "disk_full",
@@ -352,7 +355,9 @@ _LEXICON: tuple[_Words, ...] = (
     _words(
         "timeout",
         WORDS,
-        r"\btimed ?out\b|\btimeout\b[^.;]{0,40}\b(?:expired|exceeded|reached|occurred|cancel\w*|abort\w*|"
+        # (a state name in capitals, "TIMEDOUT", is a status poll's value: the message that says it in words is
+        # the error line)
+        r"\b(?!(?-i:TIMEDOUT)\b)timed ?out\b|\btimeout\b[^.;]{0,40}\b(?:expired|exceeded|reached|occurred|cancel\w*|abort\w*|"
         r"kill\w*)|\b(?:reached|exceeded|hit)\b[^.;]{0,40}\btime ?out\b|\bdeadline exceeded\b|"
         r"\bexceed\w*\b[^.;]{0,40}\b(?:time ?limit|limit of [\d:.]+(?![\d:.]*\s*(?:[KMGTP]i?B|bytes?|%))|wall ?clock|"
         r"run ?time|duration|elapsed)|\btime ?out of \d|\bafter (?:a )?time ?out\b|"
@@ -432,6 +437,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bcrc (?:error|mismatch|failed)\b|\bbad (?:zip|gzip)\b|"
         # a parser that names the data format and the position in it: the input, not the job's code
         r"\bunexpected (?:token|character|end)\b[^;]{0,30}\bin (?:json|xml|csv|yaml)\b|"
+        r"\bpars(?:e|ing) error\b(?![^;]{0,30}\bsyntax\b)[^;]{0,80}\bline:? \d+,? col(?:umn)?:? \d+|"
         # a value out of its range is the data's ("index out of range" stays the code's)
         r"\b(?:value|field|date|time|timestamp|number|numeric|amount)\b[^.;]{0,30}\bout of range\b|"
         # a conversion of the data that failed, an input that is empty, rows that repeat or do not fit
@@ -863,9 +869,9 @@ def _codes(text: str, note: _Note) -> None:
 
 def abend_codes(text: str) -> list[str]:
     """The z/OS system completion codes a line reports, without their "S" ("ABEND=S0C7" -> "0C7")."""
-    if "ABEND" not in text and "COMPLETION CODE" not in text:
+    if "ABEND" not in text and "COMPLETION CODE" not in text and "IEC" not in text:
         return []
-    return [match.group(1) or match.group(2) for match in _ABEND.finditer(text)]
+    return [next(code for code in match.groups() if code) for match in _ABEND.finditer(text)]
 
 
 def _words_of_identifiers(text: str) -> str:

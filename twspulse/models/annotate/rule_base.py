@@ -647,7 +647,7 @@ RULE_HINT_WORDS = (
     "unavailable", "reason code", "not set", "undefined", "null", " nil", "wall clock", "is not recognized",
     "abend", "not accepted", "arguments", "usage:", "the network", "no connection", "not enough",
     "memory limit", "not allowed to", "did not arrive", "never arrived", "cannot execute", "yaml:", "secret key",
-    "completion code", "data set", "unexpected end", "corrupt", "truncated", "not responding", "certificate",
+    "completion code", " iec", "data set", "unexpected end", "corrupt", "truncated", "not responding", "certificate",
     "authorization", "unexpected eof", "ends unexpectedly", "dumped core", "throttl", "rate exceeded",
 )  # fmt: skip
 
