@@ -357,8 +357,9 @@ _LEXICON: tuple[_Words, ...] = (
         WORDS,
         # (a state name in capitals, "TIMEDOUT", is a status poll's value: the message that says it in words is
         # the error line)
-        r"\b(?!(?-i:TIMEDOUT)\b)timed ?out\b|\btimeout\b[^.;]{0,40}\b(?:expired|exceeded|reached|occurred|cancel\w*|abort\w*|"
-        r"kill\w*)|\b(?:reached|exceeded|hit)\b[^.;]{0,40}\btime ?out\b|\bdeadline exceeded\b|"
+        r"\b(?!(?-i:TIMEDOUT)\b)timed ?out\b|"
+        r"\btimeout\b[^.;]{0,40}\b(?:expired|exceeded|reached|occurred|cancel\w*|abort\w*|kill\w*)|"
+        r"\b(?:reached|exceeded|hit)\b[^.;]{0,40}\btime ?out\b|\bdeadline exceeded\b|"
         r"\bexceed\w*\b[^.;]{0,40}\b(?:time ?limit|limit of [\d:.]+(?![\d:.]*\s*(?:[KMGTP]i?B|bytes?|%))|wall ?clock|"
         r"run ?time|duration|elapsed)|\btime ?out of \d|\bafter (?:a )?time ?out\b|"
         r"\bcancell?ed\b[^.;]{0,40}\bafter \d+ ?(?:s|sec|seconds|min|minutes|h|hours)\b|"
