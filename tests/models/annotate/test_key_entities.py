@@ -98,3 +98,55 @@ def test_a_java_class_is_named_once_and_by_its_entry_in_a_jar() -> None:
     assert found["jar_entries"] == ["org/shop/feed/Parser.class"]
     annotation = _annotate("Caused by: java.lang.ClassNotFoundException: org.shop.feed.Parser\n")
     assert "org/shop/feed/Parser.class" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "name"),
+    [
+        ("+ vault-sync --password-file /etc/sync/x9.pw pull", "keys", "/etc/sync/x9.pw"),
+        ("backup: --key-file=/opt/bk/keys/k1.key used", "keys", "/opt/bk/keys/k1.key"),
+        ("credentials_file: /srv/app/gcp/cred.json", "keys", "/srv/app/gcp/cred.json"),
+        ("INFO fetch: key=eu/dt=2031-01-02/orders_0102.json.gz", "resources", "eu/dt=2031-01-02/orders_0102.json.gz"),
+        ("Key: daily/orders_0102.parquet", "resources", "daily/orders_0102.parquet"),
+        ("uploader: blob_name=exports/a/x.csv", "resources", "exports/a/x.csv"),
+    ],
+)
+def test_credential_files_given_as_options_are_keys_and_stated_store_objects_resources(
+    line: str, kind: str, name: str
+) -> None:
+    assert name in extract([line])[kind]
+
+
+def test_a_setting_called_key_with_a_plain_value_is_not_an_object() -> None:
+    assert "resources" not in extract(["cache: key=orders, ttl=60"])
+
+
+def test_the_login_stated_last_above_a_refused_login_is_named() -> None:
+    body = (
+        "push: connecting to sftp.one.test:22 as first_acct\n"
+        "push: sent a.csv\n"
+        "push: connecting to sftp.two.test:22 as second_acct (password from /etc/p.cred)\n"
+        "paramiko.ssh_exception.AuthenticationException: Authentication failed.\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "auth" and "second_acct" in annotation.root_cause
+
+
+def test_the_object_key_a_missing_object_error_is_about_is_named_not_the_jobs_code() -> None:
+    body = (
+        "INFO fetch: key=in/dt=2031-01-02/orders_0102.csv.gz\n"
+        "Traceback (most recent call last):\n"
+        '  File "/opt/app/main.py", line 8, in main\n'
+        "    fetch(key)\n"
+        "botocore.exceptions.ClientError: An error occurred (404) when calling the HeadObject operation: Not Found\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "missing_file" and "orders_0102.csv.gz" in annotation.root_cause
+
+
+def test_the_column_of_a_truncated_value_is_named() -> None:
+    body = (
+        "Msg 2628, Level 16, State 1, Server S1, Procedure dbo.p_load, Line 4\n"
+        "String or binary data would be truncated in table 'Db.dbo.Cust', column 'Zip'. Truncated value: '1'.\n"
+    )
+    assert "Zip" in _annotate(body).root_cause

@@ -15,6 +15,11 @@ needs a few more readings of how messages name things, whatever tool printed the
 - an object named after its kind in quotes (`release "x"`, `deployment "x"`) is a resource;
 - a destination the job labels (`Dest : X`, `target=X`) is where a write ran out of space;
 - a z/OS system completion code (`ABEND=S0C7`, `COMPLETION CODE=0C7`) is an error code (`S0C7`);
+- an object of a store stated as a setting (`key=a/b/x.csv.gz`, `Key: x.parquet`, `blob_name=a/b`) is the
+  resource a "not found" or "denied" of the store's API is about;
+- a credential file given as an option (`--password-file X`, `--key-file=X`) is the key a refused login used;
+- the login a job stated before the failure ("connecting to h as X", "logging in as X"): the nearest above
+  the error line is the account of a refused login;
 - a Java class is also named by its entry in a jar (`org/x/Y.class`), what to search the jars for; a
   class the JVM printed in that form (`NoClassDefFoundError: org/x/Y`) is the same class.
 """
@@ -22,7 +27,7 @@ needs a few more readings of how messages name things, whatever tool printed the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from twspulse.joblog.entities import Entities, extract_entities, merge
 from twspulse.models.annotate.evidence import abend_codes
@@ -59,6 +64,36 @@ _DESTINATION = re.compile(
     r"\b(?:dest(?:ination)?|target|output(?:[ _]?dir)?|out[ _]?dir)\s*[:=]\s*[\"']?((?:/|[A-Za-z]:\\|\\\\)[^\s\"']+)",
     re.IGNORECASE,
 )
+
+# A credential file given as an option: "--password-file /etc/x.pw", "--key-file=/k", "credentials_file: /c".
+_CREDENTIAL_FILE = re.compile(
+    r"(?:--?|\b)(?:password|passwd|pass|secret|key|token|credentials?|identity)[-_]?file[\"']?\s*[=: ]\s*[\"']?"
+    r"((?:/|[A-Za-z]:\\|~/|\./)[^\s\"',;]+)",
+    re.IGNORECASE,
+)
+# An object of a store stated as a setting, its value shaped like an object name (a path or a file name).
+_STORED_OBJECT = re.compile(
+    r"(?:\b|[._])(?i:key|object(?:_?key|_?name)?|blob(?:_?name)?|s3_?key)[\"']?\s*[=:]\s*[\"']?"
+    r"([\w.=+-]*(?:/[\w.=+-]+)+|[\w=+-]+\.[A-Za-z]\w{0,7}(?:\.[A-Za-z]\w{0,3})?)(?=[\s\"',;)]|$)"
+)
+# A login the job states as it connects: "connecting to h:22 as etl", "logged in as etl", "bind as cn=x".
+_LOGIN_AS = re.compile(
+    r"\b(?:connect\w*|log(?:ging|ged)? ?(?:in|on)|sign(?:ing|ed)? in|bind\w*|authenticat\w*)\b[^;]{0,80}?"
+    r"\bas (?:user )?[\"']?([A-Za-z][\w.$@\\-]*[\w$])",
+    re.IGNORECASE,
+)
+# How far above an error line a stated login is still the one the failure is about.
+LOGIN_REACH = 40
+
+
+def login_above(lines: Sequence[str]) -> str | None:
+    """The login stated last in `lines` (the lines above an error, in order), or None."""
+    for line in reversed(lines[-LOGIN_REACH:]):
+        if " as " in line:
+            match = _LOGIN_AS.search(line)
+            if match is not None and match.group(1).lower() not in _NOT_A_NAME:
+                return match.group(1)
+    return None
 
 
 def extract(lines: Iterable[str]) -> Entities:
@@ -105,6 +140,12 @@ def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[
     if '"' in line or "'" in line:
         for match in _KIND_OBJECT.finditer(line):
             _add(added, "resources", match.group(1))
+    if "key" in lowered or "object" in lowered or "blob" in lowered:
+        for match in _STORED_OBJECT.finditer(line):
+            _add(added, "resources", match.group(1))
+    if "file" in lowered:
+        for match in _CREDENTIAL_FILE.finditer(line):
+            _add(added, "keys", match.group(1))
     if "artifact" in lowered or "dependenc" in lowered or "plugin" in lowered:
         for match in _ARTIFACT.finditer(line):
             _add(added, "modules", match.group(1))

@@ -614,13 +614,9 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
     "timeout": ("hosts", "tables", "commands"),
     "dependency": ("tws_jobs", "commands", "modules", "classes", "jar_entries", "libraries"),
     "script_error": ("locations", "variables", "options"),
-    "data_quality": ("paths", "tables", "error_codes"),
+    "data_quality": ("paths", "tables", "columns", "error_codes"),
 }
 
-# Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
-# scores (no "error", "failed", "cannot"...), e.g. "kinit: Keytab contains no suitable keys",
-# "EXPORT_DIR: unbound variable", "File X could not be opened". Any job output line holding one is tried
-# against the rules, wherever it is in the joblog.
 # Words of failure messages localised to German, French, Spanish, Italian and Portuguese (evidence.py reads
 # them): a line with one is worth reading wherever it is in the output.
 TRANSLATED_FAILURE_WORDS = (
@@ -633,6 +629,11 @@ TRANSLATED_FAILURE_WORDS = (
     "non esistente", "esaurito", "rifiutata", "scadut", "errata", "non riuscita", "negad", "inexistente",
     "espaço", "recusada", "esgotado", "senha", "autenticação", "memória", "desconocido", "inconnu", "bekannt",
 )  # fmt: skip
+
+# Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
+# scores (no "error", "failed", "cannot"...), e.g. "kinit: Keytab contains no suitable keys",
+# "EXPORT_DIR: unbound variable", "File X could not be opened". Any job output line holding one is tried
+# against the rules, wherever it is in the joblog.
 RULE_HINT_WORDS = (
     *TRANSLATED_FAILURE_WORDS,
     "could not", "keytab", "kinit", "kerberos", "gss", "credential", "unauthorized", "forbidden", "unbound",

@@ -38,7 +38,7 @@ from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
 from twspulse.models.annotate.evidence import CODE, read_line, without_zero_counts
 from twspulse.models.annotate.excerpt import Joblog
-from twspulse.models.annotate.key_entities import extract
+from twspulse.models.annotate.key_entities import extract, login_above
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.rerun import rerun_step
 from twspulse.models.annotate.rule_base import (
@@ -451,6 +451,7 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
     lines = joblog.lines
     near: list[str] = []
     located: Entities = {}
+    stated: Entities = {}
     if line_no is not None:
         body_start = joblog.frame.body_first_line - 1
         start, end = max(body_start, line_no - 6), min(len(lines), line_no + 5)
@@ -461,9 +462,11 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
         near = [lines[i].strip() for i in order if not _is_frame(lines[i])]
         location = code_location(lines[max(body_start, line_no - 40) : min(len(lines), line_no + 12)])
         located = {"locations": [location]} if location else {}
+        login = login_above(lines[body_start : line_no - 1])
+        stated = {"logins": [login]} if login else {}
     errors = [error.text for error in joblog.error_lines]
-    head = [line.strip() for line in joblog.frame.body[:12]]
-    return merge(located, extract(near), extract(errors), extract(head))
+    head = [line.strip() for line in joblog.frame.body[:12] if not _is_frame(line)]
+    return merge(located, stated, extract(near), extract(errors), extract(head))
 
 
 def _fields(run: FailedRun, entity: str, message: str) -> dict[str, str]:
