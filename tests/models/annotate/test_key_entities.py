@@ -121,32 +121,32 @@ def test_a_setting_called_key_with_a_plain_value_is_not_an_object() -> None:
     assert "resources" not in extract(["cache: key=orders, ttl=60"])
 
 
-def test_the_login_stated_last_above_a_refused_login_is_named() -> None:
-    body = (
-        "push: connecting to sftp.one.test:22 as first_acct\n"
-        "push: sent a.csv\n"
-        "push: connecting to sftp.two.test:22 as second_acct (password from /etc/p.cred)\n"
-        "paramiko.ssh_exception.AuthenticationException: Authentication failed.\n"
-    )
+_LOGIN_ABOVE = (
+    "push: connecting to sftp.one.test:22 as first_acct\npush: sent a.csv\n"
+    "push: connecting to sftp.two.test:22 as second_acct (password from /etc/p.cred)\n"
+    "paramiko.ssh_exception.AuthenticationException: Authentication failed.\n"
+)
+_OBJECT_ABOVE_A_TRACE = (
+    "INFO fetch: key=in/dt=2031-01-02/orders_0102.csv.gz\nTraceback (most recent call last):\n"
+    '  File "/opt/app/main.py", line 8, in main\n    fetch(key)\n'
+    "botocore.exceptions.ClientError: An error occurred (404) when calling the HeadObject operation: Not Found\n"
+)
+_TRUNCATED_COLUMN = (
+    "Msg 2628, Level 16, State 1, Server S1, Procedure dbo.p_load, Line 4\n"
+    "String or binary data would be truncated in table 'Db.dbo.Cust', column 'Zip'. Truncated value: '1'.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "category", "name"),
+    [
+        (_LOGIN_ABOVE, "auth", "second_acct"),  # the login stated last above the refusal
+        (_OBJECT_ABOVE_A_TRACE, "missing_file", "orders_0102.csv.gz"),  # the object, not the job's code
+        (_TRUNCATED_COLUMN, "data_quality", "Zip"),  # the column of a truncated value
+    ],
+)
+def test_the_login_above_a_refusal_the_object_of_a_store_error_and_a_truncated_column_are_named(
+    body: str, category: str, name: str
+) -> None:
     annotation = _annotate(body)
-    assert annotation.category == "auth" and "second_acct" in annotation.root_cause
-
-
-def test_the_object_key_a_missing_object_error_is_about_is_named_not_the_jobs_code() -> None:
-    body = (
-        "INFO fetch: key=in/dt=2031-01-02/orders_0102.csv.gz\n"
-        "Traceback (most recent call last):\n"
-        '  File "/opt/app/main.py", line 8, in main\n'
-        "    fetch(key)\n"
-        "botocore.exceptions.ClientError: An error occurred (404) when calling the HeadObject operation: Not Found\n"
-    )
-    annotation = _annotate(body)
-    assert annotation.category == "missing_file" and "orders_0102.csv.gz" in annotation.root_cause
-
-
-def test_the_column_of_a_truncated_value_is_named() -> None:
-    body = (
-        "Msg 2628, Level 16, State 1, Server S1, Procedure dbo.p_load, Line 4\n"
-        "String or binary data would be truncated in table 'Db.dbo.Cust', column 'Zip'. Truncated value: '1'.\n"
-    )
-    assert "Zip" in _annotate(body).root_cause
+    assert annotation.category == category and name in annotation.root_cause
