@@ -631,6 +631,8 @@ def test_a_non_zero_counter_a_time_of_day_and_a_hex_code_are_kept(line: str) -> 
         ("/opt/x/roll.sh: line 7: $target: ambiguous redirect", "script_error"),
         ("Macro error: we couldn't find /srv/share/rates_0101.xlsx. Was it renamed?", "missing_file"),
         ("Word cannot find C:\\docs\\letter.docx", "missing_file"),
+        ("Scheduled 4 tasks: 2 were left pending because of missing external dependencies", "dependency"),
+        ("task load_x is an upstream data dependency that is not ready", "dependency"),
     ],
 )
 def test_packages_images_contacts_shell_arithmetic_and_paths_not_found(line: str, category: str) -> None:

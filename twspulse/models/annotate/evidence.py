@@ -545,6 +545,10 @@ _LEXICON: tuple[_Words, ...] = (
         # a component built for another version of what it talks to
         r"\b(?:client|driver|library|module|plugin|program|runtime)\b[^.;]{0,30}\bincompatible\b|"
         r"\b(?:did not|didn't|never) (?:arrive[ds]?|appear(?:ed)?)\b|"
+        # a task whose upstream or external input is not there yet
+        r"\bmissing (?:external |upstream )?(?:data )?dependenc(?:y|ies)\b|"
+        r"\b(?:external|upstream) (?:data )?dependenc(?:y|ies)\b[^.;]{0,40}\b(?:missing|not (?:met|satisfied|ready|"
+        r"available|complete)|cannot be run)\b|"
         r"\bnot (?:yet )?(?:arrived|delivered)\b|"
         # built for another runtime
         r"\bcompiled by a (?:more recent|newer) version\b|\bcould not load (?:file or )?assembly\b",
