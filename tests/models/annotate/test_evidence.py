@@ -677,6 +677,25 @@ def test_localised_messages_of_common_tools_get_their_family(line: str, category
 @pytest.mark.parametrize(
     ("line", "category"),
     [
+        ("worker: failed to start container: exec format error", "dependency"),
+        ("Warning  Failed  kubelet  Error: ErrImagePull", "dependency"),
+        ('Back-off pulling image "corp/mover:7.2": ImagePullBackOff', "dependency"),
+        ("An error occurred (SignatureDoesNotMatch) when calling the PutObject operation", "auth"),
+        ("login: Account has been locked", "auth"),
+        ("fatal: could not read Username for 'https://git.corp.test': terminal prompts disabled", "auth"),
+        ("dial tcp 10.9.8.7:443: i/o timeout", "network"),
+        ("sh: /usr/bin/find: Argument list too long", "script_error"),
+    ],
+)
+def test_common_messages_without_a_family_word_images_signatures_accounts_dials_and_arguments(
+    line: str, category: str
+) -> None:
+    assert _top(line) == category
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
         ("J0000001  IEC030I D37-04,IFG0554A,NIGHTLY1,STEP2,SYSUT2,1A2B,VOL001,PROD.X.OUT.D310101", "disk_full"),
         ("ORA-19625: error identifying file /arch/1_77_999.dbf", "missing_file"),
         ("ORA-27037: unable to obtain file status", "missing_file"),

@@ -343,7 +343,8 @@ _LEXICON: tuple[_Words, ...] = (
     _words(
         "network",
         WORDS,
-        r"\bconnect(?:ion)?\b(?:[^.;]|\.\w){0,30}\b(?<!read )(?:timed? ?out|timeout)\b|\b(?:login|logon) time ?out\b",
+        r"\bconnect(?:ion)?\b(?:[^.;]|\.\w){0,30}\b(?<!read )(?:timed? ?out|timeout)\b|\b(?:login|logon) time ?out\b|"
+        r"\bdial (?:tcp|udp)\b[^;]{0,60}\bi/o timeout\b",
         shadows="timeout",
     ),
     _words(
@@ -414,6 +415,11 @@ _LEXICON: tuple[_Words, ...] = (
         r"is disabled)\b|"
         r"\b(?:invalid|incorrect|wrong|expired|bad)\b[^.;]{0,20}\b(?:password|credentials?|user ?name|access key|token|"
         r"secret|client secret)\b|\bno (?:secret|private|valid) key\b|\b(?:a )?password is required\b|"
+        # a request signature the service computed otherwise, an account the directory refuses, a login the
+        # job could not even read
+        r"\bsignature\b[^.;]{0,40}\b(?:does not match|doesn't match|mismatch|is invalid|expired)\b|"
+        r"\baccount\b[^.;]{0,30}\b(?:has been|was|is) (?:locked|disabled|expired)\b|"
+        r"\baccount (?:locked|disabled|expired)\b|\bcould not read (?:username|password)\b|"
         # the server's access rules have no line for this client, or the peer's identity cannot be verified
         r"\bno (?:[\w.-]+ )?(?:entry|rule|match) for (?:host|user|client|address)\b|"
         r"\bhost key verification failed\b|\bhost (?:key|identification) has changed\b|"
@@ -538,7 +544,11 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:manifest|image|tag|repository) (?:unknown|not found)\b|"
         r"\bno matching (?:distribution|manifest|version)\b|"
         r"\b(?:could not|couldn't|unable to) find a version that satisfies\b|\bunable to locate package\b|"
-        r"\bthere is no package called\b|\bpackage\b[^.;]{0,40}\bis not available\b|\bnothing provides\b|"
+        r"\bthere is no package called\b|\berr ?image ?pull\b|\bimage ?pull ?back ?off\b|\berror pulling image\b|"
+        r"\b(?:failed to|could not|couldn't|unable to|cannot) pull (?:the )?image\b|"
+        # a program built for another processor or format
+        r"\bexec format error\b|\bcannot execute binary file\b|"
+        r"\bpackage\b[^.;]{0,40}\bis not available\b|\bnothing provides\b|"
         # a program that cannot be started, an input a predecessor was to deliver that never came
         r"\b(?:cannot|can't|could not|unable to) (?:exec(?:ute)?|run program)\b"
         r"(?! (?:this |the )?(?:statement|query|sql|command:))|"
@@ -593,6 +603,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\btoo (?:many|few) arguments\b|\b(?:unary|binary) operator expected\b|\binteger expression expected\b|"
         r"\barguments? (?:are|is) required\b|\bunrecognized arguments?\b|\bsyntax error\b|"
         r"\bunexpected (?:token|end of file|EOF)\b|\bruntime error\b|\bbad substitution\b|"
+        r"\bargument list too long\b|"
         # a shell's arithmetic and expansion errors
         r"\bvalue too great for base\b|\binvalid arithmetic operator\b|\barithmetic syntax error\b|"
         r"\bbad array subscript\b|\bambiguous redirect\b|\bnumeric argument required\b|\breadonly variable\b|"

@@ -113,7 +113,8 @@ _KEYWORDS = re.compile(
             "longer than", "throttl", "rate limit", "rate exceeded", "too many requests", "no such", "empty",
             "conversion", "converting", "out of range", "extra data", "missing data", "to parse", "stale",
             "password is required", "not executable", "cancel", "couldn't", "contact", "manifest", "too great",
-            "arithmetic", "no matching", "ambiguous redirect", "array subscript", "readonly variable",
+            "arithmetic", "no matching", "ambiguous redirect", "array subscript", "readonly variable", "locked",
+            "image", "signature", "too long", "exec format", "could not read",
             *TRANSLATED_FAILURE_WORDS,
         )
     )
