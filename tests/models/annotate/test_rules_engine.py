@@ -433,3 +433,11 @@ def test_a_parsers_positioned_error_beats_the_wrappers_verdict_below_it() -> Non
     line = "jq: parse error: Invalid numeric literal at line 12, column 7"
     annotation = _annotate(f"+ jq . /in/feed.json\n{line}\nwrapper: feed rejected, job failed with rc=4\n")
     assert annotation.error_line == line and annotation.category == "data_quality"
+
+
+def test_a_localised_message_among_the_last_lines_is_the_error_line() -> None:
+    line = "01.02.2031 02:15:06 Keine Berechtigung zum Öffnen der Datei /in/gl/GL_0201.txt"
+    body = f"Job gestartet\nVerarbeitung gestartet, Fehler bisher: 0\n{line}\nJob abgebrochen\nstatus CANCELLED\n"
+    annotation = _annotate(body)
+    assert annotation.error_line == line and annotation.category == "permission"
+    assert "/in/gl/GL_0201.txt" in annotation.root_cause

@@ -25,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from twspulse.models.annotate.annotation import Category
-from twspulse.models.annotate.rule_base import RETURN_CODE_HINTS
+from twspulse.models.annotate.keyword_filter import trie_pattern
+from twspulse.models.annotate.rule_base import RETURN_CODE_HINTS, TRANSLATED_FAILURE_WORDS
 
 # Strengths, on the scale of Rule.weight: a documented code settles the family like a specific rule does.
 CODE = 4
@@ -687,7 +688,8 @@ _TRANSLATED: tuple[_Words, ...] = (
         r"\bmemória insuficiente\b",
     ),
 )
-_READINGS = _LEXICON + _TRANSLATED
+# The localised readings run only on a line with one of their words (a literal test), not on every line.
+_TRANSLATED_WORD = re.compile(trie_pattern(TRANSLATED_FAILURE_WORDS))
 # The last resort: each family's own words. A failing line (one with a failure word) that nothing above
 # classified gets the family most of its words belong to, at the lowest strength; a tie says nothing.
 _FAILING = re.compile(
@@ -791,7 +793,8 @@ def read_line(text: str, own_job: str | None = None) -> LineReading:
             note(category, WEAK_WORDS if _GENERIC_TYPE.fullmatch(name) else TYPE_NAME, f"type {name}")
     if _QUIET_LEVEL.search(text) is None:  # an INFO line's words describe work, not a failure
         words = _words_of_identifiers(text)
-        for entry in _READINGS:
+        readings = _LEXICON + _TRANSLATED if _TRANSLATED_WORD.search(words.lower()) else _LEXICON
+        for entry in readings:
             if entry.category in shadowed:
                 continue
             match = entry.pattern.search(words)

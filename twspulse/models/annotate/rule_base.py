@@ -618,7 +618,8 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 # Words of failure messages localised to German, French, Spanish, Italian and Portuguese (evidence.py reads
-# them): a line with one is worth reading wherever it is in the output.
+# them): a line with one among the first and last lines of the output is read (a test over every line of a
+# long joblog would cost more than the rare localised line is worth).
 TRANSLATED_FAILURE_WORDS = (
     "berechtigung", "verweigert", "nicht gefunden", "nicht finden", "nicht vorhanden", "speicherplatz",
     "abgelehnt", "zeitüberschreitung", "abgelaufen", "kennwort", "passwort", "fehlgeschlagen", "speicher",
@@ -628,6 +629,7 @@ TRANSLATED_FAILURE_WORDS = (
     "autenticación", "memoria", "no permitida", "inaccesible", "no se pudo", "no se puede", "negato",
     "non esistente", "esaurito", "rifiutata", "scadut", "errata", "non riuscita", "negad", "inexistente",
     "espaço", "recusada", "esgotado", "senha", "autenticação", "memória", "desconocido", "inconnu", "bekannt",
+    "impossibile", "n'existe", "n’existe", "encontra",
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
@@ -635,7 +637,6 @@ TRANSLATED_FAILURE_WORDS = (
 # "EXPORT_DIR: unbound variable", "File X could not be opened". Any job output line holding one is tried
 # against the rules, wherever it is in the joblog.
 RULE_HINT_WORDS = (
-    *TRANSLATED_FAILURE_WORDS,
     "could not", "keytab", "kinit", "kerberos", "gss", "credential", "unauthorized", "forbidden", "unbound",
     "predecessor", "upstream", "prerequisite", "dependenc", "@inc", "not present", "storage space", "abap",
     "tsv_", "0x8007", "unterminated", "expecting value", "unparseable", "checksum", "mismatch", "malformed",
