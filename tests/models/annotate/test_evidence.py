@@ -685,6 +685,8 @@ def test_localised_messages_of_common_tools_get_their_family(line: str, category
         ("fatal: could not read Username for 'https://git.corp.test': terminal prompts disabled", "auth"),
         ("dial tcp 10.9.8.7:443: i/o timeout", "network"),
         ("sh: /usr/bin/find: Argument list too long", "script_error"),
+        ("ERROR: (x.cp) HTTPError 403: svc@p.test cannot write there", "permission"),
+        ("svc@p.test does not have storage.objects.create access to the object", "permission"),
     ],
 )
 def test_common_messages_without_a_family_word_images_signatures_accounts_dials_and_arguments(

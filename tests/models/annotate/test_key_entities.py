@@ -109,6 +109,8 @@ def test_a_java_class_is_named_once_and_by_its_entry_in_a_jar() -> None:
         ("INFO fetch: key=eu/dt=2031-01-02/orders_0102.json.gz", "resources", "eu/dt=2031-01-02/orders_0102.json.gz"),
         ("Key: daily/orders_0102.parquet", "resources", "daily/orders_0102.parquet"),
         ("uploader: blob_name=exports/a/x.csv", "resources", "exports/a/x.csv"),
+        ("Copying file:///out/a.parquet to gs://land-x/a/a.parquet", "destinations", "gs://land-x/a/a.parquet"),
+        ("upload: /out/b.csv to s3://land-y/in/b.csv", "destinations", "s3://land-y/in/b.csv"),
     ],
 )
 def test_credential_files_given_as_options_are_keys_and_stated_store_objects_resources(
@@ -136,6 +138,11 @@ _TRUNCATED_COLUMN = (
     "String or binary data would be truncated in table 'Db.dbo.Cust', column 'Zip'. Truncated value: '1'.\n"
 )
 
+_REFUSED_UPLOAD = (
+    "Copying file:///out/a.parquet to gs://land-x/a/a.parquet\n"
+    "ERROR: (gcloud.storage.cp) HTTPError 403: svc@p.test does not have storage.objects.create access\n"
+)
+
 
 @pytest.mark.parametrize(
     ("body", "category", "name"),
@@ -143,6 +150,7 @@ _TRUNCATED_COLUMN = (
         (_LOGIN_ABOVE, "auth", "second_acct"),  # the login stated last above the refusal
         (_OBJECT_ABOVE_A_TRACE, "missing_file", "orders_0102.csv.gz"),  # the object, not the job's code
         (_TRUNCATED_COLUMN, "data_quality", "Zip"),  # the column of a truncated value
+        (_REFUSED_UPLOAD, "permission", "gs://land-x/"),  # where a refused write was to go
     ],
 )
 def test_the_login_above_a_refusal_the_object_of_a_store_error_and_a_truncated_column_are_named(

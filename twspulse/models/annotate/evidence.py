@@ -62,7 +62,7 @@ _HTTP_REASONS = (
     "service unavailable|gateway timeout|proxy authentication required"
 )
 _HTTP_STATUS = re.compile(
-    rf"\bHTTP(?:/\d(?:\.\d)?)?(?: error| status)?[ :]+([1-5]\d\d)\b|\b([45]\d\d)[ :]+(?:{_HTTP_REASONS})\b|"
+    rf"\bHTTP(?:/\d(?:\.\d)?)?(?: ?error| status)?[ :]+([1-5]\d\d)\b|\b([45]\d\d)[ :]+(?:{_HTTP_REASONS})\b|"
     r"\b([45]\d\d) (?:Client|Server) Error\b|returned error: ([45]\d\d)\b|"
     r"\b(?:status(?: code)?|response(?: code)?|responded with|returned|->|=>)[ :=]+([45]\d\d)\b|"
     r"\berror(?: occurred)?:? \(([45]\d\d)\)",
@@ -503,8 +503,9 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bdoes not have the required (?:authori[sz]ation|privilege|permission)|"
         r"\b(?:is|are|was|were) not (?:allowed|permitted|authori[sz]ed) to\b|"
         # an authorization (a right on a resource) that is missing or failed is not a rejected login
-        r"\bdoes not have (?:the )?(?:required |necessary |sufficient )?(?:authori[sz]ation|permissions?|"
-        r"privileges?|rights?|access)\b|\b(?:lacks?|missing) (?:the )?(?:required |necessary )?(?:permissions?|"
+        r"\bdoes not have (?:the )?(?:required |necessary |sufficient )?(?:[\w.:/-]+ )?"
+        r"(?:authori[sz]ation|permissions?|privileges?|rights?|access)\b|"
+        r"\b(?:lacks?|missing) (?:the )?(?:required |necessary )?(?:permissions?|"
         r"privileges?|rights?|authori[sz]ation)\b|\bauthori[sz]ation (?:failed|failure|error)\b|"
         r"\bdenied you\b|\bis not executable\b|\bnot writ(?:e)?able\b|"
         r"\bread[- ]only (?:option|mode|database|file ?system|volume|share)\b",

@@ -13,7 +13,8 @@ needs a few more readings of how messages name things, whatever tool printed the
 - a path given as the scope or ID of a resource (`over scope '/a/b/name'`) is not a file: its last
   segment is the resource; a quoted action path (`action 'Provider/things/read'`) is not a file either;
 - an object named after its kind in quotes (`release "x"`, `deployment "x"`) is a resource;
-- a destination the job labels (`Dest : X`, `target=X`) is where a write ran out of space;
+- a destination the job labels (`Dest : X`, `target=X`) is where a write ran out of space, and the URL a
+  copy or upload goes to ("Copying a to gs://b/x") is where a refused write was to go;
 - a z/OS system completion code (`ABEND=S0C7`, `COMPLETION CODE=0C7`) is an error code (`S0C7`);
 - an object of a store stated as a setting (`key=a/b/x.csv.gz`, `Key: x.parquet`, `blob_name=a/b`) is the
   resource a "not found" or "denied" of the store's API is about;
@@ -85,6 +86,13 @@ _LOGIN_AS = re.compile(
 # How far above an error line a stated login is still the one the failure is about.
 LOGIN_REACH = 40
 
+# The URL a copy or an upload goes to: "Copying file:///a.csv to gs://bucket/a.csv", "upload: a to s3://b/k".
+_COPY_TARGET = re.compile(
+    r"\b(?:copying|uploading|upload|writing|moving|sending|transferring|syncing)\b[^;]{0,200}?"
+    r"\bto\s+[\"']?([a-z][a-z0-9+.-]*://[^\s\"']+)",
+    re.IGNORECASE,
+)
+
 
 def login_above(lines: Sequence[str]) -> str | None:
     """The login stated last in `lines` (the lines above an error, in order), or None."""
@@ -151,6 +159,9 @@ def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[
             _add(added, "modules", match.group(1))
     if "dest" in lowered or "target" in lowered or "out" in lowered:
         for match in _DESTINATION.finditer(line):
+            _add(added, "destinations", match.group(1))
+    if " to " in lowered and "://" in line:
+        for match in _COPY_TARGET.finditer(line):
             _add(added, "destinations", match.group(1))
     for code in abend_codes(line):
         _add(added, "error_codes", f"S{code}")

@@ -609,7 +609,7 @@ EVIDENCE_RULES: dict[str, Rule] = {
 # a refused login, the database of a failed statement); named in the root cause when the joblog says.
 CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
     "auth": ("users", "principals", "hosts", "databases"),
-    "permission": ("users", "resources", "tables", "paths"),
+    "permission": ("users", "destinations", "resources", "tables", "paths"),
     "db_error": ("tables", "constraints", "columns", "databases"),
     "timeout": ("hosts", "tables", "commands"),
     "dependency": ("tws_jobs", "commands", "modules", "classes", "jar_entries", "libraries"),
