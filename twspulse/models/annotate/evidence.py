@@ -8,7 +8,8 @@ says whatever tool printed it, in order of how much it settles:
 2. exception class names, split into words ("SMTPAuthenticationError" -> smtp authentication error,
    "MQRC_HOST_NOT_AVAILABLE" -> mqrc host not available): the name of an error type says its family;
 3. a lexicon of what failed and how (a host that cannot be resolved, a null that was dereferenced,
-   a quota that is exceeded), read on the line with its identifiers split into words;
+   a quota that is exceeded), read on the line with its identifiers split into words, in English and in
+   the localised messages of common tools (German, French, Spanish, Italian, Portuguese);
 4. as a last resort, each family's vocabulary: a failing line nothing above classified gets the family
    most of its words belong to, at the lowest strength.
 
@@ -16,6 +17,7 @@ says whatever tool printed it, in order of how much it settles:
 turns them into candidates next to the rule matches, so a line no rule knows still gets a category,
 and a rule's vague match loses to a code that settles the family. Nothing here names a particular
 product's message: codes are standard tables, and the lexicon is built from words, not sentences.
+A counter that reports zero failures ("rejected 0") is no evidence: `without_zero_counts` blanks it first.
 """
 
 from __future__ import annotations
