@@ -1,6 +1,6 @@
-"""``twspulse demo``: the whole pipeline on this machine, three weeks of history and one live simulated day.
+"""``twspulse demo``: the whole pipeline on this machine, twelve weeks of history and one live simulated day.
 
-1. history: 21 days of the simulator's past runs and of its hosts' samples (a filling disk, CPU spikes, a
+1. history: 84 days of the simulator's past runs and of its hosts' samples (a filling disk, CPU spikes, a
    job whose runtime drifts) go into Kafka through the topic models, so the worker stores, enriches and
    scores them like live data and the models have something to learn;
 2. live: simulator -> TWS + system connectors -> Kafka -> Faust worker (its own process) -> database,
@@ -87,7 +87,7 @@ def stop_worker(proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
 
 HISTORY_DAYS = 84  # twelve weeks of runs, the insights job's own window (bench/insights_eval.py --source simulator)
 HOST_HISTORY_DAYS = 84  # and of host samples (the simulated filling disk stays above 0 % over them)
-DEMO_MIN_POINTS = 14  # three weeks of a daily job are 21 points: enough for a trend, not for the default 48
+DEMO_MIN_POINTS = 14  # two weeks of a daily job: a forecast for jobs that ran on fewer days than the default 48
 
 
 def wait_for_rows(database_url: str, job_runs: int, job_logs: int, timeout_s: float, annotations: int = 0) -> bool:
@@ -142,10 +142,12 @@ def run_demo(settings: Settings, seconds: float = 120.0, seed: int = 42, sim_hou
         sys_thread.join(10)
         delivered = poller.producer.stats.delivered
         log.info("demo.published", topics=delivered, sim_time=sim.clock.now().isoformat())
+        # the history's joblogs too: the insights read the patterns mined from them (a worker behind on them
+        # loses the trend's latest hits), and their annotations are written after their patterns
+        joblogs = history.injected_failures + poller.totals.joblogs
         caught_up = wait_for_rows(
-            endpoints.database_url, history.events + poller.totals.events, poller.totals.joblogs, timeout_s=120,
-            annotations=poller.totals.joblogs,
-        )  # fmt: skip
+            endpoints.database_url, history.events + poller.totals.events, joblogs, timeout_s=120, annotations=joblogs
+        )
         if not caught_up:
             log.error("demo.worker_behind", hint="the worker did not write every published event in time")
         stop_worker(worker)

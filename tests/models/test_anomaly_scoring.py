@@ -118,6 +118,18 @@ def test_a_jobs_next_slow_run_is_news_again_for_the_runtime_detector() -> None:
     assert _flags(runs, host_metrics_config().replace(warmup=20, settle=50.0, cooldown=0)) == [30]
 
 
+def test_a_runtime_is_scored_on_a_log_scale_and_its_range_given_back_in_seconds() -> None:
+    detector = AnomalyDetector(job_runtimes_config())
+    for d in range(40):
+        detector.update(600.0 + (d * 37 % 13))
+    low, high = detector.expected_range()
+    assert low is not None and high is not None
+    assert 0 < low < 600 < high  # seconds, not logs
+    assert high / 600 == pytest.approx(600 / low, rel=0.25)  # about as many times longer as shorter
+    verdict = detector.update(20.0)  # a run that did next to nothing
+    assert verdict.is_anomaly and verdict.expected_low is not None and verdict.expected_low > 20.0
+
+
 def test_the_threshold_sets_the_margin() -> None:
     values = _seasonal(3000)
     values[2000] += 20  # a little over the envelope

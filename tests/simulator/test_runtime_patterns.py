@@ -10,7 +10,7 @@ from datetime import timedelta
 from tests.simulator.conftest import START, ServerFactory, all_jobs, client_for
 from twspulse.simulator import SimulatorServer
 from twspulse.simulator.config import SimConfig
-from twspulse.simulator.plan import SLOW_RUN_FACTOR, SLOW_RUN_SHARE, SUCC, PlanBook
+from twspulse.simulator.plan import FAST_RUN_FACTOR, FAST_RUN_SHARE, SLOW_RUN_FACTOR, SLOW_RUN_SHARE, SUCC, PlanBook
 
 DAY = 24 * 3600
 # START is Tuesday 2026-11-24; Sat 28, Sun 29 Nov and Sat 5, Sun 6 Dec are weekend days; 29 and
@@ -102,24 +102,27 @@ def test_growing_jobs_drift_upwards_week_after_week(make_server: ServerFactory) 
     assert abs(log_ratio(flat)) < math.log(1.15)
 
 
-def test_slow_runs_are_marked_and_take_several_times_their_jobs_usual_duration() -> None:
+def test_slow_and_fast_runs_are_marked_and_far_from_their_jobs_usual_duration() -> None:
     book = PlanBook(SimConfig(seed=3, start=START, runtime_patterns=False))
-    ratios: list[float] = []
-    counted = slow = 0
+    ratios: dict[str, list[float]] = {"slow": [], "fast": []}
+    counted = 0
     try:
-        for day in range(30):
-            for stream in book.plan(day).streams:
-                for job in stream.jobs:
-                    for run in job.runs:
-                        if run.final_status != SUCC:
-                            continue
-                        counted += 1
-                        if run.slow:
-                            slow += 1
-                            ratios.append((run.end - run.start) / job.definition.median_seconds)
+        for day in range(90):
+            for job in book.plan(day).own_jobs():
+                for run in job.runs:
+                    if run.final_status != SUCC:
+                        continue
+                    counted += 1
+                    assert not (run.slow and run.fast)
+                    if run.slow or run.fast:
+                        ratio = (run.end - run.start) / job.definition.median_seconds
+                        ratios["slow" if run.slow else "fast"].append(ratio)
     finally:
         book.close()
-    assert 0.5 * SLOW_RUN_SHARE < slow / counted < 2 * SLOW_RUN_SHARE
-    # the factor times the run's log-normal noise (sigma 0.25): nearly all well above the usual duration
-    assert statistics.median(ratios) > SLOW_RUN_FACTOR[0]
-    assert sum(r > 1.5 for r in ratios) >= 0.95 * len(ratios)
+    assert 0.5 * SLOW_RUN_SHARE < len(ratios["slow"]) / counted < 2 * SLOW_RUN_SHARE
+    assert 0.5 * FAST_RUN_SHARE < len(ratios["fast"]) / counted < 2 * FAST_RUN_SHARE
+    # the factor times the run's log-normal noise (sigma 0.25): nearly all far from the usual duration
+    assert statistics.median(ratios["slow"]) > SLOW_RUN_FACTOR[0]
+    assert sum(r > 1.5 for r in ratios["slow"]) >= 0.95 * len(ratios["slow"])
+    assert statistics.median(ratios["fast"]) < FAST_RUN_FACTOR[1]  # (short jobs stop at the 5-second floor)
+    assert sum(r < 0.5 for r in ratios["fast"]) >= 0.9 * len(ratios["fast"])

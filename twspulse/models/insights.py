@@ -421,7 +421,10 @@ def _link_insight(t: _LinkTest, q: float) -> Insight:
             "workload": t.workload,
             "host": t.host,
             "resource": t.resource,
-            "correlation": c.as_evidence(),
+            "correlation": {
+                **c.as_evidence(),
+                "workload_scale": "log" if t.workload == "runtime_median_s" else "linear",
+            },
             "q_value": round(q, 6),
             "workload_trend": xt,
             "resource_trend": yt,

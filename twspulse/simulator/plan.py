@@ -65,6 +65,8 @@ MESSY_KINDS = ("huge", "invalid_utf8", "binary", "crlf")
 RUN_NOISE_SIGMA = 0.25  # log-normal spread of a run's duration around its day's expected duration
 SLOW_RUN_SHARE = 0.02  # the occasional slow run anomaly detectors should catch...
 SLOW_RUN_FACTOR = (3.0, 6.0)  # ...this many times its usual duration
+FAST_RUN_SHARE = 0.005  # ...and the rarer run that did next to nothing (an empty input, a skipped step)...
+FAST_RUN_FACTOR = (0.02, 0.2)  # ...this share of its usual duration
 
 
 @dataclass(slots=True, eq=False)
@@ -83,6 +85,7 @@ class RunPlan:
     messy: str | None
     workstation: WorkstationDef
     slow: bool = False  # an injected slow run (3-6 times its usual duration): what runtime anomalies should flag
+    fast: bool = False  # an injected fast run (2-20 % of its usual duration): the same
 
 
 @dataclass(slots=True, eq=False)
@@ -430,14 +433,20 @@ class _DayGenerator:
         duration = job_def.median_seconds * math.exp(rng.gauss(0.0, RUN_NOISE_SIGMA))
         if config.runtime_patterns:
             duration *= self.calendar(start).factor(job_def.profile, start)
-        slow = rng.random() < SLOW_RUN_SHARE
+        draw = rng.random()
+        slow = draw < SLOW_RUN_SHARE
         if slow:
             duration *= rng.uniform(*SLOW_RUN_FACTOR)
+        # a fast run reads the same draw (no draw of its own: every other run of the plan stays as it was)
+        fast = 0.0 <= (draw - SLOW_RUN_SHARE) / FAST_RUN_SHARE < 1.0
+        if fast:
+            low, high = FAST_RUN_FACTOR
+            duration *= low + (high - low) * (draw - SLOW_RUN_SHARE) / FAST_RUN_SHARE
         if not failed:
             seconds = round(duration) if duration > 5.0 else 5
             return RunPlan(
                 run_id, attempt, job_number, submitted, start, start + seconds, 0, SUCC, None, self._messy(run_id),
-                job_def.workstation, slow,
+                job_def.workstation, slow, fast,
             )  # fmt: skip
         if rng.random() < config.fail_share:
             family, final, duration = LAUNCH_FAILURE, FAIL, rng.uniform(0.0, 2.0)
