@@ -260,3 +260,18 @@ def test_a_parsers_error_token_is_not_a_secret() -> None:
     line = '/opt/x.sh: line 3: [[: 1.5: syntax error: invalid arithmetic operator (error token is ".5")'
     assert mask_secrets(line) == line
     assert mask_secrets("the token is abc123def456xyz") != "the token is abc123def456xyz"
+
+
+def test_a_secret_files_name_before_a_message_is_a_file_not_a_key() -> None:
+    kept = [
+        "Authentication failed for /etc/backup/host07.pw: Fatal: wrong password",
+        r"reading C:\keys\app.pwd: access denied",
+        "cannot read '/etc/a.pwd': Permission denied",
+    ]
+    for line in kept:
+        assert mask_secrets(line) == line
+    # the same words as keys of values are still masked, also after a relative path or in a URL's query
+    assert mask_secrets("db.pw: s3cretValue") == "db.pw: ***"
+    assert mask_secrets("conf/app.password: hunter2") == "conf/app.password: ***"
+    assert mask_secrets("/opt/x.pw=abc") == "/opt/x.pw=***"
+    assert mask_secrets("https://h/x?password=abc&x=1") == "https://h/x?password=***&x=1"

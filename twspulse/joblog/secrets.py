@@ -123,11 +123,27 @@ def _mask_value(value: str, *, soft: bool = False, keep_user: bool = False, keep
     return MASK
 
 
+# a path from a root, a home, the current or a drive, whose last part has an extension
+_FILE_NAME_END = re.compile(r"^[\"'(\[]?(?:/|~/|\.{1,2}/|[A-Za-z]:\\)\S*\.[\w-]+$")
+
+
+def _ends_a_file_name(match: re.Match[str]) -> bool:
+    """A key word that is the extension of a path's file followed by a colon ("/etc/app/db.pw: Fatal: ...",
+    "C:\\keys\\app.pwd: access denied") names the file a message is about, not a key and its value."""
+    if "key" not in match.re.groupindex or not match.groupdict().get("colon"):
+        return False
+    text, end = match.string, match.end("key")
+    token_start = max(text.rfind(" ", 0, end), text.rfind("\t", 0, end)) + 1
+    return _FILE_NAME_END.search(text[token_start:end]) is not None
+
+
 def _replacer(**options: bool) -> Callable[[re.Match[str]], str]:
     """A re.sub callback that masks the match's "value" group and keeps everything around it."""
 
     def replace(match: re.Match[str]) -> str:
         whole, start = match.group(0), match.start()
+        if _ends_a_file_name(match):
+            return whole
         value = match.group("value")
         key = match.groupdict().get("key") or ""
         keyword = key.lower()
