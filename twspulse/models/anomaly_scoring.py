@@ -132,7 +132,7 @@ class AnomalyDetector:
 
     __slots__ = (
         "config", "seen", "quiet", "_short", "_long", "_var", "_env", "_a_base", "_decay", "_margins", "_level_before",
-        "_follow",
+        "_follow", "_log",
     )  # fmt: skip
 
     def __init__(self, config: DetectorConfig | None = None) -> None:
@@ -148,6 +148,7 @@ class AnomalyDetector:
         self._decay = 1.0 / self.config.memory
         self._follow = self.config.follow
         self._margins = self.config.margins
+        self._log = self.config.log_scale
         self._level_before = (0.0, 0.0, 0.0, 0.0)  # level envelope the last point was scored against
 
     # --- scoring -----------------------------------------------------------------------------------------
@@ -185,7 +186,7 @@ class AnomalyDetector:
 
         A point inside every envelope gets the shared ``USUAL`` verdict (no range computed: the fast path).
         """
-        if self.config.log_scale:
+        if self._log:
             value = math.log1p(value) if value > -1.0 else math.nan
         if not math.isfinite(value):
             return USUAL
@@ -223,7 +224,7 @@ class AnomalyDetector:
         k = self._margins[0]
         settling = 1.0 + self.config.settle / seen
         margin = k * self.config.ratio_threshold * settling * scale if math.isfinite(k) else 0.0
-        if self.config.log_scale:
+        if self._log:
             return math.expm1(lo - margin), math.expm1(hi + margin)
         return lo - margin, hi + margin
 

@@ -376,16 +376,19 @@ def workload_links(
     return out, len(tests)
 
 
-def _link_scale(what: str, x: pd.Series) -> pd.Series:
-    """The workload as the link test reads it: a runtime on a log scale, a count as it is.
+def _scale_of(what: str) -> str:
+    """How the link test reads a workload: a runtime on a log scale ("log"), a count as it is ("linear").
 
     Runtimes vary and grow by factors (a run 20 % longer, +30 % a week), so the rolling mean that detrends a
     link is taken of their logs; on raw seconds an exponential growth leaves a residue of trend that drowns
     the day-to-day co-movement.
     """
-    if what != "runtime_median_s":
-        return x
-    return np.log(x.where(x > 0))
+    return "log" if what == "runtime_median_s" else "linear"
+
+
+def _link_scale(what: str, x: pd.Series) -> pd.Series:
+    """The workload series as the link test reads it (:func:`_scale_of`)."""
+    return np.log(x.where(x > 0)) if _scale_of(what) == "log" else x
 
 
 def _weekly_trend(s: pd.Series) -> dict[str, Any] | None:
@@ -423,7 +426,7 @@ def _link_insight(t: _LinkTest, q: float) -> Insight:
             "resource": t.resource,
             "correlation": {
                 **c.as_evidence(),
-                "workload_scale": "log" if t.workload == "runtime_median_s" else "linear",
+                "workload_scale": _scale_of(t.workload),
             },
             "q_value": round(q, 6),
             "workload_trend": xt,

@@ -789,12 +789,13 @@ def read_line(text: str, own_job: str | None = None) -> LineReading:
             found[category] = Evidence(category, strength, source)
 
     _codes(text, note)
+    quiet = _QUIET_LEVEL.search(text) is not None  # an INFO line's words describe work, not a failure
     for type_match in _TYPE_NAME.finditer(text):
         name = type_match.group(1)
         category = type_category(name, type_match.group(0)[: -len(name)])
         if category is not None:
             note(category, WEAK_WORDS if _GENERIC_TYPE.fullmatch(name) else TYPE_NAME, f"type {name}")
-    if _QUIET_LEVEL.search(text) is None:  # an INFO line's words describe work, not a failure
+    if not quiet:
         words = _words_of_identifiers(text)
         readings = _LEXICON + _TRANSLATED if _TRANSLATED_WORD.search(words.lower()) else _LEXICON
         for entry in readings:
@@ -811,7 +812,7 @@ def read_line(text: str, own_job: str | None = None) -> LineReading:
     for family in shadowed:
         if family in found and found[family].strength < CODE:
             del found[family]
-    if not found and _QUIET_LEVEL.search(text) is None:
+    if not found and not quiet:
         category = vocabulary_category(text)
         if category is not None:
             note(category, VOCABULARY, "vocabulary")
