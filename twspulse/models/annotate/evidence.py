@@ -181,6 +181,31 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
     **_codes_of("data_quality", "Msg8152 Msg2628 Msg245 Msg241 Msg8114 Msg515 Msg8115 Msg242 Msg4864 Msg4863 "
                 "Msg4832"),
 }  # fmt: skip
+# IBM MQ reason codes (MQRC_*, from MQ's reason code reference) a queue manager call returns: "MQOPEN ended
+# with reason code 2035", "Comp: 2, Reason 2085", "reason '2059'". Read only on a line that says MQ or gives a
+# completion code, so a "reason code 2035" of another product is not read as MQ's.
+_MQ_REASON = re.compile(r"\b(?:reason(?: code)?|MQRC|RC)\s*[:=]?\s*['\"(]?(2\d{3})\b", re.IGNORECASE)
+_MQ_CONTEXT = re.compile(r"MQ|\bComp(?:letion)?(?: ?Code)?\b", re.IGNORECASE)
+_MQ_REASON_CATEGORY: dict[int, Category] = {
+    2035: "permission",  # MQRC_NOT_AUTHORIZED
+    2063: "permission",  # MQRC_SECURITY_ERROR
+    2085: "missing_file",  # MQRC_UNKNOWN_OBJECT_NAME: the queue (the input or target) is not defined
+    2009: "network",  # MQRC_CONNECTION_BROKEN
+    2059: "network",  # MQRC_Q_MGR_NOT_AVAILABLE
+    2058: "network",  # MQRC_Q_MGR_NAME_ERROR
+    2087: "network",  # MQRC_UNKNOWN_REMOTE_Q_MGR
+    2161: "network",  # MQRC_Q_MGR_QUIESCING
+    2162: "network",  # MQRC_Q_MGR_STOPPING
+    2202: "network",  # MQRC_CONNECTION_QUIESCING
+    2203: "network",  # MQRC_CONNECTION_STOPPING
+    2537: "network",  # MQRC_CHANNEL_NOT_AVAILABLE
+    2538: "network",  # MQRC_HOST_NOT_AVAILABLE
+    2540: "network",  # MQRC_UNKNOWN_CHANNEL_NAME
+    2030: "data_quality",  # MQRC_MSG_TOO_BIG_FOR_Q
+    2031: "data_quality",  # MQRC_MSG_TOO_BIG_FOR_Q_MGR
+    2053: "disk_full",  # MQRC_Q_FULL: the queue holds its maximum depth
+    2192: "disk_full",  # MQRC_PAGESET_FULL
+}
 # z/OS system completion codes ("ABEND=S0C7", "SYSTEM COMPLETION CODE=B37"), from the system codes manual, and
 # the data management message that reports one with its reason code and names the data set ("IEC030I B37-04,...").
 _ABEND = re.compile(
@@ -207,7 +232,8 @@ _EXIT_STATUS = re.compile(
     r"[ =:]+(\d{3})\b",
     re.IGNORECASE,
 )
-_ERRNO = re.compile(r"\b(E[A-Z_]{3,14})\b|\[Errno (-?\d+)\]")
+# "[Errno 28]" of Python, and the number as C tools print it: "Got errno 28 on write", "errno=28", "(errno: 28)".
+_ERRNO = re.compile(r"\b(E[A-Z_]{3,14})\b|\[Errno (-?\d+)\]|\b(?i:errno)\s*[=:#]?\s*(-?\d{1,3})\b")
 _ERRNO_NUMBERS = {
     "2": "ENOENT", "13": "EACCES", "1": "EPERM", "28": "ENOSPC", "122": "EDQUOT", "12": "ENOMEM",
     "111": "ECONNREFUSED", "104": "ECONNRESET", "113": "EHOSTUNREACH", "101": "ENETUNREACH", "-2": "EAI_NONAME",
@@ -347,6 +373,9 @@ _LEXICON: tuple[_Words, ...] = (
         "network",
         WORDS,
         r"\bconnect(?:ion)?\b(?:[^.;]|\.\w){0,30}\b(?<!read )(?:timed? ?out|timeout)\b|\b(?:login|logon) time ?out\b|"
+        # a connect that failed, then the reason after the target: "failed to connect to 'h:445': timed out"
+        r"\b(?:failed|unable|could not|couldn't|cannot|can't) (?:to )?connect\b[^;]{0,80}?:\s*"
+        r"(?:timed? ?out|timeout)\b|"
         r"\bdial (?:tcp|udp)\b[^;]{0,60}\bi/o timeout\b",
         shadows="timeout",
     ),
@@ -520,7 +549,10 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bquota\b[^.;]{0,40}\bexceed|\bexceed\w*\b[^.;]{0,20}\bquota\b|\bout of (?:disk )?space\b|"
         r"\bdisk (?:usage|utili[sz]ation|space|capacity)\b[^.;]{0,30}\b(?:exceed\w*|above|over|beyond)\b|"
         r"\bexceed\w*\b[^.;]{0,30}\b(?:disk|storage) (?:space|allocation|quota|capacity|limit)\b|"
-        r"\binsufficient (?:disk|storage)\b|\b(?:disk|storage) (?:space )?(?:is )?exhausted\b",
+        r"\binsufficient (?:disk|storage)\b|\b(?:disk|storage) (?:space )?(?:is )?exhausted\b|"
+        # a storage unit, pool or drive that is full, named in up to two more words ("disk storage unit is full")
+        r"\b(?:disk|storage|file ?system|volume|partition|drive)\b(?:[ -][\w.-]+){0,2}? (?:is |are |was |became )"
+        r"(?:now |completely )?full\b",
     ),
     # Memory.
     _words(
@@ -654,7 +686,9 @@ _TRANSLATED: tuple[_Words, ...] = (
         "network",
         WORDS,
         r"\bverbindung\w*\b[^.;]{0,40}\b(?:zeitüberschreitung|abgelaufen)\b|\bconnexion\b[^.;]{0,40}\bdélai\b|"
-        r"\btiempo de conexión\b|\bconnessione scaduta\b",
+        rf"\btiempo de conexión\b|\bconnessione scaduta\b|\bdélai d{_APOS}attente (?:de (?:la )?)?connexion\b|"
+        r"\btiempo de espera de (?:la )?conexión\b|\btimeout (?:della |di )connessione\b|"
+        r"\btempo limite (?:da |de )conexão\b|\bzeitüberschreitung (?:der|bei der) verbindung\b",
         shadows="timeout",
     ),
     _words(
@@ -664,7 +698,15 @@ _TRANSLATED: tuple[_Words, ...] = (
         r"\bnetzwerk ist nicht erreichbar\b|\bname oder dienst nicht bekannt\b|\bconnexion refusée\b|"
         rf"\baucun chemin d{_APOS}accès\b|\bréseau (?:est )?inaccessible\b|\bnom ou service inconnu\b|"
         r"\bconexión (?:rehusada|rechazada)\b|\bla red es inaccesible\b|\bnombre o servicio desconocido\b|"
-        r"\bconnessione rifiutata\b|\bconexão recusada\b",
+        r"\bconnessione rifiutata\b|\bconexão recusada\b|"
+        # Windows' "No connection could be made because the target machine actively refused it" (10061) and a
+        # server that cannot be found or reached, as localised
+        rf"\baucune connexion n{_APOS}a pu être établie\b|\bkeine verbindung\b[^.;]{{0,40}}\bhergestellt werden\b|"
+        r"\bno se puede establecer una conexión\b|\bimpossibile stabilire la connessione\b|"
+        r"\bnenhuma conexão pôde ser\b|"
+        rf"\bserveur\b[^.;]{{0,30}}\b(?:introuvable|inaccessible|n{_APOS}est pas accessible)\b|"
+        rf"\berreur liée au réseau\b|\bservidor\b[^.;]{{0,30}}\b(?:no (?:se )?(?:encontr\w+|accesible)|inaccesible)\b|"
+        r"\bserver\b[^.;]{0,30}\bnicht (?:gefunden|erreichbar|zugänglich)\b",
     ),
     _words(
         "timeout",
@@ -877,6 +919,11 @@ def _codes(text: str, note: _Note) -> None:
         number = int(match.group(1))
         if number in _MYSQL_CATEGORY:
             note(_MYSQL_CATEGORY[number], CODE, f"MySQL error {number}")
+    if _MQ_CONTEXT.search(text) is not None:
+        for match in _MQ_REASON.finditer(text):
+            reason = int(match.group(1))
+            if reason in _MQ_REASON_CATEGORY:
+                note(_MQ_REASON_CATEGORY[reason], CODE, f"MQ reason {reason}")
     for abend in abend_codes(text):
         if abend in _ABEND_CATEGORY:
             note(_ABEND_CATEGORY[abend], CODE, f"abend S{abend}")
@@ -885,7 +932,7 @@ def _codes(text: str, note: _Note) -> None:
         if hint is not None:
             note(hint[0], WEAK_WORDS, f"exit status {match.group(1)}")
     for match in _ERRNO.finditer(text):
-        name = match.group(1) or _ERRNO_NUMBERS.get(match.group(2) or "")
+        name = match.group(1) or _ERRNO_NUMBERS.get(match.group(2) or match.group(3) or "")
         if name in _ERRNO_CATEGORY:
             note(_ERRNO_CATEGORY[name], CODE, f"errno {name}")
 

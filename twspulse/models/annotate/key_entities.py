@@ -50,6 +50,9 @@ _OBJECT_TABLE = re.compile(
 _OBJECT_WORDS = ("table", "relation", "view", "schema", "sequence")
 _NOT_A_NAME = frozenset("or and is does not the a an with that which was".split())
 _COPY_NUMBER = re.compile(r"\.\d+$")
+# A "host" of two or three small letters without a dot or digit is a word of prose after "Server" ("SQL Server
+# est introuvable"), not a machine's name.
+_PROSE_WORD = re.compile(r"[a-z]{2,3}")
 # "app.example.io/instance=x", "example.io/class: y": the domain names the key's owner, not a host.
 _LABEL_KEY = re.compile(r"(?<![\w./-])((?:[a-z0-9-]+\.)+[a-z]{2,})/[a-z][\w.-]*(?:=|:\s)", re.IGNORECASE)
 _SCOPE = re.compile(r"\b(?:scope|resource(?: ?id)?)\s*[:=]?\s*[\"']?(/[\w.+-]+(?:/[\w.+-]+)+)", re.IGNORECASE)
@@ -83,6 +86,16 @@ _LOGIN_AS = re.compile(
     r"\bas (?:user )?[\"']?([A-Za-z][\w.$@\\-]*[\w$])",
     re.IGNORECASE,
 )
+# A message queue named after its kind ("target queue is PAY.IN", "queue 'A.B'", "Queue: X.Y"): MQ-style names
+# in capitals, not a queue manager ("queue manager QM1") and not prose ("queue for output").
+_QUEUE = re.compile(
+    r"\b(?i:queue)(?!\s+manager)(?:\s+name)?(?:\s+is|\s*[:=])?\s+[\"'`]?([A-Z0-9][A-Z0-9_.]*[._][A-Z0-9_.]*[A-Z0-9])"
+    r"(?=[\"'`]?(?:[\s,;:).]|$))"
+)
+# A storage unit or pool a backup writes to ("storage unit stu_a on h", "disk pool DP1"): where space ran out.
+_STORAGE_UNIT = re.compile(
+    r"\b(?i:storage unit|storage pool|disk pool|volume pool|storage group)s?\s*[:=]?\s+[\"'(]?([\w.-]*[\d_][\w.-]*)",
+)
 # How far above an error line a stated login is still the one the failure is about.
 LOGIN_REACH = 40
 
@@ -92,6 +105,11 @@ _COPY_TARGET = re.compile(
     r"\bto\s+[\"']?([a-z][a-z0-9+.-]*://[^\s\"']+)",
     re.IGNORECASE,
 )
+
+
+def is_prose_word(host: str) -> bool:
+    """A "host" that is a small word of prose ("SQL Server est introuvable"), not a machine's name."""
+    return _PROSE_WORD.fullmatch(host) is not None
 
 
 def login_above(lines: Sequence[str]) -> str | None:
@@ -117,6 +135,7 @@ def extract(lines: Iterable[str]) -> Entities:
         if any(word in lowered for word in _OBJECT_WORDS):
             object_tables += [m.group(1) for m in _OBJECT_TABLE.finditer(line) if m.group(1).lower() not in _NOT_A_NAME]
     dropped["tables"].update(t for t in found.get("tables", []) if _COPY_NUMBER.search(t))
+    dropped["hosts"].update(h for h in found.get("hosts", []) if _PROSE_WORD.fullmatch(h))
     ranked = {kind: [v for v in values if v not in dropped.get(kind, ())] for kind, values in found.items()}
     if object_tables:
         ranked["tables"] = [t for t in object_tables if t not in dropped["tables"]] + ranked.get("tables", [])
@@ -162,6 +181,12 @@ def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[
             _add(added, "destinations", match.group(1))
     if " to " in lowered and "://" in line:
         for match in _COPY_TARGET.finditer(line):
+            _add(added, "destinations", match.group(1))
+    if "queue" in lowered:
+        for match in _QUEUE.finditer(line):
+            _add(added, "queues", match.group(1))
+    if "unit" in lowered or "pool" in lowered or "group" in lowered:
+        for match in _STORAGE_UNIT.finditer(line):
             _add(added, "destinations", match.group(1))
     for code in abend_codes(line):
         _add(added, "error_codes", f"S{code}")

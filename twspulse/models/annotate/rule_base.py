@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from twspulse.models.annotate.annotation import Category
 
-RULES_VERSION = "rules-11"
+RULES_VERSION = "rules-12"
 
 
 @dataclass(frozen=True, slots=True)
@@ -577,11 +577,12 @@ RULES: tuple[Rule, ...] = (
 # Templates of annotations made from general evidence (evidence.py: codes, type names, words) rather
 # than a rule's phrase: one per family, with the entity kinds that name the thing to fix in that family.
 _EVIDENCE_TEMPLATES: dict[Category, tuple[tuple[str, ...], str, str, tuple[str, ...]]] = {
-    "missing_file": (("paths", "endpoints", "urls", "resources"), "Missing file: {entity} ({message})",
+    "missing_file": (("queues", "paths", "endpoints", "urls", "resources"), "Missing file: {entity} ({message})",
                      "An input is missing: {message}", _MISSING_FILE_STEPS),
-    "permission": (("paths", "tables", "databases", "resources", "users", "endpoints"),
+    "permission": (("queues", "paths", "tables", "databases", "resources", "users", "endpoints"),
                    "Permission denied on {entity}: {message}", "Permission denied: {message}", _PERMISSION_STEPS),
-    "disk_full": (("destinations", "paths", "resources"), "File system full or quota exceeded for {entity}: {message}",
+    "disk_full": (("destinations", "queues", "paths", "resources"),
+                  "File system full or quota exceeded for {entity}: {message}",
                   "File system full or quota exceeded: {message}", _DISK_STEPS),
     "db_error": (("tables", "constraints", "columns", "databases", "tablespaces", "error_codes"),
                  "Database error on {entity}: {message}", "Database error: {message}", _DB_STEPS),
@@ -629,7 +630,8 @@ TRANSLATED_FAILURE_WORDS = (
     "autenticación", "memoria", "no permitida", "inaccesible", "no se pudo", "no se puede", "negato",
     "non esistente", "esaurito", "rifiutata", "scadut", "errata", "non riuscita", "negad", "inexistente",
     "espaço", "recusada", "esgotado", "senha", "autenticação", "memória", "desconocido", "inconnu", "bekannt",
-    "impossibile", "n'existe", "n’existe", "encontra",
+    "impossibile", "n'existe", "n’existe", "encontra", "verbindung", "nenhuma", "réseau", "accessible",
+    "connessione", "tempo limite", "zugänglich",
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder

@@ -38,7 +38,7 @@ from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
 from twspulse.models.annotate.evidence import CODE, read_line, without_zero_counts
 from twspulse.models.annotate.excerpt import Joblog
-from twspulse.models.annotate.key_entities import extract, login_above
+from twspulse.models.annotate.key_entities import extract, is_prose_word, login_above
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.rerun import rerun_step
 from twspulse.models.annotate.rule_base import (
@@ -114,7 +114,8 @@ _KEYWORDS = re.compile(
             "conversion", "converting", "out of range", "extra data", "missing data", "to parse", "stale",
             "password is required", "not executable", "cancel", "couldn't", "contact", "manifest", "too great",
             "arithmetic", "no matching", "ambiguous redirect", "array subscript", "readonly variable", "locked",
-            "image", "signature", "too long", "exec format", "could not read",
+            "image", "signature", "too long", "exec format", "could not read", "is full", "are full", "errno",
+            "option", "usage", "operand", "already exists", "sign in", "signin", "signing in", "lack of",
             *TRANSLATED_FAILURE_WORDS,
         )
     )
@@ -148,7 +149,7 @@ _CONTEXT_LABELS = {
     "constraints": "constraint", "columns": "column", "paths": "path", "endpoints": "endpoint",
     "commands": "command", "modules": "module", "classes": "class", "libraries": "library", "tws_jobs": "job",
     "locations": "at", "variables": "variable", "options": "option", "resources": "resource", "keys": "key",
-    "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry",
+    "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry", "queues": "queue",
 }  # fmt: skip
 
 
@@ -356,6 +357,8 @@ class _LineScore:
         """The kinds of thing to fix the line names."""
         if self._named is None:
             found = extract_entities([self.text])
+            if found.get("hosts"):  # a small word of prose after "Server" names no machine
+                found["hosts"] = [host for host in found["hosts"] if not is_prose_word(host)]
             self._named = frozenset(kind for kind in _TARGET_KINDS if found.get(kind))
         return self._named
 

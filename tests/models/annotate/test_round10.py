@@ -1,0 +1,104 @@
+"""Round 10 (rules-12) mechanisms, on invented lines: errno numbers, full storage units, MQ reason codes, the
+connect phase of a timeout in several languages, queues and storage units named, prose words that are not hosts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.models.annotate.test_rules_engine import _annotate
+from twspulse.models.annotate.evidence import classify_line
+from twspulse.models.annotate.key_entities import extract
+
+
+def _top(line: str) -> str | None:
+    found = classify_line(line)
+    return found[0].category if found else None
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        # errno as C tools print the number
+        ("pgdump2: Got errno 28 on write", "disk_full"),
+        ("write(fd=7) failed, errno=28", "disk_full"),
+        ("open of spool area refused (errno: 13)", "permission"),
+        ("socket layer gave up: errno 111", "network"),
+        # a storage unit, pool or drive that is full
+        ("11:00:01 ERR - Tape storage pool is full (96)", "disk_full"),
+        ("backup target: disk volume was full at 03:10", "disk_full"),
+        ("E: archive drive X2 is now full", "disk_full"),
+        # IBM MQ reason codes, on a line that says MQ or gives a completion code
+        ("MQPUT ended with reason code 2035", "permission"),
+        ("MQI Error. Comp: 2, Reason 2085", "missing_file"),
+        ("JMSWMQ0018: Failed to connect to queue manager 'QMX' (reason '2059')", "network"),
+        ("MQGET returned RC=2009 for handle 3", "network"),
+        ("MQPUT failed, reason code 2053", "disk_full"),
+        # a connect that failed, the reason after the target: the connect phase
+        ("RuntimeError: failed to connect to 'files9.corp.test:445': timed out", "network"),
+        ("could not connect to broker mq7.int.test:5671: timeout", "network"),
+        # the connect phase and a refused connection, localised
+        ("Erreur : Délai d'attente de connexion expiré.", "network"),
+        ("Error: tiempo de espera de la conexión agotado", "network"),
+        ("Fehler: Zeitüberschreitung der Verbindung zu db4", "network"),
+        ("Fournisseur TCP : Aucune connexion n'a pu être établie car l'ordinateur cible l'a refusée.", "network"),
+        (
+            "TCP: Es konnte keine Verbindung hergestellt werden, da der Zielcomputer die Verbindung verweigerte.",
+            "network",
+        ),
+        ("Le serveur est introuvable ou n'est pas accessible.", "network"),
+    ],
+)
+def test_errno_numbers_full_units_mq_reasons_and_connect_phase_timeouts(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "reason code 2035 returned by the billing API",  # no MQ on the line: another product's code
+        "volume 3 was almost full, compressing",  # not full
+        "the job timed out waiting for the export to finish",  # a time limit, not the connect phase
+    ],
+)
+def test_codes_and_words_outside_their_context_say_nothing_of_that_family(line: str) -> None:
+    assert _top(line) not in ("permission", "disk_full", "network")
+
+
+def test_a_queue_and_a_storage_unit_are_named_and_a_queue_manager_or_prose_is_not() -> None:
+    found = extract(
+        [
+            "target queue is ORD.IN.Q1",
+            "queue manager QMA1 connected; unable to open queue for output",
+            "Storage unit stu_pool_07 on med02 is above high water mark",
+        ]
+    )
+    assert found.get("queues") == ["ORD.IN.Q1"]
+    assert found.get("destinations") == ["stu_pool_07"]
+
+
+def test_a_small_word_of_prose_after_server_is_not_a_host() -> None:
+    assert "est" not in extract(["SQL Server est introuvable"]).get("hosts", [])
+    assert "db7" in extract(["connecting to Server db7 on port 1433"]).get("hosts", [])
+
+
+def test_an_mq_refusal_names_the_queue_not_the_sample_program() -> None:
+    annotation = _annotate(
+        "+ /opt/mqm/bin/putsample ORD.IN.Q1 QMA1\n"
+        "target queue is ORD.IN.Q1\n"
+        "MQOPEN ended with reason code 2035\n"
+        "unable to open queue for output\n"
+    )
+    assert annotation.category == "permission"
+    assert annotation.error_line == "MQOPEN ended with reason code 2035"
+    assert "ORD.IN.Q1" in annotation.root_cause
+
+
+def test_a_full_storage_unit_names_the_unit() -> None:
+    annotation = _annotate(
+        "01:00:00 WRN - Storage unit stu_pool_07 on med02 is above high water mark (97%)\n"
+        "01:10:00 ERR - Disk storage unit is full (129)\n"
+        "wrapper: backup FAILED, files kept in /u01/exp\n"
+    )
+    assert annotation.category == "disk_full"
+    assert annotation.error_line == "01:10:00 ERR - Disk storage unit is full (129)"
+    assert "stu_pool_07" in annotation.root_cause
