@@ -102,3 +102,69 @@ def test_a_full_storage_unit_names_the_unit() -> None:
     assert annotation.category == "disk_full"
     assert annotation.error_line == "01:10:00 ERR - Disk storage unit is full (129)"
     assert "stu_pool_07" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        # a sign-in the server refused
+        ("*** Unexpected response from the portal: 40100: Signin Error", "auth"),
+        ("ERROR: failed to log in to https://bi.corp.test as rpt_user", "auth"),
+        # memory the platform ran short of
+        ("Work item 7 failed: the worker had to stop a process due to lack of memory.", "oom"),
+        ("executor lost: node under memory pressure", "oom"),
+        # a row or node already there under a uniqueness rule; a constraint that failed
+        ("Vertex(77) already exists with label `Part` and property `sku` = 'A-1'", "db_error"),
+        ("batch 3: constraint validation failed on index parts_sku", "db_error"),
+        # a tool called with an option or expression it does not take
+        ("sed: -e expression #1, char 14: unknown option to `s'", "script_error"),
+        ("tar: invalid option -- 'q'", "script_error"),
+        ("cut: option requires an argument -- 'f'", "script_error"),
+        ("cp: missing destination file operand after '/tmp/a'", "script_error"),
+        ("sed: -e expression #1, char 9: unterminated `s' command", "script_error"),
+    ],
+)
+def test_sign_in_errors_lack_of_memory_existing_rows_and_usage_errors(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+def test_a_file_that_already_exists_is_not_a_database_conflict() -> None:
+    assert _top("mkdir: cannot create directory '/tmp/x': File exists") != "db_error"
+    assert _top("target file already exists, use --force") != "db_error"
+
+
+def test_the_tool_message_beats_the_wrappers_verdict_printed_after_it() -> None:
+    annotation = _annotate(
+        "sed: -e expression #1, char 14: unknown option to `s'\n"
+        "+ rc=1\n"
+        "render: wrote 0 of 2 files, /etc/app/a.conf NOT updated, job failed with rc=1\n"
+    )
+    assert annotation.category == "script_error"
+    assert annotation.error_line == "sed: -e expression #1, char 14: unknown option to `s'"
+
+
+def test_a_sign_in_error_beats_the_wrappers_login_failed_verdict() -> None:
+    annotation = _annotate(
+        "===== Signing in as rpt_user...\n"
+        "*** Unexpected response from the portal: 40100: Signin Error\n"
+        "report: portal login failed, export not run, job failed with rc=1\n"
+    )
+    assert annotation.category == "auth"
+    assert annotation.error_line == "*** Unexpected response from the portal: 40100: Signin Error"
+
+
+def test_a_java_link_that_only_wraps_another_exception_loses_to_the_link_that_says_it() -> None:
+    annotation = _annotate(
+        "app.cli.Main - publish failed\n"
+        "com.acme.bus.BusException: java.util.concurrent.ExecutionException: com.acme.bus.BusException: "
+        "Connection refused: bus7.corp.test/10.1.1.7:7000\n"
+        "\tat com.acme.bus.Producer.create(Producer.java:10)\n"
+        "Caused by: java.util.concurrent.ExecutionException: com.acme.bus.BusException: Connection refused: "
+        "bus7.corp.test/10.1.1.7:7000\n"
+        "\tat java.base/java.util.concurrent.CompletableFuture.get(CompletableFuture.java:2073)\n"
+        "Caused by: io.net.ConnectFailure: Connection refused: bus7.corp.test/10.1.1.7:7000\n"
+        "Caused by: java.net.ConnectException: Connection refused\n"
+        "\tat java.base/sun.nio.ch.Net.pollConnect(Native Method)\n"
+    )
+    assert annotation.category == "network"
+    assert annotation.error_line == "Caused by: io.net.ConnectFailure: Connection refused: bus7.corp.test/10.1.1.7:7000"

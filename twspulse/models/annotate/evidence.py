@@ -399,6 +399,17 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:wall ?clock|run ?time|elapsed time)\b[^.;]{0,30}\bexceed|"
         r"\b(?:took|ran|running|run|lasted) longer than\b|\blonger than the max(?:imum)? (?:time|duration|run ?time)\b",
     ),
+    # A tool called with an option, operand or expression it does not take (sed, awk, find, tar, cp...): the
+    # job's script is wrong, though the message may say "missing" or "file".
+    _words(
+        "script_error",
+        WORDS,
+        r"\b(?:unknown|invalid|unrecognized|unrecognised|illegal|bad) (?:option|flag|switch)\b|"
+        r"\boption requires an argument\b|\bmissing (?:\w+ ){0,2}operand\b|"
+        r"\bunterminated [`'\"]?s[`'\"]? command\b|\bextra characters after command\b|\bunknown command:|"
+        r"\bunmatched [`'\"(\[{]",
+        shadows="missing_file",
+    ),
     # A remote end that cannot be found, reached or kept.
     _words(
         "network",
@@ -452,6 +463,9 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bsignature\b[^.;]{0,40}\b(?:does not match|doesn't match|mismatch|is invalid|expired)\b|"
         r"\baccount\b[^.;]{0,30}\b(?:has been|was|is) (?:locked|disabled|expired)\b|"
         r"\baccount (?:locked|disabled|expired)\b|\bcould not read (?:username|password)\b|"
+        # a sign-in the server refused, in the words of web tools ("Signin Error", "error signing in to X")
+        r"\b(?:sign[- ]?in|log[- ]?in|logon)\s+(?:error|failed|failure|refused|rejected|denied)\b|"
+        r"\b(?:error|failed|failure|unable|could not|cannot) (?:to )?(?:sign|log)(?:ging)? ?(?:in|on)\b|"
         # the server's access rules have no line for this client, or the peer's identity cannot be verified
         r"\bno (?:[\w.-]+ )?(?:entry|rule|match) for (?:host|user|client|address)\b|"
         r"\bhost key verification failed\b|\bhost (?:key|identification) has changed\b|"
@@ -514,6 +528,10 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bduplicate key\b[^.;]{0,40}\b(?:value|collection|index|table|constraint|violat\w*)\b|"
         r"\bduplicate (?:\w+ ){1,3}key\b|\bunique (?:index|constraint)\b|"
         r"\bviolates\b[^.;]{0,30}\bconstraint\b|\binvalid (?:column|object|table) name\b|"
+        # a row, node or key that is already there under a uniqueness rule; a constraint that failed
+        r"\b(?:row|node|record|key|entry|document|relationship|vertex|edge)\b[^.;]{0,40}\balready exists\b"
+        r"(?=[^.;]{0,80}\b(?:with|for|label|property|key|value|index|constraint)\b)|"
+        r"\bconstraint\b[^.;]{0,20}\b(?:validation )?(?:failed|failure|violat\w*)\b|"
         # (an API's "GetObject operation" is not a database object)
         r"\b(?:relation|table|column|view|schema|collection|object(?! operation)|database)\b[^;]{0,40}"
         r"\b(?:does not exist|doesn't exist|not found|is an undefined name)\b|\barchiver\b|"
@@ -561,7 +579,8 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bout of memory\b|\bheap (?:limit|space|out of memory)\b|\bmemory (?:limit|exhausted)\b|"
         r"\bexceed\w*\b[^.;]{0,30}\bmemory\b|\bcannot allocate\b|\ballocation failed\b|\bOOM\b|"
         r"\b(?:beyond|over|above)\b[^.;]{0,30}\bmemory\b|\bmemory used\b[^;]{0,80}\bkill\w*|"
-        r"\b(?:low on|insufficient|not enough)\b[^.;]{0,20}\bmemory\b|\ballotted memory\b",
+        r"\b(?:low on|insufficient|not enough)\b[^.;]{0,20}\bmemory\b|\ballotted memory\b|"
+        r"\b(?:lack|shortage|exhaustion) of (?:\w+ )?memory\b|\bmemory (?:pressure|shortage|starvation)\b",
     ),
     # Shared memory that cannot grow is memory, though the kernel says "No space left on device".
     _words("oom", WORDS, r"\bshared memory\b[^;]{0,80}\bno space\b", shadows="disk_full"),

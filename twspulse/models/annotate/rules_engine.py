@@ -75,6 +75,12 @@ _PY_HEADLINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*: \S")
 _PANIC = re.compile(r"^panic: ")
 # .NET prints the inner exceptions of an error as " ---> Type: message" lines between it and the stack.
 _INNER_EXCEPTION = re.compile(r"^\s*---> ")
+# A link of an exception chain whose message is another exception's headline ("ExecutionException:
+# x.y.ConnectException: refused") only wraps it: the link that says it first-hand is the cause.
+_WRAPPER_LINK = re.compile(
+    r"^(?:Caused by:\s*)?(?:[\w$]+\.)*[A-Z][\w$]*(?:Exception|Error|Throwable)(?: \[[^\]]*\])?:\s+"
+    r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b:?"
+)
 _NEXT_IS_STACK = re.compile(r"^(?:at\s|Require stack:|At (?:[A-Za-z]:\\|/|\\\\).*:\d+ char:\d+)")
 _RETRY = re.compile(rf"{_RETRYING}|\battempt \d+(?:/\d+)? failed\b", re.IGNORECASE)
 _CAUSED_BY = re.compile(r"^Caused by:\s")
@@ -85,6 +91,16 @@ _POINTS_BACK = re.compile(
     r"\bbecause (?:an? )?error(?: code \S+)? occurred\b",
     re.IGNORECASE,
 )
+# A wrapper's verdict on the step it ran ("job failed with rc=1", "final state TIMEOUT", "file NOT updated"):
+# it reports that the tool failed, the tool's own message printed before it says why.
+_VERDICT = re.compile(
+    r"\b(?:failed|ended|aborted|exit(?:ed|s|ing)?|terminated|finished|stopped|returned)\b[^;]{0,30}?"
+    r"\b(?:rc|return ?code|exit ?code|exit status)\s*[=:]?\s*-?[1-9]\d*\b|"
+    r"\b(?:final|end) (?:state|status)\b|\b(?-i:NOT) (?:updated|published|loaded|run|sent|written|created|copied|"
+    r"transferred|delivered|applied|refreshed|processed)\b",
+    re.IGNORECASE,
+)
+VERDICT_PENALTY = 10
 _PREFIX = re.compile(
     r"^(?:\d{4}[-/]\d{2}[-/]\d{2}[-T ][\d:.,]+\s*|\d{2}/\d{2}/\d{4}\s+[\d:]+\s*)?"
     r"(?:\[?(?:ERROR|FATAL|SEVERE|CRITICAL|E)\]\s*|(?:ERROR|FATAL|SEVERE|CRITICAL)\s+)?"
@@ -344,6 +360,8 @@ class _LineScore:
             self.adjustment -= QUIET_PENALTY
         if _CAUSED_BY.match(text):
             self.adjustment += CAUSED_BY_BONUS
+        if _VERDICT.search(text):
+            self.adjustment -= VERDICT_PENALTY
         self._named: frozenset[str] | None = None
 
     def of(self, rule: Rule) -> int:
@@ -431,7 +449,7 @@ def _trace_headline_bonus(body: tuple[str, ...], index: int) -> int:
     .NET's inner exceptions (" ---> ...") continue the headline above them: it gets the bonus, they do not.
     """
     text = body[index].strip()
-    if _INNER_EXCEPTION.match(text):
+    if _INNER_EXCEPTION.match(text) or _WRAPPER_LINK.match(text):
         return 0
     previous = body[index - 1] if index > 0 else ""
     after = index + 1
