@@ -14,7 +14,19 @@ from twspulse.models.annotate.exceptions import EvalSetError
 from twspulse.models.annotate.excerpt import read_joblog
 from twspulse.models.annotate.rules_engine import RulesEngine
 
-HELD_OUT = ["heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9"]
+HELD_OUT = [
+    "heldout",
+    "blind",
+    "blind2",
+    "blind3",
+    "blind4",
+    "blind5",
+    "blind6",
+    "blind7",
+    "blind8",
+    "blind9",
+    "blind10",
+]
 
 
 @pytest.mark.parametrize("split", HELD_OUT)
