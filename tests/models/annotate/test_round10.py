@@ -168,3 +168,27 @@ def test_a_java_link_that_only_wraps_another_exception_loses_to_the_link_that_sa
     )
     assert annotation.category == "network"
     assert annotation.error_line == "Caused by: io.net.ConnectFailure: Connection refused: bus7.corp.test/10.1.1.7:7000"
+
+
+def test_a_script_error_without_a_place_in_the_code_names_the_script_the_scheduler_ran() -> None:
+    # the test header's JCLFILE is /opt/batch/load_hr.sh
+    annotation = _annotate("awk: option requires an argument -- 'F'\n+ rc=2\n")
+    assert annotation.category == "script_error"
+    assert "script /opt/batch/load_hr.sh" in annotation.root_cause
+
+
+def test_a_script_error_with_a_frame_names_the_frame_not_the_script() -> None:
+    annotation = _annotate(
+        "Traceback (most recent call last):\n"
+        '  File "/opt/batch/merge.py", line 12, in <module>\n'
+        "    total = rows[3]\n"
+        "IndexError: list index out of range\n"
+    )
+    assert "/opt/batch/merge.py" in annotation.root_cause
+    assert "load_hr.sh" not in annotation.root_cause
+
+
+def test_a_tablespace_in_single_quotes_is_named() -> None:
+    assert extract(["ORA-30036: unable to extend segment by 16 in undo tablespace 'UNDO_B'"]).get("tablespaces") == [
+        "UNDO_B"
+    ]

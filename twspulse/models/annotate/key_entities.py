@@ -92,6 +92,9 @@ _QUEUE = re.compile(
     r"\b(?i:queue)(?!\s+manager)(?:\s+name)?(?:\s+is|\s*[:=])?\s+[\"'`]?([A-Z0-9][A-Z0-9_.]*[._][A-Z0-9_.]*[A-Z0-9])"
     r"(?=[\"'`]?(?:[\s,;:).]|$))"
 )
+# A tablespace quoted in single quotes or backticks ("in undo tablespace 'UNDO_2'"; double quotes are read
+# by the shared extraction).
+_QUOTED_TABLESPACE = re.compile(r"\btable ?space\s+['`]([\w$#]+)['`]", re.IGNORECASE)
 # A storage unit or pool a backup writes to ("storage unit stu_a on h", "disk pool DP1"): where space ran out.
 _STORAGE_UNIT = re.compile(
     r"\b(?i:storage unit|storage pool|disk pool|volume pool|storage group)s?\s*[:=]?\s+[\"'(]?([\w.-]*[\d_][\w.-]*)",
@@ -182,6 +185,9 @@ def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[
     if " to " in lowered and "://" in line:
         for match in _COPY_TARGET.finditer(line):
             _add(added, "destinations", match.group(1))
+    if "space '" in lowered or "space `" in lowered:
+        for match in _QUOTED_TABLESPACE.finditer(line):
+            _add(added, "tablespaces", match.group(1))
     if "queue" in lowered:
         for match in _QUEUE.finditer(line):
             _add(added, "queues", match.group(1))

@@ -614,7 +614,7 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
     "db_error": ("tables", "constraints", "columns", "databases"),
     "timeout": ("hosts", "tables", "commands"),
     "dependency": ("tws_jobs", "commands", "modules", "classes", "jar_entries", "libraries"),
-    "script_error": ("locations", "variables", "options"),
+    "script_error": ("locations", "variables", "options", "scripts"),
     "data_quality": ("paths", "tables", "columns", "error_codes"),
 }
 

@@ -146,6 +146,12 @@ _TARGET_KINDS = frozenset(
     "paths hosts ips urls tables tablespaces constraints users principals modules classes libraries tws_jobs "
     "variables commands".split()
 )
+# A script file the scheduler runs (the header's JCLFILE, arguments after it).
+_SCRIPT_FILE = re.compile(
+    r"[\"']?((?:/|[A-Za-z]:\\)[^\s\"']+\.(?:sh|ksh|bash|zsh|csh|py|pl|rb|ps1|cmd|bat|awk|sed|php|js|r|tcl))"
+    r"(?=[\"']?(?:\s|$))",
+    re.IGNORECASE,
+)
 # A kind's stated form: a login given as a setting or a URL's userinfo (key_entities) before a prose user.
 _STATED = {"users": "logins"}
 # The rule that reads only that something was thrown: any family's evidence of the same strength says more.
@@ -166,6 +172,7 @@ _CONTEXT_LABELS = {
     "commands": "command", "modules": "module", "classes": "class", "libraries": "library", "tws_jobs": "job",
     "locations": "at", "variables": "variable", "options": "option", "resources": "resource", "keys": "key",
     "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry", "queues": "queue",
+    "scripts": "script",
 }  # fmt: skip
 
 
@@ -483,12 +490,20 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
         order = sorted(range(start, end), key=lambda i: (abs(i - (line_no - 1)), i))
         near = [lines[i].strip() for i in order if not _is_frame(lines[i])]
         location = code_location(lines[max(body_start, line_no - 40) : min(len(lines), line_no + 12)])
-        located = {"locations": [location]} if location else {}
+        located = {"locations": [location]} if location else _job_script(joblog)
         login = login_above(lines[body_start : line_no - 1])
         stated = {"logins": [login]} if login else {}
     errors = [error.text for error in joblog.error_lines]
     head = [line.strip() for line in joblog.frame.body[:12] if not _is_frame(line)]
     return merge(located, stated, extract(near), extract(errors), extract(head))
+
+
+def _job_script(joblog: Joblog) -> Entities:
+    """The script the scheduler ran (the header's JCLFILE), when it is a script: where a script error
+    that names no place in the job's code (a tool's usage error, a shell message) is to be fixed."""
+    header = joblog.frame.header
+    match = _SCRIPT_FILE.match(header.jcl_file) if header is not None and header.jcl_file else None
+    return {"scripts": [match.group(1)]} if match else {}
 
 
 def _fields(run: FailedRun, entity: str, message: str) -> dict[str, str]:
