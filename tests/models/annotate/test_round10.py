@@ -192,3 +192,34 @@ def test_a_tablespace_in_single_quotes_is_named() -> None:
     assert extract(["ORA-30036: unable to extend segment by 16 in undo tablespace 'UNDO_B'"]).get("tablespaces") == [
         "UNDO_B"
     ]
+
+
+_FRAMEWORK_HEADLINE = (
+    "ERROR app.Main - step failed\n"
+    "org.acme.dao.QueryTimeoutException: StatementCallback; SQL [UPDATE SALES.T1 SET A = 1]; ORA-01013: user "
+    "requested cancel of current operation\n"
+    "\tat org.acme.dao.Template.run(Template.java:10)\n"
+    "Caused by: java.sql.SQLTimeoutException: ORA-01013: user requested cancel of current operation\n"
+    "\tat oracle.jdbc.driver.T4C.processError(T4C.java:5)\n"
+    "Caused by: oracle.jdbc.OracleDatabaseException: ORA-01013: user requested cancel of current operation\n"
+    "\tat oracle.jdbc.driver.T4C.processError(T4C.java:9)\n"
+)
+
+
+def test_a_java_headline_loses_to_the_first_link_below_that_says_the_same_family_first_hand() -> None:
+    annotation = _annotate(_FRAMEWORK_HEADLINE)
+    assert annotation.category == "timeout"
+    assert (
+        annotation.error_line
+        == "Caused by: java.sql.SQLTimeoutException: ORA-01013: user requested cancel of current operation"
+    )
+
+
+def test_a_cause_of_another_family_below_a_headline_does_not_take_its_place() -> None:
+    annotation = _annotate(
+        "com.acme.LoadException: ORA-00942: table or view does not exist\n"
+        "\tat com.acme.Load.run(Load.java:3)\n"
+        "Caused by: java.io.IOException: Stream closed\n"
+        "\tat java.io.Reader.read(Reader.java:1)\n"
+    )
+    assert annotation.error_line == "com.acme.LoadException: ORA-00942: table or view does not exist"

@@ -81,6 +81,7 @@ _WRAPPER_LINK = re.compile(
     r"^(?:Caused by:\s*)?(?:[\w$]+\.)*[A-Z][\w$]*(?:Exception|Error|Throwable)(?: \[[^\]]*\])?:\s+"
     r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b:?"
 )
+_LINK_TYPE = re.compile(r"^(?:Caused by:\s*)?(?:[\w$]+\.)*[A-Z][\w$]*(?: \[[^\]]*\])?:\s*")
 _NEXT_IS_STACK = re.compile(r"^(?:at\s|Require stack:|At (?:[A-Za-z]:\\|/|\\\\).*:\d+ char:\d+)")
 _RETRY = re.compile(rf"{_RETRYING}|\battempt \d+(?:/\d+)? failed\b", re.IGNORECASE)
 _CAUSED_BY = re.compile(r"^Caused by:\s")
@@ -162,6 +163,8 @@ ENTITY_BONUS = 10
 CAUSED_BY_BONUS = 5
 TRACE_HEADLINE_BONUS = 5
 MIN_SCORE = 10
+# How far below a Java chain's headline its "Caused by:" links still belong to it, in lines.
+CHAIN_REACH = 60
 # How many of the last output lines are searched for the job's own verdict when nothing else explains it.
 VERDICT_LINES = 10
 # How far before a timeout failed attempts to reach the target still explain it, in lines.
@@ -397,7 +400,28 @@ def _best(matches: list[Match]) -> Match | None:
         return None  # only vague warnings and retries the job survived: not a cause
     tied = sorted((m for m in matches if m.score == top), key=lambda m: m.line_no)
     caused_by = [m for m in tied if _CAUSED_BY.match(m.text)]
-    return caused_by[-1] if caused_by else tied[0]
+    best = caused_by[-1] if caused_by else tied[0]
+    # A headline of a Java chain whose own cause below says the same family first-hand: the deepest such
+    # link is the root, though the headline may name more (a framework's wrapper quotes the statement).
+    deeper = [
+        m
+        for m in sorted(matches, key=lambda m: m.line_no)
+        if _CAUSED_BY.match(m.text)
+        and m.rule.category == best.rule.category
+        and best.line_no < m.line_no <= best.line_no + CHAIN_REACH
+        and m.score >= top - ENTITY_BONUS
+        and not _WRAPPER_LINK.match(m.text)
+    ]
+    if not deeper or _CAUSED_BY.match(best.text):
+        return best
+    root = max(deeper, key=lambda m: (m.score, m.line_no))
+    # a driver's own exception below repeats its message: the first link that says it is the one to show
+    return next(m for m in deeper if _link_message(m.text) == _link_message(root.text))
+
+
+def _link_message(text: str) -> str:
+    """The message of a link of a Java chain, without "Caused by:" and its exception's type."""
+    return _LINK_TYPE.sub("", text.strip(), count=1)
 
 
 def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[str | None, str | None]:
