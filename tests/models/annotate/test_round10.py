@@ -223,3 +223,16 @@ def test_a_cause_of_another_family_below_a_headline_does_not_take_its_place() ->
         "\tat java.io.Reader.read(Reader.java:1)\n"
     )
     assert annotation.error_line == "com.acme.LoadException: ORA-00942: table or view does not exist"
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("HttpError 429: Quota exceeded for quota metric 'Read requests' per minute", "network"),
+        ("RESOURCE_EXHAUSTED: API quota exceeded for project p-1", "network"),
+        ("write failed: disk quota exceeded on /home/etl", "disk_full"),
+        ("The DiskSpace quota of /data/land is exceeded: quota = 10 TB", "disk_full"),
+    ],
+)
+def test_a_quota_of_requests_is_a_service_refusing_more_not_a_full_disk(line: str, category: str) -> None:
+    assert _top(line) == category

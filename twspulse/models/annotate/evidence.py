@@ -559,6 +559,15 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bdenied you\b|\bis not executable\b|\bnot writ(?:e)?able\b|"
         r"\bread[- ]only (?:option|mode|database|file ?system|volume|share)\b",
     ),
+    # A quota of requests or calls (an API's) that is used up is a service refusing more for now, like a rate
+    # limit: not a full disk.
+    _words(
+        "network",
+        WEAK_WORDS,
+        r"\b(?:api|request|requests|call|calls|query|queries|rate) quota\b|"
+        r"\bquota\b[^.;]{0,40}\b(?:requests|calls|queries|api calls|per (?:minute|second|hour|day))\b",
+        shadows="disk_full",
+    ),
     # Space: a full file system or an exceeded quota.
     _words(
         "disk_full",
