@@ -171,6 +171,8 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
     **_codes_of("network", "SQL30081N SQL1336N"),
     **_codes_of("timeout", "SQL0952N"),
     **_codes_of("data_quality", "SQL0302N SQL0180N SQL0181N SQL0407N SQL0433N"),
+    # DB2 LOAD and IMPORT: a field of a row of the input that does not fit its column (the row is rejected)
+    **_codes_of("data_quality", "SQL3114W SQL3115W SQL3116W SQL3117W SQL3118W SQL3125W SQL3191W"),
     **_codes_of("oom", "SQL0954C"),
     # SQL Server ("Msg 229, Level 14")
     **_codes_of("db_error", "Msg208 Msg207 Msg2627 Msg2601 Msg1205 Msg9002 Msg1105 Msg547 Msg1222 Msg2812"),
@@ -608,7 +610,11 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:manifest|image|tag|repository) (?:unknown|not found)\b|"
         r"\bno matching (?:distribution|manifest|version)\b|"
         r"\b(?:could not|couldn't|unable to) find a version that satisfies\b|\bunable to locate package\b|"
-        r"\bthere is no package called\b|\berr ?image ?pull\b|\bimage ?pull ?back ?off\b|\berror pulling image\b|"
+        r"\bthere is no package called\b|"
+        # a gem a bundle or an interpreter lacks ("Could not find x-1.2 in locally installed gems")
+        r"\bcould not find (?:gem )?[^;]{1,60}? in (?:locally installed gems|any of the (?:gem )?sources)\b|"
+        r"\bgem\b[^.;]{0,40}\bnot (?:installed|found)\b|\bmissing gems?\b|"
+        r"\berr ?image ?pull\b|\bimage ?pull ?back ?off\b|\berror pulling image\b|"
         r"\b(?:failed to|could not|couldn't|unable to|cannot) pull (?:the )?image\b|"
         # a program built for another processor or format
         r"\bexec format error\b|\bcannot execute binary file\b|"
@@ -673,6 +679,14 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bbad array subscript\b|\bambiguous redirect\b|\bnumeric argument required\b|\breadonly variable\b|"
         r"(?<!SQL )\bcompil(?:ation|e) (?:error|errors|failed)\b|\b(?:undeclared|not declared|forget to declare)\b|"
         r"\bcall to (?:a member function|undefined (?:function|method))\b|\b(?:on|of) null\b|"
+        # interpreters' errors in the job's code: Perl's calls and references, Node's reads of nothing
+        r"\bundefined subroutine\b|\bcan't (?:locate object method|call method|use (?:an undefined value|string))\b|"
+        r"\brequires explicit package name\b|\bnot an? (?:hash|array|code|scalar|glob) reference\b|"
+        r"\bbareword \S+ not allowed\b|\bcannot read propert(?:y|ies) of (?:undefined|null)\b|"
+        r"\buninitialized constant\b|"
+        # a setting of the job's configuration that does not bind to the type the program reads it as
+        r"\b(?:failed to|could not|cannot|unable to) (?:convert|bind|parse) (?:the )?configuration (?:value|key|"
+        r"section|setting)s?\b|"
         r"\buncaught (?:error|exception|\w+error)\b|\b(?:dumped core|core dumped|segmentation (?:fault|violation))\b|"
         # the job's configuration does not parse: a config file or format with the position of the error
         r"\b[\w./-]+\.(?:ya?ml|conf|cfg|ini|toml|properties)\b[^;]{0,60}\bline \d+|"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from twspulse.models.annotate.annotation import Category
 
-RULES_VERSION = "rules-12"
+RULES_VERSION = "rules-13"
 
 
 @dataclass(frozen=True, slots=True)

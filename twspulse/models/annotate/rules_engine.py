@@ -102,6 +102,18 @@ _VERDICT = re.compile(
     re.IGNORECASE,
 )
 VERDICT_PENALTY = 10
+# A shell's report that a command it ran died of a signal ("run.sh: line 12: 4711 Aborted (core dumped) prog",
+# ksh's "run.sh[12]: 4711 Abort(coredump)"): the program's own message printed before it says why.
+_SIGNAL_REPORT = re.compile(
+    r"(?:: line \d+:|\[\d+\]:)\s+\d+\s+(?:Aborted|Abort|Killed|Segmentation fault|Memory fault|Bus error|"
+    r"Floating point exception|Illegal instruction|Terminated|Quit)\b"
+)
+# A header that gives only a code and where it was raised, its message on the next line (Sybase's and SQL
+# Server's "Msg 229, Level 14, State 1:" then "Server 'S', Procedure 'p', Line 3:" then the message): the
+# message is the line to show, read as the header's code says.
+_CODE_HEADER = re.compile(r"^Msg \d+, Level \d+, State \d+(?:, (?:Server|Procedure) [^,]+)*(?:, Line \d+)?:?$")
+_HEADER_PLACE = re.compile(r"^(?:Server|Procedure) '[^']*'(?:, (?:Procedure '[^']*'|Line \d+))*:?$")
+HEADER_REACH = 3
 _PREFIX = re.compile(
     r"^(?:\d{4}[-/]\d{2}[-/]\d{2}[-T ][\d:.,]+\s*|\d{2}/\d{2}/\d{4}\s+[\d:]+\s*)?"
     r"(?:\[?(?:ERROR|FATAL|SEVERE|CRITICAL|E)\]\s*|(?:ERROR|FATAL|SEVERE|CRITICAL)\s+)?"
@@ -269,7 +281,7 @@ class RulesEngine:
             if scored:
                 # ties: the rule listed first, but any family's reading before the bare "an exception was thrown"
                 found.append(max(scored, key=lambda match: (match.score, match.rule.name != _GENERIC_RULE)))
-        return found
+        return _headers_to_messages(found, body, first)
 
     def _unmatched(self, run: FailedRun, joblog: Joblog, context: Entities) -> Annotation:
         """No rule recognised a line: point to another log if the job names one, else say what little we know."""
@@ -370,7 +382,7 @@ class _LineScore:
             self.adjustment -= QUIET_PENALTY
         if _CAUSED_BY.match(text):
             self.adjustment += CAUSED_BY_BONUS
-        if _VERDICT.search(text):
+        if _VERDICT.search(text) or _SIGNAL_REPORT.search(text):
             self.adjustment -= VERDICT_PENALTY
         self._named: frozenset[str] | None = None
 
@@ -417,6 +429,38 @@ def _best(matches: list[Match]) -> Match | None:
     root = max(deeper, key=lambda m: (m.score, m.line_no))
     # a driver's own exception below repeats its message: the first link that says it is the one to show
     return next(m for m in deeper if _link_message(m.text) == _link_message(root.text))
+
+
+def _headers_to_messages(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
+    """A code header's match moved to the message printed under it: the message line wins, read as the
+    code says (its own reading of the same family keeps its wording, at the better score)."""
+    headers = [m for m in found if m.text.startswith("Msg ") and _CODE_HEADER.match(m.text)]
+    if not headers:
+        return found
+    by_line = {m.line_no: m for m in found}
+    for header in headers:
+        below = _message_below(body, header.line_no - first)
+        if below is None:
+            continue
+        index, text = below
+        line_no = first + index
+        existing = by_line.get(line_no)
+        if existing is not None and existing.rule.category == header.rule.category:
+            by_line[line_no] = replace(existing, score=max(existing.score, header.score))
+        else:
+            by_line[line_no] = Match(header.rule, line_no, text, header.score)
+        del by_line[header.line_no]
+    return sorted(by_line.values(), key=lambda m: m.line_no)
+
+
+def _message_below(body: tuple[str, ...], index: int) -> tuple[int, str] | None:
+    """The message under a code header: the next line that is not the header's place ("Server 'S', Line 3:")."""
+    for below in range(index + 1, min(len(body), index + 1 + HEADER_REACH)):
+        text = body[below].strip()
+        if not text or _HEADER_PLACE.match(text):
+            continue
+        return None if _CODE_HEADER.match(text) or _NEVER.search(text) else (below, text)
+    return None
 
 
 def _link_message(text: str) -> str:

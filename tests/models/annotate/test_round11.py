@@ -1,0 +1,79 @@
+"""Round 11 (rules-13) mechanisms, on invented lines: interpreters' errors in the job's code, gems a bundle
+lacks, DB2 LOAD rows that do not fit, a configuration value that does not bind, a shell's report of a
+signal after the program's own message, and a database code header that gives way to its message."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.models.annotate.test_rules_engine import _annotate
+from twspulse.models.annotate.evidence import classify_line
+
+
+def _top(line: str) -> str | None:
+    found = classify_line(line)
+    return found[0].category if found else None
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        # interpreters' errors in the job's own code
+        ("Undefined subroutine &Acme::Fmt::money called at /srv/x/post.pl line 88.", "script_error"),
+        ('Can\'t locate object method "render" via package "Acme::Doc" at /srv/x/doc.pl line 12.', "script_error"),
+        ('Can\'t call method "close" on an undefined value at lib/Out.pm line 40.', "script_error"),
+        ('Global symbol "$total" requires explicit package name at /srv/x/sum.pl line 7.', "script_error"),
+        ("Not a HASH reference at /srv/x/cfg.pl line 19.", "script_error"),
+        ("TypeError: Cannot read properties of undefined (reading 'rows')", "script_error"),
+        ("uninitialized constant Billing::Exporter", "script_error"),
+        # gems a bundle lacks: a dependency, not a missing file
+        ("Could not find nokogiri-1.16.2 in locally installed gems", "dependency"),
+        ("Could not find gem 'redis (~> 5.0)' in any of the gem sources listed in your Gemfile.", "dependency"),
+        # DB2 LOAD: a field of a row that does not fit its column
+        ('SQL3191W  The field in row "12", column "3" which begins with "31.02.2030" does not match.', "data_quality"),
+        ('SQL3125W  The character data in row "9" and column "2" was truncated.', "data_quality"),
+        # a setting of the configuration that does not bind to its type
+        ("System.InvalidOperationException: Failed to convert configuration value at 'Jobs:Retries' to type 'x'.",
+         "script_error"),
+    ],
+)  # fmt: skip
+def test_interpreter_errors_gems_db2_load_rows_and_configuration_values(line: str, category: str) -> None:
+    assert _top(line) == category
+
+
+def test_the_programs_exception_beats_the_shells_report_of_its_abort() -> None:
+    annotation = _annotate(
+        "Unhandled exception. System.InvalidOperationException: Failed to convert configuration value at "
+        "'Feed:PageSize' to type 'System.Int32'.\n"
+        "   at Acme.Feed.Program.Main(String[] args)\n"
+        "/opt/feed/run.sh: line 7: 5120 Aborted                 (core dumped) dotnet /opt/feed/Feed.dll\n"
+    )
+    assert annotation.category == "script_error"
+    assert annotation.error_line is not None and annotation.error_line.startswith("Unhandled exception.")
+    assert "Feed:PageSize" in annotation.root_cause
+
+
+def test_a_shells_report_of_a_crash_is_still_the_error_when_nothing_came_before() -> None:
+    annotation = _annotate("step 1 started\n/opt/x/run.sh: line 4: 311 Segmentation fault      (core dumped) ./calc\n")
+    assert annotation.category == "script_error"
+    assert annotation.error_line == "/opt/x/run.sh: line 4: 311 Segmentation fault      (core dumped) ./calc"
+
+
+def test_a_database_code_header_gives_way_to_its_message_and_keeps_the_codes_family() -> None:
+    annotation = _annotate(
+        "Msg 229, Level 14, State 1:\n"
+        "Server 'DSQ1', Procedure 'p_copy', Line 12:\n"
+        "UPDATE refused on object 'ledger_x', database 'fin', owner 'dbo'\n"
+        "(return status = -6)\n"
+    )
+    assert annotation.category == "permission"
+    assert annotation.error_line == "UPDATE refused on object 'ledger_x', database 'fin', owner 'dbo'"
+
+
+def test_a_sql_server_header_with_its_place_on_the_same_line() -> None:
+    annotation = _annotate(
+        "Msg 547, Level 16, State 0, Server DBQ, Line 3\n"
+        "The statement conflicted with the REFERENCE rule on table 'orders_x'.\n"
+    )
+    assert annotation.category == "db_error"
+    assert annotation.error_line == "The statement conflicted with the REFERENCE rule on table 'orders_x'."
