@@ -26,6 +26,7 @@ HELD_OUT = [
     "blind8",
     "blind9",
     "blind10",
+    "blind11",
 ]
 
 
