@@ -8,6 +8,7 @@ import pytest
 
 from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.models.annotate.evidence import classify_line
+from twspulse.models.annotate.key_entities import extract
 
 
 def _top(line: str) -> str | None:
@@ -77,3 +78,59 @@ def test_a_sql_server_header_with_its_place_on_the_same_line() -> None:
     )
     assert annotation.category == "db_error"
     assert annotation.error_line == "The statement conflicted with the REFERENCE rule on table 'orders_x'."
+
+
+def test_a_dotted_constraint_in_single_quotes_names_the_constraint_and_its_table() -> None:
+    found = extract(["E 4410: Duplicate key values: 'id=7' -- violates constraint 'sales.orders_x.PK_ORD'"])
+    assert found["constraints"] == ["sales.orders_x.PK_ORD"]
+    assert found["tables"] == ["sales.orders_x"]
+    annotation = _annotate(
+        "load.sql:12: ERROR 4410: Duplicate key values: 'id=7' -- violates constraint 'sales.orders_x.PK_ORD'\n"
+    )
+    assert "sales.orders_x" in annotation.root_cause
+
+
+def test_a_quoted_object_and_a_bracketed_policy_resource_are_tables() -> None:
+    assert extract(["DELETE permission denied on object 'pay_hist', database 'fin', owner 'dbo'"])["tables"][0] == (
+        "pay_hist"
+    )
+    line = "FAILED: AccessControl: user [u1] does not have [SELECT] privilege on [mart/fact_sales/region=eu]"
+    assert extract([line])["tables"][0] == "mart/fact_sales"
+
+
+def test_a_refused_permission_on_a_database_object_names_the_object_not_a_file_nearby() -> None:
+    annotation = _annotate(
+        "loading /data/in/pay_hist.bcp\n"
+        "Msg 229, Level 14, State 1:\n"
+        "Server 'DSQ1', Line 1:\n"
+        "DELETE permission denied on object 'pay_hist', database 'fin', owner 'dbo'\n"
+    )
+    assert annotation.category == "permission"
+    assert annotation.root_cause.startswith("Permission denied on pay_hist")
+
+
+def test_a_stated_service_account_is_the_login_of_a_refused_token() -> None:
+    found = extract(["Activated service account credentials for: [ldr@proj-x.iam.example.com]"])
+    assert found["logins"] == ["ldr@proj-x.iam.example.com"]
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("+ cloud jobs start-run --job-name rollup_daily --region r1", "rollup_daily"),
+        ("engine - Created flow run 'quiet-owl' for flow 'sync-accounts'", "sync-accounts"),
+        ("wrapper: starting Glue job refresh_dims (--day=3)", "refresh_dims"),
+    ],
+)
+def test_the_job_or_flow_a_wrapper_runs_remotely_is_named(line: str, name: str) -> None:
+    assert extract([line])["remote_jobs"] == [name]
+
+
+def test_a_remote_job_that_ran_out_of_time_is_named_with_the_timeout() -> None:
+    annotation = _annotate(
+        "+ cloud jobs start-run --job-name rollup_daily\n"
+        "poll: RUNNING\n"
+        "poll: final state TIMEOUT, Job run timed out after 60 minutes\n"
+    )
+    assert annotation.category == "timeout"
+    assert "rollup_daily" in annotation.root_cause

@@ -99,6 +99,28 @@ _QUOTED_TABLESPACE = re.compile(r"\btable ?space\s+['`]([\w$#]+)['`]", re.IGNORE
 _STORAGE_UNIT = re.compile(
     r"\b(?i:storage unit|storage pool|disk pool|volume pool|storage group)s?\s*[:=]?\s+[\"'(]?([\w.-]*[\d_][\w.-]*)",
 )
+# A constraint quoted in single quotes or backticks, or dotted with its table ("violates constraint
+# 'crm.orders.PK_ORDERS'"): the constraint, and the table it belongs to (all but its last part).
+_QUOTED_CONSTRAINT = re.compile(r"\bconstraint\s+['`\"]((?:[\w$#]+\.)*[\w$#]+)['`\"]", re.IGNORECASE)
+# A database object a server names in quotes ("permission denied on object 'trades'", "in object 'dbo.t'").
+_QUOTED_OBJECT = re.compile(r"\b(?:on|in) object ['\"]([\w$#.]+)['\"]", re.IGNORECASE)
+# An access policy's resource in brackets, database/table[/column or partition] (Ranger, Sentry: "privilege on
+# [dw/sales/region=eu]"): the table, as the policy writes it.
+_BRACKET_RESOURCE = re.compile(r"\b(?:privileges?|permissions?|access) on \[([\w$*-]+/[\w$*-]+)(?:/[^\]]*)?\]")
+# A service account a cloud client states it acts as ("Activated service account credentials for:
+# [etl@proj.iam.example.com]", "service account etl@proj.example"): the login of a refused token.
+_SERVICE_ACCOUNT = re.compile(
+    r"\bservice[ _-]?account\b[^;@]{0,40}?[\[\s\"'(=]([\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.IGNORECASE
+)
+# The job or flow a wrapper runs remotely ("--job-name curate_x", "Created flow run 'r' for flow 'sync-x'",
+# "starting Glue job curate_x"): what ran out of time, or failed, on the other side.
+_REMOTE_JOB = re.compile(
+    r"--(?:job|flow|pipeline|workflow|dag)[-_]?name[= ][\"']?([\w.:-]+)|"
+    r"\b(?:for|of) (?:the )?(?:flow|job|pipeline|workflow|dag) [\"']([\w.:-]+)[\"']|"
+    r"\b(?:starting|started|triggering|triggered|submitting|submitted) (?:\w+ )?(?:job|flow|pipeline|workflow|dag) "
+    r"[\"']?([A-Za-z][\w.:-]*[\w])",
+    re.IGNORECASE,
+)
 # How far above an error line a stated login is still the one the failure is about.
 LOGIN_REACH = 40
 
@@ -137,6 +159,10 @@ def extract(lines: Iterable[str]) -> Entities:
         _read_line(line, lowered, added, dropped)
         if any(word in lowered for word in _OBJECT_WORDS):
             object_tables += [m.group(1) for m in _OBJECT_TABLE.finditer(line) if m.group(1).lower() not in _NOT_A_NAME]
+        if "object '" in lowered or 'object "' in lowered:
+            object_tables += [m.group(1) for m in _QUOTED_OBJECT.finditer(line)]
+        if " on [" in line:
+            object_tables += [m.group(1) for m in _BRACKET_RESOURCE.finditer(line)]
     dropped["tables"].update(t for t in found.get("tables", []) if _COPY_NUMBER.search(t))
     dropped["hosts"].update(h for h in found.get("hosts", []) if _PROSE_WORD.fullmatch(h))
     ranked = {kind: [v for v in values if v not in dropped.get(kind, ())] for kind, values in found.items()}
@@ -196,6 +222,17 @@ def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[
             _add(added, "destinations", match.group(1))
     for code in abend_codes(line):
         _add(added, "error_codes", f"S{code}")
+    if "constraint" in lowered:
+        for match in _QUOTED_CONSTRAINT.finditer(line):
+            _add(added, "constraints", match.group(1))
+            if match.group(1).count(".") >= 2:
+                _add(added, "tables", match.group(1).rsplit(".", 1)[0])
+    if "service" in lowered and "@" in line:
+        for match in _SERVICE_ACCOUNT.finditer(line):
+            _add(added, "logins", match.group(1))
+    if "job" in lowered or "flow" in lowered or "pipeline" in lowered or "dag" in lowered:
+        for match in _REMOTE_JOB.finditer(line):
+            _add(added, "remote_jobs", next(g for g in match.groups() if g))
 
 
 def _classes_and_jar_entries(classes: list[str]) -> tuple[list[str], list[str]]:

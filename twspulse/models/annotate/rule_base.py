@@ -612,7 +612,7 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
     "auth": ("users", "principals", "hosts", "databases"),
     "permission": ("users", "destinations", "resources", "tables", "paths"),
     "db_error": ("tables", "constraints", "columns", "databases"),
-    "timeout": ("hosts", "tables", "commands"),
+    "timeout": ("remote_jobs", "hosts", "tables", "commands"),
     "dependency": ("tws_jobs", "commands", "modules", "classes", "jar_entries", "libraries"),
     "script_error": ("locations", "variables", "options", "scripts"),
     "data_quality": ("paths", "tables", "columns", "error_codes"),

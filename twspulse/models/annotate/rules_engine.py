@@ -187,7 +187,7 @@ _CONTEXT_LABELS = {
     "commands": "command", "modules": "module", "classes": "class", "libraries": "library", "tws_jobs": "job",
     "locations": "at", "variables": "variable", "options": "option", "resources": "resource", "keys": "key",
     "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry", "queues": "queue",
-    "scripts": "script",
+    "scripts": "script", "remote_jobs": "remote job",
 }  # fmt: skip
 
 
@@ -470,7 +470,10 @@ def _link_message(text: str) -> str:
 
 def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[str | None, str | None]:
     """The thing to name and its kind: from the error line if it names one (its last path: "mv a b" fails
-    on b), else nearby; a login stated as a setting nearby before a user the line names in prose."""
+    on b), else nearby; a login stated as a setting nearby before a user the line names in prose. A refused
+    permission on a database object the line names (and no file) is about that object, not a file nearby."""
+    if rule.category == "permission" and not line_entities.get("paths") and line_entities.get("tables"):
+        return "tables", line_entities["tables"][0]
     for kind in rule.entity_kinds:
         for form in (_STATED.get(kind), kind):
             for source in (line_entities, entities):
