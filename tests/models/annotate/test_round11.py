@@ -134,3 +134,42 @@ def test_a_remote_job_that_ran_out_of_time_is_named_with_the_timeout() -> None:
     )
     assert annotation.category == "timeout"
     assert "rollup_daily" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Datei oder Verzeichnis '/in/kunden_0301.csv' existiert nicht.",
+        "Il file '/in/clienti.csv' non esiste",
+        "O arquivo '/in/clientes.csv' não existe",
+    ],
+)
+def test_a_file_that_does_not_exist_in_german_italian_and_portuguese(line: str) -> None:
+    assert _top(line) == "missing_file"
+
+
+def test_the_localised_line_that_names_the_file_beats_the_servers_bare_message() -> None:
+    annotation = _annotate(
+        "Suche Dateien...\n"
+        "Datei oder Verzeichnis '/out/LIEF_0301.xml' existiert nicht.\n"
+        "Fehlercode: 2\n"
+        "Fehlermeldung vom Server: No such file\n"
+    )
+    assert annotation.category == "missing_file"
+    assert annotation.error_line == "Datei oder Verzeichnis '/out/LIEF_0301.xml' existiert nicht."
+
+
+def test_a_deep_driver_link_that_repeats_a_links_message_with_the_statement_gives_way_to_it() -> None:
+    annotation = _annotate(
+        "com.acme.batch.ReadException: read of next row failed\n"
+        "\tat com.acme.batch.Reader.read(Reader.java:40)\n"
+        "Caused by: java.sql.SQLException: ORA-01555: snapshot too old: rollback segment number 3 too small\n"
+        "\tat oracle.jdbc.driver.T4CTTIoer11.processError(T4CTTIoer11.java:630)\n"
+        "Caused by: Error : 1555, Position : 0, Sql = SELECT a FROM SALES.ORDERS_X, Error Msg = ORA-01555: "
+        "snapshot too old: rollback segment number 3 too small\n"
+        "\tat oracle.jdbc.driver.T4CTTIoer11.processError(T4CTTIoer11.java:637)\n"
+    )
+    assert annotation.category == "db_error"
+    assert annotation.error_line == (
+        "Caused by: java.sql.SQLException: ORA-01555: snapshot too old: rollback segment number 3 too small"
+    )

@@ -708,7 +708,10 @@ _TRANSLATED: tuple[_Words, ...] = (
     _words(
         "missing_file",
         WORDS,
-        r"\b(?:datei|verzeichnis|pfad)\b[^.;]{0,60}\bnicht (?:gefunden|finden|vorhanden)\b|"
+        # (a path on the way keeps its dots: "Datei '/in/a.xml' existiert nicht")
+        r"\b(?:datei|verzeichnis|pfad|ordner)\b(?:[^.;]|\.\w){0,80}\b(?:nicht (?:gefunden|finden|vorhanden)|"
+        r"existiert nicht)\b|\b(?:file|percorso|cartella|directory)\b(?:[^.;]|\.\w){0,80}\bnon esiste\b|"
+        r"\b(?:arquivo|ficheiro|caminho|diretório|pasta)\b(?:[^.;]|\.\w){0,80}\bnão existe\b|"
         rf"\baucun fichier ou (?:dossier|répertoire)\b|\b(?:fichier|chemin|répertoire|dossier)\b[^.;]{{0,60}}"
         rf"(?:\bintrouvable\b|\bn{_APOS}existe pas\b)|\bno existe el (?:archivo|fichero|directorio)\b|"
         r"\b(?:archivo|fichero|directorio|ruta)\b[^.;]{0,60}"

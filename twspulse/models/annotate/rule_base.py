@@ -631,7 +631,7 @@ TRANSLATED_FAILURE_WORDS = (
     "non esistente", "esaurito", "rifiutata", "scadut", "errata", "non riuscita", "negad", "inexistente",
     "espaço", "recusada", "esgotado", "senha", "autenticação", "memória", "desconocido", "inconnu", "bekannt",
     "impossibile", "n'existe", "n’existe", "encontra", "verbindung", "nenhuma", "réseau", "accessible",
-    "connessione", "tempo limite", "zugänglich",
+    "connessione", "tempo limite", "zugänglich", "existiert nicht", "non esiste", "não existe",
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder

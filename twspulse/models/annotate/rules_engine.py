@@ -177,6 +177,8 @@ TRACE_HEADLINE_BONUS = 5
 MIN_SCORE = 10
 # How far below a Java chain's headline its "Caused by:" links still belong to it, in lines.
 CHAIN_REACH = 60
+# How long a link's message is at least for a deeper link that contains it to be read as repeating it.
+MIN_REPEATED = 20
 # How many of the last output lines are searched for the job's own verdict when nothing else explains it.
 VERDICT_LINES = 10
 # How far before a timeout failed attempts to reach the target still explain it, in lines.
@@ -425,10 +427,32 @@ def _best(matches: list[Match]) -> Match | None:
         and not _WRAPPER_LINK.match(m.text)
     ]
     if not deeper or _CAUSED_BY.match(best.text):
-        return best
+        return _first_to_say(best, matches)
     root = max(deeper, key=lambda m: (m.score, m.line_no))
     # a driver's own exception below repeats its message: the first link that says it is the one to show
     return next(m for m in deeper if _link_message(m.text) == _link_message(root.text))
+
+
+def _first_to_say(best: Match, matches: list[Match]) -> Match:
+    """A deep link of a Java chain that repeats the message of a link above it, with more detail (a driver's
+    own error that adds the statement: "Error : 1555, Sql = SELECT ..., Error Msg = ORA-01555: ..."), gives
+    way to the first link that says it (within the chain's reach, scoring at most an entity bonus less)."""
+    if not _CAUSED_BY.match(best.text):
+        return best
+    for m in sorted(matches, key=lambda m: m.line_no):
+        if m.line_no >= best.line_no:
+            break
+        if (
+            best.line_no - CHAIN_REACH <= m.line_no
+            and _CAUSED_BY.match(m.text)
+            and m.rule.category == best.rule.category
+            and m.score >= best.score - ENTITY_BONUS
+            and len(message := _link_message(m.text)) >= MIN_REPEATED
+            and message in best.text
+            and message != _link_message(best.text)
+        ):
+            return m
+    return best
 
 
 def _headers_to_messages(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
