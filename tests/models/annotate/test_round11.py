@@ -173,3 +173,29 @@ def test_a_deep_driver_link_that_repeats_a_links_message_with_the_statement_give
     assert annotation.error_line == (
         "Caused by: java.sql.SQLException: ORA-01555: snapshot too old: rollback segment number 3 too small"
     )
+
+
+def test_a_utilitys_summary_that_it_reached_its_limit_gives_way_to_the_row_level_message() -> None:
+    annotation = _annotate(
+        'SQL3502N  The utility has reached "1" warnings, which is the maximum specified.\n'
+        "+ cat /work/load.msg\n"
+        'SQL3191W  The field in row "7", column "2" which begins with "2030-02-31" does not match the user '
+        "specified DATEFORMAT.  The row will be rejected.\n"
+        'SQL3502N  The utility has reached "1" warnings, which is the maximum specified.\n'
+    )
+    assert annotation.category == "data_quality"
+    assert annotation.error_line is not None and annotation.error_line.startswith("SQL3191W")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "MAXIMUM ERROR COUNT EXCEEDED - Above statistics reflect partial run.",
+        "bulk load stopped: too many rejected rows",
+        "import: maximum number of errors reached (10)",
+    ],
+)
+def test_a_limit_summary_is_penalised_like_a_pointer_back(line: str) -> None:
+    from twspulse.models.annotate.rules_engine import _LIMIT_SUMMARY
+
+    assert _LIMIT_SUMMARY.search(line) is not None

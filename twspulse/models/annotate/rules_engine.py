@@ -92,6 +92,16 @@ _POINTS_BACK = re.compile(
     r"\bbecause (?:an? )?error(?: code \S+)? occurred\b",
     re.IGNORECASE,
 )
+# A utility's summary that it stopped at its limit of bad rows or warnings ("MAXIMUM ERROR COUNT EXCEEDED", "has
+# reached "1" warnings, which is the maximum", "too many rejected records"): the row-level message says why.
+_LIMIT_SUMMARY = re.compile(
+    r"\breached (?:the )?(?:maximum|max|limit|\"?\d+\"?)\b[^.;]{0,30}"
+    r"\b(?:warnings|errors|rejects|rejected (?:rows|records))\b|"
+    r"\b(?:maximum|max)(?: number of)? (?:errors|warnings|rejects|bad (?:rows|records))(?: allowed)? "
+    r"(?:reached|exceeded)\b|\b(?:maximum|max) (?:error|warning|reject) count (?:reached|exceeded)\b|"
+    r"\btoo many (?:errors|warnings|rejects|rejected (?:rows|records)|bad (?:rows|records))\b",
+    re.IGNORECASE,
+)
 # A wrapper's verdict on the step it ran ("job failed with rc=1", "final state TIMEOUT", "file NOT updated"):
 # it reports that the tool failed, the tool's own message printed before it says why.
 _VERDICT = re.compile(
@@ -380,7 +390,7 @@ class _LineScore:
         self.adjustment = bonus
         if _QUIET.search(text):
             self.adjustment -= QUIET_PENALTY
-        if _POINTS_BACK.search(text):
+        if _POINTS_BACK.search(text) or _LIMIT_SUMMARY.search(text):
             self.adjustment -= QUIET_PENALTY
         if _CAUSED_BY.match(text):
             self.adjustment += CAUSED_BY_BONUS
