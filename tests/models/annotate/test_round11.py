@@ -199,3 +199,16 @@ def test_a_limit_summary_is_penalised_like_a_pointer_back(line: str) -> None:
     from twspulse.models.annotate.rules_engine import _LIMIT_SUMMARY
 
     assert _LIMIT_SUMMARY.search(line) is not None
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("LoadError: cannot load such file -- oci8", "dependency"),
+        ("Gem::MissingSpecVersionError: Could not find 'rake' (13.1.0) required by your Gemfile.lock.", "dependency"),
+        ("Error in summarise(tbl) : object 'net_amt' not found", "script_error"),
+        ('Error in run_report(x) : could not find function "run_report"', "script_error"),
+    ],
+)
+def test_ruby_requires_and_r_names_the_code_never_defined(line: str, category: str) -> None:
+    assert _top(line) == category

@@ -292,6 +292,7 @@ _TYPE_WORDS: tuple[tuple[tuple[str, ...], Category], ...] = (
     (("class", "def"), "dependency"),
     (("import",), "dependency"),
     (("linkage",), "dependency"),
+    (("missing", "spec"), "dependency"),  # a gem of the bundle that is not installed (Gem::MissingSpecError)
     (("unsatisfied", "link"), "dependency"),
     (("file", "not", "found"), "missing_file"),
     (("no", "such", "file"), "missing_file"),
@@ -611,7 +612,9 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bno matching (?:distribution|manifest|version)\b|"
         r"\b(?:could not|couldn't|unable to) find a version that satisfies\b|\bunable to locate package\b|"
         r"\bthere is no package called\b|"
-        # a gem a bundle or an interpreter lacks ("Could not find x-1.2 in locally installed gems")
+        # a gem a bundle or an interpreter lacks ("Could not find x-1.2 in locally installed gems", Ruby's
+        # "cannot load such file -- x" of a require, "Could not find 'x' (1.2) required by your Gemfile.lock")
+        r"\bcannot load such file -- [\w./-]+|\bcould not find [\"']?[\w.-]+[\"']? \([\d.]+\) required by\b|"
         r"\bcould not find (?:gem )?[^;]{1,60}? in (?:locally installed gems|any of the (?:gem )?sources)\b|"
         r"\bgem\b[^.;]{0,40}\bnot (?:installed|found)\b|\bmissing gems?\b|"
         r"\berr ?image ?pull\b|\bimage ?pull ?back ?off\b|\berror pulling image\b|"
@@ -661,6 +664,9 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:de)?seriali[sz]ation (?:error|failed)\b|"
         r"\bfailed (?:schema )?validation\b|\bvalidation failed\b|\brejected\b",
     ),
+    # R's "Error in f(x) : object 'y' not found" is a name the job's code uses and never defined, not a
+    # database object.
+    _words("script_error", WORDS, r"^Error in [^:]{1,80}: object '[^']+' not found\b", shadows="db_error"),
     # The job's own code: undefined or null values, wrong types, bad arguments, syntax.
     _words(
         "script_error",
@@ -683,7 +689,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bundefined subroutine\b|\bcan't (?:locate object method|call method|use (?:an undefined value|string))\b|"
         r"\brequires explicit package name\b|\bnot an? (?:hash|array|code|scalar|glob) reference\b|"
         r"\bbareword \S+ not allowed\b|\bcannot read propert(?:y|ies) of (?:undefined|null)\b|"
-        r"\buninitialized constant\b|"
+        r"\buninitialized constant\b|\bcould not find function\b|"
         # a setting of the job's configuration that does not bind to the type the program reads it as
         r"\b(?:failed to|could not|cannot|unable to) (?:convert|bind|parse) (?:the )?configuration (?:value|key|"
         r"section|setting)s?\b|"
