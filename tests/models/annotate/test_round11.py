@@ -212,3 +212,32 @@ def test_a_limit_summary_is_penalised_like_a_pointer_back(line: str) -> None:
 )
 def test_ruby_requires_and_r_names_the_code_never_defined(line: str, category: str) -> None:
     assert _top(line) == category
+
+
+def test_a_snowflake_code_header_gives_way_to_the_message_on_the_next_line() -> None:
+    annotation = _annotate(
+        "002003 (42S02): SQL compilation error:\nObject 'MART.PUBLIC.SALES_Y' does not exist or not authorized.\n"
+    )
+    assert annotation.category == "db_error"
+    assert annotation.error_line == "Object 'MART.PUBLIC.SALES_Y' does not exist or not authorized."
+
+
+@pytest.mark.parametrize(
+    ("line", "table"),
+    [
+        ("ERROR 1146 (42S02) at line 9: Table 'shop.items_y' doesn't exist", "shop.items_y"),
+        ("SemanticException [Error 10001]: Line 1:14 Table not found 'items_y'", "items_y"),
+        ("AnalysisException: The table or view `mart`.`items_y` cannot be found.", "mart.items_y"),
+        ("Not found: Table proj-q:mart.items_y was not found in location US", "proj-q:mart.items_y"),
+    ],
+)
+def test_a_table_named_after_its_kind_in_single_quotes_backticks_or_project_form(line: str, table: str) -> None:
+    assert extract([line])["tables"][0] == table
+
+
+def test_the_table_the_error_line_names_beats_the_statements_table_nearby() -> None:
+    annotation = _annotate(
+        "running INSERT INTO stage.a1 SELECT * FROM shop.b1\n"
+        "ERROR 1146 (42S02) at line 3: Table 'shop.items_y' doesn't exist\n"
+    )
+    assert annotation.root_cause.startswith("Database error on shop.items_y")

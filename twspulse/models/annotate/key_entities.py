@@ -107,6 +107,13 @@ _QUOTED_OBJECT = re.compile(r"\b(?:on|in) object ['\"]([\w$#.]+)['\"]", re.IGNOR
 # An access policy's resource in brackets, database/table[/column or partition] (Ranger, Sentry: "privilege on
 # [dw/sales/region=eu]"): the table, as the policy writes it.
 _BRACKET_RESOURCE = re.compile(r"\b(?:privileges?|permissions?|access) on \[([\w$*-]+/[\w$*-]+)(?:/[^\]]*)?\]")
+# A table named after its kind in single quotes or backticks, or as the object of "not found" ("Table
+# 'shop.orders' doesn't exist", "Table not found 'orders'", "table or view `dw`.`orders`", BigQuery's "Table
+# proj:dw.orders was not found"): the shared extraction reads double quotes only.
+_KIND_QUOTED_TABLE = re.compile(
+    r"\b(?i:table|view|relation)(?: or view)?(?: not found:?)?\s+(?:'([\w$#.-]+)'|((?:`[\w$#-]+`\.){0,2}`[\w$#-]+`)|"
+    r"([\w-]+:[\w$]+\.[\w$]+))"
+)
 # A service account a cloud client states it acts as ("Activated service account credentials for:
 # [etl@proj.iam.example.com]", "service account etl@proj.example"): the login of a refused token.
 _SERVICE_ACCOUNT = re.compile(
@@ -161,6 +168,9 @@ def extract(lines: Iterable[str]) -> Entities:
             object_tables += [m.group(1) for m in _OBJECT_TABLE.finditer(line) if m.group(1).lower() not in _NOT_A_NAME]
         if "object '" in lowered or 'object "' in lowered:
             object_tables += [m.group(1) for m in _QUOTED_OBJECT.finditer(line)]
+        if "table" in lowered or "view" in lowered or "relation" in lowered:
+            for match in _KIND_QUOTED_TABLE.finditer(line):
+                object_tables.append(next(g for g in match.groups() if g).replace("`", ""))
         if " on [" in line:
             object_tables += [m.group(1) for m in _BRACKET_RESOURCE.finditer(line)]
     dropped["tables"].update(t for t in found.get("tables", []) if _COPY_NUMBER.search(t))

@@ -120,8 +120,12 @@ _SIGNAL_REPORT = re.compile(
 )
 # A header that gives only a code and where it was raised, its message on the next line (Sybase's and SQL
 # Server's "Msg 229, Level 14, State 1:" then "Server 'S', Procedure 'p', Line 3:" then the message): the
-# message is the line to show, read as the header's code says.
-_CODE_HEADER = re.compile(r"^Msg \d+, Level \d+, State \d+(?:, (?:Server|Procedure) [^,]+)*(?:, Line \d+)?:?$")
+# message is the line to show, read as the header's code says. Snowflake's clients print the same way: "002003
+# (42S02): SQL compilation error:" then "Object 'X' does not exist or not authorized.".
+_CODE_HEADER = re.compile(
+    r"^(?:Msg \d+, Level \d+, State \d+(?:, (?:Server|Procedure) [^,]+)*(?:, Line \d+)?:?|"
+    r"(?:[\d:.]+\s+)?\d{6} \([0-9A-Z]{5}\): [^:]{0,60}:)$"
+)
 _HEADER_PLACE = re.compile(r"^(?:Server|Procedure) '[^']*'(?:, (?:Procedure '[^']*'|Line \d+))*:?$")
 HEADER_REACH = 3
 _PREFIX = re.compile(
@@ -468,7 +472,7 @@ def _first_to_say(best: Match, matches: list[Match]) -> Match:
 def _headers_to_messages(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
     """A code header's match moved to the message printed under it: the message line wins, read as the
     code says (its own reading of the same family keeps its wording, at the better score)."""
-    headers = [m for m in found if m.text.startswith("Msg ") and _CODE_HEADER.match(m.text)]
+    headers = [m for m in found if (m.text.startswith("Msg ") or m.text.endswith(":")) and _CODE_HEADER.match(m.text)]
     if not headers:
         return found
     by_line = {m.line_no: m for m in found}
