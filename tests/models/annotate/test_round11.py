@@ -241,3 +241,24 @@ def test_the_table_the_error_line_names_beats_the_statements_table_nearby() -> N
         "ERROR 1146 (42S02) at line 3: Table 'shop.items_y' doesn't exist\n"
     )
     assert annotation.root_cause.startswith("Database error on shop.items_y")
+
+
+def test_a_cause_that_names_nothing_carries_the_message() -> None:
+    annotation = _annotate("ftp> get IN_0301.csv\n550 IN_0301.csv: No such file or directory\n")
+    assert annotation.category == "missing_file"
+    assert "IN_0301.csv" in annotation.root_cause
+
+
+def test_a_refused_upload_names_where_it_was_to_go() -> None:
+    annotation = _annotate(
+        "upload failed: /data/out/b.csv to s3://bkt-q/in/b.csv An error occurred (AccessDenied) when calling the "
+        "PutObject operation: Access Denied\n"
+    )
+    assert annotation.category == "permission"
+    assert annotation.root_cause.startswith("Permission denied on s3://bkt-q/in/b.csv")
+
+
+def test_a_write_the_device_took_only_part_of_is_a_full_file_system() -> None:
+    annotation = _annotate("tar: /bkp/q/part-0007: Wrote only 2048 of 10240 bytes\ntar: Error is not recoverable\n")
+    assert annotation.category == "disk_full"
+    assert annotation.error_line == "tar: /bkp/q/part-0007: Wrote only 2048 of 10240 bytes"

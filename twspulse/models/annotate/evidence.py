@@ -576,6 +576,8 @@ _LEXICON: tuple[_Words, ...] = (
         "disk_full",
         WORDS,
         r"\bno space\b|\bnot enough (?:disk )?space\b|\b(?:disk|file ?system|volume|device) (?:is )?full\b|"
+        # a write the device took only part of (tar, dd, cpio): the space ran out under it
+        r"\bwrote only \d+ of \d+ bytes\b|\bshort write\b|"
         r"\bquota\b[^.;]{0,40}\bexceed|\bexceed\w*\b[^.;]{0,20}\bquota\b|\bout of (?:disk )?space\b|"
         r"\bdisk (?:usage|utili[sz]ation|space|capacity)\b[^.;]{0,30}\b(?:exceed\w*|above|over|beyond)\b|"
         r"\bexceed\w*\b[^.;]{0,30}\b(?:disk|storage) (?:space|allocation|quota|capacity|limit)\b|"

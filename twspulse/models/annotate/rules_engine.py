@@ -159,6 +159,7 @@ _KEYWORDS = re.compile(
             "arithmetic", "no matching", "ambiguous redirect", "array subscript", "readonly variable", "locked",
             "image", "signature", "too long", "exec format", "could not read", "is full", "are full", "errno",
             "option", "usage", "operand", "already exists", "sign in", "signin", "signing in", "lack of",
+            "wrote only", "short write",
             *TRANSLATED_FAILURE_WORDS,
         )
     )
@@ -235,6 +236,9 @@ class RulesEngine:
         message = clean_message(best.text)
         rule = best.rule
         cause_template = rule.cause if entity or "{entity}" not in rule.cause else rule.cause_without_entity
+        if "{message}" not in cause_template and "{entity}" not in cause_template:
+            # nothing of the joblog is named: the message says what (the file, object or login it is about)
+            cause_template += ": {message}"
         fields = _fields(run, entity or run.display_name, message)
         cause = _with_context(cause_template.format(**fields), rule.category, kind, entities)
         steps = [step.format(**fields) for step in best.rule.steps] + [rerun_step(run)]
@@ -509,7 +513,10 @@ def _link_message(text: str) -> str:
 def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[str | None, str | None]:
     """The thing to name and its kind: from the error line if it names one (its last path: "mv a b" fails
     on b), else nearby; a login stated as a setting nearby before a user the line names in prose. A refused
-    permission on a database object the line names (and no file) is about that object, not a file nearby."""
+    permission on a database object the line names (and no file) is about that object, not a file nearby, and
+    a refused copy the line names the target of is about that target."""
+    if rule.category == "permission" and line_entities.get("destinations"):
+        return "destinations", line_entities["destinations"][0]  # a refused copy names where it was to go
     if rule.category == "permission" and not line_entities.get("paths") and line_entities.get("tables"):
         return "tables", line_entities["tables"][0]
     for kind in rule.entity_kinds:
