@@ -262,3 +262,13 @@ def test_a_write_the_device_took_only_part_of_is_a_full_file_system() -> None:
     annotation = _annotate("tar: /bkp/q/part-0007: Wrote only 2048 of 10240 bytes\ntar: Error is not recoverable\n")
     assert annotation.category == "disk_full"
     assert annotation.error_line == "tar: /bkp/q/part-0007: Wrote only 2048 of 10240 bytes"
+
+
+def test_postgres_copy_context_names_the_table_loaded() -> None:
+    assert extract(['CONTEXT:  COPY stg_orders_q, line 12, column qty: "1,5"'])["tables"] == ["stg_orders_q"]
+
+
+def test_the_job_named_after_predecessor_comes_before_the_waiting_job() -> None:
+    found = extract(["The job WS1#NIGHT.EXPORT_Q is waiting for the predecessor WS1#NIGHT.LOAD_Q which ended in ABEND"])
+    assert found["tws_jobs"][0] == "WS1#NIGHT.LOAD_Q"
+    assert extract(["Predecessor job LOAD_FEED_Q has not completed"])["tws_jobs"][0] == "LOAD_FEED_Q"

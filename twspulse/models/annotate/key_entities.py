@@ -114,6 +114,11 @@ _KIND_QUOTED_TABLE = re.compile(
     r"\b(?i:table|view|relation)(?: or view)?(?: not found:?)?\s+(?:'([\w$#.-]+)'|((?:`[\w$#-]+`\.){0,2}`[\w$#-]+`)|"
     r"([\w-]+:[\w$]+\.[\w$]+))"
 )
+# PostgreSQL's context of a failed COPY ("CONTEXT:  COPY stg_sales, line 88, column amount"): the table loaded.
+_COPY_CONTEXT = re.compile(r"\bCOPY ([\w$.\"]+), line \d+")
+# The job a dependency waits for, named after "predecessor" ("waiting for the predecessor WS#STREAM.JOB_B"): not
+# the waiting job the same line names first.
+_PREDECESSOR = re.compile(r"\b(?i:predecessor)(?: job)?\s+[\"']?([\w@-]+#[\w@.-]*[\w@-]|[A-Z][A-Z0-9_.-]*[A-Z0-9])")
 # A service account a cloud client states it acts as ("Activated service account credentials for:
 # [etl@proj.iam.example.com]", "service account etl@proj.example"): the login of a refused token.
 _SERVICE_ACCOUNT = re.compile(
@@ -161,6 +166,7 @@ def extract(lines: Iterable[str]) -> Entities:
     added: Entities = {}
     dropped: dict[str, set[str]] = {"hosts": set(), "paths": set(), "tables": set()}
     object_tables: list[str] = []
+    predecessors: list[str] = []
     for line in lines:
         lowered = line.lower()
         _read_line(line, lowered, added, dropped)
@@ -171,6 +177,10 @@ def extract(lines: Iterable[str]) -> Entities:
         if "table" in lowered or "view" in lowered or "relation" in lowered:
             for match in _KIND_QUOTED_TABLE.finditer(line):
                 object_tables.append(next(g for g in match.groups() if g).replace("`", ""))
+        if "COPY " in line:
+            object_tables += [m.group(1).replace('"', "") for m in _COPY_CONTEXT.finditer(line)]
+        if "predecessor" in lowered:
+            predecessors += [m.group(1) for m in _PREDECESSOR.finditer(line)]
         if " on [" in line:
             object_tables += [m.group(1) for m in _BRACKET_RESOURCE.finditer(line)]
     dropped["tables"].update(t for t in found.get("tables", []) if _COPY_NUMBER.search(t))
@@ -178,6 +188,8 @@ def extract(lines: Iterable[str]) -> Entities:
     ranked = {kind: [v for v in values if v not in dropped.get(kind, ())] for kind, values in found.items()}
     if object_tables:
         ranked["tables"] = [t for t in object_tables if t not in dropped["tables"]] + ranked.get("tables", [])
+    if predecessors:
+        ranked["tws_jobs"] = list(dict.fromkeys(predecessors + ranked.get("tws_jobs", [])))
     if ranked.get("classes"):
         ranked["classes"], added["jar_entries"] = _classes_and_jar_entries(ranked["classes"])
     logins = added.get("logins", [])
