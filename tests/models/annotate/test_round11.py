@@ -272,3 +272,18 @@ def test_the_job_named_after_predecessor_comes_before_the_waiting_job() -> None:
     found = extract(["The job WS1#NIGHT.EXPORT_Q is waiting for the predecessor WS1#NIGHT.LOAD_Q which ended in ABEND"])
     assert found["tws_jobs"][0] == "WS1#NIGHT.LOAD_Q"
     assert extract(["Predecessor job LOAD_FEED_Q has not completed"])["tws_jobs"][0] == "LOAD_FEED_Q"
+
+
+def test_a_windows_account_with_its_domain_is_named_whole() -> None:
+    assert extract(["Invoke-Sqlcmd : Login failed for user 'ACME\\svc_rep'."])["logins"] == ["ACME\\svc_rep"]
+    annotation = _annotate("Invoke-Sqlcmd : Login failed for user 'ACME\\svc_rep'.\nAt D:\\jobs\\r.ps1:3 char:1\n")
+    assert annotation.category == "auth"
+    assert "ACME\\svc_rep" in annotation.root_cause
+
+
+def test_sql_servers_unreachable_server_is_a_network_failure_whatever_the_exception_type() -> None:
+    line = (
+        "Microsoft.Data.SqlClient.SqlException (0x80131904): A network-related or instance-specific error occurred "
+        "while establishing a connection to SQL Server."
+    )
+    assert _top(line) == "network"

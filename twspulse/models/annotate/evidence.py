@@ -421,6 +421,8 @@ _LEXICON: tuple[_Words, ...] = (
         # "could not resolve" is a name lookup only when a host follows ("... table reference" is not one)
         rf"\b(?:could not|cannot|can't|unable to|failed to)\s+resolve\b:?\s+(?:the\s+)?{_HOST_OBJECT}|"
         r"\bname resolution\b|\bresolving\b[^.;]{0,30}\bfailed\b|\bunreachable\b|\bno route\b|\bno such host\b|"
+        # SQL Server's clients when the server cannot be reached (their exception type says only "SqlException")
+        r"\ba network-related or instance-specific error\b|\bserver was not found or was not accessible\b|"
         r"\bhost\b[^.;]{0,20}\bnot (?:available|known|found)\b|\bnot (?:be )?established\b|"
         r"\bnot available\b[^.;]{0,20}\b(?:broker|server|host|node)\b|"
         r"\b(?:broker|server|host|node|service)s?\b[^.;]{0,30}\b(?:not|un)[ -]?available\b|"

@@ -114,6 +114,9 @@ _KIND_QUOTED_TABLE = re.compile(
     r"\b(?i:table|view|relation)(?: or view)?(?: not found:?)?\s+(?:'([\w$#.-]+)'|((?:`[\w$#-]+`\.){0,2}`[\w$#-]+`)|"
     r"([\w-]+:[\w$]+\.[\w$]+))"
 )
+# A Windows account with its domain in quotes ("Login failed for user 'CORP\\svc_etl'"): the whole account,
+# not the domain before the backslash.
+_DOMAIN_USER = re.compile(r"\b(?i:user|account|login)\s+['\"]([\w.-]+\\{1,2}[\w.$-]+)['\"]")
 # PostgreSQL's context of a failed COPY ("CONTEXT:  COPY stg_sales, line 88, column amount"): the table loaded.
 _COPY_CONTEXT = re.compile(r"\bCOPY ([\w$.\"]+), line \d+")
 # The job a dependency waits for, named after "predecessor" ("waiting for the predecessor WS#STREAM.JOB_B"): not
@@ -202,6 +205,9 @@ def extract(lines: Iterable[str]) -> Entities:
 def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[str]]) -> None:
     """What one line adds and drops; each pattern runs only when a literal it needs is on the line (the
     lines around an error are read for every annotation, so this stays a few substring tests per line)."""
+    if "\\" in line:
+        for match in _DOMAIN_USER.finditer(line):
+            _add(added, "logins", match.group(1).replace("\\\\", "\\"))
     if "user" in lowered or "uid" in lowered or "://" in line:
         for match in _STATED_LOGIN.finditer(line):
             login = next(g for g in match.groups() if g)
