@@ -27,6 +27,7 @@ HELD_OUT = [
     "blind9",
     "blind10",
     "blind11",
+    "blind12",
 ]
 
 
