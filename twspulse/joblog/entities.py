@@ -59,7 +59,7 @@ _ERRNO_BY_MESSAGE = (
     ("too many open files", "EMFILE"),
 )
 # --- network -----------------------------------------------------------------------------------------
-_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"'<>]+", re.IGNORECASE)
+_URL = re.compile(r"\b(?<![a-z0-9][+.-])[a-z][a-z0-9+.-]*://[^\s\"'<>]+", re.IGNORECASE)
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _HOST_TOKEN = re.compile(rf"(?<![\w./\\-])({_LABEL}(?:\.{_LABEL})+)(?![\w-]|\.\w)")
 _TLDS = frozenset(
@@ -76,13 +76,13 @@ _USER_STOPWORDS = frozenset(
 )
 _HOST_CONTEXT = re.compile(
     r"\b(?:host|server|to|at)\s+[\"']?([A-Za-z0-9][\w-]*(?:\.[\w-]+)*)[\"']?\s+port\b|"
-    r"\bServer[= ]+([A-Za-z][\w.-]*)|\b(?:sqlcmd|bcp|osql|isql)\b.*?\s-S\s*([\w.\\-]+)|"
+    r"\bServer[= ]+([A-Za-z][\w.-]*)|\b(?:sqlcmd|bcp|osql|isql)\b.{0,400}?\s-S\s*([\w.\\-]+)|"
     r"\bConnected to ([\w.-]+?)\.?$|(?<![\w\\])\\\\([\w.-]+)\\"
 )
 # Files that live in an object store or a distributed file system: the URL is the file's name.
 _STORE_SCHEMES = frozenset("hdfs s3 s3a s3n gs abfs abfss wasb wasbs adl file viewfs ftp sftp".split())
 # --- code and data -----------------------------------------------------------------------------------
-_EXCEPTION = re.compile(r"\b((?:[a-z_][\w]*\.)*_?[A-Z]\w*(?:Exception|Error|Fault))\b")
+_EXCEPTION = re.compile(r"\b((?:(?<![\w.])(?:[a-z_]\w*+\.)+)?_?[A-Z]\w*(?:Exception|Error|Fault))\b")
 _EXIT_CODE = re.compile(
     r"\b(?:exit(?:ed)?(?: with)?(?: code| status| value)?|return code|rc|returned|code)[ =:(]+(-?\d{1,3})\b",
     re.IGNORECASE,
@@ -107,8 +107,8 @@ _TABLESPACE = re.compile(r"\btable ?space\s+\"?([\w$#]+)\"?", re.IGNORECASE)
 _COLUMN = re.compile(r"\bcolumn(?: name)?\s+[\"'`]?([\w$#.]+)[\"'`]?", re.IGNORECASE)
 _DATABASE = re.compile(
     r"(?i:\bdatabase(?: alias| name)?\s*[=:]?\s*['\"]?([A-Za-z][\w$#-]*)['\"]?|\bdatabaseName=([\w$#-]+)|"
-    r"\bdbname=([\w$#-]+)|\b(?:sqlcmd|psql|bcp|mysql)\b.*?\s-d\s*([\w$#-]+))|"
-    r"\b[a-z_][\w$]*(?:/\S*)?@([A-Z][A-Z0-9_]{2,})\b(?![.@])"  # user@TNS_ALIAS, as SQL*Plus is called
+    r"\bdbname=([\w$#-]+)|\b(?:sqlcmd|psql|bcp|mysql)\b.{0,400}?\s-d\s*([\w$#-]+))|"
+    r"\b(?<![\w$/])[a-z_][\w$]*(?:/\S*)?@([A-Z][A-Z0-9_]{2,})\b(?![.@])"  # user@TNS_ALIAS, as SQL*Plus is called
 )
 _OPTION = re.compile(r"(?:argument|option|parameter)s?\b[^-]{0,40}?(--?[A-Za-z][\w-]*)")
 _IDENT_STOPWORDS = frozenset(
@@ -117,10 +117,10 @@ _IDENT_STOPWORDS = frozenset(
 )
 _USER = re.compile(
     r"\bfor (?:user|client|account|principal) [\"']?([\w.$@-]+)|\buser=([\w.$-]+)|\b(?:uid|cn)=([\w.$-]+),|"
-    r"\b(?:log(?:ging)? ?in|logon|bind\w*|connect\w*)\b[^,;]*?\bas\s+[\"']?([A-Za-z][\w.$@-]*)(?![\w.$@=-])|"
+    r"\b(?:log(?:ging)? ?in|logon|bind\w*|connect\w*)\b[^,;]{0,300}?\bas\s+[\"']?([A-Za-z][\w.$@-]*)(?![\w.$@=-])|"
     r"\buser(?:name)?[ =:]+[\"']?([A-Za-z][\w.$-]*(?:\\[A-Za-z][\w.$-]*)?)|\bauthorization ID\s*=\s*(\w+)|"
     r"(?:^|\s)(?:-u|-U|--user(?:name)?)[ =]+[\"']?([\w.$@\\/-]+)|"
-    r"\b(?:sqlplus|sqlldr|expdp|impdp|ssh|sftp|scp|rsync|psql)\b(?:\s+-\S+)*(?:\s+\S+)*?\s+([A-Za-z][\w.$-]*)(?:/\S*)?@"
+    r"\b(?:sqlplus|sqlldr|expdp|impdp|ssh|sftp|scp|rsync|psql)\b(?:\s+-\S+)*+(?:\s+\S+){0,20}?\s+([A-Za-z][\w.$-]*)(?:/\S*)?@"
     r"|(?<![\w/.-])([a-z_][\w.-]*)@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?=[:\s]|$)|\bconnecting to \S+ as ([\w.$-]+)",
     re.IGNORECASE,
 )
@@ -134,8 +134,8 @@ _RESOURCE = re.compile(
 # A key's ID (gpg "key, ID 3A1B2C3D4E5F6A7B", "key id 0x1234ABCD"): the credential a decryption or
 # signature lacks.
 _KEY_ID = re.compile(r"\bkey,? (?:ID|id)[ =:]*(?:0x)?([0-9A-F]{8,40})\b")
-_PRINCIPAL = re.compile(r"\b([\w.-]+(?:/[\w.-]+)?@[A-Z0-9-]+(?:\.[A-Z0-9-]+)+)\b")
-_TWS_JOB = re.compile(r"\b([A-Z0-9_-]+#[A-Z0-9_-]+(?:\.[A-Z0-9_-]+)?)\b")
+_PRINCIPAL = re.compile(r"(?<![\w.-])[.-]*+\b([\w.-]++(?:/[\w.-]++)?@[A-Z0-9-]+(?:\.[A-Z0-9-]+)+)\b")
+_TWS_JOB = re.compile(r"\b(?<![A-Z0-9_-]{2})([A-Z0-9_-]+#[A-Z0-9_-]+(?:\.[A-Z0-9_-]+)?)\b")
 _MODULE = re.compile(
     r"No module named [\"']([\w.]+)[\"']|Can't locate (\S+) in @INC|Cannot find module [\"']([^\"']+)[\"']|"
     r"satisfies the requirement ([\w.-]+)|No matching distribution found for ([\w.-]+)"
@@ -144,8 +144,8 @@ _CLASS = re.compile(
     r"\b(?:ClassNotFoundException|NoClassDefFoundError):\s*([\w.$/]+)|could not find or load main class ([\w.$]+)",
     re.IGNORECASE,
 )
-_LIBRARY = re.compile(r"\b(lib[\w.+-]+\.so(?:\.[\d.]+)?|[\w.-]+\.dll)\b")
-_LIBRARY_VERSION = re.compile(r"\b(lib[\w.+-]+\.so(?:\.[\d.]+)?): version [`'\"]([\w.]+)['\"`] not found")
+_LIBRARY = re.compile(r"\b(lib[\w.+-]{1,200}\.so(?:\.[\d.]+)?|(?<![\w.-]{2})[\w.-]+\.dll)\b")
+_LIBRARY_VERSION = re.compile(r"\b(lib[\w.+-]{1,200}\.so(?:\.[\d.]+)?): version [`'\"]([\w.]+)['\"`] not found")
 _VARIABLE = re.compile(r"\b([A-Za-z_]\w*): unbound variable|KeyError: [\"']([A-Za-z_]\w*)[\"']|NameError: name '(\w+)'")
 _COMMAND = re.compile(
     r"\b\d+ Killed\s+(.+?)\s*$|(?:^|: )([\w./-]+): command not found|^(?:\S*/)?\w*sh: (?:\d+: )?([\w./-]+): not found|"

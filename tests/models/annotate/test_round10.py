@@ -37,15 +37,15 @@ def _top(line: str) -> str | None:
         ("RuntimeError: failed to connect to 'files9.corp.test:445': timed out", "network"),
         ("could not connect to broker mq7.int.test:5671: timeout", "network"),
         # the connect phase and a refused connection, localised
-        ("Erreur : Délai d'attente de connexion expiré.", "network"),
+        ("Échec : délai d'attente de connexion expiré vers l'hôte entrepôt", "network"),
         ("Error: tiempo de espera de la conexión agotado", "network"),
         ("Fehler: Zeitüberschreitung der Verbindung zu db4", "network"),
-        ("Fournisseur TCP : Aucune connexion n'a pu être établie car l'ordinateur cible l'a refusée.", "network"),
+        ("Pilote réseau : aucune connexion n'a pu être établie, l'hôte distant l'a refusée (port 5432)", "network"),
         (
-            "TCP: Es konnte keine Verbindung hergestellt werden, da der Zielcomputer die Verbindung verweigerte.",
+            "Netzwerk: Es konnte keine Verbindung zum Archivserver hergestellt werden, Verbindung verweigert",
             "network",
         ),
-        ("Le serveur est introuvable ou n'est pas accessible.", "network"),
+        ("Échec : le serveur d'archivage n'est pas accessible depuis ce poste", "network"),
     ],
 )
 def test_errno_numbers_full_units_mq_reasons_and_connect_phase_timeouts(line: str, category: str) -> None:
@@ -69,7 +69,7 @@ def test_a_queue_and_a_storage_unit_are_named_and_a_queue_manager_or_prose_is_no
         [
             "target queue is ORD.IN.Q1",
             "queue manager QMA1 connected; unable to open queue for output",
-            "Storage unit stu_pool_07 on med02 is above high water mark",
+            "Storage unit stu_pool_07 on med02 crossed its soft limit",
         ]
     )
     assert found.get("queues") == ["ORD.IN.Q1"]
@@ -85,22 +85,22 @@ def test_an_mq_refusal_names_the_queue_not_the_sample_program() -> None:
     annotation = _annotate(
         "+ /opt/mqm/bin/putsample ORD.IN.Q1 QMA1\n"
         "target queue is ORD.IN.Q1\n"
-        "MQOPEN ended with reason code 2035\n"
-        "unable to open queue for output\n"
+        "MQPUT1 returned with reason code 2035 for user batch7\n"
+        "putsample: giving up, nothing written\n"
     )
     assert annotation.category == "permission"
-    assert annotation.error_line == "MQOPEN ended with reason code 2035"
+    assert annotation.error_line == "MQPUT1 returned with reason code 2035 for user batch7"
     assert "ORD.IN.Q1" in annotation.root_cause
 
 
 def test_a_full_storage_unit_names_the_unit() -> None:
     annotation = _annotate(
-        "01:00:00 WRN - Storage unit stu_pool_07 on med02 is above high water mark (97%)\n"
-        "01:10:00 ERR - Disk storage unit is full (129)\n"
+        "01:00:00 WRN - Storage unit stu_pool_07 on med02 crossed its soft limit (97%)\n"
+        "01:10:00 ERR - tape storage pool was full, 3 images not written\n"
         "wrapper: backup FAILED, files kept in /u01/exp\n"
     )
     assert annotation.category == "disk_full"
-    assert annotation.error_line == "01:10:00 ERR - Disk storage unit is full (129)"
+    assert annotation.error_line == "01:10:00 ERR - tape storage pool was full, 3 images not written"
     assert "stu_pool_07" in annotation.root_cause
 
 
@@ -161,10 +161,10 @@ def test_a_java_link_that_only_wraps_another_exception_loses_to_the_link_that_sa
         "\tat com.acme.bus.Producer.create(Producer.java:10)\n"
         "Caused by: java.util.concurrent.ExecutionException: com.acme.bus.BusException: Connection refused: "
         "bus7.corp.test/10.1.1.7:7000\n"
-        "\tat java.base/java.util.concurrent.CompletableFuture.get(CompletableFuture.java:2073)\n"
+        "\tat com.acme.bus.Futures.await(Futures.java:211)\n"
         "Caused by: io.net.ConnectFailure: Connection refused: bus7.corp.test/10.1.1.7:7000\n"
-        "Caused by: java.net.ConnectException: Connection refused\n"
-        "\tat java.base/sun.nio.ch.Net.pollConnect(Native Method)\n"
+        "Caused by: java.net.ConnectException: Connection refused (bus7)\n"
+        "\tat io.net.Poller.poll(Poller.java:88)\n"
     )
     assert annotation.category == "network"
     assert annotation.error_line == "Caused by: io.net.ConnectFailure: Connection refused: bus7.corp.test/10.1.1.7:7000"
@@ -182,7 +182,7 @@ def test_a_script_error_with_a_frame_names_the_frame_not_the_script() -> None:
         "Traceback (most recent call last):\n"
         '  File "/opt/batch/merge.py", line 12, in <module>\n'
         "    total = rows[3]\n"
-        "IndexError: list index out of range\n"
+        "IndexError: tuple index out of range\n"
     )
     assert "/opt/batch/merge.py" in annotation.root_cause
     assert "load_hr.sh" not in annotation.root_cause
@@ -197,11 +197,11 @@ def test_a_tablespace_in_single_quotes_is_named() -> None:
 _FRAMEWORK_HEADLINE = (
     "ERROR app.Main - step failed\n"
     "org.acme.dao.QueryTimeoutException: StatementCallback; SQL [UPDATE SALES.T1 SET A = 1]; ORA-01013: user "
-    "requested cancel of current operation\n"
+    "requested cancel of current operation (job budget 30 s)\n"
     "\tat org.acme.dao.Template.run(Template.java:10)\n"
-    "Caused by: java.sql.SQLTimeoutException: ORA-01013: user requested cancel of current operation\n"
+    "Caused by: java.sql.SQLTimeoutException: ORA-01013: user requested cancel of current operation (budget)\n"
     "\tat oracle.jdbc.driver.T4C.processError(T4C.java:5)\n"
-    "Caused by: oracle.jdbc.OracleDatabaseException: ORA-01013: user requested cancel of current operation\n"
+    "Caused by: com.acme.dbx.DriverFault: ORA-01013: user requested cancel of current operation (budget)\n"
     "\tat oracle.jdbc.driver.T4C.processError(T4C.java:9)\n"
 )
 
@@ -211,7 +211,7 @@ def test_a_java_headline_loses_to_the_first_link_below_that_says_the_same_family
     assert annotation.category == "timeout"
     assert (
         annotation.error_line
-        == "Caused by: java.sql.SQLTimeoutException: ORA-01013: user requested cancel of current operation"
+        == "Caused by: java.sql.SQLTimeoutException: ORA-01013: user requested cancel of current operation (budget)"
     )
 
 

@@ -62,7 +62,7 @@ def test_a_shells_report_of_a_crash_is_still_the_error_when_nothing_came_before(
 
 def test_a_database_code_header_gives_way_to_its_message_and_keeps_the_codes_family() -> None:
     annotation = _annotate(
-        "Msg 229, Level 14, State 1:\n"
+        "Msg 229, Level 14, State 3:\n"
         "Server 'DSQ1', Procedure 'p_copy', Line 12:\n"
         "UPDATE refused on object 'ledger_x', database 'fin', owner 'dbo'\n"
         "(return status = -6)\n"
@@ -101,7 +101,7 @@ def test_a_quoted_object_and_a_bracketed_policy_resource_are_tables() -> None:
 def test_a_refused_permission_on_a_database_object_names_the_object_not_a_file_nearby() -> None:
     annotation = _annotate(
         "loading /data/in/pay_hist.bcp\n"
-        "Msg 229, Level 14, State 1:\n"
+        "Msg 229, Level 14, State 3:\n"
         "Server 'DSQ1', Line 1:\n"
         "DELETE permission denied on object 'pay_hist', database 'fin', owner 'dbo'\n"
     )
@@ -153,7 +153,7 @@ def test_the_localised_line_that_names_the_file_beats_the_servers_bare_message()
         "Suche Dateien...\n"
         "Datei oder Verzeichnis '/out/LIEF_0301.xml' existiert nicht.\n"
         "Fehlercode: 2\n"
-        "Fehlermeldung vom Server: No such file\n"
+        "Antwort der Gegenstelle: 550 No such file\n"
     )
     assert annotation.category == "missing_file"
     assert annotation.error_line == "Datei oder Verzeichnis '/out/LIEF_0301.xml' existiert nicht."
@@ -164,10 +164,10 @@ def test_a_deep_driver_link_that_repeats_a_links_message_with_the_statement_give
         "com.acme.batch.ReadException: read of next row failed\n"
         "\tat com.acme.batch.Reader.read(Reader.java:40)\n"
         "Caused by: java.sql.SQLException: ORA-01555: snapshot too old: rollback segment number 3 too small\n"
-        "\tat oracle.jdbc.driver.T4CTTIoer11.processError(T4CTTIoer11.java:630)\n"
+        "\tat com.acme.dbx.Wire.raise(Wire.java:31)\n"
         "Caused by: Error : 1555, Position : 0, Sql = SELECT a FROM SALES.ORDERS_X, Error Msg = ORA-01555: "
         "snapshot too old: rollback segment number 3 too small\n"
-        "\tat oracle.jdbc.driver.T4CTTIoer11.processError(T4CTTIoer11.java:637)\n"
+        "\tat com.acme.dbx.Wire.raise(Wire.java:44)\n"
     )
     assert annotation.category == "db_error"
     assert annotation.error_line == (
@@ -177,11 +177,11 @@ def test_a_deep_driver_link_that_repeats_a_links_message_with_the_statement_give
 
 def test_a_utilitys_summary_that_it_reached_its_limit_gives_way_to_the_row_level_message() -> None:
     annotation = _annotate(
-        'SQL3502N  The utility has reached "1" warnings, which is the maximum specified.\n'
+        'SQL3502N  The import tool stopped at "4" warnings, the most allowed by its options.\n'
         "+ cat /work/load.msg\n"
         'SQL3191W  The field in row "7", column "2" which begins with "2030-02-31" does not match the user '
         "specified DATEFORMAT.  The row will be rejected.\n"
-        'SQL3502N  The utility has reached "1" warnings, which is the maximum specified.\n'
+        'SQL3502N  The import tool stopped at "4" warnings, the most allowed by its options.\n'
     )
     assert annotation.category == "data_quality"
     assert annotation.error_line is not None and annotation.error_line.startswith("SQL3191W")
@@ -190,7 +190,7 @@ def test_a_utilitys_summary_that_it_reached_its_limit_gives_way_to_the_row_level
 @pytest.mark.parametrize(
     "line",
     [
-        "MAXIMUM ERROR COUNT EXCEEDED - Above statistics reflect partial run.",
+        "MAX ERROR COUNT EXCEEDED - the counts above are those of an incomplete load",
         "bulk load stopped: too many rejected rows",
         "import: maximum number of errors reached (10)",
     ],

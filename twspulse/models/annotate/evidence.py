@@ -186,8 +186,9 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
 # IBM MQ reason codes (MQRC_*, from MQ's reason code reference) a queue manager call returns: "MQOPEN ended
 # with reason code 2035", "Comp: 2, Reason 2085", "reason '2059'". Read only on a line that says MQ or gives a
 # completion code, so a "reason code 2035" of another product is not read as MQ's.
-_MQ_REASON = re.compile(r"\b(?:reason(?: code)?|MQRC|RC)\s*[:=]?\s*['\"(]?(2\d{3})\b", re.IGNORECASE)
-_MQ_CONTEXT = re.compile(r"MQ|\bComp(?:letion)?(?: ?Code)?\b", re.IGNORECASE)
+_MQ_REASON = re.compile(r"\b(?:reason(?: code)?|MQRC|RC)\s*(?:[:=]\s*)?['\"(]?(2\d{3})\b", re.IGNORECASE)
+# (a word-bounded MQ, MQRC/MQCC/MQOPEN..., AMQ9999: "RabbitMQ" and "ActiveMQ" are other brokers)
+_MQ_CONTEXT = re.compile(r"\b(?:MQ[A-Z]*|AMQ\d+[A-Z]?)(?![a-z0-9])|\b(?i:comp(?:letion)?(?: ?code)?)\b")
 _MQ_REASON_CATEGORY: dict[int, Category] = {
     2035: "permission",  # MQRC_NOT_AUTHORIZED
     2063: "permission",  # MQRC_SECURITY_ERROR
@@ -235,7 +236,8 @@ _EXIT_STATUS = re.compile(
     re.IGNORECASE,
 )
 # "[Errno 28]" of Python, and the number as C tools print it: "Got errno 28 on write", "errno=28", "(errno: 28)".
-_ERRNO = re.compile(r"\b(E[A-Z_]{3,14})\b|\[Errno (-?\d+)\]|\b(?i:errno)\s*[=:#]?\s*(-?\d{1,3})\b")
+# Negative numbers are getaddrinfo's EAI_* codes only in Python's "[Errno -2]"; Node's "errno: -2" is -ENOENT.
+_ERRNO = re.compile(r"\b(E[A-Z_]{3,14})\b|\[Errno (-?\d+)\]|\b(?i:errno)\s*(?:[=:#]\s*)?(\d{1,3})\b")
 _ERRNO_NUMBERS = {
     "2": "ENOENT", "13": "EACCES", "1": "EPERM", "28": "ENOSPC", "122": "EDQUOT", "12": "ENOMEM",
     "111": "ECONNREFUSED", "104": "ECONNRESET", "113": "EHOSTUNREACH", "101": "ENETUNREACH", "-2": "EAI_NONAME",
@@ -244,7 +246,10 @@ _ERRNO_NUMBERS = {
 }  # fmt: skip
 
 # --- 2. exception and constant names, split into words --------------------------------------------------
-_TYPE_NAME = re.compile(r"\b(?:[a-z_]\w*\.)*([A-Z]\w*(?:Exception|Error|Fault|Failure|Timeout|Expired|Killed))\b")
+# (the package path is tried only where a dotted name starts, so "a.a.a..." is not rescanned from every part)
+_TYPE_NAME = re.compile(
+    r"\b(?:(?<![\w.])(?:[a-z_]\w*+\.)+)?([A-Z]\w*(?:Exception|Error|Fault|Failure|Timeout|Expired|Killed))\b"
+)
 _CONSTANT = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,}\b")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 # Order matters: the first family whose words are all in the name wins ("ConnectTimeout" is the
@@ -470,7 +475,9 @@ _LEXICON: tuple[_Words, ...] = (
         r"\baccount (?:locked|disabled|expired)\b|\bcould not read (?:username|password)\b|"
         # a sign-in the server refused, in the words of web tools ("Signin Error", "error signing in to X")
         r"\b(?:sign[- ]?in|log[- ]?in|logon)\s+(?:error|failed|failure|refused|rejected|denied)\b|"
-        r"\b(?:error|failed|failure|unable|could not|cannot) (?:to )?(?:sign|log)(?:ging)? ?(?:in|on)\b|"
+        # (the -ing form after a noun, "to" after failed/unable: "the error log in /var/x" is no sign-in)
+        r"\b(?:error|failed|failure) (?:signing|logging) ?(?:in|on)\b|\b(?:failed|unable) to (?:sign|log) ?(?:in|on)\b|"
+        r"\b(?:could not|cannot|can't) (?:sign|log) ?(?:in|on)\b|"
         # the server's access rules have no line for this client, or the peer's identity cannot be verified
         r"\bno (?:[\w.-]+ )?(?:entry|rule|match) for (?:host|user|client|address)\b|"
         r"\bhost key verification failed\b|\bhost (?:key|identification) has changed\b|"
@@ -585,7 +592,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bexceed\w*\b[^.;]{0,30}\b(?:disk|storage) (?:space|allocation|quota|capacity|limit)\b|"
         r"\binsufficient (?:disk|storage)\b|\b(?:disk|storage) (?:space )?(?:is )?exhausted\b|"
         # a storage unit, pool or drive that is full, named in up to two more words ("disk storage unit is full")
-        r"\b(?:disk|storage|file ?system|volume|partition|drive)\b(?:[ -][\w.-]+){0,2}? (?:is |are |was |became )"
+        r"\b(?:disk|storage|file ?system|volume|partition|drive)\b(?:[ -][\w.]+){0,2}? (?:is |are |was |became )"
         r"(?:now |completely )?full\b",
     ),
     # Memory.
@@ -699,7 +706,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"section|setting)s?\b|"
         r"\buncaught (?:error|exception|\w+error)\b|\b(?:dumped core|core dumped|segmentation (?:fault|violation))\b|"
         # the job's configuration does not parse: a config file or format with the position of the error
-        r"\b[\w./-]+\.(?:ya?ml|conf|cfg|ini|toml|properties)\b[^;]{0,60}\bline \d+|"
+        r"\b[\w/-]+(?:\.[\w/-]+)*\.(?:ya?ml|conf|cfg|ini|toml|properties)\b[^;]{0,60}\bline \d+|"
         r"\b(?:yaml|toml|ini|config(?:uration)?)\b[^;]{0,20}: line \d+",
     ),
 )
@@ -831,7 +838,7 @@ def vocabulary_category(text: str) -> Category | None:
 
 # TWS knowledge: a job of the plan (WS#STREAM.JOB) that is not in SUCC is an unmet predecessor.
 _TWS_JOB_STATE = re.compile(
-    r"\b[A-Z0-9_-]+#[A-Z0-9_-]+\.[A-Z0-9_-]+\b[^.;]{0,40}\b(?:ABEND(?:ED)?|FAIL(?:ED)?|CANCL|CANCELL?ED|"
+    r"\b(?<![A-Z0-9_-]{2})[A-Z0-9_-]+#[A-Z0-9_-]+\.[A-Z0-9_-]+\b[^.;]{0,40}\b(?:ABEND(?:ED)?|FAIL(?:ED)?|CANCL|CANCELL?ED|"
     r"not (?:SUCC|complete|completed|finished)|needs SUCC)\b"
 )
 _QUIET_LEVEL = re.compile(r"(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)")

@@ -39,7 +39,7 @@ _LOGIN_VALUE = r"[\"']?([A-Za-z][\w.$\\-]*(?:@[\w-]+(?:\.[\w-]+)+)?)"
 _STATED_LOGIN = re.compile(
     rf"(?:\b|[._])(?i:user(?:_?name)?|uid|user_?id)\s*=\s*{_LOGIN_VALUE}|"
     rf"(?:\b|[._])(?:user(?:_?name)?|userName|user_?id)[\"']?\s*:\s*{_LOGIN_VALUE}|"  # "user: x", not "USER: text"
-    r"\b[a-z][a-z0-9+.-]*://([A-Za-z][\w.$%-]*)(?::[^@/\s]*)?@",
+    r"\b(?<![A-Za-z0-9][+.-])[a-z][a-z0-9+.-]*://([A-Za-z][\w.$%-]*)(?::[^@/\s]*)?@",
 )
 # The object of a message: "for table X", "on table X", "into table X", "for schema X".
 _OBJECT_TABLE = re.compile(
@@ -58,7 +58,7 @@ _LABEL_KEY = re.compile(r"(?<![\w./-])((?:[a-z0-9-]+\.)+[a-z]{2,})/[a-z][\w.-]*(
 _SCOPE = re.compile(r"\b(?:scope|resource(?: ?id)?)\s*[:=]?\s*[\"']?(/[\w.+-]+(?:/[\w.+-]+)+)", re.IGNORECASE)
 _ACTION = re.compile(r"\b(?:action|operation)\s*[:=]?\s*[\"']([\w.+:-]+(?:/[\w.+:-]+)+)[\"']", re.IGNORECASE)
 _KIND_OBJECT = re.compile(
-    r"\b(?:release|deployment|pod|statefulset|daemonset|replicaset|cronjob|service|namespace|configmap|"
+    r"\b(?<!\.)(?:release|deployment|pod|statefulset|daemonset|replicaset|cronjob|service|namespace|configmap|"
     r"ingress|persistentvolumeclaim|pvc|stack|function|pipeline|workflow|dag)s?(?:\.[\w.]+)?\s+[\"']([\w.-]+)[\"']",
     re.IGNORECASE,
 )
@@ -89,7 +89,7 @@ _LOGIN_AS = re.compile(
 # A message queue named after its kind ("target queue is PAY.IN", "queue 'A.B'", "Queue: X.Y"): MQ-style names
 # in capitals, not a queue manager ("queue manager QM1") and not prose ("queue for output").
 _QUEUE = re.compile(
-    r"\b(?i:queue)(?!\s+manager)(?:\s+name)?(?:\s+is|\s*[:=])?\s+[\"'`]?([A-Z0-9][A-Z0-9_.]*[._][A-Z0-9_.]*[A-Z0-9])"
+    r"\b(?i:queue)(?!\s+manager)(?:\s+name)?(?:\s+is|\s*[:=])?\s+[\"'`]?([A-Z0-9]++(?:[._]++[A-Z0-9]++)++)"
     r"(?=[\"'`]?(?:[\s,;:).]|$))"
 )
 # A tablespace quoted in single quotes or backticks ("in undo tablespace 'UNDO_2'"; double quotes are read
@@ -97,7 +97,8 @@ _QUEUE = re.compile(
 _QUOTED_TABLESPACE = re.compile(r"\btable ?space\s+['`]([\w$#]+)['`]", re.IGNORECASE)
 # A storage unit or pool a backup writes to ("storage unit stu_a on h", "disk pool DP1"): where space ran out.
 _STORAGE_UNIT = re.compile(
-    r"\b(?i:storage unit|storage pool|disk pool|volume pool|storage group)s?\s*[:=]?\s+[\"'(]?([\w.-]*[\d_][\w.-]*)",
+    r"\b(?i:storage unit|storage pool|disk pool|volume pool|storage group)s?(?:\s*[:=])?\s+"
+    r"[\"'(]?([\w.-]*[\d_][\w.-]*)",
 )
 # A constraint quoted in single quotes or backticks, or dotted with its table ("violates constraint
 # 'crm.orders.PK_ORDERS'"): the constraint, and the table it belongs to (all but its last part).

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from twspulse.models.annotate.annotation import Category
 
-RULES_VERSION = "rules-13"
+RULES_VERSION = "rules-14"
 
 
 @dataclass(frozen=True, slots=True)
@@ -630,7 +630,7 @@ TRANSLATED_FAILURE_WORDS = (
     "autenticación", "memoria", "no permitida", "inaccesible", "no se pudo", "no se puede", "negato",
     "non esistente", "esaurito", "rifiutata", "scadut", "errata", "non riuscita", "negad", "inexistente",
     "espaço", "recusada", "esgotado", "senha", "autenticação", "memória", "desconocido", "inconnu", "bekannt",
-    "impossibile", "n'existe", "n’existe", "encontra", "verbindung", "nenhuma", "réseau", "accessible",
+    "impossibile", "n'existe", "n’existe", "encontra", "verbindung", "nenhuma", "réseau", "pas accessible",
     "connessione", "tempo limite", "zugänglich", "existiert nicht", "non esiste", "não existe",
 )  # fmt: skip
 

@@ -106,7 +106,7 @@ _LIMIT_SUMMARY = re.compile(
 # it reports that the tool failed, the tool's own message printed before it says why.
 _VERDICT = re.compile(
     r"\b(?:failed|ended|aborted|exit(?:ed|s|ing)?|terminated|finished|stopped|returned)\b[^;]{0,30}?"
-    r"\b(?:rc|return ?code|exit ?code|exit status)\s*[=:]?\s*-?[1-9]\d*\b|"
+    r"\b(?:rc|return ?code|exit ?code|exit status)\s*(?:[=:]\s*)?-?[1-9]\d*\b|"
     r"\b(?:final|end) (?:state|status)\b|\b(?-i:NOT) (?:updated|published|loaded|run|sent|written|created|copied|"
     r"transferred|delivered|applied|refreshed|processed)\b",
     re.IGNORECASE,
@@ -176,7 +176,7 @@ _TARGET_KINDS = frozenset(
 )
 # A script file the scheduler runs (the header's JCLFILE, arguments after it).
 _SCRIPT_FILE = re.compile(
-    r"[\"']?((?:/|[A-Za-z]:\\)[^\s\"']+\.(?:sh|ksh|bash|zsh|csh|py|pl|rb|ps1|cmd|bat|awk|sed|php|js|r|tcl))"
+    r"[\"']?(?<![^\s\"'])((?:/|[A-Za-z]:\\)[^\s\"']+\.(?:sh|ksh|bash|zsh|csh|py|pl|rb|ps1|cmd|bat|awk|sed|php|js|r|tcl))"
     r"(?=[\"']?(?:\s|$))",
     re.IGNORECASE,
 )
@@ -203,7 +203,7 @@ _CONTEXT_LABELS = {
     "constraints": "constraint", "columns": "column", "paths": "path", "endpoints": "endpoint",
     "commands": "command", "modules": "module", "classes": "class", "libraries": "library", "tws_jobs": "job",
     "locations": "at", "variables": "variable", "options": "option", "resources": "resource", "keys": "key",
-    "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry", "queues": "queue",
+    "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry",
     "scripts": "script", "remote_jobs": "remote job",
 }  # fmt: skip
 

@@ -1,0 +1,83 @@
+"""A safety property of every module-level regular expression of the annotator and the shared joblog readers:
+no catastrophic backtracking. A joblog line may be 100,000 characters (a dumped JSON document, a progress bar
+without newlines); a pattern with overlapping repeats would stall the worker on such a line.
+
+Each pattern is searched on adversarial 20,000-character lines (runs of one character, of a character and a
+separator, and of the pattern's own literal words). The bound is deliberately generous: a linear search takes
+about a millisecond, a backtracking one seconds to hours. This is no speed figure, only a guard against
+super-linear patterns.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from types import ModuleType
+
+import pytest
+
+from twspulse.joblog import entities, error_lines
+from twspulse.models.annotate import (
+    annotation,
+    annotator,
+    cli,
+    evaluation,
+    evidence,
+    excerpt,
+    key_entities,
+    keyword_filter,
+    openai_engine,
+    prompt,
+    rerun,
+    rule_base,
+    rules_engine,
+    similar_cases,
+    store,
+    track_record,
+)
+
+MODULES: tuple[ModuleType, ...] = (
+    annotation, annotator, cli, evaluation, evidence, excerpt, key_entities, keyword_filter, openai_engine,
+    prompt, rerun, rule_base, rules_engine, similar_cases, store, track_record, entities, error_lines,
+)  # fmt: skip
+LENGTH = 20_000
+BOUND_SECONDS = 1.0
+_BASE_LINES = (" ", "a", "x.", "a-", '"', "A_", "1", "a ", "A.", "a/", "'", "9 ", "-", "a1", "A ", "\t", ":")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+    found: list[tuple[str, re.Pattern[str]]] = []
+    for module in MODULES:
+        for name, value in vars(module).items():
+            if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+                found.append((f"{module.__name__.rsplit('.', 1)[-1]}.{name}", value))
+    return found
+
+
+def _adversarial_lines(pattern: re.Pattern[str]) -> list[str]:
+    units = list(_BASE_LINES)
+    words = sorted({word.lower() for word in _WORD.findall(pattern.pattern)})[:60]
+    for word in words:
+        units += [f"{word} ", f"{word}-", f"{word}.", f"{word} A_", f"{word}: ", f"{word} 1 "]
+    lines = []
+    for unit in units:
+        lines.append((unit * (LENGTH // len(unit) + 1))[:LENGTH])
+    return lines
+
+
+PATTERNS = _patterns()
+
+
+def test_patterns_are_collected() -> None:
+    assert len(PATTERNS) > 50
+
+
+@pytest.mark.parametrize(("name", "pattern"), PATTERNS, ids=[name for name, _ in PATTERNS])
+def test_no_catastrophic_backtracking(name: str, pattern: re.Pattern[str]) -> None:
+    for line in _adversarial_lines(pattern):
+        started = time.perf_counter()
+        pattern.search(line)
+        pattern.search(line.upper())
+        elapsed = time.perf_counter() - started
+        assert elapsed < BOUND_SECONDS, f"{name} took {elapsed:.2f} s on {line[:40]!r}..."

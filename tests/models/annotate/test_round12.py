@@ -1,0 +1,52 @@
+"""Round 12 (rules-14) review fixes, on invented lines: a sign-in needs its verb form, a negative errno is a
+getaddrinfo code only in Python's bracket form, MQ context needs a word-bounded MQ name, an English word does
+not switch the localised readings on, and an MQ-style queue name is still read whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from twspulse.models.annotate.evidence import classify_line
+from twspulse.models.annotate.key_entities import extract
+from twspulse.models.annotate.rule_base import TRANSLATED_FAILURE_WORDS
+
+
+def _categories(line: str) -> list[str]:
+    return [found.category for found in classify_line(line)]
+
+
+def test_a_log_file_named_after_an_error_is_no_sign_in() -> None:
+    assert "auth" not in _categories("nightly_copy: step 3 stopped, see the error log in /var/tmp/copy7")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "portal client: error signing in to tenant acme-dev",
+        "vault agent failed to log in with role etl-ro",
+        "ftp helper: unable to sign on to host arc3",
+    ],
+)
+def test_a_refused_sign_in_still_reads_as_auth(line: str) -> None:
+    assert "auth" in _categories(line)
+
+
+def test_a_negative_errno_outside_pythons_brackets_is_not_a_name_lookup() -> None:
+    assert "network" not in _categories("fs.readFile gave up: errno: -2 while reading the manifest")
+    assert "network" in _categories("socket.gaierror: [Errno -2] Name or service not known")
+
+
+def test_a_rabbitmq_line_is_no_ibm_mq_line() -> None:
+    assert "missing_file" not in _categories("rabbitmq publisher: channel closed, reason 2085 from broker")
+    assert "missing_file" in _categories("MQGET on the reply queue ended with reason 2085")
+    assert "network" in _categories("AMQ9999E channel to QM7 ended, reason code 2059")
+
+
+def test_no_english_word_switches_the_localised_readings_on() -> None:
+    english = "the share is accessible again after the restart; the network route exists"
+    assert not [word for word in TRANSLATED_FAILURE_WORDS if word in english]
+
+
+def test_an_mq_style_queue_name_is_read_whole() -> None:
+    assert extract(["putter: target queue is HR.INBOUND.PAYROLL"]).get("queues") == ["HR.INBOUND.PAYROLL"]
+    assert extract(["Queue: ACK_Q.RETRY_2, depth 4"]).get("queues") == ["ACK_Q.RETRY_2"]
