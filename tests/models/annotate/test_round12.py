@@ -50,3 +50,30 @@ def test_no_english_word_switches_the_localised_readings_on() -> None:
 def test_an_mq_style_queue_name_is_read_whole() -> None:
     assert extract(["putter: target queue is HR.INBOUND.PAYROLL"]).get("queues") == ["HR.INBOUND.PAYROLL"]
     assert extract(["Queue: ACK_Q.RETRY_2, depth 4"]).get("queues") == ["ACK_Q.RETRY_2"]
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        # LDAP result codes as clients print them
+        ("ldap_modify: Insufficient access (50)", "permission"),
+        ("ldap_bind: Invalid credentials (49)", "auth"),
+        ("ldap_delete: No such object (32)", "db_error"),
+        ("ldap_sasl_bind(SIMPLE): Can't contact LDAP server (-1)", "network"),
+        ("NamingException: [LDAP: error code 68 - Entry Already Exists]", "db_error"),
+        # a Windows system error, localised, read through the Win32 table
+        ("Se produjo el error de sistema 53 al montar la unidad.", "network"),
+        ("Systemfehler 5 ist aufgetreten.", "permission"),
+        ("Erreur système 1326 lors de la connexion au partage.", "auth"),
+        ("Errore di sistema 112.", "disk_full"),
+        # a YAML manifest or configuration that does not parse is the job's own code
+        ("render: error converting YAML to JSON: yaml: line 7: did not find expected key", "script_error"),
+        ("yaml.scanner.ScannerError: while scanning a simple key in 'jobs/etl.yml'", "script_error"),
+    ],
+)
+def test_ldap_results_localised_system_errors_and_yaml_syntax(line: str, category: str) -> None:
+    assert _categories(line)[0] == category
+
+
+def test_an_ldap_number_outside_the_clients_forms_says_nothing() -> None:
+    assert "permission" not in _categories("ldap sync: processed (50) entries")

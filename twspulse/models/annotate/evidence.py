@@ -71,7 +71,8 @@ _HTTP_STATUS = re.compile(
     re.IGNORECASE,
 )
 _HTTP_CONTEXT = re.compile(r"https?://|\bHTTP\b|\b(?:GET|POST|PUT|PATCH|DELETE|HEAD)\b|\bAPI\b|\burl\b", re.IGNORECASE)
-# Windows system error codes (winerror.h) a job prints as "System error 53", "ERROR 112 (0x00000070)",
+# Windows system error codes (winerror.h) a job prints as "System error 53" (or localised: "Error de sistema",
+# "Systemfehler", "Erreur système", "Errore di sistema", "Erro de sistema"), "ERROR 112 (0x00000070)",
 # "0x80070035" (the HRESULT of a Win32 error) or "WSAECONNREFUSED (10061)".
 _WIN32_CATEGORY: dict[int, Category] = {
     2: "missing_file", 3: "missing_file", 15: "missing_file", 5: "permission", 19: "permission",
@@ -83,10 +84,23 @@ _WIN32_CATEGORY: dict[int, Category] = {
     1232: "network", 12002: "timeout", 12007: "network", 12029: "network",
 }  # fmt: skip
 _WIN32_CODE = re.compile(
-    r"\bSystem error (\d+)\b|\bERROR (\d+) \(0x[0-9A-Fa-f]{8}\)|\b0x8007([0-9A-Fa-f]{4})\b|"
+    r"\b(?:System error|Error de sistema|Systemfehler|Erreur syst[eè]me|Errore di sistema|Erro (?:de|do) sistema) "
+    r"(\d+)\b|\bERROR (\d+) \(0x[0-9A-Fa-f]{8}\)|\b0x8007([0-9A-Fa-f]{4})\b|"
     r"\b(?:Win32|Windows) error (\d+)\b|\bSocketException \((\d{5})\)|\bWSAE\w+ \((\d{5})\)",
     re.IGNORECASE,
 )
+# LDAP result codes (RFC 4511, and the client's negative codes of OpenLDAP's ldap.h) as LDAP clients print them:
+# OpenLDAP's "ldap_add: Insufficient access (50)", "ldap_sasl_bind(SIMPLE): Can't contact LDAP server (-1)",
+# JNDI's "[LDAP: error code 49 - Invalid Credentials]", "LDAP result code 32".
+_LDAP_RESULT = re.compile(
+    r"\bldap_\w+(?:\(\w*\))?: [^()]{1,80}\((-?\d{1,2})\)|\bLDAP:? (?:error|result) code (\d{1,2})\b",
+    re.IGNORECASE,
+)
+_LDAP_CATEGORY: dict[int, Category] = {
+    3: "timeout", 85: "timeout", 48: "auth", 49: "auth", 50: "permission", 32: "db_error", 68: "db_error",
+    19: "data_quality", 21: "data_quality", 34: "data_quality", 65: "data_quality", -1: "network", 51: "network",
+    52: "network", 81: "network", 91: "network",
+}  # fmt: skip
 _WIN32_MESSAGES: tuple[tuple[str, Category], ...] = (
     ("the system cannot find the file specified", "missing_file"),
     ("the system cannot find the path specified", "missing_file"),
@@ -484,6 +498,17 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bcertificate\b[^.;]{0,40}\b(?:expired|not yet valid|verify failed|verification failed|untrusted|"
         r"not trusted|revoked|problem|signed by unknown)\b|\bself[- ]signed certificate\b|"
         r"\bunable to (?:get|verify) (?:the )?(?:local )?(?:issuer )?certificate\b|\bPKIX path\b",
+    ),
+    # a YAML document that does not parse (go-yaml's "yaml: line 23: ...", PyYAML's "while parsing a block
+    # mapping", Kubernetes' "error converting YAML to JSON"): YAML is the job's manifest or configuration, so
+    # its syntax is the job's own code, not its input data
+    _words(
+        "script_error",
+        WORDS,
+        r"\byaml: line \d+:|\berror converting YAML to JSON\b|"
+        r"\bwhile (?:parsing|scanning) an? (?:block|flow|simple|plain|quoted|anchor|alias|directive)\b|"
+        r"\bmapping values are not allowed\b|\bdid not find expected (?:key|node content|<document start>)",
+        shadows="data_quality",
     ),
     # A truncated or corrupt input (an archive that ends early, a file that is not what its name says) is
     # bad data, though a shell says "unexpected end of file" of its own script too: a data or archive file
@@ -963,6 +988,11 @@ def _codes(text: str, note: _Note) -> None:
         code = int(raw, 16) if match.group(3) else int(raw)
         if code in _WIN32_CATEGORY:
             note(_WIN32_CATEGORY[code], CODE, f"Windows error {code}")
+    if "ldap" in text or "LDAP" in text:
+        for match in _LDAP_RESULT.finditer(text):
+            result = int(match.group(1) or match.group(2))
+            if result in _LDAP_CATEGORY:
+                note(_LDAP_CATEGORY[result], CODE, f"LDAP result {result}")
     lowered = text.lower()
     for message, category in _WIN32_MESSAGES:
         if message in lowered:

@@ -653,7 +653,7 @@ RULE_HINT_WORDS = (
     "memory limit", "not allowed to", "did not arrive", "never arrived", "cannot execute", "yaml:", "secret key",
     "completion code", " iec", "data set", "unexpected end", "corrupt", "truncated", "not responding", "certificate",
     "authorization", "unexpected eof", "ends unexpectedly", "dumped core", "throttl", "rate exceeded",
-    "wrote only", "short write",
+    "wrote only", "short write", "ldap_", "ldap: error code", "ldap result code",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.
