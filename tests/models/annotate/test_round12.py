@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.models.annotate.evidence import classify_line
 from twspulse.models.annotate.key_entities import extract
 from twspulse.models.annotate.rule_base import TRANSLATED_FAILURE_WORDS
@@ -77,3 +78,17 @@ def test_ldap_results_localised_system_errors_and_yaml_syntax(line: str, categor
 
 def test_an_ldap_number_outside_the_clients_forms_says_nothing() -> None:
     assert "permission" not in _categories("ldap sync: processed (50) entries")
+
+
+def test_a_bare_code_line_gives_way_to_the_message_of_its_error_and_a_log_pointer_names_nothing() -> None:
+    annotation = _annotate(
+        "+ yarn install --frozen-lockfile\n"
+        "writing cache for /srv/render/node_modules\n"
+        "yarn ERR! code ENOSPC\n"
+        "yarn ERR! syscall open\n"
+        "yarn ERR! nospc ENOSPC: no space left on device, open\n"
+        "yarn ERR! The full log of this install is written to: /home/build/.yarn/logs/x1.log\n"
+    )
+    assert annotation.category == "disk_full"
+    assert annotation.error_line == "yarn ERR! nospc ENOSPC: no space left on device, open"
+    assert "x1.log" not in annotation.root_cause

@@ -112,6 +112,17 @@ _VERDICT = re.compile(
     re.IGNORECASE,
 )
 VERDICT_PENALTY = 10
+# A line that says where the full log of a run is kept ("A complete log of this run can be found in: /x").
+_LOG_KEPT = re.compile(
+    r"\blogs?\b[^/\\]{0,40}\b(?:can be found|is|are|was|were) (?:found |written |saved |kept )?(?:in|at|to)\b"
+    r":?\s+[/\\A-Za-z]"
+)
+# A line that gives only a code, as a key and one value (npm's "npm ERR! code ENOSPC", "errno -28", Node's
+# "code: 'ECONNRESET'"): the error object's message, printed near it, says what the code means and wins.
+_BARE_CODE = re.compile(
+    r"^(?:[\w.-]+(?: ERR!)?\s+)?(?:code|errno|syscall|error ?code)(?:\s*[:=]\s*|\s+)['\"]?-?[\w.-]+['\"]?,?$",
+    re.IGNORECASE,
+)
 # A shell's report that a command it ran died of a signal ("run.sh: line 12: 4711 Aborted (core dumped) prog",
 # ksh's "run.sh[12]: 4711 Abort(coredump)"): the program's own message printed before it says why.
 _SIGNAL_REPORT = re.compile(
@@ -404,6 +415,8 @@ class _LineScore:
             self.adjustment += CAUSED_BY_BONUS
         if _VERDICT.search(text) or _SIGNAL_REPORT.search(text):
             self.adjustment -= VERDICT_PENALTY
+        if _BARE_CODE.match(text.strip()):
+            self.adjustment -= VERDICT_PENALTY
         self._named: frozenset[str] | None = None
 
     def of(self, rule: Rule) -> int:
@@ -604,7 +617,8 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
         # The nearest neighbour first (the line above before the one below): a message names its object
         # next to it, while a progress line further up names whatever the job did before.
         order = sorted(range(start, end), key=lambda i: (abs(i - (line_no - 1)), i))
-        near = [lines[i].strip() for i in order if not _is_frame(lines[i])]
+        # A line that says where a log is kept names where to read more, not the object of the failure.
+        near = [lines[i].strip() for i in order if not _is_frame(lines[i]) and not _names_a_log(lines[i])]
         location = code_location(lines[max(body_start, line_no - 40) : min(len(lines), line_no + 12)])
         located = {"locations": [location]} if location else _job_script(joblog)
         login = login_above(lines[body_start : line_no - 1])
@@ -612,6 +626,11 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
     errors = [error.text for error in joblog.error_lines]
     head = [line.strip() for line in joblog.frame.body[:12] if not _is_frame(line)]
     return merge(located, stated, extract(near), extract(errors), extract(head))
+
+
+def _names_a_log(line: str) -> bool:
+    """Whether the line points to a log file ("see /x/y.log", "a complete log ... can be found in: /x")."""
+    return LOG_POINTER.search(line) is not None or _LOG_KEPT.search(line) is not None
 
 
 def _job_script(joblog: Joblog) -> Entities:
