@@ -92,3 +92,27 @@ def test_a_bare_code_line_gives_way_to_the_message_of_its_error_and_a_log_pointe
     assert annotation.category == "disk_full"
     assert annotation.error_line == "yarn ERR! nospc ENOSPC: no space left on device, open"
     assert "x1.log" not in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("CPF9812  Escape  40  03/02/26  01:00:00  File PAYIN in library PAYLIB not found.", "missing_file"),
+        ("CPF2207  Escape  40  03/02/26  01:00:00  Not authorized to use object GLDTA in library GL.", "permission"),
+    ],
+)
+def test_ibm_i_cpf_messages_read_as_their_table_says(line: str, category: str) -> None:
+    assert _categories(line)[0] == category
+
+
+def test_a_monitored_cpf_message_is_no_cpf_error() -> None:
+    assert "missing_file" not in _categories("  handler set up: MONMSG MSGID(CPF9812) EXEC(GOTO END)")
+
+
+def test_an_ibm_i_escape_message_beats_the_diagnostic_before_it() -> None:
+    annotation = _annotate(
+        "CPF9810  Diagnostic   40  03/02/26  01:00:00  Library INVTMP not found.\n"
+        "CPF9812  Escape       40  03/02/26  01:00:01  File STKIN in library INVLIB not found.\n"
+    )
+    assert annotation.category == "missing_file"
+    assert annotation.error_line is not None and annotation.error_line.startswith("CPF9812")

@@ -148,7 +148,8 @@ _MYSQL_CATEGORY: dict[int, Category] = {
 # Database products' own error codes, from their message references: the code settles the family even
 # when its text has a misleading word ("ORA-00054: resource busy ... or timeout expired" is a lock conflict).
 _PRODUCT_CODE = re.compile(
-    r"\b(ORA-\d{5}|SQL\d{4,5}[NCW]|E11000)\b|\bMsg (\d{1,6}), Level \d+|(?:^|\s)(\d{6}) \([0-9A-Z]{5}\): "
+    r"(?<!MONMSG )(?<!MSGID\()\b(ORA-\d{5}|SQL\d{4,5}[NCW]|E11000|CPF\d{4})\b|\bMsg (\d{1,6}), Level \d+|"
+    r"(?:^|\s)(\d{6}) \([0-9A-Z]{5}\): "
 )
 
 
@@ -175,6 +176,11 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
     **_codes_of("disk_full", "ORA-19504 ORA-27044 ORA-19809 ORA-19804"),
     # Snowflake ("002003 (02000): SQL compilation error: Object ... does not exist or not authorized")
     "SF002003": "db_error", "SF390100": "auth", "SF390144": "auth", "SF000630": "timeout",
+    # IBM i CPF messages (IBM i message file QCPFMSG): an object, file or library not found, not authorized,
+    # a duplicate key (not the message a CL program monitors: "MONMSG CPF2105", "MONMSG MSGID(CPF2105)")
+    **_codes_of("missing_file", "CPF4101 CPF9812 CPF9801 CPF2105 CPF2110 CPF9810 CPF3142"),
+    **_codes_of("permission", "CPF2189 CPF2207 CPF9802 CPF9820 CPF2182 CPF4104"),
+    **_codes_of("db_error", "CPF5026 CPF5009"),
     # MongoDB ("E11000 duplicate key error")
     "E11000": "db_error",
     # DB2

@@ -117,6 +117,9 @@ _LOG_KEPT = re.compile(
     r"\blogs?\b[^/\\]{0,40}\b(?:can be found|is|are|was|were) (?:found |written |saved |kept )?(?:in|at|to)\b"
     r":?\s+[/\\A-Za-z]"
 )
+# An IBM i job log message of a type that reports detail ("CPF2110  Diagnostic  40 ..."; also Informational,
+# Completion): the Escape message that ended the program says why it failed.
+_IBMI_DETAIL = re.compile(r"^[A-Z]{3}[0-9A-F]{4}\s+(?:Diagnostic|Informational|Information|Completion)\s+\d{1,2}\b")
 # A line that gives only a code, as a key and one value (npm's "npm ERR! code ENOSPC", "errno -28", Node's
 # "code: 'ECONNRESET'"): the error object's message, printed near it, says what the code means and wins.
 _BARE_CODE = re.compile(
@@ -415,7 +418,7 @@ class _LineScore:
             self.adjustment += CAUSED_BY_BONUS
         if _VERDICT.search(text) or _SIGNAL_REPORT.search(text):
             self.adjustment -= VERDICT_PENALTY
-        if _BARE_CODE.match(text.strip()):
+        if _BARE_CODE.match(text.strip()) or _IBMI_DETAIL.match(text):
             self.adjustment -= VERDICT_PENALTY
         self._named: frozenset[str] | None = None
 
