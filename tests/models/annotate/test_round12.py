@@ -116,3 +116,13 @@ def test_an_ibm_i_escape_message_beats_the_diagnostic_before_it() -> None:
     )
     assert annotation.category == "missing_file"
     assert annotation.error_line is not None and annotation.error_line.startswith("CPF9812")
+
+
+def test_an_isam_detail_gives_way_to_the_sql_error_above_it() -> None:
+    annotation = _annotate(
+        "+ dbaccess ledger /srv/sql/post.sql\n"
+        "  908: Attempt to connect to database server (ifx_ledger_b) failed.\n"
+        "  -107: ISAM error:  record is locked.\n"
+    )
+    assert annotation.category == "network"
+    assert annotation.error_line == "908: Attempt to connect to database server (ifx_ledger_b) failed."

@@ -443,6 +443,9 @@ _LEXICON: tuple[_Words, ...] = (
         "network",
         WORDS,
         r"\b(?:could not|couldn't|cannot|can't|unable to|failed to)\s+(?:translate host|reach|establish|contact)\b|"
+        # an attempt to connect to a server that the line says failed (Informix's "908: Attempt to connect to
+        # database server (x) failed.")
+        r"\battempt(?:ed)? to connect to (?:the )?(?:database )?server\b[^;]{0,60}\bfailed\b|"
         # "could not resolve" is a name lookup only when a host follows ("... table reference" is not one)
         rf"\b(?:could not|cannot|can't|unable to|failed to)\s+resolve\b:?\s+(?:the\s+)?{_HOST_OBJECT}|"
         r"\bname resolution\b|\bresolving\b[^.;]{0,30}\bfailed\b|\bunreachable\b|\bno route\b|\bno such host\b|"

@@ -120,6 +120,9 @@ _LOG_KEPT = re.compile(
 # An IBM i job log message of a type that reports detail ("CPF2110  Diagnostic  40 ..."; also Informational,
 # Completion): the Escape message that ended the program says why it failed.
 _IBMI_DETAIL = re.compile(r"^[A-Z]{3}[0-9A-F]{4}\s+(?:Diagnostic|Informational|Information|Completion)\s+\d{1,2}\b")
+# Informix's ISAM error, the storage layer's detail printed under the SQL error that says what failed
+# ("-111: ISAM error: no record found." under "908: ..."), weighs the same.
+_ISAM_DETAIL = re.compile(r"^\s*-?\d{1,5}: ISAM error\b")
 # A line that gives only a code, as a key and one value (npm's "npm ERR! code ENOSPC", "errno -28", Node's
 # "code: 'ECONNRESET'"): the error object's message, printed near it, says what the code means and wins.
 _BARE_CODE = re.compile(
@@ -418,7 +421,7 @@ class _LineScore:
             self.adjustment += CAUSED_BY_BONUS
         if _VERDICT.search(text) or _SIGNAL_REPORT.search(text):
             self.adjustment -= VERDICT_PENALTY
-        if _BARE_CODE.match(text.strip()) or _IBMI_DETAIL.match(text):
+        if _BARE_CODE.match(text.strip()) or _IBMI_DETAIL.match(text) or _ISAM_DETAIL.match(text):
             self.adjustment -= VERDICT_PENALTY
         self._named: frozenset[str] | None = None
 
