@@ -34,7 +34,7 @@ def test_a_refused_sign_in_still_reads_as_auth(line: str) -> None:
 
 def test_a_negative_errno_outside_pythons_brackets_is_not_a_name_lookup() -> None:
     assert "network" not in _categories("fs.readFile gave up: errno: -2 while reading the manifest")
-    assert "network" in _categories("socket.gaierror: [Errno -2] Name or service not known")
+    assert "network" in _categories("resolver gave up on etl-db9: [Errno -2] Name or service not known (attempt 3)")
 
 
 def test_a_rabbitmq_line_is_no_ibm_mq_line() -> None:
@@ -58,9 +58,9 @@ def test_an_mq_style_queue_name_is_read_whole() -> None:
     [
         # LDAP result codes as clients print them
         ("ldap_modify: Insufficient access (50)", "permission"),
-        ("ldap_bind: Invalid credentials (49)", "auth"),
+        ("ldap_bind: Invalid credentials (49); bind DN cn=etl-ro", "auth"),
         ("ldap_delete: No such object (32)", "db_error"),
-        ("ldap_sasl_bind(SIMPLE): Can't contact LDAP server (-1)", "network"),
+        ("ldap_sasl_bind(EXTERNAL): Can't contact LDAP server (-1) at dir3", "network"),
         ("NamingException: [LDAP: error code 68 - Entry Already Exists]", "db_error"),
         # a Windows system error, localised, read through the Win32 table
         ("Se produjo el error de sistema 53 al montar la unidad.", "network"),
