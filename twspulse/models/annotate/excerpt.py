@@ -29,6 +29,10 @@ CONTEXT_AFTER = 4
 TAIL_LINES = 15
 MAX_LINE_CHARS = 400  # one giant line (a JSON dump, binary) must not eat the budget
 ERROR_LINE_LIMIT = 20
+# Rule-hint lines read per joblog: the first and the last half of those that differ beyond their digits. A
+# job that prints one hinted warning 10,000 times, or thousands of long lines of hint words, must not make
+# the rules read each (a hostile 1,000-character line costs the rules ~35 ms).
+HINT_LINE_LIMIT = 100
 # Lower-case words one of which is in every line joblog.error_lines can score (a superset of
 # its _SPECIFIC, _GENERIC, _EXCEPTION, _CODE, label and continuation patterns), plus "-123" codes.
 _FINDER_WORDS = (
@@ -143,7 +147,22 @@ def find_error_lines(
             seen.add(key)
             unique.append(error)
     best = sorted(unique, key=lambda e: (-e.score, e.line_no))[:limit]
-    return sorted(best, key=lambda e: e.line_no), hints
+    return sorted(best, key=lambda e: e.line_no), _distinct_hints(body, first_line_no, hints)
+
+
+def _distinct_hints(body: Sequence[str], first_line_no: int, hints: list[int]) -> list[int]:
+    """The hint lines that differ beyond their digits, at most HINT_LINE_LIMIT: the first and last halves."""
+    seen: set[str] = set()
+    distinct = []
+    for line_no in hints:
+        key = _DIGITS.sub("0", body[line_no - first_line_no][:1000])
+        if key not in seen:
+            seen.add(key)
+            distinct.append(line_no)
+    if len(distinct) <= HINT_LINE_LIMIT:
+        return distinct
+    half = HINT_LINE_LIMIT // 2
+    return distinct[:half] + distinct[-half:]
 
 
 def _is_quiet(line: str) -> bool:

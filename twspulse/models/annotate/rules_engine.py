@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass, replace
 
 from twspulse.joblog.entities import Entities, code_location, extract_entities, merge
-from twspulse.joblog.error_lines import ErrorLine
+from twspulse.joblog.error_lines import MAX_CHARS, ErrorLine
 from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
 from twspulse.models.annotate.evidence import CODE, read_line, without_zero_counts
@@ -284,14 +284,16 @@ class RulesEngine:
         offsets: set[int] = set(range(min(HEAD_LINES, len(body)))) | set(
             range(max(0, len(body) - TAIL_LINES), len(body))
         )
+        # Every line is read as the finder reads its error lines, cut at MAX_CHARS: a 100,000-character line
+        # (a dump, a blob) must not cost seconds of regex work, and its cause is stated at its start.
         for line_no in joblog.hint_lines:
-            candidates.setdefault(line_no, body[line_no - first].strip())
+            candidates.setdefault(line_no, body[line_no - first].strip()[:MAX_CHARS])
         for offset in sorted(offsets):
             line = body[offset]
             if first + offset in candidates or _INFO_LEVEL.search(line) is not None:
                 continue  # an INFO/DEBUG line reports progress: it would lose to any cause, and costs ~0.3 ms
             if _KEYWORDS.search(line.lower()) is not None:
-                candidates[first + offset] = line.strip()
+                candidates[first + offset] = line.strip()[:MAX_CHARS]
         found: list[Match] = []
         for line_no, text in candidates.items():
             index = line_no - first
