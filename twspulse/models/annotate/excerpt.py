@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from twspulse.joblog.error_lines import ErrorLine, pick_error_lines
+from twspulse.joblog.error_lines import MAX_CHARS, ErrorLine, pick_error_lines
 from twspulse.joblog.joblog_frame import JoblogFrame, joblog_lines, parse_footer, parse_header
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.rule_base import RULE_HINT_WORDS
@@ -155,7 +155,7 @@ def _distinct_hints(body: Sequence[str], first_line_no: int, hints: list[int]) -
     seen: set[str] = set()
     distinct = []
     for line_no in hints:
-        key = _DIGITS.sub("0", body[line_no - first_line_no][:1000])
+        key = _DIGITS.sub("0", body[line_no - first_line_no][:MAX_CHARS])  # as the rules read it
         if key not in seen:
             seen.add(key)
             distinct.append(line_no)

@@ -188,7 +188,7 @@ def extract(lines: Iterable[str]) -> Entities:
         if " on [" in line:
             object_tables += [m.group(1) for m in _BRACKET_RESOURCE.finditer(line)]
     dropped["tables"].update(t for t in found.get("tables", []) if _COPY_NUMBER.search(t))
-    dropped["hosts"].update(h for h in found.get("hosts", []) if _PROSE_WORD.fullmatch(h))
+    dropped["hosts"].update(h for h in found.get("hosts", []) if is_prose_word(h))
     ranked = {kind: [v for v in values if v not in dropped.get(kind, ())] for kind, values in found.items()}
     if object_tables:
         ranked["tables"] = [t for t in object_tables if t not in dropped["tables"]] + ranked.get("tables", [])
