@@ -423,3 +423,15 @@ def test_the_root_cause_says_how_sure_it_is_and_what_operators_recorded() -> Non
     with httpx.Client() as client:
         am = AlertmanagerReceiver(client, "http://am:9093/", timedelta(days=7), None)
     assert am.payload(enriched)[0]["annotations"]["root_cause_confidence"].startswith("confidence 0.68 (")
+
+
+def test_a_category_carried_over_from_an_operator_says_whose_word_it_is() -> None:
+    record = {"basis": "job WS#/F/S.J", "confirmed": 1, "refuted": 0, "engine_confidence": 0.1,
+              "corrected_from": "unknown", "operator_run": "run-n1"}  # fmt: skip
+    annotation = {"root_cause": "vault refused segment 45", "confidence": 0.6, "track_record": record}
+    enriched = _alert().model_copy(update={"evidence": {"annotation": annotation}})
+    text = " ".join(str(b.get("text", {}).get("text", "")) for b in WebhookReceiver.payload(enriched)["blocks"])
+    assert (
+        "confidence 0.60 (category as operators recorded for run run-n1 of this job, 1 word(s) for it and 0 "
+        "against; the engine said unknown)"
+    ) in text

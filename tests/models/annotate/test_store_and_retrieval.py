@@ -160,6 +160,34 @@ def test_cli_annotates_a_stored_run_and_takes_feedback(database_url: str, monkey
     assert stored == [("added datafile", True)]
 
 
+def test_cli_feedback_with_a_category_corrects_the_next_failure_of_the_same_error(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TWSPULSE_DATABASE_URL", database_url)
+    monkeypatch.delenv("TWSPULSE_LLM_URL", raising=False)
+    # an invented tool's error that the rules cannot place; the next night's log differs only in its digits
+    night = "2026-12-01 03:00:01 starting ledger import\n2026-12-01 03:00:07 QZX-7731 vault refused segment 44\n"
+    with psycopg.connect(database_url) as conn:
+        _insert_failed_run(conn, "run-n1", night)
+        _insert_failed_run(conn, "run-n2", night.replace("12-01", "12-02").replace("44", "45"))
+    runner = CliRunner()
+    first = json.loads(runner.invoke(annotate_command, ["run-n1"]).output)
+    assert first["category"] == "unknown"
+    said = [first["run_id"], "--resolution", "reopened the segment", "--correct", "--category", "db_error"]
+    contradiction = runner.invoke(feedback_command, said)
+    assert contradiction.exit_code == 2 and "contradiction" in contradiction.output
+    result = runner.invoke(feedback_command, [*said[:3], "--category", "db_error"])  # implies --wrong
+    assert result.exit_code == 0 and "category db_error for the next failures" in result.output, result.output
+    second = json.loads(runner.invoke(annotate_command, ["run-n2"]).output)
+    assert second["category"] == "db_error"
+    assert second["steps"][0].endswith("with: reopened the segment")
+    assert second["track_record"]["corrected_from"] == "unknown"
+    with psycopg.connect(database_url) as conn:
+        stored = conn.execute("SELECT correct, category FROM annotation_feedback").fetchall()
+        kept = conn.execute("SELECT category FROM job_annotations WHERE run_id = 'run-n2'").fetchone()
+    assert stored == [(False, "db_error")] and kept == ("db_error",)
+
+
 def test_cli_annotates_a_joblog_file_without_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TWSPULSE_LLM_URL", raising=False)
     result = CliRunner().invoke(

@@ -17,10 +17,10 @@ import click
 import psycopg
 
 from twspulse.cli_context import CliContext
-from twspulse.models.annotate.annotation import FailedRun
+from twspulse.models.annotate.annotation import CATEGORIES, FailedRun
 from twspulse.models.annotate.annotator import Annotator
 from twspulse.models.annotate.evaluation import SPLITS, evaluate, resolve_split
-from twspulse.models.annotate.store import annotation_exists, load_run_context, save_annotation, save_feedback
+from twspulse.models.annotate.store import annotated_category, load_run_context, save_annotation, save_feedback
 
 
 class _RunIdGroup(click.Group):
@@ -143,17 +143,36 @@ def annotate_eval(ctx: click.Context, directory: str, as_json: bool) -> None:
     default=None,
     help="Whether the annotation's root cause was right (omit if you cannot say).",
 )
+@click.option(
+    "--category",
+    type=click.Choice([c for c in CATEGORIES if c != "unknown"]),
+    default=None,
+    help="The run's real category, when the annotation's was wrong: the next failure of the same error pattern "
+    "is annotated with it.",
+)
 @click.pass_context
-def feedback_command(ctx: click.Context, run_id: str, resolution: str, correct: bool | None) -> None:
-    """Record what fixed the failed run RUN_ID; similar-case retrieval shows it for the next failures."""
+def feedback_command(
+    ctx: click.Context, run_id: str, resolution: str, correct: bool | None, category: str | None
+) -> None:
+    """Record what fixed the failed run RUN_ID; similar-case retrieval shows it for the next failures, and a
+    corrected --category is used for the next failure of the same error pattern."""
     if not resolution.strip():
         raise click.BadParameter("must not be empty", param_hint="--resolution")
     with psycopg.connect(CliContext.of(ctx).database_url) as conn:
-        if not annotation_exists(conn, run_id):
+        annotated = annotated_category(conn, run_id)
+        if annotated is None:
             raise click.ClickException(f"run {run_id!r} has no annotation; run `twspulse annotate {run_id}` first")
-        save_feedback(conn, run_id, resolution.strip(), correct)
+        if category is not None:
+            if correct is True and category != annotated:
+                raise click.BadParameter(
+                    f"the annotation said {annotated}: --correct with another category is a contradiction",
+                    param_hint="--category",
+                )
+            correct = category == annotated  # naming the category says whether the annotation was right
+        save_feedback(conn, run_id, resolution.strip(), correct, category)
     verdict: dict[bool | None, str] = {True: "correct", False: "wrong", None: "not rated"}
-    click.echo(f"feedback stored for {run_id} (annotation {verdict[correct]})")
+    said = f"; category {category} for the next failures of this error pattern" if category and not correct else ""
+    click.echo(f"feedback stored for {run_id} (annotation {verdict[correct]}{said})")
 
 
 __all__: list[Any] = ["annotate_command", "feedback_command"]

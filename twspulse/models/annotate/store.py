@@ -132,15 +132,19 @@ def save_annotation(conn: psycopg.Connection[Any], annotation: Annotation, run: 
     conn.commit()
 
 
-def annotation_exists(conn: psycopg.Connection[Any], run_id: str) -> bool:
-    """True when `run_id` has an annotation to give feedback on."""
-    return conn.execute("SELECT 1 FROM job_annotations WHERE run_id = %s", (run_id,)).fetchone() is not None
-
-
-def save_feedback(conn: psycopg.Connection[Any], run_id: str, resolution: str, correct: bool | None) -> None:
-    """Append what an operator says fixed `run_id` and whether the annotation was right (commits)."""
+def save_feedback(
+    conn: psycopg.Connection[Any], run_id: str, resolution: str, correct: bool | None, category: str | None = None
+) -> None:
+    """Append what an operator says fixed `run_id`, whether the annotation was right and, when they know it,
+    the run's real category (carried over to the next failure of the same pattern); commits."""
     conn.execute(
-        "INSERT INTO annotation_feedback (run_id, resolution, correct) VALUES (%s, %s, %s)",
-        (run_id, resolution, correct),
+        "INSERT INTO annotation_feedback (run_id, resolution, correct, category) VALUES (%s, %s, %s, %s)",
+        (run_id, resolution, correct, category),
     )
     conn.commit()
+
+
+def annotated_category(conn: psycopg.Connection[Any], run_id: str) -> str | None:
+    """The category `run_id` was annotated with (None: no annotation)."""
+    row = conn.execute("SELECT category FROM job_annotations WHERE run_id = %s", (run_id,)).fetchone()
+    return row[0] if row is not None else None

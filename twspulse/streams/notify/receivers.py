@@ -64,8 +64,14 @@ def confidence_note(alert: Alert) -> str | None:
     note = f"confidence {annotation['confidence']:.2f}"
     record = annotation.get("track_record")
     if isinstance(record, dict):
-        note += (f" (operators confirmed {record.get('confirmed', 0)}, refuted {record.get('refuted', 0)} earlier "
-                 f"annotations of this {str(record.get('basis', 'pattern')).split(' ')[0]})")  # fmt: skip
+        basis = str(record.get("basis", "pattern")).split(" ")[0]
+        if record.get("corrected_from"):  # the category is the operators' word (models/annotate/track_record.py)
+            note += (f" (category as operators recorded for run {record.get('operator_run')} of this {basis}, "
+                     f"{record.get('confirmed', 0)} word(s) for it and {record.get('refuted', 0)} against; the "
+                     f"engine said {record['corrected_from']})")  # fmt: skip
+        else:
+            note += (f" (operators confirmed {record.get('confirmed', 0)}, refuted {record.get('refuted', 0)} "
+                     f"earlier annotations of this {basis})")  # fmt: skip
     return note
 
 
