@@ -36,9 +36,9 @@ DAYS = 84
 TUNING_SEEDS = range(0, 10)
 HELD_OUT_SEEDS = range(100, 120)
 START = datetime(2026, 12, 7, tzinfo=UTC)
-# The runtime configuration before this bench: the host metrics' margins (NAB's protocol), a warm-up of 20 runs
-# and margins settling over 50 (judgment).
-BEFORE = DetectorConfig(memory=WORKER_MEMORY, warmup=20, settle=50.0, cooldown=0)
+# The runtime configuration before this bench: the host metrics' margins of the time (0.25 usual spreads, from
+# NAB's protocol), a warm-up of 20 runs and margins settling over 50 (judgment).
+BEFORE = DetectorConfig(memory=WORKER_MEMORY, warmup=20, settle=50.0, cooldown=0, k_level=0.25, k_mean_long=0.25)
 GRID = {
     "k_level": (0.25, 0.5, 1.0, 2.0, 3.0, 4.0),
     "k_mean_long": (0.25, math.inf),

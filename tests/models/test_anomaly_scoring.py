@@ -145,3 +145,15 @@ def test_config_refuses_nonsense() -> None:
     with pytest.raises(ValueError, match="threshold"):
         DetectorConfig(threshold=1.0)
     assert DetectorConfig().replace(warmup=7).warmup == 7
+
+
+def test_scaling_multiplies_every_point_count_and_nothing_else() -> None:
+    config = DetectorConfig(warmup=300, settle=1000.0, cooldown=100, memory=3000.0, baseline=500, k_level=0.5)
+    assert config.scaled(1.0) == config
+    half = config.scaled(0.5)
+    assert (half.warmup, half.settle, half.cooldown, half.memory, half.baseline) == (150, 500.0, 50, 1500.0, 250)
+    assert half.margins == config.margins and half.threshold == config.threshold
+    tiny = config.scaled(1e-6)
+    assert tiny.memory == 1.0 and tiny.baseline == 1  # the detector's lower bounds hold
+    with pytest.raises(ValueError):
+        config.scaled(0.0)
