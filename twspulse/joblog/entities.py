@@ -37,10 +37,12 @@ _ERRNO_NAME = re.compile(
     r"EXIST|ISDIR|NOTDIR|ROFS|PIPE|AGAIN|MFILE|NFILE|BUSY|INTR|NOEXEC|2BIG|TXTBSY|IO))\b"
 )
 _ERRNO_NUMBER = re.compile(r"\[Errno (\d+)\]|\berrno[ =:]+(\d+)|\bError: (\d+): ", re.IGNORECASE)
-_ERRNO_BY_NUMBER = {
+# Linux errno numbers of the errors a batch job meets (the annotator's evidence reads them through this table too)
+ERRNO_BY_NUMBER = {
     "1": "EPERM", "2": "ENOENT", "5": "EIO", "12": "ENOMEM", "13": "EACCES", "17": "EEXIST", "20": "ENOTDIR",
-    "21": "EISDIR", "24": "EMFILE", "28": "ENOSPC", "30": "EROFS", "32": "EPIPE", "104": "ECONNRESET",
-    "110": "ETIMEDOUT", "111": "ECONNREFUSED", "113": "EHOSTUNREACH", "122": "EDQUOT", "101": "ENETUNREACH",
+    "21": "EISDIR", "24": "EMFILE", "28": "ENOSPC", "30": "EROFS", "32": "EPIPE", "101": "ENETUNREACH",
+    "103": "ECONNABORTED", "104": "ECONNRESET", "107": "ENOTCONN", "110": "ETIMEDOUT", "111": "ECONNREFUSED",
+    "113": "EHOSTUNREACH", "122": "EDQUOT",
 }  # fmt: skip
 _ERRNO_BY_MESSAGE = (
     ("no such file or directory", "ENOENT"),
@@ -305,7 +307,7 @@ def _errnos(line: str, add: _Add) -> None:
         add("errno", match.group(1))
     for match in _ERRNO_NUMBER.finditer(line):
         number = next(g for g in match.groups() if g)
-        add("errno", _ERRNO_BY_NUMBER.get(number))
+        add("errno", ERRNO_BY_NUMBER.get(number))
     lowered = line.lower()
     for message, name in _ERRNO_BY_MESSAGE:
         if message in lowered:

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from twspulse.joblog.entities import ERRNO_BY_NUMBER
 from twspulse.models.annotate.annotation import Category
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.rule_base import RETURN_CODE_HINTS, TRANSLATED_FAILURE_WORDS
@@ -258,12 +259,8 @@ _EXIT_STATUS = re.compile(
 # "[Errno 28]" of Python, and the number as C tools print it: "Got errno 28 on write", "errno=28", "(errno: 28)".
 # Negative numbers are getaddrinfo's EAI_* codes only in Python's "[Errno -2]"; Node's "errno: -2" is -ENOENT.
 _ERRNO = re.compile(r"\b(E[A-Z_]{3,14})\b|\[Errno (-?\d+)\]|\b(?i:errno)\s*(?:[=:#]\s*)?(\d{1,3})\b")
-_ERRNO_NUMBERS = {
-    "2": "ENOENT", "13": "EACCES", "1": "EPERM", "28": "ENOSPC", "122": "EDQUOT", "12": "ENOMEM",
-    "111": "ECONNREFUSED", "104": "ECONNRESET", "113": "EHOSTUNREACH", "101": "ENETUNREACH", "-2": "EAI_NONAME",
-    "-3": "EAI_NONAME", "-5": "EAI_NONAME", "110": "ETIMEDOUT", "30": "EROFS", "103": "ECONNABORTED",
-    "107": "ENOTCONN",
-}  # fmt: skip
+# the errno table of the entity extractor, plus getaddrinfo's negative codes as Python prints them
+_ERRNO_NUMBERS = {**ERRNO_BY_NUMBER, "-2": "EAI_NONAME", "-3": "EAI_NONAME", "-5": "EAI_NONAME"}
 
 # --- 2. exception and constant names, split into words --------------------------------------------------
 # (the package path is tried only where a dotted name starts, so "a.a.a..." is not rescanned from every part)

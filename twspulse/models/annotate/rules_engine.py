@@ -459,17 +459,24 @@ def _best(matches: list[Match]) -> Match | None:
     deeper = [
         m
         for m in sorted(matches, key=lambda m: m.line_no)
-        if _CAUSED_BY.match(m.text)
-        and m.rule.category == best.rule.category
-        and best.line_no < m.line_no <= best.line_no + CHAIN_REACH
-        and m.score >= top - ENTITY_BONUS
-        and not _WRAPPER_LINK.match(m.text)
+        if m.line_no > best.line_no and _link_of(m, best, top) and not _WRAPPER_LINK.match(m.text)
     ]
     if not deeper or _CAUSED_BY.match(best.text):
         return _first_to_say(best, matches)
     root = max(deeper, key=lambda m: (m.score, m.line_no))
     # a driver's own exception below repeats its message: the first link that says it is the one to show
     return next(m for m in deeper if _link_message(m.text) == _link_message(root.text))
+
+
+def _link_of(m: Match, anchor: Match, score: int) -> bool:
+    """``m`` is a "Caused by:" link of ``anchor``'s chain that could stand for it: the same family, within the
+    chain's reach of it (either way) and scoring at most an entity bonus below ``score``."""
+    return (
+        _CAUSED_BY.match(m.text) is not None
+        and m.rule.category == anchor.rule.category
+        and abs(m.line_no - anchor.line_no) <= CHAIN_REACH
+        and m.score >= score - ENTITY_BONUS
+    )
 
 
 def _first_to_say(best: Match, matches: list[Match]) -> Match:
@@ -482,10 +489,7 @@ def _first_to_say(best: Match, matches: list[Match]) -> Match:
         if m.line_no >= best.line_no:
             break
         if (
-            best.line_no - CHAIN_REACH <= m.line_no
-            and _CAUSED_BY.match(m.text)
-            and m.rule.category == best.rule.category
-            and m.score >= best.score - ENTITY_BONUS
+            _link_of(m, best, best.score)
             and len(message := _link_message(m.text)) >= MIN_REPEATED
             and message in best.text
             and message != _link_message(best.text)
