@@ -14,7 +14,7 @@ Protocol (written down in docs/anomalies.md; nothing here reads a labelled windo
    the worker scores a series; that run gives the held-out counts and the points/s.
    The column "ours" tells the detector each file's probationary period, as NAB's harness tells every detector
    (15 % of the file, at most 750 points; the published scores were made with it): its point counts are
-   scaled by that period over 750 (``DetectorConfig.scaled``), in the search and in the scoring alike, so they
+   scaled by that period over 750 (``DetectorConfig.for_probation``), in the search and in the scoring alike, so they
    are 1 for files of 5,000 points or more and for the worker's endless series. "ours, no probation" runs the
    same protocol without it.
 4. The published detectors are flagged at their standard-profile thresholds (``published/thresholds.json``) on
@@ -40,7 +40,13 @@ from pathlib import Path
 
 import numpy as np
 
-from twspulse.models.anomaly_scoring import COMPONENTS, AnomalyDetector, DetectorConfig, host_metrics_config
+from twspulse.models.anomaly_scoring import (
+    COMPONENTS,
+    PROBATION_CAP,
+    AnomalyDetector,
+    DetectorConfig,
+    host_metrics_config,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "nab" / "corpus"
@@ -65,7 +71,6 @@ GRID: dict[str, Sequence[float]] = {
 # NAB's harness tells every detector a probationary period: 15 % of the file, at most 750 points
 # (nab/util.py getProbationPeriod, probationPercent 0.15); the published scores were made with it.
 PROBATION_SHARE = 0.15
-PROBATION_CAP = 750
 
 
 def probation(points: int) -> int:
@@ -88,6 +93,10 @@ class Series:
     def with_probation(self) -> Series:
         """The same file, its detector told NAB's probationary period (as the published detectors were)."""
         return Series(self.key, self.values, self.window_of, self.windows, probation(len(self.values)) / PROBATION_CAP)
+
+    def config(self, config: DetectorConfig) -> DetectorConfig:
+        """``config`` as this file is scored with it (told its probation or not)."""
+        return config.scaled(self.scale)  # told: DetectorConfig.for_probation(probation(len(self.values)))
 
     @property
     def category(self) -> str:
@@ -165,7 +174,7 @@ def run_detector(s: Series, config: DetectorConfig) -> tuple[np.ndarray, float]:
 
     CPU time of this process, not wall time: on a shared machine wall time also counts the other processes'
     turns, and points/s per core is what the figure claims."""
-    detector = AnomalyDetector(config.scaled(s.scale))
+    detector = AnomalyDetector(s.config(config))
     update = detector.update
     started = time.process_time()
     flags = [update(v).is_anomaly for v in s.values]
@@ -174,7 +183,7 @@ def run_detector(s: Series, config: DetectorConfig) -> tuple[np.ndarray, float]:
 
 def exceedance_matrix(s: Series, config: DetectorConfig) -> np.ndarray:
     """Each component's exceedance per point (rows: points); margins, warm-up and cooldown are applied later."""
-    detector = AnomalyDetector(config.scaled(s.scale))
+    detector = AnomalyDetector(s.config(config))
     return np.array([detector.exceedances(v) for v in s.values])
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from twspulse.models.anomaly_scoring import (
+    PROBATION_CAP,
     AnomalyDetector,
     DetectorConfig,
     detect_series,
@@ -157,3 +158,11 @@ def test_scaling_multiplies_every_point_count_and_nothing_else() -> None:
     assert tiny.memory == 1.0 and tiny.baseline == 1  # the detector's lower bounds hold
     with pytest.raises(ValueError):
         config.scaled(0.0)
+
+
+def test_a_probationary_period_scales_point_counts_up_to_a_long_series() -> None:
+    config = DetectorConfig()
+    assert config.for_probation(PROBATION_CAP) == config == config.for_probation(5 * PROBATION_CAP)
+    assert config.for_probation(PROBATION_CAP // 2) == config.scaled(0.5)
+    with pytest.raises(ValueError):
+        config.for_probation(0)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from click.testing import CliRunner
 
+from twspulse.models.anomaly_scoring import host_metrics_config
 from twspulse.models.cli import anomalies_group, forecast_command, train_command
 
 
@@ -55,6 +56,28 @@ def test_anomalies_score_flags_the_spike_only_and_keeps_input_order() -> None:
     assert [i for i, r in enumerate(rows) if r["is_anomaly"] == "true"] == [700]
     assert all(0 <= float(r["anomaly_score"]) <= 1 for r in rows)
     assert rows[0]["anomaly_score"] == "0.0000"  # warm-up
+
+
+def test_anomalies_score_told_a_probation_flags_what_the_nab_bench_flags() -> None:
+    from bench.nab_eval import Series, probation, run_detector
+
+    text = _csv(1200)
+    values = [float(r["value"]) for r in csv.DictReader(io.StringIO(text))]
+    # a point about one usual spread above everything before it: too little for a young long series' margins
+    values[600] = max(values[:600]) + float(np.mean(np.abs(np.array(values[:600]) - np.mean(values[:600]))))
+    lines = text.splitlines()
+    stamp = lines[601].split(",")[0]
+    lines[601] = f"{stamp},{values[600]}"
+    told = CliRunner().invoke(
+        anomalies_group, ["score", "--probation", str(probation(1200)), "-"], input="\n".join(lines)
+    )
+    untold = CliRunner().invoke(anomalies_group, ["score", "-"], input="\n".join(lines))
+    assert told.exit_code == 0 and untold.exit_code == 0, told.output
+    flags = {name: [i for i, r in enumerate(csv.DictReader(io.StringIO(out.stdout))) if r["is_anomaly"] == "true"]
+             for name, out in (("told", told), ("untold", untold))}  # fmt: skip
+    series = Series("s/s.csv", values, np.full(1200, -1), 0).with_probation()
+    assert flags["told"] == np.flatnonzero(run_detector(series, host_metrics_config())[0]).tolist()
+    assert 600 in flags["told"] and 600 not in flags["untold"]
 
 
 def test_every_option_has_help_text() -> None:

@@ -46,6 +46,9 @@ COMPONENT_MEANING = {
 _SHORT_SPAN = 12  # points of the short mean and of the volatility (an hour of 5-minute samples)
 _LONG_SPAN = 48  # points of the long mean (four hours of 5-minute samples)
 _A_SHORT, _A_LONG = 2.0 / (_SHORT_SPAN + 1), 2.0 / (_LONG_SPAN + 1)
+# The probationary period of a long series (NAB's cap, reached from 5,000 points): the detector's point counts
+# are those of such a series (see DetectorConfig.for_probation).
+PROBATION_CAP = 750
 _REL_FLOOR = 1e-3  # the spread is at least this fraction of the level: a flat series' last digit is no event
 _RANGE_FLOOR = 0.01  # ... and at least this fraction of the envelope's width
 
@@ -98,9 +101,9 @@ class DetectorConfig:
     def scaled(self, factor: float) -> DetectorConfig:
         """A copy with every point count (warm-up, settling, cooldown, memory, baseline) multiplied by ``factor``.
 
-        The point counts are those of a long series. A caller that knows a series is short scales them down: the
-        NAB benchmark does, by the probationary period NAB's harness gives every detector (``bench/nab_eval.py``);
-        the worker's series have no end and keep factor 1. The components' spans are not scaled.
+        The point counts are those of a long series. A caller that knows a series is short scales them down
+        (:meth:`for_probation`); the worker's series have no end and keep factor 1. The components' spans are
+        not scaled.
         """
         if not factor > 0:
             raise ValueError(f"scale factor must be positive, got {factor}")
@@ -111,6 +114,14 @@ class DetectorConfig:
             memory=max(1.0, self.memory * factor),
             baseline=max(1, int(round(self.baseline * factor))),
         )
+
+    def for_probation(self, points: int) -> DetectorConfig:
+        """A copy for a series known to be short, told its probationary period in points (NAB's harness tells
+        every detector one: 15 % of the file, at most ``PROBATION_CAP``): point counts scale by
+        ``points / PROBATION_CAP``; a period of ``PROBATION_CAP`` or more is a long series (no change)."""
+        if points < 1:
+            raise ValueError(f"a probationary period is at least 1 point, got {points}")
+        return self.scaled(min(points, PROBATION_CAP) / PROBATION_CAP)
 
     def replace(self, **changes: Any) -> DetectorConfig:
         """A copy with some parameters changed (validated again)."""

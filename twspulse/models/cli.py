@@ -101,21 +101,33 @@ def anomalies_group() -> None:
     default=None,
     help="Score from which is_anomaly is true (TWSPULSE_ANOMALY_THRESHOLD).",
 )
+@click.option(
+    "--probation",
+    type=click.IntRange(min=1),
+    default=None,
+    help="For a series known to be short (a benchmark file): its probationary period in points, as NAB's harness "
+    "tells every detector (15 %% of the file, at most 750); the detector's point counts scale by it over 750. "
+    "Default: a long series, as the worker scores it.",
+)
 @click.pass_context
-def score_command(ctx: click.Context, file: IO[str], runtimes: bool, threshold: float | None) -> None:
+def score_command(
+    ctx: click.Context, file: IO[str], runtimes: bool, threshold: float | None, probation: int | None
+) -> None:
     """Score each point of a timestamp,value CSV as the worker would (- reads standard input).
 
     Prints timestamp,value,anomaly_score,is_anomaly,component,expected_low,expected_high in input order,
     streaming, with the worker's detector and configuration (host metrics, or job runtimes with --runtimes):
     each score in [0,1] uses only the point and those before it, so appending data never changes an earlier
     line, and is_anomaly is exactly the worker's flag (cooldown after a flag included). A value that is not a
-    number scores 0 and is left out of the history.
+    number scores 0 and is left out of the history. With --probation the flags are those of
+    `python -m bench.nab_eval`'s told column for a file of that probationary period, not the worker's.
     """
     from twspulse.models.anomaly_scoring import AnomalyDetector, host_metrics_config, job_runtimes_config
 
     settings = CliContext.of(ctx).settings
     chosen = threshold or settings.anomaly_threshold
-    detector = AnomalyDetector(job_runtimes_config(chosen) if runtimes else host_metrics_config(chosen))
+    config = job_runtimes_config(chosen) if runtimes else host_metrics_config(chosen)
+    detector = AnomalyDetector(config.for_probation(probation) if probation else config)
     reader = csv.reader(file)
     header = next(reader, None)
     if header is None or "timestamp" not in header or "value" not in header:
