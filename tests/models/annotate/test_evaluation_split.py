@@ -28,6 +28,7 @@ HELD_OUT = [
     "blind10",
     "blind11",
     "blind12",
+    "blind13",
 ]
 
 
