@@ -169,7 +169,7 @@ def test_cli_feedback_with_a_category_corrects_the_next_failure_of_the_same_erro
     night = "2026-12-01 03:00:01 starting ledger import\n2026-12-01 03:00:07 QZX-7731 vault refused segment 44\n"
     with psycopg.connect(database_url) as conn:
         _insert_failed_run(conn, "run-n1", night)
-        _insert_failed_run(conn, "run-n2", night.replace("12-01", "12-02").replace("44", "45"))
+        _insert_failed_run(conn, "run-n2", night.replace("12-01", "12-02"))
     runner = CliRunner()
     first = json.loads(runner.invoke(annotate_command, ["run-n1"]).output)
     assert first["category"] == "unknown"
@@ -182,10 +182,15 @@ def test_cli_feedback_with_a_category_corrects_the_next_failure_of_the_same_erro
     assert second["category"] == "db_error"
     assert second["steps"][0].endswith("with: reopened the segment")
     assert second["track_record"]["corrected_from"] == "unknown"
+    # --wrong with the annotation's own category: the cause's wording was wrong, its family right
+    result = runner.invoke(
+        feedback_command, ["run-n2", "--resolution", "other segment", "--wrong", "--category", "db_error"]
+    )
+    assert result.exit_code == 0, result.output
     with psycopg.connect(database_url) as conn:
-        stored = conn.execute("SELECT correct, category FROM annotation_feedback").fetchall()
+        stored = conn.execute("SELECT correct, category FROM annotation_feedback ORDER BY given_at").fetchall()
         kept = conn.execute("SELECT category FROM job_annotations WHERE run_id = 'run-n2'").fetchone()
-    assert stored == [(False, "db_error")] and kept == ("db_error",)
+    assert stored == [(False, "db_error"), (False, "db_error")] and kept == ("db_error",)
 
 
 def test_cli_annotates_a_joblog_file_without_a_database(monkeypatch: pytest.MonkeyPatch) -> None:

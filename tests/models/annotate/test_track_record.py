@@ -10,7 +10,13 @@ import pytest
 
 from twspulse.models.annotate.annotation import Annotation, FailedRun
 from twspulse.models.annotate.store import save_annotation, save_feedback
-from twspulse.models.annotate.track_record import PRIOR_WEIGHT, TrackRecord, track_record_of, with_track_record
+from twspulse.models.annotate.track_record import (
+    PRIOR_WEIGHT,
+    TrackRecord,
+    line_shape,
+    track_record_of,
+    with_track_record,
+)
 
 T0 = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 JOB = "WS#/FIN/NIGHTLY.LOAD_GL"
@@ -116,8 +122,8 @@ def test_a_corrected_category_is_used_for_the_next_failure_of_the_same_line_on_t
 ) -> None:
     with psycopg.connect(database_url) as conn:
         _word(conn, "vault-1", "db_error", False)
-        # the same error on the next night: another timestamp and segment, the rules still say unknown
-        again = VAULT.replace("2026-12-01 03:00:07", "2026-12-02 03:00:09").replace("44", "45")
+        # the same error on the next night: another date and time, the rules still say unknown
+        again = VAULT.replace("2026-12-01 03:00:07", "2026-12-02 03:00:09")
         fresh = with_track_record(conn, _run("vault-2"), _annotation("vault-2", "unknown", again, 0.1))
         other_job = with_track_record(conn, _run("ap-1", job="LOAD_AP"), _annotation("ap-1", "unknown", again, 0.1))
         other_line = with_track_record(conn, _run("vault-3"), _annotation("vault-3", "unknown", LINE, 0.1))
@@ -126,7 +132,7 @@ def test_a_corrected_category_is_used_for_the_next_failure_of_the_same_line_on_t
         "Operators fixed run vault-1, which failed on the same error pattern, with: reopened the ledger segment"
     )
     assert 'conman "rr WS#NIGHTLY.LOAD_GL"' in fresh.steps[-1]
-    assert "as operators recorded for run vault-1" in fresh.root_cause and "segment 45" in fresh.root_cause
+    assert "as operators recorded for run vault-1" in fresh.root_cause and "2026-12-02" in fresh.root_cause
     assert fresh.confidence == round((PRIOR_WEIGHT * 0.5 + 1) / (PRIOR_WEIGHT + 1), 2) == 0.6
     assert fresh.track_record == {
         "basis": f"job {JOB}", "confirmed": 1, "refuted": 0, "engine_confidence": 0.1,
@@ -182,3 +188,32 @@ def test_an_agreeing_word_leaves_the_engines_answer_and_secrets_in_a_resolution_
     assert agreed.track_record is not None and "corrected_from" not in agreed.track_record
     assert masked.category == "auth"
     assert "Hunter2secret" not in " ".join([masked.root_cause, *masked.steps])
+
+
+def test_only_dates_times_and_long_numbers_are_masked_when_lines_are_compared() -> None:
+    assert line_shape("2026-12-01 03:00:07 batch 20261201034411 rc=8 at 0x7f3a") == line_shape(
+        "2026-12-02  04:10:00.123 batch 20261202040000 rc=8 at 0x11"
+    )
+    assert line_shape("GET /api/orders returned 404") != line_shape("GET /api/orders returned 503")
+    assert line_shape("job ended rc=8") != line_shape("job ended rc=12")
+    assert line_shape("ORA-01653: unable to extend") != line_shape("ORA-01654: unable to extend")
+
+
+def test_a_word_on_another_code_of_the_same_job_does_not_carry_over(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        _word(conn, "h-1", "auth", False, line="2026-12-01 03:00:07 GET /api/ledger returned 401")
+        other = with_track_record(
+            conn, _run("h-2"), _annotation("h-2", "network", "2026-12-02 03:00:07 GET /api/ledger returned 503", 0.6)
+        )
+    assert other.category == "network"
+
+
+def test_unknown_is_no_word_and_a_later_note_does_not_cancel_a_correction(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        _word(conn, "u-1", None, True, annotated="unknown")  # an operator "confirms" an unknown
+        kept = with_track_record(conn, _run("u-2"), _annotation("u-2", "db_error", VAULT, 0.6))
+        _word(conn, "c-1", "permission", False, line=LINE, annotated="db_error")
+        save_feedback(conn, "c-1", "also told the vendor", None)  # a note, no verdict, no category
+        carried = with_track_record(conn, _run("c-2"), _annotation("c-2", "db_error", LINE, 0.6))
+    assert kept.category == "db_error"
+    assert carried.category == "permission"

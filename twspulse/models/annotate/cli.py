@@ -168,10 +168,11 @@ def feedback_command(
                     f"the annotation said {annotated}: --correct with another category is a contradiction",
                     param_hint="--category",
                 )
-            correct = category == annotated  # naming the category says whether the annotation was right
+            if correct is None:  # naming the category alone says whether the annotation was right
+                correct = category == annotated
         save_feedback(conn, run_id, resolution.strip(), correct, category)
     verdict: dict[bool | None, str] = {True: "correct", False: "wrong", None: "not rated"}
-    said = f"; category {category} for the next failures of this error pattern" if category and not correct else ""
+    said = f"; category {category} for the next failures of this error pattern" if category else ""
     click.echo(f"feedback stored for {run_id} (annotation {verdict[correct]}{said})")
 
 

@@ -10,15 +10,18 @@ evidence and the report.
 
 An operator can also say what the category really was (``twspulse feedback RUN_ID --wrong --category C``).
 That word carries over: the next failure of the same pattern (the same mined error pattern; when the line was
-not mined, the same job with the same error line up to its digits) is annotated with the operator's category,
-the operator's resolution as its first step, and a confidence from the operators' words on that pattern (an
-even prior, weighing as ``PRIOR_WEIGHT`` outcomes). A confirmation (``--correct``) is a word for the category
-it confirmed; the latest word wins. ``track_record.corrected_from`` keeps the engine's own category. Without
-it a rule base misreads a new tool's error every time it recurs; with it, an operator corrects it once.
+not mined, the same job with the same error line up to its dates, times and long numbers) is annotated with
+the operator's category, the operator's resolution as its first step, and a confidence from the operators'
+words on that pattern (an even prior, weighing as ``PRIOR_WEIGHT`` outcomes). A confirmation (``--correct``)
+is a word for the category it confirmed, except ``unknown``; each run's latest verdict or category counts
+(a later note without either changes nothing), and the latest word wins. ``track_record.corrected_from``
+keeps the engine's own category. Without it a rule base misreads a new tool's error every time it recurs;
+with it, an operator corrects it once.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,21 +57,32 @@ SELECT (SELECT pattern_id FROM mine),
  WHERE a.category = %(category)s AND a.run_id <> %(run_id)s
    AND CASE WHEN EXISTS (SELECT 1 FROM mine) THEN {_SAME_PATTERN} ELSE a.job_key = %(job_key)s END
 """
-# Operators' words on earlier runs of the same pattern, newest first: the latest feedback of each run that
-# names a category (a correction) or confirms the annotation's. Unmined lines compare by job and by the line
-# with its digits masked (a timestamp or a run number does not make another error).
+# Operators' words on earlier runs of the same pattern, newest first: each run's latest feedback that says
+# something about its annotation, when it names a category (a correction) or confirms the annotation's (an
+# `unknown` is no word: it names no cause). Unmined lines: the same job, compared by shape in Python.
 _WORDS = f"""{_MINE}, latest AS (
   SELECT DISTINCT ON (run_id) run_id, given_at, resolution, correct, category FROM annotation_feedback
+   WHERE category IS NOT NULL OR correct IS NOT NULL
    ORDER BY run_id, given_at DESC
 )
-SELECT l.run_id, coalesce(l.category, a.category), l.resolution, (SELECT pattern_id FROM mine)
+SELECT l.run_id, coalesce(l.category, a.category), l.resolution, (SELECT pattern_id FROM mine), a.error_line
   FROM job_annotations a JOIN latest l USING (run_id)
  WHERE a.run_id <> %(run_id)s AND (l.category IS NOT NULL OR l.correct)
-   AND CASE WHEN EXISTS (SELECT 1 FROM mine) THEN {_SAME_PATTERN}
-            ELSE a.job_key = %(job_key)s AND regexp_replace(btrim(a.error_line), '[0-9]+', '0', 'g')
-                                           = regexp_replace(btrim(%(error_line)s), '[0-9]+', '0', 'g') END
+   AND coalesce(l.category, a.category) <> 'unknown'
+   AND CASE WHEN EXISTS (SELECT 1 FROM mine) THEN {_SAME_PATTERN} ELSE a.job_key = %(job_key)s END
  ORDER BY l.given_at DESC, l.run_id
 """
+# What changes from one run of the same failure to the next: dates, times, long numbers (run, row and job
+# numbers), hex ids. Short numbers stay: "rc=8" and "rc=12", HTTP 404 and 503, ORA-01653 and ORA-01654 differ.
+_VOLATILE = re.compile(
+    r"\d{4}-\d{2}-\d{2}|\b\d{1,4}[/.]\d{1,2}[/.]\d{2,4}\b|\b\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?|\b0x[0-9a-f]+\b|\d{6,}",
+    re.IGNORECASE,
+)
+
+
+def line_shape(line: str) -> str:
+    """``line`` with what differs between two runs of the same failure masked (for comparing unmined lines)."""
+    return _VOLATILE.sub("#", " ".join(line.split()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +139,12 @@ def operators_word(conn: psycopg.Connection[Any], run: FailedRun, annotation: An
         _WORDS, {"run_id": annotation.run_id, "error_line": annotation.error_line, "job_key": run.job_key}
     ).fetchall()
     rows = [row for row in rows if row[1] in CATEGORIES]  # a word the model no longer knows is not one
+    if rows and rows[0][3] is None:  # not mined: the same job's runs that failed on a line of the same shape
+        shape = line_shape(annotation.error_line)
+        rows = [row for row in rows if row[4] and line_shape(row[4]) == shape]
     if not rows:
         return None
-    run_id, category, resolution, pattern = rows[0]
+    run_id, category, resolution, pattern, _ = rows[0]
     agreeing = sum(1 for row in rows if row[1] == category)
     basis = f"pattern {pattern}" if pattern else f"job {run.job_key}"
     return OperatorsWord(basis, category, run_id, resolution, agreeing, len(rows) - agreeing)
