@@ -69,3 +69,13 @@ def test_a_short_file_told_its_probation_is_watched_earlier() -> None:
     # the detector counts 600 points as 2,500 of a long series: margins about twice their width
     assert not untold[600]
     assert told[600]
+
+
+def test_nabs_convention_ignores_flags_inside_the_probationary_period_only() -> None:
+    from bench.nab_eval import after_probation
+
+    s = _series(2000, seed=1)  # probation 300 points
+    flags = np.zeros(2000, dtype=bool)
+    flags[[10, 299, 300, 1000]] = True
+    assert np.flatnonzero(after_probation(flags, s)).tolist() == [300, 1000]
+    assert flags[10]  # the caller's flags are left as they were
