@@ -826,7 +826,145 @@ _TRANSLATED: tuple[_Words, ...] = (
         r"\bmemória insuficiente\b",
     ),
 )
+# Round 13: the same families in Dutch, Swedish, Danish/Norwegian, Polish, Czech, Russian, Turkish, Japanese,
+# Simplified Chinese and Korean, as glibc's strerror, Windows, PostgreSQL and SQL Server print them (and a
+# few gaps of the first five: a deadlock, a duplicate key). Japanese, Chinese and Korean have no word
+# boundaries: their phrases are read without \b.
+_TRANSLATED_MORE: tuple[_Words, ...] = (
+    _words(
+        "permission",
+        WORDS,
+        r"\btoegang (?:is )?geweigerd\b|\bgeen (?:toegang|machtiging|toestemming)\b|\båtkomst (?:nekas|nekad)\b|"
+        r"\bbehörighet saknas\b|\badgang (?:er )?nægtet\b|\bingen (?:adgang|tilgang)\b|\btilgang (?:er )?nektet\b|"
+        r"\bbrak (?:dostępu|uprawnień)\b|\bodmowa dostępu\b|\bodmowa uprawnień\b|\bpřístup (?:byl )?odepřen\b|"
+        r"\bnedostatečná oprávnění\b|\bотказано в доступе\b|\bдоступ запрещ[её]н\b|\bнедостаточно прав\b|"
+        r"\bнет прав\b|\berişim (?:engellendi|reddedildi)\b|\bizin (?:reddedildi|yok)\b|"
+        r"アクセスが拒否|許可がありません|アクセス許可がありません|権限がありません|拒绝访问|权限不够|访问被拒绝|"
+        r"没有权限|액세스가 거부|허가 거부|권한이 없",
+    ),
+    _words(
+        "missing_file",
+        WORDS,
+        # the C library's "No such file or directory" and Windows' "cannot find the file specified"
+        r"\bbestand of map bestaat niet\b|\bfilen eller katalogen finns inte\b|"
+        r"\bingen (?:sådan|slik) fil\b|\bnie ma takiego pliku\b|\badresář nebo soubor neexistuje\b|"
+        r"\bнет такого файла\b|\bböyle bir dosya\b|そのようなファイルやディレクトリはありません|"
+        r"没有那个文件或目录|그런 파일이나 디렉터리가 없습니다|"
+        r"\b(?:bestand|map|pad|directory|fil(?:en)?|katalog(?:en)?|mappe(?:n)?|sökväg(?:en)?|sti(?:en)?|"
+        r"plik(?:u)?|katalog(?:u)?|ścieżk\w|soubor(?:u)?|adresář(?:e)?|cest(?:a|u)|файл(?:а)?|каталог(?:а)?|"
+        r"путь|папк\w|dosya\w*|dizin\w*|klasör\w*)\b(?:[^.;]|\.\w){0,80}"
+        r"\b(?:bestaat niet|niet (?:gevonden|vinden)|finns inte|hittades inte|hitta(?:r)? inte|findes ikke|"
+        r"finnes ikke|ikke (?:fundet|funnet|finde|finne)|nie istnieje|nie znaleziono|nie można odnaleźć|"
+        r"neexistuje|nebyl\w? nalezen\w?|nelze nalézt|nemůže nalézt|не существует|не найден\w*|"
+        r"не удается найти|не удалось найти|bulunamadı|bulamıyor|mevcut değil)|"
+        r"\b(?:het systeem kan het opgegeven bestand niet vinden|det går inte att hitta (?:filen|sökvägen)|"
+        r"systemet kan ikke finde den angivne fil|systemet finner ikke\b|nie można odnaleźć określonego pliku|"
+        r"systém nemůže nalézt uvedený soubor|не удается найти указанный файл|"
+        r"sistem belirtilen dosyayı bulamıyor)|"
+        r"(?:ファイル|パス|ディレクトリ|フォルダー?)[^。.;]{0,60}(?:見つかりません|存在しません|検出できません)|"
+        r"(?:文件|目录|路径|文件夹)[^。.;]{0,60}(?:不存在|找不到)|找不到指定的(?:文件|路径)|"
+        r"(?:파일|디렉터리|경로|폴더)[^.;]{0,60}(?:찾을 수 없|존재하지 않|없습니다)",
+    ),
+    _words(
+        "disk_full",
+        WORDS,
+        r"\bgeen ruimte meer\b|\bonvoldoende (?:schijf)?ruimte\b|\benheten är full\b|"
+        r"\binte tillräckligt med (?:utrymme|diskutrymme)\b|\bikke mere plads\b|\bikke nok plads\b|"
+        r"\bikke mer plass\b|\bikke nok (?:disk)?plass\b|\bbrak (?:wolnego )?miejsca\b|\bza mało miejsca\b|"
+        r"\bnení (?:volné|dost) míst[oa]\b|\bnedostatek místa\b|\bне осталось свободного места\b|"
+        r"\bнедостаточно (?:места|свободного места)\b|\bнет (?:свободного )?места\b|\byer kalmadı\b|"
+        r"\byeterli (?:disk )?alan yok\b|空き領域がありません|十分な空き領域|ディスク(?:容量)?がいっぱい|"
+        r"设备上没有空间|磁盘空间不足|磁盘已满|남은 공간이 없|디스크 공간이 부족|공간이 부족",
+    ),
+    _words(
+        "oom",
+        WORDS,
+        r"\bonvoldoende geheugen\b|\bkan geen geheugen\b|\bgeheugen (?:is )?vol\b|\bslut på minne\b|"
+        r"\b(?:otillräckligt|för lite) minne\b|\bkan inte allokera minne\b|\bkan ikke (?:allokere|tildele) "
+        r"(?:hukommelse|minne)\b|\bikke nok (?:hukommelse|minne)\b|\bbrak pamięci\b|\bza mało pamięci\b|"
+        r"\bnie można przydzielić pamięci\b|\bnedostatek paměti\b|\bnelze alokovat paměť\b|"
+        r"\bнехватка памяти\b|\bнедостаточно памяти\b|\bневозможно выделить память\b|"
+        r"\bне удалось выделить память\b|\bнет памяти\b|\byetersiz bellek\b|\bbellek (?:yetersiz|ayrılamıyor)\b|"
+        r"メモリ不足|メモリを確保できません|メモリが不足|内存不足|内存用尽|无法分配内存|메모리 부족|"
+        r"메모리를 할당할 수 없|메모리가 부족",
+    ),
+    _words(
+        "db_error",
+        WORDS,
+        # a deadlock, a duplicate key, a table that is not there, in every language above and the first five
+        r"\binterbloqueo\b|\binterblocage\b|\bvictime du blocage\b|\bvranglås\b|\bbaglås\b|\bdödläge\b|"
+        r"\bzakleszczeni\w*\b|\bzakleszczon\w*\b|\bvzájemné(?:ho)? zablokování\b|\bвзаимоблокировк\w*\b|"
+        r"\bkilitlenme\b|\bimpasse (?:gedetecteerd|detectad[oa])\b|\bstallo rilevato\b|\bverklemmung\b|"
+        r"\bslachtoffer van de impasse\b|デッドロック|死锁|교착 ?상태|"
+        r"\b(?:clave|llave) duplicada\b|\bclé (?:en double|dupliquée)\b|\bchiave duplicata\b|"
+        r"\bvalore chiave duplicato\b|\bchave duplicada\b|\bvalor da chave\b[^.;]{0,20}\bviola\b|"
+        r"\bdoppelte[nr]? schlüssel\w*\b|\bdubbele sleutel\w*\b|\bduplicerat nyckelvärde\b|"
+        r"\bduplikeret nøgle\b|\bduplisert nøkkel\b|\bpodwójna wartość klucza\b|\bzduplikowan\w* klucz\w*\b|"
+        r"\bduplicitní hodnota klíče\b|\bповторяющееся значение ключа\b|\bповторяющийся ключ\b|"
+        r"\bdublikat klucza\b|\b(?:tekrar eden|yinelenen|çift) anahtar\b|重複したキー|一意性制約|重复键|唯一约束|"
+        r"중복된 키|고유 제약 조건|"
+        r"\b(?:relatie|relationen|relacja|relace|tabel|tabellen|tabela|tabulka|отношение|таблица)\b[^.;]{0,60}"
+        r"\b(?:bestaat niet|existerar inte|finns inte|findes ikke|finnes ikke|nie istnieje|neexistuje|"
+        r"не существует)|\bongeldige objectnaam\b|\bnieprawidłowa nazwa obiektu\b|\bнедопустимое имя объекта\b|"
+        r"リレーション[^。.;]{0,60}存在しません|オブジェクト名[^。.;]{0,60}無効|(?:关系|表)[^。.;]{0,60}不存在|"
+        r"对象名[^。.;]{0,60}无效|(?:릴레이션|테이블)[^.;]{0,60}없습니다|개체 이름[^.;]{0,60}잘못",
+    ),
+    _words(
+        "auth",
+        WORDS,
+        r"\b(?:wachtwoord|paswoord)\w*\b[^.;]{0,40}\b(?:mislukt|onjuist|ongeldig|verlopen)|"
+        r"\b(?:authenticatie|aanmelding|aanmelden)\w*\b[^.;]{0,30}\bmislukt\b|\bongeldig wachtwoord\b|"
+        r"\b(?:lösenords)?autentisering\w*\b[^.;]{0,20}\bmisslyckades\b|\binloggning\w*\b[^.;]{0,30}"
+        r"\bmisslyckades\b|\bfelaktigt lösenord\b|\b(?:login|logon|pålogging|godkendelse|autentisering)\w*\b"
+        r"[^.;]{0,30}\b(?:mislykkedes|mislyktes)\b|\b(?:forkert|feil) (?:adgangskode|passord)\b|"
+        r"\b(?:logowanie|uwierzytelnianie|autoryzacja)\b[^.;]{0,40}\bnie powiodł\w*\b|"
+        r"\bnieprawidłowe hasło\b|\bbłędne hasło\b|\b(?:přihlášení|ověření|autentizace)\b[^.;]{0,40}"
+        r"\b(?:selhal\w*|se nezdařil\w*|nezdařil\w*)|\bnesprávné heslo\b|\bошибка (?:входа|аутентификации)\b|"
+        r"\bне прош[её]л проверку подлинности\b|\bневерный пароль\b|\bпроверк\w* подлинности\b[^.;]{0,30}"
+        r"\b(?:не удалась|ошибка)|\b(?:oturum açma|kimlik doğrulama\w*|şifre doğrulaması|parola doğrulaması)\b"
+        r"[^.;]{0,30}\bbaşarısız\b|\b(?:şifre|parola) (?:yanlış|hatalı|geçersiz)\b|"
+        r"(?:パスワード)?認証に失敗|ログインできませんでした|ログインに失敗|パスワードが(?:違い|正しくありません)|"
+        r"(?:认证|身份验证|验证)失败|登录失败|密码错误|인증(?:을|에)? ?실패|로그인하지 못했|로그인 실패|"
+        r"암호가 (?:잘못|올바르지)",
+    ),
+    _words(
+        "network",
+        WORDS,
+        r"\bverbinding (?:is )?(?:geweigerd|verbroken)\b|\bkon geen verbinding\b|\bhost is onbereikbaar\b|"
+        r"\bgeen route naar\b|\b(?:förbindelsen|anslutningen) (?:vägrades|nekades)\b|\bkunde inte ansluta\b|"
+        r"\bingen väg till\b|\bforbindelse (?:nægtet|nektet)\b|\bkunne ikke (?:forbinde|koble)\b|"
+        r"\bingen rute til\b|\bpołączenie odrzucone\b|\bnie można połączyć\b|\bbrak trasy do\b|"
+        r"\bspojení odmítnuto\b|\bnelze se připojit\b|\bneexistuje cesta\b|\bв соединении отказано\b|"
+        r"\bсоединение (?:отклонено|отвергнуто|разорвано)\b|\bне удалось подключиться\b|"
+        r"\bнет маршрута до\b|\bbağlantı reddedildi\b|\bbağlanılamadı\b|\bbağlantı kurulamadı\b|"
+        r"接続を拒否|接続できませんでした|接続できません|ホストへの経路がありません|拒绝连接|连接被拒绝|"
+        r"无法连接|没有到主机的路由|연결이 거부|접속할 수 없|연결할 수 없|호스트로 갈 루트가 없",
+    ),
+    # a connection that timed out, before the time limit of the last entry
+    _words(
+        "network",
+        WORDS,
+        r"\b(?:verbinding|förbindelsen|anslutning\w*|forbindelse\w*|połączeni\w*|spojení|соединени\w*|"
+        r"подключени\w*|bağlantı\w*)\b[^.;]{0,40}(?:time-?out|tidsgräns|dog ut|tidsudløb|tidsavbrudd|limit czasu|"
+        r"czas oczekiwania|vypršel|время ожидания|тайм-аут|zaman aşımı)|"
+        r"\b(?:limit czasu|czas oczekiwania|время ожидания|тайм-аут)\b[^.;]{0,20}\b(?:połączeni\w*|соединени\w*|"
+        r"подключени\w*)|"
+        r"(?:接続|连接|연결)[^。.;]{0,20}(?:タイムアウト|超时|시간(?:이)? 초과)",
+        shadows="timeout",
+    ),
+    _words(
+        "timeout",
+        WORDS,
+        r"\btime-?out\b[^.;]{0,20}\b(?:verlopen|overschreden)\b|\btijdslimiet\b[^.;]{0,20}\b(?:overschreden|"
+        r"verlopen)\b|\btidsgräns\w*\b[^.;]{0,20}\böverskre\w*|\btidsgrænse\w*\b[^.;]{0,20}\boverskredet\b|"
+        r"\btidsavbrudd\b|\bprzekroczon\w* (?:limit )?czas\w*\b|\bupłynął limit czasu\b|"
+        r"\bvypršel\w*\b[^.;]{0,20}\b(?:časový limit|čas)\b|\bčasový limit\b[^.;]{0,20}\bvypršel\b|"
+        r"\bистекло время ожидания\b|\bпревышено время ожидания\b|\bвремя ожидания\b[^.;]{0,30}\bистекло\b|"
+        r"\bтайм-аут\w*\b|\bzaman aşımı\w*\b|タイムアウト|超时|시간(?:이)? 초과",
+    ),
+)
 # The localised readings run only on a line with one of their words (a literal test), not on every line.
+_WITH_TRANSLATED = _LEXICON + _TRANSLATED + _TRANSLATED_MORE
 _TRANSLATED_WORD = re.compile(trie_pattern(TRANSLATED_FAILURE_WORDS))
 # The last resort: each family's own words. A failing line (one with a failure word) that nothing above
 # classified gets the family most of its words belong to, at the lowest strength; a tie says nothing.
@@ -932,7 +1070,7 @@ def read_line(text: str, own_job: str | None = None) -> LineReading:
             note(category, WEAK_WORDS if _GENERIC_TYPE.fullmatch(name) else TYPE_NAME, f"type {name}")
     if not quiet:
         words = _words_of_identifiers(text)
-        readings = _LEXICON + _TRANSLATED if _TRANSLATED_WORD.search(words.lower()) else _LEXICON
+        readings = _WITH_TRANSLATED if _TRANSLATED_WORD.search(words.lower()) else _LEXICON
         for entry in readings:
             if entry.category in shadowed:
                 continue

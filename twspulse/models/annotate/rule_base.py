@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from twspulse.models.annotate.annotation import Category
 
-RULES_VERSION = "rules-14"
+RULES_VERSION = "rules-15"
 
 
 @dataclass(frozen=True, slots=True)
@@ -618,7 +618,8 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
     "data_quality": ("paths", "tables", "columns", "error_codes"),
 }
 
-# Words of failure messages localised to German, French, Spanish, Italian and Portuguese (evidence.py reads
+# Words of failure messages localised to German, French, Spanish, Italian, Portuguese and (round 13) Dutch,
+# Swedish, Danish/Norwegian, Polish, Czech, Russian, Turkish, Japanese, Chinese and Korean (evidence.py reads
 # them): a line with one among the first and last lines of the output is read (a test over every line of a
 # long joblog would cost more than the rare localised line is worth).
 TRANSLATED_FAILURE_WORDS = (
@@ -632,6 +633,37 @@ TRANSLATED_FAILURE_WORDS = (
     "espaço", "recusada", "esgotado", "senha", "autenticação", "memória", "desconocido", "inconnu", "bekannt",
     "impossibile", "n'existe", "n’existe", "encontra", "verbindung", "nenhuma", "réseau", "pas accessible",
     "connessione", "tempo limite", "zugänglich", "existiert nicht", "non esiste", "não existe",
+    # Round 13: deadlocks and duplicate keys of the first five; Dutch, Swedish, Danish/Norwegian, Polish, Czech,
+    # Russian, Turkish, Japanese, Simplified Chinese and Korean
+    "interbloqueo", "interblocage", "victime du blocage", "impasse", "stallo", "verklemmung", "duplicad",
+    "en double", "dupliqu", "chiave duplicat", "valore chiave", "valor da chave", "doppelte", "geweigerd",
+    "geen toegang", "geen machtiging", "geen toestemming", "bestaat niet", "niet gevonden", "niet vinden",
+    "geen ruimte",
+    "onvoldoende", "geheugen", "dubbele sleutel", "objectnaam", "mislukt", "onjuist", "ongeldig", "verlopen",
+    "verbroken", "kon geen verbinding", "onbereikbaar", "geen route", "time-out", "tijdslimiet", "nekas",
+    "nekad", "behörighet", "finns inte", "hittades inte", "hitta inte", "hittar inte", "ingen sådan",
+    "enheten är full", "tillräckligt", "slut på minne", "lite minne", "allokera", "dödläge", "nyckelvärde",
+    "existerar inte", "misslyckades", "lösenord", "vägrades", "nekades", "kunde inte ansluta", "ingen väg",
+    "tidsgräns", "förbindelsen", "nægtet", "nektet", "ingen adgang", "ingen tilgang", "findes ikke",
+    "finnes ikke", "ikke fundet", "ikke funnet", "ikke finde", "ikke finne", "ingen slik", "finner ikke",
+    "plads", "plass", "hukommelse", "tildele", "vranglås", "baglås", "duplikeret", "duplisert",
+    "mislykkedes", "mislyktes", "adgangskode", "passord", "kunne ikke", "ingen rute", "tidsgrænse",
+    "tidsudløb", "tidsavbrudd", "dostępu", "uprawnień", "nie ma takiego", "nie istnieje", "nie znaleziono",
+    "nie można", "miejsca", "pamięci", "zakleszcz", "klucza", "nie powiod", "hasło", "odrzucone",
+    "brak trasy", "przekroczon", "limit czasu", "czas oczekiwania", "nazwa obiektu", "odepřen", "oprávnění",
+    "neexistuje", "nalezen", "nalézt", "míst", "paměť", "paměti", "zablokování", "klíče", "selhal",
+    "nezdařil", "heslo", "odmítnuto", "připojit", "vypršel", "časový limit", "отказано", "запрещ",
+    "недостаточно", "нет прав", "нет такого", "не существует", "не найден", "не удается", "не удалось",
+    "места", "памят", "нехватка", "взаимоблокир", "значение ключа", "повторяющийся", "ошибка",
+    "подлинности", "пароль", "соединени", "подключени", "маршрута", "время ожидания", "тайм-аут",
+    "имя объекта", "engellendi", "reddedildi", "izin yok", "böyle bir dosya", "bulunamadı", "bulamıyor",
+    "mevcut değil", "yer kalmadı", "alan yok", "bellek", "kilitlenme", "anahtar", "başarısız", "yanlış",
+    "hatalı", "geçersiz", "bağlan", "zaman aşımı", "拒否", "ありません", "存在しません", "見つかりません",
+    "検出できません", "空き領域", "いっぱい", "メモリ", "デッドロック", "重複", "一意性制約", "無効", "認証",
+    "ログイン", "パスワード", "接続", "タイムアウト", "拒绝", "权限", "不存在", "找不到", "没有那个文件",
+    "空间", "磁盘已满", "内存", "死锁", "重复键", "唯一约束", "无效", "失败", "密码错误", "连接", "路由",
+    "超时", "거부", "권한이 없", "없습니다", "찾을 수 없", "존재하지 않", "공간", "메모리", "교착",
+    "중복된 키", "고유 제약", "잘못", "실패", "로그인하지", "접속할 수 없", "연결할 수 없", "루트가 없", "초과",
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder

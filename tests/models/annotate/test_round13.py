@@ -1,0 +1,122 @@
+"""Round 13 (rules-15), on invented lines: failure messages localised to Dutch, Swedish, Danish/Norwegian,
+Polish, Czech, Russian, Turkish, Japanese, Simplified Chinese and Korean (as the C library, Windows, PostgreSQL
+and SQL Server print them), the deadlocks and duplicate keys of the first five languages, and the general
+mechanisms built on blind13's misses."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.models.annotate.test_round10 import _top as _first
+from tests.models.annotate.test_rules_engine import _annotate
+from twspulse.models.annotate.annotation import Annotation
+from twspulse.models.annotate.evidence import classify_line
+from twspulse.models.annotate.rule_base import TRANSLATED_FAILURE_WORDS
+
+
+def _categories(line: str) -> list[str]:
+    return [found.category for found in classify_line(line)]
+
+
+def _annotated_as(lines: list[str], category: str, error_line: str) -> Annotation:
+    """The annotation of a joblog of `lines`, checked for its category and error line."""
+    annotation = _annotate("".join(f"{line}\n" for line in lines))
+    assert (annotation.category, annotation.error_line) == (category, error_line)
+    return annotation
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        # Dutch
+        ("kopieer: kan '/srv/in/bon7.dat' niet openen: Bestand of map bestaat niet", "missing_file"),
+        ('psql: fout: FATAL:  wachtwoord-authenticatie mislukt voor gebruiker "lees_robot"', "auth"),
+        ("schrijven naar /var/spool/q3 mislukt: Geen ruimte meer over op apparaat", "disk_full"),
+        ("rsync: verbinding geweigerd door ziltbak9 (poort 873)", "network"),
+        ("Toegang geweigerd tot \\\\nas-zw\\archief", "permission"),
+        # Swedish
+        ("läs: /data/fakt/ut.csv: Filen eller katalogen finns inte", "missing_file"),
+        ('FATAL:  lösenordsautentisering misslyckades för användare "lagret_rw"', "auth"),
+        ("kopiering avbruten: Åtkomst nekas till /mnt/lager/x", "permission"),
+        ("ssh: anslut till värden kvarn4: Förbindelsen vägrades", "network"),
+        # Danish / Norwegian
+        ("arkiv: kan ikke skrive: Ikke mere plads på enheden", "disk_full"),
+        ("sikkerhed: Adgang nægtet til mappen D:\\eksport", "permission"),
+        ("overføring: Ingen slik fil eller katalog: /inn/ordre.xml", "missing_file"),
+        ("Pålogging mislyktes for bruker 'fjord_etl'", "auth"),
+        # Polish
+        ("BŁĄD:  wykryto zakleszczenie podczas aktualizacji pozycji", "db_error"),
+        ('BŁĄD:  podwójna wartość klucza narusza ograniczenie unikalności "pk_wiersz"', "db_error"),
+        ("cat: /dane/we/plik9.txt: Nie ma takiego pliku ani katalogu", "missing_file"),
+        ("Logowanie użytkownika 'hurt_app' nie powiodło się.", "auth"),
+        # Czech
+        ("cp: nelze vytvořit soubor: Na zařízení není volné místo", "disk_full"),
+        ("zápis selhal: Přístup odepřen", "permission"),
+        ('CHYBA:  relace "sklad_pohyby" neexistuje', "db_error"),
+        # Russian
+        ("ОШИБКА:  обнаружена взаимоблокировка при обновлении остатков", "db_error"),
+        ("cp: невозможно открыть '/опт/данные/a.txt': Отказано в доступе", "permission"),
+        ("tar: /выгрузка/b.tar: Нет такого файла или каталога", "missing_file"),
+        ("java.lang.OutOfMemoryError в модуле сверки: недостаточно памяти", "oom"),
+        ("ssh: connect to host kedr7 port 22: Время ожидания соединения истекло", "network"),
+        # Turkish
+        ('HATA:  "rapor_okur" kullanıcısı için şifre doğrulaması başarısız oldu', "auth"),
+        ("kopyala: Erişim engellendi: D:\\paylasim\\satis", "permission"),
+        ("yükleme: Bağlantı reddedildi (sunucu elma3, port 9092)", "network"),
+        ("sorgu iptal edildi: zaman aşımı süresi doldu", "timeout"),
+        # Japanese
+        ("Copy-Item : パス '\\\\nas-kita\\share\\z.csv' へのアクセスが拒否されました。", "permission"),
+        ('エラー: ユーザー "hanbai_ro" のパスワード認証に失敗しました', "auth"),
+        ("書き込み失敗: デバイスに空き領域がありません", "disk_full"),
+        ("エラー: デッドロックを検出しました", "db_error"),
+        # Simplified Chinese
+        ("cp: 无法获取'/数据/输入/c.txt' 的文件状态(stat): 没有那个文件或目录", "missing_file"),
+        ('错误:  重复键违反唯一约束"uk_dingdan"', "db_error"),
+        ("psql: 错误: 无法连接到服务器: 拒绝连接", "network"),
+        ("写入失败: 设备上没有空间", "disk_full"),
+        # Korean
+        ('오류: 중복된 키 값이 "pk_jumun" 고유 제약 조건을 위반함', "db_error"),
+        ("복사 실패: 액세스가 거부되었습니다.", "permission"),
+        ('치명적오류: 사용자 "kiosk_rw"의 password 인증을 실패했습니다', "auth"),
+        ("요청 실패: 연결 시간 초과 (호스트 bada2)", "network"),
+        # the first five: a deadlock and a duplicate key
+        ("La transacción (Id. de proceso 77) quedó en interbloqueo con otro proceso.", "db_error"),
+        ("ERREUR:  interblocage détecté sur la table stocks", "db_error"),
+        ("FEHLER:  doppelter Schlüsselwert verletzt Unique-Constraint »artikel_pkey«", "db_error"),
+        ("ERROR:  llave duplicada viola restricción de unicidad «cliente_pkey»", "db_error"),
+        ('ERRORE:  un valore chiave duplicato viola il vincolo univoco "ordini_pkey"', "db_error"),
+    ],
+)
+def test_a_localised_failure_message_gets_its_family(line: str, category: str) -> None:
+    assert _first(line) == category
+
+
+def test_a_connection_timeout_in_another_language_is_the_network_not_a_time_limit() -> None:
+    assert "timeout" not in _categories("SSH: 接続がタイムアウトしました (ホスト umi4)")
+    assert _categories("ジョブ: タイムアウトしました (上限 30 分)") == ["timeout"]
+
+
+def test_no_english_word_switches_the_new_localised_readings_on() -> None:
+    english = "the share is accessible again after the restart; the network route exists; duplicate key skipped"
+    assert not [word for word in TRANSLATED_FAILURE_WORDS if word in english]
+
+
+def test_a_localised_error_line_wins_over_the_wrappers_exit_line() -> None:
+    line = "Copy-Item : パス '\\\\nas-kita\\share\\out\\z.csv' へのアクセスが拒否されました。"
+    lines = [
+        "2026/01/05 03:00:01 [INFO] 集計開始",
+        line,
+        "2026/01/05 03:00:02 [ERROR] 処理に失敗しました。終了コード=1",
+    ]
+    _annotated_as(lines, "permission", line)
+
+
+def test_a_spanish_deadlock_is_the_database_not_the_wrappers_exit_line() -> None:
+    line = "La transacción (Id. de proceso 90) quedó en interbloqueo con otro proceso. Ejecute de nuevo la transacción."
+    lines = ["05/01/2026 02:00:01 Paso 3/3: EXEC dbo.usp_Cierre", line, "05/01/2026 ERROR: sqlcmd terminó con código 1"]
+    _annotated_as(lines, "db_error", line)
+
+
+def test_a_dutch_password_failure_names_the_user() -> None:
+    line = 'psql: fout: FATAL:  wachtwoord-authenticatie mislukt voor gebruiker "lees_robot"'
+    assert "lees_robot" in _annotated_as(["start rapportage", line], "auth", line).root_cause
