@@ -52,7 +52,11 @@ _GENERIC = re.compile(
 )
 _QUIET_LEVEL = re.compile(r"(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)")
 _WARN_LEVEL = re.compile(r"(?:^|[\s\[])(?:WARN|WARNING)(?:[\s\]:]|$)")
-_XTRACE = re.compile(r"^\++ ")  # the shell echoing a command (set -x): its words are arguments, not errors
+# A command echoed before it runs: its words are arguments, not errors. The shell's set -x ("+ cmd"), cmd.exe's
+# prompt ("D:\\jobs\\bin>tool args"), Expect's "spawn cmd" and a Unix prompt ("user@host:~$ cmd").
+ECHOED_COMMAND = re.compile(
+    r"^\++ |^[A-Za-z]:\\[^<>|\"\n]{0,200}>(?![>\s])|^spawn \S|^[\w.-]{1,64}@[\w.-]{1,64}:[^\s$#]{0,200}[$#] "
+)
 _BARE_LABEL = re.compile(r"^(?:error|fatal|severe|exception)(?: at line \d+)?\s*:?\s*$", re.IGNORECASE)
 _CONTINUATION = re.compile(r"^(?:DETAIL|HINT|CONTEXT|Reason|LINE \d+):\s", re.IGNORECASE)
 _STACK_FRAME = re.compile(r"^(?:at\s+[\w$.<>/]+\(.*\)|\.\.\.\s*\d+\s+more|File \".*\", line \d+)")
@@ -74,7 +78,7 @@ class ErrorLine:
 
 def score_line(text: str) -> int:
     """How strongly one stripped line reads as the explanation of a failure (0: not at all)."""
-    if not text or _STACK_FRAME.match(text) or _XTRACE.match(text):
+    if not text or _STACK_FRAME.match(text) or ECHOED_COMMAND.match(text):
         return 0
     if _CAUSED_BY.match(text):
         return 4

@@ -9,6 +9,7 @@ import pytest
 
 from tests.models.annotate.test_round10 import _top as _first
 from tests.models.annotate.test_rules_engine import _annotate
+from twspulse.joblog.error_lines import score_line
 from twspulse.models.annotate.annotation import Annotation
 from twspulse.models.annotate.evidence import classify_line
 from twspulse.models.annotate.rule_base import TRANSLATED_FAILURE_WORDS
@@ -101,22 +102,82 @@ def test_no_english_word_switches_the_new_localised_readings_on() -> None:
     assert not [word for word in TRANSLATED_FAILURE_WORDS if word in english]
 
 
-def test_a_localised_error_line_wins_over_the_wrappers_exit_line() -> None:
-    line = "Copy-Item : パス '\\\\nas-kita\\share\\out\\z.csv' へのアクセスが拒否されました。"
-    lines = [
-        "2026/01/05 03:00:01 [INFO] 集計開始",
-        line,
-        "2026/01/05 03:00:02 [ERROR] 処理に失敗しました。終了コード=1",
-    ]
-    _annotated_as(lines, "permission", line)
+_JAPANESE_DENIAL = "Copy-Item : パス '\\\\nas-kita\\share\\out\\z.csv' へのアクセスが拒否されました。"
+_SPANISH_DEADLOCK = (
+    "La transacción (Id. de proceso 90) quedó en interbloqueo con otro proceso. Ejecute de nuevo la transacción."
+)
+_GROOVY_CAUSE = "Caught: groovy.lang.MissingPropertyException: No such property: outDir for class: nightly_sync"
 
 
-def test_a_spanish_deadlock_is_the_database_not_the_wrappers_exit_line() -> None:
-    line = "La transacción (Id. de proceso 90) quedó en interbloqueo con otro proceso. Ejecute de nuevo la transacción."
-    lines = ["05/01/2026 02:00:01 Paso 3/3: EXEC dbo.usp_Cierre", line, "05/01/2026 ERROR: sqlcmd terminó con código 1"]
-    _annotated_as(lines, "db_error", line)
+@pytest.mark.parametrize(
+    ("lines", "category", "cause"),
+    [
+        # a localised cause wins over the wrapper's exit line
+        (["2026/01/05 03:00:01 [INFO] 集計開始", _JAPANESE_DENIAL, "[ERROR] 処理に失敗しました。終了コード=1"],
+         "permission", _JAPANESE_DENIAL),
+        (["05/01/2026 02:00:01 Paso 3/3: EXEC dbo.usp_Cierre", _SPANISH_DEADLOCK, "05/01/2026 ERROR: sqlcmd terminó"],
+         "db_error", _SPANISH_DEADLOCK),
+        # the JVM's illegal reflective access warning is never the error line
+        (["WARNING: An illegal reflective access operation has occurred (shim 2.0)",
+          "WARNING: Illegal reflective access by org.acme.shim.Reflector (file:/opt/shim.jar) to method x.y()",
+          "WARNING: All illegal access operations will be denied in a future release of the runtime",
+          _GROOVY_CAUSE, "\tat nightly_sync.run(nightly_sync.groovy:14)"],
+         "script_error", _GROOVY_CAUSE),
+    ],
+)  # fmt: skip
+def test_the_cause_wins_over_its_neighbours(lines: list[str], category: str, cause: str) -> None:
+    _annotated_as(lines, category, cause)
 
 
 def test_a_dutch_password_failure_names_the_user() -> None:
     line = 'psql: fout: FATAL:  wachtwoord-authenticatie mislukt voor gebruiker "lees_robot"'
     assert "lees_robot" in _annotated_as(["start rapportage", line], "auth", line).root_cause
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        "F:\\jobs\\vault\\bin>vaultcli login --token-file F:\\jobs\\keys\\t.json -q",
+        "+ rsync -a --timeout=30 /srv/out/ mirror7:/in/",
+        "spawn ssh -o ConnectTimeout=15 pusher@kiosk9.example.test",
+        "deploy@kiosk9:~$ sqlplus -s etl/*** @load.sql",
+    ],
+)
+def test_an_echoed_command_line_is_never_the_error_line(echo: str) -> None:
+    assert score_line(echo) == 0
+    cause = "E0415: Unable to authenticate with the stored key."
+    _annotated_as([echo, "Authenticating to the key store...", cause, "job ended, exit 1"], "auth", cause)
+
+
+def test_a_dotnet_assembly_that_does_not_load_is_a_dependency_not_a_missing_file() -> None:
+    line = (
+        "Unhandled Exception: System.IO.FileNotFoundException: Could not load file or assembly 'Acme.Ledger.Db, "
+        "Version=2.1.0.0, Culture=neutral' or one of its dependencies. The system cannot find the file specified."
+    )
+    assert _first(line) == "dependency"
+    assert _first("copy.exe: The system cannot find the file specified. (D:\\in\\a.dat)") == "missing_file"
+
+
+@pytest.mark.parametrize(
+    ("line", "category", "not_category"),
+    [
+        # a database that runs out of memory is memory, not the database
+        ("psql:/opt/mpp/cube.sql:12: ERROR:  Canceling query because of high VMEM usage. Used: 900MB, red zone: 800MB",
+         "oom", "db_error"),
+        ("ERROR:  out of memory for query result (seg3 slice1 10.9.9.9:6000 pid=4242)", "oom", "db_error"),
+        # a value of another type than its schema declares is bad data, not the code
+        ('Exception in thread "main" org.apache.avro.AvroTypeException: Expected long. Got VALUE_STRING',
+         "data_quality", "script_error"),
+        ("schema check: #/amount: expected type: Number, found: String", "data_quality", "script_error"),
+    ],
+)  # fmt: skip
+def test_a_family_that_overrules_a_neighbour(line: str, category: str, not_category: str) -> None:
+    assert _first(line) == category
+    assert not_category not in _categories(line)
+
+
+def test_a_tcl_variable_never_set_is_the_scripts_error() -> None:
+    cause = 'can\'t read "spool_dir": no such variable'
+    assert _first(cause) == "script_error"
+    lines = ["spawn ssh feeder@prn4.example.test", "feeder@prn4:~$ ", cause, "    while executing", "wrapper: exit 1"]
+    _annotated_as(lines, "script_error", cause)

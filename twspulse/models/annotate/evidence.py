@@ -102,6 +102,7 @@ _LDAP_CATEGORY: dict[int, Category] = {
     19: "data_quality", 21: "data_quality", 34: "data_quality", 65: "data_quality", -1: "network", 51: "network",
     52: "network", 81: "network", 91: "network",
 }  # fmt: skip
+_WIN32_MESSAGE = "Windows error message"  # the source of a reading of one of these texts
 _WIN32_MESSAGES: tuple[tuple[str, Category], ...] = (
     ("the system cannot find the file specified", "missing_file"),
     ("the system cannot find the path specified", "missing_file"),
@@ -392,6 +393,43 @@ def _words(category: Category, strength: int, pattern: str, shadows: Category | 
 
 
 _LEXICON: tuple[_Words, ...] = (
+    # A database that cancels work for want of memory (Greenplum's VMEM red zone, "out of memory" in a
+    # server's error) has run out of memory: the statement it names is where, not why.
+    _words(
+        "oom",
+        WORDS,
+        r"\bhigh vmem usage\b|\bvmem\b[^.;]{0,40}\b(?:red zone|limit|exceeded|protect)\b|\bred zone\b|"
+        r"\b(?:query|statement|server|database|segment|backend)\b[^.;]{0,40}\bout of memory\b|"
+        r"\bout of memory\b[^.;]{0,40}\b(?:query|statement|segment|backend)\b",
+        shadows="db_error",
+    ),
+    # A value of another type than its schema declares (Avro's "Expected int. Got VALUE_STRING", a JSON
+    # Schema validator's "expected type: Integer, found: String") is the input's fault, not the code's.
+    _words(
+        "data_quality",
+        WORDS,
+        r"\bexpected (?:int|long|float|double|boolean|string|bytes|null|array|map|record|enum|fixed|number|"
+        r"integer|object|start_\w+|end_\w+)\b[.,:;]? (?:but )?(?:got|found)\b|"
+        r"\bexpected type:? \w+,? (?:but )?(?:found|got):? \w+",
+        shadows="script_error",
+    ),
+    # A sign-in refused by a key or an authentication step ("Unable to authenticate.", "API key could not be
+    # found"): a credential, not a file.
+    _words(
+        "auth",
+        WORDS,
+        r"\b(?:unable to|could not|couldn't|cannot|can't|failed to) authenticate\b|"
+        r"\bapi ?key\b[^.;]{0,40}\b(?:could not be found|not found|is invalid|invalid|expired|revoked|"
+        r"is not valid|was not found)\b",
+        shadows="missing_file",
+    ),
+    # Tcl's read of a variable never set ("can't read \"x\": no such variable") and of a command it lacks.
+    _words(
+        "script_error",
+        WORDS,
+        r"\bcan't read \"[^\"\n]{1,80}\": no such (?:variable|element in array)\b|\binvalid command name \"",
+        shadows="missing_file",
+    ),
     # A read that timed out had a link: the answer took too long (whatever the connection's type name says).
     _words("timeout", WORDS, r"\bread (?:timed? ?out|timeout)\b", shadows="network"),
     _words(
@@ -1082,8 +1120,11 @@ def read_line(text: str, own_job: str | None = None) -> LineReading:
     for match in _TWS_JOB_STATE.finditer(text):
         if own_job is None or f".{own_job}" not in match.group(0):
             note("dependency", CODE, "TWS job state")
+    # A shadowed family keeps a settled code, not the words of a standard message: .NET's "Could not load file
+    # or assembly 'X' ... The system cannot find the file specified." is a missing dependency, whatever the
+    # Windows text it quotes says.
     for family in shadowed:
-        if family in found and found[family].strength < CODE:
+        if family in found and (found[family].strength < CODE or found[family].source == _WIN32_MESSAGE):
             del found[family]
     if not found and not quiet:
         category = vocabulary_category(text)
@@ -1140,7 +1181,7 @@ def _codes(text: str, note: _Note) -> None:
     lowered = text.lower()
     for message, category in _WIN32_MESSAGES:
         if message in lowered:
-            note(category, CODE, "Windows error message")
+            note(category, CODE, _WIN32_MESSAGE)
     for match in _SQLSTATE.finditer(text):
         state = next(g for g in match.groups() if g)
         if state in _SQLSTATE_EXACT:

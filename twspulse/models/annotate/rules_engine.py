@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass, replace
 
 from twspulse.joblog.entities import Entities, code_location, extract_entities, merge
-from twspulse.joblog.error_lines import MAX_CHARS, ErrorLine
+from twspulse.joblog.error_lines import ECHOED_COMMAND, MAX_CHARS, ErrorLine
 from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
 from twspulse.models.annotate.evidence import CODE, read_line, without_zero_counts
@@ -65,7 +65,10 @@ _INFO_LEVEL = re.compile(r"(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)"
 _NEVER = re.compile(
     r"^\s*(?:SUCCESS|SUCCEEDED|OK)\b[:!]|"
     r"^\++ |^Traceback \(most recent call last\)|^\s*at\s+[\w$.<>/]+\(|^\.\.\. \d+ (?:more|common)|"
-    r"^\s*at\s+\S+ \(.*:\d+:\d+\)$|^\s*at\s+/\S+:\d+:\d+$|^\s*from /\S+:\d+:in\b"
+    r"^\s*at\s+\S+ \(.*:\d+:\d+\)$|^\s*at\s+/\S+:\d+:\d+$|^\s*from /\S+:\d+:in\b|"
+    # the JVM's notice of an illegal reflective access (Java 9-16): a warning about a library, never the cause
+    r"^WARNING: (?:An illegal reflective access|Illegal reflective access by|Please consider reporting this|"
+    r"Use --illegal-access|All illegal access operations)"
 )
 # The source line Python prints under a frame ('  File "x.py", line 3, in f' then the code).
 _PY_FRAME = re.compile(r'^\s*File "[^"]+", line \d+')
@@ -297,7 +300,7 @@ class RulesEngine:
         found: list[Match] = []
         for line_no, text in candidates.items():
             index = line_no - first
-            if not text or _NEVER.search(text) or _is_python_source(body, index):
+            if not text or _NEVER.search(text) or ECHOED_COMMAND.match(text) or _is_python_source(body, index):
                 continue
             line_score = _LineScore(text, _trace_headline_bonus(body, index))
             probe = without_zero_counts(text)  # "rejected 0" is no evidence, for rules and evidence alike
