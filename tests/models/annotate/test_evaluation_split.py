@@ -29,6 +29,7 @@ HELD_OUT = [
     "blind11",
     "blind12",
     "blind13",
+    "blind14",
 ]
 
 
