@@ -30,6 +30,7 @@ HELD_OUT = [
     "blind12",
     "blind13",
     "blind14",
+    "blind15",
 ]
 
 

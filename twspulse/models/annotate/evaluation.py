@@ -9,7 +9,7 @@ and `return_code`. Three fields are scored:
 - error line: equal after trimming whitespace (None expected and None given counts as right);
 - key entity: named in the root cause (case-insensitive); cases without one are not counted.
 
-Splits (`SPLITS`): `train` is the set the rules were shaped on; `heldout` and `blind` to `blind14` were
+Splits (`SPLITS`): `train` is the set the rules were shaped on; `heldout` and `blind` to `blind15` were
 written for issue 16 before the rule changes they measure and are only scored, never used to change a
 rule (docs/annotator.md has the protocol and the scores). A held-out directory holds a `SHA256SUMS` of its files, and
 `evaluate` refuses it when a case or an expectation changed, so an expectation cannot quietly be
@@ -52,6 +52,7 @@ SPLITS: dict[str, Path] = {
     "blind12": _DATA / "annotate_blind12",
     "blind13": _DATA / "annotate_blind13",
     "blind14": _DATA / "annotate_blind14",
+    "blind15": _DATA / "annotate_blind15",
 }
 
 
