@@ -393,6 +393,37 @@ def _words(category: Category, strength: int, pattern: str, shadows: Category | 
 
 
 _LEXICON: tuple[_Words, ...] = (
+    # Round 14: a server that refuses the connection for the client's identity (MQTT's CONNACK "Connection
+    # Refused: not authorized", "bad user name or password") refused the login, not the network.
+    *(
+        _words(
+            "auth",
+            WORDS,
+            r"\bconnection refused\b[:,]? *(?:not authori[sz]ed|bad user ?name or password|identifier rejected)\b",
+            shadows=family,
+        )
+        for family in ("network", "permission")
+    ),
+    # A compiler's numbered diagnostic of the job's own source (TypeScript's "error TS2339: Property 'x' does not
+    # exist on type 'Y'"): the code says the program does not compile, whatever its words say about types.
+    _words("script_error", CODE, r"\berror TS\d{4,5}:", shadows="data_quality"),
+    # A pipeline's or job's configuration that does not parse, with the position of the error (Logstash's
+    # ConfigurationError "Expected one of [...] at line N, column M").
+    _words(
+        "script_error",
+        WORDS,
+        r"\bconfiguration ?error\b[^;]{0,80}\b(?:expected|unexpected)\b|"
+        r"\bexpected one of\b[^;]{0,160}\bat line \d+,? column \d+",
+    ),
+    # A data row longer or shorter than its header ("data length 14 exceeds header length 13", "expected 9
+    # fields, saw 8", a CSV "header/data length mismatch"): the input is malformed.
+    _words(
+        "data_quality",
+        WORDS,
+        r"\bheader ?/ ?data length mismatch\b|\b(?:data|row|record) length \d+ (?:exceeds|is (?:less|shorter|"
+        r"longer|greater) than|does not match|!=) (?:the )?header length\b|"
+        r"\bexpected \d+ (?:fields|columns|values), (?:saw|got|found|but got) \d+\b",
+    ),
     # A database that cancels work for want of memory (Greenplum's VMEM red zone, "out of memory" in a
     # server's error) has run out of memory: the statement it names is where, not why.
     _words(
@@ -662,7 +693,10 @@ _LEXICON: tuple[_Words, ...] = (
         r"\binsufficient (?:disk|storage)\b|\b(?:disk|storage) (?:space )?(?:is )?exhausted\b|"
         # a storage unit, pool or drive that is full, named in up to two more words ("disk storage unit is full")
         r"\b(?:disk|storage|file ?system|volume|partition|drive)\b(?:[ -][\w.]+){0,2}? (?:is |are |was |became )"
-        r"(?:now |completely )?full\b",
+        r"(?:now |completely )?full\b|"
+        # a disk, volume or target named by its (quoted) path that "has become full" (DB2's SQL2419N)
+        r"\b(?:disk|file ?system|volume|partition|drive|target)\b(?: \"[^\"]{1,200}\"| '[^']{1,200}'| /\S{0,200})? "
+        r"(?:is|was|has become|have become|became|is now|has filled up|filled up)(?: completely)? full\b",
     ),
     # Memory.
     _words(
@@ -788,7 +822,8 @@ _TRANSLATED: tuple[_Words, ...] = (
         WORDS,
         r"\bkeine \w*berechtigung\b|\b(?:zugriff|berechtigung)\w* (?:\w+ )?verweigert\b|"
         r"\b(?:operation|vorgang) (?:ist )?nicht (?:erlaubt|zulässig)\b|\bpermission non accordée\b|"
-        r"\baccès (?:\w+ )?refusé\b|\bopération non permise\b|\b(?:permiso|acceso) denegado\b|"
+        rf"\baccès (?:\w+ )?refusé\b|\bdroits? (?:d{_APOS}accès )?refusés?\b|\bopération non permise\b|"
+        r"\b(?:permiso|acceso) denegado\b|"
         r"\boperación no permitida\b|\b(?:permesso|accesso) negato\b|\b(?:permissão|acesso) negad[oa]\b",
     ),
     _words(
@@ -830,6 +865,11 @@ _TRANSLATED: tuple[_Words, ...] = (
         rf"\baucun chemin d{_APOS}accès\b|\bréseau (?:est )?inaccessible\b|\bnom ou service inconnu\b|"
         r"\bconexión (?:rehusada|rechazada)\b|\bla red es inaccesible\b|\bnombre o servicio desconocido\b|"
         r"\bconnessione rifiutata\b|\bconexão recusada\b|"
+        # a host name that does not resolve (the C library's "Name or service not known", a client's "unable to
+        # resolve host address"), as localised
+        r"\bnome ou serviço desconhecido\b|\bnome o servizio sconosciuto\b|"
+        r"\bnão foi possível resolver\b|\bno se (?:pudo|puede) resolver\b|\bimpossible de résoudre\b|"
+        r"\bimpossibile risolvere\b|\b(?:kann|konnte) nicht aufgelöst werden\b|"
         # Windows' "No connection could be made because the target machine actively refused it" (10061) and a
         # server that cannot be found or reached, as localised
         rf"\baucune connexion n{_APOS}a pu être établie\b|\bkeine verbindung\b[^.;]{{0,40}}\bhergestellt werden\b|"
@@ -1064,6 +1104,20 @@ _ZERO_COUNT = re.compile(
 )
 
 
+# British spellings of the words the rules and the lexicon read in their American form ("not authorised",
+# "unauthorised", "authorisation", "unrecognised"): one letter swapped, so the line keeps its length.
+_BRITISH = re.compile(
+    r"(?:authori|recogni|initiali|seriali|finali|synchroni|normali)(s)(?=e[ds]?\b|ing\b|ations?\b)", re.IGNORECASE
+)
+
+
+def american_spelling(text: str) -> str:
+    """`text` with the British -ise/-isation of the words read in their -ize form spelt -ize (same length)."""
+    if "is" not in text and "IS" not in text:
+        return text
+    return _BRITISH.sub(lambda m: m.group(0)[:-1] + ("Z" if m.group(1) == "S" else "z"), text)
+
+
 def without_zero_counts(text: str) -> str:
     """`text` with the counters that report zero failures blanked out ("rejected 0" says nothing failed)."""
     if "0" not in text:
@@ -1092,6 +1146,7 @@ def classify_line(text: str, own_job: str | None = None) -> list[Evidence]:
 def read_line(text: str, own_job: str | None = None) -> LineReading:
     """The evidence of `text` (as `classify_line`) and the families its words shadow; a shadowed family
     keeps only a settled code's evidence."""
+    text = american_spelling(text)
     found: dict[str, Evidence] = {}
     shadowed: set[str] = set()
 

@@ -36,7 +36,7 @@ from twspulse.joblog.entities import Entities, code_location, extract_entities, 
 from twspulse.joblog.error_lines import ECHOED_COMMAND, MAX_CHARS, ErrorLine
 from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
-from twspulse.models.annotate.evidence import CODE, read_line, without_zero_counts
+from twspulse.models.annotate.evidence import CODE, american_spelling, read_line, without_zero_counts
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import extract, is_prose_word, login_above
 from twspulse.models.annotate.keyword_filter import trie_pattern
@@ -108,8 +108,12 @@ _LIMIT_SUMMARY = re.compile(
 # A wrapper's verdict on the step it ran ("job failed with rc=1", "final state TIMEOUT", "file NOT updated"):
 # it reports that the tool failed, the tool's own message printed before it says why.
 _VERDICT = re.compile(
-    r"\b(?:failed|ended|aborted|exit(?:ed|s|ing)?|terminated|finished|stopped|returned)\b[^;]{0,30}?"
-    r"\b(?:rc|return ?code|exit ?code|exit status)\s*(?:[=:]\s*)?-?[1-9]\d*\b|"
+    r"\b(?:failed|ended|aborted|exit(?:ed|s|ing)?|terminated|finished|stopped|returned|"
+    # the same verdict localised (round 14): "terminou com erro, rc=4", "beendet mit Rückgabecode 8"
+    r"retourné|retornou|retornó|devolvió|terminou|terminó|terminé|terminato|beendet|échoué|falhou|falló|"
+    r"fallito|fehlgeschlagen)\b[^;]{0,30}?"
+    r"\b(?:rc|return ?code|exit[ -]?code|exit status|code (?:de )?retour|código de (?:retorno|saída|salida)|"
+    r"codice di (?:ritorno|uscita)|rückgabecode)\s*(?:[=:]\s*)?-?[1-9]\d*\b|"
     r"\b(?:final|end) (?:state|status)\b|\b(?-i:NOT) (?:updated|published|loaded|run|sent|written|created|copied|"
     r"transferred|delivered|applied|refreshed|processed)\b",
     re.IGNORECASE,
@@ -303,7 +307,8 @@ class RulesEngine:
             if not text or _NEVER.search(text) or ECHOED_COMMAND.match(text) or _is_python_source(body, index):
                 continue
             line_score = _LineScore(text, _trace_headline_bonus(body, index))
-            probe = without_zero_counts(text)  # "rejected 0" is no evidence, for rules and evidence alike
+            # "rejected 0" is no evidence, for rules and evidence alike; "not authorised" is read as "not authorized"
+            probe = american_spelling(without_zero_counts(text))
             # A retry is a symptom the job survived: only a rule's own phrase may still read it as a cause.
             reading = None if _RETRY.search(text) else read_line(probe, own_job)
             shadowed = reading.shadowed if reading else frozenset()
@@ -488,6 +493,7 @@ def _first_to_say(best: Match, matches: list[Match]) -> Match:
     way to the first link that says it (within the chain's reach, scoring at most an entity bonus less)."""
     if not _CAUSED_BY.match(best.text):
         return best
+    own = _link_message(best.text)
     for m in sorted(matches, key=lambda m: m.line_no):
         if m.line_no >= best.line_no:
             break
@@ -495,7 +501,18 @@ def _first_to_say(best: Match, matches: list[Match]) -> Match:
             _link_of(m, best, best.score)
             and len(message := _link_message(m.text)) >= MIN_REPEATED
             and message in best.text
-            and message != _link_message(best.text)
+            and message != own
+        ):
+            return m
+        # Round 14: a link above, tied with the root, that says the root's message and then what it was about
+        # ("Connection refused: host/ip:port" above "Caused by: ...ConnectException: Connection refused"): the
+        # client's own message names the target, the root only repeats its start.
+        if (
+            m.score == best.score
+            and m.rule.category == best.rule.category
+            and best.line_no - m.line_no <= CHAIN_REACH
+            and own
+            and _link_message(m.text).startswith(own + ":")
         ):
             return m
     return best
