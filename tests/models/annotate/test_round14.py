@@ -141,3 +141,28 @@ def test_a_root_that_says_more_still_wins() -> None:
     cause = "Caused by: java.net.ConnectException: Connection refused: kade-mq2/10.9.8.7:61617"
     lines = ["netlib.SomeClientException: Connection refused", cause, "\tat x.y.Z.run(Z.java:1)"]
     _annotated_as(lines, "network", cause)
+
+
+_MSG_HEADERS = {
+    "Mens. 1205, Nivel 13, Estado 51, Servidor SRVX, Procedimiento dbo.p_carga, Línea 4": (
+        "Su transacción fue elegida como víctima del otro proceso. Ejecute de nuevo la transacción.",
+        "db_error",
+    ),
+    "Meldung 229, Ebene 14, Status 5, Zeile 2": (
+        "Die SELECT-Erlaubnis fehlt für das Objekt 'lager_saldo'.",
+        "permission",
+    ),
+    "Сообщение 18456, уровень 14, состояние 1, строка 1": ("Вход не выполнен для 'kassa_bot'.", "auth"),
+    "メッセージ 208、レベル 16、状態 1、行 1": ("名前 'dbo.tabelle9' の参照が解決できません。", "db_error"),
+}
+
+
+@pytest.mark.parametrize(("header", "expected"), _MSG_HEADERS.items())
+def test_a_localised_sql_server_header_is_read_through_the_msg_code_table(
+    header: str, expected: tuple[str, str]
+) -> None:
+    message, category = expected
+    padding = [f"({n} ligne(s) affectée(s))" for n in range(30)]
+    annotation = _annotated_as([*padding, header, message, *padding, "sqlcmd rc=1"], category, message)
+    assert annotation.entities.get("rule") == f"evidence:{category}"
+    assert _annotate(f"{message}\nsqlcmd rc=1\n").category == "unknown"  # the header's code says it, not the words

@@ -154,6 +154,16 @@ _PRODUCT_CODE = re.compile(
     r"(?:^|\s)(\d{6}) \([0-9A-Z]{5}\): "
 )
 
+# SQL Server's "Msg N, Level L" header as its localised tools print it (round 14): "Mens. 1205, Nivel 13",
+# "Meldung 1205, Ebene 13", "Msg 1205, Niveau 13", "Сообщение 1205, уровень 13", "メッセージ 1205、レベル 13";
+# read through the same Msg code table.
+LOCALISED_MSG_WORD = (
+    r"(?:\b(?:Msg|Mens\.|Mensaje|Meldung|Messaggio|Сообщение|Komunikat|Bericht|Meddelande|Msj|Mesaj|Zpráva)|"
+    r"メッセージ|消息|메시지)"
+)
+LOCALISED_MSG_LEVEL = r"(?i:nivel|nível|niveau|ebene|livello|уровень|poziom|düzey|úroveň|nivå|レベル|级别|수준)"
+_LOCALISED_MSG = re.compile(rf"{LOCALISED_MSG_WORD} ?(\d{{1,6}})[,、，] ?{LOCALISED_MSG_LEVEL} ?\d+")
+
 
 def _codes_of(category: Category, codes: str) -> dict[str, Category]:
     return dict.fromkeys(codes.split(), category)
@@ -1246,6 +1256,9 @@ def _codes(text: str, note: _Note) -> None:
     for match in _PRODUCT_CODE.finditer(text):
         product_code = match.group(1) or (f"Msg{match.group(2)}" if match.group(2) else f"SF{match.group(3)}")
         if product_code in _PRODUCT_CATEGORY:
+            note(_PRODUCT_CATEGORY[product_code], CODE, f"code {product_code}")
+    for match in _LOCALISED_MSG.finditer(text):
+        if (product_code := f"Msg{match.group(1)}") in _PRODUCT_CATEGORY:
             note(_PRODUCT_CATEGORY[product_code], CODE, f"code {product_code}")
     for match in _MYSQL_ERROR.finditer(text):
         number = int(match.group(1))

@@ -691,6 +691,9 @@ RULE_HINT_WORDS = (
     # Round 14: British spellings, a disk that has become full, a data row against its header, a compiler's code
     "unauthorised", "not authorised", "authorisation", "become full", "header length", "data length",
     "fields, saw", "error ts", "expected one of",
+    # SQL Server's message header, localised: "Mens. 1205, Nivel 13", "Meldung 1205, Ebene 13"
+    "mens. ", "mensaje ", "meldung ", "messaggio ", "сообщение ", "komunikat ", "bericht ", "meddelande ",
+    "msj ", "mesaj ", "zpráva ", "メッセージ", "消息", "메시지",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

@@ -36,7 +36,14 @@ from twspulse.joblog.entities import Entities, code_location, extract_entities, 
 from twspulse.joblog.error_lines import ECHOED_COMMAND, MAX_CHARS, ErrorLine
 from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
-from twspulse.models.annotate.evidence import CODE, american_spelling, read_line, without_zero_counts
+from twspulse.models.annotate.evidence import (
+    CODE,
+    LOCALISED_MSG_LEVEL,
+    LOCALISED_MSG_WORD,
+    american_spelling,
+    read_line,
+    without_zero_counts,
+)
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import extract, is_prose_word, login_above
 from twspulse.models.annotate.keyword_filter import trie_pattern
@@ -148,7 +155,9 @@ _SIGNAL_REPORT = re.compile(
 # (42S02): SQL compilation error:" then "Object 'X' does not exist or not authorized.".
 _CODE_HEADER = re.compile(
     r"^(?:Msg \d+, Level \d+, State \d+(?:, (?:Server|Procedure) [^,]+)*(?:, Line \d+)?:?|"
-    r"(?:[\d:.]+\s+)?\d{6} \([0-9A-Z]{5}\): [^:]{0,60}:)$"
+    r"(?:[\d:.]+\s+)?\d{6} \([0-9A-Z]{5}\): [^:]{0,60}:|"
+    # the same header localised ("Mens. 1205, Nivel 13, Estado 51, Servidor S, Línea 88")
+    rf"{LOCALISED_MSG_WORD} ?\d+[,、，] ?{LOCALISED_MSG_LEVEL} ?\d+(?:[,、，] ?[^,、，]{{1,200}}){{0,5}}:?)$"
 )
 _HEADER_PLACE = re.compile(r"^(?:Server|Procedure) '[^']*'(?:, (?:Procedure '[^']*'|Line \d+))*:?$")
 HEADER_REACH = 3
@@ -521,7 +530,7 @@ def _first_to_say(best: Match, matches: list[Match]) -> Match:
 def _headers_to_messages(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
     """A code header's match moved to the message printed under it: the message line wins, read as the
     code says (its own reading of the same family keeps its wording, at the better score)."""
-    headers = [m for m in found if (m.text.startswith("Msg ") or m.text.endswith(":")) and _CODE_HEADER.match(m.text)]
+    headers = [m for m in found if _CODE_HEADER.match(m.text)]
     if not headers:
         return found
     by_line = {m.line_no: m for m in found}
