@@ -166,3 +166,18 @@ def test_a_localised_sql_server_header_is_read_through_the_msg_code_table(
     annotation = _annotated_as([*padding, header, message, *padding, "sqlcmd rc=1"], category, message)
     assert annotation.entities.get("rule") == f"evidence:{category}"
     assert _annotate(f"{message}\nsqlcmd rc=1\n").category == "unknown"  # the header's code says it, not the words
+
+
+def test_a_host_is_named_with_the_port_the_joblog_gives_for_it() -> None:
+    cause = "netlib.AnnotatedConnectException: Connection refused: kade-mq2/10.9.8.7:61617"
+    annotation = _annotated_as([cause, "producer exit code 1"], "network", cause)
+    assert "kade-mq2:61617" in annotation.root_cause
+    timeout = "java.net.SocketTimeoutException: Read timed out"
+    lines = ["INFO client endpoint https://tarief-api.voorbeeld.intern:9443/v2/prijs", *_PADDING[:20], timeout]
+    assert "tarief-api.voorbeeld.intern:9443" in _annotated_as(lines, "timeout", timeout).root_cause
+
+
+def test_the_full_path_of_a_file_the_line_also_abbreviates_is_named() -> None:
+    cause = 'Error reading "conf/sleutel.pem": open /opt/kluis/conf/sleutel.pem: permission denied'
+    annotation = _annotated_as([cause, "backup failed rc=1"], "permission", cause)
+    assert annotation.root_cause.startswith("Permission denied on /opt/kluis/conf/sleutel.pem")

@@ -229,6 +229,8 @@ CHAIN_REACH = 60
 MIN_REPEATED = 20
 # How many of the last output lines are searched for the job's own verdict when nothing else explains it.
 VERDICT_LINES = 10
+# How far above the error line a port stated for the host it names is still taken as that host's, in lines.
+PORT_REACH = 60
 # How far before a timeout failed attempts to reach the target still explain it, in lines.
 TIMEOUT_CAUSE_WINDOW = 30
 _CONTEXT_LABELS = {
@@ -266,6 +268,8 @@ class RulesEngine:
         line_entities = extract([best.text])
         entities = merge(line_entities, context)
         kind, entity = _entity(best.rule, line_entities, entities)
+        if kind == "hosts" and entity:
+            entity = _with_port(entity, joblog.frame.body, best.line_no - joblog.frame.body_first_line)
         message = clean_message(best.text)
         rule = best.rule
         cause_template = rule.cause if entity or "{entity}" not in rule.cause else rule.cause_without_entity
@@ -399,6 +403,19 @@ class RulesEngine:
             prompt_hash=rules_hash(joblog, error_line or ""),
             entities={**_masked(context), "rule": None},
         )
+
+
+def _with_port(host: str, body: tuple[str, ...], index: int) -> str:
+    """The host named with the port the joblog gives for it near the error line (`host:port`, a URL's
+    `//host:port/`, Java's `host/10.0.0.1:port`), the error line first: the port says which service."""
+    stated = re.compile(rf"(?<![\w.-]){re.escape(host)}(?:/[\d.]{{7,15}})?:(\d{{2,5}})(?![\d:])")
+    nearby = [index, *range(index - 1, max(-1, index - PORT_REACH - 1), -1), *range(index + 1, index + 6)]
+    for line_index in nearby:
+        if 0 <= line_index < len(body) and host in body[line_index]:
+            match = stated.search(body[line_index][:MAX_CHARS])
+            if match is not None and 0 < int(match.group(1)) < 65536:
+                return f"{host}:{match.group(1)}"
+    return host
 
 
 def clean_message(line: str) -> str:
@@ -578,8 +595,15 @@ def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[st
             for source in (line_entities, entities):
                 values = source.get(form) if form else None
                 if values:
-                    return kind, values[-1] if kind in _FILE_KINDS and source is line_entities else values[0]
+                    return kind, _last_path(values) if kind in _FILE_KINDS and source is line_entities else values[0]
     return None, None
+
+
+def _last_path(paths: list[str]) -> str:
+    """The line's last path, or the full path it abbreviates when the line gives both ("keys/a.pem" and
+    "/srv/x/keys/a.pem" are one file: the full path says where it is)."""
+    last = paths[-1]
+    return next((path for path in paths if path.endswith(("/" + last, "\\" + last))), last)
 
 
 def _with_context(cause: str, category: str, kind: str | None, entities: Entities) -> str:
