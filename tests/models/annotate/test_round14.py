@@ -86,9 +86,9 @@ def test_british_spellings_are_read_as_the_american_ones() -> None:
 
 
 def test_a_refused_connection_that_names_the_clients_identity_is_auth() -> None:
-    cause = "Connection error: Connection Refused: not authorised."
+    cause = "broker link: Connection refused: not authorised (client meterpub-7)"
     annotation = _annotated_as(
-        ["+ pub_tool -h broker7 -u svc_zwolle -t a/b", cause, "job ended abnormally (rc=5)"], "auth", cause
+        ["+ pub_tool -h broker7 -u svc_zwolle -t a/b", cause, "publish step stopped, rc=5"], "auth", cause
     )
     assert annotation.entities.get("users") == ["svc_zwolle"]
 
@@ -117,7 +117,7 @@ def test_a_full_target_and_a_row_against_its_header(line: str, expected: tuple[s
 
 def test_a_typescript_diagnostic_is_a_script_error() -> None:
     cause = "src/load.ts:7:12 - error TS2322: Type 'string' is not assignable to type 'number'."
-    annotation = _annotated_as(["TSError: ⨯ Unable to compile TypeScript:", cause], "script_error", cause)
+    annotation = _annotated_as(["tsc-runner: compile of src/load.ts stopped", cause], "script_error", cause)
     assert "src/load.ts" in annotation.root_cause
 
 
@@ -132,13 +132,13 @@ def test_a_configuration_that_does_not_parse_is_a_script_error() -> None:
 
 def test_the_clients_message_that_names_the_target_beats_a_root_that_repeats_its_start() -> None:
     headline = "netlib.AnnotatedConnectException: Connection refused: kade-mq2/10.9.8.7:61617"
-    lines = [headline, "Caused by: java.net.ConnectException: Connection refused", "\tat x.y.Z.run(Z.java:1)"]
+    lines = [headline, "Caused by: acme.net.LinkRefusedException: Connection refused", "\tat x.y.Z.run(Z.java:1)"]
     annotation = _annotated_as(lines, "network", headline)
     assert "kade-mq2" in annotation.root_cause
 
 
 def test_a_root_that_says_more_still_wins() -> None:
-    cause = "Caused by: java.net.ConnectException: Connection refused: kade-mq2/10.9.8.7:61617"
+    cause = "Caused by: acme.net.LinkRefusedException: Connection refused: kade-mq2/10.9.8.7:61617"
     lines = ["netlib.SomeClientException: Connection refused", cause, "\tat x.y.Z.run(Z.java:1)"]
     _annotated_as(lines, "network", cause)
 
@@ -172,7 +172,7 @@ def test_a_host_is_named_with_the_port_the_joblog_gives_for_it() -> None:
     cause = "netlib.AnnotatedConnectException: Connection refused: kade-mq2/10.9.8.7:61617"
     annotation = _annotated_as([cause, "producer exit code 1"], "network", cause)
     assert "kade-mq2:61617" in annotation.root_cause
-    timeout = "java.net.SocketTimeoutException: Read timed out"
+    timeout = "acme.http.ReadTimeoutException: Read timed out after 60000 ms"
     lines = ["INFO client endpoint https://tarief-api.voorbeeld.intern:9443/v2/prijs", *_PADDING[:20], timeout]
     assert "tarief-api.voorbeeld.intern:9443" in _annotated_as(lines, "timeout", timeout).root_cause
 

@@ -414,7 +414,7 @@ _LEXICON: tuple[_Words, ...] = (
         )
         for family in ("network", "permission")
     ),
-    # A compiler's numbered diagnostic of the job's own source (TypeScript's "error TS2339: Property 'x' does not
+    # A compiler's numbered diagnostic of the job's own source (TypeScript's "error TS2551: Property 'x' does not
     # exist on type 'Y'"): the code says the program does not compile, whatever its words say about types.
     _words("script_error", CODE, r"\berror TS\d{4,5}:", shadows="data_quality"),
     # A pipeline's or job's configuration that does not parse, with the position of the error (Logstash's
@@ -425,7 +425,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bconfiguration ?error\b[^;]{0,80}\b(?:expected|unexpected)\b|"
         r"\bexpected one of\b[^;]{0,160}\bat line \d+,? column \d+",
     ),
-    # A data row longer or shorter than its header ("data length 14 exceeds header length 13", "expected 9
+    # A data row longer or shorter than its header ("data length 9 exceeds header length 8", "expected 9
     # fields, saw 8", a CSV "header/data length mismatch"): the input is malformed.
     _words(
         "data_quality",
