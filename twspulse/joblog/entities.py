@@ -79,9 +79,7 @@ _USER_STOPWORDS = frozenset(
 _HOST_CONTEXT = re.compile(
     r"\b(?:host|server|to|at)\s+[\"']?([A-Za-z0-9][\w-]*(?:\.[\w-]+)*)[\"']?\s+port\b|"
     r"\bServer[= ]+([A-Za-z][\w.-]*)|\b(?:sqlcmd|bcp|osql|isql)\b.{0,400}?\s-S\s*([\w.\\-]+)|"
-    r"\bConnected to ([\w.-]+?)\.?$|(?<![\w\\])\\\\([\w.-]+)\\|"
-    # Java's socket address, "name/10.1.2.3:port" (a connect exception's target)
-    r"(?<![\w./-])([A-Za-z][\w-]*(?:\.[\w-]+)*)/(?:\d{1,3}\.){3}\d{1,3}:\d{2,5}\b"
+    r"\bConnected to ([\w.-]+?)\.?$|(?<![\w\\])\\\\([\w.-]+)\\"
 )
 # Files that live in an object store or a distributed file system: the URL is the file's name.
 _STORE_SCHEMES = frozenset("hdfs s3 s3a s3n gs abfs abfss wasb wasbs adl file viewfs ftp sftp".split())

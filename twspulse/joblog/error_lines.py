@@ -53,9 +53,11 @@ _GENERIC = re.compile(
 _QUIET_LEVEL = re.compile(r"(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)")
 _WARN_LEVEL = re.compile(r"(?:^|[\s\[])(?:WARN|WARNING)(?:[\s\]:]|$)")
 # A command echoed before it runs: its words are arguments, not errors. The shell's set -x ("+ cmd"), cmd.exe's
-# prompt ("D:\\jobs\\bin>tool args"), Expect's "spawn cmd" and a Unix prompt ("user@host:~$ cmd").
+# prompt ("D:\\jobs\\bin>tool args"; not a path in a message: no ':', quote or '(' in it, no '->' or '=>'),
+# Expect's "spawn cmd" (not Node's "spawn java ENOENT") and a Unix prompt ("user@host:~$ cmd").
 ECHOED_COMMAND = re.compile(
-    r"^\++ |^[A-Za-z]:\\[^<>|\"\n]{0,200}>(?![>\s])|^spawn \S|^[\w.-]{1,64}@[\w.-]{1,64}:[^\s$#]{0,200}[$#] "
+    r"^\++ |^[A-Za-z]:\\[^<>|\"\n:'(]{0,200}(?<![-=])>(?![>\s])|^spawn (?!.*\b(?:E[A-Z]{3,}|failed|error)\b)\S|"
+    r"^[\w.-]{1,64}@[\w.-]{1,64}:[^\s$#]{0,200}[$#] "
 )
 _BARE_LABEL = re.compile(r"^(?:error|fatal|severe|exception)(?: at line \d+)?\s*:?\s*$", re.IGNORECASE)
 _CONTINUATION = re.compile(r"^(?:DETAIL|HINT|CONTEXT|Reason|LINE \d+):\s", re.IGNORECASE)

@@ -9,7 +9,7 @@ import pytest
 
 from tests.models.annotate.test_round10 import _top as _first
 from tests.models.annotate.test_rules_engine import _annotate
-from twspulse.joblog.error_lines import score_line
+from twspulse.joblog.error_lines import ECHOED_COMMAND, score_line
 from twspulse.models.annotate.annotation import Annotation
 from twspulse.models.annotate.evidence import classify_line
 from twspulse.models.annotate.rule_base import TRANSLATED_FAILURE_WORDS
@@ -31,7 +31,7 @@ def _annotated_as(lines: list[str], category: str, error_line: str) -> Annotatio
     [
         # Dutch
         ("kopieer: kan '/srv/in/bon7.dat' niet openen: Bestand of map bestaat niet", "missing_file"),
-        ('psql: fout: FATAL:  wachtwoord-authenticatie mislukt voor gebruiker "lees_robot"', "auth"),
+        ('kasboek-lader: FOUT: aanmelding geweigerd, wachtwoord onjuist voor account "lees_robot"', "auth"),
         ("schrijven naar /var/spool/q3 mislukt: Geen ruimte meer over op apparaat", "disk_full"),
         ("rsync: verbinding geweigerd door ziltbak9 (poort 873)", "network"),
         ("Toegang geweigerd tot \\\\nas-zw\\archief", "permission"),
@@ -130,7 +130,7 @@ def test_the_cause_wins_over_its_neighbours(lines: list[str], category: str, cau
 
 
 def test_a_dutch_password_failure_names_the_user() -> None:
-    line = 'psql: fout: FATAL:  wachtwoord-authenticatie mislukt voor gebruiker "lees_robot"'
+    line = 'kasboek-lader: FOUT: aanmelding geweigerd, wachtwoord onjuist voor account "lees_robot"'
     assert "lees_robot" in _annotated_as(["start rapportage", line], "auth", line).root_cause
 
 
@@ -139,7 +139,7 @@ def test_a_dutch_password_failure_names_the_user() -> None:
     [
         "F:\\jobs\\vault\\bin>vaultcli login --token-file F:\\jobs\\keys\\t.json -q",
         "+ rsync -a --timeout=30 /srv/out/ mirror7:/in/",
-        "spawn ssh -o ConnectTimeout=15 pusher@kiosk9.example.test",
+        "spawn sftp -P 2222 relay@depot3.example.test",
         "deploy@kiosk9:~$ sqlplus -s etl/*** @load.sql",
     ],
 )
@@ -162,7 +162,7 @@ def test_a_dotnet_assembly_that_does_not_load_is_a_dependency_not_a_missing_file
     ("line", "category", "not_category"),
     [
         # a database that runs out of memory is memory, not the database
-        ("psql:/opt/mpp/cube.sql:12: ERROR:  Canceling query because of high VMEM usage. Used: 900MB, red zone: 800MB",
+        ("cube-builder: ERROR:  statement cancelled, VMEM limit exceeded on segment 7 (2100MB of 2048MB)",
          "oom", "db_error"),
         ("ERROR:  out of memory for query result (seg3 slice1 10.9.9.9:6000 pid=4242)", "oom", "db_error"),
         # a value of another type than its schema declares is bad data, not the code
@@ -181,3 +181,43 @@ def test_a_tcl_variable_never_set_is_the_scripts_error() -> None:
     assert _first(cause) == "script_error"
     lines = ["spawn ssh feeder@prn4.example.test", "feeder@prn4:~$ ", cause, "    while executing", "wrapper: exit 1"]
     _annotated_as(lines, "script_error", cause)
+
+
+# --- the review of rounds 13 and 14: what must not be read as a failure, or as an echo --------------------
+@pytest.mark.parametrize(
+    "line",
+    [
+        "C:\\src\\ledger\\post.c:41:7: error: invalid type argument of '->' (have 'long')",
+        "C:\\src\\ledger\\post.c(41): error C2227: left of '->next' must point to class/struct/union",
+        "D:\\feeds\\in\\rates.csv: row 7: invalid mapping 'eur->usd'",
+        "spawn java ENOENT",
+        "spawn failed: No such file or directory",
+    ],
+)
+def test_an_error_that_looks_like_a_prompt_or_a_spawn_is_no_echo(line: str) -> None:
+    assert ECHOED_COMMAND.match(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "not_category"),
+    [
+        ("列表中不存在重复项", "db_error"),  # 表 ends 列表 ("a list"): no table is named
+        ("连接成功，超时设置为 30 秒", "network"),  # connected; the timeout is a setting
+        ("请求超时时间：30秒", "timeout"),
+        ("タイムアウト値: 30秒", "timeout"),
+        ("Zaman aşımı süresi: 30 sn", "timeout"),
+        ("처리할 파일이 없습니다", "missing_file"),  # "no files to process"
+        ("错误: 数据验证失败: 第 12 行 字段 amount 不是数字", "auth"),  # a data check, not a sign-in
+        ("WARNING: filesystem /data usage 92% - red zone", "oom"),
+        ("Capacity planner: cluster CPU in red zone", "oom"),
+    ],
+)
+def test_a_setting_or_a_progress_line_is_no_failure_of_that_family(line: str, not_category: str) -> None:
+    assert not_category not in _categories(line)
+
+
+def test_the_localised_timeouts_that_say_it_happened_still_read() -> None:
+    assert _first("エラー: 接続がタイムアウトしました") == "network"
+    assert _first("错误：操作超时") == "timeout"
+    assert _first("Hata: istek zaman aşımına uğradı") == "timeout"
+    assert _first('错误:  关系 "ledger_tmp" 不存在') == "db_error"

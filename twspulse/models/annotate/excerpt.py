@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from twspulse.joblog.error_lines import MAX_CHARS, ErrorLine, pick_error_lines
 from twspulse.joblog.joblog_frame import JoblogFrame, joblog_lines, parse_footer, parse_header
 from twspulse.models.annotate.keyword_filter import trie_pattern
-from twspulse.models.annotate.rule_base import RULE_HINT_WORDS, TRANSLATED_FAILURE_WORDS
+from twspulse.models.annotate.rule_base import RULE_HINT_WORDS
 
 CHARS_PER_TOKEN = 4
 CONTEXT_BEFORE = 3
@@ -46,12 +46,7 @@ _FINDER_WORDS = (
     "caused by", "detail", "hint", "context", "reason", "line ",
 )  # fmt: skip
 _FINDER_TRIGGER = re.compile(trie_pattern(_FINDER_WORDS) + r"|-\d{3}")
-# A line holding a localised failure word is a hint line too (round 14): a tool's message in French or
-# Portuguese in the middle of the output is read like an English rule-only line, under the same bounds. The
-# words with a letter beyond ASCII are searched only in a line that has one (most lines are ASCII: a third
-# of the cost of searching them everywhere).
-_HINT_TRIGGER = re.compile(trie_pattern((*RULE_HINT_WORDS, *(w for w in TRANSLATED_FAILURE_WORDS if w.isascii()))))
-_NON_ASCII_HINT_TRIGGER = re.compile(trie_pattern(w for w in TRANSLATED_FAILURE_WORDS if not w.isascii()))
+_HINT_TRIGGER = re.compile(trie_pattern(RULE_HINT_WORDS))
 # A line the finder scores 0 at its quiet-level check: not indented (a continuation), not "Caused by:"
 # or DETAIL/HINT (scored before or despite the level), and with INFO/DEBUG/TRACE/NOTICE as a word that
 # starts within its first 1000 characters. Tested as a prefix match plus a literal search (`_is_quiet`),
@@ -125,9 +120,7 @@ def find_error_lines(
         if not _is_quiet(line):
             lowered = line.lower()
             hit = _FINDER_TRIGGER.search(lowered) is not None
-            if _HINT_TRIGGER.search(lowered) is not None or (
-                not lowered.isascii() and _NON_ASCII_HINT_TRIGGER.search(lowered) is not None
-            ):
+            if _HINT_TRIGGER.search(lowered) is not None:
                 hints.append(first_line_no + index)
         hits[index] = hit
         follows = index > 0 and (hits[index - 1] or (keep[index - 1] and (not line.strip() or line[:1] in " \t")))

@@ -36,14 +36,7 @@ from twspulse.joblog.entities import Entities, code_location, extract_entities, 
 from twspulse.joblog.error_lines import ECHOED_COMMAND, MAX_CHARS, ErrorLine
 from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
-from twspulse.models.annotate.evidence import (
-    CODE,
-    LOCALISED_MSG_LEVEL,
-    LOCALISED_MSG_WORD,
-    american_spelling,
-    read_line,
-    without_zero_counts,
-)
+from twspulse.models.annotate.evidence import CODE, read_line, without_zero_counts
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import extract, is_prose_word, login_above
 from twspulse.models.annotate.keyword_filter import trie_pattern
@@ -115,12 +108,8 @@ _LIMIT_SUMMARY = re.compile(
 # A wrapper's verdict on the step it ran ("job failed with rc=1", "final state TIMEOUT", "file NOT updated"):
 # it reports that the tool failed, the tool's own message printed before it says why.
 _VERDICT = re.compile(
-    r"\b(?:failed|ended|aborted|exit(?:ed|s|ing)?|terminated|finished|stopped|returned|"
-    # the same verdict localised (round 14): "terminou com erro, rc=4", "beendet mit Rückgabecode 8"
-    r"retourné|retornou|retornó|devolvió|terminou|terminó|terminé|terminato|beendet|échoué|falhou|falló|"
-    r"fallito|fehlgeschlagen)\b[^;]{0,30}?"
-    r"\b(?:rc|return ?code|exit[ -]?code|exit status|code (?:de )?retour|código de (?:retorno|saída|salida)|"
-    r"codice di (?:ritorno|uscita)|rückgabecode)\s*(?:[=:]\s*)?-?[1-9]\d*\b|"
+    r"\b(?:failed|ended|aborted|exit(?:ed|s|ing)?|terminated|finished|stopped|returned)\b[^;]{0,30}?"
+    r"\b(?:rc|return ?code|exit ?code|exit status)\s*(?:[=:]\s*)?-?[1-9]\d*\b|"
     r"\b(?:final|end) (?:state|status)\b|\b(?-i:NOT) (?:updated|published|loaded|run|sent|written|created|copied|"
     r"transferred|delivered|applied|refreshed|processed)\b",
     re.IGNORECASE,
@@ -155,9 +144,7 @@ _SIGNAL_REPORT = re.compile(
 # (42S02): SQL compilation error:" then "Object 'X' does not exist or not authorized.".
 _CODE_HEADER = re.compile(
     r"^(?:Msg \d+, Level \d+, State \d+(?:, (?:Server|Procedure) [^,]+)*(?:, Line \d+)?:?|"
-    r"(?:[\d:.]+\s+)?\d{6} \([0-9A-Z]{5}\): [^:]{0,60}:|"
-    # the same header localised ("Mens. 1205, Nivel 13, Estado 51, Servidor S, Línea 88")
-    rf"{LOCALISED_MSG_WORD} ?\d+[,、，] ?{LOCALISED_MSG_LEVEL} ?\d+(?:[,、，] ?[^,、，]{{1,200}}){{0,5}}:?)$"
+    r"(?:[\d:.]+\s+)?\d{6} \([0-9A-Z]{5}\): [^:]{0,60}:)$"
 )
 _HEADER_PLACE = re.compile(r"^(?:Server|Procedure) '[^']*'(?:, (?:Procedure '[^']*'|Line \d+))*:?$")
 HEADER_REACH = 3
@@ -229,8 +216,6 @@ CHAIN_REACH = 60
 MIN_REPEATED = 20
 # How many of the last output lines are searched for the job's own verdict when nothing else explains it.
 VERDICT_LINES = 10
-# How far above the error line a port stated for the host it names is still taken as that host's, in lines.
-PORT_REACH = 60
 # How far before a timeout failed attempts to reach the target still explain it, in lines.
 TIMEOUT_CAUSE_WINDOW = 30
 _CONTEXT_LABELS = {
@@ -268,8 +253,6 @@ class RulesEngine:
         line_entities = extract([best.text])
         entities = merge(line_entities, context)
         kind, entity = _entity(best.rule, line_entities, entities)
-        if kind == "hosts" and entity:
-            entity = _with_port(entity, joblog.frame.body, best.line_no - joblog.frame.body_first_line)
         message = clean_message(best.text)
         rule = best.rule
         cause_template = rule.cause if entity or "{entity}" not in rule.cause else rule.cause_without_entity
@@ -320,8 +303,7 @@ class RulesEngine:
             if not text or _NEVER.search(text) or ECHOED_COMMAND.match(text) or _is_python_source(body, index):
                 continue
             line_score = _LineScore(text, _trace_headline_bonus(body, index))
-            # "rejected 0" is no evidence, for rules and evidence alike; "not authorised" is read as "not authorized"
-            probe = american_spelling(without_zero_counts(text))
+            probe = without_zero_counts(text)  # "rejected 0" is no evidence, for rules and evidence alike
             # A retry is a symptom the job survived: only a rule's own phrase may still read it as a cause.
             reading = None if _RETRY.search(text) else read_line(probe, own_job)
             shadowed = reading.shadowed if reading else frozenset()
@@ -403,19 +385,6 @@ class RulesEngine:
             prompt_hash=rules_hash(joblog, error_line or ""),
             entities={**_masked(context), "rule": None},
         )
-
-
-def _with_port(host: str, body: tuple[str, ...], index: int) -> str:
-    """The host named with the port the joblog gives for it near the error line (`host:port`, a URL's
-    `//host:port/`, Java's `host/10.0.0.1:port`), the error line first: the port says which service."""
-    stated = re.compile(rf"(?<![\w.-]){re.escape(host)}(?:/[\d.]{{7,15}})?:(\d{{2,5}})(?![\d:])")
-    nearby = [index, *range(index - 1, max(-1, index - PORT_REACH - 1), -1), *range(index + 1, index + 6)]
-    for line_index in nearby:
-        if 0 <= line_index < len(body) and host in body[line_index]:
-            match = stated.search(body[line_index][:MAX_CHARS])
-            if match is not None and 0 < int(match.group(1)) < 65536:
-                return f"{host}:{match.group(1)}"
-    return host
 
 
 def clean_message(line: str) -> str:
@@ -519,7 +488,6 @@ def _first_to_say(best: Match, matches: list[Match]) -> Match:
     way to the first link that says it (within the chain's reach, scoring at most an entity bonus less)."""
     if not _CAUSED_BY.match(best.text):
         return best
-    own = _link_message(best.text)
     for m in sorted(matches, key=lambda m: m.line_no):
         if m.line_no >= best.line_no:
             break
@@ -527,18 +495,7 @@ def _first_to_say(best: Match, matches: list[Match]) -> Match:
             _link_of(m, best, best.score)
             and len(message := _link_message(m.text)) >= MIN_REPEATED
             and message in best.text
-            and message != own
-        ):
-            return m
-        # Round 14: a link above, tied with the root, that says the root's message and then what it was about
-        # ("Connection refused: host/ip:port" above "Caused by: ...ConnectException: Connection refused"): the
-        # client's own message names the target, the root only repeats its start.
-        if (
-            m.score == best.score
-            and m.rule.category == best.rule.category
-            and best.line_no - m.line_no <= CHAIN_REACH
-            and own
-            and _link_message(m.text).startswith(own + ":")
+            and message != _link_message(best.text)
         ):
             return m
     return best
@@ -547,7 +504,7 @@ def _first_to_say(best: Match, matches: list[Match]) -> Match:
 def _headers_to_messages(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
     """A code header's match moved to the message printed under it: the message line wins, read as the
     code says (its own reading of the same family keeps its wording, at the better score)."""
-    headers = [m for m in found if _CODE_HEADER.match(m.text)]
+    headers = [m for m in found if (m.text.startswith("Msg ") or m.text.endswith(":")) and _CODE_HEADER.match(m.text)]
     if not headers:
         return found
     by_line = {m.line_no: m for m in found}
@@ -595,15 +552,8 @@ def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[st
             for source in (line_entities, entities):
                 values = source.get(form) if form else None
                 if values:
-                    return kind, _last_path(values) if kind in _FILE_KINDS and source is line_entities else values[0]
+                    return kind, values[-1] if kind in _FILE_KINDS and source is line_entities else values[0]
     return None, None
-
-
-def _last_path(paths: list[str]) -> str:
-    """The line's last path, or the full path it abbreviates when the line gives both ("keys/a.pem" and
-    "/srv/x/keys/a.pem" are one file: the full path says where it is)."""
-    last = paths[-1]
-    return next((path for path in paths if path.endswith(("/" + last, "\\" + last))), last)
 
 
 def _with_context(cause: str, category: str, kind: str | None, entities: Entities) -> str:
