@@ -119,16 +119,14 @@ def track_record_of(conn: psycopg.Connection[Any], run: FailedRun, annotation: A
 class OperatorsWord:
     """What operators said the category of the same failure pattern was, on earlier runs."""
 
-    basis: str
     category: str  # the latest word's category
     run_id: str  # the run it was said about
     resolution: str
-    agreeing: int  # words for that category (the latest included)
-    disagreeing: int  # words for another category
+    record: TrackRecord  # confirmed: words for that category (the latest included); refuted: for another
 
     def confidence(self) -> float:
         """An even prior moved by the words, as the track record moves an engine's confidence."""
-        return TrackRecord(self.basis, self.agreeing, self.disagreeing).adjusted(WORD_PRIOR)
+        return self.record.adjusted(WORD_PRIOR)
 
 
 def operators_word(conn: psycopg.Connection[Any], run: FailedRun, annotation: Annotation) -> OperatorsWord | None:
@@ -147,7 +145,7 @@ def operators_word(conn: psycopg.Connection[Any], run: FailedRun, annotation: An
     run_id, category, resolution, pattern, _ = rows[0]
     agreeing = sum(1 for row in rows if row[1] == category)
     basis = f"pattern {pattern}" if pattern else f"job {run.job_key}"
-    return OperatorsWord(basis, category, run_id, resolution, agreeing, len(rows) - agreeing)
+    return OperatorsWord(category, run_id, resolution, TrackRecord(basis, agreeing, len(rows) - agreeing))
 
 
 def carried_over(run: FailedRun, annotation: Annotation, word: OperatorsWord) -> Annotation:
@@ -169,13 +167,10 @@ def carried_over(run: FailedRun, annotation: Annotation, word: OperatorsWord) ->
             ],
             "confidence": word.confidence(),
             "track_record": {
-                "basis": word.basis,
-                "confirmed": word.agreeing,
-                "refuted": word.disagreeing,
-                "engine_confidence": annotation.confidence,
+                **word.record.as_dict(annotation.confidence),
                 "corrected_from": annotation.category,
                 "operator_run": word.run_id,
-            },  # fmt: skip
+            },
         }
     )
 
