@@ -20,11 +20,14 @@ import random
 import statistics
 import time
 import tracemalloc
+from pathlib import Path
+from typing import Any
 
 from twspulse.joblog.joblog_frame import joblog_lines, parse_footer, parse_header
 from twspulse.models.annotate.annotator import Annotator
 from twspulse.models.annotate.evaluation import SPLITS, load_expectations, run_for_case
 from twspulse.models.annotate.excerpt import decode_joblog
+from twspulse.models.annotate.rules_engine import RulesEngine
 from twspulse.settings import Settings
 
 
@@ -69,23 +72,28 @@ def main() -> None:
         for name, exp in sorted(load_expectations(SPLITS[split]).items())
     ]
     rng = random.Random(6)
-    annotator = Annotator(Settings(llm_url=None))
+    padded_cases = [(path, exp, padded(path.read_bytes(), args.lines, rng)) for path, exp in cases]
+    print(f"offline engine, {len(cases)} joblogs padded to {args.lines} lines, {args.rounds} rounds each")
+    for label, rules in (("shipped (rules + line model)", None), ("rules alone", RulesEngine(line_model=None))):
+        print(f"-- {label}")
+        _measure(Annotator(Settings(llm_url=None), rules=rules), padded_cases, args.rounds)
+
+
+def _measure(annotator: Annotator, cases: list[tuple[Path, dict[str, Any], str]], rounds: int) -> None:
     timings: list[float] = []
     cpu: list[float] = []
     fastest: list[float] = []  # per joblog, the least CPU time of its rounds: what it costs without contention
     right = 0
     peak = 0
     text = ""
-    for path, exp in cases:
-        data = path.read_bytes()
-        text = padded(data, args.lines, rng)
-        run = run_for_case(path.name, data, exp)
-        for _ in range(args.rounds):
+    for path, exp, text in cases:
+        run = run_for_case(path.name, path.read_bytes(), exp)
+        for _ in range(rounds):
             started, started_cpu = time.perf_counter(), time.thread_time()
             annotation = annotator.annotate(run, text)
             timings.append((time.perf_counter() - started) * 1000)
             cpu.append((time.thread_time() - started_cpu) * 1000)
-        fastest.append(min(cpu[-args.rounds :]))
+        fastest.append(min(cpu[-rounds:]))
         accepted = {line.strip() for line in [exp["error_line"], *exp.get("error_line_alternatives", [])] if line}
         right += (annotation.error_line in accepted) if accepted else annotation.error_line is None
         tracemalloc.start()
@@ -94,7 +102,6 @@ def main() -> None:
         tracemalloc.stop()
     q, c = statistics.quantiles(timings, n=100), statistics.quantiles(cpu, n=100)
     f = statistics.quantiles(fastest, n=100)
-    print(f"offline engine, {len(cases)} joblogs padded to {args.lines} lines, {args.rounds} rounds each")
     print(f"latency ms per joblog (wall): p50 {q[49]:.1f}  p95 {q[94]:.1f}  p99 {q[98]:.1f}  max {max(timings):.1f}")
     print(f"latency ms per joblog (CPU):  p50 {c[49]:.1f}  p95 {c[94]:.1f}  p99 {c[98]:.1f}  max {max(cpu):.1f}")
     print(

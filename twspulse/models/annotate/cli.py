@@ -19,7 +19,9 @@ import psycopg
 from twspulse.cli_context import CliContext
 from twspulse.models.annotate.annotation import CATEGORIES, FailedRun
 from twspulse.models.annotate.annotator import Annotator
-from twspulse.models.annotate.evaluation import SPLITS, evaluate, resolve_split
+from twspulse.models.annotate.evaluation import LEARNING_SPLITS, SPLITS, evaluate, labelled_joblogs, resolve_split
+from twspulse.models.annotate.line_model import MODEL_PATH, fit
+from twspulse.models.annotate.rules_engine import RulesEngine
 from twspulse.models.annotate.store import annotated_category, load_run_context, save_annotation, save_feedback
 
 
@@ -119,8 +121,9 @@ def annotate_run(ctx: click.Context, run_id: str, no_store: bool, similar: int) 
 @annotate_command.command("eval")
 @click.argument("directory", metavar="DIRECTORY|SPLIT")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
+@click.option("--rules-only", is_flag=True, help="Without the line model: the rule base alone, for comparison.")
 @click.pass_context
-def annotate_eval(ctx: click.Context, directory: str, as_json: bool) -> None:
+def annotate_eval(ctx: click.Context, directory: str, as_json: bool, rules_only: bool) -> None:
     """Accuracy of the offline engine on DIRECTORY (*.log plus expected.json), per field and per category.
 
     SPLIT names a split of the project's evaluation data: train (the set the rules were shaped on),
@@ -130,9 +133,31 @@ def annotate_eval(ctx: click.Context, directory: str, as_json: bool) -> None:
     if not path.is_dir():
         raise click.BadParameter(f"{directory} is neither a directory nor one of {', '.join(SPLITS)}")
     settings = CliContext.of(ctx).settings.model_copy(update={"llm_url": None})
-    with Annotator(settings) as annotator:
+    rules = RulesEngine(line_model=None) if rules_only else None
+    with Annotator(settings, rules=rules) as annotator:
         report = evaluate(path, annotator.annotate)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.to_text())
+
+
+@annotate_command.command("learn")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=MODEL_PATH,
+    show_default=True,
+    help="Where to write the weights (the default is the model the package ships).",
+)
+@click.argument("splits", nargs=-1, metavar="[SPLIT|DIRECTORY]...")
+def annotate_learn(out: Path, splits: tuple[str, ...]) -> None:
+    """Train the line model (which line states the failure, and its family) on labelled joblogs.
+
+    Without SPLIT, on every split already scored (LEARNING_SPLITS in evaluation.py): the shipped model.
+    Deterministic: the same data gives the same weights, and the model records a digest of its data.
+    """
+    joblogs = [case for split in splits or LEARNING_SPLITS for case in labelled_joblogs(resolve_split(split))]
+    model = fit(joblogs)
+    model.save(out)
+    click.echo(f"line model trained on {len(joblogs)} joblogs (data {model.trained_on}) -> {out}")
 
 
 @click.command("feedback", context_settings={"help_option_names": ["-h", "--help"]})

@@ -29,6 +29,7 @@ from typing import Any
 from twspulse.models.annotate.annotation import Annotation, FailedRun
 from twspulse.models.annotate.exceptions import EvalSetError
 from twspulse.models.annotate.excerpt import read_joblog
+from twspulse.models.annotate.line_model import LabelledJoblog
 from twspulse.settings import REPO_ROOT
 
 EXPECTATIONS = "expected.json"
@@ -54,6 +55,9 @@ SPLITS: dict[str, Path] = {
     "blind14": _DATA / "annotate_blind14",
     "blind15": _DATA / "annotate_blind15",
 }
+# The splits the shipped line model learned from (`twspulse annotate learn`): every split already scored.
+# A new blind set is scored first, with the model trained before it, and only then joins this list.
+LEARNING_SPLITS: tuple[str, ...] = tuple(SPLITS)
 
 
 @dataclass
@@ -167,6 +171,18 @@ def verify_frozen(directory: Path) -> int | None:
     if extra:
         raise EvalSetError(f"{directory / extra[0]} is not in {CHECKSUMS}: held-out sets are frozen")
     return len(listed)
+
+
+def labelled_joblogs(directory: Path) -> list[LabelledJoblog]:
+    """The cases of an evaluation directory as the line model learns them: the job's output (no engine
+    header or footer), the lines an operator accepts as its error line, and its category."""
+    out = []
+    for name, expected in sorted(load_expectations(directory).items()):
+        body = read_joblog((directory / name).read_bytes()).frame.body
+        accepted = [expected.get("error_line"), *expected.get("error_line_alternatives", [])]
+        lines = frozenset(line.strip() for line in accepted if isinstance(line, str))
+        out.append(LabelledJoblog(tuple(body), lines, expected["category"]))
+    return out
 
 
 def resolve_split(name_or_directory: str | Path) -> Path:

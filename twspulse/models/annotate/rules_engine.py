@@ -40,6 +40,7 @@ from twspulse.models.annotate.evidence import CODE, read_line, without_zero_coun
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import extract, is_prose_word, login_above
 from twspulse.models.annotate.keyword_filter import trie_pattern
+from twspulse.models.annotate.line_model import CATEGORY_MIN, LineModel, preferred_line, shipped_model
 from twspulse.models.annotate.rerun import rerun_step
 from twspulse.models.annotate.rule_base import (
     CONTEXT_KINDS,
@@ -239,14 +240,26 @@ class Match:
 
 
 class RulesEngine:
-    """Annotates a failed run from its joblog alone (plus the run's names for the steps)."""
+    """Annotates a failed run from its joblog alone (plus the run's names for the steps).
+
+    `line_model` (default: the one shipped with the package; None: the rules alone) may put another
+    candidate line in the rules' place when it is clearly more likely to state the failure (line_model.py).
+    """
 
     engine = ENGINE
+
+    def __init__(self, line_model: LineModel | None | str = "shipped") -> None:
+        self.line_model = shipped_model() if line_model == "shipped" else line_model
+        if isinstance(self.line_model, str):
+            raise ValueError(f"line_model is a LineModel, None or 'shipped', not {line_model!r}")
 
     def annotate(self, run: FailedRun, joblog: Joblog) -> Annotation:
         """The annotation of `run`; never raises on any joblog content."""
         matches = self.matches(joblog, own_job=run.job_name)
-        best = _explained_timeout(_explained_kill(_best(matches), matches), matches)
+        best, chosen_by_model = _best(matches), None
+        if isinstance(self.line_model, LineModel):
+            best, chosen_by_model = _learned_choice(self.line_model, best, matches, joblog)
+        best = _explained_timeout(_explained_kill(best, matches), matches)
         context = _context_entities(joblog, best.line_no if best else None)
         if best is None:
             return self._unmatched(run, joblog, context)
@@ -273,7 +286,11 @@ class RulesEngine:
             confidence=confidence,
             engine=ENGINE,
             prompt_hash=rules_hash(joblog, best.text),
-            entities={**_masked(entities), "rule": best.rule.name},
+            entities={
+                **_masked(entities),
+                "rule": best.rule.name,
+                **({"line_model": chosen_by_model} if chosen_by_model else {}),
+            },
         )
 
     def matches(self, joblog: Joblog, own_job: str | None = None) -> list[Match]:
@@ -328,12 +345,7 @@ class RulesEngine:
     def _unmatched(self, run: FailedRun, joblog: Joblog, context: Entities) -> Annotation:
         """No rule recognised a line: point to another log if the job names one, else say what little we know."""
         body, first = joblog.frame.body, joblog.frame.body_first_line
-        usable = [
-            e
-            for e in joblog.error_lines
-            if not (_NEVER.search(e.text) or _QUIET.search(e.text) or _is_python_source(body, e.line_no - first))
-            and without_zero_counts(e.text) == e.text  # a line that counts zero failures reports progress
-        ]
+        usable = [e for e in joblog.error_lines if _usable(body, e.line_no - first)]
         error = max(usable, key=lambda e: (e.score, -e.line_no), default=None)
         if error is None:
             error = _verdict_line(body, first)
@@ -385,6 +397,16 @@ class RulesEngine:
             prompt_hash=rules_hash(joblog, error_line or ""),
             entities={**_masked(context), "rule": None},
         )
+
+
+def _usable(body: tuple[str, ...], index: int) -> bool:
+    """A line that may state the failure when no rule read one: not a line no rule may read, a quiet or retry
+    line, Python's source line under a frame, or a counter of zero failures (progress)."""
+    text = body[index].strip()[:MAX_CHARS] if 0 <= index < len(body) else ""
+    return (
+        not (_NEVER.search(text) or _QUIET.search(text) or _is_python_source(body, index))
+        and without_zero_counts(text) == text
+    )
 
 
 def clean_message(line: str) -> str:
@@ -680,6 +702,40 @@ def _confidence(best: Match, has_entity: bool, margin: int) -> float:
 
 def _masked(entities: Entities) -> dict[str, list[str]]:
     return {kind: [mask_secrets(value) for value in values] for kind, values in entities.items()}
+
+
+def _learned_choice(
+    model: LineModel, best: Match | None, matches: list[Match], joblog: Joblog
+) -> tuple[Match | None, str | None]:
+    """The line the line model clearly prefers, and what it did (None: the rules' best stands).
+
+    With a rules' best line, the model only reorders the lines the rules read nearly as well (within one
+    entity bonus of their best: the rules' near-ties), and the chosen one keeps the rules' reading; a time
+    limit or a kill explained by another line is explained afterwards, as ever. With none, it picks among
+    the candidates (the finder's error lines, the hint lines, the first and last lines of the output) that
+    may state a failure, in the family the category model gives it if that model is sure enough."""
+    body, first = joblog.frame.body, joblog.frame.body_first_line
+    if best is not None:  # only where the rules are close to a tie: a line within one entity bonus of their best
+        indexes = {m.line_no - first for m in matches if m.score >= best.score - ENTITY_BONUS}
+    else:
+        indexes = {error.line_no - first for error in joblog.error_lines} | {n - first for n in joblog.hint_lines}
+        indexes |= set(range(min(HEAD_LINES, len(body)))) | set(range(max(0, len(body) - TAIL_LINES), len(body)))
+        # as when no rule reads a line: never a progress line, a retry the job survived, or a source line
+        indexes = {i for i in indexes if _usable(body, i)}
+    preference = preferred_line(model, body, indexes, best.line_no - first if best else None)
+    if preference is None:
+        return best, None
+    line_no = first + preference.index
+    said = f"{model.trained_on}: line {line_no} at p={preference.probability:.2f} over p={preference.over:.2f}"
+    read = [m for m in matches if m.line_no == line_no]
+    if read:
+        return max(read, key=lambda m: m.score), said
+    text = body[preference.index].strip()[:MAX_CHARS]
+    category, sure = model.category(text)
+    if best is not None or sure < CATEGORY_MIN or category not in EVIDENCE_RULES:
+        return best, None
+    rule = EVIDENCE_RULES[category]
+    return Match(rule, line_no, text, rule.weight * 10), f"{said}, {category} at p={sure:.2f}"
 
 
 def _explained_timeout(best: Match | None, matches: list[Match]) -> Match | None:

@@ -1,0 +1,193 @@
+"""The learned line model and how the rules engine uses it, on invented joblogs and hand-set weights."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+from click.testing import CliRunner
+from scipy import sparse
+
+from tests.models.annotate.test_rules_engine import _annotate
+from twspulse.models.annotate import line_model
+from twspulse.models.annotate.cli import annotate_command
+from twspulse.models.annotate.evaluation import LEARNING_SPLITS, SPLITS, labelled_joblogs
+from twspulse.models.annotate.line_model import (
+    LINE_FEATURES,
+    TEXT_FEATURES,
+    LabelledJoblog,
+    LineModel,
+    fit,
+    preferred_line,
+    shipped_model,
+    training_digest,
+)
+from twspulse.models.annotate.rules_engine import RulesEngine
+
+CATEGORIES = ("disk_full", "network", "permission")
+_FAILURES = {
+    "disk_full": "{tool}: write to {path} stopped: no room left on volume",
+    "network": "{tool}: cannot reach {host}:{port}: peer refused the link",
+    "permission": "{tool}: opening {path} refused: caller lacks the right",
+}
+
+
+def _synthetic(rng: random.Random, category: str) -> LabelledJoblog:
+    """An invented joblog: progress, an echoed command, the tool's message, then the wrapper's verdict."""
+    tool = rng.choice(["qmover", "zfetch", "blobctl", "tallyrun"])
+    path = f"/srv/{rng.choice(['in', 'out', 'spool'])}/f{rng.randint(1, 999)}.dat"
+    error = _FAILURES[category].format(
+        tool=tool, path=path, host=f"node{rng.randint(1, 99)}", port=rng.randint(80, 9999)
+    )
+    lines = [f"step {i} started, processed {rng.randint(1, 10_000)} rows" for i in range(rng.randint(2, 8))]
+    lines += [f"+ {tool} --src {path}", error, f"wrapper: step {len(lines)} failed rc={rng.choice([4, 8, 12])}"]
+    lines += ["cleanup done"] * rng.randint(0, 2)
+    return LabelledJoblog(tuple(lines), frozenset({error}), category)
+
+
+def _training(seed: int = 1, count: int = 60) -> list[LabelledJoblog]:
+    rng = random.Random(seed)
+    return [_synthetic(rng, CATEGORIES[i % len(CATEGORIES)]) for i in range(count)]
+
+
+def _hand_set(line_words: dict[str, float], category_words: dict[tuple[str, str], float] | None = None) -> LineModel:
+    """A model whose line score is the sum of the given words' weights (bias -4) and whose category model
+    reads only the given (category, word) weights."""
+    weights = np.zeros(LINE_FEATURES)
+    for word, value in line_words.items():
+        weights[line_model._bucket("w:" + word, LINE_FEATURES)] = value
+    categories = CATEGORIES
+    rows, columns, values = [], [], []
+    for (category, word), value in (category_words or {}).items():
+        rows.append(categories.index(category))
+        columns.append(line_model._bucket("w:" + word, TEXT_FEATURES))
+        values.append(value)
+    category_weights = sparse.csr_matrix((values, (rows, columns)), shape=(len(categories), TEXT_FEATURES))
+    return LineModel(weights, -4.0, category_weights, np.zeros(len(categories)), categories, "hand-set")
+
+
+def test_the_line_model_learns_that_the_tools_message_states_the_failure_not_its_echo_or_verdict() -> None:
+    model = fit(_training())
+    for category in CATEGORIES:
+        fresh = _synthetic(random.Random(99), category)
+        indexes = list(range(len(fresh.lines)))
+        probabilities = model.line_probabilities(fresh.lines, indexes)
+        best = fresh.lines[int(probabilities.argmax())]
+        assert best in fresh.error_lines
+        verdict = next(i for i, line in enumerate(fresh.lines) if line.startswith("wrapper:"))
+        assert probabilities.max() > probabilities[verdict] + 0.3
+
+
+def test_the_category_model_names_the_family_of_a_line_it_never_saw() -> None:
+    model = fit(_training())
+    assert model.category("mvtool: write to /x/y.bin stopped: no room left on volume")[0] == "disk_full"
+    assert model.category("mvtool: cannot reach gate7:4410: peer refused the link")[0] == "network"
+    family, sure = model.category("mvtool: opening /x/q.txt refused: caller lacks the right")
+    assert family == "permission" and 0.34 < sure <= 1.0
+
+
+def test_fitting_is_deterministic_and_the_weights_survive_save_and_load(tmp_path: Path) -> None:
+    data = _training(seed=3, count=30)
+    first, second = fit(data), fit(data)
+    np.testing.assert_array_equal(first.line_weights, second.line_weights)
+    assert first.trained_on == second.trained_on == training_digest(data)
+    path = tmp_path / "model.npz"
+    first.save(path)
+    loaded = LineModel.load(path)
+    lines = data[0].lines
+    np.testing.assert_allclose(
+        loaded.line_probabilities(lines, range(len(lines))),
+        first.line_probabilities(lines, range(len(lines))),
+        atol=1e-5,
+    )
+    assert loaded.category(next(iter(data[0].error_lines)))[0] == first.category(next(iter(data[0].error_lines)))[0]
+    assert loaded.trained_on == first.trained_on and loaded.categories == first.categories
+    assert training_digest(_training(seed=4, count=30)) != first.trained_on
+
+
+def test_another_line_must_be_clearly_more_likely_to_take_the_rules_place() -> None:
+    body = ("alpha gamma", "beta gamma", "delta")
+    model = _hand_set({"alpha": 3.0, "beta": 3.2, "delta": 6.0})
+    # delta is far more likely than alpha: it takes the place
+    assert preferred_line(model, body, [0, 1, 2], chosen=0).index == 2  # type: ignore[union-attr]
+    # beta is only slightly more likely than alpha (less than the switch margin): the rules' line stays
+    assert preferred_line(model, body, [0, 1], chosen=0) is None
+    # the rules' own line wins: nothing to change
+    assert preferred_line(model, body, [0, 2], chosen=2) is None
+    # with no rules' line, the best candidate must reach ALONE_MIN (alpha: p = 0.27)
+    assert preferred_line(model, body, [0], chosen=None) is None
+    assert preferred_line(model, body, [0, 2], chosen=None).index == 2  # type: ignore[union-attr]
+    assert preferred_line(model, body, [], chosen=None) is None
+
+
+_NEAR_TIE = (
+    "cp: cannot stat '/data/in/hr_feed.csv': No such file or directory\n"
+    "loader: input file /data/in/hr_feed_ok.csv not found\n"
+    "wrapper: step 2 failed rc=12\n"
+)
+
+
+def test_the_engine_follows_the_model_among_the_rules_near_ties_and_says_so() -> None:
+    rules_alone = _annotate(_NEAR_TIE, engine=RulesEngine(line_model=None))
+    assert rules_alone.error_line.startswith("cp: cannot stat")  # type: ignore[union-attr]
+    assert "line_model" not in rules_alone.entities
+    with_model = _annotate(_NEAR_TIE, engine=RulesEngine(line_model=_hand_set({"loader": 8.0})))
+    assert with_model.error_line == "loader: input file /data/in/hr_feed_ok.csv not found"
+    assert with_model.category == "missing_file"  # the rules' reading of the chosen line
+    assert "/data/in/hr_feed_ok.csv" in with_model.root_cause
+    assert str(with_model.entities["line_model"]).startswith("hand-set: line ")
+
+
+def test_the_model_never_moves_the_answer_to_a_line_the_rules_read_far_less_or_not_at_all() -> None:
+    # the wrapper's verdict is read far below the tool's message, "cleanup" not at all
+    body = "cp: cannot stat '/data/in/hr_feed.csv': No such file or directory\nwrapper: step 2 failed rc=12\ncleanup\n"
+    for words in ({"wrapper": 9.0}, {"cleanup": 9.0}):
+        annotation = _annotate(body, engine=RulesEngine(line_model=_hand_set(words)))
+        assert annotation.error_line.startswith("cp: cannot stat")  # type: ignore[union-attr]
+        assert "line_model" not in annotation.entities
+
+
+def test_with_no_line_the_rules_read_the_model_picks_one_and_names_its_family_only_when_sure() -> None:
+    body = "step 1 done\nflumph grommet wobbled on spindle 4\nstep 2 skipped\n"
+    assert _annotate(body, engine=RulesEngine(line_model=None)).category == "unknown"
+    sure = _hand_set({"grommet": 8.0}, {("disk_full", "grommet"): 9.0})
+    annotation = _annotate(body, engine=RulesEngine(line_model=sure))
+    assert (annotation.category, annotation.error_line) == ("disk_full", "flumph grommet wobbled on spindle 4")
+    assert "disk_full at p=" in str(annotation.entities["line_model"])
+    unsure = _hand_set({"grommet": 8.0})  # every family equally likely (1/3 < CATEGORY_MIN)
+    assert _annotate(body, engine=RulesEngine(line_model=unsure)).category == "unknown"
+
+
+def test_a_progress_line_is_never_the_models_pick_when_no_rule_reads_a_line() -> None:
+    body = "INFO connect grommet 30s, lock grommet 60s\nstep 3 done\n"
+    model = _hand_set({"grommet": 9.0}, {("network", "grommet"): 9.0})
+    assert _annotate(body, engine=RulesEngine(line_model=model)).category == "unknown"
+
+
+def test_the_shipped_model_was_trained_on_the_learning_splits_and_the_engine_loads_it() -> None:
+    shipped = shipped_model()
+    assert shipped is not None and RulesEngine().line_model is shipped
+    assert set(LEARNING_SPLITS) <= set(SPLITS)
+    joblogs = [case for split in LEARNING_SPLITS for case in labelled_joblogs(SPLITS[split])]
+    assert shipped.trained_on == training_digest(joblogs)  # retrain with `twspulse annotate learn` when they change
+    assert set(shipped.categories) >= {"missing_file", "network", "db_error", "auth"}
+
+
+def test_cli_learns_a_model_from_a_directory_and_eval_can_leave_it_out(tmp_path: Path) -> None:
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    expected = {}
+    for i, joblog in enumerate(_training(seed=5, count=12)):
+        (cases / f"c{i}.log").write_text("\n".join(joblog.lines) + "\n")
+        expected[f"c{i}.log"] = {"category": joblog.category, "error_line": next(iter(joblog.error_lines))}
+    (cases / "expected.json").write_text(json.dumps(expected))
+    out = tmp_path / "m.npz"
+    result = CliRunner().invoke(annotate_command, ["learn", "--out", str(out), str(cases)])
+    assert result.exit_code == 0, result.output
+    assert "trained on 12 joblogs" in result.output
+    assert LineModel.load(out).trained_on == training_digest(labelled_joblogs(cases))
+    rules_only = CliRunner().invoke(annotate_command, ["eval", str(cases), "--rules-only", "--json"])
+    assert rules_only.exit_code == 0, rules_only.output
+    assert json.loads(rules_only.output)["cases"] == 12
