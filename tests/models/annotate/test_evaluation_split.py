@@ -31,6 +31,7 @@ HELD_OUT = [
     "blind13",
     "blind14",
     "blind15",
+    "blind16",
 ]
 
 
