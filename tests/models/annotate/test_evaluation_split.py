@@ -32,6 +32,7 @@ HELD_OUT = [
     "blind14",
     "blind15",
     "blind16",
+    "blind17",
 ]
 
 

@@ -8,7 +8,6 @@ import pytest
 from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.models.annotate.evidence import classify_line
 from twspulse.models.annotate.key_entities import extract
-from twspulse.models.annotate.rules_engine import RulesEngine
 
 
 def _top(line: str) -> str | None:
@@ -155,7 +154,6 @@ def test_a_sign_in_error_beats_the_wrappers_login_failed_verdict() -> None:
 
 
 def test_a_java_link_that_only_wraps_another_exception_loses_to_the_link_that_says_it() -> None:
-    # the rules' mechanism; the shipped line model prefers the deepest link of this near-tie (docs/annotator.md)
     annotation = _annotate(
         "app.cli.Main - publish failed\n"
         "com.acme.bus.BusException: java.util.concurrent.ExecutionException: com.acme.bus.BusException: "
@@ -166,8 +164,7 @@ def test_a_java_link_that_only_wraps_another_exception_loses_to_the_link_that_sa
         "\tat com.acme.bus.Futures.await(Futures.java:211)\n"
         "Caused by: io.net.ConnectFailure: Connection refused: bus7.corp.test/10.1.1.7:7000\n"
         "Caused by: java.net.ConnectException: Connection refused (bus7)\n"
-        "\tat io.net.Poller.poll(Poller.java:88)\n",
-        engine=RulesEngine(line_model=None),
+        "\tat io.net.Poller.poll(Poller.java:88)\n"
     )
     assert annotation.category == "network"
     assert annotation.error_line == "Caused by: io.net.ConnectFailure: Connection refused: bus7.corp.test/10.1.1.7:7000"

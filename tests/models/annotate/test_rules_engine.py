@@ -418,7 +418,8 @@ def test_the_zos_message_that_names_the_data_set_beats_the_bare_completion_code(
     body = (
         f"{line}\n   SYSTEM COMPLETION CODE=B37  REASON CODE=00000004\nJ0000001  IEF450I NIGHTLY1 COPY - ABEND=SB37\n"
     )
-    # the rules' mechanism; the shipped line model prefers the completion code of this near-tie (docs/annotator.md)
+    # the rules' tie-break among equal readings (the earliest); the shipped line model prefers the completion
+    # code of this exact tie, a known disagreement (docs/annotator.md)
     annotation = _annotate(body, engine=RulesEngine(line_model=None))
     assert annotation.error_line == line and annotation.category == "disk_full"
     assert "PROD.X.ARCH.D310101" in annotation.root_cause

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from twspulse.joblog.entities import Entities, code_location, extract_entities, merge
 from twspulse.joblog.error_lines import ECHOED_COMMAND, MAX_CHARS, ErrorLine
@@ -40,7 +41,7 @@ from twspulse.models.annotate.evidence import CODE, read_line, without_zero_coun
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import extract, is_prose_word, login_above
 from twspulse.models.annotate.keyword_filter import trie_pattern
-from twspulse.models.annotate.line_model import CATEGORY_MIN, LineModel, preferred_line, shipped_model
+from twspulse.models.annotate.line_model import LineModel, preferred_line, shipped_model
 from twspulse.models.annotate.rerun import rerun_step
 from twspulse.models.annotate.rule_base import (
     CONTEXT_KINDS,
@@ -242,22 +243,21 @@ class Match:
 class RulesEngine:
     """Annotates a failed run from its joblog alone (plus the run's names for the steps).
 
-    `line_model` (default: the one shipped with the package; None: the rules alone) may put another
-    candidate line in the rules' place when it is clearly more likely to state the failure (line_model.py).
+    `line_model` (default: the one shipped with the package; None: the rules alone) may put one of the rules'
+    near-tied lines in the place of their best when it is clearly more likely to state the failure
+    (line_model.py).
     """
 
     engine = ENGINE
 
-    def __init__(self, line_model: LineModel | None | str = "shipped") -> None:
+    def __init__(self, line_model: LineModel | Literal["shipped"] | None = "shipped") -> None:
         self.line_model = shipped_model() if line_model == "shipped" else line_model
-        if isinstance(self.line_model, str):
-            raise ValueError(f"line_model is a LineModel, None or 'shipped', not {line_model!r}")
 
     def annotate(self, run: FailedRun, joblog: Joblog) -> Annotation:
         """The annotation of `run`; never raises on any joblog content."""
         matches = self.matches(joblog, own_job=run.job_name)
         best, chosen_by_model = _best(matches), None
-        if isinstance(self.line_model, LineModel):
+        if best is not None and self.line_model is not None:
             best, chosen_by_model = _learned_choice(self.line_model, best, matches, joblog)
         best = _explained_timeout(_explained_kill(best, matches), matches)
         context = _context_entities(joblog, best.line_no if best else None)
@@ -402,7 +402,9 @@ class RulesEngine:
 def _usable(body: tuple[str, ...], index: int) -> bool:
     """A line that may state the failure when no rule read one: not a line no rule may read, a quiet or retry
     line, Python's source line under a frame, or a counter of zero failures (progress)."""
-    text = body[index].strip()[:MAX_CHARS] if 0 <= index < len(body) else ""
+    if not 0 <= index < len(body):
+        return False
+    text = body[index].strip()[:MAX_CHARS]
     return (
         not (_NEVER.search(text) or _QUIET.search(text) or _is_python_source(body, index))
         and without_zero_counts(text) == text
@@ -704,38 +706,35 @@ def _masked(entities: Entities) -> dict[str, list[str]]:
     return {kind: [mask_secrets(value) for value in values] for kind, values in entities.items()}
 
 
-def _learned_choice(
-    model: LineModel, best: Match | None, matches: list[Match], joblog: Joblog
-) -> tuple[Match | None, str | None]:
-    """The line the line model clearly prefers, and what it did (None: the rules' best stands).
+def _learned_choice(model: LineModel, best: Match, matches: list[Match], joblog: Joblog) -> tuple[Match, str | None]:
+    """The near-tie the line model clearly prefers to the rules' best line, and what it did (None: the
+    rules' best stands).
 
-    With a rules' best line, the model only reorders the lines the rules read nearly as well (within one
-    entity bonus of their best: the rules' near-ties), and the chosen one keeps the rules' reading; a time
-    limit or a kill explained by another line is explained afterwards, as ever. With none, it picks among
-    the candidates (the finder's error lines, the hint lines, the first and last lines of the output) that
-    may state a failure, in the family the category model gives it if that model is sure enough."""
-    body, first = joblog.frame.body, joblog.frame.body_first_line
-    if best is not None:  # only where the rules are close to a tie: a line within one entity bonus of their best
-        indexes = {m.line_no - first for m in matches if m.score >= best.score - ENTITY_BONUS}
-    else:
-        indexes = {error.line_no - first for error in joblog.error_lines} | {n - first for n in joblog.hint_lines}
-        indexes |= set(range(min(HEAD_LINES, len(body)))) | set(range(max(0, len(body) - TAIL_LINES), len(body)))
-        # as when no rule reads a line: never a progress line, a retry the job survived, or a source line
-        indexes = {i for i in indexes if _usable(body, i)}
-    preference = preferred_line(model, body, indexes, best.line_no - first if best else None)
+    The near-ties are the lines the rules read within one entity bonus of their best that, if the best
+    names the thing to fix, name theirs too, and never the links of a Java chain (`_best` chose among those
+    by the chain's structure). The chosen line keeps the rules' reading of it, and a time limit or a kill
+    explained by another line is explained afterwards, as ever."""
+    if _CAUSED_BY.match(best.text):
+        return best, None
+    first = joblog.frame.body_first_line
+    named = _names_its_target(best)
+    indexes = {
+        m.line_no - first
+        for m in matches
+        if m.score >= best.score - ENTITY_BONUS and (not named or _names_its_target(m)) and not _CAUSED_BY.match(m.text)
+    }
+    preference = preferred_line(model, joblog.frame.body, indexes, best.line_no - first)
     if preference is None:
         return best, None
     line_no = first + preference.index
-    said = f"{model.trained_on}: line {line_no} at p={preference.probability:.2f} over p={preference.over:.2f}"
-    read = [m for m in matches if m.line_no == line_no]
-    if read:
-        return max(read, key=lambda m: m.score), said
-    text = body[preference.index].strip()[:MAX_CHARS]
-    category, sure = model.category(text)
-    if best is not None or sure < CATEGORY_MIN or category not in EVIDENCE_RULES:
-        return best, None
-    rule = EVIDENCE_RULES[category]
-    return Match(rule, line_no, text, rule.weight * 10), f"{said}, {category} at p={sure:.2f}"
+    chosen = max((m for m in matches if m.line_no == line_no), key=lambda m: m.score)
+    return chosen, f"{model.trained_on}: line {line_no} scored {preference.score:.2f} over {preference.over:.2f}"
+
+
+def _names_its_target(match: Match) -> bool:
+    """The line names a thing of the kinds its rule fixes (a path for a file error, a host for a network one)."""
+    kinds = match.rule.entity_kinds
+    return bool(kinds) and not _LineScore(match.text).named_kinds().isdisjoint(kinds)
 
 
 def _explained_timeout(best: Match | None, matches: list[Match]) -> Match | None:
