@@ -38,7 +38,7 @@ FRESH_RULES = {
 _ORDER = ["train", "heldout", "blind", *(f"blind{k}" for k in range(2, 17))]
 
 
-def _inside(model_path: str, split_dir: str, rules_only: bool) -> None:
+def _inside(model_path: str, split_dir: str, rules_only: bool, dump: str | None) -> None:
     """In an old commit's checkout: its `annotate eval --json`, with the current line model's choice patched in."""
     import importlib.util  # noqa: PLC0415 (the old checkout's package is on sys.path, the current line model is not)
 
@@ -87,8 +87,19 @@ def _inside(model_path: str, split_dir: str, rules_only: bool) -> None:
     old.RulesEngine.annotate = remember
     if not rules_only:
         old._best = choose
-    sys.argv = ["twspulse", "annotate", "eval", split_dir, "--json"]
-    main()
+    if dump is None:
+        sys.argv = ["twspulse", "annotate", "eval", split_dir, "--json"]
+        main()
+        return
+    from twspulse.models.annotate.annotator import Annotator  # noqa: PLC0415
+    from twspulse.models.annotate.evaluation import evaluate  # noqa: PLC0415
+    from twspulse.settings import Settings  # noqa: PLC0415
+
+    with Annotator(Settings(llm_url=None)) as annotator:
+        report = evaluate(Path(split_dir), annotator.annotate)
+    cases = [{"case": c.name, **c.annotation.model_dump(mode="json"), "correct": c.correct} for c in report.cases]
+    Path(dump).write_text(json.dumps(cases))
+    print(json.dumps(report.to_dict()))
 
 
 def main() -> None:
@@ -96,10 +107,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", default="8,9,10,11,12,13,14,15", help="Blind set numbers (8-15).")
     parser.add_argument("--rules-only", action="store_true", help="Replay the rules alone (the old fresh figures).")
+    parser.add_argument("--dump", type=Path, help="Also write each set's annotations to DIR/blindK.json.")
     parser.add_argument("--inside", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inside:
-        _inside(args.inside[0], args.inside[1], args.rules_only)
+        _inside(args.inside[0], args.inside[1], args.rules_only, str(args.dump) if args.dump else None)
         return
     # imported here: the same file runs inside old checkouts, whose package lacks these
     from twspulse.models.annotate import line_model  # noqa: PLC0415
@@ -125,7 +137,11 @@ def main() -> None:
             command = [sys.executable, __file__, "--inside", str(model_path), str(SPLITS[f"blind{k}"])]
             env = {**os.environ, "PYTHONPATH": str(checkout), "LINE_MODEL_SOURCE": line_model.__file__}
             out = subprocess.run(
-                [*command, *(["--rules-only"] if args.rules_only else [])],
+                [
+                    *command,
+                    *(["--rules-only"] if args.rules_only else []),
+                    *(["--dump", str(args.dump / f"blind{k}.json")] if args.dump else []),
+                ],
                 cwd=checkout, env=env, check=True, capture_output=True, text=True,
             ).stdout  # fmt: skip
             counts = json.loads(out)["counts"]
