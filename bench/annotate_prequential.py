@@ -8,7 +8,8 @@ added: the model is trained with the current `line_model.fit` on the splits writ
 (train, heldout, blind..blind{k-1}), and the commit's own rules engine runs with the current choice
 (`rules_engine._learned_choice`, re-applied to that commit's matches and joblog by `_inside`, since the
 old engine has no hook). So neither the rules nor the model had seen set k: each figure is as fresh as the
-rules' own. blind8-11 chose the thresholds and the choice's form (docs/annotator.md); blind12-15 report.
+rules' own. blind8-11 chose the margin, the near-tie window and the choice's form (docs/annotator.md);
+blind12-15 only report.
 
 Needs the repository's history (`git archive` of each commit into a temporary directory) and about 20 s
 per set on one core. `--rules-only` replays the old fresh scores (a check that the replay is faithful).
@@ -75,7 +76,7 @@ def _inside(model_path: str, split_dir: str, rules_only: bool, dump: str | None)
         indexes = {
             m.line_no - first
             for m in matches
-            if m.score >= best.score - old.ENTITY_BONUS
+            if m.score >= max(best.score - old.ENTITY_BONUS, old.MIN_SCORE)
             and (not named or names_target(m))
             and not old._CAUSED_BY.match(m.text)
         }

@@ -33,6 +33,7 @@ HELD_OUT = [
     "blind15",
     "blind16",
     "blind17",
+    "blind18",
 ]
 
 

@@ -64,11 +64,11 @@ def test_the_line_model_learns_that_the_tools_message_states_the_failure_not_its
     for category in CATEGORIES:
         fresh = _synthetic(random.Random(99), category)
         indexes = list(range(len(fresh.lines)))
-        probabilities = model.line_scores(fresh.lines, indexes)
-        best = fresh.lines[int(probabilities.argmax())]
+        scores = model.line_scores(fresh.lines, indexes)
+        best = fresh.lines[int(scores.argmax())]
         assert best in fresh.error_lines
         verdict = next(i for i, line in enumerate(fresh.lines) if line.startswith("wrapper:"))
-        assert probabilities.max() > probabilities[verdict] + 0.3
+        assert scores.max() > scores[verdict] + 0.3
 
 
 def test_fitting_is_deterministic_and_the_weights_survive_save_and_load(tmp_path: Path) -> None:
@@ -197,7 +197,7 @@ HARMLESS = [
 ]
 
 
-def test_the_shipped_model_names_no_family_for_settings_and_success_lines() -> None:
+def test_the_shipped_engine_reads_no_failure_in_settings_and_success_lines() -> None:
     for line in HARMLESS:
         body = f"job PARTS starting\nreading parameters\n{line}\nloading stage table\njob PARTS ended\n"
         annotation = _annotate(body)
@@ -211,11 +211,23 @@ def test_a_model_file_that_does_not_fit_this_version_is_refused_and_the_rules_an
     bigger.line_weights[-1] = 1.0
     path = tmp_path / "bigger.npz"
     bigger.save(path)
+    assert not list(tmp_path.glob("*.partial.npz"))  # written beside, then moved into place
     with pytest.raises(ValueError, match="more hashed features"):
         LineModel.load(path)
-    corrupt = tmp_path / "corrupt.npz"
-    corrupt.write_bytes(b"not a model")
-    monkeypatch.setattr(line_model, "MODEL_PATH", corrupt)
-    monkeypatch.setattr(line_model, "_SHIPPED", {})
-    assert shipped_model() is None
-    assert RulesEngine().line_model is None
+    not_finite = LineModel(np.zeros(LINE_FEATURES), float("nan"), "x")
+    not_finite.save(tmp_path / "nan.npz")
+    with pytest.raises(ValueError, match="not finite"):
+        LineModel.load(tmp_path / "nan.npz")
+    good = tmp_path / "good.npz"
+    fit(_training(seed=7, count=12)).save(good)
+    damaged = bytearray(good.read_bytes())
+    damaged[200:400] = bytes(255 - b for b in damaged[200:400])  # a flipped stretch inside the compressed data
+    files = {"empty.npz": b"", "corrupt.npz": b"not a model", "damaged.npz": bytes(damaged)}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        monkeypatch.setattr(line_model, "MODEL_PATH", tmp_path / name)
+        monkeypatch.setattr(line_model, "_SHIPPED", {})
+        assert shipped_model() is None, name
+        engine = RulesEngine()
+        assert engine.line_model is None
+        assert _annotate(_NEAR_TIE, engine=engine).error_line.startswith("cp: cannot stat")  # type: ignore[union-attr]

@@ -6,8 +6,9 @@ and the category with it. The **line model** reads what the rules do not depend 
 word pairs (lowercased, digits dropped), its first words, where it sits (share of the output, lines from the
 end), its shape (length, share of digits and capitals, an echoed `+ cmd`, a `tool: message` prefix, a leading
 timestamp, indentation, an exit-code word, a `Caused by`) and whether a stack frame follows it. Logistic
-regression over hashed features; positives the expected error lines of every labelled joblog of the
-project's evaluation data, negatives every other line of the same joblogs (`twspulse annotate learn`).
+regression over hashed features; positives the expected error lines of the labelled joblogs of the
+project's evaluation splits already scored (`evaluation.LEARNING_SPLITS`), negatives every other line of the
+same joblogs (`twspulse annotate learn`).
 
 `RulesEngine` (`rules_engine._learned_choice`) lets it reorder the rules' near-ties only: the lines the rules
 read within one entity bonus of their best (naming the thing to fix when their best does; never the links of
@@ -28,9 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 import threading
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,26 +137,34 @@ class LineModel:
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
 
     def save(self, path: Path = MODEL_PATH) -> None:
-        """Write the weights (the non-zero ones, compressed)."""
+        """Write the weights (the non-zero ones, compressed) to a file beside `path`, then move it into place:
+        an interrupted training leaves the previous model, not half a file."""
         nonzero = np.flatnonzero(self.line_weights)
+        partial = path.with_name(path.name + ".partial.npz")
         np.savez_compressed(
-            path,
+            partial,
             line_index=nonzero.astype(np.int32),
             line_value=self.line_weights[nonzero].astype(np.float32),
             line_bias=np.float64(self.line_bias),
             trained_on=np.array(self.trained_on),
         )
+        os.replace(partial, path)
 
     @classmethod
     def load(cls, path: Path) -> LineModel:
         """The weights written by `save`; ValueError when the file does not hold a model of these features."""
         with np.load(path, allow_pickle=False) as saved:
-            line_index = saved["line_index"]
-            if line_index.size and line_index.max() >= LINE_FEATURES:
-                raise ValueError(f"{path} was saved with more hashed features than this version reads")
-            line = np.zeros(LINE_FEATURES)
-            line[line_index] = saved["line_value"]
-            return cls(line, float(saved["line_bias"]), str(saved["trained_on"]))
+            line_index, line_value, bias = saved["line_index"], saved["line_value"], saved["line_bias"]
+            trained_on = str(saved["trained_on"])
+        if line_index.dtype.kind not in "iu" or line_index.shape != line_value.shape or bias.shape != ():
+            raise ValueError(f"{path} does not hold a line model's arrays")
+        if line_index.size and (line_index.min() < 0 or line_index.max() >= LINE_FEATURES):
+            raise ValueError(f"{path} was saved with more hashed features than this version reads")
+        if not (np.isfinite(line_value).all() and np.isfinite(bias)):
+            raise ValueError(f"{path} holds weights that are not finite")
+        line = np.zeros(LINE_FEATURES)
+        line[line_index] = line_value
+        return cls(line, float(bias), trained_on)
 
 
 def training_digest(joblogs: Sequence[LabelledJoblog]) -> str:
@@ -197,13 +206,13 @@ _SHIPPED: dict[str, LineModel | None] = {}
 
 def shipped_model() -> LineModel | None:
     """The model shipped with the package, loaded once (None when its file is missing or unreadable: the
-    rules then answer alone, and the log says why)."""
+    rules then answer alone, and the log says why once)."""
     with _SHIPPED_LOCK:
         if "model" not in _SHIPPED:
             try:
                 _SHIPPED["model"] = LineModel.load(MODEL_PATH) if MODEL_PATH.is_file() else None
-            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-                log.warning("annotate.line_model_unreadable", path=str(MODEL_PATH), error=str(exc))
+            except Exception as exc:  # noqa: BLE001 (any damage to the file: numpy, zlib, zipfile... raise their own)
+                log.warning("annotate.line_model_unreadable", path=str(MODEL_PATH), error=repr(exc))
                 _SHIPPED["model"] = None
         return _SHIPPED["model"]
 

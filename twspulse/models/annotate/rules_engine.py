@@ -710,10 +710,10 @@ def _learned_choice(model: LineModel, best: Match, matches: list[Match], joblog:
     """The near-tie the line model clearly prefers to the rules' best line, and what it did (None: the
     rules' best stands).
 
-    The near-ties are the lines the rules read within one entity bonus of their best that, if the best
-    names the thing to fix, name theirs too, and never the links of a Java chain (`_best` chose among those
-    by the chain's structure). The chosen line keeps the rules' reading of it, and a time limit or a kill
-    explained by another line is explained afterwards, as ever."""
+    The near-ties are the lines the rules read within one entity bonus of their best and at least at their
+    minimum score; if the best names the thing to fix, they must name theirs too; never a link of a Java
+    chain (`_best` chose among those by the chain's structure). The chosen line keeps the rules' reading
+    of it, and a time limit or a kill explained by another line is explained afterwards, as ever."""
     if _CAUSED_BY.match(best.text):
         return best, None
     first = joblog.frame.body_first_line
@@ -721,7 +721,9 @@ def _learned_choice(model: LineModel, best: Match, matches: list[Match], joblog:
     indexes = {
         m.line_no - first
         for m in matches
-        if m.score >= best.score - ENTITY_BONUS and (not named or _names_its_target(m)) and not _CAUSED_BY.match(m.text)
+        if m.score >= max(best.score - ENTITY_BONUS, MIN_SCORE)
+        and (not named or _names_its_target(m))
+        and not _CAUSED_BY.match(m.text)
     }
     preference = preferred_line(model, joblog.frame.body, indexes, best.line_no - first)
     if preference is None:
