@@ -457,9 +457,13 @@ class _LineScore:
     def of(self, rule: Rule) -> int:
         """The score of `rule` on this line."""
         score = rule.weight * 10 + self.adjustment
-        if rule.entity_kinds and not self.named_kinds().isdisjoint(rule.entity_kinds):
+        if self.names_target_of(rule):
             score += ENTITY_BONUS
         return score
+
+    def names_target_of(self, rule: Rule) -> bool:
+        """The line names a thing of the kinds `rule` fixes (a path for a file error, a host for a network one)."""
+        return bool(rule.entity_kinds) and not self.named_kinds().isdisjoint(rule.entity_kinds)
 
     def named_kinds(self) -> frozenset[str]:
         """The kinds of thing to fix the line names."""
@@ -734,9 +738,8 @@ def _learned_choice(model: LineModel, best: Match, matches: list[Match], joblog:
 
 
 def _names_its_target(match: Match) -> bool:
-    """The line names a thing of the kinds its rule fixes (a path for a file error, a host for a network one)."""
-    kinds = match.rule.entity_kinds
-    return bool(kinds) and not _LineScore(match.text).named_kinds().isdisjoint(kinds)
+    """The matched line names a thing of the kinds its rule fixes."""
+    return _LineScore(match.text).names_target_of(match.rule)
 
 
 def _explained_timeout(best: Match | None, matches: list[Match]) -> Match | None:
