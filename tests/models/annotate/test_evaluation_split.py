@@ -34,6 +34,7 @@ HELD_OUT = [
     "blind16",
     "blind17",
     "blind18",
+    "blind19",
 ]
 
 
