@@ -176,9 +176,14 @@ def training_digest(joblogs: Sequence[LabelledJoblog]) -> str:
     return digest.hexdigest()[:16]
 
 
+def _readable(line: str) -> bool:
+    """A line the model scores: more than two characters once stripped."""
+    return len(line.strip()) > 2
+
+
 def candidate_lines(lines: Sequence[str]) -> list[int]:
-    """Lines the line model trains on: every line of the output with more than two characters."""
-    return [i for i, line in enumerate(lines) if len(line.strip()) > 2]
+    """Lines the line model trains on: every readable line of the output."""
+    return [i for i, line in enumerate(lines) if _readable(line)]
 
 
 def fit(joblogs: Sequence[LabelledJoblog], *, line_c: float = LINE_C) -> LineModel:
@@ -231,7 +236,7 @@ def preferred_line(model: LineModel, body: Sequence[str], indexes: Iterable[int]
     rules'): one that scores `SWITCH_MARGIN` more. None too when `chosen` is outside `body`."""
     if not 0 <= chosen < len(body):
         return None
-    wanted = sorted({i for i in indexes if 0 <= i < len(body) and len(body[i].strip()) > 2} | {chosen})
+    wanted = sorted({i for i in indexes if 0 <= i < len(body) and _readable(body[i])} | {chosen})
     scores = model.line_scores(body, wanted)
     top = int(scores.argmax())
     best, score = wanted[top], float(scores[top])
