@@ -91,7 +91,9 @@ _EXIT_CODE = re.compile(
 )
 _SIGNAL = re.compile(r"\b(SIG(?:KILL|TERM|SEGV|ABRT|BUS|INT|HUP|PIPE|XCPU|XFSZ))\b")
 _TABLE = re.compile(
-    r"\b(?:table|relation|view|materialized view|into|update|from)\s+((?:\"?[\w$#]+\"?\.)?\"?[\w$#]+\"?)",
+    r"\b(?:table|relation|view|materialized view|into|update|from)\s+"
+    r"(?:(?:concurrently|only|if (?:not )?exists|temporary|temp|unlogged)\s+)*"  # SQL's modifiers, not the name
+    r"((?:\"?[\w$#]+\"?\.)?\"?[\w$#]+\"?)",
     re.IGNORECASE,
 )
 _QUOTED_TABLE = re.compile(r"\b(?:table|relation|view)\s+(\"[\w$#.]+\"(?:\.\"[\w$#]+\")?)", re.IGNORECASE)

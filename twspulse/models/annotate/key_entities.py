@@ -147,6 +147,97 @@ _COPY_TARGET = re.compile(
     re.IGNORECASE,
 )
 
+# The program a command line starts: an interpreter or launcher command (with its directory, ".exe" or quotes),
+# then the first code file among its arguments ("python3 /x/run.py", "java -Xmx2g -jar /x/app.jar",
+# "spark-submit --master yarn /x/job.py", "sas -sysin /x/p.sas", "duckdb db -f /x/q.sql"), or for java a main
+# class. What ran out of memory is that program, not the wrapper script the scheduler started.
+_LAUNCHER = re.compile(
+    r"(?:(?<=[/\\])|(?<![\w.~:$-]))"  # its directory before it, or none
+    r"(python[\d.]*|pypy[\d.]*|java|php[\d.]*|perl|ruby|node|nodejs|deno|bun|Rscript|sas|spark-submit|pyspark|"
+    r"flink|duckdb|psql|mysql|sqlite3|sqlplus|clickhouse-client|sqlcmd|bash|sh|ksh|zsh|pwsh|powershell|dtexec|"
+    r"hive|beeline|scala|groovy|dotnet|mono|cscript|wscript|julia|PowerShell)(?:\.exe|\.EXE)?[\"']?(?=\s)",
+)  # commands are lower case: "PHP Fatal error: ... in /x.php" is a message, not a command line
+_CODE_FILE = re.compile(
+    r"[\"']?(?<![\w.$@+~\\/:-])((?:[A-Za-z]:\\|[/.~\\])?[\w.$@+~\\/-]*[\w-]\.(?:py|pyz|jar|war|sh|ksh|bash|pl|rb|php|js|mjs|cjs|ts|"
+    r"r|sas|sql|hql|scala|groovy|ps1|bat|cmd|exe|dll|dtsx|ktr|kjb|hpl|lua|tcl|awk|jl))[\"']?",
+    re.IGNORECASE,
+)
+_MAIN_CLASS = re.compile(r"(?<![\w.$])(?:[a-z_]\w*\.)+[A-Z][\w$]*")
+# Options whose value is a library path, not the program: "-cp lib/*", "--jars a.jar", "--py-files b.py".
+_LIBRARY_OPTIONS = frozenset(
+    "-cp -classpath --class-path --jars --py-files --files --archives --driver-class-path --packages -javaagent "
+    "-i --init -I -r --require".split()
+)
+_COMMAND_END = frozenset({"|", "||", "&&", ";", ">", ">>", "2>", "2>&1", "<"})
+# Data files a job reads: what an invalid-data failure is about when its own line does not name it.
+_DATA_FILE = re.compile(
+    r"(?<![\w.+/\\:~$-])((?:[a-z][a-z0-9+.-]*://|/|[A-Za-z]:\\|\\\\)[^\s\"'`,;()<>|\[\]]*\."
+    r"(?:csv|dat|txt|json|jsonl|ndjson|xml|edi|parquet|gz|zip|tsv|xlsx|xls|avro|orc|del|ixf|psv|unl))(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def program_above(lines: Sequence[str]) -> str | None:
+    """The program the last command line in `lines` (the lines above an error, in order) started, or None."""
+    for line in reversed(lines):
+        for launcher in _LAUNCHER.finditer(line):
+            program = _program_of(line[launcher.end() :].split(), java=launcher.group(1).lower() == "java")
+            if program:
+                return program
+    return None
+
+
+def _program_of(arguments: Sequence[str], *, java: bool) -> str | None:
+    """The code file (or, for java, the main class) among a launcher's arguments."""
+    skip = False
+    for argument in arguments:
+        if argument in _COMMAND_END:
+            return None
+        if skip:
+            skip = False
+            continue
+        option, _, value = argument.partition("=") if argument.startswith("-") else ("", "", argument)
+        if option in _LIBRARY_OPTIONS or argument in _LIBRARY_OPTIONS:
+            skip = not value
+            continue
+        match = _CODE_FILE.fullmatch(value) if value else None
+        if match:
+            return match.group(1)
+        if java and not option and _MAIN_CLASS.fullmatch(argument):
+            return argument
+    return None
+
+
+def input_above(lines: Sequence[str]) -> str | None:
+    """The data file the last line naming one in `lines` (the lines up to an error, in order) names, or None."""
+    for line in reversed(lines):
+        if "." in line:
+            match = _DATA_FILE.search(line)
+            if match:
+                return match.group(1)
+    return None
+
+
+# How far above an error line a host's port is still looked for.
+PORT_REACH = 200
+
+
+def host_port(host: str, lines: Sequence[str]) -> str:
+    """`host` with the port the last of `lines` (up to the error line, in order) that gives one states
+    ("h:1521", Oracle's "(HOST=h)(PORT=1521)"): a service is reached at a port, and the port is part of
+    what to check. `host` alone when no line gives its port."""
+    stated = re.compile(
+        rf"(?<![\w.-]){re.escape(host)}:(\d{{2,5}})(?![\d.:])|"
+        rf"\bHOST\s*=\s*{re.escape(host)}\s*\)\s*\(\s*PORT\s*=\s*(\d{{2,5}})\b",
+        re.IGNORECASE,
+    )
+    for line in reversed(lines[-PORT_REACH:]):
+        if host in line:
+            match = stated.search(line)
+            if match and 0 < int(match.group(1) or match.group(2)) < 65536:
+                return f"{host}:{match.group(1) or match.group(2)}"
+    return host
+
 
 def is_prose_word(host: str) -> bool:
     """A "host" that is a small word of prose ("SQL Server est introuvable"), not a machine's name."""

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 
 from twspulse.models.annotate.annotation import Category
 
-# rules-16 (round 14) was reverted after its review; rules-17 is rules-15 with the review's fixes (never reuse an id)
-RULES_VERSION = "rules-17"
+# rules-16 (round 14) was reverted after its review; rules-17 is rules-15 with the review's fixes (never reuse an id);
+# rules-18 names the subject of an out-of-memory or invalid-data failure (SUBJECT_KINDS), the port of a host
+# that could not be reached, and skips SQL modifiers ("VIEW CONCURRENTLY x") when it reads an object name
+RULES_VERSION = "rules-18"
 
 
 @dataclass(frozen=True, slots=True)
@@ -618,6 +620,10 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
     "script_error": ("locations", "variables", "options", "scripts"),
     "data_quality": ("paths", "tables", "columns", "error_codes"),
 }
+# What a family's failure happened to, when its line does not say: the program that ran out of memory (the
+# last command line above the error starts it) and the data file an invalid-data failure read (the last one
+# named up to the error line). Named first in the root cause, besides the context above.
+SUBJECT_KINDS: dict[str, str] = {"oom": "programs", "data_quality": "inputs"}
 
 # Words of failure messages localised to German, French, Spanish, Italian, Portuguese and (round 13) Dutch,
 # Swedish, Danish/Norwegian, Polish, Czech, Russian, Turkish, Japanese, Chinese and Korean (evidence.py reads

@@ -39,7 +39,14 @@ from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
 from twspulse.models.annotate.evidence import CODE, read_line, without_zero_counts
 from twspulse.models.annotate.excerpt import Joblog
-from twspulse.models.annotate.key_entities import extract, is_prose_word, login_above
+from twspulse.models.annotate.key_entities import (
+    extract,
+    host_port,
+    input_above,
+    is_prose_word,
+    login_above,
+    program_above,
+)
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.line_model import LineModel, preferred_line, shipped_model
 from twspulse.models.annotate.rerun import rerun_step
@@ -50,6 +57,7 @@ from twspulse.models.annotate.rule_base import (
     RETURN_CODE_HINTS,
     RULES,
     RULES_VERSION,
+    SUBJECT_KINDS,
     TRANSLATED_FAILURE_WORDS,
     Rule,
 )
@@ -204,6 +212,8 @@ _SCRIPT_FILE = re.compile(
 )
 # A kind's stated form: a login given as a setting or a URL's userinfo (key_entities) before a prose user.
 _STATED = {"users": "logins"}
+# Families whose host is named with the port the job reached it at, when the joblog states one.
+_PORT_FAMILIES = frozenset({"network", "timeout"})
 # The rule that reads only that something was thrown: any family's evidence of the same strength says more.
 _GENERIC_RULE = "exception"
 _MAX_MESSAGE = 240
@@ -226,7 +236,7 @@ _CONTEXT_LABELS = {
     "commands": "command", "modules": "module", "classes": "class", "libraries": "library", "tws_jobs": "job",
     "locations": "at", "variables": "variable", "options": "option", "resources": "resource", "keys": "key",
     "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry",
-    "scripts": "script", "remote_jobs": "remote job",
+    "scripts": "script", "remote_jobs": "remote job", "programs": "program", "inputs": "input",
 }  # fmt: skip
 
 
@@ -264,8 +274,10 @@ class RulesEngine:
         if best is None:
             return self._unmatched(run, joblog, context)
         line_entities = extract([best.text])
-        entities = merge(line_entities, context)
+        entities = merge(line_entities, context, _subject(best.rule.category, joblog, best.line_no))
         kind, entity = _entity(best.rule, line_entities, entities)
+        if entity and kind == "hosts" and best.rule.category in _PORT_FAMILIES:
+            entity = host_port(entity, joblog.lines[joblog.frame.body_first_line - 1 : best.line_no])
         message = clean_message(best.text)
         rule = best.rule
         cause_template = rule.cause if entity or "{entity}" not in rule.cause else rule.cause_without_entity
@@ -585,17 +597,24 @@ def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[st
 
 
 def _with_context(cause: str, category: str, kind: str | None, entities: Entities) -> str:
-    """The root cause plus up to two other things the family needs named (the user of a refused login,
-    the database of a failed statement), when the joblog names them and the cause does not yet."""
+    """The root cause plus what the failure happened to (SUBJECT_KINDS) and up to two other things the
+    family needs named (the user of a refused login, the database of a failed statement), when the joblog
+    names them and the cause does not yet."""
     named: list[str] = []
     lowered = cause.lower()
+    subject = SUBJECT_KINDS.get(category, "")
+    subjects = entities.get(subject)
+    if subjects and subjects[0].lower() not in lowered:
+        named.append(f"{_CONTEXT_LABELS[subject]} {subjects[0]}")  # not one of the two below
+        lowered += " " + subjects[0].lower()
+    limit = len(named) + 2
     for other in CONTEXT_KINDS.get(category, ()):
         values = entities.get(_STATED.get(other, other)) or entities.get(other)
         if other == kind or not values or values[0].lower() in lowered:
             continue
         named.append(f"{_CONTEXT_LABELS.get(other, other)} {values[0]}")
         lowered += " " + values[0].lower()
-        if len(named) == 2:
+        if len(named) == limit:
             break
     return f"{cause} ({', '.join(named)})" if named else cause
 
@@ -669,6 +688,16 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
     errors = [error.text for error in joblog.error_lines]
     head = [line.strip() for line in joblog.frame.body[:12] if not _is_frame(line)]
     return merge(located, stated, extract(near), extract(errors), extract(head))
+
+
+def _subject(category: str, joblog: Joblog, line_no: int) -> Entities:
+    """What the failure of `category` at `line_no` happened to (SUBJECT_KINDS), read from the lines up to it."""
+    kind = SUBJECT_KINDS.get(category)
+    lines = joblog.lines[joblog.frame.body_first_line - 1 : line_no]
+    value = (program_above if kind == "programs" else input_above)(lines) if kind else None
+    if value is None and kind == "programs":
+        value = next(iter(_job_script(joblog).get("scripts", ())), None)
+    return {kind: [value]} if kind and value else {}
 
 
 def _names_a_log(line: str) -> bool:

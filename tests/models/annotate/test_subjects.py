@@ -1,0 +1,123 @@
+"""What a failure happened to when its own line does not say (rules-18), on invented joblogs and lines:
+the program that ran out of memory, the data file an invalid-data failure read, the port a host was reached at."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.models.annotate.test_rules_engine import _annotate
+from twspulse.joblog.entities import extract_entities
+from twspulse.models.annotate.key_entities import host_port, input_above, program_above
+
+
+@pytest.mark.parametrize(
+    ("line", "program"),
+    [
+        ("+ python3 /srv/qz/bin/fold_rows.py --day 2031-02-03", "/srv/qz/bin/fold_rows.py"),
+        (
+            "wrap: java -Xmx3g -XX:HeapDumpPath=/var/d -jar /srv/qz/lib/qz-fold-1.2.jar --all",
+            "/srv/qz/lib/qz-fold-1.2.jar",
+        ),
+        ('wrap: java -Xmx9g -cp "/srv/qz/lib/*" org.qz.fold.FoldMain --day 3', "org.qz.fold.FoldMain"),
+        ("+ spark-submit --jars /srv/a.jar,/srv/b.jar --py-files /srv/dep.py /srv/qz/job.py", "/srv/qz/job.py"),
+        ('D:\\qz>"C:\\Py\\python.exe" D:\\qz\\fold.py --day 3', "D:\\qz\\fold.py"),
+        ("$ /usr/bin/php8.3 /srv/qz/bin/fold.php --store=x", "/srv/qz/bin/fold.php"),
+        ("+ duckdb -bail /srv/qz/qz.duckdb -f /srv/qz/sql/fold.sql", "/srv/qz/sql/fold.sql"),
+        ("wrap.sh: line 9: 4411 Killed     python3 /srv/qz/fold.py --day 3", "/srv/qz/fold.py"),
+    ],
+)
+def test_the_program_a_command_line_starts(line: str, program: str) -> None:
+    assert program_above(["INFO nothing started here", line, "INFO rows=10 rss=3.1 GB"]) == program
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "PHP Fatal error:  Allowed memory size exhausted in /srv/qz/vendor/Cells.php on line 4",  # a message
+        "+ python3 -c 'import qz' | tee /srv/qz/fold.py",  # the program is inline; the file is tee's
+        "+ java -cp /srv/qz/lib/qz.jar",  # a library path, no program
+        '  File "/srv/qz/fold.py", line 3, in main',  # a frame
+    ],
+)
+def test_what_is_not_a_started_program(line: str) -> None:
+    assert program_above([line]) is None
+
+
+def test_the_nearest_command_line_above_the_error_is_the_one_that_failed() -> None:
+    lines = ["+ python3 /srv/qz/prepare.py", "INFO prepared", "+ python3 /srv/qz/fold.py", "MemoryError"]
+    assert program_above(lines) == "/srv/qz/fold.py"
+
+
+@pytest.mark.parametrize(
+    ("lines", "data_file"),
+    [
+        (
+            ["INFO reading /srv/in/rows_0203.csv (88 MB)", "INFO rows=12", "ValueError: bad row"],
+            "/srv/in/rows_0203.csv",
+        ),
+        (["+ load --src s3://bkt/in/part-7.csv.gz", "row 4: invalid digit"], "s3://bkt/in/part-7.csv.gz"),
+        (["INFO reading /srv/in/a.json", "INFO reading /srv/in/b.json", "bad token"], "/srv/in/b.json"),
+        (["see /srv/log/fold.log for details", "bad token"], None),  # a log is not data the job read
+        (["INFO version 4.1.2 started", "bad token"], None),
+    ],
+)
+def test_the_data_file_a_failure_read(lines: list[str], data_file: str | None) -> None:
+    assert input_above(lines) == data_file
+
+
+@pytest.mark.parametrize(
+    ("lines", "named"),
+    [
+        (["INFO target q7.corp.test:7007 (tls)", "connect to q7.corp.test refused"], "q7.corp.test:7007"),
+        (["(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=q7.corp.test)(PORT=1527)))", "no listener"], "q7.corp.test:1527"),
+        (["INFO run at 02:00", "connect to q7.corp.test refused"], "q7.corp.test"),  # no port stated
+        (["INFO q7.corp.test:99999", "connect to q7.corp.test refused"], "q7.corp.test"),  # not a port
+        (["INFO q7.corp.test.old:7007", "connect to q7.corp.test refused"], "q7.corp.test"),  # another host
+    ],
+)
+def test_a_host_is_named_with_the_port_the_job_reached_it_at(lines: list[str], named: str) -> None:
+    assert host_port("q7.corp.test", lines) == named
+
+
+def test_an_out_of_memory_cause_names_the_program_that_ran_out() -> None:
+    body = (
+        "qzwrap: start, host qz01\n"
+        "qzwrap: python3 /srv/qz/bin/fold_rows.py --day 2031-02-03 --out /srv/qz/out\n"
+        + "".join(f"INFO fold: chunk {i}/90 rows={i * 1000} rss={i / 10:.1f} GB\n" for i in range(1, 60))
+        + "qzwrap.sh: line 12: 77 Killed     python3 /srv/qz/bin/fold_rows.py --day 2031-02-03\n"
+        "Out of memory: Killed process 77 (python3) total-vm:9000000kB, anon-rss:8800000kB\n"
+        "qzwrap: ended rc=137\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "oom"
+    assert "program /srv/qz/bin/fold_rows.py" in annotation.root_cause
+    assert annotation.entities["programs"] == ["/srv/qz/bin/fold_rows.py"]
+
+
+def test_an_invalid_data_cause_names_the_file_that_was_read() -> None:
+    body = (
+        "qzload: file /srv/qz/in/rates_20310203.csv (4812 rows, header included)\n"
+        "qzload: psql -v ON_ERROR_STOP=1 -f /srv/qz/sql/load_rates.sql\n"
+        'psql:/srv/qz/sql/load_rates.sql:7: ERROR:  invalid input syntax for type numeric: "12,5"\n'
+        "qzload: 0 rows loaded, rc=3\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "data_quality"
+    assert "input /srv/qz/in/rates_20310203.csv" in annotation.root_cause
+
+
+def test_a_refused_connection_names_host_and_port_and_other_families_keep_the_host() -> None:
+    network = _annotate(
+        "qzsend: target qzmq07.corp.test:7119, queue Q.IN\nqzsend: connect to qzmq07.corp.test: Connection refused\n"
+    )
+    assert network.category == "network"
+    assert "qzmq07.corp.test:7119" in network.root_cause
+    auth = _annotate("qzsend: target qzmq07.corp.test:7119\nqzsend: login to qzmq07.corp.test: authentication failed\n")
+    assert auth.category == "auth" and "qzmq07.corp.test:7119" not in auth.root_cause
+
+
+def test_sql_modifiers_are_not_the_name_of_the_object() -> None:
+    found = extract_entities(
+        ["REFRESH MATERIALIZED VIEW CONCURRENTLY rpt.mv_rates;", "DROP TABLE IF EXISTS stg.tmp_q;"]
+    )
+    assert found["tables"][:2] == ["rpt.mv_rates", "stg.tmp_q"]
