@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.models.annotate.test_rules_engine import _annotate
+from tests.models.annotate.test_rules_engine import FOOTER, HEADER, RUN, _annotate
 from twspulse.joblog.entities import extract_entities
+from twspulse.models.annotate.excerpt import read_joblog
 from twspulse.models.annotate.key_entities import host_port, input_above, program_above
+from twspulse.models.annotate.rules_engine import RulesEngine
 
 
 @pytest.mark.parametrize(
@@ -24,6 +26,7 @@ from twspulse.models.annotate.key_entities import host_port, input_above, progra
         ("$ /usr/bin/php8.3 /srv/qz/bin/fold.php --store=x", "/srv/qz/bin/fold.php"),
         ("+ duckdb -bail /srv/qz/qz.duckdb -f /srv/qz/sql/fold.sql", "/srv/qz/sql/fold.sql"),
         ("wrap.sh: line 9: 4411 Killed     python3 /srv/qz/fold.py --day 3", "/srv/qz/fold.py"),
+        ("[qz] 2031-02-03T01:00:00Z script=/srv/qz/feeds/fold.js market=DE", "/srv/qz/feeds/fold.js"),
     ],
 )
 def test_the_program_a_command_line_starts(line: str, program: str) -> None:
@@ -121,3 +124,13 @@ def test_sql_modifiers_are_not_the_name_of_the_object() -> None:
         ["REFRESH MATERIALIZED VIEW CONCURRENTLY rpt.mv_rates;", "DROP TABLE IF EXISTS stg.tmp_q;"]
     )
     assert found["tables"][:2] == ["rpt.mv_rates", "stg.tmp_q"]
+
+
+def test_without_a_command_line_the_program_is_the_command_the_scheduler_ran() -> None:
+    body = "qzagg 2.1 starting, workers=16\nfatal error: runtime: out of memory\n"
+    header = HEADER.replace("/opt/batch/load_hr.sh", "/srv/qz/bin/qzagg -date 2031-02-03 -in /srv/qz/events")
+    annotation = RulesEngine().annotate(RUN, read_joblog(header + body + FOOTER))
+    assert annotation.category == "oom"
+    assert "program /srv/qz/bin/qzagg" in annotation.root_cause
+    bare = RulesEngine().annotate(RUN, read_joblog(body))  # no header, no command line: nothing to name
+    assert bare.category == "oom" and "program" not in bare.root_cause

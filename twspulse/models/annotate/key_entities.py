@@ -177,13 +177,23 @@ _DATA_FILE = re.compile(
 )
 
 
+# A program a wrapper states as a setting: "script=/x/feed.js", "program: /x/run.py".
+_STATED_PROGRAM = re.compile(r"\b(?:script|program|prog|main)\s*[=:]\s*[\"']?(?=[/\\.~A-Za-z])(\S+)", re.IGNORECASE)
+
+
 def program_above(lines: Sequence[str]) -> str | None:
-    """The program the last command line in `lines` (the lines above an error, in order) started, or None."""
+    """The program the last command line in `lines` (the lines above an error, in order) started, or the
+    one a wrapper stated as a setting ("script=/x/feed.js"); None when no line says."""
     for line in reversed(lines):
         for launcher in _LAUNCHER.finditer(line):
             program = _program_of(line[launcher.end() :].split(), java=launcher.group(1).lower() == "java")
             if program:
                 return program
+        if "=" in line or ":" in line:
+            for stated in _STATED_PROGRAM.finditer(line):
+                match = _CODE_FILE.fullmatch(stated.group(1).rstrip("\"',;"))
+                if match:
+                    return match.group(1)
     return None
 
 

@@ -696,7 +696,7 @@ def _subject(category: str, joblog: Joblog, line_no: int) -> Entities:
     lines = joblog.lines[joblog.frame.body_first_line - 1 : line_no]
     value = (program_above if kind == "programs" else input_above)(lines) if kind else None
     if value is None and kind == "programs":
-        value = next(iter(_job_script(joblog).get("scripts", ())), None)
+        value = _job_command(joblog)
     return {kind: [value]} if kind and value else {}
 
 
@@ -711,6 +711,13 @@ def _job_script(joblog: Joblog) -> Entities:
     header = joblog.frame.header
     match = _SCRIPT_FILE.match(header.jcl_file) if header is not None and header.jcl_file else None
     return {"scripts": [match.group(1)]} if match else {}
+
+
+def _job_command(joblog: Joblog) -> str | None:
+    """The command the scheduler ran (the first word of the header's JCLFILE), when it is a path."""
+    header = joblog.frame.header
+    command = header.jcl_file.split()[0].strip("\"'") if header is not None and header.jcl_file else ""
+    return command if command[:1] in ("/", "\\") or command[1:3] == ":\\" else None
 
 
 def _fields(run: FailedRun, entity: str, message: str) -> dict[str, str]:
