@@ -134,3 +134,18 @@ def test_without_a_command_line_the_program_is_the_command_the_scheduler_ran() -
     assert "program /srv/qz/bin/qzagg" in annotation.root_cause
     bare = RulesEngine().annotate(RUN, read_joblog(body))  # no header, no command line: nothing to name
     assert bare.category == "oom" and "program" not in bare.root_cause
+
+
+def test_a_missing_perl_module_is_named_as_installed_and_as_the_file_searched() -> None:
+    annotation = _annotate("Can't locate Qz/Fold_XS.pm in @INC (@INC contains: /srv/qz/lib) at /srv/qz/f.pl line 3.\n")
+    assert annotation.category == "dependency"
+    assert "Qz::Fold_XS" in annotation.root_cause and "file Qz/Fold_XS.pm" in annotation.root_cause
+
+
+def test_a_path_given_as_a_place_in_code_is_not_what_the_line_failed_on() -> None:
+    line = "Can't open /srv/qz/in/rows_0203.edi: No such file or directory at /srv/qz/bin/split.pl line 12."
+    annotation = _annotate(f"{line}\n")
+    assert annotation.category == "missing_file"
+    assert annotation.root_cause.startswith("Missing file: /srv/qz/in/rows_0203.edi")
+    moved = _annotate("mv: cannot move '/srv/qz/a.csv' to '/srv/qz/out/a.csv': No such file or directory\n")
+    assert "/srv/qz/out/a.csv" in moved.root_cause.split("(")[0]  # no place in code: the last path still wins

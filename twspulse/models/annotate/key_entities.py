@@ -137,6 +137,8 @@ _REMOTE_JOB = re.compile(
     r"[\"']?([A-Za-z][\w.:-]*[\w])",
     re.IGNORECASE,
 )
+# The file Perl searches @INC for: a module's name with "::" as "/" and ".pm" ("Can't locate Text/CSV_XS.pm").
+_PERL_MODULE_FILE = re.compile(r"(?<![\w/])[A-Za-z]\w*(?:/\w+)*\.pm")
 # How far above an error line a stated login is still the one the failure is about.
 LOGIN_REACH = 40
 
@@ -297,6 +299,8 @@ def extract(lines: Iterable[str]) -> Entities:
         ranked["tws_jobs"] = list(dict.fromkeys(predecessors + ranked.get("tws_jobs", [])))
     if ranked.get("classes"):
         ranked["classes"], added["jar_entries"] = _classes_and_jar_entries(ranked["classes"])
+    if any(_PERL_MODULE_FILE.fullmatch(module) for module in ranked.get("modules", ())):
+        ranked["modules"], added["module_files"] = _perl_modules(ranked["modules"])
     logins = added.get("logins", [])
     if logins:  # stated logins first; the local part of a stated "name@domain" is that login again
         others = [u for u in ranked.get("users", []) if not any(login.startswith(f"{u}@") for login in logins)]
@@ -369,6 +373,13 @@ def _classes_and_jar_entries(classes: list[str]) -> tuple[list[str], list[str]]:
     """Each class once, dotted, and its entry in a jar ("org.x.Y" -> "org/x/Y.class")."""
     dotted = list(dict.fromkeys(name.replace("/", ".") for name in classes))
     return dotted, [f"{name.replace('.', '/')}.class" for name in dotted if name.count(".") >= 2]
+
+
+def _perl_modules(modules: list[str]) -> tuple[list[str], list[str]]:
+    """Perl's modules by name, what to install ("Text/CSV_XS.pm" -> "Text::CSV_XS"), and the files searched."""
+    files = [module for module in modules if _PERL_MODULE_FILE.fullmatch(module)]
+    names = [module[:-3].replace("/", "::") if module in files else module for module in modules]
+    return list(dict.fromkeys(names)), files
 
 
 def _add(entities: Entities, kind: str, value: str) -> None:

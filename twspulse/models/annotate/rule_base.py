@@ -616,7 +616,7 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
     "permission": ("users", "destinations", "resources", "tables", "paths"),
     "db_error": ("tables", "constraints", "columns", "databases"),
     "timeout": ("remote_jobs", "hosts", "tables", "commands"),
-    "dependency": ("tws_jobs", "commands", "modules", "classes", "jar_entries", "libraries"),
+    "dependency": ("tws_jobs", "commands", "modules", "module_files", "classes", "jar_entries", "libraries"),
     "script_error": ("locations", "variables", "options", "scripts"),
     "data_quality": ("paths", "tables", "columns", "error_codes"),
 }

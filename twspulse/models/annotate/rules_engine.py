@@ -235,7 +235,7 @@ _CONTEXT_LABELS = {
     "constraints": "constraint", "columns": "column", "paths": "path", "endpoints": "endpoint",
     "commands": "command", "modules": "module", "classes": "class", "libraries": "library", "tws_jobs": "job",
     "locations": "at", "variables": "variable", "options": "option", "resources": "resource", "keys": "key",
-    "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry",
+    "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry", "module_files": "file",
     "scripts": "script", "remote_jobs": "remote job", "programs": "program", "inputs": "input",
 }  # fmt: skip
 
@@ -273,7 +273,7 @@ class RulesEngine:
         context = _context_entities(joblog, best.line_no if best else None)
         if best is None:
             return self._unmatched(run, joblog, context)
-        line_entities = extract([best.text])
+        line_entities = _locations_first(extract([best.text]), best.text)
         entities = merge(line_entities, context, _subject(best.rule.category, joblog, best.line_no))
         kind, entity = _entity(best.rule, line_entities, entities)
         if entity and kind == "hosts" and best.rule.category in _PORT_FAMILIES:
@@ -711,6 +711,16 @@ def _job_script(joblog: Joblog) -> Entities:
     header = joblog.frame.header
     match = _SCRIPT_FILE.match(header.jcl_file) if header is not None and header.jcl_file else None
     return {"scripts": [match.group(1)]} if match else {}
+
+
+def _locations_first(line_entities: Entities, text: str) -> Entities:
+    """The line's paths with those it gives as a place in code ("at /x/a.pl line 12", "in /x/a.php on line
+    4") first: the last path of a line is what it failed on ("mv a b" fails on b) unless it is where."""
+    paths = line_entities.get("paths", [])
+    if len(paths) < 2 or " line " not in text:
+        return line_entities
+    places = [path for path in paths if re.search(re.escape(path) + r",? (?:on )?line \d", text)]
+    return {**line_entities, "paths": places + [path for path in paths if path not in places]}
 
 
 def _job_command(joblog: Joblog) -> str | None:
