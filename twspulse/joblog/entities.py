@@ -115,6 +115,10 @@ _DATABASE = re.compile(
     r"\b(?<![\w$/])[a-z_][\w$]*(?:/\S*)?@([A-Z][A-Z0-9_]{2,})\b(?![.@])"  # user@TNS_ALIAS, as SQL*Plus is called
 )
 _OPTION = re.compile(r"(?:argument|option|parameter)s?\b[^-]{0,40}?(--?[A-Za-z][\w-]*)")
+# A z/OS data management or allocation message (IEC030I, IEF212I, IGD17101I...) names the data set it is
+# about: qualifiers of 1-8 characters joined by dots ("PAY.EXTRACT.D250616").
+_ZOS_MESSAGE = re.compile(r"\b(?:IEC|IEF|IGD|IDC|IGW)\d{3,5}[IEWASD]\b")
+_DATA_SET = re.compile(r"(?<![\w.#@$-])[A-Z#@$][A-Z0-9#@$-]{0,7}(?:\.[A-Z#@$][A-Z0-9#@$-]{0,7}){1,21}(?![\w.#@$])")
 _IDENT_STOPWORDS = frozenset(
     "or and in is the a an of to for by at on as not does exists truncated altered created dropped with "
     "statement set select values where dual".split()
@@ -279,6 +283,9 @@ def code_location(lines: Sequence[str]) -> str | None:
 
 
 def _paths(line: str, add: _Add) -> None:
+    if _ZOS_MESSAGE.search(line):
+        for match in _DATA_SET.finditer(line):
+            add("paths", match.group(0))  # a data set is z/OS's file
     for match in _URL.finditer(line):
         scheme = match.group(0).split(":", 1)[0].lower()
         if scheme in _STORE_SCHEMES:

@@ -149,3 +149,16 @@ def test_a_path_given_as_a_place_in_code_is_not_what_the_line_failed_on() -> Non
     assert annotation.root_cause.startswith("Missing file: /srv/qz/in/rows_0203.edi")
     moved = _annotate("mv: cannot move '/srv/qz/a.csv' to '/srv/qz/out/a.csv': No such file or directory\n")
     assert "/srv/qz/out/a.csv" in moved.root_cause.split("(")[0]  # no place in code: the last path still wins
+
+
+def test_a_zos_data_management_message_names_its_data_set_as_the_file() -> None:
+    message = "J0077  IEC030I B37-04,IFG0554A,QZJOB01,STEP2,SYSUT2,0A45,VOL123,QZ.OUT.DAILY.D310203"
+    assert extract_entities([message])["paths"] == ["QZ.OUT.DAILY.D310203"]
+    assert "paths" not in extract_entities(["insert into STG.QZ_ROWS failed, see QZ.OUT.LOG"])  # no z/OS message
+    body = (
+        f"{message}\n   SYSTEM COMPLETION CODE=B37  REASON CODE=00000004\nJ0077  IEF450I QZJOB01 STEP2 - ABEND=SB37\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "disk_full"
+    assert annotation.error_line == message  # the line that names the data set, also with the line model
+    assert "QZ.OUT.DAILY.D310203" in annotation.root_cause
