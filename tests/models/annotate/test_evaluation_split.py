@@ -35,6 +35,8 @@ HELD_OUT = [
     "blind17",
     "blind18",
     "blind19",
+    "blind20",
+    "blind21",
 ]
 
 
