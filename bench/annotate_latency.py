@@ -27,6 +27,7 @@ from twspulse.joblog.joblog_frame import joblog_lines, parse_footer, parse_heade
 from twspulse.models.annotate.annotator import Annotator
 from twspulse.models.annotate.evaluation import SPLITS, load_expectations, run_for_case
 from twspulse.models.annotate.excerpt import decode_joblog
+from twspulse.models.annotate.localised import Catalog, shipped_catalog
 from twspulse.models.annotate.rules_engine import RulesEngine
 from twspulse.settings import Settings
 
@@ -74,7 +75,12 @@ def main() -> None:
     rng = random.Random(6)
     padded_cases = [(path, exp, padded(path.read_bytes(), args.lines, rng)) for path, exp in cases]
     print(f"offline engine, {len(cases)} joblogs padded to {args.lines} lines, {args.rounds} rounds each")
-    for label, rules in (("shipped (rules + line model)", None), ("rules alone", RulesEngine(line_model=None))):
+    shipped_catalog()  # loaded once per process (about half a second), not per joblog
+    for label, rules in (
+        ("shipped (rules + line model + localised messages)", None),
+        ("without the localised messages", RulesEngine(catalog=Catalog(()))),
+        ("rules alone", RulesEngine(line_model=None, catalog=Catalog(()))),
+    ):
         print(f"-- {label}")
         _measure(Annotator(Settings(llm_url=None), rules=rules), padded_cases, args.rounds)
 

@@ -19,8 +19,10 @@ import psycopg
 from twspulse.cli_context import CliContext
 from twspulse.models.annotate.annotation import CATEGORIES, FailedRun
 from twspulse.models.annotate.annotator import Annotator
+from twspulse.models.annotate.catalogs import DEFAULT_LOCALE_DIR, DOMAINS, build
 from twspulse.models.annotate.evaluation import LEARNING_SPLITS, SPLITS, evaluate, labelled_joblogs, resolve_split
 from twspulse.models.annotate.line_model import MODEL_PATH, fit
+from twspulse.models.annotate.localised import TABLE_PATH, save
 from twspulse.models.annotate.rules_engine import RulesEngine
 from twspulse.models.annotate.store import annotated_category, load_run_context, save_annotation, save_feedback
 
@@ -158,6 +160,36 @@ def annotate_learn(out: Path, splits: tuple[str, ...]) -> None:
     model = fit(joblogs)
     model.save(out)
     click.echo(f"line model trained on {len(joblogs)} joblogs (data {model.trained_on}) -> {out}")
+
+
+@annotate_command.command("catalogs")
+@click.option(
+    "--locale-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=DEFAULT_LOCALE_DIR,
+    show_default=True,
+    help="Where the gettext catalogs (LANG/LC_MESSAGES/DOMAIN.mo) are installed.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=TABLE_PATH,
+    show_default=True,
+    help="Where to write the table (the default is the table the package ships).",
+)
+def annotate_catalogs(locale_dir: Path, out: Path) -> None:
+    """Build the table of localised failure messages from installed translation catalogs.
+
+    Every translation, in every installed language, of the C library, bash, coreutils, tar, PostgreSQL and
+    the other tools in catalogs.DOMAINS whose English message the rules read as a failure; the engine reads a
+    localised line no rule reads as that English message.
+    """
+    translations = build(locale_dir)
+    if not translations:
+        raise click.ClickException(f"no translation catalog of {', '.join(DOMAINS)} under {locale_dir}")
+    save(translations, out)
+    languages = {t.source.split("/")[0] for t in translations}
+    click.echo(f"{len(translations)} translations of failure messages in {len(languages)} languages -> {out}")
 
 
 @click.command("feedback", context_settings={"help_option_names": ["-h", "--help"]})

@@ -49,6 +49,7 @@ from twspulse.models.annotate.key_entities import (
 )
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.line_model import LineModel, preferred_line, shipped_model
+from twspulse.models.annotate.localised import Catalog, Translation, shipped_catalog
 from twspulse.models.annotate.rerun import rerun_step
 from twspulse.models.annotate.rule_base import (
     CONTEXT_KINDS,
@@ -248,6 +249,8 @@ class Match:
     line_no: int
     text: str
     score: int
+    english: str | None = None  # a localised line as the tool's English message (localised.py)
+    translated_from: str | None = None  # the catalogs that gave it ("fr/postgres-15")
 
 
 class RulesEngine:
@@ -260,8 +263,11 @@ class RulesEngine:
 
     engine = ENGINE
 
-    def __init__(self, line_model: LineModel | Literal["shipped"] | None = "shipped") -> None:
+    def __init__(
+        self, line_model: LineModel | Literal["shipped"] | None = "shipped", catalog: Catalog | None = None
+    ) -> None:
         self.line_model = shipped_model() if line_model == "shipped" else line_model
+        self._catalog = catalog
 
     def annotate(self, run: FailedRun, joblog: Joblog) -> Annotation:
         """The annotation of `run`; never raises on any joblog content."""
@@ -273,7 +279,7 @@ class RulesEngine:
         context = _context_entities(joblog, best.line_no if best else None)
         if best is None:
             return self._unmatched(run, joblog, context)
-        line_entities = _locations_first(extract([best.text]), best.text)
+        line_entities = _locations_first(extract([best.english or best.text]), best.english or best.text)
         entities = merge(line_entities, context, _subject(best.rule.category, joblog, best.line_no))
         kind, entity = _entity(best.rule, line_entities, entities)
         if entity and kind == "hosts" and best.rule.category in _PORT_FAMILIES:
@@ -302,6 +308,7 @@ class RulesEngine:
                 **_masked(entities),
                 "rule": best.rule.name,
                 **({"line_model": chosen_by_model} if chosen_by_model else {}),
+                **({"translated_from": best.translated_from} if best.translated_from else {}),
             },
         )
 
@@ -313,6 +320,7 @@ class RulesEngine:
         body = joblog.frame.body
         first = joblog.frame.body_first_line
         candidates: dict[int, str] = {error.line_no: error.text for error in joblog.error_lines}
+        translations: dict[int, tuple[str, list[Translation]]] = {}
         offsets: set[int] = set(range(min(HEAD_LINES, len(body)))) | set(
             range(max(0, len(body) - TAIL_LINES), len(body))
         )
@@ -326,33 +334,35 @@ class RulesEngine:
                 continue  # an INFO/DEBUG line reports progress: it would lose to any cause, and costs ~0.3 ms
             if _KEYWORDS.search(line.lower()) is not None:
                 candidates[first + offset] = line.strip()[:MAX_CHARS]
+            elif self.catalog.has_key(line) and (translated := self.catalog.translate(line.strip()[:MAX_CHARS])):
+                candidates[first + offset] = line.strip()[:MAX_CHARS]  # a localised message of a known tool
+                translations[first + offset] = translated
         found: list[Match] = []
         for line_no, text in candidates.items():
             index = line_no - first
             if not text or _NEVER.search(text) or ECHOED_COMMAND.match(text) or _is_python_source(body, index):
                 continue
             line_score = _LineScore(text, _trace_headline_bonus(body, index))
-            probe = without_zero_counts(text)  # "rejected 0" is no evidence, for rules and evidence alike
-            # A retry is a symptom the job survived: only a rule's own phrase may still read it as a cause.
-            reading = None if _RETRY.search(text) else read_line(probe, own_job)
-            shadowed = reading.shadowed if reading else frozenset()
-            scored = [
-                Match(rule, line_no, text, line_score.of(rule))
-                for rule in RULES
-                if rule.pattern.search(probe) and (rule.weight >= CODE or rule.category not in shadowed)
-            ]
-            for evidence in reading.evidence if reading else ():
-                rule = replace(EVIDENCE_RULES[evidence.category], weight=evidence.strength)
-                match = Match(rule, line_no, text, line_score.of(rule))
-                same = [i for i, m in enumerate(scored) if m.rule.category == evidence.category]
-                if not same:
-                    scored.append(match)
-                for i in same:  # a rule of the same family keeps its specific wording, at the evidence's score
-                    scored[i] = replace(scored[i], score=max(scored[i].score, match.score))
+            scored = _read(text, line_no, line_score, own_job)
+            if not scored and (translated := translations.get(line_no) or self.catalog.translate(text)):
+                # a localised message no rule reads: read as the tool's English message it translates
+                english, used = translated
+                sources = ", ".join(dict.fromkeys(t.source for t in used))
+                scored = [
+                    replace(m, text=text, english=english, translated_from=sources)
+                    for m in _read(english, line_no, _LineScore(english, line_score.adjustment), own_job)
+                ]
             if scored:
                 # ties: the rule listed first, but any family's reading before the bare "an exception was thrown"
                 found.append(max(scored, key=lambda match: (match.score, match.rule.name != _GENERIC_RULE)))
         return _headers_to_messages(found, body, first)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The translations of localised messages (the table shipped with the package unless given)."""
+        if self._catalog is None:
+            self._catalog = shipped_catalog()
+        return self._catalog
 
     def _unmatched(self, run: FailedRun, joblog: Joblog, context: Entities) -> Annotation:
         """No rule recognised a line: point to another log if the job names one, else say what little we know."""
@@ -437,6 +447,28 @@ def rules_hash(joblog: Joblog, error_line: str) -> str:
     for error in joblog.error_lines:
         digest.update(error.text.encode("utf-8", "replace"))
     return digest.hexdigest()[:16]
+
+
+def _read(text: str, line_no: int, line_score: _LineScore, own_job: str | None) -> list[Match]:
+    """Every rule's and every family's evidence's reading of one line."""
+    probe = without_zero_counts(text)  # "rejected 0" is no evidence, for rules and evidence alike
+    # A retry is a symptom the job survived: only a rule's own phrase may still read it as a cause.
+    reading = None if _RETRY.search(text) else read_line(probe, own_job)
+    shadowed = reading.shadowed if reading else frozenset()
+    scored = [
+        Match(rule, line_no, text, line_score.of(rule))
+        for rule in RULES
+        if rule.pattern.search(probe) and (rule.weight >= CODE or rule.category not in shadowed)
+    ]
+    for evidence in reading.evidence if reading else ():
+        rule = replace(EVIDENCE_RULES[evidence.category], weight=evidence.strength)
+        match = Match(rule, line_no, text, line_score.of(rule))
+        same = [i for i, m in enumerate(scored) if m.rule.category == evidence.category]
+        if not same:
+            scored.append(match)
+        for i in same:  # a rule of the same family keeps its specific wording, at the evidence's score
+            scored[i] = replace(scored[i], score=max(scored[i].score, match.score))
+    return scored
 
 
 def _score(rule: Rule, text: str) -> int:
