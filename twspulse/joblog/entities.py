@@ -115,9 +115,9 @@ _DATABASE = re.compile(
     r"\b(?<![\w$/])[a-z_][\w$]*(?:/\S*)?@([A-Z][A-Z0-9_]{2,})\b(?![.@])"  # user@TNS_ALIAS, as SQL*Plus is called
 )
 _OPTION = re.compile(r"(?:argument|option|parameter)s?\b[^-]{0,40}?(--?[A-Za-z][\w-]*)")
-# A z/OS data management or allocation message (IEC030I, IEF212I, IGD17101I...) names the data set it is
-# about: qualifiers of 1-8 characters joined by dots ("PAY.EXTRACT.D250616").
-_ZOS_MESSAGE = re.compile(r"\b(?:IEC|IEF|IGD|IDC|IGW)\d{3,5}[IEWASD]\b")
+# A z/OS data management or allocation message (IEC030I, IEF212I, IGD17101I...; after at most a time, a job
+# number and a job name) names the data set it is about: qualifiers of 1-8 characters joined by dots.
+_ZOS_MESSAGE = re.compile(r"^\s*(?:\S+\s+){0,3}(?:IEC|IEF|IGD|IDC|IGW)\d{3,5}[IEWASD]\s")  # the line's message
 _DATA_SET = re.compile(r"(?<![\w.#@$-])[A-Z#@$][A-Z0-9#@$-]{0,7}(?:\.[A-Z#@$][A-Z0-9#@$-]{0,7}){1,21}(?![\w.#@$])")
 _IDENT_STOPWORDS = frozenset(
     "or and in is the a an of to for by at on as not does exists truncated altered created dropped with "

@@ -164,3 +164,33 @@ def test_a_localised_notice_stays_a_notice() -> None:
     )
     annotation = _annotate(body, _engine(notice))
     assert annotation.category == "permission" and annotation.error_line.endswith("rajto rifuzita por tabelo gl_qz")
+
+
+def test_a_message_is_matched_whole_not_inside_a_sentence() -> None:
+    catalog = Catalog([Translation("Memoro elĉerpita", "Memory exhausted", "qz/sed"), *QZ])
+    assert catalog.translate("qzsort: Memoro elĉerpita") is not None
+    assert catalog.translate("qzsort: Memoro elĉerpita (1 GB)") is not None
+    assert catalog.translate("Memoro elĉerpita: 0 el 16 GB uzataj") is None  # a sentence that starts alike
+    assert catalog.translate("INFO la Memoro elĉerpita ne estas") is None
+    english, _ = catalog.translate("vico 3 el dosiero: jq: komando ne trovita.") or ("", [])
+    assert english == "vico 3 el dosiero: jq: command not found"  # a leading value stops at a separator
+
+
+def test_a_word_two_languages_give_two_severities_reads_as_the_milder() -> None:
+    catalog = Catalog([Translation("AVIZO", "WARNING", "qa/wget"), Translation("AVIZO", "NOTICE", "qz/pg"), *QZ])
+    assert catalog.levels["AVIZO"] == "NOTICE"
+
+
+def test_a_truncated_or_corrupt_table_is_refused_and_the_engine_goes_on(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "good.json.gz"
+    save(QZ, good)
+    truncated = tmp_path / "truncated.json.gz"
+    truncated.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
+    with pytest.raises(ValueError, match="not a table"):
+        load(truncated)
+    monkeypatch.setattr(localised, "TABLE_PATH", truncated)
+    monkeypatch.setattr(localised, "_shipped", [])
+    annotation = RulesEngine(line_model=None).annotate(
+        RUN, read_joblog(HEADER + "cat: /srv/qz: No such file\n" + FOOTER)
+    )
+    assert annotation.category == "missing_file" and len(localised.shipped_catalog()) == 0

@@ -162,3 +162,44 @@ def test_a_zos_data_management_message_names_its_data_set_as_the_file() -> None:
     assert annotation.category == "disk_full"
     assert annotation.error_line == message  # the line that names the data set, also with the line model
     assert "QZ.OUT.DAILY.D310203" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("lines", "program"),
+    [
+        (["+ java -Xmx2g -Dlogging.config=/srv/qz/log.groovy -jar /srv/qz/fold.jar"], "/srv/qz/fold.jar"),
+        (["+ sas -autoexec /srv/qz/auto.sas -sysin /srv/qz/fold.sas -log /srv/qz/fold.log"], "/srv/qz/fold.sas"),
+        (["+ duckdb -init /srv/qz/init.sql /srv/qz/w.duckdb -f /srv/qz/fold.sql"], "/srv/qz/fold.sql"),
+        (["+ flink run -p 8 /srv/qz/fold.jar"], "/srv/qz/fold.jar"),  # a subcommand
+        (["+ python3 /srv/qz/fold.py", "INFO configuring python logging from /srv/qz/logsetup.py"], "/srv/qz/fold.py"),
+        (["+ java -jar /srv/qz/fold.jar", "INFO wrapper: java heap raised by /srv/qz/setenv.sh"], "/srv/qz/fold.jar"),
+    ],
+)
+def test_option_values_and_prose_are_not_the_program(lines: list[str], program: str) -> None:
+    assert program_above(lines) == program
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "writing rejects to /srv/qz/rej/rows_rejects.csv",
+        "INFO log file is /var/log/qz/run_0203.txt",
+        "INFO schema loaded from /etc/qz/schema.json",
+    ],
+)
+def test_a_file_written_logged_to_or_configuring_is_not_the_data_read(after: str) -> None:
+    assert input_above(["INFO reading /srv/qz/in/rows_0203.csv", after, "ValueError: bad row"]) == (
+        "/srv/qz/in/rows_0203.csv"
+    )
+
+
+def test_the_port_the_error_line_gives_wins_in_its_other_forms() -> None:
+    lines = ["INFO health http://q7:8080/health OK", "Connection refused: q7/10.0.0.7:9443"]
+    assert host_port("q7", lines) == "q7:9443"
+    libpq = 'psql: error: connection to server at "q7.corp.test" (10.0.0.5), port 6432 failed: Connection refused'
+    assert host_port("q7.corp.test", [libpq]) == "q7.corp.test:6432"
+    assert host_port("10.0.0.5", [libpq]) == "10.0.0.5:6432"
+
+
+def test_a_zos_message_id_in_prose_names_no_data_set() -> None:
+    assert "paths" not in extract_entities(["ERROR see the manual QZ28.1234 for IEC030I: no room in A.B"])

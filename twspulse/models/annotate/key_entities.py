@@ -165,12 +165,25 @@ _CODE_FILE = re.compile(
     re.IGNORECASE,
 )
 _MAIN_CLASS = re.compile(r"(?<![\w.$])(?:[a-z_]\w*\.)+[A-Z][\w$]*")
-# Options whose value is a library path, not the program: "-cp lib/*", "--jars a.jar", "--py-files b.py".
-_LIBRARY_OPTIONS = frozenset(
-    "-cp -classpath --class-path --jars --py-files --files --archives --driver-class-path --packages -javaagent "
-    "-i --init -I -r --require".split()
+# Options whose value is a library, a configuration or an include, not the program: "-cp lib/*", "--jars a.jar",
+# "--py-files b.py", "-autoexec a.sas", "-init i.sql", "-Dlogging.config=x.groovy", "-c php.ini", "-log x".
+_NOT_PROGRAM_OPTION = re.compile(
+    r"-{1,2}(?:cp|classpath|class-?path|jars|py-?files|files|archives|driver-class-path|packages|javaagent|"
+    r"agentpath|init|autoexec|require|include|config\w*|conf\w*|properties-file|settings|log\w*|env\w*|setup|"
+    r"prelude|lib\w*|i|I|r|c|D.*|X.*)",
+    re.IGNORECASE,
 )
+# What may come right before a command: a prompt ("+ ", "$ ", "C:\\x>"), a wrapper's "name:", a bracket.
+_COMMAND_PROMPT = frozenset("+$>#:|;&(]")
+_PLAIN_WORD = re.compile(r"[A-Za-z][a-z]*")
 _COMMAND_END = frozenset({"|", "||", "&&", ";", ">", ">>", "2>", "2>&1", "<"})
+# Words around a data file that give it another role than the data read: an output, a reject or bad file, a
+# log, a schema or a configuration.
+_NOT_INPUT = re.compile(
+    r"\b(?:writ\w*|output|out=|outfile|to|rejects?\w*|bad\w*|discard\w*|errors? file|log(?: file)?|logfile|"
+    r"schema|config\w*|conf|settings|manifest)\b|[/_.-](?:rejects?|rejected|bad|errors?|logs?|schemas?|config)\b",
+    re.IGNORECASE,
+)
 # Data files a job reads: what an invalid-data failure is about when its own line does not name it.
 _DATA_FILE = re.compile(
     r"(?<![\w.+/\\:~$-])((?:[a-z][a-z0-9+.-]*://|/|[A-Za-z]:\\|\\\\)[^\s\"'`,;()<>|\[\]]*\."
@@ -188,6 +201,8 @@ def program_above(lines: Sequence[str]) -> str | None:
     one a wrapper stated as a setting ("script=/x/feed.js"); None when no line says."""
     for line in reversed(lines):
         for launcher in _LAUNCHER.finditer(line):
+            if not _in_command_position(line, launcher.start()):
+                continue  # "configuring python logging from x.py" is prose, not a command line
             program = _program_of(line[launcher.end() :].split(), java=launcher.group(1).lower() == "java")
             if program:
                 return program
@@ -199,34 +214,57 @@ def program_above(lines: Sequence[str]) -> str | None:
     return None
 
 
+def _in_command_position(line: str, start: int) -> bool:
+    """The launcher starts a command: the line's first word, after a prompt or a wrapper's "name:", after
+    "Killed" (bash's report of the command it killed), or with its directory ("/usr/bin/python3")."""
+    if start > 0 and line[start - 1] in "/\\":
+        return True
+    before = line[:start].rstrip()
+    return not before or before[-1] in _COMMAND_PROMPT or before.endswith("Killed")
+
+
 def _program_of(arguments: Sequence[str], *, java: bool) -> str | None:
-    """The code file (or, for java, the main class) among a launcher's arguments."""
-    skip = False
+    """The code file (or, for java, the main class) among a launcher's arguments. The value of an option
+    that gives a configuration, a library or an include ("-cp", "-autoexec", "-Dlogging.config=") is not the
+    program; two plain words in a row say the launcher's name was a word of prose ("java heap raised by")."""
+    pending: str | None = None  # an option that may take the next argument as its value
+    plain = False
     for argument in arguments:
         if argument in _COMMAND_END:
             return None
-        if skip:
-            skip = False
+        if argument.startswith("-") and len(argument) > 1:
+            option, equals, value = argument.partition("=")
+            code = _CODE_FILE.fullmatch(value) if equals else None
+            if code and not _NOT_PROGRAM_OPTION.fullmatch(option):
+                return code.group(1)  # "--file=/x/p.hpl"
+            pending, plain = (None if equals else option), False
             continue
-        option, _, value = argument.partition("=") if argument.startswith("-") else ("", "", argument)
-        if option in _LIBRARY_OPTIONS or argument in _LIBRARY_OPTIONS:
-            skip = not value
+        if pending is not None and _NOT_PROGRAM_OPTION.fullmatch(pending):
+            pending = None
             continue
-        match = _CODE_FILE.fullmatch(value) if value else None
-        if match:
-            return match.group(1)
-        if java and not option and _MAIN_CLASS.fullmatch(argument):
+        code = _CODE_FILE.fullmatch(argument)
+        if code:
+            return code.group(1)
+        if java and pending is None and _MAIN_CLASS.fullmatch(argument):
             return argument
+        if pending is None and _PLAIN_WORD.fullmatch(argument):
+            if plain:
+                return None
+            plain = True  # one plain word may be a subcommand ("flink run x.jar")
+        else:
+            plain = False
+        pending = None
     return None
 
 
 def input_above(lines: Sequence[str]) -> str | None:
-    """The data file the last line naming one in `lines` (the lines up to an error, in order) names, or None."""
+    """The data file the last line naming one as read in `lines` (the lines up to an error, in order) names,
+    or None. A file the line writes, rejects into, logs to or configures with is not the data read."""
     for line in reversed(lines):
         if "." in line:
-            match = _DATA_FILE.search(line)
-            if match:
-                return match.group(1)
+            for match in _DATA_FILE.finditer(line):
+                if not _NOT_INPUT.search(line[max(0, match.start() - 40) : match.start()] + " " + match.group(1)):
+                    return match.group(1)
     return None
 
 
@@ -236,18 +274,22 @@ PORT_REACH = 200
 
 def host_port(host: str, lines: Sequence[str]) -> str:
     """`host` with the port the last of `lines` (up to the error line, in order) that gives one states
-    ("h:1521", Oracle's "(HOST=h)(PORT=1521)"): a service is reached at a port, and the port is part of
+    ("h:1521", "h/10.0.0.7:1521", Oracle's "(HOST=h)(PORT=1521)", libpq's '"h" (ip), port 5432'): a service is
+    reached at a port, and the port is part of
     what to check. `host` alone when no line gives its port."""
+    name = re.escape(host)
     stated = re.compile(
-        rf"(?<![\w.-]){re.escape(host)}:(\d{{2,5}})(?![\d.:])|"
-        rf"\bHOST\s*=\s*{re.escape(host)}\s*\)\s*\(\s*PORT\s*=\s*(\d{{2,5}})\b",
+        rf"(?<![\w.-]){name}(?:/[\d.]+)?:(\d{{2,5}})(?![\d.:])|"  # "h:1521", Java's "h/10.0.0.7:1521"
+        rf"\bHOST\s*=\s*{name}\s*\)\s*\(\s*PORT\s*=\s*(\d{{2,5}})\b|"
+        rf"(?<![\w.-]){name}[\"')]?(?:\s*\([\d.:a-f]+\))?,\s*port\s+(\d{{2,5}})\b",  # libpq's '"h" (ip), port N'
         re.IGNORECASE,
     )
     for line in reversed(lines[-PORT_REACH:]):
         if host in line:
             match = stated.search(line)
-            if match and 0 < int(match.group(1) or match.group(2)) < 65536:
-                return f"{host}:{match.group(1) or match.group(2)}"
+            port = next((group for group in match.groups() if group), None) if match else None
+            if port and 0 < int(port) < 65536:
+                return f"{host}:{port}"
     return host
 
 

@@ -19,6 +19,7 @@ import json
 import re
 import sys
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,8 +41,14 @@ MIN_LITERAL = 10
 # How many times a line is looked up again once translated (a message quoting another).
 PASSES = 3
 _WORD = re.compile(r"\w+")
+# What may come before a message in a line (a tool's name and colon, a bracketed level, a quote) and after
+# one that ends with a literal (punctuation, a remark in brackets, a colon and the message it wraps).
+_SEPARATORS = frozenset(":]>|-\"'«“„(")
+_ENDS_MESSAGE = re.compile(r"[\s.!?)\]\"'»”’…]*(?:$|[(\[:])")
+_ENDS_LINE = re.compile(r"[\s.!?)\]\"'»”’…]*(?:$|[(\[])")
 # The severities tools prefix their messages with; their translations are kept whatever the rules read.
-LEVELS = frozenset({"NOTICE", "WARNING", "ERROR", "FATAL", "INFO", "LOG", "DEBUG", "PANIC"})
+_SEVERITY = ("DEBUG", "INFO", "LOG", "NOTICE", "WARNING", "ERROR", "FATAL", "PANIC")
+LEVELS = frozenset(_SEVERITY)
 _LEVEL = re.compile(r"(?<!\w)(\w+)(:)")
 # Lines longer than this are looked up by their start only (a dump must not cost seconds).
 MAX_LOOKUP_CHARS = 2000
@@ -68,32 +75,48 @@ class Translation:
             return None
         return tuple(literals), tuple(indexes)
 
-    def match(self, text: str) -> tuple[int, int, dict[int, str]] | None:
-        """Where the template matches `text` (start, end) and the value of each argument, or None.
+    def match(self, text: str, lowered: str | None = None) -> tuple[int, int, dict[int, str]] | None:
+        """Where the template matches `text` as a whole message (start, end) and the value of each argument,
+        or None. `lowered` is `text` lower-cased (given when many templates are tried on one line).
 
         Read left to right with `str.find`, each literal at its first place after the previous one (a
         placeholder's value is the shortest that reaches the next literal; one at the end takes the rest):
-        linear in the line, where a regex of several lazy groups can backtrack for seconds on a hostile line."""
+        linear in the line, where a regex of several lazy groups can backtrack for seconds on a hostile line.
+        A message is matched whole, not inside a sentence: it starts the line or follows a separator (": ",
+        "] ", a quote...), a leading placeholder takes only what follows the last separator before the
+        literal, and a message that ends with a literal ends the line or is followed by punctuation, a
+        remark in brackets or another message after a colon."""
         parts = self.parts()  # worked out per match: a few microseconds, where caching it costs memory
         if parts is None:
             return None
         literals, indexes = parts
-        lowered = text.lower()
-        if len(lowered) != len(text):
-            lowered = text  # a character whose lower case is longer: compared as written
-        position = lowered.find(literals[0]) if literals[0] else 0
-        if position < 0:
-            return None
-        start, position, values = position, position + len(literals[0]), {}
+        if lowered is None or len(lowered) != len(text):
+            lowered = text.lower()
+            if len(lowered) != len(text):
+                lowered = text  # a character whose lower case is longer: compared as written
+        if literals[0]:
+            start = lowered.find(literals[0])
+            if start < 0 or not _starts_message(text, start):
+                return None
+            position = start + len(literals[0])
+        else:
+            start = position = -1  # set by the first literal below
+        values: dict[int, str] = {}
         for index, literal in zip(indexes, literals[1:], strict=True):
             if literal:
-                found = lowered.find(literal, position + 1)
+                found = lowered.find(literal, max(position, 0) + 1)
                 if found < 0:
                     return None
             else:
                 found = len(text)  # a placeholder at the end takes the rest of the line
+            if start < 0:  # a leading placeholder: what follows the last separator before the literal
+                start = position = _message_start(text, found)
+                if found <= start:
+                    return None
             values[index] = text[position:found]
             position = found + len(literal)
+        if literals[-1] and not (_ENDS_MESSAGE if indexes else _ENDS_LINE).match(text, position):
+            return None  # (a message without placeholders, "Memory exhausted", must end the line)
         return start, position, values
 
     def to_english(self, values: dict[int, str]) -> str:
@@ -108,6 +131,21 @@ class Translation:
         return "".join(out)
 
 
+def _starts_message(text: str, start: int) -> bool:
+    """Whether a message may start at `start`: the line's start, or after a separator."""
+    before = text[:start].rstrip()
+    return not before or before[-1] in _SEPARATORS
+
+
+def _message_start(text: str, end: int) -> int:
+    """Where the message that ends at `end` starts: after the last separator before it (its value then
+    holds no separator), or the line's first non-blank character."""
+    for index in range(end - 1, -1, -1):
+        if text[index] in _SEPARATORS and (index + 1 >= len(text) or text[index + 1] in " \t"):
+            return index + 1 + (len(text[index + 1 : end]) - len(text[index + 1 : end].lstrip()))
+    return len(text) - len(text.lstrip())
+
+
 def literal_words(template: str) -> list[str]:
     """The words of a template outside its placeholders, lower-cased."""
     return [word.lower() for run in PLACEHOLDER.split(template) if run for word in _WORD.findall(run)]
@@ -119,7 +157,12 @@ class Catalog:
 
     def __init__(self, translations: Sequence[Translation]) -> None:
         # a message's severity as the tool prints it, localised too ("HINWEIS:" is PostgreSQL's "NOTICE:")
-        self.levels = {t.template: t.english for t in translations if t.english in LEVELS and " " not in t.template}
+        self.levels: dict[str, str] = {}
+        for t in translations:  # a word two languages give two severities is read as the milder
+            if t.english in LEVELS and " " not in t.template:
+                known = self.levels.get(t.template)
+                if known is None or _SEVERITY.index(t.english) < _SEVERITY.index(known):
+                    self.levels[t.template] = t.english
         translations = [t for t in translations if t.english not in LEVELS]
         words = [literal_words(t.template) for t in translations]
         frequency = Counter(word for each in words for word in set(each))
@@ -150,8 +193,9 @@ class Catalog:
         text, used = line[:MAX_LOOKUP_CHARS], list[Translation]()
         for _ in range(PASSES):
             best: tuple[int, str, Translation] | None = None
+            lowered = text.lower()
             for translation in self._candidates(text):
-                found = translation.match(text)
+                found = translation.match(text, lowered)
                 if found is None:
                     continue
                 literal = len(PLACEHOLDER.sub("", translation.template))
@@ -184,7 +228,7 @@ def load(path: Path) -> Catalog:
         # the same English message and source recur in every language: one string each
         translations = [Translation(str(t), sys.intern(str(e)), sys.intern(str(s))) for t, e, s in rows]
         del document, rows
-    except (OSError, KeyError, TypeError, ValueError) as exc:
+    except (OSError, EOFError, zlib.error, KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path} is not a table of localised messages: {exc}") from exc
     return Catalog(translations)
 
@@ -199,7 +243,7 @@ def shipped_catalog() -> Catalog:
         if not _shipped:
             try:
                 _shipped.append(load(TABLE_PATH))
-            except ValueError as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, the rules go on alone
                 log.warning("localised_messages.unreadable", error=str(exc))
                 _shipped.append(Catalog(()))
         return _shipped[0]

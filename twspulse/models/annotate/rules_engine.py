@@ -282,7 +282,7 @@ class RulesEngine:
         line_entities = _locations_first(extract([best.english or best.text]), best.english or best.text)
         entities = merge(line_entities, context, _subject(best.rule.category, joblog, best.line_no))
         kind, entity = _entity(best.rule, line_entities, entities)
-        if entity and kind == "hosts" and best.rule.category in _PORT_FAMILIES:
+        if entity and kind in ("hosts", "ips") and best.rule.category in _PORT_FAMILIES:
             entity = host_port(entity, joblog.lines[joblog.frame.body_first_line - 1 : best.line_no])
         message = clean_message(best.text)
         rule = best.rule
@@ -344,8 +344,10 @@ class RulesEngine:
                 continue
             line_score = _LineScore(text, _trace_headline_bonus(body, index))
             scored = _read(text, line_no, line_score, own_job)
-            if not scored and (translated := translations.get(line_no) or self.catalog.translate(text)):
-                # a localised message no rule reads: read as the tool's English message it translates
+            translated = None if scored else translations.get(line_no) or self.catalog.translate(text)
+            if translated and _INFO_LEVEL.search(translated[0]) is None:
+                # a localised message no rule reads: read as the tool's English message it translates (an
+                # INFO/NOTICE one stays out, as it would in English)
                 english, used = translated
                 sources = ", ".join(dict.fromkeys(t.source for t in used))
                 scored = [
@@ -615,6 +617,9 @@ def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[st
     on b), else nearby; a login stated as a setting nearby before a user the line names in prose. A refused
     permission on a database object the line names (and no file) is about that object, not a file nearby, and
     a refused copy the line names the target of is about that target."""
+    if rule.entity_kinds[:1] == ("paths",) and rule.category == "data_quality" and entities.get("inputs"):
+        if not line_entities.get("paths"):  # the data read, not a file the job wrote or logged to nearby
+            return "inputs", entities["inputs"][0]
     if rule.category == "permission" and line_entities.get("destinations"):
         return "destinations", line_entities["destinations"][0]  # a refused copy names where it was to go
     if rule.category == "permission" and not line_entities.get("paths") and line_entities.get("tables"):
