@@ -194,3 +194,10 @@ def test_a_truncated_or_corrupt_table_is_refused_and_the_engine_goes_on(tmp_path
         RUN, read_joblog(HEADER + "cat: /srv/qz: No such file\n" + FOOTER)
     )
     assert annotation.category == "missing_file" and len(localised.shipped_catalog()) == 0
+
+
+def test_a_localised_line_read_only_as_a_generic_error_gets_its_translation_read_too() -> None:
+    body = "qzip: packing /srv/qz/out.zip\nqzip I/O error: Ne plu spaco sur aparato\nqzip: rc=18\n"
+    assert _annotate(body, _engine([])).category != "disk_full"
+    annotation = _annotate(body, _engine())
+    assert annotation.category == "disk_full" and annotation.entities["translated_from"] == "qz/libc"

@@ -344,13 +344,14 @@ class RulesEngine:
                 continue
             line_score = _LineScore(text, _trace_headline_bonus(body, index))
             scored = _read(text, line_no, line_score, own_job)
-            translated = None if scored else translations.get(line_no) or self.catalog.translate(text)
+            weak = all(m.rule.name == _GENERIC_RULE or m.rule.weight < 2 for m in scored)
+            translated = translations.get(line_no) or self.catalog.translate(text) if weak else None
             if translated and _INFO_LEVEL.search(translated[0]) is None:
-                # a localised message no rule reads: read as the tool's English message it translates (an
-                # INFO/NOTICE one stays out, as it would in English)
+                # a localised message no rule reads, or reads only as a generic error: read as the tool's
+                # English message it translates too (an INFO/NOTICE one stays out, as it would in English)
                 english, used = translated
                 sources = ", ".join(dict.fromkeys(t.source for t in used))
-                scored = [
+                scored += [
                     replace(m, text=text, english=english, translated_from=sources)
                     for m in _read(english, line_no, _LineScore(english, line_score.adjustment), own_job)
                 ]
