@@ -37,6 +37,8 @@ HELD_OUT = [
     "blind19",
     "blind20",
     "blind21",
+    "blind22",
+    "blind23",
 ]
 
 
