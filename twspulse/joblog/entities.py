@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 # --- files -------------------------------------------------------------------------------------------
 _UNIX_PATH = re.compile(r"(?<![\w.:/\\~-])(/(?:[\w.+@%=,~#$-]+/?)+)")
-_WIN_PATH = re.compile(r"(?<![\w\\])([A-Za-z]:\\[^\s\"'<>|*?,;()]+|\\\\[\w.$-]+\\[^\s\"'<>|*?,;()]*)")
+# (a UNC path's server has two characters at least and its share follows one backslash: "\\t\\r\\n", an
+# escaped tab and newline, is no path)
+_WIN_PATH = re.compile(r"(?<![\w\\])([A-Za-z]:\\[^\s\"'<>|*?,;()]+|\\\\[\w.$-]{2,}\\(?!\\)[^\s\"'<>|*?,;()]*)")
 _QUOTED_REL_PATH = re.compile(
     r"[\"'`]((?:[\w.-]+/)+[\w.-]+)[\"'`]|\b(?:file|resource|path)\s*\[((?:[\w.-]+/)*[\w.-]+\.\w+)\]"
 )

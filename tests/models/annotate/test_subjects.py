@@ -203,3 +203,36 @@ def test_the_port_the_error_line_gives_wins_in_its_other_forms() -> None:
 
 def test_a_zos_message_id_in_prose_names_no_data_set() -> None:
     assert "paths" not in extract_entities(["ERROR see the manual QZ28.1234 for IEC030I: no room in A.B"])
+
+
+def test_the_exception_a_python_program_raised_while_handling_another_is_its_failure() -> None:
+    handled = "KeyError: 'spool_dir'"
+    raised = "qzconf.NoSettingError: No setting 'spool_dir' in section: 'paths'"
+    body = (
+        "Traceback (most recent call last):\n"
+        '  File "/srv/qz/qzconf.py", line 40, in get\n'
+        "    value = self._data[section][key]\n"
+        f"{handled}\n"
+        "\n"
+        "During handling of the above exception, another exception occurred:\n"
+        "\n"
+        "Traceback (most recent call last):\n"
+        '  File "/srv/qz/fold.py", line 12, in <module>\n'
+        "    spool = conf.get('paths', 'spool_dir')\n"
+        f"{raised}\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.error_line == raised and annotation.category == "script_error"
+    alone = _annotate(body.split("\nDuring handling")[0] + "\n")  # no other exception raised: the KeyError
+    assert alone.error_line == handled
+
+
+def test_an_exception_type_that_names_the_configuration_is_a_script_error() -> None:
+    line = (
+        r'[ERROR][qz.agent] Failed to execute action {:exception=>"Qz::ConfigurationError", '
+        r':message=>"Expected one of [ \\t\\r\\n] at line 12"}'
+    )
+    annotation = _annotate(f"[INFO][qz.runner] starting pipeline main\n{line}\n[INFO][qz.runner] shutdown\n")
+    assert annotation.category == "script_error" and annotation.error_line == line
+    assert "paths" not in extract_entities([r"Expected one of [ \\t\\r\\n] at line 12"])  # escapes, no UNC path
+    assert extract_entities([r"copy to \\fs01\out$\a.csv failed"])["paths"] == [r"\\fs01\out$\a.csv"]

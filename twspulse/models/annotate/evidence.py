@@ -346,6 +346,8 @@ _TYPE_WORDS: tuple[tuple[tuple[str, ...], Category], ...] = (
     (("unbound",), "script_error"),
     (("zero", "division"), "script_error"),
     (("assertion",), "script_error"),
+    (("configuration",), "script_error"),  # the job's configuration is wrong (LogStash::ConfigurationError)
+    (("config",), "script_error"),
     (("recursion",), "script_error"),
     (("reference",), "script_error"),
     (("class", "cast"), "script_error"),

@@ -64,6 +64,9 @@ from twspulse.models.annotate.rule_base import (
 )
 
 ENGINE = "rules"
+_DURING_HANDLING = "During handling of the above exception, another exception occurred"
+# The headline a Python traceback ends with: "module.NameError: message" at the start of a line.
+_RAISED = re.compile(r"(?<![\w.])(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt)\b")
 # A retry the job went on from (not one whose limit was reached: "max retries exceeded" is the failure).
 _RETRYING = r"(?<!max )(?<!maximum )(?<!all )\bretr(?:y|ying|ies)\b(?! (?:exceeded|exhausted|limit))"
 _QUIET = re.compile(
@@ -358,7 +361,7 @@ class RulesEngine:
             if scored:
                 # ties: the rule listed first, but any family's reading before the bare "an exception was thrown"
                 found.append(max(scored, key=lambda match: (match.score, match.rule.name != _GENERIC_RULE)))
-        return _headers_to_messages(found, body, first)
+        return _raised_instead(_headers_to_messages(found, body, first), body, first)
 
     @property
     def catalog(self) -> Catalog:
@@ -666,6 +669,27 @@ def _verdict_line(body: tuple[str, ...], first: int) -> ErrorLine | None:
         if any(code.lstrip("-") not in ("", "0") for code in codes):
             return ErrorLine(first + index, text, 1)
     return None
+
+
+def _raised_instead(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
+    """The match of an exception a Python program was handling when it raised another ("During handling of
+    the above exception, another exception occurred:" below it) moved to the exception it raised, the headline
+    of the next traceback: that one is the failure the program reports (its own reading, if better, stays)."""
+    by_line = {m.line_no: m for m in found}
+    for match in found:
+        index = match.line_no - first
+        after = next((i for i in range(index + 1, min(len(body), index + 3)) if body[i].strip()), None)
+        if after is None or not body[after].startswith(_DURING_HANDLING):
+            continue
+        reach = range(after + 1, min(len(body), after + CHAIN_REACH))
+        raised = next((i for i in reach if _RAISED.match(body[i])), None)
+        if raised is None:
+            continue
+        existing = by_line.get(first + raised)
+        if existing is None or existing.score < match.score:
+            by_line[first + raised] = replace(match, line_no=first + raised, text=body[raised].strip())
+        del by_line[match.line_no]
+    return sorted(by_line.values(), key=lambda m: m.line_no)
 
 
 def _is_frame(line: str) -> bool:
