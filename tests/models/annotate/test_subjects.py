@@ -236,3 +236,15 @@ def test_an_exception_type_that_names_the_configuration_is_a_script_error() -> N
     assert annotation.category == "script_error" and annotation.error_line == line
     assert "paths" not in extract_entities([r"Expected one of [ \\t\\r\\n] at line 12"])  # escapes, no UNC path
     assert extract_entities([r"copy to \\fs01\out$\a.csv failed"])["paths"] == [r"\\fs01\out$\a.csv"]
+
+
+def test_a_code_trailer_after_its_message_gives_way_to_the_message() -> None:
+    message = "Invoke-Sqlcmd : The transaction log for database 'QzStage' is full due to 'ACTIVE_TRANSACTION'."
+    body = (
+        "INFO merging qz rows\n"
+        f"{message}\n"
+        " Msg 9002, Level 17, State 4, Procedure stg.usp_QzMerge, Line 12.\n"
+        "At D:\\qz\\load.ps1:73 char:5\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.error_line == message and annotation.category == "db_error"

@@ -160,6 +160,7 @@ _CODE_HEADER = re.compile(
     r"^(?:Msg \d+, Level \d+, State \d+(?:, (?:Server|Procedure) [^,]+)*(?:, Line \d+)?:?|"
     r"(?:[\d:.]+\s+)?\d{6} \([0-9A-Z]{5}\): [^:]{0,60}:)$"
 )
+_CODE_TRAILER = re.compile(r"^Msg \d+, Level \d+, State \d+(?:, (?:Server|Procedure) [^,]+)*(?:, Line \d+)?\.$")
 _HEADER_PLACE = re.compile(r"^(?:Server|Procedure) '[^']*'(?:, (?:Procedure '[^']*'|Line \d+))*:?$")
 HEADER_REACH = 3
 _PREFIX = re.compile(
@@ -583,14 +584,17 @@ def _headers_to_messages(found: list[Match], body: tuple[str, ...], first: int) 
     """A code header's match moved to the message printed under it: the message line wins, read as the
     code says (its own reading of the same family keeps its wording, at the better score)."""
     headers = [m for m in found if (m.text.startswith("Msg ") or m.text.endswith(":")) and _CODE_HEADER.match(m.text)]
-    if not headers:
+    # PowerShell's Invoke-Sqlcmd prints the code after its message, as a sentence: "Msg 9002, ..., Line 112."
+    trailers = [m for m in found if m.text.startswith("Msg ") and _CODE_TRAILER.match(m.text)]
+    if not headers and not trailers:
         return found
     by_line = {m.line_no: m for m in found}
-    for header in headers:
-        below = _message_below(body, header.line_no - first)
-        if below is None:
+    for header in headers + trailers:
+        index = header.line_no - first
+        message = _message_below(body, index) if header in headers else _message_above(body, index)
+        if message is None:
             continue
-        index, text = below
+        index, text = message
         line_no = first + index
         existing = by_line.get(line_no)
         if existing is not None and existing.rule.category == header.rule.category:
@@ -599,6 +603,14 @@ def _headers_to_messages(found: list[Match], body: tuple[str, ...], first: int) 
             by_line[line_no] = Match(header.rule, line_no, text, header.score)
         del by_line[header.line_no]
     return sorted(by_line.values(), key=lambda m: m.line_no)
+
+
+def _message_above(body: tuple[str, ...], index: int) -> tuple[int, str] | None:
+    """The message a code trailer follows: the line above it, if it is not another code line."""
+    above = next((i for i in range(index - 1, max(-1, index - 1 - HEADER_REACH), -1) if body[i].strip()), None)
+    if above is None or _CODE_HEADER.match(body[above].strip()) or _CODE_TRAILER.match(body[above].strip()):
+        return None
+    return None if _NEVER.search(body[above]) else (above, body[above].strip())
 
 
 def _message_below(body: tuple[str, ...], index: int) -> tuple[int, str] | None:
