@@ -248,3 +248,18 @@ def test_a_code_trailer_after_its_message_gives_way_to_the_message() -> None:
     )
     annotation = _annotate(body)
     assert annotation.error_line == message and annotation.category == "db_error"
+
+
+def test_does_not_exist_answering_a_drop_is_no_failure() -> None:
+    failure = " *** Failure 2801 Duplicate unique prime key error in QZ_CORE.ROWS."
+    body = (
+        "DROP TABLE QZ_WRK.ROWS_DELTA;\n"
+        " *** Failure 3807 Object 'QZ_WRK.ROWS_DELTA' does not exist.\n"
+        "CREATE TABLE QZ_WRK.ROWS_DELTA AS (SELECT * FROM QZ_STG.ROWS) WITH DATA;\n"
+        " *** Table has been created.\n"
+        "INSERT INTO QZ_CORE.ROWS SELECT * FROM QZ_WRK.ROWS_DELTA;\n"
+        f"{failure}\n"
+    )
+    assert _annotate(body).error_line == failure.strip()
+    read = "SELECT * FROM QZ_WRK.ROWS_DELTA;\n *** Failure 3807 Object 'QZ_WRK.ROWS_DELTA' does not exist.\n"
+    assert "3807" in (_annotate(read).error_line or "")  # a missing object the job reads is its failure

@@ -65,6 +65,11 @@ from twspulse.models.annotate.rule_base import (
 
 ENGINE = "rules"
 _DURING_HANDLING = "During handling of the above exception, another exception occurred"
+# A DROP statement echoed by a SQL client ("DROP TABLE x;", "SQL> drop table x;", "1> DROP VIEW v") and the
+# "does not exist" a database answers when the object is not there; how far above the answer the statement is.
+_DROP = re.compile(r"^\s*(?:[\w>]*>\s*)?drop\s+(?:table|view|index|sequence|synonym|procedure|function)\b", re.I)
+_ABSENT = re.compile(r"\b(?:does not exist|doesn't exist|not exist|not found|unknown table)\b", re.I)
+DROP_REACH = 4
 # The headline a Python traceback ends with: "module.NameError: message" at the start of a line.
 _RAISED = re.compile(r"(?<![\w.])(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt)\b")
 # A retry the job went on from (not one whose limit was reached: "max retries exceeded" is the failure).
@@ -346,7 +351,7 @@ class RulesEngine:
             index = line_no - first
             if not text or _NEVER.search(text) or ECHOED_COMMAND.match(text) or _is_python_source(body, index):
                 continue
-            line_score = _LineScore(text, _trace_headline_bonus(body, index))
+            line_score = _LineScore(text, _trace_headline_bonus(body, index) - _dropped_absent(body, index, text))
             scored = _read(text, line_no, line_score, own_job)
             weak = all(m.rule.name == _GENERIC_RULE or m.rule.weight < 2 for m in scored)
             translated = translations.get(line_no) or self.catalog.translate(text) if weak else None
@@ -702,6 +707,15 @@ def _raised_instead(found: list[Match], body: tuple[str, ...], first: int) -> li
             by_line[first + raised] = replace(match, line_no=first + raised, text=body[raised].strip())
         del by_line[match.line_no]
     return sorted(by_line.values(), key=lambda m: m.line_no)
+
+
+def _dropped_absent(body: tuple[str, ...], index: int, text: str) -> int:
+    """A penalty for "does not exist" answering a DROP of that object (a script that drops a work table
+    before it creates it): the object was not there to drop, which is what the script wanted."""
+    if not _ABSENT.search(text):
+        return 0
+    above = [line for line in body[max(0, index - DROP_REACH) : index] if line.strip()][-DROP_REACH:]
+    return QUIET_PENALTY if any(_DROP.match(line) for line in above) else 0
 
 
 def _is_frame(line: str) -> bool:
