@@ -39,6 +39,8 @@ HELD_OUT = [
     "blind21",
     "blind22",
     "blind23",
+    "blind24",
+    "blind25",
 ]
 
 
