@@ -199,7 +199,7 @@ _STATED_PROGRAM = re.compile(r"\b(?:script|program|prog|main)\s*[=:]\s*[\"']?(?=
 def program_above(lines: Sequence[str]) -> str | None:
     """The program the last command line in `lines` (the lines above an error, in order) started, or the
     one a wrapper stated as a setting ("script=/x/feed.js"); None when no line says."""
-    for line in reversed(lines):
+    for line in reversed(lines[-SUBJECT_REACH:]):
         for launcher in _LAUNCHER.finditer(line):
             if not _in_command_position(line, launcher.start()):
                 continue  # "configuring python logging from x.py" is prose, not a command line
@@ -260,7 +260,7 @@ def _program_of(arguments: Sequence[str], *, java: bool) -> str | None:
 def input_above(lines: Sequence[str]) -> str | None:
     """The data file the last line naming one as read in `lines` (the lines up to an error, in order) names,
     or None. A file the line writes, rejects into, logs to or configures with is not the data read."""
-    for line in reversed(lines):
+    for line in reversed(lines[-SUBJECT_REACH:]):
         if "." in line:
             for match in _DATA_FILE.finditer(line):
                 if not _NOT_INPUT.search(line[max(0, match.start() - 40) : match.start()] + " " + match.group(1)):
@@ -268,6 +268,9 @@ def input_above(lines: Sequence[str]) -> str | None:
     return None
 
 
+# How far above an error line the program it ran or the data it read is looked for, in lines (a job's progress
+# can print hundreds of lines between its command and its failure; a 10,000-line joblog is not read whole).
+SUBJECT_REACH = 1000
 # How far above an error line a host's port is still looked for.
 PORT_REACH = 200
 
