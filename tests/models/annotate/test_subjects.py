@@ -263,3 +263,15 @@ def test_does_not_exist_answering_a_drop_is_no_failure() -> None:
     assert _annotate(body).error_line == failure.strip()
     read = "SELECT * FROM QZ_WRK.ROWS_DELTA;\n *** Failure 3807 Object 'QZ_WRK.ROWS_DELTA' does not exist.\n"
     assert "3807" in (_annotate(read).error_line or "")  # a missing object the job reads is its failure
+
+
+def test_a_message_read_more_strongly_than_its_code_keeps_its_own_family() -> None:
+    message = 'Write on "F:\\qzbak\\Qz_FULL.bak" failed: 112(There is not enough space on the disk.)'
+    body = f"Msg 3202, Level 16, State 1, Server QZSQL01, Line 1\n{message}\nMsg 3013, Level 16, State 1\n"
+    annotation = _annotate(body)
+    assert annotation.category == "disk_full" and annotation.error_line == message
+
+
+def test_a_device_that_has_become_full_is_a_full_disk() -> None:
+    line = 'SQL2419N  The target disk "/srv/qzbackup/QZDB" has become full.'
+    assert _annotate(f"backup of QZDB started\n{line}\n").category == "disk_full"

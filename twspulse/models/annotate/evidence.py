@@ -656,6 +656,8 @@ _LEXICON: tuple[_Words, ...] = (
         "disk_full",
         WORDS,
         r"\bno space\b|\bnot enough (?:disk )?space\b|\b(?:disk|file ?system|volume|device) (?:is )?full\b|"
+        # the device named, then what became of it: 'The target disk "/backup/x" has become full'
+        r"\b(?:disk|file ?system|volume|device|drive|partition)\b[^;]{0,60}?\b(?:has become|became) full\b|"
         # a write the device took only part of (tar, dd, cpio): the space ran out under it
         r"\bwrote only \d+ of \d+ bytes\b|\bshort write\b|"
         r"\bquota\b[^.;]{0,40}\bexceed|\bexceed\w*\b[^.;]{0,20}\bquota\b|\bout of (?:disk )?space\b|"

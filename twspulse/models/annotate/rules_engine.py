@@ -604,8 +604,10 @@ def _headers_to_messages(found: list[Match], body: tuple[str, ...], first: int) 
         existing = by_line.get(line_no)
         if existing is not None and existing.rule.category == header.rule.category:
             by_line[line_no] = replace(existing, score=max(existing.score, header.score))
-        else:
+        elif existing is None or existing.score <= header.score:
             by_line[line_no] = Match(header.rule, line_no, text, header.score)
+        # (a message read more strongly in another family than its code keeps its own reading: a backup's
+        # "There is not enough space on the disk" under a generic database code is a full disk)
         del by_line[header.line_no]
     return sorted(by_line.values(), key=lambda m: m.line_no)
 
