@@ -41,6 +41,8 @@ HELD_OUT = [
     "blind23",
     "blind24",
     "blind25",
+    "blind26",
+    "blind27",
 ]
 
 
