@@ -275,3 +275,33 @@ def test_a_message_read_more_strongly_than_its_code_keeps_its_own_family() -> No
 def test_a_device_that_has_become_full_is_a_full_disk() -> None:
     line = 'SQL2419N  The target disk "/srv/qzbackup/QZDB" has become full.'
     assert _annotate(f"backup of QZDB started\n{line}\n").category == "disk_full"
+
+
+def _chain(first: str, *raised: str) -> str:
+    blocks = [f'Traceback (most recent call last):\n  File "/srv/qz/a.py", line 3, in f\n    g()\n{first}\n']
+    for line in raised:
+        blocks.append(
+            "\nDuring handling of the above exception, another exception occurred:\n\n"
+            f'Traceback (most recent call last):\n  File "/srv/qz/main.py", line 9, in <module>\n    f()\n{line}\n'
+        )
+    return "".join(blocks)
+
+
+def test_a_handled_exception_keeps_its_reading_when_the_raised_one_says_something_else_or_exits() -> None:
+    refused = "psycopg2.OperationalError: could not connect to server: Connection refused"
+    assert _annotate(_chain(refused, "RuntimeError: step 3 failed")).error_line == refused
+    missing = "FileNotFoundError: [Errno 2] No such file or directory: '/srv/qz/prod.ini'"
+    assert _annotate(_chain(missing, "KeyError: 'section'", "SystemExit: 3")).category == "missing_file"
+    bad = "ValueError: invalid literal for int() with base 10: 'N/A'"
+    assert _annotate(_chain(bad, "SystemExit: 2")).error_line == bad
+
+
+def test_a_trailer_does_not_give_way_to_a_progress_line_and_a_drop_of_another_object_does_not_excuse() -> None:
+    trailer = "Msg 2627, Level 14, State 1, Line 40."
+    assert _annotate(f"Starting qz load\n{trailer}\n").error_line == trailer
+    absent = "ORA-00942: table or view does not exist"
+    body = (
+        "SQL> DROP TABLE stg.qz_work;\nTable dropped.\nSQL> INSERT INTO dwh.qz SELECT * FROM src.qz_feed@QZLINK;\n"
+        f"{absent}\nORA-02063: preceding line from QZLINK\n"
+    )
+    assert _annotate(body).error_line == absent

@@ -67,11 +67,15 @@ ENGINE = "rules"
 _DURING_HANDLING = "During handling of the above exception, another exception occurred"
 # A DROP statement echoed by a SQL client ("DROP TABLE x;", "SQL> drop table x;", "1> DROP VIEW v") and the
 # "does not exist" a database answers when the object is not there; how far above the answer the statement is.
-_DROP = re.compile(r"^\s*(?:[\w>]*>\s*)?drop\s+(?:table|view|index|sequence|synonym|procedure|function)\b", re.I)
+_DROP = re.compile(
+    r"^\s*(?:[\w>]*>\s*)?drop\s+(?:table|view|index|sequence|synonym|procedure|function)\s+"
+    r"(?:if\s+exists\s+)?([\w$#.\"'`\[\]]+)",
+    re.I,
+)
 _ABSENT = re.compile(r"\b(?:does not exist|doesn't exist|not exist|not found|unknown table)\b", re.I)
 DROP_REACH = 4
 # The headline a Python traceback ends with: "module.NameError: message" at the start of a line.
-_RAISED = re.compile(r"(?<![\w.])(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt)\b")
+_RAISED = re.compile(r"(?<![\w.])(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)\b")
 # A retry the job went on from (not one whose limit was reached: "max retries exceeded" is the failure).
 _RETRYING = r"(?<!max )(?<!maximum )(?<!all )\bretr(?:y|ying|ies)\b(?! (?:exceeded|exhausted|limit))"
 _QUIET = re.compile(
@@ -166,6 +170,8 @@ _CODE_HEADER = re.compile(
     r"(?:[\d:.]+\s+)?\d{6} \([0-9A-Z]{5}\): [^:]{0,60}:)$"
 )
 _CODE_TRAILER = re.compile(r"^Msg \d+, Level \d+, State \d+(?:, (?:Server|Procedure) [^,]+)*(?:, Line \d+)?\.$")
+# PowerShell's error record: the cmdlet's name, " : ", the message ("Invoke-Sqlcmd : The transaction log ...").
+_CMDLET_ERROR = re.compile(r"^[A-Z][a-z]+-[A-Z][A-Za-z]+ : \S")
 _HEADER_PLACE = re.compile(r"^(?:Server|Procedure) '[^']*'(?:, (?:Procedure '[^']*'|Line \d+))*:?$")
 HEADER_REACH = 3
 _PREFIX = re.compile(
@@ -597,8 +603,10 @@ def _headers_to_messages(found: list[Match], body: tuple[str, ...], first: int) 
     for header in headers + trailers:
         index = header.line_no - first
         message = _message_below(body, index) if header in headers else _message_above(body, index)
-        if message is None:
-            continue
+        if message is None or (
+            header not in headers and first + message[0] not in by_line and not _CMDLET_ERROR.match(message[1])
+        ):
+            continue  # (a trailer gives way to a message a rule reads or a cmdlet's error, not to a progress line)
         index, text = message
         line_no = first + index
         existing = by_line.get(line_no)
@@ -613,11 +621,12 @@ def _headers_to_messages(found: list[Match], body: tuple[str, ...], first: int) 
 
 
 def _message_above(body: tuple[str, ...], index: int) -> tuple[int, str] | None:
-    """The message a code trailer follows: the line above it, if it is not another code line."""
-    above = next((i for i in range(index - 1, max(-1, index - 1 - HEADER_REACH), -1) if body[i].strip()), None)
-    if above is None or _CODE_HEADER.match(body[above].strip()) or _CODE_TRAILER.match(body[above].strip()):
+    """The message a code trailer follows: the line right above it, if it is not another code line."""
+    above = index - 1
+    text = body[above].strip() if above >= 0 else ""
+    if not text or _CODE_HEADER.match(text) or _CODE_TRAILER.match(text) or _NEVER.search(text):
         return None
-    return None if _NEVER.search(body[above]) else (above, body[above].strip())
+    return above, text
 
 
 def _message_below(body: tuple[str, ...], index: int) -> tuple[int, str] | None:
@@ -693,7 +702,9 @@ def _verdict_line(body: tuple[str, ...], first: int) -> ErrorLine | None:
 def _raised_instead(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
     """The match of an exception a Python program was handling when it raised another ("During handling of
     the above exception, another exception occurred:" below it) moved to the exception it raised, the headline
-    of the next traceback: that one is the failure the program reports (its own reading, if better, stays)."""
+    of the next traceback: that one is the failure the program reports. Not when the raised one reads as
+    another family of its own (a wrapper's "RuntimeError: step 3 failed" over a refused connection: the scores
+    decide), nor onto an exit (`SystemExit`, `KeyboardInterrupt`), which says nothing of the failure."""
     by_line = {m.line_no: m for m in found}
     for match in found:
         index = match.line_no - first
@@ -705,6 +716,8 @@ def _raised_instead(found: list[Match], body: tuple[str, ...], first: int) -> li
         if raised is None:
             continue
         existing = by_line.get(first + raised)
+        if existing is not None and existing.rule.category != match.rule.category:
+            continue  # the raised one says something else of its own: the scores decide, as ever
         if existing is None or existing.score < match.score:
             by_line[first + raised] = replace(match, line_no=first + raised, text=body[raised].strip())
         del by_line[match.line_no]
@@ -716,8 +729,12 @@ def _dropped_absent(body: tuple[str, ...], index: int, text: str) -> int:
     before it creates it): the object was not there to drop, which is what the script wanted."""
     if not _ABSENT.search(text):
         return 0
-    above = [line for line in body[max(0, index - DROP_REACH) : index] if line.strip()][-DROP_REACH:]
-    return QUIET_PENALTY if any(_DROP.match(line) for line in above) else 0
+    lowered = text.lower()
+    for line in [line for line in body[max(0, index - DROP_REACH) : index] if line.strip()][-DROP_REACH:]:
+        drop = _DROP.match(line)
+        if drop and drop.group(1).strip("\"'`[]").lower().rsplit(".", 1)[-1] in lowered:
+            return QUIET_PENALTY  # the object the DROP named
+    return 0
 
 
 def _is_frame(line: str) -> bool:
