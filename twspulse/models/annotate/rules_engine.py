@@ -347,10 +347,11 @@ class RulesEngine:
             line = body[offset]
             if first + offset in candidates or _INFO_LEVEL.search(line) is not None:
                 continue  # an INFO/DEBUG line reports progress: it would lose to any cause, and costs ~0.3 ms
+            text = line.strip()[:MAX_CHARS]
             if _KEYWORDS.search(line.lower()) is not None:
-                candidates[first + offset] = line.strip()[:MAX_CHARS]
-            elif self.catalog.has_key(line) and (translated := self.catalog.translate(line.strip()[:MAX_CHARS])):
-                candidates[first + offset] = line.strip()[:MAX_CHARS]  # a localised message of a known tool
+                candidates[first + offset] = text
+            elif self.catalog.has_key(line) and (translated := self.catalog.translate(text)):
+                candidates[first + offset] = text  # a localised message of a known tool
                 translations[first + offset] = translated
         found: list[Match] = []
         for line_no, text in candidates.items():
@@ -730,7 +731,7 @@ def _dropped_absent(body: tuple[str, ...], index: int, text: str) -> int:
     if not _ABSENT.search(text):
         return 0
     lowered = text.lower()
-    for line in [line for line in body[max(0, index - DROP_REACH) : index] if line.strip()][-DROP_REACH:]:
+    for line in body[max(0, index - DROP_REACH) : index]:
         drop = _DROP.match(line)
         if drop and drop.group(1).strip("\"'`[]").lower().rsplit(".", 1)[-1] in lowered:
             return QUIET_PENALTY  # the object the DROP named
