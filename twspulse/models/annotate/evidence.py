@@ -663,7 +663,8 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bquota\b[^.;]{0,40}\bexceed|\bexceed\w*\b[^.;]{0,20}\bquota\b|\bout of (?:disk )?space\b|"
         r"\bdisk (?:usage|utili[sz]ation|space|capacity)\b[^.;]{0,30}\b(?:exceed\w*|above|over|beyond)\b|"
         r"\bexceed\w*\b[^.;]{0,30}\b(?:disk|storage) (?:space|allocation|quota|capacity|limit)\b|"
-        r"\binsufficient (?:disk|storage)\b|\b(?:disk|storage) (?:space )?(?:is )?exhausted\b|"
+        r"\binsufficient (?:disk|storage)\b|\b(?:insufficient|not enough) free (?:disk )?space\b|"
+        r"\b(?:disk|storage) (?:space )?(?:is )?exhausted\b|"
         # a storage unit, pool or drive that is full, named in up to two more words ("disk storage unit is full")
         r"\b(?:disk|storage|file ?system|volume|partition|drive)\b(?:[ -][\w.]+){0,2}? (?:is |are |was |became )"
         r"(?:now |completely )?full\b",
@@ -793,7 +794,10 @@ _TRANSLATED: tuple[_Words, ...] = (
         r"\bkeine \w*berechtigung\b|\b(?:zugriff|berechtigung)\w* (?:\w+ )?verweigert\b|"
         r"\b(?:operation|vorgang) (?:ist )?nicht (?:erlaubt|zulässig)\b|\bpermission non accordée\b|"
         r"\baccès (?:\w+ )?refusé\b|\bopération non permise\b|\b(?:permiso|acceso) denegado\b|"
-        r"\boperación no permitida\b|\b(?:permesso|accesso) negato\b|\b(?:permissão|acesso) negad[oa]\b",
+        r"\boperación no permitida\b|\b(?:permesso|accesso) negato\b|\b(?:permissão|acesso) negad[oa]\b|"
+        # .NET's "Access to the path 'X' is denied.", the path between the words
+        r"\bzugriff auf den pfad\b.{0,260}\bverweigert\b|\baccès au chemin\b.{0,260}\brefusé\b|"
+        r"\bacesso ao caminho\b.{0,260}\bnegado\b|\btoegang tot het pad\b.{0,260}\bgeweigerd\b",
     ),
     _words(
         "missing_file",
@@ -813,7 +817,8 @@ _TRANSLATED: tuple[_Words, ...] = (
         "disk_full",
         WORDS,
         r"\bkein speicherplatz\b|\b(?:nicht genügend|nicht genug|zu wenig) speicherplatz\b|"
-        r"\baucun espace disponible\b|\bespace (?:disque )?insuffisant\b|\bno queda espacio\b|"
+        r"\baucun espace disponible\b|\bespace (?:disque )?insuffisant\b|\bpas (?:assez|suffisamment) d['’] ?espace\b|"
+        r"\bno queda espacio\b|\bspazio (?:su disco )?insufficiente\b|"
         r"\bespacio (?:en disco )?insuficiente\b|\bno hay (?:suficiente )?espacio\b|\bspazio esaurito\b|"
         r"\bnão há espaço\b|\bespaço insuficiente\b",
     ),

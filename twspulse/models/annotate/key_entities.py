@@ -268,6 +268,107 @@ def input_above(lines: Sequence[str]) -> str | None:
     return None
 
 
+# Where a job writes. A path it states as its destination ("target /x", "Destination : \\s\share",
+# "DST=F:\x", "repo=/x", "Ziel /x", "archiving a to F:\x"), the last path of a copy command ("cp a b",
+# "robocopy a b *.pdf /R:2", "gsutil -m cp a gs://b/"), a redirection ("gzip -c a > /x/a.gz") or an output
+# option ("-o /x", "--output=/x", "-f /x/db.dump", "-OutFile X"; never a code file: "psql -f load.sql" reads it).
+_WRITE_PATH = r"[\"']?((?:[a-z][a-z0-9+.-]*://|/|[A-Za-z]:\\|\\\\)[^\s\"'`,;()<>|*?]*)"
+_PATH_ARGUMENT = re.compile(r"[\"']?((?:[a-z][a-z0-9+.-]*://|/|[A-Za-z]:\\|\\\\)[^\s\"'`,;()<>|]*)[\"']?")
+_STATED_TARGET = re.compile(
+    r"(?<![\w/\\.$-])(?i:destination|dest|dst|target|outdir|output_?dir|output|outfile|repo|repository|to|into|"
+    r"ziel|doel|cible|destino|destinazione|destinataire)(?:[ _-]?(?i:dir\w*|path|folder))?\s*[:=]?\s*" + _WRITE_PATH
+)
+_COPY_COMMAND = re.compile(
+    r"(?:(?<=[/\\])|(?<![\w.~:$-]))(cp|mv|copy|move|xcopy|robocopy|rsync|scp|pscp|install|Copy-Item|Move-Item|"
+    r"gsutil(?:\s+-m)?\s+(?:cp|mv|rsync)|aws\s+s3\s+(?:cp|mv|sync)|azcopy\s+(?:copy|sync)|"
+    r"rclone\s+(?:copy|sync|move)|hdfs\s+dfs\s+-(?:put|cp|copyFromLocal))(?:\.exe)?(?=\s)",
+    re.IGNORECASE,
+)
+_REDIRECT = re.compile(r"(?<!\S)\d?>{1,2}\s*" + _WRITE_PATH)  # not a prompt's ">" ("E:\\jobs>cmd")
+_OUTPUT_OPTION = re.compile(  # not "-f": a file some tools write (pg_dump) and others read (psql, bpbackup)
+    r"(?<!\S)(?:-o|--out\w*|--output[\w-]*|--file|--target[\w-]*|--destination[\w-]*|-OutFile|-FilePath|"
+    r"-Destination|-LiteralPath)(?:\s+|=)" + _WRITE_PATH
+)
+_WINDOWS_OPTION = re.compile(r"/[A-Za-z]+(?::\S*)?")
+# A routine a job called: "EXEC dbo.usp_x @d='...'", "CALL s.p(...)", "BEGIN pkg.proc(...); END;",
+# "executing etl.usp_x", SQL Server's "Msg 1205, ..., Procedure etl.usp_x, Line 88" header (and its
+# translations: "Procedimiento", "Prozedur", "Procédure") or Oracle's 'ORA-06512: at "PKG.X", line 214'. A call
+# that completed ("PL/SQL procedure successfully completed.") or that a later statement followed is not where
+# the failure was.
+_ROUTINE_NAME = r"\[?([A-Za-z_][\w$#]*\]?\.\[?[A-Za-z_][\w$#]*(?:\]?\.\[?[A-Za-z_][\w$#]*)?)\]?"
+_ROUTINE_CALL = re.compile(
+    r"(?i:\b(?:exec(?:ute)?|call|begin|executing|calling)\s+(?:procedure\s+)?)" + _ROUTINE_NAME + r"(?![\w.])"
+)
+_ROUTINE_AT = re.compile(
+    r"(?i:\b(?:procedure|procedimiento|prozedur|procédure|procedura|procedimento)\s+)\[?([\w$#.\[\]]+?)\]?,\s*\w+\s+\d|"
+    r"\bORA-06512: \w+ \"([^\"]+)\""
+)
+_AFTER_CALL = re.compile(
+    r"^\s*(?:\S*(?:SQL|=[>#-])>?\s*|\d+>\s*)?(?i:select|insert|update|delete|merge|create|alter|drop|truncate|"
+    r"copy|with|grant)\b|successfully completed"
+)
+
+
+def target_above(lines: Sequence[str]) -> str | None:
+    """Where the job was writing: the destination the last line in `lines` (the lines up to an error, in
+    order) that names one gives, or None. What a full disk or a refused write is about when its own message
+    does not say (gzip's "stdout: No space left on device", gsutil's "does not have storage.objects.create")."""
+    for line in reversed(lines[-SUBJECT_REACH:]):
+        if "/" not in line and "\\" not in line:
+            continue
+        target = _target_of(line)
+        if target:
+            return target
+    return None
+
+
+def _target_of(line: str) -> str | None:
+    """The destination one line names, or None."""
+    for command in _COPY_COMMAND.finditer(line):
+        if not _in_command_position(line, command.start()):
+            continue
+        windows = command.group(1).lower() in ("copy", "move", "xcopy", "robocopy", "copy-item", "move-item")
+        paths: list[str] = []
+        for argument in line[command.end() :].split():
+            if argument in _COMMAND_END:
+                break
+            if argument.startswith("-") or (windows and _WINDOWS_OPTION.fullmatch(argument)):
+                continue
+            path = _PATH_ARGUMENT.fullmatch(argument)  # a source may be a pattern ("E:\\out\\*.pdf")
+            if path and path.group(1) not in ("/", "\\\\"):
+                paths.append(path.group(1))
+        if len(paths) >= 2 or (paths and "://" in paths[-1]):
+            return paths[-1]
+    for pattern in (_OUTPUT_OPTION, _REDIRECT, _STATED_TARGET):
+        for match in pattern.finditer(line):
+            value = match.group(1).rstrip(".:")
+            if len(value) > 1 and value != "/dev/null" and not _CODE_FILE.fullmatch(value):
+                return value
+    return None
+
+
+def routine_near(above: Sequence[str], below: Sequence[str]) -> str | None:
+    """The stored routine a failed statement ran in: the one the database names at the error (SQL Server's
+    "Procedure x" header in the line above, Oracle's first 'ORA-06512: at "x"' in the lines below), else the
+    last one the job called in `above` (the lines up to the error, in order), or None."""
+    for line in [*above[-1:], *below[:3]]:
+        match = _ROUTINE_AT.search(line)
+        if match:
+            return _unbracketed(next(group for group in match.groups() if group))
+    for line in reversed(above[-SUBJECT_REACH:]):
+        match = _ROUTINE_CALL.search(line)
+        if match:
+            return _unbracketed(match.group(1))
+        if _AFTER_CALL.search(line):
+            return None  # the statement that failed came after any call above
+    return None
+
+
+def _unbracketed(name: str) -> str:
+    """A SQL Server name without its brackets ("[etl].[usp_x]" -> "etl.usp_x")."""
+    return name.replace("[", "").replace("]", "")
+
+
 # How far above an error line the program it ran or the data it read is looked for, in lines (a job's progress
 # can print hundreds of lines between its command and its failure; a 10,000-line joblog is not read whole).
 SUBJECT_REACH = 1000

@@ -22,8 +22,10 @@ from twspulse.models.annotate.annotation import Category
 
 # rules-16 (round 14) was reverted after its review; rules-17 is rules-15 with the review's fixes (never reuse an id);
 # rules-18 names the subject of an out-of-memory or invalid-data failure (SUBJECT_KINDS), the port of a host
-# that could not be reached, and skips SQL modifiers ("VIEW CONCURRENTLY x") when it reads an object name
-RULES_VERSION = "rules-18"
+# that could not be reached, and skips SQL modifiers ("VIEW CONCURRENTLY x") when it reads an object name;
+# rules-19 (round 16) names where a full disk or a refused write was writing and the routine a timed-out or
+# refused statement ran in, and reads "insufficient free space" and .NET's localised "access to the path"
+RULES_VERSION = "rules-19"
 
 
 @dataclass(frozen=True, slots=True)
@@ -621,9 +623,18 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
     "data_quality": ("paths", "tables", "columns", "error_codes"),
 }
 # What a family's failure happened to, when its line does not say: the program that ran out of memory (the
-# last command line above the error starts it) and the data file an invalid-data failure read (the last one
-# named up to the error line). Named first in the root cause, besides the context above.
-SUBJECT_KINDS: dict[str, str] = {"oom": "programs", "data_quality": "inputs"}
+# last command line above the error starts it), the data file an invalid-data failure read (the last one
+# named up to the error line), where a full disk or a refused write was writing (rules-19: the destination
+# the job gave last), and the stored routine a timed-out or refused statement ran in (rules-19). Named first
+# in the root cause, besides the context above.
+SUBJECT_KINDS: dict[str, str] = {
+    "oom": "programs",
+    "data_quality": "inputs",
+    "disk_full": "targets",
+    "permission": "targets",
+    "timeout": "routines",
+    "db_error": "routines",
+}
 
 # Words of failure messages localised to German, French, Spanish, Italian, Portuguese and (round 13) Dutch,
 # Swedish, Danish/Norwegian, Polish, Czech, Russian, Turkish, Japanese, Chinese and Korean (evidence.py reads
@@ -645,7 +656,7 @@ TRANSLATED_FAILURE_WORDS = (
     "interbloqueo", "interblocage", "victime du blocage", "impasse", "stallo", "verklemmung", "duplicad",
     "en double", "dupliqu", "chiave duplicat", "valore chiave", "valor da chave", "doppelte", "geweigerd",
     "geen toegang", "geen machtiging", "geen toestemming", "bestaat niet", "niet gevonden", "niet vinden",
-    "geen ruimte",
+    "geen ruimte", "pas assez", "suffisamment",
     "onvoldoende", "geheugen", "dubbele sleutel", "objectnaam", "mislukt", "onjuist", "ongeldig", "verlopen",
     "verbroken", "kon geen verbinding", "onbereikbaar", "geen route", "time-out", "tijdslimiet", "nekas",
     "nekad", "behörighet", "finns inte", "hittades inte", "hitta inte", "hittar inte", "ingen sådan",
@@ -692,7 +703,7 @@ RULE_HINT_WORDS = (
     "memory limit", "not allowed to", "did not arrive", "never arrived", "cannot execute", "yaml:", "secret key",
     "completion code", " iec", "data set", "unexpected end", "corrupt", "truncated", "not responding", "certificate",
     "authorization", "unexpected eof", "ends unexpectedly", "dumped core", "throttl", "rate exceeded",
-    "wrote only", "short write", "ldap_", "ldap: error code", "ldap result code",
+    "wrote only", "short write", "ldap_", "ldap: error code", "ldap result code", "insufficient",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

@@ -46,6 +46,8 @@ from twspulse.models.annotate.key_entities import (
     is_prose_word,
     login_above,
     program_above,
+    routine_near,
+    target_above,
 )
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.line_model import LineModel, preferred_line, shipped_model
@@ -253,6 +255,7 @@ _CONTEXT_LABELS = {
     "locations": "at", "variables": "variable", "options": "option", "resources": "resource", "keys": "key",
     "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry", "module_files": "file",
     "scripts": "script", "remote_jobs": "remote job", "programs": "program", "inputs": "input",
+    "targets": "writing to", "routines": "procedure",
 }  # fmt: skip
 
 
@@ -295,7 +298,9 @@ class RulesEngine:
         if best is None:
             return self._unmatched(run, joblog, context)
         line_entities = _locations_first(extract([best.english or best.text]), best.english or best.text)
-        entities = merge(line_entities, context, _subject(best.rule.category, joblog, best.line_no))
+        named = bool(line_entities.get("paths") or line_entities.get("tables"))
+        subject = _subject(best.rule.category, joblog, best.line_no, named_thing=named)
+        entities = merge(line_entities, context, subject)
         kind, entity = _entity(best.rule, line_entities, entities)
         if entity and kind in ("hosts", "ips") and best.rule.category in _PORT_FAMILIES:
             entity = host_port(entity, joblog.lines[joblog.frame.body_first_line - 1 : best.line_no])
@@ -798,13 +803,22 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
     return merge(located, stated, extract(near), extract(errors), extract(head))
 
 
-def _subject(category: str, joblog: Joblog, line_no: int) -> Entities:
-    """What the failure of `category` at `line_no` happened to (SUBJECT_KINDS), read from the lines up to it."""
+def _subject(category: str, joblog: Joblog, line_no: int, *, named_thing: bool) -> Entities:
+    """What the failure of `category` at `line_no` happened to (SUBJECT_KINDS), read from the lines up to it
+    (and, for a routine, the few below). A refused access whose line names a path or a table is about that:
+    where the job was writing is named only when the line names neither."""
     kind = SUBJECT_KINDS.get(category)
     lines = joblog.lines[joblog.frame.body_first_line - 1 : line_no]
-    value = (program_above if kind == "programs" else input_above)(lines) if kind else None
-    if value is None and kind == "programs":
-        value = _job_command(joblog)
+    if kind == "programs":
+        value = program_above(lines) or _job_command(joblog)
+    elif kind == "inputs":
+        value = input_above(lines)
+    elif kind == "targets":
+        value = None if category == "permission" and named_thing else target_above(lines)
+    elif kind == "routines":
+        value = routine_near(lines[:-1], joblog.lines[line_no : line_no + 3])
+    else:
+        value = None
     return {kind: [value]} if kind and value else {}
 
 

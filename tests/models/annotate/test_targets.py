@@ -1,0 +1,146 @@
+"""Where a full disk or a refused write was writing, and the stored routine a timed-out or refused statement
+ran in (rules-19), on invented joblogs and lines; the localised and plain "not enough space" messages read."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.models.annotate.test_rules_engine import _annotate
+from twspulse.models.annotate.key_entities import routine_near, target_above
+
+
+@pytest.mark.parametrize(
+    ("line", "target"),
+    [
+        ("+ cp /srv/qz/out/a.csv /mnt/qzarch/2031/", "/mnt/qzarch/2031/"),
+        ("D:\\qz>robocopy D:\\qz\\out \\\\qzfs\\drop$\\31 *.pdf /R:2 /W:5 /NP", "\\\\qzfs\\drop$\\31"),
+        ("E:\\qz>move /Y E:\\qz\\out\\*.pdf \\\\qzfs\\arch$\\31\\", "\\\\qzfs\\arch$\\31\\"),
+        ("qzpush: gsutil -m cp /srv/qz/out/*.gz gs://qz-bucket/in/31/", "gs://qz-bucket/in/31/"),
+        ("PS> Copy-Item -Path D:\\qz\\a.csv -Destination Q:\\drop\\a.csv -Force", "Q:\\drop\\a.csv"),
+        ("qzarch: gzip -c /srv/qz/log/a.log > /qzarch/2031/a.log.gz ... ok", "/qzarch/2031/a.log.gz"),
+        ("qzdump: dumper --output=/qzbkp/db/full.dmp --level 6", "/qzbkp/db/full.dmp"),
+        ("INFO  Destination : \\\\qzfs\\Docs$\\2031\\02", "\\\\qzfs\\Docs$\\2031\\02"),
+        ("qzbak 2031-02-03T01:00 host=qz01 repo=/qzbkp/qz01", "/qzbkp/qz01"),
+        ("[INFO] Ziel: G:\\Export\\qz_20310203.csv", "G:\\Export\\qz_20310203.csv"),
+    ],
+)
+def test_where_a_job_writes(line: str, target: str) -> None:
+    assert target_above(["INFO start", line, "INFO 41 files"]) == target
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'E:\\qz>"C:\\Program Files\\Zip\\zip.exe" a Q:\\qz.zip',  # a prompt's ">" is no redirection
+        "+ psql -X -f /srv/qz/sql/load.sql qzdb",  # a script psql reads
+        "+ qzbackup -f /tmp/qz_list.txt -L /var/log/qz.log",  # "-f" is read by some tools, written by others
+        "INFO copying /srv/qz/out/a.csv",  # one path, no destination
+        "+ cp a.csv b.csv",  # no path a disk could be found from
+    ],
+)
+def test_what_is_not_where_a_job_writes(line: str) -> None:
+    assert target_above([line]) is None
+
+
+def test_the_nearest_destination_above_the_error_is_the_one_written() -> None:
+    lines = ["INFO target /qzarch/old", "+ cp /srv/qz/a.csv /qzarch/new/", "gzip: stdout: write failed"]
+    assert target_above(lines) == "/qzarch/new/"
+
+
+@pytest.mark.parametrize(
+    ("above", "below", "routine"),
+    [
+        (["+ qzsql -Q \"EXEC etl.usp_FoldRows @Day='20310203'\"", "fold: step 2/3"], [], "etl.usp_FoldRows"),
+        (["qz: step 2: executing [dbo].[usp_Rebuild] @d=3"], [], "dbo.usp_Rebuild"),
+        (["Msg 1205, Level 13, State 51, Server QZ01, Procedure usp_Load, Line 88"], [], "usp_Load"),
+        (["Mens. 1205, Nivel 13, Estado 51, Procedimiento dbo.usp_Carga, Línea 9"], [], "dbo.usp_Carga"),
+        (
+            ["SQL> BEGIN qz.pkg_fold.run(DATE '2031-02-03'); END;"],
+            ['ORA-06512: at "QZ.PKG_FOLD", line 2'],
+            "QZ.PKG_FOLD",
+        ),
+        (["SQL> exec qz.pkg_fold.run;"], [], "qz.pkg_fold.run"),
+    ],
+)
+def test_the_routine_a_statement_ran_in(above: list[str], below: list[str], routine: str) -> None:
+    assert routine_near(above, below) == routine
+
+
+@pytest.mark.parametrize(
+    "above",
+    [
+        ["SQL> exec qz_ctl.log_step('FOLD');", "PL/SQL procedure successfully completed.", "SQL> INSERT INTO qz.t"],
+        ["SQL> exec qz_ctl.log_step('FOLD');", "SQL> DELETE FROM qz.t WHERE d = 3;"],  # a later statement failed
+        ["qz: calling the fold service"],  # no routine named
+    ],
+)
+def test_a_call_that_completed_or_that_a_statement_followed_is_not_where_the_failure_was(above: list[str]) -> None:
+    assert routine_near(above, []) is None
+
+
+def test_a_full_disk_names_where_the_job_was_writing() -> None:
+    body = (
+        "qzarch: Quelle /srv/qz/log, Ziel /qzarch/2031-02\n"
+        "qzarch: gzip -c /srv/qz/log/in_0202.log > /qzarch/2031-02/in_0202.log.gz ... ok\n"
+        "qzarch: gzip -c /srv/qz/log/in_0203.log > /qzarch/2031-02/in_0203.log.gz\n"
+        "gzip: stdout: No space left on device\n"
+        "qzarch: ended rc=1\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "disk_full"
+    assert "writing to /qzarch/2031-02/in_0203.log.gz" in annotation.root_cause
+
+
+def test_a_refused_upload_names_its_destination_but_a_refused_table_does_not() -> None:
+    upload = (
+        "+ gsutil -m cp /srv/qz/out/a.csv.gz gs://qz-landing/in/2031-02-03/\n"
+        "AccessDeniedException: 403 qz@qz-prj.iam.gserviceaccount.com does not have storage.objects.create access\n"
+    )
+    annotation = _annotate(upload)
+    assert annotation.category == "permission"
+    assert "gs://qz-landing/in/2031-02-03/" in annotation.root_cause
+    assert annotation.entities["targets"] == ["gs://qz-landing/in/2031-02-03/"]
+    table = "+ qzexport -o /srv/qz/out/a.csv\nERROR:  permission denied for table qz_orders\n"
+    annotation = _annotate(table)
+    assert annotation.category == "permission"
+    assert "qz_orders" in annotation.root_cause
+    assert "writing to" not in annotation.root_cause
+
+
+def test_a_timed_out_procedure_is_named() -> None:
+    body = (
+        "qz: step 2/2 executing etl.usp_FoldLedger @Day='2031-02-03'\n"
+        "qz: still running after 30 min\n"
+        "Unhandled exception. System.Data.SqlClient.SqlException (0x80131904): Execution Timeout Expired.\n"
+    )
+    annotation = _annotate(body)
+    assert annotation.category == "timeout"
+    assert "procedure etl.usp_FoldLedger" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Insufficient free space to complete transaction (required: 6.1 GB, available: 1.0 GB).",
+        "Insufficient disk space on current disk.",
+        "Copy-Item : Il n’y a pas assez d’espace sur le disque.",
+    ],
+)
+def test_plain_and_localised_not_enough_space_is_a_full_disk(line: str) -> None:
+    annotation = _annotate(f"qz: copying 41 files to Q:\\drop\\31\n{line}\nqz: ended rc=1\n")
+    assert annotation.category == "disk_full"
+    assert annotation.error_line == line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'Copy-Item : Der Zugriff auf den Pfad "\\\\qzfs\\hr$\\a.csv" wurde verweigert.',
+        "Copy-Item : L'accès au chemin d'accès '\\\\qzfs\\hr$\\a.csv' est refusé.",
+        "Copy-Item : O acesso ao caminho '\\\\qzfs\\hr$\\a.csv' foi negado.",
+    ],
+)
+def test_dotnet_access_to_the_path_denied_in_other_languages_is_a_permission(line: str) -> None:
+    annotation = _annotate(f"qz: copying 2 files\n{line}\nqz: ended rc=1\n")
+    assert annotation.category == "permission"
+    assert "\\\\qzfs\\hr$\\a.csv" in annotation.root_cause
