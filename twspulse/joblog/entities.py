@@ -160,7 +160,11 @@ _VARIABLE = re.compile(r"\b([A-Za-z_]\w*): unbound variable|KeyError: [\"']([A-Z
 _COMMAND = re.compile(
     r"\b\d+ Killed\s+(.+?)\s*$|(?:^|: )([\w./-]+): command not found|^(?:\S*/)?\w*sh: (?:\d+: )?([\w./-]+): not found|"
     r"\benv: [\"'`]?([\w./-]+)[\"'`]?: No such file|bad interpreter: ([\w./-]+)|"
-    r"\bCommand '\[?'?([\w./-]+)|The term '([\w.-]+)' is not recognized"
+    r"\bCommand '\[?'?([\w./-]+)|The term '([\w.-]+)' is not recognized|"
+    # cmd's "'x' is not recognized as an internal or external command" in Windows' languages
+    r"^[\"'“„«]([\w.\\/:-]+)[\"'”“»]\s*(?:is not recognized as an internal|n['’]est pas reconnu|non è riconosciuto|"
+    r"no se reconoce|não é reconhecido|wordt niet herkend|nie jest rozpoznawan|není názvem|känns inte igen|"
+    r"не является внутренней|は、?内部コマンド|不是内部|은\(는\) 내부)|\bDer Befehl [\"„]([\w.-]+)[\"“] ist entweder"
 )
 # Where in the job's own code it failed: the frame of a trace or the location a runtime prints.
 _LOCATION = re.compile(

@@ -144,3 +144,20 @@ def test_dotnet_access_to_the_path_denied_in_other_languages_is_a_permission(lin
     annotation = _annotate(f"qz: copying 2 files\n{line}\nqz: ended rc=1\n")
     assert annotation.category == "permission"
     assert "\\\\qzfs\\hr$\\a.csv" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "'qzput' is not recognized as an internal or external command,",
+        "'qzput' n'est pas reconnu en tant que commande interne",
+        "'qzput' non è riconosciuto come comando interno o esterno,",
+        '"qzput" no se reconoce como un comando interno o externo,',
+        'Der Befehl "qzput" ist entweder falsch geschrieben oder',
+    ],
+)
+def test_cmd_unrecognised_command_in_windows_languages_is_a_missing_command(line: str) -> None:
+    annotation = _annotate(f"D:\\qz>qzput D:\\qz\\out\\a.csv C:\\qz\\keys\\k.ppk\n{line}\nD:\\qz>exit /b 9009\n")
+    assert annotation.category == "dependency"
+    assert annotation.error_line == line
+    assert annotation.root_cause.startswith("Missing dependency qzput:")

@@ -690,6 +690,13 @@ _LEXICON: tuple[_Words, ...] = (
         r"driver|plugin|dependenc(?:y|ies)|artifact)s?\b|\bunresolved (?:dependenc(?:y|ies)|import)\b|"
         r"\b(?:module|package|library|command|program|interpreter|executable|driver|plugin)\b[^.;]{0,40}"
         r"\b(?:not (?:found|installed|recognized)|missing)\b|\bis not recognized as the name of\b|"
+        # cmd's "'x' is not recognized as an internal or external command" in Windows' languages
+        r"\bis not recognized as an internal or external command\b|\bn['’]est pas reconnu en tant que commande\b|"
+        r"\bnon è riconosciuto come comando\b|\bno se reconoce como un comando\b|\bnão é reconhecido como um comando\b|"
+        r"\bist entweder falsch geschrieben oder\b|\bwordt niet herkend als een interne\b|"
+        r"\bnie jest rozpoznawan\w* jako polecenie\b|\bnení názvem vnitřního ani vnějšího příkazu\b|"
+        r"\bkänns inte igen som ett internt\b|\bне является внутренней или внешней\b|"
+        r"内部コマンドまたは外部コマンド|不是内部或外部命令|내부 또는 외부 명령|"
         r"\bno (?:such )?(?:module|package|library|class|command|program)\b|"
         # a package an index or a project path lacks, an image or tag a registry does not have
         r"\bnot found in (?:the )?(?:current |load |search |module |library )?path\b|"

@@ -656,7 +656,9 @@ TRANSLATED_FAILURE_WORDS = (
     "interbloqueo", "interblocage", "victime du blocage", "impasse", "stallo", "verklemmung", "duplicad",
     "en double", "dupliqu", "chiave duplicat", "valore chiave", "valor da chave", "doppelte", "geweigerd",
     "geen toegang", "geen machtiging", "geen toestemming", "bestaat niet", "niet gevonden", "niet vinden",
-    "geen ruimte", "pas assez", "suffisamment",
+    "geen ruimte", "pas assez", "suffisamment", "reconnu", "riconosciuto", "reconoce", "reconhecido",
+    "falsch geschrieben", "niet herkend", "rozpoznawan", "není názvem", "känns inte igen", "не является внутренней",
+    "内部コマンド", "内部或外部命令", "내부 또는 외부",
     "onvoldoende", "geheugen", "dubbele sleutel", "objectnaam", "mislukt", "onjuist", "ongeldig", "verlopen",
     "verbroken", "kon geen verbinding", "onbereikbaar", "geen route", "time-out", "tijdslimiet", "nekas",
     "nekad", "behörighet", "finns inte", "hittades inte", "hitta inte", "hittar inte", "ingen sådan",
@@ -704,6 +706,7 @@ RULE_HINT_WORDS = (
     "completion code", " iec", "data set", "unexpected end", "corrupt", "truncated", "not responding", "certificate",
     "authorization", "unexpected eof", "ends unexpectedly", "dumped core", "throttl", "rate exceeded",
     "wrote only", "short write", "ldap_", "ldap: error code", "ldap result code", "insufficient",
+    "internal or external command",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.
