@@ -131,7 +131,10 @@ _USER = re.compile(
     r"\buser(?:name)?[ =:]+[\"']?([A-Za-z][\w.$-]*(?:\\[A-Za-z][\w.$-]*)?)|\bauthorization ID\s*=\s*(\w+)|"
     r"(?:^|\s)(?:-u|-U|--user(?:name)?)[ =]+[\"']?([\w.$@\\/-]+)|"
     r"\b(?:sqlplus|sqlldr|expdp|impdp|ssh|sftp|scp|rsync|psql)\b(?:\s+-\S+)*+(?:\s+\S+){0,20}?\s+([A-Za-z][\w.$-]*)(?:/\S*)?@"
-    r"|(?<![\w/.-])([a-z_][\w.-]*)@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?=[:\s]|$)|\bconnecting to \S+ as ([\w.$-]+)",
+    r"|(?<![\w/.-])([a-z_][\w.-]*)@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?=[:\s]|$)|\bconnecting to \S+ as ([\w.$-]+)|"
+    # "net use X: \\s\share /user:DOM\name", and a user named in Windows' and SQL Server's other languages
+    r"(?<!\S)/user:([\w.$@\\-]+)|\b(?:benutzer|utilisateur|usuario|utente|usuário|gebruiker|użytkownika|uživatele)"
+    r"\s+[\"'«„]\s?([\w.$@\\-]+)",
     re.IGNORECASE,
 )
 # Objects of messaging and cloud services a message names after their kind: "topics: [payments]",

@@ -161,3 +161,43 @@ def test_cmd_unrecognised_command_in_windows_languages_is_a_missing_command(line
     assert annotation.category == "dependency"
     assert annotation.error_line == line
     assert annotation.root_cause.startswith("Missing dependency qzput:")
+
+
+@pytest.mark.parametrize(
+    ("lines", "user"),
+    [
+        (
+            "Sqlcmd: Fehler: Microsoft ODBC Driver 17 for SQL Server : Fehler bei der Anmeldung für den Benutzer "
+            "'svc_qz'..",
+            "svc_qz",
+        ),
+        (
+            "D:\\qz>net use Q: \\\\qzfs\\drop$ /user:QZDOM\\svc_qz ****\nNeznámé uživatelské jméno nebo chybné heslo.",
+            "QZDOM\\svc_qz",
+        ),
+        (
+            "D:\\qz>net use Q: \\\\qzfs\\drop$ /user:QZDOM\\svc_qz ****\nAnvändarnamnet eller lösenordet är felaktigt.",
+            "QZDOM\\svc_qz",
+        ),
+        ("Échec de l'ouverture de session de l'utilisateur 'svc_qz'.", "svc_qz"),
+    ],
+)
+def test_logon_failures_in_windows_and_sql_server_languages_name_the_login(lines: str, user: str) -> None:
+    annotation = _annotate(f"qz: connecting\n{lines}\nqz: ended rc=1\n")
+    assert annotation.category == "auth"
+    assert annotation.error_line == lines.splitlines()[-1]
+    assert user in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Export-Csv : A parameter cannot be found that matches parameter name 'Delimitr'.",
+        "Export-Csv : Impossibile trovare un parametro corrispondente al nome 'Delimitr'.",
+        'Export-Csv : Es wurde kein Parameter gefunden, der dem Parameternamen "Delimitr" entspricht.',
+    ],
+)
+def test_a_parameter_a_command_does_not_have_is_a_script_error(line: str) -> None:
+    annotation = _annotate(f"PS D:\\qz> .\\Export.ps1\n{line}\n+ CategoryInfo : InvalidArgument: (:) [Export-Csv]\n")
+    assert annotation.category == "script_error"
+    assert annotation.error_line == line

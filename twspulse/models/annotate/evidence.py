@@ -556,6 +556,18 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bmapping values are not allowed\b|\bdid not find expected (?:key|node content|<document start>)",
         shadows="data_quality",
     ),
+    # a command called with a parameter it does not have (PowerShell's ParameterBindingException, in Windows'
+    # languages): the job's script is wrong, whatever the argument's value
+    _words(
+        "script_error",
+        WORDS,
+        r"\ba parameter cannot be found that matches parameter name\b|\bcannot bind parameter\b|"
+        r"\bmissing an argument for parameter\b|\bimpossibile trovare un parametro corrispondente\b|"
+        r"\bes wurde kein parameter gefunden\b|\bimpossible de trouver un paramètre correspondant\b|"
+        r"\bno se encuentra ningún parámetro que coincida\b|\bnão foi encontrado nenhum parâmetro\b|"
+        r"\ber is geen parameter gevonden\b",
+        shadows="data_quality",
+    ),
     # A truncated or corrupt input (an archive that ends early, a file that is not what its name says) is
     # bad data, though a shell says "unexpected end of file" of its own script too: a data or archive file
     # on the line, or the words of compressed input, decide.
@@ -870,7 +882,11 @@ _TRANSLATED: tuple[_Words, ...] = (
         rf"\béchec de l{_APOS}authentification\b|"
         r"\bcontraseña\b[^.;]{0,30}\b(?:incorrecta|no válida|inválida|caducada)|"
         r"\b(?:error|fallo) de autenticación\b|\bautenticación fallida\b|\bpassword errata\b|"
-        r"\bautenticazione non riuscita\b|\bsenha (?:incorreta|inválida)\b|\bfalha (?:na|de) autenticação\b",
+        r"\bautenticazione non riuscita\b|\bsenha (?:incorreta|inválida)\b|\bfalha (?:na|de) autenticação\b|"
+        # Windows' logon failure and SQL Server's "Login failed for user 'x'" (18456)
+        r"\bfehler bei der anmeldung\b|\béchec de l['’]ouverture de session\b|\berror de inicio de sesión\b|"
+        r"\baccesso non riuscito per l['’]utente\b|\bnome utente o password non corrett[ie]\b|"
+        r"\bfalha (?:de|no) logon\b|\bnome de usuário ou (?:a )?senha\b[^.;]{0,20}\bincorret",
     ),
     _words(
         "oom",
@@ -975,7 +991,11 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         r"\bmisslyckades\b|\bfelaktigt lösenord\b|\b(?:login|logon|pålogging|godkendelse|autentisering)\w*\b"
         r"[^.;]{0,30}\b(?:mislykkedes|mislyktes)\b|\b(?:forkert|feil) (?:adgangskode|passord)\b|"
         r"\b(?:logowanie|uwierzytelnianie|autoryzacja)\b[^.;]{0,40}\bnie powiodł\w*\b|"
-        r"\bnieprawidłowe hasło\b|\bbłędne hasło\b|\b(?:přihlášení|ověření|autentizace)\b[^.;]{0,40}"
+        r"\bnieprawidłowe hasło\b|\bbłędne hasło\b|"
+        r"\bnazwa użytkownika lub hasło\b[^.;]{0,20}\b(?:niepoprawn|nieprawidłow)|"
+        r"\bchybné heslo\b|\buživatelské jméno nebo heslo\b[^.;]{0,20}\bnesprávn|"
+        r"\banvändarnamnet eller lösenordet är felaktigt\b|\bневерное имя пользователя или пароль\b|"
+        r"ログインできませんでした|ユーザー名またはパスワードが正しくありません|登录失败|用户名或密码不正确|\b(?:přihlášení|ověření|autentizace)\b[^.;]{0,40}"
         r"\b(?:selhal\w*|se nezdařil\w*|nezdařil\w*)|\bnesprávné heslo\b|\bошибка (?:входа|аутентификации)\b|"
         r"\bне прош[её]л проверку подлинности\b|\bневерный пароль\b|\bпроверк\w* подлинности\b[^.;]{0,30}"
         r"\b(?:не удалась|ошибка)|\b(?:oturum açma|kimlik doğrulama\w*|şifre doğrulaması|parola doğrulaması)\b"

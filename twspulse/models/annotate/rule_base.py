@@ -658,7 +658,10 @@ TRANSLATED_FAILURE_WORDS = (
     "geen toegang", "geen machtiging", "geen toestemming", "bestaat niet", "niet gevonden", "niet vinden",
     "geen ruimte", "pas assez", "suffisamment", "reconnu", "riconosciuto", "reconoce", "reconhecido",
     "falsch geschrieben", "niet herkend", "rozpoznawan", "není názvem", "känns inte igen", "не является внутренней",
-    "内部コマンド", "内部或外部命令", "내부 또는 외부",
+    "内部コマンド", "内部或外部命令", "내부 또는 외부", "anmeldung", "heslo", "ouverture de session",
+    "inicio de sesión", "non riuscit", "logon", "hasło", "lösenord", "неверное имя", "ログインできません", "登录失败",
+    "用户名或密码", "parametro corrispondente", "kein parameter", "paramètre correspondant", "ningún parámetro",
+    "nenhum parâmetro", "geen parameter",
     "onvoldoende", "geheugen", "dubbele sleutel", "objectnaam", "mislukt", "onjuist", "ongeldig", "verlopen",
     "verbroken", "kon geen verbinding", "onbereikbaar", "geen route", "time-out", "tijdslimiet", "nekas",
     "nekad", "behörighet", "finns inte", "hittades inte", "hitta inte", "hittar inte", "ingen sådan",
@@ -706,7 +709,7 @@ RULE_HINT_WORDS = (
     "completion code", " iec", "data set", "unexpected end", "corrupt", "truncated", "not responding", "certificate",
     "authorization", "unexpected eof", "ends unexpectedly", "dumped core", "throttl", "rate exceeded",
     "wrote only", "short write", "ldap_", "ldap: error code", "ldap result code", "insufficient",
-    "internal or external command",
+    "internal or external command", "parameter name", "bind parameter", "argument for parameter",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.
