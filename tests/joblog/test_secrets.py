@@ -113,6 +113,7 @@ FORMS = [
     ("OPENAI sk-proj-AbCdEfGhIjKlMnOpQrStUvWx0123 used", "sk-proj-AbCd", "used"),
     ("hmac=3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c", "3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c", "hmac="),
     ("signing key 8HX2kP9qL4mN7vB3cR6tY1wZ5sD0fG2h", "8HX2kP9qL4mN7vB3cR6tY1wZ5sD0fG2h", "signing key"),
+    ("rotated key 8HX2kP9qL4mN7vB3cR6tY1wZ5sD0fG2h.", "8HX2kP9qL4mN7vB3cR6tY1wZ5sD0fG2h", "rotated key"),
     ("sas ?sv=2022-11-02&sig=AbC%2Bdef123%3D&se=2026", "AbC%2Bdef123%3D", "sv=2022-11-02"),
 ]
 
@@ -165,6 +166,8 @@ def test_table_holds_at_least_fifty_forms() -> None:
         "sqlplus -s / as sysdba @/opt/sql/check.sql",
         'SQL0803N ... unique index identified by "1" constrains table "DWH.ORDERS"',
         "echo done | tee -a /var/log/etl.log",
+        # an object store's key is a name: it goes on with its file's extension
+        'fatal error: An error occurred (404) when calling the HeadObject operation: Key "qz/2031/02/03/a_b.csv.gz"',
     ],
 )
 def test_line_without_a_secret_stays_verbatim(line: str) -> None:

@@ -364,12 +364,13 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _MASK_SOFT,
     ),
-    # Generic keys (key, hmac, salt, ...) hold a secret only when the value looks random
+    # Generic keys (key, hmac, salt, ...) hold a secret only when the value looks random; a value that goes on
+    # with ".ext" is a file or object name (S3's 'Key "a/2031/02/03/b.csv.gz" does not exist'), not key material
     _Rule(
         ("key", "hmac", "salt", "nonce", "cookie", "code"),
         re.compile(
             r"(?i)(?P<key>key|hmac|salt|nonce|cookie|code)\\?[\"']?"
-            r"(?:[ \t]*[=:][ \t]*|[ \t]+)[\"']?(?P<value>[A-Za-z0-9+/=_-]{16,})"
+            r"(?:[ \t]*[=:][ \t]*|[ \t]+)[\"']?(?P<value>[A-Za-z0-9+/=_-]{16,})(?![A-Za-z0-9+/=_-]|\.\w)"
         ),
         lambda match: match.group(0) if not _looks_random(match.group("value")) else _MASK_ALL(match),
     ),
