@@ -151,7 +151,9 @@ _PRINCIPAL = re.compile(r"(?<![\w.-])[.-]*+\b([\w.-]++(?:/[\w.-]++)?@[A-Z0-9-]+(
 _TWS_JOB = re.compile(r"\b(?<![A-Z0-9_-]{2})([A-Z0-9_-]+#[A-Z0-9_-]+(?:\.[A-Z0-9_-]+)?)\b")
 _MODULE = re.compile(
     r"No module named [\"']([\w.]+)[\"']|Can't locate (\S+) in @INC|Cannot find module [\"']([^\"']+)[\"']|"
-    r"satisfies the requirement ([\w.-]+)|No matching distribution found for ([\w.-]+)"
+    r"satisfies the requirement ([\w.-]+)|No matching distribution found for ([\w.-]+)|"
+    # .NET's assembly, in Windows' languages ("file or assembly 'X, Version=...'", "ensamblado 'X, ...'")
+    r"(?i:assembly|ensamblado)\s+[\"'„“«]\s?([\w.]+)[,\"'“”»]"
 )
 _CLASS = re.compile(
     r"\b(?:ClassNotFoundException|NoClassDefFoundError):\s*([\w.$/]+)|could not find or load main class ([\w.$]+)",

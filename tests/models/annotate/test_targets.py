@@ -201,3 +201,29 @@ def test_a_parameter_a_command_does_not_have_is_a_script_error(line: str) -> Non
     annotation = _annotate(f"PS D:\\qz> .\\Export.ps1\n{line}\n+ CategoryInfo : InvalidArgument: (:) [Export-Csv]\n")
     assert annotation.category == "script_error"
     assert annotation.error_line == line
+
+
+@pytest.mark.parametrize(
+    ("line", "category", "named"),
+    [
+        ("curl: (78) RETR response: 550", "missing_file", None),  # curl's remote file not found
+        ("curl: (67) Access denied: 530", "auth", None),  # curl's login denied
+        (
+            "ERROR 9107 (HY000) at line 9: Write conflict, txnStartTS=4501",
+            "db_error",
+            None,
+        ),  # a MySQL-protocol server's own
+        ("   > Could not find com.qz.fin:qz-core:2.4.1.", "dependency", "com.qz.fin:qz-core:2.4.1"),
+        (
+            "System.IO.FileNotFoundException: No se puede cargar el archivo o ensamblado 'Qz.Data, Version=4.1.0.0' "
+            "ni una de sus dependencias.",
+            "dependency",
+            "Missing dependency Qz.Data",
+        ),
+    ],
+)
+def test_codes_and_coordinates_other_tools_print(line: str, category: str, named: str | None) -> None:
+    annotation = _annotate(f"qz: start\n{line}\nqz: ended rc=1\n")
+    assert annotation.category == category
+    assert annotation.error_line == line.strip()
+    assert named is None or named in annotation.root_cause

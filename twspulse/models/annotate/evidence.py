@@ -139,6 +139,13 @@ _SQLSTATE_CLASS: dict[str, Category] = {
 }  # fmt: skip
 # MySQL/MariaDB server and client error numbers ("ERROR 1205 (HY000)"), from the server's error reference.
 _MYSQL_ERROR = re.compile(r"\bERROR (\d{4}) \([0-9A-Z]{5}\)")
+# curl's own error numbers ("curl: (78) RETR response: 550"), from its documented exit codes; not 28, which
+# is both a connection that timed out (network) and a transfer that did (timeout): its words decide
+_CURL_EXIT = re.compile(r"\bcurl: \((\d{1,2})\)")
+_CURL_CATEGORY: dict[int, Category] = {
+    3: "script_error", 5: "network", 6: "network", 7: "network", 9: "permission", 35: "network",
+    37: "missing_file", 52: "network", 55: "network", 56: "network", 67: "auth", 78: "missing_file",
+}  # fmt: skip
 _MYSQL_CATEGORY: dict[int, Category] = {
     1044: "permission", 1142: "permission", 1143: "permission", 1227: "permission", 1045: "auth",
     1040: "db_error", 1062: "db_error", 1205: "db_error", 1213: "db_error", 1146: "db_error", 1054: "db_error",
@@ -738,7 +745,14 @@ _LEXICON: tuple[_Words, ...] = (
         r"available|complete)|cannot be run)\b|"
         r"\bnot (?:yet )?(?:arrived|delivered)\b|"
         # built for another runtime
-        r"\bcompiled by a (?:more recent|newer) version\b|\bcould not load (?:file or )?assembly\b",
+        r"\bcompiled by a (?:more recent|newer) version\b|\bcould not load (?:file or )?assembly\b|"
+        # .NET's "Could not load file or assembly" in Windows' languages
+        r"\bno se puede cargar el archivo o ensamblado\b|\bimpossible de charger le fichier ou l['’]assembly\b|"
+        r"\bimpossibile caricare il file o l['’]assembly\b|\bnão foi possível carregar (?:o )?arquivo ou assembly\b|"
+        r"\bdie datei oder assembly\b|\bkan bestand of assembly\b|"
+        # a build's artifact coordinates (group:artifact:version) it cannot find or resolve
+        r"\b(?:could not|cannot|can't|failed to|unable to) (?:find|resolve|download|collect)\b:? "
+        r"[\w.-]+\.[\w.-]+:[\w.-]+:[\w.-]*\d",
         shadows="missing_file",
     ),
     # Input that is not there.
@@ -1240,6 +1254,13 @@ def _codes(text: str, note: _Note) -> None:
         number = int(match.group(1))
         if number in _MYSQL_CATEGORY:
             note(_MYSQL_CATEGORY[number], CODE, f"MySQL error {number}")
+        else:  # a server speaking MySQL's protocol (TiDB, MariaDB...) with an error of its own: a database's
+            note("db_error", WEAK_WORDS, f"MySQL error {number}")
+    if "curl" in text:
+        for match in _CURL_EXIT.finditer(text):
+            code = int(match.group(1))
+            if code in _CURL_CATEGORY:
+                note(_CURL_CATEGORY[code], CODE, f"curl error {code}")
     if _MQ_CONTEXT.search(text) is not None:
         for match in _MQ_REASON.finditer(text):
             reason = int(match.group(1))

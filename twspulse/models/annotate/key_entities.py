@@ -63,7 +63,12 @@ _KIND_OBJECT = re.compile(
     re.IGNORECASE,
 )
 # Build coordinates a dependency manager cannot find: "artifact org.x:lib-y:jar:1.2", "dependency 'g:a:1.0'".
-_ARTIFACT = re.compile(r"\b(?:artifact|dependency|plugin)\s+[\"'`]?([\w.-]+(?::[\w.-]+){1,4})", re.IGNORECASE)
+_ARTIFACT = re.compile(
+    r"\b(?:artifact|dependency|plugin)\s+[\"'`]?([\w.-]+(?::[\w.-]+){1,4})|"
+    # a build's coordinates it could not find ("> Could not find com.x:core:2.4.1.")
+    r"\b(?:find|resolve)\s+([\w-]+(?:\.[\w-]+)+:[\w.-]+:[\w.-]*\d)",
+    re.IGNORECASE,
+)
 _DESTINATION = re.compile(
     r"\b(?:dest(?:ination)?|target|output(?:[ _]?dir)?|out[ _]?dir)\s*[:=]\s*[\"']?((?:/|[A-Za-z]:\\|\\\\)[^\s\"']+)",
     re.IGNORECASE,
@@ -482,9 +487,15 @@ def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[
     if "file" in lowered:
         for match in _CREDENTIAL_FILE.finditer(line):
             _add(added, "keys", match.group(1))
-    if "artifact" in lowered or "dependenc" in lowered or "plugin" in lowered:
+    if (
+        "artifact" in lowered
+        or "dependenc" in lowered
+        or "plugin" in lowered
+        or "find " in lowered
+        or "resolve " in lowered
+    ):
         for match in _ARTIFACT.finditer(line):
-            _add(added, "modules", match.group(1))
+            _add(added, "modules", (match.group(1) or match.group(2)).rstrip("."))
     if "dest" in lowered or "target" in lowered or "out" in lowered:
         for match in _DESTINATION.finditer(line):
             _add(added, "destinations", match.group(1))
