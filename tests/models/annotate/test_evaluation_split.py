@@ -43,6 +43,8 @@ HELD_OUT = [
     "blind25",
     "blind26",
     "blind27",
+    "blind28",
+    "blind29",
 ]
 
 
