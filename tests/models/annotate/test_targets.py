@@ -227,3 +227,59 @@ def test_codes_and_coordinates_other_tools_print(line: str, category: str, named
     assert annotation.category == category
     assert annotation.error_line == line.strip()
     assert named is None or named in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("body", "category", "line"),
+    [
+        (
+            "qz: kinit -kt /etc/qz/qz.keytab qz@QZ.TEST\n"
+            "Error: FAILED: HiveAccessControlException Permission denied: user [qz] does not have [UPDATE] privilege\n",
+            "permission",
+            "Error: FAILED: HiveAccessControlException Permission denied: user [qz] does not have [UPDATE] privilege",
+        ),  # a kinit command line is no Kerberos failure
+        (
+            "memory allocation of 34560000000 bytes failed\n"
+            "qz.sh: line 47: 2911 Aborted                 (core dumped) systemd-run --scope -p MemoryMax=24G "
+            "/srv/qz/bin/qzpack compact --day 3\n",
+            "oom",
+            "memory allocation of 34560000000 bytes failed",
+        ),
+        (
+            "slurmstepd: error: *** JOB 4412 ON c21 CANCELLED AT 2031-02-03T04:00:14 DUE TO TIME LIMIT ***\n",
+            "timeout",
+            "slurmstepd: error: *** JOB 4412 ON c21 CANCELLED AT 2031-02-03T04:00:14 DUE TO TIME LIMIT ***",
+        ),
+        (
+            "unzip:  cannot find or open /srv/qz/in/a.zip, /srv/qz/in/a.zip.zip or /srv/qz/in/a.zip.ZIP.\n",
+            "missing_file",
+            "unzip:  cannot find or open /srv/qz/in/a.zip, /srv/qz/in/a.zip.zip or /srv/qz/in/a.zip.ZIP.",
+        ),
+        (
+            "qz: converting /srv/qz/in/a.txt\niconv: illegal input sequence at position 4821\n"
+            "qz: /srv/qz/in/a.txt moved to /srv/qz/rejected\n",
+            "data_quality",
+            "iconv: illegal input sequence at position 4821",
+        ),
+        (
+            "tree connect failed: NT_STATUS_ACCESS_DENIED\n",
+            "permission",
+            "tree connect failed: NT_STATUS_ACCESS_DENIED",
+        ),
+        ("session setup failed: NT_STATUS_LOGON_FAILURE\n", "auth", "session setup failed: NT_STATUS_LOGON_FAILURE"),
+        ("163     Illegal character in numeric field\n", "data_quality", "163     Illegal character in numeric field"),
+    ],
+)
+def test_round_16_readings(body: str, category: str, line: str) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == category
+    assert annotation.error_line == line
+
+
+def test_an_out_of_memory_names_the_program_bash_reports_it_lost_past_its_wrappers() -> None:
+    annotation = _annotate(
+        "qz: start\nmemory allocation of 34560000000 bytes failed\n"
+        "qz.sh: line 47: 2911 Aborted                 (core dumped) systemd-run --scope -p MemoryMax=24G "
+        "/srv/qz/bin/qzpack compact --day 3\nqz: ended rc=134\n"
+    )
+    assert "program /srv/qz/bin/qzpack" in annotation.root_cause

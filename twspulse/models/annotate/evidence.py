@@ -139,6 +139,17 @@ _SQLSTATE_CLASS: dict[str, Category] = {
 }  # fmt: skip
 # MySQL/MariaDB server and client error numbers ("ERROR 1205 (HY000)"), from the server's error reference.
 _MYSQL_ERROR = re.compile(r"\bERROR (\d{4}) \([0-9A-Z]{5}\)")
+# Samba's and Windows' NTSTATUS names (smbclient's "tree connect failed: NT_STATUS_ACCESS_DENIED")
+_NT_STATUS = re.compile(r"\bNT_STATUS_([A-Z_]+)\b")
+_NT_STATUS_CATEGORY: dict[str, Category] = {
+    "ACCESS_DENIED": "permission", "NETWORK_ACCESS_DENIED": "permission", "LOGON_FAILURE": "auth",
+    "WRONG_PASSWORD": "auth", "ACCOUNT_LOCKED_OUT": "auth", "PASSWORD_EXPIRED": "auth", "ACCOUNT_DISABLED": "auth",
+    "PASSWORD_MUST_CHANGE": "auth", "ACCOUNT_EXPIRED": "auth", "OBJECT_NAME_NOT_FOUND": "missing_file",
+    "OBJECT_PATH_NOT_FOUND": "missing_file", "NO_SUCH_FILE": "missing_file", "BAD_NETWORK_NAME": "missing_file",
+    "DISK_FULL": "disk_full", "QUOTA_EXCEEDED": "disk_full", "HOST_UNREACHABLE": "network",
+    "NETWORK_UNREACHABLE": "network", "CONNECTION_REFUSED": "network", "CONNECTION_RESET": "network",
+    "CONNECTION_DISCONNECTED": "network", "IO_TIMEOUT": "network", "NO_MEMORY": "oom",
+}  # fmt: skip
 # curl's own error numbers ("curl: (78) RETR response: 550"), from its documented exit codes; not 28, which
 # is both a connection that timed out (network) and a transfer that did (timeout): its words decide
 _CURL_EXIT = re.compile(r"\bcurl: \((\d{1,2})\)")
@@ -700,6 +711,20 @@ _LEXICON: tuple[_Words, ...] = (
     ),
     # Shared memory that cannot grow is memory, though the kernel says "No space left on device".
     _words("oom", WORDS, r"\bshared memory\b[^;]{0,80}\bno space\b", shadows="disk_full"),
+    # Round 16 (rules-19): a runtime's failed allocation ("memory allocation of 3456 bytes failed", Rust's), a
+    # scheduler's job cancelled at its time limit (Slurm's "CANCELLED AT ... DUE TO TIME LIMIT"), an archive
+    # tool that cannot find or open its input (unzip), text that is not in its encoding (iconv's "illegal
+    # input sequence", glibc's EILSEQ), a character a numeric field cannot hold.
+    _words("oom", WORDS, r"\ballocation of \d+ bytes failed\b|\bfailed to allocate \d+ bytes\b"),
+    _words("timeout", WORDS, r"\b(?:cancell?ed|killed|terminated)\b[^;]{0,80}\bdue to time ?limit\b"),
+    _words("missing_file", WORDS, r"\bcannot find or open\b|\bcould not find or open (?!the main class)"),
+    _words(
+        "data_quality",
+        WORDS,
+        r"\b(?:illegal|invalid|incomplete) (?:input|byte|multibyte|character) sequence\b|"
+        r"\bsecuencia de entrada (?:ilegal|no válida)\b|\bungültige (?:eingabe|multibyte)\w*\b|"
+        r"\b(?:illegal|invalid) (?:character|digit)s? in (?:a )?numeric (?:field|value|item)\b",
+    ),
     # Something the job needs to run: a module, class, library, command, interpreter or upstream job.
     _words(
         "dependency",
@@ -1256,6 +1281,10 @@ def _codes(text: str, note: _Note) -> None:
             note(_MYSQL_CATEGORY[number], CODE, f"MySQL error {number}")
         else:  # a server speaking MySQL's protocol (TiDB, MariaDB...) with an error of its own: a database's
             note("db_error", WEAK_WORDS, f"MySQL error {number}")
+    if "NT_STATUS_" in text:
+        for match in _NT_STATUS.finditer(text):
+            if match.group(1) in _NT_STATUS_CATEGORY:
+                note(_NT_STATUS_CATEGORY[match.group(1)], CODE, f"NT_STATUS_{match.group(1)}")
     if "curl" in text:
         for match in _CURL_EXIT.finditer(text):
             code = int(match.group(1))

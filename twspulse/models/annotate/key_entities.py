@@ -219,6 +219,35 @@ def program_above(lines: Sequence[str]) -> str | None:
     return None
 
 
+# bash's report of a command it lost to a signal, printed right after the program's own last words
+# ("run.sh: line 47: 2911804 Aborted (core dumped) systemd-run --scope -p MemoryMax=24G /x/bin/histpack ...").
+_JOB_REPORT = re.compile(r"\b\d+ (?:Killed|Aborted|Segmentation fault)(?:\s+\(core dumped\))?\s+(\S.*)$")
+# Commands that start another one ("systemd-run --scope x", "nice -n 5 x", "timeout 3600 x").
+_WRAPPERS = frozenset(
+    "systemd-run nohup nice ionice timeout env sudo taskset numactl stdbuf time chrt setsid exec su runuser".split()
+)
+_WRAPPER_NUMBER = re.compile(r"[\d.,:-]+[smhd]?")  # "timeout 3600", "nice -n 5", "taskset 0-3", "timeout 2h"
+
+
+def program_reported(below: Sequence[str]) -> str | None:
+    """The program bash reports it lost to a signal in the first of `below` (the lines right after an
+    error), past the commands that wrap it ("systemd-run --scope -p M=24G /x/bin/histpack" -> "/x/bin/histpack"),
+    or None."""
+    for line in below[:3]:
+        report = _JOB_REPORT.search(line) if "Killed" in line or "Aborted" in line or "fault" in line else None
+        if report is None:
+            continue
+        arguments = report.group(1).split()
+        for index, argument in enumerate(arguments):
+            if argument in _WRAPPERS or argument[:1] == "-" or "=" in argument or _WRAPPER_NUMBER.fullmatch(argument):
+                continue
+            launcher = _LAUNCHER.fullmatch(argument + " ")
+            if launcher is None:
+                return argument.strip("\"'")
+            return _program_of(arguments[index + 1 :], java=launcher.group(1).lower() == "java")
+    return None
+
+
 def _in_command_position(line: str, start: int) -> bool:
     """The launcher starts a command: the line's first word, after a prompt or a wrapper's "name:", after
     "Killed" (bash's report of the command it killed), or with its directory ("/usr/bin/python3")."""

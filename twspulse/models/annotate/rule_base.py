@@ -261,8 +261,11 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "kerberos",
         "auth",
-        r"kinit:|GSSException|No valid credentials provided|Kerberos|Preauthentication failed|keytab|"
-        r"Client cannot authenticate|Clock skew too great",
+        # a keytab or Kerberos named with what went wrong: "kinit -kt x.keytab p@R" is a command, not a failure
+        r"kinit:|GSSException|No valid credentials provided|Preauthentication failed|Client cannot authenticate|"
+        r"Clock skew too great|(?i:\b(?:kerberos|keytab)\b[^;]{0,80}?\b(?:fail\w*|error|denied|expired|invalid|"
+        r"cannot|could not|unable|not found|no such|no suitable|contains no|rejected|unreadable)\b|"
+        r"\b(?:fail\w*|error|cannot|could not|unable to|bad|invalid|unreadable)\b[^;]{0,60}?\b(?:kerberos|keytab)\b)",
         4,
         ("principals", "users", "hosts"),
         "Kerberos authentication failed for {entity} (keytab, ticket or principal)",
@@ -711,6 +714,7 @@ RULE_HINT_WORDS = (
     "authorization", "unexpected eof", "ends unexpectedly", "dumped core", "throttl", "rate exceeded",
     "wrote only", "short write", "ldap_", "ldap: error code", "ldap result code", "insufficient",
     "internal or external command", "parameter name", "bind parameter", "argument for parameter",
+    "bytes failed", "time limit", "find or open", "input sequence", "byte sequence", "numeric field", "nt_status",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

@@ -46,6 +46,7 @@ from twspulse.models.annotate.key_entities import (
     is_prose_word,
     login_above,
     program_above,
+    program_reported,
     routine_near,
     target_above,
 )
@@ -810,7 +811,8 @@ def _subject(category: str, joblog: Joblog, line_no: int, *, named_thing: bool) 
     kind = SUBJECT_KINDS.get(category)
     lines = joblog.lines[joblog.frame.body_first_line - 1 : line_no]
     if kind == "programs":
-        value = program_above(lines) or _job_command(joblog)
+        below = joblog.lines[line_no : line_no + 3]
+        value = program_reported(below) or program_above(lines) or _job_command(joblog)
     elif kind == "inputs":
         value = input_above(lines)
     elif kind == "targets":
