@@ -283,3 +283,42 @@ def test_an_out_of_memory_names_the_program_bash_reports_it_lost_past_its_wrappe
         "/srv/qz/bin/qzpack compact --day 3\nqz: ended rc=134\n"
     )
     assert "program /srv/qz/bin/qzpack" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("body", "category", "line"),
+    [
+        (
+            "qz: kinit -kt /etc/qz/qz.keytab qz@QZ.TEST\n"
+            "kinit: Preauthentication failed while getting initial credentials\n"
+            "qz: hdfs dfs -put /srv/qz/out/a.csv /lake/qz/\n"
+            "put: Failed on local exception: java.io.IOException: org.apache.hadoop.security.AccessControlException: "
+            'Client cannot authenticate via:[TOKEN, KERBEROS]; destination host is: "nn01.qz.test":8020;\n',
+            "auth",
+            "kinit: Preauthentication failed while getting initial credentials",
+        ),  # the refusals that follow are kinit's consequences
+        (
+            "mount error(113): could not connect to 10.52.8.17Unable to find suitable address.\n"
+            "qz: ping -c 2 10.52.8.17\nFrom 10.52.8.1 icmp_seq=1 Destination Host Unreachable\n",
+            "network",
+            "mount error(113): could not connect to 10.52.8.17Unable to find suitable address.",
+        ),
+        (
+            "DSNT408I SQLCODE = -904, ERROR:  UNSUCCESSFUL EXECUTION CAUSED BY AN\n"
+            "         UNAVAILABLE RESOURCE. REASON 00C90081\n"
+            "DSNT418I SQLSTATE   = 57011 SQLSTATE RETURN CODE\n",
+            "db_error",
+            "DSNT408I SQLCODE = -904, ERROR:  UNSUCCESSFUL EXECUTION CAUSED BY AN",
+        ),
+        (
+            "ERROR: Insufficient space in file WORK.'SASTMP-000000187'n.UTILITY.\n"
+            "ERROR: File WORK.'SASTMP-000000187'n.UTILITY is damaged. I/O processing did not complete.\n",
+            "disk_full",
+            "ERROR: Insufficient space in file WORK.'SASTMP-000000187'n.UTILITY.",
+        ),
+    ],
+)
+def test_causes_before_their_consequences(body: str, category: str, line: str) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == category
+    assert annotation.error_line == line

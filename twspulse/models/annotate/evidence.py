@@ -139,6 +139,8 @@ _SQLSTATE_CLASS: dict[str, Category] = {
 }  # fmt: skip
 # MySQL/MariaDB server and client error numbers ("ERROR 1205 (HY000)"), from the server's error reference.
 _MYSQL_ERROR = re.compile(r"\bERROR (\d{4}) \([0-9A-Z]{5}\)")
+# Db2's negative SQLCODE as DSNT408I, DSNTEP2 or a program prints it ("SQLCODE = -904", "SQLCODE=-911")
+_SQLCODE = re.compile(r"\bSQLCODE\s*[=:]?\s*-(\d{1,5})\b")
 # Samba's and Windows' NTSTATUS names (smbclient's "tree connect failed: NT_STATUS_ACCESS_DENIED")
 _NT_STATUS = re.compile(r"\bNT_STATUS_([A-Z_]+)\b")
 _NT_STATUS_CATEGORY: dict[str, Category] = {
@@ -277,7 +279,10 @@ _EXIT_STATUS = re.compile(
 )
 # "[Errno 28]" of Python, and the number as C tools print it: "Got errno 28 on write", "errno=28", "(errno: 28)".
 # Negative numbers are getaddrinfo's EAI_* codes only in Python's "[Errno -2]"; Node's "errno: -2" is -ENOENT.
-_ERRNO = re.compile(r"\b(E[A-Z_]{3,14})\b|\[Errno (-?\d+)\]|\b(?i:errno)\s*(?:[=:#]\s*)?(\d{1,3})\b")
+_ERRNO = re.compile(
+    r"\b(E[A-Z_]{3,14})\b|\[Errno (-?\d+)\]|\b(?i:errno)\s*(?:[=:#]\s*)?(\d{1,3})\b|"
+    r"\bmount error\((\d{1,3})\)"  # mount.cifs's "mount error(113): could not connect to ..."
+)
 # the errno table of the entity extractor, plus getaddrinfo's negative codes as Python prints them
 _ERRNO_NUMBERS = {**ERRNO_BY_NUMBER, "-2": "EAI_NONAME", "-3": "EAI_NONAME", "-5": "EAI_NONAME"}
 
@@ -694,6 +699,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bdisk (?:usage|utili[sz]ation|space|capacity)\b[^.;]{0,30}\b(?:exceed\w*|above|over|beyond)\b|"
         r"\bexceed\w*\b[^.;]{0,30}\b(?:disk|storage) (?:space|allocation|quota|capacity|limit)\b|"
         r"\binsufficient (?:disk|storage)\b|\b(?:insufficient|not enough) free (?:disk )?space\b|"
+        r"\binsufficient space (?:in|on) (?:file|device|volume|disk|drive|partition|work)\b|"
         r"\b(?:disk|storage) (?:space )?(?:is )?exhausted\b|"
         # a storage unit, pool or drive that is full, named in up to two more words ("disk storage unit is full")
         r"\b(?:disk|storage|file ?system|volume|partition|drive)\b(?:[ -][\w.]+){0,2}? (?:is |are |was |became )"
@@ -1275,6 +1281,10 @@ def _codes(text: str, note: _Note) -> None:
         product_code = match.group(1) or (f"Msg{match.group(2)}" if match.group(2) else f"SF{match.group(3)}")
         if product_code in _PRODUCT_CATEGORY:
             note(_PRODUCT_CATEGORY[product_code], CODE, f"code {product_code}")
+    if "SQLCODE" in text:  # Db2's "SQLCODE = -904" is its "SQL0904N"
+        for match in _SQLCODE.finditer(text):
+            product_code = f"SQL{int(match.group(1)):04d}N"
+            note(_PRODUCT_CATEGORY.get(product_code, "db_error"), CODE, f"SQLCODE -{match.group(1)}")
     for match in _MYSQL_ERROR.finditer(text):
         number = int(match.group(1))
         if number in _MYSQL_CATEGORY:
@@ -1303,7 +1313,7 @@ def _codes(text: str, note: _Note) -> None:
         if hint is not None:
             note(hint[0], WEAK_WORDS, f"exit status {match.group(1)}")
     for match in _ERRNO.finditer(text):
-        name = match.group(1) or _ERRNO_NUMBERS.get(match.group(2) or match.group(3) or "")
+        name = match.group(1) or _ERRNO_NUMBERS.get(match.group(2) or match.group(3) or match.group(4) or "")
         if name in _ERRNO_CATEGORY:
             note(_ERRNO_CATEGORY[name], CODE, f"errno {name}")
 

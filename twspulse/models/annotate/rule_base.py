@@ -524,7 +524,7 @@ RULES: tuple[Rule, ...] = (
         "db_generic",
         "db_error",
         r"ORA-(?!06512)\d{5}|\bSQL\d{4,5}N\b|SQLSTATE|PSQLException|SQLException|psql:\S+ ERROR:|"
-        r"DB2 SQL Error|\bMsg \d+, Level",
+        r"DB2 SQL Error|\bMsg \d+, Level|\bSQLCODE\s*[=:]?\s*-\d",
         2,
         ("error_codes", "tables"),
         "Database error {entity}: {message}",
@@ -714,7 +714,8 @@ RULE_HINT_WORDS = (
     "authorization", "unexpected eof", "ends unexpectedly", "dumped core", "throttl", "rate exceeded",
     "wrote only", "short write", "ldap_", "ldap: error code", "ldap result code", "insufficient",
     "internal or external command", "parameter name", "bind parameter", "argument for parameter",
-    "bytes failed", "time limit", "find or open", "input sequence", "byte sequence", "numeric field", "nt_status",
+    "bytes failed", "time limit", "find or open", "sqlcode", "input sequence", "byte sequence", "numeric field",
+    "nt_status",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

@@ -67,6 +67,7 @@ from twspulse.models.annotate.rule_base import (
 )
 
 ENGINE = "rules"
+_KINIT = "kinit: "  # the Kerberos client's own messages
 _DURING_HANDLING = "During handling of the above exception, another exception occurred"
 # A DROP statement echoed by a SQL client ("DROP TABLE x;", "SQL> drop table x;", "1> DROP VIEW v") and the
 # "does not exist" a database answers when the object is not there; how far above the answer the statement is.
@@ -294,7 +295,7 @@ class RulesEngine:
         best, chosen_by_model = _best(matches), None
         if best is not None and self.line_model is not None:
             best, chosen_by_model = _learned_choice(self.line_model, best, matches, joblog)
-        best = _explained_timeout(_explained_kill(best, matches), matches)
+        best = _explained_ticket(_explained_timeout(_explained_kill(best, matches), matches), matches)
         context = _context_entities(joblog, best.line_no if best else None)
         if best is None:
             return self._unmatched(run, joblog, context)
@@ -926,6 +927,14 @@ def _explained_timeout(best: Match | None, matches: list[Match]) -> Match | None
         and not _RETRY.search(m.text)
     ]
     return min(earlier, key=lambda m: m.line_no) if earlier else best
+
+
+def _explained_ticket(best: Match | None, matches: list[Match]) -> Match | None:
+    """A refused login after `kinit` failed ("kinit: Preauthentication failed ...") is that failure's
+    consequence: the ticket it would have used was never obtained, so kinit's own message is the cause."""
+    if best is None or best.rule.category != "auth" or best.text.startswith(_KINIT):
+        return best
+    return next((m for m in matches if m.line_no < best.line_no and m.text.startswith(_KINIT)), best)
 
 
 def _explained_kill(best: Match | None, matches: list[Match]) -> Match | None:
