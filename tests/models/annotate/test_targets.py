@@ -22,6 +22,10 @@ from twspulse.models.annotate.key_entities import routine_near, target_above
         ("INFO  Destination : \\\\qzfs\\Docs$\\2031\\02", "\\\\qzfs\\Docs$\\2031\\02"),
         ("qzbak 2031-02-03T01:00 host=qz01 repo=/qzbkp/qz01", "/qzbkp/qz01"),
         ("[INFO] Ziel: G:\\Export\\qz_20310203.csv", "G:\\Export\\qz_20310203.csv"),
+        ('D:\\qz>"C:\\Program Files\\7-Zip\\7z.exe" a -t7z -mx=5 "G:\\Arch\\qz.7z" "\\\\fs\\x\\*"', "G:\\Arch\\qz.7z"),
+        ("+ tar -czf /qzarch/hr/qz_2031-02.tar.gz qz_2031-02", "/qzarch/hr/qz_2031-02.tar.gz"),
+        ("+ zip -9 -q -r /qzarch/logs/qz.zip apps -i x", "/qzarch/logs/qz.zip"),
+        ("Creating archive: G:\\Arch\\qz.7z", "G:\\Arch\\qz.7z"),
     ],
 )
 def test_where_a_job_writes(line: str, target: str) -> None:
@@ -36,6 +40,8 @@ def test_where_a_job_writes(line: str, target: str) -> None:
         "+ qzbackup -f /tmp/qz_list.txt -L /var/log/qz.log",  # "-f" is read by some tools, written by others
         "INFO copying /srv/qz/out/a.csv",  # one path, no destination
         "+ cp a.csv b.csv",  # no path a disk could be found from
+        "+ tar -xzf /srv/qz/in/a.tgz",  # tar reads an archive it extracts
+        "zip I/O error: No space left on device",  # a message, not an archive
     ],
 )
 def test_what_is_not_where_a_job_writes(line: str) -> None:
@@ -322,3 +328,14 @@ def test_causes_before_their_consequences(body: str, category: str, line: str) -
     annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
     assert annotation.category == category
     assert annotation.error_line == line
+
+
+def test_a_network_failure_names_the_server_the_job_states_before_a_local_host_nearby() -> None:
+    annotation = _annotate(
+        "qz 2031-02-03 00:15:01 MQSERVER=QZ.SVRCONN/TCP/mq-qz01.corp.test(1414)\n"
+        "qz: putting 12 messages\n"
+        "MQCONNX ended with reason code 2538\n"
+        "AMQERR01.LOG: Host(qz-app02.corp.test) Installation(Installation1)\n"
+    )
+    assert annotation.category == "network"
+    assert annotation.root_cause.startswith("Cannot reach mq-qz01.corp.test:1414")

@@ -302,6 +302,14 @@ def input_above(lines: Sequence[str]) -> str | None:
     return None
 
 
+# The server a job states it talks to: an MQ client's "MQSERVER=CHL/TCP/host(port)", Hadoop's "destination host
+# is: host", MQ's "Remote host 'host (ip)(port)'", a connection setting ("host=h", "Server=h;", "Data Source=h").
+_SERVER = re.compile(
+    r"\bMQSERVER=[^/\s]+/\w+/([A-Za-z][\w.-]*)\(|\bdestination host is:?\s*\"?([A-Za-z][\w.-]*)|"
+    r"\bremote host '([A-Za-z][\w.-]*)|"
+    r"(?<![\w.-])(?i:host|server|hostname|data source)\s*=\s*[\"']?([A-Za-z][\w-]*\.[\w.-]*\w)"
+)
+
 # Where a job writes. A path it states as its destination ("target /x", "Destination : \\s\share",
 # "DST=F:\x", "repo=/x", "Ziel /x", "archiving a to F:\x"), the last path of a copy command ("cp a b",
 # "robocopy a b *.pdf /R:2", "gsutil -m cp a gs://b/"), a redirection ("gzip -c a > /x/a.gz") or an output
@@ -309,9 +317,13 @@ def input_above(lines: Sequence[str]) -> str | None:
 _WRITE_PATH = r"[\"']?((?:[a-z][a-z0-9+.-]*://|/|[A-Za-z]:\\|\\\\)[^\s\"'`,;()<>|*?]*)"
 _PATH_ARGUMENT = re.compile(r"[\"']?((?:[a-z][a-z0-9+.-]*://|/|[A-Za-z]:\\|\\\\)[^\s\"'`,;()<>|]*)[\"']?")
 _STATED_TARGET = re.compile(
-    r"(?<![\w/\\.$-])(?i:destination|dest|dst|target|outdir|output_?dir|output|outfile|repo|repository|to|into|"
-    r"ziel|doel|cible|destino|destinazione|destinataire)(?:[ _-]?(?i:dir\w*|path|folder))?\s*[:=]?\s*" + _WRITE_PATH
+    r"(?<![\w/\\.$-])(?:(?i:destination|dest|dst|target|outdir|output_?dir|output|outfile|repo|repository|to|into|"
+    r"ziel|doel|cible|destino|destinazione|destinataire)(?:[ _-]?(?i:dir\w*|path|folder))?\s*[:=]?|"
+    r"(?i:archive)\s*[:=])\s*" + _WRITE_PATH  # "Creating archive: X" (7-Zip), "--archive=X" (mongodump)
 )
+_ARCHIVE_FILE = re.compile(r"\.(?:zip|7z|tar|tgz|gz|bz2|xz|zst|jar|war|cab|rar)[\"']?$", re.IGNORECASE)
+# An archiver's archive, which it writes: "7z a [-opts] X files", "zip [-opts] X files", "tar -czf X dir".
+_ARCHIVER = re.compile(r"(?:(?<=[/\\])|(?<![\w.~:$-]))(7z|7za|7zz|zip|tar)(?:\.exe)?[\"']?(?=\s)", re.IGNORECASE)
 _COPY_COMMAND = re.compile(
     r"(?:(?<=[/\\])|(?<![\w.~:$-]))(cp|mv|copy|move|xcopy|robocopy|rsync|scp|pscp|install|Copy-Item|Move-Item|"
     r"gsutil(?:\s+-m)?\s+(?:cp|mv|rsync)|aws\s+s3\s+(?:cp|mv|sync)|azcopy\s+(?:copy|sync)|"
@@ -373,11 +385,36 @@ def _target_of(line: str) -> str | None:
                 paths.append(path.group(1))
         if len(paths) >= 2 or (paths and "://" in paths[-1]):
             return paths[-1]
+    for archiver in _ARCHIVER.finditer(line):
+        if _in_command_position(line, archiver.start()):
+            archive = _archive_of(archiver.group(1).lower(), line[archiver.end() :].split())
+            if archive:
+                return archive
     for pattern in (_OUTPUT_OPTION, _REDIRECT, _STATED_TARGET):
         for match in pattern.finditer(line):
             value = match.group(1).rstrip(".:")
             if len(value) > 1 and value != "/dev/null" and not _CODE_FILE.fullmatch(value):
                 return value
+    return None
+
+
+def _archive_of(archiver: str, arguments: Sequence[str]) -> str | None:
+    """The archive a 7z ("a"/"u"), zip or creating tar (an option cluster with "c" and "f") command writes."""
+    if archiver == "tar":
+        for index, argument in enumerate(arguments[:-1]):
+            cluster = argument.lstrip("-")
+            if "c" in cluster and cluster.endswith("f") and cluster.isalpha() and not argument.startswith("--"):
+                return arguments[index + 1].strip("\"'")
+        return None
+    if archiver != "zip":
+        if not arguments or arguments[0] not in ("a", "u"):
+            return None
+        arguments = arguments[1:]
+    for argument in arguments:
+        if argument in _COMMAND_END:
+            return None
+        if not argument.startswith("-"):  # the first operand, when it is an archive ("zip I/O error" is not)
+            return argument.strip("\"'") if _ARCHIVE_FILE.search(argument) else None
     return None
 
 
@@ -412,14 +449,16 @@ PORT_REACH = 200
 
 def host_port(host: str, lines: Sequence[str]) -> str:
     """`host` with the port the last of `lines` (up to the error line, in order) that gives one states
-    ("h:1521", "h/10.0.0.7:1521", Oracle's "(HOST=h)(PORT=1521)", libpq's '"h" (ip), port 5432'): a service is
+    ("h:1521", "h/10.0.0.7:1521", Oracle's "(HOST=h)(PORT=1521)", libpq's '"h" (ip), port 5432', MQ's
+    "h(1414)"): a service is
     reached at a port, and the port is part of
     what to check. `host` alone when no line gives its port."""
     name = re.escape(host)
     stated = re.compile(
         rf"(?<![\w.-]){name}(?:/[\d.]+)?:(\d{{2,5}})(?![\d.:])|"  # "h:1521", Java's "h/10.0.0.7:1521"
         rf"\bHOST\s*=\s*{name}\s*\)\s*\(\s*PORT\s*=\s*(\d{{2,5}})\b|"
-        rf"(?<![\w.-]){name}[\"')]?(?:\s*\([\d.:a-f]+\))?,\s*port\s+(\d{{2,5}})\b",  # libpq's '"h" (ip), port N'
+        rf"(?<![\w.-]){name}[\"')]?(?:\s*\([\d.:a-f]+\))?,\s*port\s+(\d{{2,5}})\b|"  # libpq's '"h" (ip), port N'
+        rf"(?<![\w.-]){name}(?:\s*\([\d.]+\))?\((\d{{2,5}})\)",  # MQ's CONNAME "h(1414)", "h (ip)(1414)"
         re.IGNORECASE,
     )
     for line in reversed(lines[-PORT_REACH:]):
@@ -525,6 +564,9 @@ def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[
     ):
         for match in _ARTIFACT.finditer(line):
             _add(added, "modules", (match.group(1) or match.group(2)).rstrip("."))
+    if "host" in lowered or "server" in lowered or "source=" in lowered:
+        for match in _SERVER.finditer(line):
+            _add(added, "servers", next(g for g in match.groups() if g))
     if "dest" in lowered or "target" in lowered or "out" in lowered:
         for match in _DESTINATION.finditer(line):
             _add(added, "destinations", match.group(1))

@@ -665,12 +665,23 @@ def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[st
     if rule.category == "permission" and not line_entities.get("paths") and line_entities.get("tables"):
         return "tables", line_entities["tables"][0]
     for kind in rule.entity_kinds:
-        for form in (_STATED.get(kind), kind):
-            for source in (line_entities, entities):
-                values = source.get(form) if form else None
-                if values:
-                    return kind, values[-1] if kind in _FILE_KINDS and source is line_entities else values[0]
+        for form, source in _entity_sources(kind, line_entities, entities):
+            values = source.get(form)
+            if values:
+                return kind, values[-1] if kind in _FILE_KINDS and source is line_entities else values[0]
     return None, None
+
+
+def _entity_sources(kind: str, line_entities: Entities, entities: Entities) -> list[tuple[str, Entities]]:
+    """Where a `kind` is looked for, in order: its stated form (a login given as a setting) before the
+    plain one, each in the line then nearby; a server the job states it talks to only after a host the
+    line names itself, but before any other host nearby (the local host a log's header names)."""
+    stated = _STATED.get(kind)
+    if kind == "hosts":
+        return [("hosts", line_entities), ("servers", line_entities), ("servers", entities), ("hosts", entities)]
+    if stated is None:
+        return [(kind, line_entities), (kind, entities)]
+    return [(stated, line_entities), (stated, entities), (kind, line_entities), (kind, entities)]
 
 
 def _with_context(cause: str, category: str, kind: str | None, entities: Entities) -> str:
