@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.models.annotate.test_rules_engine import _annotate
-from twspulse.models.annotate.key_entities import routine_near, target_above
+from twspulse.models.annotate.key_entities import routine_near, statement_table_above, target_above
 
 
 @pytest.mark.parametrize(
@@ -339,3 +339,29 @@ def test_a_network_failure_names_the_server_the_job_states_before_a_local_host_n
     )
     assert annotation.category == "network"
     assert annotation.root_cause.startswith("Cannot reach mq-qz01.corp.test:1414")
+
+
+@pytest.mark.parametrize(
+    ("above", "table"),
+    [
+        (["SQL> DELETE FROM qz.agg WHERE d = 3;", "INSERT /*+ APPEND */ INTO QZ.AGG.MONTHLY (A, B)"], "QZ.AGG.MONTHLY"),
+        (["1> UPDATE [dbo].[QzFact] SET x = 1"], "dbo.QzFact"),
+        (["qzdb=> CREATE INDEX qz_i ON qz.orders (d);"], "qz.orders"),
+        (['REFRESH MATERIALIZED VIEW CONCURRENTLY "qz"."mv_sales";'], "qz.mv_sales"),
+        (["qz: updating the monthly table"], None),  # prose names no statement
+    ],
+)
+def test_the_table_of_the_last_statement_echoed(above: list[str], table: str | None) -> None:
+    assert statement_table_above(above) == table
+
+
+def test_a_timed_out_statement_names_its_table_when_no_routine_ran() -> None:
+    annotation = _annotate(
+        "qz: snowsql -f /srv/qz/monthly.sql\n"
+        "INSERT INTO QZ.AGG.MONTHLY (A, B)\n"
+        "SELECT a, b FROM QZ.RAW.DAILY;\n"
+        "000630 (57014): 01c0: Statement reached its statement or warehouse timeout of 3,600 second(s) and was "
+        "canceled.\n"
+    )
+    assert annotation.category == "timeout"
+    assert "statement on QZ.AGG.MONTHLY" in annotation.root_cause

@@ -435,6 +435,27 @@ def routine_near(above: Sequence[str], below: Sequence[str]) -> str | None:
     return None
 
 
+# A statement a SQL client echoes, and the table it works on ("SQL> INSERT /*+ APPEND */ INTO s.t ...",
+# "UPDATE s.t SET", "CREATE INDEX i ON s.t", "MERGE INTO s.t", "REFRESH MATERIALIZED VIEW s.v").
+_STATEMENT = re.compile(
+    r"^\s*(?:\S*(?:SQL|=[>#-])>?\s*|\d+>\s*)?(?i:insert\s+(?:/\*.*?\*/\s*)?(?:into|overwrite\s+table)|update|"
+    r"delete\s+from|merge\s+into|create\s+(?:or\s+replace\s+)?(?:temp(?:orary)?\s+)?table|"
+    r"create\s+(?:unique\s+)?(?:(?:non)?clustered\s+)?index\s+\S+\s+on|alter\s+table|truncate\s+table|"
+    r"refresh\s+materialized\s+view(?:\s+concurrently)?)\s+(?i:if\s+(?:not\s+)?exists\s+)?"
+    r"([\w$#.\"`\[\]]*\w[\"`\]]?)"
+)
+
+
+def statement_table_above(above: Sequence[str]) -> str | None:
+    """The table of the last statement a SQL client echoed in `above` (the lines up to an error, in order):
+    what a statement that timed out was working on, when no routine is named. None when there is none."""
+    for line in reversed(above[-SUBJECT_REACH:]):
+        match = _STATEMENT.match(line)
+        if match:
+            return _unbracketed(match.group(1)).replace('"', "").replace("`", "")
+    return None
+
+
 def _unbracketed(name: str) -> str:
     """A SQL Server name without its brackets ("[etl].[usp_x]" -> "etl.usp_x")."""
     return name.replace("[", "").replace("]", "")

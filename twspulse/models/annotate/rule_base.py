@@ -630,13 +630,13 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
 # named up to the error line), where a full disk or a refused write was writing (rules-19: the destination
 # the job gave last), and the stored routine a timed-out or refused statement ran in (rules-19). Named first
 # in the root cause, besides the context above.
-SUBJECT_KINDS: dict[str, str] = {
-    "oom": "programs",
-    "data_quality": "inputs",
-    "disk_full": "targets",
-    "permission": "targets",
-    "timeout": "routines",
-    "db_error": "routines",
+SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
+    "oom": ("programs",),
+    "data_quality": ("inputs",),
+    "disk_full": ("targets",),
+    "permission": ("targets",),
+    "timeout": ("routines", "statement_tables"),  # the routine, else the table of the statement that ran
+    "db_error": ("routines",),
 }
 
 # Words of failure messages localised to German, French, Spanish, Italian, Portuguese and (round 13) Dutch,

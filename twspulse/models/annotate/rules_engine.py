@@ -48,6 +48,7 @@ from twspulse.models.annotate.key_entities import (
     program_above,
     program_reported,
     routine_near,
+    statement_table_above,
     target_above,
 )
 from twspulse.models.annotate.keyword_filter import trie_pattern
@@ -257,7 +258,7 @@ _CONTEXT_LABELS = {
     "locations": "at", "variables": "variable", "options": "option", "resources": "resource", "keys": "key",
     "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry", "module_files": "file",
     "scripts": "script", "remote_jobs": "remote job", "programs": "program", "inputs": "input",
-    "targets": "writing to", "routines": "procedure",
+    "targets": "writing to", "routines": "procedure", "statement_tables": "statement on",
 }  # fmt: skip
 
 
@@ -690,7 +691,7 @@ def _with_context(cause: str, category: str, kind: str | None, entities: Entitie
     names them and the cause does not yet."""
     named: list[str] = []
     lowered = cause.lower()
-    subject = SUBJECT_KINDS.get(category, "")
+    subject = next((kind for kind in SUBJECT_KINDS.get(category, ()) if entities.get(kind)), "")
     subjects = entities.get(subject)
     if subjects and subjects[0].lower() not in lowered:
         named.append(f"{_CONTEXT_LABELS[subject]} {subjects[0]}")  # not one of the two below
@@ -817,23 +818,26 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
 
 
 def _subject(category: str, joblog: Joblog, line_no: int, *, named_thing: bool) -> Entities:
-    """What the failure of `category` at `line_no` happened to (SUBJECT_KINDS), read from the lines up to it
-    (and, for a routine, the few below). A refused access whose line names a path or a table is about that:
-    where the job was writing is named only when the line names neither."""
-    kind = SUBJECT_KINDS.get(category)
+    """What the failure of `category` at `line_no` happened to (SUBJECT_KINDS: the first kind found), read
+    from the lines up to it (and, for a routine or a program bash reports, the few below). A refused access
+    whose line names a path or a table is about that: where the job was writing is named only when the line
+    names neither."""
     lines = joblog.lines[joblog.frame.body_first_line - 1 : line_no]
-    if kind == "programs":
-        below = joblog.lines[line_no : line_no + 3]
-        value = program_reported(below) or program_above(lines) or _job_command(joblog)
-    elif kind == "inputs":
-        value = input_above(lines)
-    elif kind == "targets":
-        value = None if category == "permission" and named_thing else target_above(lines)
-    elif kind == "routines":
-        value = routine_near(lines[:-1], joblog.lines[line_no : line_no + 3])
-    else:
-        value = None
-    return {kind: [value]} if kind and value else {}
+    below = joblog.lines[line_no : line_no + 3]
+    for kind in SUBJECT_KINDS.get(category, ()):
+        if kind == "programs":
+            value = program_reported(below) or program_above(lines) or _job_command(joblog)
+        elif kind == "inputs":
+            value = input_above(lines)
+        elif kind == "targets":
+            value = None if category == "permission" and named_thing else target_above(lines)
+        elif kind == "routines":
+            value = routine_near(lines[:-1], below)
+        else:
+            value = statement_table_above(lines[:-1])
+        if value:
+            return {kind: [value]}
+    return {}
 
 
 def _names_a_log(line: str) -> bool:
