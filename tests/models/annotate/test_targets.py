@@ -365,3 +365,38 @@ def test_a_timed_out_statement_names_its_table_when_no_routine_ran() -> None:
     )
     assert annotation.category == "timeout"
     assert "statement on QZ.AGG.MONTHLY" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("body", "program"),
+    [
+        (
+            "Traceback (most recent call last):\n"
+            '  File "/srv/qz/bin/qz_var.py", line 212, in <module>\n    main()\n'
+            '  File "/srv/qz/bin/qz_var.py", line 198, in main\n    m = np.zeros((n, n))\n'
+            "numpy.core._exceptions._ArrayMemoryError: Unable to allocate 3.08 GiB for an array\n",
+            "/srv/qz/bin/qz_var.py",
+        ),
+        (
+            'D:\\qz>"D:\\Apps\\QzRecon\\QzRecon.exe" --date 3 --out E:\\qz\n'
+            "Unhandled Exception: System.OutOfMemoryException: Exception of type "
+            "'System.OutOfMemoryException' was thrown.\n",
+            "D:\\Apps\\QzRecon\\QzRecon.exe",
+        ),
+        (
+            "ERROR: LoadError: OutOfMemoryError()\nStacktrace:\n  [1] Array\n    @ ./boot.jl:459\n"
+            "in expression starting at /srv/qz/julia/qz_sim.jl:52\n",
+            "/srv/qz/julia/qz_sim.jl",
+        ),
+        (
+            "qzpdf: 2031-02-03 03:00:01 php -d memory_limit=512M /srv/qz/bin/render.php --cycle 11\n"
+            "PHP Fatal error:  Allowed memory size of 536870912 bytes exhausted (tried to allocate 20480 bytes) "
+            "in /srv/qz/vendor/pdf/pdf.php on line 209\n",
+            "/srv/qz/bin/render.php",
+        ),
+    ],
+)
+def test_an_out_of_memory_names_the_program_its_runtime_or_prompt_shows(body: str, program: str) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == "oom"
+    assert annotation.entities["programs"] == [program]

@@ -205,12 +205,20 @@ def program_above(lines: Sequence[str]) -> str | None:
     """The program the last command line in `lines` (the lines above an error, in order) started, or the
     one a wrapper stated as a setting ("script=/x/feed.js"); None when no line says."""
     for line in reversed(lines[-SUBJECT_REACH:]):
+        if "<module>" in line:  # the module-level frame of a Python traceback is the script that was run
+            frame = _MODULE_FRAME.search(line)
+            if frame:
+                return frame.group(1)
         for launcher in _LAUNCHER.finditer(line):
             if not _in_command_position(line, launcher.start()):
                 continue  # "configuring python logging from x.py" is prose, not a command line
             program = _program_of(line[launcher.end() :].split(), java=launcher.group(1).lower() == "java")
             if program:
                 return program
+        if ">" in line:
+            started = _WINDOWS_PROGRAM.match(line)  # 'D:\x>"D:\Apps\Recon.exe" --date 3'
+            if started:
+                return started.group(1)
         if "=" in line or ":" in line:
             for stated in _STATED_PROGRAM.finditer(line):
                 match = _CODE_FILE.fullmatch(stated.group(1).rstrip("\"',;"))
@@ -218,6 +226,12 @@ def program_above(lines: Sequence[str]) -> str | None:
                     return match.group(1)
     return None
 
+
+_MODULE_FRAME = re.compile(r"^\s*File \"([^\"]+\.pyw?)\", line \d+, in <module>")
+# A Windows prompt starting a program ("D:\\Batch>"D:\\Apps\\Recon.exe" --date 3", "E:\\x>recon.exe /all").
+_WINDOWS_PROGRAM = re.compile(r"^[A-Za-z]:\\[^>]*>\s*\"?((?:[A-Za-z]:\\|\\\\)?[^\"\s>]+\.(?i:exe|com))\"?(?:\s|$)")
+# Julia's "in expression starting at /x/run.jl:52", below its error: the script that was run.
+_JULIA_SCRIPT = re.compile(r"^in expression starting at (\S+\.jl):\d+")
 
 # bash's report of a command it lost to a signal, printed right after the program's own last words
 # ("run.sh: line 47: 2911804 Aborted (core dumped) systemd-run --scope -p MemoryMax=24G /x/bin/histpack ...").
@@ -233,6 +247,11 @@ def program_reported(below: Sequence[str]) -> str | None:
     """The program bash reports it lost to a signal in the first of `below` (the lines right after an
     error), past the commands that wrap it ("systemd-run --scope -p M=24G /x/bin/histpack" -> "/x/bin/histpack"),
     or None."""
+    for line in below:
+        if line.startswith("in expression starting at "):
+            script = _JULIA_SCRIPT.match(line)
+            if script:
+                return script.group(1)
     for line in below[:3]:
         report = _JOB_REPORT.search(line) if "Killed" in line or "Aborted" in line or "fault" in line else None
         if report is None:
@@ -248,13 +267,19 @@ def program_reported(below: Sequence[str]) -> str | None:
     return None
 
 
+_TIME_END = re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\]?$")
+
+
 def _in_command_position(line: str, start: int) -> bool:
     """The launcher starts a command: the line's first word, after a prompt or a wrapper's "name:", after
     "Killed" (bash's report of the command it killed), or with its directory ("/usr/bin/python3")."""
     if start > 0 and line[start - 1] in "/\\":
         return True
     before = line[:start].rstrip()
-    return not before or before[-1] in _COMMAND_PROMPT or before.endswith("Killed")
+    # a wrapper's timestamp before the command ("feed: 2031-02-03 03:00:01 php -d x=1 /x/run.php")
+    return (
+        not before or before[-1] in _COMMAND_PROMPT or before.endswith("Killed") or _TIME_END.search(before) is not None
+    )
 
 
 def _program_of(arguments: Sequence[str], *, java: bool) -> str | None:

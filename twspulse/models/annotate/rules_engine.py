@@ -69,6 +69,7 @@ from twspulse.models.annotate.rule_base import (
 
 ENGINE = "rules"
 _KINIT = "kinit: "  # the Kerberos client's own messages
+PROGRAM_TRACE_REACH = 40  # how far below an error a runtime's trace may name the script it ran
 _DURING_HANDLING = "During handling of the above exception, another exception occurred"
 # A DROP statement echoed by a SQL client ("DROP TABLE x;", "SQL> drop table x;", "1> DROP VIEW v") and the
 # "does not exist" a database answers when the object is not there; how far above the answer the statement is.
@@ -826,7 +827,8 @@ def _subject(category: str, joblog: Joblog, line_no: int, *, named_thing: bool) 
     below = joblog.lines[line_no : line_no + 3]
     for kind in SUBJECT_KINDS.get(category, ()):
         if kind == "programs":
-            value = program_reported(below) or program_above(lines) or _job_command(joblog)
+            trace = joblog.lines[line_no : line_no + PROGRAM_TRACE_REACH]
+            value = program_reported(trace) or program_above(lines) or _job_command(joblog)
         elif kind == "inputs":
             value = input_above(lines)
         elif kind == "targets":
