@@ -45,6 +45,8 @@ HELD_OUT = [
     "blind27",
     "blind28",
     "blind29",
+    "blind30",
+    "blind31",
 ]
 
 
