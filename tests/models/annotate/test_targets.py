@@ -400,3 +400,30 @@ def test_an_out_of_memory_names_the_program_its_runtime_or_prompt_shows(body: st
     annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
     assert annotation.category == "oom"
     assert annotation.entities["programs"] == [program]
+
+
+@pytest.mark.parametrize(
+    ("body", "category", "line"),
+    [
+        (
+            "Meldung 9002, Ebene 17, Status 4, Server QZSQL01, Prozedur dbo.usp_Qz, Zeile 188\n"
+            "Das Transaktionsprotokoll für die 'QzDb'-Datenbank ist aufgrund von 'LOG_BACKUP' voll.\n",
+            "db_error",
+            "Das Transaktionsprotokoll für die 'QzDb'-Datenbank ist aufgrund von 'LOG_BACKUP' voll.",
+        ),
+        (
+            "psql:/srv/qz/sql/lot.sql:18: ERREUR:  blocage détecté\n",
+            "db_error",
+            "psql:/srv/qz/sql/lot.sql:18: ERREUR:  blocage détecté",
+        ),
+        (
+            "Copy-Item : No se encuentra la ruta de acceso '\\\\qzfs\\in$\\a.xml' porque no existe.\n",
+            "missing_file",
+            "Copy-Item : No se encuentra la ruta de acceso '\\\\qzfs\\in$\\a.xml' porque no existe.",
+        ),
+    ],
+)
+def test_sql_server_and_powershell_in_other_languages(body: str, category: str, line: str) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == category
+    assert annotation.error_line == line

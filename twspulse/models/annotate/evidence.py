@@ -170,7 +170,9 @@ _MYSQL_CATEGORY: dict[int, Category] = {
 # Database products' own error codes, from their message references: the code settles the family even
 # when its text has a misleading word ("ORA-00054: resource busy ... or timeout expired" is a lock conflict).
 _PRODUCT_CODE = re.compile(
-    r"(?<!MONMSG )(?<!MSGID\()\b(ORA-\d{5}|SQL\d{4,5}[NCW]|E11000|CPF\d{4})\b|\bMsg (\d{1,6}), Level \d+|"
+    r"(?<!MONMSG )(?<!MSGID\()\b(ORA-\d{5}|SQL\d{4,5}[NCW]|E11000|CPF\d{4})\b|"
+    r"\b(?:Msg|Meldung|Mens\.|Messaggio|Mensagem|Bericht|Komunikat) (\d{1,6}), "
+    r"(?:Level|Ebene|Niveau|Nivel|Livello|Nível|Poziom) \d+|"
     r"(?:^|\s)(\d{6}) \([0-9A-Z]{5}\): "
 )
 
@@ -886,6 +888,24 @@ _TRANSLATED: tuple[_Words, ...] = (
         r"\bespacio (?:en disco )?insuficiente\b|\bno hay (?:suficiente )?espacio\b|\bspazio esaurito\b|"
         r"\bnão há espaço\b|\bespaço insuficiente\b",
     ),
+    # SQL Server's "The transaction log for database 'x' is full" in its other languages
+    _words(
+        "db_error",
+        WORDS,
+        r"\btransaktionsprotokoll\b[^.;]{0,80}\bvoll\b|\bjournal des transactions\b[^.;]{0,80}\bplein\b|"
+        r"\bregistro de transacciones\b[^.;]{0,80}\blleno\b|\blog delle transazioni\b[^.;]{0,80}\bpieno\b|"
+        r"\blog de transações\b[^.;]{0,80}\bcheio\b|\btransactielogboek\b[^.;]{0,80}\bvol\b",
+        shadows="disk_full",
+    ),
+    # PowerShell's "Cannot find path 'X' because it does not exist." in its other languages
+    _words(
+        "missing_file",
+        WORDS,
+        r"\bno se encuentra la ruta de acceso\b|\bimpossible de trouver le chemin d['’]accès\b|"
+        r"\bder pfad\b.{0,260}\bkann nicht gefunden werden\b|\bimpossibile trovare il percorso\b|"
+        r"\bnão é possível localizar o caminho\b|\bkan pad\b.{0,260}\bniet vinden\b",
+        shadows="data_quality",
+    ),
     _words(
         "network",
         WORDS,
@@ -1007,7 +1027,8 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         "db_error",
         WORDS,
         # a deadlock, a duplicate key, a table that is not there, in every language above and the first five
-        r"\binterbloqueo\b|\binterblocage\b|\bvictime du blocage\b|\bvranglås\b|\bbaglås\b|\bdödläge\b|"
+        r"\binterbloqueo\b|\binterblocage\b|\bvictime du blocage\b|\bblocage (?:\(deadlock\) )?détecté\b|"
+        r"\bvranglås\b|\bbaglås\b|\bdödläge\b|"
         r"\bzakleszczeni\w*\b|\bzakleszczon\w*\b|\bvzájemné(?:ho)? zablokování\b|\bвзаимоблокировк\w*\b|"
         r"\bkilitlenme\b|\bimpasse (?:gedetecteerd|detectad[oa])\b|\bstallo rilevato\b|\bverklemmung\b|"
         r"\bslachtoffer van de impasse\b|デッドロック|死锁|교착 ?상태|"

@@ -171,11 +171,19 @@ _SIGNAL_REPORT = re.compile(
 # Server's "Msg 229, Level 14, State 1:" then "Server 'S', Procedure 'p', Line 3:" then the message): the
 # message is the line to show, read as the header's code says. Snowflake's clients print the same way: "002003
 # (42S02): SQL compilation error:" then "Object 'X' does not exist or not authorized.".
+# SQL Server's header in the client's language ("Meldung 9002, Ebene 17, Status 4, Server S, Prozedur p, Zeile 8").
+_SQLSERVER_HEADER = (
+    r"(?:Msg|Meldung|Mens\.|Messaggio|Mensagem|Bericht|Komunikat) \d+, (?:Level|Ebene|Niveau|Nivel|Livello|Nível|"
+    r"Poziom) \d+, (?:State|Status|État|Etat|Estado|Stato|Stan) \d+(?:, (?:Server|Serveur|Servidor|Serwer|Procedure|"
+    r"Prozedur|Procédure|Procedimiento|Procedura|Procedimento|Procedur) [^,]+)*(?:, (?:Line|Zeile|Ligne|Línea|Riga|"
+    r"Linha|Regel|Wiersz) \d+)?"
+)
 _CODE_HEADER = re.compile(
-    r"^(?:Msg \d+, Level \d+, State \d+(?:, (?:Server|Procedure) [^,]+)*(?:, Line \d+)?:?|"
+    rf"^(?:{_SQLSERVER_HEADER}:?|"
     r"(?:[\d:.]+\s+)?\d{6} \([0-9A-Z]{5}\): [^:]{0,60}:)$"
 )
-_CODE_TRAILER = re.compile(r"^Msg \d+, Level \d+, State \d+(?:, (?:Server|Procedure) [^,]+)*(?:, Line \d+)?\.$")
+_CODE_TRAILER = re.compile(rf"^{_SQLSERVER_HEADER}\.$")
+_HEADER_START = ("Msg ", "Meldung ", "Mens. ", "Messaggio ", "Mensagem ", "Bericht ", "Komunikat ")
 # PowerShell's error record: the cmdlet's name, " : ", the message ("Invoke-Sqlcmd : The transaction log ...").
 _CMDLET_ERROR = re.compile(r"^[A-Z][a-z]+-[A-Z][A-Za-z]+ : \S")
 _HEADER_PLACE = re.compile(r"^(?:Server|Procedure) '[^']*'(?:, (?:Procedure '[^']*'|Line \d+))*:?$")
@@ -604,9 +612,11 @@ def _first_to_say(best: Match, matches: list[Match]) -> Match:
 def _headers_to_messages(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
     """A code header's match moved to the message printed under it: the message line wins, read as the
     code says (its own reading of the same family keeps its wording, at the better score)."""
-    headers = [m for m in found if (m.text.startswith("Msg ") or m.text.endswith(":")) and _CODE_HEADER.match(m.text)]
+    headers = [
+        m for m in found if (m.text.startswith(_HEADER_START) or m.text.endswith(":")) and _CODE_HEADER.match(m.text)
+    ]
     # PowerShell's Invoke-Sqlcmd prints the code after its message, as a sentence: "Msg 9002, ..., Line 112."
-    trailers = [m for m in found if m.text.startswith("Msg ") and _CODE_TRAILER.match(m.text)]
+    trailers = [m for m in found if m.text.startswith(_HEADER_START) and _CODE_TRAILER.match(m.text)]
     if not headers and not trailers:
         return found
     by_line = {m.line_no: m for m in found}
