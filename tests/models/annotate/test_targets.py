@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.models.annotate.test_rules_engine import _annotate
+from twspulse.joblog.entities import extract_entities
 from twspulse.models.annotate.key_entities import routine_near, statement_table_above, target_above
 
 
@@ -427,3 +428,36 @@ def test_sql_server_and_powershell_in_other_languages(body: str, category: str, 
     annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
     assert annotation.category == category
     assert annotation.error_line == line
+
+
+@pytest.mark.parametrize(
+    ("body", "category", "line", "named"),
+    [
+        (
+            "qz: WARN classpath entry /srv/qz/lib/qzdb-jdbc-1.2.jar does not exist\n"
+            "java.sql.SQLException: No suitable driver found for jdbc:qzdb://qzdb01.corp.test:5000/QZ\n",
+            "dependency",
+            "java.sql.SQLException: No suitable driver found for jdbc:qzdb://qzdb01.corp.test:5000/QZ",
+            None,
+        ),
+        (
+            "MSGID      TYPE                    SEV  DATE      TIME             FROM PGM     LIBRARY     INST\n"
+            "                    Message . . . . :   Record 18433 in use by job 741233/QUSER/QZJOB.\n"
+            "                    Cause . . . . . :   Record 18433 in member QZORDH file QZORDH in library\n",
+            "db_error",
+            "Message . . . . :   Record 18433 in use by job 741233/QUSER/QZJOB.",
+            "QZORDH",  # the file in its library, not "PGM" of the column header
+        ),
+        ("r(909);\nop. sys. refuses to provide memory\n", "oom", "op. sys. refuses to provide memory", None),
+    ],
+)
+def test_drivers_records_in_use_and_memory_refused(body: str, category: str, line: str, named: str | None) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == category
+    assert annotation.error_line == line
+    assert named is None or f"on {named}" in annotation.root_cause
+
+
+def test_a_sql_modifier_before_a_placeholder_is_no_table() -> None:
+    lines = ['    cur.execute(sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(name))']
+    assert "CONCURRENTLY" not in extract_entities(lines).get("tables", [])

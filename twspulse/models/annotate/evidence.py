@@ -719,11 +719,23 @@ _LEXICON: tuple[_Words, ...] = (
     ),
     # Shared memory that cannot grow is memory, though the kernel says "No space left on device".
     _words("oom", WORDS, r"\bshared memory\b[^;]{0,80}\bno space\b", shadows="disk_full"),
-    # Round 16 (rules-19): a runtime's failed allocation ("memory allocation of 3456 bytes failed", Rust's), a
+    # Round 16 (rules-19): a runtime's failed allocation ("memory allocation of 3456 bytes failed", Rust's; Stata's
+    # "op. sys. refuses to provide memory"), a
     # scheduler's job cancelled at its time limit (Slurm's "CANCELLED AT ... DUE TO TIME LIMIT"), an archive
     # tool that cannot find or open its input (unzip), text that is not in its encoding (iconv's "illegal
     # input sequence", glibc's EILSEQ), a character a numeric field cannot hold.
-    _words("oom", WORDS, r"\ballocation of \d+ bytes failed\b|\bfailed to allocate \d+ bytes\b"),
+    _words(
+        "oom",
+        WORDS,
+        r"\ballocation of \d+ bytes failed\b|\bfailed to allocate \d+ bytes\b|\brefuses to provide memory\b",
+    ),
+    # a record another job holds (IBM i's CPF5027 "Record 18433 in use by job 741233/QUSER/QZDASOINIT.")
+    _words(
+        "db_error",
+        WORDS,
+        r"\brecord\b[^.;]{0,30}\bin use by job\b|\bunable to allocate a record\b",
+        shadows="oom",
+    ),
     _words("timeout", WORDS, r"\b(?:cancell?ed|killed|terminated)\b[^;]{0,80}\bdue to time ?limit\b"),
     _words("missing_file", WORDS, r"\bcannot find or open\b|\bcould not find or open (?!the main class)"),
     _words(
@@ -776,9 +788,11 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bmissing (?:external |upstream )?(?:data )?dependenc(?:y|ies)\b|"
         r"\b(?:external|upstream) (?:data )?dependenc(?:y|ies)\b[^.;]{0,40}\b(?:missing|not (?:met|satisfied|ready|"
         r"available|complete)|cannot be run)\b|"
-        r"\bnot (?:yet )?(?:arrived|delivered)\b|"
+        r"\bnot (?:yet )?arrived\b|"
         # built for another runtime
         r"\bcompiled by a (?:more recent|newer) version\b|\bcould not load (?:file or )?assembly\b|"
+        # JDBC's DriverManager has no driver for the URL: the driver's jar is not on the class path
+        r"\bno suitable driver\b|"
         # .NET's "Could not load file or assembly" in Windows' languages
         r"\bno se puede cargar el archivo o ensamblado\b|\bimpossible de charger le fichier ou l['’]assembly\b|"
         r"\bimpossibile caricare il file o l['’]assembly\b|\bnão foi possível carregar (?:o )?arquivo ou assembly\b|"

@@ -531,6 +531,18 @@ def login_above(lines: Sequence[str]) -> str | None:
     return None
 
 
+_LIBRARY_FILE = re.compile(r"\bfile ([A-Z][A-Z0-9_#$@]{0,9}) in library\b")
+# A report's column header: upper-case words only, in columns ("MSGID   TYPE   SEV  DATE   FROM PGM   LIBRARY").
+_COLUMN = re.compile(r"[A-Z][A-Z#/-]*(?: [A-Z][A-Z#/-]*)?")
+_COLUMN_GAP = re.compile(r"\s{2,}")
+
+
+def _is_column_header(line: str) -> bool:
+    """A report's column header: four or more upper-case names (of one or two words) in columns."""
+    columns = _COLUMN_GAP.split(line.strip())
+    return len(columns) >= 4 and all(_COLUMN.fullmatch(column) for column in columns)
+
+
 def extract(lines: Iterable[str]) -> Entities:
     """The entities of `lines` (error line first), read for naming the thing to fix."""
     lines = [line for line in lines if line]
@@ -542,6 +554,8 @@ def extract(lines: Iterable[str]) -> Entities:
     for line in lines:
         lowered = line.lower()
         _read_line(line, lowered, added, dropped)
+        if "  " in line and _is_column_header(line):  # "MSGID  TYPE  SEV  DATE  TIME  FROM PGM  LIBRARY": no table
+            dropped["tables"].update(extract_entities([line]).get("tables", ()))
         if any(word in lowered for word in _OBJECT_WORDS):
             object_tables += [m.group(1) for m in _OBJECT_TABLE.finditer(line) if m.group(1).lower() not in _NOT_A_NAME]
         if "object '" in lowered or 'object "' in lowered:
@@ -553,6 +567,8 @@ def extract(lines: Iterable[str]) -> Entities:
             object_tables += [m.group(1).replace('"', "") for m in _COPY_CONTEXT.finditer(line)]
         if "predecessor" in lowered:
             predecessors += [m.group(1) for m in _PREDECESSOR.finditer(line)]
+        if " in library" in line:  # IBM i's "file DLRORDH in library DLRDTA": a physical file is a table
+            object_tables += [m.group(1) for m in _LIBRARY_FILE.finditer(line)]
         if " on [" in line:
             object_tables += [m.group(1) for m in _BRACKET_RESOURCE.finditer(line)]
     dropped["tables"].update(t for t in found.get("tables", []) if _COPY_NUMBER.search(t))

@@ -717,7 +717,7 @@ RULE_HINT_WORDS = (
     "wrote only", "short write", "ldap_", "ldap: error code", "ldap result code", "insufficient",
     "internal or external command", "parameter name", "bind parameter", "argument for parameter",
     "bytes failed", "time limit", "find or open", "sqlcode", "input sequence", "byte sequence", "numeric field",
-    "nt_status",
+    "nt_status", "provide memory", "in use by job", "allocate a record", "suitable driver",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.
