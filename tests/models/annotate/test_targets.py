@@ -461,3 +461,26 @@ def test_drivers_records_in_use_and_memory_refused(body: str, category: str, lin
 def test_a_sql_modifier_before_a_placeholder_is_no_table() -> None:
     lines = ['    cur.execute(sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(name))']
     assert "CONCURRENTLY" not in extract_entities(lines).get("tables", [])
+
+
+@pytest.mark.parametrize(
+    ("body", "category", "line"),
+    [
+        (
+            "SQLState = 22018, NativeError = 0\n"
+            "Error = [Microsoft][ODBC Driver 18 for SQL Server]Invalid character value for cast specification\n"
+            "BCP copy in failed\n",
+            "data_quality",
+            "Error = [Microsoft][ODBC Driver 18 for SQL Server]Invalid character value for cast specification",
+        ),  # bcp's code header gives way to its message
+        (
+            "Error: /undefinedfilename in (/srv/qz/pages/a07.pdf)\nLast OS error: No such file or directory\n",
+            "missing_file",
+            "Error: /undefinedfilename in (/srv/qz/pages/a07.pdf)",
+        ),
+    ],
+)
+def test_bcp_and_ghostscript(body: str, category: str, line: str) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == category
+    assert annotation.error_line == line

@@ -737,6 +737,10 @@ _LEXICON: tuple[_Words, ...] = (
         shadows="oom",
     ),
     _words("timeout", WORDS, r"\b(?:cancell?ed|killed|terminated)\b[^;]{0,80}\bdue to time ?limit\b"),
+    # PostScript interpreters' (Ghostscript's) error names: "Error: /undefinedfilename in (x.pdf)"
+    _words("missing_file", WORDS, r"\bError: /undefinedfilename\b"),
+    _words("permission", WORDS, r"\bError: /invalidfileaccess\b"),
+    _words("oom", WORDS, r"\bError: /VMerror\b"),
     _words("missing_file", WORDS, r"\bcannot find or open\b|\bcould not find or open (?!the main class)"),
     _words(
         "data_quality",

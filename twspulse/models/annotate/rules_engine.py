@@ -180,10 +180,11 @@ _SQLSERVER_HEADER = (
 )
 _CODE_HEADER = re.compile(
     rf"^(?:{_SQLSERVER_HEADER}:?|"
-    r"(?:[\d:.]+\s+)?\d{6} \([0-9A-Z]{5}\): [^:]{0,60}:)$"
+    r"(?:[\d:.]+\s+)?\d{6} \([0-9A-Z]{5}\): [^:]{0,60}:|"
+    r"SQLState = [0-9A-Z]{5}, NativeError = -?\d+)$"  # bcp's, then "Error = [Microsoft]...message"
 )
 _CODE_TRAILER = re.compile(rf"^{_SQLSERVER_HEADER}\.$")
-_HEADER_START = ("Msg ", "Meldung ", "Mens. ", "Messaggio ", "Mensagem ", "Bericht ", "Komunikat ")
+_HEADER_START = ("Msg ", "Meldung ", "Mens. ", "Messaggio ", "Mensagem ", "Bericht ", "Komunikat ", "SQLState = ")
 # PowerShell's error record: the cmdlet's name, " : ", the message ("Invoke-Sqlcmd : The transaction log ...").
 _CMDLET_ERROR = re.compile(r"^[A-Z][a-z]+-[A-Z][A-Za-z]+ : \S")
 _HEADER_PLACE = re.compile(r"^(?:Server|Procedure) '[^']*'(?:, (?:Procedure '[^']*'|Line \d+))*:?$")
