@@ -7,7 +7,7 @@ import pytest
 
 from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.entities import extract_entities
-from twspulse.models.annotate.key_entities import routine_near, statement_table_above, target_above
+from twspulse.models.annotate.key_entities import job_above, routine_near, statement_table_above, target_above
 
 
 @pytest.mark.parametrize(
@@ -484,3 +484,25 @@ def test_bcp_and_ghostscript(body: str, category: str, line: str) -> None:
     annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
     assert annotation.category == category
     assert annotation.error_line == line
+
+
+@pytest.mark.parametrize(
+    ("above", "job"),
+    [
+        (["qz 02:15:01 kubectl -n qz create job qz-weighting-w49 --from=cronjob/qz-tpl"], "qz-weighting-w49"),
+        (["job.batch/qz-weighting-w49 created"], "qz-weighting-w49"),
+        (["{taskinstance.py:2214} INFO - Executing <Task(PythonOperator): load_qz> on 2031-02-03"], "load_qz"),
+        (["+ helm upgrade --install qz-scoring ./charts/qz --wait --timeout 15m0s"], "qz-scoring"),
+        (
+            [
+                "00:34:59  131 of 164 START sql table model qz.fct_a ....... [RUN]",
+                "00:35:10  140 of 164 START sql view model qz.rpt_b ....... [RUN]",
+                "01:35:00    Database Error in model fct_a (models/qz/fct_a.sql)",
+            ],
+            "fct_a",
+        ),  # the model that failed, not the last one started
+        (["qz: waiting for the batch to finish"], None),
+    ],
+)
+def test_the_job_a_time_limit_stopped(above: list[str], job: str | None) -> None:
+    assert job_above(above) == job

@@ -481,6 +481,29 @@ def statement_table_above(above: Sequence[str]) -> str | None:
     return None
 
 
+# A job, task or model the job started on another system, as the last line above a time limit names it:
+# "kubectl create job x", "job.batch/x created", "Executing <Task(PythonOperator): x>", "START sql table model
+# s.x", "submitted job x", "helm upgrade --install x", "Database Error in model x" (the one that failed, when
+# several ran at once).
+_STARTED_JOB = re.compile(
+    r"\b(?:create|created|starting|started|triggering|triggered|submitting|submitted|running|executing|launching|"
+    r"launched|START|(?i:error|failure) in)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:job|cronjob|flow|pipeline|workflow|dag|task|model)\s+[\"']?([A-Za-z][\w.:-]*\w)|"
+    r"\b(?:job|cronjob|pod|deployment|statefulset|release)(?:\.[\w.]+)?/([A-Za-z][\w.-]*\w) (?:created|started)\b|"
+    r"<Task\(\w+\): ([\w.-]+)>|\bhelm (?:upgrade --install|install|upgrade) ([A-Za-z][\w.-]*)"
+)
+
+
+def job_above(above: Sequence[str]) -> str | None:
+    """The job, task or model the last line in `above` (the lines up to an error, in order) says was started
+    elsewhere (a cluster, an orchestrator, a build tool): what a time limit stopped. None when none is named."""
+    for line in reversed(above[-SUBJECT_REACH:]):
+        match = _STARTED_JOB.search(line)
+        if match:
+            return next(group for group in match.groups() if group)
+    return None
+
+
 def _unbracketed(name: str) -> str:
     """A SQL Server name without its brackets ("[etl].[usp_x]" -> "etl.usp_x")."""
     return name.replace("[", "").replace("]", "")

@@ -635,7 +635,8 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "data_quality": ("inputs",),
     "disk_full": ("targets",),
     "permission": ("targets",),
-    "timeout": ("routines", "statement_tables"),  # the routine, else the table of the statement that ran
+    # the routine, else the table of the statement that ran, else the job started elsewhere
+    "timeout": ("routines", "statement_tables", "started_jobs"),
     "db_error": ("routines",),
 }
 

@@ -44,6 +44,7 @@ from twspulse.models.annotate.key_entities import (
     host_port,
     input_above,
     is_prose_word,
+    job_above,
     login_above,
     program_above,
     program_reported,
@@ -269,6 +270,7 @@ _CONTEXT_LABELS = {
     "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry", "module_files": "file",
     "scripts": "script", "remote_jobs": "remote job", "programs": "program", "inputs": "input",
     "targets": "writing to", "routines": "procedure", "statement_tables": "statement on",
+    "started_jobs": "job",
 }  # fmt: skip
 
 
@@ -846,8 +848,10 @@ def _subject(category: str, joblog: Joblog, line_no: int, *, named_thing: bool) 
             value = None if category == "permission" and named_thing else target_above(lines)
         elif kind == "routines":
             value = routine_near(lines[:-1], below)
-        else:
+        elif kind == "statement_tables":
             value = statement_table_above(lines[:-1])
+        else:
+            value = job_above(lines[:-1])
         if value:
             return {kind: [value]}
     return {}
