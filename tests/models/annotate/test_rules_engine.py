@@ -301,9 +301,17 @@ def test_curl_connect_timeout_is_network_and_transfer_timeout_is_timeout() -> No
     assert _annotate("curl: (28) Operation timed out after 60000 milliseconds\n").category == "timeout"
 
 
-def test_without_any_cause_the_jobs_own_verdict_is_the_error_line() -> None:
+def test_without_any_cause_the_jobs_own_verdict_is_quoted_but_no_line_states_the_cause() -> None:
+    # "null: no line states the cause" (tests/data/joblogs/README.md): an outcome is not a cause
     annotation = _annotate("run: begin\nrun: step 2 ended RC=8\n")
-    assert annotation.category == "unknown" and annotation.error_line == "run: step 2 ended RC=8"
+    assert annotation.category == "unknown" and annotation.error_line is None
+    assert "run: step 2 ended RC=8" in annotation.root_cause
+
+
+def test_an_unread_line_that_says_more_than_an_outcome_stays_the_error_line() -> None:
+    annotation = _annotate("run: begin\nERROR: qz_widget refused the frobnication of batch 7\n")
+    assert annotation.category == "unknown"
+    assert annotation.error_line == "ERROR: qz_widget refused the frobnication of batch 7"
 
 
 def test_python_source_is_not_the_error_line_even_when_nothing_matches() -> None:

@@ -70,6 +70,10 @@ from twspulse.models.annotate.rule_base import (
 
 ENGINE = "rules"
 _KINIT = "kinit: "  # the Kerberos client's own messages
+# Words that report an outcome, not its cause ("FAILED", "ended RC=8", "returned 2", "exit code 3", "NOTOK").
+_OUTCOME = re.compile(
+    r"(?i)\b(?:fail(?:ed|ure|s)?|fehlgeschlagen|ended|returned|exit(?:ed)?|status|rc|errorlevel|return code|notok)\b"
+)
 PROGRAM_TRACE_REACH = 40  # how far below an error a runtime's trace may name the script it ran
 _DURING_HANDLING = "During handling of the above exception, another exception occurred"
 # A DROP statement echoed by a SQL client ("DROP TABLE x;", "SQL> drop table x;", "1> DROP VIEW v") and the
@@ -447,10 +451,16 @@ class RulesEngine:
                 "occurrence is recognised.",
             ]
             confidence = 0.25 if hint is not None else (0.2 if error_line else 0.1)
+        # An unknown cause has no line that states it (tests/data/joblogs/README.md: "null: no line states the
+        # cause"): a weak line that only reports the outcome ("step 4 ended RC=8", "Execution failed.") is quoted
+        # in the root cause, not offered as the error line. A pointer to another log, an exit code that says
+        # something, or a line that says more than an outcome stays the error line.
+        verdict = category == "unknown" and error is not None and error.score <= 2 and error_line == error.text
+        shown = None if verdict and _OUTCOME.search(error_line or "") else error_line
         return Annotation(
             run_id=run.run_id,
             root_cause=mask_secrets(cause),
-            error_line=mask_secrets(error_line) if error_line else None,
+            error_line=mask_secrets(shown) if shown else None,
             category=category,
             steps=[mask_secrets(step) for step in [*steps, rerun_step(run)]],
             confidence=confidence,
