@@ -278,3 +278,23 @@ def test_a_secret_files_name_before_a_message_is_a_file_not_a_key() -> None:
     assert mask_secrets("conf/app.password: hunter2") == "conf/app.password: ***"
     assert mask_secrets("/opt/x.pw=abc") == "/opt/x.pw=***"
     assert mask_secrets("https://h/x?password=abc&x=1") == "https://h/x?password=***&x=1"
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("> Cookie: session=eyJ1c2VyIjoicXoifQ.Zb3xNA.q8Zr4Xv2Lk9Tn3Wm7Ps1Hd6F", "q8Zr4Xv2Lk9Tn3Wm7Ps1Hd6F"),
+        ("webhook signing key=whk3Xq8Zr4Xv2Lk9Tn3Wm7Ps1Hd6F.Rotated 2031-01-01", "whk3Xq8Zr4Xv2Lk9Tn3Wm7Ps1Hd6F"),
+        ("key=0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210", "fedcba9876543210fedcba9876543210"),
+    ],
+)
+def test_a_dotted_key_value_is_masked_whole(line: str, secret: str) -> None:
+    assert secret not in mask_secrets(line)
+
+
+def test_masking_a_line_of_repeated_keys_is_linear() -> None:
+    import time
+
+    start = time.process_time()
+    mask_secrets("ERROR upload rejected: key=" + "key=" * 20_000 + ".x")
+    assert time.process_time() - start < 1.0

@@ -95,7 +95,7 @@ _SIGNAL = re.compile(r"\b(SIG(?:KILL|TERM|SEGV|ABRT|BUS|INT|HUP|PIPE|XCPU|XFSZ))
 _TABLE = re.compile(
     r"\b(?:table|relation|view|materialized view|into|update|from)\s+"
     r"(?:(?:concurrently|only|if (?:not )?exists|temporary|temp|unlogged)\s+)*"  # SQL's modifiers, not the name
-    r"(?!(?:concurrently|only|if|temporary|temp|unlogged)\b)((?:\"?[\w$#]+\"?\.)?\"?[\w$#]+\"?)",
+    r"(?!(?:concurrently|only|if|temporary|temp|unlogged)\b(?!\.))((?:\"?[\w$#]+\"?\.)?\"?[\w$#]+\"?)",
     re.IGNORECASE,
 )
 _QUOTED_TABLE = re.compile(r"\b(?:table|relation|view)\s+(\"[\w$#.]+\"(?:\.\"[\w$#]+\")?)", re.IGNORECASE)

@@ -177,6 +177,20 @@ _TOKEN_PREFIXES = tuple(
     "akia asia a3t abia acca ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ glpat- gldt- glft- glsoat- glrt- glcbt- glimt- "
     "glptt- xox eyj aiza ya29. sk- _live_ _test_ npm_ pypi- sg. hvs. hvb. hvr. hooks.slack".split()
 )
+# The extension that ends a file's name ("a/b/c.csv.gz"): with a "/" before it, an object store's or a file
+# system's name, not key material.
+_FILE_EXTENSION = re.compile(
+    r"\.(?:csv|tsv|txt|json|jsonl|xml|parquet|avro|orc|dat|log|pdf|xlsx?|zip|tar|tgz|gz|bz2|xz|zst|7z|sql|hl7|edi|"
+    r"jpe?g|png|tiff?|mp4|mxf|wav|ya?ml)(?:\.(?:gz|bz2|xz|zst|zip))?$",
+    re.IGNORECASE,
+)
+
+
+def _names_a_file(value: str) -> bool:
+    """A path whose last part has a file's extension ("ledger/2031/02/03/gl.csv.gz")."""
+    return "/" in value and _FILE_EXTENSION.search(value) is not None
+
+
 _KEY_GATE = ("pass", "pwd", "pw", "secret", "key", "token", "auth", "bearer", "session", "credential", "sig")
 
 
@@ -364,15 +378,20 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _MASK_SOFT,
     ),
-    # Generic keys (key, hmac, salt, ...) hold a secret only when the value looks random; a value that goes on
-    # with ".ext" is a file or object name (S3's 'Key "a/2031/02/03/b.csv.gz" does not exist'), not key material
+    # Generic keys (key, hmac, salt, ...) hold a secret only when the value looks random. The value runs on
+    # over dots (a signed cookie's "payload.time.signature" is one secret); a path that ends with a file's
+    # extension is a file or object name (S3's 'Key "a/2031/02/03/b.csv.gz" does not exist'), not key material.
     _Rule(
         ("key", "hmac", "salt", "nonce", "cookie", "code"),
         re.compile(
             r"(?i)(?P<key>key|hmac|salt|nonce|cookie|code)\\?[\"']?"
-            r"(?:[ \t]*[=:][ \t]*|[ \t]+)[\"']?(?P<value>[A-Za-z0-9+/=_-]{16,})(?![A-Za-z0-9+/=_-]|\.\w)"
+            r"(?:[ \t]*[=:][ \t]*|[ \t]+)[\"']?(?P<value>[A-Za-z0-9+/=_-]{16,}+(?:\.[A-Za-z0-9+/=_-]++)*+)"
         ),
-        lambda match: match.group(0) if not _looks_random(match.group("value")) else _MASK_ALL(match),
+        lambda match: (
+            match.group(0)
+            if _names_a_file(match.group("value")) or not _looks_random(match.group("value"))
+            else _MASK_ALL(match)
+        ),
     ),
 )
 

@@ -16,7 +16,7 @@ from types import ModuleType
 
 import pytest
 
-from twspulse.joblog import entities, error_lines
+from twspulse.joblog import entities, error_lines, secrets
 from twspulse.models.annotate import (
     annotation,
     annotator,
@@ -38,7 +38,7 @@ from twspulse.models.annotate import (
 
 MODULES: tuple[ModuleType, ...] = (
     annotation, annotator, cli, evaluation, evidence, excerpt, key_entities, keyword_filter, openai_engine,
-    prompt, rerun, rule_base, rules_engine, similar_cases, store, track_record, entities, error_lines,
+    prompt, rerun, rule_base, rules_engine, similar_cases, store, track_record, entities, error_lines, secrets,
 )  # fmt: skip
 LENGTH = 20_000
 BOUND_SECONDS = 1.0
@@ -52,6 +52,12 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
         for name, value in vars(module).items():
             if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
                 found.append((f"{module.__name__.rsplit('.', 1)[-1]}.{name}", value))
+            elif isinstance(value, tuple) and module is secrets:  # its rules hold their patterns (_RULES); masking
+                # reads whole lines, while the lexicon's tables read lines cut to error_lines.MAX_CHARS
+                for index, item in enumerate(value):
+                    held = getattr(item, "pattern", None)
+                    if isinstance(held, re.Pattern) and isinstance(held.pattern, str):
+                        found.append((f"{module.__name__.rsplit('.', 1)[-1]}.{name}[{index}]", held))
     return found
 
 

@@ -7,7 +7,13 @@ import pytest
 
 from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.entities import extract_entities
-from twspulse.models.annotate.key_entities import job_above, routine_near, statement_table_above, target_above
+from twspulse.models.annotate.key_entities import (
+    job_above,
+    program_above,
+    routine_near,
+    statement_table_above,
+    target_above,
+)
 
 
 @pytest.mark.parametrize(
@@ -506,3 +512,133 @@ def test_bcp_and_ghostscript(body: str, category: str, line: str) -> None:
 )
 def test_the_job_a_time_limit_stopped(above: list[str], job: str | None) -> None:
     assert job_above(above) == job
+
+
+# The round's review: invented inputs that the first version of these readings got wrong.
+@pytest.mark.parametrize(
+    ("body", "category", "absent"),
+    [
+        (  # a download refused: the job was reading, not writing
+            "+ aws s3 cp s3://qz-landing/in/a.csv /srv/qz/in/a.csv\n"
+            "fatal error: An error occurred (403) when calling the HeadObject operation: Forbidden\n",
+            "permission",
+            "writing to",
+        ),
+        (  # the line names the file; the job's own log is not where its data went
+            "+ echo 'sorting' >> /var/log/qz/qz.log\n"
+            "sort: write failed: /scratch/qz/sortAb1: No space left on device\n",
+            "disk_full",
+            "writing to",
+        ),
+        (  # a service connected to is not a place a file is written
+            "INFO Connecting to https://feeds.qz.test/api\nOSError: [Errno 28] No space left on device\n",
+            "disk_full",
+            "writing to",
+        ),
+        (  # a script run is no stored routine
+            "INFO Executing extract_qz.py against QZPROD\n"
+            "requests.exceptions.ReadTimeout: HTTPSConnectionPool(host='x', port=443): Read timed out.\n",
+            "timeout",
+            "procedure",
+        ),
+        (
+            "begin model.train epoch=1\n"
+            "slurmstepd: error: *** JOB 1 ON c1 CANCELLED AT 2031-01-01T00:00:00 DUE TO TIME LIMIT ***\n",
+            "timeout",
+            "procedure",
+        ),
+        (
+            "Update available for pandas 2.2.1\nERROR: operation timed out after 3600 seconds\n",
+            "timeout",
+            "statement on",
+        ),
+        (  # a job's own machine is not the peer that reset the connection
+            "INFO agent start hostname=qz01.corp.test pid=4411\nINFO fetching https://feeds.qz.test/a.csv\n"
+            "ERROR Connection reset by peer\n",
+            "network",
+            "qz01.corp.test",
+        ),
+    ],
+)
+def test_what_a_reading_must_not_name(body: str, category: str, absent: str) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == category
+    assert absent not in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Das Transaktionsprotokoll der Datenbank 'QZ' wurde voll gesichert.",  # "fully backed up"
+        "Vérification des verrous : aucun blocage détecté",  # "no deadlock detected"
+    ],
+)
+def test_localised_words_in_harmless_lines_read_no_failure(line: str) -> None:
+    annotation = _annotate(f"{line}\nqz: step LOAD ended with return code 12\n")
+    assert annotation.category == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("body", "program"),
+    [
+        (
+            "std::bad_alloc\nqz.sh: line 3: 44 Aborted (core dumped) sudo -u qzsvc /srv/qz/bin/qzidx --all\n",
+            "/srv/qz/bin/qzidx",
+        ),
+        (
+            "memory allocation of 100 bytes failed\n"
+            "qz.sh: line 3: 44 Aborted (core dumped) timeout -s KILL 2h /srv/qz/bin/qzidx\n",
+            "/srv/qz/bin/qzidx",
+        ),
+        (
+            "Traceback (most recent call last):\n"
+            '  File "/srv/qz/run_model.py", line 3, in <module>\n    import features\n'
+            '  File "/srv/qz/features.py", line 9, in <module>\n    TABLE = np.zeros((n, n))\n'
+            "MemoryError: Unable to allocate 30.0 GiB for an array\n",
+            "/srv/qz/run_model.py",
+        ),  # the script that was run, not the module it imported
+    ],
+)
+def test_the_program_past_wrapper_options_and_imports(body: str, program: str) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == "oom"
+    assert annotation.entities["programs"] == [program]
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        (
+            "+ beeline -u 'jdbc:hive2://hs2:10000/;principal=hive/_HOST@QZ' -f /srv/qz/q.hql\n"
+            "Server not found in Kerberos database (7) - LOOKING_UP_SERVER\n",
+            "Server not found in Kerberos database (7) - LOOKING_UP_SERVER",
+        ),
+        (
+            "java.lang.IllegalArgumentException: Can't get Kerberos realm\n",
+            "java.lang.IllegalArgumentException: Can't get Kerberos realm",
+        ),
+        (  # kinit recovered: the later refusal is a database password's, not kinit's consequence
+            "kinit: Cannot contact any KDC for realm 'QZ' while getting initial credentials\nretrying kinit (2/3)\n"
+            "ticket obtained for qz_loader@QZ\nconnecting to QZDB as qz_loader\n"
+            "ORA-01017: invalid username/password; logon denied\n",
+            "ORA-01017: invalid username/password; logon denied",
+        ),
+    ],
+)
+def test_kerberos_failures_and_a_kinit_that_recovered(body: str, line: str) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == "auth"
+    assert annotation.error_line == line
+
+
+def test_a_table_in_a_schema_named_temp_is_a_table() -> None:
+    assert extract_entities(["dwh=> INSERT INTO temp.qz_stage SELECT * FROM qz.src;"])["tables"][0] == "temp.qz_stage"
+
+
+def test_hostile_command_lines_cost_linear_time() -> None:
+    import time
+
+    for reader, unit in ((target_above, "/ + cp x "), (program_above, "03:00:01 python ")):
+        start = time.process_time()
+        reader([unit * (40_000 // len(unit))] * 5)
+        assert time.process_time() - start < 1.0

@@ -910,9 +910,10 @@ _TRANSLATED: tuple[_Words, ...] = (
     _words(
         "db_error",
         WORDS,
-        r"\btransaktionsprotokoll\b[^.;]{0,80}\bvoll\b|\bjournal des transactions\b[^.;]{0,80}\bplein\b|"
-        r"\bregistro de transacciones\b[^.;]{0,80}\blleno\b|\blog delle transazioni\b[^.;]{0,80}\bpieno\b|"
-        r"\blog de transações\b[^.;]{0,80}\bcheio\b|\btransactielogboek\b[^.;]{0,80}\bvol\b",
+        r"\btransaktionsprotokoll\b[^.;]{0,80}\bist\b[^.;]{0,60}\bvoll\.?$|"
+        r"\bjournal des transactions\b[^.;]{0,80}\best plein\b|"
+        r"\bregistro de transacciones\b[^.;]{0,80}\bestá lleno\b|\blog delle transazioni\b[^.;]{0,80}\bè pieno\b|"
+        r"\blog de transações\b[^.;]{0,80}\bestá cheio\b|\btransactielogboek\b[^.;]{0,80}\bis vol\b",
         shadows="disk_full",
     ),
     # PowerShell's "Cannot find path 'X' because it does not exist." in its other languages
@@ -1045,7 +1046,7 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         "db_error",
         WORDS,
         # a deadlock, a duplicate key, a table that is not there, in every language above and the first five
-        r"\binterbloqueo\b|\binterblocage\b|\bvictime du blocage\b|\bblocage (?:\(deadlock\) )?détecté\b|"
+        r"\binterbloqueo\b|\binterblocage\b|\bvictime du blocage\b|(?<!aucun )\bblocage (?:\(deadlock\) )?détecté\b|"
         r"\bvranglås\b|\bbaglås\b|\bdödläge\b|"
         r"\bzakleszczeni\w*\b|\bzakleszczon\w*\b|\bvzájemné(?:ho)? zablokování\b|\bвзаимоблокировк\w*\b|"
         r"\bkilitlenme\b|\bimpasse (?:gedetecteerd|detectad[oa])\b|\bstallo rilevato\b|\bverklemmung\b|"

@@ -205,11 +205,11 @@ def program_above(lines: Sequence[str]) -> str | None:
     """The program the last command line in `lines` (the lines above an error, in order) started, or the
     one a wrapper stated as a setting ("script=/x/feed.js"); None when no line says."""
     for line in reversed(lines[-SUBJECT_REACH:]):
-        if "<module>" in line:  # the module-level frame of a Python traceback is the script that was run
-            frame = _MODULE_FRAME.search(line)
-            if frame:
-                return frame.group(1)
-        for launcher in _LAUNCHER.finditer(line):
+        if "<module>" in line and _MODULE_FRAME.search(line):  # the script a Python traceback shows
+            return _outermost_module(lines[-SUBJECT_REACH:], line)
+        for count, launcher in enumerate(_LAUNCHER.finditer(line)):
+            if count == MAX_COMMANDS:
+                break
             if not _in_command_position(line, launcher.start()):
                 continue  # "configuring python logging from x.py" is prose, not a command line
             program = _program_of(line[launcher.end() :].split(), java=launcher.group(1).lower() == "java")
@@ -227,6 +227,18 @@ def program_above(lines: Sequence[str]) -> str | None:
     return None
 
 
+def _outermost_module(lines: Sequence[str], last: str) -> str:
+    """The script a Python traceback's first module-level frame names (an import inside it adds module-level
+    frames of other modules: the first one is the script that was run), from the traceback `last` is in."""
+    end = max(index for index, line in enumerate(lines) if line is last)
+    start = next((i for i in range(end, -1, -1) if lines[i].startswith("Traceback (most recent call last)")), end)
+    for line in lines[start : end + 1]:
+        frame = _MODULE_FRAME.search(line) if "<module>" in line else None
+        if frame:
+            return frame.group(1)
+    return ""
+
+
 _MODULE_FRAME = re.compile(r"^\s*File \"([^\"]+\.pyw?)\", line \d+, in <module>")
 # A Windows prompt starting a program ("D:\\Batch>"D:\\Apps\\Recon.exe" --date 3", "E:\\x>recon.exe /all").
 _WINDOWS_PROGRAM = re.compile(r"^[A-Za-z]:\\[^>]*>\s*\"?((?:[A-Za-z]:\\|\\\\)?[^\"\s>]+\.(?i:exe|com))\"?(?:\s|$)")
@@ -241,6 +253,11 @@ _WRAPPERS = frozenset(
     "systemd-run nohup nice ionice timeout env sudo taskset numactl stdbuf time chrt setsid exec su runuser".split()
 )
 _WRAPPER_NUMBER = re.compile(r"[\d.,:-]+[smhd]?")  # "timeout 3600", "nice -n 5", "taskset 0-3", "timeout 2h"
+# Wrapper options whose value is the next argument ("sudo -u hrsvc", "timeout -s KILL", "systemd-run --unit x").
+_WRAPPER_VALUE_OPTIONS = frozenset(
+    "-u --user -g --group -s --signal -k --kill-after --unit -p --property -n --adjustment -c --class -C "
+    "--cpu-list --slice -E --setenv -D --chdir -M --machine".split()
+)
 
 
 def program_reported(below: Sequence[str]) -> str | None:
@@ -257,7 +274,14 @@ def program_reported(below: Sequence[str]) -> str | None:
         if report is None:
             continue
         arguments = report.group(1).split()
+        skip = False
         for index, argument in enumerate(arguments):
+            if skip:  # the value of a wrapper's option ("sudo -u hrsvc")
+                skip = False
+                continue
+            if argument in _WRAPPER_VALUE_OPTIONS:
+                skip = True
+                continue
             if argument in _WRAPPERS or argument[:1] == "-" or "=" in argument or _WRAPPER_NUMBER.fullmatch(argument):
                 continue
             launcher = _LAUNCHER.fullmatch(argument + " ")
@@ -275,7 +299,7 @@ def _in_command_position(line: str, start: int) -> bool:
     "Killed" (bash's report of the command it killed), or with its directory ("/usr/bin/python3")."""
     if start > 0 and line[start - 1] in "/\\":
         return True
-    before = line[:start].rstrip()
+    before = line[max(0, start - 40) : start].rstrip()  # (a bounded window: a line may hold many launchers)
     # a wrapper's timestamp before the command ("feed: 2031-02-03 03:00:01 php -d x=1 /x/run.php")
     return (
         not before or before[-1] in _COMMAND_PROMPT or before.endswith("Killed") or _TIME_END.search(before) is not None
@@ -332,7 +356,7 @@ def input_above(lines: Sequence[str]) -> str | None:
 _SERVER = re.compile(
     r"\bMQSERVER=[^/\s]+/\w+/([A-Za-z][\w.-]*)\(|\bdestination host is:?\s*\"?([A-Za-z][\w.-]*)|"
     r"\bremote host '([A-Za-z][\w.-]*)|"
-    r"(?<![\w.-])(?i:host|server|hostname|data source)\s*=\s*[\"']?([A-Za-z][\w-]*\.[\w.-]*\w)"
+    r"(?<![\w.-])(?i:host|server|data source)\s*=\s*[\"']?([A-Za-z][\w-]*\.[\w.-]*\w)"
 )
 
 # Where a job writes. A path it states as its destination ("target /x", "Destination : \\s\share",
@@ -356,10 +380,12 @@ _COPY_COMMAND = re.compile(
     re.IGNORECASE,
 )
 _REDIRECT = re.compile(r"(?<!\S)\d?>{1,2}\s*" + _WRITE_PATH)  # not a prompt's ">" ("E:\\jobs>cmd")
-_OUTPUT_OPTION = re.compile(  # not "-f": a file some tools write (pg_dump) and others read (psql, bpbackup)
-    r"(?<!\S)(?:-o|--out\w*|--output[\w-]*|--file|--target[\w-]*|--destination[\w-]*|-OutFile|-FilePath|"
+_OUTPUT_OPTION = re.compile(  # not "-f" or "--file": what some tools write (pg_dump) and others read (psql, az)
+    r"(?<!\S)(?:-o|--out\w*|--output[\w-]*|--target[\w-]*|--destination[\w-]*|-OutFile|-FilePath|"
     r"-Destination|-LiteralPath)(?:\s+|=)" + _WRITE_PATH
 )
+# A line that writes the job's own log ("+ echo 'x' >> /var/log/etl/x.log"): not where the job's data went.
+_LOG_WRITE = re.compile(r"(?:^|[\s+:>])(?:echo|printf|logger)\s")
 _WINDOWS_OPTION = re.compile(r"/[A-Za-z]+(?::\S*)?")
 # A routine a job called: "EXEC dbo.usp_x @d='...'", "CALL s.p(...)", "BEGIN pkg.proc(...); END;",
 # "executing etl.usp_x", SQL Server's "Msg 1205, ..., Procedure etl.usp_x, Line 88" header (and its
@@ -367,8 +393,10 @@ _WINDOWS_OPTION = re.compile(r"/[A-Za-z]+(?::\S*)?")
 # that completed ("PL/SQL procedure successfully completed.") or that a later statement followed is not where
 # the failure was.
 _ROUTINE_NAME = r"\[?([A-Za-z_][\w$#]*\]?\.\[?[A-Za-z_][\w$#]*(?:\]?\.\[?[A-Za-z_][\w$#]*)?)\]?"
-_ROUTINE_CALL = re.compile(
-    r"(?i:\b(?:exec(?:ute)?|call|begin|executing|calling)\s+(?:procedure\s+)?)" + _ROUTINE_NAME + r"(?![\w.])"
+_ROUTINE_CALL = re.compile(  # the name, then its arguments, the statement's end or the line's
+    r"(?i:\b(?:exec(?:ute)?|call|begin|executing|calling)\s+(?:procedure\s+)?)"
+    + _ROUTINE_NAME
+    + r"(?=\s*(?:\(|@|;|['\"?:]|$)|\s+(?:on|with|at|against)\b)"
 )
 _ROUTINE_AT = re.compile(
     r"(?i:\b(?:procedure|procedimiento|prozedur|procédure|procedura|procedimento)\s+)\[?([\w$#.\[\]]+?)\]?,\s*\w+\s+\d|"
@@ -380,22 +408,35 @@ _AFTER_CALL = re.compile(
 )
 
 
-def target_above(lines: Sequence[str]) -> str | None:
+def target_above(lines: Sequence[str], *, remote_only: bool = False) -> str | None:
     """Where the job was writing: the destination the last line in `lines` (the lines up to an error, in
     order) that names one gives, or None. What a full disk or a refused write is about when its own message
-    does not say (gzip's "stdout: No space left on device", gsutil's "does not have storage.objects.create")."""
+    does not say (gzip's "stdout: No space left on device", gsutil's "does not have storage.objects.create").
+    remote_only: only a store or share (a URL, "\\\\server\\share"): a copy to a local path that was refused
+    was reading from elsewhere (a download), and a local write refused names its path in the message."""
     for line in reversed(lines[-SUBJECT_REACH:]):
         if "/" not in line and "\\" not in line:
             continue
         target = _target_of(line)
         if target:
-            return target
+            return target if not remote_only or _is_remote(target) else None
     return None
+
+
+def is_code_file(path: str) -> bool:
+    """A program's or a script's file ("/x/run.sh", "E:\\x\\Export.ps1:71"), not data a job writes."""
+    return _CODE_FILE.fullmatch(path.rsplit(":", 1)[0] if re.search(r":\d+$", path) else path) is not None
+
+
+def _is_remote(path: str) -> bool:
+    return path.startswith(("\\\\", "//")) or ("://" in path and not path.startswith("file:"))
 
 
 def _target_of(line: str) -> str | None:
     """The destination one line names, or None."""
-    for command in _COPY_COMMAND.finditer(line):
+    for count, command in enumerate(_COPY_COMMAND.finditer(line)):
+        if count == MAX_COMMANDS:  # a line is one command line, with a pipe or two, not hundreds
+            break
         if not _in_command_position(line, command.start()):
             continue
         windows = command.group(1).lower() in ("copy", "move", "xcopy", "robocopy", "copy-item", "move-item")
@@ -410,14 +451,22 @@ def _target_of(line: str) -> str | None:
                 paths.append(path.group(1))
         if len(paths) >= 2 or (paths and "://" in paths[-1]):
             return paths[-1]
-    for archiver in _ARCHIVER.finditer(line):
+    for count, archiver in enumerate(_ARCHIVER.finditer(line)):
+        if count == MAX_COMMANDS:
+            break
         if _in_command_position(line, archiver.start()):
             archive = _archive_of(archiver.group(1).lower(), line[archiver.end() :].split())
             if archive:
                 return archive
     for pattern in (_OUTPUT_OPTION, _REDIRECT, _STATED_TARGET):
+        if pattern is _REDIRECT and _LOG_WRITE.search(line):
+            continue
         for match in pattern.finditer(line):
             value = match.group(1).rstrip(".:")
+            if pattern is _STATED_TARGET and value.startswith(("http://", "https://")):
+                continue  # "connecting to https://x": a service, not a place a file is written
+            if pattern is _REDIRECT and value.endswith(".log"):
+                continue  # "... >> /var/log/x.log": the job's own log
             if len(value) > 1 and value != "/dev/null" and not _CODE_FILE.fullmatch(value):
                 return value
     return None
@@ -453,7 +502,7 @@ def routine_near(above: Sequence[str], below: Sequence[str]) -> str | None:
             return _unbracketed(next(group for group in match.groups() if group))
     for line in reversed(above[-SUBJECT_REACH:]):
         match = _ROUTINE_CALL.search(line)
-        if match:
+        if match and not _CODE_FILE.fullmatch(match.group(1)):  # "executing load_emp.sql" runs a script
             return _unbracketed(match.group(1))
         if _AFTER_CALL.search(line):
             return None  # the statement that failed came after any call above
@@ -471,12 +520,15 @@ _STATEMENT = re.compile(
 )
 
 
+_SQL_PROMPT = re.compile(r"^\s*(?:\S*(?:SQL|=[>#-])>|\d+>)")
+
+
 def statement_table_above(above: Sequence[str]) -> str | None:
     """The table of the last statement a SQL client echoed in `above` (the lines up to an error, in order):
     what a statement that timed out was working on, when no routine is named. None when there is none."""
     for line in reversed(above[-SUBJECT_REACH:]):
         match = _STATEMENT.match(line)
-        if match:
+        if match and ("." in match.group(1) or _SQL_PROMPT.match(line)):  # "Update available for x" is prose
             return _unbracketed(match.group(1)).replace('"', "").replace("`", "")
     return None
 
@@ -509,6 +561,9 @@ def _unbracketed(name: str) -> str:
     return name.replace("[", "").replace("]", "")
 
 
+# How many commands of one line are read (a line is a command with a pipe or two; a hostile line of
+# thousands would make every reader quadratic).
+MAX_COMMANDS = 4
 # How far above an error line the program it ran or the data it read is looked for, in lines (a job's progress
 # can print hundreds of lines between its command and its failure; a 10,000-line joblog is not read whole).
 SUBJECT_REACH = 1000

@@ -264,8 +264,10 @@ RULES: tuple[Rule, ...] = (
         # a keytab or Kerberos named with what went wrong: "kinit -kt x.keytab p@R" is a command, not a failure
         r"kinit:|GSSException|No valid credentials provided|Preauthentication failed|Client cannot authenticate|"
         r"Clock skew too great|(?i:\b(?:kerberos|keytab)\b[^;]{0,80}?\b(?:fail\w*|error|denied|expired|invalid|"
-        r"cannot|could not|unable|not found|no such|no suitable|contains no|rejected|unreadable)\b|"
-        r"\b(?:fail\w*|error|cannot|could not|unable to|bad|invalid|unreadable)\b[^;]{0,60}?\b(?:kerberos|keytab)\b)",
+        r"cannot|can't|could not|unable|not found|no such|no suitable|no valid|contains no|rejected|unreadable|"
+        r"does not|doesn't)\b|"
+        r"\b(?:fail\w*|error|cannot|can't|could not|unable to|bad|invalid|unreadable|not found|no valid|does not|"
+        r"doesn't)\b[^;]{0,60}?\b(?:kerberos|keytab)\b)",
         4,
         ("principals", "users", "hosts"),
         "Kerberos authentication failed for {entity} (keytab, ticket or principal)",

@@ -43,6 +43,7 @@ from twspulse.models.annotate.key_entities import (
     extract,
     host_port,
     input_above,
+    is_code_file,
     is_prose_word,
     job_above,
     login_above,
@@ -70,6 +71,11 @@ from twspulse.models.annotate.rule_base import (
 
 ENGINE = "rules"
 _KINIT = "kinit: "  # the Kerberos client's own messages
+_KERBEROS_WORDS = re.compile(r"(?i)kerberos|\bgss|\btgt\b|credentials|sasl|cannot authenticate")
+# A ticket obtained after all: klist's "Default principal:", a wrapper's "ticket obtained", "kinit ... ok".
+_TICKET_OBTAINED = re.compile(
+    r"(?i)\bticket (?:obtained|granted|acquired)\b|^Default principal:|\bkinit\b.*\b(?:ok|succeeded)\b"
+)
 # Words that report an outcome, not its cause ("FAILED", "ended RC=8", "returned 2", "exit code 3", "NOTOK").
 _OUTCOME = re.compile(
     r"(?i)\b(?:fail(?:ed|ure|s)?|fehlgeschlagen|ended|returned|exit(?:ed)?|status|rc|errorlevel|return code|notok)\b"
@@ -312,13 +318,12 @@ class RulesEngine:
         best, chosen_by_model = _best(matches), None
         if best is not None and self.line_model is not None:
             best, chosen_by_model = _learned_choice(self.line_model, best, matches, joblog)
-        best = _explained_ticket(_explained_timeout(_explained_kill(best, matches), matches), matches)
+        best = _explained_ticket(_explained_timeout(_explained_kill(best, matches), matches), matches, joblog.lines)
         context = _context_entities(joblog, best.line_no if best else None)
         if best is None:
             return self._unmatched(run, joblog, context)
         line_entities = _locations_first(extract([best.english or best.text]), best.english or best.text)
-        named = bool(line_entities.get("paths") or line_entities.get("tables"))
-        subject = _subject(best.rule.category, joblog, best.line_no, named_thing=named)
+        subject = _subject(best.rule.category, joblog, best.line_no, line_entities)
         entities = merge(line_entities, context, subject)
         kind, entity = _entity(best.rule, line_entities, entities)
         if entity and kind in ("hosts", "ips") and best.rule.category in _PORT_FAMILIES:
@@ -841,11 +846,11 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
     return merge(located, stated, extract(near), extract(errors), extract(head))
 
 
-def _subject(category: str, joblog: Joblog, line_no: int, *, named_thing: bool) -> Entities:
+def _subject(category: str, joblog: Joblog, line_no: int, line_entities: Entities) -> Entities:
     """What the failure of `category` at `line_no` happened to (SUBJECT_KINDS: the first kind found), read
-    from the lines up to it (and, for a routine or a program bash reports, the few below). A refused access
-    whose line names a path or a table is about that: where the job was writing is named only when the line
-    names neither."""
+    from the lines up to it (and, for a routine or a program bash reports, the few below). Where the job was
+    writing is named only when the line names no data path (a script's own location does not count) and, for a
+    refused access, no table either, and then only a store or share (a download refused was a read)."""
     lines = joblog.lines[joblog.frame.body_first_line - 1 : line_no]
     below = joblog.lines[line_no : line_no + 3]
     for kind in SUBJECT_KINDS.get(category, ()):
@@ -855,7 +860,11 @@ def _subject(category: str, joblog: Joblog, line_no: int, *, named_thing: bool) 
         elif kind == "inputs":
             value = input_above(lines)
         elif kind == "targets":
-            value = None if category == "permission" and named_thing else target_above(lines)
+            named = any(not is_code_file(path) for path in line_entities.get("paths", ()))
+            refused = category == "permission"
+            if named or (refused and line_entities.get("tables")):
+                continue
+            value = target_above(lines, remote_only=refused)
         elif kind == "routines":
             value = routine_near(lines[:-1], below)
         elif kind == "statement_tables":
@@ -971,12 +980,19 @@ def _explained_timeout(best: Match | None, matches: list[Match]) -> Match | None
     return min(earlier, key=lambda m: m.line_no) if earlier else best
 
 
-def _explained_ticket(best: Match | None, matches: list[Match]) -> Match | None:
-    """A refused login after `kinit` failed ("kinit: Preauthentication failed ...") is that failure's
-    consequence: the ticket it would have used was never obtained, so kinit's own message is the cause."""
+def _explained_ticket(best: Match | None, matches: list[Match], lines: tuple[str, ...]) -> Match | None:
+    """A Kerberos refusal after `kinit` failed ("kinit: Preauthentication failed ...") is that failure's
+    consequence: the ticket it would have used was never obtained, so kinit's own message is the cause. Not
+    when a ticket was obtained in between (a retry that worked), nor for a refusal of another kind (a
+    database password): those say something of their own."""
     if best is None or best.rule.category != "auth" or best.text.startswith(_KINIT):
         return best
-    return next((m for m in matches if m.line_no < best.line_no and m.text.startswith(_KINIT)), best)
+    if best.rule.name != "kerberos" and _KERBEROS_WORDS.search(best.text) is None:
+        return best
+    kinit = next((m for m in matches if m.line_no < best.line_no and m.text.startswith(_KINIT)), None)
+    if kinit is None or any(_TICKET_OBTAINED.search(line) for line in lines[kinit.line_no : best.line_no - 1]):
+        return best
+    return kinit
 
 
 def _explained_kill(best: Match | None, matches: list[Match]) -> Match | None:
