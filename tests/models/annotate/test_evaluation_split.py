@@ -47,6 +47,8 @@ HELD_OUT = [
     "blind29",
     "blind30",
     "blind31",
+    "blind32",
+    "blind33",
 ]
 
 
