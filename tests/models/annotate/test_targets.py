@@ -642,3 +642,36 @@ def test_hostile_command_lines_cost_linear_time() -> None:
         start = time.process_time()
         reader([unit * (40_000 // len(unit))] * 5)
         assert time.process_time() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    ("body", "category", "line"),
+    [
+        (  # the program meant to write x was killed: "cannot access x" is the consequence
+            "[qz] 01:20:01 timeout --verbose 5400 qzshape -m bus -o /srv/qz/out/shaped /srv/qz/in/feed.zip\n"
+            "timeout: sending signal TERM to command ‘qzshape’\n"
+            "[qz] 02:50:01 ls /srv/qz/out/shaped\n"
+            "ls: cannot access '/srv/qz/out/shaped': No such file or directory\n",
+            "timeout",
+            "timeout: sending signal TERM to command ‘qzshape’",
+        ),
+        (
+            "qz: java -jar /srv/qz/lib/qz-validator.jar -i /srv/qz/in/feed.zip -o /srv/qz/out/validation\n"
+            "java.lang.UnsupportedClassVersionError: org/qz/Main has been compiled by a more recent version of the "
+            "Java Runtime (class file version 61.0)\n"
+            "jq: error: Could not open /srv/qz/out/validation/report.json: No such file or directory\n",
+            "dependency",
+            "java.lang.UnsupportedClassVersionError: org/qz/Main has been compiled by a more recent version of the "
+            "Java Runtime (class file version 61.0)",
+        ),
+        (
+            "java.io.FileNotFoundException: /mnt/qz/in/a.csv (Brak dostępu)\n",
+            "permission",
+            "java.io.FileNotFoundException: /mnt/qz/in/a.csv (Brak dostępu)",
+        ),
+    ],
+)
+def test_a_missing_output_of_a_failed_command_is_its_consequence(body: str, category: str, line: str) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == category
+    assert annotation.error_line == line

@@ -432,6 +432,12 @@ def _is_remote(path: str) -> bool:
     return path.startswith(("\\\\", "//")) or ("://" in path and not path.startswith("file:"))
 
 
+def target_of(line: str) -> str | None:
+    """The destination one line names (a copy's target, a redirection, an output option, a stated
+    destination), or None."""
+    return _target_of(line) if "/" in line or "\\" in line else None
+
+
 def _target_of(line: str) -> str | None:
     """The destination one line names, or None."""
     for count, command in enumerate(_COPY_COMMAND.finditer(line)):

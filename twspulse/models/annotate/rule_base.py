@@ -311,7 +311,10 @@ RULES: tuple[Rule, ...] = (
         "permission_denied",
         "permission",
         r"Permission denied|PermissionError|AccessDeniedException|Access is denied|\bEACCES\b|\[Errno 13\]|"
-        r"Operation not permitted|\bEPERM\b|Read-only file system",
+        r"Operation not permitted|\bEPERM\b|Read-only file system|"
+        # Java's "FileNotFoundException: x (Permission denied)" with the C library's text in other languages
+        r"FileNotFoundException: .{1,300}\((?:Brak dostępu|Keine Berechtigung|Permission non accordée|Permiso denegado|"
+        r"Permesso negato|Permissão negada|Toegang geweigerd|Přístup odepřen|Отказано в доступе|Åtkomst nekad)\)",
         3,
         _FILE,
         "Permission denied on {entity} for the job's user",

@@ -52,6 +52,7 @@ from twspulse.models.annotate.key_entities import (
     routine_near,
     statement_table_above,
     target_above,
+    target_of,
 )
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.line_model import LineModel, preferred_line, shipped_model
@@ -81,6 +82,8 @@ _OUTCOME = re.compile(
     r"(?i)\b(?:fail(?:ed|ure|s)?|fehlgeschlagen|ended|returned|exit(?:ed)?|status|rc|errorlevel|return code|notok)\b"
 )
 PROGRAM_TRACE_REACH = 40  # how far below an error a runtime's trace may name the script it ran
+CAUSE_MIN_SCORE = 30  # a failure strong enough to have left its outputs unwritten
+OUTPUT_REACH = 200  # how far above that failure its command is looked for
 _DURING_HANDLING = "During handling of the above exception, another exception occurred"
 # A DROP statement echoed by a SQL client ("DROP TABLE x;", "SQL> drop table x;", "1> DROP VIEW v") and the
 # "does not exist" a database answers when the object is not there; how far above the answer the statement is.
@@ -403,7 +406,7 @@ class RulesEngine:
             if scored:
                 # ties: the rule listed first, but any family's reading before the bare "an exception was thrown"
                 found.append(max(scored, key=lambda match: (match.score, match.rule.name != _GENERIC_RULE)))
-        return _raised_instead(_headers_to_messages(found, body, first), body, first)
+        return _unwritten_outputs(_raised_instead(_headers_to_messages(found, body, first), body, first), body, first)
 
     @property
     def catalog(self) -> Catalog:
@@ -771,6 +774,26 @@ def _raised_instead(found: list[Match], body: tuple[str, ...], first: int) -> li
             by_line[first + raised] = replace(match, line_no=first + raised, text=body[raised].strip())
         del by_line[match.line_no]
     return sorted(by_line.values(), key=lambda m: m.line_no)
+
+
+def _unwritten_outputs(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
+    """A missing file that an earlier failed command was to write (its "-o x", "--output x" or copy target,
+    or a file under it) is that failure's consequence: "ls: cannot access x" or "jq: could not open x/report.json"
+    after the program meant to write x was killed or could not start. It gets a penalty (QUIET_PENALTY)."""
+    causes = [m for m in found if m.rule.category != "missing_file" and m.score >= CAUSE_MIN_SCORE]
+    if not causes or all(m.rule.category != "missing_file" for m in found):
+        return found
+    kept = []
+    for match in found:
+        cause = next((c for c in causes if c.line_no < match.line_no), None)
+        if match.rule.category == "missing_file" and cause is not None:
+            above = body[max(0, cause.line_no - first - OUTPUT_REACH) : cause.line_no - first]
+            outputs = [target.rstrip("/\\") for line in above if (target := target_of(line))]
+            paths = extract_entities([match.text]).get("paths", [])
+            if any(path == out or path.startswith((out + "/", out + "\\")) for path in paths for out in outputs):
+                match = replace(match, score=match.score - QUIET_PENALTY)
+        kept.append(match)
+    return kept
 
 
 def _dropped_absent(body: tuple[str, ...], index: int, text: str) -> int:
