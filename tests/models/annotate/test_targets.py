@@ -675,3 +675,39 @@ def test_a_missing_output_of_a_failed_command_is_its_consequence(body: str, cate
     annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
     assert annotation.category == category
     assert annotation.error_line == line
+
+
+@pytest.mark.parametrize(
+    ("body", "category", "named"),
+    [
+        (
+            "        4 //QZIN     DD DSN=QZ.PROD.IN.&DAY,DISP=SHR\n"
+            "          IEFC653I SUBSTITUTION JCL - DSN=QZ.PROD.IN.D310203,DISP=SHR\n"
+            "IEF212I QZJOB01 STEP010 QZIN - DATA SET NOT FOUND\n",
+            "missing_file",
+            "QZ.PROD.IN.D310203",
+        ),  # the DD's data set, symbols substituted
+        (
+            "mc: <ERROR> Failed to copy `/srv/qz/a.mp4`. Storage backend has reached its minimum free drive "
+            "threshold. Please delete a few objects to proceed.\n",
+            "disk_full",
+            None,
+        ),
+        (
+            "sox FAIL formats: can't open input file `/srv/qz/in/spot.wav': WAVE: RIFF header not found\n",
+            "data_quality",
+            "/srv/qz/in/spot.wav",
+        ),
+        (
+            "Caused by: org.apache.camel.ResolveEndpointFailedException: Failed to resolve endpoint: "
+            "ftps://qz.test:990/in?passiveModee=true due to: There are 1 parameters that couldn't be set on the "
+            "endpoint. Unknown parameters=[{passiveModee=true}]\n",
+            "script_error",
+            None,
+        ),
+    ],
+)
+def test_data_sets_thresholds_headers_and_unknown_parameters(body: str, category: str, named: str | None) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == category
+    assert named is None or named in annotation.root_cause

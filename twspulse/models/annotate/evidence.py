@@ -737,6 +737,22 @@ _LEXICON: tuple[_Words, ...] = (
         shadows="oom",
     ),
     _words("timeout", WORDS, r"\b(?:cancell?ed|killed|terminated)\b[^;]{0,80}\bdue to time ?limit\b"),
+    # a store that has reached its free-space floor ("minimum free drive threshold", MinIO's), a parameter an
+    # endpoint or command does not know (the job's configuration), a file whose format header is not there
+    _words("disk_full", WORDS, r"\bminimum free (?:drive|disk|space) threshold\b|\breached its (?:disk )?quota\b"),
+    _words(
+        "script_error",
+        WORDS,
+        r"\bunknown parameters?\s*[=:]|\bparameters? that couldn't be set\b|\bunrecognized (?:option|parameter)s?\b",
+        shadows="network",
+    ),
+    _words(
+        "data_quality",
+        WORDS,
+        r"\b(?:riff|wave?|file|format|magic|zip|png|jpe?g|pdf) header "
+        r"(?:not found|missing|invalid|is invalid|corrupt)\b",
+        shadows="missing_file",
+    ),
     # PostScript interpreters' (Ghostscript's) error names: "Error: /undefinedfilename in (x.pdf)"
     _words("missing_file", WORDS, r"\bError: /undefinedfilename\b"),
     _words("permission", WORDS, r"\bError: /invalidfileaccess\b"),

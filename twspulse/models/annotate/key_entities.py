@@ -562,6 +562,28 @@ def job_above(above: Sequence[str]) -> str | None:
     return None
 
 
+# z/OS's "IEF212I JOB STEP DDNAME - DATA SET NOT FOUND" names a DD; the JCL listing above gives its data set
+# ("//CDRIN DD DSN=A.B.C,DISP=SHR", and the symbols substituted on the next line: "IEFC653I SUBSTITUTION JCL -
+# DSN=A.B.D251217,DISP=SHR").
+_DD_NOT_FOUND = re.compile(r"\bIEF212I\s+(?:\S+\s+){1,3}?(\S+) - DATA SET NOT FOUND")
+_DSN = re.compile(r"\bDSN(?:AME)?=([A-Z0-9.#$@&()+-]+)")
+
+
+def dd_data_set(error: str, above: Sequence[str]) -> str | None:
+    """The data set the DD an IEF212I `error` names was to be, from the JCL listing in `above`, or None."""
+    reported = _DD_NOT_FOUND.search(error) if "IEF212I" in error else None
+    if reported is None:
+        return None
+    statement = re.compile(rf"//{re.escape(reported.group(1))}\s+DD\b")
+    for index in range(len(above) - 1, -1, -1):
+        if statement.search(above[index]):
+            following = above[index + 1] if index + 1 < len(above) else ""
+            data_set = _DSN.search(following) if "IEFC653I" in following else None
+            data_set = data_set or _DSN.search(above[index])
+            return data_set.group(1) if data_set else None
+    return None
+
+
 def _unbracketed(name: str) -> str:
     """A SQL Server name without its brackets ("[etl].[usp_x]" -> "etl.usp_x")."""
     return name.replace("[", "").replace("]", "")

@@ -724,7 +724,8 @@ RULE_HINT_WORDS = (
     "internal or external command", "parameter name", "bind parameter", "argument for parameter",
     "bytes failed", "time limit", "find or open", "sqlcode", "input sequence", "byte sequence", "numeric field",
     "nt_status", "provide memory", "in use by job", "allocate a record", "suitable driver",
-    "undefinedfilename", "invalidfileaccess", "vmerror",
+    "undefinedfilename", "invalidfileaccess", "vmerror", "free drive", "unknown parameter", "header not found",
+    "unrecognized option",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

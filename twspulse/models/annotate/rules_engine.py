@@ -40,6 +40,7 @@ from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
 from twspulse.models.annotate.evidence import CODE, read_line, without_zero_counts
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import (
+    dd_data_set,
     extract,
     host_port,
     input_above,
@@ -326,6 +327,9 @@ class RulesEngine:
         if best is None:
             return self._unmatched(run, joblog, context)
         line_entities = _locations_first(extract([best.english or best.text]), best.english or best.text)
+        data_set = dd_data_set(best.text, joblog.lines[: best.line_no - 1])
+        if data_set:  # the DD's data set, which the message names only by its DD
+            line_entities = {**line_entities, "paths": [*line_entities.get("paths", []), data_set]}
         subject = _subject(best.rule.category, joblog, best.line_no, line_entities)
         entities = merge(line_entities, context, subject)
         kind, entity = _entity(best.rule, line_entities, entities)
