@@ -711,3 +711,13 @@ def test_data_sets_thresholds_headers_and_unknown_parameters(body: str, category
     annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
     assert annotation.category == category
     assert named is None or named in annotation.root_cause
+
+
+def test_an_echoed_statement_is_not_read_for_its_identifiers() -> None:
+    annotation = _annotate(
+        "IMPORT FROM CSV FILE '/srv/qz/in/hdr.csv' INTO \"QZ\".\"HDR\" WITH ERROR LOG '/srv/qz/in/hdr.err'\n"
+        "* 258: insufficient privilege: Detailed info for this error can be found with guid '4E1B9C2D'\n"
+        "CALL SYS.GET_INSUFFICIENT_PRIVILEGE_ERROR_DETAILS('4E1B9C2D', ?)\n"
+    )
+    assert annotation.category == "permission"
+    assert annotation.error_line.startswith("* 258: insufficient privilege")

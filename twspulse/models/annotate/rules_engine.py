@@ -73,6 +73,15 @@ from twspulse.models.annotate.rule_base import (
 
 ENGINE = "rules"
 _KINIT = "kinit: "  # the Kerberos client's own messages
+# A SQL statement a client echoes, in its upper-case shape ("CALL SYS.GET_INSUFFICIENT_PRIVILEGE_ERROR_DETAILS(...)",
+# "IMPORT FROM CSV FILE ... ERROR LOG 'x.err'"): its identifiers and clauses are names, not a failure's words.
+_SQL_ECHO = re.compile(
+    r"(?:[\w.-]{0,30}(?:SQL|=[>#-])>\s*|\d{1,4}>\s*)?(?:CALL [\w.$#\"]+\s*\(|SELECT\s|INSERT (?:INTO|OVERWRITE)\s|"
+    r"UPDATE [\w.$#\"]+ SET\s|DELETE FROM\s|MERGE INTO\s|"
+    r"CREATE (?:OR REPLACE |UNIQUE |GLOBAL TEMPORARY )?(?:TABLE|INDEX|VIEW|PROCEDURE)\s|"
+    r"ALTER (?:TABLE|INDEX|SESSION|SYSTEM)\s|TRUNCATE TABLE\s|GRANT \w+ ON\s|IMPORT FROM\s|EXPORT [\w.$#\"*]+ AS\s|"
+    r"EXEC(?:UTE)? [\w.$#\[\]]+|WITH \w+ AS\s)"
+)
 _KERBEROS_WORDS = re.compile(r"(?i)kerberos|\bgss|\btgt\b|credentials|sasl|cannot authenticate")
 # A ticket obtained after all: klist's "Default principal:", a wrapper's "ticket obtained", "kinit ... ok".
 _TICKET_OBTAINED = re.compile(
@@ -393,6 +402,8 @@ class RulesEngine:
         for line_no, text in candidates.items():
             index = line_no - first
             if not text or _NEVER.search(text) or ECHOED_COMMAND.match(text) or _is_python_source(body, index):
+                continue
+            if _SQL_ECHO.match(text):  # a statement a client echoed
                 continue
             line_score = _LineScore(text, _trace_headline_bonus(body, index) - _dropped_absent(body, index, text))
             scored = _read(text, line_no, line_score, own_job)
