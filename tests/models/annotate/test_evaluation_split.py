@@ -49,6 +49,8 @@ HELD_OUT = [
     "blind31",
     "blind32",
     "blind33",
+    "blind34",
+    "blind35",
 ]
 
 
