@@ -169,10 +169,14 @@ _MYSQL_CATEGORY: dict[int, Category] = {
 }  # fmt: skip
 # Database products' own error codes, from their message references: the code settles the family even
 # when its text has a misleading word ("ORA-00054: resource busy ... or timeout expired" is a lock conflict).
+# SQL Server's "Msg 9002, Level 17" in the client's language ("Meldung 9002, Ebene 17"): its words, for the
+# code read here and for the header the engine moves to its message (rules_engine._SQLSERVER_HEADER).
+SQLSERVER_MESSAGE_WORDS = ("Msg", "Meldung", "Mens.", "Messaggio", "Mensagem", "Bericht", "Komunikat")
+SQLSERVER_MESSAGE = "(?:" + "|".join(map(re.escape, SQLSERVER_MESSAGE_WORDS)) + ")"
+SQLSERVER_LEVEL = "(?:Level|Ebene|Niveau|Nivel|Livello|Nível|Poziom)"
 _PRODUCT_CODE = re.compile(
     r"(?<!MONMSG )(?<!MSGID\()\b(ORA-\d{5}|SQL\d{4,5}[NCW]|E11000|CPF\d{4})\b|"
-    r"\b(?:Msg|Meldung|Mens\.|Messaggio|Mensagem|Bericht|Komunikat) (\d{1,6}), "
-    r"(?:Level|Ebene|Niveau|Nivel|Livello|Nível|Poziom) \d+|"
+    rf"\b{SQLSERVER_MESSAGE} (\d{{1,6}}), {SQLSERVER_LEVEL} \d+|"
     r"(?:^|\s)(\d{6}) \([0-9A-Z]{5}\): "
 )
 

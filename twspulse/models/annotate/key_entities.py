@@ -392,6 +392,8 @@ _WINDOWS_OPTION = re.compile(r"/[A-Za-z]+(?::\S*)?")
 # translations: "Procedimiento", "Prozedur", "Procédure") or Oracle's 'ORA-06512: at "PKG.X", line 214'. A call
 # that completed ("PL/SQL procedure successfully completed.") or that a later statement followed is not where
 # the failure was.
+# The prompt a SQL client echoes a statement after ("SQL> ", "dwh=> ", "1> "), when it shows one.
+_ECHO_PROMPT = r"(?:\S*(?:SQL|=[>#-])>?\s*|\d+>\s*)"
 _ROUTINE_NAME = r"\[?([A-Za-z_][\w$#]*\]?\.\[?[A-Za-z_][\w$#]*(?:\]?\.\[?[A-Za-z_][\w$#]*)?)\]?"
 _ROUTINE_CALL = re.compile(  # the name, then its arguments, the statement's end or the line's
     r"(?i:\b(?:exec(?:ute)?|call|begin|executing|calling)\s+(?:procedure\s+)?)"
@@ -403,7 +405,7 @@ _ROUTINE_AT = re.compile(
     r"\bORA-06512: \w+ \"([^\"]+)\""
 )
 _AFTER_CALL = re.compile(
-    r"^\s*(?:\S*(?:SQL|=[>#-])>?\s*|\d+>\s*)?(?i:select|insert|update|delete|merge|create|alter|drop|truncate|"
+    rf"^\s*{_ECHO_PROMPT}?(?i:select|insert|update|delete|merge|create|alter|drop|truncate|"
     r"copy|with|grant)\b|successfully completed"
 )
 
@@ -415,9 +417,7 @@ def target_above(lines: Sequence[str], *, remote_only: bool = False) -> str | No
     remote_only: only a store or share (a URL, "\\\\server\\share"): a copy to a local path that was refused
     was reading from elsewhere (a download), and a local write refused names its path in the message."""
     for line in reversed(lines[-SUBJECT_REACH:]):
-        if "/" not in line and "\\" not in line:
-            continue
-        target = _target_of(line)
+        target = target_of(line)
         if target:
             return target if not remote_only or _is_remote(target) else None
     return None
@@ -518,7 +518,7 @@ def routine_near(above: Sequence[str], below: Sequence[str]) -> str | None:
 # A statement a SQL client echoes, and the table it works on ("SQL> INSERT /*+ APPEND */ INTO s.t ...",
 # "UPDATE s.t SET", "CREATE INDEX i ON s.t", "MERGE INTO s.t", "REFRESH MATERIALIZED VIEW s.v").
 _STATEMENT = re.compile(
-    r"^\s*(?:\S*(?:SQL|=[>#-])>?\s*|\d+>\s*)?(?i:insert\s+(?:/\*.*?\*/\s*)?(?:into|overwrite\s+table)|update|"
+    rf"^\s*{_ECHO_PROMPT}?(?i:insert\s+(?:/\*.*?\*/\s*)?(?:into|overwrite\s+table)|update|"
     r"delete\s+from|merge\s+into|create\s+(?:or\s+replace\s+)?(?:temp(?:orary)?\s+)?table|"
     r"create\s+(?:unique\s+)?(?:(?:non)?clustered\s+)?index\s+\S+\s+on|alter\s+table|truncate\s+table|"
     r"refresh\s+materialized\s+view(?:\s+concurrently)?)\s+(?i:if\s+(?:not\s+)?exists\s+)?"

@@ -37,7 +37,14 @@ from twspulse.joblog.entities import Entities, code_location, extract_entities, 
 from twspulse.joblog.error_lines import ECHOED_COMMAND, MAX_CHARS, ErrorLine
 from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
-from twspulse.models.annotate.evidence import CODE, read_line, without_zero_counts
+from twspulse.models.annotate.evidence import (
+    CODE,
+    SQLSERVER_LEVEL,
+    SQLSERVER_MESSAGE,
+    SQLSERVER_MESSAGE_WORDS,
+    read_line,
+    without_zero_counts,
+)
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import (
     dd_data_set,
@@ -197,8 +204,8 @@ _SIGNAL_REPORT = re.compile(
 # (42S02): SQL compilation error:" then "Object 'X' does not exist or not authorized.".
 # SQL Server's header in the client's language ("Meldung 9002, Ebene 17, Status 4, Server S, Prozedur p, Zeile 8").
 _SQLSERVER_HEADER = (
-    r"(?:Msg|Meldung|Mens\.|Messaggio|Mensagem|Bericht|Komunikat) \d+, (?:Level|Ebene|Niveau|Nivel|Livello|Nível|"
-    r"Poziom) \d+, (?:State|Status|État|Etat|Estado|Stato|Stan) \d+(?:, (?:Server|Serveur|Servidor|Serwer|Procedure|"
+    rf"{SQLSERVER_MESSAGE} \d+, {SQLSERVER_LEVEL} \d+, "
+    r"(?:State|Status|État|Etat|Estado|Stato|Stan) \d+(?:, (?:Server|Serveur|Servidor|Serwer|Procedure|"
     r"Prozedur|Procédure|Procedimiento|Procedura|Procedimento|Procedur) [^,]+)*(?:, (?:Line|Zeile|Ligne|Línea|Riga|"
     r"Linha|Regel|Wiersz) \d+)?"
 )
@@ -208,7 +215,7 @@ _CODE_HEADER = re.compile(
     r"SQLState = [0-9A-Z]{5}, NativeError = -?\d+)$"  # bcp's, then "Error = [Microsoft]...message"
 )
 _CODE_TRAILER = re.compile(rf"^{_SQLSERVER_HEADER}\.$")
-_HEADER_START = ("Msg ", "Meldung ", "Mens. ", "Messaggio ", "Mensagem ", "Bericht ", "Komunikat ", "SQLState = ")
+_HEADER_START = (*(f"{word} " for word in SQLSERVER_MESSAGE_WORDS), "SQLState = ")
 # PowerShell's error record: the cmdlet's name, " : ", the message ("Invoke-Sqlcmd : The transaction log ...").
 _CMDLET_ERROR = re.compile(r"^[A-Z][a-z]+-[A-Z][A-Za-z]+ : \S")
 _HEADER_PLACE = re.compile(r"^(?:Server|Procedure) '[^']*'(?:, (?:Procedure '[^']*'|Line \d+))*:?$")
