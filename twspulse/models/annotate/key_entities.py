@@ -169,6 +169,7 @@ _CODE_FILE = re.compile(
     r"r|sas|sql|hql|scala|groovy|ps1|bat|cmd|exe|dll|dtsx|ktr|kjb|hpl|lua|tcl|awk|jl))[\"']?",
     re.IGNORECASE,
 )
+_MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _MAIN_CLASS = re.compile(r"(?<![\w.$])(?:[a-z_]\w*\.)+[A-Z][\w$]*")
 # Options whose value is a library, a configuration or an include, not the program: "-cp lib/*", "--jars a.jar",
 # "--py-files b.py", "-autoexec a.sas", "-init i.sql", "-Dlogging.config=x.groovy", "-c php.ini", "-log x".
@@ -215,6 +216,11 @@ def program_above(lines: Sequence[str]) -> str | None:
             program = _program_of(line[launcher.end() :].split(), java=launcher.group(1).lower() == "java")
             if program:
                 return program
+        wrapper = _WRAPPER_START.search(line) if "-" in line or "/" in line else None
+        if wrapper is not None and _in_command_position(line, wrapper.start()):
+            program = _past_wrappers(line[wrapper.start() :].split())
+            if program and ("/" in program or "\\" in program):  # "timeout waiting for x" is prose
+                return program
         if ">" in line:
             started = _WINDOWS_PROGRAM.match(line)  # 'D:\x>"D:\Apps\Recon.exe" --date 3'
             if started:
@@ -252,6 +258,10 @@ _JOB_REPORT = re.compile(r"\b\d+ (?:Killed|Aborted|Segmentation fault)(?:\s+\(co
 _WRAPPERS = frozenset(
     "systemd-run nohup nice ionice timeout env sudo taskset numactl stdbuf time chrt setsid exec su runuser".split()
 )
+# A command line led by a wrapper that is not also an everyday word ("systemd-run -p MemoryMax=24G /x/engine").
+_WRAPPER_START = re.compile(
+    r"(?:(?<=[/\\])|(?<![\w.~:$-]))(?:systemd-run|nohup|ionice|taskset|numactl|stdbuf|chrt|setsid|runuser)(?=\s)"
+)
 _WRAPPER_NUMBER = re.compile(r"[\d.,:-]+[smhd]?")  # "timeout 3600", "nice -n 5", "taskset 0-3", "timeout 2h"
 # Wrapper options whose value is the next argument ("sudo -u hrsvc", "timeout -s KILL", "systemd-run --unit x").
 _WRAPPER_VALUE_OPTIONS = frozenset(
@@ -273,21 +283,26 @@ def program_reported(below: Sequence[str]) -> str | None:
         report = _JOB_REPORT.search(line) if "Killed" in line or "Aborted" in line or "fault" in line else None
         if report is None:
             continue
-        arguments = report.group(1).split()
-        skip = False
-        for index, argument in enumerate(arguments):
-            if skip:  # the value of a wrapper's option ("sudo -u hrsvc")
-                skip = False
-                continue
-            if argument in _WRAPPER_VALUE_OPTIONS:
-                skip = True
-                continue
-            if argument in _WRAPPERS or argument[:1] == "-" or "=" in argument or _WRAPPER_NUMBER.fullmatch(argument):
-                continue
-            launcher = _LAUNCHER.fullmatch(argument + " ")
-            if launcher is None:
-                return argument.strip("\"'")
-            return _program_of(arguments[index + 1 :], java=launcher.group(1).lower() == "java")
+        return _past_wrappers(report.group(1).split())
+    return None
+
+
+def _past_wrappers(arguments: Sequence[str]) -> str | None:
+    """The program a command line starts past the commands that wrap it and their options and values."""
+    skip = False
+    for index, argument in enumerate(arguments):
+        if skip:  # the value of a wrapper's option ("sudo -u hrsvc")
+            skip = False
+            continue
+        if argument in _WRAPPER_VALUE_OPTIONS:
+            skip = True
+            continue
+        if argument in _WRAPPERS or argument[:1] == "-" or "=" in argument or _WRAPPER_NUMBER.fullmatch(argument):
+            continue
+        launcher = _LAUNCHER.fullmatch(argument + " ")
+        if launcher is None:
+            return argument.strip("\"'")
+        return _program_of(arguments[index + 1 :], java=launcher.group(1).lower() == "java")
     return None
 
 
@@ -325,6 +340,8 @@ def _program_of(arguments: Sequence[str], *, java: bool) -> str | None:
         if pending is not None and _NOT_PROGRAM_OPTION.fullmatch(pending):
             pending = None
             continue
+        if pending == "-m" and _MODULE_NAME.fullmatch(argument):  # "python3 -m aml.screening": the module run
+            return argument
         code = _CODE_FILE.fullmatch(argument)
         if code:
             return code.group(1)
@@ -515,6 +532,85 @@ def routine_near(above: Sequence[str], below: Sequence[str]) -> str | None:
     return None
 
 
+# The account a job states it logs in with: a setting ("user=x", "username=\"x\"" in an escaped JAAS line,
+# "VAULT_ROLE=x", "client_id: x"), an option ("--profile x", "--user=x"), the word and the name ("profile x",
+# "client_id x", "Benutzer X"), or a connect string's user ("connect X@TNS", "sqlplus X/***@TNS"). Without a
+# "=" or ":" the name must look like one (a "_", "-", ".", "@" or digit in it, or upper case): "user
+# requested cancel" is prose.
+_ACCOUNT_WORD = (
+    r"user(?:_?name)?|login|uid|user_?id|client[-_ ]id|role(?:_?id)?|profile|principal|account|"
+    r"benutzer(?:name)?|utilisateur|usuario|utente|usu[áa]rio|gebruiker|anv[äa]ndare|bruger|bruker|"
+    r"u[żz]ytkownik|u[žz]ivatel"
+)
+_ACCOUNT_NAME = r"[A-Za-z][\w.$@-]*[\w$]"
+_ACCOUNT_SETTING = re.compile(  # not a URL's path ("auth/approle/login: Error ...")
+    rf"(?:(?<![\w-])--?|(?<![\w/])|[._])(?i:{_ACCOUNT_WORD})(?:\\?[\"'])?\s*[=:]\s*\\?[\"']?({_ACCOUNT_NAME})"
+)
+_ACCOUNT_NAMED = re.compile(
+    rf"(?:(?<![\w-])--?|(?<![\w/]))((?i:{_ACCOUNT_WORD}))\s+[\"']?({_ACCOUNT_NAME})(?=[\"'\s,;:)]|$)"
+)
+_NAME_MARK = re.compile(r"[_.@\d-]|[A-Z]{2}")  # what makes a word a name
+_CONNECT_STRING = re.compile(
+    r"\b(?i:sqlplus|conn(?:ect)?(?:ing|ion)?|connessione|connexion|conexi[óo]n|conex[ãa]o|verbindung)\s*:?\s+"
+    r"(?:-\w+\s+)*[\"']?([A-Za-z][\w$#-]*)(?:/\S*)?@[A-Za-z]"
+)
+_ACCOUNT_LITERALS = ("user", "login", "uid", "client", "role", "profile", "principal", "account", "benutzer",
+                     "utilisateur", "usu", "utente", "gebruiker", "anv", "bruger", "bruker", "ytkownik", "ivatel",
+                     "conn", "sqlplus", "verbindung")  # fmt: skip
+
+
+_PROSE_NAME = re.compile(r"[A-Z][a-z]+")  # "login: Invalid username", "Error making API request"
+
+
+def _is_code_value(line: str, match: re.Match[str]) -> bool:
+    """A setting's value that is an expression of code ("username=dest.user," in a traceback's source)."""
+    value = match.group(1)
+    return "." in value and value.islower() and line[match.end(1) : match.end(1) + 1] in (",", ")")
+
+
+def credential_above(lines: Sequence[str]) -> str | None:
+    """The account the job last stated it logs in with in `lines` (the lines up to a refused login, in
+    order): what to check the password, key or secret of. None when no line states one."""
+    for line in reversed(lines[-SUBJECT_REACH:]):
+        lowered = line.lower()
+        if not any(literal in lowered for literal in _ACCOUNT_LITERALS):
+            continue
+        found = [m.group(1) for m in _ACCOUNT_SETTING.finditer(line) if not _is_code_value(line, m)]
+        found += [
+            m.group(2)
+            for m in _ACCOUNT_NAMED.finditer(line)
+            if not m.group(1).isupper() and _NAME_MARK.search(m.group(2))  # not a protocol's "AUTH LOGIN X"
+        ]
+        found += [m.group(1) for m in _CONNECT_STRING.finditer(line)]
+        names = [name for name in found if name.lower() not in _NOT_A_NAME and not _PROSE_NAME.fullmatch(name)]
+        if names:
+            return names[-1]
+    return None
+
+
+# The name a job gives what it started, by which its platform reports it: Spark's application ("--name x",
+# "Submitted application: x"), a batch framework's job ("Job: [SimpleJob: [name=x]]", "Job x ... has been
+# submitted"), a container ("docker run --name x") or a systemd unit ("--unit x").
+_APPLICATION = re.compile(
+    r"\bSubmitted application: ([\w.-]+)|(?<![\w-])--(?:name|unit)[= ][\"']?([A-Za-z][\w.@-]*\w)|"
+    r"\[name=([A-Za-z][\w.-]*\w)\]|"
+    r"\bJob (?:name )?[\"']?([A-Za-z][\w.-]*\w)[\"']? (?:with instance ID \d+ )?(?:has been |was )?"
+    r"(?:submitted|started|launched)\b"
+)
+
+
+def application_above(lines: Sequence[str]) -> str | None:
+    """The application, batch job or container the job last named as it started it in `lines` (the lines
+    up to an error, in order), or None: what an operator looks up in its platform's console."""
+    for line in reversed(lines[-SUBJECT_REACH:]):
+        if "name" not in line and "Job " not in line and "--unit" not in line and "application:" not in line:
+            continue
+        match = _APPLICATION.search(line)
+        if match:
+            return next(group for group in match.groups() if group)
+    return None
+
+
 # A statement a SQL client echoes, and the table it works on ("SQL> INSERT /*+ APPEND */ INTO s.t ...",
 # "UPDATE s.t SET", "CREATE INDEX i ON s.t", "MERGE INTO s.t", "REFRESH MATERIALIZED VIEW s.v").
 _STATEMENT = re.compile(
@@ -547,7 +643,7 @@ _STARTED_JOB = re.compile(
     r"\b(?:create|created|starting|started|triggering|triggered|submitting|submitted|running|executing|launching|"
     r"launched|START|(?i:error|failure) in)\s+(?:[\w-]+\s+){0,3}?"
     r"(?:job|cronjob|flow|pipeline|workflow|dag|task|model)\s+[\"']?([A-Za-z][\w.:-]*\w)|"
-    r"\b(?:job|cronjob|pod|deployment|statefulset|release)(?:\.[\w.]+)?/([A-Za-z][\w.-]*\w) (?:created|started)\b|"
+    r"(?<![\w.])(?:job|cronjob|pod|deployment|statefulset|release)(?:\.\w+)*+/([A-Za-z][\w.-]*\w) (?:created|started)\b|"
     r"<Task\(\w+\): ([\w.-]+)>|\bhelm (?:upgrade --install|install|upgrade) ([A-Za-z][\w.-]*)"
 )
 

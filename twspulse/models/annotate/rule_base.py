@@ -24,8 +24,10 @@ from twspulse.models.annotate.annotation import Category
 # rules-18 names the subject of an out-of-memory or invalid-data failure (SUBJECT_KINDS), the port of a host
 # that could not be reached, and skips SQL modifiers ("VIEW CONCURRENTLY x") when it reads an object name;
 # rules-19 (round 16) names where a full disk or a refused write was writing and the routine a timed-out or
-# refused statement ran in, and reads "insufficient free space" and .NET's localised "access to the path"
-RULES_VERSION = "rules-19"
+# refused statement ran in, and reads "insufficient free space" and .NET's localised "access to the path";
+# rules-20 (round 17) names the account a refused login stated, the application an out-of-memory program ran
+# as, and the program past a wrapper ("systemd-run ... /x/engine") or a Python module ("python -m x.y")
+RULES_VERSION = "rules-20"
 
 
 @dataclass(frozen=True, slots=True)
@@ -643,7 +645,11 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     # the routine, else the table of the statement that ran, else the job started elsewhere
     "timeout": ("routines", "statement_tables", "started_jobs"),
     "db_error": ("routines",),
+    "auth": ("credentials",),  # rules-20: the account the job stated it logs in with
 }
+# What else a family's failure happened to, read the same way and named after the subject (rules-20): the
+# application, batch job or container an out-of-memory program ran as, by which its platform reports it.
+SUBJECT_ALSO: dict[str, tuple[str, ...]] = {"oom": ("applications",)}
 
 # Words of failure messages localised to German, French, Spanish, Italian, Portuguese and (round 13) Dutch,
 # Swedish, Danish/Norwegian, Polish, Czech, Russian, Turkish, Japanese, Chinese and Korean (evidence.py reads

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -47,6 +48,8 @@ from twspulse.models.annotate.evidence import (
 )
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import (
+    application_above,
+    credential_above,
     dd_data_set,
     extract,
     host_port,
@@ -73,6 +76,7 @@ from twspulse.models.annotate.rule_base import (
     RETURN_CODE_HINTS,
     RULES,
     RULES_VERSION,
+    SUBJECT_ALSO,
     SUBJECT_KINDS,
     TRANSLATED_FAILURE_WORDS,
     Rule,
@@ -300,7 +304,7 @@ _CONTEXT_LABELS = {
     "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry", "module_files": "file",
     "scripts": "script", "remote_jobs": "remote job", "programs": "program", "inputs": "input",
     "targets": "writing to", "routines": "procedure", "statement_tables": "statement on",
-    "started_jobs": "job",
+    "started_jobs": "job", "credentials": "account", "applications": "application",
 }  # fmt: skip
 
 
@@ -746,10 +750,11 @@ def _with_context(cause: str, category: str, kind: str | None, entities: Entitie
     named: list[str] = []
     lowered = cause.lower()
     subject = next((kind for kind in SUBJECT_KINDS.get(category, ()) if entities.get(kind)), "")
-    subjects = entities.get(subject)
-    if subjects and subjects[0].lower() not in lowered:
-        named.append(f"{_CONTEXT_LABELS[subject]} {subjects[0]}")  # not one of the two below
-        lowered += " " + subjects[0].lower()
+    for kind_named in (subject, *SUBJECT_ALSO.get(category, ())):
+        subjects = entities.get(kind_named)
+        if subjects and subjects[0].lower() not in lowered:
+            named.append(f"{_CONTEXT_LABELS[kind_named]} {subjects[0]}")  # not one of the two below
+            lowered += " " + subjects[0].lower()
     limit = len(named) + 2
     for other in CONTEXT_KINDS.get(category, ()):
         values = entities.get(_STATED.get(other, other)) or entities.get(other)
@@ -897,6 +902,18 @@ def _subject(category: str, joblog: Joblog, line_no: int, line_entities: Entitie
     writing is named only when the line names no data path (a script's own location does not count) and, for a
     refused access, no table either, and then only a store or share (a download refused was a read)."""
     lines = joblog.lines[joblog.frame.body_first_line - 1 : line_no]
+    found: Entities = {}
+    for kind in SUBJECT_ALSO.get(category, ()):
+        value = application_above(lines)
+        if value:
+            found[kind] = [value]
+    return merge(found, _first_subject(category, joblog, line_no, line_entities, lines))
+
+
+def _first_subject(
+    category: str, joblog: Joblog, line_no: int, line_entities: Entities, lines: Sequence[str]
+) -> Entities:
+    """The first of the family's SUBJECT_KINDS the lines up to the error (`lines`) name."""
     below = joblog.lines[line_no : line_no + 3]
     for kind in SUBJECT_KINDS.get(category, ()):
         if kind == "programs":
@@ -914,6 +931,8 @@ def _subject(category: str, joblog: Joblog, line_no: int, line_entities: Entitie
             value = routine_near(lines[:-1], below)
         elif kind == "statement_tables":
             value = statement_table_above(lines[:-1])
+        elif kind == "credentials":
+            value = credential_above(lines)
         else:
             value = job_above(lines[:-1])
         if value:
