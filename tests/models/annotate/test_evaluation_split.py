@@ -51,6 +51,8 @@ HELD_OUT = [
     "blind33",
     "blind34",
     "blind35",
+    "blind36",
+    "blind37",
 ]
 
 
