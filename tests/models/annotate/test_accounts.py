@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.models.annotate.test_rules_engine import _annotate
-from twspulse.models.annotate.key_entities import application_above, credential_above, program_above
+from tests.models.annotate.test_rules_engine import FOOTER, HEADER, RUN, _annotate
+from twspulse.models.annotate.excerpt import read_joblog
+from twspulse.models.annotate.key_entities import application_above, credential_above, extract, program_above
+from twspulse.models.annotate.rules_engine import RulesEngine
 
 
 @pytest.mark.parametrize(
@@ -105,3 +107,65 @@ def test_the_program_past_a_wrapper_or_a_python_module(line: str, program: str) 
 
 def test_a_wrapper_word_in_prose_starts_no_program() -> None:
     assert program_above(["2031-02-03 01:20:01 nohup ignoring input and appending output"]) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        (
+            "qzdoc: chapters/31/ch11.md: openBinaryFile: does not exist (No such file or directory)",
+            "chapters/31/ch11.md",
+        ),
+        ("tar: qz_2031-02/salaries.csv: Cannot open: Permission denied", "qz_2031-02/salaries.csv"),
+        ("gzip: qz_in.csv: No such file or directory", "qz_in.csv"),
+    ],
+)
+def test_a_relative_path_a_tool_names_in_its_message(line: str, path: str) -> None:
+    assert extract([line])["paths"] == [path]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "java.io.IOException: qz/in.csv: stream closed",  # an exception's type, not a tool
+        "ssh: connect to host qz01 port 22: Connection refused",
+        "ERROR: qz/in.csv: rejected",
+    ],
+)
+def test_what_is_not_a_tool_and_its_relative_path(line: str) -> None:
+    assert "qz/in.csv" not in extract([line]).get("paths", [])
+
+
+def test_a_relative_path_leaves_a_full_disk_named_by_where_the_job_wrote() -> None:
+    annotation = _annotate(
+        "qz: 01:00:01 tar -cf /qzscratch/p31/qz.tar qz/2031\n"
+        "tar: qz/2031/qz_07.nc: Cannot write: Disk quota exceeded\nqz: ended rc=2\n"
+    )
+    assert annotation.category == "disk_full"
+    assert "/qzscratch/p31/qz.tar" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("line", "variable"),
+    [
+        ("Failed to bind properties under 'qz.rating.cutoff' to java.time.Duration:", "qz.rating.cutoff"),
+        (
+            "SRCFG00014: The config property qz.export.target-dir is required but it could not be found",
+            "qz.export.target-dir",
+        ),
+    ],
+)
+def test_a_configuration_property_is_a_variable(line: str, variable: str) -> None:
+    assert extract([line])["variables"] == [variable]
+
+
+def test_an_out_of_memory_names_the_framework_command_the_scheduler_ran() -> None:
+    body = (
+        "[2031-02-03 02:30:02] production.INFO: qz statements for 2037 suppliers\n"
+        "PHP Fatal error:  Allowed memory size of 536870912 bytes exhausted (tried to allocate 20480 bytes) in "
+        "/srv/qz/vendor/pdf/src/Frame.php on line 153\nqz: ended rc=255\n"
+    )
+    header = HEADER.replace("/opt/batch/load_hr.sh", "/usr/bin/php /srv/qz/artisan qz:statements --period=2031-01")
+    annotation = RulesEngine().annotate(RUN, read_joblog(header + body + FOOTER))
+    assert annotation.category == "oom"
+    assert "application qz:statements" in annotation.root_cause

@@ -595,15 +595,17 @@ _APPLICATION = re.compile(
     r"\bSubmitted application: ([\w.-]+)|(?<![\w-])--(?:name|unit)[= ][\"']?([A-Za-z][\w.@-]*\w)|"
     r"\[name=([A-Za-z][\w.-]*\w)\]|"
     r"\bJob (?:name )?[\"']?([A-Za-z][\w.-]*\w)[\"']? (?:with instance ID \d+ )?(?:has been |was )?"
-    r"(?:submitted|started|launched)\b"
+    r"(?:submitted|started|launched)\b|"
+    r"\b(?:console|artisan) ([a-z][\w-]*(?::[\w-]+)+)"  # a PHP framework's command ("bin/console app:orders:x")
 )
+_APPLICATION_LITERALS = ("name", "Job ", "--unit", "application:", "console ", "artisan ")
 
 
 def application_above(lines: Sequence[str]) -> str | None:
     """The application, batch job or container the job last named as it started it in `lines` (the lines
     up to an error, in order), or None: what an operator looks up in its platform's console."""
     for line in reversed(lines[-SUBJECT_REACH:]):
-        if "name" not in line and "Job " not in line and "--unit" not in line and "application:" not in line:
+        if not any(literal in line for literal in _APPLICATION_LITERALS):
             continue
         match = _APPLICATION.search(line)
         if match:
@@ -643,7 +645,8 @@ _STARTED_JOB = re.compile(
     r"\b(?:create|created|starting|started|triggering|triggered|submitting|submitted|running|executing|launching|"
     r"launched|START|(?i:error|failure) in)\s+(?:[\w-]+\s+){0,3}?"
     r"(?:job|cronjob|flow|pipeline|workflow|dag|task|model)\s+[\"']?([A-Za-z][\w.:-]*\w)|"
-    r"(?<![\w.])(?:job|cronjob|pod|deployment|statefulset|release)(?:\.\w+)*+/([A-Za-z][\w.-]*\w) (?:created|started)\b|"
+    r"(?<![\w.])(?:job|cronjob|pod|deployment|statefulset|release)(?:\.\w+)*+/"
+    r"([A-Za-z][\w.-]*\w) (?:created|started)\b|"
     r"<Task\(\w+\): ([\w.-]+)>|\bhelm (?:upgrade --install|install|upgrade) ([A-Za-z][\w.-]*)"
 )
 
@@ -791,9 +794,27 @@ def extract(lines: Iterable[str]) -> Entities:
     return {kind: values for kind, values in merge(ranked, added).items() if values}
 
 
+# A relative path a command-line tool names in its message's place for the file ("pandoc: a/ch11.md:
+# openBinaryFile: does not exist", "tar: x/salaries.csv: Cannot open: Permission denied", "gzip: in.csv: ..."):
+# the tool's name in lower case (not an exception's dotted type), then a path with a "/" or a file's extension.
+_TOOL_PATH = re.compile(
+    r"^\s*(?:[a-z][\w+-]*: )+((?:\.{1,2}/)?[\w.@+-]+(?:/[\w.@+-]+)+|[\w@+-]+(?:\.[\w@+-]+)*\.[A-Za-z]\w{0,5}): \S"
+)
+# A property a configuration binds ("Failed to bind properties under 'a.b.cutoff'", "The config property
+# a.b-c is required"): a dotted name, what to set in the job's configuration.
+_PROPERTY = re.compile(r"\bpropert(?:y|ies)(?: under)? ['\"`]?([a-z][\w-]*(?:\.[\w-]+)+)(?=['\"`]?(?:[\s,;:)]|$))")
+
+
 def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[str]]) -> None:
     """What one line adds and drops; each pattern runs only when a literal it needs is on the line (the
     lines around an error are read for every annotation, so this stays a few substring tests per line)."""
+    if ": " in line and line.lstrip()[:1].islower():
+        tool_path = _TOOL_PATH.match(line)
+        if tool_path:
+            _add(added, "paths", tool_path.group(1))
+    if "propert" in lowered:
+        for match in _PROPERTY.finditer(line):
+            _add(added, "variables", match.group(1))
     if "\\" in line:
         for match in _DOMAIN_USER.finditer(line):
             _add(added, "logins", match.group(1).replace("\\\\", "\\"))

@@ -102,6 +102,7 @@ _TICKET_OBTAINED = re.compile(
 _OUTCOME = re.compile(
     r"(?i)\b(?:fail(?:ed|ure|s)?|fehlgeschlagen|ended|returned|exit(?:ed)?|status|rc|errorlevel|return code|notok)\b"
 )
+_ROOTED = re.compile(r"[/\\~]|[A-Za-z]:\\|[a-z][a-z0-9+.-]*://")  # an absolute path, a share or a URL
 PROGRAM_TRACE_REACH = 40  # how far below an error a runtime's trace may name the script it ran
 CAUSE_MIN_SCORE = 30  # a failure strong enough to have left its outputs unwritten
 OUTPUT_REACH = 200  # how far above that failure its command is looked for
@@ -903,8 +904,10 @@ def _subject(category: str, joblog: Joblog, line_no: int, line_entities: Entitie
     refused access, no table either, and then only a store or share (a download refused was a read)."""
     lines = joblog.lines[joblog.frame.body_first_line - 1 : line_no]
     found: Entities = {}
+    header = joblog.frame.header
+    command = [header.jcl_file] if header is not None and header.jcl_file else []  # what the scheduler ran
     for kind in SUBJECT_ALSO.get(category, ()):
-        value = application_above(lines)
+        value = application_above(lines) or application_above(command)
         if value:
             found[kind] = [value]
     return merge(found, _first_subject(category, joblog, line_no, line_entities, lines))
@@ -918,11 +921,12 @@ def _first_subject(
     for kind in SUBJECT_KINDS.get(category, ()):
         if kind == "programs":
             trace = joblog.lines[line_no : line_no + PROGRAM_TRACE_REACH]
-            value = program_reported(trace) or program_above(lines) or _job_command(joblog)
+            value = program_reported(trace) or program_above(lines) or _job_program(joblog)
         elif kind == "inputs":
             value = input_above(lines)
         elif kind == "targets":
-            named = any(not is_code_file(path) for path in line_entities.get("paths", ()))
+            # a path relative to where the job ran ("tar: a/b.nc: Cannot write") names no file system
+            named = any(not is_code_file(path) and _ROOTED.match(path) for path in line_entities.get("paths", ()))
             refused = category == "permission"
             if named or (refused and line_entities.get("tables")):
                 continue
@@ -961,6 +965,13 @@ def _locations_first(line_entities: Entities, text: str) -> Entities:
         return line_entities
     places = [path for path in paths if re.search(re.escape(path) + r",? (?:on )?line \d", text)]
     return {**line_entities, "paths": places + [path for path in paths if path not in places]}
+
+
+def _job_program(joblog: Joblog) -> str | None:
+    """The program the scheduler's command (the header's JCLFILE) starts, else that command's first word."""
+    header = joblog.frame.header
+    started = program_above([header.jcl_file]) if header is not None and header.jcl_file else None
+    return started or _job_command(joblog)
 
 
 def _job_command(joblog: Joblog) -> str | None:
