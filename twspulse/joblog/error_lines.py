@@ -40,7 +40,8 @@ _SPECIFIC = re.compile(
 )
 _CODE = re.compile(
     r"\b[A-Z][A-Z0-9]{1,5}-\d{3,5}[A-Z]?\b|\bSQL\d{4,5}[NC]\b|\bAWS[A-Z]{3}\d{3}E\b|\bSQLSTATE\b|"
-    r"(?:ERROR|FATAL|PANIC):\s+[0-9A-Z]{5}:|\berrno\b|\bcurl: \(\d+\)"
+    r"(?:ERROR|FATAL|PANIC):\s+[0-9A-Z]{5}:|\berrno\b|\bcurl: \(\d+\)|"
+    r"(?<![\w.])[1-9]\d{0,4} \(0x[0-9A-Fa-f]{8}\)"  # Windows' "112 (0x00000070)", whatever the language around it
 )
 _EXCEPTION = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:Exception|Error)\b")
 _CAUSED_BY = re.compile(r"^Caused by:\s")

@@ -169,3 +169,85 @@ def test_an_out_of_memory_names_the_framework_command_the_scheduler_ran() -> Non
     annotation = RulesEngine().annotate(RUN, read_joblog(header + body + FOOTER))
     assert annotation.category == "oom"
     assert "application qz:statements" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("body", "category", "line"),
+    [
+        (  # Windows' decimal and hexadecimal code, whatever the language around it
+            "qz 10:21:40 robocopy D:\\qz\\out \\\\qzfs\\arch$ /R:2\n"
+            "2031/02/03 10:21:44 エラー 112 (0x00000070) ファイルをコピーしています D:\\qz\\out\\a.h5\n",
+            "disk_full",
+            "2031/02/03 10:21:44 エラー 112 (0x00000070) ファイルをコピーしています D:\\qz\\out\\a.h5",
+        ),
+        (
+            "Export-Csv : Access to the path '\\\\qzfs-campus01\\registrar$\\grades\\2031W\\QZ_GRADES_0203.csv'"
+            " is denied.\n",
+            "permission",
+            "Export-Csv : Access to the path '\\\\qzfs-campus01\\registrar$\\grades\\2031W\\QZ_GRADES_0203.csv'"
+            " is denied.",
+        ),
+        (
+            "ImportError: Missing optional dependency 'qzxl'.  Use pip or conda to install qzxl.\n",
+            "dependency",
+            "ImportError: Missing optional dependency 'qzxl'.  Use pip or conda to install qzxl.",
+        ),
+        (
+            "ORA-00040: active time limit exceeded - call aborted\n",
+            "timeout",
+            "ORA-00040: active time limit exceeded - call aborted",
+        ),
+        (
+            "Connection error: Connection Refused: not authorised.\n",
+            "auth",
+            "Connection error: Connection Refused: not authorised.",
+        ),
+        (
+            "org.apache.kafka.common.config.ConfigException: No resolvable bootstrap urls given in bootstrap.servers\n",
+            "network",
+            "org.apache.kafka.common.config.ConfigException: No resolvable bootstrap urls given in bootstrap.servers",
+        ),
+        (
+            "mlr: mlr: CSV header/data length mismatch 14 != 13 at filename /srv/qz/in/c.csv row 812.\n",
+            "data_quality",
+            "mlr: mlr: CSV header/data length mismatch 14 != 13 at filename /srv/qz/in/c.csv row 812.",
+        ),
+        ("\\Qz was unexpected at this time.\n", "script_error", "\\Qz was unexpected at this time."),
+        (
+            "Missing closing ')' after expression in 'if' statement.\n",
+            "script_error",
+            "Missing closing ')' after expression in 'if' statement.",
+        ),
+        (
+            "src/qz.ts:42:31 - error TS2339: Property 'qzMinor' does not exist on type 'QzRow'.\n",
+            "script_error",
+            "src/qz.ts:42:31 - error TS2339: Property 'qzMinor' does not exist on type 'QzRow'.",
+        ),
+    ],
+)
+def test_round_17_readings(body: str, category: str, line: str) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == category
+    assert annotation.error_line == line
+
+
+def test_a_decimal_code_whose_hexadecimal_differs_is_no_windows_code() -> None:
+    assert _annotate("qz: start\nqz 112 (0x00000071) blocks copied\nqz: ended rc=1\n").category != "disk_full"
+
+
+def test_a_dependency_named_in_quotes_on_a_failing_line_but_not_a_loaded_one() -> None:
+    assert extract(["Error in library(qz.tab) : there is no package called ‘qz.tab’"])["modules"][0] == "qz.tab"
+    loaded = "WARNING: The names of some imported commands from the module 'QzBatch' include unapproved verbs"
+    assert "QzBatch" not in extract([loaded]).get("modules", [])
+
+
+def test_a_java_chain_whose_driver_repeats_the_message_quotes_the_first_to_say_it() -> None:
+    line = "java.sql.SQLTimeoutException: ORA-01013: user requested cancel of current operation"
+    frames = "".join(f"\tat qz.Step{i}.run(Step{i}.java:{i})\n" for i in range(12))
+    annotation = _annotate(
+        f"qz: MERGE INTO QZ.RATED ... started\n{line}\n{frames}"
+        "Caused by: oracle.jdbc.OracleDatabaseException: ORA-01013: user requested cancel of current operation\n"
+        f"{frames}qz: ended rc=1\n"
+    )
+    assert annotation.category == "timeout"
+    assert annotation.error_line == line

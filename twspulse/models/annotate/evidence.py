@@ -90,6 +90,9 @@ _WIN32_CODE = re.compile(
     r"\b(?:Win32|Windows) error (\d+)\b|\bSocketException \((\d{5})\)|\bWSAE\w+ \((\d{5})\)",
     re.IGNORECASE,
 )
+# A code printed in decimal and then in hexadecimal as eight digits ("エラー 112 (0x00000070)", robocopy's "ERROR
+# 112 (0x00000070)" in any language): Windows' way, read when both say the same number.
+_WIN32_DECIMAL_HEX = re.compile(r"(?<![\w.])(\d{1,5}) \(0x([0-9A-Fa-f]{8})\)")
 # LDAP result codes (RFC 4511, and the client's negative codes of OpenLDAP's ldap.h) as LDAP clients print them:
 # OpenLDAP's "ldap_add: Insufficient access (50)", "ldap_sasl_bind(SIMPLE): Can't contact LDAP server (-1)",
 # JNDI's "[LDAP: error code 49 - Invalid Credentials]", "LDAP result code 32".
@@ -463,6 +466,28 @@ _LEXICON: tuple[_Words, ...] = (
     ),
     # A read that timed out had a link: the answer took too long (whatever the connection's type name says).
     _words("timeout", WORDS, r"\bread (?:timed? ?out|timeout)\b", shadows="network"),
+    # A client that could resolve none of the servers it was given (Kafka's "No resolvable bootstrap urls given in
+    # bootstrap.servers", reported as a configuration error): the name service or the network.
+    _words(
+        "network",
+        WORDS,
+        r"\bno resolvable (?:bootstrap )?(?:urls|hosts|servers|addresses)\b|\bcouldn't resolve (?:server|host)\b",
+        shadows="script_error",
+    ),
+    # Rows whose fields do not line up with the header: the data, not the program.
+    _words(
+        "data_quality",
+        WORDS,
+        r"\b(?:header/data|column|field|record) (?:length|count) mismatch\b|\bwrong number of (?:fields|columns)\b",
+    ),
+    # A broker that refused the connection for its credentials (MQTT's CONNACK "Connection Refused: not
+    # authorised", "bad user name or password"): the login, not the network.
+    _words(
+        "auth",
+        WORDS,
+        r"\bconnection refused\W{1,3}(?:not authori[sz]ed|bad user ?name or password|identifier rejected)\b",
+        shadows="network",
+    ),
     _words(
         "network",
         WORDS,
@@ -672,6 +697,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\b(?:access|permission|privileges?|authori[sz]ation)\b[^;]{0,80}\b(?:denied|insufficient|"
         r"not (?:granted|permitted|allowed)|required)\b|\b(?:command|operation) denied\b|"
         r"\bdenied to user\b|\bnot authori[sz]ed\b|\bmust be (?:the )?owner of\b|"
+        r"\baccess to the path\b.{0,260}\bis denied\b|"  # .NET's, the path between the words however long
         r"\binsufficient (?:privileges?|rights|permissions?)\b|\bforbidden\b|"
         r"\bdoes not have the required (?:authori[sz]ation|privilege|permission)|"
         r"\b(?:is|are|was|were) not (?:allowed|permitted|authori[sz]ed) to\b|"
@@ -1322,6 +1348,11 @@ def _codes(text: str, note: _Note) -> None:
         code = int(raw, 16) if match.group(3) else int(raw)
         if code in _WIN32_CATEGORY:
             note(_WIN32_CATEGORY[code], CODE, f"Windows error {code}")
+    if " (0x" in text:
+        for match in _WIN32_DECIMAL_HEX.finditer(text):
+            code = int(match.group(1))
+            if code == int(match.group(2), 16) and code in _WIN32_CATEGORY:
+                note(_WIN32_CATEGORY[code], CODE, f"Windows error {code}")
     if "ldap" in text or "LDAP" in text:
         for match in _LDAP_RESULT.finditer(text):
             result = int(match.group(1) or match.group(2))

@@ -805,13 +805,33 @@ _TOOL_PATH = re.compile(
 _PROPERTY = re.compile(r"\bpropert(?:y|ies)(?: under)? ['\"`]?([a-z][\w-]*(?:\.[\w-]+)+)(?=['\"`]?(?:[\s,;:)]|$))")
 
 
+# A dependency named after its kind in quotes ("Missing optional dependency 'openpyxl'", "package 'x' is not
+# installed", "gem 'pg'"): the module to install.
+_NAMED_DEPENDENCY = re.compile(
+    r"\b(?i:dependency|package|module|library|gem|crate)(?: called| named)?\s+['\"`‘]([\w.:@/+-]+)['\"`’]"
+)
+
+
+_LACKING = re.compile(r"(?i)\b(?:not|no|missing|cannot|can't|could not|unable|fail\w*|error)\b")  # a loaded one: no
+
+
+def tool_path(line: str) -> str | None:
+    """The relative path a command-line tool names in its message's place for the file, or None."""
+    if ": " not in line or not line.lstrip()[:1].islower():
+        return None
+    match = _TOOL_PATH.match(line)
+    return match.group(1) if match else None
+
+
 def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[str]]) -> None:
     """What one line adds and drops; each pattern runs only when a literal it needs is on the line (the
     lines around an error are read for every annotation, so this stays a few substring tests per line)."""
-    if ": " in line and line.lstrip()[:1].islower():
-        tool_path = _TOOL_PATH.match(line)
-        if tool_path:
-            _add(added, "paths", tool_path.group(1))
+    if ("'" in line or '"' in line or "`" in line or "‘" in line) and _LACKING.search(line):
+        for match in _NAMED_DEPENDENCY.finditer(line):
+            _add(added, "modules", match.group(1))
+    relative = tool_path(line)
+    if relative:
+        _add(added, "paths", relative)
     if "propert" in lowered:
         for match in _PROPERTY.finditer(line):
             _add(added, "variables", match.group(1))

@@ -379,7 +379,7 @@ RULES: tuple[Rule, ...] = (
         r"statement timeout|canceling statement due to (?:statement timeout|user request)|query timeout|"
         r"exceeded (?:the )?(?:max(?:imum)? )?"
         r"(?:run ?time|duration|time ?limit|timeout)|max(?:imum)? run ?time|deadline exceeded|TimeoutException|"
-        r"timeout expired|ORA-01013|SQL0952N|execution time limit|timeout: sending signal|"
+        r"timeout expired|ORA-01013|SQL0952N|execution time limit|timeout: sending signal|time limit exceeded|"
         r"max(?:imum)? (?:duration|run ?time|elapsed time|wall ?time) exceeded",
         3,
         ("tables", "hosts", "urls", "resources"),
@@ -570,7 +570,9 @@ RULES: tuple[Rule, ...] = (
         r"SyntaxError|IndentationError|AssertionError|RecursionError)\b|NullPointerException|ClassCastException|"
         r"ArrayIndexOutOfBoundsException|IndexOutOfBoundsException|IllegalArgumentException|"
         r"NumberFormatException|ArithmeticException|segmentation fault|core dumped|SIGSEGV|"
-        r"missing (?:required )?(?:argument|parameter|option)|unrecognized option|invalid option",
+        r"missing (?:required )?(?:argument|parameter|option)s?\b|unrecognized option|invalid option|"
+        # cmd's and PowerShell's parsers, TypeScript's compiler
+        r"was unexpected at this time|missing closing ['\"][)}\]]['\"]|\berror TS\d{4}:",
         3,
         ("locations", "variables", "options", "paths", "exceptions"),
         "Error in the job's own code or configuration ({entity}): {message}",

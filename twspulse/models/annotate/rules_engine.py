@@ -64,6 +64,7 @@ from twspulse.models.annotate.key_entities import (
     statement_table_above,
     target_above,
     target_of,
+    tool_path,
 )
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.line_model import LineModel, preferred_line, shipped_model
@@ -153,6 +154,7 @@ _LINK_TYPE = re.compile(r"^(?:Caused by:\s*)?(?:[\w$]+\.)*[A-Z][\w$]*(?: \[[^\]]
 _NEXT_IS_STACK = re.compile(r"^(?:at\s|Require stack:|At (?:[A-Za-z]:\\|/|\\\\).*:\d+ char:\d+)")
 _RETRY = re.compile(rf"{_RETRYING}|\battempt \d+(?:/\d+)? failed\b", re.IGNORECASE)
 _CAUSED_BY = re.compile(r"^Caused by:\s")
+_JAVA_LINK = re.compile(r"^(?:Caused by:\s*)?(?:[\w$]+\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)(?: \[[^\]]*\])?:\s")
 # A summary that points back at errors printed before it ("aborted due to compilation errors", "see
 # previous errors") is their consequence: the earlier line says what went wrong.
 _POINTS_BACK = re.compile(
@@ -256,7 +258,7 @@ _KEYWORDS = re.compile(
             "arithmetic", "no matching", "ambiguous redirect", "array subscript", "readonly variable", "locked",
             "image", "signature", "too long", "exec format", "could not read", "is full", "are full", "errno",
             "option", "usage", "operand", "already exists", "sign in", "signin", "signing in", "lack of",
-            "wrote only", "short write",
+            "wrote only", "short write", "unexpected at this time", "missing closing",
             *TRANSLATED_FAILURE_WORDS,
         )
     )
@@ -597,6 +599,8 @@ class _LineScore:
         """The kinds of thing to fix the line names."""
         if self._named is None:
             found = extract_entities([self.text])
+            if not found.get("paths") and tool_path(self.text):  # "tar: a/b.csv: Cannot open: ..."
+                found["paths"] = ["relative"]
             if found.get("hosts"):  # a small word of prose after "Server" names no machine
                 found["hosts"] = [host for host in found["hosts"] if not is_prose_word(host)]
             self._named = frozenset(kind for kind in _TARGET_KINDS if found.get(kind))
@@ -644,6 +648,7 @@ def _first_to_say(best: Match, matches: list[Match]) -> Match:
     way to the first link that says it (within the chain's reach, scoring at most an entity bonus less)."""
     if not _CAUSED_BY.match(best.text):
         return best
+    said = _link_message(best.text)
     for m in sorted(matches, key=lambda m: m.line_no):
         if m.line_no >= best.line_no:
             break
@@ -651,10 +656,26 @@ def _first_to_say(best: Match, matches: list[Match]) -> Match:
             _link_of(m, best, best.score)
             and len(message := _link_message(m.text)) >= MIN_REPEATED
             and message in best.text
-            and message != _link_message(best.text)
+            and message != said
         ):
             return m
+        if _same_message_above(m, best, said):
+            return m
     return best
+
+
+def _same_message_above(m: Match, best: Match, said: str) -> bool:
+    """``m`` is the chain's headline (or a link) above ``best`` that says its very message: a driver's own
+    exception under a JDBC one ("SQLTimeoutException: ORA-01013: ..." over "Caused by: OracleDatabaseException:
+    ORA-01013: ..."), where the operator quotes the first to say it."""
+    return (
+        m.rule.category == best.rule.category
+        and 0 < best.line_no - m.line_no <= CHAIN_REACH
+        and m.score >= best.score - ENTITY_BONUS
+        and _JAVA_LINK.match(m.text.strip()) is not None
+        and len(said) >= MIN_REPEATED
+        and _link_message(m.text) == said
+    )
 
 
 def _headers_to_messages(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
