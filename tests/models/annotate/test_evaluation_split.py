@@ -53,6 +53,8 @@ HELD_OUT = [
     "blind35",
     "blind36",
     "blind37",
+    "blind38",
+    "blind39",
 ]
 
 
