@@ -274,7 +274,7 @@ def merge(*groups: Entities) -> Entities:
 def code_location(lines: Sequence[str]) -> str | None:
     """The place in the job's own code that failed: the innermost frame of a trace outside runtimes and
     libraries, read from `lines` (the lines around the error line, in joblog order)."""
-    java: list[str] = []  # a JVM (and Node) prints the innermost frame first
+    java: list[str] = []  # a JVM (and Node, and Go's goroutine trace) prints the innermost frame first
     others: list[str] = []  # Python, Ruby, shells and the rest print it last
     for line in lines:
         match = _LOCATION.search(line.strip())
@@ -287,7 +287,7 @@ def code_location(lines: Sequence[str]) -> str | None:
             continue
         kind = next(k for k in parts if not k.endswith("_line"))
         if not _LIBRARY_FRAME.search(parts[kind]):
-            (java if kind == "js" else others).append(f"{parts[kind]}:{parts[f'{kind}_line']}")
+            (java if kind in ("js", "go") else others).append(f"{parts[kind]}:{parts[f'{kind}_line']}")
     if java:
         return java[0]
     return others[-1] if others else None

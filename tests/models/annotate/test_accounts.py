@@ -7,7 +7,15 @@ import pytest
 
 from tests.models.annotate.test_rules_engine import FOOTER, HEADER, RUN, _annotate
 from twspulse.models.annotate.excerpt import read_joblog
-from twspulse.models.annotate.key_entities import application_above, credential_above, extract, program_above
+from twspulse.models.annotate.key_entities import (
+    application_above,
+    credential_above,
+    extract,
+    input_above,
+    program_above,
+    server_near,
+    statement_table_above,
+)
 from twspulse.models.annotate.rules_engine import RulesEngine
 
 
@@ -251,3 +259,69 @@ def test_a_java_chain_whose_driver_repeats_the_message_quotes_the_first_to_say_i
     )
     assert annotation.category == "timeout"
     assert annotation.error_line == line
+
+
+def test_a_go_panic_is_located_at_the_first_frame_of_its_goroutine() -> None:
+    annotation = _annotate(
+        "qz: start\npanic: runtime error: invalid memory address or nil pointer dereference\n"
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x28 pc=0x8a1f3c]\n\ngoroutine 1 [running]:\n"
+        "qz.test/plan.(*Planner).assign(0xc0001b6000)\n\t/build/internal/plan/qzplanner.go:214 +0x3c\n"
+        "main.main()\n\t/build/cmd/qz/main.go:41 +0x1b8\nqz: ended rc=2\n"
+    )
+    assert annotation.category == "script_error"
+    assert "/build/internal/plan/qzplanner.go:214" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("above", "below", "server"),
+    [
+        (
+            [],
+            ["Attempting to contact (DESCRIPTION = (ADDRESS = (PROTOCOL = TCP)(HOST = qzora01.qz.test)(PORT = 1521)))"],
+            "qzora01.qz.test",
+        ),
+        (["qz: sqlplus -S qz_exp@//qzora02.qz.test:1521/QZP @/srv/qz/x.sql"], [], "qzora02.qz.test"),
+        ([], ["qz 03:04:05 ping -c1 qzora03.qz.test: 1 packets transmitted, 1 received"], "qzora03.qz.test"),
+        ([], ["PS> Test-NetConnection -ComputerName qzapi.qz.test -Port 443"], "qzapi.qz.test"),
+        (["INFO nothing here"], ["qz: 3 of 9 done"], None),
+    ],
+)
+def test_the_server_a_job_states_near_a_network_failure(above: list[str], below: list[str], server: str | None) -> None:
+    assert server_near(above, below) == server
+
+
+def test_an_oracle_listener_failure_names_the_server_its_diagnostics_show() -> None:
+    annotation = _annotate(
+        "qz: sqlplus -S -L qz_exp@QZP @/srv/qz/lista.sql\nERROR:\nORA-12541: TNS:no listener\n\n"
+        "qz: tnsping QZP\n"
+        "Attempting to contact (DESCRIPTION = (ADDRESS = (PROTOCOL = TCP)(HOST = qzora01.qz.test)(PORT = 1521)))\n"
+        "TNS-12541: TNS:no listener\nqz: ended rc=1\n"
+    )
+    assert annotation.category == "network"
+    assert "qzora01.qz.test" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("above", "table"),
+    [
+        (["04:30:56 INFO qz.refresh: REFRESH MATERIALIZED VIEW CONCURRENTLY qz.berth_daily ..."], "qz.berth_daily"),
+        (["04:30:02 INFO qz.load: INSERT INTO qz.moves SELECT * FROM qz.stage ... ok (41,2 s)"], None),  # it completed
+        (["04:30:02 INFO qz: update available for qz.tool"], None),  # prose
+    ],
+)
+def test_the_table_of_the_last_statement_a_logger_reports(above: list[str], table: str | None) -> None:
+    assert statement_table_above(above) == table
+
+
+@pytest.mark.parametrize(
+    ("lines", "data"),
+    [
+        (
+            ["INFO qz: lese QZ_0108_IK2611.csv (sep=';', 14 Spalten erwartet)", "INFO qz: 5000 rows"],
+            "QZ_0108_IK2611.csv",
+        ),
+        (["INFO qz: reading /srv/qz/in/qz_0108.csv", "INFO qz: for feed qz_0108.csv"], "/srv/qz/in/qz_0108.csv"),
+    ],
+)
+def test_the_data_file_read_by_its_path_else_by_its_name(lines: list[str], data: str) -> None:
+    assert input_above(lines) == data

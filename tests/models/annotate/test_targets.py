@@ -371,7 +371,7 @@ def test_a_timed_out_statement_names_its_table_when_no_routine_ran() -> None:
         "canceled.\n"
     )
     assert annotation.category == "timeout"
-    assert "statement on QZ.AGG.MONTHLY" in annotation.root_cause
+    assert annotation.root_cause.startswith("Time limit exceeded on QZ.AGG.MONTHLY:")  # the statement's table first
 
 
 @pytest.mark.parametrize(

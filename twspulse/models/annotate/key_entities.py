@@ -191,10 +191,18 @@ _NOT_INPUT = re.compile(
     re.IGNORECASE,
 )
 # Data files a job reads: what an invalid-data failure is about when its own line does not name it.
+_DATA_EXTENSIONS = "csv|dat|txt|json|jsonl|ndjson|xml|edi|parquet|gz|zip|tsv|xlsx|xls|avro|orc|del|ixf|psv|unl"
 _DATA_FILE = re.compile(
     r"(?<![\w.+/\\:~$-])((?:[a-z][a-z0-9+.-]*://|/|[A-Za-z]:\\|\\\\)[^\s\"'`,;()<>|\[\]]*\."
-    r"(?:csv|dat|txt|json|jsonl|ndjson|xml|edi|parquet|gz|zip|tsv|xlsx|xls|avro|orc|del|ixf|psv|unl))(?![\w])",
+    rf"(?:{_DATA_EXTENSIONS}))(?![\w])",
     re.IGNORECASE,
+)
+
+
+# A data file named without its directory ("lese KH_260108.csv (sep=';')", "reading orders_0203.json"): what the
+# job read, when it says where only once at its start.
+_BARE_DATA_FILE = re.compile(
+    rf"(?<![\w.+/\\:~$@-])([A-Za-z0-9][\w-]*(?:\.[\w-]+)*\.(?:{_DATA_EXTENSIONS}))(?![\w./\\-])", re.IGNORECASE
 )
 
 
@@ -357,14 +365,20 @@ def _program_of(arguments: Sequence[str], *, java: bool) -> str | None:
     return None
 
 
+def is_data_file(path: str) -> bool:
+    """Whether `path` is a data file by its path ("/in/a.csv", "s3://b/a.json.gz"), as jobs read them."""
+    return _DATA_FILE.fullmatch(path) is not None
+
+
 def input_above(lines: Sequence[str]) -> str | None:
     """The data file the last line naming one as read in `lines` (the lines up to an error, in order) names,
     or None. A file the line writes, rejects into, logs to or configures with is not the data read."""
-    for line in reversed(lines[-SUBJECT_REACH:]):
-        if "." in line:
-            for match in _DATA_FILE.finditer(line):
-                if not _NOT_INPUT.search(line[max(0, match.start() - 40) : match.start()] + " " + match.group(1)):
-                    return match.group(1)
+    for pattern in (_DATA_FILE, _BARE_DATA_FILE):  # a file by its path, else (none has one) by its name alone
+        for line in reversed(lines[-SUBJECT_REACH:]):
+            if "." in line:
+                for match in pattern.finditer(line):
+                    if not _NOT_INPUT.search(line[max(0, match.start() - 40) : match.start()] + " " + match.group(1)):
+                        return match.group(1)
     return None
 
 
@@ -373,8 +387,30 @@ def input_above(lines: Sequence[str]) -> str | None:
 _SERVER = re.compile(
     r"\bMQSERVER=[^/\s]+/\w+/([A-Za-z][\w.-]*)\(|\bdestination host is:?\s*\"?([A-Za-z][\w.-]*)|"
     r"\bremote host '([A-Za-z][\w.-]*)|"
-    r"(?<![\w.-])(?i:host|server|data source)\s*=\s*[\"']?([A-Za-z][\w-]*\.[\w.-]*\w)"
+    r"(?<![\w.-])(?i:host|server|data source)\s*=\s*[\"']?([A-Za-z][\w-]*\.[\w.-]*\w)|"
+    # Oracle's EZConnect ("user@//h:1521/svc") and the diagnostics a job runs against its server ("tnsping",
+    # "ping -c1 h", "Test-NetConnection -ComputerName h -Port 443", "nc -z h 5432")
+    r"@//([A-Za-z][\w-]*\.[\w.-]*\w)|"
+    r"(?<![\w-])(?:ping|telnet|nc|nslookup|traceroute|tracert|Test-NetConnection)\s+(?:-\S+\s+(?:\d+\s+)?)*"
+    r"([A-Za-z][\w-]*\.[\w.-]*[A-Za-z])(?=[\s:,]|$)"
 )
+_SERVER_LITERALS = ("host", "server", "source=", "@//", "ping", "telnet", "nc ", "nslookup", "tracer", "netconnection")
+
+
+def server_near(above: Sequence[str], below: Sequence[str]) -> str | None:
+    """The server the job states it talks to, nearest above a network failure (`above`: the lines up to it,
+    in order), else in the diagnostics it ran just after (`below`): what could not be reached, when the
+    failure's own line does not say (Oracle's "ORA-12541: TNS:no listener")."""
+    for line in [*reversed(above[-SUBJECT_REACH:]), *below[:SERVER_BELOW]]:
+        lowered = line.lower()
+        if any(literal in lowered for literal in _SERVER_LITERALS):
+            match = _SERVER.search(line)
+            if match:
+                return next(group for group in match.groups() if group)
+    return None
+
+
+SERVER_BELOW = 60  # how far below a network failure the job's own diagnostics still name its server
 
 # Where a job writes. A path it states as its destination ("target /x", "Destination : \\s\share",
 # "DST=F:\x", "repo=/x", "Ziel /x", "archiving a to F:\x"), the last path of a copy command ("cp a b",
@@ -615,13 +651,18 @@ def application_above(lines: Sequence[str]) -> str | None:
 
 # A statement a SQL client echoes, and the table it works on ("SQL> INSERT /*+ APPEND */ INTO s.t ...",
 # "UPDATE s.t SET", "CREATE INDEX i ON s.t", "MERGE INTO s.t", "REFRESH MATERIALIZED VIEW s.v").
-_STATEMENT = re.compile(
-    rf"^\s*{_ECHO_PROMPT}?(?i:insert\s+(?:/\*.*?\*/\s*)?(?:into|overwrite\s+table)|update|"
+_STATEMENT_BODY = (
+    r"(?i:insert\s+(?:/\*.*?\*/\s*)?(?:into|overwrite\s+table)|update|"
     r"delete\s+from|merge\s+into|create\s+(?:or\s+replace\s+)?(?:temp(?:orary)?\s+)?table|"
     r"create\s+(?:unique\s+)?(?:(?:non)?clustered\s+)?index\s+\S+\s+on|alter\s+table|truncate\s+table|"
     r"refresh\s+materialized\s+view(?:\s+concurrently)?)\s+(?i:if\s+(?:not\s+)?exists\s+)?"
     r"([\w$#.\"`\[\]]*\w[\"`\]]?)"
 )
+_STATEMENT = re.compile(rf"^\s*{_ECHO_PROMPT}?{_STATEMENT_BODY}")
+# The same statement a job's logger reports after its prefix ("04:30:56 INFO kpi.refresh: REFRESH MATERIALIZED
+# VIEW kpi.x ..."), and the words that say it completed ("... ok (41 s)": the one that failed came after it).
+_LOGGED_STATEMENT = re.compile(rf"^.{{0,160}}?:\s+{_STATEMENT_BODY}")
+_COMPLETED = re.compile(r"(?i)\b(?:ok|done|completed?|succeeded|finished|erfolgreich|termin[ée]e?)\b")
 
 
 _SQL_PROMPT = re.compile(r"^\s*(?:\S*(?:SQL|=[>#-])>|\d+>)")
@@ -634,6 +675,11 @@ def statement_table_above(above: Sequence[str]) -> str | None:
         match = _STATEMENT.match(line)
         if match and ("." in match.group(1) or _SQL_PROMPT.match(line)):  # "Update available for x" is prose
             return _unbracketed(match.group(1)).replace('"', "").replace("`", "")
+        logged = _LOGGED_STATEMENT.match(line) if ": " in line else None
+        if logged and "." in logged.group(1):
+            if _COMPLETED.search(line, logged.end()):
+                return None  # the statement the job reports next (not echoed) is the one that ran out of time
+            return _unbracketed(logged.group(1)).replace('"', "").replace("`", "")
     return None
 
 
@@ -869,7 +915,7 @@ def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[
     ):
         for match in _ARTIFACT.finditer(line):
             _add(added, "modules", (match.group(1) or match.group(2)).rstrip("."))
-    if "host" in lowered or "server" in lowered or "source=" in lowered:
+    if any(literal in lowered for literal in _SERVER_LITERALS):
         for match in _SERVER.finditer(line):
             _add(added, "servers", next(g for g in match.groups() if g))
     if "dest" in lowered or "target" in lowered or "out" in lowered:

@@ -648,6 +648,7 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "timeout": ("routines", "statement_tables", "started_jobs"),
     "db_error": ("routines",),
     "auth": ("credentials",),  # rules-20: the account the job stated it logs in with
+    "network": ("servers",),  # rules-20: the server the job stated it talks to
 }
 # What else a family's failure happened to, read the same way and named after the subject (rules-20): the
 # application, batch job or container an out-of-memory program ran as, by which its platform reports it.

@@ -48,6 +48,7 @@ from twspulse.models.annotate.evidence import (
 )
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import (
+    SERVER_BELOW,
     application_above,
     credential_above,
     dd_data_set,
@@ -55,12 +56,14 @@ from twspulse.models.annotate.key_entities import (
     host_port,
     input_above,
     is_code_file,
+    is_data_file,
     is_prose_word,
     job_above,
     login_above,
     program_above,
     program_reported,
     routine_near,
+    server_near,
     statement_table_above,
     target_above,
     target_of,
@@ -307,7 +310,7 @@ _CONTEXT_LABELS = {
     "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry", "module_files": "file",
     "scripts": "script", "remote_jobs": "remote job", "programs": "program", "inputs": "input",
     "targets": "writing to", "routines": "procedure", "statement_tables": "statement on",
-    "started_jobs": "job", "credentials": "account", "applications": "application",
+    "started_jobs": "job", "credentials": "account", "applications": "application", "servers": "server",
 }  # fmt: skip
 
 
@@ -353,7 +356,9 @@ class RulesEngine:
         data_set = dd_data_set(best.text, joblog.lines[: best.line_no - 1])
         if data_set:  # the DD's data set, which the message names only by its DD
             line_entities = {**line_entities, "paths": [*line_entities.get("paths", []), data_set]}
-        subject = _subject(best.rule.category, joblog, best.line_no, line_entities)
+        subject = _subject(best.rule.category, joblog, best.line_no, line_entities, context)
+        if subject.get("statement_tables") and context.get("tables"):  # the statement's table before others near
+            context = {**context, "tables": subject["statement_tables"] + context["tables"]}
         entities = merge(line_entities, context, subject)
         kind, entity = _entity(best.rule, line_entities, entities)
         if entity and kind in ("hosts", "ips") and best.rule.category in _PORT_FAMILIES:
@@ -918,7 +923,7 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
     return merge(located, stated, extract(near), extract(errors), extract(head))
 
 
-def _subject(category: str, joblog: Joblog, line_no: int, line_entities: Entities) -> Entities:
+def _subject(category: str, joblog: Joblog, line_no: int, line_entities: Entities, context: Entities) -> Entities:
     """What the failure of `category` at `line_no` happened to (SUBJECT_KINDS: the first kind found), read
     from the lines up to it (and, for a routine or a program bash reports, the few below). Where the job was
     writing is named only when the line names no data path (a script's own location does not count) and, for a
@@ -931,11 +936,11 @@ def _subject(category: str, joblog: Joblog, line_no: int, line_entities: Entitie
         value = application_above(lines) or application_above(command)
         if value:
             found[kind] = [value]
-    return merge(found, _first_subject(category, joblog, line_no, line_entities, lines))
+    return merge(found, _first_subject(category, joblog, line_no, line_entities, lines, context))
 
 
 def _first_subject(
-    category: str, joblog: Joblog, line_no: int, line_entities: Entities, lines: Sequence[str]
+    category: str, joblog: Joblog, line_no: int, line_entities: Entities, lines: Sequence[str], context: Entities
 ) -> Entities:
     """The first of the family's SUBJECT_KINDS the lines up to the error (`lines`) name."""
     below = joblog.lines[line_no : line_no + 3]
@@ -945,6 +950,10 @@ def _first_subject(
             value = program_reported(trace) or program_above(lines) or _job_program(joblog)
         elif kind == "inputs":
             value = input_above(lines)
+            if value and not _ROOTED.match(value):  # a file by its name alone: its path, if the joblog gives it
+                if any(is_data_file(path) for path in (*line_entities.get("paths", ()), *context.get("paths", ()))):
+                    continue  # the lines around the error name the data file by its path
+                value = _with_directory(value, joblog.lines[joblog.frame.body_first_line - 1 :])
         elif kind == "targets":
             # a path relative to where the job ran ("tar: a/b.nc: Cannot write") names no file system
             named = any(not is_code_file(path) and _ROOTED.match(path) for path in line_entities.get("paths", ()))
@@ -958,11 +967,23 @@ def _first_subject(
             value = statement_table_above(lines[:-1])
         elif kind == "credentials":
             value = credential_above(lines)
+        elif kind == "servers":
+            value = server_near(lines, joblog.lines[line_no : line_no + SERVER_BELOW])
         else:
             value = job_above(lines[:-1])
         if value:
             return {kind: [value]}
     return {}
+
+
+def _with_directory(name: str, lines: Sequence[str]) -> str:
+    """The first path in `lines` that ends with the file `name`, else `name`."""
+    for line in lines:
+        if name in line:
+            for path in extract_entities([line]).get("paths", ()):
+                if path.endswith(("/" + name, "\\" + name)):
+                    return path
+    return name
 
 
 def _names_a_log(line: str) -> bool:
