@@ -119,7 +119,9 @@ _DATABASE = re.compile(
 _OPTION = re.compile(r"(?:argument|option|parameter)s?\b[^-]{0,40}?(--?[A-Za-z][\w-]*)")
 # A z/OS data management or allocation message (IEC030I, IEF212I, IGD17101I...; after at most a time, a job
 # number and a job name) names the data set it is about: qualifiers of 1-8 characters joined by dots.
-_ZOS_MESSAGE = re.compile(r"^\s*(?:\S+\s+){0,3}(?:IEC|IEF|IGD|IDC|IGW)\d{3,5}[IEWASD]\s")  # the line's message
+_ZOS_MESSAGE = re.compile(  # the line's message, after a print file's carriage control ("0IDC3012I ENTRY x")
+    r"^\s*(?:\S+\s+){0,3}[0-9+-]?(?:IEC|IEF|IGD|IDC|IGW)\d{3,5}[IEWASD]\s"
+)
 _DATA_SET = re.compile(r"(?<![\w.#@$-])[A-Z#@$][A-Z0-9#@$-]{0,7}(?:\.[A-Z#@$][A-Z0-9#@$-]{0,7}){1,21}(?![\w.#@$])")
 _IDENT_STOPWORDS = frozenset(
     "or and in is the a an of to for by at on as not does exists truncated altered created dropped with "

@@ -325,3 +325,17 @@ def test_the_table_of_the_last_statement_a_logger_reports(above: list[str], tabl
 )
 def test_the_data_file_read_by_its_path_else_by_its_name(lines: list[str], data: str) -> None:
     assert input_above(lines) == data
+
+
+def test_idcams_entry_not_found_is_a_missing_data_set_unless_a_delete_looked_for_it() -> None:
+    body = (
+        "  DELETE QZ.PROD.WORK.D310203 NONVSAM PURGE\n"
+        "0IDC3012I ENTRY QZ.PROD.WORK.D310203 NOT FOUND\n"
+        "0IDC0001I FUNCTION COMPLETED, HIGHEST CONDITION CODE WAS 8\n"
+        "  REPRO INDATASET(QZ.PROD.IN.D310203) OUTDATASET(QZ.PROD.KSDS) REPLACE\n"
+        "0IDC3012I ENTRY QZ.PROD.IN.D310203 NOT FOUND\n"
+    )
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=12\n")
+    assert annotation.category == "missing_file"
+    assert annotation.error_line == "0IDC3012I ENTRY QZ.PROD.IN.D310203 NOT FOUND"
+    assert "QZ.PROD.IN.D310203" in annotation.root_cause

@@ -179,6 +179,7 @@ SQLSERVER_MESSAGE = "(?:" + "|".join(map(re.escape, SQLSERVER_MESSAGE_WORDS)) + 
 SQLSERVER_LEVEL = "(?:Level|Ebene|Niveau|Nivel|Livello|Nível|Poziom)"
 _PRODUCT_CODE = re.compile(
     r"(?<!MONMSG )(?<!MSGID\()\b(ORA-\d{5}|SQL\d{4,5}[NCW]|E11000|CPF\d{4})\b|"
+    r"(?<![A-Za-z])(IDC\d{4}I)\b|"  # z/OS IDCAMS, after a print file's carriage control ("0IDC3012I")
     rf"\b{SQLSERVER_MESSAGE} (\d{{1,6}}), {SQLSERVER_LEVEL} \d+|"
     r"(?:^|\s)(\d{6}) \([0-9A-Z]{5}\): "
 )
@@ -212,6 +213,8 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
     **_codes_of("missing_file", "CPF4101 CPF9812 CPF9801 CPF2105 CPF2110 CPF9810 CPF3142"),
     **_codes_of("permission", "CPF2189 CPF2207 CPF9802 CPF9820 CPF2182 CPF4104"),
     **_codes_of("db_error", "CPF5026 CPF5009"),
+    # z/OS IDCAMS: a catalog entry (a data set) not found
+    "IDC3012I": "missing_file",
     # MongoDB ("E11000 duplicate key error")
     "E11000": "db_error",
     # DB2
@@ -1369,7 +1372,11 @@ def _codes(text: str, note: _Note) -> None:
         elif state[:2] in _SQLSTATE_CLASS:  # a class is less specific than a product's own error number
             note(_SQLSTATE_CLASS[state[:2]], TYPE_NAME, f"SQLSTATE {state}")
     for match in _PRODUCT_CODE.finditer(text):
-        product_code = match.group(1) or (f"Msg{match.group(2)}" if match.group(2) else f"SF{match.group(3)}")
+        product_code = (
+            match.group(1)
+            or match.group(2)
+            or (f"Msg{match.group(3)}" if match.group(3) else f"SF{match.group(4)}")
+        )
         if product_code in _PRODUCT_CATEGORY:
             note(_PRODUCT_CATEGORY[product_code], CODE, f"code {product_code}")
     if "SQLCODE" in text:  # Db2's "SQLCODE = -904" is its "SQL0904N"

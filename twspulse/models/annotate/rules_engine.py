@@ -113,9 +113,10 @@ OUTPUT_REACH = 200  # how far above that failure its command is looked for
 _DURING_HANDLING = "During handling of the above exception, another exception occurred"
 # A DROP statement echoed by a SQL client ("DROP TABLE x;", "SQL> drop table x;", "1> DROP VIEW v") and the
 # "does not exist" a database answers when the object is not there; how far above the answer the statement is.
+# So is IDCAMS's DELETE of a data set ("DELETE A.B.WORK NONVSAM PURGE", then "IDC3012I ENTRY A.B.WORK NOT FOUND").
 _DROP = re.compile(
-    r"^\s*(?:[\w>]*>\s*)?drop\s+(?:table|view|index|sequence|synonym|procedure|function)\s+"
-    r"(?:if\s+exists\s+)?([\w$#.\"'`\[\]]+)",
+    r"^\s*(?:[\w>]*>\s*)?(?:drop\s+(?:table|view|index|sequence|synonym|procedure|function)\s+"
+    r"(?:if\s+exists\s+)?|delete\s+(?=[A-Z#@$][\w#@$-]*\.[A-Z#@$]))([\w$#.\"'`\[\]]+)",
     re.I,
 )
 _ABSENT = re.compile(r"\b(?:does not exist|doesn't exist|not exist|not found|unknown table)\b", re.I)
