@@ -1373,9 +1373,7 @@ def _codes(text: str, note: _Note) -> None:
             note(_SQLSTATE_CLASS[state[:2]], TYPE_NAME, f"SQLSTATE {state}")
     for match in _PRODUCT_CODE.finditer(text):
         product_code = (
-            match.group(1)
-            or match.group(2)
-            or (f"Msg{match.group(3)}" if match.group(3) else f"SF{match.group(4)}")
+            match.group(1) or match.group(2) or (f"Msg{match.group(3)}" if match.group(3) else f"SF{match.group(4)}")
         )
         if product_code in _PRODUCT_CATEGORY:
             note(_PRODUCT_CATEGORY[product_code], CODE, f"code {product_code}")
