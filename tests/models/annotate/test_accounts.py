@@ -339,3 +339,21 @@ def test_idcams_entry_not_found_is_a_missing_data_set_unless_a_delete_looked_for
     assert annotation.category == "missing_file"
     assert annotation.error_line == "0IDC3012I ENTRY QZ.PROD.IN.D310203 NOT FOUND"
     assert "QZ.PROD.IN.D310203" in annotation.root_cause
+
+
+def test_a_connection_to_a_host_that_timed_out_is_the_network() -> None:
+    annotation = _annotate('qz: start\nNetwork error: Connection to "sftp.qz.test" timed out.\nqz: ended rc=1\n')
+    assert annotation.category == "network"
+    assert "sftp.qz.test" in annotation.root_cause
+
+
+def test_a_java_headline_whose_driver_quotes_it_with_more_detail_is_quoted() -> None:
+    line = "java.sql.SQLException: ORA-00054: resource busy and acquire with NOWAIT specified or timeout expired"
+    frames = "".join(f"\tat qz.Step{i}.run(Step{i}.java:{i})\n" for i in range(6))
+    annotation = _annotate(
+        f"qz: TRUNCATE TABLE QZ.STG\n{line}\n{frames}Caused by: Error : 54, Position : 15, SQL = TRUNCATE TABLE "
+        "QZ.STG, Error Msg = ORA-00054: resource busy and acquire with NOWAIT specified or timeout expired\n"
+        f"{frames}qz: ended rc=1\n"
+    )
+    assert annotation.category == "db_error"
+    assert annotation.error_line == line

@@ -477,6 +477,9 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bno resolvable (?:bootstrap )?(?:urls|hosts|servers|addresses)\b|\bcouldn't resolve (?:server|host)\b",
         shadows="script_error",
     ),
+    # A connection that was never set up in time ("Network error: Connection to \"h\" timed out.", urllib3's
+    # "Connection to h timed out. (connect timeout=10)"): the connect phase, so the network.
+    _words("network", WORDS, r"\bconnection to \S{1,200} timed out\b", shadows="timeout"),
     # Rows whose fields do not line up with the header: the data, not the program.
     _words(
         "data_quality",

@@ -671,16 +671,17 @@ def _first_to_say(best: Match, matches: list[Match]) -> Match:
 
 
 def _same_message_above(m: Match, best: Match, said: str) -> bool:
-    """``m`` is the chain's headline (or a link) above ``best`` that says its very message: a driver's own
-    exception under a JDBC one ("SQLTimeoutException: ORA-01013: ..." over "Caused by: OracleDatabaseException:
-    ORA-01013: ..."), where the operator quotes the first to say it."""
+    """``m`` is the chain's headline (or a link) above ``best`` that says its message: a driver's own exception
+    under a JDBC one ("SQLTimeoutException: ORA-01013: ..." over "Caused by: OracleDatabaseException: ORA-01013:
+    ...", or over "Caused by: Error : 54, ..., Error Msg = ORA-00054: ..."), where the operator quotes the first
+    to say it."""
     return (
         m.rule.category == best.rule.category
         and 0 < best.line_no - m.line_no <= CHAIN_REACH
-        and m.score >= best.score - ENTITY_BONUS
+        and m.score >= best.score - ENTITY_BONUS - CAUSED_BY_BONUS  # (a repeat earns no bonus for its depth)
         and _JAVA_LINK.match(m.text.strip()) is not None
-        and len(said) >= MIN_REPEATED
-        and _link_message(m.text) == said
+        and len(message := _link_message(m.text)) >= MIN_REPEATED
+        and (message == said or message in best.text)  # the same, or quoted with more detail (a driver's own)
     )
 
 
