@@ -181,6 +181,9 @@ _LOCATION = re.compile(
     r"^(?:from )?(?P<rb>/[\w./-]+\.rb):(?P<rb_line>\d+):in\b|^(?P<go>/[\w./-]+\.go):(?P<go_line>\d+)\b|"
     r"^at (?P<java>[\w$.]+)\((?P<java_file>\w+\.(?:java|kt|scala)):(?P<java_line>\d+)\)|"
     r"^at (?:\S+ )?\(?(?P<js>/[\w./-]+\.(?:js|mjs|cjs|ts)):(?P<js_line>\d+):\d+\)?$|"
+    # TypeScript's compiler: "src/a.ts(12,5): error TS2339" and "src/a.ts:12:5 - error TS2339"
+    r"^(?P<tsc>[\w./\\-]+\.tsx?)\((?P<tsc_line>\d+),\d+\): error TS\d|"
+    r"^(?P<tsp>[\w./\\-]+\.tsx?):(?P<tsp_line>\d+):\d+ - error TS\d|"
     # a configuration or template a tool reports by file and line ("on main.tf line 12, in resource")
     r"\b(?:on|in) (?P<cfg>[\w./\\-]+\.(?:tf|hcl|ya?ml|json|toml|ini|conf|cfg|xml|properties)),? (?:on )?"
     r"line (?P<cfg_line>\d+)"

@@ -38,10 +38,17 @@ _SPECIFIC = re.compile(
     r"\b(?:SIGKILL|SIGTERM|SIGSEGV|SIGABRT)\b|traceback \(most recent call last\)",
     re.IGNORECASE,
 )
+# The word "error" as Windows' tools print it before a system error code in their languages ("ERROR 112
+# (0x00000070)", "Erreur 112 (0x00000070)", "エラー 112 (0x00000070)"): the word, then the code in decimal and hex.
+WINDOWS_ERROR_WORD = (
+    r"(?i:error|erreur|fehler|errore|erro|fout|fel|feil|fejl|chyba|b[łl][ąa]d|ошибка|hata|virhe|hiba|eroare)|"
+    r"エラー|错误|錯誤|오류"
+)
+WINDOWS_ERROR_WORD = f"(?:{WINDOWS_ERROR_WORD})"
 _CODE = re.compile(
     r"\b[A-Z][A-Z0-9]{1,5}-\d{3,5}[A-Z]?\b|\bSQL\d{4,5}[NC]\b|\bAWS[A-Z]{3}\d{3}E\b|\bSQLSTATE\b|"
     r"(?:ERROR|FATAL|PANIC):\s+[0-9A-Z]{5}:|\berrno\b|\bcurl: \(\d+\)|"
-    r"(?<![\w.])[1-9]\d{0,4} \(0x[0-9A-Fa-f]{8}\)"  # Windows' "112 (0x00000070)", whatever the language around it
+    r"(?<![\w.])" + WINDOWS_ERROR_WORD + r"\s+[1-9]\d{0,4} \(0x[0-9A-Fa-f]{8}\)"  # Windows' "エラー 112 (0x00000070)"
 )
 _EXCEPTION = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:Exception|Error)\b")
 _CAUSED_BY = re.compile(r"^Caused by:\s")

@@ -15,6 +15,7 @@ from twspulse.models.annotate.key_entities import (
     program_above,
     server_near,
     statement_table_above,
+    tool_path,
 )
 from twspulse.models.annotate.rules_engine import RulesEngine
 
@@ -49,10 +50,35 @@ def test_the_account_a_job_states(line: str, account: str) -> None:
         "< 250-AUTH LOGIN XOAUTH2",  # a mail server's offer, not the job's account
         "[Producer clientId=qz-publisher] Connection to node -1 failed authentication",  # Kafka's client id
         "ORA-01013: user requested cancel of current operation",
+        "INFO Loaded 300 rows, account QZ-001 balance updated",  # a ledger's account, not a login
+        "INFO Posted 1200 entries to account GL-4000-01",
+        "WARN Login: attempt 1 of 3",
+        "INFO login OK",
+        "INFO records fetched for user ID 42",
+        "DEBUG principal: UNAUTHENTICATED",
+        '"user": null',
+        "INFO auto_login: true",
+        "Configured role: arn:aws:iam::123456789012:role/qz-role",
+        "    user = cfg['user']",
+        "    username = config.get('db', 'user')",
     ],
 )
 def test_what_is_not_an_account(line: str) -> None:
     assert credential_above([line]) is None
+
+
+def test_a_user_outranks_a_role_or_an_account_on_its_line() -> None:
+    assert credential_above(["INFO connecting account=qz-prod user=QZ_SVC role=LOADER warehouse=WH_QZ"]) == "QZ_SVC"
+
+
+def test_a_refusal_that_names_its_user_adds_no_account_stated_elsewhere() -> None:
+    annotation = _annotate(
+        "+ aws s3 cp s3://qz-in/x.csv . --profile qz-eu\n"
+        'psql: error: connection to server at "qzdb01" (10.0.0.1), port 5432 failed: FATAL:  password '
+        'authentication failed for user "qzetl"\nqz: ended rc=2\n'
+    )
+    assert annotation.category == "auth"
+    assert "qz-eu" not in annotation.root_cause
 
 
 def test_a_refused_login_names_the_account_the_job_stated() -> None:
@@ -115,6 +141,55 @@ def test_the_program_past_a_wrapper_or_a_python_module(line: str, program: str) 
 
 def test_a_wrapper_word_in_prose_starts_no_program() -> None:
     assert program_above(["2031-02-03 01:20:01 nohup ignoring input and appending output"]) is None
+    assert program_above(["WARN: numactl /usr/bin/numactl not found, skipping NUMA binding"]) is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "program"),
+    [
+        (
+            ["+ python3 /srv/qz/first.py", "first done", "+ nohup python3 /srv/qz/second.py --day 3"],
+            "/srv/qz/second.py",
+        ),
+        (["+ systemd-run --working-directory /srv/qz --wait ./bin/qzengine"], "./bin/qzengine"),
+        (["+ systemd-run --uid svc /srv/qz/run.sh"], "/srv/qz/run.sh"),
+        (["/usr/bin/sqlplus -s qz/***@PRD @/srv/qz/sql/x.sql"], "/srv/qz/sql/x.sql"),
+        (["+ python3 -m pip install -q -r /srv/qz/requirements.txt"], None),  # a tool, not the job's program
+    ],
+)
+def test_the_program_past_wrapper_options_and_interpreters(lines: list[str], program: str | None) -> None:
+    assert program_above(lines) == program
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "INFO Job was started by the scheduler",
+        "+ conda run --name py39 python /srv/qz/aggregate.py",  # an environment
+        "+ az storage blob download --name qz_2031.csv --file /srv/qz/qz.csv",  # a blob
+        "INFO [name=customer_42] merged",
+        "Step: [TaskletStep: [name=qzStep]] executing",  # a step, not the job
+    ],
+)
+def test_what_is_not_an_application(line: str) -> None:
+    assert application_above([line]) is None
+
+
+def test_typescript_errors_are_located_in_their_file() -> None:
+    annotation = _annotate("qz\nsrc/qz.ts(12,5): error TS2339: Property 'qz' does not exist on type 'Qz'.\nqz rc=2\n")
+    assert annotation.category == "script_error"
+    assert "(src/qz.ts:12)" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "qzimport: corrupt record: bad tag at offset 112 (0x00000070)",  # an offset, not a Windows error
+        "Process exited with code 2 (0x00000002)",
+    ],
+)
+def test_a_number_and_its_hexadecimal_without_the_word_error_is_no_windows_code(line: str) -> None:
+    assert _annotate(f"qz: start\n{line}\nqz: ended rc=1\n").category not in ("disk_full", "missing_file")
 
 
 @pytest.mark.parametrize(
@@ -129,7 +204,7 @@ def test_a_wrapper_word_in_prose_starts_no_program() -> None:
     ],
 )
 def test_a_relative_path_a_tool_names_in_its_message(line: str, path: str) -> None:
-    assert extract([line])["paths"] == [path]
+    assert tool_path(line) == path
 
 
 @pytest.mark.parametrize(
@@ -138,10 +213,22 @@ def test_a_relative_path_a_tool_names_in_its_message(line: str, path: str) -> No
         "java.io.IOException: qz/in.csv: stream closed",  # an exception's type, not a tool
         "ssh: connect to host qz01 port 22: Connection refused",
         "ERROR: qz/in.csv: rejected",
+        "error: api.qz.test: Name or service not known",  # a host
+        "error: text/html: unsupported media type",
+        "fatal: origin/main: not a valid object name",
+        "error: java.lang.String: cannot cast",
     ],
 )
 def test_what_is_not_a_tool_and_its_relative_path(line: str) -> None:
-    assert "qz/in.csv" not in extract([line]).get("paths", [])
+    assert tool_path(line) is None
+
+
+def test_a_relative_path_on_a_harmless_line_near_the_error_is_not_its_entity() -> None:
+    annotation = _annotate(
+        "tar: qzlogs/app.log: file changed as we read it\nINFO archive written\n"
+        "ERROR upload failed: Access Denied (Service: Amazon S3; Status Code: 403)\nqz: ended rc=1\n"
+    )
+    assert "qzlogs/app.log" not in annotation.root_cause
 
 
 def test_a_relative_path_leaves_a_full_disk_named_by_where_the_job_wrote() -> None:

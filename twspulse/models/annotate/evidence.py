@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from twspulse.joblog.entities import ERRNO_BY_NUMBER
+from twspulse.joblog.error_lines import WINDOWS_ERROR_WORD
 from twspulse.models.annotate.annotation import Category
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.rule_base import RETURN_CODE_HINTS, TRANSLATED_FAILURE_WORDS
@@ -90,9 +91,10 @@ _WIN32_CODE = re.compile(
     r"\b(?:Win32|Windows) error (\d+)\b|\bSocketException \((\d{5})\)|\bWSAE\w+ \((\d{5})\)",
     re.IGNORECASE,
 )
-# A code printed in decimal and then in hexadecimal as eight digits ("エラー 112 (0x00000070)", robocopy's "ERROR
-# 112 (0x00000070)" in any language): Windows' way, read when both say the same number.
-_WIN32_DECIMAL_HEX = re.compile(r"(?<![\w.])(\d{1,5}) \(0x([0-9A-Fa-f]{8})\)")
+# A code printed after the word "error" in decimal and then in hexadecimal as eight digits (robocopy's "ERROR 112
+# (0x00000070)" in any language: "エラー 112 (0x00000070)"): Windows' way, read when both say the same number
+# (not "invalid record at byte 8 (0x00000008)", an offset).
+_WIN32_DECIMAL_HEX = re.compile(rf"(?<![\w.]){WINDOWS_ERROR_WORD}\s+(\d{{1,5}}) \(0x([0-9A-Fa-f]{{8}})\)")
 # LDAP result codes (RFC 4511, and the client's negative codes of OpenLDAP's ldap.h) as LDAP clients print them:
 # OpenLDAP's "ldap_add: Insufficient access (50)", "ldap_sasl_bind(SIMPLE): Can't contact LDAP server (-1)",
 # JNDI's "[LDAP: error code 49 - Invalid Credentials]", "LDAP result code 32".

@@ -169,6 +169,11 @@ _CODE_FILE = re.compile(
     r"r|sas|sql|hql|scala|groovy|ps1|bat|cmd|exe|dll|dtsx|ktr|kjb|hpl|lua|tcl|awk|jl))[\"']?",
     re.IGNORECASE,
 )
+# Modules Python runs as tools, not as the job's program ("python3 -m pip install ...", "python -m venv x").
+_TOOL_MODULES = frozenset(
+    "pip ensurepip venv virtualenv pytest unittest compileall py_compile http json site pipx build twine "
+    "zipfile tarfile timeit cProfile pdb".split()
+)
 _MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _MAIN_CLASS = re.compile(r"(?<![\w.$])(?:[a-z_]\w*\.)+[A-Z][\w$]*")
 # Options whose value is a library, a configuration or an include, not the program: "-cp lib/*", "--jars a.jar",
@@ -225,7 +230,7 @@ def program_above(lines: Sequence[str]) -> str | None:
             if program:
                 return program
         wrapper = _WRAPPER_START.search(line) if "-" in line or "/" in line else None
-        if wrapper is not None and _in_command_position(line, wrapper.start()):
+        if wrapper is not None and _starts_command(line, wrapper.start()):
             program = _past_wrappers(line[wrapper.start() :].split())
             if program and ("/" in program or "\\" in program):  # "timeout waiting for x" is prose
                 return program
@@ -274,7 +279,8 @@ _WRAPPER_NUMBER = re.compile(r"[\d.,:-]+[smhd]?")  # "timeout 3600", "nice -n 5"
 # Wrapper options whose value is the next argument ("sudo -u hrsvc", "timeout -s KILL", "systemd-run --unit x").
 _WRAPPER_VALUE_OPTIONS = frozenset(
     "-u --user -g --group -s --signal -k --kill-after --unit -p --property -n --adjustment -c --class -C "
-    "--cpu-list --slice -E --setenv -D --chdir -M --machine".split()
+    "--cpu-list --slice -E --setenv -D --chdir -M --machine --uid --gid --working-directory --description "
+    "--nice -o -e -i --membind --cpunodebind --physcpubind -N -m".split()
 )
 
 
@@ -307,8 +313,8 @@ def _past_wrappers(arguments: Sequence[str]) -> str | None:
             continue
         if argument in _WRAPPERS or argument[:1] == "-" or "=" in argument or _WRAPPER_NUMBER.fullmatch(argument):
             continue
-        launcher = _LAUNCHER.fullmatch(argument + " ")
-        if launcher is None:
+        launcher = _LAUNCHER.match(argument + " ")  # (its pattern looks ahead at the space, never takes it)
+        if launcher is None or launcher.end() != len(argument):
             return argument.strip("\"'")
         return _program_of(arguments[index + 1 :], java=launcher.group(1).lower() == "java")
     return None
@@ -327,6 +333,13 @@ def _in_command_position(line: str, start: int) -> bool:
     return (
         not before or before[-1] in _COMMAND_PROMPT or before.endswith("Killed") or _TIME_END.search(before) is not None
     )
+
+
+def _starts_command(line: str, start: int) -> bool:
+    """The word at `start` starts the line's command: first on the line, after a shell prompt ("+ ", "$ ",
+    "C:\\x>") or after a wrapper's timestamp, not after a label's colon ("WARN: numactl ... not found")."""
+    before = line[max(0, start - 40) : start].rstrip()
+    return not before or before[-1] in "+$>#" or _TIME_END.search(before) is not None
 
 
 def _program_of(arguments: Sequence[str], *, java: bool) -> str | None:
@@ -349,10 +362,10 @@ def _program_of(arguments: Sequence[str], *, java: bool) -> str | None:
             pending = None
             continue
         if pending == "-m" and _MODULE_NAME.fullmatch(argument):  # "python3 -m aml.screening": the module run
-            return argument
+            return None if argument.split(".")[0] in _TOOL_MODULES else argument
         code = _CODE_FILE.fullmatch(argument)
         if code:
-            return code.group(1)
+            return code.group(1).lstrip("@")  # sqlplus's "@/x/run.sql"
         if java and pending is None and _MAIN_CLASS.fullmatch(argument):
             return argument
         if pending is None and _PLAIN_WORD.fullmatch(argument):
@@ -569,39 +582,46 @@ def routine_near(above: Sequence[str], below: Sequence[str]) -> str | None:
 
 
 # The account a job states it logs in with: a setting ("user=x", "username=\"x\"" in an escaped JAAS line,
-# "VAULT_ROLE=x", "client_id: x"), an option ("--profile x", "--user=x"), the word and the name ("profile x",
-# "client_id x", "Benutzer X"), or a connect string's user ("connect X@TNS", "sqlplus X/***@TNS"). Without a
-# "=" or ":" the name must look like one (a "_", "-", ".", "@" or digit in it, or upper case): "user
-# requested cancel" is prose.
-_ACCOUNT_WORD = (
-    r"user(?:_?name)?|login|uid|user_?id|client[-_ ]id|role(?:_?id)?|profile|principal|account|"
-    r"benutzer(?:name)?|utilisateur|usuario|utente|usu[áa]rio|gebruiker|anv[äa]ndare|bruger|bruker|"
-    r"u[żz]ytkownik|u[žz]ivatel"
+# "VAULT_ROLE=x", "client_id: x"), an option ("--profile x", "--user=x"), the word and a name ("profile x",
+# "client_id x", "Benutzer X_Y"), or a connect string's user ("connect X@TNS", "sqlplus X/***@TNS"). Without a
+# "=" or ":" the name must look like one (a "_", "-", ".", "@" or digit in it): "user requested cancel" is prose.
+# A user or login outranks a role, a profile or a client on the same line (the user logs in; the role is what
+# it gets). Not an "account": in jobs that is as often a ledger's or a customer's as a login.
+_USER_WORD = (
+    r"user(?:_?name)?|login|uid|user_?id|benutzer(?:name)?|utilisateur|usuario|utente|usu[áa]rio|gebruiker|"
+    r"anv[äa]ndare|bruger|bruker|u[żz]ytkownik|u[žz]ivatel"
 )
+_ACCOUNT_WORD = rf"{_USER_WORD}|client[-_ ]id|role(?:_?id)?|profile|principal"
 _ACCOUNT_NAME = r"[A-Za-z][\w.$@-]*[\w$]"
 _ACCOUNT_SETTING = re.compile(  # not a URL's path ("auth/approle/login: Error ...")
-    rf"(?:(?<![\w-])--?|(?<![\w/])|[._])(?i:{_ACCOUNT_WORD})(?:\\?[\"'])?\s*[=:]\s*\\?[\"']?({_ACCOUNT_NAME})"
+    rf"(?:(?<![\w-])--?|(?<![\w/])|[._])((?i:{_ACCOUNT_WORD}))(?:\\?[\"'])?\s*[=:]\s*\\?[\"']?({_ACCOUNT_NAME})"
 )
 _ACCOUNT_NAMED = re.compile(
     rf"(?:(?<![\w-])--?|(?<![\w/]))((?i:{_ACCOUNT_WORD}))\s+[\"']?({_ACCOUNT_NAME})(?=[\"'\s,;:)]|$)"
 )
-_NAME_MARK = re.compile(r"[_.@\d-]|[A-Z]{2}")  # what makes a word a name
+_USER = re.compile(rf"(?i:{_USER_WORD})")
+_NAME_MARK = re.compile(r"[_.@\d-]")  # what makes a word a name
 _CONNECT_STRING = re.compile(
     r"\b(?i:sqlplus|conn(?:ect)?(?:ing|ion)?|connessione|connexion|conexi[óo]n|conex[ãa]o|verbindung)\s*:?\s+"
     r"(?:-\w+\s+)*[\"']?([A-Za-z][\w$#-]*)(?:/\S*)?@[A-Za-z]"
 )
-_ACCOUNT_LITERALS = ("user", "login", "uid", "client", "role", "profile", "principal", "account", "benutzer",
-                     "utilisateur", "usu", "utente", "gebruiker", "anv", "bruger", "bruker", "ytkownik", "ivatel",
-                     "conn", "sqlplus", "verbindung")  # fmt: skip
-
-
+_ACCOUNT_LITERALS = ("user", "login", "uid", "client", "role", "profile", "principal", "benutzer", "utilisateur",
+                     "usu", "utente", "gebruiker", "anv", "bruger", "bruker", "ytkownik", "ivatel", "conn", "sqlplus",
+                     "verbindung")  # fmt: skip
+# Values that say something of a login, not who: states, flags, nulls, counts ("login OK", "user: null").
+_NOT_AN_ACCOUNT = frozenset(
+    "null none nil true false yes no ok ko success successful failed failure attempt enabled disabled on off id ids "
+    "http https unknown unauthenticated anonymous default self user username login cfg config conf settings env "
+    "os arn".split()
+)
 _PROSE_NAME = re.compile(r"[A-Z][a-z]+")  # "login: Invalid username", "Error making API request"
 
 
-def _is_code_value(line: str, match: re.Match[str]) -> bool:
-    """A setting's value that is an expression of code ("username=dest.user," in a traceback's source)."""
-    value = match.group(1)
-    return "." in value and value.islower() and line[match.end(1) : match.end(1) + 1] in (",", ")")
+def _is_code_value(line: str, match: re.Match[str], group: int) -> bool:
+    """A setting's value that is an expression of code ("username=dest.user," or "user = cfg['user']" in a
+    traceback's source)."""
+    value, after = match.group(group), line[match.end(group) : match.end(group) + 1]
+    return after in ("(", "[") or ("." in value and value.islower() and after in (",", ")"))
 
 
 def credential_above(lines: Sequence[str]) -> str | None:
@@ -611,16 +631,23 @@ def credential_above(lines: Sequence[str]) -> str | None:
         lowered = line.lower()
         if not any(literal in lowered for literal in _ACCOUNT_LITERALS):
             continue
-        found = [m.group(1) for m in _ACCOUNT_SETTING.finditer(line) if not _is_code_value(line, m)]
+        found = [(m.group(1), m.group(2)) for m in _ACCOUNT_SETTING.finditer(line) if not _is_code_value(line, m, 2)]
         found += [
-            m.group(2)
+            (m.group(1), m.group(2))
             for m in _ACCOUNT_NAMED.finditer(line)
             if not m.group(1).isupper() and _NAME_MARK.search(m.group(2))  # not a protocol's "AUTH LOGIN X"
         ]
-        found += [m.group(1) for m in _CONNECT_STRING.finditer(line)]
-        names = [name for name in found if name.lower() not in _NOT_A_NAME and not _PROSE_NAME.fullmatch(name)]
+        found += [("user", m.group(1)) for m in _CONNECT_STRING.finditer(line)]
+        names = [
+            (_USER.fullmatch(word) is not None, name)
+            for word, name in found
+            if name.lower() not in _NOT_AN_ACCOUNT
+            and name.lower() not in _NOT_A_NAME
+            and not _PROSE_NAME.fullmatch(name)
+        ]
         if names:
-            return names[-1]
+            users = [name for is_user, name in names if is_user]
+            return users[-1] if users else names[-1][1]
     return None
 
 
@@ -628,13 +655,15 @@ def credential_above(lines: Sequence[str]) -> str | None:
 # "Submitted application: x"), a batch framework's job ("Job: [SimpleJob: [name=x]]", "Job x ... has been
 # submitted"), a container ("docker run --name x") or a systemd unit ("--unit x").
 _APPLICATION = re.compile(
-    r"\bSubmitted application: ([\w.-]+)|(?<![\w-])--(?:name|unit)[= ][\"']?([A-Za-z][\w.@-]*\w)|"
-    r"\[name=([A-Za-z][\w.-]*\w)\]|"
-    r"\bJob (?:name )?[\"']?([A-Za-z][\w.-]*\w)[\"']? (?:with instance ID \d+ )?(?:has been |was )?"
-    r"(?:submitted|started|launched)\b|"
+    r"\bSubmitted application: ([\w.-]+)|"
+    r"\b(?:spark-submit|docker run|podman run|systemd-run|flink run)\b[^|;&]{0,300}?"
+    r"(?<![\w-])--(?:name|unit)[= ][\"']?([A-Za-z][\w.@-]*\w)|"
+    r"\bJob: \[\w+: \[name=([A-Za-z][\w.-]*\w)\]\]|"
+    r"\bJob (?:name )?[\"']?(?!(?:was|is|has|had|been|will|successfully)\b)([A-Za-z][\w.-]*\w)[\"']? "
+    r"(?:with instance ID \d+ )?(?:has been |was )?(?:submitted|started|launched)\b|"
     r"\b(?:console|artisan) ([a-z][\w-]*(?::[\w-]+)+)"  # a PHP framework's command ("bin/console app:orders:x")
 )
-_APPLICATION_LITERALS = ("name", "Job ", "--unit", "application:", "console ", "artisan ")
+_APPLICATION_LITERALS = ("--name", "Job", "--unit", "application:", "console ", "artisan ")
 
 
 def application_above(lines: Sequence[str]) -> str | None:
@@ -854,7 +883,7 @@ _PROPERTY = re.compile(r"\bpropert(?:y|ies)(?: under)? ['\"`]?([a-z][\w-]*(?:\.[
 # A dependency named after its kind in quotes ("Missing optional dependency 'openpyxl'", "package 'x' is not
 # installed", "gem 'pg'"): the module to install.
 _NAMED_DEPENDENCY = re.compile(
-    r"\b(?i:dependency|package|module|library|gem|crate)(?: called| named)?\s+['\"`‘]([\w.:@/+-]+)['\"`’]"
+    r"\b(?i:dependency|package|module|gem|crate)(?: called| named)?\s+['\"`‘]([\w.:@/+-]+)['\"`’]"
 )
 
 
@@ -862,11 +891,25 @@ _LACKING = re.compile(r"(?i)\b(?:not|no|missing|cannot|can't|could not|unable|fa
 
 
 def tool_path(line: str) -> str | None:
-    """The relative path a command-line tool names in its message's place for the file, or None."""
+    """The relative path a command-line tool names in its message's place for the file, or None. A file has
+    an extension ("text/html", "origin/main" have none); a name without a directory has no other dot unless
+    it is compressed ("api.example.com" and "java.lang.String" are no files, "a.tar.gz" is)."""
     if ": " not in line or not line.lstrip()[:1].islower():
         return None
     match = _TOOL_PATH.match(line)
-    return match.group(1) if match else None
+    if match is None:
+        return None
+    path = match.group(1)
+    stem, dot, extension = path.rpartition("/")[2].rpartition(".")
+    if not dot or not _EXTENSION.fullmatch(extension):
+        return None
+    if "/" not in path and "." in stem and extension.lower() not in _COMPRESSED:
+        return None
+    return path
+
+
+_EXTENSION = re.compile(r"[A-Za-z0-9]{1,5}")
+_COMPRESSED = frozenset("gz bz2 xz zst zip z lz4 7z".split())
 
 
 def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[str]]) -> None:
@@ -875,9 +918,6 @@ def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[
     if ("'" in line or '"' in line or "`" in line or "‘" in line) and _LACKING.search(line):
         for match in _NAMED_DEPENDENCY.finditer(line):
             _add(added, "modules", match.group(1))
-    relative = tool_path(line)
-    if relative:
-        _add(added, "paths", relative)
     if "propert" in lowered:
         for match in _PROPERTY.finditer(line):
             _add(added, "variables", match.group(1))

@@ -354,6 +354,9 @@ class RulesEngine:
         if best is None:
             return self._unmatched(run, joblog, context)
         line_entities = _locations_first(extract([best.english or best.text]), best.english or best.text)
+        relative = tool_path(best.text) if not line_entities.get("paths") else None
+        if relative:  # "tar: a/b.csv: Cannot open: ...": the file, though not by its path (only the line's own)
+            line_entities = {**line_entities, "paths": [relative]}
         data_set = dd_data_set(best.text, joblog.lines[: best.line_no - 1])
         if data_set:  # the DD's data set, which the message names only by its DD
             line_entities = {**line_entities, "paths": [*line_entities.get("paths", []), data_set]}
@@ -968,6 +971,8 @@ def _first_subject(
         elif kind == "statement_tables":
             value = statement_table_above(lines[:-1])
         elif kind == "credentials":
+            if line_entities.get("users") or line_entities.get("logins"):
+                continue  # the refusal names its user ("password authentication failed for user x")
             value = credential_above(lines)
         elif kind == "servers":
             value = server_near(lines, joblog.lines[line_no : line_no + SERVER_BELOW])
