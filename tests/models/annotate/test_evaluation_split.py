@@ -55,6 +55,8 @@ HELD_OUT = [
     "blind37",
     "blind38",
     "blind39",
+    "blind40",
+    "blind41",
 ]
 
 
