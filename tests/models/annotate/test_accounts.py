@@ -444,3 +444,73 @@ def test_a_java_headline_whose_driver_quotes_it_with_more_detail_is_quoted() -> 
     )
     assert annotation.category == "db_error"
     assert annotation.error_line == line
+
+
+@pytest.mark.parametrize(
+    ("line", "account"),
+    [
+        ("INFO qz: conectando a smtp.qz.test:587 como avisos-qz@qz.test (STARTTLS)", "avisos-qz@qz.test"),
+        ("INFO qz: invio a 23 destinatari via smtp.qz.test:587 (STARTTLS) come svc-qz", "svc-qz"),
+        ("[qz] principal de service sp-qz-ingest (appId 3f2a9c1e), secret lu dans /etc/qz/sp.env", "sp-qz-ingest"),
+        ("DBI connect('//qzora01.qz.test:1521/QZP','SVC_QZ',...) failed: ORA-01017", "SVC_QZ"),
+    ],
+)
+def test_a_login_stated_as_the_job_connects(line: str, account: str) -> None:
+    assert credential_above([line]) == account
+
+
+@pytest.mark.parametrize("line", ["INFO saved as report_2031.csv", "INFO treated as null_value when missing"])
+def test_as_without_a_connection_states_no_login(line: str) -> None:
+    assert credential_above([line]) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "category", "line"),
+    [
+        (
+            "Invoke-RestMethod : L'opération a expiré.\n",
+            "timeout",
+            "Invoke-RestMethod : L'opération a expiré.",
+        ),
+        (
+            "Impossible d’appeler une méthode dans une expression Null.\n",
+            "script_error",
+            "Impossible d’appeler une méthode dans une expression Null.",
+        ),
+        (
+            "You cannot call a method on a null-valued expression.\n",
+            "script_error",
+            "You cannot call a method on a null-valued expression.",
+        ),
+    ],
+)
+def test_dotnet_timeouts_and_null_expressions_in_their_languages(body: str, category: str, line: str) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == category
+    assert annotation.error_line == line
+
+
+def test_a_refused_connection_quotes_the_headline_that_names_the_server() -> None:
+    line = "org.postgresql.util.PSQLException: Connection to qzdb02.qz.test:5432 refused. Check the hostname and port."
+    frames = "".join(f"\tat qz.Step{i}.run(Step{i}.java:{i})\n" for i in range(6))
+    annotation = _annotate(
+        f"qz: start\n{line}\n{frames}Caused by: java.net.ConnectException: Connection refused\n{frames}qz: rc=1\n"
+    )
+    assert annotation.category == "network"
+    assert annotation.error_line == line
+    assert "qzdb02.qz.test:5432" in annotation.root_cause
+
+
+def test_invalid_data_names_the_file_a_database_error_reports_below_not_the_script() -> None:
+    annotation = _annotate(
+        "qz 00:45:01 files received: QZ_0211.csv, QZ_0305.csv, QZ_0417.csv\n"
+        "qz 00:45:02 psql -f /srv/qz/sql/load.sql\n"
+        'psql:/srv/qz/sql/load.sql:14: ERROR:  invalid input syntax for type numeric: "12,50"\n'
+        "qz 00:45:03 row 1843 of QZ_0417.csv (row 1 = header):\nqz: ended rc=3\n"
+    )
+    assert annotation.category == "data_quality"
+    assert annotation.root_cause.startswith("Invalid data in QZ_0417.csv:")
+
+
+def test_a_sql_keyword_is_no_table() -> None:
+    assert "TABLE" not in extract(['qz db2 "SELECT ... FROM TABLE(MON_GET_APPL_LOCKWAIT(NULL, -2))"']).get("tables", [])

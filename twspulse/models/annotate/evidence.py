@@ -482,6 +482,10 @@ _LEXICON: tuple[_Words, ...] = (
     # A connection that was never set up in time ("Network error: Connection to \"h\" timed out.", urllib3's
     # "Connection to h timed out. (connect timeout=10)"): the connect phase, so the network.
     _words("network", WORDS, r"\bconnection to \S{1,200} timed out\b", shadows="timeout"),
+    _words("script_error", WORDS, r"\bcannot call a method on a null-valued expression\b"),
+    # A driver's refused connection that names where ("PSQLException: Connection to h:5432 refused."): the network
+    # (the server is down or not listening), whatever the database's words around it.
+    _words("network", WORDS, r"\bconnection to \S{1,200} refused\b", shadows="db_error"),
     # Rows whose fields do not line up with the header: the data, not the program.
     _words(
         "data_quality",
@@ -1039,6 +1043,21 @@ _TRANSLATED: tuple[_Words, ...] = (
 # few gaps of the first five: a deadlock, a duplicate key). Japanese, Chinese and Korean have no word
 # boundaries: their phrases are read without \b.
 _TRANSLATED_MORE: tuple[_Words, ...] = (
+    # .NET's "The operation has timed out." (Invoke-RestMethod, WebClient) in its languages
+    _words(
+        "timeout",
+        WORDS,
+        rf"\bl{_APOS}opération a expiré\b|\bvorgang hat das zeitlimit überschritten\b|"
+        r"\boperación ha excedido el tiempo de espera\b|\bse agotó el tiempo de espera de la operación\b|"
+        rf"\boperazione (?:è )?scaduta\b|\btimeout dell{_APOS}operazione\b|\boperação atingiu o tempo limite\b",
+    ),
+    # PowerShell's "You cannot call a method on a null-valued expression." in its languages
+    _words(
+        "script_error",
+        WORDS,
+        r"\bméthode dans une expression null\b|\bausdruck mit null-wert\b|\bexpresión con valor null\b|"
+        rf"\bespressione con valore null\b|\bexpressão de valor nulo\b|\bmetodo su un{_APOS}espressione\b",
+    ),
     _words(
         "permission",
         WORDS,

@@ -383,15 +383,31 @@ def is_data_file(path: str) -> bool:
     return _DATA_FILE.fullmatch(path) is not None
 
 
-def input_above(lines: Sequence[str]) -> str | None:
+def input_above(lines: Sequence[str], below: Sequence[str] = ()) -> str | None:
     """The data file the last line naming one as read in `lines` (the lines up to an error, in order) names,
-    or None. A file the line writes, rejects into, logs to or configures with is not the data read."""
-    for pattern in (_DATA_FILE, _BARE_DATA_FILE):  # a file by its path, else (none has one) by its name alone
-        for line in reversed(lines[-SUBJECT_REACH:]):
-            if "." in line:
-                for match in pattern.finditer(line):
-                    if not _NOT_INPUT.search(line[max(0, match.start() - 40) : match.start()] + " " + match.group(1)):
-                        return match.group(1)
+    or None. A file the line writes, rejects into, logs to or configures with is not the data read. Failing a
+    path, a file by its name alone: in the few lines `below` the error first (a database's "row 1843 of x.csv"
+    under its message), and not from a line that lists several (the files received, not the one read)."""
+    for line in reversed(lines[-SUBJECT_REACH:]):
+        found = _input_on(line, _DATA_FILE)
+        if found:
+            return found
+    for line in [*below[:INPUT_BELOW], *reversed(lines[-SUBJECT_REACH:])]:
+        found = _input_on(line, _BARE_DATA_FILE)
+        if found and len(set(_BARE_DATA_FILE.findall(line))) == 1:
+            return found
+    return None
+
+
+INPUT_BELOW = 3  # how far below an invalid-data error a line may name the file by its name alone
+
+
+def _input_on(line: str, pattern: re.Pattern[str]) -> str | None:
+    """The first data file `pattern` finds on `line` that the line does not give another role."""
+    if "." in line:
+        for match in pattern.finditer(line):
+            if not _NOT_INPUT.search(line[max(0, match.start() - 40) : match.start()] + " " + match.group(1)):
+                return match.group(1)
     return None
 
 
@@ -605,9 +621,21 @@ _CONNECT_STRING = re.compile(
     r"\b(?i:sqlplus|conn(?:ect)?(?:ing|ion)?|connessione|connexion|conexi[óo]n|conex[ãa]o|verbindung)\s*:?\s+"
     r"(?:-\w+\s+)*[\"']?([A-Za-z][\w$#-]*)(?:/\S*)?@[A-Za-z]"
 )
+# A login stated as the job connects, in prose of any language ("conectando a smtp.x:587 como a@x", "invio via
+# smtp.x:587 come svc-x", "connecting to h:22 as etl"), a service principal by its name, or a DBI-style connect
+# call's user ("DBI connect('//h:1521/S','SVC_X',...)").
+_CONNECTED_AS = re.compile(r"\b(?:as|como|come|comme|als)\s+[\"']?([A-Za-z][\w.$@\\-]*[\w$])(?=[\"'\s,;:)]|$)")
+_CONNECTING = re.compile(
+    r"(?i)\b(?:connect|conect|connett|connex|verbind|log ?in|log ?on|sign(?:ing|ed)? in|bind|anmeld)|"
+    r"[\w-]\.[\w.-]+:\d{2,5}\b"
+)
+_SERVICE_PRINCIPAL = re.compile(
+    r"(?i:service principal|principal de service|principal del servicio|dienstprinzipal)\s+[\"']?([A-Za-z][\w.@-]*\w)"
+)
+_CONNECT_CALL = re.compile(r"\bconnect\(\s*['\"][^'\"]*['\"]\s*,\s*['\"]([A-Za-z][\w.$@-]*)['\"]")
 _ACCOUNT_LITERALS = ("user", "login", "uid", "client", "role", "profile", "principal", "benutzer", "utilisateur",
                      "usu", "utente", "gebruiker", "anv", "bruger", "bruker", "ytkownik", "ivatel", "conn", "sqlplus",
-                     "verbindung")  # fmt: skip
+                     "verbindung", " as ", " como ", " come ", " comme ", " als ", "connect(")  # fmt: skip
 # Values that say something of a login, not who: states, flags, nulls, counts ("login OK", "user: null").
 _NOT_AN_ACCOUNT = frozenset(
     "null none nil true false yes no ok ko success successful failed failure attempt enabled disabled on off id ids "
@@ -638,6 +666,10 @@ def credential_above(lines: Sequence[str]) -> str | None:
             if not m.group(1).isupper() and _NAME_MARK.search(m.group(2))  # not a protocol's "AUTH LOGIN X"
         ]
         found += [("user", m.group(1)) for m in _CONNECT_STRING.finditer(line)]
+        found += [("user", m.group(1)) for m in _CONNECT_CALL.finditer(line)] if "connect(" in lowered else []
+        found += [("principal", m.group(1)) for m in _SERVICE_PRINCIPAL.finditer(line)] if "princip" in lowered else []
+        if _CONNECTING.search(line):
+            found += [("user", m.group(1)) for m in _CONNECTED_AS.finditer(line) if _NAME_MARK.search(m.group(1))]
         names = [
             (_USER.fullmatch(word) is not None, name)
             for word, name in found

@@ -708,6 +708,9 @@ TRANSLATED_FAILURE_WORDS = (
     "空间", "磁盘已满", "内存", "死锁", "重复键", "唯一约束", "无效", "失败", "密码错误", "连接", "路由",
     "超时", "거부", "권한이 없", "없습니다", "찾을 수 없", "존재하지 않", "공간", "메모리", "교착",
     "중복된 키", "고유 제약", "잘못", "실패", "로그인하지", "접속할 수 없", "연결할 수 없", "루트가 없", "초과",
+    # (rules-20) .NET's and PowerShell's "The operation has timed out" and "null-valued expression"
+    "a expiré", "zeitlimit", "tiempo de espera", "scaduta", "timeout dell", "tempo limite", "expression null",
+    "null-wert", "valor null", "valore null", "valor nulo",
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder

@@ -628,16 +628,26 @@ def _best(matches: list[Match]) -> Match | None:
     best = caused_by[-1] if caused_by else tied[0]
     # A headline of a Java chain whose own cause below says the same family first-hand: the deepest such
     # link is the root, though the headline may name more (a framework's wrapper quotes the statement).
+    named = best.rule.category == "network" and _names_target(best)  # where, for a connection that failed
     deeper = [
         m
         for m in sorted(matches, key=lambda m: m.line_no)
-        if m.line_no > best.line_no and _link_of(m, best, top) and not _WRAPPER_LINK.match(m.text)
+        if m.line_no > best.line_no
+        and _link_of(m, best, top)
+        and not _WRAPPER_LINK.match(m.text)
+        and (not named or _names_target(m))  # not a bare "ConnectException: Connection refused" under "h:5432"
     ]
     if not deeper or _CAUSED_BY.match(best.text):
         return _first_to_say(best, matches)
     root = max(deeper, key=lambda m: (m.score, m.line_no))
     # a driver's own exception below repeats its message: the first link that says it is the one to show
     return next(m for m in deeper if _link_message(m.text) == _link_message(root.text))
+
+
+def _names_target(match: Match) -> bool:
+    """The matched line names a thing of the kinds its rule fixes (a host for a network failure)."""
+    found = extract_entities([match.text])
+    return any(found.get(kind) for kind in match.rule.entity_kinds if kind in _TARGET_KINDS)
 
 
 def _link_of(m: Match, anchor: Match, score: int) -> bool:
@@ -680,8 +690,7 @@ def _same_message_above(m: Match, best: Match, said: str) -> bool:
     to say it."""
     return (
         m.rule.category == best.rule.category
-        and 0 < best.line_no - m.line_no <= CHAIN_REACH
-        and m.score >= best.score - ENTITY_BONUS - CAUSED_BY_BONUS  # (a repeat earns no bonus for its depth)
+        and 0 < best.line_no - m.line_no <= CHAIN_REACH  # (whatever the scores: the same failure, said first)
         and _JAVA_LINK.match(m.text.strip()) is not None
         and len(message := _link_message(m.text)) >= MIN_REPEATED
         and (message == said or message in best.text)  # the same, or quoted with more detail (a driver's own)
@@ -749,7 +758,8 @@ def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[st
     permission on a database object the line names (and no file) is about that object, not a file nearby, and
     a refused copy the line names the target of is about that target."""
     if rule.entity_kinds[:1] == ("paths",) and rule.category == "data_quality" and entities.get("inputs"):
-        if not line_entities.get("paths"):  # the data read, not a file the job wrote or logged to nearby
+        # the data read, not a file the job wrote or logged to nearby, nor the script the line is a place in
+        if not any(not is_code_file(path) for path in line_entities.get("paths", ())):
             return "inputs", entities["inputs"][0]
     if rule.category == "permission" and line_entities.get("destinations"):
         return "destinations", line_entities["destinations"][0]  # a refused copy names where it was to go
@@ -759,7 +769,15 @@ def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[st
         for form, source in _entity_sources(kind, line_entities, entities):
             values = source.get(form)
             if values:
-                return kind, values[-1] if kind in _FILE_KINDS and source is line_entities else values[0]
+                value = values[-1] if kind in _FILE_KINDS and source is line_entities else values[0]
+                if (
+                    rule.category == "data_quality"
+                    and kind == "paths"
+                    and is_code_file(value)
+                    and entities.get("inputs")
+                ):
+                    return "inputs", entities["inputs"][0]  # the data the script read, not the script
+                return kind, value
     return None, None
 
 
@@ -954,7 +972,7 @@ def _first_subject(
             trace = joblog.lines[line_no : line_no + PROGRAM_TRACE_REACH]
             value = program_reported(trace) or program_above(lines) or _job_program(joblog)
         elif kind == "inputs":
-            value = input_above(lines)
+            value = input_above(lines, below)
             if value and not _ROOTED.match(value):  # a file by its name alone: its path, if the joblog gives it
                 if any(is_data_file(path) for path in (*line_entities.get("paths", ()), *context.get("paths", ()))):
                     continue  # the lines around the error name the data file by its path
