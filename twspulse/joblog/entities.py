@@ -178,7 +178,9 @@ _LOCATION = re.compile(
     r"^\s*File \"(?P<py>[^\"]+)\", line (?P<py_line>\d+)|\bat (?P<pl>\S+\.p[lm]) line (?P<pl_line>\d+)|"
     r"^(?P<sh>/[\w./-]+): line (?P<sh_line>\d+):|^(?P<ksh>/[\w./-]+)\[(?P<ksh_line>\d+)\]:|"
     r"^At (?P<ps>(?:[A-Za-z]:\\|/|\\\\)[^:]+):(?P<ps_line>\d+) char:\d+|"
-    r"^(?:from )?(?P<rb>/[\w./-]+\.rb):(?P<rb_line>\d+):in\b|^(?P<go>/[\w./-]+\.go):(?P<go_line>\d+)\b|"
+    r"^(?:from )?(?P<rb>/[\w./-]+\.rb):(?P<rb_line>\d+):in\b|"
+    # a frame of a goroutine's trace ("\t/x/plan.go:214 +0x3c"), innermost first, or a Go log line ("/x/main.go:31:")
+    r"^(?P<gotrace>/[\w./-]+\.go):(?P<gotrace_line>\d+)(?: \+0x[0-9a-f]+)?$|^(?P<go>/[\w./-]+\.go):(?P<go_line>\d+)\b|"
     r"^at (?P<java>[\w$.]+)\((?P<java_file>\w+\.(?:java|kt|scala)):(?P<java_line>\d+)\)|"
     r"^at (?:\S+ )?\(?(?P<js>/[\w./-]+\.(?:js|mjs|cjs|ts)):(?P<js_line>\d+):\d+\)?$|"
     # TypeScript's compiler: "src/a.ts(12,5): error TS2339" and "src/a.ts:12:5 - error TS2339"
@@ -188,9 +190,11 @@ _LOCATION = re.compile(
     r"\b(?:on|in) (?P<cfg>[\w./\\-]+\.(?:tf|hcl|ya?ml|json|toml|ini|conf|cfg|xml|properties)),? (?:on )?"
     r"line (?P<cfg_line>\d+)"
 )
+_INNERMOST_FIRST = frozenset({"js", "gotrace", "tsc", "tsp"})
 # Frames of runtimes and libraries: the job's own code is the frame nearest the error outside them.
 _LIBRARY_FRAME = re.compile(
     r"/site-packages/|/dist-packages/|/lib/python\d|/usr/lib/|<frozen|/node_modules/|^node:|/gems/|/go/src/runtime/|"
+    r"/usr/local/go/src/|/golang/src/|/vendor/|/pkg/mod/|"  # Go's standard library, vendored and module-cache code
     r"^(?:java|javax|jdk|sun|com\.sun|kotlin|scala|org\.apache|org\.springframework|org\.hibernate|com\.zaxxer|"
     r"org\.postgresql|oracle\.jdbc|com\.microsoft|com\.mysql|net\.snowflake|com\.ibm|io\.netty|okhttp3|"
     r"com\.fasterxml|reactor)\."
@@ -279,7 +283,7 @@ def merge(*groups: Entities) -> Entities:
 def code_location(lines: Sequence[str]) -> str | None:
     """The place in the job's own code that failed: the innermost frame of a trace outside runtimes and
     libraries, read from `lines` (the lines around the error line, in joblog order)."""
-    java: list[str] = []  # a JVM (and Node, and Go's goroutine trace) prints the innermost frame first
+    java: list[str] = []  # a JVM (and Node, Go's goroutine trace, TypeScript's first error) names the first
     others: list[str] = []  # Python, Ruby, shells and the rest print it last
     for line in lines:
         match = _LOCATION.search(line.strip())
@@ -292,7 +296,7 @@ def code_location(lines: Sequence[str]) -> str | None:
             continue
         kind = next(k for k in parts if not k.endswith("_line"))
         if not _LIBRARY_FRAME.search(parts[kind]):
-            (java if kind in ("js", "go") else others).append(f"{parts[kind]}:{parts[f'{kind}_line']}")
+            (java if kind in _INNERMOST_FIRST else others).append(f"{parts[kind]}:{parts[f'{kind}_line']}")
     if java:
         return java[0]
     return others[-1] if others else None

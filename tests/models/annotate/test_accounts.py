@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.models.annotate.test_rules_engine import FOOTER, HEADER, RUN, _annotate
+from twspulse.joblog.entities import code_location
 from twspulse.models.annotate.excerpt import read_joblog
 from twspulse.models.annotate.key_entities import (
     application_above,
@@ -514,3 +515,138 @@ def test_invalid_data_names_the_file_a_database_error_reports_below_not_the_scri
 
 def test_a_sql_keyword_is_no_table() -> None:
     assert "TABLE" not in extract(['qz db2 "SELECT ... FROM TABLE(MON_GET_APPL_LOCKWAIT(NULL, -2))"']).get("tables", [])
+
+
+# The second review of round 17 (parts 3 and 4), its findings as tests.
+
+
+def test_a_network_failure_that_names_its_host_adds_no_other_server() -> None:
+    annotation = _annotate(
+        "INFO qz db config host=qzdb01.qz.test port=5432\n"
+        "curl: (7) Failed to connect to api.qzpartner.test port 443 after 3 ms: Connection refused\nqz: rc=7\n"
+    )
+    assert annotation.category == "network"
+    assert "qzdb01" not in annotation.root_cause
+
+
+def test_a_server_stated_far_above_is_not_the_one_a_failure_missed() -> None:
+    filler = "INFO qz: working\n" * 300
+    annotation = _annotate(
+        f"{filler[:1020]}INFO qz: ftp host=ftp.qzpartner.test user=qz\n{filler}"
+        "psycopg2.OperationalError: could not connect to server: Connection refused\n"
+        '\tIs the server running on host "qzdb01.qz.test" (10.0.0.5) and accepting\nqz: rc=2\n'
+    )
+    assert "ftp.qzpartner.test" not in annotation.root_cause
+
+
+def test_a_handled_exception_in_another_trace_is_not_the_chain_headline() -> None:
+    frames = "".join(f"\tat qz.Step{i}.run(Step{i}.java:{i})\n" for i in range(8))
+    annotation = _annotate(
+        "WARN qz: spill to /tmp failed, falling back to memory\n"
+        f"java.io.IOException: No space left on device\n{frames}INFO qz: continuing\n"
+        f"qz.batch.StepFailedException: step EXPORT did not complete\n{frames}"
+        f"Caused by: java.io.FileNotFoundException: /srv/qz/out/orders_0203.csv (No space left on device)\n{frames}"
+        "qz: rc=1\n"
+    )
+    assert annotation.error_line.startswith("Caused by: java.io.FileNotFoundException")
+
+
+@pytest.mark.parametrize(
+    "delete",
+    [
+        "  DELETE (QZ.PROD.WORK.SORTED) NONVSAM PURGE",
+        "  DELETE 'QZ.PROD.WORK.SORTED' PURGE",
+        "  DEL QZ.PROD.WORK.SORTED",
+    ],
+)
+def test_an_idcams_delete_in_any_form_looked_for_what_it_did_not_find(delete: str) -> None:
+    annotation = _annotate(
+        f"{delete}\n0IDC3012I ENTRY QZ.PROD.WORK.SORTED NOT FOUND\n0IDC0001I FUNCTION COMPLETED, HIGHEST CONDITION "
+        "CODE WAS 8\n  SET MAXCC = 0\nIEC030I B37-04,IFG0554A,QZJOB,STEP3,OUTFILE,3390,PRD001,QZ.PROD.OUT.D310203\n"
+        "SYSTEM COMPLETION CODE=B37  REASON CODE=00000004\n"
+    )
+    assert annotation.category == "disk_full"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2031-02-03 04:30:01 qz.py:40 INFO reading extract as latin-1",
+        "qzload.py:42 INFO decoding input as utf-8",
+        "INFO upload to sftp.qz.test.example:22 as orders_0203.csv.gz",
+        "INFO Using service principal from environment",
+        "INFO Using service principal authentication",
+    ],
+)
+def test_encodings_files_and_words_after_as_or_service_principal_are_no_account(line: str) -> None:
+    assert credential_above([line]) is None
+
+
+def test_a_service_principal_by_its_name() -> None:
+    assert credential_above(["Service principal name: sp-qz-ingest"]) == "sp-qz-ingest"
+
+
+def test_an_italian_timeout_setting_is_no_timeout() -> None:
+    annotation = _annotate(
+        "qz: timeout dell'operazione impostato a 300 secondi\nqz: step LOAD terminato con RC=8\nqz: rc=8\n"
+    )
+    assert annotation.category != "timeout"
+
+
+@pytest.mark.parametrize(
+    ("lines", "location"),
+    [
+        (
+            ["/build/cmd/qz/main.go:31: config loaded", "panic: runtime error: invalid memory address",
+             "goroutine 1 [running]:", "\t/build/internal/plan/qzplan.go:214 +0x3c", "\t/build/cmd/qz/main.go:41"],
+            "/build/internal/plan/qzplan.go:214",
+        ),
+        (
+            ["panic: runtime error: invalid memory address", "goroutine 1 [running]:",
+             "\t/usr/local/go/src/database/sql/sql.go:1290 +0x3c", "\t/build/cmd/qz/main.go:41 +0x1b8"],
+            "/build/cmd/qz/main.go:41",
+        ),
+        (
+            ["src/load/qz.ts(12,5): error TS2339: Property 'a' does not exist on type 'Q'.",
+             "src/report/qzsum.ts(7,1): error TS2304: Cannot find name 'moment'."],
+            "src/load/qz.ts:12",
+        ),
+    ],
+)  # fmt: skip
+def test_where_go_and_typescript_fail(lines: list[str], location: str) -> None:
+    assert code_location(lines) == location
+
+
+@pytest.mark.parametrize(
+    ("lines", "below", "data"),
+    [
+        (["INFO qz processing qz_0203.csv", "ValueError: could not convert string to float: '12,50'"],
+         ["INFO qz processing qz_0204.csv"], "qz_0203.csv"),
+        (["+ pip install -r requirements.txt", "pandas.errors.ParserError: Error tokenizing data."], [], None),
+        (["INFO Loading logback.xml", 'java.lang.NumberFormatException: For input string: "12,50"'], [], None),
+        (["qz: reading /srv/qz/in/lookup_rates.csv", "qz: parse.py: malformed row 1843 in qz_0203.csv: 15 fields"],
+         [], "qz_0203.csv"),
+    ],
+)  # fmt: skip
+def test_the_data_file_a_failure_read(lines: list[str], below: list[str], data: str | None) -> None:
+    assert input_above(lines, below) == data
+
+
+@pytest.mark.parametrize(
+    ("above", "table"),
+    [
+        (["04:30:02 INFO qz.load: DELETE FROM qz.tmp_moves WHERE day = '2031-02-03' - 1200 rows deleted"], None),
+        (
+            ["04:30:02 INFO qz.load: UPDATE qz.orders SET state = 'DONE' WHERE batch_id = 4", "INFO qz: 3 of 9"],
+            "qz.orders",
+        ),
+        (
+            ["04:30:02 INFO qz.load: UPDATE qz.orders SET state = 'X' WHERE batch_id = 4", *["INFO qz: working"] * 80],
+            None,
+        ),
+    ],
+)
+def test_a_logged_statement_that_finished_or_is_far_above_is_not_the_one_running(
+    above: list[str], table: str | None
+) -> None:
+    assert statement_table_above(above) == table

@@ -1049,7 +1049,7 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         WORDS,
         rf"\bl{_APOS}opération a expiré\b|\bvorgang hat das zeitlimit überschritten\b|"
         r"\boperación ha excedido el tiempo de espera\b|\bse agotó el tiempo de espera de la operación\b|"
-        rf"\boperazione (?:è )?scaduta\b|\btimeout dell{_APOS}operazione\b|\boperação atingiu o tempo limite\b",
+        r"\boperazione (?:è )?scaduta\b|\boperação atingiu o tempo limite\b",
     ),
     # PowerShell's "You cannot call a method on a null-valued expression." in its languages
     _words(

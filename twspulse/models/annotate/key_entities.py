@@ -192,7 +192,8 @@ _COMMAND_END = frozenset({"|", "||", "&&", ";", ">", ">>", "2>", "2>&1", "<"})
 # log, a schema or a configuration.
 _NOT_INPUT = re.compile(
     r"\b(?:writ\w*|output|out=|outfile|to|rejects?\w*|bad\w*|discard\w*|errors? file|log(?: file)?|logfile|"
-    r"schema|config\w*|conf|settings|manifest)\b|[/_.-](?:rejects?|rejected|bad|errors?|logs?|schemas?|config)\b",
+    r"schema|config\w*|conf|settings|manifest|requirements|logback|log4j2?|pom|package(?:-lock)?|tsconfig|composer|"
+    r"pipfile|setup)\b|[/_.-](?:rejects?|rejected|bad|errors?|logs?|schemas?|config)\b",
     re.IGNORECASE,
 )
 # Data files a job reads: what an invalid-data failure is about when its own line does not name it.
@@ -388,15 +389,30 @@ def input_above(lines: Sequence[str], below: Sequence[str] = ()) -> str | None:
     or None. A file the line writes, rejects into, logs to or configures with is not the data read. Failing a
     path, a file by its name alone: in the few lines `below` the error first (a database's "row 1843 of x.csv"
     under its message), and not from a line that lists several (the files received, not the one read)."""
+    if lines:  # the failing line's own file first ("malformed row 1843 in orders_0203.csv"), by its path if given
+        found = _input_on(lines[-1], _DATA_FILE) or _input_on(lines[-1], _BARE_DATA_FILE)
+        if found:
+            return next((path for line in lines for path in _paths_to(found, line)), found)
     for line in reversed(lines[-SUBJECT_REACH:]):
         found = _input_on(line, _DATA_FILE)
         if found:
             return found
-    for line in [*below[:INPUT_BELOW], *reversed(lines[-SUBJECT_REACH:])]:
+    rows_below = [line for line in below[:INPUT_BELOW] if _ROW_WORD.search(line)]  # not the next file processed
+    for line in [*rows_below, *reversed(lines[-SUBJECT_REACH:])]:
         found = _input_on(line, _BARE_DATA_FILE)
         if found and len(set(_BARE_DATA_FILE.findall(line))) == 1:
             return found
     return None
+
+
+def _paths_to(name: str, line: str) -> list[str]:
+    """The data files `line` names by a path that ends with the file `name` (none when `name` is a path)."""
+    if name not in line or "/" in name or "\\" in name:
+        return []
+    return [m.group(1) for m in _DATA_FILE.finditer(line) if m.group(1).endswith(("/" + name, "\\" + name))]
+
+
+_ROW_WORD = re.compile(r"(?i)\b(?:row|line|riga|zeile|ligne|fila|linha|record|rij|rad|wiersz|satz)\b")
 
 
 INPUT_BELOW = 3  # how far below an invalid-data error a line may name the file by its name alone
@@ -430,7 +446,7 @@ def server_near(above: Sequence[str], below: Sequence[str]) -> str | None:
     """The server the job states it talks to, nearest above a network failure (`above`: the lines up to it,
     in order), else in the diagnostics it ran just after (`below`): what could not be reached, when the
     failure's own line does not say (Oracle's "ORA-12541: TNS:no listener")."""
-    for line in [*reversed(above[-SUBJECT_REACH:]), *below[:SERVER_BELOW]]:
+    for line in [*reversed(above[-SERVER_ABOVE:]), *below[:SERVER_BELOW]]:
         lowered = line.lower()
         if any(literal in lowered for literal in _SERVER_LITERALS):
             match = _SERVER.search(line)
@@ -439,6 +455,7 @@ def server_near(above: Sequence[str], below: Sequence[str]) -> str | None:
     return None
 
 
+SERVER_ABOVE = 40  # how far above a network failure a server the job stated is still the one it failed to reach
 SERVER_BELOW = 60  # how far below a network failure the job's own diagnostics still name its server
 
 # Where a job writes. A path it states as its destination ("target /x", "Destination : \\s\share",
@@ -625,12 +642,16 @@ _CONNECT_STRING = re.compile(
 # smtp.x:587 come svc-x", "connecting to h:22 as etl"), a service principal by its name, or a DBI-style connect
 # call's user ("DBI connect('//h:1521/S','SVC_X',...)").
 _CONNECTED_AS = re.compile(r"\b(?:as|como|come|comme|als)\s+[\"']?([A-Za-z][\w.$@\\-]*[\w$])(?=[\"'\s,;:)]|$)")
-_CONNECTING = re.compile(
+_CONNECTING = re.compile(  # a verb of connecting, or a server's full name and port ("via smtp.x.test:587")
     r"(?i)\b(?:connect|conect|connett|connex|verbind|log ?in|log ?on|sign(?:ing|ed)? in|bind|anmeld)|"
-    r"[\w-]\.[\w.-]+:\d{2,5}\b"
+    r"(?<![\w.-])[\w-]++\.[a-z][\w-]*+\.[a-z][\w.-]*+:\d{2,5}\b"
 )
+# What "as X" also says of a line that connects: an encoding, a file, a null value ("reading extract as latin-1").
+_NOT_A_LOGIN_AS = re.compile(r"(?i)(?:utf|latin|iso|cp|windows|ascii|ucs|ebcdic)[-_]?\d*(?:-\d+)?|null\w*|none|http\w*")
+_FILE_NAME_END = re.compile(r"\.[a-z][a-z0-9]{1,4}$")  # "orders_0203.csv.gz": a file, unless a mail address
 _SERVICE_PRINCIPAL = re.compile(
-    r"(?i:service principal|principal de service|principal del servicio|dienstprinzipal)\s+[\"']?([A-Za-z][\w.@-]*\w)"
+    r"(?i:service principal|principal de service|principal del servicio|dienstprinzipal)(?: name)?:?\s+[\"']?"
+    r"([A-Za-z][\w.@-]*\w)"
 )
 _CONNECT_CALL = re.compile(r"\bconnect\(\s*['\"][^'\"]*['\"]\s*,\s*['\"]([A-Za-z][\w.$@-]*)['\"]")
 _ACCOUNT_LITERALS = ("user", "login", "uid", "client", "role", "profile", "principal", "benutzer", "utilisateur",
@@ -667,9 +688,18 @@ def credential_above(lines: Sequence[str]) -> str | None:
         ]
         found += [("user", m.group(1)) for m in _CONNECT_STRING.finditer(line)]
         found += [("user", m.group(1)) for m in _CONNECT_CALL.finditer(line)] if "connect(" in lowered else []
-        found += [("principal", m.group(1)) for m in _SERVICE_PRINCIPAL.finditer(line)] if "princip" in lowered else []
+        if "princip" in lowered:  # a name, not "service principal authentication"
+            found += [
+                ("principal", m.group(1)) for m in _SERVICE_PRINCIPAL.finditer(line) if _NAME_MARK.search(m.group(1))
+            ]
         if _CONNECTING.search(line):
-            found += [("user", m.group(1)) for m in _CONNECTED_AS.finditer(line) if _NAME_MARK.search(m.group(1))]
+            found += [
+                ("user", m.group(1))
+                for m in _CONNECTED_AS.finditer(line)
+                if _NAME_MARK.search(m.group(1))
+                and not _NOT_A_LOGIN_AS.fullmatch(m.group(1))
+                and ("@" in m.group(1) or not _FILE_NAME_END.search(m.group(1)))
+            ]
         names = [
             (_USER.fullmatch(word) is not None, name)
             for word, name in found
@@ -723,7 +753,11 @@ _STATEMENT = re.compile(rf"^\s*{_ECHO_PROMPT}?{_STATEMENT_BODY}")
 # The same statement a job's logger reports after its prefix ("04:30:56 INFO kpi.refresh: REFRESH MATERIALIZED
 # VIEW kpi.x ..."), and the words that say it completed ("... ok (41 s)": the one that failed came after it).
 _LOGGED_STATEMENT = re.compile(rf"^.{{0,160}}?:\s+{_STATEMENT_BODY}")
-_COMPLETED = re.compile(r"(?i)\b(?:ok|done|completed?|succeeded|finished|erfolgreich|termin[ée]e?)\b")
+_COMPLETED = re.compile(  # at the line's end, after the statement ("... ok (41 s)", "- 1200 rows deleted")
+    r"(?i)(?:\.{3}|\s[-–]\s|\))\s*(?:ok|done|completed?|succeeded|finished|erfolgreich|termin[ée]e?)\b|"
+    r"\b\d[\d.,]* rows?(?: (?:deleted|inserted|updated|merged|affected|loaded|copied))?\b|\(\d+(?:[.,]\d+)? ?m?s\)\s*$"
+)
+LOGGED_STATEMENT_REACH = 40  # how far above a timeout a statement a logger reported is still the one running
 
 
 _SQL_PROMPT = re.compile(r"^\s*(?:\S*(?:SQL|=[>#-])>|\d+>)")
@@ -732,11 +766,11 @@ _SQL_PROMPT = re.compile(r"^\s*(?:\S*(?:SQL|=[>#-])>|\d+>)")
 def statement_table_above(above: Sequence[str]) -> str | None:
     """The table of the last statement a SQL client echoed in `above` (the lines up to an error, in order):
     what a statement that timed out was working on, when no routine is named. None when there is none."""
-    for line in reversed(above[-SUBJECT_REACH:]):
+    for distance, line in enumerate(reversed(above[-SUBJECT_REACH:])):
         match = _STATEMENT.match(line)
         if match and ("." in match.group(1) or _SQL_PROMPT.match(line)):  # "Update available for x" is prose
             return _unbracketed(match.group(1)).replace('"', "").replace("`", "")
-        logged = _LOGGED_STATEMENT.match(line) if ": " in line else None
+        logged = _LOGGED_STATEMENT.match(line) if ": " in line and distance < LOGGED_STATEMENT_REACH else None
         if logged and "." in logged.group(1):
             if _COMPLETED.search(line, logged.end()):
                 return None  # the statement the job reports next (not echoed) is the one that ran out of time

@@ -709,7 +709,7 @@ TRANSLATED_FAILURE_WORDS = (
     "超时", "거부", "권한이 없", "없습니다", "찾을 수 없", "존재하지 않", "공간", "메모리", "교착",
     "중복된 키", "고유 제약", "잘못", "실패", "로그인하지", "접속할 수 없", "연결할 수 없", "루트가 없", "초과",
     # (rules-20) .NET's and PowerShell's "The operation has timed out" and "null-valued expression"
-    "a expiré", "zeitlimit", "tiempo de espera", "scaduta", "timeout dell", "tempo limite", "expression null",
+    "a expiré", "zeitlimit", "tiempo de espera", "scaduta", "tempo limite", "expression null",
     "null-wert", "valor null", "valore null", "valor nulo",
 )  # fmt: skip
 

@@ -116,7 +116,7 @@ _DURING_HANDLING = "During handling of the above exception, another exception oc
 # So is IDCAMS's DELETE of a data set ("DELETE A.B.WORK NONVSAM PURGE", then "IDC3012I ENTRY A.B.WORK NOT FOUND").
 _DROP = re.compile(
     r"^\s*(?:[\w>]*>\s*)?(?:drop\s+(?:table|view|index|sequence|synonym|procedure|function)\s+"
-    r"(?:if\s+exists\s+)?|delete\s+(?=[A-Z#@$][\w#@$-]*\.[A-Z#@$]))([\w$#.\"'`\[\]]+)",
+    r"(?:if\s+exists\s+)?|del(?:ete)?\s+[('\"]?(?=[A-Z#@$][\w#@$-]*\.[A-Z#@$]))([\w$#.\"'`\[\]]+)",
     re.I,
 )
 _ABSENT = re.compile(r"\b(?:does not exist|doesn't exist|not exist|not found|unknown table)\b", re.I)
@@ -158,6 +158,8 @@ _LINK_TYPE = re.compile(r"^(?:Caused by:\s*)?(?:[\w$]+\.)*[A-Z][\w$]*(?: \[[^\]]
 _NEXT_IS_STACK = re.compile(r"^(?:at\s|Require stack:|At (?:[A-Za-z]:\\|/|\\\\).*:\d+ char:\d+)")
 _RETRY = re.compile(rf"{_RETRYING}|\battempt \d+(?:/\d+)? failed\b", re.IGNORECASE)
 _CAUSED_BY = re.compile(r"^Caused by:\s")
+_CHAIN_STARTS = ("at ", "Caused by:", "Suppressed:", 'File "', "from /")
+_MORE_FRAMES = re.compile(r"^\.\.\. \d+ (?:more|common frames omitted)")
 _JAVA_LINK = re.compile(r"^(?:Caused by:\s*)?(?:[\w$]+\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)(?: \[[^\]]*\])?:\s")
 # A summary that points back at errors printed before it ("aborted due to compilation errors", "see
 # previous errors") is their consequence: the earlier line says what went wrong.
@@ -346,7 +348,7 @@ class RulesEngine:
     def annotate(self, run: FailedRun, joblog: Joblog) -> Annotation:
         """The annotation of `run`; never raises on any joblog content."""
         matches = self.matches(joblog, own_job=run.job_name)
-        best, chosen_by_model = _best(matches), None
+        best, chosen_by_model = _best(matches, joblog.lines), None
         if best is not None and self.line_model is not None:
             best, chosen_by_model = _learned_choice(self.line_model, best, matches, joblog)
         best = _explained_ticket(_explained_timeout(_explained_kill(best, matches), matches), matches, joblog.lines)
@@ -361,8 +363,10 @@ class RulesEngine:
         if data_set:  # the DD's data set, which the message names only by its DD
             line_entities = {**line_entities, "paths": [*line_entities.get("paths", []), data_set]}
         subject = _subject(best.rule.category, joblog, best.line_no, line_entities, context)
-        if subject.get("statement_tables") and context.get("tables"):  # the statement's table before others near
-            context = {**context, "tables": subject["statement_tables"] + context["tables"]}
+        if subject.get("statement_tables") and context.get("tables"):  # the statement's table before one named
+            near = joblog.lines[best.line_no - 1 : best.line_no + 5]  # not one the error or the lines after name
+            if not any(context["tables"][0] in line for line in near):
+                context = {**context, "tables": subject["statement_tables"] + context["tables"]}
         entities = merge(line_entities, context, subject)
         kind, entity = _entity(best.rule, line_entities, entities)
         if entity and kind in ("hosts", "ips") and best.rule.category in _PORT_FAMILIES:
@@ -616,7 +620,7 @@ class _LineScore:
         return self._named
 
 
-def _best(matches: list[Match]) -> Match | None:
+def _best(matches: list[Match], lines: Sequence[str] = ()) -> Match | None:
     """Highest score; among equals the earliest line, but the deepest "Caused by:" of a Java chain."""
     if not matches:
         return None
@@ -638,7 +642,7 @@ def _best(matches: list[Match]) -> Match | None:
         and (not named or _names_target(m))  # not a bare "ConnectException: Connection refused" under "h:5432"
     ]
     if not deeper or _CAUSED_BY.match(best.text):
-        return _first_to_say(best, matches)
+        return _first_to_say(best, matches, lines)
     root = max(deeper, key=lambda m: (m.score, m.line_no))
     # a driver's own exception below repeats its message: the first link that says it is the one to show
     return next(m for m in deeper if _link_message(m.text) == _link_message(root.text))
@@ -661,7 +665,7 @@ def _link_of(m: Match, anchor: Match, score: int) -> bool:
     )
 
 
-def _first_to_say(best: Match, matches: list[Match]) -> Match:
+def _first_to_say(best: Match, matches: list[Match], lines: Sequence[str] = ()) -> Match:
     """A deep link of a Java chain that repeats the message of a link above it, with more detail (a driver's
     own error that adds the statement: "Error : 1555, Sql = SELECT ..., Error Msg = ORA-01555: ..."), gives
     way to the first link that says it (within the chain's reach, scoring at most an entity bonus less)."""
@@ -678,9 +682,20 @@ def _first_to_say(best: Match, matches: list[Match]) -> Match:
             and message != said
         ):
             return m
-        if _same_message_above(m, best, said):
+        if _same_message_above(m, best, said) and _one_chain(lines, m.line_no, best.line_no):
             return m
     return best
+
+
+def _one_chain(lines: Sequence[str], first: int, last: int) -> bool:
+    """Lines `first` and `last` (1-based) belong to one exception chain: every line between them is a frame,
+    a "... 12 more", another link ("Caused by:", "Suppressed:", an exception's headline) or blank; not a trace
+    the job handled before another ("WARN spill failed ... INFO continuing")."""
+    for text in lines[first : last - 1]:
+        line = text.strip()
+        if line and not (line.startswith(_CHAIN_STARTS) or _MORE_FRAMES.match(line) or _JAVA_LINK.match(line)):
+            return False
+    return bool(lines)
 
 
 def _same_message_above(m: Match, best: Match, said: str) -> bool:
@@ -801,6 +816,8 @@ def _with_context(cause: str, category: str, kind: str | None, entities: Entitie
     lowered = cause.lower()
     subject = next((kind for kind in SUBJECT_KINDS.get(category, ()) if entities.get(kind)), "")
     for kind_named in (subject, *SUBJECT_ALSO.get(category, ())):
+        if kind_named == "servers" and kind in ("hosts", "ips", "urls"):
+            continue  # the cause names where it failed to go; a server stated elsewhere would confuse it
         subjects = entities.get(kind_named)
         if subjects and subjects[0].lower() not in lowered:
             named.append(f"{_CONTEXT_LABELS[kind_named]} {subjects[0]}")  # not one of the two below
@@ -974,9 +991,10 @@ def _first_subject(
         elif kind == "inputs":
             value = input_above(lines, below)
             if value and not _ROOTED.match(value):  # a file by its name alone: its path, if the joblog gives it
-                if any(is_data_file(path) for path in (*line_entities.get("paths", ()), *context.get("paths", ()))):
-                    continue  # the lines around the error name the data file by its path
                 value = _with_directory(value, joblog.lines[joblog.frame.body_first_line - 1 :])
+            if value and not _ROOTED.match(value):
+                if any(is_data_file(path) for path in (*line_entities.get("paths", ()), *context.get("paths", ()))):
+                    continue  # the lines around the error name a data file by its path
         elif kind == "targets":
             # a path relative to where the job ran ("tar: a/b.nc: Cannot write") names no file system
             named = any(not is_code_file(path) and _ROOTED.match(path) for path in line_entities.get("paths", ()))
@@ -993,6 +1011,8 @@ def _first_subject(
                 continue  # the refusal names its user ("password authentication failed for user x")
             value = credential_above(lines)
         elif kind == "servers":
+            if line_entities.get("hosts") or line_entities.get("ips") or line_entities.get("urls"):
+                continue  # the failure names where it went
             value = server_near(lines, joblog.lines[line_no : line_no + SERVER_BELOW])
         else:
             value = job_above(lines[:-1])
