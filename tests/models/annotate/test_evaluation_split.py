@@ -57,6 +57,8 @@ HELD_OUT = [
     "blind39",
     "blind40",
     "blind41",
+    "blind42",
+    "blind43",
 ]
 
 
