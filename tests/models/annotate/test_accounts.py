@@ -650,3 +650,67 @@ def test_a_logged_statement_that_finished_or_is_far_above_is_not_the_one_running
     above: list[str], table: str | None
 ) -> None:
     assert statement_table_above(above) == table
+
+
+@pytest.mark.parametrize(
+    ("body", "category", "line"),
+    [
+        (
+            "22:50:17  Failure in test accepted_values_stg_qz_kind__A__B (models/staging/qz/_stg_qz.yml)\n",
+            "data_quality",
+            "22:50:17  Failure in test accepted_values_stg_qz_kind__A__B (models/staging/qz/_stg_qz.yml)",
+        ),
+        (
+            "pandera.errors.SchemaError: Column 'QZ_AGE' failed element-wise validator number 0: <Check in_range: "
+            "in_range(0, 110)> failure cases: 199, 207\n",
+            "data_quality",
+            "pandera.errors.SchemaError: Column 'QZ_AGE' failed element-wise validator number 0: <Check in_range: "
+            "in_range(0, 110)> failure cases: 199, 207",
+        ),
+        (
+            "/srv/qz/bin/qz_export.sh: Zeile 131: Syntaxfehler: Unerwartetes Dateiende.\n",
+            "script_error",
+            "/srv/qz/bin/qz_export.sh: Zeile 131: Syntaxfehler: Unerwartetes Dateiende.",
+        ),
+        (
+            "/srv/qz/bin/qz_export.sh: line 118: unexpected EOF while looking for matching `\"'\n",
+            "script_error",
+            "/srv/qz/bin/qz_export.sh: line 118: unexpected EOF while looking for matching `\"'",
+        ),
+        (
+            '   Beschreibung: Die Datendatei "\\\\qz-fs01\\export$\\QZ_0114.csv" kann nicht geöffnet werden.\n',
+            "missing_file",
+            'Beschreibung: Die Datendatei "\\\\qz-fs01\\export$\\QZ_0114.csv" kann nicht geöffnet werden.',
+        ),
+    ],
+)
+def test_data_tests_shell_syntax_and_unopened_files_in_their_languages(body: str, category: str, line: str) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == category
+    assert annotation.error_line == line
+
+
+def test_a_configuration_that_does_not_bind_outranks_its_conversion_reason() -> None:
+    annotation = _annotate(
+        "***************************\nAPPLICATION FAILED TO START\n***************************\n\nDescription:\n\n"
+        "Failed to bind properties under 'qz.export.batch-size' to int:\n\n    Property: qz.export.batch-size\n"
+        '    Value: "5OO"\n    Reason: failed to convert java.lang.String to int (caused by '
+        'java.lang.NumberFormatException: For input string: "5OO")\nqz: rc=1\n'
+    )
+    assert annotation.category == "script_error"
+    assert annotation.error_line == "Failed to bind properties under 'qz.export.batch-size' to int:"
+    assert "qz.export.batch-size" in annotation.root_cause
+
+
+def test_sql_server_names_the_object_in_its_schema_in_any_language() -> None:
+    line = "Die SELECT-Berechtigung wurde für das Objekt 'QzWaage', Datenbank 'QzDB', Schema 'dbo' verweigert."
+    assert extract([line])["tables"][0] == "dbo.QzWaage"
+
+
+def test_invalid_data_in_a_configuration_file_is_the_jobs_configuration() -> None:
+    annotation = _annotate(
+        "qz: reading /etc/qz/grade/qz_channels.json\n"
+        "json.decoder.JSONDecodeError: Expecting ',' delimiter: line 47 column 9 (char 1388)\nqz: rc=1\n"
+    )
+    assert annotation.category == "script_error"
+    assert "/etc/qz/grade/qz_channels.json" in annotation.root_cause

@@ -486,6 +486,26 @@ _LEXICON: tuple[_Words, ...] = (
     # A driver's refused connection that names where ("PSQLException: Connection to h:5432 refused."): the network
     # (the server is down or not listening), whatever the database's words around it.
     _words("network", WORDS, r"\bconnection to \S{1,200} refused\b", shadows="db_error"),
+    # A data test or a dataframe validation that failed (dbt's "Failure in test not_null_x", pandera's
+    # "SchemaError: Column 'X' failed element-wise validator", "failure cases: ..."): the data.
+    _words(
+        "data_quality",
+        WORDS,
+        r"\bfailure in test\b|\bfailed element-wise validator\b|\bfailed (?:series|dataframe) validator\b|"
+        r"\bfailure cases\b",
+        shadows="script_error",
+    ),
+    # A script's own syntax, as a shell reports it at the script's line in its language ("x.sh: line 131: syntax
+    # error: unexpected end of file", "x.sh: Zeile 118: Dateiende beim Suchen nach ... erreicht"): the job's code,
+    # not its data (an "unexpected end of file" of a shell script is an unclosed quote or block).
+    _words(
+        "script_error",
+        WORDS,
+        r"^\S+\.(?:sh|bash|ksh|zsh): (?:line|zeile|ligne|l[íi]nea|riga|linha|regel|rad|wiersz|[řr][áa]dek|строка) "
+        r"\d+: .{0,40}(?:syntax|eof\b|end of file|dateiende|fin de fichier|fin del archivo|fine del file|"
+        r"fim do arquivo|fim de ficheiro|einde van bestand)",
+        shadows="data_quality",
+    ),
     # Rows whose fields do not line up with the header: the data, not the program.
     _words(
         "data_quality",
@@ -1043,6 +1063,16 @@ _TRANSLATED: tuple[_Words, ...] = (
 # few gaps of the first five: a deadlock, a duplicate key). Japanese, Chinese and Korean have no word
 # boundaries: their phrases are read without \b.
 _TRANSLATED_MORE: tuple[_Words, ...] = (
+    # A file that cannot be opened, in the words of tools localised to German, Spanish, Italian, Portuguese,
+    # Dutch (SSIS's "Die Datendatei "x" kann nicht geöffnet werden."): a file the job reads is not there.
+    _words(
+        "missing_file",
+        WORDS,
+        r"\b(?:datei|datendatei)\b.{0,300}\bkann nicht geöffnet werden\b|"
+        r"\bno se puede abrir el (?:archivo|fichero)\b|\bimpossibile aprire il file\b|"
+        r"\bnão (?:é possível|foi possível) abrir o (?:arquivo|ficheiro)\b|"
+        r"\bbestand\b.{0,300}\bkan niet worden geopend\b",
+    ),
     # .NET's "The operation has timed out." (Invoke-RestMethod, WebClient) in its languages
     _words(
         "timeout",

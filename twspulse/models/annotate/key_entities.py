@@ -877,6 +877,10 @@ def login_above(lines: Sequence[str]) -> str | None:
     return None
 
 
+_OBJECT_IN_SCHEMA = re.compile(
+    r"\b(?i:object|objekt|objet|objeto|oggetto)\s+'([^',]{1,128})',\s*(?i:database|datenbank|base de données|"
+    r"base de datos|banco de dados|base di dati)\s+'[^',]{1,128}',\s*(?i:schema|schéma|esquema)\s+'([^',]{1,128})'"
+)
 _LIBRARY_FILE = re.compile(r"\bfile ([A-Z][A-Z0-9_#$@]{0,9}) in library\b")
 # A report's column header: upper-case words only, in columns ("MSGID   TYPE   SEV  DATE   FROM PGM   LIBRARY").
 _COLUMN = re.compile(r"[A-Z][A-Z#/-]*(?: [A-Z][A-Z#/-]*)?")
@@ -917,6 +921,8 @@ def extract(lines: Iterable[str]) -> Entities:
             object_tables += [m.group(1) for m in _LIBRARY_FILE.finditer(line)]
         if " on [" in line:
             object_tables += [m.group(1) for m in _BRACKET_RESOURCE.finditer(line)]
+        if "'," in line:  # SQL Server's "on the object 'X', database 'D', schema 'S'" in any language: S.X
+            object_tables += [f"{m.group(2)}.{m.group(1)}" for m in _OBJECT_IN_SCHEMA.finditer(line)]
     dropped["tables"].update(t for t in found.get("tables", []) if _COPY_NUMBER.search(t))
     dropped["hosts"].update(h for h in found.get("hosts", []) if is_prose_word(h))
     ranked = {kind: [v for v in values if v not in dropped.get(kind, ())] for kind, values in found.items()}

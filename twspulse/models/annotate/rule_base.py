@@ -562,6 +562,18 @@ RULES: tuple[Rule, ...] = (
         _MISSING_FILE_STEPS,
     ),
     # --- errors in the job's own code ------------------------------------------------------------------------
+    # A framework's configuration that does not bind (Spring Boot's "Failed to bind properties under 'x' to int:",
+    # SmallRye's SRCFGnnnnn): the job's configuration, above the conversion error it reports as its reason.
+    _rule(
+        "config_binding",
+        "script_error",
+        r"Failed to bind properties under|\bSRCFG\d{5}\b",
+        5,
+        ("variables", "locations", "paths"),
+        "Error in the job's own configuration ({entity}): {message}",
+        "Error in the job's own configuration: {message}",
+        _SCRIPT_STEPS,
+    ),
     _rule(
         "script",
         "script_error",
@@ -710,7 +722,7 @@ TRANSLATED_FAILURE_WORDS = (
     "중복된 키", "고유 제약", "잘못", "실패", "로그인하지", "접속할 수 없", "연결할 수 없", "루트가 없", "초과",
     # (rules-20) .NET's and PowerShell's "The operation has timed out" and "null-valued expression"
     "a expiré", "zeitlimit", "tiempo de espera", "scaduta", "tempo limite", "expression null",
-    "null-wert", "valor null", "valore null", "valor nulo",
+    "null-wert", "valor null", "valore null", "valor nulo", "geöffnet", "abrir", "aprire", "geopend", "dateiende",
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
@@ -738,6 +750,10 @@ RULE_HINT_WORDS = (
     "nt_status", "provide memory", "in use by job", "allocate a record", "suitable driver",
     "undefinedfilename", "invalidfileaccess", "vmerror", "free drive", "unknown parameter", "header not found",
     "unrecognized option",
+    # rules-20
+    "geöffnet", "geopend", "dateiende", "failure in test", "element-wise", "failure cases", "no resolvable",
+    "a expiré", "expression null", "null-valued", "null-wert", "unexpected at this time", "missing closing",
+    "failed to bind", "idc3012i", "not authorised", "tiempo de espera", "tempo limite", "zeitlimit", "scaduta",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

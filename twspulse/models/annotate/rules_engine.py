@@ -106,6 +106,14 @@ _TICKET_OBTAINED = re.compile(
 _OUTCOME = re.compile(
     r"(?i)\b(?:fail(?:ed|ure|s)?|fehlgeschlagen|ended|returned|exit(?:ed)?|status|rc|errorlevel|return code|notok)\b"
 )
+# A configuration file by where it is or what it is called ("/etc/x/a.json", "/opt/x/conf/a.yml",
+# "application-prod.yml", "settings.json", "x.ini", "x.properties").
+_CONFIGURATION = re.compile(
+    r"^(?:/etc/|[A-Za-z]:\\ProgramData\\)|[/\\](?:conf|config|configs|cfg|settings)[/\\]|"
+    r"(?:^|[/\\])(?:[\w.-]*[-_.])?(?:config|configuration|settings|application(?:-[\w]+)?|appsettings(?:\.[\w]+)?)"
+    r"\.(?:json|ya?ml|toml|xml|ini|properties|conf|cfg)$|\.(?:ini|toml|properties|conf|cfg)$",
+    re.IGNORECASE,
+)
 _ROOTED = re.compile(r"[/\\~]|[A-Za-z]:\\|[a-z][a-z0-9+.-]*://")  # an absolute path, a share or a URL
 PROGRAM_TRACE_REACH = 40  # how far below an error a runtime's trace may name the script it ran
 CAUSE_MIN_SCORE = 30  # a failure strong enough to have left its outputs unwritten
@@ -372,6 +380,9 @@ class RulesEngine:
         if entity and kind in ("hosts", "ips") and best.rule.category in _PORT_FAMILIES:
             entity = host_port(entity, joblog.lines[joblog.frame.body_first_line - 1 : best.line_no])
         message = clean_message(best.text)
+        if best.rule.category == "data_quality" and entity and _CONFIGURATION.search(entity):
+            # a configuration file the job could not read is the job's own configuration, not its data
+            best = replace(best, rule=EVIDENCE_RULES["script_error"])
         rule = best.rule
         cause_template = rule.cause if entity or "{entity}" not in rule.cause else rule.cause_without_entity
         if "{message}" not in cause_template and "{entity}" not in cause_template:
