@@ -59,6 +59,8 @@ HELD_OUT = [
     "blind41",
     "blind42",
     "blind43",
+    "blind44",
+    "blind45",
 ]
 
 
