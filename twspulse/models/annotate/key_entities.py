@@ -392,7 +392,7 @@ def input_above(lines: Sequence[str], below: Sequence[str] = ()) -> str | None:
     if lines:  # the failing line's own file first ("malformed row 1843 in orders_0203.csv"), by its path if given
         found = _input_on(lines[-1], _DATA_FILE) or _input_on(lines[-1], _BARE_DATA_FILE)
         if found:
-            return next((path for line in lines for path in _paths_to(found, line)), found)
+            return with_directory(found, lines)
     for line in reversed(lines[-SUBJECT_REACH:]):
         found = _input_on(line, _DATA_FILE)
         if found:
@@ -405,11 +405,17 @@ def input_above(lines: Sequence[str], below: Sequence[str] = ()) -> str | None:
     return None
 
 
-def _paths_to(name: str, line: str) -> list[str]:
-    """The data files `line` names by a path that ends with the file `name` (none when `name` is a path)."""
-    if name not in line or "/" in name or "\\" in name:
-        return []
-    return [m.group(1) for m in _DATA_FILE.finditer(line) if m.group(1).endswith(("/" + name, "\\" + name))]
+def with_directory(name: str, lines: Sequence[str]) -> str:
+    """The first path in `lines` that ends with the file `name` (a file the job named without its directory
+    somewhere and with it elsewhere), else `name`."""
+    if "/" in name or "\\" in name:
+        return name
+    for line in lines:
+        if name in line:
+            for path in extract_entities([line]).get("paths", ()):
+                if path.endswith(("/" + name, "\\" + name)):
+                    return path
+    return name
 
 
 _ROW_WORD = re.compile(r"(?i)\b(?:row|line|riga|zeile|ligne|fila|linha|record|rij|rad|wiersz|satz)\b")

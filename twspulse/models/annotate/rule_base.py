@@ -649,8 +649,9 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
 # What a family's failure happened to, when its line does not say: the program that ran out of memory (the
 # last command line above the error starts it), the data file an invalid-data failure read (the last one
 # named up to the error line), where a full disk or a refused write was writing (rules-19: the destination
-# the job gave last), and the stored routine a timed-out or refused statement ran in (rules-19). Named first
-# in the root cause, besides the context above.
+# the job gave last), the stored routine a timed-out or refused statement ran in (rules-19), the account a
+# refused login stated and the server a network failure's job stated (rules-20). Named first in the root cause,
+# besides the context above.
 SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "oom": ("programs",),
     "data_quality": ("inputs",),

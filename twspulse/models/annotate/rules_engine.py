@@ -68,6 +68,7 @@ from twspulse.models.annotate.key_entities import (
     target_above,
     target_of,
     tool_path,
+    with_directory,
 )
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.line_model import LineModel, preferred_line, shipped_model
@@ -975,10 +976,12 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
 
 
 def _subject(category: str, joblog: Joblog, line_no: int, line_entities: Entities, context: Entities) -> Entities:
-    """What the failure of `category` at `line_no` happened to (SUBJECT_KINDS: the first kind found), read
-    from the lines up to it (and, for a routine or a program bash reports, the few below). Where the job was
-    writing is named only when the line names no data path (a script's own location does not count) and, for a
-    refused access, no table either, and then only a store or share (a download refused was a read)."""
+    """What the failure of `category` at `line_no` happened to (SUBJECT_KINDS: the first kind found, and the
+    SUBJECT_ALSO kinds), read from the lines up to it (and, for a routine, a program bash reports, a server's
+    diagnostics or a data file's row, the few below). Where the job was writing is named only when the line
+    names no data path (a script's own location does not count) and, for a refused access, no table either,
+    and then only a store or share (a download refused was a read); an account or a server only when the line
+    names no user, host or URL of its own."""
     lines = joblog.lines[joblog.frame.body_first_line - 1 : line_no]
     found: Entities = {}
     header = joblog.frame.header
@@ -1002,7 +1005,7 @@ def _first_subject(
         elif kind == "inputs":
             value = input_above(lines, below)
             if value and not _ROOTED.match(value):  # a file by its name alone: its path, if the joblog gives it
-                value = _with_directory(value, joblog.lines[joblog.frame.body_first_line - 1 :])
+                value = with_directory(value, joblog.lines[joblog.frame.body_first_line - 1 :])
             if value and not _ROOTED.match(value):
                 if any(is_data_file(path) for path in (*line_entities.get("paths", ()), *context.get("paths", ()))):
                     continue  # the lines around the error name a data file by its path
@@ -1030,16 +1033,6 @@ def _first_subject(
         if value:
             return {kind: [value]}
     return {}
-
-
-def _with_directory(name: str, lines: Sequence[str]) -> str:
-    """The first path in `lines` that ends with the file `name`, else `name`."""
-    for line in lines:
-        if name in line:
-            for path in extract_entities([line]).get("paths", ()):
-                if path.endswith(("/" + name, "\\" + name)):
-                    return path
-    return name
 
 
 def _names_a_log(line: str) -> bool:
