@@ -125,7 +125,7 @@ _ZOS_MESSAGE = re.compile(  # the line's message, after a print file's carriage 
 _DATA_SET = re.compile(r"(?<![\w.#@$-])[A-Z#@$][A-Z0-9#@$-]{0,7}(?:\.[A-Z#@$][A-Z0-9#@$-]{0,7}){1,21}(?![\w.#@$])")
 _IDENT_STOPWORDS = frozenset(
     "or and in is the a an of to for by at on as not does exists truncated altered created dropped with "
-    "statement set select values where dual table".split()
+    "statement set select values where dual table violated violation".split()
 )
 _USER = re.compile(
     r"\bfor (?:user|client|account|principal) [\"']?([\w.$@-]+)|\buser=([\w.$-]+)|\b(?:uid|cn)=([\w.$-]+),|"

@@ -714,3 +714,51 @@ def test_invalid_data_in_a_configuration_file_is_the_jobs_configuration() -> Non
     )
     assert annotation.category == "script_error"
     assert "/etc/qz/grade/qz_channels.json" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("body", "category", "line"),
+    [
+        (
+            "SQL0968C  The file system is full.  SQLSTATE=57011\n",
+            "disk_full",
+            "SQL0968C  The file system is full.  SQLSTATE=57011",
+        ),
+        (
+            "gawk: /srv/qz/awk/qz.awk:37: erreur de syntaxe\n",
+            "script_error",
+            "gawk: /srv/qz/awk/qz.awk:37: erreur de syntaxe",
+        ),
+        (
+            'qz 412  11  constraint-error  The cell "2062-03-14" in row at position "412" does not conform to a '
+            'constraint: constraint "maximum" is "2031-01-21"\n',
+            "data_quality",
+            'qz 412  11  constraint-error  The cell "2062-03-14" in row at position "412" does not conform to a '
+            'constraint: constraint "maximum" is "2031-01-21"',
+        ),
+    ],
+)
+def test_round_17_last_readings(body: str, category: str, line: str) -> None:
+    annotation = _annotate(f"qz: start\n{body}qz: ended rc=1\n")
+    assert annotation.category == category
+    assert annotation.error_line == line
+
+
+def test_ssh_names_the_port_it_could_not_reach() -> None:
+    annotation = _annotate("ssh: connect to host sftp.qz.test port 22: Connection timed out\nqz: rc=255\n")
+    assert "sftp.qz.test:22" in annotation.root_cause
+
+
+def test_a_refusal_that_names_only_an_apps_id_still_names_the_service_principal() -> None:
+    annotation = _annotate(
+        "qz 00:05:01 subir: entidad de servicio sp-qz-ingesta (appId 7c1e2f44-9a0b-4d6e-b3c1-52a8e0d19f73)\n"
+        "ERROR: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the "
+        "client secret value, for a secret added to app '7c1e2f44-9a0b-4d6e-b3c1-52a8e0d19f73'.\nqz: rc=1\n"
+    )
+    assert annotation.category == "auth"
+    assert "sp-qz-ingesta" in annotation.root_cause
+
+
+def test_a_constraint_violated_is_no_constraint_name() -> None:
+    line = "* 301: unique constraint violated: TrexUpdate failed on table 'QZ:RATES' with error: unique constraint"
+    assert not extract([line]).get("constraints")

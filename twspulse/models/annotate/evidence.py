@@ -220,8 +220,9 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
     # MongoDB ("E11000 duplicate key error")
     "E11000": "db_error",
     # DB2
-    **_codes_of("db_error", "SQL0911N SQL0913N SQL0964C SQL0968C SQL0289N SQL0803N SQL0204N SQL0206N SQL0530N "
+    **_codes_of("db_error", "SQL0911N SQL0913N SQL0964C SQL0289N SQL0803N SQL0204N SQL0206N SQL0530N "
                 "SQL0532N SQL0901N SQL1013N"),
+    "SQL0968C": "disk_full",  # "The file system is full."
     **_codes_of("permission", "SQL0551N SQL0552N SQL1092N"),
     **_codes_of("auth", "SQL30082N"),
     **_codes_of("network", "SQL30081N SQL1336N"),
@@ -483,6 +484,14 @@ _LEXICON: tuple[_Words, ...] = (
     # "Connection to h timed out. (connect timeout=10)"): the connect phase, so the network.
     _words("network", WORDS, r"\bconnection to \S{1,200} timed out\b", shadows="timeout"),
     _words("script_error", WORDS, r"\bcannot call a method on a null-valued expression\b"),
+    # A cell that breaks its schema's constraint (frictionless' "does not conform to a constraint"), input that a
+    # database cannot parse (ClickHouse's "Cannot parse input"): the data, not the database.
+    _words(
+        "data_quality",
+        WORDS,
+        r"\bdoes not conform to a constraint\b|\bcannot parse input\b",
+        shadows="db_error",
+    ),
     # A driver's refused connection that names where ("PSQLException: Connection to h:5432 refused."): the network
     # (the server is down or not listening), whatever the database's words around it.
     _words("network", WORDS, r"\bconnection to \S{1,200} refused\b", shadows="db_error"),
@@ -1072,6 +1081,20 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         r"\bno se puede abrir el (?:archivo|fichero)\b|\bimpossibile aprire il file\b|"
         r"\bnão (?:é possível|foi possível) abrir o (?:arquivo|ficheiro)\b|"
         r"\bbestand\b.{0,300}\bkan niet worden geopend\b",
+    ),
+    # Windows' "There is not enough space on the disk." and a syntax error, in their languages
+    _words(
+        "disk_full",
+        WORDS,
+        r"\bspazio su disco insufficiente\b|\bespace insuffisant sur le disque\b|"
+        r"\bno hay (?:suficiente espacio|espacio suficiente) en el disco\b|\bnão há espaço suficiente no disco\b|"
+        r"\bonvoldoende schijfruimte\b",
+    ),
+    _words(
+        "script_error",
+        WORDS,
+        r"\berreur de syntaxe\b|\bsyntaxfehler\b|\berror de sintaxis\b|\berrore di sintassi\b|\berro de sintaxe\b|"
+        r"\bsyntaxfout\b|\bbłąd składni\b|\bсинтаксическая ошибка\b",
     ),
     # .NET's "The operation has timed out." (Invoke-RestMethod, WebClient) in its languages
     _words(

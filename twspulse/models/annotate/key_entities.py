@@ -656,13 +656,14 @@ _CONNECTING = re.compile(  # a verb of connecting, or a server's full name and p
 _NOT_A_LOGIN_AS = re.compile(r"(?i)(?:utf|latin|iso|cp|windows|ascii|ucs|ebcdic)[-_]?\d*(?:-\d+)?|null\w*|none|http\w*")
 _FILE_NAME_END = re.compile(r"\.[a-z][a-z0-9]{1,4}$")  # "orders_0203.csv.gz": a file, unless a mail address
 _SERVICE_PRINCIPAL = re.compile(
-    r"(?i:service principal|principal de service|principal del servicio|dienstprinzipal)(?: name)?:?\s+[\"']?"
+    r"(?i:service principal|principal de service|principal del? servicio|entidad de servicio|dienstprinzipal)"
+    r"(?: name)?:?\s+[\"']?"
     r"([A-Za-z][\w.@-]*\w)"
 )
 _CONNECT_CALL = re.compile(r"\bconnect\(\s*['\"][^'\"]*['\"]\s*,\s*['\"]([A-Za-z][\w.$@-]*)['\"]")
 _ACCOUNT_LITERALS = ("user", "login", "uid", "client", "role", "profile", "principal", "benutzer", "utilisateur",
                      "usu", "utente", "gebruiker", "anv", "bruger", "bruker", "ytkownik", "ivatel", "conn", "sqlplus",
-                     "verbindung", " as ", " como ", " come ", " comme ", " als ", "connect(")  # fmt: skip
+                     "verbindung", " as ", " como ", " come ", " comme ", " als ", "connect(", "servicio")  # fmt: skip
 # Values that say something of a login, not who: states, flags, nulls, counts ("login OK", "user: null").
 _NOT_AN_ACCOUNT = frozenset(
     "null none nil true false yes no ok ko success successful failed failure attempt enabled disabled on off id ids "
@@ -694,7 +695,7 @@ def credential_above(lines: Sequence[str]) -> str | None:
         ]
         found += [("user", m.group(1)) for m in _CONNECT_STRING.finditer(line)]
         found += [("user", m.group(1)) for m in _CONNECT_CALL.finditer(line)] if "connect(" in lowered else []
-        if "princip" in lowered:  # a name, not "service principal authentication"
+        if "princip" in lowered or "servicio" in lowered:  # a name, not "service principal authentication"
             found += [
                 ("principal", m.group(1)) for m in _SERVICE_PRINCIPAL.finditer(line) if _NAME_MARK.search(m.group(1))
             ]
@@ -856,7 +857,8 @@ def host_port(host: str, lines: Sequence[str]) -> str:
         rf"(?<![\w.-]){name}(?:/[\d.]+)?:(\d{{2,5}})(?![\d.:])|"  # "h:1521", Java's "h/10.0.0.7:1521"
         rf"\bHOST\s*=\s*{name}\s*\)\s*\(\s*PORT\s*=\s*(\d{{2,5}})\b|"
         rf"(?<![\w.-]){name}[\"')]?(?:\s*\([\d.:a-f]+\))?,\s*port\s+(\d{{2,5}})\b|"  # libpq's '"h" (ip), port N'
-        rf"(?<![\w.-]){name}(?:\s*\([\d.]+\))?\((\d{{2,5}})\)",  # MQ's CONNAME "h(1414)", "h (ip)(1414)"
+        rf"(?<![\w.-]){name}(?:\s*\([\d.]+\))?\((\d{{2,5}})\)|"  # MQ's CONNAME "h(1414)", "h (ip)(1414)"
+        rf"(?<![\w.-]){name} port (\d{{2,5}})\b",  # ssh's and curl's "host h port 22"
         re.IGNORECASE,
     )
     for line in reversed(lines[-PORT_REACH:]):

@@ -475,7 +475,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "tablespace",
         "db_error",
-        r"ORA-0165[0-9]|ORA-01688|ORA-01691|ORA-01652|ORA-30036|unable to extend|SQL0289N|SQL0968C|"
+        r"ORA-0165[0-9]|ORA-01688|ORA-01691|ORA-01652|ORA-30036|unable to extend|SQL0289N|"
         r"Unable to allocate new pages in table ?space|table ?space \S+ is full",
         4,
         ("tablespaces", "tables"),
@@ -755,6 +755,9 @@ RULE_HINT_WORDS = (
     "geöffnet", "geopend", "dateiende", "failure in test", "element-wise", "failure cases", "no resolvable",
     "a expiré", "expression null", "null-valued", "null-wert", "unexpected at this time", "missing closing",
     "failed to bind", "idc3012i", "not authorised", "tiempo de espera", "tempo limite", "zeitlimit", "scaduta",
+    "does not conform", "cannot parse input", "spazio su disco", "espace insuffisant", "espacio suficiente",
+    "suficiente espacio", "espaço suficiente", "schijfruimte", "erreur de syntaxe", "syntaxfehler", "sintaxis",
+    "sintassi", "sintaxe", "syntaxfout", "składni", "синтаксическая",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

@@ -115,6 +115,7 @@ _CONFIGURATION = re.compile(
     r"\.(?:json|ya?ml|toml|xml|ini|properties|conf|cfg)$|\.(?:ini|toml|properties|conf|cfg)$",
     re.IGNORECASE,
 )
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _ROOTED = re.compile(r"[/\\~]|[A-Za-z]:\\|[a-z][a-z0-9+.-]*://")  # an absolute path, a share or a URL
 PROGRAM_TRACE_REACH = 40  # how far below an error a runtime's trace may name the script it ran
 CAUSE_MIN_SCORE = 30  # a failure strong enough to have left its outputs unwritten
@@ -1021,8 +1022,9 @@ def _first_subject(
         elif kind == "statement_tables":
             value = statement_table_above(lines[:-1])
         elif kind == "credentials":
-            if line_entities.get("users") or line_entities.get("logins"):
-                continue  # the refusal names its user ("password authentication failed for user x")
+            users = (*line_entities.get("users", ()), *line_entities.get("logins", ()))
+            if any(not _UUID.match(user) for user in users):
+                continue  # the refusal names its user ("password authentication failed for user x"), not an app's id
             value = credential_above(lines)
         elif kind == "servers":
             if line_entities.get("hosts") or line_entities.get("ips") or line_entities.get("urls"):
