@@ -61,6 +61,8 @@ HELD_OUT = [
     "blind43",
     "blind44",
     "blind45",
+    "blind46",
+    "blind47",
 ]
 
 
