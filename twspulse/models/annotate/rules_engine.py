@@ -624,13 +624,18 @@ class _LineScore:
     def named_kinds(self) -> frozenset[str]:
         """The kinds of thing to fix the line names."""
         if self._named is None:
-            found = extract_entities([self.text])
-            if not found.get("paths") and tool_path(self.text):  # "tar: a/b.csv: Cannot open: ..."
-                found["paths"] = ["relative"]
-            if found.get("hosts"):  # a small word of prose after "Server" names no machine
-                found["hosts"] = [host for host in found["hosts"] if not is_prose_word(host)]
-            self._named = frozenset(kind for kind in _TARGET_KINDS if found.get(kind))
+            self._named = _target_kinds(self.text)
         return self._named
+
+
+def _target_kinds(text: str) -> frozenset[str]:
+    """The kinds of thing to fix (_TARGET_KINDS) a line names."""
+    found = extract_entities([text])
+    if not found.get("paths") and tool_path(text):  # "tar: a/b.csv: Cannot open: ..."
+        found["paths"] = ["relative"]
+    if found.get("hosts"):  # a small word of prose after "Server" names no machine
+        found["hosts"] = [host for host in found["hosts"] if not is_prose_word(host)]
+    return frozenset(kind for kind in _TARGET_KINDS if found.get(kind))
 
 
 def _best(matches: list[Match], lines: Sequence[str] = ()) -> Match | None:
@@ -662,9 +667,9 @@ def _best(matches: list[Match], lines: Sequence[str] = ()) -> Match | None:
 
 
 def _names_target(match: Match) -> bool:
-    """The matched line names a thing of the kinds its rule fixes (a host for a network failure)."""
-    found = extract_entities([match.text])
-    return any(found.get(kind) for kind in match.rule.entity_kinds if kind in _TARGET_KINDS)
+    """The matched line names a thing of the kinds its rule fixes (a host for a network failure), read as the
+    line's score reads it."""
+    return not _target_kinds(match.text).isdisjoint(match.rule.entity_kinds)
 
 
 def _link_of(m: Match, anchor: Match, score: int) -> bool:
