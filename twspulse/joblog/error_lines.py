@@ -59,7 +59,15 @@ _GENERIC = re.compile(
     re.IGNORECASE,
 )
 _QUIET_LEVEL = re.compile(r"(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)")
-_WARN_LEVEL = re.compile(r"(?:^|[\s\[])(?:WARN|WARNING)(?:[\s\]:]|$)")
+# A warning's level in the languages tools log in, as a level word (capitals, or capitalised before a colon),
+# and a Python warning's category ("x.py:61: RuntimeWarning: invalid value encountered in divide").
+LOCAL_WARNING = (
+    r"(?:^|[\s\[|])(?:WARNUNG|AVERTISSEMENT|ADVERTENCIA|AVVERTENZA|AVVISO|AVISO|WAARSCHUWING|VARNING|ADVARSEL|"
+    r"VAROITUS|OSTRZEŻENIE|UPOZORNĚNÍ|ПРЕДУПРЕЖДЕНИЕ|警告)(?:[\s\]:|]|$)|"
+    r"(?:^|[\s\[|])(?:Warnung|Avertissement|Advertencia|Avvertenza|Avviso|Aviso|Waarschuwing|Varning|Advarsel):|"
+    r"(?<![\w.])(?:[A-Z][a-z]+)+Warning: "
+)
+_WARN_LEVEL = re.compile(rf"(?:^|[\s\[|])(?:WARN|WARNING)(?:[\s\]:|]|$)|{LOCAL_WARNING}")
 # A command echoed before it runs: its words are arguments, not errors. The shell's set -x ("+ cmd"), cmd.exe's
 # prompt ("D:\\jobs\\bin>tool args"; not a path in a message: no ':', quote or '(' in it, no '->' or '=>'),
 # Expect's "spawn cmd" (not Node's "spawn java ENOENT") and a Unix prompt ("user@host:~$ cmd").

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from twspulse.joblog.entities import Entities, code_location, extract_entities, merge
-from twspulse.joblog.error_lines import ECHOED_COMMAND, MAX_CHARS, ErrorLine
+from twspulse.joblog.error_lines import ECHOED_COMMAND, LOCAL_WARNING, MAX_CHARS, ErrorLine
 from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
 from twspulse.models.annotate.evidence import (
@@ -134,13 +134,18 @@ DROP_REACH = 4
 # The headline a Python traceback ends with: "module.NameError: message" at the start of a line.
 _RAISED = re.compile(r"(?<![\w.])(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)\b")
 # A retry the job went on from (not one whose limit was reached: "max retries exceeded" is the failure).
-_RETRYING = r"(?<!max )(?<!maximum )(?<!all )\bretr(?:y|ying|ies)\b(?! (?:exceeded|exhausted|limit))"
+_RETRYING = (
+    r"(?<!max )(?<!maximum )(?<!all )\bretr(?:y|ying|ies)\b(?! (?:exceeded|exhausted|limit))|"
+    # the same in the languages jobs log in ("reintento 1/3 en 30 s", "nova tentativa em 10 s", "neuer Versuch")
+    r"\b(?:reintent(?:o|ando)|nueva tentativa|nuevo intento|nova tentativa|nouvelle tentative|nouvel essai|"
+    r"erneuter Versuch|neuer Versuch|nuovo tentativo|riprovo|riprovando)\b"
+)
 _QUIET = re.compile(
-    rf"(?:^|[\s\[])(?:WARN|WARNING|INFO|DEBUG|TRACE|NOTICE|\[W\]|\[I\])(?:[\s\]:]|$)|{_RETRYING}|"
-    r"\battempt \d+(?:/\d+)? failed\b|Waiting \d+ seconds",
+    rf"(?:^|[\s\[|])(?:WARN|WARNING|INFO|DEBUG|TRACE|NOTICE|\[W\]|\[I\])(?:[\s\]:|]|$)|{_RETRYING}|"
+    rf"\battempt \d+(?:/\d+)? failed\b|Waiting \d+ seconds|(?-i:{LOCAL_WARNING})",
     re.IGNORECASE,
 )
-_INFO_LEVEL = re.compile(r"(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)")
+_INFO_LEVEL = re.compile(r"(?:^|[\s\[|])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:|]|$)")
 # A line that reports success ("SUCCESS: The process ... has been terminated") is never the error.
 _NEVER = re.compile(
     r"^\s*(?:SUCCESS|SUCCEEDED|OK)\b[:!]|"
@@ -168,6 +173,7 @@ _LINK_TYPE = re.compile(r"^(?:Caused by:\s*)?(?:[\w$]+\.)*[A-Z][\w$]*(?: \[[^\]]
 _NEXT_IS_STACK = re.compile(r"^(?:at\s|Require stack:|At (?:[A-Za-z]:\\|/|\\\\).*:\d+ char:\d+)")
 _RETRY = re.compile(rf"{_RETRYING}|\battempt \d+(?:/\d+)? failed\b", re.IGNORECASE)
 _CAUSED_BY = re.compile(r"^Caused by:\s")
+_XTRACE = re.compile(r"^\++ (?:\w+=\S*\s+)*([\w./-]+)")
 _CHAIN_STARTS = ("at ", "Caused by:", "Suppressed:", 'File "', "from /")
 _MORE_FRAMES = re.compile(r"^\.\.\. \d+ (?:more|common frames omitted)")
 _JAVA_LINK = re.compile(r"^(?:Caused by:\s*)?(?:[\w$]+\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)(?: \[[^\]]*\])?:\s")
@@ -315,6 +321,8 @@ MIN_REPEATED = 20
 VERDICT_LINES = 10
 # How far before a timeout failed attempts to reach the target still explain it, in lines.
 TIMEOUT_CAUSE_WINDOW = 30
+RERUN_REACH = 10  # how far above a failure the command that failed is echoed
+_ANSWERS = frozenset({"auth"})  # failures a server states: it was reached
 _CONTEXT_LABELS = {
     "users": "user", "principals": "principal", "hosts": "host", "databases": "database", "tables": "table",
     "constraints": "constraint", "columns": "column", "paths": "path", "endpoints": "endpoint",
@@ -361,7 +369,8 @@ class RulesEngine:
         best, chosen_by_model = _best(matches, joblog.lines), None
         if best is not None and self.line_model is not None:
             best, chosen_by_model = _learned_choice(self.line_model, best, matches, joblog)
-        best = _explained_ticket(_explained_timeout(_explained_kill(best, matches), matches), matches, joblog.lines)
+        best = _explained_kill(_retried(best, matches, joblog.lines), matches)
+        best = _explained_ticket(_explained_timeout(best, matches), matches, joblog.lines)
         context = _context_entities(joblog, best.line_no if best else None)
         if best is None:
             return self._unmatched(run, joblog, context)
@@ -1135,6 +1144,39 @@ def _learned_choice(model: LineModel, best: Match, matches: list[Match], joblog:
 def _names_its_target(match: Match) -> bool:
     """The matched line names a thing of the kinds its rule fixes."""
     return _LineScore(match.text).names_target_of(match.rule)
+
+
+def _retried(best: Match | None, matches: list[Match], lines: Sequence[str]) -> Match | None:
+    """A failure the job then tried again (a retry notice after it, or the command that failed run again) was
+    survived when the next attempt failed otherwise: what that attempt hit is the failure (a login refused
+    once the server answered, after a connection that failed and a switch to another server)."""
+    if best is None or best.rule.category != "network":
+        return best
+    later = [m for m in matches if m.line_no > best.line_no and m.rule.category in _ANSWERS and m.score >= CAUSE_MIN_SCORE]
+    if not later:
+        return best
+    command = _command_above(lines, best.line_no)
+    last = max(m.line_no for m in later)
+    for line_no in range(best.line_no + 1, last):
+        text = lines[line_no - 1]
+        if _RETRY.search(text) or (command and _command_of(text) == command):
+            after = [m for m in later if m.line_no > line_no]
+            return max(after, key=lambda m: (m.score, -m.line_no)) if after else best
+    return best
+
+
+def _command_above(lines: Sequence[str], line_no: int) -> str | None:
+    """The program of the command echoed last within RERUN_REACH lines above line `line_no` (1-based)."""
+    for index in range(line_no - 2, max(-1, line_no - 2 - RERUN_REACH), -1):
+        if (command := _command_of(lines[index])) is not None:
+            return command
+    return None
+
+
+def _command_of(line: str) -> str | None:
+    """The program of a command the shell echoed before running it ("+ curl -sS ..." is curl)."""
+    echoed = _XTRACE.match(line)
+    return echoed.group(1) if echoed else None
 
 
 def _explained_timeout(best: Match | None, matches: list[Match]) -> Match | None:

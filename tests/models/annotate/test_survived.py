@@ -1,0 +1,107 @@
+"""Failures a job survived (rules-21, round 18): warnings in any language and Python's warning categories,
+retry notices in the languages jobs log in, and a connection that failed before a retry whose server then
+refused the login. Invented joblogs."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.models.annotate.test_rules_engine import _annotate
+from twspulse.joblog.error_lines import score_line
+from twspulse.models.annotate.rules_engine import RulesEngine
+
+RULES = RulesEngine(line_model=None)
+
+
+@pytest.mark.parametrize(
+    "warning",
+    [
+        "/srv/qz/bin/convert.py:61: RuntimeWarning: invalid value encountered in divide",
+        "/srv/qz/lib/io.py:12: UserWarning: Parsing dates in DD/MM/YYYY format failed: invalid value",
+        "AVERTISSEMENT: Could not resolve latest release version: java.net.UnknownHostException: api.qz.test",
+        "2026-02-01 03:00:02 qz: WARNUNG Verbindung zu db.qz.test abgelehnt (Connection refused)",
+        "Advertencia: connection refused by db.qz.test:5432",
+        "01/02/2026 03:00:29|QZ_LOAD|WARN|rest_1: GET /v3/prices -> 503 Service Unavailable",
+    ],
+)
+def test_a_warning_in_any_language_loses_to_the_failure_after_it(warning: str) -> None:
+    error = "OSError: [Errno 122] Disk quota exceeded: '/gpfs/qz/out/part-0007.parquet'"
+    annotation = _annotate(f"qz: converting\n{warning}\nqz: writing\n{error}\n", engine=RULES)
+    assert annotation.category == "disk_full"
+    assert annotation.error_line == error
+
+
+@pytest.mark.parametrize(
+    ("line", "quiet"),
+    [
+        ("x.py:3: DeprecationWarning: invalid escape sequence", True),
+        ("AVISO: connection to db.qz.test failed", True),
+        ("01/02/2026|QZ|WARN|step 2 failed", True),
+        # the word in prose, or "Warning" as a word of a sentence, is no level
+        ("qz: sin aviso previo, connection to db.qz.test failed", False),
+        ("qz: connection to db.qz.test failed, see the Warning count: 0", False),
+    ],
+)
+def test_a_warning_level_is_read_as_a_warning_by_the_finder(line: str, quiet: bool) -> None:
+    assert (score_line(line) == 1) is quiet
+
+
+@pytest.mark.parametrize(
+    "notice",
+    ["reintento 1/3 en 30 s", "nova tentativa em 10 s (1/3)", "erneuter Versuch in 30 s", "nuovo tentativo tra 30 s"],
+)
+def test_a_connection_failure_retried_in_any_language_does_not_explain_a_later_time_limit(notice: str) -> None:
+    body = (
+        f"qz 03:00:29 WARN rest_1: GET https://api.qz.test/v3/prices -> 503 Service Unavailable, {notice}\n"
+        "qz 03:01:00 rest_1: GET https://api.qz.test/v3/prices\n"
+        "java.net.SocketTimeoutException: Read timed out after 600000 ms invoking https://api.qz.test/v3/prices\n"
+    )
+    assert _annotate(body, engine=RULES).category == "timeout"
+
+
+LDAP = "+ ldapsearch -H ldaps://{host}:636 -D CN=svc_qz,OU=svc,DC=qz,DC=test -y /etc/qz/ldap.pwd -b OU=qz\n"
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        "qz: dc01 unreachable, retrying on dc02\n",
+        "qz: AVERTISSEMENT dc01 injoignable, nouvelle tentative sur dc02\n",
+        "qz: switching to dc02\n",  # no notice, but the same command is run again
+    ],
+)
+def test_a_login_refused_after_a_retried_connection_is_the_failure(between: str) -> None:
+    body = (
+        LDAP.format(host="dc01.qz.test")
+        + "ldap_sasl_bind(SIMPLE): Can't contact LDAP server (-1)\n"
+        + between
+        + LDAP.format(host="dc02.qz.test")
+        + "ldap_bind: Invalid credentials (49)\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "auth"
+    assert annotation.error_line == "ldap_bind: Invalid credentials (49)"
+
+
+def test_a_login_refused_after_a_connection_that_failed_without_a_retry_is_its_consequence() -> None:
+    body = (
+        LDAP.format(host="dc01.qz.test")
+        + "ldap_sasl_bind(SIMPLE): Can't contact LDAP server (-1)\n"
+        + "qz: ERROR authentication failed: no directory session for svc_qz\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "network"
+    assert annotation.error_line == "ldap_sasl_bind(SIMPLE): Can't contact LDAP server (-1)"
+
+
+def test_only_a_server_s_answer_shows_a_retried_connection_came_back() -> None:
+    """A retried connection that failed, then a missing file: the file says nothing about the server."""
+    body = (
+        "+ curl -sS -o /srv/qz/in/prices.csv https://api.qz.test/v3/prices\n"
+        "curl: (7) Failed to connect to api.qz.test port 443 after 3 ms: Couldn't connect to server\n"
+        "qz: retrying in 10 s\n"
+        "+ curl -sS -o /srv/qz/in/prices.csv https://api.qz.test/v3/prices\n"
+        "curl: (7) Failed to connect to api.qz.test port 443 after 2 ms: Couldn't connect to server\n"
+        "cat: /srv/qz/in/prices.csv: No such file or directory\n"
+    )
+    assert _annotate(body, engine=RULES).category == "network"
