@@ -8,6 +8,7 @@ import pytest
 
 from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.error_lines import score_line
+from twspulse.models.annotate.evidence import read_line
 from twspulse.models.annotate.rules_engine import RulesEngine
 
 RULES = RulesEngine(line_model=None)
@@ -105,3 +106,19 @@ def test_only_a_server_s_answer_shows_a_retried_connection_came_back() -> None:
         "cat: /srv/qz/in/prices.csv: No such file or directory\n"
     )
     assert _annotate(body, engine=RULES).category == "network"
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("Spazio su disco insufficiente.", "disk_full"),
+        ("Il log delle transazioni è pieno per il database 'qz'.", "db_error"),
+        ("O log de transações do banco de dados 'qz' está cheio.", "db_error"),
+        ("Het transactielogboek voor database 'qz' is vol.", "db_error"),
+        ("Nome utente o password non corretti.", "auth"),
+        ("Se produjo un error de sintaxis cerca de 'FROM'.", "script_error"),
+    ],
+)
+def test_a_translated_message_on_a_line_of_its_own_is_read(line: str, category: str) -> None:
+    """The translated readings are tried only on a line with a translated failure word: each needs one."""
+    assert category in {e.category for e in read_line(line).evidence}

@@ -724,6 +724,9 @@ TRANSLATED_FAILURE_WORDS = (
     # (rules-20) .NET's and PowerShell's "The operation has timed out" and "null-valued expression"
     "a expiré", "zeitlimit", "tiempo de espera", "scaduta", "tempo limite", "expression null",
     "null-wert", "valor null", "valore null", "valor nulo", "geöffnet", "abrir", "aprire", "geopend", "dateiende",
+    # (rules-21) words of the translated readings that no word above opened (a test checks every reading)
+    "insufficiente", "log delle transazioni", "log de transações", "transactielogboek", "non corrett",
+    "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan",
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
