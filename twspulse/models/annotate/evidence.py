@@ -164,6 +164,27 @@ _CURL_CATEGORY: dict[int, Category] = {
     3: "script_error", 5: "network", 6: "network", 7: "network", 9: "permission", 35: "network",
     37: "missing_file", 52: "network", 55: "network", 56: "network", 67: "auth", 78: "missing_file",
 }  # fmt: skip
+# SAP's runtime errors (the short dumps of transaction ST22) as its job log reports them: "ABAP/4 processor:
+# TSV_TNEW_PAGE_ALLOC_FAILED" (message 00 671, in the log's language). The name settles the family by its
+# documented group: memory, the database interface, a conversion of data, an authority check, a program or
+# function module not there, a time limit; any other runtime error is the program's own fault.
+_ABAP_DUMP = re.compile(
+    r"\bABAP(?:/4)?[- ](?:processor|Prozessor|processeur|procesador|processore|processador)\s*:\s*([A-Z][A-Z0-9_]{3,})"
+)
+_ABAP_CATEGORY: tuple[tuple[str, Category], ...] = (
+    ("TSV_", "oom"), ("SYSTEM_NO_ROLL", "oom"), ("SYSTEM_NO_MEMORY", "oom"), ("MEMORY_", "oom"),
+    ("DBIF_", "db_error"), ("DBSQL_", "db_error"), ("SAPSQL_", "db_error"), ("CONVT_", "data_quality"),
+    ("OPEN_DATASET_NO_AUTHORITY", "permission"), ("CALL_FUNCTION_NOT_FOUND", "dependency"),
+    ("LOAD_PROGRAM_NOT_FOUND", "dependency"), ("CALL_FUNCTION_COMMUNICATION_FAILURE", "network"),
+    ("TIME_OUT", "timeout"),
+)  # fmt: skip
+
+
+def abap_category(runtime_error: str) -> Category:
+    """The family of an SAP runtime error by its name (script_error: the program's own fault)."""
+    return next((category for prefix, category in _ABAP_CATEGORY if runtime_error.startswith(prefix)), "script_error")
+
+
 _MYSQL_CATEGORY: dict[int, Category] = {
     1044: "permission", 1142: "permission", 1143: "permission", 1227: "permission", 1045: "auth",
     1040: "db_error", 1062: "db_error", 1205: "db_error", 1213: "db_error", 1146: "db_error", 1054: "db_error",
@@ -1468,6 +1489,9 @@ def _codes(text: str, note: _Note) -> None:
         for match in _NT_STATUS.finditer(text):
             if match.group(1) in _NT_STATUS_CATEGORY:
                 note(_NT_STATUS_CATEGORY[match.group(1)], CODE, f"NT_STATUS_{match.group(1)}")
+    if "ABAP" in text:
+        for match in _ABAP_DUMP.finditer(text):
+            note(abap_category(match.group(1)), CODE, f"ABAP runtime error {match.group(1)}")
     if "curl" in text:
         for match in _CURL_EXIT.finditer(text):
             code = int(match.group(1))

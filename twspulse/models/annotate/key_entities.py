@@ -216,6 +216,14 @@ _BARE_DATA_FILE = re.compile(
 _STATED_PROGRAM = re.compile(r"\b(?:script|program|prog|main)\s*[=:]\s*[\"']?(?=[/\\.~A-Za-z])(\S+)", re.IGNORECASE)
 
 
+# The ABAP program an SAP job's step ran, as its job log says in the log's language: "Step 001 started (program
+# ZFI_POST, variant NIGHT, user ID BATCH)", "Step 001 gestartet (Programm ZGR_X, Variante V, Benutzername B)".
+_SAP_STEP = re.compile(
+    r"\bStep \d{3} (?:started|gestartet|démarré|iniciado|avviato) \((?:program|Programm|programme|programa|programma) "
+    r"([A-Z/][A-Z0-9_/]{2,})[,)]"
+)
+
+
 def program_above(lines: Sequence[str]) -> str | None:
     """The program the last command line in `lines` (the lines above an error, in order) started, or the
     one a wrapper stated as a setting ("script=/x/feed.js"); None when no line says."""
@@ -239,6 +247,8 @@ def program_above(lines: Sequence[str]) -> str | None:
             started = _WINDOWS_PROGRAM.match(line)  # 'D:\x>"D:\Apps\Recon.exe" --date 3'
             if started:
                 return started.group(1)
+        if "(" in line and (step := _SAP_STEP.search(line)):
+            return step.group(1)
         if "=" in line or ":" in line:
             for stated in _STATED_PROGRAM.finditer(line):
                 match = _CODE_FILE.fullmatch(stated.group(1).rstrip("\"',;"))

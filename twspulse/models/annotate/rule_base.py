@@ -662,6 +662,9 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "db_error": ("routines",),
     "auth": ("credentials",),  # rules-20: the account the job stated it logs in with
     "network": ("servers",),  # rules-20: the server the job stated it talks to
+    # rules-21: the program whose code failed, as the job started it (an SAP step's ABAP program); the script
+    # the scheduler ran is named as the context's script
+    "script_error": ("programs",),
 }
 # What else a family's failure happened to, read the same way and named after the subject (rules-20): the
 # application, batch job or container an out-of-memory program ran as, by which its platform reports it.
@@ -761,6 +764,8 @@ RULE_HINT_WORDS = (
     "does not conform", "cannot parse input", "spazio su disco", "espace insuffisant", "espacio suficiente",
     "suficiente espacio", "espaço suficiente", "schijfruimte", "erreur de syntaxe", "syntaxfehler", "sintaxis",
     "sintassi", "sintaxe", "syntaxfout", "składni", "синтаксическая",
+    # rules-21
+    "abap/4", "abap processor", "abap-prozessor",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

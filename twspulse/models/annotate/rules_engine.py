@@ -1016,7 +1016,8 @@ def _first_subject(
     for kind in SUBJECT_KINDS.get(category, ()):
         if kind == "programs":
             trace = joblog.lines[line_no : line_no + PROGRAM_TRACE_REACH]
-            value = program_reported(trace) or program_above(lines) or _job_program(joblog)
+            value = program_reported(trace) or program_above(lines)
+            value = value or (_job_program(joblog) if category != "script_error" else None)
         elif kind == "inputs":
             value = input_above(lines, below)
             if value and not _ROOTED.match(value):  # a file by its name alone: its path, if the joblog gives it
