@@ -122,3 +122,61 @@ def test_only_a_server_s_answer_shows_a_retried_connection_came_back() -> None:
 def test_a_translated_message_on_a_line_of_its_own_is_read(line: str, category: str) -> None:
     """The translated readings are tried only on a line with a translated failure word: each needs one."""
     assert category in {e.category for e in read_line(line).evidence}
+
+
+CH_INSERT = "+ clickhouse-client --host ch1.qz.test --query 'INSERT INTO qz.events FORMAT CSVWithNames'\n"
+CH_PARTS = (
+    "Code: 252. DB::Exception: Received from ch1.qz.test:9440. DB::Exception: Too many parts (3000) in table "
+    "'qz.events'. Merges are processing significantly slower than inserts. (TOO_MANY_PARTS)"
+)
+CH_RESET = "Code: 210. DB::NetException: Connection reset by peer, while reading from socket (10.0.0.1:9440). (NETWORK_ERROR)"
+
+
+@pytest.mark.parametrize(
+    "notice",
+    ["qz: part 06 network error (code 210), retry 1/3 after 15 s", "qz: attempt 1/3 failed for part 06, next in 15 s"],
+)
+def test_a_failure_the_job_says_it_retries_below_is_one_it_went_on_from(notice: str) -> None:
+    body = CH_INSERT + CH_RESET + "\n" + notice + "\n" + CH_INSERT + "qz: part 06 loaded\n" + CH_INSERT + CH_PARTS + "\n"
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "db_error"
+    assert annotation.error_line == CH_PARTS
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "qz: attempt 3/3 failed, giving up",  # the last attempt: no retry follows
+        "qz: clickhouse-client exit code 210, not retrying (non-transient)",
+    ],
+)
+def test_a_last_attempt_or_a_retry_refused_is_no_retry(notice: str) -> None:
+    body = CH_INSERT + CH_RESET + "\n" + notice + "\n" + "qz: 9/12 parts loaded, job FAILED rc=210\n"
+    assert _annotate(body, engine=RULES).error_line == CH_RESET
+
+
+def test_a_failure_the_retry_repeats_is_one_the_job_did_not_get_past() -> None:
+    denied = "2026/02/01 06:05:{s:02d} ERROR 5 (0x00000005) Accessing Source Directory \\\\fs1\\qz\\out\\"
+    body = "".join(
+        f"{denied.format(s=s)}\nAccess is denied.\nWaiting 10 seconds... Retrying...\n" for s in (0, 10)
+    ) + "ERROR: RETRY LIMIT EXCEEDED.\n"
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "permission"
+    assert annotation.error_line == denied.format(s=0)
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [
+        ("TOO_MANY_PARTS", "db_error"),
+        ("MEMORY_LIMIT_EXCEEDED", "oom"),
+        ("TIMEOUT_EXCEEDED", "timeout"),
+        ("AUTHENTICATION_FAILED", "auth"),
+        ("NOT_ENOUGH_SPACE", "disk_full"),
+        ("CANNOT_PARSE_INPUT_ASSERTION_FAILED", "data_quality"),
+    ],
+)
+def test_a_clickhouse_error_s_code_name_settles_its_family(name: str, category: str) -> None:
+    line = f"Code: 1. DB::Exception: Received from ch1.qz.test:9440. DB::Exception: something went wrong. ({name})"
+    reading = read_line(line)
+    assert max(reading.evidence, key=lambda e: e.strength).category == category

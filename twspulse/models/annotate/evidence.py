@@ -185,6 +185,18 @@ def abap_category(runtime_error: str) -> Category:
     return next((category for prefix, category in _ABAP_CATEGORY if runtime_error.startswith(prefix)), "script_error")
 
 
+# ClickHouse's errors end with the code's name from its ErrorCodes list ("Code: 252. DB::Exception: ... Too many
+# parts ... (TOO_MANY_PARTS)"): the name settles the family.
+_CLICKHOUSE_NAME = re.compile(r"\(([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\)\.?\s*$")
+_CLICKHOUSE_CATEGORY: dict[str, Category] = {
+    "TOO_MANY_PARTS": "db_error", "UNKNOWN_TABLE": "db_error", "UNKNOWN_DATABASE": "db_error",
+    "UNKNOWN_IDENTIFIER": "db_error", "TABLE_ALREADY_EXISTS": "db_error", "TOO_MANY_SIMULTANEOUS_QUERIES": "db_error",
+    "MEMORY_LIMIT_EXCEEDED": "oom", "TIMEOUT_EXCEEDED": "timeout", "AUTHENTICATION_FAILED": "auth",
+    "ACCESS_DENIED": "permission", "NOT_ENOUGH_PRIVILEGES": "permission", "NOT_ENOUGH_SPACE": "disk_full",
+    "NETWORK_ERROR": "network", "SOCKET_TIMEOUT": "network", "ALL_CONNECTION_TRIES_FAILED": "network",
+    "CANNOT_PARSE_INPUT_ASSERTION_FAILED": "data_quality", "CANNOT_PARSE_TEXT": "data_quality",
+    "CANNOT_PARSE_DATE": "data_quality", "CANNOT_PARSE_DATETIME": "data_quality", "INCORRECT_DATA": "data_quality",
+}  # fmt: skip
 _MYSQL_CATEGORY: dict[int, Category] = {
     1044: "permission", 1142: "permission", 1143: "permission", 1227: "permission", 1045: "auth",
     1040: "db_error", 1062: "db_error", 1205: "db_error", 1213: "db_error", 1146: "db_error", 1054: "db_error",
@@ -1489,6 +1501,8 @@ def _codes(text: str, note: _Note) -> None:
         for match in _NT_STATUS.finditer(text):
             if match.group(1) in _NT_STATUS_CATEGORY:
                 note(_NT_STATUS_CATEGORY[match.group(1)], CODE, f"NT_STATUS_{match.group(1)}")
+    if "DB::" in text and (name := _CLICKHOUSE_NAME.search(text)) and name.group(1) in _CLICKHOUSE_CATEGORY:
+        note(_CLICKHOUSE_CATEGORY[name.group(1)], CODE, f"ClickHouse {name.group(1)}")
     if "ABAP" in text:
         for match in _ABAP_DUMP.finditer(text):
             note(abap_category(match.group(1)), CODE, f"ABAP runtime error {match.group(1)}")

@@ -135,7 +135,8 @@ DROP_REACH = 4
 _RAISED = re.compile(r"(?<![\w.])(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)\b")
 # A retry the job went on from (not one whose limit was reached: "max retries exceeded" is the failure).
 _RETRYING = (
-    r"(?<!max )(?<!maximum )(?<!all )\bretr(?:y|ying|ies)\b(?! (?:exceeded|exhausted|limit))|"
+    r"(?<!max )(?<!maximum )(?<!all )(?<!not )(?<!no )(?<!n't )(?<!never )\bretr(?:y|ying|ies)\b"
+    r"(?! (?:exceeded|exhausted|limit))|"
     # the same in the languages jobs log in ("reintento 1/3 en 30 s", "nova tentativa em 10 s", "neuer Versuch")
     r"\b(?:reintent(?:o|ando)|nueva tentativa|nuevo intento|nova tentativa|nouvelle tentative|nouvel essai|"
     r"erneuter Versuch|neuer Versuch|nuovo tentativo|riprovo|riprovando)\b"
@@ -173,6 +174,8 @@ _LINK_TYPE = re.compile(r"^(?:Caused by:\s*)?(?:[\w$]+\.)*[A-Z][\w$]*(?: \[[^\]]
 _NEXT_IS_STACK = re.compile(r"^(?:at\s|Require stack:|At (?:[A-Za-z]:\\|/|\\\\).*:\d+ char:\d+)")
 _RETRY = re.compile(rf"{_RETRYING}|\battempt \d+(?:/\d+)? failed\b", re.IGNORECASE)
 _CAUSED_BY = re.compile(r"^Caused by:\s")
+_DIGITS = re.compile(r"\d+")
+_LAST_ATTEMPT = re.compile(r"(?i)\battempt (\d+)/(\d+) failed\b")
 _XTRACE = re.compile(r"^\++ (?:\w+=\S*\s+)*([\w./-]+)")
 _CHAIN_STARTS = ("at ", "Caused by:", "Suppressed:", 'File "', "from /")
 _MORE_FRAMES = re.compile(r"^\.\.\. \d+ (?:more|common frames omitted)")
@@ -321,6 +324,8 @@ MIN_REPEATED = 20
 VERDICT_LINES = 10
 # How far before a timeout failed attempts to reach the target still explain it, in lines.
 TIMEOUT_CAUSE_WINDOW = 30
+RETRY_NOTICE_REACH = 2  # how far below a failure the job's notice that it tries again is read
+RETRY_REPEAT_REACH = 30  # how far below a retry notice the same failure says the retry did not get past it
 RERUN_REACH = 10  # how far above a failure the command that failed is echoed
 _ANSWERS = frozenset({"auth"})  # failures a server states: it was reached
 _CONTEXT_LABELS = {
@@ -454,7 +459,9 @@ class RulesEngine:
                 continue
             if _SQL_ECHO.match(text):  # a statement a client echoed
                 continue
-            line_score = _LineScore(text, _trace_headline_bonus(body, index) - _dropped_absent(body, index, text))
+            line_score = _LineScore(
+                text, _trace_headline_bonus(body, index) - _dropped_absent(body, index, text) - _retried_below(body, index)
+            )
             scored = _read(text, line_no, line_score, own_job)
             weak = all(m.rule.name == _GENERIC_RULE or m.rule.weight < 2 for m in scored)
             translated = translations.get(line_no) or self.catalog.translate(text) if weak else None
@@ -1145,6 +1152,29 @@ def _learned_choice(model: LineModel, best: Match, matches: list[Match], joblog:
 def _names_its_target(match: Match) -> bool:
     """The matched line names a thing of the kinds its rule fixes."""
     return _LineScore(match.text).names_target_of(match.rule)
+
+
+def _retried_below(body: Sequence[str], index: int) -> int:
+    """QUIET_PENALTY when the job says, on one of the RETRY_NOTICE_REACH lines below `body[index]`, that it tries
+    again ("attempt 1 failed with 209, retrying in 60s", "retry 1/3 after 15 s"): the failure was one the job
+    went on from, as if the line said so itself. Not when the next attempt fails the same way (the same line
+    but for its numbers within RETRY_REPEAT_REACH lines): the job did not get past it. 0 otherwise."""
+    text = body[index]
+    if _RETRY.search(text) or not any(map(_tries_again, body[index + 1 : index + 1 + RETRY_NOTICE_REACH])):
+        return 0
+    same = _DIGITS.sub("", text.strip())
+    if any(_DIGITS.sub("", line.strip()) == same for line in body[index + 1 : index + 1 + RETRY_REPEAT_REACH]):
+        return 0
+    return QUIET_PENALTY
+
+
+def _tries_again(line: str) -> bool:
+    """The line says the job tries again: a retry, or a failed attempt that was not its last ("attempt 1/3
+    failed"; "Attempt 3/3 failed" is the last)."""
+    if not _RETRY.search(line):
+        return False
+    last = _LAST_ATTEMPT.search(line)
+    return last is None or last.group(1) != last.group(2)
 
 
 def _retried(best: Match | None, matches: list[Match], lines: Sequence[str]) -> Match | None:
