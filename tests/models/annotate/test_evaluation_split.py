@@ -63,6 +63,8 @@ HELD_OUT = [
     "blind45",
     "blind46",
     "blind47",
+    "blind48",
+    "blind49",
 ]
 
 
