@@ -162,6 +162,7 @@ _CLASS = re.compile(
     re.IGNORECASE,
 )
 _LIBRARY = re.compile(r"\b(lib[\w.+-]{1,200}\.so(?:\.[\d.]+)?|(?<![\w.-]{2})[\w.-]+\.dll)\b")
+_FRAMEWORK = re.compile(r"\b[Ff]ramework:? '([A-Za-z][\w.]*)', version '([\w.-]+)'")
 _LIBRARY_VERSION = re.compile(r"\b(lib[\w.+-]{1,200}\.so(?:\.[\d.]+)?): version [`'\"]([\w.]+)['\"`] not found")
 _VARIABLE = re.compile(r"\b([A-Za-z_]\w*): unbound variable|KeyError: [\"']([A-Za-z_]\w*)[\"']|NameError: name '(\w+)'")
 _COMMAND = re.compile(
@@ -255,6 +256,9 @@ def extract_entities(lines: Iterable[str]) -> Entities:
             add("libraries", f"{match.group(1)} version {match.group(2)}")
         for match in _LIBRARY.finditer(line):
             add("libraries", match.group(1))
+        if "ramework" in line:  # .NET's host: the runtime an application targets ("Framework: 'X', version 'V'")
+            for match in _FRAMEWORK.finditer(line):
+                add("libraries", f"{match.group(1)} version {match.group(2)}")
         for match in _COMMAND.finditer(line):
             add("commands", next((g for g in match.groups() if g), None))
     return {kind: list(values) for kind, values in found.items()}

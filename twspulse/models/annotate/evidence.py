@@ -134,6 +134,7 @@ _SQLSTATE = re.compile(
 _SQLSTATE_EXACT: dict[str, Category] = {
     "42501": "permission", "57014": "timeout", "53100": "disk_full", "53200": "oom", "08S01": "network",
     "08006": "network", "08007": "network", "57011": "db_error",
+    "42601": "script_error",  # a syntax error in the statement the job sent: its own code
 }  # fmt: skip
 # Class 08 is left out: drivers report a refused login as 08001 ("unable to establish") as often as an
 # unreachable server, so only the subclasses above that mean the link itself count.
@@ -200,7 +201,7 @@ _CLICKHOUSE_CATEGORY: dict[str, Category] = {
 _MYSQL_CATEGORY: dict[int, Category] = {
     1044: "permission", 1142: "permission", 1143: "permission", 1227: "permission", 1045: "auth",
     1040: "db_error", 1062: "db_error", 1205: "db_error", 1213: "db_error", 1146: "db_error", 1054: "db_error",
-    1064: "db_error", 1114: "db_error", 1452: "db_error", 1451: "db_error", 1406: "data_quality",
+    1064: "script_error", 1114: "db_error", 1452: "db_error", 1451: "db_error", 1406: "data_quality",
     1366: "data_quality", 1292: "data_quality", 2002: "network", 2003: "network", 2005: "network",
     2013: "network", 3024: "timeout", 1049: "db_error", 1051: "db_error", 1048: "data_quality",
     1136: "data_quality", 1265: "data_quality", 2006: "network", 1130: "auth",
@@ -241,6 +242,10 @@ _PRODUCT_CATEGORY: dict[str, Category] = {
     **_codes_of("data_quality", "ORA-01722 ORA-01400 ORA-01830 ORA-01840 ORA-01841 ORA-01843 ORA-01847 ORA-01858 "
                 "ORA-01861 ORA-12899 ORA-01438 ORA-01401"),
     **_codes_of("disk_full", "ORA-19504 ORA-27044 ORA-19809 ORA-19804"),
+    # A statement's syntax (the job's own SQL, rules-21): "SQL command not properly ended", "missing expression",
+    # "missing right parenthesis", "FROM keyword not found where expected"; Db2's "unexpected token"; SQL
+    # Server's "Incorrect syntax near", "... near the keyword", "Unclosed quotation mark"
+    **_codes_of("script_error", "ORA-00933 ORA-00936 ORA-00907 ORA-00923 SQL0104N Msg102 Msg156 Msg105"),
     # Snowflake ("002003 (02000): SQL compilation error: Object ... does not exist or not authorized")
     "SF002003": "db_error", "SF390100": "auth", "SF390144": "auth", "SF000630": "timeout",
     # IBM i CPF messages (IBM i message file QCPFMSG): an object, file or library not found, not authorized,
@@ -528,6 +533,8 @@ _LEXICON: tuple[_Words, ...] = (
     # A driver's refused connection that names where ("PSQLException: Connection to h:5432 refused."): the network
     # (the server is down or not listening), whatever the database's words around it.
     _words("network", WORDS, r"\bconnection to \S{1,200} refused\b", shadows="db_error"),
+    # .NET's WebException "Unable to connect to the remote server" (Invoke-RestMethod, WebClient): the network
+    _words("network", WORDS, r"\bunable to connect to the remote server\b"),
     # A data test or a dataframe validation that failed (dbt's "Failure in test not_null_x", pandera's
     # "SchemaError: Column 'X' failed element-wise validator", "failure cases: ..."): the data.
     _words(
@@ -1069,7 +1076,11 @@ _TRANSLATED: tuple[_Words, ...] = (
         r"\bnenhuma conexão pôde ser\b|"
         rf"\bserveur\b[^.;]{{0,30}}\b(?:introuvable|inaccessible|n{_APOS}est pas accessible)\b|"
         rf"\berreur liée au réseau\b|\bservidor\b[^.;]{{0,30}}\b(?:no (?:se )?(?:encontr\w+|accesible)|inaccesible)\b|"
-        r"\bserver\b[^.;]{0,30}\bnicht (?:gefunden|erreichbar|zugänglich)\b",
+        r"\bserver\b[^.;]{0,30}\bnicht (?:gefunden|erreichbar|zugänglich)\b|"
+        # .NET's "Unable to connect to the remote server" as localised
+        r"\bno es posible conectar(?:se)? con el servidor remoto\b|\bimpossible de se connecter au serveur distant\b|"
+        r"\bimpossibile (?:connettersi al|effettuare la connessione al) server remoto\b|"
+        r"\bnão é possível (?:conectar|ligar)(?:-se)? ao servidor remoto\b|\bkan geen verbinding maken met de externe server\b",
     ),
     _words(
         "timeout",

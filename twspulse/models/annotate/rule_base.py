@@ -134,6 +134,20 @@ RULES: tuple[Rule, ...] = (
         "A shared library is missing: the program could not start",
         _DEPENDENCY_STEPS,
     ),
+    # .NET's host when the runtime the application targets is not installed: "You must install or update .NET
+    # to run this application." (Windows) or "The framework 'Microsoft.NETCore.App', version '8.0.0' (x64) was
+    # not found." (its "Framework: 'X', version 'V'" line below names it)
+    _rule(
+        "dotnet_framework",
+        "dependency",
+        r"You must install or update \.NET to run this application|The framework '[\w.]+', version '[\w.-]+'"
+        r"(?: \(\w+\))? was not found|It was not possible to find any compatible framework version",
+        5,
+        ("libraries",),
+        "Missing .NET runtime {entity}: the application could not start",
+        "The .NET runtime the application targets is not installed: the application could not start",
+        _DEPENDENCY_STEPS,
+    ),
     _rule(
         "python_module",
         "dependency",
@@ -450,7 +464,9 @@ RULES: tuple[Rule, ...] = (
         r"could not convert|invalid input syntax for|value too long|SQL0302N|SQL0180N|SQL0181N|"
         r"SQLSTATE[=: ]+22\w{3}|NumberFormatException|DateTimeParseException|Unparseable date|"
         r"invalid (?:date|number|value)|JSONDecodeError|Expecting value: line|Unterminated string|SAXParseException|"
-        r"XML (?:parse|syntax) error|ParserError|UnicodeDecodeError|csv\.Error|unexpected end of (?:file|input)",
+        r"XML (?:parse|syntax) error|ParserError|UnicodeDecodeError|csv\.Error|unexpected end of (?:file|input)|"
+        # Rust's number parsing and its csv crate ("CSV deserialize error: record 3 (line: 4, ...): field 2: ...")
+        r"invalid (?:float|integer) literal|invalid digit found in string|CSV deserialize error",
         4,
         ("tables", "paths"),
         "Invalid data in {entity}: {message}",
@@ -729,7 +745,8 @@ TRANSLATED_FAILURE_WORDS = (
     "null-wert", "valor null", "valore null", "valor nulo", "geöffnet", "abrir", "aprire", "geopend", "dateiende",
     # (rules-21) words of the translated readings that no word above opened (a test checks every reading)
     "insufficiente", "log delle transazioni", "log de transações", "transactielogboek", "non corrett",
-    "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan",
+    "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan", "servidor remoto", "serveur distant", "server remoto",
+    "externe server",
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
@@ -765,7 +782,7 @@ RULE_HINT_WORDS = (
     "suficiente espacio", "espaço suficiente", "schijfruimte", "erreur de syntaxe", "syntaxfehler", "sintaxis",
     "sintassi", "sintaxe", "syntaxfout", "składni", "синтаксическая",
     # rules-21
-    "abap/4", "abap processor", "abap-prozessor",
+    "abap/4", "abap processor", "abap-prozessor", "must install or update .net", "compatible framework", "the framework '",
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

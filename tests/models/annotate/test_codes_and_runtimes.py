@@ -1,0 +1,94 @@
+"""Codes and runtime messages read in rules-21 (round 18), on invented lines and joblogs: a statement's syntax is
+the job's own code, .NET's missing runtime and unreachable remote server (in their languages), Rust's number
+parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.models.annotate.test_rules_engine import _annotate
+from twspulse.joblog.entities import extract_entities
+from twspulse.models.annotate.evidence import read_line
+from twspulse.models.annotate.rules_engine import RulesEngine
+
+RULES = RulesEngine(line_model=None)
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("Msg 102, Level 15, State 1, Server QZ1, Line 48", "Incorrect syntax near ','."),
+        ("Msg 102, Niveau 15, État 1, Serveur QZ1, Ligne 48", "Syntaxe incorrecte vers ','."),
+        ("Msg 156, Level 15, State 1, Server QZ1, Line 3", "Incorrect syntax near the keyword 'FROM'."),
+    ],
+)
+def test_a_statement_s_syntax_is_the_job_s_own_code(header: str, message: str) -> None:
+    body = f"+ sqlcmd -S QZ1 -i /srv/qz/sql/export_hours.sql\n{header}\n{message}\n"
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "script_error"
+    assert annotation.error_line == message
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ERROR 1064 (42000) at line 12: You have an error in your SQL syntax; check the manual near 'FROM qz' at line 1",
+        "ORA-00933: SQL command not properly ended",
+        'psql:/srv/qz/sql/load.sql:7: ERROR:  syntax error at or near "FROM" (SQLSTATE 42601)',
+    ],
+)
+def test_a_syntax_code_of_any_database_reads_as_the_job_s_code(line: str) -> None:
+    strongest = max(read_line(line).evidence, key=lambda e: e.strength)
+    assert strongest.category == "script_error"
+
+
+@pytest.mark.parametrize(
+    ("message", "detail"),
+    [
+        ("You must install or update .NET to run this application.", "Framework: 'Microsoft.NETCore.App', version '8.0.0' (x64)"),
+        ("The framework 'Microsoft.NETCore.App', version '8.0.0' (x64) was not found.", "  - No frameworks were found."),
+    ],
+)  # fmt: skip
+def test_a_missing_net_runtime_is_a_dependency_named_by_its_framework(message: str, detail: str) -> None:
+    body = f'D:\\Batch>"D:\\Apps\\Qz\\Qz.exe" --date 2026-02-01\n{message}\n\nApp: D:\\Apps\\Qz\\Qz.exe\n{detail}\n'
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "dependency"
+    assert annotation.error_line == message
+    assert "Microsoft.NETCore.App" in annotation.root_cause
+
+
+def test_a_framework_line_names_the_runtime_and_its_version() -> None:
+    found = extract_entities(["Framework: 'Microsoft.AspNetCore.App', version '8.0.2' (x64)"])
+    assert found["libraries"] == ["Microsoft.AspNetCore.App version 8.0.2"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Invoke-RestMethod : Unable to connect to the remote server",
+        "Invoke-RestMethod : No es posible conectar con el servidor remoto",
+        "Invoke-RestMethod : Impossible de se connecter au serveur distant",
+        "Invoke-RestMethod : Impossibile connettersi al server remoto",
+        "Invoke-RestMethod : Não é possível conectar-se ao servidor remoto",
+    ],
+)
+def test_net_s_unreachable_remote_server_is_the_network_in_any_language(line: str) -> None:
+    body = f"ADVERTENCIA: TCP connect to (203.0.113.45 : 443) failed\n{line}\n"
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "network"
+    assert annotation.error_line == line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[2026-02-01T03:00:06Z ERROR qz_ingest] qz.csv: CSV deserialize error: record 18 (line: 19, byte: 1276): "
+        "field 4: invalid float literal",
+        "Error: ParseIntError { kind: InvalidDigit }: invalid digit found in string",
+    ],
+)
+def test_rust_s_number_parsing_is_invalid_data(line: str) -> None:
+    body = f"qz: reading /srv/qz/in/qz.csv\n{line}\nError: feed /srv/qz/in/qz.csv could not be loaded\n"
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "data_quality"
+    assert annotation.error_line == line
