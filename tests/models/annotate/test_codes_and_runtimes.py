@@ -92,3 +92,48 @@ def test_rust_s_number_parsing_is_invalid_data(line: str) -> None:
     annotation = _annotate(body, engine=RULES)
     assert annotation.category == "data_quality"
     assert annotation.error_line == line
+
+
+def test_sap_hana_s_schema_colon_table_names_the_table_in_its_schema() -> None:
+    line = (
+        "* 301: unique constraint violated: TrexUpdate failed on table 'QZ:ORDERS' with error: unique constraint "
+        "violation in self check for table QZ:ORDERS, constraint='$uc_PK_ORDERS$', value='1;2' SQLSTATE: 23000"
+    )
+    annotation = _annotate(f"+ hdbsql -U QZBATCH -I /srv/qz/sql/load.sql\n{line}\n", engine=RULES)
+    assert annotation.category == "db_error"
+    assert "QZ.ORDERS" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ERROR qz.Check - QZ.edi: segment 12: check digit invalid for container QZCU1234567 (expected 6, found 3)",
+        "ERROR qz.Pruefung - QZ.edi: Segment 12: Prüfziffer ungültig für Containernummer QZCU1234567",
+        "ERROR qz.Validator - QZ.edi: segment 12: containernummer QZCU1234567 har ugyldig kontrollsiffer",
+        "ERREUR qz.Controle - QZ.edi : segment 12 : chiffre de contrôle invalide pour le conteneur QZCU1234567",
+    ],
+)
+def test_an_identifier_whose_check_digit_does_not_match_is_invalid_data(line: str) -> None:
+    annotation = _annotate(f"qz: validating /srv/qz/in/QZ.edi\n{line}\n", engine=RULES)
+    assert annotation.category == "data_quality"
+    assert annotation.error_line == line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "qz: ERROR result of predecessor job QZ_CHECK missing: /srv/qz/status/QZ_CHECK_20260201.ok",
+        "qz: FEHLER Ergebnis des Vorgängerjobs QZ_CHECK fehlt: /srv/qz/status/QZ_CHECK_20260201.ok",
+        "qz: ERREUR résultat du job prédécesseur QZ_CHECK absent après 30 min : /srv/qz/status/QZ_CHECK_20260201.ok",
+        "qz: ERROR resultado del job predecesor QZ_CHECK no disponible: /srv/qz/status/QZ_CHECK_20260201.ok",
+    ],
+)
+def test_a_predecessor_s_missing_result_in_any_language_is_a_dependency_on_that_job(line: str) -> None:
+    body = (
+        "ls: cannot access '/srv/qz/status/QZ_CHECK_20260201.ok': No such file or directory\n"
+        f"{line}\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "dependency"
+    assert annotation.error_line == line
+    assert "QZ_CHECK" in annotation.root_cause

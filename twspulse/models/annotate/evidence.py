@@ -1116,6 +1116,13 @@ _TRANSLATED: tuple[_Words, ...] = (
 # few gaps of the first five: a deadlock, a duplicate key). Japanese, Chinese and Korean have no word
 # boundaries: their phrases are read without \b.
 _TRANSLATED_MORE: tuple[_Words, ...] = (
+    # an identifier whose check digit does not match, in the languages jobs log in: the data
+    _words(
+        "data_quality",
+        WORDS,
+        r"\b(?:prüfziffer|kontrollsiffer|kontrollsiffra|controlecijfer|chiffre de contrôle|clé de contrôle|"
+        r"dígito (?:de control|verificador)|cifra di controllo|cyfra kontrolna)\b",
+    ),
     # A file that cannot be opened, in the words of tools localised to German, Spanish, Italian, Portuguese,
     # Dutch (SSIS's "Die Datendatei "x" kann nicht geöffnet werden."): a file the job reads is not there.
     _words(

@@ -44,7 +44,7 @@ _STATED_LOGIN = re.compile(
 # The object of a message: "for table X", "on table X", "into table X", "for schema X".
 _OBJECT_TABLE = re.compile(
     r"\b(?:for|on|to|into|from|in|of) (?:the )?(?:table|relation|view|schema|sequence)\s+"
-    r"[\"'`]?([\w$#.]+?)[\"'`]?(?=\.?(?:[\s,;:)]|$))",
+    r"[\"'`]?([\w$#.]+?)[\"'`]?(?=\.?(?:[\s,;)]|:(?![\w$#])|$))",  # (not SAP HANA's "SCHEMA:TABLE")
     re.IGNORECASE,
 )
 _OBJECT_WORDS = ("table", "relation", "view", "schema", "sequence")
@@ -127,7 +127,11 @@ _DOMAIN_USER = re.compile(r"\b(?i:user|account|login)\s+['\"]([\w.-]+\\{1,2}[\w.
 _COPY_CONTEXT = re.compile(r"\bCOPY ([\w$.\"]+), line \d+")
 # The job a dependency waits for, named after "predecessor" ("waiting for the predecessor WS#STREAM.JOB_B"): not
 # the waiting job the same line names first.
-_PREDECESSOR = re.compile(r"\b(?i:predecessor)(?: job)?\s+[\"']?([\w@-]+#[\w@.-]*[\w@-]|[A-Z][A-Z0-9_.-]*[A-Z0-9])")
+_PREDECESSOR = re.compile(
+    r"\b(?i:predecessor|pr[ée]d[ée]cesseur|vorg(?:ä|ae)nger(?:jobs?)?|predecesor|predecessore|voorganger)(?: job)?\s+"
+    r"[\"']?([\w@-]+#[\w@.-]*[\w@-]|[A-Z][A-Z0-9_.-]*[A-Z0-9])"
+)
+_PREDECESSOR_WORDS = ("predece", "cesseur", "organger", "orgänger", "orgaenger")  # (a cheap test before the pattern)
 # A service account a cloud client states it acts as ("Activated service account credentials for:
 # [etl@proj.iam.example.com]", "service account etl@proj.example"): the login of a refused token.
 _SERVICE_ACCOUNT = re.compile(
@@ -933,7 +937,7 @@ def extract(lines: Iterable[str]) -> Entities:
                 object_tables.append(next(g for g in match.groups() if g).replace("`", ""))
         if "COPY " in line:
             object_tables += [m.group(1).replace('"', "") for m in _COPY_CONTEXT.finditer(line)]
-        if "predecessor" in lowered:
+        if any(word in lowered for word in _PREDECESSOR_WORDS):
             predecessors += [m.group(1) for m in _PREDECESSOR.finditer(line)]
         if " in library" in line:  # IBM i's "file DLRORDH in library DLRDTA": a physical file is a table
             object_tables += [m.group(1) for m in _LIBRARY_FILE.finditer(line)]

@@ -202,7 +202,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "predecessor",
         "dependency",
-        r"predecessor|upstream (?:job|dependency|file)|prerequisite|dependenc(?:y|ies) (?:not|un)(?:met|satisfied)"
+        r"predecessor|pr[ée]d[ée]cesseur|vorg(?:ä|ae)nger\w*|predecesor|predecessore|voorganger|"
+        r"upstream (?:job|dependency|file)|prerequisite|dependenc(?:y|ies) (?:not|un)(?:met|satisfied)"
         r"|follows dependency|trigger file .* not (?:found|present)|flag file .* not (?:found|present)",
         4,
         ("tws_jobs", "paths"),
@@ -466,7 +467,8 @@ RULES: tuple[Rule, ...] = (
         r"invalid (?:date|number|value)|JSONDecodeError|Expecting value: line|Unterminated string|SAXParseException|"
         r"XML (?:parse|syntax) error|ParserError|UnicodeDecodeError|csv\.Error|unexpected end of (?:file|input)|"
         # Rust's number parsing and its csv crate ("CSV deserialize error: record 3 (line: 4, ...): field 2: ...")
-        r"invalid (?:float|integer) literal|invalid digit found in string|CSV deserialize error",
+        r"invalid (?:float|integer) literal|invalid digit found in string|CSV deserialize error|"
+        r"\bcheck ?digit\b",  # an identifier whose check digit does not match (a container, an account number)
         4,
         ("tables", "paths"),
         "Invalid data in {entity}: {message}",
@@ -745,7 +747,10 @@ TRANSLATED_FAILURE_WORDS = (
     "null-wert", "valor null", "valore null", "valor nulo", "geöffnet", "abrir", "aprire", "geopend", "dateiende",
     # (rules-21) words of the translated readings that no word above opened (a test checks every reading)
     "insufficiente", "log delle transazioni", "log de transações", "transactielogboek", "non corrett",
-    "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan", "servidor remoto", "serveur distant", "server remoto",
+    "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan", "prüfziffer", "kontrollsiffer", "kontrollsiffra",
+    "controlecijfer", "chiffre de contrôle", "clé de contrôle", "dígito de control", "dígito verificador",
+    "cifra di controllo", "cyfra kontrolna", "prédécesseur", "vorgänger", "vorgaenger", "predecesor",
+    "predecessore", "voorganger", "föregående jobb", "servidor remoto", "serveur distant", "server remoto",
     "externe server",
 )  # fmt: skip
 
