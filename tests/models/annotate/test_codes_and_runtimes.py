@@ -9,6 +9,7 @@ import pytest
 from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.entities import extract_entities
 from twspulse.models.annotate.evidence import read_line
+from twspulse.models.annotate.key_entities import configuration_near
 from twspulse.models.annotate.rules_engine import RulesEngine
 
 RULES = RulesEngine(line_model=None)
@@ -137,3 +138,34 @@ def test_a_predecessor_s_missing_result_in_any_language_is_a_dependency_on_that_
     assert annotation.category == "dependency"
     assert annotation.error_line == line
     assert "QZ_CHECK" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("above", "below", "config"),
+    [
+        # the file an option gave the command, not the logging configuration named nearer
+        (["+ /usr/share/qz/bin/qz -f /srv/qz/pipelines/load.conf --path.data /var/lib/qz",
+          "Using log4j2 configuration /etc/qz/log4j2.properties"], [], "/srv/qz/pipelines/load.conf"),
+        (["+ qzctl run -c=/srv/qz/config/prod/daily.yaml"], [], "/srv/qz/config/prod/daily.yaml"),
+        # where the failing property came from, under the error
+        ([], ["    Origin: URL [file:/srv/qz/config/application-prod.yml] - 14:21"], "/srv/qz/config/application-prod.yml"),
+        # the file a deployment copied into place
+        (["D:\\Apps\\Qz>copy /Y D:\\Deploy\\Qz\\5.2\\Qz.exe.config D:\\Apps\\Qz\\Qz.exe.config"], [],
+         "D:\\Apps\\Qz\\Qz.exe.config"),
+        (["qz: reading /srv/qz/in/orders.csv"], [], None),
+    ],
+)  # fmt: skip
+def test_the_configuration_file_of_a_configuration_error(above: list[str], below: list[str], config: str | None) -> None:
+    assert configuration_near(above, below) == config
+
+
+def test_a_configuration_error_names_its_file_rather_than_the_tool_s_code() -> None:
+    body = (
+        "+ /usr/share/qz/bin/qz -f /srv/qz/pipelines/load.conf\n"
+        "[2026-02-01T03:00:05,741][ERROR][qz.agent] Failed to execute action {:exception=>\"Qz::ConfigurationError\", "
+        ":message=>\"Expected one of '#', '{' at line 27\", :backtrace=>[\"/usr/share/qz/lib/qz/compiler.rb:32:in "
+        "`compile'\"]}\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "script_error"
+    assert "/srv/qz/pipelines/load.conf" in annotation.root_cause

@@ -1002,6 +1002,34 @@ def tool_path(line: str) -> str | None:
     return path
 
 
+# A configuration file by its path, also as a URL's ("Origin: URL [file:/opt/x/config/application-prod.yml]"), and
+# as the file an option gives a command ("logstash -f /x/p.conf", "-c x.yaml", "--config=/x/c.toml").
+_CONFIGURATION_PATH = (
+    r"((?:/|[A-Za-z]:\\|\\\\)[^\s'\"\[\]<>|,;()]+\.(?i:conf|cfg|config|ya?ml|toml|ini|properties))(?![\w.-])"
+)
+_CONFIGURATION_FILE = re.compile(r"(?:(?<=file:)|(?<![\w.:/\\-]))" + _CONFIGURATION_PATH)
+_CONFIGURATION_OPTION = re.compile(r"(?:^|\s)(?:-f|-c|--?conf\w*(?:[-.]\w+)*|--settings)(?:\s+|=)['\"]?" + _CONFIGURATION_PATH)
+CONFIGURATION_BELOW = 12  # how far under a configuration error its origin is read
+CONFIGURATION_ABOVE = 40  # how far above it the file the job was given is read
+
+
+def configuration_near(above: Sequence[str], below: Sequence[str]) -> str | None:
+    """The configuration file a configuration error is about: one the lines just under it name (Spring's
+    "Origin: URL [file:...yml]"), else the last one named above it (`logstash -f x.conf`, `-c x.yaml`, the
+    .exe.config a deployment copied); None when no line names one."""
+    for line in below[:CONFIGURATION_BELOW]:
+        if "." in line and (found := _CONFIGURATION_FILE.findall(line)):
+            return str(found[-1])
+    reach = above[-CONFIGURATION_ABOVE:]
+    for line in reversed(reach):  # the file an option gave the command first: another may be its logging's
+        if "-" in line and (given := _CONFIGURATION_OPTION.findall(line)):
+            return str(given[-1])
+    for line in reversed(reach):
+        if "." in line and (found := _CONFIGURATION_FILE.findall(line)):
+            return str(found[-1])
+    return None
+
+
 _EXTENSION = re.compile(r"[A-Za-z0-9]{1,5}")
 _COMPRESSED = frozenset("gz bz2 xz zst zip z lz4 7z".split())
 

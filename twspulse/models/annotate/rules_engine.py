@@ -50,6 +50,7 @@ from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import (
     SERVER_BELOW,
     application_above,
+    configuration_near,
     credential_above,
     dd_data_set,
     extract,
@@ -109,6 +110,8 @@ _OUTCOME = re.compile(
 )
 # A configuration file by where it is or what it is called ("/etc/x/a.json", "/opt/x/conf/a.yml",
 # "application-prod.yml", "settings.json", "x.ini", "x.properties").
+# An error in a configuration (an exception or message that says so, a property that does not bind).
+_CONFIGURATION_ERROR = re.compile(r"(?i)config(?:uration)?(?:error|exception|s)?\b|\binvalidconfig|bind propert")
 _CONFIGURATION = re.compile(
     r"^(?:/etc/|[A-Za-z]:\\ProgramData\\)|[/\\](?:conf|config|configs|cfg|settings)[/\\]|"
     r"(?:^|[/\\])(?:[\w.-]*[-_.])?(?:config|configuration|settings|application(?:-[\w]+)?|appsettings(?:\.[\w]+)?)"
@@ -393,6 +396,12 @@ class RulesEngine:
                 context = {**context, "tables": subject["statement_tables"] + context["tables"]}
         entities = merge(line_entities, context, subject)
         kind, entity = _entity(best.rule, line_entities, entities)
+        if best.rule.category == "script_error" and _CONFIGURATION_ERROR.search(best.english or best.text):
+            configuration = configuration_near(
+                joblog.lines[joblog.frame.body_first_line - 1 : best.line_no - 1], joblog.lines[best.line_no :]
+            )
+            if configuration:  # a configuration that does not parse or bind: the file to fix, not a tool's code
+                kind, entity = "paths", configuration
         if entity and kind in ("hosts", "ips") and best.rule.category in _PORT_FAMILIES:
             entity = host_port(entity, joblog.lines[joblog.frame.body_first_line - 1 : best.line_no])
         message = clean_message(best.text)
