@@ -65,6 +65,8 @@ HELD_OUT = [
     "blind47",
     "blind48",
     "blind49",
+    "blind50",
+    "blind51",
 ]
 
 
