@@ -58,14 +58,18 @@ _GENERIC = re.compile(
     r"\b(?:exit|return) (?:code|status)[ :=]*[1-9]\d*\b|\bRC\s*=\s*[1-9]\d*\b",
     re.IGNORECASE,
 )
-_QUIET_LEVEL = re.compile(r"(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)")
+# A progress line's level: a word of its own ("INFO", "[DEBUG]", "|INFO|") or after a logger's channel, as PHP's
+# Monolog writes it ("app.INFO: ..."); shared with the annotator's readers.
+INFO_LEVEL = re.compile(r"(?:^|[\s\[|])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:|]|$)|(?<=\w)\.(?:INFO|DEBUG|NOTICE): ")
+_QUIET_LEVEL = INFO_LEVEL
 # A warning's level in the languages tools log in, as a level word (capitals, or capitalised before a colon),
-# and a Python warning's category ("x.py:61: RuntimeWarning: invalid value encountered in divide").
+# after a logger's channel, and a Python warning's category ("x.py:61: RuntimeWarning: invalid value encountered in divide").
 LOCAL_WARNING = (
     r"(?:^|[\s\[|])(?:WARNUNG|AVERTISSEMENT|ADVERTENCIA|AVVERTENZA|AVVISO|AVISO|WAARSCHUWING|VARNING|ADVARSEL|"
     r"VAROITUS|OSTRZEŻENIE|UPOZORNĚNÍ|ПРЕДУПРЕЖДЕНИЕ|警告)(?:[\s\]:|]|$)|"
     r"(?:^|[\s\[|])(?:Warnung|Avertissement|Advertencia|Avvertenza|Avviso|Aviso|Waarschuwing|Varning|Advarsel):|"
-    r"(?<![\w.])(?:[A-Z][a-z]+)+Warning: "
+    r"(?<![\w.])(?:[A-Z][a-z]+)+Warning: |"
+    r"(?<=\w)\.WARNING: "  # after a logger's channel (PHP's Monolog: "app.WARNING: ...")
 )
 _WARN_LEVEL = re.compile(rf"(?:^|[\s\[|])(?:WARN|WARNING)(?:[\s\]:|]|$)|{LOCAL_WARNING}")
 # A command echoed before it runs: its words are arguments, not errors. The shell's set -x ("+ cmd"), cmd.exe's

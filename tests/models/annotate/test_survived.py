@@ -180,3 +180,49 @@ def test_a_clickhouse_error_s_code_name_settles_its_family(name: str, category: 
     line = f"Code: 1. DB::Exception: Received from ch1.qz.test:9440. DB::Exception: something went wrong. ({name})"
     reading = read_line(line)
     assert max(reading.evidence, key=lambda e: e.strength).category == category
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[2026-02-01T02:30:52+01:00] qz.WARNING: batch 9/40: attempt 1/3 failed: connection refused by qz.test:443",
+        "[2026-02-01T02:30:52+01:00] qz.WARNING: Partia 9/40: próba 1/3 nieudana: connection refused by qz.test:443",
+    ],
+)
+def test_a_logger_channel_s_warning_and_a_numbered_attempt_in_any_language_are_survived(line: str) -> None:
+    fatal = "PHP Fatal error:  Uncaught Qz\\Exception\\ConnectException: cURL error 28: Operation timed out after 120002 ms"
+    annotation = _annotate(f"{line}\n[2026-02-01T02:31:00+01:00] qz.INFO: batch 9/40 sent\n{fatal}\n", engine=RULES)
+    assert annotation.category == "timeout"
+    assert annotation.error_line == fatal
+
+
+def test_a_notice_that_a_dropped_object_did_not_exist_is_never_the_failure() -> None:
+    timeout = "Message    : ERROR: canceling statement due to statement timeout"
+    body = 'DB: table "qz_tmp" does not exist, skipping\nMigrating schema "qz" to version 2026.02.01\n' + timeout + "\n"
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "timeout"
+    assert annotation.error_line == timeout
+
+
+_INNER = "urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='api.qz.test', port=443): Read timed out."
+_TRACE = '  File "/srv/qz/bin/send.py", line 12, in <module>\n    send()\n'
+
+
+@pytest.mark.parametrize(
+    ("wrapper", "reported"),
+    [
+        # the wrapper says the message again: it is the failure the program reports
+        ("requests.exceptions.ReadTimeout: HTTPSConnectionPool(host='api.qz.test', port=443): Read timed out.", True),
+        # a wrapper of its own words does not: the driver's message says what happened
+        ("qz.errors.SendError: batch 6/13 not sent", False),
+    ],
+)
+def test_an_exception_raised_from_another_is_reported_when_it_says_the_same(wrapper: str, reported: bool) -> None:
+    body = (
+        f"Traceback (most recent call last):\n{_TRACE}{_INNER}\n\n"
+        "The above exception was the direct cause of the following exception:\n\n"
+        f"Traceback (most recent call last):\n{_TRACE}{wrapper}\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "timeout"
+    assert annotation.error_line == (wrapper if reported else _INNER)

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from twspulse.joblog.entities import ERRNO_BY_NUMBER
-from twspulse.joblog.error_lines import WINDOWS_ERROR_WORD
+from twspulse.joblog.error_lines import INFO_LEVEL, WINDOWS_ERROR_WORD
 from twspulse.models.annotate.annotation import Category
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.rule_base import RETURN_CODE_HINTS, TRANSLATED_FAILURE_WORDS
@@ -1354,7 +1354,6 @@ _TWS_JOB_STATE = re.compile(
     r"\b(?<![A-Z0-9_-]{2})[A-Z0-9_-]+#[A-Z0-9_-]+\.[A-Z0-9_-]+\b[^.;]{0,40}\b(?:ABEND(?:ED)?|FAIL(?:ED)?|CANCL|CANCELL?ED|"
     r"not (?:SUCC|complete|completed|finished)|needs SUCC)\b"
 )
-_QUIET_LEVEL = re.compile(r"(?:^|[\s\[])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)")
 # Identifiers of two or more capitalised words ("InvalidAccessKeyId", "NoRouteToHost").
 _CAMEL_IDENTIFIER = re.compile(r"\b(?:[A-Z][a-z0-9]+){2,}[A-Z]?[a-z0-9]*\b")
 _Note = Callable[[Category, int, str], None]
@@ -1406,7 +1405,7 @@ def read_line(text: str, own_job: str | None = None) -> LineReading:
             found[category] = Evidence(category, strength, source)
 
     _codes(text, note)
-    quiet = _QUIET_LEVEL.search(text) is not None  # an INFO line's words describe work, not a failure
+    quiet = INFO_LEVEL.search(text) is not None  # an INFO line's words describe work, not a failure
     for type_match in _TYPE_NAME.finditer(text):
         name = type_match.group(1)
         category = type_category(name, type_match.group(0)[: -len(name)])

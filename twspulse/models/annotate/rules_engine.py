@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from twspulse.joblog.entities import Entities, code_location, extract_entities, merge
-from twspulse.joblog.error_lines import ECHOED_COMMAND, LOCAL_WARNING, MAX_CHARS, ErrorLine
+from twspulse.joblog.error_lines import ECHOED_COMMAND, INFO_LEVEL, LOCAL_WARNING, MAX_CHARS, ErrorLine
 from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
 from twspulse.models.annotate.evidence import (
@@ -124,6 +124,7 @@ PROGRAM_TRACE_REACH = 40  # how far below an error a runtime's trace may name th
 CAUSE_MIN_SCORE = 30  # a failure strong enough to have left its outputs unwritten
 OUTPUT_REACH = 200  # how far above that failure its command is looked for
 _DURING_HANDLING = "During handling of the above exception, another exception occurred"
+_DIRECT_CAUSE = "The above exception was the direct cause of the following exception"
 # A DROP statement echoed by a SQL client ("DROP TABLE x;", "SQL> drop table x;", "1> DROP VIEW v") and the
 # "does not exist" a database answers when the object is not there; how far above the answer the statement is.
 # So is IDCAMS's DELETE of a data set ("DELETE A.B.WORK NONVSAM PURGE", then "IDC3012I ENTRY A.B.WORK NOT FOUND").
@@ -135,24 +136,26 @@ _DROP = re.compile(
 _ABSENT = re.compile(r"\b(?:does not exist|doesn't exist|not exist|not found|unknown table)\b", re.I)
 DROP_REACH = 4
 # The headline a Python traceback ends with: "module.NameError: message" at the start of a line.
-_RAISED = re.compile(r"(?<![\w.])(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)\b")
+_RAISED = re.compile(r"(?<![\w.])(?:(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)\b|(?:[a-z_]\w*\.)+[A-Z]\w*: )")
 # A retry the job went on from (not one whose limit was reached: "max retries exceeded" is the failure).
 _RETRYING = (
     r"(?<!max )(?<!maximum )(?<!all )(?<!not )(?<!no )(?<!n't )(?<!never )\bretr(?:y|ying|ies)\b"
     r"(?! (?:exceeded|exhausted|limit))|"
     # the same in the languages jobs log in ("reintento 1/3 en 30 s", "nova tentativa em 10 s", "neuer Versuch")
     r"\b(?:reintent(?:o|ando)|nueva tentativa|nuevo intento|nova tentativa|nouvelle tentative|nouvel essai|"
-    r"erneuter Versuch|neuer Versuch|nuovo tentativo|riprovo|riprovando)\b"
+    r"erneuter Versuch|neuer Versuch|nuovo tentativo|riprovo|riprovando)\b|"
+    # a numbered attempt that failed, as "attempt 1/3 failed" ("próba 1/3 nieudana", "Versuch 2/3 fehlgeschlagen")
+    r"\b(?:intento|tentativa|tentative|Versuch|tentativo|próba|poging|försök|forsøg) \d+/\d+\b"
 )
 _QUIET = re.compile(
     rf"(?:^|[\s\[|])(?:WARN|WARNING|INFO|DEBUG|TRACE|NOTICE|\[W\]|\[I\])(?:[\s\]:|]|$)|{_RETRYING}|"
     rf"\battempt \d+(?:/\d+)? failed\b|Waiting \d+ seconds|(?-i:{LOCAL_WARNING})",
     re.IGNORECASE,
 )
-_INFO_LEVEL = re.compile(r"(?:^|[\s\[|])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:|]|$)")
 # A line that reports success ("SUCCESS: The process ... has been terminated") is never the error.
 _NEVER = re.compile(
     r"^\s*(?:SUCCESS|SUCCEEDED|OK)\b[:!]|"
+    r"\b(?:does not exist|already exists), skipping\b|"  # PostgreSQL's notice of a DROP IF EXISTS or CREATE IF NOT
     r"^\++ |^Traceback \(most recent call last\)|^\s*at\s+[\w$.<>/]+\(|^\.\.\. \d+ (?:more|common)|"
     r"^\s*at\s+\S+ \(.*:\d+:\d+\)$|^\s*at\s+/\S+:\d+:\d+$|^\s*from /\S+:\d+:in\b|"
     # the JVM's notice of an illegal reflective access (Java 9-16): a warning about a library, never the cause
@@ -453,7 +456,7 @@ class RulesEngine:
             candidates.setdefault(line_no, body[line_no - first].strip()[:MAX_CHARS])
         for offset in sorted(offsets):
             line = body[offset]
-            if first + offset in candidates or _INFO_LEVEL.search(line) is not None:
+            if first + offset in candidates or INFO_LEVEL.search(line) is not None:
                 continue  # an INFO/DEBUG line reports progress: it would lose to any cause, and costs ~0.3 ms
             text = line.strip()[:MAX_CHARS]
             if _KEYWORDS.search(line.lower()) is not None:
@@ -474,7 +477,7 @@ class RulesEngine:
             scored = _read(text, line_no, line_score, own_job)
             weak = all(m.rule.name == _GENERIC_RULE or m.rule.weight < 2 for m in scored)
             translated = translations.get(line_no) or self.catalog.translate(text) if weak else None
-            if translated and _INFO_LEVEL.search(translated[0]) is None:
+            if translated and INFO_LEVEL.search(translated[0]) is None:
                 # a localised message no rule reads, or reads only as a generic error: read as the tool's
                 # English message it translates too (an INFO/NOTICE one stays out, as it would in English)
                 english, used = translated
@@ -888,22 +891,32 @@ def _verdict_line(body: tuple[str, ...], first: int) -> ErrorLine | None:
     return None
 
 
+def _said_after_type(headline: str) -> str:
+    """A Python headline's message, without its exception's type ("x.ReadTimeout: read timed out" -> "read timed
+    out")."""
+    return headline.partition(": ")[2].strip() or headline.strip()
+
+
 def _raised_instead(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
     """The match of an exception a Python program was handling when it raised another ("During handling of
     the above exception, another exception occurred:" below it) moved to the exception it raised, the headline
-    of the next traceback: that one is the failure the program reports. Not when the raised one reads as
+    of the next traceback: that one is the failure the program reports. So is an exception another wraps
+    ("The above exception was the direct cause of the following exception:", rules-21) when the wrapper says
+    its message again (httpx's, requests', SQLAlchemy's own type over the driver's). Not when the raised one reads as
     another family of its own (a wrapper's "RuntimeError: step 3 failed" over a refused connection: the scores
     decide), nor onto an exit (`SystemExit`, `KeyboardInterrupt`), which says nothing of the failure."""
     by_line = {m.line_no: m for m in found}
     for match in found:
         index = match.line_no - first
         after = next((i for i in range(index + 1, min(len(body), index + 3)) if body[i].strip()), None)
-        if after is None or not body[after].startswith(_DURING_HANDLING):
+        if after is None or not body[after].startswith((_DURING_HANDLING, _DIRECT_CAUSE)):
             continue
         reach = range(after + 1, min(len(body), after + CHAIN_REACH))
         raised = next((i for i in reach if _RAISED.match(body[i])), None)
         if raised is None:
             continue
+        if body[after].startswith(_DIRECT_CAUSE) and _said_after_type(match.text) not in body[raised]:
+            continue  # a wrapper of its own words ("StatusError: block 6 failed") does not say it again
         existing = by_line.get(first + raised)
         if existing is not None and existing.rule.category != match.rule.category:
             continue  # the raised one says something else of its own: the scores decide, as ever
