@@ -55,6 +55,13 @@ def test_placeholders_in_another_order_and_a_message_that_quotes_another() -> No
     assert [t.source for t in used] == ["qz/libc", "qz/coreutils"] or len(used) == 2
 
 
+def test_a_value_that_ends_with_a_separator_is_the_value_not_its_start() -> None:
+    """ "JOUR[OUE] : variable sans liaison": the bracket ends the value before the literal; the value is not empty."""
+    catalog = Catalog([Translation("%s : variablo sen ligo", "%s: unbound variable", "qz/bash")])
+    english, _ = catalog.translate("/srv/qz/run.sh: linio 58: TAGO[OKC] : variablo sen ligo") or ("", [])
+    assert english == "/srv/qz/run.sh: linio 58: TAGO[OKC]: unbound variable"
+
+
 def test_the_engine_reads_a_localised_line_no_rule_reads_as_its_english_message() -> None:
     body = "qzwrap: start\n/srv/qz/run.sh: linio 42: jq: komando ne trovita.\nqzwrap: ended rc=127\n"
     annotation = _annotate(body, _engine())

@@ -139,9 +139,14 @@ def _starts_message(text: str, start: int) -> bool:
 
 def _message_start(text: str, end: int) -> int:
     """Where the message that ends at `end` starts: after the last separator before it (its value then
-    holds no separator), or the line's first non-blank character."""
+    holds no separator), or the line's first non-blank character. A separator right before the literal ends
+    the value, not starts it ("JOUR[OUE] : variable sans liaison": the value is "JOUR[OUE]")."""
     for index in range(end - 1, -1, -1):
-        if text[index] in _SEPARATORS and (index + 1 >= len(text) or text[index + 1] in " \t"):
+        if (
+            text[index] in _SEPARATORS
+            and (index + 1 >= len(text) or text[index + 1] in " \t")
+            and text[index + 1 : end].strip()
+        ):
             return index + 1 + (len(text[index + 1 : end]) - len(text[index + 1 : end].lstrip()))
     return len(text) - len(text.lstrip())
 
