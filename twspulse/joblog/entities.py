@@ -155,6 +155,9 @@ _TWS_JOB = re.compile(r"\b(?<![A-Z0-9_-]{2})([A-Z0-9_-]+#[A-Z0-9_-]+(?:\.[A-Z0-9
 _MODULE = re.compile(
     r"No module named [\"']([\w.]+)[\"']|Can't locate (\S+) in @INC|Cannot find module [\"']([^\"']+)[\"']|"
     r"satisfies the requirement ([\w.-]+)|No matching distribution found for ([\w.-]+)|"
+    # R's package, in R's languages ("there is no package called ‘sf’", "nie ma pakietu o nazwie ‘sf’")
+    r"(?i:package called|pakietu o nazwie|paket namens|package nommé|paquete llamado|pacchetto chiamato|"
+    r"pacote chamado) [‘'\"«“]([\w.]+)[’'\"»”]|"
     # .NET's assembly, in Windows' languages ("file or assembly 'X, Version=...'", "ensamblado 'X, ...'")
     r"(?i:assembly|ensamblado)\s+[\"'„“«]\s?([\w.]+)[,\"'“”»]"
 )

@@ -169,3 +169,37 @@ def test_a_configuration_error_names_its_file_rather_than_the_tool_s_code() -> N
     annotation = _annotate(body, engine=RULES)
     assert annotation.category == "script_error"
     assert "/srv/qz/pipelines/load.conf" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Error in library(sf) : there is no package called ‘sf’",
+        "Błąd w library(sf) : nie ma pakietu o nazwie ‘sf’",
+        "Fehler in library(sf) : es gibt kein Paket namens ‘sf’",
+        "Erreur dans library(sf) : aucun package nommé ‘sf’ n'est trouvé",
+    ],
+)
+def test_an_r_package_that_is_not_installed_is_a_dependency_named_by_the_package(line: str) -> None:
+    body = f"+ Rscript /srv/qz/R/maps.R\n{line}\nWykonywanie wstrzymane\n+ ls -d /usr/lib64/R/library/sf\n"
+    body += "ls: cannot access '/usr/lib64/R/library/sf': No such file or directory\n"
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "dependency"
+    assert annotation.error_line == line
+    assert "sf" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Import-Module : Le module spécifié « SqlServer » n'a pas été chargé, car aucun fichier de module valide n'a "
+        "été trouvé dans aucun répertoire de module.",
+        'Import-Module : Das angegebene Modul "SqlServer" wurde nicht geladen, da in einem Modulverzeichnis keine '
+        "gültige Moduldatei gefunden wurde.",
+    ],
+)
+def test_powershell_s_module_that_is_not_installed_in_its_languages(line: str) -> None:
+    annotation = _annotate(f"qz: export started\n{line}\nAu caractère D:\\qz\\export.ps1:3 : 1\n", engine=RULES)
+    assert annotation.category == "dependency"
+    assert annotation.error_line == line
+    assert "SqlServer" in annotation.root_cause

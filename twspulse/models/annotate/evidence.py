@@ -1116,6 +1116,14 @@ _TRANSLATED: tuple[_Words, ...] = (
 # few gaps of the first five: a deadlock, a duplicate key). Japanese, Chinese and Korean have no word
 # boundaries: their phrases are read without \b.
 _TRANSLATED_MORE: tuple[_Words, ...] = (
+    # PowerShell's "The specified module 'x' was not loaded because no valid module file was found in any module
+    # directory", as localised (R's "there is no package called 'x'" is the rule r_package's)
+    _words(
+        "dependency",
+        WORDS,
+        r"\baucun fichier de module valide\b|\bkeine gültige moduldatei\b|"
+        r"\bningún archivo de módulo válido\b|\balcun file di modulo valido\b|\bnenhum arquivo de módulo válido\b",
+    ),
     # an identifier whose check digit does not match, in the languages jobs log in: the data
     _words(
         "data_quality",

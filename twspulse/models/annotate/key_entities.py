@@ -977,7 +977,9 @@ _PROPERTY = re.compile(r"\bpropert(?:y|ies)(?: under)? ['\"`]?([a-z][\w-]*(?:\.[
 # A dependency named after its kind in quotes ("Missing optional dependency 'openpyxl'", "package 'x' is not
 # installed", "gem 'pg'"): the module to install.
 _NAMED_DEPENDENCY = re.compile(
-    r"\b(?i:dependency|package|module|gem|crate)(?: called| named)?\s+['\"`‘]([\w.:@/+-]+)['\"`’]"
+    r"\b(?i:dependency|package|module|gem|crate|pakietu|paket|paquete|pacote|pacchetto|modul|módulo|modulo)"
+    r"(?: called| named| o nazwie| namens| llamado| chamado| chiamato| nommé| spécifié| angegebene| especificado|"
+    r" specificato)?\s+['\"`‘«„“]\s?([\w.:@/+-]+)\s?['\"`’»“”]"
 )
 
 

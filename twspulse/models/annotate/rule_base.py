@@ -158,6 +158,18 @@ RULES: tuple[Rule, ...] = (
         "A Python module is missing in the job's environment",
         _DEPENDENCY_STEPS,
     ),
+    # R's library() of a package that is not installed, in R's languages
+    _rule(
+        "r_package",
+        "dependency",
+        r"there is no package called|nie ma pakietu o nazwie|es gibt kein paket namens|aucun package nommé|"
+        r"no hay (?:ningún )?paquete llamado|non c'è (?:alcun )?pacchetto chiamato|não há (?:nenhum )?pacote chamado",
+        4,
+        ("modules",),
+        "R package {entity} is not installed in the job's R library",
+        "An R package the job loads is not installed",
+        _DEPENDENCY_STEPS,
+    ),
     _rule(
         "package_install",
         "dependency",
@@ -750,8 +762,12 @@ TRANSLATED_FAILURE_WORDS = (
     "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan", "prüfziffer", "kontrollsiffer", "kontrollsiffra",
     "controlecijfer", "chiffre de contrôle", "clé de contrôle", "dígito de control", "dígito verificador",
     "cifra di controllo", "cyfra kontrolna", "prédécesseur", "vorgänger", "vorgaenger", "predecesor",
-    "predecessore", "voorganger", "föregående jobb", "servidor remoto", "serveur distant", "server remoto",
+    "predecessore", "voorganger", "föregående jobb",
+    "nie ma pakietu", "kein paket", "aucun package", "paquete llamado", "pacchetto chiamato",
+    "pacote chamado", "module valide", "gültige moduldatei", "módulo válido", "modulo valido", "servidor remoto", "serveur distant", "server remoto",
     "externe server",
+    "nie ma pakietu", "kein paket", "aucun package", "paquete llamado", "pacchetto chiamato",
+    "pacote chamado", "module valide", "gültige moduldatei", "módulo válido", "modulo valido",
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
