@@ -203,3 +203,24 @@ def test_powershell_s_module_that_is_not_installed_in_its_languages(line: str) -
     assert annotation.category == "dependency"
     assert annotation.error_line == line
     assert "SqlServer" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        ("Write operations on database 'qz' are not allowed for user 'svc_qz' with FULL overridden by READ.", "svc_qz"),
+        ("no permission for INSERT access to TABLE QZ_RESULTS", "QZ_RESULTS"),
+        ("ERROR qz: status=403 type=security_exception reason=action [indices:data/write/bulk[s]] is unauthorized "
+         "for user [svc_qz] with effective roles [qz_writer] on indices [qz-2026.02]", "svc_qz"),
+    ],
+)  # fmt: skip
+def test_a_role_or_grant_that_forbids_the_action_is_a_permission(line: str, named: str) -> None:
+    annotation = _annotate(f"qz: loading\n{line}\n", engine=RULES)
+    assert annotation.category == "permission"
+    assert annotation.error_line == line
+    assert named in annotation.root_cause
+
+
+def test_a_service_that_says_unauthorized_still_rejects_the_credentials() -> None:
+    line = "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://api.qz.test/v1/orders"
+    assert _annotate(f"{line}\n", engine=RULES).category == "auth"

@@ -306,7 +306,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "http_auth",
         "auth",
-        r"\b401\b.*(?:Unauthorized|Client Error)|\bUnauthorized\b|"
+        r"\b401\b.*(?:Unauthorized|Client Error)|(?<!is )(?<!are )\bUnauthorized\b|"
         r"returned error: 401\b|invalid_grant|invalid_client|token (?:has )?expired|expired token",
         4,
         ("hosts", "urls", "users"),
@@ -329,7 +329,10 @@ RULES: tuple[Rule, ...] = (
         "db_privilege",
         "permission",
         r"insufficient privileges|ORA-01031|ORA-01749|ORA-00990|SQL0551N|SQL0552N|permission denied for "
-        r"(?:table|relation|schema|sequence|function|database)|SQLSTATE[=: ]+42501|not authorized to",
+        r"(?:table|relation|schema|sequence|function|database)|SQLSTATE[=: ]+42501|not authorized to|"
+        # a graph database's role that forbids writes, Firebird's "no permission for INSERT access to TABLE X"
+        r"\bnot allowed for user\b|\bno permission for \w+ access to\b|"
+        r"\b(?:is|are) unauthorized for user\b",  # a search engine's role without the action ("action [x] is ...")
         4,
         ("tables", "users"),
         "Missing database privilege on {entity} for the job's database user",
