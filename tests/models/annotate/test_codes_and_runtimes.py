@@ -224,3 +224,15 @@ def test_a_role_or_grant_that_forbids_the_action_is_a_permission(line: str, name
 def test_a_service_that_says_unauthorized_still_rejects_the_credentials() -> None:
     line = "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://api.qz.test/v1/orders"
     assert _annotate(f"{line}\n", engine=RULES).category == "auth"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"message": "ErrorCode=UserErrorSourceBlobNotExist,Message=The required Blob is missing. ContainerName: qz"',
+        "azure.core.exceptions.ResourceNotFoundError: The specified blob does not exist. ErrorCode:BlobNotFound",
+        "botocore.errorfactory.NoSuchKey: An error occurred (NoSuchKey) when calling the GetObject operation",
+    ],
+)
+def test_an_object_store_s_missing_object_is_a_missing_file(line: str) -> None:
+    assert _annotate(f"qz: copying the export\n{line}\n", engine=RULES).category == "missing_file"

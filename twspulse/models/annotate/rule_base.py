@@ -577,7 +577,9 @@ RULES: tuple[Rule, ...] = (
         "missing_file",
         r"No such file or directory|FileNotFoundException|NoSuchFileException|FileNotFoundError|\bENOENT\b|"
         r"\[Errno 2\]|file not found|cannot find the (?:file|path) specified|Input resource must exist|"
-        r"cannot stat|does not exist.*(?:file|path)|(?:file|path) .*does not exist|0x80070002|0x80070003",
+        r"cannot stat|does not exist.*(?:file|path)|(?:file|path) .*does not exist|0x80070002|0x80070003|"
+        # an object store's missing object: S3's NoSuchKey, Azure's BlobNotFound / "The required Blob is missing"
+        r"\bNoSuchKey\b|\bBlobNotFound\b|\bSourceBlobNotExist\b|\b(?:specified|required) blob (?:is missing|does not exist)",
         3,
         _FILE,
         "Missing file: {entity}",
