@@ -236,3 +236,19 @@ def test_a_service_that_says_unauthorized_still_rejects_the_credentials() -> Non
 )
 def test_an_object_store_s_missing_object_is_a_missing_file(line: str) -> None:
     assert _annotate(f"qz: copying the export\n{line}\n", engine=RULES).category == "missing_file"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Could not allocate space for object 'dbo.Qz'.'PK_Qz' in database 'Qz' because the 'PRIMARY' filegroup is "
+        "full. Create disk space by deleting unneeded files, dropping objects in the filegroup, adding additional "
+        "files to the filegroup, or setting autogrowth on for existing files in the filegroup.",
+        'Für das Objekt "dbo.Qz" in der Datenbank "Qz" konnte kein Speicherplatz zugeordnet werden, weil die '
+        "PRIMARY-Dateigruppe voll ist. Erstellen Sie Speicherplatz, indem Sie Dateien löschen.",
+        "Nie można przydzielić miejsca dla obiektu 'dbo.Qz' w bazie danych 'Qz', ponieważ grupa plików 'FG_QZ' "
+        "jest pełna. Utwórz miejsce na dysku, usuwając niepotrzebne pliki.",
+    ],
+)
+def test_sql_server_s_full_filegroup_is_the_database_s_not_a_full_disk(line: str) -> None:
+    assert _annotate(f"qz: loading\n{line}\n", engine=RULES).category == "db_error"

@@ -9,7 +9,7 @@ import pytest
 from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.error_lines import score_line
 from twspulse.models.annotate.evidence import read_line
-from twspulse.models.annotate.rules_engine import RulesEngine
+from twspulse.models.annotate.rules_engine import QUIET_PENALTY, RulesEngine, _retried_below
 
 RULES = RulesEngine(line_model=None)
 
@@ -226,3 +226,19 @@ def test_an_exception_raised_from_another_is_reported_when_it_says_the_same(wrap
     annotation = _annotate(body, engine=RULES)
     assert annotation.category == "timeout"
     assert annotation.error_line == (wrapper if reported else _INNER)
+
+
+def test_a_retry_that_a_tool_reports_in_its_next_event_block_is_read() -> None:
+    """SSIS reports an error and the retry that got past it in blocks of their own, a few lines apart."""
+    body = (
+        "Error: 2026-02-01 01:02:11.48",
+        "   Code: 0xC0202009",
+        '   Description: Executing the query "INSERT INTO qz.Log ..." failed with the following error: "Deadlock".',
+        "End Error",
+        "Information: 2026-02-01 01:02:16.02",
+        "   Code: 0x40016041",
+        "   Source: SQL_Log",
+        "   Description: Task SQL_Log failed on attempt 1 of 3; retrying. Attempt 2 succeeded.",
+    )
+    assert _retried_below(body, 2) == QUIET_PENALTY
+    assert _retried_below((*body[:4], "", "", "", "", *body[4:]), 2) == 0  # too far below to be its retry

@@ -533,6 +533,14 @@ _LEXICON: tuple[_Words, ...] = (
     # A driver's refused connection that names where ("PSQLException: Connection to h:5432 refused."): the network
     # (the server is down or not listening), whatever the database's words around it.
     _words("network", WORDS, r"\bconnection to \S{1,200} refused\b", shadows="db_error"),
+    # SQL Server's 1105, a filegroup that is full ("Could not allocate space for object 'x' in database 'd' because
+    # the 'PRIMARY' filegroup is full. Create disk space by ..."): the database's files, whatever its advice says
+    _words(
+        "db_error",
+        CODE,
+        r"\bcould not allocate space for object\b|\bfilegroup is full\b",
+        shadows="disk_full",
+    ),
     # .NET's WebException "Unable to connect to the remote server" (Invoke-RestMethod, WebClient): the network
     _words("network", WORDS, r"\bunable to connect to the remote server\b"),
     # A data test or a dataframe validation that failed (dbt's "Failure in test not_null_x", pandera's
@@ -1116,6 +1124,16 @@ _TRANSLATED: tuple[_Words, ...] = (
 # few gaps of the first five: a deadlock, a duplicate key). Japanese, Chinese and Korean have no word
 # boundaries: their phrases are read without \b.
 _TRANSLATED_MORE: tuple[_Words, ...] = (
+    # SQL Server's 1105 (a full filegroup) in the client's language
+    _words(
+        "db_error",
+        CODE,
+        r"-?dateigruppe voll ist\b|\bgroupe de fichiers\b[^.;]{0,40}\best plein\b|"
+        r"\bgrupo de archivos\b[^.;]{0,40}\bestá lleno\b|\bfilegroup\b[^.;]{0,40}\bè pieno\b|"
+        r"\bgrupo de arquivos\b[^.;]{0,40}\bestá cheio\b|\bgrupa plików\b[^.;]{0,40}\bjest pełna\b|"
+        r"\bbestandsgroep\b[^.;]{0,40}\bis vol\b",
+        shadows="disk_full",
+    ),
     # PowerShell's "The specified module 'x' was not loaded because no valid module file was found in any module
     # directory", as localised (R's "there is no package called 'x'" is the rule r_package's)
     _words(

@@ -769,10 +769,12 @@ TRANSLATED_FAILURE_WORDS = (
     "cifra di controllo", "cyfra kontrolna", "prédécesseur", "vorgänger", "vorgaenger", "predecesor",
     "predecessore", "voorganger", "föregående jobb",
     "nie ma pakietu", "kein paket", "aucun package", "paquete llamado", "pacchetto chiamato",
-    "pacote chamado", "module valide", "gültige moduldatei", "módulo válido", "modulo valido", "servidor remoto", "serveur distant", "server remoto",
+    "pacote chamado", "module valide", "gültige moduldatei", "módulo válido", "modulo valido", "dateigruppe",
+    "groupe de fichiers", "grupo de archivos", "grupo de arquivos", "grupa plików", "bestandsgroep", "servidor remoto", "serveur distant", "server remoto",
     "externe server",
     "nie ma pakietu", "kein paket", "aucun package", "paquete llamado", "pacchetto chiamato",
-    "pacote chamado", "module valide", "gültige moduldatei", "módulo válido", "modulo valido",
+    "pacote chamado", "module valide", "gültige moduldatei", "módulo válido", "modulo valido", "dateigruppe",
+    "groupe de fichiers", "grupo de archivos", "grupo de arquivos", "grupa plików", "bestandsgroep",
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder

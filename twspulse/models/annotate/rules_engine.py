@@ -330,7 +330,7 @@ MIN_REPEATED = 20
 VERDICT_LINES = 10
 # How far before a timeout failed attempts to reach the target still explain it, in lines.
 TIMEOUT_CAUSE_WINDOW = 30
-RETRY_NOTICE_REACH = 2  # how far below a failure the job's notice that it tries again is read
+RETRY_NOTICE_REACH = 5  # how far below a failure the job's notice that it tries again is read
 RETRY_REPEAT_REACH = 30  # how far below a retry notice the same failure says the retry did not get past it
 RERUN_REACH = 10  # how far above a failure the command that failed is echoed
 _ANSWERS = frozenset({"auth"})  # failures a server states: it was reached
