@@ -67,6 +67,8 @@ HELD_OUT = [
     "blind49",
     "blind50",
     "blind51",
+    "blind52",
+    "blind53",
 ]
 
 
