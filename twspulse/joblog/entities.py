@@ -187,7 +187,7 @@ _LOCATION = re.compile(
     # a frame of a goroutine's trace ("\t/x/plan.go:214 +0x3c"), innermost first, or a Go log line ("/x/main.go:31:")
     r"^(?P<gotrace>/[\w./-]+\.go):(?P<gotrace_line>\d+)(?: \+0x[0-9a-f]+)?$|^(?P<go>/[\w./-]+\.go):(?P<go_line>\d+)\b|"
     r"^at (?P<java>[\w$.]+)\((?P<java_file>\w+\.(?:java|kt|scala)):(?P<java_line>\d+)\)|"
-    r"^at (?:\S+ )?\(?(?P<js>/[\w./-]+\.(?:js|mjs|cjs|ts)):(?P<js_line>\d+):\d+\)?$|"
+    r"^at (?:\S+ )?\(?(?:file://)?(?P<js>/[\w./-]+\.(?:js|mjs|cjs|ts)):(?P<js_line>\d+):\d+\)?$|"  # (Deno: file://)
     # TypeScript's compiler: "src/a.ts(12,5): error TS2339" and "src/a.ts:12:5 - error TS2339"
     r"^(?P<tsc>[\w./\\-]+\.tsx?)\((?P<tsc_line>\d+),\d+\): error TS\d|"
     r"^(?P<tsp>[\w./\\-]+\.tsx?):(?P<tsp_line>\d+):\d+ - error TS\d|"

@@ -252,3 +252,16 @@ def test_an_object_store_s_missing_object_is_a_missing_file(line: str) -> None:
 )
 def test_sql_server_s_full_filegroup_is_the_database_s_not_a_full_disk(line: str) -> None:
     assert _annotate(f"qz: loading\n{line}\n", engine=RULES).category == "db_error"
+
+
+def test_deno_s_type_check_is_the_job_s_code_at_its_place() -> None:
+    body = (
+        "+ deno run --check src/main.ts\n"
+        "error: TS2551 [ERROR]: Property 'schemeRef' does not exist on type 'Case'. Did you mean 'schemeReference'?\n"
+        "    const ref = c.schemeRef ?? c.arn;\n"
+        "                  ~~~~~~~~~\n"
+        "    at file:///srv/qz/src/export_cases.ts:64:19\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "script_error"
+    assert "/srv/qz/src/export_cases.ts:64" in annotation.root_cause

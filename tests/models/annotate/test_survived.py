@@ -242,3 +242,38 @@ def test_a_retry_that_a_tool_reports_in_its_next_event_block_is_read() -> None:
     )
     assert _retried_below(body, 2) == QUIET_PENALTY
     assert _retried_below((*body[:4], "", "", "", "", *body[4:]), 2) == 0  # too far below to be its retry
+
+
+@pytest.mark.parametrize(
+    ("cause", "diagnostic", "category"),
+    [
+        ('2026/03/01 04:00:37 ERROR export failed: exec: "ogr2ogr": executable file not found in $PATH',
+         "ls: /usr/bin/ogr2ogr: No such file or directory", "dependency"),
+        ("* -10709: Connection failed (RTE:connection refused: x_server not running)",
+         "nc: connect to qz-db01 (10.0.0.41) port 7210 (tcp) failed: Connection refused", "network"),
+    ],
+)  # fmt: skip
+def test_what_a_job_s_diagnostics_report_after_a_failure_is_that_failure_seen_again(
+    cause: str, diagnostic: str, category: str
+) -> None:
+    command = diagnostic.split(":", 1)[0]
+    body = f"+ qz-export --date 2026-03-01\n{cause}\nqz: export failed, checking\n+ {command} -l /x\n{diagnostic}\n"
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == category
+    assert annotation.error_line == cause
+
+
+def test_a_failing_look_with_no_failure_before_it_is_the_failure() -> None:
+    line = "ls: cannot access '/srv/qz/in/orders_20260301.csv': No such file or directory"
+    body = f"qz: checking the input\n+ ls -l /srv/qz/in/orders_20260301.csv\n{line}\nqz: no input, stopping\n"
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "missing_file"
+    assert annotation.error_line == line
+
+
+def test_a_server_a_diagnostic_names_by_its_short_name_is_the_server() -> None:
+    body = (
+        "* -10709: Connection failed (RTE:connection refused: x_server not running)\n"
+        "+ ping -c 2 qz-maxdb01\nPING qz-maxdb01.qz.local (10.0.0.41) 56(84) bytes of data.\n"
+    )
+    assert "qz-maxdb01" in _annotate(body, engine=RULES).root_cause

@@ -457,7 +457,7 @@ _SERVER = re.compile(
     # "ping -c1 h", "Test-NetConnection -ComputerName h -Port 443", "nc -z h 5432")
     r"@//([A-Za-z][\w-]*\.[\w.-]*\w)|"
     r"(?<![\w-])(?:ping|telnet|nc|nslookup|traceroute|tracert|Test-NetConnection)\s+(?:-\S+\s+(?:\d+\s+)?)*"
-    r"([A-Za-z][\w-]*\.[\w.-]*[A-Za-z])(?=[\s:,]|$)"
+    r"([A-Za-z][\w-]*(?:\.[\w.-]*[A-Za-z]|-[\w-]*\w))(?=[\s:,]|$)"  # (a short name with a hyphen: "db-01")
 )
 _SERVER_LITERALS = ("host", "server", "source=", "@//", "ping", "telnet", "nc ", "nslookup", "tracer", "netconnection")
 

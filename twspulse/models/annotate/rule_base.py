@@ -619,7 +619,8 @@ RULES: tuple[Rule, ...] = (
         r"NumberFormatException|ArithmeticException|segmentation fault|core dumped|SIGSEGV|"
         r"missing (?:required )?(?:argument|parameter|option)s?\b|unrecognized option|invalid option|"
         # cmd's and PowerShell's parsers, TypeScript's compiler
-        r"was unexpected at this time|missing closing ['\"][)}\]]['\"]|\berror TS\d{4}:",
+        r"was unexpected at this time|missing closing ['\"][)}\]]['\"]|\berror TS\d{4}:|"
+        r"\bTS\d{4} \[ERROR\]:",  # (Deno's type check: "error: TS2551 [ERROR]: Property 'x' does not exist ...")
         3,
         ("locations", "variables", "options", "paths", "exceptions"),
         "Error in the job's own code or configuration ({entity}): {message}",

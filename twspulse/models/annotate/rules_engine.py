@@ -332,6 +332,13 @@ VERDICT_LINES = 10
 TIMEOUT_CAUSE_WINDOW = 30
 RETRY_NOTICE_REACH = 5  # how far below a failure the job's notice that it tries again is read
 RETRY_REPEAT_REACH = 30  # how far below a retry notice the same failure says the retry did not get past it
+DIAGNOSTIC_REACH = 1  # how far above its error a looking-only command is echoed (the line right above)
+# Commands that only look (a job's diagnostics after a failure): their errors say again what failed.
+_DIAGNOSTICS = frozenset(
+    "ls stat test df du nc ncat ping tnsping telnet nslookup dig host traceroute tracepath id whoami getfacl "
+    "findmnt mount free klist which file lsof ss netstat quota".split()
+)
+_TOOL_PREFIX = re.compile(r"^([a-z][\w.-]*): ")
 RERUN_REACH = 10  # how far above a failure the command that failed is echoed
 _ANSWERS = frozenset({"auth"})  # failures a server states: it was reached
 _CONTEXT_LABELS = {
@@ -489,7 +496,8 @@ class RulesEngine:
             if scored:
                 # ties: the rule listed first, but any family's reading before the bare "an exception was thrown"
                 found.append(max(scored, key=lambda match: (match.score, match.rule.name != _GENERIC_RULE)))
-        return _unwritten_outputs(_raised_instead(_headers_to_messages(found, body, first), body, first), body, first)
+        found = _raised_instead(_headers_to_messages(found, body, first), body, first)
+        return _diagnosed(_unwritten_outputs(found, body, first), body, first)
 
     @property
     def catalog(self) -> Catalog:
@@ -924,6 +932,37 @@ def _raised_instead(found: list[Match], body: tuple[str, ...], first: int) -> li
             by_line[first + raised] = replace(match, line_no=first + raised, text=body[raised].strip())
         del by_line[match.line_no]
     return sorted(by_line.values(), key=lambda m: m.line_no)
+
+
+def _diagnosed(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
+    """What a job's diagnostics report after a failure is that failure seen again, not another cause: the error of
+    a command that only looks (`ls`, `df`, `nc`, `ping`, `id`... by its own "ls: " or as the command echoed just
+    above) after an earlier failure strong enough to have stopped the job gets a penalty (QUIET_PENALTY)."""
+    causes = [m.line_no for m in found if m.score >= CAUSE_MIN_SCORE and _diagnostic_of(m, body, first) is None]
+    if not causes:
+        return found
+    earliest = min(causes)
+    return [
+        replace(m, score=m.score - QUIET_PENALTY)
+        if m.line_no > earliest and _diagnostic_of(m, body, first) is not None
+        else m
+        for m in found
+    ]
+
+
+def _diagnostic_of(match: Match, body: tuple[str, ...], first: int) -> str | None:
+    """The looking-only command whose error `match` is (its name starts the line, or it was echoed right above
+    it), or None."""
+    named = _TOOL_PREFIX.match(match.text)
+    if named:
+        return named.group(1) if named.group(1) in _DIAGNOSTICS else None
+    index = match.line_no - first
+    for above in range(index - 1, max(-1, index - 1 - DIAGNOSTIC_REACH), -1):
+        command = _command_of(body[above])
+        if command is not None:
+            name = command.rsplit("/", 1)[-1]
+            return name if name in _DIAGNOSTICS else None
+    return None
 
 
 def _unwritten_outputs(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
