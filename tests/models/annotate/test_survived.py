@@ -277,3 +277,18 @@ def test_a_server_a_diagnostic_names_by_its_short_name_is_the_server() -> None:
         "+ ping -c 2 qz-maxdb01\nPING qz-maxdb01.qz.local (10.0.0.41) 56(84) bytes of data.\n"
     )
     assert "qz-maxdb01" in _annotate(body, engine=RULES).root_cause
+
+
+def test_an_access_the_server_denied_after_a_retried_connection_is_the_failure() -> None:
+    denied = 'remote open("/in/qz/QZ_2026_02.xml"): Permission denied'
+    body = (
+        "+ sftp -b /srv/qz/put.batch qz@sftp.qz.test\n"
+        "ssh: connect to host sftp.qz.test port 22: Connection timed out\n"
+        "qz: sftp rc=255, retrying in 60 s (1/3)\n"
+        "+ sftp -b /srv/qz/put.batch qz@sftp.qz.test\n"
+        "sftp> put /srv/qz/out/QZ_2026_02.xml /in/qz/QZ_2026_02.xml\n"
+        f"{denied}\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "permission"
+    assert annotation.error_line == denied

@@ -340,7 +340,7 @@ _DIAGNOSTICS = frozenset(
 )
 _TOOL_PREFIX = re.compile(r"^([a-z][\w.-]*): ")
 RERUN_REACH = 10  # how far above a failure the command that failed is echoed
-_ANSWERS = frozenset({"auth"})  # failures a server states: it was reached
+_ANSWERS = frozenset({"auth", "permission"})  # failures a server states: it was reached
 _CONTEXT_LABELS = {
     "users": "user", "principals": "principal", "hosts": "host", "databases": "database", "tables": "table",
     "constraints": "constraint", "columns": "column", "paths": "path", "endpoints": "endpoint",
@@ -1240,8 +1240,9 @@ def _tries_again(line: str) -> bool:
 
 def _retried(best: Match | None, matches: list[Match], lines: Sequence[str]) -> Match | None:
     """A failure the job then tried again (a retry notice after it, or the command that failed run again) was
-    survived when the next attempt failed otherwise: what that attempt hit is the failure (a login refused
-    once the server answered, after a connection that failed and a switch to another server)."""
+    survived when the next attempt failed otherwise: what that attempt hit is the failure (a login refused, or
+    an access the server denied, once the server answered, after a connection that failed and a switch to
+    another server). Not a database's own error: a driver reports a lost link in those words too."""
     if best is None or best.rule.category != "network":
         return best
     later = [m for m in matches if m.line_no > best.line_no and m.rule.category in _ANSWERS and m.score >= CAUSE_MIN_SCORE]
