@@ -183,6 +183,7 @@ _LOCATION = re.compile(
     r"^\s*File \"(?P<py>[^\"]+)\", line (?P<py_line>\d+)|\bat (?P<pl>\S+\.p[lm]) line (?P<pl_line>\d+)|"
     r"^(?P<sh>/[\w./-]+): line (?P<sh_line>\d+):|^(?P<ksh>/[\w./-]+)\[(?P<ksh_line>\d+)\]:|"
     r"^At (?P<ps>(?:[A-Za-z]:\\|/|\\\\)[^:]+):(?P<ps_line>\d+) char:\d+|"
+    r"^[\w-]+: (?P<ps7>(?:[A-Za-z]:\\|/)\S*\.ps[dm]?1):(?P<ps7_line>\d+)$|"  # PowerShell 7's error view
     r"^(?:from )?(?P<rb>/[\w./-]+\.rb):(?P<rb_line>\d+):in\b|"
     # a frame of a goroutine's trace ("\t/x/plan.go:214 +0x3c"), innermost first, or a Go log line ("/x/main.go:31:")
     r"^(?P<gotrace>/[\w./-]+\.go):(?P<gotrace_line>\d+)(?: \+0x[0-9a-f]+)?$|^(?P<go>/[\w./-]+\.go):(?P<go_line>\d+)\b|"

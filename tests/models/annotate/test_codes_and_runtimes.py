@@ -265,3 +265,19 @@ def test_deno_s_type_check_is_the_job_s_code_at_its_place() -> None:
     annotation = _annotate(body, engine=RULES)
     assert annotation.category == "script_error"
     assert "/srv/qz/src/export_cases.ts:64" in annotation.root_cause
+
+
+def test_powershell_7_s_error_view_quotes_the_message_under_its_script_line() -> None:
+    message = "     | Missing closing '}' in statement block or type definition."
+    body = (
+        "+ pwsh -File /srv/qz/bin/restock.ps1\n"
+        "ParserError: /srv/qz/bin/restock.ps1:57\n"
+        "Line |\n"
+        "  57 |      foreach ($item in $items) {\n"
+        "     |                                ~\n"
+        f"{message}\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "script_error"
+    assert annotation.error_line == message.strip()
+    assert "/srv/qz/bin/restock.ps1:57" in annotation.root_cause

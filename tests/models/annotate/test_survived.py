@@ -292,3 +292,18 @@ def test_an_access_the_server_denied_after_a_retried_connection_is_the_failure()
     annotation = _annotate(body, engine=RULES)
     assert annotation.category == "permission"
     assert annotation.error_line == denied
+
+
+def test_a_connection_failure_the_job_retried_does_not_explain_a_later_time_limit() -> None:
+    body = (
+        "+ timeout --verbose 2h rsync -a /srv/qz/archive/ qz@nas1.qz.test:/vol/archive\n"
+        "kex_exchange_identification: read: Connection reset by peer\n"
+        "rsync: connection unexpectedly closed (0 bytes received so far) [sender]\n"
+        "qz: WARNING ssh to nas1 refused the handshake, retry 1/2 in 60 s\n"
+        "+ timeout --verbose 2h rsync -a /srv/qz/archive/ qz@nas1.qz.test:/vol/archive\n"
+        "sending incremental file list\n"
+        "timeout: sending signal TERM to command 'rsync'\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "timeout"
+    assert annotation.error_line == "timeout: sending signal TERM to command 'rsync'"

@@ -156,6 +156,8 @@ _QUIET = re.compile(
 _NEVER = re.compile(
     r"^\s*(?:SUCCESS|SUCCEEDED|OK)\b[:!]|"
     r"\b(?:does not exist|already exists), skipping\b|"  # PostgreSQL's notice of a DROP IF EXISTS or CREATE IF NOT
+    # PowerShell 7's error view names the command or error and the script's line; its message is under "Line |"
+    r"^[\w-]+: (?:[A-Za-z]:\\|/)\S*\.ps[dm]?1:\d+$|"
     r"^\++ |^Traceback \(most recent call last\)|^\s*at\s+[\w$.<>/]+\(|^\.\.\. \d+ (?:more|common)|"
     r"^\s*at\s+\S+ \(.*:\d+:\d+\)$|^\s*at\s+/\S+:\d+:\d+$|^\s*from /\S+:\d+:in\b|"
     # the JVM's notice of an illegal reflective access (Java 9-16): a warning about a library, never the cause
@@ -388,7 +390,7 @@ class RulesEngine:
         if best is not None and self.line_model is not None:
             best, chosen_by_model = _learned_choice(self.line_model, best, matches, joblog)
         best = _explained_kill(_retried(best, matches, joblog.lines), matches)
-        best = _explained_ticket(_explained_timeout(best, matches), matches, joblog.lines)
+        best = _explained_ticket(_explained_timeout(best, matches, joblog.lines), matches, joblog.lines)
         context = _context_entities(joblog, best.line_no if best else None)
         if best is None:
             return self._unmatched(run, joblog, context)
@@ -1272,10 +1274,11 @@ def _command_of(line: str) -> str | None:
     return echoed.group(1) if echoed else None
 
 
-def _explained_timeout(best: Match | None, matches: list[Match]) -> Match | None:
+def _explained_timeout(best: Match | None, matches: list[Match], lines: Sequence[str] = ()) -> Match | None:
     """A time limit hit right after failed attempts to reach the target (even logged as warnings) is
     explained by them: the target was unreachable, the wait for it ran out. Retries are not counted:
-    a retry says the job went on trying, and what it then hit is the failure."""
+    a retry (said on the attempt's line or after it, before the time limit) says the job went on trying, and
+    what it then hit is the failure."""
     if best is None or best.rule.category != "timeout":
         return best
     earlier = [
@@ -1284,6 +1287,7 @@ def _explained_timeout(best: Match | None, matches: list[Match]) -> Match | None
         if m.rule.category == "network"
         and best.line_no - TIMEOUT_CAUSE_WINDOW <= m.line_no < best.line_no
         and not _RETRY.search(m.text)
+        and not any(map(_tries_again, lines[m.line_no : best.line_no - 1]))
     ]
     return min(earlier, key=lambda m: m.line_no) if earlier else best
 
