@@ -98,7 +98,11 @@ _TABLE = re.compile(
     r"(?!(?:concurrently|only|if|temporary|temp|unlogged)\b(?!\.))((?:\"?[\w$#]+\"?\.)?\"?[\w$#]+\"?)",
     re.IGNORECASE,
 )
-_SCHEMA_COLON_TABLE = re.compile(r"\btable\s+'?([A-Za-z_][\w$#]*):([A-Za-z_][\w$#]*)\b", re.IGNORECASE)
+# SAP HANA's "table 'SCHEMA:TABLE'", "for table SCHEMA:TABLE," and "Table(SCHEMA:TABLE)"
+_SCHEMA_COLON_TABLE = re.compile(
+    r"\b(?i:table)(?:\s+'|\()([A-Za-z_][\w$#]*):([A-Za-z_][\w$#]*)['\)]|"
+    r"\b(?i:table)\s+([A-Z_][A-Z0-9_$#]*):([A-Z_][A-Z0-9_$#]*)(?=,)"
+)
 _QUOTED_TABLE = re.compile(r"\b(?:table|relation|view)\s+(\"[\w$#.]+\"(?:\.\"[\w$#]+\")?)", re.IGNORECASE)
 # Database messages quote the object they are about: "object 'dbo.Invoice'", "\"ETL.STG\" is an undefined name".
 _QUOTED_OBJECT = re.compile(
@@ -386,7 +390,8 @@ def _network(line: str, add: _Add) -> None:
 def _database_objects(line: str, add: _Add) -> None:
     if ":" in line:  # SAP HANA's "table 'SCHEMA:TABLE'": the table in its schema, not the schema alone
         for match in _SCHEMA_COLON_TABLE.finditer(line):
-            add("tables", f"{match.group(1)}.{match.group(2)}")
+            schema, table = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+            add("tables", f"{schema}.{table}")
     for match in _QUOTED_TABLE.finditer(line):
         add("tables", match.group(1).replace('"', ""))
     for match in _QUOTED_OBJECT.finditer(line):

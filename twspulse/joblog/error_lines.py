@@ -63,10 +63,14 @@ _GENERIC = re.compile(
 INFO_LEVEL = re.compile(r"(?:^|[\s\[|])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:|]|$)|(?<=\w)\.(?:INFO|DEBUG|NOTICE): ")
 _QUIET_LEVEL = INFO_LEVEL
 # A warning's level in the languages tools log in, as a level word (capitals, or capitalised before a colon),
-# after a logger's channel, and a Python warning's category ("x.py:61: RuntimeWarning: invalid value encountered in divide").
+# after a logger's channel, and a Python warning's category ("x.py:61: RuntimeWarning: invalid value encountered").
 LOCAL_WARNING = (
-    r"(?:^|[\s\[|])(?:WARNUNG|AVERTISSEMENT|ADVERTENCIA|AVVERTENZA|AVVISO|AVISO|WAARSCHUWING|VARNING|ADVARSEL|"
-    r"VAROITUS|OSTRZEŻENIE|UPOZORNĚNÍ|ПРЕДУПРЕЖДЕНИЕ|警告)(?:[\s\]:|]|$)|"
+    # (where a level stands: the line's start, a bracket or bar, after a time or a logger's "name: ", or before a
+    # colon; "table AVISO does not exist" names a table)
+    r"(?:^\s*|[\[|]|\d\s+|:\s+)(?:WARNUNG|AVERTISSEMENT|ADVERTENCIA|AVVERTENZA|AVVISO|AVISO|WAARSCHUWING|VARNING|"
+    r"ADVARSEL|VAROITUS|OSTRZEŻENIE|UPOZORNĚNÍ|ПРЕДУПРЕЖДЕНИЕ|警告)(?:[\s\]:|：]|$)|"
+    r"(?:WARNUNG|AVERTISSEMENT|ADVERTENCIA|AVVERTENZA|AVVISO|AVISO|WAARSCHUWING|VARNING|ADVARSEL|VAROITUS)[:\]]|"
+    r"警告[：:]|"
     r"(?:^|[\s\[|])(?:Warnung|Avertissement|Advertencia|Avvertenza|Avviso|Aviso|Waarschuwing|Varning|Advarsel):|"
     r"(?<![\w.])(?:[A-Z][a-z]+)+Warning: |"
     r"(?<=\w)\.WARNING: "  # after a logger's channel (PHP's Monolog: "app.WARNING: ...")

@@ -33,7 +33,7 @@ def test_a_statement_s_syntax_is_the_job_s_own_code(header: str, message: str) -
 @pytest.mark.parametrize(
     "line",
     [
-        "ERROR 1064 (42000) at line 12: You have an error in your SQL syntax; check the manual near 'FROM qz' at line 1",
+        "ERROR 1064 (42000) at line 12: You have an error in your SQL syntax; check the manual near 'FROM qz'",
         "ORA-00933: SQL command not properly ended",
         'psql:/srv/qz/sql/load.sql:7: ERROR:  syntax error at or near "FROM" (SQLSTATE 42601)',
     ],
@@ -46,8 +46,10 @@ def test_a_syntax_code_of_any_database_reads_as_the_job_s_code(line: str) -> Non
 @pytest.mark.parametrize(
     ("message", "detail"),
     [
-        ("You must install or update .NET to run this application.", "Framework: 'Microsoft.NETCore.App', version '8.0.0' (x64)"),
-        ("The framework 'Microsoft.NETCore.App', version '8.0.0' (x64) was not found.", "  - No frameworks were found."),
+        ("You must install or update .NET to run this application.",
+         "Framework: 'Microsoft.NETCore.App', version '8.0.0' (x64)"),
+        ("The framework 'Microsoft.NETCore.App', version '8.0.0' (x64) was not found.",
+         "  - No frameworks were found."),
     ],
 )  # fmt: skip
 def test_a_missing_net_runtime_is_a_dependency_named_by_its_framework(message: str, detail: str) -> None:
@@ -130,10 +132,7 @@ def test_an_identifier_whose_check_digit_does_not_match_is_invalid_data(line: st
     ],
 )
 def test_a_predecessor_s_missing_result_in_any_language_is_a_dependency_on_that_job(line: str) -> None:
-    body = (
-        "ls: cannot access '/srv/qz/status/QZ_CHECK_20260201.ok': No such file or directory\n"
-        f"{line}\n"
-    )
+    body = f"ls: cannot access '/srv/qz/status/QZ_CHECK_20260201.ok': No such file or directory\n{line}\n"
     annotation = _annotate(body, engine=RULES)
     assert annotation.category == "dependency"
     assert annotation.error_line == line
@@ -148,21 +147,24 @@ def test_a_predecessor_s_missing_result_in_any_language_is_a_dependency_on_that_
           "Using log4j2 configuration /etc/qz/log4j2.properties"], [], "/srv/qz/pipelines/load.conf"),
         (["+ qzctl run -c=/srv/qz/config/prod/daily.yaml"], [], "/srv/qz/config/prod/daily.yaml"),
         # where the failing property came from, under the error
-        ([], ["    Origin: URL [file:/srv/qz/config/application-prod.yml] - 14:21"], "/srv/qz/config/application-prod.yml"),
+        ([], ["    Origin: URL [file:/srv/qz/config/application-prod.yml] - 14:21"],
+         "/srv/qz/config/application-prod.yml"),
         # the file a deployment copied into place
         (["D:\\Apps\\Qz>copy /Y D:\\Deploy\\Qz\\5.2\\Qz.exe.config D:\\Apps\\Qz\\Qz.exe.config"], [],
          "D:\\Apps\\Qz\\Qz.exe.config"),
         (["qz: reading /srv/qz/in/orders.csv"], [], None),
     ],
 )  # fmt: skip
-def test_the_configuration_file_of_a_configuration_error(above: list[str], below: list[str], config: str | None) -> None:
+def test_the_configuration_file_of_a_configuration_error(
+    above: list[str], below: list[str], config: str | None
+) -> None:
     assert configuration_near(above, below) == config
 
 
 def test_a_configuration_error_names_its_file_rather_than_the_tool_s_code() -> None:
     body = (
         "+ /usr/share/qz/bin/qz -f /srv/qz/pipelines/load.conf\n"
-        "[2026-02-01T03:00:05,741][ERROR][qz.agent] Failed to execute action {:exception=>\"Qz::ConfigurationError\", "
+        '[2026-02-01T03:00:05,741][ERROR][qz.agent] Failed to execute action {:exception=>"Qz::ConfigurationError", '
         ":message=>\"Expected one of '#', '{' at line 27\", :backtrace=>[\"/usr/share/qz/lib/qz/compiler.rb:32:in "
         "`compile'\"]}\n"
     )

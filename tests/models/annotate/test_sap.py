@@ -25,7 +25,8 @@ def _job_log(started: str, dump: str) -> str:
 @pytest.mark.parametrize(
     ("started", "dump", "category"),
     [
-        ("Step 001 started (program ZQZ_POST, variant NIGHT, user ID BATCH)", "ABAP/4 processor: COMPUTE_INT_ZERODIVIDE",
+        ("Step 001 started (program ZQZ_POST, variant NIGHT, user ID BATCH)",
+         "ABAP/4 processor: COMPUTE_INT_ZERODIVIDE",
          "script_error"),
         ("Step 001 gestartet (Programm ZQZ_POST, Variante NACHT, Benutzername BATCH)",
          "ABAP/4-Prozessor: CONVT_NO_NUMBER", "data_quality"),
@@ -34,7 +35,9 @@ def _job_log(started: str, dump: str) -> str:
         ("Step 001 started (program ZQZ_POST, variant NIGHT, user ID BATCH)", "ABAP/4 processor: TIME_OUT", "timeout"),
     ],
 )  # fmt: skip
-def test_an_abap_runtime_error_is_read_by_its_group_in_the_log_s_language(started: str, dump: str, category: str) -> None:
+def test_an_abap_runtime_error_is_read_by_its_group_in_the_log_s_language(
+    started: str, dump: str, category: str
+) -> None:
     annotation = _annotate(_job_log(started, dump), engine=RULES)
     assert annotation.category == category
     assert dump in (annotation.error_line or "")

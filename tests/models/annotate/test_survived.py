@@ -129,7 +129,9 @@ CH_PARTS = (
     "Code: 252. DB::Exception: Received from ch1.qz.test:9440. DB::Exception: Too many parts (3000) in table "
     "'qz.events'. Merges are processing significantly slower than inserts. (TOO_MANY_PARTS)"
 )
-CH_RESET = "Code: 210. DB::NetException: Connection reset by peer, while reading from socket (10.0.0.1:9440). (NETWORK_ERROR)"
+CH_RESET = (
+    "Code: 210. DB::NetException: Connection reset by peer, while reading from socket (10.0.0.1:9440). (NETWORK_ERROR)"
+)
 
 
 @pytest.mark.parametrize(
@@ -137,7 +139,9 @@ CH_RESET = "Code: 210. DB::NetException: Connection reset by peer, while reading
     ["qz: part 06 network error (code 210), retry 1/3 after 15 s", "qz: attempt 1/3 failed for part 06, next in 15 s"],
 )
 def test_a_failure_the_job_says_it_retries_below_is_one_it_went_on_from(notice: str) -> None:
-    body = CH_INSERT + CH_RESET + "\n" + notice + "\n" + CH_INSERT + "qz: part 06 loaded\n" + CH_INSERT + CH_PARTS + "\n"
+    body = (
+        CH_INSERT + CH_RESET + "\n" + notice + "\n" + CH_INSERT + "qz: part 06 loaded\n" + CH_INSERT + CH_PARTS + "\n"
+    )
     annotation = _annotate(body, engine=RULES)
     assert annotation.category == "db_error"
     assert annotation.error_line == CH_PARTS
@@ -157,9 +161,10 @@ def test_a_last_attempt_or_a_retry_refused_is_no_retry(notice: str) -> None:
 
 def test_a_failure_the_retry_repeats_is_one_the_job_did_not_get_past() -> None:
     denied = "2026/02/01 06:05:{s:02d} ERROR 5 (0x00000005) Accessing Source Directory \\\\fs1\\qz\\out\\"
-    body = "".join(
-        f"{denied.format(s=s)}\nAccess is denied.\nWaiting 10 seconds... Retrying...\n" for s in (0, 10)
-    ) + "ERROR: RETRY LIMIT EXCEEDED.\n"
+    body = (
+        "".join(f"{denied.format(s=s)}\nAccess is denied.\nWaiting 10 seconds... Retrying...\n" for s in (0, 10))
+        + "ERROR: RETRY LIMIT EXCEEDED.\n"
+    )
     annotation = _annotate(body, engine=RULES)
     assert annotation.category == "permission"
     assert annotation.error_line == denied.format(s=0)
@@ -190,7 +195,9 @@ def test_a_clickhouse_error_s_code_name_settles_its_family(name: str, category: 
     ],
 )
 def test_a_logger_channel_s_warning_and_a_numbered_attempt_in_any_language_are_survived(line: str) -> None:
-    fatal = "PHP Fatal error:  Uncaught Qz\\Exception\\ConnectException: cURL error 28: Operation timed out after 120002 ms"
+    fatal = (
+        "PHP Fatal error:  Uncaught Qz\\Exception\\ConnectException: cURL error 28: Operation timed out after 120002 ms"
+    )
     annotation = _annotate(f"{line}\n[2026-02-01T02:31:00+01:00] qz.INFO: batch 9/40 sent\n{fatal}\n", engine=RULES)
     assert annotation.category == "timeout"
     assert annotation.error_line == fatal

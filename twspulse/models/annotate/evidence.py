@@ -170,15 +170,28 @@ _CURL_CATEGORY: dict[int, Category] = {
 # documented group: memory, the database interface, a conversion of data, an authority check, a program or
 # function module not there, a time limit; any other runtime error is the program's own fault.
 _ABAP_DUMP = re.compile(
-    r"\bABAP(?:/4)?[- ](?:processor|Prozessor|processeur|procesador|processore|processador)\s*:\s*([A-Z][A-Z0-9_]{3,})"
+    r"\bABAP(?:/4)?[- ](?:processor|Prozessor|processeur|procesador|processore|processador)\s*:\s*([A-Z][A-Z0-9_]{3,})|"
+    r"\bterminated with a runtime error ([A-Z][A-Z0-9_]{3,})\b"  # ("Internal session terminated with ...", ST22)
 )
+
+
+def sap_runtime_error(text: str) -> str | None:
+    """The name of the SAP runtime error (short dump) a job log line reports, or None."""
+    match = _ABAP_DUMP.search(text) if "ABAP" in text or "runtime error" in text else None
+    return (match.group(1) or match.group(2)) if match else None
+
+
 _ABAP_CATEGORY: tuple[tuple[str, Category], ...] = (
-    ("TSV_", "oom"), ("SYSTEM_NO_ROLL", "oom"), ("SYSTEM_NO_MEMORY", "oom"), ("MEMORY_", "oom"),
+    ("TSV_", "oom"), ("SYSTEM_NO_ROLL", "oom"), ("SYSTEM_NO_MEMORY", "oom"), ("SYSTEM_NO_SHM_MEMORY", "oom"),
+    ("MEMORY_", "oom"),
     ("DBIF_", "db_error"), ("DBSQL_", "db_error"), ("SAPSQL_", "db_error"), ("CONVT_", "data_quality"),
     ("OPEN_DATASET_NO_AUTHORITY", "permission"), ("CALL_FUNCTION_NOT_FOUND", "dependency"),
     ("LOAD_PROGRAM_NOT_FOUND", "dependency"), ("CALL_FUNCTION_COMMUNICATION_FAILURE", "network"),
-    ("TIME_OUT", "timeout"),
+    ("TIME_OUT", "timeout"), ("STORAGE_PARAMETERS_WRONG_SET", "oom"), ("RFC_NO_AUTHORITY", "permission"),
 )  # fmt: skip
+# Runtime errors of the program's own making; any other name is read as one too, but only as weak evidence.
+_ABAP_PROGRAM = ("COMPUTE_", "MESSAGE_TYPE_X", "UNCAUGHT_EXCEPTION", "RAISE_EXCEPTION", "GETWA_NOT_ASSIGNED",
+                 "OBJECTS_", "ITAB_", "SYNTAX_ERROR", "STRING_", "ASSIGN_", "CONVT_CODEPAGE", "CX_")  # fmt: skip
 
 
 def abap_category(runtime_error: str) -> Category:
@@ -188,7 +201,9 @@ def abap_category(runtime_error: str) -> Category:
 
 # ClickHouse's errors end with the code's name from its ErrorCodes list ("Code: 252. DB::Exception: ... Too many
 # parts ... (TOO_MANY_PARTS)"): the name settles the family.
-_CLICKHOUSE_NAME = re.compile(r"\(([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\)\.?\s*$")
+_CLICKHOUSE_NAME = re.compile(
+    r"\(([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\)\.?(?:\s*\((?:version|from) [^()]{0,80}(?:\([^()]{0,40}\))?\))*\s*$"
+)
 _CLICKHOUSE_CATEGORY: dict[str, Category] = {
     "TOO_MANY_PARTS": "db_error", "UNKNOWN_TABLE": "db_error", "UNKNOWN_DATABASE": "db_error",
     "UNKNOWN_IDENTIFIER": "db_error", "TABLE_ALREADY_EXISTS": "db_error", "TOO_MANY_SIMULTANEOUS_QUERIES": "db_error",
@@ -1088,7 +1103,8 @@ _TRANSLATED: tuple[_Words, ...] = (
         # .NET's "Unable to connect to the remote server" as localised
         r"\bno es posible conectar(?:se)? con el servidor remoto\b|\bimpossible de se connecter au serveur distant\b|"
         r"\bimpossibile (?:connettersi al|effettuare la connessione al) server remoto\b|"
-        r"\bnão é possível (?:conectar|ligar)(?:-se)? ao servidor remoto\b|\bkan geen verbinding maken met de externe server\b",
+        r"\bnão é possível (?:conectar|ligar)(?:-se)? ao servidor remoto\b|"
+        r"\bkan geen verbinding maken met de externe server\b",
     ),
     _words(
         "timeout",
@@ -1123,6 +1139,15 @@ _TRANSLATED: tuple[_Words, ...] = (
 # Simplified Chinese and Korean, as glibc's strerror, Windows, PostgreSQL and SQL Server print them (and a
 # few gaps of the first five: a deadlock, a duplicate key). Japanese, Chinese and Korean have no word
 # boundaries: their phrases are read without \b.
+# A check digit and the words that say it is wrong, in the languages jobs log in (for _TRANSLATED_MORE).
+_CHECK_DIGIT = (
+    r"prüfziffer|kontrollsiffer|kontrollsiffra|controlecijfer|chiffre de contrôle|clé de contrôle|"
+    r"dígito (?:de control|verificador)|cifra di controllo|cyfra kontrolna"
+)
+_WRONG = (
+    r"ungültig|falsch|ugyldig|feil|ogiltig|felaktig|ongeldig|onjuist|invalide|incorrect|inválid|errat|non valid|"
+    r"nieprawidłow|błędn"
+)
 _TRANSLATED_MORE: tuple[_Words, ...] = (
     # SQL Server's 1105 (a full filegroup) in the client's language
     _words(
@@ -1146,8 +1171,7 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
     _words(
         "data_quality",
         WORDS,
-        r"\b(?:prüfziffer|kontrollsiffer|kontrollsiffra|controlecijfer|chiffre de contrôle|clé de contrôle|"
-        r"dígito (?:de control|verificador)|cifra di controllo|cyfra kontrolna)\b",
+        rf"\b(?:{_CHECK_DIGIT})\b[^.;]{{0,40}}\b(?:{_WRONG})|\b(?:{_WRONG})\w*\W+(?:\w+\W+){{0,2}}(?:{_CHECK_DIGIT})\b",
     ),
     # A file that cannot be opened, in the words of tools localised to German, Spanish, Italian, Portuguese,
     # Dutch (SSIS's "Die Datendatei "x" kann nicht geöffnet werden."): a file the job reads is not there.
@@ -1544,11 +1568,12 @@ def _codes(text: str, note: _Note) -> None:
         for match in _NT_STATUS.finditer(text):
             if match.group(1) in _NT_STATUS_CATEGORY:
                 note(_NT_STATUS_CATEGORY[match.group(1)], CODE, f"NT_STATUS_{match.group(1)}")
-    if "DB::" in text and (name := _CLICKHOUSE_NAME.search(text)) and name.group(1) in _CLICKHOUSE_CATEGORY:
-        note(_CLICKHOUSE_CATEGORY[name.group(1)], CODE, f"ClickHouse {name.group(1)}")
-    if "ABAP" in text:
-        for match in _ABAP_DUMP.finditer(text):
-            note(abap_category(match.group(1)), CODE, f"ABAP runtime error {match.group(1)}")
+    if "DB::" in text and (symbol := _CLICKHOUSE_NAME.search(text)) and symbol.group(1) in _CLICKHOUSE_CATEGORY:
+        note(_CLICKHOUSE_CATEGORY[symbol.group(1)], CODE, f"ClickHouse {symbol.group(1)}")
+    if (name := sap_runtime_error(text)) is not None:
+        category = abap_category(name)
+        settled = category != "script_error" or name.startswith(_ABAP_PROGRAM)
+        note(category, CODE if settled else WEAK_WORDS, f"ABAP runtime error {name}")
     if "curl" in text:
         for match in _CURL_EXIT.finditer(text):
             code = int(match.group(1))

@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from twspulse.joblog.entities import Entities, extract_entities, merge
+from twspulse.joblog.error_lines import MAX_CHARS
 from twspulse.models.annotate.evidence import abend_codes
 
 # A login given as a setting or in a URL: "user=etl", "sfdc.username=etl@shop.test", '"user": "etl"',
@@ -128,7 +129,7 @@ _COPY_CONTEXT = re.compile(r"\bCOPY ([\w$.\"]+), line \d+")
 # The job a dependency waits for, named after "predecessor" ("waiting for the predecessor WS#STREAM.JOB_B"): not
 # the waiting job the same line names first.
 _PREDECESSOR = re.compile(
-    r"\b(?i:predecessor|pr[ée]d[ée]cesseur|vorg(?:ä|ae)nger(?:jobs?)?|predecesor|predecessore|voorganger)(?: job)?\s+"
+    r"\b(?i:predecessor|pr[ée]d[ée]cesseur|vorg(?:ä|ae)nger(?:jobs?)?|predecesor|predecessore|voorganger)(?i: job)?\s+"
     r"[\"']?([\w@-]+#[\w@.-]*[\w@-]|[A-Z][A-Z0-9_.-]*[A-Z0-9])"
 )
 _PREDECESSOR_WORDS = ("predece", "cesseur", "organger", "orgänger", "orgaenger")  # (a cheap test before the pattern)
@@ -228,6 +229,14 @@ _SAP_STEP = re.compile(
 )
 
 
+def sap_step_program(lines: Sequence[str]) -> str | None:
+    """The ABAP program the last SAP job step in `lines` (the lines up to an error) ran, or None."""
+    for line in reversed(lines[-SUBJECT_REACH:]):
+        if "(" in line and (step := _SAP_STEP.search(line)):
+            return step.group(1)
+    return None
+
+
 def program_above(lines: Sequence[str]) -> str | None:
     """The program the last command line in `lines` (the lines above an error, in order) started, or the
     one a wrapper stated as a setting ("script=/x/feed.js"); None when no line says."""
@@ -251,7 +260,7 @@ def program_above(lines: Sequence[str]) -> str | None:
             started = _WINDOWS_PROGRAM.match(line)  # 'D:\x>"D:\Apps\Recon.exe" --date 3'
             if started:
                 return started.group(1)
-        if "(" in line and (step := _SAP_STEP.search(line)):
+        if "(" in line and (step := _SAP_STEP.search(line)):  # an SAP job's step and its ABAP program
             return step.group(1)
         if "=" in line or ":" in line:
             for stated in _STATED_PROGRAM.finditer(line):
@@ -976,6 +985,7 @@ _PROPERTY = re.compile(r"\bpropert(?:y|ies)(?: under)? ['\"`]?([a-z][\w-]*(?:\.[
 
 # A dependency named after its kind in quotes ("Missing optional dependency 'openpyxl'", "package 'x' is not
 # installed", "gem 'pg'"): the module to install.
+_QUOTES = ("'", '"', "`", "‘", "«", "„", "“")
 _NAMED_DEPENDENCY = re.compile(
     r"\b(?i:dependency|package|module|gem|crate|pakietu|paket|paquete|pacote|pacchetto|modul|módulo|modulo)"
     r"(?: called| named| o nazwie| namens| llamado| chamado| chiamato| nommé| spécifié| angegebene| especificado|"
@@ -983,7 +993,10 @@ _NAMED_DEPENDENCY = re.compile(
 )
 
 
-_LACKING = re.compile(r"(?i)\b(?:not|no|missing|cannot|can't|could not|unable|fail\w*|error)\b")  # a loaded one: no
+_LACKING = re.compile(  # a loaded one: no (also in the languages the named kinds above are)
+    r"(?i)\b(?:not|no|missing|cannot|can't|could not|unable|fail\w*|error|nicht|kein\w*|aucun\w*|pas|ningún|"
+    r"ningun|no se|non|nenhum|não|nie)\b"
+)
 
 
 def tool_path(line: str) -> str | None:
@@ -1007,10 +1020,12 @@ def tool_path(line: str) -> str | None:
 # A configuration file by its path, also as a URL's ("Origin: URL [file:/opt/x/config/application-prod.yml]"), and
 # as the file an option gives a command ("logstash -f /x/p.conf", "-c x.yaml", "--config=/x/c.toml").
 _CONFIGURATION_PATH = (
-    r"((?:/|[A-Za-z]:\\|\\\\)[^\s'\"\[\]<>|,;()]+\.(?i:conf|cfg|config|ya?ml|toml|ini|properties))(?![\w.-])"
+    r"((?:/|[A-Za-z]:\\|\\\\)[^\s'\"\[\]<>|,;()]{1,400}?\.(?i:conf|cfg|config|ya?ml|toml|ini|properties))(?![\w.-])"
 )
 _CONFIGURATION_FILE = re.compile(r"(?:(?<=file:)|(?<![\w.:/\\-]))" + _CONFIGURATION_PATH)
-_CONFIGURATION_OPTION = re.compile(r"(?:^|\s)(?:-f|-c|--?conf\w*(?:[-.]\w+)*|--settings)(?:\s+|=)['\"]?" + _CONFIGURATION_PATH)
+_CONFIGURATION_OPTION = re.compile(
+    r"(?:^|\s)(?:-f|-c|--?conf\w*(?:[-.]\w+)*|--settings)(?:\s+|=)['\"]?" + _CONFIGURATION_PATH
+)
 CONFIGURATION_BELOW = 12  # how far under a configuration error its origin is read
 CONFIGURATION_ABOVE = 40  # how far above it the file the job was given is read
 
@@ -1020,9 +1035,9 @@ def configuration_near(above: Sequence[str], below: Sequence[str]) -> str | None
     "Origin: URL [file:...yml]"), else the last one named above it (`logstash -f x.conf`, `-c x.yaml`, the
     .exe.config a deployment copied); None when no line names one."""
     for line in below[:CONFIGURATION_BELOW]:
-        if "." in line and (found := _CONFIGURATION_FILE.findall(line)):
+        if "." in line and (found := _CONFIGURATION_FILE.findall(line[:MAX_CHARS])):
             return str(found[-1])
-    reach = above[-CONFIGURATION_ABOVE:]
+    reach = [line[:MAX_CHARS] for line in above[-CONFIGURATION_ABOVE:]]
     for line in reversed(reach):  # the file an option gave the command first: another may be its logging's
         if "-" in line and (given := _CONFIGURATION_OPTION.findall(line)):
             return str(given[-1])
@@ -1039,7 +1054,7 @@ _COMPRESSED = frozenset("gz bz2 xz zst zip z lz4 7z".split())
 def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[str]]) -> None:
     """What one line adds and drops; each pattern runs only when a literal it needs is on the line (the
     lines around an error are read for every annotation, so this stays a few substring tests per line)."""
-    if ("'" in line or '"' in line or "`" in line or "‘" in line) and _LACKING.search(line):
+    if any(quote in line for quote in _QUOTES) and _LACKING.search(line):
         for match in _NAMED_DEPENDENCY.finditer(line):
             _add(added, "modules", match.group(1))
     if "propert" in lowered:

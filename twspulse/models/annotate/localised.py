@@ -44,6 +44,7 @@ _WORD = re.compile(r"\w+")
 # What may come before a message in a line (a tool's name and colon, a bracketed level, a quote) and after
 # one that ends with a literal (punctuation, a remark in brackets, a colon and the message it wraps).
 _SEPARATORS = frozenset(":]>|-\"'«“„(")
+_CLOSERS = frozenset("])\"'")  # separators that may also end a value
 _ENDS_MESSAGE = re.compile(r"[\s.!?)\]\"'»”’…]*(?:$|[(\[:])")
 _ENDS_LINE = re.compile(r"[\s.!?)\]\"'»”’…]*(?:$|[(\[])")
 # The severities tools prefix their messages with; their translations are kept whatever the rules read.
@@ -140,12 +141,13 @@ def _starts_message(text: str, start: int) -> bool:
 def _message_start(text: str, end: int) -> int:
     """Where the message that ends at `end` starts: after the last separator before it (its value then
     holds no separator), or the line's first non-blank character. A separator right before the literal ends
-    the value, not starts it ("JOUR[OUE] : variable sans liaison": the value is "JOUR[OUE]")."""
+    the value when it closes a bracket or quote, not starts it ("JOUR[OUE] : variable sans liaison": the value
+    is "JOUR[OUE]")."""
     for index in range(end - 1, -1, -1):
         if (
             text[index] in _SEPARATORS
             and (index + 1 >= len(text) or text[index + 1] in " \t")
-            and text[index + 1 : end].strip()
+            and (text[index] not in _CLOSERS or text[index + 1 : end].strip())
         ):
             return index + 1 + (len(text[index + 1 : end]) - len(text[index + 1 : end].lstrip()))
     return len(text) - len(text.lstrip())

@@ -214,7 +214,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "predecessor",
         "dependency",
-        r"predecessor|pr[ée]d[ée]cesseur|vorg(?:ä|ae)nger\w*|predecesor|predecessore|voorganger|"
+        r"predecessor|pr[ée]d[ée]cesseur|vorg(?:ä|ae)nger(?:jobs?)?\b|predecesor|predecessore|voorganger|"
         r"upstream (?:job|dependency|file)|prerequisite|dependenc(?:y|ies) (?:not|un)(?:met|satisfied)"
         r"|follows dependency|trigger file .* not (?:found|present)|flag file .* not (?:found|present)",
         4,
@@ -306,7 +306,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "http_auth",
         "auth",
-        r"\b401\b.*(?:Unauthorized|Client Error)|(?<!is )(?<!are )\bUnauthorized\b|"
+        r"\b401\b.*(?:Unauthorized|Client Error)|\bUnauthorized\b(?! for user)|"
         r"returned error: 401\b|invalid_grant|invalid_client|token (?:has )?expired|expired token",
         4,
         ("hosts", "urls", "users"),
@@ -331,8 +331,9 @@ RULES: tuple[Rule, ...] = (
         r"insufficient privileges|ORA-01031|ORA-01749|ORA-00990|SQL0551N|SQL0552N|permission denied for "
         r"(?:table|relation|schema|sequence|function|database)|SQLSTATE[=: ]+42501|not authorized to|"
         # a graph database's role that forbids writes, Firebird's "no permission for INSERT access to TABLE X"
-        r"\bnot allowed for user\b|\bno permission for \w+ access to\b|"
-        r"\b(?:is|are) unauthorized for user\b",  # a search engine's role without the action ("action [x] is ...")
+        r"\b(?:operations?|writes?|reads?|actions?)\b[^.;]{0,80}\bnot allowed for user\b|"
+        r"\bno permission for \w+ access to (?i:table|view|procedure|sequence|generator|column)\b|"
+        r"\b(?:is|are) unauthorized for user\b[^.;]{0,200}\broles?\b",  # a search engine's role ("action [x] is ...")
         4,
         ("tables", "users"),
         "Missing database privilege on {entity} for the job's database user",
@@ -483,7 +484,9 @@ RULES: tuple[Rule, ...] = (
         r"XML (?:parse|syntax) error|ParserError|UnicodeDecodeError|csv\.Error|unexpected end of (?:file|input)|"
         # Rust's number parsing and its csv crate ("CSV deserialize error: record 3 (line: 4, ...): field 2: ...")
         r"invalid (?:float|integer) literal|invalid digit found in string|CSV deserialize error|"
-        r"\bcheck ?digit\b",  # an identifier whose check digit does not match (a container, an account number)
+        # an identifier whose check digit does not match (a container, an account number)
+        r"\b(?:invalid|wrong|bad|incorrect)\W+(?:\w+\W+){0,2}check ?digit\b|"
+        r"\bcheck ?digit\b[^.;]{0,40}\b(?:invalid|wrong|incorrect|mismatch\w*|does not match|failed)\b",
         4,
         ("tables", "paths"),
         "Invalid data in {entity}: {message}",
@@ -579,7 +582,8 @@ RULES: tuple[Rule, ...] = (
         r"\[Errno 2\]|file not found|cannot find the (?:file|path) specified|Input resource must exist|"
         r"cannot stat|does not exist.*(?:file|path)|(?:file|path) .*does not exist|0x80070002|0x80070003|"
         # an object store's missing object: S3's NoSuchKey, Azure's BlobNotFound / "The required Blob is missing"
-        r"\bNoSuchKey\b|\bBlobNotFound\b|\bSourceBlobNotExist\b|\b(?:specified|required) blob (?:is missing|does not exist)",
+        r"\bNoSuchKey\b|\bBlobNotFound\b|\bSourceBlobNotExist\b|"
+        r"\b(?:specified|required) blob (?:is missing|does not exist)",
         3,
         _FILE,
         "Missing file: {entity}",
@@ -698,8 +702,8 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "db_error": ("routines",),
     "auth": ("credentials",),  # rules-20: the account the job stated it logs in with
     "network": ("servers",),  # rules-20: the server the job stated it talks to
-    # rules-21: the program whose code failed, as the job started it (an SAP step's ABAP program); the script
-    # the scheduler ran is named as the context's script
+    # rules-21: the ABAP program of an SAP step whose runtime error it is (other script errors name the place in
+    # the code or the script the scheduler ran, in the context)
     "script_error": ("programs",),
 }
 # What else a family's failure happened to, read the same way and named after the subject (rules-20): the
@@ -763,19 +767,18 @@ TRANSLATED_FAILURE_WORDS = (
     # (rules-20) .NET's and PowerShell's "The operation has timed out" and "null-valued expression"
     "a expiré", "zeitlimit", "tiempo de espera", "scaduta", "tempo limite", "expression null",
     "null-wert", "valor null", "valore null", "valor nulo", "geöffnet", "abrir", "aprire", "geopend", "dateiende",
-    # (rules-21) words of the translated readings that no word above opened (a test checks every reading)
+    # (rules-21) words of the translated readings that no word above opened (a test checks every reading), and of
+    # the readings rules-21 added
     "insufficiente", "log delle transazioni", "log de transações", "transactielogboek", "non corrett",
-    "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan", "prüfziffer", "kontrollsiffer", "kontrollsiffra",
-    "controlecijfer", "chiffre de contrôle", "clé de contrôle", "dígito de control", "dígito verificador",
-    "cifra di controllo", "cyfra kontrolna", "prédécesseur", "vorgänger", "vorgaenger", "predecesor",
-    "predecessore", "voorganger", "föregående jobb",
-    "nie ma pakietu", "kein paket", "aucun package", "paquete llamado", "pacchetto chiamato",
-    "pacote chamado", "module valide", "gültige moduldatei", "módulo válido", "modulo valido", "dateigruppe",
-    "groupe de fichiers", "grupo de archivos", "grupo de arquivos", "grupa plików", "bestandsgroep", "servidor remoto", "serveur distant", "server remoto",
-    "externe server",
-    "nie ma pakietu", "kein paket", "aucun package", "paquete llamado", "pacchetto chiamato",
-    "pacote chamado", "module valide", "gültige moduldatei", "módulo válido", "modulo valido", "dateigruppe",
-    "groupe de fichiers", "grupo de archivos", "grupo de arquivos", "grupa plików", "bestandsgroep",
+    "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan", *(_RULES_21_WORDS := (
+        "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",
+        "dígito de control", "dígito verificador", "cifra di controllo", "cyfra kontrolna", "prédécesseur",
+        "vorgänger", "vorgaenger", "predecesor", "predecessore", "voorganger", "nie ma pakietu", "kein paket",
+        "aucun package", "paquete llamado", "pacchetto chiamato", "pacote chamado", "module valide",
+        "gültige moduldatei", "módulo válido", "modulo valido", "dateigruppe", "groupe de fichiers",
+        "grupo de archivos", "grupo de arquivos", "grupa plików", "bestandsgroep", "servidor remoto",
+        "serveur distant", "server remoto", "externe server",
+    )),
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
@@ -811,7 +814,7 @@ RULE_HINT_WORDS = (
     "suficiente espacio", "espaço suficiente", "schijfruimte", "erreur de syntaxe", "syntaxfehler", "sintaxis",
     "sintassi", "sintaxe", "syntaxfout", "składni", "синтаксическая",
     # rules-21
-    "abap/4", "abap processor", "abap-prozessor", "must install or update .net", "compatible framework", "the framework '",
+    "must install or update .net", "compatible framework", "the framework '", *_RULES_21_WORDS,
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

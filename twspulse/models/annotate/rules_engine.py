@@ -44,6 +44,7 @@ from twspulse.models.annotate.evidence import (
     SQLSERVER_MESSAGE,
     SQLSERVER_MESSAGE_WORDS,
     read_line,
+    sap_runtime_error,
     without_zero_counts,
 )
 from twspulse.models.annotate.excerpt import Joblog
@@ -64,6 +65,7 @@ from twspulse.models.annotate.key_entities import (
     program_above,
     program_reported,
     routine_near,
+    sap_step_program,
     server_near,
     statement_table_above,
     target_above,
@@ -111,7 +113,11 @@ _OUTCOME = re.compile(
 # A configuration file by where it is or what it is called ("/etc/x/a.json", "/opt/x/conf/a.yml",
 # "application-prod.yml", "settings.json", "x.ini", "x.properties").
 # An error in a configuration (an exception or message that says so, a property that does not bind).
-_CONFIGURATION_ERROR = re.compile(r"(?i)config(?:uration)?(?:error|exception|s)?\b|\binvalidconfig|bind propert")
+_CONFIGURATION_NAME = re.compile(r"(?i)config[^/\\]*$|\.(?:conf|cfg|ya?ml|toml|ini|properties)$")
+_CONFIGURATION_ERROR = re.compile(
+    r"(?i)\bconfig(?:uration)?(?:errors?)?(?:error|exception)\b|invalidconfig|\bfailed to bind propert|"
+    r"\bbad configuration option\b|\berror in config\b"
+)
 _CONFIGURATION = re.compile(
     r"^(?:/etc/|[A-Za-z]:\\ProgramData\\)|[/\\](?:conf|config|configs|cfg|settings)[/\\]|"
     r"(?:^|[/\\])(?:[\w.-]*[-_.])?(?:config|configuration|settings|application(?:-[\w]+)?|appsettings(?:\.[\w]+)?)"
@@ -155,7 +161,9 @@ _QUIET = re.compile(
 # A line that reports success ("SUCCESS: The process ... has been terminated") is never the error.
 _NEVER = re.compile(
     r"^\s*(?:SUCCESS|SUCCEEDED|OK)\b[:!]|"
-    r"\b(?:does not exist|already exists), skipping\b|"  # PostgreSQL's notice of a DROP IF EXISTS or CREATE IF NOT
+    # PostgreSQL's notice of a DROP IF EXISTS or a CREATE IF NOT EXISTS: an object by its kind and quoted name
+    r"\b(?:relation|table|view|index|sequence|schema|function|procedure|type|extension|role|trigger|constraint|"
+    r"database|column|materialized view) \"[^\"]+\" (?:does not exist|already exists), skipping\b|"
     # PowerShell 7's error view names the command or error and the script's line; its message is under "Line |"
     r"^[\w-]+: (?:[A-Za-z]:\\|/)\S*\.ps[dm]?1:\d+$|"
     r"^\++ |^Traceback \(most recent call last\)|^\s*at\s+[\w$.<>/]+\(|^\.\.\. \d+ (?:more|common)|"
@@ -183,7 +191,19 @@ _NEXT_IS_STACK = re.compile(r"^(?:at\s|Require stack:|At (?:[A-Za-z]:\\|/|\\\\).
 _RETRY = re.compile(rf"{_RETRYING}|\battempt \d+(?:/\d+)? failed\b", re.IGNORECASE)
 _CAUSED_BY = re.compile(r"^Caused by:\s")
 _DIGITS = re.compile(r"\d+")
-_LAST_ATTEMPT = re.compile(r"(?i)\battempt (\d+)/(\d+) failed\b")
+_LAST_ATTEMPT = re.compile(
+    r"(?i)\b(?:attempt|retry|try|intento|tentativa|tentative|Versuch|tentativo|próba|poging|försök|forsøg) "
+    r"(\d+)\s*(?:/|of|de|von|di|z|van|av|af)\s*(\d+)\b"
+)
+# A line that says the job stopped trying, or put the retry off to another run: no retry now.
+_STOPPED_RETRYING = re.compile(
+    r"(?i)\bgiv(?:ing|e) up\b|\bgave up\b|\bafter \d+ (?:retries|attempts|tries)\b|\bno (?:more |further )?retr|"
+    r"\b0 retries\b|\bretr(?:y|ies)\b[^.;]{0,20}\b(?:exceeded|exhausted)\b|\bcannot retry\b|"
+    r"\b(?:will|please|then) retry (?:later|on|at|the|with|next)\b|\bretry (?:later|the transaction)\b|"
+    r"\baucune (?:nouvelle )?tentative\b|\bkeine?n? (?:neuen |weiteren )?Versuch|\bsin (?:más )?reintentos\b|"
+    r"\bsem (?:novas )?tentativas\b|\bnessun (?:altro )?tentativo\b"
+)
+_HOST_OR_URL = re.compile(r"(?<![\w+.-])[a-z][\w+.-]*://\S+|(?<![\w.-])[A-Za-z][\w-]*(?:\.[\w-]+)+")
 _XTRACE = re.compile(r"^\++ (?:\w+=\S*\s+)*([\w./-]+)")
 _CHAIN_STARTS = ("at ", "Caused by:", "Suppressed:", 'File "', "from /")
 _MORE_FRAMES = re.compile(r"^\.\.\. \d+ (?:more|common frames omitted)")
@@ -341,6 +361,7 @@ _DIAGNOSTICS = frozenset(
     "findmnt mount free klist which file lsof ss netstat quota".split()
 )
 _TOOL_PREFIX = re.compile(r"^([a-z][\w.-]*): ")
+RERUN_WINDOW = 80  # how far below a retry the attempt's own output is read
 RERUN_REACH = 10  # how far above a failure the command that failed is echoed
 _ANSWERS = frozenset({"auth", "permission"})  # failures a server states: it was reached
 _CONTEXT_LABELS = {
@@ -412,7 +433,10 @@ class RulesEngine:
             configuration = configuration_near(
                 joblog.lines[joblog.frame.body_first_line - 1 : best.line_no - 1], joblog.lines[best.line_no :]
             )
-            if configuration:  # a configuration that does not parse or bind: the file to fix, not a tool's code
+            # the configuration the line names itself, else the one the job gave: the file to fix, not a tool's code
+            own = [path for path in line_entities.get("paths", ()) if _CONFIGURATION_NAME.search(path)]
+            configuration = own[0] if own else configuration
+            if configuration:
                 kind, entity = "paths", configuration
         if entity and kind in ("hosts", "ips") and best.rule.category in _PORT_FAMILIES:
             entity = host_port(entity, joblog.lines[joblog.frame.body_first_line - 1 : best.line_no])
@@ -481,7 +505,8 @@ class RulesEngine:
             if _SQL_ECHO.match(text):  # a statement a client echoed
                 continue
             line_score = _LineScore(
-                text, _trace_headline_bonus(body, index) - _dropped_absent(body, index, text) - _retried_below(body, index)
+                text,
+                _trace_headline_bonus(body, index) - _dropped_absent(body, index, text) - _retried_below(body, index),
             )
             scored = _read(text, line_no, line_score, own_job)
             weak = all(m.rule.name == _GENERIC_RULE or m.rule.weight < 2 for m in scored)
@@ -1086,8 +1111,10 @@ def _first_subject(
     for kind in SUBJECT_KINDS.get(category, ()):
         if kind == "programs":
             trace = joblog.lines[line_no : line_no + PROGRAM_TRACE_REACH]
-            value = program_reported(trace) or program_above(lines)
-            value = value or (_job_program(joblog) if category != "script_error" else None)
+            if category == "script_error":  # the ABAP program of the SAP step whose runtime error this is (rules-21)
+                value = sap_step_program(lines) if sap_runtime_error(joblog.lines[line_no - 1]) else None
+            else:
+                value = program_reported(trace) or program_above(lines) or _job_program(joblog)
         elif kind == "inputs":
             value = input_above(lines, below)
             if value and not _ROOTED.match(value):  # a file by its name alone: its path, if the joblog gives it
@@ -1221,51 +1248,71 @@ def _retried_below(body: Sequence[str], index: int) -> int:
     """QUIET_PENALTY when the job says, on one of the RETRY_NOTICE_REACH lines below `body[index]`, that it tries
     again ("attempt 1 failed with 209, retrying in 60s", "retry 1/3 after 15 s"): the failure was one the job
     went on from, as if the line said so itself. Not when the next attempt fails the same way (the same line
-    but for its numbers within RETRY_REPEAT_REACH lines): the job did not get past it. 0 otherwise."""
-    text = body[index]
-    if _RETRY.search(text) or not any(map(_tries_again, body[index + 1 : index + 1 + RETRY_NOTICE_REACH])):
+    but for its numbers within RETRY_REPEAT_REACH lines): the job did not get past it. 0 otherwise. (Lines are
+    read cut at MAX_CHARS, as every line is.)"""
+    text = body[index][:MAX_CHARS]
+    below = [line[:MAX_CHARS] for line in body[index + 1 : index + 1 + RETRY_REPEAT_REACH]]
+    if _RETRY.search(text) or not any(map(_tries_again, below[:RETRY_NOTICE_REACH])):
         return 0
     same = _DIGITS.sub("", text.strip())
-    if any(_DIGITS.sub("", line.strip()) == same for line in body[index + 1 : index + 1 + RETRY_REPEAT_REACH]):
+    if any(_DIGITS.sub("", line.strip()) == same for line in below):
         return 0
     return QUIET_PENALTY
 
 
 def _tries_again(line: str) -> bool:
-    """The line says the job tries again: a retry, or a failed attempt that was not its last ("attempt 1/3
-    failed"; "Attempt 3/3 failed" is the last)."""
-    if not _RETRY.search(line):
+    """The line says the job tries again now: a retry, or a failed attempt that was not its last ("attempt 1/3
+    failed"; "Attempt 3/3 failed" is the last, in any language). Not a line that says it stopped trying ("giving
+    up after 3 retries", "no more retries"), that puts it off ("will retry on next schedule", "please retry
+    later"), nor a command echoed with a retry option (`+ curl --retry 3`)."""
+    if not _RETRY.search(line) or ECHOED_COMMAND.match(line) or _STOPPED_RETRYING.search(line):
         return False
-    last = _LAST_ATTEMPT.search(line)
-    return last is None or last.group(1) != last.group(2)
+    return not any(last.group(1) == last.group(2) for last in _LAST_ATTEMPT.finditer(line))
 
 
 def _retried(best: Match | None, matches: list[Match], lines: Sequence[str]) -> Match | None:
-    """A failure the job then tried again (a retry notice after it, or the command that failed run again) was
-    survived when the next attempt failed otherwise: what that attempt hit is the failure (a login refused, or
-    an access the server denied, once the server answered, after a connection that failed and a switch to
-    another server). Not a database's own error: a driver reports a lost link in those words too."""
+    """A connection that failed and that the job then tried again (the same command run again, perhaps against
+    another server, or else its own retry notice within RETRY_NOTICE_REACH lines) was survived when the next
+    attempt was answered by the server with a refusal: a login refused, or an access denied, within the attempt
+    (up to the next run of the same command, at most RERUN_WINDOW lines). What that attempt hit is the failure.
+    Not a database's own error: a driver reports a lost link in those words too."""
     if best is None or best.rule.category != "network":
         return best
-    later = [m for m in matches if m.line_no > best.line_no and m.rule.category in _ANSWERS and m.score >= CAUSE_MIN_SCORE]
+    later = [
+        m for m in matches if m.line_no > best.line_no and m.rule.category in _ANSWERS and m.score >= CAUSE_MIN_SCORE
+    ]
     if not later:
         return best
     command = _command_above(lines, best.line_no)
-    last = max(m.line_no for m in later)
-    for line_no in range(best.line_no + 1, last):
-        text = lines[line_no - 1]
-        if _RETRY.search(text) or (command and _command_of(text) == command):
-            after = [m for m in later if m.line_no > line_no]
-            return max(after, key=lambda m: (m.score, -m.line_no)) if after else best
+    shapes = {
+        no: _command_shape(lines[no - 1][:MAX_CHARS]) for no in range(best.line_no + 1, max(m.line_no for m in later))
+    }
+    reruns = [no for no, shape in shapes.items() if command is not None and shape == command]
+    if not reruns and command is None:  # no command to run again: the job's own notice that it tries again
+        reruns = [
+            no for no in shapes if no - best.line_no <= RETRY_NOTICE_REACH and _tries_again(lines[no - 1][:MAX_CHARS])
+        ]
+    for start, end in zip(reruns, [*reruns[1:], len(lines) + 1][: len(reruns)], strict=True):
+        attempt = [m for m in later if start < m.line_no < min(end, start + RERUN_WINDOW)]
+        if attempt:
+            return max(attempt, key=lambda m: (m.score, -m.line_no))
     return best
 
 
 def _command_above(lines: Sequence[str], line_no: int) -> str | None:
-    """The program of the command echoed last within RERUN_REACH lines above line `line_no` (1-based)."""
+    """The shape (_command_shape) of the command echoed last within RERUN_REACH lines above line `line_no`."""
     for index in range(line_no - 2, max(-1, line_no - 2 - RERUN_REACH), -1):
-        if (command := _command_of(lines[index])) is not None:
+        if (command := _command_shape(lines[index][:MAX_CHARS])) is not None:
             return command
     return None
+
+
+def _command_shape(line: str) -> str | None:
+    """A command the shell echoed before running it ("+ curl -sS https://h/x"), with its URLs, host names and
+    numbers left out: the same command against another server has the same shape. None for another line."""
+    if _XTRACE.match(line) is None:
+        return None
+    return _DIGITS.sub("", _HOST_OR_URL.sub("", line.strip()))
 
 
 def _command_of(line: str) -> str | None:
