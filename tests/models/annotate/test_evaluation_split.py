@@ -69,6 +69,8 @@ HELD_OUT = [
     "blind51",
     "blind52",
     "blind53",
+    "blind54",
+    "blind55",
 ]
 
 
