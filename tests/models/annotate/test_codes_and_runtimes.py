@@ -283,3 +283,23 @@ def test_powershell_7_s_error_view_quotes_the_message_under_its_script_line() ->
     assert annotation.category == "script_error"
     assert annotation.error_line == message.strip()
     assert "/srv/qz/bin/restock.ps1:57" in annotation.root_cause
+
+
+def test_a_notice_at_a_localised_progress_level_is_no_failure() -> None:
+    timeout = "psql:/srv/qz/sql/waves.sql:21: CHYBA:  rušení příkazu z důvodu vypršení časového limitu příkazu"
+    body = f'psql:/srv/qz/sql/waves.sql:3: POZNÁMKA:  tabulka "tmp_qz" neexistuje, přeskakuji\n{timeout}\n'
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "timeout"
+    assert annotation.error_line == timeout
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("Na disku není dostatek místa.", "disk_full"),
+        ("OSError: [Errno 28] Δεν απομένει χώρος στη συσκευή", "disk_full"),
+        ("* 258: insufficient privilege: Detailed info for this error can be found with guid '7A3C'", "permission"),
+    ],
+)
+def test_more_messages_in_their_languages(line: str, category: str) -> None:
+    assert category in {e.category for e in read_line(line).evidence} or _annotate(line + "\n").category == category

@@ -1111,7 +1111,8 @@ _TRANSLATED: tuple[_Words, ...] = (
         WORDS,
         rf"\bzeitüberschreitung\b|\bwartezeit\b[^.;]{{0,40}}\babgelaufen\b|\bdélai d{_APOS}attente\b[^.;]{{0,20}}"
         r"\b(?:dépassé|expiré)|\bdélai (?:dépassé|expiré)\b|\btiempo de espera\b[^.;]{0,20}\b(?:agotado|excedido)\b|"
-        r"\bse agotó el tiempo de espera\b|\btempo (?:di attesa )?scaduto\b|\btempo limite esgotado\b",
+        r"\bse agotó el tiempo de espera\b|\btempo (?:di attesa )?scaduto\b|\btempo limite esgotado\b|"
+        r"\bvypršení časového limitu\b|\bčasový limit\b[^.;]{0,30}\bvypršel",  # (Czech, rules-21)
     ),
     _words(
         "auth",
@@ -1189,7 +1190,8 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         WORDS,
         r"\bspazio su disco insufficiente\b|\bespace insuffisant sur le disque\b|"
         r"\bno hay (?:suficiente espacio|espacio suficiente) en el disco\b|\bnão há espaço suficiente no disco\b|"
-        r"\bonvoldoende schijfruimte\b",
+        r"\bonvoldoende schijfruimte\b|\bna disku není dostatek místa\b|\bza mało miejsca na dysku\b|"
+        r"δεν (?:υπάρχει αρκετός|απομένει) χώρος",
     ),
     _words(
         "script_error",

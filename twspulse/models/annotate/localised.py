@@ -51,6 +51,7 @@ _ENDS_LINE = re.compile(r"[\s.!?)\]\"'»”’…]*(?:$|[(\[])")
 _SEVERITY = ("DEBUG", "INFO", "LOG", "NOTICE", "WARNING", "ERROR", "FATAL", "PANIC")
 LEVELS = frozenset(_SEVERITY)
 _LEVEL = re.compile(r"(?<!\w)(\w+)(:)")
+_PROGRESS = frozenset({"DEBUG", "INFO", "LOG", "NOTICE"})
 # Lines longer than this are looked up by their start only (a dump must not cost seconds).
 MAX_LOOKUP_CHARS = 2000
 
@@ -192,6 +193,11 @@ class Catalog:
     def has_key(self, line: str) -> bool:
         """Whether the line holds the key word of some translation (a cheap test before `translate`)."""
         return any(word in self.by_word for word in _WORD.findall(line[:MAX_LOOKUP_CHARS].lower()))
+
+    def progress_level(self, line: str) -> bool:
+        """The line is printed at a localised progress severity (PostgreSQL's "POZNÁMKA:" or "HINWEIS:" is its
+        NOTICE, "INFORMACE:" its INFO): it reports, it does not fail."""
+        return any(self.levels.get(match.group(1)) in _PROGRESS for match in _LEVEL.finditer(line[:MAX_LOOKUP_CHARS]))
 
     def translate(self, line: str) -> tuple[str, list[Translation]] | None:
         """The line in English and the translations used, or None when none matches. A translation that

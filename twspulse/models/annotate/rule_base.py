@@ -328,7 +328,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "db_privilege",
         "permission",
-        r"insufficient privileges|ORA-01031|ORA-01749|ORA-00990|SQL0551N|SQL0552N|permission denied for "
+        r"insufficient privileges?\b|ORA-01031|ORA-01749|ORA-00990|SQL0551N|SQL0552N|permission denied for "
         r"(?:table|relation|schema|sequence|function|database)|SQLSTATE[=: ]+42501|not authorized to|"
         # a graph database's role that forbids writes, Firebird's "no permission for INSERT access to TABLE X"
         r"\b(?:operations?|writes?|reads?|actions?)\b[^.;]{0,80}\bnot allowed for user\b|"
@@ -777,7 +777,8 @@ TRANSLATED_FAILURE_WORDS = (
         "aucun package", "paquete llamado", "pacchetto chiamato", "pacote chamado", "module valide",
         "gültige moduldatei", "módulo válido", "modulo valido", "dateigruppe", "groupe de fichiers",
         "grupo de archivos", "grupo de arquivos", "grupa plików", "bestandsgroep", "servidor remoto",
-        "serveur distant", "server remoto", "externe server",
+        "serveur distant", "server remoto", "externe server", "časového limitu", "dostatek místa", "miejsca na dysku",
+        "χώρος",
     )),
 )  # fmt: skip
 

@@ -504,6 +504,8 @@ class RulesEngine:
                 continue
             if _SQL_ECHO.match(text):  # a statement a client echoed
                 continue
+            if self.catalog.progress_level(text):  # a localised notice ("POZNÁMKA: ... neexistuje, přeskakuji")
+                continue
             line_score = _LineScore(
                 text,
                 _trace_headline_bonus(body, index) - _dropped_absent(body, index, text) - _retried_below(body, index),
