@@ -71,6 +71,8 @@ HELD_OUT = [
     "blind53",
     "blind54",
     "blind55",
+    "blind56",
+    "blind57",
 ]
 
 
