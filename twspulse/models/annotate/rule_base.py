@@ -710,6 +710,19 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
 # application, batch job or container an out-of-memory program ran as, by which its platform reports it.
 SUBJECT_ALSO: dict[str, tuple[str, ...]] = {"oom": ("applications",)}
 
+# Words of the readings rules-21 added in other languages: a translated failure word (the gate of evidence.py's
+# translated readings) and a rule-hint word (so that such a line is read wherever it is in the joblog).
+_RULES_21_WORDS = (
+    "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",
+    "dígito de control", "dígito verificador", "cifra di controllo", "cyfra kontrolna", "prédécesseur",
+    "vorgänger", "vorgaenger", "predecesor", "predecessore", "voorganger", "nie ma pakietu", "kein paket",
+    "aucun package", "paquete llamado", "pacchetto chiamato", "pacote chamado", "module valide",
+    "gültige moduldatei", "módulo válido", "modulo valido", "dateigruppe", "groupe de fichiers",
+    "grupo de archivos", "grupo de arquivos", "grupa plików", "bestandsgroep", "servidor remoto",
+    "serveur distant", "server remoto", "externe server", "časového limitu", "dostatek místa", "miejsca na dysku",
+    "χώρος",
+)  # fmt: skip
+
 # Words of failure messages localised to German, French, Spanish, Italian, Portuguese and (round 13) Dutch,
 # Swedish, Danish/Norwegian, Polish, Czech, Russian, Turkish, Japanese, Chinese and Korean (evidence.py reads
 # them): a line with one among the first and last lines of the output is read (a test over every line of a
@@ -770,16 +783,7 @@ TRANSLATED_FAILURE_WORDS = (
     # (rules-21) words of the translated readings that no word above opened (a test checks every reading), and of
     # the readings rules-21 added
     "insufficiente", "log delle transazioni", "log de transações", "transactielogboek", "non corrett",
-    "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan", *(_RULES_21_WORDS := (
-        "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",
-        "dígito de control", "dígito verificador", "cifra di controllo", "cyfra kontrolna", "prédécesseur",
-        "vorgänger", "vorgaenger", "predecesor", "predecessore", "voorganger", "nie ma pakietu", "kein paket",
-        "aucun package", "paquete llamado", "pacchetto chiamato", "pacote chamado", "module valide",
-        "gültige moduldatei", "módulo válido", "modulo valido", "dateigruppe", "groupe de fichiers",
-        "grupo de archivos", "grupo de arquivos", "grupa plików", "bestandsgroep", "servidor remoto",
-        "serveur distant", "server remoto", "externe server", "časového limitu", "dostatek místa", "miejsca na dysku",
-        "χώρος",
-    )),
+    "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan", *_RULES_21_WORDS,
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder

@@ -110,14 +110,16 @@ _TICKET_OBTAINED = re.compile(
 _OUTCOME = re.compile(
     r"(?i)\b(?:fail(?:ed|ure|s)?|fehlgeschlagen|ended|returned|exit(?:ed)?|status|rc|errorlevel|return code|notok)\b"
 )
-# A configuration file by where it is or what it is called ("/etc/x/a.json", "/opt/x/conf/a.yml",
-# "application-prod.yml", "settings.json", "x.ini", "x.properties").
-# An error in a configuration (an exception or message that says so, a property that does not bind).
+# A path named like a configuration file ("/home/x/.ssh/config", "x.exe.config", "x.yml"): one a configuration
+# error's own line names is the file to fix.
 _CONFIGURATION_NAME = re.compile(r"(?i)config[^/\\]*$|\.(?:conf|cfg|ya?ml|toml|ini|properties)$")
+# An error in a configuration (an exception or message that says so, a property that does not bind).
 _CONFIGURATION_ERROR = re.compile(
     r"(?i)\bconfig(?:uration)?(?:errors?)?(?:error|exception)\b|invalidconfig|\bfailed to bind propert|"
     r"\bbad configuration option\b|\berror in config\b"
 )
+# A configuration file by where it is or what it is called ("/etc/x/a.json", "/opt/x/conf/a.yml",
+# "application-prod.yml", "settings.json", "x.ini", "x.properties").
 _CONFIGURATION = re.compile(
     r"^(?:/etc/|[A-Za-z]:\\ProgramData\\)|[/\\](?:conf|config|configs|cfg|settings)[/\\]|"
     r"(?:^|[/\\])(?:[\w.-]*[-_.])?(?:config|configuration|settings|application(?:-[\w]+)?|appsettings(?:\.[\w]+)?)"
@@ -967,16 +969,13 @@ def _diagnosed(found: list[Match], body: tuple[str, ...], first: int) -> list[Ma
     """What a job's diagnostics report after a failure is that failure seen again, not another cause: the error of
     a command that only looks (`ls`, `df`, `nc`, `ping`, `id`... by its own "ls: " or as the command echoed just
     above) after an earlier failure strong enough to have stopped the job gets a penalty (QUIET_PENALTY)."""
-    causes = [m.line_no for m in found if m.score >= CAUSE_MIN_SCORE and _diagnostic_of(m, body, first) is None]
+    looks = {m.line_no for m in found if _diagnostic_of(m, body, first) is not None}
+    causes = [m.line_no for m in found if m.score >= CAUSE_MIN_SCORE and m.line_no not in looks]
     if not causes:
         return found
     earliest = min(causes)
-    return [
-        replace(m, score=m.score - QUIET_PENALTY)
-        if m.line_no > earliest and _diagnostic_of(m, body, first) is not None
-        else m
-        for m in found
-    ]
+    repeated = {line_no for line_no in looks if line_no > earliest}
+    return [replace(m, score=m.score - QUIET_PENALTY) if m.line_no in repeated else m for m in found]
 
 
 def _diagnostic_of(match: Match, body: tuple[str, ...], first: int) -> str | None:
