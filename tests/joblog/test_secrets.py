@@ -58,6 +58,8 @@ FORMS = [
     ("postgresql://etl:hunter2@db:5432/dwh", "hunter2", "etl:"),
     ("curl -sf ftp://ftpuser:F7p!pw@ftp.corp/in/", "F7p!pw", "ftpuser"),
     ("mongodb://app:p@ss@mongo01:27017/db", "p@ss", "mongo01"),
+    ("url=mongodb+srv://app:Srv9pw@cl0.example/db", "Srv9pw", "mongodb+srv://app:"),  # a scheme right after "="
+    ("x.sftp://etl:Sft7pw@fs01/in", "Sft7pw", "etl:"),  # a scheme glued to other text is still masked
     ("GET /api/export?user=etl&token=QzT0k3n&format=csv", "QzT0k3n", "format=csv"),
     # key/value, JSON, YAML, XML, connection strings
     ('{"password": "pw in json", "user": "a"}', "pw in json", '"user": "a"'),

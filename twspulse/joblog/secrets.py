@@ -234,7 +234,9 @@ _RULES: tuple[_Rule, ...] = (
         _MASK_ALL,
     ),
     # scheme://user:password@host (keeps the user)
-    _Rule(("@",), re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:(?P<value>[^\s/]+)(?=@)"), _MASK_ALL),
+    # (any scheme character right before "://" will do: trying each letter of a long run as the scheme's start
+    # would make the search quadratic, and masking a little more is the safe side)
+    _Rule(("@",), re.compile(r"(?<=[a-zA-Z0-9+.-])://[^\s:/@]+:(?P<value>[^\s/]+)(?=@)"), _MASK_ALL),
     # Connection strings: Password=two words; (the value runs to the ";")
     _Rule(
         ("password", "pwd"),

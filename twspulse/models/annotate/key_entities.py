@@ -492,7 +492,9 @@ SERVER_BELOW = 60  # how far below a network failure the job's own diagnostics s
 # "robocopy a b *.pdf /R:2", "gsutil -m cp a gs://b/"), a redirection ("gzip -c a > /x/a.gz") or an output
 # option ("-o /x", "--output=/x", "-f /x/db.dump", "-OutFile X"; never a code file: "psql -f load.sql" reads it).
 _WRITE_PATH = r"[\"']?((?:[a-z][a-z0-9+.-]*://|/|[A-Za-z]:\\|\\\\)[^\s\"'`,;()<>|*?]*)"
-_PATH_ARGUMENT = re.compile(r"[\"']?((?:[a-z][a-z0-9+.-]*://|/|[A-Za-z]:\\|\\\\)[^\s\"'`,;()<>|]*)[\"']?")
+_PATH_ARGUMENT = re.compile(
+    r"[\"']?((?:(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://|/|[A-Za-z]:\\|\\\\)[^\s\"'`,;()<>|]*)[\"']?"
+)
 _STATED_TARGET = re.compile(
     r"(?<![\w/\\.$-])(?:(?i:destination|dest|dst|target|outdir|output_?dir|output|outfile|repo|repository|to|into|"
     r"ziel|doel|cible|destino|destinazione|destinataire)(?:[ _-]?(?i:dir\w*|path|folder))?\s*[:=]?|"

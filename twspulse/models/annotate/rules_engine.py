@@ -127,7 +127,9 @@ _CONFIGURATION = re.compile(
     re.IGNORECASE,
 )
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
-_ROOTED = re.compile(r"[/\\~]|[A-Za-z]:\\|[a-z][a-z0-9+.-]*://")  # an absolute path, a share or a URL
+# An absolute path, a share or a URL at the start of a value (read with .match; the look-behind keeps a search
+# over a long run of scheme characters linear rather than trying the run from each of its letters).
+_ROOTED = re.compile(r"[/\\~]|[A-Za-z]:\\|(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://")
 PROGRAM_TRACE_REACH = 40  # how far below an error a runtime's trace may name the script it ran
 CAUSE_MIN_SCORE = 30  # a failure strong enough to have left its outputs unwritten
 OUTPUT_REACH = 200  # how far above that failure its command is looked for
