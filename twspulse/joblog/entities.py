@@ -20,6 +20,8 @@ _UNIX_PATH = re.compile(r"(?<![\w.:/\\~-])(/(?:[\w.+@%=,~#$-]+/?)+)")
 # (a UNC path's server has two characters at least and its share follows one backslash: "\\t\\r\\n", an
 # escaped tab and newline, is no path)
 _WIN_PATH = re.compile(r"(?<![\w\\])([A-Za-z]:\\[^\s\"'<>|*?,;()]+|\\\\[\w.$-]{2,}\\(?!\\)[^\s\"'<>|*?,;()]*)")
+# A share in the slash form of Samba's and mount's commands ("smbclient //fs01/pay", "mount -t cifs //fs/x /mnt")
+_SMB_SHARE = re.compile(r"(?<![\w.:/\\~-])(//[A-Za-z0-9][\w.-]+/[\w$.-]+(?:/[\w.+@%=,~#$-]+)*)")
 _QUOTED_REL_PATH = re.compile(
     r"[\"'`]((?:[\w.-]+/)+[\w.-]+)[\"'`]|\b(?:file|resource|path)\s*\[((?:[\w.-]+/)*[\w.-]+\.\w+)\]"
 )
@@ -64,6 +66,14 @@ _ERRNO_BY_MESSAGE = (
 )
 # --- network -----------------------------------------------------------------------------------------
 _URL = re.compile(r"\b(?<![a-z0-9][+.-])[a-z][a-z0-9+.-]*://[^\s\"'<>]+", re.IGNORECASE)
+# A URL a message points to for reading ("(see https://x/errors.html)", "Visit ...: https://x", "https://x for
+# more information"), and a namespace URI in Java's camel case ("http://javax.xml.XMLConstants/property/x"): no
+# server the job talked to (rules-22).
+_READING_BEFORE = re.compile(
+    r"(?i:\b(?:see|visit|refer to|reference|documentation|docs|more information|more info|details|explanation|"
+    r"consider|learn more|siehe|voir|consulte[rz]?|vedi|zie|véase)\b)[^.!?]{0,60}$"
+)
+_READING_AFTER = re.compile(r"(?<!\s)\s*(?i:for (?:an? )?(?:explanation|more (?:information|info|details)|details)\b)")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _HOST_TOKEN = re.compile(rf"(?<![\w./\\-])({_LABEL}(?:\.{_LABEL})+)(?![\w-]|\.\w)")
 _TLDS = frozenset(
@@ -133,6 +143,11 @@ _IDENT_STOPWORDS = frozenset(
     "statement set select values where dual table violated violation".split()
 )
 _USER = re.compile(
+    # a cloud principal by its role or user name ("User: arn:aws:sts::1:assumed-role/ROLE/session", rules-22), and
+    # Azure's "The client 'x' with object id ..."
+    r"\buser:\s*arn:aws[\w-]*:(?:iam|sts)::\d*:(?:assumed-role|role|user|federated-user)/([\w+=,.@-]+)|"
+    r"\bthe client '([^'\s]+)' with object id\b|\b(?:for|of) app(?:lication)? '([\w.-]+)'|"
+    r"\bapplication with identifier '([\w.-]+)'|"
     r"\bfor (?:user|client|account|principal) [\"']?([\w.$@-]+)|\buser=([\w.$-]+)|\b(?:uid|cn)=([\w.$-]+),|"
     r"\b(?:log(?:ging)? ?in|logon|bind\w*|connect\w*)\b[^,;]{0,300}?\bas\s+[\"']?([A-Za-z][\w.$@-]*)(?![\w.$@=-])|"
     r"\buser(?:name)?[ =:]+[\"']?([A-Za-z][\w.$-]*(?:\\[A-Za-z][\w.$-]*)?)|\bauthorization ID\s*=\s*(\w+)|"
@@ -151,6 +166,8 @@ _RESOURCE = re.compile(
     r"containers?|blobs?|keyspaces?)\b:?\s*(?:[\[\"'(]([\w.:/-]*\w)|([\w-]+[._-][\w.-]*\w))",
     re.IGNORECASE,
 )
+_AZ_ACCOUNT = re.compile(r"--account-name[ =]+[\"']?([\w-]+)")
+_AZ_CONTAINER = re.compile(r"--(?:container-name|container|destination|source|file-system)[ =]+[\"']?([\w$.-]+)")
 # A key's ID (gpg "key, ID 3A1B2C3D4E5F6A7B", "key id 0x1234ABCD"): the credential a decryption or
 # signature lacks.
 _KEY_ID = re.compile(r"\bkey,? (?:ID|id)[ =:]*(?:0x)?([0-9A-F]{8,40})\b")
@@ -252,6 +269,11 @@ def extract_entities(lines: Iterable[str]) -> Entities:
                 add("users", user)
         for match in _RESOURCE.finditer(line):
             add("resources", match.group(1) or match.group(2))
+        if "--account-name" in line:  # Azure's storage commands: the account and its container (rules-22)
+            account = _AZ_ACCOUNT.search(line)
+            container = _AZ_CONTAINER.search(line)
+            if account:
+                add("resources", f"{account.group(1)}/{container.group(1)}" if container else account.group(1))
         for match in _KEY_ID.finditer(line):
             add("keys", match.group(1))
         for match in _PRINCIPAL.finditer(line):
@@ -324,7 +346,7 @@ def _paths(line: str, add: _Add) -> None:
         if scheme in _STORE_SCHEMES:
             add("paths", match.group(0).rstrip(_PATH_TRAILING))
     urls = [m.span() for m in _URL.finditer(line)]
-    for pattern in (_UNIX_PATH, _WIN_PATH, _QUOTED_REL_PATH):
+    for pattern in (_UNIX_PATH, _WIN_PATH, _SMB_SHARE, _QUOTED_REL_PATH):
         for match in pattern.finditer(line):
             if any(start <= match.start() < end for start, end in urls):
                 continue  # the path part of a URL is not a file on this host
@@ -358,6 +380,8 @@ def _errnos(line: str, add: _Add) -> None:
 
 def _network(line: str, add: _Add) -> None:
     for match in _URL.finditer(line):
+        if _for_reading(line, match):
+            continue
         url = match.group(0).rstrip(_PATH_TRAILING)
         add("urls", url)
         if url.split(":", 1)[0].lower() in ("http", "https"):
@@ -385,6 +409,16 @@ def _network(line: str, add: _Add) -> None:
     for port in ports:
         if 0 < int(port) < 65536:
             add("ports", port)
+
+
+def _for_reading(line: str, match: re.Match[str]) -> bool:
+    """Whether the URL `match` is one the line points to for reading, or a Java namespace URI (_READING_BEFORE)."""
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://(?:[^@/\s]*@)?", "", match.group(0), flags=re.IGNORECASE).split("/")[0]
+    label = host.split(":")[0].rsplit(".", 1)[-1]
+    if label[1:] != label[1:].lower() and label != label.upper():
+        return True  # a class's name in camel case ("XMLConstants"), never a domain
+    before = line[max(0, match.start() - 80) : match.start()]
+    return _READING_BEFORE.search(before) is not None or _READING_AFTER.match(line, match.end()) is not None
 
 
 def _database_objects(line: str, add: _Add) -> None:

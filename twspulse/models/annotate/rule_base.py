@@ -325,6 +325,23 @@ RULES: tuple[Rule, ...] = (
         "Access denied: the job's Windows account lacks rights",
         _PERMISSION_STEPS,
     ),
+    # rules-22: a cloud service's refusal (an IAM policy, a storage role) is about the object and the identity,
+    # not a database's grant: AWS's "is not authorized to perform: s3:PutObject", Azure Storage's
+    # AuthorizationPermissionMismatch, Azure's "does not have authorization to perform action", GCP's
+    # "Permission 'storage.objects.create' denied"
+    _rule(
+        "cloud_access",
+        "permission",
+        r"\bnot authorized to perform:? [\w-]+:\w+|\bAuthorization(?:PermissionMismatch|Failure)\b|"
+        r"\bThis request is not authorized to perform this operation\b|"
+        r"\bdoes not have (?:authorization|permission) to perform action\b|\bPermission '[\w.]+' denied\b|"
+        r"\bdoes not have [a-z]+\.[a-z]+\.[a-z]+ access to\b|\(AccessDenied\) when calling\b",
+        4,
+        ("urls", "resources", "users"),
+        "The cloud service refused access to {entity}: the job's identity lacks the role or policy for it",
+        "The cloud service refused the job's identity: a role or policy is missing",
+        _PERMISSION_STEPS,
+    ),
     _rule(
         "db_privilege",
         "permission",

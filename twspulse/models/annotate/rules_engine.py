@@ -126,6 +126,14 @@ _CONFIGURATION = re.compile(
     r"\.(?:json|ya?ml|toml|xml|ini|properties|conf|cfg)$|\.(?:ini|toml|properties|conf|cfg)$",
     re.IGNORECASE,
 )
+# An error about the far side of a transfer, and a path on another machine (a share, an object store's URL).
+_REMOTE_OBJECT = re.compile(r"\bremote (?:file|directory|folder|path|share)\b", re.IGNORECASE)
+_SHARE = re.compile(r"//[\w.-]+/|\\\\[\w.$-]+\\|(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+# A home directory's own dot file or dot folder, or a settings file in one: a tool's settings or credentials.
+_TOOL_SETTING = re.compile(
+    r"(?:/home/[^/\s]+|/root|/Users/[^/\s]+|~|\$HOME|[A-Za-z]:\\Users\\[^\\\s]+)[/\\]\.[\w.-]+"
+    r"(?:[/\\](?:config|credentials|settings)(?:\.\w+)?)?[/\\]?$"
+)
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 # An absolute path, a share or a URL at the start of a value (read with .match; the look-behind keeps a search
 # over a long run of scheme characters linear rather than trying the run from each of its letters).
@@ -1085,7 +1093,16 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
         stated = {"logins": [login]} if login else {}
     errors = [error.text for error in joblog.error_lines]
     head = [line.strip() for line in joblog.frame.body[:12] if not _is_frame(line)]
-    return merge(located, stated, extract(near), extract(errors), extract(head))
+    found = merge(located, stated, extract(near), extract(errors), extract(head))
+    own = lines[line_no - 1] if line_no is not None else ""
+    if any(_TOOL_SETTING.match(path) and path not in own for path in found.get("paths", ())):
+        # a tool's own settings in the home directory ("smbclient -A ~/.smbcred", "~/.mc", "~/.sqliterc") are
+        # what it read to start, not what the failure is about, unless the error line names them (rules-22)
+        found["paths"] = [path for path in found["paths"] if not _TOOL_SETTING.match(path) or path in own]
+    if _REMOTE_OBJECT.search(own) and any(_SHARE.match(path) for path in found.get("paths", ())):
+        # "NT_STATUS_ACCESS_DENIED opening remote file \x": the share the job talked to, not a local folder
+        found["paths"] = sorted(found["paths"], key=lambda path: _SHARE.match(path) is None)
+    return found
 
 
 def _subject(category: str, joblog: Joblog, line_no: int, line_entities: Entities, context: Entities) -> Entities:
