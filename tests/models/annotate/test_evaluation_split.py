@@ -73,6 +73,8 @@ HELD_OUT = [
     "blind55",
     "blind56",
     "blind57",
+    "blind58",
+    "blind59",
 ]
 
 
