@@ -163,7 +163,10 @@ _RETRYING = (
     r"\b(?:reintent(?:o|ando)|nueva tentativa|nuevo intento|nova tentativa|nouvelle tentative|nouvel essai|"
     r"erneuter Versuch|neuer Versuch|nuovo tentativo|riprovo|riprovando)\b|"
     # a numbered attempt that failed, as "attempt 1/3 failed" ("próba 1/3 nieudana", "Versuch 2/3 fehlgeschlagen")
-    r"\b(?:intento|tentativa|tentative|Versuch|tentativo|próba|poging|försök|forsøg) \d+/\d+\b"
+    r"\b(?:intento|tentativa|tentative|Versuch|tentativo|próba|poging|försök|forsøg) \d+/\d+\b|"
+    # a client that moves on to another node of the service (rules-22: "trying next node", "failing over to x")
+    r"\btrying (?:the )?(?:next|another|other) (?:node|host|server|broker|replica|address|endpoint|instance)\b|"
+    r"\bfail(?:ing)?[ -]?over to\b|\bswitching to (?:the )?(?:next|secondary|standby|backup|replica|other)\b"
 )
 _QUIET = re.compile(
     rf"(?:^|[\s\[|])(?:WARN|WARNING|INFO|DEBUG|TRACE|NOTICE|\[W\]|\[I\])(?:[\s\]:|]|$)|{_RETRYING}|"
@@ -1244,12 +1247,16 @@ def _learned_choice(model: LineModel, best: Match, matches: list[Match], joblog:
         return best, None
     first = joblog.frame.body_first_line
     named = _names_its_target(best)
+    # rules-22: never a later copy of the best's own message that differs only in its numbers (the next file of
+    # the same refused copy): the rules' earliest one is the failure, and the model has no ground to choose
+    same = _DIGITS.sub("", best.text.strip())
     indexes = {
         m.line_no - first
         for m in matches
         if m.score >= max(best.score - ENTITY_BONUS, MIN_SCORE)
         and (not named or _names_its_target(m))
         and not _CAUSED_BY.match(m.text)
+        and (m.line_no == best.line_no or _DIGITS.sub("", m.text.strip()) != same)
     }
     preference = preferred_line(model, joblog.frame.body, indexes, best.line_no - first)
     if preference is None:
@@ -1303,6 +1310,9 @@ def _retried(best: Match | None, matches: list[Match], lines: Sequence[str]) -> 
     ]
     if not later:
         return best
+    reached = _reached_elsewhere(best, later)
+    if reached is not None:
+        return reached
     command = _command_above(lines, best.line_no)
     shapes = {
         no: _command_shape(lines[no - 1][:MAX_CHARS]) for no in range(best.line_no + 1, max(m.line_no for m in later))
@@ -1317,6 +1327,27 @@ def _retried(best: Match | None, matches: list[Match], lines: Sequence[str]) -> 
         if attempt:
             return max(attempt, key=lambda m: (m.score, -m.line_no))
     return best
+
+
+def _reached_elsewhere(best: Match, later: list[Match]) -> Match | None:
+    """The first later refusal that shows the job reached a server after the connection of `best` failed
+    (rules-22): the refusal names another server than the failed one ("Connection refused (db02:9000)", then
+    "Received from db01:9000 ... Not enough privileges": the client failed over), or is about an object on the
+    far side ("NT_STATUS_ACCESS_DENIED making remote directory \\x"). None when no refusal shows it."""
+    failed = _servers(best.text)
+    for match in later:
+        if _REMOTE_OBJECT.search(match.text):
+            return match
+        named = _servers(match.text)
+        if failed and named and failed.isdisjoint(named):
+            return match
+    return None
+
+
+def _servers(text: str) -> frozenset[str]:
+    """The host names and addresses a line names, lower case."""
+    found = extract_entities([text])
+    return frozenset(value.lower() for value in (*found.get("hosts", ()), *found.get("ips", ())))
 
 
 def _command_above(lines: Sequence[str], line_no: int) -> str | None:
