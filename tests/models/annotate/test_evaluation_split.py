@@ -75,6 +75,8 @@ HELD_OUT = [
     "blind57",
     "blind58",
     "blind59",
+    "blind60",
+    "blind61",
 ]
 
 
