@@ -80,3 +80,40 @@ def test_the_line_model_is_never_offered_a_later_copy_of_the_same_message(monkey
     first = joblog.frame.body_first_line
     copies = {m.line_no - first for m in matches if m.text.startswith("2026/02/04") and m.line_no != best.line_no}
     assert copies and offered and not copies & offered[0]
+
+
+@pytest.mark.parametrize(
+    "notice",
+    ["ponowienie 1/3", "uusintayritys 30 s kuluttua", "nieuwe poging over 30 s", "nytt försök om 30 s", "再試行します"],
+)
+def test_a_retry_notice_in_other_languages_is_a_retry(notice: str) -> None:
+    annotation = _annotate(
+        f"2026/04/29 00:45:13 qzimport: write tcp 10.0.0.1:51422->10.0.0.2:5432: connection reset by peer - {notice}\n"
+        "2026/04/29 00:45:14 qzimport: batch 6 written\n"
+        '2026/04/29 00:45:38 qzimport: ERROR: duplicate key value violates unique constraint "qz_pk"\n',
+        engine=RULES,
+    )
+    assert annotation.category == "db_error"
+
+
+def test_a_replica_the_client_replaced_by_the_primary_explains_no_time_limit() -> None:
+    annotation = _annotate(
+        "warn: Qz.Report[0] Connection attempt 1 to replica QZ-SQL02 failed: A network-related or instance-specific "
+        "error occurred while establishing a connection to SQL Server (error 53) - using primary\n"
+        "Unhandled exception. Microsoft.Data.SqlClient.SqlException (0x80131904): Execution Timeout Expired.  The "
+        "timeout period elapsed prior to completion of the operation or the server is not responding.\n",
+        engine=RULES,
+    )
+    assert annotation.category == "timeout"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'qzimport: file Q_20260428.csv row 1187: parsing time "2026-04-28T24:10:00+02:00": hour out of range',
+        'qzimport: parsing time "28.04.2026" as "2006-01-02": cannot parse "28.04.2026" as "2006"',
+        'qzimport: row 4: strconv.ParseFloat: parsing "7,43": invalid syntax',
+    ],
+)
+def test_a_value_go_could_not_parse_is_invalid_data(line: str) -> None:
+    assert _annotate(f"{line}\n", engine=RULES).category == "data_quality"

@@ -501,6 +501,9 @@ RULES: tuple[Rule, ...] = (
         r"XML (?:parse|syntax) error|ParserError|UnicodeDecodeError|csv\.Error|unexpected end of (?:file|input)|"
         # Rust's number parsing and its csv crate ("CSV deserialize error: record 3 (line: 4, ...): field 2: ...")
         r"invalid (?:float|integer) literal|invalid digit found in string|CSV deserialize error|"
+        # Go's parsers of a value (rules-22): 'parsing time "x": hour out of range', 'parsing time "x" as "layout":
+        # cannot parse', 'strconv.ParseFloat: parsing "7,43": invalid syntax'
+        r"\bparsing time \"[^\"]{0,80}\"(?::| as \")|\bstrconv\.\w+: parsing \"|"
         # an identifier whose check digit does not match (a container, an account number)
         r"\b(?:invalid|wrong|bad|incorrect)\W+(?:\w+\W+){0,2}check ?digit\b|"
         r"\bcheck ?digit\b[^.;]{0,40}\b(?:invalid|wrong|incorrect|mismatch\w*|does not match|failed)\b",

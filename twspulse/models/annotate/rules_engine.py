@@ -166,7 +166,12 @@ _RETRYING = (
     r"\b(?:intento|tentativa|tentative|Versuch|tentativo|próba|poging|försök|forsøg) \d+/\d+\b|"
     # a client that moves on to another node of the service (rules-22: "trying next node", "failing over to x")
     r"\btrying (?:the )?(?:next|another|other) (?:node|host|server|broker|replica|address|endpoint|instance)\b|"
-    r"\bfail(?:ing)?[ -]?over to\b|\bswitching to (?:the )?(?:next|secondary|standby|backup|replica|other)\b"
+    r"\bfail(?:ing)?[ -]?over to\b|\bswitching to (?:the )?(?:next|secondary|standby|backup|replica|other)\b|"
+    r"\busing (?:the )?(?:primary|secondary|standby|backup|fallback|replica)\b|"
+    # retry notices in more of the languages jobs log in ("ponowienie 1/3", "uusintayritys", "nytt försök")
+    r"\b(?:ponowienie|ponawiam|ponowna próba|nowa próba|uusintayritys|yritetään uudelleen|nieuwe poging|"
+    r"opnieuw proberen|nytt försök|nyt forsøg|nytt forsøk|nový pokus|opakování|yeniden deneniyor|yeniden deneme|"
+    r"tentando novamente|повтор(?:ная попытка)?)\b|再試行|リトライ|重试|재시도"
 )
 _QUIET = re.compile(
     rf"(?:^|[\s\[|])(?:WARN|WARNING|INFO|DEBUG|TRACE|NOTICE|\[W\]|\[I\])(?:[\s\]:|]|$)|{_RETRYING}|"
