@@ -77,6 +77,8 @@ HELD_OUT = [
     "blind59",
     "blind60",
     "blind61",
+    "blind62",
+    "blind63",
 ]
 
 
