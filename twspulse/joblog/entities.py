@@ -143,11 +143,8 @@ _IDENT_STOPWORDS = frozenset(
     "statement set select values where dual table violated violation".split()
 )
 _USER = re.compile(
-    # a cloud principal by its role or user name ("User: arn:aws:sts::1:assumed-role/ROLE/session", rules-22), and
-    # Azure's "The client 'x' with object id ..."
+    # a cloud principal by its role or user name ("User: arn:aws:sts::1:assumed-role/ROLE/session", rules-22)
     r"\buser:\s*arn:aws[\w-]*:(?:iam|sts)::\d*:(?:assumed-role|role|user|federated-user)/([\w+=,.@-]+)|"
-    r"\bthe client '([^'\s]+)' with object id\b|\b(?:for|of) app(?:lication)? '([\w.-]+)'|"
-    r"\bapplication with identifier '([\w.-]+)'|"
     r"\bfor (?:user|client|account|principal) [\"']?([\w.$@-]+)|\buser=([\w.$-]+)|\b(?:uid|cn)=([\w.$-]+),|"
     r"\b(?:log(?:ging)? ?in|logon|bind\w*|connect\w*)\b[^,;]{0,300}?\bas\s+[\"']?([A-Za-z][\w.$@-]*)(?![\w.$@=-])|"
     r"\buser(?:name)?[ =:]+[\"']?([A-Za-z][\w.$-]*(?:\\[A-Za-z][\w.$-]*)?)|\bauthorization ID\s*=\s*(\w+)|"
@@ -164,6 +161,18 @@ _USER = re.compile(
 _RESOURCE = re.compile(
     r"\b(?:topics?|queues?|buckets?|streams?|subscriptions?|channels?|exchanges?|index|indices|indexes|"
     r"containers?|blobs?|keyspaces?)\b:?\s*(?:[\[\"'(]([\w.:/-]*\w)|([\w-]+[._-][\w.-]*\w))",
+    re.IGNORECASE,
+)
+# An Entra ID (Azure AD) application or client a sign-in or an authorization names (rules-22)
+_AZURE_APP = re.compile(
+    r"\b(?:for|of) app(?:lication)? '([\w.-]+)'|\bapplication with identifier '([\w.-]+)'|"
+    r"\bthe client '([^'\s]+)' with object id\b"
+)
+# A stored PL/SQL unit by its schema and name ("Errors for PACKAGE BODY CREDIT.PKG_X:", 'package body "A.B" has
+# errors', 'program unit being called: "A.B"', rules-22)
+_PLSQL_UNIT = re.compile(
+    r"\b(?:package body|package|procedure|function|trigger|type body|program unit being called:)\s+"
+    r"\"?([A-Za-z][\w$#]*\"?\.\"?[A-Za-z][\w$#]*)\"?",
     re.IGNORECASE,
 )
 _AZ_ACCOUNT = re.compile(r"--account-name[ =]+[\"']?([\w-]+)")
@@ -267,17 +276,22 @@ def extract_entities(lines: Iterable[str]) -> Entities:
             user = next((g for g in match.groups() if g), None)
             if user and user.lower() not in _USER_STOPWORDS:
                 add("users", user)
-        for match in _RESOURCE.finditer(line):
-            add("resources", match.group(1) or match.group(2))
-        if "--account-name" in line:  # Azure's storage commands: the account and its container (rules-22)
-            account = _AZ_ACCOUNT.search(line)
+        if "--account-name" in line:  # Azure's storage commands: the account and its container (rules-22), before
+            account = _AZ_ACCOUNT.search(line)  # the subcommand's words ("blob upload-batch") read below
             container = _AZ_CONTAINER.search(line)
             if account:
                 add("resources", f"{account.group(1)}/{container.group(1)}" if container else account.group(1))
+        for match in _RESOURCE.finditer(line):
+            add("resources", match.group(1) or match.group(2))
         for match in _KEY_ID.finditer(line):
             add("keys", match.group(1))
         for match in _PRINCIPAL.finditer(line):
             add("principals", match.group(1))
+        for match in _PLSQL_UNIT.finditer(line):
+            add("units", match.group(1).replace('"', ""))
+        if "'" in line:
+            for match in _AZURE_APP.finditer(line):
+                add("principals", next(g for g in match.groups() if g))
         for match in _TWS_JOB.finditer(line):
             add("tws_jobs", match.group(1))
         for pattern, kind in ((_MODULE, "modules"), (_CLASS, "classes"), (_VARIABLE, "variables")):

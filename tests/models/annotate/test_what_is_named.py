@@ -65,7 +65,7 @@ def test_a_server_the_line_calls_is_still_one() -> None:
 
 def test_an_azure_application_is_named_by_its_id() -> None:
     line = "ERROR: AADSTS7000222: The client secret keys for app '5b1e8c2a-41f3-4d0b-9c77-2e6a0f9d1b38' expired."
-    assert extract_entities([line])["users"] == ["5b1e8c2a-41f3-4d0b-9c77-2e6a0f9d1b38"]
+    assert extract_entities([line])["principals"] == ["5b1e8c2a-41f3-4d0b-9c77-2e6a0f9d1b38"]
 
 
 def test_a_tools_settings_in_the_home_directory_are_not_what_failed() -> None:

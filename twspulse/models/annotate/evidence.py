@@ -714,6 +714,19 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bmapping values are not allowed\b|\bdid not find expected (?:key|node content|<document start>)",
         shadows="data_quality",
     ),
+    # rules-22: a batch file's own mistakes (cmd's "The system cannot find the batch label specified - X", and
+    # an unquoted path cut at its space: "'C:\Program' is not recognized as ...") are the script's, not a
+    # missing command
+    _words(
+        "script_error",
+        WORDS,
+        r"\bcannot find the batch label specified\b|\bimpossible de trouver l['’]étiquette de lot\b|"
+        r"\bsprungmarke\b[^.;]{0,40}\bnicht gefunden\b|"
+        r"['\"][A-Za-z]:\\(?:Program|Documents|Users\\[^\\'\"]+\\[^\\'\"]*)['\"] "
+        r"(?:is not recognized|n['’]est pas reconnu|non è riconosciuto|no se reconoce|não é reconhecido|"
+        r"wird nicht als|wordt niet herkend|nie jest rozpoznawan)",
+        shadows="dependency",
+    ),
     # a command called with a parameter it does not have (PowerShell's ParameterBindingException, in Windows'
     # languages): the job's script is wrong, whatever the argument's value
     _words(
@@ -745,7 +758,7 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bunexpected (?:token|character|end)\b[^;]{0,30}\bin (?:json|xml|csv|yaml)\b|"
         r"\bpars(?:e|ing) error\b(?![^;]{0,30}\bsyntax\b)[^;]{0,80}\bline:? \d+,? col(?:umn)?:? \d+|"
         # a value out of its range is the data's ("index out of range" stays the code's)
-        r"\b(?:value|field|date|time|timestamp|number|numeric|amount)\b[^.;]{0,30}\bout of range\b|"
+        r"\b(?:\w+_)?(?:value|field|date|time|timestamp|number|numeric|amount)\b[^.;]{0,30}\bout of range\b|"
         # a conversion of the data that failed, an input that is empty, rows that repeat or do not fit
         r"\b(?:data )?conversion (?:error|failed|syntax)\b|\berror converting\b|"
         r"\b(?:extra|missing) data (?:after|for|in)\b|\bduplicate (?:rows|records|lines)\b|"

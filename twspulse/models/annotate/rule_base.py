@@ -234,6 +234,18 @@ RULES: tuple[Rule, ...] = (
         "Syntax error in the job's script: {message}",
         _SCRIPT_STEPS,
     ),
+    # rules-22: a PL/SQL unit that does not compile ("88/7  PLS-00103: Encountered the symbol ..."): the code's
+    # own error; the "has errors" and "could not find program unit" that follow only repeat it
+    _rule(
+        "plsql_compile",
+        "script_error",
+        r"\bPLS-\d{5}:",
+        5,
+        ("units", "locations", "paths"),
+        "PL/SQL does not compile ({entity}): {message}",
+        "PL/SQL does not compile: {message}",
+        _SCRIPT_STEPS,
+    ),
     # --- authentication (before permission: ssh says "Permission denied (publickey...)") ----------------------
     _rule(
         "ssh_auth",
@@ -243,6 +255,18 @@ RULES: tuple[Rule, ...] = (
         ("hosts", "users"),
         "Login to {entity} refused: the ssh key or password of the job's user is not accepted",
         "An ssh/sftp login was refused",
+        _AUTH_STEPS,
+    ),
+    # rules-22: Microsoft Entra ID's (Azure AD's) sign-in codes (AADSTS7000222 an expired secret, AADSTS700016 an
+    # unknown application, AADSTS50126 wrong credentials): the service names why the login was refused
+    _rule(
+        "entra_auth",
+        "auth",
+        r"\bAADSTS\d{5,7}\b",
+        5,
+        ("principals", "users"),
+        "Sign-in refused for {entity}: the secret, certificate or account the job uses is expired, wrong or unknown",
+        "A sign-in was refused: the secret, certificate or account the job uses is expired, wrong or unknown",
         _AUTH_STEPS,
     ),
     _rule(
@@ -504,6 +528,9 @@ RULES: tuple[Rule, ...] = (
         # Go's parsers of a value (rules-22): 'parsing time "x": hour out of range', 'parsing time "x" as "layout":
         # cannot parse', 'strconv.ParseFloat: parsing "7,43": invalid syntax'
         r"\bparsing time \"[^\"]{0,80}\"(?::| as \")|\bstrconv\.\w+: parsing \"|"
+        # an XML document its schema rejects (lxml's DocumentInvalid, libxml2's facets, Xerces' cvc-* codes)
+        r"\bDocumentInvalid\b|\[facet '\w+'\]|\bis not accepted by the pattern\b|\bcvc-[a-z-]+-valid\b|"
+        r"\bis not a valid value of the (?:atomic|list|union) type\b|"
         # an identifier whose check digit does not match (a container, an account number)
         r"\b(?:invalid|wrong|bad|incorrect)\W+(?:\w+\W+){0,2}check ?digit\b|"
         r"\bcheck ?digit\b[^.;]{0,40}\b(?:invalid|wrong|incorrect|mismatch\w*|does not match|failed)\b",
