@@ -90,3 +90,40 @@ def test_a_link_the_client_made_again_was_survived(notice: str) -> None:
         engine=RULES,
     )
     assert annotation.category == "db_error"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Fehler: kann Vektor der Größe 11.6 GB nicht allozieren",
+        "Erreur : impossible d'allouer un vecteur de taille 11.6 Go",
+        "Error: cannot allocate vector of size 11.6 Gb",
+    ],
+)
+def test_r_that_cannot_allocate_a_vector_ran_out_of_memory(line: str) -> None:
+    assert _annotate(f"{line}\nExecution halted\n", engine=RULES).category == "oom"
+
+
+def test_a_recaps_zero_counters_are_no_evidence_but_a_timeout_after_line_0_is() -> None:
+    annotation = _annotate(
+        'fatal: [qzdb01.qz.example]: FAILED! => {"changed": false, "msg": "async task did not complete within the '
+        'requested time - 3600s"}\n'
+        "qzdb01.qz.example       : ok=4    changed=2    unreachable=0    failed=1    skipped=1\n",
+        engine=RULES,
+    )
+    assert annotation.category == "timeout"
+    assert annotation.error_line.startswith("fatal:")
+    line = (
+        "Error SQL72014: Core Microsoft SqlClient Data Provider: Msg -2, Level 11, State 0, Line 0 Execution Timeout "
+    )
+    assert _annotate(f"{line}Expired.\n", engine=RULES).category == "timeout"
+
+
+def test_a_pool_that_reconnects_survived_the_lost_link() -> None:
+    annotation = _annotate(
+        "01:32:13 WARNING qz.calc: psycopg.OperationalError: server closed the connection unexpectedly - pool "
+        "reconnect (1/3)\n"
+        "psycopg.errors.QueryCanceled: canceling statement due to statement timeout\n",
+        engine=RULES,
+    )
+    assert annotation.category == "timeout"

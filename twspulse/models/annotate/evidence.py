@@ -1427,7 +1427,11 @@ _Note = Callable[[Category, int, str], None]
 _FAILURE_COUNT_WORDS = (
     r"(?:rejected|rejects|errors?|failed|failures?|invalid|bad|discarded|dropped|exceptions?|errored)"
 )
+# rules-22: a recap's other zero counters, as "word=0" or "word: 0" only ("unreachable=0" of an Ansible play,
+# "timeouts: 0"; "Line 0 Execution Timeout Expired" is no count)
+_OTHER_COUNT_WORDS = r"(?:unreachable|timeouts?|timed_out|denied|missing|aborted|killed|deadlocks?)"
 _ZERO_COUNT = re.compile(
+    rf"\b{_OTHER_COUNT_WORDS}\s*[:=]\s*0+(?![\w.,]\d|\w)|"
     rf"\b{_FAILURE_COUNT_WORDS}(?: (?:rows|records|lines|files|items|tasks|jobs))?\s*(?:[:=]\s*|\s)0+(?![\w.,]\d|\w)|"
     rf"(?<![\w.,:/-])0+ (?:(?:\w+ ){{0,2}}(?:were |was |are )?){_FAILURE_COUNT_WORDS}\b",
     re.IGNORECASE,

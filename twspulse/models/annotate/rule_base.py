@@ -425,7 +425,12 @@ RULES: tuple[Rule, ...] = (
         r"Unable to allocate [\d.]+ ?[KMGT]i?B|"
         r"oom-kill|Out of memory: Kill|OOMKilled|TSV_TNEW_PAGE_ALLOC_FAILED|No more storage space available|"
         r"bad_alloc|memory exhausted|ORA-04030|ORA-04031|GC overhead limit exceeded|SQL0101N|"
-        r"Requested array size exceeds",
+        r"Requested array size exceeds|"
+        # R's "cannot allocate vector of size 11.6 Gb" in its own translations (rules-22)
+        r"cannot allocate vector of size|kann Vektor der Größe .{1,20} nicht allozieren|"
+        r"impossible d'allouer un vecteur de taille|no se puede ubicar un vector de tamaño|"
+        r"impossibile allocare (?:un )?vettore di dimensione|não é possível alocar (?:o )?vetor de tamanho|"
+        r"nie można przydzielić wektora o rozmiarze",
         4,
         (),
         "Out of memory: {message}",
@@ -452,6 +457,10 @@ RULES: tuple[Rule, ...] = (
         r"exceeded (?:the )?(?:max(?:imum)? )?"
         r"(?:run ?time|duration|time ?limit|timeout)|max(?:imum)? run ?time|deadline exceeded|TimeoutException|"
         r"timeout expired|ORA-01013|SQL0952N|execution time limit|timeout: sending signal|time limit exceeded|"
+        # a task that did not finish in the time it was given (rules-22: Ansible's async "did not complete within the
+        # requested time", "not finished within 3600 s")
+        r"\b(?:did not|didn't|not) (?:complete|finish)(?:ed)? within (?:the (?:requested|allotted|allowed|given) time|"
+        r"\d+ ?(?:s|sec|seconds|min|minutes|h|hours)\b)|"
         r"max(?:imum)? (?:duration|run ?time|elapsed time|wall ?time) exceeded",
         3,
         ("tables", "hosts", "urls", "resources"),
@@ -759,6 +768,8 @@ SUBJECT_ALSO: dict[str, tuple[str, ...]] = {"oom": ("applications",)}
 
 # Words of the readings rules-21 added in other languages: a translated failure word (the gate of evidence.py's
 # translated readings) and a rule-hint word (so that such a line is read wherever it is in the joblog).
+# Words of the readings rules-22 added in other languages (R's vector that cannot be allocated)
+_RULES_22_WORDS = ("allozieren", "allouer un vecteur", "ubicar un vector", "allocare", "alocar", "przydzielić wektora")
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",
     "dígito de control", "dígito verificador", "cifra di controllo", "cyfra kontrolna", "prédécesseur",
@@ -830,7 +841,7 @@ TRANSLATED_FAILURE_WORDS = (
     # (rules-21) words of the translated readings that no word above opened (a test checks every reading), and of
     # the readings rules-21 added
     "insufficiente", "log delle transazioni", "log de transações", "transactielogboek", "non corrett",
-    "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan", *_RULES_21_WORDS,
+    "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan", *_RULES_21_WORDS, *_RULES_22_WORDS,
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
@@ -866,7 +877,7 @@ RULE_HINT_WORDS = (
     "suficiente espacio", "espaço suficiente", "schijfruimte", "erreur de syntaxe", "syntaxfehler", "sintaxis",
     "sintassi", "sintaxe", "syntaxfout", "składni", "синтаксическая",
     # rules-21
-    "must install or update .net", "compatible framework", "the framework '", *_RULES_21_WORDS,
+    "must install or update .net", "compatible framework", "the framework '", *_RULES_21_WORDS, *_RULES_22_WORDS,
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

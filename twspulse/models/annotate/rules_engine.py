@@ -169,7 +169,7 @@ _RETRYING = (
     r"\bfail(?:ing)?[ -]?over to\b|\bswitching to (?:the )?(?:next|secondary|standby|backup|replica|other)\b|"
     r"\busing (?:the )?(?:primary|secondary|standby|backup|fallback|replica)\b|"
     # a link the client made again and went on with ("- reconnected", "neu verbunden", "reconnecté")
-    r"\b(?:re-?connected|reconnecting|neu verbunden|wieder verbunden|reconnecté|reconectado|riconnesso|"
+    r"\b(?:re-?connect(?:ed|ing)?|neu verbunden|wieder verbunden|reconnecté|reconectado|riconnesso|"
     r"opnieuw verbonden|ponownie połączon\w*|återansluten|yhdistetty uudelleen)\b|"
     # retry notices in more of the languages jobs log in ("ponowienie 1/3", "uusintayritys", "nytt försök")
     r"\b(?:ponowienie|ponawiam|ponowna próba|nowa próba|uusintayritys|yritetään uudelleen|nieuwe poging|"
