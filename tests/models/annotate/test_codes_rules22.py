@@ -127,3 +127,14 @@ def test_a_pool_that_reconnects_survived_the_lost_link() -> None:
         engine=RULES,
     )
     assert annotation.category == "timeout"
+
+
+def test_a_status_the_job_says_is_undocumented_gives_no_family_by_a_word_in_passing() -> None:
+    annotation = _annotate(
+        "qz-plan: QzSched ended with status 6, not listed in its return code table, log has no further detail; "
+        "server and database answer\n",
+        engine=RULES,
+    )
+    assert annotation.category == "unknown"
+    strong = "qz: status 6 not described in qz_codes.txt; ORA-01017: invalid username/password; logon denied\n"
+    assert _annotate(strong, engine=RULES).category == "auth"

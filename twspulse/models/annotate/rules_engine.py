@@ -126,6 +126,12 @@ _CONFIGURATION = re.compile(
     r"\.(?:json|ya?ml|toml|xml|ini|properties|conf|cfg)$|\.(?:ini|toml|properties|conf|cfg)$",
     re.IGNORECASE,
 )
+# A line that says the job's status is not documented, or that nothing more is known of the failure.
+_UNEXPLAINED = re.compile(
+    r"(?i)\b(?:status|return code|exit code|code|rc|result)\b[^.;]{0,40}\bnot (?:described|listed|documented|"
+    r"defined|explained|known) (?:in|by)\b|\bundocumented (?:status|return code|exit code|code|result)\b|"
+    r"\bno further (?:detail|details|information|explanation)\b"
+)
 # An error about the far side of a transfer, and a path on another machine (a share, an object store's URL).
 _REMOTE_OBJECT = re.compile(r"\bremote (?:file|directory|folder|path|share)\b", re.IGNORECASE)
 _SHARE = re.compile(r"//[\w.-]+/|\\\\[\w.$-]+\\|(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -545,6 +551,10 @@ class RulesEngine:
                     replace(m, text=text, english=english, translated_from=sources)
                     for m in _read(english, line_no, _LineScore(english, line_score.adjustment), own_job)
                 ]
+            if scored and _UNEXPLAINED.search(text):
+                # rules-22: a line that says the status is undocumented and nothing more is known ("status 6, not
+                # listed in its return code table, no further detail") gives no family by a word in passing
+                scored = [match for match in scored if match.score >= CAUSE_MIN_SCORE]
             if scored:
                 # ties: the rule listed first, but any family's reading before the bare "an exception was thrown"
                 found.append(max(scored, key=lambda match: (match.score, match.rule.name != _GENERIC_RULE)))
