@@ -70,10 +70,11 @@ _URL = re.compile(r"\b(?<![a-z0-9][+.-])[a-z][a-z0-9+.-]*://[^\s\"'<>]+", re.IGN
 # more information"), and a namespace URI in Java's camel case ("http://javax.xml.XMLConstants/property/x"): no
 # server the job talked to (rules-22).
 _READING_BEFORE = re.compile(
-    r"(?i:\b(?:see|visit|refer to|reference|documentation|docs|more information|more info|details|explanation|"
-    r"consider|learn more|siehe|voir|consulte[rz]?|vedi|zie|véase)\b)[^.!?]{0,60}$"
+    r"(?i:\b(?:see|visit|refer to|reference and support|references?:|documentation|more information|more info|"
+    r"explanation|consider|learn more|read more|help:|troubleshooting:|please check|siehe|voir|consulte[rz]?|"
+    r"vedi|zie|véase)(?!\w))[^.!?]{0,60}$"
 )
-_READING_AFTER = re.compile(r"(?<!\s)\s*(?i:for (?:an? )?(?:explanation|more (?:information|info|details)|details)\b)")
+_READING_AFTER = re.compile(r"(?<!\s)\s*(?i:for (?:an? )?(?:explanation|more (?:information|info))\b)")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _HOST_TOKEN = re.compile(rf"(?<![\w./\\-])({_LABEL}(?:\.{_LABEL})+)(?![\w-]|\.\w)")
 _TLDS = frozenset(
@@ -144,7 +145,8 @@ _IDENT_STOPWORDS = frozenset(
 )
 _USER = re.compile(
     # a cloud principal by its role or user name ("User: arn:aws:sts::1:assumed-role/ROLE/session", rules-22)
-    r"\buser:\s*arn:aws[\w-]*:(?:iam|sts)::\d*:(?:assumed-role|role|user|federated-user)/([\w+=,.@-]+)|"
+    r"\buser:\s*arn:aws[\w-]*:(?:iam|sts)::\d*:(?:assumed-role/([\w+=,.@-]+)|"
+    r"(?:role|user|federated-user)/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)|(root)\b)|"
     r"\bfor (?:user|client|account|principal) [\"']?([\w.$@-]+)|\buser=([\w.$-]+)|\b(?:uid|cn)=([\w.$-]+),|"
     r"\b(?:log(?:ging)? ?in|logon|bind\w*|connect\w*)\b[^,;]{0,300}?\bas\s+[\"']?([A-Za-z][\w.$@-]*)(?![\w.$@=-])|"
     r"\buser(?:name)?[ =:]+[\"']?([A-Za-z][\w.$-]*(?:\\[A-Za-z][\w.$-]*)?)|\bauthorization ID\s*=\s*(\w+)|"
@@ -160,23 +162,29 @@ _USER = re.compile(
 # "index [logs-2026.12]", "for topic orders-raw", "bucket 'x'". A bare English word is not one.
 _RESOURCE = re.compile(
     r"\b(?:topics?|queues?|buckets?|streams?|subscriptions?|channels?|exchanges?|index|indices|indexes|"
-    r"containers?|blobs?|keyspaces?)\b:?\s*(?:[\[\"'(]([\w.:/-]*\w)|([\w-]+[._-][\w.-]*\w))",
+    r"containers?|blobs?|keyspaces?)\b:?\s*(?:[\[\"'(]([\w.:/-]*\w)|"
+    r"(?!-|(?:upload|download|delete|copy|sync|generate)-)([\w-]+[._-][\w.-]*\w))",  # not "blob upload-batch"
     re.IGNORECASE,
 )
 # An Entra ID (Azure AD) application or client a sign-in or an authorization names (rules-22)
 _AZURE_APP = re.compile(
-    r"\b(?:for|of) app(?:lication)? '([\w.-]+)'|\bapplication with identifier '([\w.-]+)'|"
+    r"(?i)\b(?:for|of|to) app(?:lication)? '([\w.-]+)'|\bapplication with (?:identifier|ID) '([\w.-]+)'|"
     r"\bthe client '([^'\s]+)' with object id\b"
 )
 # A stored PL/SQL unit by its schema and name ("Errors for PACKAGE BODY CREDIT.PKG_X:", 'package body "A.B" has
 # errors', 'program unit being called: "A.B"', rules-22)
-_PLSQL_UNIT = re.compile(
-    r"\b(?:package body|package|procedure|function|trigger|type body|program unit being called:)\s+"
-    r"\"?([A-Za-z][\w$#]*\"?\.\"?[A-Za-z][\w$#]*)\"?",
-    re.IGNORECASE,
+_PLSQL_UNIT = re.compile(  # Oracle's names are upper case: "package org.apache.x" of Java is no unit
+    r"\b(?i:package body|package|procedure|function|trigger|type body|program unit being called:)\s+"
+    r"\"?([A-Z][A-Z0-9_$#]*\"?\.\"?[A-Z][A-Z0-9_$#]*)\"?(?![\w.])|"
+    r"\bErrors for (?:PACKAGE BODY|PACKAGE|PROCEDURE|FUNCTION|TRIGGER|TYPE BODY|TYPE|VIEW) ([A-Z][A-Z0-9_$#]*):"
 )
+_ON_RESOURCE = re.compile(r"\bon resource:? \"?(arn:[\w:/.*+=,@-]*[\w*]|[\w][\w/.+=,@-]*[\w*])")
 _AZ_ACCOUNT = re.compile(r"--account-name[ =]+[\"']?([\w-]+)")
-_AZ_CONTAINER = re.compile(r"--(?:container-name|container|destination|source|file-system)[ =]+[\"']?([\w$.-]+)")
+# a container's name (3-63 lower-case letters, digits and hyphens), never a local folder or a variable
+_AZ_NAME = r"[ =]+[\"']?([a-z0-9][a-z0-9-]{1,61}[a-z0-9])(?![\w$./\\:-])"
+_AZ_CONTAINER = re.compile(rf"--(?:container-name|container|file-system|share-name|destination-container){_AZ_NAME}")
+_AZ_UPLOADED_TO = re.compile(rf"--destination{_AZ_NAME}")  # an upload-batch's container
+_AZ_DOWNLOADED_FROM = re.compile(rf"--source{_AZ_NAME}")  # a download-batch's container
 # A key's ID (gpg "key, ID 3A1B2C3D4E5F6A7B", "key id 0x1234ABCD"): the credential a decryption or
 # signature lacks.
 _KEY_ID = re.compile(r"\bkey,? (?:ID|id)[ =:]*(?:0x)?([0-9A-F]{8,40})\b")
@@ -278,17 +286,24 @@ def extract_entities(lines: Iterable[str]) -> Entities:
                 add("users", user)
         if "--account-name" in line:  # Azure's storage commands: the account and its container (rules-22), before
             account = _AZ_ACCOUNT.search(line)  # the subcommand's words ("blob upload-batch") read below
-            container = _AZ_CONTAINER.search(line)
+            container = (
+                _AZ_CONTAINER.search(line)
+                or (_AZ_UPLOADED_TO.search(line) if "upload" in line else None)
+                or (_AZ_DOWNLOADED_FROM.search(line) if "download" in line else None)
+            )
             if account:
                 add("resources", f"{account.group(1)}/{container.group(1)}" if container else account.group(1))
         for match in _RESOURCE.finditer(line):
             add("resources", match.group(1) or match.group(2))
+        if "resource" in line:  # an IAM refusal's object ("... on resource: arn:aws:s3:::pay-raw/in/x.csv")
+            for match in _ON_RESOURCE.finditer(line):
+                add("resources", match.group(1))
         for match in _KEY_ID.finditer(line):
             add("keys", match.group(1))
         for match in _PRINCIPAL.finditer(line):
             add("principals", match.group(1))
         for match in _PLSQL_UNIT.finditer(line):
-            add("units", match.group(1).replace('"', ""))
+            add("units", (match.group(1) or match.group(2)).replace('"', ""))
         if "'" in line:
             for match in _AZURE_APP.finditer(line):
                 add("principals", next(g for g in match.groups() if g))
@@ -428,9 +443,10 @@ def _network(line: str, add: _Add) -> None:
 def _for_reading(line: str, match: re.Match[str]) -> bool:
     """Whether the URL `match` is one the line points to for reading, or a Java namespace URI (_READING_BEFORE)."""
     host = re.sub(r"^[a-z][a-z0-9+.-]*://(?:[^@/\s]*@)?", "", match.group(0), flags=re.IGNORECASE).split("/")[0]
-    label = host.split(":")[0].rsplit(".", 1)[-1]
-    if label[1:] != label[1:].lower() and label != label.upper():
-        return True  # a class's name in camel case ("XMLConstants"), never a domain
+    name = host.split(":")[0]
+    label = name.rsplit(".", 1)[-1]
+    if "." in name and label[1:] != label[1:].lower() and label != label.upper():
+        return True  # a class's name in camel case after a package ("javax.xml.XMLConstants"), never a domain
     before = line[max(0, match.start() - 80) : match.start()]
     return _READING_BEFORE.search(before) is not None or _READING_AFTER.match(line, match.end()) is not None
 

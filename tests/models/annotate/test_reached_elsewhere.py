@@ -21,6 +21,7 @@ def test_a_refusal_from_another_node_means_the_client_failed_over() -> None:
         "+ clickhouse-client --host qz-ch02.qz.local --query 'INSERT INTO st.lb SELECT 1'\n"
         + REFUSED
         + "qz_load: trying qz-ch01.qz.local\n"
+        "+ clickhouse-client --host qz-ch01.qz.local --query 'INSERT INTO st.lb SELECT 1'\n"
         "Code: 497. DB::Exception: Received from qz-ch01.qz.local:9000. DB::Exception: svc_lb: Not enough "
         "privileges. To execute this query, it's necessary to have the grant INSERT ON st.lb. (ACCESS_DENIED)\n",
         engine=RULES,
@@ -31,8 +32,10 @@ def test_a_refusal_from_another_node_means_the_client_failed_over() -> None:
 
 def test_a_refusal_of_a_remote_object_means_the_server_was_reached() -> None:
     annotation = _annotate(
+        "+ smbclient //qz-fs04/scan$ -k -c 'ls'\n"
         "do_connect: Connection to qz-fs04 failed (Error NT_STATUS_IO_TIMEOUT)\n"
         "qz_archive: share on qz-fs04 not reachable, using qz-fs03\n"
+        "+ smbclient //qz-fs03/archiv$ -k -c 'mkdir Archiv\\2026'\n"
         "NT_STATUS_ACCESS_DENIED making remote directory \\Archiv\\2026\n",
         engine=RULES,
     )

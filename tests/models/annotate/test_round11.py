@@ -255,7 +255,7 @@ def test_a_refused_upload_names_where_it_was_to_go() -> None:
         "PutObject operation: Access Denied\n"
     )
     assert annotation.category == "permission"
-    assert annotation.root_cause.startswith("The cloud service refused access to s3://bkt-q/in/b.csv")
+    assert annotation.root_cause.startswith("Cloud authorization failed for s3://bkt-q/in/b.csv")
 
 
 def test_a_write_the_device_took_only_part_of_is_a_full_file_system() -> None:

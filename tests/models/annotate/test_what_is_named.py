@@ -26,7 +26,7 @@ def test_an_aws_principal_is_its_role_not_the_word_arn() -> None:
 def test_a_cloud_refusal_names_the_object_and_the_identity() -> None:
     annotation = _annotate(f"{RULES_LINE}\n")
     assert annotation.category == "permission"
-    assert annotation.root_cause.startswith("The cloud service refused access to s3://qz-bucket/in/q.csv")
+    assert annotation.root_cause.startswith("Cloud authorization failed for s3://qz-bucket/in/q.csv")
     assert "qz-publisher" in annotation.root_cause
     assert "database" not in annotation.root_cause
 

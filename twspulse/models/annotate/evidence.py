@@ -722,7 +722,9 @@ _LEXICON: tuple[_Words, ...] = (
         WORDS,
         r"\bcannot find the batch label specified\b|\bimpossible de trouver l['’]étiquette de lot\b|"
         r"\bsprungmarke\b[^.;]{0,40}\bnicht gefunden\b|"
-        r"['\"][A-Za-z]:\\(?:Program|Documents|Users\\[^\\'\"]+\\[^\\'\"]*)['\"] "
+        # (a fragment that ends where a well-known folder's name has its space: "Program Files", "Documents and
+        # Settings", a user's folder "C:\Users\John Smith"; a whole missing script "C:\x\load.cmd" is no fragment)
+        r"['\"][A-Za-z]:\\(?:Program|Documents|Users\\[^\\'\".\s]+)['\"] "
         r"(?:is not recognized|n['’]est pas reconnu|non è riconosciuto|no se reconoce|não é reconhecido|"
         r"wird nicht als|wordt niet herkend|nie jest rozpoznawan)",
         shadows="dependency",

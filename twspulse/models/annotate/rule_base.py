@@ -239,7 +239,9 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "plsql_compile",
         "script_error",
-        r"\bPLS-\d{5}:",
+        # (not PLS-00904 "insufficient privilege", nor 00201/00302 "must be declared": a unit a call names is not
+        # there or not granted, which the ORA- errors around it say)
+        r"\bPLS-(?!00904|00201|00302)\d{5}:",
         5,
         ("units", "locations", "paths"),
         "PL/SQL does not compile ({entity}): {message}",
@@ -265,8 +267,8 @@ RULES: tuple[Rule, ...] = (
         r"\bAADSTS\d{5,7}\b",
         5,
         ("principals", "users"),
-        "Sign-in refused for {entity}: the secret, certificate or account the job uses is expired, wrong or unknown",
-        "A sign-in was refused: the secret, certificate or account the job uses is expired, wrong or unknown",
+        "Microsoft Entra ID refused the sign-in of {entity}: {message}",
+        "Microsoft Entra ID refused the sign-in: {message}",
         _AUTH_STEPS,
     ),
     _rule(
@@ -359,11 +361,13 @@ RULES: tuple[Rule, ...] = (
         r"\bnot authorized to perform:? [\w-]+:\w+|\bAuthorization(?:PermissionMismatch|Failure)\b|"
         r"\bThis request is not authorized to perform this operation\b|"
         r"\bdoes not have (?:authorization|permission) to perform action\b|\bPermission '[\w.]+' denied\b|"
-        r"\bdoes not have [a-z]+\.[a-z]+\.[a-z]+ access to\b|\(AccessDenied\) when calling\b",
+        r"\bdoes not have [a-z]+\.[a-zA-Z]+\.[a-zA-Z]+ (?:access|permission)\b|"
+        r"\((?:AccessDenied|AccessDeniedException|403|Forbidden|UnauthorizedOperation|AuthorizationError)\) when "
+        r"calling\b|\bPERMISSION_DENIED\b",
         4,
-        ("urls", "resources", "users"),
-        "The cloud service refused access to {entity}: the job's identity lacks the role or policy for it",
-        "The cloud service refused the job's identity: a role or policy is missing",
+        ("urls", "resources", "users"),  # the object, else the identity (named after the object otherwise)
+        "Cloud authorization failed for {entity}: the job's identity lacks the role or policy for the action",
+        "Cloud authorization failed: the job's identity lacks the role or policy for the action",
         _PERMISSION_STEPS,
     ),
     _rule(
@@ -536,9 +540,9 @@ RULES: tuple[Rule, ...] = (
         r"invalid (?:float|integer) literal|invalid digit found in string|CSV deserialize error|"
         # Go's parsers of a value (rules-22): 'parsing time "x": hour out of range', 'parsing time "x" as "layout":
         # cannot parse', 'strconv.ParseFloat: parsing "7,43": invalid syntax'
-        r"\bparsing time \"[^\"]{0,80}\"(?::| as \")|\bstrconv\.\w+: parsing \"|"
+        r"\bparsing time \"[^\"]{1,80}\"(?::| as \")|\bstrconv\.\w+: parsing \"[^\"]|"
         # an XML document its schema rejects (lxml's DocumentInvalid, libxml2's facets, Xerces' cvc-* codes)
-        r"\bDocumentInvalid\b|\[facet '\w+'\]|\bis not accepted by the pattern\b|\bcvc-[a-z-]+-valid\b|"
+        r"\bDocumentInvalid\b|\[facet '\w+'\]|\bis not accepted by the pattern\b|\bcvc-(?:[a-z]+-){1,4}valid\b|"
         r"\bis not a valid value of the (?:atomic|list|union) type\b|"
         # an identifier whose check digit does not match (a container, an account number)
         r"\b(?:invalid|wrong|bad|incorrect)\W+(?:\w+\W+){0,2}check ?digit\b|"
@@ -769,7 +773,10 @@ SUBJECT_ALSO: dict[str, tuple[str, ...]] = {"oom": ("applications",)}
 # Words of the readings rules-21 added in other languages: a translated failure word (the gate of evidence.py's
 # translated readings) and a rule-hint word (so that such a line is read wherever it is in the joblog).
 # Words of the readings rules-22 added in other languages (R's vector that cannot be allocated)
-_RULES_22_WORDS = ("allozieren", "allouer un vecteur", "ubicar un vector", "allocare", "alocar", "przydzielić wektora")
+_RULES_22_WORDS = (
+    "allozieren", "allouer un vecteur", "ubicar un vector", "allocare", "alocar", "przydzielić wektora",
+    "batch label", "étiquette de lot", "sprungmarke", "wird nicht als",
+)  # fmt: skip
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",
     "dígito de control", "dígito verificador", "cifra di controllo", "cyfra kontrolna", "prédécesseur",

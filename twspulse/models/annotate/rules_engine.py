@@ -135,6 +135,8 @@ _UNEXPLAINED = re.compile(
 # An error about the far side of a transfer, and a path on another machine (a share, an object store's URL).
 _REMOTE_OBJECT = re.compile(r"\bremote (?:file|directory|folder|path|share)\b", re.IGNORECASE)
 _SHARE = re.compile(r"//[\w.-]+/|\\\\[\w.$-]+\\|(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+# Families whose failure may well be about a tool's own settings (a credentials file, a configuration).
+_SETTINGS_MATTER = frozenset({"auth", "dependency", "script_error"})
 # A home directory's own dot file or dot folder, or a settings file in one: a tool's settings or credentials.
 _TOOL_SETTING = re.compile(
     r"(?:/home/[^/\s]+|/root|/Users/[^/\s]+|~|\$HOME|[A-Za-z]:\\Users\\[^\\\s]+)[/\\]\.[\w.-]+"
@@ -170,17 +172,23 @@ _RETRYING = (
     r"erneuter Versuch|neuer Versuch|nuovo tentativo|riprovo|riprovando)\b|"
     # a numbered attempt that failed, as "attempt 1/3 failed" ("próba 1/3 nieudana", "Versuch 2/3 fehlgeschlagen")
     r"\b(?:intento|tentativa|tentative|Versuch|tentativo|próba|poging|försök|forsøg) \d+/\d+\b|"
-    # a client that moves on to another node of the service (rules-22: "trying next node", "failing over to x")
-    r"\btrying (?:the )?(?:next|another|other) (?:node|host|server|broker|replica|address|endpoint|instance)\b|"
+    # rules-22, each unless the line says it then failed ("Failover to standby db02 failed", "重试次数已用完"):
+    # a client that moves on to another node of the service ("trying next node", "failing over to x", "- using
+    # primary"), a link it made again and went on with ("- reconnected", "neu verbunden", "connexion rétablie"),
+    # and retry notices in more of the languages jobs log in ("ponowienie 1/3", "uusintayritys", "nytt försök")
+    r"(?:\btrying (?:the )?(?:next|another|other) (?:node|host|server|broker|replica|address|endpoint|instance)\b|"
     r"\bfail(?:ing)?[ -]?over to\b|\bswitching to (?:the )?(?:next|secondary|standby|backup|replica|other)\b|"
-    r"\busing (?:the )?(?:primary|secondary|standby|backup|fallback|replica)\b|"
-    # a link the client made again and went on with ("- reconnected", "neu verbunden", "reconnecté")
-    r"\b(?:re-?connect(?:ed|ing)?|neu verbunden|wieder verbunden|reconnecté|reconectado|riconnesso|"
-    r"opnieuw verbonden|ponownie połączon\w*|återansluten|yhdistetty uudelleen)\b|"
-    # retry notices in more of the languages jobs log in ("ponowienie 1/3", "uusintayritys", "nytt försök")
+    r"(?:^|[-,;(]\s*)using (?:the )?(?:primary|secondary|standby|backup|fallback|replica)\b(?! (?:access )?key)|"
+    r"(?<!not )(?<!never )(?<!n't )\b(?:re-?connect(?:ed|ing)?|connection re-?established|neu verbunden|"
+    r"wieder verbunden|verbindung wiederhergestellt|reconnecté|connexion rétablie|reconectado|"
+    r"conexión restablecida|ligação restabelecida|riconnesso|connessione ristabilita|opnieuw verbonden|"
+    r"ponownie połączon\w*|återansluten|yhdistetty uudelleen)\b|"
     r"\b(?:ponowienie|ponawiam|ponowna próba|nowa próba|uusintayritys|yritetään uudelleen|nieuwe poging|"
     r"opnieuw proberen|nytt försök|nyt forsøg|nytt forsøk|nový pokus|opakování|yeniden deneniyor|yeniden deneme|"
-    r"tentando novamente|повтор(?:ная попытка)?)\b|再試行|リトライ|重试|재시도"
+    r"tentando novamente|повтор(?:ная попытка)?)\b|再試行|リトライ|重试|재시도)"
+    r"(?![^.;]{0,40}(?:\b(?:failed|fails|unsuccessful|exhausted|impossible|refused|abandon\w*|selhal\w*|"
+    r"nieudan\w*|epäonnistui|mislukt|misslyckades|mislykkedes|başarısız|falhou|fallid\w*|fehlgeschlagen)\b|"
+    r"失败|失敗|用完|できません|실패))"
 )
 _QUIET = re.compile(
     rf"(?:^|[\s\[|])(?:WARN|WARNING|INFO|DEBUG|TRACE|NOTICE|\[W\]|\[I\])(?:[\s\]:|]|$)|{_RETRYING}|"
@@ -444,6 +452,8 @@ class RulesEngine:
         context = _context_entities(joblog, best.line_no if best else None)
         if best is None:
             return self._unmatched(run, joblog, context)
+        if best.rule.category not in _SETTINGS_MATTER:
+            context = _without_tool_settings(context, best.text)
         line_entities = _locations_first(extract([best.english or best.text]), best.english or best.text)
         relative = tool_path(best.text) if not line_entities.get("paths") else None
         if relative:  # "tar: a/b.csv: Cannot open: ...": the file, though not by its path (only the line's own)
@@ -1116,14 +1126,20 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
     head = [line.strip() for line in joblog.frame.body[:12] if not _is_frame(line)]
     found = merge(located, stated, extract(near), extract(errors), extract(head))
     own = lines[line_no - 1] if line_no is not None else ""
-    if any(_TOOL_SETTING.match(path) and path not in own for path in found.get("paths", ())):
-        # a tool's own settings in the home directory ("smbclient -A ~/.smbcred", "~/.mc", "~/.sqliterc") are
-        # what it read to start, not what the failure is about, unless the error line names them (rules-22)
-        found["paths"] = [path for path in found["paths"] if not _TOOL_SETTING.match(path) or path in own]
     if _REMOTE_OBJECT.search(own) and any(_SHARE.match(path) for path in found.get("paths", ())):
         # "NT_STATUS_ACCESS_DENIED opening remote file \x": the share the job talked to, not a local folder
         found["paths"] = sorted(found["paths"], key=lambda path: _SHARE.match(path) is None)
     return found
+
+
+def _without_tool_settings(context: Entities, own: str) -> Entities:
+    """`context` without a tool's own settings in the home directory ("smbclient -A ~/.smbcred", "~/.mc",
+    "~/.sqliterc"): what the tool read to start, not what a refused, missing or full object is (rules-22). Kept
+    when the error line names them, and for a refused login or a configuration error (_SETTINGS_MATTER)."""
+    paths = context.get("paths", ())
+    if not any(_TOOL_SETTING.match(path) and path not in own for path in paths):
+        return context
+    return {**context, "paths": [path for path in paths if not _TOOL_SETTING.match(path) or path in own]}
 
 
 def _subject(category: str, joblog: Joblog, line_no: int, line_entities: Entities, context: Entities) -> Entities:
@@ -1265,8 +1281,8 @@ def _learned_choice(model: LineModel, best: Match, matches: list[Match], joblog:
         return best, None
     first = joblog.frame.body_first_line
     named = _names_its_target(best)
-    # rules-22: never a later copy of the best's own message that differs only in its numbers (the next file of
-    # the same refused copy): the rules' earliest one is the failure, and the model has no ground to choose
+    # rules-22: never another copy of the best's own message that differs only in its numbers (the next file of
+    # the same refused copy): the rules chose among those, and the model has no ground to choose
     same = _DIGITS.sub("", best.text.strip())
     indexes = {
         m.line_no - first
@@ -1320,7 +1336,9 @@ def _retried(best: Match | None, matches: list[Match], lines: Sequence[str]) -> 
     another server, or else its own retry notice within RETRY_NOTICE_REACH lines) was survived when the next
     attempt was answered by the server with a refusal: a login refused, or an access denied, within the attempt
     (up to the next run of the same command, at most RERUN_WINDOW lines). What that attempt hit is the failure.
-    Not a database's own error: a driver reports a lost link in those words too."""
+    So is a refusal the same program's next run got from another server, or about an object on the far side
+    (rules-22, `_reached_elsewhere`). Not a database's own error: a driver reports a lost link in those words
+    too."""
     if best is None or best.rule.category != "network":
         return best
     later = [
@@ -1328,7 +1346,7 @@ def _retried(best: Match | None, matches: list[Match], lines: Sequence[str]) -> 
     ]
     if not later:
         return best
-    reached = _reached_elsewhere(best, later)
+    reached = _reached_elsewhere(best, later, lines)
     if reached is not None:
         return reached
     command = _command_above(lines, best.line_no)
@@ -1347,18 +1365,35 @@ def _retried(best: Match | None, matches: list[Match], lines: Sequence[str]) -> 
     return best
 
 
-def _reached_elsewhere(best: Match, later: list[Match]) -> Match | None:
+def _reached_elsewhere(best: Match, later: list[Match], lines: Sequence[str]) -> Match | None:
     """The first later refusal that shows the job reached a server after the connection of `best` failed
-    (rules-22): the refusal names another server than the failed one ("Connection refused (db02:9000)", then
-    "Received from db01:9000 ... Not enough privileges": the client failed over), or is about an object on the
-    far side ("NT_STATUS_ACCESS_DENIED making remote directory \\x"). None when no refusal shows it."""
+    (rules-22): the program that failed was run again (echoed within RERUN_WINDOW lines above the refusal) and
+    the refusal names another server than the failed one ("Connection refused (db02:9000)", then "Received from
+    db01:9000 ... Not enough privileges": the client went on with another node), or is about an object on the
+    far side ("NT_STATUS_ACCESS_DENIED making remote directory \\x"). Another program's refusal is another
+    step's failure, not the same one's next attempt. None when no refusal shows it."""
+    program = _program_above(lines, best.line_no)
+    if program is None:
+        return None
+    last = max(match.line_no for match in later)
+    reruns = [no for no in range(best.line_no + 1, last) if _command_of(lines[no - 1][:MAX_CHARS]) == program]
     failed = _servers(best.text)
     for match in later:
+        if not any(0 < match.line_no - no <= RERUN_WINDOW for no in reruns):
+            continue
         if _REMOTE_OBJECT.search(match.text):
             return match
         named = _servers(match.text)
         if failed and named and failed.isdisjoint(named):
             return match
+    return None
+
+
+def _program_above(lines: Sequence[str], line_no: int) -> str | None:
+    """The program of the command echoed last within RERUN_REACH lines above line `line_no` (_command_of)."""
+    for index in range(line_no - 2, max(-1, line_no - 2 - RERUN_REACH), -1):
+        if (program := _command_of(lines[index][:MAX_CHARS])) is not None:
+            return program
     return None
 
 
