@@ -79,6 +79,8 @@ HELD_OUT = [
     "blind61",
     "blind62",
     "blind63",
+    "blind64",
+    "blind65",
 ]
 
 
