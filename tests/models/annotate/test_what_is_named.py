@@ -9,6 +9,9 @@ import pytest
 
 from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.entities import extract_entities
+from twspulse.models.annotate.rules_engine import RulesEngine
+
+RULES_ONLY = RulesEngine(line_model=None)
 
 RULES_LINE = (
     "upload failed: ./out/q.csv to s3://qz-bucket/in/q.csv An error occurred (AccessDenied) when calling the "
@@ -93,3 +96,34 @@ def test_a_refused_remote_file_names_the_share_not_the_local_folder() -> None:
 def test_a_share_in_the_slash_form_is_a_path() -> None:
     assert "//qz-fs01/pay" in extract_entities(["+ mount -t cifs //qz-fs01/pay /mnt/pay -o ro"])["paths"]
     assert "paths" not in extract_entities(["x = 1 // a comment"])
+
+
+ROBOCOPY_HEADER = (
+    "-------------------------------------------------------------------------------\n"
+    "   ROBOCOPY     ::     Robust File Copy for Windows\n"
+    "-------------------------------------------------------------------------------\n"
+    "   Source : D:\\Qz\\Out\\20260602\\\n"
+    "     Dest : \\\\qz-nas03\\Archiv\\2026\\06\\\n"
+    "    Files : *.zip\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("2026/06/03 02:19:12 ERROR 112 (0x00000070) Copying File D:\\Qz\\Out\\20260602\\A_0008.zip", "disk_full"),
+        ("2026/06/03 02:19:12 ERROR 5 (0x00000005) Copying File D:\\Qz\\Out\\20260602\\A_0008.zip", "permission"),
+        ("2026/06/03 02:19:12 エラー 112 (0x00000070) ファイルをコピーしています D:\\Qz\\Out\\A_0008.zip", "disk_full"),
+    ],
+)
+def test_a_file_robocopy_could_not_copy_names_where_it_was_going(line: str, category: str) -> None:
+    body = ROBOCOPY_HEADER.replace("Dest :", "コピー先 :") if "エラー" in line else ROBOCOPY_HEADER
+    annotation = _annotate(f"{body}\n{line}\n", engine=RULES_ONLY)
+    assert annotation.category == category
+    assert "\\\\qz-nas03\\Archiv\\2026\\06\\" in annotation.root_cause
+
+
+def test_a_source_robocopy_could_not_read_is_still_the_source() -> None:
+    line = "2026/06/03 02:19:12 ERROR 5 (0x00000005) Accessing Source Directory \\\\qz-fs01\\exports\\"
+    annotation = _annotate(f"{ROBOCOPY_HEADER}\n{line}\nAccess is denied.\n", engine=RULES_ONLY)
+    assert annotation.root_cause.startswith("Access denied on \\\\qz-fs01\\exports\\")

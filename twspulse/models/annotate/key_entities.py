@@ -540,6 +540,34 @@ _AFTER_CALL = re.compile(
 )
 
 
+# robocopy's per-file error while copying, in Windows' languages, and the destination of its run header
+_ROBOCOPY_COPYING = re.compile(
+    r"\b(?:ERROR|ERREUR|FEHLER|ERRO|ERRORE|FOUT|BŁĄD|CHYBA|HATA|エラー)\s+\d+ \(0x[0-9A-Fa-f]{8}\) "
+    r"(?:Copying File|Copie du fichier|Kopieren der Datei|Copiando archivo|Copiando arquivo|Copia del file|"
+    r"Kopiëren van bestand|Kopiowanie pliku|Kopírování souboru|Dosya kopyalanıyor|ファイルをコピーしています)",
+    re.IGNORECASE,
+)
+_ROBOCOPY_DEST = re.compile(
+    r"\s*(?:Dest|Ziel|Destino|Cible|Destinazione|Doel|Cel|Cíl|Hedef|Kohde|Mål|コピー先|宛先)\s*:\s*"
+    r"((?:[A-Za-z]:|\\\\)\S.*?)\s*$"
+)
+ROBOCOPY_HEADER_REACH = 2000  # how far above a copy error its run's header is looked for
+
+
+def robocopy_destination(line: str, above: Sequence[str]) -> str | None:
+    """The destination of the robocopy run whose "ERROR 112 (0x00000070) Copying File <source file>" (or 5, in
+    Windows' languages) `line` is: the "Dest :" of the last run header in `above` (rules-22). A file that could
+    not be written was going there; the message names only the source file. None for another line ("Accessing
+    Source Directory" is about the source) or when no header is found within ROBOCOPY_HEADER_REACH lines."""
+    if _ROBOCOPY_COPYING.search(line) is None:
+        return None
+    for text in reversed(above[-ROBOCOPY_HEADER_REACH:]):
+        match = _ROBOCOPY_DEST.match(text[:MAX_CHARS])
+        if match:
+            return match.group(1)  # as robocopy prints it
+    return None
+
+
 def target_above(lines: Sequence[str], *, remote_only: bool = False) -> str | None:
     """Where the job was writing: the destination the last line in `lines` (the lines up to an error, in
     order) that names one gives, or None. What a full disk or a refused write is about when its own message

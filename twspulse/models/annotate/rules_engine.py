@@ -64,6 +64,7 @@ from twspulse.models.annotate.key_entities import (
     login_above,
     program_above,
     program_reported,
+    robocopy_destination,
     routine_near,
     sap_step_program,
     server_near,
@@ -458,6 +459,10 @@ class RulesEngine:
         relative = tool_path(best.text) if not line_entities.get("paths") else None
         if relative:  # "tar: a/b.csv: Cannot open: ...": the file, though not by its path (only the line's own)
             line_entities = {**line_entities, "paths": [relative]}
+        if best.rule.category in ("disk_full", "permission"):  # a file robocopy could not write: where it went
+            body_above = joblog.lines[joblog.frame.body_first_line - 1 : best.line_no - 1]
+            if destination := robocopy_destination(best.text, body_above):
+                line_entities = {**line_entities, "destinations": [destination]}
         data_set = dd_data_set(best.text, joblog.lines[: best.line_no - 1])
         if data_set:  # the DD's data set, which the message names only by its DD
             line_entities = {**line_entities, "paths": [*line_entities.get("paths", []), data_set]}
