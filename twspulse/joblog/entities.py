@@ -179,6 +179,9 @@ _PLSQL_UNIT = re.compile(  # Oracle's names are upper case: "package org.apache.
     r"\bErrors for (?:PACKAGE BODY|PACKAGE|PROCEDURE|FUNCTION|TRIGGER|TYPE BODY|TYPE|VIEW) ([A-Z][A-Z0-9_$#]*):"
 )
 _ON_RESOURCE = re.compile(r"\bon resource:? \"?(arn:[\w:/.*+=,@-]*[\w*]|[\w][\w/.+=,@-]*[\w*])")
+# A mail address on a line about mail: the account a mail server's login is refused for is the whole address.
+_MAIL_CONTEXT = re.compile(r"(?i)\b(?:smtp|imap|pop3|e-?mail|mailbox|mail server|postfach|buzón|casella|posta)\b")
+_MAILBOX = re.compile(r"(?<![\w.+-])([\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?![\w.-]*\w)", re.IGNORECASE)
 _AZ_ACCOUNT = re.compile(r"--account-name[ =]+[\"']?([\w-]+)")
 # a container's name (3-63 lower-case letters, digits and hyphens), never a local folder or a variable
 _AZ_NAME = r"[ =]+[\"']?([a-z0-9][a-z0-9-]{1,61}[a-z0-9])(?![\w$./\\:-])"
@@ -280,6 +283,9 @@ def extract_entities(lines: Iterable[str]) -> Entities:
         if "argument" in line or "option" in line or "parameter" in line:
             for match in _OPTION.finditer(line):
                 add("options", match.group(1))
+        if "@" in line and _MAIL_CONTEXT.search(line):  # a mailbox signs in by its whole address (rules-22)
+            for match in _MAILBOX.finditer(line):
+                add("users", match.group(1))
         for match in _USER.finditer(line):
             user = next((g for g in match.groups() if g), None)
             if user and user.lower() not in _USER_STOPWORDS:

@@ -127,3 +127,9 @@ def test_a_source_robocopy_could_not_read_is_still_the_source() -> None:
     line = "2026/06/03 02:19:12 ERROR 5 (0x00000005) Accessing Source Directory \\\\qz-fs01\\exports\\"
     annotation = _annotate(f"{ROBOCOPY_HEADER}\n{line}\nAccess is denied.\n", engine=RULES_ONLY)
     assert annotation.root_cause.startswith("Access denied on \\\\qz-fs01\\exports\\")
+
+
+def test_a_mailbox_signs_in_by_its_whole_address() -> None:
+    line = "INFO mailer: SMTP smtp.qz.example:587 STARTTLS, user pay.notices@qz.example"
+    assert extract_entities([line])["users"][0] == "pay.notices@qz.example"
+    assert extract_entities(["+ ssh etl@db01.qz.example uptime"])["users"] == ["etl"]
