@@ -81,6 +81,8 @@ HELD_OUT = [
     "blind63",
     "blind64",
     "blind65",
+    "blind66",
+    "blind67",
 ]
 
 
