@@ -547,9 +547,9 @@ _ROBOCOPY_COPYING = re.compile(
     r"Kopiëren van bestand|Kopiowanie pliku|Kopírování souboru|Dosya kopyalanıyor|ファイルをコピーしています)",
     re.IGNORECASE,
 )
-_ROBOCOPY_DEST = re.compile(
-    r"\s*(?:Dest|Ziel|Destino|Cible|Destinazione|Doel|Cel|Cíl|Hedef|Kohde|Mål|コピー先|宛先)\s*:\s*"
-    r"((?:[A-Za-z]:|\\\\)\S.*?)\s*$"
+_ROBOCOPY_DEST = re.compile(  # read on the stripped line (runs of spaces and words alternate: linear)
+    r"(?:Dest|Ziel|Destino|Cible|Destinazione|Doel|Cel|Cíl|Hedef|Kohde|Mål|コピー先|宛先) ?:[ \t]*"
+    r"((?:[A-Za-z]:|\\\\)\S*(?:\s+\S+)*)"
 )
 ROBOCOPY_HEADER_REACH = 2000  # how far above a copy error its run's header is looked for
 
@@ -562,7 +562,7 @@ def robocopy_destination(line: str, above: Sequence[str]) -> str | None:
     if _ROBOCOPY_COPYING.search(line) is None:
         return None
     for text in reversed(above[-ROBOCOPY_HEADER_REACH:]):
-        match = _ROBOCOPY_DEST.match(text[:MAX_CHARS])
+        match = _ROBOCOPY_DEST.match(text[:MAX_CHARS].strip())
         if match:
             return match.group(1)  # as robocopy prints it
     return None

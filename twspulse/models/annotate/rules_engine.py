@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -1396,10 +1396,7 @@ def _reached_elsewhere(best: Match, later: list[Match], lines: Sequence[str]) ->
 
 def _program_above(lines: Sequence[str], line_no: int) -> str | None:
     """The program of the command echoed last within RERUN_REACH lines above line `line_no` (_command_of)."""
-    for index in range(line_no - 2, max(-1, line_no - 2 - RERUN_REACH), -1):
-        if (program := _command_of(lines[index][:MAX_CHARS])) is not None:
-            return program
-    return None
+    return _echoed_above(lines, line_no, _command_of)
 
 
 def _servers(text: str) -> frozenset[str]:
@@ -1410,9 +1407,14 @@ def _servers(text: str) -> frozenset[str]:
 
 def _command_above(lines: Sequence[str], line_no: int) -> str | None:
     """The shape (_command_shape) of the command echoed last within RERUN_REACH lines above line `line_no`."""
+    return _echoed_above(lines, line_no, _command_shape)
+
+
+def _echoed_above(lines: Sequence[str], line_no: int, read: Callable[[str], str | None]) -> str | None:
+    """What `read` gives of the command echoed last within RERUN_REACH lines above line `line_no`."""
     for index in range(line_no - 2, max(-1, line_no - 2 - RERUN_REACH), -1):
-        if (command := _command_shape(lines[index][:MAX_CHARS])) is not None:
-            return command
+        if (value := read(lines[index][:MAX_CHARS])) is not None:
+            return value
     return None
 
 
