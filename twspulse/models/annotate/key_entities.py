@@ -231,10 +231,13 @@ _SAP_STEP = re.compile(
 
 def sap_step_program(lines: Sequence[str]) -> str | None:
     """The ABAP program the last SAP job step in `lines` (the lines up to an error) ran, or None."""
-    for line in reversed(lines[-SUBJECT_REACH:]):
-        if "(" in line and (step := _SAP_STEP.search(line)):
-            return step.group(1)
-    return None
+    return next(filter(None, map(_sap_step, reversed(lines[-SUBJECT_REACH:]))), None)
+
+
+def _sap_step(line: str) -> str | None:
+    """The ABAP program of an SAP job's step the line reports, or None."""
+    step = _SAP_STEP.search(line) if "(" in line else None
+    return step.group(1) if step else None
 
 
 def program_above(lines: Sequence[str]) -> str | None:
@@ -260,8 +263,8 @@ def program_above(lines: Sequence[str]) -> str | None:
             started = _WINDOWS_PROGRAM.match(line)  # 'D:\x>"D:\Apps\Recon.exe" --date 3'
             if started:
                 return started.group(1)
-        if "(" in line and (step := _SAP_STEP.search(line)):  # an SAP job's step and its ABAP program
-            return step.group(1)
+        if step := _sap_step(line):  # an SAP job's step and its ABAP program
+            return step
         if "=" in line or ":" in line:
             for stated in _STATED_PROGRAM.finditer(line):
                 match = _CODE_FILE.fullmatch(stated.group(1).rstrip("\"',;"))

@@ -1030,13 +1030,9 @@ def _diagnostic_of(match: Match, body: tuple[str, ...], first: int) -> str | Non
     named = _TOOL_PREFIX.match(match.text)
     if named:
         return named.group(1) if named.group(1) in _DIAGNOSTICS else None
-    index = match.line_no - first
-    for above in range(index - 1, max(-1, index - 1 - DIAGNOSTIC_REACH), -1):
-        command = _command_of(body[above])
-        if command is not None:
-            name = command.rsplit("/", 1)[-1]
-            return name if name in _DIAGNOSTICS else None
-    return None
+    command = _echoed_above(body, match.line_no - first + 1, _command_of, DIAGNOSTIC_REACH)
+    name = command.rsplit("/", 1)[-1] if command is not None else None
+    return name if name in _DIAGNOSTICS else None
 
 
 def _unwritten_outputs(found: list[Match], body: tuple[str, ...], first: int) -> list[Match]:
@@ -1142,9 +1138,8 @@ def _without_tool_settings(context: Entities, own: str) -> Entities:
     "~/.sqliterc"): what the tool read to start, not what a refused, missing or full object is (rules-22). Kept
     when the error line names them, and for a refused login or a configuration error (_SETTINGS_MATTER)."""
     paths = context.get("paths", ())
-    if not any(_TOOL_SETTING.match(path) and path not in own for path in paths):
-        return context
-    return {**context, "paths": [path for path in paths if not _TOOL_SETTING.match(path) or path in own]}
+    kept = [path for path in paths if path in own or not _TOOL_SETTING.match(path)]
+    return context if len(kept) == len(paths) else {**context, "paths": kept}
 
 
 def _subject(category: str, joblog: Joblog, line_no: int, line_entities: Entities, context: Entities) -> Entities:
@@ -1410,9 +1405,11 @@ def _command_above(lines: Sequence[str], line_no: int) -> str | None:
     return _echoed_above(lines, line_no, _command_shape)
 
 
-def _echoed_above(lines: Sequence[str], line_no: int, read: Callable[[str], str | None]) -> str | None:
-    """What `read` gives of the command echoed last within RERUN_REACH lines above line `line_no`."""
-    for index in range(line_no - 2, max(-1, line_no - 2 - RERUN_REACH), -1):
+def _echoed_above(
+    lines: Sequence[str], line_no: int, read: Callable[[str], str | None], reach: int = RERUN_REACH
+) -> str | None:
+    """What `read` gives of the command echoed last within `reach` lines above line `line_no` (1-based)."""
+    for index in range(line_no - 2, max(-1, line_no - 2 - reach), -1):
         if (value := read(lines[index][:MAX_CHARS])) is not None:
             return value
     return None
