@@ -328,6 +328,36 @@ def program_reported(below: Sequence[str]) -> str | None:
     return None
 
 
+# GNU timeout's report that it stopped the command it ran, in any of coreutils' languages ("timeout: sending signal
+# TERM to command ‘x’", "timeout: Signal TERM wird an Befehl »x« gesendet"): its name, a signal, the quoted command.
+_TIMEOUT_KILL = re.compile(
+    r"timeout: [^‘'»\"«„“]{0,80}?\b(?:SIG)?(?:TERM|KILL|INT|HUP|QUIT|ALRM|USR[12])\b[^‘'»\"«„“]{0,80}"
+    r"[‘'»\"«„“]\s?([^’‘'«»\"“”\s]{1,200})\s?[’'«»\"“”]"
+)
+_TIMEOUT_START = re.compile(r"(?<![\w.-])timeout\s")  # the wrapper on a command line ("+ timeout 2h x")
+
+
+def stopped_by_timeout(error: str, above: Sequence[str]) -> str | None:
+    """The program GNU timeout stopped, when `error` is its report (rules-23): the command the report names as
+    the last `timeout` command line in `above` (the lines up to the error, in order) started it, past its launcher
+    ("timeout 2h python -m pkg.train" -> "pkg.train", "timeout 2h java -jar /x/graph.jar" -> "/x/graph.jar"), else
+    the command itself when it is no launcher ("swmm5"); None when `error` is no such report."""
+    report = _TIMEOUT_KILL.match(error.strip())
+    if report is None:
+        return None
+    command = report.group(1)
+    name = re.split(r"[/\\]", command)[-1]
+    for line in reversed(above):
+        if "timeout" not in line:
+            continue
+        for start in _TIMEOUT_START.finditer(line):
+            arguments = line[start.start() :].split()[:MAX_COMMAND_WORDS]
+            if any(re.split(r"[/\\]", argument.strip("\"'"))[-1] == name for argument in arguments[1:]):
+                return _past_wrappers(arguments)
+    launcher = _LAUNCHER.match(name + " ")
+    return None if launcher is not None else command
+
+
 def _past_wrappers(arguments: Sequence[str]) -> str | None:
     """The program a command line starts past the commands that wrap it and their options and values."""
     skip = False
@@ -340,8 +370,10 @@ def _past_wrappers(arguments: Sequence[str]) -> str | None:
             continue
         if argument in _WRAPPERS or argument[:1] == "-" or "=" in argument or _WRAPPER_NUMBER.fullmatch(argument):
             continue
-        launcher = _LAUNCHER.match(argument + " ")  # (its pattern looks ahead at the space, never takes it)
-        if launcher is None or launcher.end() != len(argument):
+        # a launcher, by its name or its path ("/opt/venv/bin/python"); its pattern looks ahead at the space
+        name = re.split(r"[/\\]", argument)[-1]
+        launcher = _LAUNCHER.match(name + " ")
+        if launcher is None or launcher.end() != len(name):
             return argument.strip("\"'")
         return _program_of(arguments[index + 1 :], java=launcher.group(1).lower() == "java")
     return None
@@ -528,15 +560,22 @@ _WINDOWS_OPTION = re.compile(r"/[A-Za-z]+(?::\S*)?")
 # The prompt a SQL client echoes a statement after ("SQL> ", "dwh=> ", "1> "), when it shows one.
 _ECHO_PROMPT = r"(?:\S*(?:SQL|=[>#-])>?\s*|\d+>\s*)"
 _ROUTINE_NAME = r"\[?([A-Za-z_][\w$#]*\]?\.\[?[A-Za-z_][\w$#]*(?:\]?\.\[?[A-Za-z_][\w$#]*)?)\]?"
-_ROUTINE_CALL = re.compile(  # the name, then its arguments, the statement's end or the line's
+# A call: a verb of calling, the name, then its arguments, the statement's end or the line's; or, in a log of any
+# language, a name followed by T-SQL's named parameters ("εκτέλεση dbo.usp_x @Year=2026", "step 3 usp_x @Day='d'").
+_ROUTINE_CALL = re.compile(
     r"(?i:\b(?:exec(?:ute)?|call|begin|executing|calling)\s+(?:procedure\s+)?)"
     + _ROUTINE_NAME
-    + r"(?=\s*(?:\(|@|;|['\"?:]|$)|\s+(?:on|with|at|against)\b)"
+    + r"(?=\s*(?:\(|@|;|['\"?:]|$)|\s+(?:on|with|at|against)\b)|"
+    + r"(?<![\w@.$#\]])\[?([A-Za-z_][\w$#]*(?:\]?\.\[?[A-Za-z_][\w$#]*){0,2})\]?\s+@\w+\s*="
 )
 _ROUTINE_AT = re.compile(
     r"(?i:\b(?:procedure|procedimiento|prozedur|procédure|procedura|procedimento)\s+)\[?([\w$#.\[\]]+?)\]?,\s*\w+\s+\d|"
     r"\bORA-06512: \w+ \"([^\"]+)\""
 )
+# PostgreSQL's CONTEXT line naming the function a failed statement ran in ("PL/pgSQL function x.f(date) line 41 at
+# SQL statement"), a few lines under the error when the statement it quotes spans several.
+_PLPGSQL_AT = re.compile(r"^\s*(?:CONTEXT:\s+)?PL/pgSQL function ([\w$]+(?:\.[\w$]+)?)\(")
+ROUTINE_BELOW = 8
 _AFTER_CALL = re.compile(
     rf"^\s*{_ECHO_PROMPT}?(?i:select|insert|update|delete|merge|create|alter|drop|truncate|"
     r"copy|with|grant)\b|successfully completed"
@@ -661,16 +700,22 @@ def _archive_of(archiver: str, arguments: Sequence[str]) -> str | None:
 
 def routine_near(above: Sequence[str], below: Sequence[str]) -> str | None:
     """The stored routine a failed statement ran in: the one the database names at the error (SQL Server's
-    "Procedure x" header in the line above, Oracle's first 'ORA-06512: at "x"' in the lines below), else the
+    "Procedure x" header in the line above, Oracle's first 'ORA-06512: at "x"' in the lines below, PostgreSQL's
+    "PL/pgSQL function x(...)" in its CONTEXT under the statement), else the
     last one the job called in `above` (the lines up to the error, in order), or None."""
     for line in [*above[-1:], *below[:3]]:
         match = _ROUTINE_AT.search(line)
         if match:
             return _unbracketed(next(group for group in match.groups() if group))
+    for line in below[:ROUTINE_BELOW]:  # PostgreSQL's CONTEXT, under the statement it quotes (rules-23)
+        match = _PLPGSQL_AT.match(line) if "PL/pgSQL" in line else None
+        if match:
+            return match.group(1)
     for line in reversed(above[-SUBJECT_REACH:]):
         match = _ROUTINE_CALL.search(line)
-        if match and not _CODE_FILE.fullmatch(match.group(1)):  # "executing load_emp.sql" runs a script
-            return _unbracketed(match.group(1))
+        name = next((group for group in match.groups() if group), "") if match else ""
+        if name and not _CODE_FILE.fullmatch(name):  # "executing load_emp.sql" runs a script
+            return _unbracketed(name)
         if _AFTER_CALL.search(line):
             return None  # the statement that failed came after any call above
     return None
@@ -895,6 +940,7 @@ def _unbracketed(name: str) -> str:
 # How many commands of one line are read (a line is a command with a pipe or two; a hostile line of
 # thousands would make every reader quadratic).
 MAX_COMMANDS = 4
+MAX_COMMAND_WORDS = 40  # words of a command line read for its program
 # How far above an error line the program it ran or the data it read is looked for, in lines (a job's progress
 # can print hundreds of lines between its command and its failure; a 10,000-line joblog is not read whole).
 SUBJECT_REACH = 1000

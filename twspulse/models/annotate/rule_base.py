@@ -461,6 +461,8 @@ RULES: tuple[Rule, ...] = (
         r"exceeded (?:the )?(?:max(?:imum)? )?"
         r"(?:run ?time|duration|time ?limit|timeout)|max(?:imum)? run ?time|deadline exceeded|TimeoutException|"
         r"timeout expired|ORA-01013|SQL0952N|execution time limit|timeout: sending signal|time limit exceeded|"
+        # GNU timeout's report in any of its languages: its name, then a signal (rules-23)
+        r"^\s*timeout: [^‘'»\"«„“]{0,80}?\b(?-i:(?:SIG)?(?:TERM|KILL|INT|HUP|QUIT|ALRM))\b|"
         # a task that did not finish in the time it was given (rules-22: Ansible's async "did not complete within the
         # requested time", "not finished within 3600 s")
         r"\b(?:did not|didn't|not) (?:complete|finish)(?:ed)? within (?:the (?:requested|allotted|allowed|given) time|"
@@ -758,7 +760,8 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "disk_full": ("targets",),
     "permission": ("targets",),
     # the routine, else the table of the statement that ran, else the job started elsewhere
-    "timeout": ("routines", "statement_tables", "started_jobs"),
+    # (rules-23: first the program GNU timeout stopped, when its report is the error line)
+    "timeout": ("programs", "routines", "statement_tables", "started_jobs", "servers"),
     "db_error": ("routines",),
     "auth": ("credentials",),  # rules-20: the account the job stated it logs in with
     "network": ("servers",),  # rules-20: the server the job stated it talks to

@@ -49,6 +49,7 @@ from twspulse.models.annotate.evidence import (
 )
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import (
+    ROUTINE_BELOW,
     SERVER_BELOW,
     application_above,
     configuration_near,
@@ -69,6 +70,7 @@ from twspulse.models.annotate.key_entities import (
     sap_step_program,
     server_near,
     statement_table_above,
+    stopped_by_timeout,
     target_above,
     target_of,
     tool_path,
@@ -1168,7 +1170,9 @@ def _first_subject(
     for kind in SUBJECT_KINDS.get(category, ()):
         if kind == "programs":
             trace = joblog.lines[line_no : line_no + PROGRAM_TRACE_REACH]
-            if category == "script_error":  # the ABAP program of the SAP step whose runtime error this is (rules-21)
+            if category == "timeout":  # the program GNU timeout stopped, by its report (rules-23)
+                value = stopped_by_timeout(joblog.lines[line_no - 1], lines[:-1])
+            elif category == "script_error":  # the ABAP program of the SAP step whose runtime error this is (rules-21)
                 value = sap_step_program(lines) if sap_runtime_error(joblog.lines[line_no - 1]) else None
             else:
                 value = program_reported(trace) or program_above(lines) or _job_program(joblog)
@@ -1187,7 +1191,7 @@ def _first_subject(
                 continue
             value = target_above(lines, remote_only=refused)
         elif kind == "routines":
-            value = routine_near(lines[:-1], below)
+            value = routine_near(lines[:-1], joblog.lines[line_no : line_no + ROUTINE_BELOW])
         elif kind == "statement_tables":
             value = statement_table_above(lines[:-1])
         elif kind == "credentials":
