@@ -83,6 +83,8 @@ HELD_OUT = [
     "blind65",
     "blind66",
     "blind67",
+    "blind68",
+    "blind69",
 ]
 
 
