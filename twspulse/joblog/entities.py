@@ -323,8 +323,8 @@ def extract_entities(lines: Iterable[str]) -> Entities:
         for match in _LIBRARY.finditer(line):
             add("libraries", match.group(1))
         if "ramework" in line:  # .NET's host: the runtime an application targets ("Framework: 'X', version 'V'")
-            for match in _FRAMEWORK.finditer(line):
-                add("libraries", f"{match.group(1)} version {match.group(2)}")
+            for match in _FRAMEWORK.finditer(line):  # named as `dotnet --list-runtimes` lists it ("X 8.0.0")
+                add("libraries", f"{match.group(1)} {match.group(2)}")
         for match in _COMMAND.finditer(line):
             add("commands", next((g for g in match.groups() if g), None))
     return {kind: list(values) for kind, values in found.items()}

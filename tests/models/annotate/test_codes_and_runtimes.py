@@ -62,7 +62,7 @@ def test_a_missing_net_runtime_is_a_dependency_named_by_its_framework(message: s
 
 def test_a_framework_line_names_the_runtime_and_its_version() -> None:
     found = extract_entities(["Framework: 'Microsoft.AspNetCore.App', version '8.0.2' (x64)"])
-    assert found["libraries"] == ["Microsoft.AspNetCore.App version 8.0.2"]
+    assert found["libraries"] == ["Microsoft.AspNetCore.App 8.0.2"]  # as `dotnet --list-runtimes` names it
 
 
 @pytest.mark.parametrize(

@@ -1165,6 +1165,19 @@ _WRONG = (
     r"nieprawidłow|błędn"
 )
 _TRANSLATED_MORE: tuple[_Words, ...] = (
+    # rules-23: a field or value of the input named invalid in the languages jobs log in, with or without its accent
+    # (upper-case mainframe output drops it): "CAMPO FECHA-INICIO '20260732' INVALIDA", "Feld Datum ungültig",
+    # "valeur invalide pour le champ x", "valore non valido", "waarde ongeldig", "ogiltigt värde"
+    _words(
+        "data_quality",
+        WORDS,
+        r"\b(?:campo|valor|valore|fecha|data|datum|formato|format|dato|champ|valeur|feld|wert|veld|waarde|formaat|"
+        r"fält|värde|pole|wartość)s?\b[^.;]{0,60}\b(?:inv[áa]lid[oa]s?|no v[áa]lid[oa]s?|non valid[oaie]|"
+        r"invalides?|ungültig\w*|ongeldig\w*|ogiltig\w*|nieprawidłow\w*)(?!\w)|"
+        r"\b(?:inv[áa]lid[oa]s?|invalides?|ungültige[rsn]?|ongeldige|ogiltig[at]?|nieprawidłow\w+)\s+"
+        r"(?:campo|valor|fecha|data|datum|formato|format|dato|champ|valeur|feld|wert|veld|waarde|fält|värde|pole|"
+        r"wartość)s?\b",
+    ),
     # SQL Server's 1105 (a full filegroup) in the client's language
     _words(
         "db_error",

@@ -698,6 +698,21 @@ def _archive_of(archiver: str, arguments: Sequence[str]) -> str | None:
     return None
 
 
+# pydantic's report of a model's invalid fields: "1 validation error for Model", then each field's path on a line of
+# its own ("ley_cu_pct", "items.0.price") above its indented reason ("  Input should be ...").
+_VALIDATION_HEADER = re.compile(r"\b\d+ validation errors? for [A-Za-z_]\w*\s*$")
+_FIELD_PATH = re.compile(r"[A-Za-z_][\w-]*(?:\.[\w-]+){0,5}")
+
+
+def invalid_field(error: str, below: Sequence[str]) -> str | None:
+    """The first field pydantic's validation error `error` reports invalid, from the lines `below` it (rules-23)."""
+    if not below or _VALIDATION_HEADER.search(error) is None:
+        return None
+    field = below[0].strip()
+    reason = below[1] if len(below) > 1 else ""
+    return field if _FIELD_PATH.fullmatch(field) and reason[:1] in (" ", "\t") else None
+
+
 def routine_near(above: Sequence[str], below: Sequence[str]) -> str | None:
     """The stored routine a failed statement ran in: the one the database names at the error (SQL Server's
     "Procedure x" header in the line above, Oracle's first 'ORA-06512: at "x"' in the lines below, PostgreSQL's

@@ -234,6 +234,18 @@ RULES: tuple[Rule, ...] = (
         "Syntax error in the job's script: {message}",
         _SCRIPT_STEPS,
     ),
+    # rules-23: a playbook, inventory or settings file its tool can read neither as JSON nor as YAML (Ansible lists
+    # the error of each attempt below: the JSON one only says it is no JSON)
+    _rule(
+        "config_unreadable",
+        "script_error",
+        r"\bunable to read either as JSON nor YAML\b",
+        5,
+        ("locations", "paths"),
+        "The job's playbook or configuration file is not valid YAML ({entity}): {message}",
+        "The job's playbook or configuration file is not valid YAML: {message}",
+        _SCRIPT_STEPS,
+    ),
     # rules-22: a PL/SQL unit that does not compile ("88/7  PLS-00103: Encountered the symbol ..."): the code's
     # own error; the "has errors" and "could not find program unit" that follow only repeat it
     _rule(
@@ -252,7 +264,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "ssh_auth",
         "auth",
-        r"Permission denied \((?:publickey|password|keyboard-interactive|gssapi)",
+        # (and ssh's answer to a wrong password: "Permission denied, please try again.")
+        r"Permission denied \((?:publickey|password|keyboard-interactive|gssapi)|Permission denied, please try again",
         5,
         ("hosts", "users"),
         "Login to {entity} refused: the ssh key or password of the job's user is not accepted",
@@ -285,7 +298,8 @@ RULES: tuple[Rule, ...] = (
         "db_auth",
         "auth",
         r"password authentication failed|authentication failed|Login failed for user|SQL30082N|"
-        r"invalid (?:username|user name|password|credentials)|logon denied|access denied for user|"
+        r"(?:invalid|incorrect)(?:/(?:invalid|incorrect|wrong))? (?:username|user name|password|credentials)|"
+        r"logon denied|access denied for user|"
         r"SQLSTATE[=: ]+28(?:000|P01)|Login failed|Login incorrect|^530 |Not logged in",
         4,
         ("users", "hosts"),
@@ -493,6 +507,18 @@ RULES: tuple[Rule, ...] = (
         ("ips", "hosts"),
         "Cannot reach the database server {entity} (communication error)",
         "Cannot reach the database server (communication error)",
+        _NETWORK_STEPS,
+    ),
+    # rules-23: SAP's Java and .NET connectors' communication error, whose detail block below repeats the socket's
+    # own error ("ERRNO TEXT  Connection timed out") under the message an operator quotes
+    _rule(
+        "sap_connector_comm",
+        "network",
+        r"\bJCO_ERROR_COMMUNICATION\b|\bRFC_COMMUNICATION_FAILURE\b",
+        4,
+        ("hosts", "ips"),
+        "Cannot reach the SAP system {entity}: {message}",
+        "Cannot reach the SAP system: {message}",
         _NETWORK_STEPS,
     ),
     _rule(
@@ -744,7 +770,7 @@ CONTEXT_KINDS: dict[str, tuple[str, ...]] = {
     "permission": ("users", "destinations", "resources", "tables", "paths"),
     "db_error": ("tables", "constraints", "columns", "databases"),
     "timeout": ("remote_jobs", "hosts", "tables", "commands"),
-    "dependency": ("tws_jobs", "commands", "modules", "module_files", "classes", "jar_entries", "libraries"),
+    "dependency": ("tws_jobs", "commands", "modules", "module_files", "classes", "jar_entries", "libraries", "paths"),
     "script_error": ("locations", "variables", "options", "scripts"),
     "data_quality": ("paths", "tables", "columns", "error_codes"),
 }
@@ -779,6 +805,10 @@ SUBJECT_ALSO: dict[str, tuple[str, ...]] = {"oom": ("applications",)}
 _RULES_22_WORDS = (
     "allozieren", "allouer un vecteur", "ubicar un vector", "allocare", "alocar", "przydzielić wektora",
     "batch label", "étiquette de lot", "sprungmarke", "wird nicht als",
+)  # fmt: skip
+# Words of the readings rules-23 added in other languages (a field or value named invalid)
+_RULES_23_WORDS = (
+    "inválid", "invalida", "invalido", "ungültig", "invalide", "non valid", "ogiltig", "nieprawidłow",
 )  # fmt: skip
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",
@@ -851,7 +881,8 @@ TRANSLATED_FAILURE_WORDS = (
     # (rules-21) words of the translated readings that no word above opened (a test checks every reading), and of
     # the readings rules-21 added
     "insufficiente", "log delle transazioni", "log de transações", "transactielogboek", "non corrett",
-    "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan", *_RULES_21_WORDS, *_RULES_22_WORDS,
+    "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan",
+    *_RULES_21_WORDS, *_RULES_22_WORDS, *_RULES_23_WORDS,
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
@@ -887,7 +918,8 @@ RULE_HINT_WORDS = (
     "suficiente espacio", "espaço suficiente", "schijfruimte", "erreur de syntaxe", "syntaxfehler", "sintaxis",
     "sintassi", "sintaxe", "syntaxfout", "składni", "синтаксическая",
     # rules-21
-    "must install or update .net", "compatible framework", "the framework '", *_RULES_21_WORDS, *_RULES_22_WORDS,
+    "must install or update .net", "compatible framework", "the framework '",
+    *_RULES_21_WORDS, *_RULES_22_WORDS, *_RULES_23_WORDS,
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

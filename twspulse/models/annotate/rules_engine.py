@@ -58,6 +58,7 @@ from twspulse.models.annotate.key_entities import (
     extract,
     host_port,
     input_above,
+    invalid_field,
     is_code_file,
     is_data_file,
     is_prose_word,
@@ -134,6 +135,12 @@ _UNEXPLAINED = re.compile(
     r"(?i)\b(?:status|return code|exit code|code|rc|result)\b[^.;]{0,40}\bnot (?:described|listed|documented|"
     r"defined|explained|known) (?:in|by)\b|\bundocumented (?:status|return code|exit code|code|result)\b|"
     r"\bno further (?:detail|details|information|explanation)\b"
+)
+# A line that gives the meaning of several codes ("Exit codes: 0 = success, 1 = configuration, 2 = WMS unreachable"):
+# a tool's documentation of its codes, which the job printed; no event (rules-23).
+# (Each meaning in words: "[1=x,3=connectUsing,4=TCP]" lists a message's inserts.)
+_CODE_LEGEND = re.compile(
+    r"(?<![\w.\[])\d{1,3} ?(?:=|->|→) ?[^\d\s,;=\[][^,;=\s]*+\s[^,;=]{0,80}[,;] ?\d{1,3} ?(?:=|->|→) ?[^\d\s=]"
 )
 # An error about the far side of a transfer, and a path on another machine (a share, an object store's URL).
 _REMOTE_OBJECT = re.compile(r"\bremote (?:file|directory|folder|path|share)\b", re.IGNORECASE)
@@ -572,6 +579,8 @@ class RulesEngine:
                 # rules-22: a line that says the status is undocumented and nothing more is known ("status 6, not
                 # listed in its return code table, no further detail") gives no family by a word in passing
                 scored = [match for match in scored if match.score >= CAUSE_MIN_SCORE]
+            if scored and _CODE_LEGEND.search(text):
+                scored = []  # rules-23: a legend of a tool's codes says what each would mean, not what happened
             if scored:
                 # ties: the rule listed first, but any family's reading before the bare "an exception was thrown"
                 found.append(max(scored, key=lambda match: (match.score, match.rule.name != _GENERIC_RULE)))
@@ -1129,6 +1138,9 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
     head = [line.strip() for line in joblog.frame.body[:12] if not _is_frame(line)]
     found = merge(located, stated, extract(near), extract(errors), extract(head))
     own = lines[line_no - 1] if line_no is not None else ""
+    field = invalid_field(own, lines[line_no : line_no + 2]) if line_no is not None else None
+    if field:  # the field a model's validation refused, under its header (rules-23)
+        found = merge({"columns": [field]}, found)
     if _REMOTE_OBJECT.search(own) and any(_SHARE.match(path) for path in found.get("paths", ())):
         # "NT_STATUS_ACCESS_DENIED opening remote file \x": the share the job talked to, not a local folder
         found["paths"] = sorted(found["paths"], key=lambda path: _SHARE.match(path) is None)
