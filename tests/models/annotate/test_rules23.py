@@ -124,3 +124,15 @@ def test_a_missing_predecessor_names_its_marker_file_too() -> None:
 def test_a_net_runtime_is_named_as_dotnet_lists_it() -> None:
     found = extract_entities(["Framework: 'Microsoft.NETCore.App', version '6.0.0' (x64)"])
     assert found["libraries"] == ["Microsoft.NETCore.App 6.0.0"]
+
+
+def test_a_database_error_names_the_table_of_the_statement_that_ran() -> None:
+    annotation = _annotate(
+        "UPDATE QZ.ACCOUNT_BALANCE s SET (BALANCE) = (SELECT t.NEW FROM QZ.BALANCE_DAY t WHERE t.NR = s.NR)\n\n"
+        "qz_run 23:41:49 waiting\nqz_run 23:41:50 still waiting\n"
+        'SQL0911N  The current transaction has been rolled back because of a deadlock or timeout.  Reason code "2".  '
+        "SQLSTATE=40001\n\nINSERT INTO QZ.RUN_LOG (RUN, STATUS) VALUES ('BALANCES', 'OK')\n",
+        engine=RULES,
+    )
+    assert annotation.category == "db_error"
+    assert "statement on QZ.ACCOUNT_BALANCE" in annotation.root_cause

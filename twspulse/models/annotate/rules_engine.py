@@ -476,7 +476,8 @@ class RulesEngine:
         if data_set:  # the DD's data set, which the message names only by its DD
             line_entities = {**line_entities, "paths": [*line_entities.get("paths", []), data_set]}
         subject = _subject(best.rule.category, joblog, best.line_no, line_entities, context)
-        if subject.get("statement_tables") and context.get("tables"):  # the statement's table before one named
+        # (a timed-out statement's table before one named; for a database error it is only named beside the cause)
+        if best.rule.category == "timeout" and subject.get("statement_tables") and context.get("tables"):
             near = joblog.lines[best.line_no - 1 : best.line_no + 5]  # not one the error or the lines after name
             if not any(context["tables"][0] in line for line in near):
                 context = {**context, "tables": subject["statement_tables"] + context["tables"]}
