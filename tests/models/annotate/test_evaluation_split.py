@@ -85,6 +85,8 @@ HELD_OUT = [
     "blind67",
     "blind68",
     "blind69",
+    "blind70",
+    "blind71",
 ]
 
 
