@@ -62,8 +62,12 @@ _GENERIC = re.compile(
     re.IGNORECASE,
 )
 # A progress line's level: a word of its own ("INFO", "[DEBUG]", "|INFO|") or after a logger's channel, as PHP's
-# Monolog writes it ("app.INFO: ..."); shared with the annotator's readers.
-INFO_LEVEL = re.compile(r"(?:^|[\s\[|])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:|]|$)|(?<=\w)\.(?:INFO|DEBUG|NOTICE): ")
+# Monolog writes it ("app.INFO: ..."), or a message id of informational severity ("PROG-I-002", beside the -E-
+# codes of _CODE); shared with the annotator's readers.
+INFO_LEVEL = re.compile(
+    r"(?:^|[\s\[|])(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:|]|$)|(?<=\w)\.(?:INFO|DEBUG|NOTICE): |"
+    r"^\W{0,3}[A-Z][A-Z0-9]{2,11}-I-\d{3,5}\b"
+)
 _QUIET_LEVEL = INFO_LEVEL
 # A warning's level in the languages tools log in, as a level word (capitals, or capitalised before a colon),
 # after a logger's channel, and a Python warning's category ("x.py:61: RuntimeWarning: invalid value encountered").

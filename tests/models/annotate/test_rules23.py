@@ -136,3 +136,45 @@ def test_a_database_error_names_the_table_of_the_statement_that_ran() -> None:
     )
     assert annotation.category == "db_error"
     assert "statement on QZ.ACCOUNT_BALANCE" in annotation.root_cause
+
+
+def test_a_line_that_announces_the_error_under_it_gives_way_to_that_error() -> None:
+    annotation = _annotate(
+        'ORA-31693: Table data object "QZ"."MEASURES" failed to load/unload and is being skipped due to error:\n'
+        "ORA-02354: error in exporting/importing data\nORA-27072: File I/O error\n"
+        "Linux-x86_64 Error: 28: No space left on device\n",
+        engine=RULES,
+    )
+    assert annotation.category == "disk_full"
+    assert annotation.error_line == "Linux-x86_64 Error: 28: No space left on device"
+
+
+def test_a_message_id_of_informational_severity_is_a_progress_line() -> None:
+    lines = ["QZX-I-002 LOT GR-0804-091 DAP N 18.1 P2O5 46.3 OK", "QZX-I-099 END"]
+    assert pick_error_lines(lines, 1) == []
+    annotation = _annotate(
+        "QZX-I-002 LOT GR-0804-091 DAP N 18.1 P2O5 46.3 OK\n"
+        "QZX-E-041 LOT GR-0804-117 : TENEUR P2O5 '4G.2' NON NUMERIQUE - CERTIFICAT REJETE\n",
+        engine=RULES,
+    )
+    assert annotation.category == "data_quality"
+    assert annotation.error_line.startswith("QZX-E-041")
+
+
+def test_a_go_template_that_uses_a_field_its_type_lacks_is_the_jobs_code() -> None:
+    annotation = _annotate(
+        '2031/02/03 01:40:01 qzgen: render notice: template: notice.tmpl:41:18: executing "notice.tmpl" at '
+        "<.Lessee.Name>: can't evaluate field Lessee in type model.Lease\n",
+        engine=RULES,
+    )
+    assert annotation.category == "script_error"
+
+
+def test_snowflake_names_its_message_under_the_code_and_query_id() -> None:
+    annotation = _annotate(
+        "003001 (42501): 01b6a2c4-0306-8e11-0000-4d2b0012f3a6: SQL access control error:\n"
+        "Insufficient privileges to operate on table 'QZ_ASSETS'\n",
+        engine=RULES,
+    )
+    assert annotation.category == "permission"
+    assert annotation.error_line == "Insufficient privileges to operate on table 'QZ_ASSETS'"

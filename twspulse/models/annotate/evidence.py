@@ -1176,7 +1176,10 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         r"invalides?|ungültig\w*|ongeldig\w*|ogiltig\w*|nieprawidłow\w*)(?!\w)|"
         r"\b(?:inv[áa]lid[oa]s?|invalides?|ungültige[rsn]?|ongeldige|ogiltig[at]?|nieprawidłow\w+)\s+"
         r"(?:campo|valor|fecha|data|datum|formato|format|dato|champ|valeur|feld|wert|veld|waarde|fält|värde|pole|"
-        r"wartość)s?\b",
+        r"wartość)s?\b|"
+        # a value that should be a number ("TENEUR P2O5 '4G.2' NON NUMERIQUE")
+        r"\bnon[- ]num[ée]rique\b|\bno (?:es )?num[ée]ric[oa]\b|\bnicht numerisch\b|\bnon numeric[oa]\b|"
+        r"\bnão (?:é )?numéric[oa]\b|\bniet numeriek\b",
     ),
     # SQL Server's 1105 (a full filegroup) in the client's language
     _words(

@@ -712,7 +712,9 @@ RULES: tuple[Rule, ...] = (
         r"missing (?:required )?(?:argument|parameter|option)s?\b|unrecognized option|invalid option|"
         # cmd's and PowerShell's parsers, TypeScript's compiler
         r"was unexpected at this time|missing closing ['\"][)}\]]['\"]|\berror TS\d{4}:|"
-        r"\bTS\d{4} \[ERROR\]:",  # (Deno's type check: "error: TS2551 [ERROR]: Property 'x' does not exist ...")
+        r"\bTS\d{4} \[ERROR\]:|"  # (Deno's type check: "error: TS2551 [ERROR]: Property 'x' does not exist ...")
+        # Go's templates: a field or function the template uses that its data type lacks (rules-23)
+        r"\bcan't evaluate field \w+ in type\b|\bfunction \"\w+\" not defined\b",
         3,
         ("locations", "variables", "options", "paths", "exceptions"),
         "Error in the job's own code or configuration ({entity}): {message}",
@@ -808,7 +810,8 @@ _RULES_22_WORDS = (
 )  # fmt: skip
 # Words of the readings rules-23 added in other languages (a field or value named invalid)
 _RULES_23_WORDS = (
-    "inválid", "invalida", "invalido", "ungültig", "invalide", "non valid", "ogiltig", "nieprawidłow",
+    "inválid", "invalida", "invalido", "ungültig", "invalide", "non valid", "ogiltig", "nieprawidłow", "numerique",
+    "numérique", "numerico", "numérico", "numerisch", "numeriek",
 )  # fmt: skip
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",

@@ -259,7 +259,9 @@ _JAVA_LINK = re.compile(r"^(?:Caused by:\s*)?(?:[\w$]+\.)+[A-Z][\w$]*(?:Exceptio
 # previous errors") is their consequence: the earlier line says what went wrong.
 _POINTS_BACK = re.compile(
     r"\b(?:due to|because of|see|after|with) (?:the )?(?:previous|above|earlier|prior|compilation) errors?\b|"
-    r"\bbecause (?:an? )?error(?: code \S+)? occurred\b",
+    r"\bbecause (?:an? )?error(?: code \S+)? occurred\b|"
+    # (rules-23) or forward, at the error printed under it: 'ORA-31693: ... is being skipped due to error:'
+    r"\b(?:due to|because of|with|on) (?:the following )?(?:errors?|exceptions?):\s*$",
     re.IGNORECASE,
 )
 # A utility's summary that it stopped at its limit of bad rows or warnings ("MAXIMUM ERROR COUNT EXCEEDED", "has
@@ -318,7 +320,7 @@ _SQLSERVER_HEADER = (
 )
 _CODE_HEADER = re.compile(
     rf"^(?:{_SQLSERVER_HEADER}:?|"
-    r"(?:[\d:.]+\s+)?\d{6} \([0-9A-Z]{5}\): [^:]{0,60}:|"
+    r"(?:[\d:.]+\s+)?\d{6} \([0-9A-Z]{5}\): (?:[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}: )?[^:]{0,60}:|"
     r"SQLState = [0-9A-Z]{5}, NativeError = -?\d+)$"  # bcp's, then "Error = [Microsoft]...message"
 )
 _CODE_TRAILER = re.compile(rf"^{_SQLSERVER_HEADER}\.$")
