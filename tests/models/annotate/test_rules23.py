@@ -13,7 +13,7 @@ from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.entities import extract_entities
 from twspulse.joblog.error_lines import pick_error_lines
 from twspulse.models.annotate import rules_engine
-from twspulse.models.annotate.key_entities import invalid_field
+from twspulse.models.annotate.key_entities import invalid_field, name_of_id
 
 RULES = rules_engine.RulesEngine(line_model=None)
 
@@ -178,3 +178,28 @@ def test_snowflake_names_its_message_under_the_code_and_query_id() -> None:
     )
     assert annotation.category == "permission"
     assert annotation.error_line == "Insufficient privileges to operate on table 'QZ_ASSETS'"
+
+
+@pytest.mark.parametrize(
+    "pairing",
+    [
+        "qz_upload 01:00:01 az login --service-principal -u {id} -p ******** --tenant qz.example (sp-qz-export)",
+        "qz_upload 01:00:04 az login rc=1 (sp-qz-export, appId {id})",
+        "sp-qz-export  appId {id}",
+    ],
+)
+def test_an_application_id_is_named_by_the_name_the_log_pairs_with_it(pairing: str) -> None:
+    app = "3f9c2b71-5e0a-4d18-a6c3-81b2e7d4f905"
+    refusal = (
+        f"ERROR: AADSTS7000222: The provided client secret keys for app '{app}' are expired. Visit the Azure portal."
+    )
+    lines = [refusal, pairing.format(id=app)]
+    assert name_of_id(app, lines) == "sp-qz-export"
+    annotation = _annotate("\n".join(lines) + "\n", engine=RULES)
+    assert annotation.category == "auth"
+    assert f"sp-qz-export ({app})" in annotation.root_cause
+
+
+def test_no_name_when_the_log_pairs_none_with_the_id() -> None:
+    app = "3f9c2b71-5e0a-4d18-a6c3-81b2e7d4f905"
+    assert name_of_id(app, [f"az login --service-principal -u {app} (retry 1)", f"appId {app}"]) is None

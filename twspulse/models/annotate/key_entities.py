@@ -713,6 +713,29 @@ def invalid_field(error: str, below: Sequence[str]) -> str | None:
     return field if _FIELD_PATH.fullmatch(field) and reason[:1] in (" ", "\t") else None
 
 
+# A name a log pairs with an application's id: "sp-x  appId <id>", "(sp-x, appId <id>)", "client_id=<id> ... (sp-x)".
+_ID_WORDS = r"(?i:app ?id|application ?id|client[_ -]?id|object ?id)"
+_NAME_BEFORE_ID = r"(?<![\w.-])([A-Za-z][\w.-]{0,100}\w)[,:]?\s+" + _ID_WORDS + r"[:=]?\s+"
+_NAME_AFTER_ID = r"[^\n]{0,200}\(([A-Za-z][\w.-]{0,100}\w)\)\s*$"
+_NAME_MARKS = re.compile(r"[-_.]")  # what makes a word a name ("sp-x", not "retry")
+ID_NAME_REACH = 40  # lines after the error that may still pair a name with the id (a wrapper's report)
+
+
+def name_of_id(identifier: str, lines: Sequence[str]) -> str | None:
+    """The name `lines` pair with an application's id `identifier` (a GUID), or None (rules-23)."""
+    escaped = re.escape(identifier)
+    before = re.compile(_NAME_BEFORE_ID + escaped + r"\b")
+    after = re.compile(escaped + _NAME_AFTER_ID)
+    for line in lines:
+        if identifier not in line:
+            continue
+        for pattern in (before, after):
+            match = pattern.search(line)
+            if match and _NAME_MARKS.search(match.group(1)):
+                return match.group(1)
+    return None
+
+
 def routine_near(above: Sequence[str], below: Sequence[str]) -> str | None:
     """The stored routine a failed statement ran in: the one the database names at the error (SQL Server's
     "Procedure x" header in the line above, Oracle's first 'ORA-06512: at "x"' in the lines below, PostgreSQL's

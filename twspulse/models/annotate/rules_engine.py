@@ -49,6 +49,7 @@ from twspulse.models.annotate.evidence import (
 )
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import (
+    ID_NAME_REACH,
     ROUTINE_BELOW,
     SERVER_BELOW,
     application_above,
@@ -64,6 +65,7 @@ from twspulse.models.annotate.key_entities import (
     is_prose_word,
     job_above,
     login_above,
+    name_of_id,
     program_above,
     program_reported,
     robocopy_destination,
@@ -494,6 +496,10 @@ class RulesEngine:
             configuration = own[0] if own else configuration
             if configuration:
                 kind, entity = "paths", configuration
+        if entity and kind in ("principals", "users") and _UUID.match(entity):  # an application by its name too
+            body = joblog.lines[joblog.frame.body_first_line - 1 : best.line_no + ID_NAME_REACH]
+            if name := name_of_id(entity, body):
+                entity = f"{name} ({entity})"
         if entity and kind in ("hosts", "ips") and best.rule.category in _PORT_FAMILIES:
             entity = host_port(entity, joblog.lines[joblog.frame.body_first_line - 1 : best.line_no])
         message = clean_message(best.text)
