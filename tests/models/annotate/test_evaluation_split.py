@@ -87,6 +87,8 @@ HELD_OUT = [
     "blind69",
     "blind70",
     "blind71",
+    "blind72",
+    "blind73",
 ]
 
 
