@@ -17,6 +17,7 @@ from types import ModuleType
 import pytest
 
 from twspulse.joblog import entities, error_lines, secrets
+from twspulse.joblog.error_lines import MAX_CHARS
 from twspulse.models.annotate import (
     annotation,
     annotator,
@@ -87,3 +88,33 @@ def test_no_catastrophic_backtracking(name: str, pattern: re.Pattern[str]) -> No
         pattern.search(line.upper())
         elapsed = time.perf_counter() - started
         assert elapsed < BOUND_SECONDS, f"{name} took {elapsed:.2f} s on {line[:40]!r}..."
+
+
+# The rules' and the lexicon's tables read lines cut to error_lines.MAX_CHARS (1,000 characters), many of them per
+# joblog: a pattern quadratic in its line costs tens of milliseconds there. Each is searched on lines four times as
+# long, where a linear search takes a few milliseconds and a quadratic one (as rules-23 found one) half a second.
+TABLE_LENGTH = 4 * MAX_CHARS
+TABLE_BOUND_SECONDS = 0.2
+TABLES: list[tuple[str, re.Pattern[str]]] = [
+    *((f"rule:{rule.name}", rule.pattern) for rule in rule_base.RULES),
+    *(
+        (f"evidence.{table}[{index}]", reading.pattern)
+        for table in ("_LEXICON", "_TRANSLATED", "_TRANSLATED_MORE")
+        for index, reading in enumerate(getattr(evidence, table))
+    ),
+]
+
+
+def test_tables_are_collected() -> None:
+    assert len(TABLES) > 50
+
+
+@pytest.mark.parametrize(("name", "pattern"), TABLES, ids=[name for name, _ in TABLES])
+def test_no_table_pattern_is_quadratic_in_its_line(name: str, pattern: re.Pattern[str]) -> None:
+    for unit in _BASE_LINES:
+        line = (unit * (TABLE_LENGTH // len(unit) + 1))[:TABLE_LENGTH]
+        started = time.perf_counter()
+        pattern.search(line)
+        pattern.search(line.upper())
+        elapsed = time.perf_counter() - started
+        assert elapsed < TABLE_BOUND_SECONDS, f"{name} took {elapsed:.3f} s on {line[:40]!r}..."

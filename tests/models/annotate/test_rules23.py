@@ -203,3 +203,31 @@ def test_an_application_id_is_named_by_the_name_the_log_pairs_with_it(pairing: s
 def test_no_name_when_the_log_pairs_none_with_the_id() -> None:
     app = "3f9c2b71-5e0a-4d18-a6c3-81b2e7d4f905"
     assert name_of_id(app, [f"az login --service-principal -u {app} (retry 1)", f"appId {app}"]) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ValueError: curtailment notice QZ-03: block 18:00-20:00 has stage 9, allowed 0-8",
+        "qz_check: ERROR FIT-104 consumo diario calculado -1884003,2 m3 fuera de rango (0 - 45000)",
+        "qz_check: ERROR month 13 not in valid range 1..12",
+    ],
+)
+def test_a_value_outside_the_range_it_should_be_in_is_invalid_data(line: str) -> None:
+    annotation = _annotate(f"qz_check: reading /in/notices_0203.csv\n{line}\n", engine=RULES)
+    assert annotation.category == "data_quality"
+    assert annotation.error_line == line
+
+
+def test_a_range_of_times_or_dates_is_no_range_of_values() -> None:
+    assert _annotate("qz: ERROR expected 01:00-02:00 window missed\n", engine=RULES).category != "data_quality"
+
+
+def test_a_project_whose_packages_were_never_installed_is_missing_a_dependency() -> None:
+    line = (
+        'dbt found 2 package(s) specified in packages.yml, but only 0 package(s) installed in dbt_packages. Run "dbt '
+        'deps" to install package dependencies.'
+    )
+    annotation = _annotate(f"Encountered an error:\nCompilation Error\n  {line}\n", engine=RULES)
+    assert annotation.category == "dependency"
+    assert annotation.error_line == line

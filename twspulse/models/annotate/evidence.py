@@ -761,6 +761,9 @@ _LEXICON: tuple[_Words, ...] = (
         r"\bpars(?:e|ing) error\b(?![^;]{0,30}\bsyntax\b)[^;]{0,80}\bline:? \d+,? col(?:umn)?:? \d+|"
         # a value out of its range is the data's ("index out of range" stays the code's)
         r"\b(?:\w+_)?(?:value|field|date|time|timestamp|number|numeric|amount)\b[^.;]{0,30}\bout of range\b|"
+        # (rules-23) a value and the range it should be in: "has stage 9, allowed 0-8", "(valid range 1..12)"
+        r"\b(?:allowed|permitted|valid|expected)(?: range| values?)?:? ?[(\[]?-?\d+(?:[.,]\d+)? ?(?:-|–|\.\.|to) ?"
+        r"-?\d+(?:[.,]\d+)?\b(?![:/-])|"
         # a conversion of the data that failed, an input that is empty, rows that repeat or do not fit
         r"\b(?:data )?conversion (?:error|failed|syntax)\b|\berror converting\b|"
         r"\b(?:extra|missing) data (?:after|for|in)\b|\bduplicate (?:rows|records|lines)\b|"
@@ -1029,7 +1032,8 @@ _LEXICON: tuple[_Words, ...] = (
         r"section|setting)s?\b|"
         r"\buncaught (?:error|exception|\w+error)\b|\b(?:dumped core|core dumped|segmentation (?:fault|violation))\b|"
         # the job's configuration does not parse: a config file or format with the position of the error
-        r"\b[\w/-]+(?:\.[\w/-]+)*\.(?:ya?ml|conf|cfg|ini|toml|properties)\b[^;]{0,60}\bline \d+|"
+        # (a path read from its start only: from every "-" of a long run it backtracked quadratically)
+        r"(?<![\w/.-])[\w/-]+(?:\.[\w/-]+)*\.(?:ya?ml|conf|cfg|ini|toml|properties)\b[^;]{0,60}\bline \d+|"
         r"\b(?:yaml|toml|ini|config(?:uration)?)\b[^;]{0,20}: line \d+",
     ),
 )
@@ -1177,6 +1181,9 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         r"\b(?:inv[áa]lid[oa]s?|invalides?|ungültige[rsn]?|ongeldige|ogiltig[at]?|nieprawidłow\w+)\s+"
         r"(?:campo|valor|fecha|data|datum|formato|format|dato|champ|valeur|feld|wert|veld|waarde|fält|värde|pole|"
         r"wartość)s?\b|"
+        # a value outside its range: "consumo diario -1884003,2 m3 fuera de rango (0 - 45000)"
+        r"\bfuera de(?:l)? rango\b|\bfora do intervalo\b|\bhors (?:de la )?plage\b|\baußerhalb des (?:gültigen )?"
+        r"(?:bereichs|wertebereichs)\b|\bfuori (?:dal )?(?:range|intervallo)\b|\bbuiten (?:het )?bereik\b|"
         # a value that should be a number ("TENEUR P2O5 '4G.2' NON NUMERIQUE")
         r"\bnon[- ]num[ée]rique\b|\bno (?:es )?num[ée]ric[oa]\b|\bnicht numerisch\b|\bnon numeric[oa]\b|"
         r"\bnão (?:é )?numéric[oa]\b|\bniet numeriek\b",

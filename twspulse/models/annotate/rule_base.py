@@ -181,6 +181,18 @@ RULES: tuple[Rule, ...] = (
         "A package the job needs cannot be installed",
         _DEPENDENCY_STEPS,
     ),
+    # rules-23: a project's packages never installed where it runs (dbt: "dbt found 2 package(s) specified in
+    # packages.yml, but only 0 package(s) installed in dbt_packages. Run "dbt deps" to install package dependencies.")
+    _rule(
+        "packages_not_installed",
+        "dependency",
+        r"\bpackage\(s\) installed in [\w./-]+\. Run \"dbt deps\"",
+        4,
+        ("paths",),
+        "The project's packages are not installed where the job runs ({entity}): {message}",
+        "The project's packages are not installed where the job runs: {message}",
+        _DEPENDENCY_STEPS,
+    ),
     _rule(
         "java_class",
         "dependency",
@@ -811,7 +823,8 @@ _RULES_22_WORDS = (
 # Words of the readings rules-23 added in other languages (a field or value named invalid)
 _RULES_23_WORDS = (
     "inválid", "invalida", "invalido", "ungültig", "invalide", "non valid", "ogiltig", "nieprawidłow", "numerique",
-    "numérique", "numerico", "numérico", "numerisch", "numeriek",
+    "numérique", "numerico", "numérico", "numerisch", "numeriek", "dbt deps", "de rango", "del rango", "do intervalo",
+    "hors plage", "hors de la plage", "außerhalb des", "fuori dal", "fuori range", "fuori intervallo", "buiten",
 )  # fmt: skip
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",
