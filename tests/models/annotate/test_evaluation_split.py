@@ -89,6 +89,8 @@ HELD_OUT = [
     "blind71",
     "blind72",
     "blind73",
+    "blind74",
+    "blind75",
 ]
 
 
