@@ -231,3 +231,25 @@ def test_a_project_whose_packages_were_never_installed_is_missing_a_dependency()
     annotation = _annotate(f"Encountered an error:\nCompilation Error\n  {line}\n", engine=RULES)
     assert annotation.category == "dependency"
     assert annotation.error_line == line
+
+
+def test_a_connection_failure_the_rerun_got_past_gives_way_to_the_jobs_own_failure() -> None:
+    annotation = _annotate(
+        "+ curl -sf https://qz-api.qz.local/v2/health\ncurl: (22) The requested URL returned error: 503\n+ sleep 15\n"
+        '+ curl -sf https://qz-api.qz.local/v2/health\n{"status":"UP"}\n+ jq .tickets /in/open_tickets.json\n'
+        "/opt/qz/bin/dispatch.sh: line 37: SHIFT_END: unbound variable\n",
+        engine=RULES,
+    )
+    assert annotation.category == "script_error"
+    assert annotation.error_line == "/opt/qz/bin/dispatch.sh: line 37: SHIFT_END: unbound variable"
+
+
+def test_a_rerun_that_fails_the_same_way_leaves_the_connection_failure() -> None:
+    annotation = _annotate(
+        "+ curl -sf https://qz-api.qz.local/v2/health\ncurl: (7) Failed to connect to qz-api.qz.local port 443: "
+        "Connection refused\n+ sleep 15\n+ curl -sf https://qz-api.qz.local/v2/health\ncurl: (7) Failed to connect "
+        "to qz-api.qz.local port 443: Connection refused\n/opt/qz/bin/dispatch.sh: line 37: SHIFT_END: unbound "
+        "variable\n",
+        engine=RULES,
+    )
+    assert annotation.category == "network"

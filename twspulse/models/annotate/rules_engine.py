@@ -1370,7 +1370,7 @@ def _retried(best: Match | None, matches: list[Match], lines: Sequence[str]) -> 
         m for m in matches if m.line_no > best.line_no and m.rule.category in _ANSWERS and m.score >= CAUSE_MIN_SCORE
     ]
     if not later:
-        return best
+        return _rerun_answered(best, matches, lines)
     reached = _reached_elsewhere(best, later, lines)
     if reached is not None:
         return reached
@@ -1388,6 +1388,29 @@ def _retried(best: Match | None, matches: list[Match], lines: Sequence[str]) -> 
         if attempt:
             return max(attempt, key=lambda m: (m.score, -m.line_no))
     return best
+
+
+def _rerun_answered(best: Match, matches: list[Match], lines: Sequence[str]) -> Match:
+    """rules-23: a command whose connection failed, run again right away and not failing so again, was survived
+    ("+ curl -sf x/health", "curl: (22) ... 503", "+ sleep 15", "+ curl -sf x/health", its answer): a later failure
+    of another family as strong is the job's, not the connection that the next attempt made."""
+    command = _command_above(lines, best.line_no)
+    if command is None:
+        return best
+    rerun = next(
+        (
+            no
+            for no in range(best.line_no + 1, min(len(lines), best.line_no + RETRY_NOTICE_REACH) + 1)
+            if _command_shape(lines[no - 1][:MAX_CHARS]) == command
+        ),
+        None,
+    )
+    if rerun is None or any(
+        m.rule.category == "network" and rerun < m.line_no <= rerun + RERUN_WINDOW for m in matches
+    ):
+        return best
+    others = [m for m in matches if m.line_no > rerun and m.rule.category != "network" and m.score >= CAUSE_MIN_SCORE]
+    return max(others, key=lambda m: (m.score, -m.line_no)) if others else best
 
 
 def _reached_elsewhere(best: Match, later: list[Match], lines: Sequence[str]) -> Match | None:
