@@ -91,6 +91,8 @@ HELD_OUT = [
     "blind73",
     "blind74",
     "blind75",
+    "blind76",
+    "blind77",
 ]
 
 
