@@ -335,6 +335,7 @@ _TIMEOUT_KILL = re.compile(
     r"[‘'»\"«„“]\s?([^’‘'«»\"“”\s]{1,200})\s?[’'«»\"“”]"
 )
 _TIMEOUT_START = re.compile(r"(?<![\w.-])timeout\s")  # the wrapper on a command line ("+ timeout 2h x")
+_DIRECTORY = re.compile(r"[/\\]")  # what a path's last name follows
 
 
 def stopped_by_timeout(error: str, above: Sequence[str]) -> str | None:
@@ -346,13 +347,13 @@ def stopped_by_timeout(error: str, above: Sequence[str]) -> str | None:
     if report is None:
         return None
     command = report.group(1)
-    name = re.split(r"[/\\]", command)[-1]
+    name = _DIRECTORY.split(command)[-1]
     for line in reversed(above):
         if "timeout" not in line:
             continue
         for start in _TIMEOUT_START.finditer(line):
             arguments = line[start.start() :].split()[:MAX_COMMAND_WORDS]
-            if any(re.split(r"[/\\]", argument.strip("\"'"))[-1] == name for argument in arguments[1:]):
+            if any(_DIRECTORY.split(argument.strip("\"'"))[-1] == name for argument in arguments[1:]):
                 return _past_wrappers(arguments)
     launcher = _LAUNCHER.match(name + " ")
     return None if launcher is not None else command
@@ -371,7 +372,7 @@ def _past_wrappers(arguments: Sequence[str]) -> str | None:
         if argument in _WRAPPERS or argument[:1] == "-" or "=" in argument or _WRAPPER_NUMBER.fullmatch(argument):
             continue
         # a launcher, by its name or its path ("/opt/venv/bin/python"); its pattern looks ahead at the space
-        name = re.split(r"[/\\]", argument)[-1]
+        name = _DIRECTORY.split(argument)[-1]
         launcher = _LAUNCHER.match(name + " ")
         if launcher is None or launcher.end() != len(name):
             return argument.strip("\"'")

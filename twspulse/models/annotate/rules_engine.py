@@ -1391,9 +1391,10 @@ def _retried(best: Match | None, matches: list[Match], lines: Sequence[str]) -> 
 
 
 def _rerun_answered(best: Match, matches: list[Match], lines: Sequence[str]) -> Match:
-    """rules-23: a command whose connection failed, run again right away and not failing so again, was survived
-    ("+ curl -sf x/health", "curl: (22) ... 503", "+ sleep 15", "+ curl -sf x/health", its answer): a later failure
-    of another family as strong is the job's, not the connection that the next attempt made."""
+    """rules-23: a command whose connection failed, run again right away (within RETRY_NOTICE_REACH lines) and not
+    failing so again, was survived ("+ curl -sf x/health", "curl: (22) ... 503", "+ sleep 15", "+ curl -sf x/health",
+    its answer): the strongest later failure of another family that reads as a cause is the job's, not the
+    connection that the next attempt made."""
     command = _command_above(lines, best.line_no)
     if command is None:
         return best
