@@ -1375,13 +1375,13 @@ def _retried(best: Match | None, matches: list[Match], lines: Sequence[str]) -> 
     if reached is not None:
         return reached
     command = _command_above(lines, best.line_no)
-    shapes = {
-        no: _command_shape(lines[no - 1][:MAX_CHARS]) for no in range(best.line_no + 1, max(m.line_no for m in later))
-    }
-    reruns = [no for no, shape in shapes.items() if command is not None and shape == command]
-    if not reruns and command is None:  # no command to run again: the job's own notice that it tries again
+    last = max(m.line_no for m in later)
+    reruns = _echoed_again(lines, best.line_no + 1, last, _command_shape, command) if command is not None else []
+    if command is None:  # no command to run again: the job's own notice that it tries again
         reruns = [
-            no for no in shapes if no - best.line_no <= RETRY_NOTICE_REACH and _tries_again(lines[no - 1][:MAX_CHARS])
+            no
+            for no in range(best.line_no + 1, min(last, best.line_no + RETRY_NOTICE_REACH + 1))
+            if _tries_again(lines[no - 1][:MAX_CHARS])
         ]
     for start, end in zip(reruns, [*reruns[1:], len(lines) + 1][: len(reruns)], strict=True):
         attempt = [m for m in later if start < m.line_no < min(end, start + RERUN_WINDOW)]
@@ -1398,14 +1398,10 @@ def _rerun_answered(best: Match, matches: list[Match], lines: Sequence[str]) -> 
     command = _command_above(lines, best.line_no)
     if command is None:
         return best
-    rerun = next(
-        (
-            no
-            for no in range(best.line_no + 1, min(len(lines), best.line_no + RETRY_NOTICE_REACH) + 1)
-            if _command_shape(lines[no - 1][:MAX_CHARS]) == command
-        ),
-        None,
+    reruns = _echoed_again(
+        lines, best.line_no + 1, min(len(lines), best.line_no + RETRY_NOTICE_REACH) + 1, _command_shape, command
     )
+    rerun = reruns[0] if reruns else None
     if rerun is None or any(
         m.rule.category == "network" and rerun < m.line_no <= rerun + RERUN_WINDOW for m in matches
     ):
@@ -1425,7 +1421,7 @@ def _reached_elsewhere(best: Match, later: list[Match], lines: Sequence[str]) ->
     if program is None:
         return None
     last = max(match.line_no for match in later)
-    reruns = [no for no in range(best.line_no + 1, last) if _command_of(lines[no - 1][:MAX_CHARS]) == program]
+    reruns = _echoed_again(lines, best.line_no + 1, last, _command_of, program)
     failed = _servers(best.text)
     for match in later:
         if not any(0 < match.line_no - no <= RERUN_WINDOW for no in reruns):
@@ -1452,6 +1448,14 @@ def _servers(text: str) -> frozenset[str]:
 def _command_above(lines: Sequence[str], line_no: int) -> str | None:
     """The shape (_command_shape) of the command echoed last within RERUN_REACH lines above line `line_no`."""
     return _echoed_above(lines, line_no, _command_shape)
+
+
+def _echoed_again(
+    lines: Sequence[str], first: int, end: int, read: Callable[[str], str | None], value: str
+) -> list[int]:
+    """The numbers (1-based, `first` to `end` - 1) of the lines whose echoed command `read` gives `value`: the
+    command of a failure run again."""
+    return [no for no in range(first, end) if read(lines[no - 1][:MAX_CHARS]) == value]
 
 
 def _echoed_above(
