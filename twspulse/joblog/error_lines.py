@@ -41,7 +41,7 @@ _SPECIFIC = re.compile(
 # The word "error" as Windows' tools print it before a system error code in their languages ("ERROR 112
 # (0x00000070)", "Erreur 112 (0x00000070)", "エラー 112 (0x00000070)"): the word, then the code in decimal and hex.
 WINDOWS_ERROR_WORD = (
-    r"(?i:error|erreur|fehler|errore|erro|fout|fel|feil|fejl|chyba|b[łl][ąa]d|ошибка|hata|virhe|hiba|eroare)|"
+    r"(?i:error|erreur|fehler|errore|erro|fout|fel|feil|fejl|chyba|b[łl][ąa]d|ошибка|hata|virhe|hiba|eroare|lỗi)|"
     r"エラー|错误|錯誤|오류"
 )
 WINDOWS_ERROR_WORD = f"(?:{WINDOWS_ERROR_WORD})"

@@ -1439,6 +1439,16 @@ def vocabulary_category(text: str) -> Category | None:
     return leaders[0] if best and len(leaders) == 1 else None
 
 
+# A marker file a job leaves for its successors when its output is complete ("X_20261103.done", "_SUCCESS",
+# "/data/flags/x.ok"): a stem with a digit, "_" or a directory (not "response.ok"), and a marker's extension.
+MARKER_FILE = re.compile(
+    r"(?<![\w.$/\\:=~-])((?:[A-Za-z]:)?(?:[\w.$=:~-]*[/\\])+(?:_SUCCESS\b|[\w.-]*\w\.(?i:ok|done|flag|ready|rdy|trg|trigger|complete))|"
+    r"(?=[\w.-]*[\d_])[\w.-]*\w\.(?i:ok|done|flag|ready|rdy|trg|trigger|complete))(?![\w.])"
+)
+# rules-24: a line that reports a failure (an error word in any of the languages tools log in) and names a marker
+# file is a predecessor's output that did not come ("BŁĄD - brak /x/TRASY_0902.done po 8 sprawdzeniach")
+_FAILURE_WORD = re.compile(rf"(?<!\w){WINDOWS_ERROR_WORD}(?!\w)|\bfail", re.IGNORECASE)
+
 # TWS knowledge: a job of the plan (WS#STREAM.JOB) that is not in SUCC is an unmet predecessor.
 _TWS_JOB_STATE = re.compile(
     r"\b(?<![A-Z0-9_-]{2})[A-Z0-9_-]+#[A-Z0-9_-]+\.[A-Z0-9_-]+\b[^.;]{0,40}\b(?:ABEND(?:ED)?|FAIL(?:ED)?|CANCL|CANCELL?ED|"
@@ -1519,6 +1529,8 @@ def read_line(text: str, own_job: str | None = None) -> LineReading:
     for match in _TWS_JOB_STATE.finditer(text):
         if own_job is None or f".{own_job}" not in match.group(0):
             note("dependency", CODE, "TWS job state")
+    if not quiet and MARKER_FILE.search(text) and _FAILURE_WORD.search(text):
+        note("dependency", WORDS, "marker file")
     # A shadowed family keeps a settled code, not the words of a standard message: .NET's "Could not load file
     # or assembly 'X' ... The system cannot find the file specified." is a missing dependency, whatever the
     # Windows text it quotes says.

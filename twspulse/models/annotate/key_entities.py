@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 
 from twspulse.joblog.entities import Entities, extract_entities, merge
 from twspulse.joblog.error_lines import MAX_CHARS
-from twspulse.models.annotate.evidence import abend_codes
+from twspulse.models.annotate.evidence import MARKER_FILE, abend_codes
 
 # A login given as a setting or in a URL: "user=etl", "sfdc.username=etl@shop.test", '"user": "etl"',
 # "amqp://etl@mq.shop.test". Masked passwords ("user:****@host") leave the user readable.
@@ -735,6 +735,48 @@ def name_of_id(identifier: str, lines: Sequence[str]) -> str | None:
             if match and _NAME_MARKS.search(match.group(1)):
                 return match.group(1)
     return None
+
+
+
+
+def marker_file(line: str) -> str | None:
+    """The marker file `line` names (its last), or None."""
+    found = MARKER_FILE.findall(line[:MAX_CHARS])
+    return found[-1] if found else None
+
+
+_QUALIFIER = r"(?:[\"\[`]?[A-Za-z_][\w$#]*[\"\]`]?\.){1,2}"  # "schema." or "db.schema.", quoted or not
+_NOT_BEFORE_QUALIFIER = r"(?<![\w.$#/\\:@-])"  # not inside a path, a host, a URL or an address
+
+
+def qualified_table(table: str, lines: Sequence[str]) -> str | None:
+    """`table` with the schema (and database) the job names it under elsewhere in `lines` ("loyalty.points_ledger"
+    for a "permission denied for table points_ledger"), if the job names it under one only; else None.
+
+    Messages often name a table bare while the job's statements and settings name it in full, and which
+    schema's table it is is what an operator looks up. Two schemas (or none) leave it bare; a longer form
+    that ends with a shorter one ("dw.finance.t" and "finance.t") is the same table.
+    """
+    if not table or "." in table:
+        return None
+    pattern = re.compile(
+        _NOT_BEFORE_QUALIFIER + "(" + _QUALIFIER + ")" + r"[\"\[`]?" + re.escape(table) + r"[\"\]`]?(?![\w$#]|\.\w)",
+        re.IGNORECASE,
+    )
+    lowered = table.lower()
+    forms: dict[str, str] = {}
+    for line in lines:
+        if lowered not in line.lower():
+            continue
+        for match in pattern.finditer(line[:MAX_CHARS]):
+            qualifier = re.sub(r"[\"\[\]`]", "", match.group(1))
+            forms.setdefault(qualifier.lower(), qualifier)
+    if not forms:
+        return None
+    longest = max(forms, key=len)
+    if any(not longest.endswith(other) or (other != longest and longest[-len(other) - 1] != ".") for other in forms):
+        return None
+    return forms[longest] + table
 
 
 def routine_near(above: Sequence[str], below: Sequence[str]) -> str | None:

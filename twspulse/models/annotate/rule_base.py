@@ -226,7 +226,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "predecessor",
         "dependency",
-        r"predecessor|pr[ée]d[ée]cesseur|vorg(?:ä|ae)nger(?:jobs?)?\b|predecesor|predecessore|voorganger|"
+        r"predecessor|pr[ée]d[ée]cesseur|vorg(?:ä|ae)nger(?:s|jobs?)?\b|predecesor|predecessore|voorganger|"
         r"upstream (?:job|dependency|file)|prerequisite|dependenc(?:y|ies) (?:not|un)(?:met|satisfied)"
         r"|follows dependency|trigger file .* not (?:found|present)|flag file .* not (?:found|present)",
         4,
@@ -826,6 +826,8 @@ _RULES_23_WORDS = (
     "numérique", "numerico", "numérico", "numerisch", "numeriek", "dbt deps", "de rango", "del rango", "do intervalo",
     "hors plage", "hors de la plage", "außerhalb des", "fuori dal", "fuori range", "fuori intervallo", "buiten",
 )  # fmt: skip
+# Words of the readings rules-24 added in other languages (an error level a marker file's line may carry)
+_RULES_24_WORDS = ("lỗi",)
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",
     "dígito de control", "dígito verificador", "cifra di controllo", "cyfra kontrolna", "prédécesseur",
@@ -935,7 +937,7 @@ RULE_HINT_WORDS = (
     "sintassi", "sintaxe", "syntaxfout", "składni", "синтаксическая",
     # rules-21
     "must install or update .net", "compatible framework", "the framework '",
-    *_RULES_21_WORDS, *_RULES_22_WORDS, *_RULES_23_WORDS,
+    *_RULES_21_WORDS, *_RULES_22_WORDS, *_RULES_23_WORDS, *_RULES_24_WORDS,
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

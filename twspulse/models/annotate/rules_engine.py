@@ -65,9 +65,11 @@ from twspulse.models.annotate.key_entities import (
     is_prose_word,
     job_above,
     login_above,
+    marker_file,
     name_of_id,
     program_above,
     program_reported,
+    qualified_table,
     robocopy_destination,
     routine_near,
     sap_step_program,
@@ -487,6 +489,10 @@ class RulesEngine:
                 context = {**context, "tables": subject["statement_tables"] + context["tables"]}
         entities = merge(line_entities, context, subject)
         kind, entity = _entity(best.rule, line_entities, entities)
+        if entity and kind in ("tables", "statement_tables"):  # rules-24: under the schema the job names it by
+            entity = qualified_table(entity, joblog.frame.body) or entity
+        if best.rule.category == "dependency" and (marker := marker_file(best.english or best.text)):
+            kind, entity = "paths", marker  # rules-24: the marker that did not come, before the job to write it
         if best.rule.category == "script_error" and _CONFIGURATION_ERROR.search(best.english or best.text):
             configuration = configuration_near(
                 joblog.lines[joblog.frame.body_first_line - 1 : best.line_no - 1], joblog.lines[best.line_no :]
