@@ -19,7 +19,7 @@ RULES = rules_engine.RulesEngine(line_model=None)
     [
         ("points_book", ["qz_post: target qzledger.points_book, db qzdb01/qzledger"], "qzledger.points_book"),
         ("points_book", ['STATEMENT:  INSERT INTO "qzledger"."points_book" VALUES ($1)'], "qzledger.points_book"),
-        ("POINTS_BOOK", ["-- loading QZ_DW.FINANCE.POINTS_BOOK", "FINANCE.POINTS_BOOK rows: 12"], "QZ_DW.FINANCE.POINTS_BOOK"),
+        ("POINTS_BOOK", ["-- QZ_DW.FINANCE.POINTS_BOOK", "FINANCE.POINTS_BOOK: 12"], "QZ_DW.FINANCE.POINTS_BOOK"),
         ("POINTS_BOOK", ["INSERT INTO qz_dw.finance.points_book SELECT ..."], "qz_dw.finance.POINTS_BOOK"),
         ("points_book", ["INSERT INTO [qz].[points_book] SELECT ..."], "qz.points_book"),
     ],

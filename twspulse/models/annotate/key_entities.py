@@ -737,8 +737,6 @@ def name_of_id(identifier: str, lines: Sequence[str]) -> str | None:
     return None
 
 
-
-
 def marker_file(line: str) -> str | None:
     """The marker file `line` names (its last), or None."""
     found = MARKER_FILE.findall(line[:MAX_CHARS])
