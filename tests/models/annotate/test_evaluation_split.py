@@ -93,6 +93,8 @@ HELD_OUT = [
     "blind75",
     "blind76",
     "blind77",
+    "blind78",
+    "blind79",
 ]
 
 
