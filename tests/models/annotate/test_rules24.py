@@ -1,6 +1,8 @@
-"""rules-24, part 1 (round 21): a table is named under the schema the job names it by, and a marker file a
+"""rules-24 (round 21). Part 1: a table is named under the schema the job names it by, and a marker file a
 predecessor was to leave is what an unmet dependency names; a failing line in any language that names a marker
-file is such a dependency."""
+file is such a dependency. Part 2: a wrapper script's program is the code file it is given to run; a parser's
+mark under its message ('in "x.yaml", line 47, column 22') is where, not what; a value outside its range is
+invalid data."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import pytest
 from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.models.annotate import rules_engine
 from twspulse.models.annotate.evidence import classify_line
-from twspulse.models.annotate.key_entities import marker_file, qualified_table
+from twspulse.models.annotate.key_entities import marker_file, program_above, qualified_table, script_runs
 
 RULES = rules_engine.RulesEngine(line_model=None)
 
@@ -108,3 +110,65 @@ def test_a_predecessor_in_the_german_genitive_is_a_predecessor() -> None:
     annotation = _annotate(f"qz: start\n{line}\n", engine=RULES)
     assert annotation.category == "dependency"
     assert annotation.error_line == line
+
+
+@pytest.mark.parametrize(
+    ("command", "program"),
+    [
+        ("/opt/qz/bin/run_node.sh stock_count.js 2031-02-03", "stock_count.js"),
+        ("/opt/pdi/kitchen.sh -file=/opt/qz/jobs/fill_line.kjb -param:DAY=20310203", "/opt/qz/jobs/fill_line.kjb"),
+    ],
+)
+def test_a_wrapper_script_runs_the_code_file_it_is_given(command: str, program: str) -> None:
+    assert script_runs(command.split()) == program
+    assert program_above([f"+ {command}"]) == program
+
+
+def test_a_wrapper_script_given_no_code_file_or_another_script_is_the_program() -> None:
+    assert script_runs("/opt/qz/bin/run_load.sh fill_line 20310203".split()) is None
+    assert script_runs("D:\\qz\\run.cmd D:\\qz\\etl\\load.ps1 -Day 3".split()) is None
+    assert program_above(["+ /opt/qz/bin/run_load.sh fill_line 20310203"]) is None
+
+
+def test_the_program_a_killed_wrapper_ran_is_named() -> None:
+    annotation = _annotate(
+        "+ /opt/pdi/pan.sh -file=/opt/qz/ktr/stock_moves.ktr -level=Basic\n"
+        "2031-02-03 03:58:21 qz: reading 4,400,000 rows\n"
+        'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space\n',
+        engine=RULES,
+    )
+    assert annotation.category == "oom"
+    assert "/opt/qz/ktr/stock_moves.ktr" in annotation.root_cause
+
+
+def test_a_parsers_mark_gives_way_to_its_message_and_names_the_file() -> None:
+    message = "yaml.scanner.ScannerError: mapping values are not allowed here"
+    annotation = _annotate(
+        "Traceback (most recent call last):\n"
+        '  File "/opt/qz/lib/qz/config.py", line 22, in load\n'
+        "    return yaml.safe_load(handle)\n"
+        f"{message}\n"
+        '  in "/etc/qz/plan.yaml", line 47, column 22\n'
+        "qz: FEIL rc=1\n",
+        engine=RULES,
+    )
+    assert annotation.category == "script_error"
+    assert annotation.error_line == message
+    assert "/etc/qz/plan.yaml:47" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Error: 3 sample(s) with fat_pct outside 2.0-9.0: site 31077 vat 1 fat_pct=48.2",
+        "qz.validation.Valideringsfeil: merd 7: voksne hunnlus 41.0 per fisk er utenfor gyldig område 0-10",
+        "qz_check: FEL - temperatur 412 utanför giltigt intervall (-40..60)",
+        "ValueError: reading 'depth_m' outside the valid range",
+    ],
+)
+def test_a_value_outside_its_range_is_invalid_data(line: str) -> None:
+    assert classify_line(line)[0].category == "data_quality"
+
+
+def test_outside_a_window_of_time_is_no_range() -> None:
+    assert all(e.category != "data_quality" for e in classify_line("qz: job started outside 02:00-04:00 window"))

@@ -764,6 +764,9 @@ _LEXICON: tuple[_Words, ...] = (
         # (rules-23) a value and the range it should be in: "has stage 9, allowed 0-8", "(valid range 1..12)"
         r"\b(?:allowed|permitted|valid|expected)(?: range| values?)?:? ?[(\[]?-?\d+(?:[.,]\d+)? ?(?:-|–|\.\.|to) ?"
         r"-?\d+(?:[.,]\d+)?\b(?![:/-])|"
+        # (rules-24) a value outside its range: "fat_pct outside 2.0-9.0", "outside the valid range"
+        r"\boutside (?:of )?(?:the )?(?:(?:valid|allowed|permitted|expected|acceptable|plausible) )?"
+        r"(?:range|limits|bounds)\b|\boutside [(\[]?-?\d+(?:[.,]\d+)? ?(?:-|–|\.\.|to) ?-?\d+(?:[.,]\d+)?\b(?![:/-])|"
         # a conversion of the data that failed, an input that is empty, rows that repeat or do not fit
         r"\b(?:data )?conversion (?:error|failed|syntax)\b|\berror converting\b|"
         r"\b(?:extra|missing) data (?:after|for|in)\b|\bduplicate (?:rows|records|lines)\b|"
@@ -1184,6 +1187,9 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         # a value outside its range: "consumo diario -1884003,2 m3 fuera de rango (0 - 45000)"
         r"\bfuera de(?:l)? rango\b|\bfora do intervalo\b|\bhors (?:de la )?plage\b|\baußerhalb des (?:gültigen )?"
         r"(?:bereichs|wertebereichs)\b|\bfuori (?:dal )?(?:range|intervallo)\b|\bbuiten (?:het )?bereik\b|"
+        # (rules-24) Norwegian, Swedish and Danish: "utenfor gyldig område 0-10", "utanför giltigt intervall"
+        r"\butenfor (?:gyldig |tillatt )?(?:område|intervall)\b|"
+        r"\butanför (?:giltigt |tillåtet )?(?:intervall|område)t?\b|\buden for (?:gyldigt |tilladt )?(?:interval|område)\b|"
         # a value that should be a number ("TENEUR P2O5 '4G.2' NON NUMERIQUE")
         r"\bnon[- ]num[ée]rique\b|\bno (?:es )?num[ée]ric[oa]\b|\bnicht numerisch\b|\bnon numeric[oa]\b|"
         r"\bnão (?:é )?numéric[oa]\b|\bniet numeriek\b",

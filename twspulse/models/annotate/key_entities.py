@@ -240,6 +240,12 @@ def _sap_step(line: str) -> str | None:
     return step.group(1) if step else None
 
 
+# A command line that starts a script (after a shell prompt, or first on the line)
+_SCRIPT_COMMAND = re.compile(
+    r"^\s*(?:[+$>#]\s*)?([\"']?(?:[A-Za-z]:\\|[/.~\\])?[^\s\"']*\.(?:sh|ksh|bash|cmd|bat|ps1)[\"']?)\s"
+)
+
+
 def program_above(lines: Sequence[str]) -> str | None:
     """The program the last command line in `lines` (the lines above an error, in order) started, or the
     one a wrapper stated as a setting ("script=/x/feed.js"); None when no line says."""
@@ -263,6 +269,9 @@ def program_above(lines: Sequence[str]) -> str | None:
             started = _WINDOWS_PROGRAM.match(line)  # 'D:\x>"D:\Apps\Recon.exe" --date 3'
             if started:
                 return started.group(1)
+        script = _SCRIPT_COMMAND.match(line) if "." in line else None
+        if script is not None and (program := script_runs(line[script.start(1) :].split())):
+            return program  # "+ /opt/pdi/pan.sh -file=/x/load.ktr": what the wrapper script runs (rules-24)
         if step := _sap_step(line):  # an SAP job's step and its ABAP program
             return step
         if "=" in line or ":" in line:
@@ -375,9 +384,23 @@ def _past_wrappers(arguments: Sequence[str]) -> str | None:
         name = _DIRECTORY.split(argument)[-1]
         launcher = _LAUNCHER.match(name + " ")
         if launcher is None or launcher.end() != len(name):
-            return argument.strip("\"'")
+            return script_runs(arguments[index:]) or argument.strip("\"'")
         return _program_of(arguments[index + 1 :], java=launcher.group(1).lower() == "java")
     return None
+
+
+# A wrapper script: a shell or batch script that starts the job's real program ("run_node.sh report.js 2026-11-25",
+# "kitchen.sh -file=/x/load.kjb").
+_WRAPPER_SCRIPT_ENDS = (".sh", ".ksh", ".bash", ".cmd", ".bat", ".ps1")
+
+
+def script_runs(arguments: Sequence[str]) -> str | None:
+    """The code file a wrapper script (`arguments[0]`) is given to run, by its arguments ("run_node.sh report.js",
+    "kitchen.sh -file=/x/load.kjb": rules-24), when it is not another script; else None."""
+    if not arguments or not arguments[0].strip("\"'").lower().endswith(_WRAPPER_SCRIPT_ENDS):
+        return None
+    program = _program_of(arguments[1:MAX_COMMAND_WORDS], java=False)
+    return program if program and not program.lower().endswith(_WRAPPER_SCRIPT_ENDS) else None
 
 
 _TIME_END = re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\]?$")

@@ -826,8 +826,9 @@ _RULES_23_WORDS = (
     "numérique", "numerico", "numérico", "numerisch", "numeriek", "dbt deps", "de rango", "del rango", "do intervalo",
     "hors plage", "hors de la plage", "außerhalb des", "fuori dal", "fuori range", "fuori intervallo", "buiten",
 )  # fmt: skip
-# Words of the readings rules-24 added in other languages (an error level a marker file's line may carry)
-_RULES_24_WORDS = ("lỗi",)
+# Words of the readings rules-24 added in other languages (an error level a marker file's line may carry, a value
+# outside its range)
+_RULES_24_WORDS = ("lỗi", "utenfor", "utanför", "uden for")
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",
     "dígito de control", "dígito verificador", "cifra di controllo", "cyfra kontrolna", "prédécesseur",
@@ -900,7 +901,7 @@ TRANSLATED_FAILURE_WORDS = (
     # the readings rules-21 added
     "insufficiente", "log delle transazioni", "log de transações", "transactielogboek", "non corrett",
     "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan",
-    *_RULES_21_WORDS, *_RULES_22_WORDS, *_RULES_23_WORDS,
+    *_RULES_21_WORDS, *_RULES_22_WORDS, *_RULES_23_WORDS, *_RULES_24_WORDS,
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder

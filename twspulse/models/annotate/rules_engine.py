@@ -146,6 +146,12 @@ _UNEXPLAINED = re.compile(
 _CODE_LEGEND = re.compile(
     r"(?<![\w.\[])\d{1,3} ?(?:=|->|→) ?[^\d\s,;=\[][^,;=\s]*+\s[^,;=]{0,80}[,;] ?\d{1,3} ?(?:=|->|→) ?[^\d\s=]"
 )
+# rules-24: a line that only says where the error above it was found (a parser's mark: '  in "/x/a.yaml", line 47,
+# column 22', "  at /x/a.conf line 12"): the message is the line above, the mark its detail
+_MARK_ONLY = re.compile(
+    r"^\s*(?:in|at)\s+[\"'<]?(?P<path>(?:[A-Za-z]:\\|[/.~\\])?[^\s\"'<>]+)[\"'>]?,?\s+line\s+(?P<line>\d+)"
+    r"(?:,?\s+col(?:umn)?\s+\d+)?\s*$"
+)
 # An error about the far side of a transfer, and a path on another machine (a share, an object store's URL).
 _REMOTE_OBJECT = re.compile(r"\bremote (?:file|directory|folder|path|share)\b", re.IGNORECASE)
 _SHARE = re.compile(r"//[\w.-]+/|\\\\[\w.$-]+\\|(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -471,6 +477,9 @@ class RulesEngine:
         if best.rule.category not in _SETTINGS_MATTER:
             context = _without_tool_settings(context, best.text)
         line_entities = _locations_first(extract([best.english or best.text]), best.english or best.text)
+        mark = joblog.lines[best.line_no] if best.line_no < len(joblog.lines) else ""
+        if not line_entities.get("paths") and (at := _MARK_ONLY.match(mark)):  # where, by the mark below (rules-24)
+            line_entities = {**line_entities, "locations": [f"{at['path']}:{at['line']}"], "paths": [at["path"]]}
         relative = tool_path(best.text) if not line_entities.get("paths") else None
         if relative:  # "tar: a/b.csv: Cannot open: ...": the file, though not by its path (only the line's own)
             line_entities = {**line_entities, "paths": [relative]}
@@ -596,6 +605,8 @@ class RulesEngine:
                 scored = [match for match in scored if match.score >= CAUSE_MIN_SCORE]
             if scored and _CODE_LEGEND.search(text):
                 scored = []  # rules-23: a legend of a tool's codes says what each would mean, not what happened
+            if scored and index > 0 and body[index - 1].strip() and _MARK_ONLY.match(text):
+                scored = []  # rules-24: where the message above was found, not the message
             if scored:
                 # ties: the rule listed first, but any family's reading before the bare "an exception was thrown"
                 found.append(max(scored, key=lambda match: (match.score, match.rule.name != _GENERIC_RULE)))
