@@ -1189,7 +1189,8 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         r"(?:bereichs|wertebereichs)\b|\bfuori (?:dal )?(?:range|intervallo)\b|\bbuiten (?:het )?bereik\b|"
         # (rules-24) Norwegian, Swedish and Danish: "utenfor gyldig område 0-10", "utanför giltigt intervall"
         r"\butenfor (?:gyldig |tillatt )?(?:område|intervall)\b|"
-        r"\butanför (?:giltigt |tillåtet )?(?:intervall|område)t?\b|\buden for (?:gyldigt |tilladt )?(?:interval|område)\b|"
+        r"\butanför (?:giltigt |tillåtet )?(?:intervall|område)t?\b|"
+        r"\buden for (?:gyldigt |tilladt )?(?:interval|område)\b|"
         # a value that should be a number ("TENEUR P2O5 '4G.2' NON NUMERIQUE")
         r"\bnon[- ]num[ée]rique\b|\bno (?:es )?num[ée]ric[oa]\b|\bnicht numerisch\b|\bnon numeric[oa]\b|"
         r"\bnão (?:é )?numéric[oa]\b|\bniet numeriek\b",
