@@ -95,6 +95,8 @@ HELD_OUT = [
     "blind77",
     "blind78",
     "blind79",
+    "blind80",
+    "blind81",
 ]
 
 
