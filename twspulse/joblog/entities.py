@@ -413,6 +413,11 @@ def _errnos(line: str, add: _Add) -> None:
             add("errno", name)
 
 
+def is_host_name(name: str) -> bool:
+    """Whether a dotted name reads as a host (it ends with a top-level or site domain: "db01.corp.lan")."""
+    return "." in name and name.rsplit(".", 1)[-1].lower() in _TLDS and not name[0].isdigit()
+
+
 def _network(line: str, add: _Add) -> None:
     for match in _URL.finditer(line):
         if _for_reading(line, match):
@@ -425,7 +430,7 @@ def _network(line: str, add: _Add) -> None:
         add("hosts", host.split(":")[0] or None)
     for match in _HOST_TOKEN.finditer(line):
         host = match.group(1)
-        if host.rsplit(".", 1)[-1] in _TLDS and not host[0].isdigit():
+        if is_host_name(host):
             add("hosts", host)
     for match in _HOST_CONTEXT.finditer(line):
         add("hosts", next((g for g in match.groups() if g), None))

@@ -2,7 +2,9 @@
 predecessor was to leave is what an unmet dependency names; a failing line in any language that names a marker
 file is such a dependency. Part 2: a wrapper script's program is the code file it is given to run; a parser's
 mark under its message ('in "x.yaml", line 47, column 22') is where, not what; a value outside its range is
-invalid data."""
+invalid data. Part 3: a Kubernetes event's "Warning" is its type, not a level; a field named invalid in Hungarian,
+Czech, Norwegian and Danish, Turkish or Finnish is invalid data; a read that timed out names what the job's logger
+says it queried."""
 
 from __future__ import annotations
 
@@ -11,7 +13,13 @@ import pytest
 from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.models.annotate import rules_engine
 from twspulse.models.annotate.evidence import classify_line
-from twspulse.models.annotate.key_entities import marker_file, program_above, qualified_table, script_runs
+from twspulse.models.annotate.key_entities import (
+    marker_file,
+    program_above,
+    qualified_table,
+    script_runs,
+    statement_table_above,
+)
 
 RULES = rules_engine.RulesEngine(line_model=None)
 
@@ -172,3 +180,66 @@ def test_a_value_outside_its_range_is_invalid_data(line: str) -> None:
 
 def test_outside_a_window_of_time_is_no_range() -> None:
     assert all(e.category != "data_quality" for e in classify_line("qz: job started outside 02:00-04:00 window"))
+
+
+def test_a_kubernetes_warning_event_is_read_as_the_failure_it_reports() -> None:
+    event = (
+        '  Warning  Failed     8m31s (x4 over 10m)  kubelet            Failed to pull image "reg.qz.test/qz/m:2.4.0":'
+        " rpc error: code = NotFound desc = reg.qz.test/qz/m:2.4.0: not found"
+    )
+    annotation = _annotate(
+        "+ kubectl wait --for=condition=complete --timeout=10m job/qz-model-0203\n"
+        "error: timed out waiting for the condition on jobs/qz-model-0203\n"
+        "+ kubectl describe pod qz-model-0203-7kq2n\n"
+        "Events:\n"
+        "  Type     Reason     Age                  From               Message\n"
+        "  ----     ------     ----                 ----               -------\n"
+        "  Normal   Scheduled  10m                  default-scheduler  Successfully assigned qz/qz-model-0203-7kq2n\n"
+        f"{event}\n",
+        engine=RULES,
+    )
+    assert annotation.category == "dependency"
+    assert annotation.error_line == event.strip()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "QZB-E-0415 Rekord 9217: ervenytelen datum a mezoben ERV_KEZDET: '2031.12.32'",
+        "Řádek 12: neplatná hodnota v poli MNOZSTVI_HL ('12,5 hl')",
+        "linje 12: ugyldig verdi i feltet dato ('31.02.2031')",
+        "kayıt 12: geçersiz tarih alanı TESLIM_TARIHI",
+        "rivi 12: virheellinen arvo kentässä toimituspvm",
+    ],
+)
+def test_a_field_named_invalid_in_more_languages_is_invalid_data(line: str) -> None:
+    assert classify_line(line)[0].category == "data_quality"
+
+
+def test_a_word_for_invalid_without_a_field_is_no_invalid_data() -> None:
+    assert all(e.category != "data_quality" for e in classify_line("qz: lisens ugyldig, kontakt leverandør"))
+
+
+@pytest.mark.parametrize(
+    ("above", "table"),
+    [
+        (["2031-02-03 01:00:22 INFO qz_rollup: S2152 querying ERP.V_ISSUE_LINES ..."], "ERP.V_ISSUE_LINES"),
+        (["00:15:04 INFO qz.Publisher : statement_timeout=600s, query wms.stock_v for 2 sites"], "wms.stock_v"),
+        (["qz: select site, sum(qty) from dw.stock_moves group by site"], "dw.stock_moves"),
+    ],
+)
+def test_a_read_names_what_the_job_says_it_queried(above: list[str], table: str) -> None:
+    assert statement_table_above(above) == table
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "querying dns01.qz.example for qz-db01",  # a host
+        "+ aws athena get-query-execution --query QueryExecution.Status",  # an option of a CLI
+        "  FROM (SELECT id, SUM(qty) AS total FROM qz.moves GROUP BY id) v",  # a subquery of the statement above
+        "2031-02-03 01:00:22 INFO qz_rollup: querying ERP.V_ISSUE_LINES ... done (41 s)",  # it completed
+    ],
+)
+def test_no_queried_table_from_a_host_an_option_a_subquery_or_a_finished_query(line: str) -> None:
+    assert statement_table_above([line]) is None

@@ -40,6 +40,14 @@ WEAK_WORDS = 2
 VOCABULARY = 1  # a family's words on a failing line, when nothing more specific is there: the last resort
 
 
+# (rules-24) a field and the word for invalid in Hungarian, Czech, Norwegian and Danish, Turkish and Finnish
+_INVALID_WORDS_24 = r"[ée]rv[ée]nytelen\w*|neplatn\w*|ugyldig\w*|ge[çc]ersiz\w*|virheelli\w*"
+_FIELD_WORDS_24 = (
+    r"mez[őo]\w*|d[áa]tum\w*|[ée]rt[ée]k\w*|pol[ei]|poli|hodnot\w*|felt\w*|verdi\w*|v[æa]rdi\w*|dato\w*|"
+    r"alan\w*|de[ğg]er\w*|tarih\w*|kentt\w*|kent[äa]ss[äa]|arvo\w*|p[äa]iv[äa]m[äa][äa]r[äa]\w*"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """One family a line gives evidence for, how strongly, and what said so (for the annotation's entities)."""
@@ -1184,6 +1192,10 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         r"\b(?:inv[áa]lid[oa]s?|invalides?|ungültige[rsn]?|ongeldige|ogiltig[at]?|nieprawidłow\w+)\s+"
         r"(?:campo|valor|fecha|data|datum|formato|format|dato|champ|valeur|feld|wert|veld|waarde|fält|värde|pole|"
         r"wartość)s?\b|"
+        # (rules-24) Hungarian, Czech, Norwegian and Danish, Turkish, Finnish: "ervenytelen datum a mezoben X",
+        # "neplatná hodnota v poli", "ugyldig verdi i feltet", "geçersiz tarih", "virheellinen arvo kentässä"
+        rf"\b(?:{_FIELD_WORDS_24})[^.;]{{0,60}}\b(?:{_INVALID_WORDS_24})|"
+        rf"\b(?:{_INVALID_WORDS_24})[^.;]{{0,60}}\b(?:{_FIELD_WORDS_24})|"
         # a value outside its range: "consumo diario -1884003,2 m3 fuera de rango (0 - 45000)"
         r"\bfuera de(?:l)? rango\b|\bfora do intervalo\b|\bhors (?:de la )?plage\b|\baußerhalb des (?:gültigen )?"
         r"(?:bereichs|wertebereichs)\b|\bfuori (?:dal )?(?:range|intervallo)\b|\bbuiten (?:het )?bereik\b|"

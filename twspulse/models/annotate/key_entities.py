@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from twspulse.joblog.entities import Entities, extract_entities, merge
+from twspulse.joblog.entities import Entities, extract_entities, is_host_name, merge
 from twspulse.joblog.error_lines import MAX_CHARS
 from twspulse.models.annotate.evidence import MARKER_FILE, abend_codes
 
@@ -968,6 +968,15 @@ _COMPLETED = re.compile(  # at the line's end, after the statement ("... ok (41 
     r"\b\d[\d.,]* rows?(?: (?:deleted|inserted|updated|merged|affected|loaded|copied))?\b|\(\d+(?:[.,]\d+)? ?m?s\)\s*$"
 )
 LOGGED_STATEMENT_REACH = 40  # how far above a timeout a statement a logger reported is still the one running
+# rules-24: what a job's logger says it queries ("querying ERP.V_ISSUE ...", "query on wms.stock_v failed",
+# "select ... from dw.x", not a subquery's "(SELECT ... FROM x" nor a CLI's "--query"): a dotted name, the table or
+# view a read that timed out ran on
+_QUERIED = re.compile(
+    r"(?i:(?<![\w-])quer(?:y|ying|ied)(?:\s+(?:on|of|against|from))?|(?<![\w(])(?<!\(\s)select\b[^;]{0,200}?\sfrom|"
+    r"\bread(?:ing)? from)\s+"
+    r"(?i:(?:table|view)\s+)?[\"`\[]?([A-Za-z_][\w$#]*[\"`\]]?\.[\"`\[]?[A-Za-z_][\w$#]*(?:[\"`\]]?\.[\"`\[]?[A-Za-z_][\w$#]*)?)"
+    r"[\"`\]]?(?![\w.(])"
+)
 
 
 _SQL_PROMPT = re.compile(r"^\s*(?:\S*(?:SQL|=[>#-])>|\d+>)")
@@ -976,7 +985,8 @@ _SQL_PROMPT = re.compile(r"^\s*(?:\S*(?:SQL|=[>#-])>|\d+>)")
 def statement_table_above(above: Sequence[str]) -> str | None:
     """The table of the last statement a SQL client echoed in `above` (the lines up to an error, in order):
     what a statement that timed out was working on, when no routine is named. None when there is none."""
-    for distance, line in enumerate(reversed(above[-SUBJECT_REACH:])):
+    window = above[-SUBJECT_REACH:]
+    for distance, line in enumerate(reversed(window)):
         match = _STATEMENT.match(line)
         if match and ("." in match.group(1) or _SQL_PROMPT.match(line)):  # "Update available for x" is prose
             return _unbracketed(match.group(1)).replace('"', "").replace("`", "")
@@ -985,6 +995,14 @@ def statement_table_above(above: Sequence[str]) -> str | None:
             if _COMPLETED.search(line, logged.end()):
                 return None  # the statement the job reports next (not echoed) is the one that ran out of time
             return _unbracketed(logged.group(1)).replace('"', "").replace("`", "")
+        queried = _QUERIED.search(line[:MAX_CHARS]) if distance < LOGGED_STATEMENT_REACH else None
+        previous = window[-distance - 2].rstrip() if distance + 2 <= len(window) else ""
+        if queried and _STATEMENT.match(previous) and not previous.endswith(";"):
+            continue  # the SELECT of an "INSERT INTO x" above: the statement is that insert's
+        if queried and not is_host_name(name := _unbracketed(queried.group(1)).replace('"', "").replace("`", "")):
+            if _COMPLETED.search(line, queried.end()):
+                return None
+            return name  # rules-24: the table or view the job's logger says it queries
     return None
 
 

@@ -828,7 +828,10 @@ _RULES_23_WORDS = (
 )  # fmt: skip
 # Words of the readings rules-24 added in other languages (an error level a marker file's line may carry, a value
 # outside its range)
-_RULES_24_WORDS = ("lỗi", "utenfor", "utanför", "uden for")
+_RULES_24_WORDS = (
+    "lỗi", "utenfor", "utanför", "uden for", "érvénytelen", "ervenytelen", "neplatn", "ugyldig", "geçersiz", "gecersiz",
+    "virheelli",
+)  # fmt: skip
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",
     "dígito de control", "dígito verificador", "cifra di controllo", "cyfra kontrolna", "prédécesseur",

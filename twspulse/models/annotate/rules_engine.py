@@ -215,6 +215,9 @@ _QUIET = re.compile(
     rf"\battempt \d+(?:/\d+)? failed\b|Waiting \d+ seconds|(?-i:{LOCAL_WARNING})",
     re.IGNORECASE,
 )
+# rules-24: a Kubernetes event as kubectl lists it ("  Warning  Failed  8m (x4 over 10m)  kubelet  Failed to pull
+# image ..."): "Warning" is the event's type, beside its reason, not a log level (every failure event is one)
+_EVENT_ROW = re.compile(r"(?:^|\s)Warning\s{2,}[A-Z][A-Za-z]+\s{2,}\S")
 # A line that reports success ("SUCCESS: The process ... has been terminated") is never the error.
 _NEVER = re.compile(
     r"^\s*(?:SUCCESS|SUCCEEDED|OK)\b[:!]|"
@@ -748,7 +751,7 @@ class _LineScore:
     def __init__(self, text: str, bonus: int = 0) -> None:
         self.text = text
         self.adjustment = bonus
-        if _QUIET.search(text):
+        if _QUIET.search(text) and not _EVENT_ROW.search(text):
             self.adjustment -= QUIET_PENALTY
         if _POINTS_BACK.search(text) or _LIMIT_SUMMARY.search(text):
             self.adjustment -= QUIET_PENALTY
