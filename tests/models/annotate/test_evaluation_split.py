@@ -97,6 +97,8 @@ HELD_OUT = [
     "blind79",
     "blind80",
     "blind81",
+    "blind82",
+    "blind83",
 ]
 
 
