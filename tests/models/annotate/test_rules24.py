@@ -4,7 +4,8 @@ file is such a dependency. Part 2: a wrapper script's program is the code file i
 mark under its message ('in "x.yaml", line 47, column 22') is where, not what; a value outside its range is
 invalid data. Part 3: a Kubernetes event's "Warning" is its type, not a level; a field named invalid in Hungarian,
 Czech, Norwegian and Danish, Turkish or Finnish is invalid data; a read that timed out names what the job's logger
-says it queried."""
+says it queried. Part 4: a wait the job announced for a dependency gives way to its report that the dependency
+failed; a line that only reports a tool's exit status ("ended with status 3") is a verdict, not a cause."""
 
 from __future__ import annotations
 
@@ -243,3 +244,32 @@ def test_a_read_names_what_the_job_says_it_queried(above: list[str], table: str)
 )
 def test_no_queried_table_from_a_host_an_option_a_subquery_or_a_finished_query(line: str) -> None:
     assert statement_table_above([line]) is None
+
+
+def test_an_announced_wait_gives_way_to_the_report_that_the_dependency_failed() -> None:
+    failed = (
+        "2031-02-03 01:20:02 qz_cost: EROARE - QZ_OVEN_20310202.done de la predecesorul QZ_OVEN_CLOSE negăsit după "
+        "60 min, rc=4"
+    )
+    annotation = _annotate(
+        "2031-02-03 00:20:01 qz_cost: aștept /srv/qz/flags/QZ_OVEN_20310202.done (predecesor QZ_OVEN_CLOSE), "
+        "max 60 min\n"
+        "2031-02-03 00:50:01 qz_cost: încă aștept, 30 min\n"
+        f"{failed}\n",
+        engine=RULES,
+    )
+    assert annotation.category == "dependency"
+    assert annotation.error_line == failed
+    assert "QZ_OVEN_20310202.done" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2031-02-03 03:00:29 qz_recon: ERROR - qzbatch ended with status 3, recon file not handed to finance, rc=3",
+        "2031-02-03 00:31:12 qz_export: ERROR - qzexport ended with code 7, file not renamed, rc=7",
+    ],
+)
+def test_a_tools_exit_status_with_its_effects_is_no_cause(line: str) -> None:
+    annotation = _annotate(f"qz: start, errors=0\n{line}\n", engine=RULES)
+    assert annotation.category == "unknown"

@@ -1466,7 +1466,7 @@ MARKER_FILE = re.compile(
 )
 # rules-24: a line that reports a failure (an error word in any of the languages tools log in) and names a marker
 # file is a predecessor's output that did not come ("BŁĄD - brak /x/TRASY_0902.done po 8 sprawdzeniach")
-_FAILURE_WORD = re.compile(rf"(?<!\w){WINDOWS_ERROR_WORD}(?!\w)|\bfail", re.IGNORECASE)
+FAILURE_WORD = re.compile(rf"(?<!\w){WINDOWS_ERROR_WORD}(?!\w)|\bfail", re.IGNORECASE)
 
 # TWS knowledge: a job of the plan (WS#STREAM.JOB) that is not in SUCC is an unmet predecessor.
 _TWS_JOB_STATE = re.compile(
@@ -1548,7 +1548,7 @@ def read_line(text: str, own_job: str | None = None) -> LineReading:
     for match in _TWS_JOB_STATE.finditer(text):
         if own_job is None or f".{own_job}" not in match.group(0):
             note("dependency", CODE, "TWS job state")
-    if not quiet and MARKER_FILE.search(text) and _FAILURE_WORD.search(text):
+    if not quiet and MARKER_FILE.search(text) and FAILURE_WORD.search(text):
         note("dependency", WORDS, "marker file")
     # A shadowed family keeps a settled code, not the words of a standard message: .NET's "Could not load file
     # or assembly 'X' ... The system cannot find the file specified." is a missing dependency, whatever the

@@ -40,6 +40,7 @@ from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
 from twspulse.models.annotate.evidence import (
     CODE,
+    FAILURE_WORD,
     SQLSERVER_LEVEL,
     SQLSERVER_MESSAGE,
     SQLSERVER_MESSAGE_WORDS,
@@ -291,7 +292,7 @@ _LIMIT_SUMMARY = re.compile(
 # it reports that the tool failed, the tool's own message printed before it says why.
 _VERDICT = re.compile(
     r"\b(?:failed|ended|aborted|exit(?:ed|s|ing)?|terminated|finished|stopped|returned)\b[^;]{0,30}?"
-    r"\b(?:rc|return ?code|exit ?code|exit status)\s*(?:[=:]\s*)?-?[1-9]\d*\b|"
+    r"\b(?:rc|return ?code|exit ?code|exit status|status|code)\s*(?:[=:]\s*)?-?[1-9]\d*\b|"
     r"\b(?:final|end) (?:state|status)\b|\b(?-i:NOT) (?:updated|published|loaded|run|sent|written|created|copied|"
     r"transferred|delivered|applied|refreshed|processed)\b",
     re.IGNORECASE,
@@ -801,6 +802,20 @@ def _best(matches: list[Match], lines: Sequence[str] = ()) -> Match | None:
     tied = sorted((m for m in matches if m.score == top), key=lambda m: m.line_no)
     caused_by = [m for m in tied if _CAUSED_BY.match(m.text)]
     best = caused_by[-1] if caused_by else tied[0]
+    if best.rule.category == "dependency" and not FAILURE_WORD.search(best.text):
+        # rules-24: a wait the job announced ("waiting for x.done (predecessor Y), max 60 min") gives way to its
+        # report below that the dependency failed, naming it without its directory
+        best = next(
+            (
+                m
+                for m in sorted(matches, key=lambda m: m.line_no)
+                if m.line_no > best.line_no
+                and m.rule.category == "dependency"
+                and m.score >= top - ENTITY_BONUS
+                and FAILURE_WORD.search(m.text)
+            ),
+            best,
+        )
     # A headline of a Java chain whose own cause below says the same family first-hand: the deepest such
     # link is the root, though the headline may name more (a framework's wrapper quotes the statement).
     named = best.rule.category == "network" and _names_target(best)  # where, for a connection that failed
