@@ -99,6 +99,8 @@ HELD_OUT = [
     "blind81",
     "blind82",
     "blind83",
+    "blind84",
+    "blind85",
 ]
 
 
