@@ -162,7 +162,7 @@ _USER = re.compile(
 # "index [logs-2026.12]", "for topic orders-raw", "bucket 'x'". A bare English word is not one.
 _RESOURCE = re.compile(
     r"\b(?:topics?|queues?|buckets?|streams?|subscriptions?|channels?|exchanges?|index|indices|indexes|"
-    r"containers?|blobs?|keyspaces?)\b:?\s*(?:[\[\"'(]([\w.:/-]*\w)|"
+    r"containers?|blobs?|keyspaces?)\b:?\s*(?:[\[\"'(](?=[\w.:/-]*[A-Za-z])([\w.:/-]*\w)|"  # a name, not "[0]"
     r"(?!-|(?:upload|download|delete|copy|sync|generate)-)([\w-]+[._-][\w.-]*\w))",  # not "blob upload-batch"
     re.IGNORECASE,
 )

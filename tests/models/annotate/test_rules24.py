@@ -5,16 +5,20 @@ mark under its message ('in "x.yaml", line 47, column 22') is where, not what; a
 invalid data. Part 3: a Kubernetes event's "Warning" is its type, not a level; a field named invalid in Hungarian,
 Czech, Norwegian and Danish, Turkish or Finnish is invalid data; a read that timed out names what the job's logger
 says it queried. Part 4: a wait the job announced for a dependency gives way to its report that the dependency
-failed; a line that only reports a tool's exit status ("ended with status 3") is a verdict, not a cause."""
+failed; a line that only reports a tool's exit status ("ended with status 3") is a verdict, not a cause. Part 5:
+jsonschema's failed instance names the field; when no rule reads a line, one that says it failed comes before one
+the finder scored for a code-shaped name; a container's index is no resource."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.models.annotate.test_rules_engine import _annotate
+from twspulse.joblog.entities import extract_entities
 from twspulse.models.annotate import rules_engine
 from twspulse.models.annotate.evidence import classify_line
 from twspulse.models.annotate.key_entities import (
+    invalid_field,
     marker_file,
     program_above,
     qualified_table,
@@ -273,3 +277,38 @@ def test_an_announced_wait_gives_way_to_the_report_that_the_dependency_failed() 
 def test_a_tools_exit_status_with_its_effects_is_no_cause(line: str) -> None:
     annotation = _annotate(f"qz: start, errors=0\n{line}\n", engine=RULES)
     assert annotation.category == "unknown"
+
+
+def test_jsonschema_names_the_field_of_the_instance_that_failed() -> None:
+    below = [
+        "",
+        "Failed validating 'minimum' in schema['properties']['logs']['items']['properties']['top_mm']:",
+        "    {'type': 'integer', 'minimum': 0}",
+        "",
+        "On instance['logs'][4117]['top_mm']:",
+        "    -32",
+    ]
+    assert invalid_field("jsonschema.exceptions.ValidationError: -32 is less than the minimum of 0", below) == "top_mm"
+    assert invalid_field("jsonschema.exceptions.ValidationError: -32 is less than the minimum of 0", below[:3]) is None
+    annotation = _annotate(
+        "qz: reading /data/qz/in/LOGS_20310203.json\n"
+        "jsonschema.exceptions.ValidationError: -32 is less than the minimum of 0\n" + "\n".join(below) + "\n",
+        engine=RULES,
+    )
+    assert annotation.category == "data_quality"
+    assert "top_mm" in annotation.root_cause
+
+
+def test_with_no_rule_a_line_that_says_it_failed_comes_before_a_code_shaped_name() -> None:
+    failed = "QZB-E-2210 SETTLEMENT ROW 26-118402/3 VOLUME -12,40 M3 NOT ACCEPTED"
+    annotation = _annotate(
+        f"Checking prices against price list PL-2026-N4 (north)\n{failed}\nQZB-I-0100 Processed: 842\n",
+        engine=RULES,
+    )
+    assert annotation.error_line == failed
+
+
+def test_a_containers_index_is_no_resource() -> None:
+    line = 'Warning: spec.template.spec.containers[0].env[3]: hides previous definition of "QZ_THREADS"'
+    assert "resources" not in extract_entities([line])
+    assert extract_entities(["queue 'qz.orders.in' is full"]).get("resources") == ["qz.orders.in"]

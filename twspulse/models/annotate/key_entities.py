@@ -728,8 +728,20 @@ _VALIDATION_HEADER = re.compile(r"\b\d+ validation errors? for [A-Za-z_]\w*\s*$"
 _FIELD_PATH = re.compile(r"[A-Za-z_][\w-]*(?:\.[\w-]+){0,5}")
 
 
+_INSTANCE_PATH = re.compile(r"^On instance((?:\[[^\]]*\])+):\s*$")  # jsonschema's "On instance['a'][4]['b']:"
+_INSTANCE_KEY = re.compile(r"\['([^']+)'\]|\[\"([^\"]+)\"\]")
+INVALID_FIELD_BELOW = 8  # how far below a validation error the field it refused is still reported
+
+
 def invalid_field(error: str, below: Sequence[str]) -> str | None:
-    """The first field pydantic's validation error `error` reports invalid, from the lines `below` it (rules-23)."""
+    """The first field pydantic's validation error `error` reports invalid, from the lines `below` it (rules-23), or
+    the field of the instance jsonschema's ValidationError says failed ("On instance['items'][4]['qty']:", rules-24)."""
+    if "ValidationError" in error:
+        for line in below[:INVALID_FIELD_BELOW]:
+            instance = _INSTANCE_PATH.match(line.strip()) if line.startswith("On instance") else None
+            if instance:
+                keys = [a or b for a, b in _INSTANCE_KEY.findall(instance.group(1))]
+                return keys[-1] if keys else None
     if not below or _VALIDATION_HEADER.search(error) is None:
         return None
     field = below[0].strip()

@@ -51,6 +51,7 @@ from twspulse.models.annotate.evidence import (
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import (
     ID_NAME_REACH,
+    INVALID_FIELD_BELOW,
     ROUTINE_BELOW,
     SERVER_BELOW,
     application_above,
@@ -153,6 +154,8 @@ _MARK_ONLY = re.compile(
     r"^\s*(?:in|at)\s+[\"'<]?(?P<path>(?:[A-Za-z]:\\|[/.~\\])?[^\s\"'<>]+)[\"'>]?,?\s+line\s+(?P<line>\d+)"
     r"(?:,?\s+col(?:umn)?\s+\d+)?\s*$"
 )
+# A line that says something failed: an error word in any language, or a message id of error or fatal severity
+_SAYS_FAILURE = re.compile(rf"{FAILURE_WORD.pattern}|\b[A-Z][A-Z0-9]{{1,11}}-[EF]-\d{{3,5}}\b", re.IGNORECASE)
 # An error about the far side of a transfer, and a path on another machine (a share, an object store's URL).
 _REMOTE_OBJECT = re.compile(r"\bremote (?:file|directory|folder|path|share)\b", re.IGNORECASE)
 _SHARE = re.compile(r"//[\w.-]+/|\\\\[\w.$-]+\\|(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -628,7 +631,9 @@ class RulesEngine:
         """No rule recognised a line: point to another log if the job names one, else say what little we know."""
         body, first = joblog.frame.body, joblog.frame.body_first_line
         usable = [e for e in joblog.error_lines if _usable(body, e.line_no - first)]
-        error = max(usable, key=lambda e: (e.score, -e.line_no), default=None)
+        # rules-24: a line that says it failed (an error word in any language, a message id of error severity)
+        # before one the finder scored for a code-shaped name alone ("price list PL-2026-N4", "tags FT-101")
+        error = max(usable, key=lambda e: (_SAYS_FAILURE.search(e.text) is not None, e.score, -e.line_no), default=None)
         if error is None:
             error = _verdict_line(body, first)
         pointer = next(
@@ -1182,7 +1187,7 @@ def _context_entities(joblog: Joblog, line_no: int | None) -> Entities:
     head = [line.strip() for line in joblog.frame.body[:12] if not _is_frame(line)]
     found = merge(located, stated, extract(near), extract(errors), extract(head))
     own = lines[line_no - 1] if line_no is not None else ""
-    field = invalid_field(own, lines[line_no : line_no + 2]) if line_no is not None else None
+    field = invalid_field(own, lines[line_no : line_no + INVALID_FIELD_BELOW]) if line_no is not None else None
     if field:  # the field a model's validation refused, under its header (rules-23)
         found = merge({"columns": [field]}, found)
     if _REMOTE_OBJECT.search(own) and any(_SHARE.match(path) for path in found.get("paths", ())):
