@@ -101,6 +101,8 @@ HELD_OUT = [
     "blind83",
     "blind84",
     "blind85",
+    "blind86",
+    "blind87",
 ]
 
 
