@@ -124,6 +124,17 @@ def score_line(text: str) -> int:
     return 0
 
 
+def code_alone(text: str) -> bool:
+    """Whether `text` scores only for a code-shaped token ("PL-2026-N4", "FT-101"): no failure phrase, exception
+    type or error word, which an identifier (a licence, a tag, a lot number) looks like as much as an error code."""
+    return (
+        _CODE.search(text) is not None
+        and _SPECIFIC.search(text) is None
+        and _EXCEPTION.search(text) is None
+        and _GENERIC.search(text) is None
+    )
+
+
 def pick_error_lines(lines: Iterable[str], first_line_no: int = 1, limit: int = MAX_LINES) -> list[ErrorLine]:
     """The error lines among `lines` (the job's output), best `limit` of them, in joblog order.
 

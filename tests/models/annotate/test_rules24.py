@@ -7,7 +7,9 @@ Czech, Norwegian and Danish, Turkish or Finnish is invalid data; a read that tim
 says it queried. Part 4: a wait the job announced for a dependency gives way to its report that the dependency
 failed; a line that only reports a tool's exit status ("ended with status 3") is a verdict, not a cause. Part 5:
 jsonschema's failed instance names the field; when no rule reads a line, one that says it failed comes before one
-the finder scored for a code-shaped name; a container's index is no resource."""
+the finder scored for a code-shaped name; a container's index is no resource. Part 6: that order keeps a line
+that says it failed in other words ("Cannot bind argument") and the message a header introduces; a predecessor in
+Russian, Polish, Czech, Swedish, Danish, Norwegian, Finnish and Hungarian is a predecessor."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pytest
 
 from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.entities import extract_entities
+from twspulse.joblog.error_lines import code_alone
 from twspulse.models.annotate import rules_engine
 from twspulse.models.annotate.evidence import classify_line
 from twspulse.models.annotate.key_entities import (
@@ -312,3 +315,35 @@ def test_a_containers_index_is_no_resource() -> None:
     line = 'Warning: spec.template.spec.containers[0].env[3]: hides previous definition of "QZ_THREADS"'
     assert "resources" not in extract_entities([line])
     assert extract_entities(["queue 'qz.orders.in' is full"]).get("resources") == ["qz.orders.in"]
+
+
+def test_a_code_shaped_name_alone_is_told_from_a_failure() -> None:
+    assert code_alone("Checking prices against price list PL-2026-N4 (north)")
+    assert not code_alone("ORA-00942: table or view does not exist")
+    assert not code_alone("Join-Path : Cannot bind argument to parameter 'Path' because it is null.")
+
+
+def test_with_no_rule_a_failure_in_other_words_and_a_message_under_its_header_are_kept() -> None:
+    refused = "Join-Path : Cannot bind argument to parameter 'Path' because it is null."
+    annotation = _annotate(f"qz: start\n{refused}\nqz: ERROR - advisory not sent, rc=1\n", engine=RULES)
+    assert annotation.error_line == refused
+    message = "lot 0818-L07-112: sample_size=0 for lot_size=3200 (AQL 2.5 requires 125)"
+    annotation = _annotate(f"Error in check_sample(dt) :\n  {message}\nqz rc=1\n", engine=RULES)
+    assert annotation.error_line == message
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ОШИБКА - предшественник QZ_LAB_LOAD завершён ABEND",
+        "BŁĄD - poprzednik QZ_LAB_LOAD zakończył się błędem",
+        "CHYBA - předchůdce QZ_LAB_LOAD skončil chybou",
+        "FEL - föregångaren QZ_LAB_LOAD avbröts",
+        "VIRHE - edeltäjä QZ_LAB_LOAD keskeytyi",
+        "HIBA - az előd QZ_LAB_LOAD hibával állt le",
+    ],
+)
+def test_a_predecessor_in_more_languages_is_an_unmet_dependency(line: str) -> None:
+    annotation = _annotate(f"qz: start\n{line}\n", engine=RULES)
+    assert annotation.category == "dependency"
+    assert annotation.error_line == line

@@ -226,7 +226,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "predecessor",
         "dependency",
-        r"predecessor|pr[ée]d[ée]cesseur|vorg(?:ä|ae)nger(?:s|jobs?)?\b|predecesor|predecessore|voorganger|"
+        r"predecessor|pr[ée]d[ée]cesseur|vorg(?:ä|ae)nger(?:s|jobs?)?\b|предшественник|poprzedni(?:k|ka|ku)\b|předchůdce|"
+        r"föregångar|forgænger|forgjenger|edeltäj|előd(?:je|jé)?\b|predecesor|predecessore|voorganger|"
         r"upstream (?:job|dependency|file)|prerequisite|dependenc(?:y|ies) (?:not|un)(?:met|satisfied)"
         r"|follows dependency|trigger file .* not (?:found|present)|flag file .* not (?:found|present)",
         4,
@@ -830,7 +831,8 @@ _RULES_23_WORDS = (
 # outside its range)
 _RULES_24_WORDS = (
     "lỗi", "utenfor", "utanför", "uden for", "érvénytelen", "ervenytelen", "neplatn", "ugyldig", "geçersiz", "gecersiz",
-    "virheelli",
+    "virheelli", "предшественник", "poprzedni", "předchůdce", "föregångar", "forgænger", "forgjenger", "edeltäj",
+    "előd",
 )  # fmt: skip
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",

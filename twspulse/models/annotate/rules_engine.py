@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from twspulse.joblog.entities import Entities, code_location, extract_entities, merge
-from twspulse.joblog.error_lines import ECHOED_COMMAND, INFO_LEVEL, LOCAL_WARNING, MAX_CHARS, ErrorLine
+from twspulse.joblog.error_lines import ECHOED_COMMAND, INFO_LEVEL, LOCAL_WARNING, MAX_CHARS, ErrorLine, code_alone
 from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
 from twspulse.models.annotate.evidence import (
@@ -631,9 +631,10 @@ class RulesEngine:
         """No rule recognised a line: point to another log if the job names one, else say what little we know."""
         body, first = joblog.frame.body, joblog.frame.body_first_line
         usable = [e for e in joblog.error_lines if _usable(body, e.line_no - first)]
-        # rules-24: a line that says it failed (an error word in any language, a message id of error severity)
-        # before one the finder scored for a code-shaped name alone ("price list PL-2026-N4", "tags FT-101")
-        error = max(usable, key=lambda e: (_SAYS_FAILURE.search(e.text) is not None, e.score, -e.line_no), default=None)
+        # rules-24: a line the finder scored for a code-shaped name alone ("price list PL-2026-N4", "tags FT-101")
+        # after any other, unless it says it failed (an error word in any language, a message id of error severity)
+        # or is the message a header above introduces ("Error in check(x) :" then "lot 0818-L07-112: ...")
+        error = max(usable, key=lambda e: (_says_failure(body, e.line_no - first), e.score, -e.line_no), default=None)
         if error is None:
             error = _verdict_line(body, first)
         pointer = next(
@@ -690,6 +691,15 @@ class RulesEngine:
             prompt_hash=rules_hash(joblog, error_line or ""),
             entities={**_masked(context), "rule": None},
         )
+
+
+def _says_failure(body: tuple[str, ...], index: int) -> bool:
+    """Whether line `index` of the output reads as a failure rather than as a code-shaped name alone (rules-24)."""
+    text = body[index].strip()[:MAX_CHARS]
+    if not code_alone(text) or _SAYS_FAILURE.search(text):
+        return True
+    header = body[index - 1].rstrip() if index > 0 else ""
+    return header.endswith(":") and FAILURE_WORD.search(header) is not None
 
 
 def _usable(body: tuple[str, ...], index: int) -> bool:
