@@ -103,6 +103,8 @@ HELD_OUT = [
     "blind85",
     "blind86",
     "blind87",
+    "blind88",
+    "blind89",
 ]
 
 
