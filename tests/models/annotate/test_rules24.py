@@ -9,7 +9,9 @@ failed; a line that only reports a tool's exit status ("ended with status 3") is
 jsonschema's failed instance names the field; when no rule reads a line, one that says it failed comes before one
 the finder scored for a code-shaped name; a container's index is no resource. Part 6: that order keeps a line
 that says it failed in other words ("Cannot bind argument") and the message a header introduces; a predecessor in
-Russian, Polish, Czech, Swedish, Danish, Norwegian, Finnish and Hungarian is a predecessor."""
+Russian, Polish, Czech, Swedish, Danish, Norwegian, Finnish and Hungarian is a predecessor. Part 7: kubectl wait's
+timeout is the client's wait: the job controller's DeadlineExceeded event says the time limit, and names the job by the
+pod it created; check digits or a checksum that are wrong are invalid data (English, Estonian)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from twspulse.models.annotate import rules_engine
 from twspulse.models.annotate.evidence import classify_line
 from twspulse.models.annotate.key_entities import (
     invalid_field,
+    job_above,
     marker_file,
     program_above,
     qualified_table,
@@ -347,3 +350,42 @@ def test_a_predecessor_in_more_languages_is_an_unmet_dependency(line: str) -> No
     annotation = _annotate(f"qz: start\n{line}\n", engine=RULES)
     assert annotation.category == "dependency"
     assert annotation.error_line == line
+
+
+def test_the_job_controllers_deadline_event_outranks_kubectl_waits_timeout() -> None:
+    event = "  Warning  DeadlineExceeded  1m    job-controller  Job was active longer than specified deadline"
+    annotation = _annotate(
+        "+ kubectl -n qz wait --for=condition=complete --timeout=3700s job/qz-plan-w50\n"
+        "error: timed out waiting for the condition on jobs/qz-plan-w50\n"
+        "+ kubectl -n qz describe job qz-plan-w50\n"
+        "Name:             qz-plan-w50\n"
+        "Events:\n"
+        "  Type     Reason            Age   From            Message\n"
+        "  ----     ------            ----  ----            -------\n"
+        "  Normal   SuccessfulCreate  61m   job-controller  Created pod: qz-plan-w50-6kq2w\n"
+        f"{event}\n",
+        engine=RULES,
+    )
+    assert annotation.category == "timeout"
+    assert annotation.error_line == event.strip()
+    assert "qz-plan-w50" in annotation.root_cause
+
+
+def test_kubectl_describe_and_the_job_controller_name_the_job_started() -> None:
+    assert job_above(["Name:             qz-plan-w50", "Events:"]) == "qz-plan-w50"
+    assert job_above(["  Normal  SuccessfulCreate  61m  job-controller  Created pod: qz-plan-w50-6kq2w"]) == (
+        "qz-plan-w50-6kq2w"
+    )
+    assert job_above(["Name: Ada Lovelace"]) is None  # a person, not an object kubectl describes
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "QZB-E-5120 PAY_20310203.txt rec 219: member 40318 IBAN GR1601101250000000012300695 check digits invalid",
+        "QZB-E-1147 PAY_20310203.xml rida 57 (kaupmees M-00418): IBAN 'EE382200221012345679' kontrollsumma vale",
+        "record 12: invalid checksum for account 4711",
+    ],
+)
+def test_wrong_check_digits_are_invalid_data(line: str) -> None:
+    assert classify_line(line)[0].category == "data_quality"

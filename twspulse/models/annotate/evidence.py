@@ -772,6 +772,10 @@ _LEXICON: tuple[_Words, ...] = (
         # (rules-23) a value and the range it should be in: "has stage 9, allowed 0-8", "(valid range 1..12)"
         r"\b(?:allowed|permitted|valid|expected)(?: range| values?)?:? ?[(\[]?-?\d+(?:[.,]\d+)? ?(?:-|–|\.\.|to) ?"
         r"-?\d+(?:[.,]\d+)?\b(?![:/-])|"
+        # (rules-24) an identifier whose check digits or checksum are wrong: "IBAN GR16... check digits invalid"
+        r"\b(?:check ?digits?|checksum|check sum)\b[^.;]{0,30}\b"
+        r"(?:invalid|incorrect|wrong|mismatch|do(?:es)? not match|failed)\b|"
+        r"\b(?:invalid|incorrect|wrong|bad)\b[^.;]{0,30}\b(?:check ?digits?|checksum)\b|"
         # (rules-24) a value outside its range: "fat_pct outside 2.0-9.0", "outside the valid range"
         r"\boutside (?:of )?(?:the )?(?:(?:valid|allowed|permitted|expected|acceptable|plausible) )?"
         r"(?:range|limits|bounds)\b|\boutside [(\[]?-?\d+(?:[.,]\d+)? ?(?:-|–|\.\.|to) ?-?\d+(?:[.,]\d+)?\b(?![:/-])|"
@@ -1173,11 +1177,11 @@ _TRANSLATED: tuple[_Words, ...] = (
 # A check digit and the words that say it is wrong, in the languages jobs log in (for _TRANSLATED_MORE).
 _CHECK_DIGIT = (
     r"prüfziffer|kontrollsiffer|kontrollsiffra|controlecijfer|chiffre de contrôle|clé de contrôle|"
-    r"dígito (?:de control|verificador)|cifra di controllo|cyfra kontrolna"
+    r"dígito (?:de control|verificador)|cifra di controllo|cyfra kontrolna|kontrollsumma|kontrolljärk"
 )
 _WRONG = (
     r"ungültig|falsch|ugyldig|feil|ogiltig|felaktig|ongeldig|onjuist|invalide|incorrect|inválid|errat|non valid|"
-    r"nieprawidłow|błędn"
+    r"nieprawidłow|błędn|vale|vigane"
 )
 _TRANSLATED_MORE: tuple[_Words, ...] = (
     # rules-23: a field or value of the input named invalid in the languages jobs log in, with or without its accent

@@ -1021,14 +1021,17 @@ def statement_table_above(above: Sequence[str]) -> str | None:
 # A job, task or model the job started on another system, as the last line above a time limit names it:
 # "kubectl create job x", "job.batch/x created", "Executing <Task(PythonOperator): x>", "START sql table model
 # s.x", "submitted job x", "helm upgrade --install x", "Database Error in model x" (the one that failed, when
-# several ran at once).
+# several ran at once), the object "kubectl describe" shows above its events and the pod its job created.
 _STARTED_JOB = re.compile(
     r"\b(?:create|created|starting|started|triggering|triggered|submitting|submitted|running|executing|launching|"
     r"launched|START|(?i:error|failure) in)\s+(?:[\w-]+\s+){0,3}?"
     r"(?:job|cronjob|flow|pipeline|workflow|dag|task|model)\s+[\"']?([A-Za-z][\w.:-]*\w)|"
     r"(?<![\w.])(?:job|cronjob|pod|deployment|statefulset|release)(?:\.\w+)*+/"
     r"([A-Za-z][\w.-]*\w) (?:created|started)\b|"
-    r"<Task\(\w+\): ([\w.-]+)>|\bhelm (?:upgrade --install|install|upgrade) ([A-Za-z][\w.-]*)"
+    r"<Task\(\w+\): ([\w.-]+)>|\bhelm (?:upgrade --install|install|upgrade) ([A-Za-z][\w.-]*)|"
+    # rules-24: the object `kubectl describe` shows, whose events follow ("Name:             x-20261203"), and the
+    # pod its job controller reports it created ("Created pod: x-20261203-6kq2w")
+    r"^Name:\s{2,}([a-z0-9][a-z0-9.-]*[a-z0-9])\s*$|\bCreated pod: ([a-z0-9][a-z0-9.-]*[a-z0-9])"
 )
 
 

@@ -832,7 +832,7 @@ _RULES_23_WORDS = (
 _RULES_24_WORDS = (
     "lỗi", "utenfor", "utanför", "uden for", "érvénytelen", "ervenytelen", "neplatn", "ugyldig", "geçersiz", "gecersiz",
     "virheelli", "предшественник", "poprzedni", "předchůdce", "föregångar", "forgænger", "forgjenger", "edeltäj",
-    "előd",
+    "előd", "kontrollsumma", "kontrolljärk",
 )  # fmt: skip
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",

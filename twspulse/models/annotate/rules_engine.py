@@ -296,7 +296,8 @@ _LIMIT_SUMMARY = re.compile(
 _VERDICT = re.compile(
     r"\b(?:failed|ended|aborted|exit(?:ed|s|ing)?|terminated|finished|stopped|returned)\b[^;]{0,30}?"
     r"\b(?:rc|return ?code|exit ?code|exit status|status|code)\s*(?:[=:]\s*)?-?[1-9]\d*\b|"
-    r"\b(?:final|end) (?:state|status)\b|\b(?-i:NOT) (?:updated|published|loaded|run|sent|written|created|copied|"
+    r"\b(?:final|end) (?:state|status)\b|\btimed out waiting for the condition\b|"
+    r"\b(?-i:NOT) (?:updated|published|loaded|run|sent|written|created|copied|"
     r"transferred|delivered|applied|refreshed|processed)\b",
     re.IGNORECASE,
 )
