@@ -105,6 +105,8 @@ HELD_OUT = [
     "blind87",
     "blind88",
     "blind89",
+    "blind90",
+    "blind91",
 ]
 
 
