@@ -45,10 +45,11 @@ WINDOWS_ERROR_WORD = (
     r"エラー|错误|錯誤|오류"
 )
 WINDOWS_ERROR_WORD = f"(?:{WINDOWS_ERROR_WORD})"
+# A message id that carries its severity, error or fatal ("PMX010-E-023", "%FAC-F-IDENT" style: program, E/F,
+# number), as mainframe, COBOL and VMS-bred programs print them beside their -I- and -W- lines
+SEVERE_MESSAGE_ID = r"\b[A-Z][A-Z0-9]{2,11}-[EF]-\d{3,5}\b"
 _CODE = re.compile(
-    # a message id that carries its severity, error or fatal ("PMX010-E-023", "%FAC-F-IDENT" style: program, E/F,
-    # number), as mainframe, COBOL and VMS-bred programs print them beside their -I- and -W- lines
-    r"\b[A-Z][A-Z0-9]{2,11}-[EF]-\d{3,5}\b|"
+    SEVERE_MESSAGE_ID + r"|"
     r"\b[A-Z][A-Z0-9]{1,5}-\d{3,5}[A-Z]?\b|\bSQL\d{4,5}[NC]\b|\bAWS[A-Z]{3}\d{3}E\b|\bSQLSTATE\b|"
     r"(?:ERROR|FATAL|PANIC):\s+[0-9A-Z]{5}:|\berrno\b|\bcurl: \(\d+\)|"
     r"(?<![\w.])" + WINDOWS_ERROR_WORD + r"\s+[1-9]\d{0,4} \(0x[0-9A-Fa-f]{8}\)"  # Windows' "エラー 112 (0x00000070)"

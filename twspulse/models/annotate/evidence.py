@@ -1464,12 +1464,13 @@ def vocabulary_category(text: str) -> Category | None:
 
 # A marker file a job leaves for its successors when its output is complete ("X_20261103.done", "_SUCCESS",
 # "/data/flags/x.ok"): a stem with a digit, "_" or a directory (not "response.ok"), and a marker's extension.
+_MARKER_EXTENSION = r"\.(?i:ok|done|flag|ready|rdy|trg|trigger|complete)"
 MARKER_FILE = re.compile(
-    r"(?<![\w.$/\\:=~-])((?:[A-Za-z]:)?(?:[\w.$=:~-]*[/\\])+(?:_SUCCESS\b|[\w.-]*\w\.(?i:ok|done|flag|ready|rdy|trg|trigger|complete))|"
-    r"(?=[\w.-]*[\d_])[\w.-]*\w\.(?i:ok|done|flag|ready|rdy|trg|trigger|complete))(?![\w.])"
+    rf"(?<![\w.$/\\:=~-])((?:[A-Za-z]:)?(?:[\w.$=:~-]*[/\\])+(?:_SUCCESS\b|[\w.-]*\w{_MARKER_EXTENSION})|"
+    rf"(?=[\w.-]*[\d_])[\w.-]*\w{_MARKER_EXTENSION})(?![\w.])"
 )
-# rules-24: a line that reports a failure (an error word in any of the languages tools log in) and names a marker
-# file is a predecessor's output that did not come ("BŁĄD - brak /x/TRASY_0902.done po 8 sprawdzeniach")
+# A word that reports a failure, in any of the languages tools log in (an error level, "fail..."). rules-24: a line
+# that has one and names a marker file is a predecessor's output that did not come ("BŁĄD - brak /x/T_0902.done").
 FAILURE_WORD = re.compile(rf"(?<!\w){WINDOWS_ERROR_WORD}(?!\w)|\bfail", re.IGNORECASE)
 
 # TWS knowledge: a job of the plan (WS#STREAM.JOB) that is not in SUCC is an unmet predecessor.

@@ -35,7 +35,15 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from twspulse.joblog.entities import Entities, code_location, extract_entities, merge
-from twspulse.joblog.error_lines import ECHOED_COMMAND, INFO_LEVEL, LOCAL_WARNING, MAX_CHARS, ErrorLine, code_alone
+from twspulse.joblog.error_lines import (
+    ECHOED_COMMAND,
+    INFO_LEVEL,
+    LOCAL_WARNING,
+    MAX_CHARS,
+    SEVERE_MESSAGE_ID,
+    ErrorLine,
+    code_alone,
+)
 from twspulse.joblog.secrets import mask_secrets
 from twspulse.models.annotate.annotation import Annotation, Category, FailedRun
 from twspulse.models.annotate.evidence import (
@@ -155,7 +163,7 @@ _MARK_ONLY = re.compile(
     r"(?:,?\s+col(?:umn)?\s+\d+)?\s*$"
 )
 # A line that says something failed: an error word in any language, or a message id of error or fatal severity
-_SAYS_FAILURE = re.compile(rf"{FAILURE_WORD.pattern}|\b[A-Z][A-Z0-9]{{1,11}}-[EF]-\d{{3,5}}\b", re.IGNORECASE)
+_SAYS_FAILURE = re.compile(rf"{FAILURE_WORD.pattern}|(?-i:{SEVERE_MESSAGE_ID})", re.IGNORECASE)
 # An error about the far side of a transfer, and a path on another machine (a share, an object store's URL).
 _REMOTE_OBJECT = re.compile(r"\bremote (?:file|directory|folder|path|share)\b", re.IGNORECASE)
 _SHARE = re.compile(r"//[\w.-]+/|\\\\[\w.$-]+\\|(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -809,7 +817,8 @@ def _target_kinds(text: str) -> frozenset[str]:
 
 
 def _best(matches: list[Match], lines: Sequence[str] = ()) -> Match | None:
-    """Highest score; among equals the earliest line, but the deepest "Caused by:" of a Java chain."""
+    """Highest score; among equals the earliest line, but the deepest "Caused by:" of a Java chain; a dependency
+    the job only announced it waits for, the report below that it failed (rules-24)."""
     if not matches:
         return None
     top = max(match.score for match in matches)
