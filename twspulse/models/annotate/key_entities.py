@@ -1008,13 +1008,14 @@ def statement_table_above(above: Sequence[str]) -> str | None:
                 return None  # the statement the job reports next (not echoed) is the one that ran out of time
             return _unbracketed(logged.group(1)).replace('"', "").replace("`", "")
         queried = _QUERIED.search(line[:MAX_CHARS]) if distance < LOGGED_STATEMENT_REACH else None
+        if queried is None:
+            continue
         previous = window[-distance - 2].rstrip() if distance + 2 <= len(window) else ""
-        if queried and _STATEMENT.match(previous) and not previous.endswith(";"):
+        if _STATEMENT.match(previous) and not previous.endswith(";"):
             continue  # the SELECT of an "INSERT INTO x" above: the statement is that insert's
-        if queried and not is_host_name(name := _unbracketed(queried.group(1)).replace('"', "").replace("`", "")):
-            if _COMPLETED.search(line, queried.end()):
-                return None
-            return name  # rules-24: the table or view the job's logger says it queries
+        name = _unbracketed(queried.group(1)).replace('"', "").replace("`", "")
+        if not is_host_name(name):  # rules-24: the table or view the job's logger says it queries
+            return None if _COMPLETED.search(line, queried.end()) else name
     return None
 
 
