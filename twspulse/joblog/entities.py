@@ -206,6 +206,8 @@ _CLASS = re.compile(
     r"\b(?:ClassNotFoundException|NoClassDefFoundError):\s*([\w.$/]+)|could not find or load main class ([\w.$]+)",
     re.IGNORECASE,
 )
+# A Java archive by its file name alone ("commons-csv-1.10.0.jar"; by its path it is a path)
+_JAR_NAME = re.compile(r"(?<![\w./\\:-])([A-Za-z][\w.-]*\.jar)(?![\w/\\!])")
 _LIBRARY = re.compile(r"\b(lib[\w.+-]{1,200}\.so(?:\.[\d.]+)?|(?<![\w.-]{2})[\w.-]+\.dll)\b")
 _FRAMEWORK = re.compile(r"\b[Ff]ramework:? '([A-Za-z][\w.]*)', version '([\w.-]+)'")
 _LIBRARY_VERSION = re.compile(r"\b(lib[\w.+-]{1,200}\.so(?:\.[\d.]+)?): version [`'\"]([\w.]+)['\"`] not found")
@@ -322,6 +324,9 @@ def extract_entities(lines: Iterable[str]) -> Entities:
             add("libraries", f"{match.group(1)} version {match.group(2)}")
         for match in _LIBRARY.finditer(line):
             add("libraries", match.group(1))
+        if ".jar" in line and " " in line.strip():  # a jar a sentence names, not a directory listing's (rules-25)
+            for match in _JAR_NAME.finditer(line):
+                add("libraries", match.group(1))
         if "ramework" in line:  # .NET's host: the runtime an application targets ("Framework: 'X', version 'V'")
             for match in _FRAMEWORK.finditer(line):  # named as `dotnet --list-runtimes` lists it ("X 8.0.0")
                 add("libraries", f"{match.group(1)} {match.group(2)}")
@@ -462,11 +467,20 @@ def _for_reading(line: str, match: re.Match[str]) -> bool:
     return _READING_BEFORE.search(before) is not None or _READING_AFTER.match(line, match.end()) is not None
 
 
+# An object in SQL Server's default schema, in a database or not ("dbo.KH_Rechnung", "Paliwo.dbo.KosztyTrakcji"),
+# not a stored procedure or function by SQL Server's naming convention ("dbo.usp_x", "dbo.sp_x", "dbo.fn_x") nor a
+# key or index after it ("dbo.T.PK_T": the table is named)
+_DBO_OBJECT = re.compile(r"(?<![\w.\[])(?:[A-Za-z_]\w*\.)?(dbo\.(?!(?i:u?sp|fn|udf|up)_)[A-Za-z_#]\w*)(?![\w(])")
+
+
 def _database_objects(line: str, add: _Add) -> None:
     if ":" in line:  # SAP HANA's "table 'SCHEMA:TABLE'": the table in its schema, not the schema alone
         for match in _SCHEMA_COLON_TABLE.finditer(line):
             schema, table = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
             add("tables", f"{schema}.{table}")
+    if "dbo." in line:  # SQL Server's default schema names a database object wherever it is (rules-25)
+        for match in _DBO_OBJECT.finditer(line):
+            add("tables", match.group(1))
     for match in _QUOTED_TABLE.finditer(line):
         add("tables", match.group(1).replace('"', ""))
     for match in _QUOTED_OBJECT.finditer(line):

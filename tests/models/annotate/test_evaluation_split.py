@@ -107,6 +107,8 @@ HELD_OUT = [
     "blind89",
     "blind90",
     "blind91",
+    "blind92",
+    "blind93",
 ]
 
 

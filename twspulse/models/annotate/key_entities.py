@@ -935,11 +935,37 @@ def credential_above(lines: Sequence[str]) -> str | None:
     return None
 
 
+# An Oracle client's login from a wallet ("sqlplus /@ALIAS", "userid=/@ALIAS"), and a line of the wallet's listing
+# ("mkstore -wrl w -listCredential": "1: ALIAS USER"), rules-25.
+_WALLET_LOGIN = re.compile(r"(?:^|[\s=])/@([A-Za-z][\w.$#-]*)")
+_WALLET_ENTRY = re.compile(r"^\s*\d+: (\S+) ([A-Za-z][\w$#@.-]*)\s*$")
+WALLET_REACH = 30  # how far below a refused login the job's listing of its wallet is read
+
+
+def wallet_account(above: Sequence[str], below: Sequence[str]) -> str | None:
+    """The account an Oracle wallet holds for the alias the last client in `above` (the lines up to a refused login)
+    logged in with ("/@ALIAS"), as the wallet's listing in `below` (the lines after it) gives it, or None: the
+    account whose password the wallet holds (the connect string names none)."""
+    for line in reversed(above[-SUBJECT_REACH:]):
+        login = _WALLET_LOGIN.search(line) if "/@" in line else None
+        if login is None:
+            continue
+        for listed in below[:WALLET_REACH]:
+            entry = _WALLET_ENTRY.match(listed) if ": " in listed else None
+            if entry and entry.group(1).lower() == login.group(1).lower():
+                return entry.group(2)
+        return None
+    return None
+
+
 # The name a job gives what it started, by which its platform reports it: Spark's application ("--name x",
 # "Submitted application: x"), a batch framework's job ("Job: [SimpleJob: [name=x]]", "Job x ... has been
-# submitted"), a container ("docker run --name x") or a systemd unit ("--unit x").
+# submitted"), a container ("docker run --name x"), a systemd unit ("--unit x") or a Kubernetes job (rules-25:
+# "kubectl create job x --from=cronjob/y", "job.batch/x created").
 _APPLICATION = re.compile(
     r"\bSubmitted application: ([\w.-]+)|"
+    r"\bkubectl\b[^|;&]{0,200}?\screate job ([a-z0-9][a-z0-9.-]*[a-z0-9])|"
+    r"(?<![\w.])job\.batch/([a-z0-9][a-z0-9.-]*[a-z0-9]) created\b|"
     r"\b(?:spark-submit|docker run|podman run|systemd-run|flink run)\b[^|;&]{0,300}?"
     r"(?<![\w-])--(?:name|unit)[= ][\"']?([A-Za-z][\w.@-]*\w)|"
     r"\bJob: \[\w+: \[name=([A-Za-z][\w.-]*\w)\]\]|"
@@ -947,7 +973,7 @@ _APPLICATION = re.compile(
     r"(?:with instance ID \d+ )?(?:has been |was )?(?:submitted|started|launched)\b|"
     r"\b(?:console|artisan) ([a-z][\w-]*(?::[\w-]+)+)"  # a PHP framework's command ("bin/console app:orders:x")
 )
-_APPLICATION_LITERALS = ("--name", "Job", "--unit", "application:", "console ", "artisan ")
+_APPLICATION_LITERALS = ("--name", "Job", "--unit", "application:", "console ", "artisan ", "create job", "job.batch/")
 
 
 def application_above(lines: Sequence[str]) -> str | None:
@@ -959,6 +985,22 @@ def application_above(lines: Sequence[str]) -> str | None:
         match = _APPLICATION.search(line)
         if match:
             return next(group for group in match.groups() if group)
+    return None
+
+
+# A JVM stack trace's frame of a main method ("\tat com.x.bento.BentoPlanner.main(BentoPlanner.java:47)", after its
+# module or class loader: "java.base/", "app//"): the class the JVM was started with.
+_MAIN_FRAME = re.compile(r"^\s+at (?:[\w$.@-]*/{1,2})?([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\.main\(")
+
+
+def main_class(below: Sequence[str]) -> str | None:
+    """The class whose main method the stack trace in `below` (the lines after an error, in order) starts from,
+    or None (rules-25): the program a JVM that failed was running, as `jps` and the job's own command name it."""
+    for line in below:
+        if ".main(" in line:
+            frame = _MAIN_FRAME.match(line)
+            if frame:
+                return frame.group(1)
     return None
 
 
@@ -992,15 +1034,21 @@ _QUERIED = re.compile(
 
 
 _SQL_PROMPT = re.compile(r"^\s*(?:\S*(?:SQL|=[>#-])>|\d+>)")
+# What follows a statement's table in SQL (rules-25: "UPDATE t SET", "UPDATE t l JOIN", "INSERT INTO t (a, b) VALUES")
+_SQL_GOES_ON = re.compile(
+    r"(?<!\s)\s++(?:\w{1,3}\s++)?(?:SET|JOIN|INNER JOIN|LEFT JOIN|WHERE|VALUES|SELECT)\b|(?<!\s)\s*+\(\w+,"
+)
 
 
-def statement_table_above(above: Sequence[str]) -> str | None:
+def statement_table_above(above: Sequence[str], *, first: bool = False) -> str | None:
     """The table of the last statement a SQL client echoed in `above` (the lines up to an error, in order):
-    what a statement that timed out was working on, when no routine is named. None when there is none."""
+    what a statement that timed out was working on, when no routine is named. None when there is none.
+    `first`: of the first statement instead (a deadlock report below the error, rules-25)."""
     window = above[-SUBJECT_REACH:]
-    for distance, line in enumerate(reversed(window)):
+    for distance, line in enumerate(window if first else reversed(window)):
         match = _STATEMENT.match(line)
-        if match and ("." in match.group(1) or _SQL_PROMPT.match(line)):  # "Update available for x" is prose
+        # "Update available for x" is prose: a statement names a schema, follows a prompt or goes on as SQL does
+        if match and ("." in match.group(1) or _SQL_PROMPT.match(line) or _SQL_GOES_ON.match(line, match.end())):
             return _unbracketed(match.group(1)).replace('"', "").replace("`", "")
         logged = _LOGGED_STATEMENT.match(line) if ": " in line and distance < LOGGED_STATEMENT_REACH else None
         if logged and "." in logged.group(1):

@@ -206,7 +206,8 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "command_not_found",
         "dependency",
-        r": command not found|(?-i:: not found$)|Can't locate \S+ in @INC",  # a shell's lower-case "sh: x: not found"
+        # a shell's lower-case "sh: x: not found" (rules-25: not a quoted name's, 'find container "x": not found')
+        r": command not found|(?-i:(?<![\"']): not found$)|Can't locate \S+ in @INC",
         4,
         ("commands", "modules"),
         "Command or module {entity} is not installed or not on the job's PATH",
@@ -302,7 +303,7 @@ RULES: tuple[Rule, ...] = (
         "auth",
         r"ORA-01017|ORA-28000|ORA-28001|ORA-01005|ORA-28009",
         5,
-        ("users", "error_codes"),
+        ("users",),  # rules-25: not "login failed for ORA-01017" (the account the job states is named beside)
         "Oracle login failed for {entity}: wrong or expired password, or locked account",
         "Oracle login failed: wrong or expired password, or locked account",
         _AUTH_STEPS,
@@ -811,8 +812,9 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "script_error": ("programs",),
 }
 # What else a family's failure happened to, read the same way and named after the subject (rules-20): the
-# application, batch job or container an out-of-memory program ran as, by which its platform reports it.
-SUBJECT_ALSO: dict[str, tuple[str, ...]] = {"oom": ("applications",)}
+# application, batch job or container an out-of-memory program ran as, by which its platform reports it, and
+# (rules-25) the class a JVM's stack trace below starts from.
+SUBJECT_ALSO: dict[str, tuple[str, ...]] = {"oom": ("applications", "main_classes")}
 
 # Words of the readings rules-21 added in other languages: a translated failure word (the gate of evidence.py's
 # translated readings) and a rule-hint word (so that such a line is read wherever it is in the joblog).

@@ -62,6 +62,7 @@ from twspulse.models.annotate.key_entities import (
     INVALID_FIELD_BELOW,
     ROUTINE_BELOW,
     SERVER_BELOW,
+    WALLET_REACH,
     application_above,
     configuration_near,
     credential_above,
@@ -75,6 +76,7 @@ from twspulse.models.annotate.key_entities import (
     is_prose_word,
     job_above,
     login_above,
+    main_class,
     marker_file,
     name_of_id,
     program_above,
@@ -89,6 +91,7 @@ from twspulse.models.annotate.key_entities import (
     target_above,
     target_of,
     tool_path,
+    wallet_account,
     with_directory,
 )
 from twspulse.models.annotate.keyword_filter import trie_pattern
@@ -179,6 +182,9 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 # over a long run of scheme characters linear rather than trying the run from each of its letters).
 _ROOTED = re.compile(r"[/\\~]|[A-Za-z]:\\|(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://")
 PROGRAM_TRACE_REACH = 40  # how far below an error a runtime's trace may name the script it ran
+# How far below a lock conflict the database's deadlock report (MySQL's LATEST DETECTED DEADLOCK, an Oracle trace's
+# "Current SQL") may show the statements that conflicted.
+DEADLOCK_REPORT_REACH = 40
 CAUSE_MIN_SCORE = 30  # a failure strong enough to have left its outputs unwritten
 OUTPUT_REACH = 200  # how far above that failure its command is looked for
 _DURING_HANDLING = "During handling of the above exception, another exception occurred"
@@ -448,6 +454,7 @@ _CONTEXT_LABELS = {
     "scripts": "script", "remote_jobs": "remote job", "programs": "program", "inputs": "input",
     "targets": "writing to", "routines": "procedure", "statement_tables": "statement on",
     "started_jobs": "job", "credentials": "account", "applications": "application", "servers": "server",
+    "main_classes": "main class",
 }  # fmt: skip
 
 
@@ -506,7 +513,7 @@ class RulesEngine:
         data_set = dd_data_set(best.text, joblog.lines[: best.line_no - 1])
         if data_set:  # the DD's data set, which the message names only by its DD
             line_entities = {**line_entities, "paths": [*line_entities.get("paths", []), data_set]}
-        subject = _subject(best.rule.category, joblog, best.line_no, line_entities, context)
+        subject = _subject(best.rule, joblog, best.line_no, line_entities, context)
         # (a timed-out statement's table before one named; for a database error it is only named beside the cause)
         if best.rule.category == "timeout" and subject.get("statement_tables") and context.get("tables"):
             near = joblog.lines[best.line_no - 1 : best.line_no + 5]  # not one the error or the lines after name
@@ -1225,28 +1232,34 @@ def _without_tool_settings(context: Entities, own: str) -> Entities:
     return context if len(kept) == len(paths) else {**context, "paths": kept}
 
 
-def _subject(category: str, joblog: Joblog, line_no: int, line_entities: Entities, context: Entities) -> Entities:
-    """What the failure of `category` at `line_no` happened to (SUBJECT_KINDS: the first kind found, and the
+def _subject(rule: Rule, joblog: Joblog, line_no: int, line_entities: Entities, context: Entities) -> Entities:
+    """What the failure `rule` read at `line_no` happened to (SUBJECT_KINDS: the first kind found, and the
     SUBJECT_ALSO kinds), read from the lines up to it (and, for a routine, a program bash reports, a server's
     diagnostics or a data file's row, the few below). Where the job was writing is named only when the line
     names no data path (a script's own location does not count) and, for a refused access, no table either,
     and then only a store or share (a download refused was a read); an account or a server only when the line
     names no user, host or URL of its own."""
+    category = rule.category
     lines = joblog.lines[joblog.frame.body_first_line - 1 : line_no]
     found: Entities = {}
     header = joblog.frame.header
     command = [header.jcl_file] if header is not None and header.jcl_file else []  # what the scheduler ran
     for kind in SUBJECT_ALSO.get(category, ()):
-        value = application_above(lines) or application_above(command)
+        if kind == "main_classes":
+            value = main_class(joblog.lines[line_no : line_no + PROGRAM_TRACE_REACH])
+        else:
+            value = application_above(lines) or application_above(command)
         if value:
             found[kind] = [value]
-    return merge(found, _first_subject(category, joblog, line_no, line_entities, lines, context))
+    return merge(found, _first_subject(rule, joblog, line_no, line_entities, lines, context))
 
 
 def _first_subject(
-    category: str, joblog: Joblog, line_no: int, line_entities: Entities, lines: Sequence[str], context: Entities
+    rule: Rule, joblog: Joblog, line_no: int, line_entities: Entities, lines: Sequence[str], context: Entities
 ) -> Entities:
-    """The first of the family's SUBJECT_KINDS the lines up to the error (`lines`) name."""
+    """The first of the family's SUBJECT_KINDS the lines up to the error (`lines`) name (for a lock conflict,
+    else the deadlock report below it)."""
+    category = rule.category
     below = joblog.lines[line_no : line_no + 3]
     for kind in SUBJECT_KINDS.get(category, ()):
         if kind == "programs":
@@ -1275,11 +1288,13 @@ def _first_subject(
             value = routine_near(lines[:-1], joblog.lines[line_no : line_no + ROUTINE_BELOW])
         elif kind == "statement_tables":
             value = statement_table_above(lines[:-1])
+            if value is None and rule.name == "deadlock":  # rules-25: the first statement its report shows
+                value = statement_table_above(joblog.lines[line_no : line_no + DEADLOCK_REPORT_REACH], first=True)
         elif kind == "credentials":
             users = (*line_entities.get("users", ()), *line_entities.get("logins", ()))
             if any(not _UUID.match(user) for user in users):
                 continue  # the refusal names its user ("password authentication failed for user x"), not an app's id
-            value = credential_above(lines)
+            value = credential_above(lines) or wallet_account(lines, joblog.lines[line_no : line_no + WALLET_REACH])
         elif kind == "servers":
             if line_entities.get("hosts") or line_entities.get("ips") or line_entities.get("urls"):
                 continue  # the failure names where it went

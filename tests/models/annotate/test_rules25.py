@@ -1,0 +1,168 @@
+"""rules-25 (round 22). Part 1: what a failure happened to, read where the job's tools print it. An out-of-memory
+JVM is named by the class its stack trace starts from, and a pod killed for memory by the Kubernetes job that
+created it; a lock conflict names the table of the first statement its deadlock report shows, and an object of SQL
+Server's default schema ("dbo.X") is a table wherever it is named; a refused Oracle wallet login names the account
+the wallet's listing gives for its alias (not "login failed for ORA-01017"); a jar a sentence names is a library."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.models.annotate.test_rules_engine import _annotate
+from twspulse.joblog.entities import extract_entities
+from twspulse.models.annotate import rules_engine
+from twspulse.models.annotate.key_entities import application_above, main_class, statement_table_above, wallet_account
+from twspulse.models.annotate.rule_base import RULES as RULE_BASE
+
+RULES = rules_engine.RulesEngine(line_model=None)
+
+_JAVA_OOM = (
+    "02:00:01 [main] INFO  Planner - building matrix 2,000 x 164 x 24\n"
+    'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space\n'
+    "\tat java.base/java.util.HashMap.resize(HashMap.java:702)\n"
+    "\tat com.quill.plan.Matrix.add(Matrix.java:88)\n"
+    "\tat com.quill.plan.WeekPlanner.run(WeekPlanner.java:140)\n"
+    "\tat com.quill.plan.WeekPlanner.main(WeekPlanner.java:47)\n"
+    "+ rc=1\n"
+)
+
+
+def test_an_out_of_memory_jvm_is_named_by_the_class_its_trace_starts_from() -> None:
+    annotation = _annotate(_JAVA_OOM, engine=RULES)
+    assert annotation.category == "oom"
+    assert "main class com.quill.plan.WeekPlanner" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("below", "expected"),
+    [
+        (["\tat a.b.C.run(C.java:1)", "\tat a.b.Main.main(Main.java:9)"], "a.b.Main"),
+        (["\tat app//org.x.Job.main(Job.java:3)"], "org.x.Job"),
+        (["\tat a.b.C.run(C.java:1)", "+ rc=1"], None),  # a trace cut before its main frame names no program
+        (["INFO calling Remote.main(args) next"], None),  # prose, not a frame
+    ],
+)
+def test_main_class_reads_only_a_frame_of_a_main_method(below: list[str], expected: str | None) -> None:
+    assert main_class(below) == expected
+
+
+_POD_OOM = (
+    "+ kubectl -n ml create job demand-fc-20261201 --from=cronjob/demand-fc\n"
+    "job.batch/demand-fc-20261201 created\n"
+    "+ kubectl -n ml describe pod -l job-name=demand-fc-20261201\n"
+    "Name:             demand-fc-20261201-x7k2q\n"
+    "    State:          Terminated\n"
+    "      Reason:       OOMKilled\n"
+    "      Exit Code:    137\n"
+)
+
+
+def test_a_pod_killed_for_memory_names_the_kubernetes_job_that_created_it() -> None:
+    annotation = _annotate(_POD_OOM, engine=RULES)
+    assert annotation.category == "oom"
+    assert "application demand-fc-20261201" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("+ kubectl -n ml create job demand-fc-20261201 --from=cronjob/demand-fc", "demand-fc-20261201"),
+        ("job.batch/demand-fc-20261201 created", "demand-fc-20261201"),
+        ("job.batch/demand-fc-20261201 condition met", None),  # a wait, not what was started
+        ("+ kubectl get jobs | grep create job", None),  # no job name after it
+    ],
+)
+def test_a_kubernetes_job_is_read_where_it_is_created(line: str, expected: str | None) -> None:
+    assert application_above([line]) == expected
+
+
+_INNODB_DEADLOCK = (
+    "+ mysql -h db01.corp.lan -u etl -p******** shop < /opt/etl/merge.sql\n"
+    "ERROR 1213 (40001) at line 14: Deadlock found when trying to get lock; try restarting transaction\n"
+    "+ mysql -e 'SHOW ENGINE INNODB STATUS\\G'\n"
+    "LATEST DETECTED DEADLOCK\n"
+    "*** (1) TRANSACTION:\n"
+    "UPDATE order_line l JOIN stage_line s ON s.id = l.id SET l.qty = s.qty\n"
+    "*** (2) TRANSACTION:\n"
+    "UPDATE order_line SET reserved = reserved + 1 WHERE sku = 'A'\n"
+)
+
+
+def test_a_lock_conflict_names_the_table_of_the_first_statement_its_deadlock_report_shows() -> None:
+    annotation = _annotate(_INNODB_DEADLOCK, engine=RULES)
+    assert annotation.category == "db_error"
+    assert annotation.root_cause.startswith("Database deadlock or lock conflict")
+    assert "order_line" in annotation.root_cause and "stage_line" not in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["UPDATE order_line SET qty = 1"], "order_line"),
+        (["INSERT INTO order_line (id, qty) VALUES (1, 2)"], "order_line"),
+        (["UPDATE order_line l JOIN s ON s.id = l.id"], "order_line"),
+        (["Update available for pip"], None),  # prose: no SQL goes on after the name
+        (["update complete for the nightly run"], None),
+    ],
+)
+def test_a_bare_table_counts_only_where_sql_goes_on_after_it(lines: list[str], expected: str | None) -> None:
+    assert statement_table_above(lines, first=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("FEHLER - Deadlock auf dbo.SkipassSale mit dem Webshop", ["dbo.SkipassSale"]),
+        ("victim spid 87 objeto=Coop.dbo.ContaCorrente modo=X", ["dbo.ContaCorrente"]),
+        ("resource=KEY Pay.dbo.ClaimPayment.PK_ClaimPayment mode=X", ["dbo.ClaimPayment"]),
+        ("EXEC dbo.usp_LoadSales @Day='2026-12-02'", None),  # a stored procedure by its name
+        ("calling dbo.fn_rate(1)", None),
+    ],
+)
+def test_an_object_of_sql_servers_default_schema_is_a_table(line: str, expected: list[str] | None) -> None:
+    assert extract_entities([line]).get("tables") == expected
+
+
+_WALLET = (
+    "+ sqlplus -S -L /@LIMSPRD_X @/opt/lab/sql/export.sql\n"
+    "ERROR:\n"
+    "ORA-01017: invalid username/password; logon denied\n"
+    "SP2-0751: Unable to connect to Oracle, exiting SQL*Plus\n"
+    "+ mkstore -wrl /opt/lab/wallet -listCredential\n"
+    "List credential (index: connect_string username)\n"
+    "2: LIMSPRD_Y other_user\n"
+    "1: LIMSPRD_X lab_export\n"
+)
+
+
+def test_a_refused_wallet_login_names_the_account_the_wallet_holds_for_its_alias() -> None:
+    annotation = _annotate(_WALLET, engine=RULES)
+    assert annotation.category == "auth"
+    assert "lab_export" in annotation.root_cause
+    assert "other_user" not in annotation.root_cause
+    assert not annotation.root_cause.startswith("Oracle login failed for ORA-")
+
+
+def test_wallet_account_needs_the_alias_the_client_logged_in_with() -> None:
+    assert wallet_account(["sqlldr userid=/@PAY control=x.ctl"], ["1: PAY pay_ldr"]) == "pay_ldr"
+    assert wallet_account(["sqlplus -S /@PAY"], ["1: OTHER pay_ldr"]) is None  # another alias's account
+    assert wallet_account(["sqlplus scott/***@PAY"], ["1: PAY pay_ldr"]) is None  # a login with its own user
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("ERROR - commons-csv-1.10.0.jar is missing from /opt/app/lib", ["commons-csv-1.10.0.jar"]),
+        ("IBM MQ client (com.ibm.mq.allclient-9.3.jar) no longer in lib", ["com.ibm.mq.allclient-9.3.jar"]),
+        ("commons-csv-1.10.0.jar", None),  # a directory listing's line: a jar that is there
+        ("loading /opt/app/lib/commons-csv-1.10.0.jar", None),  # by its path, a path
+    ],
+)
+def test_a_jar_a_sentence_names_is_a_library(line: str, expected: list[str] | None) -> None:
+    assert extract_entities([line]).get("libraries") == expected
+
+
+def test_a_quoted_name_not_found_is_no_shell_command() -> None:
+    pattern = next(rule.pattern for rule in RULE_BASE if rule.name == "command_not_found")
+    assert pattern.search("sh: 1: sqlcmd: not found")
+    assert not pattern.search('rpc error: code = NotFound desc = failed to find container "etl": not found')
