@@ -2,7 +2,10 @@
 JVM is named by the class its stack trace starts from, and a pod killed for memory by the Kubernetes job that
 created it; a lock conflict names the table of the first statement its deadlock report shows, and an object of SQL
 Server's default schema ("dbo.X") is a table wherever it is named; a refused Oracle wallet login names the account
-the wallet's listing gives for its alias (not "login failed for ORA-01017"); a jar a sentence names is a library."""
+the wallet's listing gives for its alias (not "login failed for ORA-01017"); a jar a sentence names is a library.
+Part 2: a number out of a range of numbers, of the wrong length or that a program does not allow (in the Nordic
+languages, German, Dutch, the Romance languages, Polish and Czech) is invalid data; invalid data names the record it
+is about."""
 
 from __future__ import annotations
 
@@ -11,7 +14,14 @@ import pytest
 from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.entities import extract_entities
 from twspulse.models.annotate import rules_engine
-from twspulse.models.annotate.key_entities import application_above, main_class, statement_table_above, wallet_account
+from twspulse.models.annotate.evidence import classify_line
+from twspulse.models.annotate.key_entities import (
+    application_above,
+    main_class,
+    record_near,
+    statement_table_above,
+    wallet_account,
+)
 from twspulse.models.annotate.rule_base import RULES as RULE_BASE
 
 RULES = rules_engine.RulesEngine(line_model=None)
@@ -166,3 +176,55 @@ def test_a_quoted_name_not_found_is_no_shell_command() -> None:
     pattern = next(rule.pattern for rule in RULE_BASE if rule.name == "command_not_found")
     assert pattern.search("sh: 1: sqlcmd: not found")
     assert not pattern.search('rpc error: code = NotFound desc = failed to find container "etl": not found')
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "XW-E-4410 RET_20261208.txt rec 311: cask PX-2612-0438 strength 163.5 %abv out of range (0.0-94.8)",
+        "AB-E-2217 PAY_20261205.txt line 41: tax id '05114000812' has 11 digits, 12 required",
+        "QT-E-2210 RAD 26-118402/3 VOLYM -12,40 M3FUB EJ TILLATEN",
+        "PT-E-2107 TILAUS 4471203 RIVI 3: NELIOPAINO 0 G/M2 EI SALLITTU (40-400)",
+        "Satz 12: Menge -4 nicht zulässig",
+        "riga 7: quantità -3 non consentita",
+    ],
+)
+def test_a_number_out_of_range_of_the_wrong_length_or_not_allowed_is_invalid_data(line: str) -> None:
+    assert classify_line(line)[0].category == "data_quality"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["IndexError: list index out of range", "HTTP 405 Method Not Allowed", "Zugriff nicht zulässig für Benutzer etl"],
+)
+def test_an_index_a_method_or_an_access_not_allowed_is_no_invalid_data(line: str) -> None:
+    assert all(evidence.category != "data_quality" for evidence in classify_line(line))
+
+
+@pytest.mark.parametrize(
+    ("error", "above", "below", "expected"),
+    [
+        ("BD-E-2207 EAB regel 1412 (brief 8712-26-0044817, kweker 4711): stelen = 0", [], [], "8712-26-0044817"),
+        ("ValueError: bad", ["INFO validating order 23/64 DO-AT-2612-0318 (6 lines)"], [], "DO-AT-2612-0318"),
+        ("ValueError: bad", [], ["ERROR - waybill LDL-WB-88412 has litres=-1200"], "LDL-WB-88412"),
+        ("row 142 (TGHU8812043;45R1;-18,5) rejected", [], [], "TGHU8812043"),
+        ("2026-12-10 00:02:41 ERROR bad value", [], [], None),  # a date, not a record
+        ("XW-E-2107 value not allowed", [], [], None),  # the program's message id
+        ("id 3F2A1B4C-1111-2222-3333-444455556666 invalid", [], [], None),  # a GUID
+        ("ValueError: bad", ["INFO order DO-AT-2612-0318", "a", "b", "c"], [], None),  # too far above
+    ],
+)
+def test_record_near_names_the_record_invalid_data_is_about(
+    error: str, above: list[str], below: list[str], expected: str | None
+) -> None:
+    assert record_near(error, above, below) == expected
+
+
+def test_invalid_data_names_its_record_in_the_root_cause() -> None:
+    body = (
+        "INFO import: validating booking ALP-SA-2612-004127\n"
+        "jsonschema.exceptions.ValidationError: -2 is less than the minimum of 1\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "data_quality"
+    assert "record ALP-SA-2612-004127" in annotation.root_cause

@@ -41,6 +41,11 @@ VOCABULARY = 1  # a family's words on a failing line, when nothing more specific
 
 
 # (rules-24) a field and the word for invalid in Hungarian, Czech, Norwegian and Danish, Turkish and Finnish
+_NOT_ALLOWED_25 = (
+    r"ej till[åa]ten\b|ej till[åa]tet\b|ei sallittu\b|ikke tillatt\b|ikke tilladt\b|nicht zul[äa]ssig\b|"
+    r"unzul[äa]ssig\b|niet toegestaan\b|no permitid[oa]\b|n[ãa]o permitid[oa]\b|non consentit[oa]\b|"
+    r"non ammess[oa]\b|niedozwolon\w*|nepovolen\w*"
+)
 _INVALID_WORDS_24 = r"[ée]rv[ée]nytelen\w*|neplatn\w*|ugyldig\w*|ge[çc]ersiz\w*|virheelli\w*"
 _FIELD_WORDS_24 = (
     r"mez[őo]\w*|d[áa]tum\w*|[ée]rt[ée]k\w*|pol[ei]|poli|hodnot\w*|felt\w*|verdi\w*|v[æa]rdi\w*|dato\w*|"
@@ -767,8 +772,12 @@ _LEXICON: tuple[_Words, ...] = (
         # a parser that names the data format and the position in it: the input, not the job's code
         r"\bunexpected (?:token|character|end)\b[^;]{0,30}\bin (?:json|xml|csv|yaml)\b|"
         r"\bpars(?:e|ing) error\b(?![^;]{0,30}\bsyntax\b)[^;]{0,80}\bline:? \d+,? col(?:umn)?:? \d+|"
-        # a value out of its range is the data's ("index out of range" stays the code's)
+        # a value out of its range is the data's ("index out of range" stays the code's), and so is one out of a
+        # range of numbers (rules-25: "strength 163.5 %abv out of range (0.0-94.8)")
         r"\b(?:\w+_)?(?:value|field|date|time|timestamp|number|numeric|amount)\b[^.;]{0,30}\bout of range\b|"
+        r"\bout of range:? [(\[]?-?\d+(?:[.,]\d+)? ?(?:-|–|\.\.|to) ?-?\d+(?:[.,]\d+)?\b(?![:/-])|"
+        # (rules-25) a value of the wrong length: "BIN/IIN '0511' has 11 digits, 12 required"
+        r"\bhas \d+ (?:digits|characters|chars)\b[^.;]{0,20}\b(?:required|expected|allowed)\b|"
         # (rules-23) a value and the range it should be in: "has stage 9, allowed 0-8", "(valid range 1..12)"
         r"\b(?:allowed|permitted|valid|expected)(?: range| values?)?:? ?[(\[]?-?\d+(?:[.,]\d+)? ?(?:-|–|\.\.|to) ?"
         r"-?\d+(?:[.,]\d+)?\b(?![:/-])|"
@@ -1207,6 +1216,9 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         r"\butenfor (?:gyldig |tillatt )?(?:område|intervall)\b|"
         r"\butanför (?:giltigt |tillåtet )?(?:intervall|område)t?\b|"
         r"\buden for (?:gyldigt |tilladt )?(?:interval|område)\b|"
+        # (rules-25) a number the program does not allow, in the languages of the Nordic countries, German, Dutch, the
+        # Romance languages, Polish and Czech ("VOLYM -12,40 M3FUB EJ TILLATEN", "NELIOPAINO 0 G/M2 EI SALLITTU")
+        rf"(?<![\w.,-])-?\d+(?:[.,]\d+)?(?: ?\S{{1,8}})? (?:{_NOT_ALLOWED_25})|"
         # a value that should be a number ("TENEUR P2O5 '4G.2' NON NUMERIQUE")
         r"\bnon[- ]num[ée]rique\b|\bno (?:es )?num[ée]ric[oa]\b|\bnicht numerisch\b|\bnon numeric[oa]\b|"
         r"\bnão (?:é )?numéric[oa]\b|\bniet numeriek\b",

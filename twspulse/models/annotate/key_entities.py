@@ -958,6 +958,28 @@ def wallet_account(above: Sequence[str], below: Sequence[str]) -> str | None:
     return None
 
 
+# A record's identifier, as the data names it (rules-25): an upper-case code of three to five parts of letters and
+# digits with at least three digits ("GMF-260609-121", "ALP-SA-2612-004127", "8712-26-0044817"), or a shipping
+# container's number (ISO 6346: "TGHU8812043"); not a date, a GUID or a program's message id ("BD-E-2207").
+_RECORD_ID = re.compile(
+    r"(?<![\w./\\:@#$=-])(?!\d{4}-\d\d-\d\d(?![\dA-Z-])|\d\d-\d\d-\d{4}(?![\dA-Z-])|[0-9A-F]{8}-[0-9A-F]{4}-|[A-Z][A-Z0-9]*-[A-Z]-\d+(?![\w-]))"
+    r"(?=(?:[A-Z-]*\d){3})([A-Z0-9]{1,10}(?:-[A-Z0-9]{1,10}){2,4}|[A-Z]{3}[UJZ]\d{7})(?![\w./\\:@-])"
+)
+RECORD_ABOVE = 3  # how far above an invalid-data error the record the job was working on is still named
+RECORD_BELOW = 15  # how far below it the job's own summary may name the record
+
+
+def record_near(error: str, above: Sequence[str], below: Sequence[str]) -> str | None:
+    """The record an invalid-data `error` is about: the identifier the error names, else the one the nearest of the
+    lines just `above` it names (the record the job reports working on), else the first the lines `below` name
+    (the job's summary), or None: what an operator corrects at the source."""
+    for line in (error, *reversed(above[-RECORD_ABOVE:]), *below[:RECORD_BELOW]):
+        found = _RECORD_ID.search(line[:MAX_CHARS])
+        if found:
+            return found.group(1)
+    return None
+
+
 # The name a job gives what it started, by which its platform reports it: Spark's application ("--name x",
 # "Submitted application: x"), a batch framework's job ("Job: [SimpleJob: [name=x]]", "Job x ... has been
 # submitted"), a container ("docker run --name x"), a systemd unit ("--unit x") or a Kubernetes job (rules-25:

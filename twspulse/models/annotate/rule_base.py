@@ -813,8 +813,8 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
 }
 # What else a family's failure happened to, read the same way and named after the subject (rules-20): the
 # application, batch job or container an out-of-memory program ran as, by which its platform reports it, and
-# (rules-25) the class a JVM's stack trace below starts from.
-SUBJECT_ALSO: dict[str, tuple[str, ...]] = {"oom": ("applications", "main_classes")}
+# (rules-25) the class a JVM's stack trace below starts from; the record invalid data is about (rules-25).
+SUBJECT_ALSO: dict[str, tuple[str, ...]] = {"oom": ("applications", "main_classes"), "data_quality": ("records",)}
 
 # Words of the readings rules-21 added in other languages: a translated failure word (the gate of evidence.py's
 # translated readings) and a rule-hint word (so that such a line is read wherever it is in the joblog).
@@ -835,6 +835,12 @@ _RULES_24_WORDS = (
     "lỗi", "utenfor", "utanför", "uden for", "érvénytelen", "ervenytelen", "neplatn", "ugyldig", "geçersiz", "gecersiz",
     "virheelli", "предшественник", "poprzedni", "předchůdce", "föregångar", "forgænger", "forgjenger", "edeltäj",
     "előd", "kontrollsumma", "kontrolljärk",
+)  # fmt: skip
+# Words of the readings rules-25 added in other languages (a number a program does not allow)
+_RULES_25_WORDS = (
+    "tillaten", "tillåten", "tillatet", "tillåtet", "sallittu", "tillatt", "tilladt", "zulässig", "zulassig",
+    "toegestaan", "permitido", "permitida", "consentito", "consentita", "ammesso", "ammessa", "niedozwolon",
+    "nepovolen",
 )  # fmt: skip
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",
@@ -908,7 +914,7 @@ TRANSLATED_FAILURE_WORDS = (
     # the readings rules-21 added
     "insufficiente", "log delle transazioni", "log de transações", "transactielogboek", "non corrett",
     "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan",
-    *_RULES_21_WORDS, *_RULES_22_WORDS, *_RULES_23_WORDS, *_RULES_24_WORDS,
+    *_RULES_21_WORDS, *_RULES_22_WORDS, *_RULES_23_WORDS, *_RULES_24_WORDS, *_RULES_25_WORDS,
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
@@ -945,7 +951,7 @@ RULE_HINT_WORDS = (
     "sintassi", "sintaxe", "syntaxfout", "składni", "синтаксическая",
     # rules-21
     "must install or update .net", "compatible framework", "the framework '",
-    *_RULES_21_WORDS, *_RULES_22_WORDS, *_RULES_23_WORDS, *_RULES_24_WORDS,
+    *_RULES_21_WORDS, *_RULES_22_WORDS, *_RULES_23_WORDS, *_RULES_24_WORDS, *_RULES_25_WORDS,
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.

@@ -60,6 +60,7 @@ from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import (
     ID_NAME_REACH,
     INVALID_FIELD_BELOW,
+    RECORD_BELOW,
     ROUTINE_BELOW,
     SERVER_BELOW,
     WALLET_REACH,
@@ -82,6 +83,7 @@ from twspulse.models.annotate.key_entities import (
     program_above,
     program_reported,
     qualified_table,
+    record_near,
     robocopy_destination,
     routine_near,
     sap_step_program,
@@ -454,7 +456,7 @@ _CONTEXT_LABELS = {
     "scripts": "script", "remote_jobs": "remote job", "programs": "program", "inputs": "input",
     "targets": "writing to", "routines": "procedure", "statement_tables": "statement on",
     "started_jobs": "job", "credentials": "account", "applications": "application", "servers": "server",
-    "main_classes": "main class",
+    "main_classes": "main class", "records": "record",
 }  # fmt: skip
 
 
@@ -1247,6 +1249,8 @@ def _subject(rule: Rule, joblog: Joblog, line_no: int, line_entities: Entities, 
     for kind in SUBJECT_ALSO.get(category, ()):
         if kind == "main_classes":
             value = main_class(joblog.lines[line_no : line_no + PROGRAM_TRACE_REACH])
+        elif kind == "records":
+            value = record_near(joblog.lines[line_no - 1], lines[:-1], joblog.lines[line_no : line_no + RECORD_BELOW])
         else:
             value = application_above(lines) or application_above(command)
         if value:
