@@ -109,6 +109,10 @@ HELD_OUT = [
     "blind91",
     "blind92",
     "blind93",
+    "blind94",
+    "blind95",
+    "blind96",
+    "blind97",
 ]
 
 
