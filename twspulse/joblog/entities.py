@@ -290,8 +290,8 @@ def extract_entities(lines: Iterable[str]) -> Entities:
                 add("users", match.group(1))
         for match in _USER.finditer(line):
             user = next((g for g in match.groups() if g), None)
-            if user and user.lower() not in _USER_STOPWORDS:
-                add("users", user)
+            if user and user.lower() not in _USER_STOPWORDS and line[match.end() : match.end() + 1] not in ("[", "("):
+                add("users", user)  # not code's value ("username=cfg['user']" in a traceback, rules-25)
         if "--account-name" in line:  # Azure's storage commands: the account and its container (rules-22), before
             account = _AZ_ACCOUNT.search(line)  # the subcommand's words ("blob upload-batch") read below
             container = (

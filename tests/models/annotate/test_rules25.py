@@ -5,7 +5,9 @@ Server's default schema ("dbo.X") is a table wherever it is named; a refused Ora
 the wallet's listing gives for its alias (not "login failed for ORA-01017"); a jar a sentence names is a library.
 Part 2: a number out of a range of numbers, of the wrong length or that a program does not allow (in the Nordic
 languages, German, Dutch, the Romance languages, Polish and Czech) is invalid data; invalid data names the record it
-is about."""
+is about. Part 3: a range in parentheses ("INVALID (RANGE 1.0-22.0)") and a number not allowed in more
+languages are invalid data; a login value that is code ("username=cfg['user']") is no user; DB2's upper-case reason is
+not an FTP server's "password expired"; invalid data is not named by the program that read it nor by its settings."""
 
 from __future__ import annotations
 
@@ -228,3 +230,46 @@ def test_invalid_data_names_its_record_in_the_root_cause() -> None:
     annotation = _annotate(body, engine=RULES)
     assert annotation.category == "data_quality"
     assert "record ALP-SA-2612-004127" in annotation.root_cause
+
+
+# Part 3
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "SZ-E-4107 LOT NGT-26-BT-0912 ALC 0.0% INVALID (RANGE 1.0-22.0)",
+        "NB-E-4107 NARUDZBA 26-NAR-04417 STAVKA 2: KOLICINA -12 KOM NIJE DOZVOLJENA (1-99999)",
+        "tétel 3: mennyiség -5 nem megengedett",
+    ],
+)
+def test_a_range_in_parentheses_and_a_number_not_allowed_in_more_languages_are_invalid_data(line: str) -> None:
+    assert classify_line(line)[0].category == "data_quality"
+
+
+def test_a_login_value_that_is_code_is_no_user() -> None:
+    line = '    client.connect(cfg["host"], port=22, username=cfg["user"], password=cfg["password"])'
+    assert "users" not in extract_entities([line])
+    assert extract_entities(["connect user=etl_load host=db01"])["users"] == ["etl_load"]
+
+
+def test_an_ftp_servers_password_expired_is_no_db2_refusal() -> None:
+    annotation = _annotate("< 530 Login incorrect: password expired.\ncurl: (67) Access denied: 530\n", engine=RULES)
+    assert annotation.category == "auth"
+    assert "DB2" not in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("+ /opt/qa/venv/bin/python /opt/qa/src/load.py /data/qa/in/LOTS_1206.json", "/data/qa/in/LOTS_1206.json"),
+        ("+ /opt/ds/bin/dxbatch /P=20261212 /KURA=NGT", None),  # the program and its settings are no data
+    ],
+)
+def test_invalid_data_is_not_named_by_its_program(command: str, expected: str | None) -> None:
+    annotation = _annotate(f"{command}\nValueError: could not convert string to float: '<0,02'\n", engine=RULES)
+    assert annotation.category == "data_quality"
+    subject = annotation.root_cause.split(":", 1)[0]
+    assert ("bin/" not in subject) and ("/P=" not in subject) and ("/KURA" not in subject)
+    if expected:
+        assert subject == f"Invalid data in {expected}"

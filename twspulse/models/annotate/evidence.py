@@ -44,7 +44,8 @@ VOCABULARY = 1  # a family's words on a failing line, when nothing more specific
 _NOT_ALLOWED_25 = (
     r"ej till[åa]ten\b|ej till[åa]tet\b|ei sallittu\b|ikke tillatt\b|ikke tilladt\b|nicht zul[äa]ssig\b|"
     r"unzul[äa]ssig\b|niet toegestaan\b|no permitid[oa]\b|n[ãa]o permitid[oa]\b|non consentit[oa]\b|"
-    r"non ammess[oa]\b|niedozwolon\w*|nepovolen\w*"
+    r"non ammess[oa]\b|niedozwolon\w*|nepovolen\w*|nije dozvoljen\w*|ni dovoljen\w*|nie je povolen\w*|"
+    r"nem megengedett\b|ei ole sallittu\b|не допускается|izin verilm\w*"
 )
 _INVALID_WORDS_24 = r"[ée]rv[ée]nytelen\w*|neplatn\w*|ugyldig\w*|ge[çc]ersiz\w*|virheelli\w*"
 _FIELD_WORDS_24 = (
@@ -781,6 +782,8 @@ _LEXICON: tuple[_Words, ...] = (
         # (rules-23) a value and the range it should be in: "has stage 9, allowed 0-8", "(valid range 1..12)"
         r"\b(?:allowed|permitted|valid|expected)(?: range| values?)?:? ?[(\[]?-?\d+(?:[.,]\d+)? ?(?:-|–|\.\.|to) ?"
         r"-?\d+(?:[.,]\d+)?\b(?![:/-])|"
+        # (rules-25) a value and the range it should be in, in parentheses: "ALC 0.0% INVALID (RANGE 1.0-22.0)"
+        r"\((?:valid |allowed )?range:? -?\d+(?:[.,]\d+)? ?(?:-|–|\.\.|to) ?-?\d+(?:[.,]\d+)?\)|"
         # (rules-24) an identifier whose check digits or checksum are wrong: "IBAN GR16... check digits invalid"
         r"\b(?:check ?digits?|checksum|check sum)\b[^.;]{0,30}\b"
         r"(?:invalid|incorrect|wrong|mismatch|do(?:es)? not match|failed)\b|"
@@ -1217,7 +1220,8 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         r"\butanför (?:giltigt |tillåtet )?(?:intervall|område)t?\b|"
         r"\buden for (?:gyldigt |tilladt )?(?:interval|område)\b|"
         # (rules-25) a number the program does not allow, in the languages of the Nordic countries, German, Dutch, the
-        # Romance languages, Polish and Czech ("VOLYM -12,40 M3FUB EJ TILLATEN", "NELIOPAINO 0 G/M2 EI SALLITTU")
+        # Romance languages, the Slavic languages, Hungarian and Turkish ("VOLYM -12,40 M3FUB EJ TILLATEN",
+        # "NELIOPAINO 0 G/M2 EI SALLITTU", "KOLICINA -12 KOM NIJE DOZVOLJENA")
         rf"(?<![\w.,-])-?\d+(?:[.,]\d+)?(?: ?\S{{1,8}})? (?:{_NOT_ALLOWED_25})|"
         # a value that should be a number ("TENEUR P2O5 '4G.2' NON NUMERIQUE")
         r"\bnon[- ]num[ée]rique\b|\bno (?:es )?num[ée]ric[oa]\b|\bnicht numerisch\b|\bnon numeric[oa]\b|"

@@ -1351,7 +1351,8 @@ def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[
     if "user" in lowered or "uid" in lowered or "://" in line:
         for match in _STATED_LOGIN.finditer(line):
             login = next(g for g in match.groups() if g)
-            if login.lower() not in _NOT_A_NAME:  # "user: the password..." is prose
+            # "user: the password..." is prose, "username=cfg['user']" code (rules-25)
+            if login.lower() not in _NOT_A_NAME and line[match.end() : match.end() + 1] not in ("[", "("):
                 _add(added, "logins", login)
     if "/" in line:
         dropped["hosts"].update(m.group(1) for m in _LABEL_KEY.finditer(line))

@@ -324,7 +324,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "db2_security",
         "auth",
-        r"SQL30082N|USERNAME AND/OR PASSWORD INVALID|PASSWORD EXPIRED",
+        r"SQL30082N|(?-i:USERNAME AND/OR PASSWORD INVALID|PASSWORD EXPIRED)",  # DB2's reason, upper-case (rules-25)
         5,
         ("users", "hosts"),
         "DB2 refused the login of {entity}: invalid or expired user name or password",
@@ -840,7 +840,7 @@ _RULES_24_WORDS = (
 _RULES_25_WORDS = (
     "tillaten", "tillåten", "tillatet", "tillåtet", "sallittu", "tillatt", "tilladt", "zulässig", "zulassig",
     "toegestaan", "permitido", "permitida", "consentito", "consentita", "ammesso", "ammessa", "niedozwolon",
-    "nepovolen",
+    "nepovolen", "dozvoljen", "dovoljen", "povolen", "megengedett", "допускается", "izin veril",
 )  # fmt: skip
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",

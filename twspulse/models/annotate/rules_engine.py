@@ -987,6 +987,16 @@ def _link_message(text: str) -> str:
     return _LINK_TYPE.sub("", text.strip(), count=1)
 
 
+# A program by its path ("/opt/x/bin/szbatch", "/opt/x/venv/bin/python"): what read invalid data, not the data
+_PROGRAM_PATH = re.compile(r"[/\\]s?bin[/\\][^/\\]+$")
+_SLASH_SETTING = re.compile(r"/[A-Za-z]\w*=")
+
+
+def _is_program(path: str) -> bool:
+    """Whether `path` is a program, its code or a command's setting rather than data."""
+    return is_code_file(path) or _PROGRAM_PATH.search(path) is not None or _SLASH_SETTING.match(path) is not None
+
+
 def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[str | None, str | None]:
     """The thing to name and its kind: from the error line if it names one (its last path: "mv a b" fails
     on b), else nearby; a login stated as a setting nearby before a user the line names in prose. A refused
@@ -1003,15 +1013,13 @@ def _entity(rule: Rule, line_entities: Entities, entities: Entities) -> tuple[st
     for kind in rule.entity_kinds:
         for form, source in _entity_sources(kind, line_entities, entities):
             values = source.get(form)
+            if values and rule.category == "data_quality" and kind == "paths":
+                # not the program, its code or a command's "/P=20261212" setting (rules-25)
+                values = [path for path in values if not _is_program(path)] or (
+                    [entities["inputs"][0]] if entities.get("inputs") else []
+                )
             if values:
                 value = values[-1] if kind in _FILE_KINDS and source is line_entities else values[0]
-                if (
-                    rule.category == "data_quality"
-                    and kind == "paths"
-                    and is_code_file(value)
-                    and entities.get("inputs")
-                ):
-                    return "inputs", entities["inputs"][0]  # the data the script read, not the script
                 return kind, value
     return None, None
 
