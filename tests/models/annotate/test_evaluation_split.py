@@ -113,6 +113,8 @@ HELD_OUT = [
     "blind95",
     "blind96",
     "blind97",
+    "blind98",
+    "blind99",
 ]
 
 
