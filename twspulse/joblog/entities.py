@@ -211,7 +211,10 @@ _JAR_NAME = re.compile(r"(?<![\w./\\:-])([A-Za-z][\w.-]*\.jar)(?![\w/\\!])")
 _LIBRARY = re.compile(r"\b(lib[\w.+-]{1,200}\.so(?:\.[\d.]+)?|(?<![\w.-]{2})[\w.-]+\.dll)\b")
 _FRAMEWORK = re.compile(r"\b[Ff]ramework:? '([A-Za-z][\w.]*)', version '([\w.-]+)'")
 _LIBRARY_VERSION = re.compile(r"\b(lib[\w.+-]{1,200}\.so(?:\.[\d.]+)?): version [`'\"]([\w.]+)['\"`] not found")
-_VARIABLE = re.compile(r"\b([A-Za-z_]\w*): unbound variable|KeyError: [\"']([A-Za-z_]\w*)[\"']|NameError: name '(\w+)'")
+_VARIABLE = re.compile(
+    r"\b([A-Za-z_]\w*): unbound variable|KeyError: [\"']([A-Za-z_]\w*)[\"']|NameError: name '(\w+)'|"
+    r"\bNoOptionError: No option '([\w.-]+)'"  # rules-25: an INI file's option the job reads (configparser)
+)
 _COMMAND = re.compile(
     r"\b\d+ Killed\s+(.+?)\s*$|(?:^|: )([\w./-]+): command not found|^(?:\S*/)?\w*sh: (?:\d+: )?([\w./-]+): not found|"
     r"\benv: [\"'`]?([\w./-]+)[\"'`]?: No such file|bad interpreter: ([\w./-]+)|"

@@ -47,7 +47,7 @@ WINDOWS_ERROR_WORD = (
 WINDOWS_ERROR_WORD = f"(?:{WINDOWS_ERROR_WORD})"
 # A message id that carries its severity, error or fatal ("PMX010-E-023", "%FAC-F-IDENT" style: program, E/F,
 # number), as mainframe, COBOL and VMS-bred programs print them beside their -I- and -W- lines
-SEVERE_MESSAGE_ID = r"\b[A-Z][A-Z0-9]{2,11}-[EF]-\d{3,5}\b"
+SEVERE_MESSAGE_ID = r"\b[A-Z][A-Z0-9]{1,11}-[EF]-\d{3,5}\b"  # rules-25: a two-letter program too ("RP-E-4127")
 _CODE = re.compile(
     SEVERE_MESSAGE_ID + r"|"
     r"\b[A-Z][A-Z0-9]{1,5}-\d{3,5}[A-Z]?\b|\bSQL\d{4,5}[NC]\b|\bAWS[A-Z]{3}\d{3}E\b|\bSQLSTATE\b|"

@@ -7,7 +7,10 @@ Part 2: a number out of a range of numbers, of the wrong length or that a progra
 languages, German, Dutch, the Romance languages, Polish and Czech) is invalid data; invalid data names the record it
 is about. Part 3: a range in parentheses ("INVALID (RANGE 1.0-22.0)") and a number not allowed in more
 languages are invalid data; a login value that is code ("username=cfg['user']") is no user; DB2's upper-case reason is
-not an FTP server's "password expired"; invalid data is not named by the program that read it nor by its settings."""
+not an FTP server's "password expired"; invalid data is not named by the program that read it nor by its settings.
+Part 4: a full disk names the file system df shows full; a value out of range or over the allowed in more languages
+is invalid data; a two-letter program's error message id counts; configparser's errors are the job's configuration;
+pydantic's refused string is the record named; a statement or warehouse timeout names the Snowflake warehouse."""
 
 from __future__ import annotations
 
@@ -19,10 +22,12 @@ from twspulse.models.annotate import rules_engine
 from twspulse.models.annotate.evidence import classify_line
 from twspulse.models.annotate.key_entities import (
     application_above,
+    full_mount,
     main_class,
     record_near,
     statement_table_above,
     wallet_account,
+    warehouse_near,
 )
 from twspulse.models.annotate.rule_base import RULES as RULE_BASE
 
@@ -273,3 +278,90 @@ def test_invalid_data_is_not_named_by_its_program(command: str, expected: str | 
     assert ("bin/" not in subject) and ("/P=" not in subject) and ("/KURA" not in subject)
     if expected:
         assert subject == f"Invalid data in {expected}"
+
+
+# Part 4
+
+
+def test_a_full_disk_names_the_file_system_dfs_report_shows_full() -> None:
+    body = (
+        "failed to register layer: write /usr/local/lib/python3.11/site-packages/x.so: no space left on device\n"
+        "+ df -h /var/lib/docker\n"
+        "Filesystem                 Size  Used Avail Use% Mounted on\n"
+        "/dev/mapper/vg_app-docker   80G   80G   20K 100% /var/lib/docker\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "disk_full"
+    assert "file system /var/lib/docker" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("below", "expected"),
+    [
+        (["/dev/sdb1  40G  40G  0 100% /backup"], "/backup"),
+        (["tmpfs  1.6G  1.6G  1.0M  99% /run"], "/run"),
+        (["/dev/sdb1  ext4  40G  12G  28G  30% /backup"], None),  # not full
+        (["used 100% of /backup quota"], None),  # prose, not a df line
+    ],
+)
+def test_full_mount_reads_only_a_df_line_of_a_full_file_system(below: list[str], expected: str | None) -> None:
+    assert full_mount([], below) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "RP-E-4127 PARTIYA KVR-26-0912 VINOGRADNIK 114: SAKHAR 0.0 BRIX VNE DIAPAZONA 14.0-30.0",
+        "KB-E-4120 VAGONAS 31 51 5358 012-4 SASTATAS 2604: NETO SVORIS 71,4 T VIRSIJA LEIDZIAMA 66,0 T",
+        "pozycja 4: ilość -2 poza zakresem",
+        "tétel 3: 120 kg tartományon kívül",
+    ],
+)
+def test_a_value_out_of_range_or_over_the_allowed_in_more_languages_is_invalid_data(line: str) -> None:
+    assert classify_line(line)[0].category == "data_quality"
+
+
+def test_a_two_letter_programs_error_message_is_the_error_line() -> None:
+    body = (
+        "RP-I-0100 START RUN 20261216\n"
+        "RP-E-4127 PARTIYA KVR-26-0912: SAKHAR 0.0 BRIX VNE DIAPAZONA 14.0-30.0\n"
+        "RP-I-0900 RUN ABORTED, RC=8\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.error_line.startswith("RP-E-4127")
+    assert annotation.category == "data_quality"
+    assert "KVR-26-0912" in annotation.root_cause
+
+
+def test_an_ini_files_missing_option_is_the_jobs_configuration() -> None:
+    line = "configparser.NoOptionError: No option 'umbral_so2_ppm' in section: 'chimenea_ch2'"
+    assert classify_line(line)[0].category == "script_error"
+    assert extract_entities([line])["variables"] == ["umbral_so2_ppm"]
+
+
+def test_pydantics_refused_string_is_the_record_named() -> None:
+    below = ["mrn", "  String should match pattern '^[0-9]{2}[A-Z]{2}' [type=string_pattern_mismatch, "
+             "input_value='26LT21000T1K04491', input_type=str]"]  # fmt: skip
+    assert record_near("ValidationError: 1 validation error for Declaration", [], below) == "26LT21000T1K04491"
+
+
+@pytest.mark.parametrize(
+    ("above", "below", "expected"),
+    [
+        (["USE WAREHOUSE RPT_WH;"], [], "RPT_WH"),
+        ([], ["+ snowsql -q \"SHOW WAREHOUSES LIKE 'WH_FACT_XS'\""], "WH_FACT_XS"),
+        (["-- the warehouse is shared"], [], None),  # prose, not a warehouse's name
+    ],
+)
+def test_warehouse_near_reads_the_snowflake_warehouse(above: list[str], below: list[str], expected: str | None) -> None:
+    assert warehouse_near(above, below) == expected
+
+
+def test_a_statement_or_warehouse_timeout_names_the_warehouse() -> None:
+    body = (
+        "USE WAREHOUSE RPT_WH;\n"
+        "000630 (57014): Statement reached its statement or warehouse timeout of 3,600 second(s) and was canceled.\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "timeout"
+    assert "warehouse RPT_WH" in annotation.root_cause

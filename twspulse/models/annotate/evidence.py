@@ -452,6 +452,12 @@ _TYPE_WORDS: tuple[tuple[tuple[str, ...], Category], ...] = (
     (("zero", "division"), "script_error"),
     (("assertion",), "script_error"),
     (("configuration",), "script_error"),  # the job's configuration is wrong (LogStash::ConfigurationError)
+    # (rules-25) an INI file's option or section the job reads is not there or twice (Python's configparser)
+    (("no", "option"), "script_error"),
+    (("no", "section"), "script_error"),
+    (("duplicate", "option"), "script_error"),
+    (("duplicate", "section"), "script_error"),
+    (("interpolation",), "script_error"),
     (("config",), "script_error"),
     (("recursion",), "script_error"),
     (("reference",), "script_error"),
@@ -805,8 +811,9 @@ _LEXICON: tuple[_Words, ...] = (
         "missing_file",
         WORDS,
         r"\bno such (?:bucket|key|blob|container|share|object|upload|volume)\b|"
-        r"\b(?:bucket|blob|container|share|object key|specified key)\b[^;]{0,40}\b(?:does not exist|doesn't exist|"
-        r"not found)\b",
+        # (rules-25: not a container runtime's lookup of a pod's container that is gone, "try to find container x")
+        r"\b(?:bucket|blob|(?<!find )container|share|object key|specified key)\b[^;]{0,40}\b(?:does not exist|"
+        r"doesn't exist|not found)\b",
         shadows="db_error",
     ),
     # A row without a value its column requires is bad input, though the database is what refused it.
@@ -1219,6 +1226,19 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         r"\butenfor (?:gyldig |tillatt )?(?:område|intervall)\b|"
         r"\butanför (?:giltigt |tillåtet )?(?:intervall|område)t?\b|"
         r"\buden for (?:gyldigt |tilladt )?(?:interval|område)\b|"
+        # (rules-25) a value out of its range in the Slavic and Baltic languages, Hungarian, Turkish and Finnish
+        # ("SAKHAR 0.0 BRIX VNE DIAPAZONA 14.0-30.0"), and a number over the one allowed ("NETO 71,4 T VIRSIJA
+        # LEIDZIAMA 66,0 T")
+        r"вне диапазона|\bvne diapazona\b|\bpoza zakresem\b|\bmimo rozsah\w*|\bizvan (?:dozvoljenog )?raspona\b|"
+        r"\bizven obsega\b|\bārpus diapazona\b|\barpus diapazona\b|\bnepatenka [įi] interval\w*|"
+        r"\btartományon kívül\b|\btartomanyon kivul\b|\baral[ıi]k d[ıi][şs][ıi]nda\b|\balueen ulkopuolella\b|"
+        r"за межами діапазону|извън диапазона|"
+        r"(?<![\w.,-])-?\d+(?:[.,]\d+)?(?: ?\S{1,8})? (?:exceeds|vir[šs]ija|p[āa]rsniedz|przekracza|p[řr]ekra[čc]uje|"
+        r"prekra[čc]uje|prelazi|presega|[üu]berschreitet|d[ée]passe|supera|excede|overschrijdt|[öo]verskrider|"
+        r"overstiger|ylitt[äa][äa]|meghaladja|a[şs][ıi]yor|превышает) (?:the )?(?:maximum )?(?:allowed|permitted|"
+        r"lei[džd]*iam\w*|leidziam\w*|at[ļl]aut\w*|dopuszczaln\w*|povolen\w*|dozvoljen\w*|dovoljen\w*|zul[äa]ssig\w*|"
+        r"autoris\w*|consentit\w*|permitid\w*|toegesta\w*|till[åa]t\w*|tillat\w*|sallit\w*|megengedett|izin\w*|"
+        r"допустим\w*)|"
         # (rules-25) a number the program does not allow, in the languages of the Nordic countries, German, Dutch, the
         # Romance languages, the Slavic languages, Hungarian and Turkish ("VOLYM -12,40 M3FUB EJ TILLATEN",
         # "NELIOPAINO 0 G/M2 EI SALLITTU", "KOLICINA -12 KOM NIJE DOZVOLJENA")

@@ -958,6 +958,46 @@ def wallet_account(above: Sequence[str], below: Sequence[str]) -> str | None:
     return None
 
 
+# A line of `df`'s report on a file system that is (all but) full: "/dev/mapper/vg-docker  80G  80G  20K 100%
+# /var/lib/docker" (-h, -k, -P and -T forms; a long device name on its own line leaves the figures below it).
+_DF_SIZE = r"[\d.,]+[KMGTPE]?i?\s+"
+_DF_FULL = re.compile(rf"^(?:\S+\s+)?(?:\S+\s+)?{_DF_SIZE}{_DF_SIZE}{_DF_SIZE}(?:9[89]|100)%\s+(/\S*)\s*$")
+FULL_MOUNT_REACH = 40  # how far from a full disk's error a df report of it is read
+
+
+def full_mount(above: Sequence[str], below: Sequence[str]) -> str | None:
+    """The mount point of the file system a `df` report in the lines `below` a full-disk error (first) or `above` it
+    (nearest first) shows at 98 % or more, or None (rules-25): the file system to free, whatever file the writer
+    was writing."""
+    for line in (*below[:FULL_MOUNT_REACH], *reversed(above[-FULL_MOUNT_REACH:])):
+        if "%" in line:
+            report = _DF_FULL.match(line.strip())
+            if report:
+                return report.group(1)
+    return None
+
+
+# A Snowflake warehouse as a job or its client names it ("USE WAREHOUSE RPT_WH;", "--warehouse RPT_WH", "warehouse
+# RPT_WH (X-Small)", "SHOW WAREHOUSES LIKE 'RPT_WH'"): upper-case, as Snowflake stores unquoted names.
+_WAREHOUSE = re.compile(
+    r"(?i:\buse\s+warehouse\s+|--warehouse[= ]|\bwarehouse[= ]\s*|\bshow\s+warehouses\s+like\s+)[\"']?"
+    r"([A-Z][A-Z0-9_$]*[A-Z0-9])\b(?![.(])"
+)
+WAREHOUSE_REACH = 60  # how far from a statement timeout the warehouse it ran on is looked for
+
+
+def warehouse_near(above: Sequence[str], below: Sequence[str]) -> str | None:
+    """The Snowflake warehouse named nearest above a statement or warehouse timeout (in `above`, the lines up to it)
+    or, failing that, first in the lines `below` it, or None (rules-25): whose STATEMENT_TIMEOUT_IN_SECONDS and size
+    decide how long a statement may run."""
+    for line in (*reversed(above[-WAREHOUSE_REACH:]), *below[:WAREHOUSE_REACH]):
+        if "arehouse" in line or "AREHOUSE" in line:
+            found = _WAREHOUSE.search(line[:MAX_CHARS])
+            if found:
+                return found.group(1)
+    return None
+
+
 # A record's identifier, as the data names it (rules-25): an upper-case code of three to five parts of letters and
 # digits with at least three digits ("GMF-260609-121", "ALP-SA-2612-004127", "8712-26-0044817"), or a shipping
 # container's number (ISO 6346: "TGHU8812043"); not a date, a GUID or a program's message id ("BD-E-2207").
@@ -965,6 +1005,8 @@ _RECORD_ID = re.compile(
     r"(?<![\w./\\:@#$=-])(?!\d{4}-\d\d-\d\d(?![\dA-Z-])|\d\d-\d\d-\d{4}(?![\dA-Z-])|[0-9A-F]{8}-[0-9A-F]{4}-|[A-Z][A-Z0-9]*-[A-Z]-\d+(?![\w-]))"
     r"(?=(?:[A-Z-]*\d){3})([A-Z0-9]{1,10}(?:-[A-Z0-9]{1,10}){2,4}|[A-Z]{3}[UJZ]\d{7})(?![\w./\\:@-])"
 )
+# The string pydantic refused, as it prints it under the field ("[type=string_pattern_mismatch, input_value='26LT21',")
+_REFUSED_STRING = re.compile(r"\binput_value='([^'\s]{3,60})'")
 RECORD_ABOVE = 3  # how far above an invalid-data error the record the job was working on is still named
 RECORD_BELOW = 15  # how far below it the job's own summary may name the record
 
@@ -972,9 +1014,11 @@ RECORD_BELOW = 15  # how far below it the job's own summary may name the record
 def record_near(error: str, above: Sequence[str], below: Sequence[str]) -> str | None:
     """The record an invalid-data `error` is about: the identifier the error names, else the one the nearest of the
     lines just `above` it names (the record the job reports working on), else the first the lines `below` name
-    (the job's summary), or None: what an operator corrects at the source."""
+    (the job's summary) or the string pydantic refused there, or None: what an operator corrects at the source."""
     for line in (error, *reversed(above[-RECORD_ABOVE:]), *below[:RECORD_BELOW]):
         found = _RECORD_ID.search(line[:MAX_CHARS])
+        if found is None and "input_value='" in line:  # pydantic's refused string under its field
+            found = _REFUSED_STRING.search(line[:MAX_CHARS])
         if found:
             return found.group(1)
     return None

@@ -813,8 +813,14 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
 }
 # What else a family's failure happened to, read the same way and named after the subject (rules-20): the
 # application, batch job or container an out-of-memory program ran as, by which its platform reports it, and
-# (rules-25) the class a JVM's stack trace below starts from; the record invalid data is about (rules-25).
-SUBJECT_ALSO: dict[str, tuple[str, ...]] = {"oom": ("applications", "main_classes"), "data_quality": ("records",)}
+# (rules-25) the class a JVM's stack trace below starts from, the record invalid data is about, the file system
+# a df report shows full and the Snowflake warehouse a statement timed out on.
+SUBJECT_ALSO: dict[str, tuple[str, ...]] = {
+    "oom": ("applications", "main_classes"),
+    "data_quality": ("records",),
+    "disk_full": ("full_mounts",),
+    "timeout": ("warehouses",),
+}
 
 # Words of the readings rules-21 added in other languages: a translated failure word (the gate of evidence.py's
 # translated readings) and a rule-hint word (so that such a line is read wherever it is in the joblog).
@@ -840,7 +846,12 @@ _RULES_24_WORDS = (
 _RULES_25_WORDS = (
     "tillaten", "tillåten", "tillatet", "tillåtet", "sallittu", "tillatt", "tilladt", "zulässig", "zulassig",
     "toegestaan", "permitido", "permitida", "consentito", "consentita", "ammesso", "ammessa", "niedozwolon",
-    "nepovolen", "dozvoljen", "dovoljen", "povolen", "megengedett", "допускается", "izin veril",
+    "nepovolen", "dozvoljen", "dovoljen", "povolen", "megengedett", "допускается", "izin veril", "диапазон",
+    "diapazon", "zakresem", "rozsah", "raspona", "obsega", "nepatenka", "tartomány", "tartomany", "aralık", "aralik",
+    "ulkopuolella", "exceeds", "virsija", "viršija", "pārsniedz", "parsniedz", "przekracza", "překračuje",
+    "prekracuje", "prekračuje", "prelazi", "presega", "überschreitet", "uberschreitet", "dépasse", "depasse",
+    "supera", "excede", "overschrijdt", "överskrider", "overskrider", "overstiger", "ylittää", "ylittaa",
+    "meghaladja", "aşıyor", "asiyor", "превышает",
 )  # fmt: skip
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",

@@ -58,17 +58,20 @@ from twspulse.models.annotate.evidence import (
 )
 from twspulse.models.annotate.excerpt import Joblog
 from twspulse.models.annotate.key_entities import (
+    FULL_MOUNT_REACH,
     ID_NAME_REACH,
     INVALID_FIELD_BELOW,
     RECORD_BELOW,
     ROUTINE_BELOW,
     SERVER_BELOW,
     WALLET_REACH,
+    WAREHOUSE_REACH,
     application_above,
     configuration_near,
     credential_above,
     dd_data_set,
     extract,
+    full_mount,
     host_port,
     input_above,
     invalid_field,
@@ -94,6 +97,7 @@ from twspulse.models.annotate.key_entities import (
     target_of,
     tool_path,
     wallet_account,
+    warehouse_near,
     with_directory,
 )
 from twspulse.models.annotate.keyword_filter import trie_pattern
@@ -456,7 +460,7 @@ _CONTEXT_LABELS = {
     "scripts": "script", "remote_jobs": "remote job", "programs": "program", "inputs": "input",
     "targets": "writing to", "routines": "procedure", "statement_tables": "statement on",
     "started_jobs": "job", "credentials": "account", "applications": "application", "servers": "server",
-    "main_classes": "main class", "records": "record",
+    "main_classes": "main class", "records": "record", "full_mounts": "file system", "warehouses": "warehouse",
 }  # fmt: skip
 
 
@@ -1257,6 +1261,14 @@ def _subject(rule: Rule, joblog: Joblog, line_no: int, line_entities: Entities, 
     for kind in SUBJECT_ALSO.get(category, ()):
         if kind == "main_classes":
             value = main_class(joblog.lines[line_no : line_no + PROGRAM_TRACE_REACH])
+        elif kind == "warehouses":
+            value = (
+                warehouse_near(lines[:-1], joblog.lines[line_no : line_no + WAREHOUSE_REACH])
+                if "warehouse timeout" in lines[-1]
+                else None
+            )
+        elif kind == "full_mounts":
+            value = full_mount(lines[:-1], joblog.lines[line_no : line_no + FULL_MOUNT_REACH])
         elif kind == "records":
             value = record_near(joblog.lines[line_no - 1], lines[:-1], joblog.lines[line_no : line_no + RECORD_BELOW])
         else:
