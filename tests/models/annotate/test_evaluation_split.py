@@ -115,6 +115,8 @@ HELD_OUT = [
     "blind97",
     "blind98",
     "blind99",
+    "blind100",
+    "blind101",
 ]
 
 
