@@ -10,7 +10,9 @@ languages are invalid data; a login value that is code ("username=cfg['user']") 
 not an FTP server's "password expired"; invalid data is not named by the program that read it nor by its settings.
 Part 4: a full disk names the file system df shows full; a value out of range or over the allowed in more languages
 is invalid data; a two-letter program's error message id counts; configparser's errors are the job's configuration;
-pydantic's refused string is the record named; a statement or warehouse timeout names the Snowflake warehouse."""
+pydantic's refused string is the record named; a statement or warehouse timeout names the Snowflake warehouse.
+Part 5: an application's id is named by the service principal the job names; a number called invalid is invalid
+data."""
 
 from __future__ import annotations
 
@@ -365,3 +367,32 @@ def test_a_statement_or_warehouse_timeout_names_the_warehouse() -> None:
     annotation = _annotate(body, engine=RULES)
     assert annotation.category == "timeout"
     assert "warehouse RPT_WH" in annotation.root_cause
+
+
+# Part 5
+
+
+def test_an_application_id_is_named_by_the_service_principal_the_job_names() -> None:
+    body = (
+        "+ az login --service-principal -u 6b1f0c2e-4a7d-4c1e-9a55-2f0d8e3b7c41 -p ******** --tenant t.example\n"
+        "ERROR: AADSTS7000222: The provided client secret keys for app '6b1f0c2e-4a7d-4c1e-9a55-2f0d8e3b7c41' are "
+        "expired.\n"
+        "ERREUR - secret du principal de service sp-portail-clients expiré le 18/12\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "auth"
+    assert "sp-portail-clients" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("TP-E-2207 COMMANDE CO-26-44817 POS 3: QUANTITE -250 INVALIDE", "data_quality"),
+        ("Satz 4: Menge -4 ungültig", "data_quality"),
+        ('level=INFO msg="resumo" validos=1787 invalidos=1', None),  # a counter's value, not a value called invalid
+        ("processed 120 rows, 0 invalid", None),  # a count of zero
+    ],
+)
+def test_a_number_called_invalid_is_invalid_data(line: str, expected: str | None) -> None:
+    found = classify_line(line)
+    assert (found[0].category if found else None) == expected

@@ -1239,6 +1239,10 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         r"lei[džd]*iam\w*|leidziam\w*|at[ļl]aut\w*|dopuszczaln\w*|povolen\w*|dozvoljen\w*|dovoljen\w*|zul[äa]ssig\w*|"
         r"autoris\w*|consentit\w*|permitid\w*|toegesta\w*|till[åa]t\w*|tillat\w*|sallit\w*|megengedett|izin\w*|"
         r"допустим\w*)|"
+        # (rules-25) a number called invalid ("QUANTITE -250 INVALIDE", "MENGE -4 UNGÜLTIG"), not a count of zero
+        r"(?<![\w.,=:-])(?!0(?:[.,]0+)? )-?\d+(?:[.,]\d+)?(?: ?[^\s\d=]{1,8})? (?:invalide?s?|inv[áa]lid[oa]s?|"
+        r"ung[üu]ltig\w*|ongeldig\w*|ogiltig\w*|non valid[oa]|nieprawid[łl]ow\w*|neplatn\w*|nevaljan\w*|"
+        r"virheelli\w*|ugyldig\w*|ge[çc]ersiz|[ée]rv[ée]nytelen)\b|"
         # (rules-25) a number the program does not allow, in the languages of the Nordic countries, German, Dutch, the
         # Romance languages, the Slavic languages, Hungarian and Turkish ("VOLYM -12,40 M3FUB EJ TILLATEN",
         # "NELIOPAINO 0 G/M2 EI SALLITTU", "KOLICINA -12 KOM NIJE DOZVOLJENA")

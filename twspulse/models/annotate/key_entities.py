@@ -758,7 +758,8 @@ ID_NAME_REACH = 40  # lines after the error that may still pair a name with the 
 
 
 def name_of_id(identifier: str, lines: Sequence[str]) -> str | None:
-    """The name `lines` pair with an application's id `identifier` (a GUID), or None (rules-23)."""
+    """The name `lines` pair with an application's id `identifier` (a GUID), else the service principal they name
+    by its name (rules-25), or None (rules-23)."""
     escaped = re.escape(identifier)
     before = re.compile(_NAME_BEFORE_ID + escaped + r"\b")
     after = re.compile(escaped + _NAME_AFTER_ID)
@@ -769,7 +770,17 @@ def name_of_id(identifier: str, lines: Sequence[str]) -> str | None:
             match = pattern.search(line)
             if match and _NAME_MARKS.search(match.group(1)):
                 return match.group(1)
+    for line in lines:  # rules-25: else the one service principal the job names ("principal de service sp-x")
+        lowered = line.lower()
+        if "princip" in lowered or "servicio" in lowered:
+            named = [m.group(1) for m in _SERVICE_PRINCIPAL.finditer(line) if _NAME_MARKS.search(m.group(1))]
+            if named and not UUID.match(named[0]):
+                return named[0]
     return None
+
+
+# An application's or object's id (a GUID)
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
 def marker_file(line: str) -> str | None:

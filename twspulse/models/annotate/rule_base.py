@@ -851,7 +851,7 @@ _RULES_25_WORDS = (
     "ulkopuolella", "exceeds", "virsija", "viršija", "pārsniedz", "parsniedz", "przekracza", "překračuje",
     "prekracuje", "prekračuje", "prelazi", "presega", "überschreitet", "uberschreitet", "dépasse", "depasse",
     "supera", "excede", "overschrijdt", "överskrider", "overskrider", "overstiger", "ylittää", "ylittaa",
-    "meghaladja", "aşıyor", "asiyor", "превышает",
+    "meghaladja", "aşıyor", "asiyor", "превышает", "invalide", "nevaljan",
 )  # fmt: skip
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",

@@ -64,6 +64,7 @@ from twspulse.models.annotate.key_entities import (
     RECORD_BELOW,
     ROUTINE_BELOW,
     SERVER_BELOW,
+    UUID,
     WALLET_REACH,
     WAREHOUSE_REACH,
     application_above,
@@ -183,7 +184,6 @@ _TOOL_SETTING = re.compile(
     r"(?:/home/[^/\s]+|/root|/Users/[^/\s]+|~|\$HOME|[A-Za-z]:\\Users\\[^\\\s]+)[/\\]\.[\w.-]+"
     r"(?:[/\\](?:config|credentials|settings)(?:\.\w+)?)?[/\\]?$"
 )
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 # An absolute path, a share or a URL at the start of a value (read with .match; the look-behind keeps a search
 # over a long run of scheme characters linear rather than trying the run from each of its letters).
 _ROOTED = re.compile(r"[/\\~]|[A-Za-z]:\\|(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://")
@@ -540,7 +540,7 @@ class RulesEngine:
             configuration = own[0] if own else configuration
             if configuration:
                 kind, entity = "paths", configuration
-        if entity and kind in ("principals", "users") and _UUID.match(entity):  # an application by its name too
+        if entity and kind in ("principals", "users") and UUID.match(entity):  # an application by its name too
             body = joblog.lines[joblog.frame.body_first_line - 1 : best.line_no + ID_NAME_REACH]
             if name := name_of_id(entity, body):
                 entity = f"{name} ({entity})"
@@ -1316,7 +1316,7 @@ def _first_subject(
                 value = statement_table_above(joblog.lines[line_no : line_no + DEADLOCK_REPORT_REACH], first=True)
         elif kind == "credentials":
             users = (*line_entities.get("users", ()), *line_entities.get("logins", ()))
-            if any(not _UUID.match(user) for user in users):
+            if any(not UUID.match(user) for user in users):
                 continue  # the refusal names its user ("password authentication failed for user x"), not an app's id
             value = credential_above(lines) or wallet_account(lines, joblog.lines[line_no : line_no + WALLET_REACH])
         elif kind == "servers":
