@@ -117,6 +117,8 @@ HELD_OUT = [
     "blind99",
     "blind100",
     "blind101",
+    "blind102",
+    "blind103",
 ]
 
 
