@@ -12,7 +12,9 @@ Part 4: a full disk names the file system df shows full; a value out of range or
 is invalid data; a two-letter program's error message id counts; configparser's errors are the job's configuration;
 pydantic's refused string is the record named; a statement or warehouse timeout names the Snowflake warehouse.
 Part 5: an application's id is named by the service principal the job names; a number called invalid is invalid
-data."""
+data. Part 6: a refused Oracle connection names the host of the descriptor tnsping shows, not its code; the main
+class a command line starts names an out-of-memory JVM without a trace; a container number with its check digit
+apart is a record."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from twspulse.models.annotate import rules_engine
 from twspulse.models.annotate.evidence import classify_line
 from twspulse.models.annotate.key_entities import (
     application_above,
+    class_started,
     full_mount,
     main_class,
     record_near,
@@ -396,3 +399,45 @@ def test_an_application_id_is_named_by_the_service_principal_the_job_names() -> 
 def test_a_number_called_invalid_is_invalid_data(line: str, expected: str | None) -> None:
     found = classify_line(line)
     assert (found[0].category if found else None) == expected
+
+
+# Part 6
+
+
+def test_a_refused_oracle_connection_names_the_descriptors_host_not_its_code() -> None:
+    body = (
+        "ORA-12541: TNS:no listener\n"
+        "+ tnsping RBTFIN\n"
+        "Attempting to contact (DESCRIPTION = (ADDRESS = (PROTOCOL = TCP)(HOST = rbt-ora01)(PORT = 1521)))\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "network"
+    assert "rbt-ora01" in annotation.root_cause
+    assert "(ORA-12541)" not in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("+ spark-submit --master yarn --class jo.lab.AssayTrends /opt/lab/trends.jar", "jo.lab.AssayTrends"),
+        ("+ java -Xmx2g -cp '/opt/whs/lib/*' com.tm.whs.RegisterExport --site PEL", "com.tm.whs.RegisterExport"),
+        ("+ java -Xmx2g -jar /opt/whs/lib/register.jar", None),  # a jar: its manifest names the class
+        ("INFO running on java 21 (vendor org.Eclipse)", None),
+    ],
+)
+def test_class_started_reads_the_main_class_a_command_line_starts(line: str, expected: str | None) -> None:
+    assert class_started([line]) == expected
+
+
+def test_a_spark_driver_out_of_memory_names_its_main_class() -> None:
+    body = (
+        "+ spark-submit --master local[8] --driver-memory 4g --class jo.lab.AssayTrends /opt/lab/trends.jar\n"
+        "java.lang.OutOfMemoryError: GC overhead limit exceeded\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "oom"
+    assert "jo.lab.AssayTrends" in annotation.root_cause
+
+
+def test_a_container_number_with_its_check_digit_apart_is_a_record() -> None:
+    assert record_near("bad", [], ["  contenedor FMPU 302418-6 consigna 13.5"]) == "FMPU 302418-6"

@@ -524,6 +524,7 @@ _SERVER = re.compile(
     # Oracle's EZConnect ("user@//h:1521/svc") and the diagnostics a job runs against its server ("tnsping",
     # "ping -c1 h", "Test-NetConnection -ComputerName h -Port 443", "nc -z h 5432")
     r"@//([A-Za-z][\w-]*\.[\w.-]*\w)|"
+    r"\(HOST\s*=\s*([A-Za-z][\w.-]*\w)\)|"  # rules-25: an Oracle connect descriptor's host, by any name (tnsping)
     r"(?<![\w-])(?:ping|telnet|nc|nslookup|traceroute|tracert|Test-NetConnection)\s+(?:-\S+\s+(?:\d+\s+)?)*"
     r"([A-Za-z][\w-]*(?:\.[\w.-]*[A-Za-z]|-[\w-]*\w))(?=[\s:,]|$)"  # (a short name with a hyphen: "db-01")
 )
@@ -1011,10 +1012,11 @@ def warehouse_near(above: Sequence[str], below: Sequence[str]) -> str | None:
 
 # A record's identifier, as the data names it (rules-25): an upper-case code of three to five parts of letters and
 # digits with at least three digits ("GMF-260609-121", "ALP-SA-2612-004127", "8712-26-0044817"), or a shipping
-# container's number (ISO 6346: "TGHU8812043"); not a date, a GUID or a program's message id ("BD-E-2207").
+# container's number (ISO 6346: "TGHU8812043", "FMPU 302418-6"); not a date, a GUID or a program's message id
+# ("BD-E-2207").
 _RECORD_ID = re.compile(
     r"(?<![\w./\\:@#$=-])(?!\d{4}-\d\d-\d\d(?![\dA-Z-])|\d\d-\d\d-\d{4}(?![\dA-Z-])|[0-9A-F]{8}-[0-9A-F]{4}-|[A-Z][A-Z0-9]*-[A-Z]-\d+(?![\w-]))"
-    r"(?=(?:[A-Z-]*\d){3})([A-Z0-9]{1,10}(?:-[A-Z0-9]{1,10}){2,4}|[A-Z]{3}[UJZ]\d{7})(?![\w./\\:@-])"
+    r"(?=[A-Z0-9])(?=(?:[A-Z -]{0,21}\d){3})([A-Z0-9]{1,10}(?:-[A-Z0-9]{1,10}){2,4}|[A-Z]{3}[UJZ](?:\d{7}| \d{6}-?\d))(?![\w./\\:@-])"
 )
 # The string pydantic refused, as it prints it under the field ("[type=string_pattern_mismatch, input_value='26LT21',")
 _REFUSED_STRING = re.compile(r"\binput_value='([^'\s]{3,60})'")
@@ -1078,6 +1080,25 @@ def main_class(below: Sequence[str]) -> str | None:
             frame = _MAIN_FRAME.match(line)
             if frame:
                 return frame.group(1)
+    return None
+
+
+# The main class a command line starts a JVM with (rules-25): spark-submit's and flink's "--class x.y.Z", or java's
+# first argument after its options that is a class ("java -Xmx2g -cp '/x/lib/*' com.x.Export --day 1")
+_STARTED_CLASS = re.compile(
+    r"\b(?:spark-submit|flink run)\b[^|;&]{0,400}?\s(?:--class|-c)[= ]([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+)|"
+    r"(?<![\w/.-])java(?:\.exe)?[\"']?(?:\s+(?:-(?:cp|classpath|-class-path)\s+\S+|-\S+))*+\s+"
+    r"((?:[a-z_][\w$]*\.)+[A-Z][\w$]*)(?=\s|$)"
+)
+
+
+def class_started(above: Sequence[str]) -> str | None:
+    """The main class the last JVM command line in `above` (the lines up to an error, in order) starts, or None."""
+    for line in reversed(above[-SUBJECT_REACH:]):
+        if "java" in line or "--class" in line:
+            found = _STARTED_CLASS.search(line[:MAX_CHARS])
+            if found:
+                return found.group(1) or found.group(2)
     return None
 
 

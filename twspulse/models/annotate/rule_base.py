@@ -508,7 +508,7 @@ RULES: tuple[Rule, ...] = (
         "network",
         r"ORA-12541|ORA-12514|ORA-12154|ORA-12170|ORA-12543|ORA-12537|ORA-03113|ORA-03114|ORA-12545|TNS-\d+",
         5,
-        ("hosts", "error_codes"),
+        ("hosts",),  # rules-25: not "the Oracle service (ORA-12541)" (the server the job states is named beside)
         "Cannot reach the Oracle service ({entity}): listener down, wrong alias or network",
         "Cannot reach the Oracle service: listener down, wrong alias or network",
         _NETWORK_STEPS,

@@ -68,6 +68,7 @@ from twspulse.models.annotate.key_entities import (
     WALLET_REACH,
     WAREHOUSE_REACH,
     application_above,
+    class_started,
     configuration_near,
     credential_above,
     dd_data_set,
@@ -1260,7 +1261,7 @@ def _subject(rule: Rule, joblog: Joblog, line_no: int, line_entities: Entities, 
     command = [header.jcl_file] if header is not None and header.jcl_file else []  # what the scheduler ran
     for kind in SUBJECT_ALSO.get(category, ()):
         if kind == "main_classes":
-            value = main_class(joblog.lines[line_no : line_no + PROGRAM_TRACE_REACH])
+            value = main_class(joblog.lines[line_no : line_no + PROGRAM_TRACE_REACH]) or class_started(lines)
         elif kind == "warehouses":
             value = (
                 warehouse_near(lines[:-1], joblog.lines[line_no : line_no + WAREHOUSE_REACH])
