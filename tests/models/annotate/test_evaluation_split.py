@@ -119,6 +119,8 @@ HELD_OUT = [
     "blind101",
     "blind102",
     "blind103",
+    "blind104",
+    "blind105",
 ]
 
 
