@@ -1016,7 +1016,8 @@ def warehouse_near(above: Sequence[str], below: Sequence[str]) -> str | None:
 # ("BD-E-2207").
 _RECORD_ID = re.compile(
     r"(?<![\w./\\:@#$=-])(?!\d{4}-\d\d-\d\d(?![\dA-Z-])|\d\d-\d\d-\d{4}(?![\dA-Z-])|[0-9A-F]{8}-[0-9A-F]{4}-|[A-Z][A-Z0-9]*-[A-Z]-\d+(?![\w-]))"
-    r"(?=[A-Z0-9])(?=(?:[A-Z -]{0,21}\d){3})([A-Z0-9]{1,10}(?:-[A-Z0-9]{1,10}){2,4}|[A-Z]{3}[UJZ](?:\d{7}| \d{6}-?\d))(?![\w./\\:@-])"
+    r"(?=[A-Z0-9])(?=(?:[A-Z -]{0,21}\d){3})"
+    r"([A-Z0-9]{1,10}(?:-[A-Z0-9]{1,10}){2,4}|[A-Z]{3}[UJZ](?:\d{7}| \d{6}-?\d))(?![\w./\\:@-])"
 )
 # The string pydantic refused, as it prints it under the field ("[type=string_pattern_mismatch, input_value='26LT21',")
 _REFUSED_STRING = re.compile(r"\binput_value='([^'\s]{3,60})'")
