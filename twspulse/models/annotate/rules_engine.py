@@ -1282,8 +1282,8 @@ def _subject(rule: Rule, joblog: Joblog, line_no: int, line_entities: Entities, 
 def _first_subject(
     rule: Rule, joblog: Joblog, line_no: int, line_entities: Entities, lines: Sequence[str], context: Entities
 ) -> Entities:
-    """The first of the family's SUBJECT_KINDS the lines up to the error (`lines`) name (for a lock conflict,
-    else the deadlock report below it)."""
+    """The first of the family's SUBJECT_KINDS the lines up to the error (`lines`) name; for a lock conflict whose
+    statement is not echoed above, the table of the deadlock report below it (rules-25)."""
     category = rule.category
     below = joblog.lines[line_no : line_no + 3]
     for kind in SUBJECT_KINDS.get(category, ()):
