@@ -158,6 +158,24 @@ _USER = re.compile(
     r"\s+[\"'«„]\s?([\w.$@\\-]+)",
     re.IGNORECASE,
 )
+# rules-26: a login a sentence names without quotes, in the languages of the sets ("l'utilisateur nzs_tn", "naudotojo
+# BBL_TRANZITAS", "the password of GMC_LOADER", "hasło dla SVC_X"): read only when it is shaped like a login
+# (_LOGIN_SHAPE), since the word after a user noun is as often prose ("utilisateur inconnu")
+_USER_NOUN = (
+    r"(?:utilisateur|usuario|utente|usuário|utilizador|gebruiker|benutzer|użytkownik\w{0,3}|uživatel\w{0,3}|"
+    r"používateľ\w{0,3}|naudotoj\w{0,3}|lietotāj\w{0,3}|kasutaja\w{0,3}|käyttäjä\w{0,3}|felhasználó\w{0,3}|"
+    r"kullanıcı\w{0,3}|bruker(?:en)?|användare(?:n)?|bruger(?:en)?|пользовател\w{0,3}|користувач\w{0,3}|"
+    r"(?:IAM|local|database|db|service|technical) user)"
+)
+_USER_IN_PROSE = re.compile(
+    rf"(?<![\w-]){_USER_NOUN}\s{{1,3}}[\"'«„]?([A-Za-z][\w.$@-]{{0,80}})|"
+    r"\b(?:password|passwd|mot de passe|contraseña|senha|passwort|kennwort|wachtwoord|lösenord\w{0,3}|passord\w{0,3}|"
+    r"adgangskode\w{0,3}|salasana\w{0,3}|hasło|heslo|jelszó\w{0,3}|şifre\w{0,3}|slaptažod\w{0,3}|parol[ae]|пароль)"
+    rf"\s(?:of|for|de|del|da|do|van|voor|för|für|dla|pro|per)\s(?:(?:the\s|l')?{_USER_NOUN}\s|l')?[\"'«„]?"
+    r"([A-Za-z][\w.$@-]{0,80})",
+    re.IGNORECASE,
+)
+_LOGIN_SHAPE = re.compile(r"(?<![\w.$@-])(?:(?:[^\W\d_]|[.-])*+[_$@\d][\w.$@-]*+|[A-Z][A-Z0-9]{2,})")
 # Objects of messaging and cloud services a message names after their kind: "topics: [payments]",
 # "index [logs-2026.12]", "for topic orders-raw", "bucket 'x'". A bare English word is not one.
 _RESOURCE = re.compile(
@@ -295,6 +313,10 @@ def extract_entities(lines: Iterable[str]) -> Entities:
             user = next((g for g in match.groups() if g), None)
             if user and user.lower() not in _USER_STOPWORDS and line[match.end() : match.end() + 1] not in ("[", "("):
                 add("users", user)  # not code's value ("username=cfg['user']" in a traceback, rules-25)
+        for match in _USER_IN_PROSE.finditer(line):
+            user = (match.group(1) or match.group(2)).rstrip(".-")
+            if _LOGIN_SHAPE.fullmatch(user) and line[match.end() : match.end() + 1] not in ("[", "("):
+                add("users", user)
         if "--account-name" in line:  # Azure's storage commands: the account and its container (rules-22), before
             account = _AZ_ACCOUNT.search(line)  # the subcommand's words ("blob upload-batch") read below
             container = (

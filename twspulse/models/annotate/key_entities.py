@@ -1166,6 +1166,23 @@ def statement_table_above(above: Sequence[str], *, first: bool = False) -> str |
     return None
 
 
+# rules-26: a view by its naming convention ("v_x", "vw_x", "s.v_x"), in any language's sentence ("consultando
+# v_saldo", "truy vấn v_san_luong"): not a file ("/sql/v_x.sql", "v_x.csv") nor a call ("v_x(")
+_CONVENTION_VIEW = re.compile(
+    r"(?<![\w.$/\\-])((?:[A-Za-z_][\w$]{0,63}\.)?[Vv][Ww]?_[A-Za-z][\w$]{0,63})(?![\w$(/\\-]|\.\w)"
+)
+
+
+def view_above(above: Sequence[str]) -> str | None:
+    """The view the last of `above` (the lines up to a statement that timed out, in order) names by the naming
+    convention of views, within LOGGED_STATEMENT_REACH: what the job said it read when no statement is echoed.
+    None when there is none."""
+    for line in reversed(above[-LOGGED_STATEMENT_REACH:]):
+        if "_" in line and (match := _CONVENTION_VIEW.search(line[:MAX_CHARS])):
+            return match.group(1)
+    return None
+
+
 # A job, task or model the job started on another system, as the last line above a time limit names it:
 # "kubectl create job x", "job.batch/x created", "Executing <Task(PythonOperator): x>", "START sql table model
 # s.x", "submitted job x", "helm upgrade --install x", "Database Error in model x" (the one that failed, when

@@ -803,7 +803,7 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "permission": ("targets",),
     # the routine, else the table of the statement that ran, else the job started elsewhere
     # (rules-23: first the program GNU timeout stopped, when its report is the error line)
-    "timeout": ("programs", "routines", "statement_tables", "started_jobs", "servers"),
+    "timeout": ("programs", "routines", "statement_tables", "started_jobs", "views", "servers"),
     "db_error": ("routines", "statement_tables"),
     "auth": ("credentials",),  # rules-20: the account the job stated it logs in with
     "network": ("servers",),  # rules-20: the server the job stated it talks to

@@ -98,6 +98,7 @@ from twspulse.models.annotate.key_entities import (
     target_above,
     target_of,
     tool_path,
+    view_above,
     wallet_account,
     warehouse_near,
     with_directory,
@@ -459,7 +460,7 @@ _CONTEXT_LABELS = {
     "locations": "at", "variables": "variable", "options": "option", "resources": "resource", "keys": "key",
     "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry", "module_files": "file",
     "scripts": "script", "remote_jobs": "remote job", "programs": "program", "inputs": "input",
-    "targets": "writing to", "routines": "procedure", "statement_tables": "statement on",
+    "targets": "writing to", "routines": "procedure", "statement_tables": "statement on", "views": "view",
     "started_jobs": "job", "credentials": "account", "applications": "application", "servers": "server",
     "main_classes": "main class", "records": "record", "full_mounts": "file system", "warehouses": "warehouse",
 }  # fmt: skip
@@ -1315,6 +1316,8 @@ def _first_subject(
             value = statement_table_above(lines[:-1])
             if value is None and rule.name == "deadlock":  # rules-25: the first statement its report shows
                 value = statement_table_above(joblog.lines[line_no : line_no + DEADLOCK_REPORT_REACH], first=True)
+        elif kind == "views":  # rules-26: the view the job said it read, when no statement is echoed
+            value = view_above(lines[:-1])
         elif kind == "credentials":
             users = (*line_entities.get("users", ()), *line_entities.get("logins", ()))
             if any(not UUID.match(user) for user in users):

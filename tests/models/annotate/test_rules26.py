@@ -1,0 +1,94 @@
+"""rules-26 (round 23). Part 1: a refused login names the user a sentence of the job names without quotes, in the
+languages of the sets ("l'utilisateur x_y", "naudotojo X_Y", "the password of X_Y"), when the word is shaped like a
+login; a statement that timed out names the view the job said it read, by the naming convention of views ("v_x"),
+when no statement is echoed and no job was started."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.models.annotate.test_rules_engine import _annotate
+from twspulse.joblog.entities import extract_entities
+from twspulse.models.annotate import rules_engine
+from twspulse.models.annotate.key_entities import view_above
+
+RULES = rules_engine.RulesEngine(line_model=None)
+
+
+@pytest.mark.parametrize(
+    ("line", "user"),
+    [
+        ("ERREUR - Zenit SA a refusé le mot de passe de l'utilisateur exp_docs sur sftp.zenit.example", "exp_docs"),
+        ("KLAIDA - ora07/PRD atmetė naudotojo PAY_LOADER slaptažodį (pakeistas 17.12)", "PAY_LOADER"),
+        ("ERROR - Snowflake rejected the password of DWH_LOAD (rotated in the vault)", "DWH_LOAD"),
+        ("BŁĄD - serwer odrzucił hasło dla użytkownika svc-kasa2 (rotacja)", "svc-kasa2"),
+        ("FEHLER - Passwort für Benutzer ETL01 abgelaufen", "ETL01"),
+        ("access key AKIA0EXAMPLE of IAM user svc-edi-drop deleted by the key-age policy", "svc-edi-drop"),
+    ],
+)
+def test_a_user_a_sentence_names_without_quotes_is_read(line: str, user: str) -> None:
+    assert user in extract_entities([line]).get("users", [])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ERREUR - utilisateur inconnu sur le serveur",
+        "Benutzer nicht gefunden",
+        "naudotojo slaptažodis pakeistas",
+        "the password of the service account expired",
+        "kullanıcı adı veya şifre hatalı",
+    ],
+)
+def test_a_word_of_prose_after_a_user_noun_is_no_user(line: str) -> None:
+    assert not extract_entities([line]).get("users")
+
+
+def test_a_refused_login_names_the_user_the_wrapper_names() -> None:
+    body = (
+        "+ sftp -b /opt/zen/put.batch sftp.partner.example\n"
+        "paramiko.ssh_exception.AuthenticationException: Authentication failed.\n"
+        "2026-12-13 03:20:09 docs_export: ERREUR - le partenaire a refusé le mot de passe de l'utilisateur zen_tn\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "auth"
+    assert "zen_tn" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    ("above", "expected"),
+    [
+        (["INFO consultando v_saldo_cupo (temporada 2026/27) ..."], "v_saldo_cupo"),
+        (["INFO truy vấn vw_san_luong (22/12/2026)", "DEBUG rows fetched=0"], "vw_san_luong"),
+        (["stage 3/4 compute forecast per window (view berth.v_move_forecast)"], "berth.v_move_forecast"),
+        (["+ psql -f /opt/x/sql/v_refresh.sql", "loading v_export.csv"], None),  # files, not views
+        (["calling v_rebuild(2026)"], None),  # a call
+        (["INFO nothing read yet"], None),
+    ],
+)
+def test_the_view_the_job_said_it_read(above: list[str], expected: str | None) -> None:
+    assert view_above(above) == expected
+
+
+def test_a_statement_timeout_names_the_view_the_job_read() -> None:
+    body = (
+        "03:00:03.122 [main] INFO  com.fpl.Saldo - consultando v_saldo_cupo (temporada 2026/27) ...\n"
+        "org.postgresql.util.PSQLException: ERROR: canceling statement due to statement timeout\n"
+        "\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2725)\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "timeout"
+    assert "view v_saldo_cupo" in annotation.root_cause
+
+
+def test_a_started_job_comes_before_a_view_the_job_read_earlier() -> None:
+    body = (
+        "03:10:38  3 of 5 START sql view model marts.v_unclaimed .......................... [RUN]\n"
+        "03:10:39  3 of 5 OK created sql view model marts.v_unclaimed ..................... [CREATE VIEW in 0.61s]\n"
+        "03:40:10  4 of 5 ERROR creating sql table model marts.fct_claims .................. [ERROR in 1800.04s]\n"
+        "03:40:11    Database Error in model fct_claims (models/marts/fct_claims.sql)\n"
+        "  canceling statement due to statement timeout\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "timeout"
+    assert "fct_claims" in annotation.root_cause and "v_unclaimed" not in annotation.root_cause
