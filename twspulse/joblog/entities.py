@@ -109,6 +109,15 @@ _TABLE = re.compile(
     r"(?!(?:concurrently|only|if|temporary|temp|unlogged)\b(?!\.))((?:\"?[\w$#]+\"?\.)?\"?[\w$#]+\"?)",
     re.IGNORECASE,
 )
+# rules-26: a table a sentence names in another language ("ummikseis tabelis kit_komponendid", "na tabela
+# vendas.itens", "in Tabelle auftrag_pos"): when shaped as a table's name (a "_", a schema's "." or a digit), since
+# the word after the noun is as often prose ("tabla de precios"); a quoted one is read by the database's own message
+_TABLE_IN_PROSE = re.compile(
+    r"(?<![\w-])(?i:tabel\w{0,4}|tablas?|tabela\w{0,2}|tabelle\w{0,2}|tabella|tabulk\w{0,2}|taulu\w{0,4}|"
+    r"t[áa]bl[áa]\w{0,4}|tablo\w{0,4}|lentel\w{0,3}|tabul\w{0,3}|таблиц\w{0,3})\s{1,3}"
+    r"((?:[A-Za-z_][\w$#]{0,63}\.){0,2}[A-Za-z_][\w$#]{0,63})(?![\w$#])"
+)
+_TABLE_SHAPE = re.compile(r"[^_.\d]{0,200}[_.\d].*")
 # SAP HANA's "table 'SCHEMA:TABLE'", "for table SCHEMA:TABLE," and "Table(SCHEMA:TABLE)"
 _SCHEMA_COLON_TABLE = re.compile(
     r"\b(?i:table)(?:\s+'|\()([A-Za-z_][\w$#]*):([A-Za-z_][\w$#]*)['\)]|"
@@ -514,6 +523,9 @@ def _database_objects(line: str, add: _Add) -> None:
         name = match.group(1).replace('"', "")
         if _is_identifier(name):
             add("tables", name)
+    for match in _TABLE_IN_PROSE.finditer(line):
+        if _TABLE_SHAPE.fullmatch(match.group(1)):
+            add("tables", match.group(1))
     for match in _CONSTRAINT.finditer(line):
         name = match.group(1) or match.group(2)
         if _is_identifier(name, quoted=True):

@@ -121,6 +121,8 @@ HELD_OUT = [
     "blind103",
     "blind104",
     "blind105",
+    "blind106",
+    "blind107",
 ]
 
 

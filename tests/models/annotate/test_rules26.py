@@ -1,7 +1,9 @@
 """rules-26 (round 23). Part 1: a refused login names the user a sentence of the job names without quotes, in the
 languages of the sets ("l'utilisateur x_y", "naudotojo X_Y", "the password of X_Y"), when the word is shaped like a
 login; a statement that timed out names the view the job said it read, by the naming convention of views ("v_x"),
-when no statement is echoed and no job was started."""
+when no statement is echoed and no job was started. Part 2: a number outside its limits in other languages ("21,4%
+FUORI LIMITE (MAX 14,5%)") is invalid data; a table a sentence names in another language ("tabelis kit_osad") is a
+table, when shaped like one."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pytest
 from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.entities import extract_entities
 from twspulse.models.annotate import rules_engine
+from twspulse.models.annotate.evidence import classify_line
 from twspulse.models.annotate.key_entities import view_above
 
 RULES = rules_engine.RulesEngine(line_model=None)
@@ -92,3 +95,44 @@ def test_a_started_job_comes_before_a_view_the_job_read_earlier() -> None:
     annotation = _annotate(body, engine=RULES)
     assert annotation.category == "timeout"
     assert "fct_claims" in annotation.root_cause and "v_unclaimed" not in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "AGR-E-0415 SILO S04 LOTTO GD-26-0912 UMIDITA' 21,4% FUORI LIMITE (MAX 14,5%)",
+        "PM-E-3310 SP-121-009 KORGUS 28000 MM VALJASPOOL PIIRE (MAX 3600 MM)",
+        "FEHLER Position 4: Temperatur 312 C außerhalb der Toleranz",
+        "ERROR lote 88: humedad 19,2 % fuera del límite",
+        "HIBA: nedvesség 21 % határértéken kívül",
+    ],
+)
+def test_a_number_outside_its_limits_is_invalid_data(line: str) -> None:
+    evidence = classify_line(line)
+    assert evidence and evidence[0].category == "data_quality"
+
+
+@pytest.mark.parametrize("line", ["INFO: humedad fuera del límite de la planta (aviso)", "kívül esik a hálózaton"])
+def test_limit_words_without_a_number_say_nothing(line: str) -> None:
+    assert all(e.category != "data_quality" for e in classify_line(line))
+
+
+@pytest.mark.parametrize(
+    ("line", "table"),
+    [
+        ("VIGA - ummikseis tabelis kit_osad (laoseisu sünkroniseerimine)", "kit_osad"),
+        ("FEHLER in Tabelle auftrag_pos gesperrt", "auftrag_pos"),
+        ("ERRO: a tabela vendas.itens está bloqueada", "vendas.itens"),
+        ("HATA: tablo siparis_2026 kilitli", "siparis_2026"),
+    ],
+)
+def test_a_table_a_sentence_names_in_another_language(line: str, table: str) -> None:
+    assert table in extract_entities([line]).get("tables", [])
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["error en la tabla de precios", "lisatud tabelisse 120 rida", 'NOTA:  la tabella "stg_x" non esiste, saltata'],
+)
+def test_a_word_of_prose_or_a_quoted_name_after_a_table_noun_is_not_read_here(line: str) -> None:
+    assert not extract_entities([line]).get("tables")

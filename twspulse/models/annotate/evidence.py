@@ -47,6 +47,15 @@ _NOT_ALLOWED_25 = (
     r"non ammess[oa]\b|niedozwolon\w*|nepovolen\w*|nije dozvoljen\w*|ni dovoljen\w*|nie je povolen\w*|"
     r"nem megengedett\b|ei ole sallittu\b|не допускается|izin verilm\w*"
 )
+_OUTSIDE_LIMITS_26 = (
+    r"fuori (?:dai |dal )?limit[ei]\b|fuera de(?:l| los)? l[íi]mites?\b|fora d[oe]s? limites?\b|"
+    r"hors (?:des |de la )?limites?\b|au-del[àa] de la limite\b|au[ßs]{1,2}erhalb (?:der |des )?(?:grenzwert\w*|"
+    r"grenzen?|toleranz)\b|buiten (?:de )?(?:limiet\w*|grenzen|grenswaarde\w*)\b|utanf[öo]r (?:gr[äa]ns\w*)|"
+    r"utenfor (?:grense\w*)|uden for (?:gr[æa]nse\w*)|v[äa]ljaspool piire?\b|rajojen ulkopuolella\b|"
+    r"raja-arvon ulkopuolella\b|poza limitem\b|poza granicami\b|mimo limit\w*|mimo mez\w*|izvan granic\w*|"
+    r"[āa]rpus robe[žz][āa]m\b|u[žz] rib[ųu]\b|hat[áa]r[ée]rt[ée]ken k[íi]v[üu]l\b|s[ıi]n[ıi]r d[ıi][şs][ıi]nda\b|"
+    r"за пределами (?:допуска|нормы|лимита)"
+)
 _INVALID_WORDS_24 = r"[ée]rv[ée]nytelen\w*|neplatn\w*|ugyldig\w*|ge[çc]ersiz\w*|virheelli\w*"
 _FIELD_WORDS_24 = (
     r"mez[őo]\w*|d[áa]tum\w*|[ée]rt[ée]k\w*|pol[ei]|poli|hodnot\w*|felt\w*|verdi\w*|v[æa]rdi\w*|dato\w*|"
@@ -1247,6 +1256,9 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         # Romance languages, the Slavic languages, Hungarian and Turkish ("VOLYM -12,40 M3FUB EJ TILLATEN",
         # "NELIOPAINO 0 G/M2 EI SALLITTU", "KOLICINA -12 KOM NIJE DOZVOLJENA")
         rf"(?<![\w.,-])-?\d+(?:[.,]\d+)?(?: ?\S{{1,8}})? (?:{_NOT_ALLOWED_25})|"
+        # (rules-26) a number outside its limits, in the Romance and Germanic languages, Estonian, Finnish, the Slavic
+        # and Baltic languages, Hungarian and Turkish ("UMIDITA' 21,4% FUORI LIMITE (MAX 14,5%)")
+        rf"(?<![\w.,-])-?\d+(?:[.,]\d+)?(?: ?\S{{1,8}})? (?:{_OUTSIDE_LIMITS_26})|"
         # a value that should be a number ("TENEUR P2O5 '4G.2' NON NUMERIQUE")
         r"\bnon[- ]num[ée]rique\b|\bno (?:es )?num[ée]ric[oa]\b|\bnicht numerisch\b|\bnon numeric[oa]\b|"
         r"\bnão (?:é )?numéric[oa]\b|\bniet numeriek\b",

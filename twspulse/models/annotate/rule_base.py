@@ -853,6 +853,12 @@ _RULES_25_WORDS = (
     "supera", "excede", "overschrijdt", "överskrider", "overskrider", "overstiger", "ylittää", "ylittaa",
     "meghaladja", "aşıyor", "asiyor", "превышает", "invalide", "nevaljan",
 )  # fmt: skip
+# Words of the readings rules-26 added in other languages (a number outside its limits)
+_RULES_26_WORDS = (
+    "fuori", "fuera de", "fora do", "fora dos", "fora de", "hors", "au-delà", "au-dela", "außerhalb", "ausserhalb",
+    "buiten", "väljaspool", "valjaspool", "poza", "mimo", "izvan", "ārpus", "arpus", "už rib", "uz rib", "kívül",
+    "kivul", "dışında", "disinda", "за пределами",
+)  # fmt: skip
 _RULES_21_WORDS = (
     "prüfziffer", "kontrollsiffer", "kontrollsiffra", "controlecijfer", "chiffre de contrôle", "clé de contrôle",
     "dígito de control", "dígito verificador", "cifra di controllo", "cyfra kontrolna", "prédécesseur",
@@ -926,6 +932,7 @@ TRANSLATED_FAILURE_WORDS = (
     "insufficiente", "log delle transazioni", "log de transações", "transactielogboek", "non corrett",
     "sintaxis", "sintaxe", "syntaxfout", "espressione", "zduplikowan",
     *_RULES_21_WORDS, *_RULES_22_WORDS, *_RULES_23_WORDS, *_RULES_24_WORDS, *_RULES_25_WORDS,
+    *_RULES_26_WORDS,
 )  # fmt: skip
 
 # Lower-case words of rule-only lines: lines naming a cause without any word the shared error-line finder
@@ -963,6 +970,7 @@ RULE_HINT_WORDS = (
     # rules-21
     "must install or update .net", "compatible framework", "the framework '",
     *_RULES_21_WORDS, *_RULES_22_WORDS, *_RULES_23_WORDS, *_RULES_24_WORDS, *_RULES_25_WORDS,
+    *_RULES_26_WORDS,
 )  # fmt: skip
 
 # A job that says where the real log is (and nothing else): the joblog cannot tell, the other log can.
