@@ -123,6 +123,8 @@ HELD_OUT = [
     "blind105",
     "blind106",
     "blind107",
+    "blind108",
+    "blind109",
 ]
 
 

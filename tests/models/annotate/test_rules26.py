@@ -3,7 +3,9 @@ languages of the sets ("l'utilisateur x_y", "naudotojo X_Y", "the password of X_
 login; a statement that timed out names the view the job said it read, by the naming convention of views ("v_x"),
 when no statement is echoed and no job was started. Part 2: a number outside its limits in other languages ("21,4%
 FUORI LIMITE (MAX 14,5%)") is invalid data; a table a sentence names in another language ("tabelis kit_osad") is a
-table, when shaped like one."""
+table, when shaped like one. Part 3: a program's error message (by its "XXX-E-nnnn" id) that compares a value with its
+bound is invalid data in any language; a program of the job's own a shell's trace shows started (from a "bin"
+folder, not the system's) is the program a failure names."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.entities import extract_entities
 from twspulse.models.annotate import rules_engine
 from twspulse.models.annotate.evidence import classify_line
-from twspulse.models.annotate.key_entities import view_above
+from twspulse.models.annotate.key_entities import program_above, view_above
 
 RULES = rules_engine.RulesEngine(line_model=None)
 
@@ -136,3 +138,36 @@ def test_a_table_a_sentence_names_in_another_language(line: str, table: str) -> 
 )
 def test_a_word_of_prose_or_a_quoted_name_after_a_table_noun_is_not_read_here(line: str) -> None:
     assert not extract_entities([line]).get("tables")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "PMT-E-2207 KUORMA 4471882 TILAVUUS 412,6 M3 YLI AJONEUVON KAPASITEETIN (MAX 64,0 M3)",
+        "MES-E-2207 LOT ZT6C2907 WAFER 14 BIN COUNT 2231 > GROSS DIE 2198",
+        "QA-E-118 PARTIE 77 TEPLOTA 412 C (MIN. 380)",
+    ],
+)
+def test_a_program_message_comparing_a_value_with_its_bound_is_invalid_data(line: str) -> None:
+    evidence = classify_line(line)
+    assert evidence and evidence[0].category == "data_quality"
+
+
+@pytest.mark.parametrize(
+    "line", ["INFO: loaded 2231 rows > 2198 expected", "MES-I-2207 BIN COUNT 2231 > 2198", "step 4 (max 5 retries)"]
+)
+def test_a_comparison_without_a_program_error_id_is_not_read_as_such(line: str) -> None:
+    assert all(e.category != "data_quality" for e in classify_line(line))
+
+
+@pytest.mark.parametrize(
+    ("above", "expected"),
+    [
+        (["+ /opt/cds/bin/rolhas-visao --linha B3 --data 2026-12-28", "2026/12/29 02:30:02 starting"],
+         "/opt/cds/bin/rolhas-visao"),
+        (["+ /usr/bin/find /data -mtime +3", "x"], None),  # the system's, a tool the job used
+        (["+ /bin/ls /data"], None),
+    ],
+)  # fmt: skip
+def test_a_program_of_the_job_s_own_a_shell_trace_started(above: list[str], expected: str | None) -> None:
+    assert program_above(above) == expected

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from twspulse.joblog.entities import ERRNO_BY_NUMBER
-from twspulse.joblog.error_lines import INFO_LEVEL, WINDOWS_ERROR_WORD
+from twspulse.joblog.error_lines import INFO_LEVEL, SEVERE_MESSAGE_ID, WINDOWS_ERROR_WORD
 from twspulse.models.annotate.annotation import Category
 from twspulse.models.annotate.keyword_filter import trie_pattern
 from twspulse.models.annotate.rule_base import RETURN_CODE_HINTS, TRANSLATED_FAILURE_WORDS
@@ -515,6 +515,15 @@ def _words(category: Category, strength: int, pattern: str, shadows: Category | 
 
 
 _LEXICON: tuple[_Words, ...] = (
+    # (rules-26) a program's error message (its id "XXX-E-nnnn") that compares a value with its bound, in any
+    # language: "BIN COUNT 2231 > GROSS DIE 2198", "TILAVUUS 412,6 M3 YLI AJONEUVON KAPASITEETIN (MAX 64,0 M3)"
+    _words(
+        "data_quality",
+        WORDS,
+        rf"(?-i:{SEVERE_MESSAGE_ID})[^<>()]{{0,160}}?(?:(?<![\w.,-])\d[\d.,]{{0,12}}(?: ?[^\s\d<>]{{1,6}})? ?[<>]=? ?"
+        r"(?:[^\W\d]{1,12}(?: [^\W\d]{1,12}){0,3} )?-?\d|"
+        r"\((?:max|min|maximum|minimum|maks|m[áa]x|m[íi]n|massimo|minimo)\.?:? ?-?\d)",
+    ),
     # A database that cancels work for want of memory (Greenplum's VMEM red zone, "out of memory" in a
     # server's error) has run out of memory: the statement it names is where, not why.
     _words(

@@ -245,6 +245,12 @@ _SCRIPT_COMMAND = re.compile(
     r"^\s*(?:[+$>#]\s*)?([\"']?(?:[A-Za-z]:\\|[/.~\\])?[^\s\"']*\.(?:sh|ksh|bash|cmd|bat|ps1)[\"']?)\s"
 )
 
+# rules-26: a program of the job's own (in a "bin" folder, not the system's /bin or /usr/bin) a shell's trace shows
+# started: "+ /opt/cds/bin/rolhas-visao --linha B3"
+_TRACED_BINARY = re.compile(
+    r"^\+{1,3} ((?!/(?:usr/(?:local/)?)?s?bin/)(?:/[\w.-]{1,80}){1,12}/s?bin/[\w-]{1,80})(?=\s|$)"
+)
+
 
 def program_above(lines: Sequence[str]) -> str | None:
     """The program the last command line in `lines` (the lines above an error, in order) started, or the
@@ -269,6 +275,8 @@ def program_above(lines: Sequence[str]) -> str | None:
             started = _WINDOWS_PROGRAM.match(line)  # 'D:\x>"D:\Apps\Recon.exe" --date 3'
             if started:
                 return started.group(1)
+        if line.startswith("+") and (traced := _TRACED_BINARY.match(line)):
+            return traced.group(1)
         script = _SCRIPT_COMMAND.match(line) if "." in line else None
         if script is not None and (program := script_runs(line[script.start(1) :].split())):
             return program  # "+ /opt/pdi/pan.sh -file=/x/load.ktr": what the wrapper script runs (rules-24)
