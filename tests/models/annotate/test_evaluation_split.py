@@ -125,6 +125,8 @@ HELD_OUT = [
     "blind107",
     "blind108",
     "blind109",
+    "blind110",
+    "blind111",
 ]
 
 

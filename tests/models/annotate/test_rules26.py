@@ -5,7 +5,10 @@ when no statement is echoed and no job was started. Part 2: a number outside its
 FUORI LIMITE (MAX 14,5%)") is invalid data; a table a sentence names in another language ("tabelis kit_osad") is a
 table, when shaped like one. Part 3: a program's error message (by its "XXX-E-nnnn" id) that compares a value with its
 bound is invalid data in any language; a program of the job's own a shell's trace shows started (from a "bin"
-folder, not the system's) is the program a failure names."""
+folder, not the system's) is the program a failure names. Part 4: a lock conflict or a time limit names the
+schema-qualified object the job's own summary below says it was on, when the job worked on it before; a program's
+error message with the values it allows is invalid data, and so is a value that is not the number it must be and a
+flat file's missing column delimiter."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.entities import extract_entities
 from twspulse.models.annotate import rules_engine
 from twspulse.models.annotate.evidence import classify_line
-from twspulse.models.annotate.key_entities import program_above, view_above
+from twspulse.models.annotate.key_entities import program_above, summarised_object, view_above
 
 RULES = rules_engine.RulesEngine(line_model=None)
 
@@ -171,3 +174,44 @@ def test_a_comparison_without_a_program_error_id_is_not_read_as_such(line: str) 
 )  # fmt: skip
 def test_a_program_of_the_job_s_own_a_shell_trace_started(above: list[str], expected: str | None) -> None:
     assert program_above(above) == expected
+
+
+_ABOVE = ["2026-12-30 00:45:07 INFO dmc_link: batch 1/4 -> trace.dmc_link 5000 rows committed", "+ python x.py"]
+
+
+@pytest.mark.parametrize(
+    ("summaries", "expected"),
+    [
+        (["dmc_link: CHYBA - deadlock v trace.dmc_link so súbežným prečíslovaním"], "trace.dmc_link"),
+        (["dmc_link: CHYBA - deadlock v trace.other_table"], None),  # not an object the job worked on
+        (["CHYBA - see db01.corp.lan and dmc_link.py"], None),  # a host, a code file
+        ([], None),
+    ],
+)
+def test_the_object_the_job_s_summary_names(summaries: list[str], expected: str | None) -> None:
+    assert summarised_object(summaries, _ABOVE) == expected
+
+
+def test_a_deadlock_names_the_object_the_job_s_summary_names() -> None:
+    body = (
+        "2026-12-30 00:45:07,902 INFO dmc_link: batch 1/4 -> trace.dmc_link 5000 rows committed\n"
+        "psycopg2.errors.DeadlockDetected: deadlock detected\n"
+        "DETAIL:  Process 4121 waits for ShareLock on transaction 99812; blocked by process 4377.\n"
+        "2026-12-30 00:45:19 dmc_link: CHYBA - deadlock v trace.dmc_link so súbežným prečíslovaním šarže\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "db_error"
+    assert "trace.dmc_link" in annotation.root_cause
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "QTM-E-3107 ANLANDUNG LND-26-8829 ZEILE 9 ARTCODE HMK UNBEKANNT (ERLAUBT: HKC HKP HMC MON KNG)",
+        'DELJIT_AMS_2.edi: segment 418 "QTY+1:-4:PCE\'": quantity -4 is not a positive integer (SEQ 0044302)',
+        '   Description: The column delimiter for column "NettoKg" was not found.',
+    ],
+)
+def test_more_invalid_data(line: str) -> None:
+    evidence = classify_line(line)
+    assert evidence and evidence[0].category == "data_quality"

@@ -522,7 +522,18 @@ _LEXICON: tuple[_Words, ...] = (
         WORDS,
         rf"(?-i:{SEVERE_MESSAGE_ID})[^<>()]{{0,160}}?(?:(?<![\w.,-])\d[\d.,]{{0,12}}(?: ?[^\s\d<>]{{1,6}})? ?[<>]=? ?"
         r"(?:[^\W\d]{1,12}(?: [^\W\d]{1,12}){0,3} )?-?\d|"
-        r"\((?:max|min|maximum|minimum|maks|m[áa]x|m[íi]n|massimo|minimo)\.?:? ?-?\d)",
+        r"\((?:max|min|maximum|minimum|maks|m[áa]x|m[íi]n|massimo|minimo)\.?:? ?-?\d|"
+        # or with the values it allows: "ARTCODE HMK UNBEKANNT (ERLAUBT: HKC HKP HMC)"
+        r"\((?:allowed|valid|erlaubt|zul[äa]ssig|permitid[oa]s|autoris[ée]s|valides|consentit[ie]|ammess[ie]|"
+        r"toegestaan|till[åa]tna|tilladte|tillatte|sallitut|dozwolone|povolen[éa]|megengedett|izin verilen) ?:)",
+    ),
+    # (rules-26) a value that is not the number or date it must be ("quantity -4 is not a positive integer"), a
+    # flat file whose column delimiter is not where its format says (SSIS)
+    _words(
+        "data_quality",
+        WORDS,
+        r"\bis not an? (?:valid |positive |non-negative |whole )?(?:integer|number|decimal|numeric value|date)\b|"
+        r"\bcolumn delimiter\b[^.;]{0,60}\bwas not found\b",
     ),
     # A database that cancels work for want of memory (Greenplum's VMEM red zone, "out of memory" in a
     # server's error) has run out of memory: the statement it names is where, not why.

@@ -1191,6 +1191,27 @@ def view_above(above: Sequence[str]) -> str | None:
     return None
 
 
+# rules-26: a schema-qualified name ("mes.mold_cycles", "trace.dmc_link"), not a file, a host or a call
+_DOTTED_OBJECT = re.compile(r"(?<![\w.$/\\@:-])([A-Za-z_][\w$]{1,63}\.[A-Za-z_][\w$]{2,63})(?![\w$.(/\\@:-])")
+SUMMARY_REACH = 15  # how far below a failure the job's own summary of it is read
+
+
+def summarised_object(summaries: Sequence[str], above: Sequence[str]) -> str | None:
+    """The schema-qualified object the job's own summary of its failure names (`summaries`: the error lines right
+    below it, in order), when the job worked on it before (`above`: the lines up to the failure names it): what a
+    wrapper says, in any language, a lock conflict or a time limit was on ("deadlock v trace.dmc_link", "dotaz na
+    mes.mold_cycles prekročil"). None when no summary names one."""
+    window = above[-SUBJECT_REACH:]
+    for line in summaries:
+        for match in _DOTTED_OBJECT.finditer(line[:MAX_CHARS]):
+            name = match.group(1)
+            if is_host_name(name) or is_code_file(name) or is_data_file(name):
+                continue
+            if any(name in earlier for earlier in window):
+                return name
+    return None
+
+
 # A job, task or model the job started on another system, as the last line above a time limit names it:
 # "kubectl create job x", "job.batch/x created", "Executing <Task(PythonOperator): x>", "START sql table model
 # s.x", "submitted job x", "helm upgrade --install x", "Database Error in model x" (the one that failed, when

@@ -803,8 +803,8 @@ SUBJECT_KINDS: dict[str, tuple[str, ...]] = {
     "permission": ("targets",),
     # the routine, else the table of the statement that ran, else the job started elsewhere
     # (rules-23: first the program GNU timeout stopped, when its report is the error line)
-    "timeout": ("programs", "routines", "statement_tables", "started_jobs", "views", "servers"),
-    "db_error": ("routines", "statement_tables"),
+    "timeout": ("programs", "summary_objects", "routines", "statement_tables", "started_jobs", "views", "servers"),
+    "db_error": ("summary_objects", "routines", "statement_tables"),
     "auth": ("credentials",),  # rules-20: the account the job stated it logs in with
     "network": ("servers",),  # rules-20: the server the job stated it talks to
     # rules-21: the ABAP program of an SAP step whose runtime error it is (other script errors name the place in

@@ -64,6 +64,7 @@ from twspulse.models.annotate.key_entities import (
     RECORD_BELOW,
     ROUTINE_BELOW,
     SERVER_BELOW,
+    SUMMARY_REACH,
     UUID,
     WALLET_REACH,
     WAREHOUSE_REACH,
@@ -95,6 +96,7 @@ from twspulse.models.annotate.key_entities import (
     server_near,
     statement_table_above,
     stopped_by_timeout,
+    summarised_object,
     target_above,
     target_of,
     tool_path,
@@ -461,6 +463,7 @@ _CONTEXT_LABELS = {
     "error_codes": "code", "destinations": "destination", "jar_entries": "jar entry", "module_files": "file",
     "scripts": "script", "remote_jobs": "remote job", "programs": "program", "inputs": "input",
     "targets": "writing to", "routines": "procedure", "statement_tables": "statement on", "views": "view",
+    "summary_objects": "on",
     "started_jobs": "job", "credentials": "account", "applications": "application", "servers": "server",
     "main_classes": "main class", "records": "record", "full_mounts": "file system", "warehouses": "warehouse",
 }  # fmt: skip
@@ -1316,6 +1319,9 @@ def _first_subject(
             value = statement_table_above(lines[:-1])
             if value is None and rule.name == "deadlock":  # rules-25: the first statement its report shows
                 value = statement_table_above(joblog.lines[line_no : line_no + DEADLOCK_REPORT_REACH], first=True)
+        elif kind == "summary_objects":  # rules-26: what the job's own summary says the failure was on
+            after = [error.text for error in joblog.error_lines if line_no < error.line_no <= line_no + SUMMARY_REACH]
+            value = summarised_object(after, lines[:-1])
         elif kind == "views":  # rules-26: the view the job said it read, when no statement is echoed
             value = view_above(lines[:-1])
         elif kind == "credentials":
