@@ -8,7 +8,9 @@ bound is invalid data in any language; a program of the job's own a shell's trac
 folder, not the system's) is the program a failure names. Part 4: a lock conflict or a time limit names the
 schema-qualified object the job's own summary below says it was on, when the job worked on it before; a program's
 error message with the values it allows is invalid data, and so is a value that is not the number it must be and a
-flat file's missing column delimiter."""
+flat file's missing column delimiter. Part 5: a program's error message with a number over another, a comparison in
+parentheses or a code it does not know (in a message naming no file) is invalid data; a file in an application's own
+"etc" folder that does not parse is the job's configuration."""
 
 from __future__ import annotations
 
@@ -215,3 +217,36 @@ def test_a_deadlock_names_the_object_the_job_s_summary_names() -> None:
 def test_more_invalid_data(line: str) -> None:
     evidence = classify_line(line)
     assert evidence and evidence[0].category == "data_quality"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "BR-E-2170 TOCYN PYG-884213: PWYSAU NET -12.40 T (TARA 31.62 > GROS 19.22)",
+        "SP-E-3110 ZAKAZKA BR-26-0917 POL.4: POCET KUSU 1200 PREKRACUJE POCET POLOTOVARU 120",
+        "MB-E-2207 ZAMOWIENIE NH-PO-7781204 POZ 12: KOD WYROBU VIKA-3D-DSO NIE ISTNIEJE W KARTOTECE",
+        "QX-E-0042 LOTE 77 CODIGO PRODUTO ZZ-9 NAO EXISTE",
+    ],
+)
+def test_a_program_message_of_numbers_over_others_or_unknown_codes_is_invalid_data(line: str) -> None:
+    evidence = classify_line(line)
+    assert evidence and evidence[0].category == "data_quality"
+
+
+def test_a_program_message_naming_a_file_that_does_not_exist_is_no_unknown_code() -> None:
+    assert classify_line("XX-E-0101 FILE /data/x.csv DOES NOT EXIST")[0].category == "missing_file"
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "expected"),
+    [
+        ("/opt/cpm/etc/lanes.json", "json.decoder.JSONDecodeError: Expecting property name: line 58 column 5", True),
+        ("/opt/singer/etc/deals.catalog.json", "ValidationError: 'TBD' is not valid under any of the schemas", False),
+        ("/data/in/lanes.json", "json.decoder.JSONDecodeError: Expecting property name: line 58 column 5", False),
+        ("/etc/x/app.json", "anything", True),
+    ],
+)
+def test_a_file_of_an_application_s_etc_folder_that_does_not_parse_is_configuration(
+    path: str, error: str, expected: bool
+) -> None:
+    assert rules_engine._is_configuration(path, error) is expected

@@ -56,6 +56,18 @@ _OUTSIDE_LIMITS_26 = (
     r"[āa]rpus robe[žz][āa]m\b|u[žz] rib[ųu]\b|hat[áa]r[ée]rt[ée]ken k[íi]v[üu]l\b|s[ıi]n[ıi]r d[ıi][şs][ıi]nda\b|"
     r"за пределами (?:допуска|нормы|лимита)"
 )
+# (rules-25) "exceeds" in the languages of the sets
+_EXCEEDS_25 = (
+    r"exceeds|vir[šs]ija|p[āa]rsniedz|przekracza|p[řr]ekra[čc]uje|prekra[čc]uje|prelazi|presega|[üu]berschreitet|"
+    r"d[ée]passe|supera|excede|overschrijdt|[öo]verskrider|overstiger|ylitt[äa][äa]|meghaladja|a[şs][ıi]yor|превышает"
+)
+# (rules-26) "unknown" and "does not exist" in the languages of the sets, of a code a program's message names
+_UNKNOWN_26 = (
+    r"unknown|does not exist|unbekannt|inconnue?|desconocid[oa]|sconosciut[oa]|onbekend|ok[äa]nd|ukendt|ukjent|"
+    r"tuntematon|nieznan\w*|nezn[áa]m\w*|nie istnieje|neexistuje|no existe|n[ãa]o existe|n'existe pas|"
+    r"existiert nicht|inesistente|inexistente|bestaat niet|finns inte|findes ikke|finnes ikke|ei ole olemassa|"
+    r"nem l[ée]tezik|mevcut de[ğg]il|не существует"
+)
 _INVALID_WORDS_24 = r"[ée]rv[ée]nytelen\w*|neplatn\w*|ugyldig\w*|ge[çc]ersiz\w*|virheelli\w*"
 _FIELD_WORDS_24 = (
     r"mez[őo]\w*|d[áa]tum\w*|[ée]rt[ée]k\w*|pol[ei]|poli|hodnot\w*|felt\w*|verdi\w*|v[æa]rdi\w*|dato\w*|"
@@ -520,12 +532,16 @@ _LEXICON: tuple[_Words, ...] = (
     _words(
         "data_quality",
         WORDS,
-        rf"(?-i:{SEVERE_MESSAGE_ID})[^<>()]{{0,160}}?(?:(?<![\w.,-])\d[\d.,]{{0,12}}(?: ?[^\s\d<>]{{1,6}})? ?[<>]=? ?"
+        rf"(?-i:{SEVERE_MESSAGE_ID})[^<>]{{0,160}}?(?:(?<![\w.,-])\d[\d.,]{{0,12}}(?: ?[^\s\d<>]{{1,6}})? ?[<>]=? ?"
         r"(?:[^\W\d]{1,12}(?: [^\W\d]{1,12}){0,3} )?-?\d|"
         r"\((?:max|min|maximum|minimum|maks|m[áa]x|m[íi]n|massimo|minimo)\.?:? ?-?\d|"
         # or with the values it allows: "ARTCODE HMK UNBEKANNT (ERLAUBT: HKC HKP HMC)"
         r"\((?:allowed|valid|erlaubt|zul[äa]ssig|permitid[oa]s|autoris[ée]s|valides|consentit[ie]|ammess[ie]|"
-        r"toegestaan|till[åa]tna|tilladte|tillatte|sallitut|dozwolone|povolen[éa]|megengedett|izin verilen) ?:)",
+        r"toegestaan|till[åa]tna|tilladte|tillatte|sallitut|dozwolone|povolen[éa]|megengedett|izin verilen) ?:|"
+        # or a number over another ("POCET KUSU 1200 PREKRACUJE POCET POLOTOVARU 120")
+        rf"(?<![\w.,-])\d[\d.,]{{0,12}}(?: ?\S{{1,8}})? (?:{_EXCEEDS_25})(?: [^\W\d]{{1,16}}){{0,3}} -?\d)|"
+        # a code the program does not know, in a message that names no file ("KOD WYROBU X NIE ISTNIEJE W KARTOTECE")
+        rf"(?-i:{SEVERE_MESSAGE_ID})(?=[^/\\]{{0,400}}$)[^/\\]{{0,200}}?\b(?:{_UNKNOWN_26})\b",
     ),
     # (rules-26) a value that is not the number or date it must be ("quantity -4 is not a positive integer"), a
     # flat file whose column delimiter is not where its format says (SSIS)
@@ -1262,9 +1278,7 @@ _TRANSLATED_MORE: tuple[_Words, ...] = (
         r"\bizven obsega\b|\bārpus diapazona\b|\barpus diapazona\b|\bnepatenka [įi] interval\w*|"
         r"\btartományon kívül\b|\btartomanyon kivul\b|\baral[ıi]k d[ıi][şs][ıi]nda\b|\balueen ulkopuolella\b|"
         r"за межами діапазону|извън диапазона|"
-        r"(?<![\w.,-])-?\d+(?:[.,]\d+)?(?: ?\S{1,8})? (?:exceeds|vir[šs]ija|p[āa]rsniedz|przekracza|p[řr]ekra[čc]uje|"
-        r"prekra[čc]uje|prelazi|presega|[üu]berschreitet|d[ée]passe|supera|excede|overschrijdt|[öo]verskrider|"
-        r"overstiger|ylitt[äa][äa]|meghaladja|a[şs][ıi]yor|превышает) (?:the )?(?:maximum )?(?:allowed|permitted|"
+        rf"(?<![\w.,-])-?\d+(?:[.,]\d+)?(?: ?\S{{1,8}})? (?:{_EXCEEDS_25}) (?:the )?(?:maximum )?(?:allowed|permitted|"
         r"lei[džd]*iam\w*|leidziam\w*|at[ļl]aut\w*|dopuszczaln\w*|povolen\w*|dozvoljen\w*|dovoljen\w*|zul[äa]ssig\w*|"
         r"autoris\w*|consentit\w*|permitid\w*|toegesta\w*|till[åa]t\w*|tillat\w*|sallit\w*|megengedett|izin\w*|"
         r"допустим\w*)|"

@@ -145,6 +145,21 @@ _OUTCOME = re.compile(
 # A path named like a configuration file ("/home/x/.ssh/config", "x.exe.config", "x.yml"): one a configuration
 # error's own line names is the file to fix.
 _CONFIGURATION_NAME = re.compile(r"(?i)config[^/\\]*$|\.(?:conf|cfg|ya?ml|toml|ini|properties)$")
+# rules-26: an application's own "etc" folder ("/opt/x/etc/lanes.json") holds its configuration: a file there
+# that does not parse is the job's configuration (a record that fails a schema kept there is still data)
+_APPLICATION_ETC = re.compile(r"[/\\]etc[/\\]")
+_DOES_NOT_PARSE = re.compile(
+    r"(?i)decode|\bpars(?:e|er|ing)\b|\bexpecting\b|\bsyntax\b|\bscanner\b|unexpected (?:token|char)"
+)
+
+
+def _is_configuration(path: str, error: str) -> bool:
+    """Whether `path`, which the data-quality `error` names, is the job's configuration rather than its data."""
+    if _CONFIGURATION.search(path):
+        return True
+    return _APPLICATION_ETC.search(path) is not None and _DOES_NOT_PARSE.search(error) is not None
+
+
 # An error in a configuration (an exception or message that says so, a property that does not bind).
 _CONFIGURATION_ERROR = re.compile(
     r"(?i)\bconfig(?:uration)?(?:errors?)?(?:error|exception)\b|invalidconfig|\bfailed to bind propert|"
@@ -552,7 +567,7 @@ class RulesEngine:
         if entity and kind in ("hosts", "ips") and best.rule.category in _PORT_FAMILIES:
             entity = host_port(entity, joblog.lines[joblog.frame.body_first_line - 1 : best.line_no])
         message = clean_message(best.text)
-        if best.rule.category == "data_quality" and entity and _CONFIGURATION.search(entity):
+        if best.rule.category == "data_quality" and entity and _is_configuration(entity, best.text):
             # a configuration file the job could not read is the job's own configuration, not its data
             best = replace(best, rule=EVIDENCE_RULES["script_error"])
         rule = best.rule
