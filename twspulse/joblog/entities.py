@@ -87,7 +87,7 @@ _PORT = re.compile(r"\bport[ =:]+(\d{1,5})\b", re.IGNORECASE)
 # Words that follow "user" in prose ("the user has not been granted..."): never a user's name.
 _USER_STOPWORDS = frozenset(
     "id is name the a an for of to and or has have had was were not does did cannot can could may must "
-    "should will with from on in at by".split()
+    "should will with from on in at by credentials credential".split()
 )
 _HOST_CONTEXT = re.compile(
     r"\b(?:host|server|to|at)\s+[\"']?([A-Za-z0-9][\w-]*(?:\.[\w-]+)*)[\"']?\s+port\b|"
@@ -179,8 +179,9 @@ _USER_NOUN = (
 _USER_IN_PROSE = re.compile(
     rf"(?<![\w-]){_USER_NOUN}\s{{1,3}}[\"'«„]?([A-Za-z][\w.$@-]{{0,80}})|"
     r"\b(?:password|passwd|mot de passe|contraseña|senha|passwort|kennwort|wachtwoord|lösenord\w{0,3}|passord\w{0,3}|"
+    r"credentials?|credenziali|credenciales|credenciais|identifiants|anmeldedaten|zugangsdaten|inloggegevens|"
     r"adgangskode\w{0,3}|salasana\w{0,3}|hasło|heslo|jelszó\w{0,3}|şifre\w{0,3}|slaptažod\w{0,3}|parol[ae]|пароль)"
-    rf"\s(?:of|for|de|del|da|do|van|voor|för|für|dla|pro|per)\s(?:(?:the\s|l')?{_USER_NOUN}\s|l')?[\"'«„]?"
+    rf"\s(?:of|for|de|del|di|da|do|van|voor|för|für|dla|pro|per)\s(?:(?:the\s|l')?{_USER_NOUN}\s|l')?[\"'«„]?"
     r"([A-Za-z][\w.$@-]{0,80})",
     re.IGNORECASE,
 )

@@ -127,6 +127,8 @@ HELD_OUT = [
     "blind109",
     "blind110",
     "blind111",
+    "blind112",
+    "blind113",
 ]
 
 

@@ -10,7 +10,9 @@ schema-qualified object the job's own summary below says it was on, when the job
 error message with the values it allows is invalid data, and so is a value that is not the number it must be and a
 flat file's missing column delimiter. Part 5: a program's error message with a number over another, a comparison in
 parentheses or a code it does not know (in a message naming no file) is invalid data; a file in an application's own
-"etc" folder that does not parse is the job's configuration."""
+"etc" folder that does not parse is the job's configuration. Part 6: a Python warning is no failed attempt that
+explains a time limit; "credentials" is no user, and the credentials of a login are read in prose; a service
+principal is named in Portuguese, Italian and Russian; configparser's errors name the configuration the job gave."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.entities import extract_entities
 from twspulse.models.annotate import rules_engine
 from twspulse.models.annotate.evidence import classify_line
-from twspulse.models.annotate.key_entities import program_above, summarised_object, view_above
+from twspulse.models.annotate.key_entities import name_of_id, program_above, summarised_object, view_above
 
 RULES = rules_engine.RulesEngine(line_model=None)
 
@@ -250,3 +252,46 @@ def test_a_file_of_an_application_s_etc_folder_that_does_not_parse_is_configurat
     path: str, error: str, expected: bool
 ) -> None:
     assert rules_engine._is_configuration(path, error) is expected
+
+
+def test_a_python_warning_does_not_explain_a_time_limit() -> None:
+    body = (
+        "/opt/tqu/wf/report.py:73: UserWarning: pandas only supports SQLAlchemy connectable (engine/connection) or\n"
+        "  df = pd.read_sql(sql, conn)\n"
+        "psycopg2.errors.QueryCanceled: canceling statement due to statement timeout\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "timeout"
+    assert annotation.error_line.startswith("psycopg2.errors.QueryCanceled")
+
+
+def test_credentials_are_no_user_and_a_login_s_credentials_are_read() -> None:
+    assert not extract_entities(["Authentication unsuccessful, the user credentials were incorrect."]).get("users")
+    line = "ERRORE: credenziali di export@agrumi.example.it rifiutate dal server di posta"
+    assert "export@agrumi.example.it" in extract_entities([line]).get("users", [])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "docs_archive: сервисный принципал vkt-archive-sp (appId 5f0c2a71-9b3e-4d2a-8e61-0c7d4b19a3f2)",
+        "principal de serviço vkt-archive-sp (appId 5f0c2a71-9b3e-4d2a-8e61-0c7d4b19a3f2)",
+    ],
+)
+def test_a_service_principal_named_in_more_languages(line: str) -> None:
+    assert name_of_id("5f0c2a71-9b3e-4d2a-8e61-0c7d4b19a3f2", [line]) == "vkt-archive-sp"
+
+
+def test_a_configparser_error_names_the_configuration_the_job_gave() -> None:
+    body = (
+        "+ python3 /opt/vkt/bin/decl_prepare.py --plan KP-27-0005 --config /etc/vkt/vkt_muita.ini\n"
+        "Traceback (most recent call last):\n"
+        '  File "/opt/vkt/bin/decl_prepare.py", line 41, in <module>\n'
+        '    code = cfg.get("eksports", "muitas_kods")\n'
+        '  File "/usr/lib64/python3.11/configparser.py", line 808, in get\n'
+        "    raise NoOptionError(option, section)\n"
+        "configparser.NoOptionError: No option 'muitas_kods' in section: 'eksports'\n"
+    )
+    annotation = _annotate(body, engine=RULES)
+    assert annotation.category == "script_error"
+    assert "/etc/vkt/vkt_muita.ini" in annotation.root_cause

@@ -781,7 +781,7 @@ def name_of_id(identifier: str, lines: Sequence[str]) -> str | None:
                 return match.group(1)
     for line in lines:  # rules-25: else the one service principal the job names ("principal de service sp-x")
         lowered = line.lower()
-        if "princip" in lowered or "servicio" in lowered:
+        if "princip" in lowered or "servicio" in lowered or "принципал" in lowered:
             named = [m.group(1) for m in _SERVICE_PRINCIPAL.finditer(line) if _NAME_MARKS.search(m.group(1))]
             if named and not UUID.match(named[0]):
                 return named[0]
@@ -891,7 +891,8 @@ _CONNECTING = re.compile(  # a verb of connecting, or a server's full name and p
 _NOT_A_LOGIN_AS = re.compile(r"(?i)(?:utf|latin|iso|cp|windows|ascii|ucs|ebcdic)[-_]?\d*(?:-\d+)?|null\w*|none|http\w*")
 _FILE_NAME_END = re.compile(r"\.[a-z][a-z0-9]{1,4}$")  # "orders_0203.csv.gz": a file, unless a mail address
 _SERVICE_PRINCIPAL = re.compile(
-    r"(?i:service principal|principal de service|principal del? servicio|entidad de servicio|dienstprinzipal)"
+    r"(?i:service principal|principal de service|principal del? servicio|entidad de servicio|dienstprinzipal|"
+    r"principal de servi[çc]o|principale (?:del )?servizio|сервисн\w{0,3} принципал\w{0,3})"  # (rules-26: pt, it, ru)
     r"(?: name)?:?\s+[\"']?"
     r"([A-Za-z][\w.@-]*\w)"
 )
@@ -930,7 +931,8 @@ def credential_above(lines: Sequence[str]) -> str | None:
         ]
         found += [("user", m.group(1)) for m in _CONNECT_STRING.finditer(line)]
         found += [("user", m.group(1)) for m in _CONNECT_CALL.finditer(line)] if "connect(" in lowered else []
-        if "princip" in lowered or "servicio" in lowered:  # a name, not "service principal authentication"
+        # a name, not "service principal authentication"
+        if "princip" in lowered or "servicio" in lowered or "принципал" in lowered:
             found += [
                 ("principal", m.group(1)) for m in _SERVICE_PRINCIPAL.finditer(line) if _NAME_MARK.search(m.group(1))
             ]

@@ -163,7 +163,7 @@ def _is_configuration(path: str, error: str) -> bool:
 # An error in a configuration (an exception or message that says so, a property that does not bind).
 _CONFIGURATION_ERROR = re.compile(
     r"(?i)\bconfig(?:uration)?(?:errors?)?(?:error|exception)\b|invalidconfig|\bfailed to bind propert|"
-    r"\bbad configuration option\b|\berror in config\b"
+    r"\bbad configuration option\b|\berror in config\b|\bconfigparser\.\w+"  # (configparser: rules-26)
 )
 # A configuration file by where it is or what it is called ("/etc/x/a.json", "/opt/x/conf/a.yml",
 # "application-prod.yml", "settings.json", "x.ini", "x.properties").
@@ -1606,17 +1606,22 @@ def _command_of(line: str) -> str | None:
     return echoed.group(1) if echoed else None
 
 
+_PYTHON_WARNING = re.compile(r"\.py:\d+: (?:[A-Z][a-z]+)*Warning: ")
+
+
 def _explained_timeout(best: Match | None, matches: list[Match], lines: Sequence[str] = ()) -> Match | None:
     """A time limit hit right after failed attempts to reach the target (even logged as warnings) is
     explained by them: the target was unreachable, the wait for it ran out. Retries are not counted:
     a retry (said on the attempt's line or after it, before the time limit) says the job went on trying, and
-    what it then hit is the failure."""
+    what it then hit is the failure. Nor is a Python warning (rules-26: pandas' "UserWarning: ... connectable
+    (engine/connection)" is advice about the code, not an attempt)."""
     if best is None or best.rule.category != "timeout":
         return best
     earlier = [
         m
         for m in matches
         if m.rule.category == "network"
+        and not _PYTHON_WARNING.search(m.text)
         and best.line_no - TIMEOUT_CAUSE_WINDOW <= m.line_no < best.line_no
         and not _RETRY.search(m.text)
         and not any(map(_tries_again, lines[m.line_no : best.line_no - 1]))
