@@ -300,3 +300,26 @@ def test_masking_a_line_of_repeated_keys_is_linear() -> None:
     start = time.process_time()
     mask_secrets("ERROR upload rejected: key=" + "key=" * 20_000 + ".x")
     assert time.process_time() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '2026/12/04 23:45:01 topup-pull: fetch token: oauth2: "invalid_client" "Client authentication failed"',
+        "Error: oauth2: cannot fetch token: 401 Unauthorized",
+    ],
+)
+def test_a_status_code_or_a_label_after_token_colon_is_the_message(line: str) -> None:
+    assert mask_secrets(line) == line
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("token: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl", "eyJhbGciOiJIUzI1NiJ9"),
+        ("password: 1234", "1234"),  # a short number is a password's value, only not a token's
+        ("access_token: Zr4Xv2Lk", "Zr4Xv2Lk"),
+    ],
+)
+def test_a_token_or_a_password_after_a_colon_is_still_masked(line: str, secret: str) -> None:
+    assert secret not in mask_secrets(line)

@@ -137,6 +137,12 @@ def _ends_a_file_name(match: re.Match[str]) -> bool:
     return _FILE_NAME_END.search(text[token_start:end]) is not None
 
 
+# A token, a bearer's or a signature's value is long: after such a key and a colon, a status code ("401") or a
+# word that is itself a label ("oauth2:") starts the message that follows, it is no token.
+_TOKEN_KEY = re.compile(r"token|bearer|sig|session")
+_IS_LABEL_OR_CODE = re.compile(r"\d{1,5}|[A-Za-z][\w.-]{0,30}:")
+
+
 def _replacer(**options: bool) -> Callable[[re.Match[str]], str]:
     """A re.sub callback that masks the match's "value" group and keeps everything around it."""
 
@@ -147,6 +153,8 @@ def _replacer(**options: bool) -> Callable[[re.Match[str]], str]:
         value = match.group("value")
         key = match.groupdict().get("key") or ""
         keyword = key.lower()
+        if match.groupdict().get("colon") and _IS_LABEL_OR_CODE.fullmatch(value) and _TOKEN_KEY.search(keyword):
+            return whole  # rules-26: "fetch token: oauth2: ...", "cannot fetch token: 401 Unauthorized" are messages
         masked = _mask_value(
             value,
             soft=options.get("soft", False) or bool(match.groupdict().get("colon")),
