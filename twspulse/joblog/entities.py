@@ -16,7 +16,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 # --- files -------------------------------------------------------------------------------------------
-_UNIX_PATH = re.compile(r"(?<![\w.:/\\~-])(/(?:[\w.+@%=,~#$-]+/?)+)")
+# (rules-26: also after a "file:" URI's scheme, as Spark and Hadoop print local paths: "file:/data/in/x.csv")
+_UNIX_PATH = re.compile(r"(?:(?<=\bfile:)|(?<![\w.:/\\~-]))(/(?:[\w.+@%=,~#$-]+/?)+)")
 # (a UNC path's server has two characters at least and its share follows one backslash: "\\t\\r\\n", an
 # escaped tab and newline, is no path)
 _WIN_PATH = re.compile(r"(?<![\w\\])([A-Za-z]:\\[^\s\"'<>|*?,;()]+|\\\\[\w.$-]{2,}\\(?!\\)[^\s\"'<>|*?,;()]*)")

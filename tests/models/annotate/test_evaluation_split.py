@@ -129,6 +129,8 @@ HELD_OUT = [
     "blind111",
     "blind112",
     "blind113",
+    "blind114",
+    "blind115",
 ]
 
 

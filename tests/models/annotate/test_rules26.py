@@ -12,7 +12,8 @@ flat file's missing column delimiter. Part 5: a program's error message with a n
 parentheses or a code it does not know (in a message naming no file) is invalid data; a file in an application's own
 "etc" folder that does not parse is the job's configuration. Part 6: a Python warning is no failed attempt that
 explains a time limit; "credentials" is no user, and the credentials of a login are read in prose; a service
-principal is named in Portuguese, Italian and Russian; configparser's errors name the configuration the job gave."""
+principal is named in Portuguese, Italian and Russian; configparser's errors name the configuration the job gave.
+Part 8: a local path after a "file:" URI's scheme ("file:/data/in/x.csv", as Spark prints it) is a path."""
 
 from __future__ import annotations
 
@@ -295,3 +296,9 @@ def test_a_configparser_error_names_the_configuration_the_job_gave() -> None:
     annotation = _annotate(body, engine=RULES)
     assert annotation.category == "script_error"
     assert "/etc/vkt/vkt_muita.ini" in annotation.root_cause
+
+
+def test_a_local_path_after_a_file_uri_scheme_is_a_path() -> None:
+    line = "AnalysisException: [PATH_NOT_FOUND] Path does not exist: file:/data/zbb/in/HOTELPASS_20270105.csv."
+    assert extract_entities([line]).get("paths") == ["/data/zbb/in/HOTELPASS_20270105.csv"]
+    assert "paths" not in extract_entities(["ratio a:/b/c"])
