@@ -322,11 +322,11 @@ def extract_entities(lines: Iterable[str]) -> Entities:
                 add("users", match.group(1))
         for match in _USER.finditer(line):
             user = next((g for g in match.groups() if g), None)
-            if user and user.lower() not in _USER_STOPWORDS and line[match.end() : match.end() + 1] not in ("[", "("):
+            if user and user.lower() not in _USER_STOPWORDS and not is_code_value(line, match.end()):
                 add("users", user)  # not code's value ("username=cfg['user']" in a traceback, rules-25)
         for match in _USER_IN_PROSE.finditer(line):
             user = (match.group(1) or match.group(2)).rstrip(".-")
-            if _LOGIN_SHAPE.fullmatch(user) and line[match.end() : match.end() + 1] not in ("[", "("):
+            if _LOGIN_SHAPE.fullmatch(user) and not is_code_value(line, match.end()):
                 add("users", user)
         if "--account-name" in line:  # Azure's storage commands: the account and its container (rules-22), before
             account = _AZ_ACCOUNT.search(line)  # the subcommand's words ("blob upload-batch") read below
@@ -369,6 +369,12 @@ def extract_entities(lines: Iterable[str]) -> Entities:
         for match in _COMMAND.finditer(line):
             add("commands", next((g for g in match.groups() if g), None))
     return {kind: list(values) for kind, values in found.items()}
+
+
+def is_code_value(line: str, end: int) -> bool:
+    """Whether the value a match of `line` ends at `end` is code's, not a name: an index or a call follows it
+    ("username=cfg['user']", "user=getpass.getuser()" in a traceback, rules-25)."""
+    return line[end : end + 1] in ("[", "(")
 
 
 def first(entities: Entities, *kinds: str) -> str | None:

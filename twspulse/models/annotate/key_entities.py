@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from twspulse.joblog.entities import Entities, extract_entities, is_host_name, merge
+from twspulse.joblog.entities import Entities, extract_entities, is_code_value, is_host_name, merge
 from twspulse.joblog.error_lines import MAX_CHARS
 from twspulse.models.annotate.evidence import MARKER_FILE, abend_codes
 
@@ -1477,7 +1477,7 @@ def _read_line(line: str, lowered: str, added: Entities, dropped: dict[str, set[
         for match in _STATED_LOGIN.finditer(line):
             login = next(g for g in match.groups() if g)
             # "user: the password..." is prose, "username=cfg['user']" code (rules-25)
-            if login.lower() not in _NOT_A_NAME and line[match.end() : match.end() + 1] not in ("[", "("):
+            if login.lower() not in _NOT_A_NAME and not is_code_value(line, match.end()):
                 _add(added, "logins", login)
     if "/" in line:
         dropped["hosts"].update(m.group(1) for m in _LABEL_KEY.finditer(line))
