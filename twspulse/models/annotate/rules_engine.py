@@ -153,13 +153,6 @@ _DOES_NOT_PARSE = re.compile(
 )
 
 
-def _is_configuration(path: str, error: str) -> bool:
-    """Whether `path`, which the data-quality `error` names, is the job's configuration rather than its data."""
-    if _CONFIGURATION.search(path):
-        return True
-    return _APPLICATION_ETC.search(path) is not None and _DOES_NOT_PARSE.search(error) is not None
-
-
 # An error in a configuration (an exception or message that says so, a property that does not bind).
 _CONFIGURATION_ERROR = re.compile(
     r"(?i)\bconfig(?:uration)?(?:errors?)?(?:error|exception)\b|invalidconfig|\bfailed to bind propert|"
@@ -173,6 +166,15 @@ _CONFIGURATION = re.compile(
     r"\.(?:json|ya?ml|toml|xml|ini|properties|conf|cfg)$|\.(?:ini|toml|properties|conf|cfg)$",
     re.IGNORECASE,
 )
+
+
+def _is_configuration(path: str, error: str) -> bool:
+    """Whether `path`, which the data-quality `error` names, is the job's configuration rather than its data."""
+    if _CONFIGURATION.search(path):
+        return True
+    return _APPLICATION_ETC.search(path) is not None and _DOES_NOT_PARSE.search(error) is not None
+
+
 # A line that says the job's status is not documented, or that nothing more is known of the failure.
 _UNEXPLAINED = re.compile(
     r"(?i)\b(?:status|return code|exit code|code|rc|result)\b[^.;]{0,40}\bnot (?:described|listed|documented|"
@@ -1302,7 +1304,8 @@ def _first_subject(
     rule: Rule, joblog: Joblog, line_no: int, line_entities: Entities, lines: Sequence[str], context: Entities
 ) -> Entities:
     """The first of the family's SUBJECT_KINDS the lines up to the error (`lines`) name; for a lock conflict whose
-    statement is not echoed above, the table of the deadlock report below it (rules-25)."""
+    statement is not echoed above, the table of the deadlock report below it (rules-25); the object the job's own
+    summary names in the error lines right below, when a line above names it too ("summary_objects", rules-26)."""
     category = rule.category
     below = joblog.lines[line_no : line_no + 3]
     for kind in SUBJECT_KINDS.get(category, ()):
