@@ -13,7 +13,8 @@ parentheses or a code it does not know (in a message naming no file) is invalid 
 "etc" folder that does not parse is the job's configuration. Part 6: a Python warning is no failed attempt that
 explains a time limit; "credentials" is no user, and the credentials of a login are read in prose; a service
 principal is named in Portuguese, Italian and Russian; configparser's errors name the configuration the job gave.
-Part 8: a local path after a "file:" URI's scheme ("file:/data/in/x.csv", as Spark prints it) is a path."""
+Part 8: a local path after a "file:" URI's scheme ("file:/data/in/x.csv", as Spark prints it) is a path. Part 9: the
+shell's report of the process it lost is read past a runtime's native stack (Node's twenty frames)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,14 @@ from tests.models.annotate.test_rules_engine import _annotate
 from twspulse.joblog.entities import extract_entities
 from twspulse.models.annotate import rules_engine
 from twspulse.models.annotate.evidence import classify_line
-from twspulse.models.annotate.key_entities import name_of_id, program_above, summarised_object, view_above
+from twspulse.models.annotate.key_entities import (
+    REPORT_REACH,
+    name_of_id,
+    program_above,
+    program_reported,
+    summarised_object,
+    view_above,
+)
 
 RULES = rules_engine.RulesEngine(line_model=None)
 
@@ -302,3 +310,12 @@ def test_a_local_path_after_a_file_uri_scheme_is_a_path() -> None:
     line = "AnalysisException: [PATH_NOT_FOUND] Path does not exist: file:/data/zbb/in/HOTELPASS_20270105.csv."
     assert extract_entities([line]).get("paths") == ["/data/zbb/in/HOTELPASS_20270105.csv"]
     assert "paths" not in extract_entities(["ratio a:/b/c"])
+
+
+def test_the_shell_s_report_is_read_past_a_runtime_s_native_stack() -> None:
+    stack = [f" {i}: 0xb8d4f1 node::Abort() [node]" for i in range(1, 21)]
+    report = (
+        "/opt/slg/bin/run_agg.sh: line 22: 41822 Aborted (core dumped) node --max-old-space-size=2048 /opt/x/agg.js"
+    )
+    assert program_reported([*stack, report]) == "/opt/x/agg.js"
+    assert program_reported([*([""] * REPORT_REACH), report]) is None  # too far below to be this error's

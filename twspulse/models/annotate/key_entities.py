@@ -328,16 +328,21 @@ _WRAPPER_VALUE_OPTIONS = frozenset(
 )
 
 
+# How far below an error the shell's report of the process it lost is read: past a runtime's native stack (Node's
+# "FATAL ERROR: ... heap out of memory" prints about twenty frames before bash's "Aborted (core dumped) node x.js")
+REPORT_REACH = 30
+
+
 def program_reported(below: Sequence[str]) -> str | None:
-    """The program bash reports it lost to a signal in the first of `below` (the lines right after an
-    error), past the commands that wrap it ("systemd-run --scope -p M=24G /x/bin/histpack" -> "/x/bin/histpack"),
-    or None."""
+    """The program bash reports it lost to a signal in the first REPORT_REACH of `below` (the lines right after
+    an error; three before rules-26), past the commands that wrap it ("systemd-run --scope -p M=24G /x/bin/histpack"
+    -> "/x/bin/histpack"), or None."""
     for line in below:
         if line.startswith("in expression starting at "):
             script = _JULIA_SCRIPT.match(line)
             if script:
                 return script.group(1)
-    for line in below[:3]:
+    for line in below[:REPORT_REACH]:
         report = _JOB_REPORT.search(line) if "Killed" in line or "Aborted" in line or "fault" in line else None
         if report is None:
             continue
