@@ -131,6 +131,8 @@ HELD_OUT = [
     "blind113",
     "blind114",
     "blind115",
+    "blind116",
+    "blind117",
 ]
 
 

@@ -14,7 +14,8 @@ parentheses or a code it does not know (in a message naming no file) is invalid 
 explains a time limit; "credentials" is no user, and the credentials of a login are read in prose; a service
 principal is named in Portuguese, Italian and Russian; configparser's errors name the configuration the job gave.
 Part 8: a local path after a "file:" URI's scheme ("file:/data/in/x.csv", as Spark prints it) is a path. Part 9: the
-shell's report of the process it lost is read past a runtime's native stack (Node's twenty frames)."""
+shell's report of the process it lost is read past a runtime's native stack (Node's twenty frames). Part 10: a
+program's error message with the range a value must be in, in parentheses, is invalid data in any language."""
 
 from __future__ import annotations
 
@@ -319,3 +320,15 @@ def test_the_shell_s_report_is_read_past_a_runtime_s_native_stack() -> None:
     )
     assert program_reported([*stack, report]) == "/opt/x/agg.js"
     assert program_reported([*([""] * REPORT_REACH), report]) is None  # too far below to be this error's
+
+
+@pytest.mark.parametrize(
+    ("line", "invalid"),
+    [
+        ("PN-E-0207 UKIS UK-0317 CISTERNA CIS-04 RIEBALAI 38,6 % NEATITINKA RIBU (2,50 - 6,50)", True),
+        ("AB-E-0001 RUN (2026-12-01) ENDED", False),  # a date
+        ("AB-E-0001 STEP 3 (10:00-11:00) ENDED", False),  # a time window
+    ],
+)
+def test_a_program_message_with_the_range_a_value_must_be_in(line: str, invalid: bool) -> None:
+    assert any(e.category == "data_quality" for e in classify_line(line)) is invalid

@@ -9,7 +9,7 @@ and `return_code`. Three fields are scored:
 - error line: equal after trimming whitespace (None expected and None given counts as right);
 - key entity: named in the root cause (case-insensitive); cases without one are not counted.
 
-Splits (`SPLITS`): `train` is the set the rules were shaped on; `heldout` and `blind` to `blind115` were
+Splits (`SPLITS`): `train` is the set the rules were shaped on; `heldout` and `blind` to `blind117` were
 written for issue 16 before the rule changes they measure and are only scored, never used to change a
 rule (docs/annotator.md has the protocol and the scores). A held-out directory holds a `SHA256SUMS` of its files, and
 `evaluate` refuses it when a case or an expectation changed, so an expectation cannot quietly be
@@ -154,6 +154,8 @@ SPLITS: dict[str, Path] = {
     "blind113": _DATA / "annotate_blind113",
     "blind114": _DATA / "annotate_blind114",
     "blind115": _DATA / "annotate_blind115",
+    "blind116": _DATA / "annotate_blind116",
+    "blind117": _DATA / "annotate_blind117",
 }
 # The splits the shipped line model learned from (`twspulse annotate learn`): every split already scored.
 # A new blind set is registered unscored and left out here (`if name != "blindN"`) until it is scored with

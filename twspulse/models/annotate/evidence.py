@@ -535,6 +535,8 @@ _LEXICON: tuple[_Words, ...] = (
         rf"(?-i:{SEVERE_MESSAGE_ID})[^<>]{{0,160}}?(?:(?<![\w.,-])\d[\d.,]{{0,12}}(?: ?[^\s\d<>]{{1,6}})? ?[<>]=? ?"
         r"(?:[^\W\d]{1,12}(?: [^\W\d]{1,12}){0,3} )?-?\d|"
         r"\((?:max|min|maximum|minimum|maks|m[áa]x|m[íi]n|massimo|minimo)\.?:? ?-?\d|"
+        # or the range it must be in, in any language ("RIEBALAI 38,6 % NEATITINKA RIBU (2,50 - 6,50)", part 10)
+        r"\( ?-?\d[\d.,]{0,12} ?(?:-|–|\.\.) ?-?\d[\d.,]{0,12} ?[^\W\d]{0,6} ?\)|"
         # or with the values it allows: "ARTCODE HMK UNBEKANNT (ERLAUBT: HKC HKP HMC)"
         r"\((?:allowed|valid|erlaubt|zul[äa]ssig|permitid[oa]s|autoris[ée]s|valides|consentit[ie]|ammess[ie]|"
         r"toegestaan|till[åa]tna|tilladte|tillatte|sallitut|dozwolone|povolen[éa]|megengedett|izin verilen) ?:|"
