@@ -118,7 +118,6 @@ _TABLE_IN_PROSE = re.compile(
     r"t[áa]bl[áa]\w{0,4}|tablo\w{0,4}|lentel\w{0,3}|tabul\w{0,3}|таблиц\w{0,3})\s{1,3}"
     r"((?:[A-Za-z_][\w$#]{0,63}\.){0,2}[A-Za-z_][\w$#]{0,63})(?![\w$#])"
 )
-_TABLE_SHAPE = re.compile(r"[^_.\d]{0,200}[_.\d].*")
 # SAP HANA's "table 'SCHEMA:TABLE'", "for table SCHEMA:TABLE," and "Table(SCHEMA:TABLE)"
 _SCHEMA_COLON_TABLE = re.compile(
     r"\b(?i:table)(?:\s+'|\()([A-Za-z_][\w$#]*):([A-Za-z_][\w$#]*)['\)]|"
@@ -532,7 +531,7 @@ def _database_objects(line: str, add: _Add) -> None:
         if _is_identifier(name):
             add("tables", name)
     for match in _TABLE_IN_PROSE.finditer(line):
-        if _TABLE_SHAPE.fullmatch(match.group(1)):
+        if any(char in "_." or char.isdigit() for char in match.group(1)):  # shaped as a table's name
             add("tables", match.group(1))
     for match in _CONSTRAINT.finditer(line):
         name = match.group(1) or match.group(2)
