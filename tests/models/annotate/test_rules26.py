@@ -13,9 +13,11 @@ parentheses or a code it does not know (in a message naming no file) is invalid 
 "etc" folder that does not parse is the job's configuration. Part 6: a Python warning is no failed attempt that
 explains a time limit; "credentials" is no user, and the credentials of a login are read in prose; a service
 principal is named in Portuguese, Italian and Russian; configparser's errors name the configuration the job gave.
-Part 8: a local path after a "file:" URI's scheme ("file:/data/in/x.csv", as Spark prints it) is a path. Part 9: the
-shell's report of the process it lost is read past a runtime's native stack (Node's twenty frames). Part 10: a
-program's error message with the range a value must be in, in parentheses, is invalid data in any language."""
+Part 7 (masking: a status code or a label after "token:" is no token) is tested beside the masker, in
+tests/joblog/test_secrets.py. Part 8: a local path after a "file:" URI's scheme ("file:/data/in/x.csv", as Spark
+prints it) is a path. Part 9: the shell's report of the process it lost is read past a runtime's native stack
+(Node's twenty frames). Part 10: a program's error message with the range a value must be in, in parentheses, is
+invalid data in any language."""
 
 from __future__ import annotations
 
