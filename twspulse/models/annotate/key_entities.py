@@ -245,6 +245,16 @@ _SCRIPT_COMMAND = re.compile(
     r"^\s*(?:[+$>#]\s*)?([\"']?(?:[A-Za-z]:\\|[/.~\\])?[^\s\"']*\.(?:sh|ksh|bash|cmd|bat|ps1)[\"']?)\s"
 )
 
+
+def _first_search(lines: Iterable[str], pattern: re.Pattern[str], literals: tuple[str, ...]) -> re.Match[str] | None:
+    """The first match of `pattern` in `lines`, in the order given (each read up to MAX_CHARS), on a line holding one
+    of `literals` (the cheap test before the regex): the scan the readers of one named thing near an error share."""
+    for line in lines:
+        if any(literal in line for literal in literals) and (match := pattern.search(line[:MAX_CHARS])):
+            return match
+    return None
+
+
 # rules-26: a program of the job's own (in a "bin" folder, not the system's /bin or /usr/bin) a shell's trace shows
 # started: "+ /opt/cds/bin/rolhas-visao --linha B3"
 _TRACED_BINARY = re.compile(
@@ -786,7 +796,7 @@ def name_of_id(identifier: str, lines: Sequence[str]) -> str | None:
                 return match.group(1)
     for line in lines:  # rules-25: else the one service principal the job names ("principal de service sp-x")
         lowered = line.lower()
-        if "princip" in lowered or "servicio" in lowered or "принципал" in lowered:
+        if _may_name_principal(lowered):
             named = [m.group(1) for m in _SERVICE_PRINCIPAL.finditer(line) if _NAME_MARKS.search(m.group(1))]
             if named and not UUID.match(named[0]):
                 return named[0]
@@ -901,6 +911,14 @@ _SERVICE_PRINCIPAL = re.compile(
     r"(?: name)?:?\s+[\"']?"
     r"([A-Za-z][\w.@-]*\w)"
 )
+_PRINCIPAL_LITERALS = ("princip", "servicio", "принципал")  # the cheap test before _SERVICE_PRINCIPAL
+
+
+def _may_name_principal(lowered: str) -> bool:
+    """Whether a lower-cased line may name a service principal (_SERVICE_PRINCIPAL's words are in it)."""
+    return any(literal in lowered for literal in _PRINCIPAL_LITERALS)
+
+
 _CONNECT_CALL = re.compile(r"\bconnect\(\s*['\"][^'\"]*['\"]\s*,\s*['\"]([A-Za-z][\w.$@-]*)['\"]")
 _ACCOUNT_LITERALS = ("user", "login", "uid", "client", "role", "profile", "principal", "benutzer", "utilisateur",
                      "usu", "utente", "gebruiker", "anv", "bruger", "bruker", "ytkownik", "ivatel", "conn", "sqlplus",
@@ -936,8 +954,7 @@ def credential_above(lines: Sequence[str]) -> str | None:
         ]
         found += [("user", m.group(1)) for m in _CONNECT_STRING.finditer(line)]
         found += [("user", m.group(1)) for m in _CONNECT_CALL.finditer(line)] if "connect(" in lowered else []
-        # a name, not "service principal authentication"
-        if "princip" in lowered or "servicio" in lowered or "принципал" in lowered:
+        if _may_name_principal(lowered):  # a name, not "service principal authentication"
             found += [
                 ("principal", m.group(1)) for m in _SERVICE_PRINCIPAL.finditer(line) if _NAME_MARK.search(m.group(1))
             ]
@@ -1017,12 +1034,9 @@ def warehouse_near(above: Sequence[str], below: Sequence[str]) -> str | None:
     """The Snowflake warehouse named nearest above a statement or warehouse timeout (in `above`, the lines up to it)
     or, failing that, first in the lines `below` it, or None (rules-25): whose STATEMENT_TIMEOUT_IN_SECONDS and size
     decide how long a statement may run."""
-    for line in (*reversed(above[-WAREHOUSE_REACH:]), *below[:WAREHOUSE_REACH]):
-        if "arehouse" in line or "AREHOUSE" in line:
-            found = _WAREHOUSE.search(line[:MAX_CHARS])
-            if found:
-                return found.group(1)
-    return None
+    lines = (*reversed(above[-WAREHOUSE_REACH:]), *below[:WAREHOUSE_REACH])
+    found = _first_search(lines, _WAREHOUSE, ("arehouse", "AREHOUSE"))
+    return found.group(1) if found else None
 
 
 # A record's identifier, as the data names it (rules-25): an upper-case code of three to five parts of letters and
@@ -1110,12 +1124,8 @@ _STARTED_CLASS = re.compile(
 
 def class_started(above: Sequence[str]) -> str | None:
     """The main class the last JVM command line in `above` (the lines up to an error, in order) starts, or None."""
-    for line in reversed(above[-SUBJECT_REACH:]):
-        if "java" in line or "--class" in line:
-            found = _STARTED_CLASS.search(line[:MAX_CHARS])
-            if found:
-                return found.group(1) or found.group(2)
-    return None
+    found = _first_search(reversed(above[-SUBJECT_REACH:]), _STARTED_CLASS, ("java", "--class"))
+    return (found.group(1) or found.group(2)) if found else None
 
 
 # A statement a SQL client echoes, and the table it works on ("SQL> INSERT /*+ APPEND */ INTO s.t ...",
@@ -1192,10 +1202,8 @@ def view_above(above: Sequence[str]) -> str | None:
     """The view the last of `above` (the lines up to a statement that timed out, in order) names by the naming
     convention of views, within LOGGED_STATEMENT_REACH: what the job said it read when no statement is echoed.
     None when there is none."""
-    for line in reversed(above[-LOGGED_STATEMENT_REACH:]):
-        if "_" in line and (match := _CONVENTION_VIEW.search(line[:MAX_CHARS])):
-            return match.group(1)
-    return None
+    found = _first_search(reversed(above[-LOGGED_STATEMENT_REACH:]), _CONVENTION_VIEW, ("_",))
+    return found.group(1) if found else None
 
 
 # rules-26: a schema-qualified name ("mes.mold_cycles", "trace.dmc_link"), not a file, a host or a call
