@@ -450,7 +450,9 @@ def _metric_value(host: str, metric: str, device: str, t: datetime, anchor: date
 def _host_metrics(data: SampleData, rng: random.Random) -> None:
     anchor = data.anchor
     base = anchor.replace(second=0) - timedelta(minutes=anchor.minute % 10)
-    times = {base - timedelta(minutes=10 * i) for i in range(3 * 24 * 6)}  # 3 days every 10 minutes
+    # 4 days every 10 minutes: the oldest day-chunk then ends over 2 days (the compression delay, 009) before the
+    # anchor at any time of day; with 3 days an anchor after 23:50 left no chunk old enough to compress.
+    times = {base - timedelta(minutes=10 * i) for i in range(4 * 24 * 6)}
     times |= {anchor - timedelta(seconds=15 * i) for i in range(120)}  # the last 30 minutes every 15 s
     series = [
         ("cpu.percent", ""), ("memory.percent", ""), ("load.1m", ""), ("swap.percent", ""),

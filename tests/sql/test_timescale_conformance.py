@@ -9,8 +9,10 @@ engine could be built here.) Skipped when the suite runs on plain PostgreSQL onl
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -30,6 +32,7 @@ from twspulse import db
 from twspulse.db_status import db_status
 
 ROLLUPS = set(ROLLUP_COLUMNS)
+_COMPRESSED = ("job_runs", "job_logs", "job_log_lines", "job_run_patterns", "host_metrics")
 
 
 @pytest.fixture(scope="module")
@@ -102,9 +105,43 @@ def test_every_policy_job_runs_without_error(report: dict[str, Any]) -> None:
 
 def test_compression_policies_compressed_old_chunks(report: dict[str, Any]) -> None:
     before, after = report["chunks_before_jobs"], report["chunks_after_jobs"]
-    for table in ("job_runs", "job_logs", "job_log_lines", "job_run_patterns", "host_metrics"):
+    for table in _COMPRESSED:
         assert before[table]["compressed"] == 0, table
         assert after[table]["compressed"] > 0, table
+
+
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # TimescaleDB aligns a timestamptz chunk to multiples of its interval
+
+
+def _chunk_end(t: datetime, interval: timedelta) -> datetime:
+    return _PG_EPOCH + ((t - _PG_EPOCH) // interval + 1) * interval
+
+
+@pytest.mark.parametrize("hour, minute", [(0, 0), (0, 5), (12, 0), (23, 50), (23, 55), (23, 59)])
+@pytest.mark.parametrize("weekday", range(7))
+def test_the_sample_has_a_chunk_old_enough_to_compress_at_any_time(weekday: int, hour: int, minute: int) -> None:
+    # The compression test above depends on the clock: CI once ran it at 23:5x, when the 3 days of host samples
+    # ended in a day-chunk too young to compress. Every table it checks must hold a row, inside retention, whose
+    # chunk ended its compression delay before the anchor, whatever the anchor's time of day or week.
+    delays = dict(re.findall(r"twspulse_compress\('(\w+)', '[^']*', '[^']*', '([^']+)'\)", _migration_sql()))
+    anchor = datetime(2026, 11, 30, hour, minute, tzinfo=UTC) + timedelta(days=weekday)
+    sample = build_sample(anchor)
+    for table in _COMPRESSED:
+        interval, delay = _days(HYPERTABLES[table]), _days(delays[table])
+        columns, rows = sample.tables[table]
+        times = [row[columns.index("time")] for row in rows]
+        live = [t for t in times if t >= anchor - _days(RETENTION[table])]
+        assert any(_chunk_end(t, interval) <= anchor - delay for t in live), (table, anchor)
+
+
+def _days(text: str) -> timedelta:
+    count, unit = text.split()
+    assert unit in ("day", "days"), text
+    return timedelta(days=int(count))
+
+
+def _migration_sql() -> str:
+    return "\n".join(m.sql for m in db.load_migrations())
 
 
 def test_retention_policies_dropped_only_the_expired_rows(report: dict[str, Any]) -> None:
