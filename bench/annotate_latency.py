@@ -23,6 +23,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from twspulse.joblog.entities import forget_lines
 from twspulse.joblog.joblog_frame import joblog_lines, parse_footer, parse_header
 from twspulse.models.annotate.annotator import Annotator
 from twspulse.models.annotate.evaluation import SPLITS, load_expectations, run_for_case
@@ -95,6 +96,7 @@ def _measure(annotator: Annotator, cases: list[tuple[Path, dict[str, Any], str]]
     for path, exp, text in cases:
         run = run_for_case(path.name, path.read_bytes(), exp)
         for _ in range(rounds):
+            forget_lines()  # each round as cold as a joblog's one annotation: no line read in an earlier round
             started, started_cpu = time.perf_counter(), time.thread_time()
             annotation = annotator.annotate(run, text)
             timings.append((time.perf_counter() - started) * 1000)

@@ -11,6 +11,7 @@ entity of the error line whenever it names one.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -288,86 +289,108 @@ _Add = Callable[[str, str | None], None]  # what the helpers below call to recor
 def extract_entities(lines: Iterable[str]) -> Entities:
     """The entities named in `lines` (put the error line first), by kind, each list in first-seen order."""
     found: dict[str, dict[str, None]] = {}
+    for line in lines:
+        if line:
+            for kind, value in _cached_line_entities(line) if len(line) <= CACHED_LINE_CHARS else _line_entities(line):
+                found.setdefault(kind, {})[value] = None
+    return {kind: list(values) for kind, values in found.items()}
+
+
+# One annotation reads the same lines several times (the error lines, the lines around the chosen one, each
+# candidate's own line): each line's reading is kept for the next time, for lines up to this long.
+CACHED_LINE_CHARS = 2000
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_line_entities(line: str) -> tuple[tuple[str, str], ...]:
+    return _line_entities(line)
+
+
+def forget_lines() -> None:
+    """Empty the cache of lines read (for a benchmark that times each annotation as if it were the first)."""
+    _cached_line_entities.cache_clear()
+
+
+def _line_entities(line: str) -> tuple[tuple[str, str], ...]:
+    """The (kind, value) pairs `line` names, in the order they are read."""
+    pairs: list[tuple[str, str]] = []
 
     def add(kind: str, value: str | None) -> None:
         if value:
-            found.setdefault(kind, {})[value] = None
+            pairs.append((kind, value))
 
-    for line in lines:
-        if not line:
-            continue
-        line = _CMD_PROMPT.sub("", line, count=1)
-        _paths(line, add)
-        for match in _ERROR_CODE.finditer(line):
-            add("error_codes", match.group(0))
-        for match in _SQLSTATE.finditer(line):
-            add("sqlstates", match.group(1) or match.group(2))
-        for match in _SQLCODE.finditer(line):
-            add("sqlcodes", match.group(1))
-        _errnos(line, add)
-        _network(line, add)
-        for match in _EXCEPTION.finditer(line):
-            add("exceptions", match.group(1))
-        for match in _EXIT_CODE.finditer(line):
-            add("exit_codes", match.group(1))
-        for match in _SIGNAL.finditer(line):
-            add("signals", match.group(1))
-        _database_objects(line, add)
-        if "argument" in line or "option" in line or "parameter" in line:
-            for match in _OPTION.finditer(line):
-                add("options", match.group(1))
-        if "@" in line and _MAIL_CONTEXT.search(line):  # a mailbox signs in by its whole address (rules-22)
-            for match in _MAILBOX.finditer(line):
-                add("users", match.group(1))
-        for match in _USER.finditer(line):
-            user = next((g for g in match.groups() if g), None)
-            if user and user.lower() not in _USER_STOPWORDS and not is_code_value(line, match.end()):
-                add("users", user)  # not code's value ("username=cfg['user']" in a traceback, rules-25)
-        for match in _USER_IN_PROSE.finditer(line):
-            user = (match.group(1) or match.group(2)).rstrip(".-")
-            if _LOGIN_SHAPE.fullmatch(user) and not is_code_value(line, match.end()):
-                add("users", user)
-        if "--account-name" in line:  # Azure's storage commands: the account and its container (rules-22), before
-            account = _AZ_ACCOUNT.search(line)  # the subcommand's words ("blob upload-batch") read below
-            container = (
-                _AZ_CONTAINER.search(line)
-                or (_AZ_UPLOADED_TO.search(line) if "upload" in line else None)
-                or (_AZ_DOWNLOADED_FROM.search(line) if "download" in line else None)
-            )
-            if account:
-                add("resources", f"{account.group(1)}/{container.group(1)}" if container else account.group(1))
-        for match in _RESOURCE.finditer(line):
-            add("resources", match.group(1) or match.group(2))
-        if "resource" in line:  # an IAM refusal's object ("... on resource: arn:aws:s3:::pay-raw/in/x.csv")
-            for match in _ON_RESOURCE.finditer(line):
-                add("resources", match.group(1))
-        for match in _KEY_ID.finditer(line):
-            add("keys", match.group(1))
-        for match in _PRINCIPAL.finditer(line):
-            add("principals", match.group(1))
-        for match in _PLSQL_UNIT.finditer(line):
-            add("units", (match.group(1) or match.group(2)).replace('"', ""))
-        if "'" in line:
-            for match in _AZURE_APP.finditer(line):
-                add("principals", next(g for g in match.groups() if g))
-        for match in _TWS_JOB.finditer(line):
-            add("tws_jobs", match.group(1))
-        for pattern, kind in ((_MODULE, "modules"), (_CLASS, "classes"), (_VARIABLE, "variables")):
-            for match in pattern.finditer(line):
-                add(kind, next((g for g in match.groups() if g), None))
-        for match in _LIBRARY_VERSION.finditer(line):  # the version it lacks is what to install
-            add("libraries", f"{match.group(1)} version {match.group(2)}")
-        for match in _LIBRARY.finditer(line):
+    line = _CMD_PROMPT.sub("", line, count=1)
+    _paths(line, add)
+    for match in _ERROR_CODE.finditer(line):
+        add("error_codes", match.group(0))
+    for match in _SQLSTATE.finditer(line):
+        add("sqlstates", match.group(1) or match.group(2))
+    for match in _SQLCODE.finditer(line):
+        add("sqlcodes", match.group(1))
+    _errnos(line, add)
+    _network(line, add)
+    for match in _EXCEPTION.finditer(line):
+        add("exceptions", match.group(1))
+    for match in _EXIT_CODE.finditer(line):
+        add("exit_codes", match.group(1))
+    for match in _SIGNAL.finditer(line):
+        add("signals", match.group(1))
+    _database_objects(line, add)
+    if "argument" in line or "option" in line or "parameter" in line:
+        for match in _OPTION.finditer(line):
+            add("options", match.group(1))
+    if "@" in line and _MAIL_CONTEXT.search(line):  # a mailbox signs in by its whole address (rules-22)
+        for match in _MAILBOX.finditer(line):
+            add("users", match.group(1))
+    for match in _USER.finditer(line):
+        user = next((g for g in match.groups() if g), None)
+        if user and user.lower() not in _USER_STOPWORDS and not is_code_value(line, match.end()):
+            add("users", user)  # not code's value ("username=cfg['user']" in a traceback, rules-25)
+    for match in _USER_IN_PROSE.finditer(line):
+        user = (match.group(1) or match.group(2)).rstrip(".-")
+        if _LOGIN_SHAPE.fullmatch(user) and not is_code_value(line, match.end()):
+            add("users", user)
+    if "--account-name" in line:  # Azure's storage commands: the account and its container (rules-22), before
+        account = _AZ_ACCOUNT.search(line)  # the subcommand's words ("blob upload-batch") read below
+        container = (
+            _AZ_CONTAINER.search(line)
+            or (_AZ_UPLOADED_TO.search(line) if "upload" in line else None)
+            or (_AZ_DOWNLOADED_FROM.search(line) if "download" in line else None)
+        )
+        if account:
+            add("resources", f"{account.group(1)}/{container.group(1)}" if container else account.group(1))
+    for match in _RESOURCE.finditer(line):
+        add("resources", match.group(1) or match.group(2))
+    if "resource" in line:  # an IAM refusal's object ("... on resource: arn:aws:s3:::pay-raw/in/x.csv")
+        for match in _ON_RESOURCE.finditer(line):
+            add("resources", match.group(1))
+    for match in _KEY_ID.finditer(line):
+        add("keys", match.group(1))
+    for match in _PRINCIPAL.finditer(line):
+        add("principals", match.group(1))
+    for match in _PLSQL_UNIT.finditer(line):
+        add("units", (match.group(1) or match.group(2)).replace('"', ""))
+    if "'" in line:
+        for match in _AZURE_APP.finditer(line):
+            add("principals", next(g for g in match.groups() if g))
+    for match in _TWS_JOB.finditer(line):
+        add("tws_jobs", match.group(1))
+    for pattern, kind in ((_MODULE, "modules"), (_CLASS, "classes"), (_VARIABLE, "variables")):
+        for match in pattern.finditer(line):
+            add(kind, next((g for g in match.groups() if g), None))
+    for match in _LIBRARY_VERSION.finditer(line):  # the version it lacks is what to install
+        add("libraries", f"{match.group(1)} version {match.group(2)}")
+    for match in _LIBRARY.finditer(line):
+        add("libraries", match.group(1))
+    if ".jar" in line and " " in line.strip():  # a jar a sentence names, not a directory listing's (rules-25)
+        for match in _JAR_NAME.finditer(line):
             add("libraries", match.group(1))
-        if ".jar" in line and " " in line.strip():  # a jar a sentence names, not a directory listing's (rules-25)
-            for match in _JAR_NAME.finditer(line):
-                add("libraries", match.group(1))
-        if "ramework" in line:  # .NET's host: the runtime an application targets ("Framework: 'X', version 'V'")
-            for match in _FRAMEWORK.finditer(line):  # named as `dotnet --list-runtimes` lists it ("X 8.0.0")
-                add("libraries", f"{match.group(1)} {match.group(2)}")
-        for match in _COMMAND.finditer(line):
-            add("commands", next((g for g in match.groups() if g), None))
-    return {kind: list(values) for kind, values in found.items()}
+    if "ramework" in line:  # .NET's host: the runtime an application targets ("Framework: 'X', version 'V'")
+        for match in _FRAMEWORK.finditer(line):  # named as `dotnet --list-runtimes` lists it ("X 8.0.0")
+            add("libraries", f"{match.group(1)} {match.group(2)}")
+    for match in _COMMAND.finditer(line):
+        add("commands", next((g for g in match.groups() if g), None))
+    return tuple(pairs)
 
 
 def is_code_value(line: str, end: int) -> bool:

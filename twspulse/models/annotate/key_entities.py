@@ -624,10 +624,24 @@ _ROUTINE_AT = re.compile(
 # SQL statement"), a few lines under the error when the statement it quotes spans several.
 _PLPGSQL_AT = re.compile(r"^\s*(?:CONTEXT:\s+)?PL/pgSQL function ([\w$]+(?:\.[\w$]+)?)\(")
 ROUTINE_BELOW = 8
-_AFTER_CALL = re.compile(
-    rf"^\s*{_ECHO_PROMPT}?(?i:select|insert|update|delete|merge|create|alter|drop|truncate|"
-    r"copy|with|grant)\b|successfully completed"
+_STATEMENT_START = re.compile(  # (a call the statement on a line after it followed; `.match`: its start only)
+    rf"^\s*{_ECHO_PROMPT}?(?i:select|insert|update|delete|merge|create|alter|drop|truncate|copy|with|grant)\b"
 )
+
+
+def _may_call(line: str) -> bool:
+    """Whether `line` holds a literal that every match of _ROUTINE_CALL needs: a verb of calling ("exec", "call",
+    "beg[in]"; its case-insensitive letters fold to no other character) or T-SQL's "@". Far cheaper than the
+    regex, for the scan of up to SUBJECT_REACH lines above a failure."""
+    if "@" in line:
+        return True
+    lowered = line.lower()
+    return "exec" in lowered or "call" in lowered or "beg" in lowered
+
+
+def _after_call(line: str) -> bool:
+    """Whether `line` says a call above it completed, or is a statement that followed it."""
+    return "successfully completed" in line or _STATEMENT_START.match(line) is not None
 
 
 # robocopy's per-file error while copying, in Windows' languages, and the destination of its run header
@@ -861,11 +875,11 @@ def routine_near(above: Sequence[str], below: Sequence[str]) -> str | None:
         if match:
             return match.group(1)
     for line in reversed(above[-SUBJECT_REACH:]):
-        match = _ROUTINE_CALL.search(line)
+        match = _ROUTINE_CALL.search(line) if _may_call(line) else None
         name = next((group for group in match.groups() if group), "") if match else ""
         if name and not _CODE_FILE.fullmatch(name):  # "executing load_emp.sql" runs a script
             return _unbracketed(name)
-        if _AFTER_CALL.search(line):
+        if _after_call(line):
             return None  # the statement that failed came after any call above
     return None
 
@@ -1244,10 +1258,19 @@ _STARTED_JOB = re.compile(
 )
 
 
+# Literals one of which every match of _STARTED_JOB holds (or the line starts with "Name:"): a test far cheaper
+# than the regex, for the scan of up to SUBJECT_REACH lines.
+_STARTED_JOB_WORDS = (
+    "job", "flow", "pipeline", "dag", "task", "model", "created", "started", "<Task(", "helm ", "Created pod: ",
+)  # fmt: skip
+
+
 def job_above(above: Sequence[str]) -> str | None:
     """The job, task or model the last line in `above` (the lines up to an error, in order) says was started
     elsewhere (a cluster, an orchestrator, a build tool): what a time limit stopped. None when none is named."""
     for line in reversed(above[-SUBJECT_REACH:]):
+        if not line.startswith("Name:") and not any(word in line for word in _STARTED_JOB_WORDS):
+            continue
         match = _STARTED_JOB.search(line)
         if match:
             return next(group for group in match.groups() if group)
