@@ -133,6 +133,12 @@ HELD_OUT = [
     "blind115",
     "blind116",
     "blind117",
+    "blind118",
+    "blind119",
+    "blind120",
+    "blind121",
+    "blind122",
+    "blind123",
 ]
 
 
