@@ -4,6 +4,7 @@ regex then refuses, never stop one the regex would match)."""
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 
@@ -11,10 +12,13 @@ import pytest
 
 from twspulse.joblog import entities
 from twspulse.joblog.entities import CACHED_LINE_CHARS, extract_entities, forget_lines
-from twspulse.models.annotate import key_entities
+from twspulse.joblog.error_lines import ErrorLine, pick_error_lines
+from twspulse.models.annotate import excerpt, key_entities
 from twspulse.models.annotate.evaluation import SPLITS
 from twspulse.models.annotate.excerpt import decode_joblog
 from twspulse.models.annotate.key_entities import job_above, routine_near
+from twspulse.models.annotate.keyword_filter import KeywordSet, trie_pattern
+from twspulse.models.annotate.rule_base import RULE_HINT_WORDS
 
 # _AFTER_CALL as it was written before it was split into a literal test and an anchored match
 _AFTER_CALL = re.compile(
@@ -129,3 +133,79 @@ def test_a_long_line_is_read_but_not_kept() -> None:
     assert entities._cached_line_entities.cache_info().currsize == 0
     extract_entities(["cannot open /data/in/x.csv"])
     assert entities._cached_line_entities.cache_info().currsize == 1
+
+
+# the finder's and the hints' words as the trie regexes they were read with before the keyword sets
+_FINDER_REGEX = re.compile(trie_pattern(excerpt._FINDER_WORDS) + r"|-\d{3}")
+_HINT_REGEX = re.compile(trie_pattern(RULE_HINT_WORDS))
+
+
+def _finder_line_by_line(body: list[str], first_line_no: int) -> tuple[list[ErrorLine], list[int]]:
+    """find_error_lines as it was written before its quiet test ran over the lines in C and its words were read
+    by keyword sets: line by line, with trie regexes (and
+    without skipping a block equal to an earlier one up to digits, which only gives collapsed near-duplicates)."""
+    hits, keep, hints = [False] * len(body), [False] * len(body), []
+    for index, line in enumerate(body):
+        hit = False
+        if not excerpt._is_quiet(line):
+            lowered = line.lower()
+            hit = _FINDER_REGEX.search(lowered) is not None
+            if _HINT_REGEX.search(lowered) is not None:
+                hints.append(first_line_no + index)
+        hits[index] = hit
+        follows = index > 0 and (hits[index - 1] or (keep[index - 1] and (not line.strip() or line[:1] in " \t")))
+        keep[index] = hit or follows
+    found: list[ErrorLine] = []
+    start: int | None = None
+    for index, kept in enumerate([*keep, False]):
+        if kept and start is None:
+            start = index
+        elif not kept and start is not None:
+            found += pick_error_lines(body[start:index], first_line_no + start, excerpt.ERROR_LINE_LIMIT)
+            start = None
+    unique = list({re.sub(r"\d+", "0", e.text): e for e in reversed(found)}.values())
+    best = sorted(unique, key=lambda e: (-e.score, e.line_no))[: excerpt.ERROR_LINE_LIMIT]
+    return sorted(best, key=lambda e: e.line_no), excerpt._distinct_hints(body, first_line_no, hints)
+
+
+QUIET_EDGES = [
+    "XINFO INFO: cannot open x", "XINFO error", "  INFO error here", "[INFO] error", "INFOerror", "DEBUG", "x DEBUG",
+    "a" * 1005 + " INFO error", "a" * 1000 + " INFO kinit failed", "a" * 999 + " INFO keytab error",
+    "XINFO: kinit", "x [DEBUG] keytab", "DETAIL: INFO error", "Caused by: INFO failed",
+    "\tINFO failed", "", "   ", "ERROR:", "x\u2003INFO failed", "xx\x1cINFO: failed", "NOTICE: relation does not exist",
+    "fooTRACE: failed", "TRACE", "LINE 3: INFO failed", "Reason: INFO denied", "2026-12-01 02:00 WARN retry 1 failed",
+    "ORA-00942: table or view does not exist", "  at com.x.Y.run(Y.java:12)", "rc=8",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_finder_finds_what_it_found_line_by_line(seed: int) -> None:
+    rng = random.Random(seed)
+    body = [rng.choice(QUIET_EDGES) for _ in range(rng.randint(1, 60))]
+    assert excerpt.find_error_lines(body, 7) == _finder_line_by_line(body, 7)
+
+
+def test_the_finder_finds_what_it_found_line_by_line_on_every_registered_joblog() -> None:
+    checked = 0
+    for folder in SPLITS.values():
+        for path in sorted(folder.glob("*.log"))[::3]:
+            body = decode_joblog(path.read_bytes()).replace("\r", "").split("\n")
+            assert excerpt.find_error_lines(body, 1) == _finder_line_by_line(body, 1), path.name
+            checked += 1
+    assert checked > 1000
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("cannot open x", True),
+        ("all fine", False),
+        ("", False),
+        ("x can't", True),
+        ("Cannot", False),
+        ("ab\u00e9c", True),
+    ],  # fmt: skip
+)
+def test_a_keyword_set_finds_any_of_its_words(text: str, found: bool) -> None:
+    assert KeywordSet(["cannot", "can't", "b\u00e9"]).found_in(text) is found
+    assert KeywordSet([]).found_in(text) is False

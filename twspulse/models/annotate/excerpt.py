@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from twspulse.joblog.error_lines import MAX_CHARS, ErrorLine, pick_error_lines
 from twspulse.joblog.joblog_frame import JoblogFrame, joblog_lines, parse_footer, parse_header
-from twspulse.models.annotate.keyword_filter import trie_pattern
+from twspulse.models.annotate.keyword_filter import KeywordSet
 from twspulse.models.annotate.rule_base import RULE_HINT_WORDS
 
 CHARS_PER_TOKEN = 4
@@ -45,12 +45,13 @@ _FINDER_WORDS = (
     "quota", "memory", "no such file", "permission", "access denied", "sql", "aws", "errno", "curl: (",
     "caused by", "detail", "hint", "context", "reason", "line ",
 )  # fmt: skip
-_FINDER_TRIGGER = re.compile(trie_pattern(_FINDER_WORDS) + r"|-\d{3}")
-_HINT_TRIGGER = re.compile(trie_pattern(RULE_HINT_WORDS))
+_FINDER_TRIGGER = KeywordSet(_FINDER_WORDS)
+_FINDER_CODE = re.compile(r"-\d{3}")
+_HINT_TRIGGER = KeywordSet(RULE_HINT_WORDS)
 # A line the finder scores 0 at its quiet-level check: not indented (a continuation), not "Caused by:"
 # or DETAIL/HINT (scored before or despite the level), and with INFO/DEBUG/TRACE/NOTICE as a word that
-# starts within its first 1000 characters. Tested as a prefix match plus a literal search (`_is_quiet`),
-# a third faster than one regex with a lazy look-ahead, with the same answer.
+# starts within its first 1000 characters. Tested as a prefix match plus a search (`_is_quiet`, and over all the
+# lines at once in `_loud_lines`), a third faster than one regex with a lazy look-ahead, with the same answer.
 _NOT_QUIET_PREFIX = re.compile(r"[ \t]|Caused by:|(?:DETAIL|HINT|CONTEXT|Reason|LINE \d+):")
 _LEVEL_WORD = re.compile(r"(?:INFO|DEBUG|TRACE|NOTICE)(?:[\s\]:]|$)")
 _LEVEL_REACH = 1000
@@ -112,33 +113,23 @@ def find_error_lines(
     a hit, and indented or empty lines continuing a block, which gives its answer (up to near-duplicates
     across blocks, collapsed here) for a fraction of the cost.
     """
-    hits = [False] * len(body)
-    keep = [False] * len(body)
+    hits: list[int] = []
     hints: list[int] = []
-    for index, line in enumerate(body):
-        hit = False
-        if not _is_quiet(line):
-            lowered = line.lower()
-            hit = _FINDER_TRIGGER.search(lowered) is not None
-            if _HINT_TRIGGER.search(lowered) is not None:
-                hints.append(first_line_no + index)
-        hits[index] = hit
-        follows = index > 0 and (hits[index - 1] or (keep[index - 1] and (not line.strip() or line[:1] in " \t")))
-        keep[index] = hit or follows
+    for index in _loud_lines(body):
+        lowered = body[index].lower()
+        if _FINDER_TRIGGER.found_in(lowered) or _FINDER_CODE.search(lowered) is not None:
+            hits.append(index)
+        if _HINT_TRIGGER.found_in(lowered):
+            hints.append(first_line_no + index)
     found: list[ErrorLine] = []
-    block_start: int | None = None
     blocks_seen: set[tuple[str, ...]] = set()
-    for index, kept in enumerate([*keep, False]):
-        if kept and block_start is None:
-            block_start = index
-        elif not kept and block_start is not None:
-            block = tuple(_DIGITS.sub("0", line) for line in body[block_start:index])
-            # A block equal to an earlier one up to digits (a warning repeated all night) can only give
-            # near-duplicates of that block's error lines, which are collapsed below: skip the finder.
-            if any(hits[block_start:index]) and block not in blocks_seen:
-                blocks_seen.add(block)
-                found += pick_error_lines(body[block_start:index], first_line_no + block_start, limit)
-            block_start = None
+    for start, end in _blocks(body, hits):
+        block = tuple(_DIGITS.sub("0", line) for line in body[start:end])
+        # A block equal to an earlier one up to digits (a warning repeated all night) can only give
+        # near-duplicates of that block's error lines, which are collapsed below: skip the finder.
+        if block not in blocks_seen:
+            blocks_seen.add(block)
+            found += pick_error_lines(body[start:end], first_line_no + start, limit)
     seen: set[str] = set()
     unique = []
     for error in found:
@@ -163,6 +154,44 @@ def _distinct_hints(body: Sequence[str], first_line_no: int, hints: list[int]) -
         return distinct
     half = HINT_LINE_LIMIT // 2
     return distinct[:half] + distinct[-half:]
+
+
+def _loud_lines(body: Sequence[str]) -> list[int]:
+    """Indexes of the lines that are not quiet (`_is_quiet`), ascending. The two regexes run over the lines in
+    C (`map`); Python looks only at the lines with a level word, and reads a line again whole only when its
+    first level word is glued to a word before it ("XINFO"), where a later one may still make it quiet."""
+    loud = []
+    for index, (prefix, level, line) in enumerate(
+        zip(map(_NOT_QUIET_PREFIX.match, body), map(_LEVEL_WORD.search, body), body, strict=True)
+    ):
+        if level is None or prefix is not None:
+            loud.append(index)
+            continue
+        start = level.start()
+        if start == 0:
+            continue
+        if line[start - 1].isspace() or line[start - 1] == "[":
+            if start - 1 > _LEVEL_REACH:
+                loud.append(index)
+        elif not _is_quiet(line):
+            loud.append(index)
+    return loud
+
+
+def _blocks(body: Sequence[str], hits: list[int]) -> list[tuple[int, int]]:
+    """The [start, end) runs of lines the finder reads, from the `hits` (ascending): each hit, the line right
+    after it, and the empty or indented lines that continue those."""
+    runs: list[tuple[int, int]] = []
+    is_hit = set(hits)
+    for index in hits:
+        end = min(index + 2, len(body))
+        while end < len(body) and end not in is_hit and (not body[end].strip() or body[end][:1] in " \t"):
+            end += 1
+        if runs and index <= runs[-1][1]:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], end))
+        else:
+            runs.append((index, end))
+    return runs
 
 
 def _is_quiet(line: str) -> bool:
