@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from twspulse.joblog.entities import Entities, extract_entities, is_code_value, is_host_name, merge
 from twspulse.joblog.error_lines import MAX_CHARS
 from twspulse.models.annotate.evidence import MARKER_FILE, abend_codes
+from twspulse.models.annotate.keyword_filter import KeywordSet
 
 # A login given as a setting or in a URL: "user=etl", "sfdc.username=etl@shop.test", '"user": "etl"',
 # "amqp://etl@mq.shop.test". Masked passwords ("user:****@host") leave the user readable.
@@ -169,6 +170,13 @@ _LAUNCHER = re.compile(
     r"flink|duckdb|psql|mysql|sqlite3|sqlplus|clickhouse-client|sqlcmd|bash|sh|ksh|zsh|pwsh|powershell|dtexec|"
     r"hive|beeline|scala|groovy|dotnet|mono|cscript|wscript|julia|PowerShell)(?:\.exe|\.EXE)?[\"']?(?=\s)",
 )  # commands are lower case: "PHP Fatal error: ... in /x.php" is a message, not a command line
+# Words one of which every match of _LAUNCHER holds ("sh" for bash, ksh, zsh, pwsh and powershell, "node" for
+# nodejs): the scan of up to SUBJECT_REACH lines above a failure runs the regex only on lines that hold one.
+_LAUNCHER_WORDS = KeywordSet((
+    "python", "pypy", "java", "php", "perl", "ruby", "node", "deno", "bun", "Rscript", "sas", "spark-submit",
+    "pyspark", "flink", "duckdb", "psql", "mysql", "sqlite3", "sqlplus", "clickhouse-client", "sqlcmd", "sh",
+    "dtexec", "hive", "beeline", "scala", "groovy", "dotnet", "mono", "cscript", "wscript", "julia", "PowerShell",
+))  # fmt: skip
 _CODE_FILE = re.compile(
     r"[\"']?(?<![\w.$@+~\\/:-])((?:[A-Za-z]:\\|[/.~\\])?[\w.$@+~\\/-]*[\w-]\.(?:py|pyz|jar|war|sh|ksh|bash|pl|rb|php|js|mjs|cjs|ts|"
     r"r|sas|sql|hql|scala|groovy|ps1|bat|cmd|exe|dll|dtsx|ktr|kjb|hpl|lua|tcl|awk|jl))[\"']?",
@@ -219,6 +227,13 @@ _BARE_DATA_FILE = re.compile(
 
 # A program a wrapper states as a setting: "script=/x/feed.js", "program: /x/run.py".
 _STATED_PROGRAM = re.compile(r"\b(?:script|program|prog|main)\s*[=:]\s*[\"']?(?=[/\\.~A-Za-z])(\S+)", re.IGNORECASE)
+_STATED_PROGRAM_WORDS = KeywordSet(("script", "prog", "main"))  # in the lower-cased line, when it is ASCII
+
+
+def _may_state_program(line: str) -> bool:
+    """Whether _STATED_PROGRAM may match `line`: a non-ASCII line may fold to its words case-insensitively
+    ("ſcript"), an ASCII one must hold one of them lower-cased."""
+    return not line.isascii() or _STATED_PROGRAM_WORDS.found_in(line.lower())
 
 
 # The ABAP program an SAP job's step ran, as its job log says in the log's language: "Step 001 started (program
@@ -236,7 +251,7 @@ def sap_step_program(lines: Sequence[str]) -> str | None:
 
 def _sap_step(line: str) -> str | None:
     """The ABAP program of an SAP job's step the line reports, or None."""
-    step = _SAP_STEP.search(line) if "(" in line else None
+    step = _SAP_STEP.search(line) if "(" in line and "Step " in line else None
     return step.group(1) if step else None
 
 
@@ -268,7 +283,7 @@ def program_above(lines: Sequence[str]) -> str | None:
     for line in reversed(lines[-SUBJECT_REACH:]):
         if "<module>" in line and _MODULE_FRAME.search(line):  # the script a Python traceback shows
             return _outermost_module(lines[-SUBJECT_REACH:], line)
-        for count, launcher in enumerate(_LAUNCHER.finditer(line)):
+        for count, launcher in enumerate(_LAUNCHER.finditer(line) if _LAUNCHER_WORDS.found_in(line) else ()):
             if count == MAX_COMMANDS:
                 break
             if not _in_command_position(line, launcher.start()):
@@ -276,7 +291,9 @@ def program_above(lines: Sequence[str]) -> str | None:
             program = _program_of(line[launcher.end() :].split(), java=launcher.group(1).lower() == "java")
             if program:
                 return program
-        wrapper = _WRAPPER_START.search(line) if "-" in line or "/" in line else None
+        wrapper = (
+            _WRAPPER_START.search(line) if ("-" in line or "/" in line) and _WRAPPER_WORDS.found_in(line) else None
+        )
         if wrapper is not None and _starts_command(line, wrapper.start()):
             program = _past_wrappers(line[wrapper.start() :].split())
             if program and ("/" in program or "\\" in program):  # "timeout waiting for x" is prose
@@ -292,7 +309,7 @@ def program_above(lines: Sequence[str]) -> str | None:
             return program  # "+ /opt/pdi/pan.sh -file=/x/load.ktr": what the wrapper script runs (rules-24)
         if step := _sap_step(line):  # an SAP job's step and its ABAP program
             return step
-        if "=" in line or ":" in line:
+        if ("=" in line or ":" in line) and _may_state_program(line):
             for stated in _STATED_PROGRAM.finditer(line):
                 match = _CODE_FILE.fullmatch(stated.group(1).rstrip("\"',;"))
                 if match:
@@ -328,6 +345,9 @@ _WRAPPERS = frozenset(
 # A command line led by a wrapper that is not also an everyday word ("systemd-run -p MemoryMax=24G /x/engine").
 _WRAPPER_START = re.compile(
     r"(?:(?<=[/\\])|(?<![\w.~:$-]))(?:systemd-run|nohup|ionice|taskset|numactl|stdbuf|chrt|setsid|runuser)(?=\s)"
+)
+_WRAPPER_WORDS = KeywordSet(
+    ("systemd-run", "nohup", "ionice", "taskset", "numactl", "stdbuf", "chrt", "setsid", "runuser")
 )
 _WRAPPER_NUMBER = re.compile(r"[\d.,:-]+[smhd]?")  # "timeout 3600", "nice -n 5", "taskset 0-3", "timeout 2h"
 # Wrapper options whose value is the next argument ("sudo -u hrsvc", "timeout -s KILL", "systemd-run --unit x").
@@ -1263,13 +1283,14 @@ _STARTED_JOB = re.compile(
 _STARTED_JOB_WORDS = (
     "job", "flow", "pipeline", "dag", "task", "model", "created", "started", "<Task(", "helm ", "Created pod: ",
 )  # fmt: skip
+_STARTED_JOB_SET = KeywordSet(_STARTED_JOB_WORDS)
 
 
 def job_above(above: Sequence[str]) -> str | None:
     """The job, task or model the last line in `above` (the lines up to an error, in order) says was started
     elsewhere (a cluster, an orchestrator, a build tool): what a time limit stopped. None when none is named."""
     for line in reversed(above[-SUBJECT_REACH:]):
-        if not line.startswith("Name:") and not any(word in line for word in _STARTED_JOB_WORDS):
+        if not line.startswith("Name:") and not _STARTED_JOB_SET.found_in(line):
             continue
         match = _STARTED_JOB.search(line)
         if match:
