@@ -139,6 +139,10 @@ HELD_OUT = [
     "blind121",
     "blind122",
     "blind123",
+    "blind124",
+    "blind125",
+    "blind126",
+    "blind127",
 ]
 
 

@@ -74,7 +74,7 @@ def annotate_command(
     twspulse annotate RUN_ID                     annotate a stored failed run, print and store the JSON
     twspulse annotate --joblog FILE --rc 12      annotate a joblog file, print the JSON (no database)
     twspulse annotate eval DIR|SPLIT             accuracy of the offline engine on an evaluation set
-                                                 (SPLIT: train, heldout, blind..blind123)
+                                                 (SPLIT: train, heldout, blind..blind127)
 
     Uses an OpenAI-compatible model when TWSPULSE_LLM_URL is set, else (and whenever the model fails)
     the offline rules engine.
@@ -129,7 +129,7 @@ def annotate_eval(ctx: click.Context, directory: str, as_json: bool, rules_only:
     """Accuracy of the offline engine on DIRECTORY (*.log plus expected.json), per field and per category.
 
     SPLIT names a split of the project's evaluation data: train (the set the rules were shaped on),
-    heldout or blind..blind123 (frozen sets never used to change a rule; see docs/annotator.md).
+    heldout or blind..blind127 (frozen sets never used to change a rule; see docs/annotator.md).
     """
     path = resolve_split(directory)
     if not path.is_dir():
