@@ -9,7 +9,14 @@ import pytest
 from click.testing import CliRunner
 
 from twspulse.models.annotate.cli import annotate_command
-from twspulse.models.annotate.evaluation import SPLITS, evaluate, resolve_split, verify_frozen
+from twspulse.models.annotate.evaluation import (
+    LEARNING_SPLITS,
+    SPLITS,
+    UNSEEN_BY_SHIPPED_ENGINE,
+    evaluate,
+    resolve_split,
+    verify_frozen,
+)
 from twspulse.models.annotate.exceptions import EvalSetError
 from twspulse.models.annotate.excerpt import read_joblog
 from twspulse.models.annotate.rules_engine import RulesEngine
@@ -195,3 +202,9 @@ def test_cli_scores_a_split_by_name_with_counts(monkeypatch: pytest.MonkeyPatch)
     assert "error_line " in first and "key_entity " in first
     result = CliRunner().invoke(annotate_command, ["eval", "no-such-split"])
     assert result.exit_code != 0 and f"neither a directory nor one of {', '.join(SPLITS)}" in result.output
+
+
+def test_the_sets_unseen_by_the_shipped_engine_are_frozen_and_out_of_its_training() -> None:
+    assert UNSEEN_BY_SHIPPED_ENGINE and set(UNSEEN_BY_SHIPPED_ENGINE) <= set(HELD_OUT)
+    assert not set(UNSEEN_BY_SHIPPED_ENGINE) & set(LEARNING_SPLITS)
+    assert all(verify_frozen(SPLITS[name]) for name in UNSEEN_BY_SHIPPED_ENGINE)
