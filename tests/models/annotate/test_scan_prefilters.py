@@ -209,7 +209,7 @@ def test_a_keyword_set_finds_any_of_its_words(text: str, found: bool) -> None:
         ("_WRAPPER_START", lambda line: key_entities._WRAPPER_WORDS.found_in(line)),
         ("_STATED_PROGRAM", key_entities._may_state_program),
         ("_SAP_STEP", lambda line: "Step " in line),
-        ("_STARTED_JOB", lambda line: line.startswith("Name:") or key_entities._STARTED_JOB_SET.found_in(line)),
+        ("_STARTED_JOB", lambda line: line.startswith("Name:") or key_entities._STARTED_JOB_WORDS.found_in(line)),
     ],
 )
 def test_no_line_a_program_reader_reads_is_stopped_by_its_literal_test(

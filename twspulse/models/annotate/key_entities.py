@@ -644,7 +644,8 @@ _ROUTINE_AT = re.compile(
 # SQL statement"), a few lines under the error when the statement it quotes spans several.
 _PLPGSQL_AT = re.compile(r"^\s*(?:CONTEXT:\s+)?PL/pgSQL function ([\w$]+(?:\.[\w$]+)?)\(")
 ROUTINE_BELOW = 8
-_STATEMENT_START = re.compile(  # (a call the statement on a line after it followed; `.match`: its start only)
+# A statement a client ran after a call (the call above it is not where the failure was), at a line's start.
+_STATEMENT_START = re.compile(
     rf"^\s*{_ECHO_PROMPT}?(?i:select|insert|update|delete|merge|create|alter|drop|truncate|copy|with|grant)\b"
 )
 
@@ -1280,17 +1281,16 @@ _STARTED_JOB = re.compile(
 
 # Literals one of which every match of _STARTED_JOB holds (or the line starts with "Name:"): a test far cheaper
 # than the regex, for the scan of up to SUBJECT_REACH lines.
-_STARTED_JOB_WORDS = (
+_STARTED_JOB_WORDS = KeywordSet((
     "job", "flow", "pipeline", "dag", "task", "model", "created", "started", "<Task(", "helm ", "Created pod: ",
-)  # fmt: skip
-_STARTED_JOB_SET = KeywordSet(_STARTED_JOB_WORDS)
+))  # fmt: skip
 
 
 def job_above(above: Sequence[str]) -> str | None:
     """The job, task or model the last line in `above` (the lines up to an error, in order) says was started
     elsewhere (a cluster, an orchestrator, a build tool): what a time limit stopped. None when none is named."""
     for line in reversed(above[-SUBJECT_REACH:]):
-        if not line.startswith("Name:") and not _STARTED_JOB_SET.found_in(line):
+        if not line.startswith("Name:") and not _STARTED_JOB_WORDS.found_in(line):
             continue
         match = _STARTED_JOB.search(line)
         if match:
