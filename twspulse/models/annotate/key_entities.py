@@ -261,11 +261,11 @@ _SCRIPT_COMMAND = re.compile(
 )
 
 
-def _first_search(lines: Iterable[str], pattern: re.Pattern[str], literals: tuple[str, ...]) -> re.Match[str] | None:
+def _first_search(lines: Iterable[str], pattern: re.Pattern[str], literals: KeywordSet) -> re.Match[str] | None:
     """The first match of `pattern` in `lines`, in the order given (each read up to MAX_CHARS), on a line holding one
     of `literals` (the cheap test before the regex): the scan the readers of one named thing near an error share."""
     for line in lines:
-        if any(literal in line for literal in literals) and (match := pattern.search(line[:MAX_CHARS])):
+        if literals.found_in(line) and (match := pattern.search(line[:MAX_CHARS])):
             return match
     return None
 
@@ -1062,6 +1062,7 @@ _WAREHOUSE = re.compile(
     r"(?i:\buse\s+warehouse\s+|--warehouse[= ]|\bwarehouse[= ]\s*|\bshow\s+warehouses\s+like\s+)[\"']?"
     r"([A-Z][A-Z0-9_$]*[A-Z0-9])\b(?![.(])"
 )
+_WAREHOUSE_WORDS = KeywordSet(("arehouse", "AREHOUSE"))  # one of which is on every line it reads
 WAREHOUSE_REACH = 60  # how far from a statement timeout the warehouse it ran on is looked for
 
 
@@ -1070,7 +1071,7 @@ def warehouse_near(above: Sequence[str], below: Sequence[str]) -> str | None:
     or, failing that, first in the lines `below` it, or None (rules-25): whose STATEMENT_TIMEOUT_IN_SECONDS and size
     decide how long a statement may run."""
     lines = (*reversed(above[-WAREHOUSE_REACH:]), *below[:WAREHOUSE_REACH])
-    found = _first_search(lines, _WAREHOUSE, ("arehouse", "AREHOUSE"))
+    found = _first_search(lines, _WAREHOUSE, _WAREHOUSE_WORDS)
     return found.group(1) if found else None
 
 
@@ -1155,11 +1156,12 @@ _STARTED_CLASS = re.compile(
     r"(?<![\w/.-])java(?:\.exe)?[\"']?(?:\s+(?:-(?:cp|classpath|-class-path)\s+\S+|-\S+))*+\s+"
     r"((?:[a-z_][\w$]*\.)+[A-Z][\w$]*)(?=\s|$)"
 )
+_STARTED_CLASS_WORDS = KeywordSet(("java", "--class"))  # one of which is on every line it reads
 
 
 def class_started(above: Sequence[str]) -> str | None:
     """The main class the last JVM command line in `above` (the lines up to an error, in order) starts, or None."""
-    found = _first_search(reversed(above[-SUBJECT_REACH:]), _STARTED_CLASS, ("java", "--class"))
+    found = _first_search(reversed(above[-SUBJECT_REACH:]), _STARTED_CLASS, _STARTED_CLASS_WORDS)
     return (found.group(1) or found.group(2)) if found else None
 
 
@@ -1231,13 +1233,14 @@ def statement_table_above(above: Sequence[str], *, first: bool = False) -> str |
 _CONVENTION_VIEW = re.compile(
     r"(?<![\w.$/\\-])((?:[A-Za-z_][\w$]{0,63}\.)?[Vv][Ww]?_[A-Za-z][\w$]{0,63})(?![\w$(/\\-]|\.\w)"
 )
+_CONVENTION_VIEW_WORDS = KeywordSet(("_",))
 
 
 def view_above(above: Sequence[str]) -> str | None:
     """The view the last of `above` (the lines up to a statement that timed out, in order) names by the naming
     convention of views, within LOGGED_STATEMENT_REACH: what the job said it read when no statement is echoed.
     None when there is none."""
-    found = _first_search(reversed(above[-LOGGED_STATEMENT_REACH:]), _CONVENTION_VIEW, ("_",))
+    found = _first_search(reversed(above[-LOGGED_STATEMENT_REACH:]), _CONVENTION_VIEW, _CONVENTION_VIEW_WORDS)
     return found.group(1) if found else None
 
 
